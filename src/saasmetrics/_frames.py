@@ -1,0 +1,73 @@
+"""The data boundary: accept pandas, polars or pyarrow tables and hand back pandas.
+
+Nothing here copies a pandas frame or changes it; callers must not mutate what they get back.
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+import pandas as pd
+
+from saasmetrics.exceptions import EmptyDataError, SchemaError
+
+__all__ = ("to_pandas",)
+
+
+def _module_root(obj: Any) -> str:
+    return type(obj).__module__.split(".", 1)[0]
+
+
+def to_pandas(data: Any, *, name: str = "data", allow_empty: bool = False) -> pd.DataFrame:
+    """Return ``data`` as a pandas DataFrame, without copying a pandas input.
+
+    Parameters
+    ----------
+    data : pandas.DataFrame, polars.DataFrame, polars.LazyFrame or pyarrow.Table
+        The table to read. A pandas frame is returned as is (never mutated by saasmetrics).
+    name : str, default "data"
+        What to call the table in error messages (e.g. ``"events"``).
+    allow_empty : bool, default False
+        Whether a table with no rows is acceptable.
+
+    Returns
+    -------
+    pandas.DataFrame
+        The same table as pandas.
+
+    Raises
+    ------
+    SchemaError
+        If ``data`` is not a table saasmetrics can read.
+    EmptyDataError
+        If the table has no rows and ``allow_empty`` is false.
+
+    Examples
+    --------
+    >>> import pandas as pd
+    >>> frame = pd.DataFrame({"user_id": [1, 2]})
+    >>> to_pandas(frame) is frame
+    True
+    """
+    if isinstance(data, pd.DataFrame):
+        frame = data
+    else:
+        root = _module_root(data)
+        if root == "polars":
+            if type(data).__name__ == "LazyFrame":
+                data = data.collect()
+            frame = data.to_pandas()
+        elif root == "pyarrow" and hasattr(data, "to_pandas"):
+            frame = data.to_pandas()
+        else:
+            raise SchemaError(
+                f"{name} must be a pandas DataFrame, a polars DataFrame or a pyarrow Table; "
+                f"got {type(data).__module__}.{type(data).__name__}.",
+                hint="wrap it with pandas.DataFrame(...) first.",
+            )
+    if not allow_empty and len(frame) == 0:
+        raise EmptyDataError(
+            f"{name} has no rows (columns: {list(frame.columns)!r}).",
+            hint="pass a table with at least one row.",
+        )
+    return frame

@@ -1,0 +1,225 @@
+"""Period bucketing on int64 nanoseconds: calendar periods and rolling periods from an origin.
+
+Calendar grains follow pandas' :class:`pandas.Period` semantics, labelled by their first instant:
+
+* ``"D"`` days; ``"W"`` (= ``"W-SUN"``) Monday-to-Sunday weeks; ``"W-XXX"`` weeks *ending* on
+  weekday XXX, exactly as ``Series.dt.to_period("W-XXX")``;
+* ``"MS"`` calendar months, ``"QS"`` calendar quarters (Jan/Apr/Jul/Oct), ``"YS"`` years.
+
+Rolling periods count whole periods elapsed since each row's origin (e.g. a user's first event):
+a fixed length (``"D"``, ``"W"``, ``"7D"``, ``"12h"``, any :class:`pandas.Timedelta` string) or
+calendar months anniversaries (``"MS"``, ``"QS"``, ``"YS"``), where a month after 31 January is
+the end of February (as ``pandas.DateOffset(months=1)`` clips it).
+
+All functions take and return int64 arrays; times are nanoseconds since the epoch in the time
+zone the caller wants the calendar in (convert tz-aware data to wall time first).
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from typing import Literal
+
+import numpy as np
+import numpy.typing as npt
+import pandas as pd
+
+__all__ = (
+    "CALENDAR_FREQS",
+    "DAY_NS",
+    "PeriodSpec",
+    "calendar_period",
+    "parse_freq",
+    "period_start_ns",
+    "rolling_period",
+)
+
+DAY_NS = 86_400 * 1_000_000_000
+_WEEKDAYS = ("MON", "TUE", "WED", "THU", "FRI", "SAT", "SUN")
+# 1970-01-01 was a Thursday (weekday 3 with Monday = 0).
+_EPOCH_WEEKDAY = 3
+CALENDAR_FREQS = ("D", "W", *(f"W-{d}" for d in _WEEKDAYS), "MS", "QS", "YS")
+
+I64 = npt.NDArray[np.int64]
+
+
+@dataclass(frozen=True, slots=True)
+class PeriodSpec:
+    """A parsed time grain.
+
+    Attributes
+    ----------
+    unit : {"fixed", "week", "month"}
+        Fixed-length periods (days, hours...), weeks with a start weekday, or calendar months.
+    length : int
+        Nanoseconds for ``"fixed"``; 7 days for ``"week"``; months (1, 3, 12) for ``"month"``.
+    week_start : int
+        First weekday of a week (Monday = 0); only for ``"week"``.
+    freq : str
+        The alias it was parsed from.
+    """
+
+    unit: Literal["fixed", "week", "month"]
+    length: int
+    week_start: int
+    freq: str
+
+
+def parse_freq(freq: str, *, rolling: bool = False) -> PeriodSpec:
+    """Parse a time grain alias.
+
+    Parameters
+    ----------
+    freq : str
+        One of :data:`CALENDAR_FREQS`; with ``rolling=True`` also any positive
+        :class:`pandas.Timedelta` string such as ``"7D"`` or ``"12h"``.
+    rolling : bool, default False
+        Whether the grain is used for rolling periods from an origin.
+
+    Returns
+    -------
+    PeriodSpec
+        The parsed grain.
+
+    Raises
+    ------
+    ValueError
+        For an unknown alias (public functions turn it into a ``ParameterError``).
+
+    Examples
+    --------
+    >>> parse_freq("W-SAT")
+    PeriodSpec(unit='week', length=604800000000000, week_start=6, freq='W-SAT')
+    >>> parse_freq("14D", rolling=True).length // DAY_NS
+    14
+    """
+    key = freq.upper() if isinstance(freq, str) else freq
+    if key in ("MS", "QS", "YS"):
+        return PeriodSpec("month", {"MS": 1, "QS": 3, "YS": 12}[key], 0, freq)
+    if key == "D":
+        return PeriodSpec("fixed", DAY_NS, 0, freq)
+    if key == "W" or (isinstance(key, str) and key.startswith("W-") and key[2:] in _WEEKDAYS):
+        end_day = 6 if key == "W" else _WEEKDAYS.index(key[2:])
+        return PeriodSpec("week", 7 * DAY_NS, (end_day + 1) % 7, freq)
+    if rolling:
+        try:
+            nanoseconds = int(pd.Timedelta(freq).value)
+        except (ValueError, TypeError):
+            nanoseconds = 0
+        if nanoseconds > 0:
+            return PeriodSpec("fixed", nanoseconds, 0, freq)
+        msg = f"freq={freq!r} is neither a calendar grain {CALENDAR_FREQS} nor a positive duration."
+        raise ValueError(msg)
+    msg = f"freq={freq!r} is not one of {CALENDAR_FREQS}."
+    raise ValueError(msg)
+
+
+def _month_ordinal(ns: I64) -> I64:
+    return ns.view("datetime64[ns]").astype("datetime64[M]").astype(np.int64)
+
+
+def _month_start_ns(months: I64) -> I64:
+    return months.astype("datetime64[M]").astype("datetime64[ns]").view(np.int64)
+
+
+def calendar_period(ns: I64, spec: PeriodSpec) -> I64:
+    """Calendar period ordinal of every time.
+
+    Parameters
+    ----------
+    ns : numpy.ndarray of int64
+        Wall-clock nanoseconds since the epoch.
+    spec : PeriodSpec
+        A calendar grain (from :func:`parse_freq`).
+
+    Returns
+    -------
+    numpy.ndarray of int64
+        Period ordinals: consecutive periods have consecutive ordinals.
+
+    Examples
+    --------
+    >>> import numpy as np, pandas as pd
+    >>> ns = pd.to_datetime(["2024-01-31", "2024-02-01"]).as_unit("ns").asi8
+    >>> p = calendar_period(ns, parse_freq("MS"))
+    >>> pd.to_datetime(period_start_ns(p, parse_freq("MS"))).strftime("%Y-%m-%d").tolist()
+    ['2024-01-01', '2024-02-01']
+    """
+    ns = np.asarray(ns, dtype=np.int64)
+    if spec.unit == "month":
+        return _month_ordinal(ns) // spec.length
+    if spec.unit == "week":
+        days = ns // DAY_NS
+        return (days + _EPOCH_WEEKDAY - spec.week_start) // 7
+    return ns // spec.length
+
+
+def period_start_ns(ordinal: I64, spec: PeriodSpec) -> I64:
+    """First instant (nanoseconds) of each calendar period ordinal.
+
+    Parameters
+    ----------
+    ordinal : numpy.ndarray of int64
+        Ordinals from :func:`calendar_period` with the same ``spec``.
+    spec : PeriodSpec
+        The calendar grain.
+
+    Returns
+    -------
+    numpy.ndarray of int64
+        Start of each period.
+
+    Examples
+    --------
+    >>> import numpy as np, pandas as pd
+    >>> spec = parse_freq("W")
+    >>> start = period_start_ns(calendar_period(np.array([0]), spec), spec)
+    >>> str(pd.Timestamp(int(start[0])).date())  # 1970-01-01 is a Thursday
+    '1969-12-29'
+    """
+    ordinal = np.asarray(ordinal, dtype=np.int64)
+    if spec.unit == "month":
+        return _month_start_ns(ordinal * spec.length)
+    if spec.unit == "week":
+        return (ordinal * 7 - _EPOCH_WEEKDAY + spec.week_start) * DAY_NS
+    return ordinal * spec.length
+
+
+def rolling_period(ns: I64, origin_ns: I64, spec: PeriodSpec) -> I64:
+    """Whole periods elapsed from ``origin_ns`` to ``ns`` (0 in the first period).
+
+    Parameters
+    ----------
+    ns : numpy.ndarray of int64
+        Wall-clock nanoseconds of each row.
+    origin_ns : numpy.ndarray of int64
+        Origin of each row (e.g. its user's first event), broadcastable to ``ns``.
+    spec : PeriodSpec
+        Fixed-length, weekly (7 days) or monthly (anniversary) periods.
+
+    Returns
+    -------
+    numpy.ndarray of int64
+        Period index; negative for times before the origin.
+
+    Examples
+    --------
+    >>> import numpy as np, pandas as pd
+    >>> origin = pd.to_datetime(["2024-01-31"] * 3).as_unit("ns").asi8
+    >>> t = pd.to_datetime(["2024-02-28", "2024-02-29", "2024-03-31"]).as_unit("ns").asi8
+    >>> rolling_period(t, origin, parse_freq("MS", rolling=True)).tolist()
+    [0, 1, 2]
+    """
+    ns = np.asarray(ns, dtype=np.int64)
+    origin_ns = np.broadcast_to(np.asarray(origin_ns, dtype=np.int64), ns.shape)
+    if spec.unit != "month":
+        return (ns - origin_ns) // spec.length
+    m_t = _month_ordinal(ns)
+    m_o = _month_ordinal(origin_ns)
+    offset_o = origin_ns - _month_start_ns(m_o)
+    day_o, tod_o = offset_o // DAY_NS, offset_o % DAY_NS
+    start_t = _month_start_ns(m_t)
+    days_in_month = (_month_start_ns(m_t + 1) - start_t) // DAY_NS
+    anniversary = start_t + np.minimum(day_o, days_in_month - 1) * DAY_NS + tod_o
+    months: I64 = m_t - m_o - (ns < anniversary)
+    return months // spec.length

@@ -1,0 +1,417 @@
+"""EventLog: validated, encoded, sorted event data that every event analysis reuses."""
+
+from __future__ import annotations
+
+import html
+from collections.abc import Sequence
+from datetime import tzinfo
+from typing import Any
+
+import numpy as np
+import numpy.typing as npt
+import pandas as pd
+
+from saasmetrics._frames import to_pandas
+from saasmetrics._kernels.encoding import sort_order
+from saasmetrics._kernels.segments import segment_offsets
+from saasmetrics._validation import (
+    ParsedTimes,
+    RowCheck,
+    ValidationReport,
+    parse_timestamps,
+    require_columns,
+)
+from saasmetrics.exceptions import EmptyDataError, MissingColumnError, ParameterError, SchemaError
+from saasmetrics.typing import FrameLike, OnInvalid
+
+__all__ = ("EventLog", "as_event_log")
+
+
+def _readonly(array: npt.NDArray[Any]) -> npt.NDArray[Any]:
+    array.flags.writeable = False
+    return array
+
+
+class EventLog:
+    """Validated, encoded and sorted product events, built once and reused by every analysis.
+
+    Users and event names are factorized to integer codes, time becomes int64 nanoseconds (UTC
+    for tz-aware input, whose zone is kept), and rows are sorted by (user, time, input order):
+    events with equal timestamps keep the order they had in the input. Each user's rows form a
+    contiguous segment, ``offsets[i]:offsets[i + 1]``.
+
+    Parameters
+    ----------
+    data : pandas.DataFrame, polars.DataFrame or pyarrow.Table
+        One row per event. Never modified.
+    user_col, time_col, event_col : str
+        Column roles (defaults ``"user_id"``, ``"timestamp"``, ``"event"``).
+    properties : sequence of str, optional
+        Extra columns to keep for breakdowns and filters. ``None`` (default) keeps every other
+        column; ``[]`` keeps none (the lightest log).
+    on_invalid : {"raise", "drop"}, default "raise"
+        Null users or events and null or unparseable timestamps raise an
+        :class:`~saasmetrics.exceptions.InputError`, or with ``"drop"`` are dropped, warned
+        about and counted in :attr:`validation`.
+
+    Attributes
+    ----------
+    users : pandas.Index
+        User ids; ``users[code]`` is the id of user ``code``, in order of first appearance.
+    events : pandas.Index
+        Event names, sorted; ``events[code]`` is the name of event ``code``.
+    user_codes, event_codes, time_ns, row_order, offsets : numpy.ndarray
+        Sorted, read-only arrays: user code, event code, time and the input row position of every
+        event, and the per-user segment offsets (length ``n_users + 1``).
+    tz : datetime.tzinfo or None
+        Time zone of the input timestamps (``None`` for naive input).
+    validation : ValidationReport
+        Rows received and dropped.
+
+    Raises
+    ------
+    MissingColumnError
+        If a column role is not in ``data``.
+    EmptyDataError
+        If there are no rows (left).
+    InputError
+        For null ids or event names, null or unparseable timestamps (unless dropped).
+    SchemaError
+        For non-timestamp time columns or mixed time zones.
+
+    Examples
+    --------
+    >>> import pandas as pd
+    >>> from saasmetrics import EventLog
+    >>> frame = pd.DataFrame({
+    ...     "user_id": ["b", "a", "b", "a"],
+    ...     "timestamp": ["2024-01-02", "2024-01-01", "2024-01-01", "2024-01-03"],
+    ...     "event": ["login", "signup", "signup", "login"],
+    ... })
+    >>> log = EventLog(frame)
+    >>> log
+    EventLog(events=4, users=2, event_types=2, from='2024-01-01', to='2024-01-03')
+    >>> log.to_frame()["user_id"].tolist(), log.offsets.tolist()
+    (['b', 'b', 'a', 'a'], [0, 2, 4])
+    """
+
+    __slots__ = (
+        "_properties",
+        "_times",
+        "event_codes",
+        "event_col",
+        "events",
+        "offsets",
+        "row_order",
+        "time_col",
+        "time_ns",
+        "tz",
+        "user_codes",
+        "user_col",
+        "users",
+        "validation",
+    )
+    user_codes: npt.NDArray[np.int64]
+    event_codes: npt.NDArray[np.int32]
+    time_ns: npt.NDArray[np.int64]
+    row_order: npt.NDArray[np.int64]
+    offsets: npt.NDArray[np.int64]
+
+    def __init__(
+        self,
+        data: FrameLike,
+        *,
+        user_col: str = "user_id",
+        time_col: str = "timestamp",
+        event_col: str = "event",
+        properties: Sequence[str] | None = None,
+        on_invalid: OnInvalid = "raise",
+    ) -> None:
+        frame = to_pandas(data, name="events")
+        require_columns(frame, {"user_col": user_col, "time_col": time_col, "event_col": event_col})
+        roles = {user_col, time_col, event_col}
+        if properties is None:
+            prop_cols = [c for c in frame.columns if c not in roles]
+        else:
+            if isinstance(properties, str):
+                properties = [properties]
+            missing = [p for p in properties if p not in frame.columns]
+            if missing:
+                raise MissingColumnError.from_names(
+                    missing, available=frame.columns, role="properties"
+                )
+            prop_cols = [p for p in properties if p not in roles]
+
+        rows = RowCheck(frame, on_invalid=on_invalid, name="events")
+        users_raw = frame[user_col]
+        events_raw = frame[event_col]
+        rows.flag(users_raw.isna().to_numpy(), user_col, "null user ids")
+        rows.flag(events_raw.isna().to_numpy(), event_col, "null event names")
+        parsed = parse_timestamps(frame[time_col], rows=rows)
+        report = rows.finish()
+        keep = rows.keep if report.n_dropped else None
+        if keep is not None and not keep.any():
+            raise EmptyDataError(
+                f"No events left after dropping {report.n_dropped:,} invalid rows."
+            )
+
+        time_ns = parsed.ns if keep is None else parsed.ns[keep]
+        if keep is not None:
+            users_raw, events_raw = users_raw[keep], events_raw[keep]
+        user_codes, users = pd.factorize(users_raw, sort=False)
+        event_codes, events = pd.factorize(events_raw, sort=True)
+        if not pd.api.types.is_string_dtype(events.dtype) and not pd.api.types.is_object_dtype(
+            events.dtype
+        ):
+            events = events.astype(str)
+            if events.has_duplicates:
+                raise SchemaError(
+                    f"Column {event_col!r} holds values that collide when read as names.",
+                    hint="convert event names to strings first.",
+                )
+        input_pos = np.arange(len(frame), dtype=np.int64)
+        if keep is not None:
+            input_pos = input_pos[keep]
+
+        user_codes = user_codes.astype(np.int64, copy=False)
+        order = sort_order(user_codes, time_ns)
+        identity = (
+            order.size > 0
+            and bool(order[-1] == order.size - 1)
+            and bool(np.all(order[:-1] < order[1:]))
+        )
+
+        def take(a: npt.NDArray[Any]) -> npt.NDArray[Any]:
+            return a if identity else a[order]
+
+        self.user_codes = _readonly(take(user_codes))
+        self.event_codes = _readonly(take(event_codes.astype(np.int32, copy=False)))
+        self.time_ns = _readonly(take(np.ascontiguousarray(time_ns)))
+        self.row_order = _readonly(take(input_pos))
+        self.offsets = _readonly(segment_offsets(self.user_codes, len(users)))
+        self.users = pd.Index(users, name=user_col)
+        self.events = pd.Index(events, name=event_col)
+        self.tz = parsed.tz
+        self._times = ParsedTimes(ns=self.time_ns, tz=parsed.tz)
+        self.user_col, self.time_col, self.event_col = user_col, time_col, event_col
+        self.validation: ValidationReport = report
+        self._properties: dict[str, pd.Series] = {}
+        if prop_cols:
+            positions = self.row_order
+            for col in prop_cols:
+                values = frame[col].iloc[positions].reset_index(drop=True)
+                self._properties[str(col)] = values
+
+    # ----------------------------------------------------------------- sizes and names
+    def __len__(self) -> int:
+        """Number of events."""
+        return int(self.time_ns.size)
+
+    @property
+    def n_users(self) -> int:
+        """Number of distinct users."""
+        return len(self.users)
+
+    @property
+    def n_event_types(self) -> int:
+        """Number of distinct event names."""
+        return len(self.events)
+
+    @property
+    def properties(self) -> tuple[str, ...]:
+        """Names of the property columns kept."""
+        return tuple(self._properties)
+
+    @property
+    def time_range(self) -> tuple[pd.Timestamp, pd.Timestamp]:
+        """First and last event time, in the input's time zone."""
+        first, last = self._times.to_datetime(self.time_ns[[0, -1]])
+        return first, last
+
+    @property
+    def first_time_ns(self) -> npt.NDArray[np.int64]:
+        """Time of each user's first event (nanoseconds), indexed by user code."""
+        return self.time_ns[self.offsets[:-1]]
+
+    # ----------------------------------------------------------------- lookups
+    def event_code(self, name: Any) -> int:
+        """Integer code of event ``name``.
+
+        Parameters
+        ----------
+        name : object
+            An event name as it appears in the data.
+
+        Returns
+        -------
+        int
+            Its code.
+
+        Raises
+        ------
+        ParameterError
+            If no event has that name; the message lists the names there are.
+        """
+        loc = self.events.get_indexer([name])[0]
+        if loc < 0:
+            preview = list(self.events[:20])
+            raise ParameterError(
+                f"Unknown event {name!r}. Events in the log: {preview!r}"
+                + (f" ... ({len(self.events) - 20} more)." if len(self.events) > 20 else "."),
+            )
+        return int(loc)
+
+    def property_values(self, name: str) -> pd.Series:
+        """Values of property column ``name`` in sorted event order (a copy).
+
+        Parameters
+        ----------
+        name : str
+            A property column kept at construction.
+
+        Returns
+        -------
+        pandas.Series
+            One value per event, aligned with :attr:`time_ns`.
+
+        Raises
+        ------
+        MissingColumnError
+            If the property was not kept; lists the ones that were.
+        """
+        if name not in self._properties:
+            raise MissingColumnError.from_names(
+                [name], available=list(self._properties), role="properties"
+            )
+        return self._properties[name].copy()
+
+    def wall_time_ns(self) -> npt.NDArray[np.int64]:
+        """Event times as wall-clock nanoseconds in the input's zone, for calendar bucketing."""
+        if self.tz is None:
+            return self.time_ns
+        local = self._times.to_datetime().tz_localize(None)
+        wall: npt.NDArray[np.int64] = np.asarray(local.asi8, dtype=np.int64)
+        return wall
+
+    def to_datetime(self, ns: npt.NDArray[np.int64]) -> pd.DatetimeIndex:
+        """Turn nanoseconds back into timestamps in the input's time zone.
+
+        Parameters
+        ----------
+        ns : numpy.ndarray of int64
+            Nanoseconds as stored in :attr:`time_ns`.
+
+        Returns
+        -------
+        pandas.DatetimeIndex
+            Naive or tz-aware like the input.
+        """
+        return self._times.to_datetime(np.asarray(ns, dtype=np.int64))
+
+    # ----------------------------------------------------------------- views
+    def to_frame(self) -> pd.DataFrame:
+        """The events as a new DataFrame, in sorted (user, time, input order) order.
+
+        Returns
+        -------
+        pandas.DataFrame
+            Columns user, time, event (with the input's names) and the kept properties.
+        """
+        frame = pd.DataFrame(
+            {
+                self.user_col: self.users.take(self.user_codes),
+                self.time_col: self.to_datetime(self.time_ns),
+                self.event_col: self.events.take(self.event_codes),
+            }
+        )
+        for name, values in self._properties.items():
+            frame[name] = values.to_numpy()
+        return frame
+
+    def _summary(self) -> dict[str, Any]:
+        if len(self) == 0:
+            return {"events": 0}
+        first, last = self.time_range
+        fmt = "%Y-%m-%d" if first.normalize() == first and last.normalize() == last else None
+        return {
+            "events": len(self),
+            "users": self.n_users,
+            "event_types": self.n_event_types,
+            "from": first.strftime(fmt) if fmt else str(first),
+            "to": last.strftime(fmt) if fmt else str(last),
+        }
+
+    def __repr__(self) -> str:
+        items = ", ".join(f"{k}={v!r}" for k, v in self._summary().items())
+        return f"EventLog({items})"
+
+    def _repr_html_(self) -> str:
+        rows = "".join(
+            f"<tr><th>{html.escape(str(k))}</th><td>{html.escape(str(v))}</td></tr>"
+            for k, v in self._summary().items()
+        )
+        return (
+            f"<div><strong>EventLog</strong><table>{rows}</table>"
+            f"{self.to_frame().head(10).to_html(index=False)}</div>"
+        )
+
+    @property
+    def nbytes(self) -> int:
+        """Memory held by the encoded arrays (properties excluded), in bytes."""
+        return int(
+            self.user_codes.nbytes
+            + self.event_codes.nbytes
+            + self.time_ns.nbytes
+            + self.row_order.nbytes
+            + self.offsets.nbytes
+        )
+
+    @property
+    def timezone(self) -> tzinfo | None:
+        """Alias of :attr:`tz`."""
+        return self.tz
+
+
+def as_event_log(
+    data: EventLog | FrameLike,
+    *,
+    user_col: str = "user_id",
+    time_col: str = "timestamp",
+    event_col: str = "event",
+    properties: Sequence[str] | None = None,
+    on_invalid: OnInvalid = "raise",
+) -> EventLog:
+    """Return ``data`` if it is an :class:`EventLog`, else build one from the frame.
+
+    Every event analysis calls this, so it accepts a log built once or a raw frame.
+
+    Parameters
+    ----------
+    data : EventLog or DataFrame-like
+        The events.
+    user_col, time_col, event_col, properties, on_invalid
+        As for :class:`EventLog`; ignored when ``data`` is already a log.
+
+    Returns
+    -------
+    EventLog
+        The log.
+
+    Examples
+    --------
+    >>> import pandas as pd
+    >>> frame = pd.DataFrame({"user_id": [1], "timestamp": ["2024-01-01"], "event": ["x"]})
+    >>> log = as_event_log(frame)
+    >>> as_event_log(log) is log
+    True
+    """
+    if isinstance(data, EventLog):
+        return data
+    return EventLog(
+        data,
+        user_col=user_col,
+        time_col=time_col,
+        event_col=event_col,
+        properties=properties,
+        on_invalid=on_invalid,
+    )

@@ -1,0 +1,69 @@
+"""The public surface: light import, exceptions hierarchy, every public name documented."""
+
+from __future__ import annotations
+
+import importlib
+import json
+import pathlib
+import subprocess
+import sys
+
+import pytest
+
+import saasmetrics
+from saasmetrics import exceptions
+
+ROOT = pathlib.Path(__file__).resolve().parents[1]
+SUBPACKAGES = ("attribution", "funnel", "retention", "health", "unit_economics")
+
+
+def test_import_is_light_and_silent() -> None:
+    code = (
+        "import sys, json, saasmetrics;"
+        "print(json.dumps(sorted(m for m in sys.modules if m.split('.')[0] in "
+        "{'matplotlib','statsmodels','duckdb','lifelines','lifetimes','polars'})))"
+    )
+    out = subprocess.run(
+        [sys.executable, "-W", "error", "-c", code],
+        capture_output=True,
+        text=True,
+        check=True,
+        env={"PYTHONPATH": str(ROOT / "src")},
+    )
+    # pyarrow is not listed: pandas itself imports it when installed (string dtype).
+    assert json.loads(out.stdout) == []
+    assert out.stderr == ""
+
+
+def test_version_is_a_string() -> None:
+    assert isinstance(saasmetrics.__version__, str)
+
+
+def test_exception_hierarchy_and_codes() -> None:
+    assert issubclass(exceptions.InputError, ValueError)
+    assert issubclass(exceptions.MissingColumnError, KeyError)
+    assert issubclass(exceptions.SchemaError, TypeError)
+    assert issubclass(exceptions.NotFittedError, AttributeError)
+    codes = {
+        getattr(exceptions, name).code
+        for name in exceptions.__all__
+        if issubclass(getattr(exceptions, name), Exception)
+        and issubclass(getattr(exceptions, name), exceptions.SaasMetricsError)
+    }
+    assert len(codes) == 8  # one stable code per error class
+
+
+@pytest.mark.parametrize("name", SUBPACKAGES)
+def test_subpackages_have_all_and_a_reference_page(name: str) -> None:
+    module = importlib.import_module(f"saasmetrics.{name}")
+    assert isinstance(module.__all__, tuple)
+    for public in module.__all__:
+        assert hasattr(module, public), f"{name}.__all__ names missing {public}"
+    pages = "\n".join(p.read_text() for p in (ROOT / "docs" / "reference").glob("*.md"))
+    assert f"::: saasmetrics.{name}" in pages, f"docs/reference has no page for {name}"
+
+
+def test_core_modules_are_in_the_reference() -> None:
+    pages = "\n".join(p.read_text() for p in (ROOT / "docs" / "reference").glob("*.md"))
+    for target in ("saasmetrics.EventLog", "saasmetrics.exceptions"):
+        assert f"::: {target}" in pages
