@@ -2,4 +2,22 @@
 
 from __future__ import annotations
 
-__all__: tuple[str, ...] = ()
+from saasmetrics.attribution._channels import (
+    CLICK_IDS,
+    DEFAULT_CHANNEL_RULES,
+    ChannelRule,
+    ChannelRules,
+    Condition,
+    channel_group,
+    parse_utm,
+)
+
+__all__ = (
+    "CLICK_IDS",
+    "DEFAULT_CHANNEL_RULES",
+    "ChannelRule",
+    "ChannelRules",
+    "Condition",
+    "channel_group",
+    "parse_utm",
+)
