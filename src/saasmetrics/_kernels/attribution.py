@@ -267,7 +267,11 @@ def markov_transitions(
     return sp.csr_matrix(sp.coo_matrix((weight, (src, dst)), shape=(size, size)), dtype=np.float64)
 
 
-def markov_absorption(counts: sp.csr_matrix, removed: npt.NDArray[np.bool_] | None = None) -> float:
+def markov_absorption(
+    counts: sp.csr_matrix,
+    removed: npt.NDArray[np.bool_] | None = None,
+    reward: F64 | None = None,
+) -> float:
     """Probability of reaching the conversion state from the start state (exact solve).
 
     Parameters
@@ -276,11 +280,15 @@ def markov_absorption(counts: sp.csr_matrix, removed: npt.NDArray[np.bool_] | No
         From :func:`markov_transitions` (``n + 3`` square).
     removed : numpy.ndarray of bool, optional
         Transient states to remove: walks that enter them end as nulls.
+    reward : numpy.ndarray of float, optional
+        Per transient state, the total value of the conversions entered from it (same
+        weights as the conversion counts). Then the result is the expected value of a walk:
+        each conversion pays the mean value of conversions from the state it leaves.
 
     Returns
     -------
     float
-        ``P(conversion | start)``.
+        ``P(conversion | start)`` (or the expected value with ``reward``).
 
     Examples
     --------
@@ -299,7 +307,11 @@ def markov_absorption(counts: sp.csr_matrix, removed: npt.NDArray[np.bool_] | No
     probs = sp.diags(scale) @ counts
     transient = n + 1  # states and the start state
     q: Any = sp.csr_matrix(probs[:transient, :transient])
-    r = np.asarray(probs[:transient, n + 1].todense()).ravel()
+    if reward is None:
+        r = np.asarray(probs[:transient, n + 1].todense()).ravel()
+    else:
+        r = np.zeros(transient)
+        r[:n] = reward[:n] * scale[:n]
     if removed is not None and removed.any():
         keep = np.ones(transient)
         keep[:n][removed] = 0.0

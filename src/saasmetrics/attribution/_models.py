@@ -12,6 +12,7 @@ from typing import Any, ClassVar, Literal, Self
 import numpy as np
 import numpy.typing as npt
 import pandas as pd
+import scipy.sparse as sp
 
 from saasmetrics._kernels import attribution as kern
 from saasmetrics._kernels.segments import segment_ids
@@ -488,6 +489,9 @@ class MarkovModel(AttributionModel):
     ----------
     removal_effects_ : pandas.Series
         Removal effect per channel, in [0, 1].
+    value_removal_effects_ : pandas.Series
+        The same for conversion value (each conversion is worth the mean value of the
+        conversions from its last state, as in ChannelAttribution); value is split by these.
     conversion_probability_ : float
         Probability that a walk from the start converts.
     transition_matrix_ : pandas.DataFrame
@@ -535,14 +539,23 @@ class MarkovModel(AttributionModel):
             journeys.offsets, state, n_states, journeys.conversions, journeys.nulls
         )
         base_p = kern.markov_absorption(counts)
+        lasts = journeys.offsets[1:] - 1
+        reward = np.bincount(state[lasts], weights=journeys.value, minlength=n_states)
+        base_v = kern.markov_absorption(counts, reward=reward) if journeys.total_value else 0.0
         base = journeys.n_channels + 1
         digits = np.stack([(keys // base**lag) % base for lag in range(order)])
         effects = np.zeros(journeys.n_channels)
-        for c in range(journeys.n_channels):  # one sparse solve per channel
+        value_effects = np.zeros(journeys.n_channels)
+        for c in range(journeys.n_channels):  # exact sparse solves, per channel
             removed = (digits == c + 1).any(axis=0)
             effects[c] = 1.0 - kern.markov_absorption(counts, removed) / base_p
+            if base_v > 0:
+                kept = kern.markov_absorption(counts, removed, reward=reward)
+                value_effects[c] = 1.0 - kept / base_v
         effects = np.clip(effects, 0.0, 1.0)
+        value_effects = np.clip(value_effects, 0.0, 1.0)
         shares = effects / effects.sum()
+        value_shares = value_effects / value_effects.sum() if value_effects.sum() > 0 else shares
         index = pd.Index(journeys.channels, name="channel", dtype=object)
         self.removal_effects_ = pd.Series(effects, index=index, name="removal_effect")
         self.conversion_probability_ = float(base_p)
@@ -553,6 +566,10 @@ class MarkovModel(AttributionModel):
             "(null)",
         ]
         coo = counts.tocoo()
+        positive = coo.data > 0
+        coo = sp.coo_matrix(
+            (coo.data[positive], (coo.row[positive], coo.col[positive])), shape=counts.shape
+        )
         out = np.asarray(counts.sum(axis=1)).ravel()
         self.transition_matrix_ = pd.DataFrame(
             {
@@ -565,7 +582,10 @@ class MarkovModel(AttributionModel):
         self.conversions_ = pd.Series(
             shares * journeys.total_conversions, index=index, name="conversions"
         )
-        self.value_ = pd.Series(shares * journeys.total_value, index=index, name="value")
+        self.value_ = pd.Series(value_shares * journeys.total_value, index=index, name="value")
+        self.value_removal_effects_ = pd.Series(
+            value_effects, index=index, name="value_removal_effect"
+        )
         self._journeys = journeys
         return self
 
@@ -671,7 +691,11 @@ def choose_order(
             }
         )
     frame = pd.DataFrame(rows)
-    frame["best"] = frame["log_likelihood"] == frame["log_likelihood"].max()
+    # the lowest order within numerical noise of the best score wins
+    best = frame["log_likelihood"].max()
+    frame["best"] = False
+    first = frame.index[frame["log_likelihood"] >= best - 1e-12 * max(1.0, abs(best))][0]
+    frame.loc[first, "best"] = True
     return frame
 
 
