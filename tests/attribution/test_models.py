@@ -358,23 +358,23 @@ def test_compare_models_table() -> None:
 
 # --------------------------------------------------------------------------- peers
 def _channelattribution_data() -> pd.DataFrame:
-    ca = pytest.importorskip("ChannelAttribution")
+    pytest.importorskip("ChannelAttribution")
     spec = importlib.util.find_spec("ChannelAttribution")
-    assert spec is not None and spec.origin is not None
+    assert spec is not None
+    assert spec.origin is not None
     path = pathlib.Path(spec.origin).parents[1] / "cypack" / "data" / "Data.csv"
     if not path.exists():
         pytest.skip("ChannelAttribution's sample Data.csv is not installed")
-    del ca
     return pd.read_csv(path, sep=";")
 
 
 @pytest.mark.peer
 def test_heuristics_agree_with_channelattribution_on_its_sample_data() -> None:
     data = _channelattribution_data()
-    import ChannelAttribution as ca
+    import ChannelAttribution
 
     with redirect_stdout(io.StringIO()):
-        theirs = ca.heuristic_models(
+        theirs = ChannelAttribution.heuristic_models(
             data, "path", "total_conversions", var_value="total_conversion_value", flg_pro=False
         ).set_index("channel_name")
     jrn = Journeys.from_paths(
@@ -403,10 +403,10 @@ def test_heuristics_agree_with_channelattribution_on_its_sample_data() -> None:
 @pytest.mark.peer
 def test_markov_is_within_channelattribution_sampling_error() -> None:
     data = _channelattribution_data()
-    import ChannelAttribution as ca
+    import ChannelAttribution
 
     with redirect_stdout(io.StringIO()):
-        theirs = ca.markov_model(
+        theirs = ChannelAttribution.markov_model(
             data,
             "path",
             "total_conversions",

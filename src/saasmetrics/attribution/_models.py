@@ -540,7 +540,9 @@ class MarkovModel(AttributionModel):
         )
         base_p = kern.markov_absorption(counts)
         lasts = journeys.offsets[1:] - 1
-        reward = np.bincount(state[lasts], weights=journeys.value, minlength=n_states)
+        reward = np.bincount(state[lasts], weights=journeys.value, minlength=n_states).astype(
+            np.float64
+        )
         base_v = kern.markov_absorption(counts, reward=reward) if journeys.total_value else 0.0
         base = journeys.n_channels + 1
         digits = np.stack([(keys // base**lag) % base for lag in range(order)])
