@@ -27,12 +27,14 @@ from saasmetrics.attribution._models import (
     choose_order,
     compare_models,
 )
+from saasmetrics.attribution._report import ChannelReport, channel_report
 
 __all__ = (
     "CLICK_IDS",
     "DEFAULT_CHANNEL_RULES",
     "AttributionModel",
     "AttributionResult",
+    "ChannelReport",
     "ChannelRule",
     "ChannelRules",
     "Condition",
@@ -47,6 +49,7 @@ __all__ = (
     "TimeDecay",
     "attribute",
     "channel_group",
+    "channel_report",
     "choose_order",
     "compare_models",
     "journeys",

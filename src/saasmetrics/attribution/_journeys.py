@@ -139,7 +139,7 @@ class Journeys(ResultMixin):
         """
         names = np.asarray(self.channels, dtype=object)[self.codes]
         pieces = np.split(names, self.offsets[1:-1])
-        return pd.Series([sep.join(p) for p in pieces], name="path", dtype=object)
+        return pd.Series([sep.join(p) for p in pieces], name="path", dtype="str")
 
     def to_frame(self, *, aggregate: bool = False) -> pd.DataFrame:
         """One row per journey: ``path``, ``conversions``, ``nulls``, ``value``.

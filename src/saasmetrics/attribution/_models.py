@@ -139,7 +139,7 @@ def _result(
     share = conv / total if total > 0 else np.zeros_like(conv)
     frame = pd.DataFrame(
         {
-            "channel": pd.Series(journeys.channels, dtype=object),
+            "channel": pd.Series(list(journeys.channels), dtype="str"),
             "conversions": conv,
             "value": value,
             "share": share,
@@ -254,7 +254,7 @@ class AttributionModel:
         self._validate(journeys)
         conv = self._credit(journeys, journeys.conversions)
         value = self._credit(journeys, journeys.value)
-        index = pd.Index(journeys.channels, name="channel", dtype=object)
+        index = pd.Index(list(journeys.channels), name="channel", dtype="str")
         self.channels_ = journeys.channels
         self.conversions_ = pd.Series(conv, index=index, name="conversions")
         self.value_ = pd.Series(value, index=index, name="value")
@@ -558,7 +558,7 @@ class MarkovModel(AttributionModel):
         value_effects = np.clip(value_effects, 0.0, 1.0)
         shares = effects / effects.sum()
         value_shares = value_effects / value_effects.sum() if value_effects.sum() > 0 else shares
-        index = pd.Index(journeys.channels, name="channel", dtype=object)
+        index = pd.Index(list(journeys.channels), name="channel", dtype="str")
         self.removal_effects_ = pd.Series(effects, index=index, name="removal_effect")
         self.conversion_probability_ = float(base_p)
         labels = [
@@ -575,8 +575,8 @@ class MarkovModel(AttributionModel):
         out = np.asarray(counts.sum(axis=1)).ravel()
         self.transition_matrix_ = pd.DataFrame(
             {
-                "from": np.asarray(labels, dtype=object)[coo.row],
-                "to": np.asarray(labels, dtype=object)[coo.col],
+                "from": pd.Series(np.asarray(labels, dtype=object)[coo.row], dtype="str"),
+                "to": pd.Series(np.asarray(labels, dtype=object)[coo.col], dtype="str"),
                 "probability": coo.data / out[coo.row],
             }
         ).sort_values(["from", "to"], ignore_index=True)
@@ -791,7 +791,7 @@ class ShapleyModel(AttributionModel):
         self._validate(journeys)
         n = journeys.n_channels
         masks = kern.channel_set_masks(journeys.offsets, journeys.codes)
-        index = pd.Index(journeys.channels, name="channel", dtype=object)
+        index = pd.Index(list(journeys.channels), name="channel", dtype="str")
         notes: list[str] = []
         std_error: F64 | None = None
         self.exact_ = True
