@@ -15,6 +15,7 @@ from saasmetrics._kernels.attribution import (
     game_shapley_exact,
     heuristic_weights,
     markov_absorption,
+    markov_removal,
     markov_states,
     markov_transitions,
     popcount,
@@ -266,3 +267,34 @@ def test_sampled_rate_shapley_converges_to_exact() -> None:
     assert math.isclose(mean.sum(), v[-1], rel_tol=1e-9)  # efficiency holds per permutation
     again, _ = shapley_rate_sampled(members, conv, tot, 20_000, np.random.default_rng(0))
     np.testing.assert_array_equal(mean, again)  # seeded
+
+
+@given(paths_st, st.data(), st.integers(1, 3), st.booleans())
+def test_markov_removal_direct_and_iterative_match_oracle(
+    paths: list[list[int]], data: st.DataObject, order: int, value: bool
+) -> None:
+    conv = data.draw(st.lists(st.integers(0, 3), min_size=len(paths), max_size=len(paths)))
+    null = data.draw(st.lists(st.integers(0, 3), min_size=len(paths), max_size=len(paths)))
+    conv_a = np.array(conv, dtype=np.float64)
+    null_a = np.array(null, dtype=np.float64)
+    if conv_a.sum() == 0:
+        return
+    offsets, codes = _csr(paths)
+    state, keys = markov_states(offsets, codes, 4, order)
+    counts = markov_transitions(offsets, state, keys.size, conv_a, null_a)
+    digits = np.stack([(keys // 5**lag) % 5 for lag in range(order)])
+    removed = np.stack([(digits == c + 1).any(axis=0) for c in range(4)])
+    reward = None
+    if value:
+        lasts = offsets[1:] - 1
+        reward = np.bincount(state[lasts], weights=conv_a * 3.5, minlength=keys.size).astype(
+            np.float64
+        )
+    direct = markov_removal(counts, removed, reward, direct_below=10**9)
+    iterative = markov_removal(counts, removed, reward, direct_below=0)
+    assert math.isclose(direct[0], iterative[0], rel_tol=1e-12, abs_tol=1e-15)
+    np.testing.assert_allclose(direct[1], iterative[1], rtol=1e-12, atol=1e-15)
+    if not value:
+        for c in range(4):
+            want = _oracle_markov(paths, conv, null, order, c)
+            assert math.isclose(direct[1][c], want, rel_tol=1e-9, abs_tol=1e-12)

@@ -265,19 +265,31 @@ class Journeys(ResultMixin):
             )
         paths = data[path_col]
         rows = RowCheck(data, on_invalid=on_invalid, name="paths")
-        text = paths.astype(object).where(paths.notna(), "").astype(str)
-        rows.flag(text.str.strip().eq("").to_numpy(), path_col, "empty paths")
-        if not text.str.contains(sep, regex=False).any():
-            others = [
-                other
-                for other in _OTHER_SEPARATORS
-                if other != sep and text.str.contains(other, regex=False).any()
-            ]
+        text = paths.astype(object).where(paths.notna(), "").astype(str).to_numpy(dtype=object)
+        # one C-level split of all paths joined together; row lengths from separator counts
+        n_sep = np.fromiter((t.count(sep) for t in text), dtype=np.int64, count=text.size)
+        if not n_sep.any():
+            joined = "\n".join(text)
+            others = [o for o in _OTHER_SEPARATORS if o != sep and o in joined]
             if others:
                 raise ParameterError(
                     f"sep={sep!r} appears in no path, but {others[0]!r} does.",
                     hint=f"pass sep={others[0]!r}.",
                 )
+        tokens = np.asarray(sep.join(text).split(sep), dtype=object)
+        lengths_all = n_sep + 1
+        row_pos = np.repeat(np.arange(text.size), lengths_all)
+        # strip whitespace once per distinct token, not once per touch
+        token_codes, token_uniques = pd.factorize(tokens)
+        stripped = np.asarray([str(u).strip() for u in token_uniques], dtype=object)
+        empty_token = (stripped == "")[token_codes]
+        empty_path = (lengths_all == 1) & np.bincount(
+            row_pos, weights=empty_token, minlength=text.size
+        ).astype(bool)
+        rows.flag(empty_path, path_col, "empty paths")
+        bad_rows = np.zeros(text.size, dtype=bool)
+        bad_rows[row_pos[empty_token]] = True
+        rows.flag(bad_rows & ~empty_path, path_col, "empty channel names")
         amounts: dict[str, npt.NDArray[np.float64]] = {}
         for role, column in (
             ("conversions", conversions_col),
@@ -291,20 +303,20 @@ class Journeys(ResultMixin):
             rows.flag(np.isnan(values), column, "missing or non-numeric counts")
             rows.flag(np.nan_to_num(values) < 0, column, "negative counts")
             amounts[role] = values
-        pieces = text.str.split(sep, regex=False)
-        names = pieces.explode().astype(str).str.strip().to_numpy(dtype=object)
-        row_pos = np.repeat(np.arange(len(data)), pieces.map(len).to_numpy(dtype=np.int64))
-        bad_rows = np.zeros(len(data), dtype=bool)
-        bad_rows[row_pos[names == ""]] = True
-        rows.flag(bad_rows & ~text.str.strip().eq("").to_numpy(), path_col, "empty channel names")
         rows.finish()
         keep = rows.keep
-        keep_token = keep[row_pos]
-        names_kept = names[keep_token]
         if not keep.any():
             raise EmptyDataError("paths has no valid rows.", hint="check the path column.")
-        channels, codes = np.unique(names_kept.astype(str), return_inverse=True)
-        lengths = np.bincount(row_pos[keep_token], minlength=len(data))[keep]
+        keep_token = keep[row_pos]
+        # channel names sorted, so codes do not depend on row order
+        channels, stripped_code = np.unique(stripped.astype(str), return_inverse=True)
+        codes = stripped_code[token_codes[keep_token]]
+        used = np.unique(codes)
+        if used.size < channels.size:  # names only seen in dropped rows
+            remap = np.full(channels.size, -1, dtype=np.int64)
+            remap[used] = np.arange(used.size)
+            channels, codes = channels[used], remap[codes]
+        lengths = lengths_all[keep]
         offsets = np.zeros(lengths.size + 1, dtype=np.int64)
         np.cumsum(lengths, out=offsets[1:])
         return cls(

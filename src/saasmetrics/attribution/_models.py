@@ -538,22 +538,21 @@ class MarkovModel(AttributionModel):
         counts = kern.markov_transitions(
             journeys.offsets, state, n_states, journeys.conversions, journeys.nulls
         )
-        base_p = kern.markov_absorption(counts)
+        base = journeys.n_channels + 1
+        digits = np.stack([(keys // base**lag) % base for lag in range(order)])
+        channel_ids = np.arange(1, journeys.n_channels + 1)
+        removed = (digits[None, :, :] == channel_ids[:, None, None]).any(axis=1)
+        base_p, without = kern.markov_removal(counts, removed)
+        effects = 1.0 - without / base_p
         lasts = journeys.offsets[1:] - 1
         reward = np.bincount(state[lasts], weights=journeys.value, minlength=n_states).astype(
             np.float64
         )
-        base_v = kern.markov_absorption(counts, reward=reward) if journeys.total_value else 0.0
-        base = journeys.n_channels + 1
-        digits = np.stack([(keys // base**lag) % base for lag in range(order)])
-        effects = np.zeros(journeys.n_channels)
         value_effects = np.zeros(journeys.n_channels)
-        for c in range(journeys.n_channels):  # exact sparse solves, per channel
-            removed = (digits == c + 1).any(axis=0)
-            effects[c] = 1.0 - kern.markov_absorption(counts, removed) / base_p
+        if journeys.total_value > 0:
+            base_v, without_v = kern.markov_removal(counts, removed, reward=reward)
             if base_v > 0:
-                kept = kern.markov_absorption(counts, removed, reward=reward)
-                value_effects[c] = 1.0 - kept / base_v
+                value_effects = 1.0 - without_v / base_v
         effects = np.clip(effects, 0.0, 1.0)
         value_effects = np.clip(value_effects, 0.0, 1.0)
         shares = effects / effects.sum()
