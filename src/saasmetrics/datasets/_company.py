@@ -252,9 +252,23 @@ def _within(counts: IntArray) -> IntArray:
     return np.arange(total, dtype=np.int64) - starts
 
 
+def _to_seconds(days: FloatArray) -> IntArray:
+    """Whole seconds since start (the epsilon keeps times made of whole seconds on theirs)."""
+    return np.floor(days * 86_400.0 + 1e-3).astype(np.int64)
+
+
 def _to_ns(days: FloatArray, start_ns: int) -> IntArray:
-    # the epsilon keeps times that came from whole seconds on their second
-    return start_ns + np.floor(days * 86_400.0 + 1e-3).astype(np.int64) * 10**9
+    return start_ns + _to_seconds(days) * 10**9
+
+
+def _event_order(sec: IntArray, user: IntArray, not_signup: BoolArray) -> IntArray:
+    """Order by (time, user, signup first): one int64 key when it fits, else a lexsort."""
+    sec_bits = max(int(sec.max(initial=0)), 1).bit_length()
+    user_bits = max(int(user.max(initial=0)), 1).bit_length()
+    if sec.min(initial=0) >= 0 and sec_bits + user_bits + 1 <= 62:
+        key = (sec << (user_bits + 1)) | (user << 1) | not_signup
+        return np.argsort(key, kind="stable")
+    return np.lexsort((not_signup, user, sec))
 
 
 def _add_months(t_ns: IntArray, months: IntArray) -> IntArray:
@@ -516,13 +530,13 @@ def _build(n: int, *, seed: int, start: pd.Timestamp, months: int) -> SaasCompan
 
     ev_user: list[IntArray] = []
     ev_time: list[FloatArray] = []
-    ev_code: list[IntArray] = []
+    ev_code: list[npt.NDArray[np.int8]] = []
     code = {name: i for i, name in enumerate(prof.EVENTS)}
 
     def add(name: str, user: IntArray, time: FloatArray) -> None:
         ev_user.append(user)
         ev_time.append(time)
-        ev_code.append(np.full(user.size, code[name], dtype=np.int64))
+        ev_code.append(np.full(user.size, code[name], dtype=np.int8))
 
     for name, rate in prof.ACTIVITY_RATES.items():
         idx, times = _poisson_points(rng, seg_lo, seg_hi, seg_rate * rate)
@@ -565,17 +579,24 @@ def _build(n: int, *, seed: int, start: pd.Timestamp, months: int) -> SaasCompan
     add("subscribe", first_user_of[ra], react_day[ra])
     add("signup", np.arange(n_users, dtype=np.int64), u_signup)
 
-    e_user = np.concatenate(ev_user)
     e_days = np.concatenate(ev_time)
-    e_code = np.concatenate(ev_code)
     inside = e_days < span
-    e_user, e_days, e_code = e_user[inside], e_days[inside], e_code[inside]
-    e_ns = _to_ns(e_days, start_ns)
-    u_signup_ns = _to_ns(u_signup, start_ns)
+    e_user = np.concatenate(ev_user)[inside]
+    e_code = np.concatenate(ev_code)[inside]
+    e_sec = _to_seconds(e_days[inside])
+    for parts in (ev_user, ev_time, ev_code):
+        parts.clear()  # free the per-type pieces early (large builds)
+    del e_days, inside
+    u_signup_sec = _to_seconds(u_signup)
     # non-signup events strictly after the user's signup second (a safety net for rounding)
-    e_ns = np.where(e_code == code["signup"], e_ns, np.maximum(e_ns, u_signup_ns[e_user] + 10**9))
-    order_ev = np.lexsort((e_code != code["signup"], e_user, e_ns))
-    e_user, e_ns, e_code = e_user[order_ev], e_ns[order_ev], e_code[order_ev]
+    is_signup = e_code == code["signup"]
+    e_sec = np.where(is_signup, e_sec, np.maximum(e_sec, u_signup_sec[e_user] + 1))
+    order_ev = _event_order(e_sec, e_user, ~is_signup)
+    del is_signup
+    e_user, e_sec, e_code = e_user[order_ev], e_sec[order_ev], e_code[order_ev]
+    del order_ev
+    e_ns = start_ns + e_sec * 10**9
+    del e_sec
     e_acct = u_acct[e_user]
 
     # ---- subscriptions: rows per paying account --------------------------------------------
@@ -595,7 +616,12 @@ def _build(n: int, *, seed: int, start: pd.Timestamp, months: int) -> SaasCompan
     )
 
     # plan of each event: the subscription row that covers it, else "free"
-    plan_codes = _plan_at(subs, e_acct, e_ns)
+    ever_paid = np.zeros(n, dtype=bool)
+    ever_paid[subs["acct"]] = True
+    in_paid = np.flatnonzero(ever_paid[e_acct])
+    plan_codes = np.zeros(e_acct.size, dtype=np.int64)
+    plan_codes[in_paid] = _plan_at(subs, e_acct[in_paid], e_ns[in_paid])
+    del in_paid
 
     account_ids = _labels("a", n, 5)
     user_ids = _labels("u", n_users, 6)
@@ -609,8 +635,10 @@ def _build(n: int, *, seed: int, start: pd.Timestamp, months: int) -> SaasCompan
             "plan": _take(("free", *prof.PLANS), plan_codes),
             "device": _take(prof.DEVICES, users["device"][e_user]),
             "region": _take(prof.REGIONS, region[e_acct]),
-        }
+        },
+        copy=False,
     )
+    del e_user, e_code, plan_codes
 
     last_plan = np.zeros(n, dtype=np.int64)
     last_seats = users_per_account.copy()
@@ -655,9 +683,9 @@ def _build(n: int, *, seed: int, start: pd.Timestamp, months: int) -> SaasCompan
     )
     transactions = pd.DataFrame(
         {
-            "customer_id": invoices["customer_id"].copy(),
-            "timestamp": invoices["period_start"].copy(),
-            "amount": invoices["amount"].copy(),
+            "customer_id": invoices["customer_id"],
+            "timestamp": invoices["period_start"],
+            "amount": invoices["amount"],
         }
     )
 
@@ -674,7 +702,7 @@ def _build(n: int, *, seed: int, start: pd.Timestamp, months: int) -> SaasCompan
     touchpoints, sessions, spend = _marketing(
         rng,
         channel=channel,
-        signup_ns=u_signup_ns[first_user_of],
+        signup_ns=start_ns + u_signup_sec[first_user_of] * 10**9,
         first_user_ids=user_ids.take(first_user_of),
         start_ns=start_ns,
         as_of_ns=int(as_of.value),
@@ -905,7 +933,6 @@ def _marketing(
     # one table of touches: users first, then visitors
     t_ch = np.concatenate([ch, v_ch])
     t_time = np.concatenate([u_time, v_time])
-    t_is_user = np.concatenate([np.ones(owner.size, bool), np.zeros(total, bool)])
     t_signup = np.concatenate([is_last, np.zeros(total, bool)])
     ids = pd.Index(first_user_ids).append(_labels("v", max(n_vis, 1), 6)[:n_vis])
     t_who = np.concatenate([owner, n + visitor])
@@ -941,28 +968,43 @@ def _marketing(
         1,
         np.where((np.array(sources)[camp] == "facebook") & (rng.random(m) < 0.6), 2, 0),
     )
-    url = (
-        "https://www.acme-analytics.example"
-        + _take(prof.LANDING_PATHS, path)
-        + _take(tuple(queries), camp)
-        + _take(("", *[f"&utm_content={c}" for c in prof.UTM_CONTENT]), content)
-        + _take(("", *[f"&utm_term={t}" for t in prof.UTM_TERM]), term)
+    # every (path, campaign, content, term) URL once, then click ids on the clicked touches
+    contents = ("", *[f"&utm_content={c}" for c in prof.UTM_CONTENT])
+    terms = ("", *[f"&utm_term={t}" for t in prof.UTM_TERM])
+    combos = pd.Index(
+        [
+            f"https://www.acme-analytics.example{p}{q}{c}{t}"
+            for p in prof.LANDING_PATHS
+            for q in queries
+            for c in contents
+            for t in terms
+        ],
+        dtype="str",
     )
-    token = pd.Series(rng.integers(10**11, 10**12, m)).astype("str")
-    prefix = _take(("", "&gclid=Cj0", "&fbclid=IwAR"), click)
-    url = url + prefix + token.where(click > 0, "")
+    combo = ((path * len(queries) + camp) * len(contents) + content) * len(terms) + term
+    clicked = np.flatnonzero(click > 0)
+    tokens = pd.Series(rng.integers(10**11, 10**12, clicked.size)).astype("str")
+    with_click = (
+        _take(combos, combo[clicked])
+        + _take(("", "&gclid=Cj0", "&fbclid=IwAR"), click[clicked])
+        + tokens
+    )
+    url_labels = combos.append(pd.Index(with_click, dtype="str"))
+    url_code = combo.copy()
+    url_code[clicked] = len(combos) + np.arange(clicked.size)
 
     order = np.lexsort((t_who, t_time))
     touchpoints = pd.DataFrame(
         {
             "user_id": _take(ids, t_who[order]),
             "timestamp": t_time[order].astype("datetime64[ns]"),
-            "url": url.iloc[order].reset_index(drop=True),
+            "url": _take(url_labels, url_code[order]),
             "utm_source": _take(tuple(sources), camp[order]),
             "utm_medium": _take(tuple(mediums), camp[order]),
             "utm_campaign": _take(tuple(names), camp[order]),
             "channel": _take(prof.CHANNELS, t_ch[order]),
-        }
+        },
+        copy=False,
     )
 
     # sessions: one per touch; the signup visit never bounces
@@ -972,15 +1014,15 @@ def _marketing(
     sessions = pd.DataFrame(
         {
             "session_id": pd.Series(_labels("s", m, 7)),
-            "user_id": touchpoints["user_id"].copy(),
-            "timestamp": touchpoints["timestamp"].copy(),
-            "channel": touchpoints["channel"].copy(),
-            "utm_campaign": touchpoints["utm_campaign"].copy(),
+            "user_id": touchpoints["user_id"],
+            "timestamp": touchpoints["timestamp"],
+            "channel": touchpoints["channel"],
+            "utm_campaign": touchpoints["utm_campaign"],
             "pageviews": pages[order].astype(np.int64),
             "duration_s": duration[order],
-        }
+        },
+        copy=False,
     )
-    del t_is_user
 
     # spend: cost per visit of paid campaigns, by month, with +-10% noise
     month = t_time.astype("datetime64[ns]").astype("datetime64[M]")
