@@ -12,6 +12,8 @@ from urllib.parse import parse_qs, urlsplit
 import numpy as np
 import pandas as pd
 import pytest
+from hypothesis import given, settings
+from hypothesis import strategies as st
 
 from saasmetrics.datasets import PlantedTruths, SaasCompany, make_saas_company
 from saasmetrics.exceptions import ParameterError
@@ -431,7 +433,7 @@ def test_touchpoints_sessions_and_urls(company: SaasCompany, signups: pd.DataFra
     assert (ses["pageviews"] >= 1).all()
     bounce = ses["pageviews"] == 1
     assert (ses.loc[bounce, "duration_s"] == 0).all()
-    assert (ses.loc[~bounce, "duration_s"] > 0).mean() > 0.99
+    assert (ses.loc[~bounce, "duration_s"] > 0).all()
     bounce_rate = bounce.groupby(ses["channel"]).mean()
     assert bounce_rate["Display"] > bounce_rate["Email"] + 0.3
     assert bounce_rate["Paid Social"] > bounce_rate["Paid Search"] + 0.15
@@ -600,6 +602,94 @@ def test_truth_retention_shape_and_monthly_churn(
     )
     assert early > 3 * plateau  # shock and selection before the plateau
     assert abs(plateau - truths.monthly_churn) < 0.02
+
+
+# --------------------------------------------------------------------------- any size, any start
+def _check_invariants(company: SaasCompany) -> None:
+    """The structural promises, for any parameters (cheap enough for small builds)."""
+    ev, acc, subs = company.events, company.accounts, company.subscriptions
+    for table in TABLES:
+        frame = getattr(company, table)
+        assert {c: str(d) for c, d in frame.dtypes.items()} == SCHEMA[table], table
+    assert len(acc) == company.n_accounts
+    assert ev["timestamp"].is_monotonic_increasing
+    assert ev["timestamp"].min() >= company.start
+    assert ev["timestamp"].max() < company.as_of
+    signup = ev[ev["event"] == "signup"].set_index("user_id")["timestamp"]
+    assert signup.index.is_unique
+    assert set(signup.index) == set(ev["user_id"])
+    rest = ev[ev["event"] != "signup"]
+    assert (rest["timestamp"] > rest["user_id"].map(signup)).all()
+    assert ev.groupby("account_id")["user_id"].nunique().between(1, 8).all()
+    assert set(ev["account_id"]) == set(acc["account_id"])
+    # money: conversions = first subscription rows; rows tile without overlap
+    assert subs["customer_id"].isin(acc["account_id"]).all()
+    assert company.conversions["user_id"].isin(signup.index).all()
+    assert set(company.conversions["account_id"]) == set(subs["customer_id"])
+    ordered = subs.sort_values(["customer_id", "start"])
+    nxt = ordered.groupby("customer_id")["start"].shift(-1)
+    assert (ordered.loc[nxt.notna(), "end"] <= nxt[nxt.notna()]).all()
+    closed = subs["end"].notna()
+    assert (subs.loc[closed, "end"] > subs.loc[closed, "start"]).all()
+    assert (subs["start"] < company.as_of).all()
+    inv = company.invoices
+    assert inv["customer_id"].isin(subs["customer_id"]).all()
+    assert (inv["period_end"] > inv["period_start"]).all()
+    assert (inv["period_start"] < company.as_of).all()
+    paid_plans = {"starter", "pro", "business"}
+    assert set(acc["plan"]) <= {"free"} | paid_plans
+    assert set(ev["plan"]) <= {"free"} | paid_plans
+    # marketing: users' last touch is their channel; a bounce is one page and no time
+    tp = company.touchpoints
+    users = tp[tp["user_id"].str.startswith("u")]
+    assert set(users["user_id"]) <= set(signup.index)
+    last = users.sort_values("timestamp").groupby("user_id")["channel"].last()
+    first_user_channel = ev[ev["event"] == "signup"].set_index("user_id")["channel"]
+    assert (last == first_user_channel[last.index]).all()
+    assert (users["timestamp"] < users["user_id"].map(signup)).all()
+    ses = company.sessions
+    assert ((ses["pageviews"] == 1) == (ses["duration_s"] == 0)).all()
+    assert (company.spend["amount"] > 0).all()
+
+
+@pytest.mark.parametrize(
+    ("n_accounts", "seed", "start", "months"),
+    [
+        (10, 0, "2024-01-31", 3),  # month-end start: billing anniversaries clip to month ends
+        (60, 11, "2023-06-15", 5),
+        (400, 2, "2024-02-29", 14),
+        (500, 7, "2021-01-01", 40),  # long enough for several annual renewals
+    ],
+)
+def test_invariants_hold_for_other_parameters(
+    n_accounts: int, seed: int, start: str, months: int
+) -> None:
+    company = make_saas_company(n_accounts, seed=seed, start=start, months=months)
+    _check_invariants(company)
+    assert company.as_of == pd.Timestamp(start) + pd.DateOffset(months=months)
+
+
+@settings(max_examples=15, deadline=None)
+@given(
+    n_accounts=st.integers(10, 300),
+    seed=st.integers(0, 2**32 - 1),
+    start=st.dates(pd.Timestamp("2015-01-01").date(), pd.Timestamp("2030-12-31").date()),
+    months=st.integers(3, 30),
+)
+def test_invariants_property(n_accounts: int, seed: int, start: object, months: int) -> None:
+    _check_invariants(make_saas_company(n_accounts, seed=seed, start=str(start), months=months))
+
+
+def test_the_default_invariants(company: SaasCompany) -> None:
+    _check_invariants(company)
+
+
+def test_works_with_the_event_log(company: SaasCompany) -> None:
+    from saasmetrics import EventLog
+
+    log = EventLog(company.events)
+    assert len(log) == len(company.events)
+    assert log.n_users == company.events["user_id"].nunique()
 
 
 # --------------------------------------------------------------------------- scaling

@@ -1010,7 +1010,9 @@ def _marketing(
     # sessions: one per touch; the signup visit never bounces
     bounce = (rng.random(m) < prof.BOUNCE_RATE[t_ch]) & ~t_signup
     pages = np.where(bounce, 1, 2 + rng.poisson(prof.EXTRA_PAGES[t_ch]) + 2 * t_signup)
-    duration = np.where(bounce, 0, np.round(rng.gamma(2.0, 25.0, m) * (pages - 1))).astype(np.int64)
+    duration = np.where(
+        bounce, 0, np.maximum(np.round(rng.gamma(2.0, 25.0, m) * (pages - 1)), 1)
+    ).astype(np.int64)
     sessions = pd.DataFrame(
         {
             "session_id": pd.Series(_labels("s", m, 7)),
