@@ -363,6 +363,14 @@ def make_saas_company(
     triples week-2 retention; Paid Social activates worst; ``create_report`` use fades over
     the 60 days before a paying account churns; paying accounts settle at 3% monthly churn.
 
+    Timing: touches come up to 30 days before signup, and the first payment up to about 45
+    days after it, so attribute paid ``conversions`` with a lookback of about 90 days (or use
+    ``signup`` events as the conversions for a 30-day lookback).
+
+    Size: about 190 events per account. The default builds in well under a second; 200,000
+    accounts give about 38 million events, 7 million sessions and touches, in about 30 s and
+    10 GB of memory (the string columns dominate).
+
     Examples
     --------
     >>> from saasmetrics.datasets import make_saas_company
