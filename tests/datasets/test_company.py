@@ -495,7 +495,8 @@ def test_truth_magic_number(
         for threshold in range(1, 15):
             did = counts >= threshold
             if 0 < did.sum() < len(did):
-                assert np.corrcoef(did, week2)[0, 1] < magic_phi - 0.15, (event, threshold)
+                phi = np.corrcoef(did, week2)[0, 1]
+                assert phi < min(0.2, magic_phi - 0.15), (event, threshold)  # weak at most
     # and those users stay longer: active in days 60-90
     old = signups["timestamp"] < company.as_of - pd.Timedelta("90D")
     late = _active_between(company, signups, since_signup, "60D", "90D")[old]

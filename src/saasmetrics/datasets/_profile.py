@@ -122,7 +122,7 @@ INVITE_PROBS = np.array([0.35, 0.22, 0.18, 0.12, 0.07, 0.04, 0.02])
 """P(k ``invite_teammate`` events in the first 7 days), k = 0..6: 25% reach 3."""
 WEEK2_RETENTION = np.array([0.22, 0.25, 0.29, 0.72, 0.72, 0.72, 0.72])
 """P(active in days 7-14 after signup | k first-week invites): the magic number is 3."""
-EARLY_QUIT_SHARE = 0.2
+EARLY_QUIT_SHARE = 0.1
 """Share of users who are not retained and quit on day one (the rest go quiet on day 6-7)."""
 POST_WEEK2_MEAN_DAYS = (90.0, 240.0)
 """Mean remaining lifetime (days) after week 2 of a retained user: below / at the magic number."""
