@@ -478,21 +478,34 @@ def channel_group(
             f"{len(med)} and {len(camp)}.",
             hint="pass aligned columns, e.g. from parse_utm(...).",
         )
-    frame = pd.DataFrame({"source": _clean(src), "medium": _clean(med), "campaign": _clean(camp)})
-    no_source = frame["source"].isna()
-    frame.loc[no_source & frame["medium"].isna(), "medium"] = "(none)"
-    frame.loc[no_source, "source"] = "(direct)"
-    frame.loc[frame["medium"].isna(), "medium"] = "(not set)"
-    filled = frame.fillna({"campaign": "\x00"})
-    key = filled["source"] + "\x1f" + filled["medium"] + "\x1f" + filled["campaign"]
-    codes, _ = pd.factorize(key)
-    first = np.unique(codes, return_index=True)[1]
-    unique = frame.iloc[first]
+    # factorize each column (a hash pass), clean only the distinct values, then classify
+    # each distinct (source, medium, campaign) once
+    parts = []
+    for column in (src, med, camp):
+        codes, uniques = pd.factorize(column, use_na_sentinel=True)
+        cleaned = _clean(pd.Series(np.asarray(uniques, dtype=object), dtype=object))
+        table = np.append(cleaned.to_numpy(dtype=object), None)  # code -1 -> missing
+        parts.append((codes, table))
+    sizes = [t.size for _, t in parts]
+    key = (
+        (parts[0][0] % sizes[0]) * (sizes[1] * sizes[2])
+        + (parts[1][0] % sizes[1]) * sizes[2]
+        + (parts[2][0] % sizes[2])
+    )
+    combos, inverse = np.unique(key, return_inverse=True)
+    s_u = parts[0][1][combos // (sizes[1] * sizes[2])]
+    m_u = parts[1][1][(combos // sizes[2]) % sizes[1]]
+    c_u = parts[2][1][combos % sizes[2]]
+    unique = pd.DataFrame({"source": s_u, "medium": m_u, "campaign": c_u}, dtype=object)
+    no_source = unique["source"].isna()
+    unique.loc[no_source & unique["medium"].isna(), "medium"] = "(none)"
+    unique.loc[no_source, "source"] = "(direct)"
+    unique.loc[unique["medium"].isna(), "medium"] = "(not set)"
     channels = rules.assign(unique["source"], unique["medium"], unique["campaign"])
-    result = channels[codes]
+    result = pd.array(list(channels), dtype="str").take(inverse.ravel())
     if scalar:
         return str(result[0])
-    return pd.Series(result, index=index, name="channel", dtype=object)
+    return pd.Series(result, index=index, name="channel")
 
 
 # --------------------------------------------------------------------------- UTM parsing
@@ -515,26 +528,6 @@ implies a Facebook referral (which GA4's rules file under Organic Social).
 """
 
 _UTM_FIELDS = ("source", "medium", "campaign", "content", "term")
-
-
-def _query_param(urls: pd.Series, name: str) -> pd.Series:
-    pattern = rf"(?i)[?&#;]{re.escape(name)}=([^&#;]*)"
-    return urls.str.extract(pattern, expand=False)
-
-
-def _decode(series: pd.Series) -> pd.Series:
-    present = series.dropna()
-    if present.empty:
-        return series.astype(object)
-    uniques = pd.unique(present)
-    decoded = {u: unquote_plus(str(u)).strip() or None for u in uniques}
-    return series.map(decoded).astype(object)
-
-
-def _host(urls: pd.Series) -> pd.Series:
-    host = urls.str.extract(r"(?i)^(?:[a-z][a-z0-9+.-]*:)?//([^/?#:]+)", expand=False)
-    host = host.str.lower().str.removeprefix("www.")
-    return host.astype(object)
 
 
 def parse_utm(
@@ -589,60 +582,96 @@ def parse_utm(
     index = urls.index if isinstance(urls, pd.Series) else None
     series = _as_series([urls] if isinstance(urls, str) else urls, "url")
     n = len(series)
-    text = series.astype(object).where(series.notna(), "").astype(str)
-    out: dict[str, pd.Series] = {}
-    for field in _UTM_FIELDS:
-        value = _decode(_query_param(text, f"utm_{field}"))
-        if field in ("source", "medium") or lowercase:
-            value = value.map(lambda v: None if pd.isna(v) else str(v).lower())
-        out[field] = value.astype(object)
-    click = pd.Series([None] * n, dtype=object)
-    click_source = pd.Series([None] * n, dtype=object)
-    click_medium = pd.Series([None] * n, dtype=object)
-    for name, (src, med) in CLICK_IDS.items():
-        found = _query_param(text, name).notna().to_numpy() & click.isna().to_numpy()
-        click[found] = name
-        click_source[found] = src
-        click_medium[found] = med
-    source = out["source"].where(out["source"].notna(), None)
-    medium = out["medium"].where(out["medium"].notna(), None)
-    no_utm = source.isna().to_numpy()
-    use_click = no_utm & click.notna().to_numpy()
-    source[use_click] = click_source[use_click]
-    medium[use_click & medium.isna().to_numpy()] = click_medium[use_click]
+    raw_codes, raw_uniques = pd.factorize(series, use_na_sentinel=True)
+    # Click-id values are unique per click: blank them so identical tags share one parse.
+    normal = [_CLICK_VALUE.sub(r"\1=", str(u)) for u in raw_uniques]  # per distinct URL
+    norm_codes, norm_uniques = pd.factorize(np.asarray([*normal, ""], dtype=object))
+    codes = np.asarray(norm_codes[raw_codes], dtype=np.int64)  # missing URL -> trailing ""
+    # every field is resolved per distinct (normalised URL, referrer), then gathered
+    parsed = [_resolve_click(_parse_query(str(u), lowercase)) for u in norm_uniques]
     if referrers is not None:
         ref = _as_series(referrers, "referrer", n)
         if len(ref) != n:
             raise InputError(
                 f"referrers has {len(ref)} values for {n} urls.", hint="pass aligned columns."
             )
-        host = _host(ref.astype(object).where(ref.notna(), "").astype(str))
+        ref_codes, ref_uniques = pd.factorize(ref, use_na_sentinel=True)
         own = {h.lower().removeprefix("www.") for h in site_hosts}
-        host = host.where(~host.isin(own), None)
-        use_ref = source.isna().to_numpy() & host.notna().to_numpy()
-        ref_host = host[use_ref]
-        is_search = ref_host.map(
-            lambda h: _search_site(str(h)) if h is not None else False
-        ).to_numpy(dtype=bool)
-        source[use_ref] = ref_host.map(lambda h: _short_source(str(h))).to_numpy()
-        medium[use_ref] = np.where(is_search, "organic", "referral")
-    direct = source.isna().to_numpy()
-    source[direct] = "(direct)"
-    medium[direct & medium.isna().to_numpy()] = "(none)"
-    medium[medium.isna().to_numpy()] = "(not set)"
+        hosts = [*(_referrer_host(str(u), own) for u in ref_uniques), (None, None)]
+        pair = codes * len(hosts) + (np.asarray(ref_codes, dtype=np.int64) % len(hosts))
+        combos, codes = np.unique(pair, return_inverse=True)
+        rows = []
+        for combo in combos.tolist():  # per distinct (URL, referrer) pair
+            fields = list(parsed[combo // len(hosts)])
+            ref_source, ref_medium = hosts[combo % len(hosts)]
+            if fields[0] is None and ref_source is not None:
+                fields[0], fields[1] = ref_source, ref_medium
+            rows.append(tuple(fields))
+        parsed = rows
+    parsed = [_fill_direct(fields) for fields in parsed]
+    take = codes.ravel()
     frame = pd.DataFrame(
         {
-            "source": source.to_numpy(dtype=object),
-            "medium": medium.to_numpy(dtype=object),
-            "campaign": out["campaign"].to_numpy(dtype=object),
-            "content": out["content"].to_numpy(dtype=object),
-            "term": out["term"].to_numpy(dtype=object),
-            "click_id": click.to_numpy(dtype=object),
+            field: pd.array([p[i] for p in parsed], dtype="str").take(take)
+            for i, field in enumerate((*_UTM_FIELDS, "click_id"))
         }
     )
     if index is not None:
         frame.index = index
     return frame
+
+
+def _resolve_click(fields: tuple[str | None, ...]) -> tuple[str | None, ...]:
+    """Without ``utm_source``, a click id implies its network's source (and medium)."""
+    source, medium, *rest, click = fields
+    if source is None and click is not None:
+        source, implied = CLICK_IDS[click]
+        medium = medium if medium is not None else implied
+    return (source, medium, *rest, click)
+
+
+def _fill_direct(fields: tuple[str | None, ...]) -> tuple[str | None, ...]:
+    source, medium, *rest = fields
+    if source is None:
+        return ("(direct)", medium if medium is not None else "(none)", *rest)
+    return (source, medium if medium is not None else "(not set)", *rest)
+
+
+_CLICK_VALUE = re.compile(r"(?i)([?&;#](?:" + "|".join(CLICK_IDS) + r"))=[^&#;]*")
+
+
+def _parse_query(url: str, lowercase: bool) -> tuple[str | None, ...]:
+    """UTM fields and the first click id of one URL (``None`` when absent)."""
+    query = url.split("?", 1)[1] if "?" in url else ""
+    if "#" in url:  # tags after the fragment (single-page apps) count too
+        query = query.split("#", 1)[0] + "&" + url.split("#", 1)[1]
+    values: dict[str, str] = {}
+    click: str | None = None
+    for part in re.split(r"[&;]", query):
+        key, _, value = part.partition("=")
+        key = key.strip().lower()
+        if key.startswith("utm_") and key[4:] in _UTM_FIELDS and key[4:] not in values:
+            values[key[4:]] = unquote_plus(value).strip()
+        elif key in CLICK_IDS and click is None:
+            click = key
+    out: list[str | None] = []
+    for field in _UTM_FIELDS:
+        value = values.get(field) or None
+        if value is not None and (field in ("source", "medium") or lowercase):
+            value = value.lower()
+        out.append(value)
+    out.append(click)
+    return tuple(out)
+
+
+def _referrer_host(url: str, own: set[str]) -> tuple[str | None, str | None]:
+    match = re.match(r"(?i)^(?:[a-z][a-z0-9+.-]*:)?//([^/?#:]+)", url.strip())
+    if not match:
+        return None, None
+    host = match.group(1).lower().removeprefix("www.")
+    if host in own:
+        return None, None
+    return _short_source(host), "organic" if _search_site(host) else "referral"
 
 
 def _search_site(host: str) -> bool:
