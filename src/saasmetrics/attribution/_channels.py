@@ -484,7 +484,7 @@ def channel_group(
     for column in (src, med, camp):
         codes, uniques = pd.factorize(column, use_na_sentinel=True)
         cleaned = _clean(pd.Series(np.asarray(uniques, dtype=object), dtype=object))
-        table = np.append(cleaned.to_numpy(dtype=object), None)  # code -1 -> missing
+        table = np.asarray([*cleaned.tolist(), None], dtype=object)  # code -1 -> missing
         parts.append((codes, table))
     sizes = [t.size for _, t in parts]
     key = (
