@@ -182,6 +182,20 @@ def test_simplified_shapley_by_hand() -> None:
     assert _credits(attribute(jrn, ShapleyModel())) == pytest.approx({"a": 2, "b": 2.5, "c": 1.5})
 
 
+def test_ordered_shapley_splits_credit_by_entry_position() -> None:
+    # a > b > a: a entered first, b second; each gets 1 of the 2 conversions
+    jrn = _paths([("a > b > a", 2, 0), ("b", 1, 1)])
+    model = ShapleyModel(ordered=True)
+    result = attribute(jrn, model)
+    grid = model.position_credits_
+    assert grid is not None
+    assert grid.to_dict() == {1: {"a": 1.0, "b": 1.0}, 2: {"a": 0.0, "b": 1.0}}
+    assert result.by_position is not None
+    assert _credits(result) == pytest.approx({"a": 1.0, "b": 2.0})
+    with pytest.raises(ParameterError, match="ordered"):
+        attribute(jrn, ShapleyModel(game="conversion_rate", ordered=True))
+
+
 def test_conversion_rate_shapley_exact_by_hand() -> None:
     # two channels. v({a}) = 1/4, v({b}) = 2/4, v({a,b}) = (1 + 2 + 3) / (4 + 4 + 4) = 0.5
     # phi_a = (v(a) + v(ab) - v(b)) / 2 = 0.125 ; phi_b = (v(b) + v(ab) - v(a)) / 2 = 0.375
@@ -248,6 +262,7 @@ ALL_MODELS = [
     MarkovModel,
     lambda: MarkovModel(order=2),
     ShapleyModel,
+    lambda: ShapleyModel(ordered=True),
     lambda: ShapleyModel(game="conversion_rate", negative="clip"),
 ]
 

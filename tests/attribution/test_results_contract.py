@@ -56,7 +56,7 @@ def _report() -> ResultMixin:
 EXAMPLES: dict[str, Callable[[], ResultMixin]] = {
     "journeys": _journeys,
     "markov": lambda: attribute(_journeys(), MarkovModel()),
-    "shapley": lambda: attribute(_journeys(), ShapleyModel()),
+    "shapley": lambda: attribute(_journeys(), ShapleyModel(ordered=True)),
     "first": lambda: attribute(_journeys(), FirstTouch()),
     "comparison": lambda: compare_models(_journeys()),
     "report": _report,

@@ -18,6 +18,7 @@ from saasmetrics._kernels.attribution import (
     markov_removal,
     markov_states,
     markov_transitions,
+    ordered_simplified_shapley,
     popcount,
     shapley_rate_sampled,
     simplified_shapley,
@@ -298,3 +299,23 @@ def test_markov_removal_direct_and_iterative_match_oracle(
         for c in range(4):
             want = _oracle_markov(paths, conv, null, order, c)
             assert math.isclose(direct[1][c], want, rel_tol=1e-9, abs_tol=1e-12)
+
+
+@given(paths_st, st.data())
+def test_ordered_simplified_shapley_matches_oracle(
+    paths: list[list[int]], data: st.DataObject
+) -> None:
+    amounts = data.draw(st.lists(st.floats(0, 5), min_size=len(paths), max_size=len(paths)))
+    offsets, codes = _csr(paths)
+    got = ordered_simplified_shapley(offsets, codes, np.array(amounts, dtype=np.float64), 4)
+    width = max(len(set(p)) for p in paths)
+    want = np.zeros((4, width))
+    for p, a in zip(paths, amounts, strict=True):
+        distinct = list(dict.fromkeys(p))  # first-appearance order
+        for position, channel in enumerate(distinct):
+            want[channel, position] += a / len(distinct)
+    np.testing.assert_allclose(got, want, atol=1e-12)
+    masks = channel_set_masks(offsets, codes)
+    np.testing.assert_allclose(
+        got.sum(axis=1), simplified_shapley(masks, np.array(amounts), 4), atol=1e-9
+    )

@@ -63,6 +63,9 @@ class AttributionResult(ResultMixin):
         Markov only: ``from``, ``to``, ``probability`` of every observed transition.
     std_error : pandas.Series or None
         Sampled Shapley only: Monte Carlo standard error of each channel's conversions.
+    by_position : pandas.DataFrame or None
+        Ordered Shapley only: channel by position (1st, 2nd... distinct channel of the
+        journey) of the conversions credited.
     notes : tuple of str
         Anything the reader must know (negative credits, sampling, ...).
 
@@ -87,6 +90,7 @@ class AttributionResult(ResultMixin):
     conversion_probability: float | None = None
     transition_matrix: pd.DataFrame | None = None
     std_error: pd.Series | None = None
+    by_position: pd.DataFrame | None = None
     notes: tuple[str, ...] = ()
 
     def to_frame(self) -> pd.DataFrame:
@@ -724,6 +728,9 @@ class ShapleyModel(AttributionModel):
         Most channels for exact enumeration (``2 ** max_exact`` coalitions).
     n_samples : int, default 2000
         Channel orders sampled beyond ``max_exact``.
+    ordered : bool, default False
+        Ordered variant of the simplified game (Zhao et al.): also split each channel's credit
+        by the position at which it entered the journey (``position_credits_``).
     negative : {"keep", "clip"}, default "keep"
         What to do with negative values.
     random_state : int, Generator or None, default None
@@ -737,6 +744,8 @@ class ShapleyModel(AttributionModel):
         Monte Carlo standard error of the credited conversions (sampling only).
     exact_ : bool
         Whether the values are exact.
+    position_credits_ : pandas.DataFrame or None
+        With ``ordered=True``: channel by entry position, conversions credited.
 
     Examples
     --------
@@ -751,18 +760,20 @@ class ShapleyModel(AttributionModel):
     2       c          1.5    0.0  0.250
     """
 
-    _params = ("game", "max_exact", "n_samples", "negative", "random_state")
+    _params = ("game", "ordered", "max_exact", "n_samples", "negative", "random_state")
 
     def __init__(
         self,
         *,
         game: Literal["simplified", "conversion_rate"] = "simplified",
+        ordered: bool = False,
         max_exact: int = 20,
         n_samples: int = 2000,
         negative: Literal["keep", "clip"] = "keep",
         random_state: int | np.random.Generator | None = None,
     ) -> None:
         self.game = game
+        self.ordered = ordered
         self.max_exact = max_exact
         self.n_samples = n_samples
         self.negative = negative
@@ -771,6 +782,11 @@ class ShapleyModel(AttributionModel):
     def _validate(self, journeys: Journeys) -> None:
         check_choice("game", self.game, ("simplified", "conversion_rate"))
         check_choice("negative", self.negative, ("keep", "clip"))
+        if self.ordered and self.game != "simplified":
+            raise ParameterError(
+                "ordered=True is defined for game='simplified' only.",
+                hint="use ShapleyModel(game='simplified', ordered=True).",
+            )
         if not isinstance(self.max_exact, int) or not 1 <= self.max_exact <= 26:
             raise ParameterError(
                 f"max_exact must be an integer from 1 to 26; got {self.max_exact!r}."
@@ -794,8 +810,16 @@ class ShapleyModel(AttributionModel):
         notes: list[str] = []
         std_error: F64 | None = None
         self.exact_ = True
+        self.position_credits_: pd.DataFrame | None = None
         if self.game == "simplified":
             values = kern.simplified_shapley(masks, journeys.conversions, n)
+            if self.ordered:
+                grid = kern.ordered_simplified_shapley(
+                    journeys.offsets, journeys.codes, journeys.conversions, n
+                )
+                self.position_credits_ = pd.DataFrame(
+                    grid, index=index, columns=pd.RangeIndex(1, grid.shape[1] + 1, name="position")
+                )
             value_values = kern.simplified_shapley(masks, journeys.value, n)
             shares = values / values.sum()
             value_shares = value_values / value_values.sum() if value_values.sum() > 0 else shares
@@ -882,6 +906,9 @@ class ShapleyModel(AttributionModel):
     def _extra(self) -> dict[str, Any]:
         return {
             "std_error": None if self.std_error_ is None else self.std_error_.copy(),
+            "by_position": None
+            if self.position_credits_ is None
+            else self.position_credits_.copy(),
             "notes": self._notes,
         }
 
