@@ -14,6 +14,7 @@ from saasmetrics.exceptions import (
     InputError,
     MissingColumnError,
     ParameterError,
+    SchemaError,
 )
 
 
@@ -159,6 +160,19 @@ def test_inputs_are_not_mutated() -> None:
 def test_lookback_must_be_positive(lookback: object) -> None:
     with pytest.raises(ParameterError, match="lookback"):
         journeys(TOUCHES, CONVERSIONS, lookback=lookback)
+
+
+def test_time_zones_must_agree_but_may_differ() -> None:
+    aware = TOUCHES.assign(timestamp=TOUCHES["timestamp"].dt.tz_localize("UTC"))
+    with pytest.raises(SchemaError, match="naive"):
+        journeys(aware, CONVERSIONS)
+    # the same instants in two zones give the same journeys
+    conv = CONVERSIONS.assign(
+        timestamp=CONVERSIONS["timestamp"].dt.tz_localize("UTC").dt.tz_convert("Asia/Tokyo")
+    )
+    pd.testing.assert_frame_equal(
+        journeys(aware, conv).to_frame(), journeys(TOUCHES, CONVERSIONS).to_frame()
+    )
 
 
 def test_bad_conversion_values_are_clear() -> None:

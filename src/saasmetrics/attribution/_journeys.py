@@ -29,6 +29,7 @@ from saasmetrics.exceptions import (
     EmptyDataError,
     MissingColumnError,
     ParameterError,
+    SchemaError,
 )
 from saasmetrics.typing import FrameLike, OnInvalid, TimedeltaLike
 
@@ -461,6 +462,12 @@ def journeys(
     c_time = parse_timestamps(conv[time_col], rows=crows) if len(conv) else None
     crows.finish()
 
+    if c_time is not None and (t_time.tz is None) != (c_time.tz is None):
+        raise SchemaError(
+            "touchpoints and conversions mix naive and time-zone-aware timestamps "
+            f"({t_time.tz or 'naive'} vs {c_time.tz or 'naive'}).",
+            hint="localize both, e.g. pd.to_datetime(col, utc=True), or drop the zone from both.",
+        )
     tkeep = trows.keep
     ckeep = crows.keep
     t_users = touch[user_col].to_numpy(dtype=object)[tkeep]
