@@ -12,7 +12,7 @@ import pandas as pd
 
 from saasmetrics._frames import to_pandas
 from saasmetrics._kernels.encoding import sort_order
-from saasmetrics._kernels.segments import segment_ids, segment_offsets
+from saasmetrics._kernels.segments import position_in_segment, segment_ids, segment_offsets
 from saasmetrics._plotting import PALETTE, get_axes
 from saasmetrics._results import ResultMixin
 from saasmetrics._validation import (
@@ -138,8 +138,24 @@ class Journeys(ResultMixin):
         pandas.Series
             One string per journey.
         """
-        names = np.asarray(self.channels, dtype=object)[self.codes]
-        pieces = np.split(names, self.offsets[1:-1])
+        names = np.asarray(self.channels, dtype=object)
+        lengths = np.diff(self.offsets)
+        base = self.n_channels + 1
+        longest = int(lengths.max()) if lengths.size else 0
+        if longest * np.log2(max(base, 2)) < 62:
+            # join the names once per distinct path: paths repeat a lot
+            position = position_in_segment(self.offsets)
+            digit = (self.codes.astype(np.int64) + 1) * np.int64(base) ** position
+            key = np.add.reduceat(digit, self.offsets[:-1]) if self.codes.size else digit
+            uniq, inverse = np.unique(key, return_inverse=True)
+            first = np.zeros(uniq.size, dtype=np.int64)
+            first[inverse[::-1]] = np.arange(inverse.size)[::-1]
+            texts = [
+                sep.join(names[self.codes[self.offsets[j] : self.offsets[j + 1]]])
+                for j in first.tolist()
+            ]
+            return pd.Series(pd.array(texts, dtype="str").take(inverse.ravel()), name="path")
+        pieces = np.split(names[self.codes], self.offsets[1:-1])
         return pd.Series([sep.join(p) for p in pieces], name="path", dtype="str")
 
     def to_frame(self, *, aggregate: bool = False) -> pd.DataFrame:
