@@ -486,29 +486,35 @@ def journeys(
         )
     tkeep = trows.keep
     ckeep = crows.keep
-    t_users = touch[user_col].to_numpy(dtype=object)[tkeep]
     t_ns = t_time.ns[tkeep]
-    t_channel = channel.to_numpy(dtype=object)[tkeep].astype(str)
-    c_users = conv[user_col].to_numpy(dtype=object)[ckeep]
     c_ns = c_time.ns[ckeep] if c_time is not None else np.zeros(0, dtype=np.int64)
     c_value = c_value[ckeep]
     nt, nc = t_ns.size, c_ns.size
     if nt == 0 and nc == 0:
         raise EmptyDataError("No valid touchpoints or conversions.", hint="check the inputs.")
 
-    user_codes, _ = pd.factorize(np.concatenate([t_users, c_users]).astype(str))
+    # users of both tables share one code table (a hash pass; no string copies)
+    t_ids = touch[user_col].reset_index(drop=True)[tkeep]
+    c_ids = conv[user_col].reset_index(drop=True)[ckeep]
+    if t_ids.dtype != c_ids.dtype:
+        t_ids, c_ids = t_ids.astype(str), c_ids.astype(str)
+    user_codes, _ = pd.factorize(pd.concat([t_ids, c_ids], ignore_index=True))
     t_user = user_codes[:nt].astype(np.int64)
     c_user = user_codes[nt:].astype(np.int64)
+    n_users = int(user_codes.max()) + 1 if user_codes.size else 1
+    # channel codes: factorize, then number the (few) names in sorted order
+    raw_codes, raw_names = pd.factorize(channel[tkeep].astype(str))
+    t_channel = np.asarray(raw_codes, dtype=np.int64)
     window_ns = int(window.value)
 
     # --- each touch's next conversion of the same user ---------------------------------
-    _, rank = np.unique(np.concatenate([t_ns, c_ns]), return_inverse=True)
-    n_ranks = int(rank.max()) + 1 if rank.size else 1
-    t_key = t_user * n_ranks + rank[:nt]
-    c_key = c_user * n_ranks + rank[nt:]
+    # Rank times among the conversion times only: for one user, conversion time c >= touch
+    # time t exactly when (#conversion times < c) >= (#conversion times < t).
     c_order = sort_order(c_user, c_ns)
-    c_sorted_key = c_key[c_order]
-    idx = np.searchsorted(c_sorted_key, t_key, side="left")
+    sorted_times = np.sort(c_ns)
+    t_key = t_user * (nc + 1) + np.searchsorted(sorted_times, t_ns, side="left")
+    c_key = c_user * (nc + 1) + np.searchsorted(sorted_times, c_ns, side="left")
+    idx = np.searchsorted(c_key[c_order], t_key, side="left")
     has_next = idx < nc
     has_next[has_next] &= c_user[c_order][idx[has_next]] == t_user[has_next]
     conv_rank = np.where(has_next, idx, -1)  # rank of the conversion in c_order
@@ -519,11 +525,13 @@ def journeys(
 
     # --- non-converting journeys: leftover touches per user ------------------------------
     left = ~has_next
-    last_left = np.full(int(user_codes.max()) + 1 if user_codes.size else 1, np.iinfo(np.int64).min)
+    last_left = np.full(n_users, np.iinfo(np.int64).min)
     np.maximum.at(last_left, t_user[left], t_ns[left])
     left_in = left & (last_left[t_user] - t_ns <= window_ns)
     dropped |= left & ~left_in
-    null_users, null_rank = np.unique(t_user[left_in], return_inverse=True)
+    has_null = np.bincount(t_user[left_in], minlength=n_users) > 0
+    null_users = np.flatnonzero(has_null)
+    null_rank = (np.cumsum(has_null) - 1)[t_user[left_in]]
 
     # journey id: conversions in (user, time) order, then one null journey per user
     jid = np.full(nt, -1, dtype=np.int64)
@@ -540,15 +548,22 @@ def journeys(
     j_all = jid[keep]
     ns_all = t_ns[keep]
     ch_all = t_channel[keep]
+    names = [str(n) for n in raw_names]
     if unattributed == "direct" and n_unattributed:
+        if "Direct" not in names:
+            names.append("Direct")
         j_all = np.concatenate([j_all, untouched])
         ns_all = np.concatenate([ns_all, c_ns[c_order][untouched]])
-        ch_all = np.concatenate([ch_all, np.full(n_unattributed, "Direct")])
+        ch_all = np.concatenate([ch_all, np.full(n_unattributed, names.index("Direct"))])
     order = sort_order(j_all, ns_all)
     j_sorted = j_all[order]
     ns_sorted = ns_all[order]
-    channels, inverse = np.unique(ch_all[order], return_inverse=True)
-    codes: npt.NDArray[np.int32] = inverse.astype(np.int32)
+    used = np.bincount(ch_all, minlength=len(names)) > 0
+    channels = sorted(n for n, u in zip(names, used, strict=True) if u)
+    remap = np.full(len(names), -1, dtype=np.int64)
+    for position, name in enumerate(channels):  # a handful of channel names
+        remap[names.index(name)] = position
+    codes: npt.NDArray[np.int32] = remap[ch_all[order]].astype(np.int32)
 
     if collapse_repeats and j_sorted.size:
         repeat = np.zeros(j_sorted.size, dtype=bool)
