@@ -274,3 +274,83 @@ def test_from_paths_round_trips_through_to_frame(rows: list[tuple[list[str], int
     assert out["conversions"].tolist() == frame["conversions"].tolist()
     again = Journeys.from_paths(out)
     assert again.codes.tolist() == jrn.codes.tolist()
+
+
+def test_no_conversions_gives_only_null_journeys() -> None:
+    jrn = journeys(TOUCHES, CONVERSIONS.iloc[0:0])
+    assert jrn.total_conversions == 0.0
+    assert jrn.nulls.sum() == 3.0  # one per user
+
+
+def test_polars_and_arrow_inputs() -> None:
+    pl = pytest.importorskip("polars")
+    pa = pytest.importorskip("pyarrow")
+    expected = journeys(TOUCHES, CONVERSIONS).to_frame()
+    got = journeys(pl.from_pandas(TOUCHES), pa.Table.from_pandas(CONVERSIONS)).to_frame()
+    pd.testing.assert_frame_equal(got, expected)
+    paths = pd.DataFrame({"path": ["a > b", "b"], "conversions": [1.0, 2.0], "nulls": [0.0, 1.0]})
+    pd.testing.assert_frame_equal(
+        Journeys.from_paths(pl.from_pandas(paths)).to_frame(), Journeys.from_paths(paths).to_frame()
+    )
+
+
+def _oracle(
+    touches: list[tuple[int, int, str]], convs: list[tuple[int, int]], lookback: int
+) -> list[tuple[str, float, float]]:
+    """Journeys the slow way: every touch to the user's next conversion, leftovers as nulls."""
+    out = []
+    users = sorted({u for u, _, _ in touches} | {u for u, _ in convs})
+    for user in users:
+        mine = sorted(
+            [(t, i, ch) for i, (u, t, ch) in enumerate(touches) if u == user],
+            key=lambda x: (x[0], x[1]),
+        )
+        theirs = sorted([(t, i) for i, (u, t) in enumerate(convs) if u == user])
+        paths: dict[int, list[str]] = {k: [] for k in range(len(theirs))}
+        left = []
+        for t, _, ch in mine:
+            nxt = next((k for k, (c, _) in enumerate(theirs) if c >= t), None)
+            if nxt is None:
+                left.append((t, ch))
+            elif theirs[nxt][0] - t <= lookback:
+                paths[nxt].append(ch)
+        out.extend((" > ".join(paths[k]) or "Direct", 1.0, 0.0) for k in range(len(theirs)))
+        if left:
+            last = max(t for t, _ in left)
+            kept = [ch for t, ch in left if last - t <= lookback]
+            out.append((" > ".join(kept), 0.0, 1.0))
+    return sorted(out)
+
+
+@given(
+    st.lists(
+        st.tuples(st.integers(0, 3), st.integers(0, 40), st.sampled_from("abc")),
+        min_size=1,
+        max_size=25,
+    ),
+    st.lists(st.tuples(st.integers(0, 3), st.integers(0, 40)), max_size=6),
+    st.integers(1, 15),
+)
+def test_journeys_match_a_slow_oracle(
+    touches: list[tuple[int, int, str]], convs: list[tuple[int, int]], lookback: int
+) -> None:
+    base = pd.Timestamp("2024-01-01")
+    tp = pd.DataFrame(
+        {
+            "user_id": [f"u{u}" for u, _, _ in touches],
+            "timestamp": [base + pd.Timedelta(days=t) for _, t, _ in touches],
+            "channel": [c for _, _, c in touches],
+        }
+    )
+    cv = pd.DataFrame(
+        {
+            "user_id": pd.Series([f"u{u}" for u, _ in convs], dtype="str"),
+            "timestamp": pd.to_datetime([base + pd.Timedelta(days=t) for _, t in convs]),
+        }
+    )
+    jrn = journeys(tp, cv, lookback=f"{lookback}D")
+    got = sorted(
+        (p, c, n)
+        for p, c, n in jrn.to_frame()[["path", "conversions", "nulls"]].itertuples(index=False)
+    )
+    assert got == _oracle(touches, convs, lookback)

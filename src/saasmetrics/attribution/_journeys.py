@@ -518,9 +518,11 @@ def journeys(
     has_next = idx < nc
     has_next[has_next] &= c_user[c_order][idx[has_next]] == t_user[has_next]
     conv_rank = np.where(has_next, idx, -1)  # rank of the conversion in c_order
-    conv_of_touch = np.where(has_next, c_order[np.clip(idx, 0, max(nc - 1, 0))], -1)
-    gap = np.where(has_next, c_ns[np.clip(conv_of_touch, 0, None)] - t_ns, 0) if nc else 0
-    in_window = has_next & (gap <= window_ns)
+    if nc:
+        conv_of_touch = np.where(has_next, c_order[np.clip(idx, 0, nc - 1)], 0)
+        in_window = has_next & (c_ns[conv_of_touch] - t_ns <= window_ns)
+    else:
+        in_window = np.zeros(nt, dtype=bool)
     dropped = has_next & ~in_window
 
     # --- non-converting journeys: leftover touches per user ------------------------------
