@@ -479,10 +479,12 @@ class MarkovModel(AttributionModel):
 
     Journeys become walks on a chain whose states are the last ``order`` channels, from a
     start state to one of two absorbing states, conversion and null. The probability of
-    conversion is the chain's absorption probability, solved exactly as a sparse linear system
-    ``(I - Q) x = r``. A channel's *removal effect* is the relative drop of that probability
-    when every state that contains the channel leads to null instead; conversions (and
-    value) are split in proportion to the removal effects.
+    conversion is the chain's absorption probability, the solution of the sparse linear system
+    ``(I - Q) x = r``: by sparse LU for small chains, and for large higher-order chains by a
+    fixed-point iteration over all removals at once, run to floating-point round-off. Results
+    are deterministic, with no sampling error. A channel's *removal effect* is the relative
+    drop of that probability when every state that contains the channel leads to null
+    instead; conversions (and value) are split in proportion to the removal effects.
 
     Parameters
     ----------
