@@ -143,7 +143,10 @@ def since_signup(company: SaasCompany, signups: pd.DataFrame) -> pd.Series:
         ({"n_accounts": 100.0}, "n_accounts must be an integer"),
         ({"n_accounts": True}, "n_accounts must be an integer"),
         ({"months": 2}, "months must be an integer >= 3"),
-        ({"seed": "x"}, "seed must be an integer"),
+        ({"seed": "x"}, "seed must be a non-negative integer"),
+        ({"seed": -1}, "seed must be a non-negative integer"),
+        ({"start": "2199-06-01"}, "between 1900 and 2200"),
+        ({"start": "1850-01-01"}, "between 1900 and 2200"),
         ({"start": "not a date"}, "start must be a date"),
         ({"start": None}, "start must be a date"),
     ],
@@ -191,6 +194,12 @@ def test_tables_are_fresh_frames() -> None:
     a.accounts["plan"] = "x"
     b = make_saas_company(100, seed=5)
     assert (b.events["event"] != "x").all()
+    # tables that share columns do not see each other's edits
+    before = a.touchpoints["user_id"].copy()
+    a.sessions.loc[0, "user_id"] = "changed"
+    a.transactions.loc[0, "amount"] = -1.0
+    pd.testing.assert_series_equal(a.touchpoints["user_id"], before)
+    assert a.invoices.loc[0, "amount"] > 0
     assert (b.accounts["plan"] != "x").all()
 
 

@@ -320,9 +320,10 @@ def make_saas_company(
         Accounts to create (>= 10). The default gives a few hundred thousand events and builds
         in about a second; 200,000 gives tens of millions of events for benchmarks.
     seed : int, default 0
-        Seed of the one ``numpy.random.default_rng`` that draws everything.
+        Seed (>= 0) of the one ``numpy.random.default_rng`` that draws everything.
     start : str or pandas.Timestamp, default "2024-01-01"
-        Day of the first signup (naive; a time of day is dropped).
+        Day of the first signup (naive; a time of day and a time zone are dropped). The data
+        must end before 2200.
     months : int, default 18
         Length of the data in months (>= 3); ``as_of = start + months``.
 
@@ -354,8 +355,8 @@ def make_saas_company(
     Raises
     ------
     ParameterError
-        If ``n_accounts < 10``, ``months < 3``, ``seed`` is not an integer or ``start`` is not
-        a date.
+        If ``n_accounts < 10``, ``months < 3``, ``seed`` is not a non-negative integer, or
+        ``start`` is not a date between 1900 and 2200 (with ``months`` added).
 
     Notes
     -----
@@ -390,8 +391,10 @@ def make_saas_company(
         )
     if isinstance(months, bool) or not isinstance(months, int | np.integer) or months < 3:
         raise ParameterError(f"months must be an integer >= 3, got {months!r}.", hint="e.g. 18.")
-    if isinstance(seed, bool) or not isinstance(seed, int | np.integer):
-        raise ParameterError(f"seed must be an integer, got {seed!r}.", hint="e.g. seed=0.")
+    if isinstance(seed, bool) or not isinstance(seed, int | np.integer) or seed < 0:
+        raise ParameterError(
+            f"seed must be a non-negative integer, got {seed!r}.", hint="e.g. seed=0."
+        )
     try:
         start_ts = pd.Timestamp(start)
     except (TypeError, ValueError) as exc:
@@ -403,6 +406,16 @@ def make_saas_company(
     if start_ts.tzinfo is not None:
         start_ts = start_ts.tz_localize(None)
     start_ts = start_ts.normalize().as_unit("ns")
+    latest = pd.Timestamp("2200-01-01")  # open subscriptions bill ahead; stay inside ns range
+    if (
+        not pd.Timestamp("1900-01-01") <= start_ts
+        or start_ts + pd.DateOffset(months=months) > latest
+    ):
+        raise ParameterError(
+            f"start + months must lie between 1900 and 2200, got start={start_ts.date()} and "
+            f"months={months}.",
+            hint="pass a start date in this era and a shorter span.",
+        )
     return _build(int(n_accounts), seed=int(seed), start=start_ts, months=int(months))
 
 
