@@ -12,7 +12,7 @@ seconds) for billing and output.
 from __future__ import annotations
 
 import html
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 from typing import Any
 
 import numpy as np
@@ -48,7 +48,9 @@ TABLES: tuple[str, ...] = (
 # --------------------------------------------------------------------------- results
 @dataclass(frozen=True, slots=True, kw_only=True, eq=False)
 class PlantedTruths:
-    """The effects planted in a :class:`SaasCompany`, for tests and tutorials to recover.
+    """The effects planted in a sample company, for tests and tutorials to recover.
+
+    Found on [`SaasCompany.truths`][saasmetrics.datasets.SaasCompany].
 
     Attributes
     ----------
@@ -86,16 +88,16 @@ class PlantedTruths:
         0.30: monthly churn hazard of poorly fitting paying accounts.
     """
 
-    magic_event: str = "invite_teammate"
-    magic_threshold: int = 3
-    magic_window: str = "7D"
-    week2_retention: tuple[float, ...] = tuple(float(p) for p in prof.WEEK2_RETENTION)
-    worst_activation_channel: str = "Paid Social"
-    channel_profile: pd.DataFrame = field(default_factory=lambda: _channel_profile())  # noqa: PLW0108 (defined below)
-    churn_driver_event: str = "create_report"
-    churn_lead_days: int = prof.CHURN_LEAD_DAYS
-    monthly_churn: float = prof.MONTHLY_CHURN
-    poor_fit_monthly_churn: float = prof.POOR_FIT_MONTHLY_CHURN
+    magic_event: str
+    magic_threshold: int
+    magic_window: str
+    week2_retention: tuple[float, ...]
+    worst_activation_channel: str
+    channel_profile: pd.DataFrame
+    churn_driver_event: str
+    churn_lead_days: int
+    monthly_churn: float
+    poor_fit_monthly_churn: float
 
     def to_dict(self) -> dict[str, Any]:
         """Return the truths as plain Python data (the profile as a list of records).
@@ -107,8 +109,9 @@ class PlantedTruths:
 
         Examples
         --------
-        >>> truths = PlantedTruths()
-        >>> truths.to_dict()["magic_threshold"], truths.to_dict()["channel_profile"][0]["channel"]
+        >>> from saasmetrics.datasets import make_saas_company
+        >>> truths = make_saas_company(100, months=3).truths.to_dict()
+        >>> truths["magic_threshold"], truths["channel_profile"][0]["channel"]
         (3, 'Paid Search')
         """
         return {
@@ -128,6 +131,21 @@ class PlantedTruths:
         }
 
 
+def _planted_truths() -> PlantedTruths:
+    return PlantedTruths(
+        magic_event="invite_teammate",
+        magic_threshold=3,
+        magic_window="7D",
+        week2_retention=tuple(float(p) for p in prof.WEEK2_RETENTION),
+        worst_activation_channel=prof.CHANNELS[int(np.argmin(prof.ACTIVATION))],
+        channel_profile=_channel_profile(),
+        churn_driver_event="create_report",
+        churn_lead_days=prof.CHURN_LEAD_DAYS,
+        monthly_churn=prof.MONTHLY_CHURN,
+        poor_fit_monthly_churn=prof.POOR_FIT_MONTHLY_CHURN,
+    )
+
+
 def _channel_profile() -> pd.DataFrame:
     return pd.DataFrame(
         {
@@ -144,7 +162,8 @@ def _channel_profile() -> pd.DataFrame:
 class SaasCompany:
     """A synthetic B2B SaaS company: every table saasmetrics reads, for one coherent story.
 
-    Built by :func:`make_saas_company`; see it for the story and each table's columns.
+    Built by [`make_saas_company`][saasmetrics.datasets.make_saas_company]; see it for the
+    story and each table's columns.
 
     Attributes
     ----------
@@ -360,9 +379,10 @@ def make_saas_company(
 
     Notes
     -----
-    The planted truths (see :class:`PlantedTruths`): inviting 3+ teammates in the first week
-    triples week-2 retention; Paid Social activates worst; ``create_report`` use fades over
-    the 60 days before a paying account churns; paying accounts settle at 3% monthly churn.
+    The planted truths (see [`PlantedTruths`][saasmetrics.datasets.PlantedTruths]): inviting
+    3+ teammates in the first week triples week-2 retention; Paid Social activates worst;
+    ``create_report`` use fades over the 60 days before a paying account churns; paying
+    accounts settle at 3% monthly churn.
 
     Timing: touches come up to 30 days before signup, and the first payment up to about 45
     days after it, so attribute paid ``conversions`` with a lookback of about 90 days (or use
@@ -739,7 +759,7 @@ def _build(n: int, *, seed: int, start: pd.Timestamp, months: int) -> SaasCompan
         invoices=invoices,
         spend=spend,
         transactions=transactions,
-        truths=PlantedTruths(),
+        truths=_planted_truths(),
         seed=seed,
         n_accounts=n,
         start=start,
