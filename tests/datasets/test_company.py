@@ -7,6 +7,7 @@ analysis modules), at the default size, with margins a wrong generator would not
 from __future__ import annotations
 
 import json
+import re
 from urllib.parse import parse_qs, urlsplit
 
 import numpy as np
@@ -446,6 +447,42 @@ def test_touchpoints_sessions_and_urls(company: SaasCompany, signups: pd.DataFra
     bounce_rate = bounce.groupby(ses["channel"]).mean()
     assert bounce_rate["Display"] > bounce_rate["Email"] + 0.3
     assert bounce_rate["Paid Social"] > bounce_rate["Paid Search"] + 0.15
+
+
+# GA4 default channel group rules, in GA4's order ("[GA4] Default channel group", Google
+# Analytics Help, support.google.com/analytics/answer/9756891), for the channels we use; the
+# site lists are the relevant subset of GA4's search and social source lists.
+_PAID = r"^(.*cp.*|ppc|retargeting|paid.*)$"
+_SEARCH_SITES = {"google", "bing", "duckduckgo", "yahoo", "baidu"}
+_SOCIAL_SITES = {"facebook", "instagram", "linkedin", "twitter", "reddit", "pinterest"}
+
+
+def _ga4_channel(source: str, medium: str) -> str:
+    paid = re.match(_PAID, medium) is not None
+    rules = [
+        ("Direct", source == "(direct)" and medium in {"(not set)", "(none)"}),
+        ("Paid Search", source in _SEARCH_SITES and paid),
+        ("Paid Social", source in _SOCIAL_SITES and paid),
+        ("Display", medium in {"display", "banner", "expandable", "interstitial", "cpm"}),
+        ("Paid Other", paid),
+        (
+            "Organic Social",
+            source in _SOCIAL_SITES
+            or medium in {"social", "social-network", "social-media", "sm", "social network"},
+        ),
+        ("Organic Search", source in _SEARCH_SITES or medium == "organic"),
+        ("Referral", medium in {"referral", "app", "link"}),
+        ("Email", "email" in {source, medium}),
+        ("Affiliates", medium == "affiliate"),
+    ]
+    return next((name for name, hit in rules if hit), "Unassigned")
+
+
+def test_channels_follow_the_ga4_default_channel_group(company: SaasCompany) -> None:
+    pairs = company.touchpoints.groupby(["utm_source", "utm_medium"])["channel"].unique()
+    assert len(pairs) >= 12
+    for (source, medium), channels in pairs.items():
+        assert list(channels) == [_ga4_channel(source, medium)], (source, medium)
 
 
 def test_spend_is_paid_channels_only(company: SaasCompany) -> None:

@@ -999,7 +999,7 @@ def _marketing(
         + ("" if name.startswith("(") else f"&utm_campaign={name}")
         for name, src, med in zip(names, sources, mediums, strict=True)
     ]
-    paid_like = np.array([med in {"cpc", "paid_social", "display", "cpm"} for med in mediums])
+    paid_like = np.array([med in {"cpc", "paid_social", "display", "banner"} for med in mediums])
     content = np.where(paid_like[camp] & (rng.random(m) < 0.5), rng.integers(0, 4, m) + 1, 0)
     term = np.where((mediums_arr := np.array(mediums))[camp] == "cpc", rng.integers(0, 5, m), 0)
     click = np.where(

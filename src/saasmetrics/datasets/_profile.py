@@ -71,7 +71,7 @@ CAMPAIGNS: tuple[tuple[str, str, str, str, float], ...] = (
     ("Referral", "(referral)", "partnerblog.io", "referral", 0.20),
     ("Direct", "(direct)", "(direct)", "(none)", 1.00),
     ("Display", "retargeting_display", "google", "display", 0.60),
-    ("Display", "awareness_display", "google", "cpm", 0.40),
+    ("Display", "awareness_display", "google", "banner", 0.40),
     ("Affiliates", "partner_program", "partnerstack", "affiliate", 1.00),
 )
 REGIONS: tuple[str, ...] = ("NA", "EU", "APAC")
