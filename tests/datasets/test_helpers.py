@@ -7,7 +7,14 @@ import pandas as pd
 from hypothesis import given
 from hypothesis import strategies as st
 
-from saasmetrics.datasets._company import _add_months, _event_order, _invoices, _within
+from saasmetrics.datasets._company import (
+    _add_months,
+    _event_order,
+    _invoices,
+    _packed_order,
+    _plan_at,
+    _within,
+)
 
 timestamps = st.datetimes(
     min_value=pd.Timestamp("1990-01-01").to_pydatetime(),
@@ -32,20 +39,46 @@ def test_within_counts_inside_groups(counts: list[int]) -> None:
 
 @given(
     st.lists(
-        st.tuples(st.integers(0, 50), st.integers(0, 9), st.booleans()), min_size=1, max_size=60
+        st.tuples(st.integers(0, 50), st.integers(0, 9), st.booleans(), st.integers(0, 10)),
+        min_size=1,
+        max_size=60,
     ),
     st.booleans(),
 )
-def test_event_order_is_time_user_signup_first(
-    rows: list[tuple[int, int, bool]], huge_times: bool
+def test_event_order_is_time_user_signup_first_then_type(
+    rows: list[tuple[int, int, bool, int]], huge_times: bool
 ) -> None:
     shift = 2**60 if huge_times else 0  # forces the lexsort branch
-    sec = np.array([s + shift for s, _, _ in rows], dtype=np.int64)
-    user = np.array([u for _, u, _ in rows], dtype=np.int64)
-    not_signup = np.array([n for _, _, n in rows], dtype=bool)
-    order = _event_order(sec, user, not_signup)
-    expected = sorted(range(len(rows)), key=lambda i: (rows[i][0], rows[i][1], rows[i][2], i))
-    assert order.tolist() == expected
+    sec = np.array([r[0] + shift for r in rows], dtype=np.int64)
+    user = np.array([r[1] for r in rows], dtype=np.int64)
+    not_signup = np.array([r[2] for r in rows], dtype=bool)
+    code = np.array([r[3] for r in rows], dtype=np.int8)
+    order = _event_order(sec, user, not_signup, code)
+    # rows with equal keys may come in any order: compare the sorted keys
+    assert [rows[i] for i in order] == sorted(rows)
+    assert sorted(order.tolist()) == list(range(len(rows)))
+
+
+@given(st.lists(st.tuples(st.integers(-(10**6), 10**6), st.integers(0, 5)), max_size=50))
+def test_packed_order_handles_negative_values(rows: list[tuple[int, int]]) -> None:
+    a = np.array([r[0] for r in rows], dtype=np.int64)
+    b = np.array([r[1] for r in rows], dtype=np.int64)
+    assert [rows[i] for i in _packed_order(a, b)] == sorted(rows)
+
+
+def test_plan_at_finds_the_covering_row() -> None:
+    day = 86_400 * 10**9
+    subs = {
+        "acct": np.array([1, 1, 3]),
+        "start": np.array([10, 20, 5]) * day,
+        "end": np.array([20, 30, 8]) * day,
+        "open": np.array([False, True, False]),
+        "plan": np.array([0, 2, 1]),
+    }
+    acct = np.array([0, 1, 1, 1, 1, 3, 3, 3, 2])
+    t = np.array([15, 9, 10, 25, 99, 4, 6, 8, 50]) * day
+    # free before paying, each row's plan (+1) inside it, open rows run on, free after churn
+    assert _plan_at(subs, acct, t).tolist() == [0, 0, 1, 3, 3, 0, 2, 0, 0]
 
 
 def test_invoices_bill_each_period_at_mrr_per_month() -> None:

@@ -280,14 +280,28 @@ def _to_ns(days: FloatArray, start_ns: int) -> IntArray:
     return start_ns + _to_seconds(days) * 10**9
 
 
-def _event_order(sec: IntArray, user: IntArray, not_signup: BoolArray) -> IntArray:
-    """Order by (time, user, signup first): one int64 key when it fits, else a lexsort."""
-    sec_bits = max(int(sec.max(initial=0)), 1).bit_length()
-    user_bits = max(int(user.max(initial=0)), 1).bit_length()
-    if sec.min(initial=0) >= 0 and sec_bits + user_bits + 1 <= 62:
-        key = (sec << (user_bits + 1)) | (user << 1) | not_signup
-        return np.argsort(key, kind="stable")
-    return np.lexsort((not_signup, user, sec))
+def _packed_order(*columns: npt.NDArray[Any]) -> IntArray:
+    """Argsort by ``columns`` lexicographically (first = most significant).
+
+    The columns (non-negative after subtracting their minimum) are packed into one int64 key
+    when their bits fit, which sorts about 2.5x faster than a stable multi-key sort; rows with
+    equal keys are equal in every column, so their relative order does not matter.
+    """
+    shifted = [np.asarray(c, dtype=np.int64) - int(c.min(initial=0)) for c in columns]
+    bits = [max(int(c.max(initial=0)), 1).bit_length() for c in shifted]
+    if sum(bits) > 62:
+        return np.lexsort(tuple(np.asarray(c) for c in columns[::-1])).astype(np.int64)
+    key = np.zeros(shifted[0].size, dtype=np.int64)
+    for column, width in zip(shifted, bits, strict=True):
+        key = (key << width) | column
+    return np.argsort(key, kind="quicksort").astype(np.int64)
+
+
+def _event_order(
+    sec: IntArray, user: IntArray, not_signup: BoolArray, code: npt.NDArray[np.int8]
+) -> IntArray:
+    """Order events by time, user, signup first, then event type."""
+    return _packed_order(sec, user, not_signup, code)
 
 
 def _add_months(t_ns: IntArray, months: IntArray) -> IntArray:
@@ -389,7 +403,7 @@ def make_saas_company(
     ``signup`` events as the conversions for a 30-day lookback).
 
     Size: about 190 events per account. The default builds in well under a second; 200,000
-    accounts give about 38 million events, 7 million sessions and touches, in about 30 s and
+    accounts give about 38 million events, 7 million sessions and touches, in about 25 s and
     10 GB of memory (the string columns dominate).
 
     Examples
@@ -632,7 +646,7 @@ def _build(n: int, *, seed: int, start: pd.Timestamp, months: int) -> SaasCompan
     # non-signup events strictly after the user's signup second (a safety net for rounding)
     is_signup = e_code == code["signup"]
     e_sec = np.where(is_signup, e_sec, np.maximum(e_sec, u_signup_sec[e_user] + 1))
-    order_ev = _event_order(e_sec, e_user, ~is_signup)
+    order_ev = _event_order(e_sec, e_user, ~is_signup, e_code)
     del is_signup
     e_user, e_sec, e_code = e_user[order_ev], e_sec[order_ev], e_code[order_ev]
     del order_ev
@@ -879,19 +893,25 @@ def _subscriptions(
 
 
 def _plan_at(subs: dict[str, Any], acct: IntArray, t_ns: IntArray) -> IntArray:
-    """Code of the plan whose row covers (account, time): 0 = free, 1.. = PLANS."""
-    if subs["acct"].size == 0:
+    """Code of the plan whose row covers (account, time): 0 = free, 1.. = PLANS.
+
+    Rows are sorted by (account, start) and an account has at most a handful, so each event
+    walks its account's rows in a few vectorized passes (faster than a global searchsorted).
+    """
+    rows = subs["acct"].size
+    if rows == 0:
         return np.zeros(acct.size, dtype=np.int64)
-    base = int(min(subs["start"].min(), t_ns.min())) // 10**9
-    row_key = subs["acct"] * 2**33 + (subs["start"] // 10**9 - base)
-    key = acct * 2**33 + (t_ns // 10**9 - base)
-    pos = np.searchsorted(row_key, key, side="right") - 1
+    n = int(max(subs["acct"].max(), acct.max(initial=0))) + 1
+    counts = np.bincount(subs["acct"], minlength=n)
+    first_row = np.cumsum(counts) - counts
+    lo, count = first_row[acct], counts[acct]
+    pos = np.full(acct.size, -1, dtype=np.int64)
+    for j in range(int(counts.max())):  # at most a handful of rows per account
+        cand = np.minimum(lo + j, rows - 1)
+        hit = (j < count) & (subs["start"][cand] <= t_ns)
+        pos = np.where(hit, cand, pos)
     safe = np.maximum(pos, 0)
-    covered = (
-        (pos >= 0)
-        & (subs["acct"][safe] == acct)
-        & (subs["open"][safe] | (t_ns < subs["end"][safe]))
-    )
+    covered = (pos >= 0) & (subs["open"][safe] | (t_ns < subs["end"][safe]))
     return np.where(covered, subs["plan"][safe] + 1, 0)
 
 
@@ -999,15 +1019,19 @@ def _marketing(
         + ("" if name.startswith("(") else f"&utm_campaign={name}")
         for name, src, med in zip(names, sources, mediums, strict=True)
     ]
+    # per-campaign flags, gathered per touch
     paid_like = np.array([med in {"cpc", "paid_social", "display", "banner"} for med in mediums])
+    is_cpc = np.array([med == "cpc" for med in mediums])
+    google_cpc = np.array(
+        [src == "google" and med == "cpc" for src, med in zip(sources, mediums, strict=True)]
+    )
+    facebook = np.array([src == "facebook" for src in sources])
     content = np.where(paid_like[camp] & (rng.random(m) < 0.5), rng.integers(0, 4, m) + 1, 0)
-    term = np.where((mediums_arr := np.array(mediums))[camp] == "cpc", rng.integers(0, 5, m), 0)
+    term = np.where(is_cpc[camp], rng.integers(0, 5, m), 0)
     click = np.where(
-        (np.array(sources)[camp] == "google")
-        & (mediums_arr[camp] == "cpc")
-        & (rng.random(m) < 0.6),
+        google_cpc[camp] & (rng.random(m) < 0.6),
         1,
-        np.where((np.array(sources)[camp] == "facebook") & (rng.random(m) < 0.6), 2, 0),
+        np.where(facebook[camp] & (rng.random(m) < 0.6), 2, 0),
     )
     # every (path, campaign, content, term) URL once, then click ids on the clicked touches
     contents = ("", *[f"&utm_content={c}" for c in prof.UTM_CONTENT])
@@ -1034,7 +1058,7 @@ def _marketing(
     url_code = combo.copy()
     url_code[clicked] = len(combos) + np.arange(clicked.size)
 
-    order = np.lexsort((t_who, t_time))
+    order = _packed_order(t_time // 10**9, t_who)
     touchpoints = pd.DataFrame(
         {
             "user_id": _take(ids, t_who[order]),
