@@ -485,6 +485,17 @@ def test_channels_follow_the_ga4_default_channel_group(company: SaasCompany) -> 
         assert list(channels) == [_ga4_channel(source, medium)], (source, medium)
 
 
+def test_activity_follows_a_working_week(company: SaasCompany) -> None:
+    ev = company.events
+    usage = ev[ev["event"].isin(["login", "view_dashboard", "create_report"])]
+    weekend = usage["timestamp"].dt.day_of_week >= 5
+    # weights 1 on weekdays and 0.25 on weekends: 2 * 0.25 / 5.5 = 9.1% on weekends
+    assert 0.07 < weekend.mean() < 0.11
+    hour = usage["timestamp"].dt.hour
+    assert hour.between(9, 16).mean() > 0.5
+    assert hour.between(0, 5).mean() < 0.03
+
+
 def test_spend_is_paid_channels_only(company: SaasCompany) -> None:
     spend = company.spend
     assert set(spend["channel"]) == {"Paid Search", "Paid Social", "Email", "Display", "Affiliates"}

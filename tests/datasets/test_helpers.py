@@ -7,12 +7,14 @@ import pandas as pd
 from hypothesis import given
 from hypothesis import strategies as st
 
+from saasmetrics.datasets import _profile as prof
 from saasmetrics.datasets._company import (
     _add_months,
     _event_order,
     _invoices,
     _packed_order,
     _plan_at,
+    _Rhythm,
     _within,
 )
 
@@ -101,3 +103,25 @@ def test_invoices_bill_each_period_at_mrr_per_month() -> None:
     assert ends == ["2024-02-29", "2024-03-31", "2024-04-30", "2025-01-31", "2026-01-31"]
     # a partial first annual period (months 5-12) bills 7 months, then a full year
     assert inv["amount"].tolist() == [10.0, 10.0, 10.0, 700.0, 1200.0]
+
+
+@given(
+    st.lists(st.floats(0.0, 60.0), min_size=1, max_size=40),
+    st.integers(0, 6),
+)
+def test_rhythm_clock_inverts_and_averages_one_per_week(days: list[float], weekday: int) -> None:
+    rhythm = _Rhythm(70.0, weekday)
+    t = np.array(days)
+    effective = rhythm.clock(t)
+    np.testing.assert_allclose(rhythm.time(effective), t, atol=1e-6)
+    assert np.all(np.diff(rhythm.clock(np.sort(t))) >= 0)
+    # any whole week holds 7 effective days
+    np.testing.assert_allclose(rhythm.clock(t + 7.0) - effective, 7.0, rtol=1e-9)
+
+
+def test_rhythm_weights_follow_the_profile() -> None:
+    rhythm = _Rhythm(14.0, 0)  # starts on a Monday
+    monday_10h = rhythm.weight[10]
+    assert np.isclose(rhythm.weight[3] / monday_10h, prof.HOURLY_WEIGHT[3] / prof.HOURLY_WEIGHT[10])
+    saturday_10h = rhythm.weight[5 * 24 + 10]
+    assert np.isclose(saturday_10h / monday_10h, prof.WEEKEND_WEIGHT)

@@ -330,6 +330,44 @@ def _poisson_points(
     return idx, times
 
 
+class _Rhythm:
+    """A working-hours, working-days clock: piecewise-constant intensity per hour since start.
+
+    ``clock(days)`` maps time to "effective days" (the integral of the intensity, which
+    averages 1 over a week) and ``time(effective)`` inverts it, so a homogeneous Poisson process
+    on the effective clock becomes one with the weekly rhythm on the real clock.
+    """
+
+    def __init__(self, span_days: float, start_weekday: int) -> None:
+        hours = np.arange(int(np.ceil(span_days * 24)) + 2)
+        weekday = (start_weekday + hours // 24) % 7
+        week = np.concatenate([np.ones(5), np.full(2, prof.WEEKEND_WEIGHT)])
+        mean = float(prof.HOURLY_WEIGHT.mean() * week.mean())
+        self.weight = prof.HOURLY_WEIGHT[hours % 24] * week[weekday] / mean
+        self.cum = np.concatenate([[0.0], np.cumsum(self.weight)])
+
+    def clock(self, days: FloatArray) -> FloatArray:
+        hours = np.clip(days * 24.0, 0.0, self.weight.size - 1e-9)
+        i = hours.astype(np.int64)
+        out: FloatArray = (self.cum[i] + (hours - i) * self.weight[i]) / 24.0
+        return out
+
+    def time(self, effective: FloatArray) -> FloatArray:
+        target = effective * 24.0
+        i = np.clip(np.searchsorted(self.cum, target, side="right") - 1, 0, self.weight.size - 1)
+        out: FloatArray = (i + (target - self.cum[i]) / self.weight[i]) / 24.0
+        return out
+
+
+def _rhythmic_points(
+    rng: np.random.Generator, rhythm: _Rhythm, lo: FloatArray, hi: FloatArray, rate: FloatArray
+) -> tuple[IntArray, FloatArray]:
+    """Poisson points at ``rate`` per (effective) day on [lo, hi), following ``rhythm``."""
+    idx, effective = _poisson_points(rng, rhythm.clock(lo), rhythm.clock(hi), rate)
+    times = np.clip(rhythm.time(effective), lo[idx], np.nextafter(hi[idx], -np.inf))
+    return idx, times
+
+
 # --------------------------------------------------------------------------- the builder
 def make_saas_company(
     n_accounts: int = 2000,
@@ -593,8 +631,9 @@ def _build(n: int, *, seed: int, start: pd.Timestamp, months: int) -> SaasCompan
         ev_time.append(time)
         ev_code.append(np.full(user.size, code[name], dtype=np.int8))
 
+    rhythm = _Rhythm(span, start.day_of_week)
     for name, rate in prof.ACTIVITY_RATES.items():
-        idx, times = _poisson_points(rng, seg_lo, seg_hi, seg_rate * rate)
+        idx, times = _rhythmic_points(rng, rhythm, seg_lo, seg_hi, seg_rate * rate)
         floor = prof.DECLINE_FLOOR.get(name)
         if floor is not None:  # the churn driver: use fades over the lead days before churn
             fade = np.clip((seg_decline[idx] - times) / prof.CHURN_LEAD_DAYS, 0.0, 1.0)
@@ -609,8 +648,8 @@ def _build(n: int, *, seed: int, start: pd.Timestamp, months: int) -> SaasCompan
     )
     add("create_project", act, first_project)
     act_seg = users["activated"][seg_user]
-    idx, times = _poisson_points(
-        rng, seg_lo[act_seg], seg_hi[act_seg], seg_rate[act_seg] * prof.PROJECT_RATE
+    idx, times = _rhythmic_points(
+        rng, rhythm, seg_lo[act_seg], seg_hi[act_seg], seg_rate[act_seg] * prof.PROJECT_RATE
     )
     add("create_project", seg_user[act_seg][idx], times)
 
