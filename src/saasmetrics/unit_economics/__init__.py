@@ -2,4 +2,13 @@
 
 from __future__ import annotations
 
-__all__: tuple[str, ...] = ()
+from saasmetrics.unit_economics._bridge import MRRBridge, mrr_bridge, saas_kpis
+from saasmetrics.unit_economics._normalize import monthly_amount, mrr_from_invoices
+
+__all__ = (
+    "MRRBridge",
+    "monthly_amount",
+    "mrr_bridge",
+    "mrr_from_invoices",
+    "saas_kpis",
+)
