@@ -4,11 +4,36 @@ from __future__ import annotations
 
 from saasmetrics.unit_economics._bridge import MRRBridge, mrr_bridge, saas_kpis
 from saasmetrics.unit_economics._normalize import monthly_amount, mrr_from_invoices
+from saasmetrics.unit_economics._projection import RevenueProjection, project_revenue
+from saasmetrics.unit_economics._scalars import (
+    BENCHMARKS,
+    benchmark,
+    burn_multiple,
+    cac,
+    cac_payback_months,
+    convert_churn_rate,
+    ltv,
+    ltv_to_cac,
+    rule_of_40,
+    sales_magic_number,
+)
 
 __all__ = (
+    "BENCHMARKS",
     "MRRBridge",
+    "RevenueProjection",
+    "benchmark",
+    "burn_multiple",
+    "cac",
+    "cac_payback_months",
+    "convert_churn_rate",
+    "ltv",
+    "ltv_to_cac",
     "monthly_amount",
     "mrr_bridge",
     "mrr_from_invoices",
+    "project_revenue",
+    "rule_of_40",
     "saas_kpis",
+    "sales_magic_number",
 )
