@@ -37,14 +37,27 @@ __all__ = (
 F64 = npt.NDArray[np.float64]
 
 
+def _unique(x: F64) -> tuple[F64, npt.NDArray[np.intp]]:
+    """Distinct values of ``x`` and the index of each row's value (cheap when x is sorted)."""
+    if x.size and np.all(x[1:] >= x[:-1]):
+        change = np.r_[False, x[1:] != x[:-1]]
+        return x[np.r_[True, change[1:]]], np.cumsum(change)
+    ux, inv = np.unique(x, return_inverse=True)
+    return ux, inv.reshape(-1)
+
+
 def _bgnbd_terms(
     r: float, alpha: float, a: float, b: float, x: F64, t_x: F64, T: F64
 ) -> tuple[F64, F64, F64, npt.NDArray[np.bool_]]:
-    A = gammaln(r + x) - gammaln(r) + r * np.log(alpha) - betaln(a, b)
-    B1 = betaln(a, b + x) - (r + x) * np.log(alpha + T)
+    # special functions of the purchase count are evaluated once per distinct count
+    ux, inv = _unique(x)
+    uxs = np.where(ux > 0, ux, 1.0)  # keep b + x - 1 > 0 where the term is unused
+    A = (gammaln(r + ux) - gammaln(r) + r * np.log(alpha) - betaln(a, b))[inv]
+    B1 = betaln(a, b + ux)[inv] - (r + x) * np.log(alpha + T)
     repeat = x > 0
-    xs = np.where(repeat, x, 1.0)  # keep b + x - 1 > 0 where the term is unused
-    B2 = np.where(repeat, betaln(a + 1.0, b + xs - 1.0) - (r + x) * np.log(alpha + t_x), -np.inf)
+    B2 = np.where(
+        repeat, betaln(a + 1.0, b + uxs - 1.0)[inv] - (r + x) * np.log(alpha + t_x), -np.inf
+    )
     return A, B1, B2, repeat
 
 
@@ -99,12 +112,13 @@ def bgnbd_loglik_grad(
     top = np.logaddexp(B1, B2)
     w1 = np.exp(B1 - top)
     w2 = np.exp(B2 - top)
-    xs = np.where(repeat, x, 1.0)
+    ux, inv = _unique(x)
+    uxs = np.where(ux > 0, ux, 1.0)
     d_ab = digamma(a + b)
-    d_abx = digamma(a + b + x)
+    d_abx = digamma(a + b + ux)[inv]
     dA = np.stack(
         [
-            digamma(r + x) - digamma(r) + np.log(alpha),
+            (digamma(r + ux) - digamma(r) + np.log(alpha))[inv],
             np.full_like(x, r / alpha),
             np.full_like(x, -(digamma(a) - d_ab)),
             np.full_like(x, -(digamma(b) - d_ab)),
@@ -115,7 +129,7 @@ def bgnbd_loglik_grad(
             -np.log(alpha + T),
             -(r + x) / (alpha + T),
             digamma(a) - d_abx,
-            digamma(b + x) - d_abx,
+            digamma(b + ux)[inv] - d_abx,
         ]
     )
     dB2 = np.stack(
@@ -123,7 +137,7 @@ def bgnbd_loglik_grad(
             -np.log(alpha + t_x),
             -(r + x) / (alpha + t_x),
             digamma(a + 1.0) - d_abx,
-            digamma(b + xs - 1.0) - d_abx,
+            digamma(b + uxs - 1.0)[inv] - d_abx,
         ]
     )
     grad = dA + w1 * dB1 + np.where(repeat, w2, 0.0) * dB2
