@@ -388,3 +388,11 @@ def test_no_stray_warnings_on_plain_input() -> None:
     with warnings.catch_warnings():
         warnings.simplefilter("error")
         mrr_bridge(subs(("a", "2024-01-01", None, 5)))
+
+
+def test_as_of_is_an_exclusive_end() -> None:
+    data = subs(("a", "2024-01-01", "2024-09-10", 10))
+    table = mrr_bridge(data, as_of="2024-07-01").to_frame()
+    assert table.index[-1] == pd.Timestamp("2024-06-01")
+    assert table["churned"].sum() == 0.0  # the September cancellation is not known yet
+    assert mrr_bridge(data, as_of="2024-07-02").to_frame().index[-1] == pd.Timestamp("2024-07-01")

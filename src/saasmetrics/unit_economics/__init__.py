@@ -21,6 +21,7 @@ from saasmetrics.unit_economics._scalars import (
     convert_churn_rate,
     ltv,
     ltv_to_cac,
+    plot_ltv_to_cac,
     rule_of_40,
     sales_magic_number,
 )
@@ -43,6 +44,7 @@ __all__ = (
     "monthly_amount",
     "mrr_bridge",
     "mrr_from_invoices",
+    "plot_ltv_to_cac",
     "project_revenue",
     "rfm_summary",
     "rule_of_40",

@@ -254,8 +254,11 @@ def mrr_bridge(
     currency_col : str or None, default "currency"
         If that column is present, all rows must share one currency.
     as_of : str or Timestamp, optional
-        The last period reported is the one containing ``as_of``; changes after it are ignored
-        (a future cancellation is not a churn yet). Default: the last start or end in the data.
+        End of the data (exclusive, like interval ends): the last period reported is the one
+        holding the last instant before ``as_of`` (``"2025-07-01"`` ends with June), and
+        changes in later periods are ignored (a future cancellation is not a churn yet). In
+        a last period cut short by ``as_of``, ends already known inside it still count.
+        Default: the last start or end in the data.
     reactivation_window : int, optional
         A customer who returns after more than this many periods at zero counts as new, not
         reactivated. Default: any return of a former payer is a reactivation.
@@ -372,7 +375,9 @@ def mrr_bridge(
         )
     p0 = int(first_ord[visible].min())
     if as_of is not None:
-        last = int(calendar_period(np.array([pd.Timestamp(as_of).value], dtype=np.int64), spec)[0])
+        # as_of is the (exclusive) end of the data: the last period holds its last instant
+        end_ns = pd.Timestamp(as_of).as_unit("ns").value - 1
+        last = int(calendar_period(np.array([end_ns], dtype=np.int64), spec)[0])
     else:
         finite_stop = stop_ord[visible & (stop_ord != _NO_END)]
         last = max(

@@ -23,6 +23,7 @@ __all__ = (
     "convert_churn_rate",
     "ltv",
     "ltv_to_cac",
+    "plot_ltv_to_cac",
     "rule_of_40",
     "sales_magic_number",
 )
@@ -440,3 +441,50 @@ def benchmark(metric: str, value: Any) -> Any:
     if index is not None:
         return pd.Series(bands, index=index, name=metric)
     return bands.item() if np.ndim(bands) == 0 else bands
+
+
+def plot_ltv_to_cac(ltv: pd.Series, cac: pd.Series, *, ax: Any = None) -> Any:
+    """Bar chart of LTV:CAC by segment, with the literature's bands (1, 3 and 5) marked.
+
+    Parameters
+    ----------
+    ltv, cac : pandas.Series
+        Lifetime value and acquisition cost, indexed by segment (e.g. channel).
+    ax : matplotlib.axes.Axes, optional
+        Where to draw.
+
+    Returns
+    -------
+    matplotlib.axes.Axes
+        The axes drawn on.
+
+    Examples
+    --------
+    >>> import pandas as pd
+    >>> ax = plot_ltv_to_cac(pd.Series({"ads": 1200.0, "seo": 900.0}),
+    ...                      pd.Series({"ads": 600.0, "seo": 150.0}))
+    >>> [t.get_text() for t in ax.get_xticklabels()]
+    ['seo', 'ads']
+    """
+    from saasmetrics._plotting import PALETTE, get_axes
+
+    ratio = ltv_to_cac(ltv, cac).sort_values(ascending=False)
+    labels = benchmark("ltv_to_cac", ratio)
+    colors = {
+        "losing money": PALETTE[3],
+        "below target": PALETTE[1],
+        "healthy": PALETTE[2],
+        "under-investing in growth": PALETTE[0],
+    }
+    ax = get_axes(ax)
+    finite = ratio.replace([np.inf, -np.inf], np.nan)
+    ax.bar(
+        [str(i) for i in ratio.index],
+        finite.fillna(0).to_numpy(),
+        color=[colors.get(str(label), PALETTE[7]) for label in labels],
+    )
+    for edge, style in ((1.0, ":"), (3.0, "--"), (5.0, ":")):
+        ax.axhline(edge, color="black", lw=0.8, ls=style)
+    ax.set_ylabel("LTV : CAC")
+    ax.set_title("LTV:CAC by segment (3 = target)")
+    return ax
