@@ -180,9 +180,16 @@ def rfm_summary(
 
 # --------------------------------------------------------------------------- fitting
 def _compress(*columns: F64) -> tuple[list[F64], F64]:
-    stacked = np.column_stack(columns)
-    unique, counts = np.unique(stacked, axis=0, return_counts=True)
-    return [unique[:, i] for i in range(unique.shape[1])], counts.astype(np.float64)
+    """Distinct rows (sorted by the first column, then the others) and their counts."""
+    order = np.lexsort(columns[::-1])
+    ordered = [c[order] for c in columns]
+    change = np.zeros(order.size, dtype=bool)
+    change[0:1] = True
+    for c in ordered:
+        change[1:] |= c[1:] != c[:-1]
+    starts = np.flatnonzero(change)
+    counts = np.diff(np.r_[starts, order.size]).astype(np.float64)
+    return [c[starts] for c in ordered], counts
 
 
 def _numeric_hessian(fun: Callable[[F64], float], theta: F64, step: float = 1e-4) -> F64:
@@ -321,10 +328,12 @@ class _CLVModel:
                     grad = None
                 else:
                     ll, grad = both
-            value = -float(np.dot(weights, ll)) / n + self.penalizer * float(np.sum(theta**2))
+            # weighted sums without BLAS: tiny matrix-vector products through a threaded BLAS
+            # were slower than the likelihood itself on busy machines
+            value = -float((weights * ll).sum()) / n + self.penalizer * float(np.sum(theta**2))
             if grad is None:
                 return value, np.full(theta.size, np.nan)
-            g = -(grad @ weights) / n * theta + self.penalizer * 2.0 * theta**2
+            g = -(grad * weights).sum(axis=1) / n * theta + self.penalizer * 2.0 * theta**2
             return value, g
 
         def value_only(log_theta: F64) -> float:
@@ -385,7 +394,7 @@ class _CLVModel:
         self.log_likelihood_ = (
             float(-res.fun * n)
             if self.penalizer == 0
-            else float(np.dot(weights, self._loglik(theta, data)))
+            else float((weights * self._loglik(theta, data)).sum())
         )
         self.n_customers_ = int(n)
 
@@ -393,7 +402,7 @@ class _CLVModel:
         # log-parameters), intervals by the delta method on the log scale (never below 0).
         def total_ll(z: F64) -> float:
             with np.errstate(all="ignore"):
-                return float(np.dot(weights, self._loglik(np.exp(z), data)))
+                return float((weights * self._loglik(np.exp(z), data)).sum())
 
         if has_grad:
             hess = _hessian_from_gradient(lambda z: -n * objective(z)[1] / np.exp(z), res.x)
@@ -854,7 +863,7 @@ class GammaGammaModel(_CLVModel):
 
 def customer_lifetime_value(
     transaction_model: BetaGeoModel | ParetoNBDModel,
-    spend_model: GammaGammaModel,
+    spend_model: GammaGammaModel | pd.Series | float,
     rfm: FrameLike,
     *,
     periods: int = 12,
@@ -867,8 +876,9 @@ def customer_lifetime_value(
     ----------
     transaction_model : BetaGeoModel or ParetoNBDModel
         Fitted purchase model.
-    spend_model : GammaGammaModel
-        Fitted spend model.
+    spend_model : GammaGammaModel, pandas.Series or float
+        Fitted spend model, or the expected value per purchase directly: one number, or a
+        Series aligned with ``rfm``'s index (e.g. each customer's fixed plan price).
     rfm : DataFrame-like
         The customers (columns as in both fits).
     periods : int, default 12
@@ -911,7 +921,18 @@ def customer_lifetime_value(
         raise ParameterError(f"period_length must be > 0; got {period_length!r}.")
     if not discount_rate >= 0:
         raise ParameterError(f"discount_rate must be >= 0; got {discount_rate!r}.")
-    spend = spend_model.expected_average_value(rfm)
+    index = to_pandas(rfm, name="rfm").index
+    if isinstance(spend_model, GammaGammaModel):
+        spend = spend_model.expected_average_value(rfm)
+    elif isinstance(spend_model, pd.Series):
+        spend = spend_model.reindex(index)
+        if spend.isna().any():
+            raise InputError(
+                f"spend_model has no value for {int(spend.isna().sum())} customers of rfm.",
+                hint="index the Series by the same customer ids as rfm.",
+            )
+    else:
+        spend = pd.Series(float(spend_model), index=index)
     previous = np.zeros(len(spend))
     total = np.zeros(len(spend))
     for i in range(1, periods + 1):  # a loop over periods; customers are vectorized
