@@ -340,47 +340,55 @@ class _CLVModel:
             v = objective(log_theta)[0]
             return v if math.isfinite(v) else 1e300
 
+        default = np.log(self._start(data, weights))
+        starts = [default]
         if self.initial_params is not None:
-            start = np.log([float(self.initial_params[k]) for k in names])
-        else:
-            start = np.log(self._start(data, weights))
-        has_grad = self._loglik_grad(np.exp(start), data) is not None
+            # the user's start first; the default start too, and the better optimum wins
+            starts.insert(0, np.log([float(self.initial_params[k]) for k in names]))
+        has_grad = self._loglik_grad(np.exp(default), data) is not None
         minimize: Any = optimize.minimize  # scipy-stubs overloads reject (value, grad) callables
         bounds = [(-15.0, 15.0)] * len(names)
-        attempts = []
-        if has_grad:
-            # BFGS in log-parameters: pure NumPy steps (L-BFGS-B's compiled core was erratic
-            # under BLAS thread contention on shared machines) and no bounds are needed.
-            res = minimize(
-                lambda z: _finite(objective(z)),
-                start,
-                jac=True,
-                method="BFGS",
-                options={"maxiter": self.max_iter, "gtol": 1e-9},
-            )
-            if not res.success and np.all(np.isfinite(res.x)):
-                # BFGS often stops on precision loss right at the optimum: accept it when the
-                # gradient there is negligible.
-                _, grad = _finite(objective(res.x))
-                res.success = bool(np.max(np.abs(grad)) < 1e-5)
-        else:
-            res = minimize(
-                value_only,
-                start,
-                method="L-BFGS-B",
-                bounds=bounds,
-                options={"maxiter": self.max_iter, "ftol": 1e-14, "gtol": 1e-9},
-            )
-        attempts.append(res)
-        if not (res.success and np.isfinite(res.fun)):
-            # a derivative-free polish from wherever L-BFGS-B stopped
-            res = minimize(
-                value_only,
-                res.x if np.all(np.isfinite(res.x)) else start,
-                method="Nelder-Mead",
-                options={"maxiter": self.max_iter * 4, "xatol": 1e-9, "fatol": 1e-12},
-            )
+        attempts: list[Any] = []
+
+        def run(start: F64) -> Any:
+            if has_grad:
+                # BFGS in log-parameters: pure NumPy steps (L-BFGS-B's compiled core was
+                # erratic under BLAS thread contention on shared machines), no bounds needed.
+                res = minimize(
+                    lambda z: _finite(objective(z)),
+                    start,
+                    jac=True,
+                    method="BFGS",
+                    options={"maxiter": self.max_iter, "gtol": 1e-9},
+                )
+                if not res.success and np.all(np.isfinite(res.x)):
+                    # BFGS often stops on precision loss right at the optimum: accept it
+                    # when the gradient there is negligible.
+                    _, grad = _finite(objective(res.x))
+                    res.success = bool(np.max(np.abs(grad)) < 1e-5)
+            else:
+                res = minimize(
+                    value_only,
+                    start,
+                    method="L-BFGS-B",
+                    bounds=bounds,
+                    options={"maxiter": self.max_iter, "ftol": 1e-14, "gtol": 1e-9},
+                )
             attempts.append(res)
+            if not (res.success and np.isfinite(res.fun)):
+                # a derivative-free polish from wherever the first method stopped
+                res = minimize(
+                    value_only,
+                    res.x if np.all(np.isfinite(res.x)) else start,
+                    method="Nelder-Mead",
+                    options={"maxiter": self.max_iter * 4, "xatol": 1e-9, "fatol": 1e-12},
+                )
+                attempts.append(res)
+            return res
+
+        results = [run(start) for start in starts]
+        good = [r for r in results if r.success and np.isfinite(r.fun)]
+        res = min(good, key=lambda r: r.fun) if good else results[-1]
         at_bound = np.any(np.abs(res.x) >= 15.0 - 1e-6)
         if not (res.success and np.isfinite(res.fun)) or at_bound:
             detail = "; ".join(f"{a.message}" for a in attempts)
@@ -409,8 +417,9 @@ class _CLVModel:
         else:
             hess = _numeric_hessian(total_ll, res.x)
         info = -hess
-        eig = np.linalg.eigvalsh(info) if np.all(np.isfinite(info)) else np.array([np.nan])
-        if not np.all(eig > 1e-8 * max(1.0, float(np.nanmax(np.abs(eig))))):
+        finite = bool(np.all(np.isfinite(info)))
+        eig = np.linalg.eigvalsh(info) if finite else np.zeros(1)
+        if not finite or not np.all(eig > 1e-8 * max(1.0, float(np.max(np.abs(eig))))):
             raise ConvergenceError(
                 f"{type(self).__name__} did not converge on {int(n)} customers: the likelihood "
                 f"is flat at {dict(zip(names, theta.round(6).tolist(), strict=True))} (the "
