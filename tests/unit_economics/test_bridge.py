@@ -35,18 +35,37 @@ def subs(*rows: tuple) -> pd.DataFrame:
 
 # --------------------------------------------------------------------------- normalisation
 def test_monthly_amount_vendor_examples() -> None:
-    # Stripe "How MRR is calculated" (docs.stripe.com/billing/subscriptions/analytics):
-    # a yearly plan's MRR is its price / 12; weekly plans are normalised with 52 weeks a year.
+    # Stripe Support, "Billing Analytics" (support.stripe.com/questions/billing-analytics):
+    # "an annual subscription for $1,200 only counts $100 towards your MRR", and "a 50% off
+    # coupon that has a duration of forever will halve that subscription's MRR".
     assert monthly_amount(1200.0, "year") == 100.0
+    assert monthly_amount(100.0, percent_off=0.5) == 50.0
     assert monthly_amount(300.0, "quarter") == 100.0
     assert monthly_amount(600.0, "month", 6) == 100.0
-    assert monthly_amount(10.0, "week") == pytest.approx(10 * 52 / 12)
-    # ChartMogul "MRR" help article: discounts reduce MRR; percentage and fixed discounts.
+    assert monthly_amount(10.0, "week") == pytest.approx(10 * 52 / 12)  # not x4: see explanation
     assert monthly_amount(100.0, percent_off=0.25) == 75.0
     assert monthly_amount(100.0, amount_off=30.0) == 70.0
     assert monthly_amount(10.0, amount_off=30.0) == 0.0  # never negative
     out = monthly_amount(np.array([1200.0, 120.0]), np.array(["annual", "monthly"]))
     assert out.tolist() == [100.0, 120.0]
+
+
+def test_stripe_glossary_mrr_example() -> None:
+    # Stripe docs, "Billing metric definitions" (docs.stripe.com/billing/subscriptions/
+    # analytics/glossary): 100 subscribers on Plan A (100 USD a month) and 50 on Plan B
+    # (600 USD a year) make MRR = 100 x 100 + 50 x 600 / 12 = 12,500 USD.
+    n_a, n_b = 100, 50
+    frame = pd.DataFrame(
+        {
+            "customer_id": [f"a{i}" for i in range(n_a)] + [f"b{i}" for i in range(n_b)],
+            "start": pd.Timestamp("2024-01-01"),
+            "end": pd.NaT,
+            "mrr": [monthly_amount(100.0, "month")] * n_a + [monthly_amount(600.0, "year")] * n_b,
+        }
+    )
+    table = mrr_bridge(frame, as_of="2024-02-01").to_frame()
+    assert table["ending"].iloc[-1] == 12_500.0
+    assert saas_kpis(mrr_bridge(frame, as_of="2024-02-01"))["customers"].iloc[-1] == 150
 
 
 def test_monthly_amount_rejects_bad_options() -> None:
