@@ -8,6 +8,7 @@ from saasmetrics.unit_economics._clv import (
     GammaGammaModel,
     ParetoNBDModel,
     customer_lifetime_value,
+    customer_lifetime_value_interval,
     rfm_summary,
 )
 from saasmetrics.unit_economics._normalize import monthly_amount, mrr_from_invoices
@@ -39,6 +40,7 @@ __all__ = (
     "cac_payback_months",
     "convert_churn_rate",
     "customer_lifetime_value",
+    "customer_lifetime_value_interval",
     "ltv",
     "ltv_to_cac",
     "monthly_amount",

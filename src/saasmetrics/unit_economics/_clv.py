@@ -37,6 +37,7 @@ __all__ = (
     "GammaGammaModel",
     "ParetoNBDModel",
     "customer_lifetime_value",
+    "customer_lifetime_value_interval",
     "rfm_summary",
 )
 
@@ -427,7 +428,9 @@ class _CLVModel:
                 hint="check that customers have repeat purchases and varied histories, or add "
                 "a penalizer.",
             )
-        se_log = np.sqrt(np.diag(np.linalg.inv(info)))
+        cov = np.linalg.inv(info)
+        self.covariance_ = pd.DataFrame(cov, index=list(names), columns=list(names))
+        se_log = np.sqrt(np.diag(cov))
         zq = stats.norm.ppf(0.5 + self.confidence_level / 2)
         self.confidence_intervals_ = pd.DataFrame(
             {
@@ -558,6 +561,8 @@ class BetaGeoModel(_TransactionModel):
         ``r``, ``alpha``, ``a``, ``b``.
     confidence_intervals_ : pandas.DataFrame
         Estimate, standard error and interval per parameter (delta method on the log scale).
+    covariance_ : pandas.DataFrame
+        Asymptotic covariance of the log-parameters (inverse observed information).
     log_likelihood_ : float
         At the optimum.
     n_customers_ : int
@@ -930,22 +935,163 @@ def customer_lifetime_value(
         raise ParameterError(f"period_length must be > 0; got {period_length!r}.")
     if not discount_rate >= 0:
         raise ParameterError(f"discount_rate must be >= 0; got {discount_rate!r}.")
+    spend = _spend(spend_model, rfm)
+    return pd.Series(
+        _clv_values(
+            transaction_model,
+            spend.to_numpy(),
+            rfm,
+            periods=periods,
+            period_length=period_length,
+            discount_rate=discount_rate,
+        ),
+        index=spend.index,
+        name="clv",
+    )
+
+
+def _spend(spend_model: GammaGammaModel | pd.Series | float, rfm: FrameLike) -> pd.Series:
     index = to_pandas(rfm, name="rfm").index
     if isinstance(spend_model, GammaGammaModel):
-        spend = spend_model.expected_average_value(rfm)
-    elif isinstance(spend_model, pd.Series):
+        return spend_model.expected_average_value(rfm)
+    if isinstance(spend_model, pd.Series):
         spend = spend_model.reindex(index)
         if spend.isna().any():
             raise InputError(
                 f"spend_model has no value for {int(spend.isna().sum())} customers of rfm.",
                 hint="index the Series by the same customer ids as rfm.",
             )
-    else:
-        spend = pd.Series(float(spend_model), index=index)
-    previous = np.zeros(len(spend))
-    total = np.zeros(len(spend))
+        return spend.astype(np.float64)
+    return pd.Series(float(spend_model), index=index)
+
+
+def _clv_values(
+    model: BetaGeoModel | ParetoNBDModel,
+    spend: F64,
+    rfm: FrameLike,
+    *,
+    periods: int,
+    period_length: float,
+    discount_rate: float,
+) -> F64:
+    previous = np.zeros(spend.size)
+    total = np.zeros(spend.size)
     for i in range(1, periods + 1):  # a loop over periods; customers are vectorized
-        cumulative = transaction_model.predict_purchases(rfm, i * period_length).to_numpy()
-        total += (cumulative - previous) * spend.to_numpy() / (1.0 + discount_rate) ** i
+        cumulative = model.predict_purchases(rfm, i * period_length).to_numpy()
+        total += (cumulative - previous) * spend / (1.0 + discount_rate) ** i
         previous = cumulative
-    return pd.Series(total, index=spend.index, name="clv")
+    return total
+
+
+def _with_params(model: Any, log_params: F64) -> Any:
+    clone = type(model)(**model.get_params())
+    clone.params_ = dict(zip(model._param_names, np.exp(log_params).tolist(), strict=True))
+    clone.columns_ = dict(model.columns_)
+    return clone
+
+
+def customer_lifetime_value_interval(
+    transaction_model: BetaGeoModel | ParetoNBDModel,
+    spend_model: GammaGammaModel | pd.Series | float,
+    rfm: FrameLike,
+    *,
+    periods: int = 12,
+    period_length: float = 30.0,
+    discount_rate: float = 0.01,
+    confidence_level: float = 0.95,
+    draws: int = 200,
+    seed: int | np.random.Generator | None = None,
+) -> pd.DataFrame:
+    """Customer lifetime value with an interval for the uncertainty of the fitted parameters.
+
+    Draws parameter sets from the models' asymptotic normal distribution on the log scale
+    (``covariance_``), recomputes every customer's CLV for each draw, and reports percentiles.
+    The interval covers estimation uncertainty, not the randomness of a customer's future.
+
+    Parameters
+    ----------
+    transaction_model : BetaGeoModel or ParetoNBDModel
+        Fitted purchase model.
+    spend_model : GammaGammaModel, pandas.Series or float
+        Fitted spend model (its parameters are drawn too) or known values per purchase.
+    rfm : DataFrame-like
+        The customers.
+    periods, period_length, discount_rate
+        As in :func:`customer_lifetime_value`.
+    confidence_level : float, default 0.95
+        Central coverage of the interval.
+    draws : int, default 200
+        Parameter draws.
+    seed : int or numpy.random.Generator, optional
+        Randomness of the draws.
+
+    Returns
+    -------
+    pandas.DataFrame
+        Per customer: ``clv`` (at the estimates), ``lower`` and ``upper``.
+
+    Examples
+    --------
+    >>> import numpy as np, pandas as pd
+    >>> rng = np.random.default_rng(0)
+    >>> T = rng.uniform(20, 40, 500)
+    >>> active = np.minimum(rng.exponential(1 / rng.gamma(0.5, 0.1, 500)), T)
+    >>> x = rng.poisson(rng.gamma(0.5, 0.2, 500) * active)
+    >>> rfm = pd.DataFrame({"frequency": x, "recency": active * rng.beta(np.maximum(x, 1), 1)
+    ...                     * (x > 0), "T": T})
+    >>> bg = BetaGeoModel().fit(rfm)
+    >>> out = customer_lifetime_value_interval(bg, 50.0, rfm, period_length=52 / 12, seed=0)
+    >>> bool(((out["lower"] <= out["clv"]) & (out["clv"] <= out["upper"])).all())
+    True
+    """
+    check_is_fitted(transaction_model, "params_")
+    if not 0 < confidence_level < 1:
+        raise ParameterError(f"confidence_level must lie in (0, 1); got {confidence_level!r}.")
+    if not isinstance(draws, int | np.integer) or draws < 10:
+        raise ParameterError(f"draws must be an integer >= 10; got {draws!r}.")
+    point = customer_lifetime_value(
+        transaction_model,
+        spend_model,
+        rfm,
+        periods=periods,
+        period_length=period_length,
+        discount_rate=discount_rate,
+    )
+    rng = np.random.default_rng(seed)
+    names = transaction_model._param_names
+    mean = np.log([transaction_model.params_[k] for k in names])
+    samples = rng.multivariate_normal(mean, transaction_model.covariance_.to_numpy(), draws)
+    spend_samples: Any = None
+    if isinstance(spend_model, GammaGammaModel):
+        spend_names = spend_model._param_names
+        spend_mean = np.log([spend_model.params_[k] for k in spend_names])
+        spend_samples = rng.multivariate_normal(
+            spend_mean, spend_model.covariance_.to_numpy(), draws
+        )
+    values = np.empty((draws, len(point)))
+    fixed_spend = None if spend_samples is not None else _spend(spend_model, rfm).to_numpy()
+    for d in range(draws):  # a loop over parameter draws; customers are vectorized
+        model = _with_params(transaction_model, samples[d])
+        if spend_samples is not None:
+            spend = _with_params(spend_model, spend_samples[d]).expected_average_value(rfm)
+            spend_values = spend.to_numpy()
+        else:
+            spend_values = fixed_spend
+        values[d] = _clv_values(
+            model,
+            spend_values,
+            rfm,
+            periods=periods,
+            period_length=period_length,
+            discount_rate=discount_rate,
+        )
+    tail = (1.0 - confidence_level) / 2.0 * 100.0
+    lower, upper = np.nanpercentile(values, [tail, 100.0 - tail], axis=0)
+    return pd.DataFrame(
+        {
+            "clv": point.to_numpy(),
+            "lower": np.minimum(lower, point.to_numpy()),
+            "upper": np.maximum(upper, point.to_numpy()),
+        },
+        index=point.index,
+    )
