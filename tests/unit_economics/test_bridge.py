@@ -415,3 +415,13 @@ def test_as_of_is_an_exclusive_end() -> None:
     assert table.index[-1] == pd.Timestamp("2024-06-01")
     assert table["churned"].sum() == 0.0  # the September cancellation is not known yet
     assert mrr_bridge(data, as_of="2024-07-02").to_frame().index[-1] == pd.Timestamp("2024-07-01")
+
+
+def test_polars_and_arrow_input_give_the_same_bridge() -> None:
+    frame = subs(("a", "2024-01-01", "2024-03-15", 10), ("b", "2024-02-01", None, 5))
+    expected = mrr_bridge(frame).to_frame(cents=True)
+    pl = pytest.importorskip("polars")
+    pd.testing.assert_frame_equal(mrr_bridge(pl.from_pandas(frame)).to_frame(cents=True), expected)
+    pa = pytest.importorskip("pyarrow")
+    table = pa.Table.from_pandas(frame, preserve_index=False)
+    pd.testing.assert_frame_equal(mrr_bridge(table).to_frame(cents=True), expected)

@@ -356,8 +356,9 @@ def mrr_bridge(
     )
     report = rows.finish()
     keep = rows.keep
-    codes, uniques = pd.factorize(frame[customer_col].to_numpy()[keep])
-    codes = codes.astype(np.int64)
+    # factorize the whole column (fast for Arrow strings), then keep the valid rows' codes
+    all_codes, uniques = frame[customer_col].factorize()
+    codes = all_codes[keep].astype(np.int64)
     start, end = start[keep], end[keep]
     cents = np.rint(mrr[keep] * 100.0).astype(np.int64)
 
