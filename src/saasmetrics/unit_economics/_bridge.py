@@ -69,6 +69,25 @@ class MRRBridge(ResultMixin):
         period end, so absent from every snapshot (see Notes of :func:`mrr_bridge`).
     n_dropped : int
         Invalid input rows dropped with ``on_invalid="drop"``.
+
+    Examples
+    --------
+    >>> import pandas as pd
+    >>> subs = pd.DataFrame({
+    ...     "customer_id": ["a", "b", "a"],
+    ...     "start": pd.to_datetime(["2024-01-01", "2024-01-10", "2024-02-01"]),
+    ...     "end": pd.to_datetime(["2024-02-01", "2024-02-20", None]),
+    ...     "mrr": [100.0, 40.0, 150.0],
+    ... })
+    >>> bridge = mrr_bridge(subs)
+    >>> bridge  # doctest: +ELLIPSIS
+    MRRBridge(freq='MS', periods=2, ..., ending_mrr=150.0, customers=1)
+    >>> print(bridge.movements)
+      customer     period       kind  previous  current  change
+    0        a 2024-01-01        new       0.0    100.0   100.0
+    1        a 2024-02-01  expansion     100.0    150.0    50.0
+    2        b 2024-01-01        new       0.0     40.0    40.0
+    3        b 2024-02-01    churned      40.0      0.0   -40.0
     """
 
     freq: str

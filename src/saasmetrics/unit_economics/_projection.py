@@ -37,6 +37,19 @@ class RevenueProjection(ResultMixin):
         and the cohort acquired in each period), the "layer cake".
     simulations : int
         Monte Carlo paths behind the percentiles (0 = deterministic only).
+
+    Examples
+    --------
+    >>> proj = project_revenue(1000.0, 100.0, 0.05, periods=3)
+    >>> proj
+    RevenueProjection(periods=3, final_mrr=1142.62, steady_state_mrr=2000.0, simulations=0)
+    >>> print(proj.to_frame().round(2))
+                mrr    new  expansion  churned  cumulative_churned
+    period
+    0       1000.00    0.0        0.0     0.00                0.00
+    1       1050.00  100.0        0.0    50.00               50.00
+    2       1097.50  100.0        0.0    52.50              102.50
+    3       1142.62  100.0        0.0    54.88              157.38
     """
 
     table: pd.DataFrame
