@@ -425,3 +425,14 @@ def test_polars_and_arrow_input_give_the_same_bridge() -> None:
     pa = pytest.importorskip("pyarrow")
     table = pa.Table.from_pandas(frame, preserve_index=False)
     pd.testing.assert_frame_equal(mrr_bridge(table).to_frame(cents=True), expected)
+
+
+def test_tz_aware_data_uses_wall_clock_periods() -> None:
+    naive = subs(("a", "2024-01-31 23:30", "2024-03-31 23:30", 10))
+    aware = naive.assign(
+        start=naive["start"].dt.tz_localize("America/New_York"),
+        end=naive["end"].dt.tz_localize("America/New_York"),
+    )
+    expected = mrr_bridge(naive, as_of="2024-05-01").to_frame()
+    got = mrr_bridge(aware, as_of=pd.Timestamp("2024-05-01", tz="America/New_York")).to_frame()
+    pd.testing.assert_frame_equal(got, expected)

@@ -396,7 +396,10 @@ def mrr_bridge(
     p0 = int(first_ord[visible].min())
     if as_of is not None:
         # as_of is the (exclusive) end of the data: the last period holds its last instant
-        end_ns = pd.Timestamp(as_of).as_unit("ns").value - 1
+        stamp = pd.Timestamp(as_of)
+        if stamp.tzinfo is not None:  # periods are in wall-clock time, like the data
+            stamp = stamp.tz_localize(None)
+        end_ns = stamp.as_unit("ns").value - 1
         last = int(calendar_period(np.array([end_ns], dtype=np.int64), spec)[0])
     else:
         finite_stop = stop_ord[visible & (stop_ord != _NO_END)]
