@@ -11,7 +11,7 @@ import numpy as np
 import pandas as pd
 
 from benchmarks._harness import Case, have
-from saasmetrics.unit_economics import BetaGeoModel, mrr_bridge
+from saasmetrics.unit_economics import BetaGeoModel, ParetoNBDModel, mrr_bridge
 
 MOVES = ["new", "expansion", "contraction", "churned", "reactivation", "ending"]
 ORIGIN = pd.Timestamp("2021-01-01")
@@ -166,6 +166,15 @@ def _lifetimes_fit(rfm: pd.DataFrame) -> dict[str, float]:
     return {k: float(v) for k, v in fitter.params_.items()}
 
 
+def _lifetimes_pareto_fit(rfm: pd.DataFrame) -> dict[str, float]:
+    from lifetimes import ParetoNBDFitter
+
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore")
+        fitter = ParetoNBDFitter().fit(rfm["frequency"], rfm["recency"], rfm["T"])
+    return {k: float(v) for k, v in fitter.params_.items()}
+
+
 def _check_params(ours: Any, name: str, theirs: dict[str, float]) -> None:
     for key, value in ours.params_.items():
         if not np.isclose(value, theirs[key], rtol=2e-3):
@@ -229,4 +238,19 @@ def cases(quick: bool) -> list[Case]:
             repeat=2 if quick else 3,
         )
     )
+    if not quick:  # Pareto/NBD (numerical gradient) is too slow for the quick smoke run
+        result.append(
+            Case(
+                name="unit_economics/Pareto/NBD fit synthetic",
+                size="20,000 customers",
+                setup=lambda: _synthetic_rfm(20_000),
+                ours=lambda rfm: ParetoNBDModel().fit(rfm),
+                alternatives=(
+                    {"lifetimes ParetoNBDFitter": _lifetimes_pareto_fit} if lifetimes_ok else {}
+                ),
+                check=_check_params,
+                notes=fit_notes,
+                repeat=2,
+            )
+        )
     return result
