@@ -436,3 +436,38 @@ def test_tz_aware_data_uses_wall_clock_periods() -> None:
     expected = mrr_bridge(naive, as_of="2024-05-01").to_frame()
     got = mrr_bridge(aware, as_of=pd.Timestamp("2024-05-01", tz="America/New_York")).to_frame()
     pd.testing.assert_frame_equal(got, expected)
+
+
+@given(
+    day=st.integers(0, 27 * 30),
+    months=st.sampled_from([1, 3, 6, 12, 24]),
+    amount=st.integers(0, 10**6),
+    hours=st.integers(0, 23),
+)
+def test_invoice_periods_of_whole_months(day: int, months: int, amount: int, hours: int) -> None:
+    start = pd.Timestamp("2023-01-01") + pd.Timedelta(days=day, hours=hours)
+    end = start + pd.DateOffset(months=months)  # clips 31 Jan + 1 month to 28/29 Feb
+    inv = pd.DataFrame(
+        {
+            "customer_id": ["a"],
+            "amount": [amount / 100],
+            "period_start": [start],
+            "period_end": [end],
+        }
+    )
+    assert mrr_from_invoices(inv)["mrr"].iloc[0] == pytest.approx(amount / 100 / months)
+
+
+@given(weeks=st.integers(1, 3), amount=st.integers(1, 10**6), day=st.integers(0, 700))
+def test_invoice_periods_of_whole_weeks(weeks: int, amount: int, day: int) -> None:
+    start = pd.Timestamp("2023-01-01") + pd.Timedelta(days=day)
+    inv = pd.DataFrame(
+        {
+            "customer_id": ["a"],
+            "amount": [amount / 100],
+            "period_start": [start],
+            "period_end": [start + pd.Timedelta(weeks=weeks)],
+        }
+    )
+    expected = amount / 100 / weeks * 52 / 12
+    assert mrr_from_invoices(inv)["mrr"].iloc[0] == pytest.approx(expected)
