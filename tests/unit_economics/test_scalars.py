@@ -84,6 +84,14 @@ def test_sales_magic_number_scale_vp_definition() -> None:
         sales_magic_number([1.0, 2.0], [1.0])
 
 
+def test_sales_magic_number_published_example() -> None:
+    # Klipfolio, "Magic Number" (klipfolio.com/metrics/saas/magic-number): recurring revenue
+    # 500K in Q1 and 700K in Q2, Q1 sales and marketing 600K: ((700K - 500K) x 4) / 600K = 1.3.
+    magic = sales_magic_number([500_000.0, 700_000.0], [600_000.0, 650_000.0])
+    assert round(float(magic[1]), 1) == 1.3
+    assert magic[1] == pytest.approx(800 / 600)
+
+
 def test_burn_multiple_sacks_bands() -> None:
     # David Sacks, "The Burn Multiple" (Craft Ventures): burn 3M in a quarter for 1M of net new
     # ARR = 3; < 1 amazing, 1-1.5 great, 1.5-2 good, 2-3 suspect, > 3 bad.
