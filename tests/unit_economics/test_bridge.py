@@ -471,3 +471,24 @@ def test_invoice_periods_of_whole_weeks(weeks: int, amount: int, day: int) -> No
     )
     expected = amount / 100 / weeks * 52 / 12
     assert mrr_from_invoices(inv)["mrr"].iloc[0] == pytest.approx(expected)
+
+
+@given(rows=rows_strategy)
+def test_quarterly_snapshots_agree_with_monthly(rows: list) -> None:
+    frame = _frame(rows)
+    monthly = mrr_bridge(frame, as_of="2025-07-01").to_frame(cents=True)
+    # the MRR at the end of a quarter is the MRR at the end of its last month
+    quarter_end_months = monthly["ending"].groupby(monthly.index.to_period("Q")).last()
+    try:
+        quarterly = mrr_bridge(frame, freq="QS", as_of="2025-07-01").to_frame(cents=True)
+    except EmptyDataError:  # nobody pays at any quarter end
+        full_quarters = quarter_end_months.iloc[:-1]
+        assert (full_quarters == 0).all()
+        return
+    q_end = quarterly["ending"].copy()
+    q_end.index = q_end.index.to_period("Q")
+    common = q_end.index.intersection(quarter_end_months.index)
+    assert common.size > 0
+    pd.testing.assert_series_equal(
+        q_end.loc[common], quarter_end_months.loc[common], check_names=False
+    )
