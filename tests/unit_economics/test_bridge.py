@@ -492,3 +492,19 @@ def test_quarterly_snapshots_agree_with_monthly(rows: list) -> None:
     pd.testing.assert_series_equal(
         q_end.loc[common], quarter_end_months.loc[common], check_names=False
     )
+
+
+@pytest.mark.peer
+def test_bridge_equals_the_sql_and_pandas_an_analyst_would_write() -> None:
+    # the benchmark's alternatives are independent implementations of the same definitions:
+    # a DuckDB month spine with lag() and a running max(), and a pandas customer x month pivot
+    from benchmarks.bench_unit_economics import AS_OF, _pandas_bridge, _subscriptions
+
+    subs = _subscriptions(3000, seed=5)
+    ours = mrr_bridge(subs, as_of=AS_OF).to_frame()
+    cols = ["new", "expansion", "contraction", "churned", "reactivation", "ending"]
+    np.testing.assert_allclose(ours[cols].to_numpy(), _pandas_bridge(subs)[cols].to_numpy())
+    pytest.importorskip("duckdb")
+    from benchmarks.bench_unit_economics import _duckdb_bridge
+
+    np.testing.assert_allclose(ours[cols].to_numpy(), _duckdb_bridge(subs)[cols].to_numpy())
