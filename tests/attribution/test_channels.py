@@ -7,6 +7,8 @@ the order cases where two rules could match and the first must win.
 
 from __future__ import annotations
 
+import pathlib
+
 import numpy as np
 import pandas as pd
 import pytest
@@ -130,6 +132,12 @@ def test_rules_round_trip_json_and_extend() -> None:
     assert channel_group("acme", "cpc") == "Paid Other"  # the default is untouched
     with pytest.raises(ParameterError):
         loaded.extend([partner], before="Nope")
+
+
+def test_rules_load_from_a_file(tmp_path: pathlib.Path) -> None:
+    path = tmp_path / "rules.json"
+    path.write_text(DEFAULT_CHANNEL_RULES.model_dump_json(indent=2), encoding="utf-8")
+    assert ChannelRules.read_json(path) == DEFAULT_CHANNEL_RULES
 
 
 def test_source_categories_can_be_added_from_googles_download() -> None:

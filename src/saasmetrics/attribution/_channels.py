@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import os
+import pathlib
 import re
 from collections.abc import Iterable, Mapping, Sequence
 from typing import Any, Literal
@@ -269,6 +271,22 @@ class ChannelRules(BaseModel):
             The validated rules.
         """
         return cls.model_validate_json(text)
+
+    @classmethod
+    def read_json(cls, path: str | os.PathLike[str]) -> ChannelRules:
+        """Load rules from a JSON file (what ``model_dump_json()`` wrote).
+
+        Parameters
+        ----------
+        path : str or path-like
+            The file.
+
+        Returns
+        -------
+        ChannelRules
+            The validated rules.
+        """
+        return cls.model_validate_json(pathlib.Path(path).read_text(encoding="utf-8"))
 
     def assign(
         self, source: pd.Series, medium: pd.Series, campaign: pd.Series
