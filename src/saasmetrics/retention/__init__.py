@@ -2,4 +2,6 @@
 
 from __future__ import annotations
 
-__all__: tuple[str, ...] = ()
+from saasmetrics.retention._cohorts import CohortTable, cohort_table
+
+__all__ = ("CohortTable", "cohort_table")
