@@ -35,7 +35,7 @@ def activity(draw: st.DrawFn) -> tuple[np.ndarray, np.ndarray, np.ndarray, int, 
     return user, offset, cohort, n_cohorts, n_periods, values
 
 
-def oracle(user, offset, cohort, n_cohorts, n_periods, kind, values=None):  # type: ignore[no-untyped-def]
+def oracle(user, offset, cohort, n_cohorts, n_periods, *, kind, values=None):  # type: ignore[no-untyped-def]
     out = [[0.0] * n_periods for _ in range(n_cohorts)]
     if values is not None:
         for u, k, v in zip(user.tolist(), offset.tolist(), values.tolist(), strict=True):
@@ -57,6 +57,8 @@ def test_cohort_counts_match_oracle(data) -> None:  # type: ignore[no-untyped-de
     user, offset, cohort, n_c, n_p, values = data
     for kind in ("classic", "unbounded"):
         got = cohort_counts(user, offset, cohort, n_c, n_p, kind=kind)
-        np.testing.assert_array_equal(got, oracle(user, offset, cohort, n_c, n_p, kind))
+        np.testing.assert_array_equal(got, oracle(user, offset, cohort, n_c, n_p, kind=kind))
     got = cohort_counts(user, offset, cohort, n_c, n_p, kind="classic", values=values)
-    np.testing.assert_allclose(got, oracle(user, offset, cohort, n_c, n_p, "classic", values))
+    np.testing.assert_allclose(
+        got, oracle(user, offset, cohort, n_c, n_p, kind="classic", values=values)
+    )

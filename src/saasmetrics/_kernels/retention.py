@@ -180,6 +180,7 @@ def pair_threshold_counts(
     event: I64,
     count: I64,
     retained_of_cell: B,
+    *,
     n_events: int,
     max_count: int,
 ) -> tuple[I64, I64]:
@@ -211,7 +212,7 @@ def pair_threshold_counts(
     >>> import numpy as np
     >>> tp, fp = pair_threshold_counts(
     ...     np.array([0, 0, 1, 1]), np.array([0, 1, 0, 1]), np.array([2, 1, 1, 1]),
-    ...     np.array([True, True, False, False]), 2, 2)
+    ...     np.array([True, True, False, False]), n_events=2, max_count=2)
     >>> int(tp[0, 1, 2, 1]), int(fp[0, 1, 1, 1]), int(fp[0, 1, 2, 1])
     (1, 1, 0)
     """
