@@ -3,5 +3,20 @@
 from __future__ import annotations
 
 from saasmetrics.retention._cohorts import CohortTable, cohort_table
+from saasmetrics.retention._magic import (
+    STRENGTH_BANDS,
+    FeatureRetention,
+    MagicNumbers,
+    feature_retention,
+    magic_number_search,
+)
 
-__all__ = ("CohortTable", "cohort_table")
+__all__ = (
+    "STRENGTH_BANDS",
+    "CohortTable",
+    "FeatureRetention",
+    "MagicNumbers",
+    "cohort_table",
+    "feature_retention",
+    "magic_number_search",
+)
