@@ -10,12 +10,14 @@ from saasmetrics.retention._magic import (
     feature_retention,
     magic_number_search,
 )
+from saasmetrics.retention._sbg import ShiftedBetaGeometricModel
 
 __all__ = (
     "STRENGTH_BANDS",
     "CohortTable",
     "FeatureRetention",
     "MagicNumbers",
+    "ShiftedBetaGeometricModel",
     "cohort_table",
     "feature_retention",
     "magic_number_search",
