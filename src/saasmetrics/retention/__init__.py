@@ -11,6 +11,7 @@ from saasmetrics.retention._magic import (
     magic_number_search,
 )
 from saasmetrics.retention._sbg import ShiftedBetaGeometricModel
+from saasmetrics.retention._survival import SurvivalCurve, kaplan_meier
 
 __all__ = (
     "STRENGTH_BANDS",
@@ -18,7 +19,9 @@ __all__ = (
     "FeatureRetention",
     "MagicNumbers",
     "ShiftedBetaGeometricModel",
+    "SurvivalCurve",
     "cohort_table",
     "feature_retention",
+    "kaplan_meier",
     "magic_number_search",
 )
