@@ -25,7 +25,7 @@ def test_kaplan_meier_matches_oracle(rows: list[tuple[int, int, bool, int]]) -> 
     obs = np.array([r[2] for r in rows])
     w = np.array([r[3] for r in rows], dtype=float)
     for use_entry in (False, True):
-        t, n, d, c, s, g = kaplan_meier_table(dur, obs, w, entry if use_entry else None)
+        t, n, d, _, s, g = kaplan_meier_table(dur, obs, w, entry if use_entry else None)
         surv, gw = 1.0, 0.0
         for i, time in enumerate(sorted(set(dur.tolist()))):
             at_risk = sum(
