@@ -387,7 +387,7 @@ def cohort_table(
             "datetime64[ns]"
         ),
         name="cohort",
-    )
+    ).as_unit("us")  # the unit the JSON round trip restores (pandas 3 parses ISO text as us)
     columns = pd.Index(period, name="period")
     size_series = pd.Series(
         sizes if value_col else sizes.astype(np.int64), index=cohort_index, name="size"

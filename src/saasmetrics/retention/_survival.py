@@ -232,6 +232,7 @@ def kaplan_meier(
             upper = np.where(survival >= 1, 1.0, upper)
             lower = np.where(survival <= 0, 0.0, lower)
             upper = np.where(survival <= 0, 0.0, upper)
+        std_error = np.where(survival > 0, survival * np.sqrt(greenwood), 0.0)
     below = np.flatnonzero(survival <= 0.5)
     median = float(time[below[0]]) if below.size else float("inf")
     table = pd.DataFrame(
@@ -241,7 +242,7 @@ def kaplan_meier(
             "events": events,
             "censored": censored,
             "survival": survival,
-            "std_error": survival * np.sqrt(greenwood),
+            "std_error": std_error,
             "ci_lower": lower,
             "ci_upper": upper,
         }
