@@ -6,9 +6,11 @@ import itertools
 from collections import Counter
 
 import numpy as np
-from hypothesis import given
+import pytest
+from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
+from saasmetrics._kernels import retention as kernel
 from saasmetrics._kernels.retention import (
     behaviour_counts,
     pair_threshold_counts,
@@ -30,10 +32,13 @@ def window_rows(draw: st.DrawFn) -> tuple[np.ndarray, np.ndarray, np.ndarray, in
     return user, event, retained, n_events, max_count
 
 
-@given(window_rows())
-def test_single_thresholds_match_oracle(data) -> None:  # type: ignore[no-untyped-def]
+@settings(suppress_health_check=[HealthCheck.function_scoped_fixture])
+@pytest.mark.parametrize("dense_limit", [1 << 26, 0])  # dense bincount, and the sort path
+@given(data=window_rows())
+def test_single_thresholds_match_oracle(data, dense_limit, monkeypatch) -> None:  # type: ignore[no-untyped-def]
+    monkeypatch.setattr(kernel, "_DENSE_LIMIT", dense_limit)
     user, event, retained, n_events, max_count = data
-    u, e, c = behaviour_counts(user, event, n_events, max_count)
+    u, e, c = behaviour_counts(user, event, retained.size, n_events, max_count)
     counts = Counter(zip(user.tolist(), event.tolist(), strict=True))
     assert {(a, b): min(k, max_count) for (a, b), k in counts.items()} == dict(
         zip(zip(u.tolist(), e.tolist(), strict=True), c.tolist(), strict=True)
@@ -49,7 +54,7 @@ def test_single_thresholds_match_oracle(data) -> None:  # type: ignore[no-untype
 @given(window_rows())
 def test_pair_thresholds_match_oracle(data) -> None:  # type: ignore[no-untyped-def]
     user, event, retained, n_events, max_count = data
-    u, e, c = behaviour_counts(user, event, n_events, max_count)
+    u, e, c = behaviour_counts(user, event, retained.size, n_events, max_count)
     tp, fp = pair_threshold_counts(u, e, c, retained[u], n_events=n_events, max_count=max_count)
     counts = Counter(zip(user.tolist(), event.tolist(), strict=True))
     users = set(user.tolist())

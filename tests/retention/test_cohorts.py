@@ -219,3 +219,42 @@ def test_plots_return_axes() -> None:
         fig, ax = plt.subplots()
         assert table.plot(ax=ax, kind=kind) is ax  # type: ignore[arg-type]
         plt.close(fig)
+
+
+def test_eventlog_frame_timezones_and_dropped_rows() -> None:
+    import warnings
+
+    from saasmetrics import EventLog
+    from saasmetrics.exceptions import DataQualityWarning, InputError
+
+    frame = pd.DataFrame(
+        {
+            "user_id": ["a", "a", "b", "b", None],
+            "timestamp": pd.to_datetime(
+                [
+                    "2024-01-01 23:30",
+                    "2024-01-08 10:00",
+                    "2024-01-02 00:00",
+                    "2024-01-20 00:00",
+                    "2024-01-03 00:00",
+                ]
+            ),
+            "event": ["x", "y", "x", "y", "x"],
+            "mrr": [1.0, 2.0, 3.0, 4.0, 5.0],
+        }
+    )
+    with pytest.raises(InputError, match="null user ids"):
+        cohort_table(frame)
+    with pytest.warns(DataQualityWarning, match="Dropped 1"):
+        dropped = cohort_table(frame, on_invalid="drop", as_of="2024-01-29")
+    clean = frame.dropna()
+    from_log = cohort_table(EventLog(clean), as_of="2024-01-29")
+    pd.testing.assert_frame_equal(dropped.counts, from_log.counts)
+    revenue = cohort_table(EventLog(clean), value_col="mrr", as_of="2024-01-29")
+    assert revenue.sizes.iloc[0] == 4.0
+    # tz-aware input: calendar periods follow the wall clock of the data's zone
+    aware = clean.assign(timestamp=clean["timestamp"].dt.tz_localize("America/New_York"))
+    with warnings.catch_warnings():
+        warnings.simplefilter("error")
+        table = cohort_table(aware, as_of=pd.Timestamp("2024-01-29", tz="America/New_York"))
+    pd.testing.assert_frame_equal(table.counts, from_log.counts)

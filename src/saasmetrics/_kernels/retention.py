@@ -6,6 +6,8 @@ Arrays in, arrays out. Event arrays are sorted by (user, time) with per-user ``o
 
 from __future__ import annotations
 
+from typing import Any
+
 import numpy as np
 import numpy.typing as npt
 from scipy.special import betaln
@@ -20,6 +22,7 @@ __all__ = (
     "sbg_log_likelihood",
     "sbg_survival",
     "threshold_counts",
+    "unique_keys",
 )
 
 I64 = npt.NDArray[np.int64]
@@ -28,6 +31,44 @@ B = npt.NDArray[np.bool_]
 
 
 # --------------------------------------------------------------------------- cohorts
+_DENSE_LIMIT = 1 << 26
+"""Largest users x columns grid counted densely (a bitmap / bincount); beyond it, a sort."""
+
+
+def unique_keys(keys: I64, size: int) -> I64:
+    """Distinct values of non-negative ``keys < size``, ascending.
+
+    A bitmap when ``size`` is small enough (no sort: linear in the rows), else a sort.
+
+    Parameters
+    ----------
+    keys : numpy.ndarray of int64
+        Values in ``0..size-1``.
+    size : int
+        Upper bound (exclusive).
+
+    Returns
+    -------
+    numpy.ndarray of int64
+        Sorted distinct values.
+
+    Examples
+    --------
+    >>> import numpy as np
+    >>> unique_keys(np.array([5, 1, 5, 3]), 8).tolist()
+    [1, 3, 5]
+    """
+    if size <= _DENSE_LIMIT:
+        seen = np.zeros(size, dtype=bool)
+        seen[keys] = True
+        return np.flatnonzero(seen).astype(np.int64)
+    ordered = np.sort(keys)
+    first = np.empty(ordered.size, dtype=bool)
+    first[:1] = True
+    np.not_equal(ordered[1:], ordered[:-1], out=first[1:])
+    return ordered[first]
+
+
 def cohort_counts(
     user: I64,
     offset: I64,
@@ -43,8 +84,7 @@ def cohort_counts(
     Parameters
     ----------
     user : numpy.ndarray of int64
-        User code of every *activity* row, sorted by user then time (so ``offset`` is
-        non-decreasing within a user).
+        User code of every *activity* row (any order).
     offset : numpy.ndarray of int64
         Period offset of each row from its user's cohort period, in ``0..n_periods-1``.
     cohort : numpy.ndarray of int64
@@ -62,10 +102,16 @@ def cohort_counts(
     numpy.ndarray of float64
         ``(n_cohorts, n_periods)`` counts (or sums).
 
+    Notes
+    -----
+    No sort: classic retention deduplicates (user, period) pairs with a bitmap of
+    ``n_users x n_periods`` bits (a sort beyond 64M cells); unbounded retention needs only each
+    user's last active period (a scatter-max).
+
     Examples
     --------
     >>> import numpy as np
-    >>> user = np.array([0, 0, 0, 1, 1])
+    >>> user = np.array([0, 1, 0, 0, 1])
     >>> offset = np.array([0, 0, 2, 0, 1])
     >>> cohort = np.array([0, 0])
     >>> cohort_counts(user, offset, cohort, 1, 3, kind="classic").tolist()
@@ -74,44 +120,39 @@ def cohort_counts(
     [[2.0, 2.0, 1.0]]
     """
     size = n_cohorts * n_periods
-    if user.size == 0:
-        return np.zeros((n_cohorts, n_periods), dtype=np.float64)
     if values is not None:
         cells = cohort[user] * n_periods + offset
         sums = np.bincount(cells, weights=values, minlength=size).astype(np.float64)
         return sums.reshape(n_cohorts, n_periods)
-    # rows are sorted by (user, offset): a row opens a new (user, period) pair when either changes
-    new = np.empty(user.size, dtype=bool)
-    new[0] = True
-    np.not_equal(user[1:], user[:-1], out=new[1:])
-    new[1:] |= offset[1:] != offset[:-1]
+    if user.size == 0:
+        return np.zeros((n_cohorts, n_periods), dtype=np.float64)
     if kind == "classic":
-        cells = cohort[user[new]] * n_periods + offset[new]
+        pairs = unique_keys(user * n_periods + offset, cohort.size * n_periods)
+        cells = cohort[pairs // n_periods] * n_periods + pairs % n_periods
         counts = np.bincount(cells, minlength=size).reshape(n_cohorts, n_periods)
         return counts.astype(np.float64)
-    # unbounded: a user counts in every period up to their last active one
-    last = np.empty(user.size, dtype=bool)
-    last[-1] = True
-    np.not_equal(user[1:], user[:-1], out=last[:-1])
-    cells = cohort[user[last]] * n_periods + offset[last]
-    hist = np.bincount(cells, minlength=size).reshape(n_cohorts, n_periods)
+    last = np.full(cohort.size, -1, dtype=np.int64)
+    np.maximum.at(last, user, offset)
+    active = last >= 0
+    hist = np.bincount(cohort[active] * n_periods + last[active], minlength=size)
+    hist = hist.reshape(n_cohorts, n_periods)
     return np.cumsum(hist[:, ::-1], axis=1)[:, ::-1].astype(np.float64)
 
 
 # --------------------------------------------------------------------------- magic numbers
 def behaviour_counts(
-    user: I64, event: npt.NDArray[np.integer], n_events: int, max_count: int
+    user: I64, event: npt.NDArray[np.integer[Any]], n_users: int, n_events: int, max_count: int
 ) -> tuple[I64, I64, I64]:
     """How often each user did each event (sparse: only pairs that occurred), capped.
 
     Parameters
     ----------
     user : numpy.ndarray of int64
-        User index of every event row inside the behaviour window (any order).
+        User code (``0..n_users-1``) of every event row inside the behaviour window, any order.
     event : numpy.ndarray of int
         Event code of every row.
-    n_events : int
-        Number of event codes.
+    n_users, n_events : int
+        Number of user and event codes.
     max_count : int
         Counts above this are capped to it.
 
@@ -120,15 +161,29 @@ def behaviour_counts(
     tuple of numpy.ndarray
         ``(user, event, count)`` of each distinct pair, sorted by user then event.
 
+    Notes
+    -----
+    A dense ``bincount`` over the ``n_users x n_events`` grid (no sort) up to 64M cells, a sort
+    beyond.
+
     Examples
     --------
     >>> import numpy as np
-    >>> u, e, c = behaviour_counts(np.array([1, 0, 1, 1]), np.array([2, 0, 2, 0]), 3, 20)
+    >>> u, e, c = behaviour_counts(np.array([1, 0, 1, 1]), np.array([2, 0, 2, 0]), 2, 3, 20)
     >>> u.tolist(), e.tolist(), c.tolist()
     ([0, 1, 1], [0, 0, 2], [1, 1, 2])
     """
     keys = user.astype(np.int64) * n_events + event
-    pairs, counts = np.unique(keys, return_counts=True)
+    size = n_users * n_events
+    if size <= _DENSE_LIMIT:
+        dense = np.bincount(keys, minlength=size)
+        pairs = np.flatnonzero(dense).astype(np.int64)
+        counts = dense[pairs]
+    else:
+        ordered = np.sort(keys)
+        starts = np.flatnonzero(np.r_[True, ordered[1:] != ordered[:-1]][: ordered.size])
+        pairs = ordered[starts]
+        counts = np.diff(np.r_[starts, ordered.size])
     return pairs // n_events, pairs % n_events, np.minimum(counts, max_count).astype(np.int64)
 
 

@@ -17,9 +17,9 @@ from saasmetrics._kernels.retention import cohort_counts
 from saasmetrics._plotting import PALETTE, get_axes
 from saasmetrics._results import ResultMixin
 from saasmetrics._validation import check_choice
-from saasmetrics.eventlog import EventLog, as_event_log
-from saasmetrics.exceptions import EmptyDataError, ParameterError, SchemaError
-from saasmetrics.retention._common import as_of_ns, first_occurrence, spec_or_error
+from saasmetrics.eventlog import EventLog
+from saasmetrics.exceptions import EmptyDataError, ParameterError
+from saasmetrics.retention._common import as_of_ns, encode, first_time, spec_or_error
 from saasmetrics.typing import FrameLike, Freq, OnInvalid
 
 __all__ = ("CohortTable", "cohort_table")
@@ -297,19 +297,18 @@ def cohort_table(
     spec = spec_or_error("freq", freq, rolling=anchor == "rolling")
     cspec = spec_or_error("cohort_freq", cohort_freq or freq, rolling=False)
 
-    log = as_event_log(
+    log = encode(
         events,
         user_col=user_col,
         time_col=time_col,
         event_col=event_col,
-        properties=[value_col] if value_col else [],
+        value_col=value_col,
         on_invalid=on_invalid,
     )
-    wall = log.wall_time_ns()
+    wall = log.wall
     end = as_of_ns(log, as_of, wall)
-    origin_row, has = first_occurrence(log, cohort_event)
-    origin = wall[origin_row]
-    included = (has == 1) & (origin <= end)
+    origin, has = first_time(log, cohort_event)
+    included = has & (origin <= end)
     if not included.any():
         raise EmptyDataError(
             "No users to put in cohorts"
@@ -318,6 +317,7 @@ def cohort_table(
             hint="check cohort_event and as_of.",
         )
     n_excluded = int((~included).sum())
+    origin = np.where(included, origin, end)
     cohort_ord = calendar_period(origin, cspec)
     first_cohort = int(cohort_ord[included].min())
     n_cohorts = int(cohort_ord[included].max()) - first_cohort + 1
@@ -327,19 +327,14 @@ def cohort_table(
     row_origin = origin[user]
     keep = included[user] & (wall >= row_origin) & (wall <= end)
     if return_event is not None:
-        is_origin = np.zeros(len(log), dtype=bool)
-        is_origin[origin_row[included]] = True
-        keep &= (log.event_codes == log.event_code(return_event)) | is_origin
+        keep &= log.event_codes == log.event_code(return_event)
+    idx = np.flatnonzero(keep)
+    user_k = user[idx]
     if anchor == "calendar":
         start_period = calendar_period(origin, spec)
-        offset = calendar_period(wall, spec) - start_period[user]
+        offset_k = calendar_period(wall[idx], spec) - start_period[user_k]
     else:
-        offset = rolling_period(wall, row_origin, spec)
-    if cohort_event is not None:
-        # events before the cohort event in the same period are not activity after it
-        keep &= offset >= 0
-    idx = np.flatnonzero(keep)
-    user_k, offset_k = user[idx], offset[idx]
+        offset_k = rolling_period(wall[idx], row_origin[idx], spec)
 
     # completeness: whole periods between each cohort's (latest) start and as_of
     latest = np.full(n_cohorts, np.iinfo(np.int64).min, dtype=np.int64)
@@ -358,15 +353,7 @@ def cohort_table(
         user_k, offset_k = user_k[inside], offset_k[inside]
         idx = idx[inside]
 
-    values = None
-    if value_col is not None:
-        raw = log.property_values(value_col)
-        if not pd.api.types.is_numeric_dtype(raw.dtype) or pd.api.types.is_bool_dtype(raw.dtype):
-            raise SchemaError(
-                f"Column {value_col!r} has dtype {raw.dtype}; numbers were expected.",
-                hint="convert it with pd.to_numeric first.",
-            )
-        values = np.nan_to_num(raw.to_numpy(dtype=np.float64, na_value=np.nan)[idx])
+    values = log.values[idx] if log.values is not None else None
     kernel_kind = "classic" if kind == "classic" else "unbounded"
     counts = cohort_counts(
         user_k, offset_k, cohort_idx, n_cohorts, n_periods, kind=kernel_kind, values=values

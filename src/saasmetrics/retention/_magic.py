@@ -19,9 +19,9 @@ from saasmetrics._kernels.retention import (
 from saasmetrics._plotting import PALETTE, get_axes
 from saasmetrics._results import ResultMixin
 from saasmetrics._validation import check_positive_timedelta
-from saasmetrics.eventlog import EventLog, as_event_log
+from saasmetrics.eventlog import EventLog
 from saasmetrics.exceptions import EmptyDataError, InputError, ParameterError
-from saasmetrics.retention._common import as_of_ns, first_occurrence
+from saasmetrics.retention._common import Encoded, as_of_ns, encode, first_time
 from saasmetrics.typing import FrameLike, OnInvalid, TimedeltaLike
 
 __all__ = (
@@ -47,7 +47,7 @@ RetainedSpec = tuple[TimedeltaLike, TimedeltaLike] | pd.Series | Mapping[Any, An
 
 @dataclass(frozen=True, slots=True)
 class _Prepared:
-    log: EventLog
+    log: Encoded
     eligible: npt.NDArray[np.bool_]
     retained: npt.NDArray[np.bool_]
     cells: tuple[I64, I64, I64]  # user, event, capped count (eligible users, window rows)
@@ -57,7 +57,7 @@ class _Prepared:
 
 
 def _retained_from_window(
-    spec: tuple[Any, Any], log: EventLog, wall: I64, start: I64
+    spec: tuple[Any, Any], log: Encoded, wall: I64, start: I64
 ) -> tuple[npt.NDArray[np.bool_], int, int]:
     if len(spec) != 2:
         raise ParameterError(f"retained must be a (start, end) pair of durations; got {spec!r}.")
@@ -95,12 +95,11 @@ def _prepare(
     if not isinstance(max_threshold, int | np.integer) or max_threshold < 1:
         raise ParameterError(f"max_threshold must be a positive integer; got {max_threshold!r}.")
     window_ns = int(check_positive_timedelta("window", window).value)
-    log = as_event_log(
+    log = encode(
         events,
         user_col=user_col,
         time_col=time_col,
         event_col=event_col,
-        properties=[],
         on_invalid=on_invalid,
     )
     if candidates is not None:
@@ -112,10 +111,10 @@ def _prepare(
     else:
         skip = log.event_code(signup_event) if signup_event is not None else -1
         codes = np.array([c for c in range(log.n_event_types) if c != skip], dtype=np.int64)
-    wall = log.wall_time_ns()
+    wall = log.wall
     end = as_of_ns(log, as_of, wall)
-    row, has = first_occurrence(log, signup_event)
-    start = wall[row]
+    start, has = first_time(log, signup_event)
+    start = np.where(has, start, end)
     if isinstance(retained, tuple):
         flags, _, horizon = _retained_from_window(retained, log, wall, start)
         known = np.ones(log.n_users, dtype=bool)
@@ -140,7 +139,7 @@ def _prepare(
         horizon = 0
         description = "given per user"
     need = max(window_ns, horizon)
-    span = end - int(start[has == 1].min()) if (has == 1).any() else 0
+    span = end - int(start[has].min()) if has.any() else 0
     if need > span:
         raise ParameterError(
             f"The behaviour window ({pd.Timedelta(window_ns)}) and retention window (to "
@@ -148,7 +147,7 @@ def _prepare(
             f"data span only {pd.Timedelta(max(span, 0))}.",
             hint="shorten window or retained, or pass more data.",
         )
-    eligible = (has == 1) & known & (start + need <= end)
+    eligible = has & known & (start + need <= end)
     n_excluded = int(log.n_users - eligible.sum())
     if not eligible.any():
         raise EmptyDataError(
@@ -163,7 +162,9 @@ def _prepare(
     is_candidate[codes] = True
     in_window &= is_candidate[log.event_codes]
     idx = np.flatnonzero(in_window)
-    cells = behaviour_counts(user[idx], log.event_codes[idx], log.n_event_types, max_threshold)
+    cells = behaviour_counts(
+        user[idx], log.event_codes[idx], log.n_users, log.n_event_types, max_threshold
+    )
     return _Prepared(
         log=log,
         eligible=eligible,
