@@ -154,16 +154,22 @@ class LifecycleStages(ResultMixin):
         return ax
 
 
-def _as_curve(curve: Any) -> pd.Series:
+def _as_curve(curve: Any) -> tuple[pd.Series, F64 | None]:
+    """The curve to analyse and, when known, the number at risk at each point."""
     if isinstance(curve, CohortTable):
-        return curve.curve()
+        return curve.curve(), None
     if isinstance(curve, SurvivalCurve):
         frame = curve.table
-        return pd.Series(frame["survival"].to_numpy(), index=frame["time"].to_numpy())
+        # keep the start and the times with events: censoring-only rows do not move the curve,
+        # and trailing ones would read as a zero hazard
+        keep = (frame["events"].to_numpy() > 0) | (np.arange(len(frame)) == 0)
+        kept = frame.loc[keep]
+        series = pd.Series(kept["survival"].to_numpy(), index=kept["time"].to_numpy())
+        return series, kept["at_risk"].to_numpy(dtype=np.float64)
     if isinstance(curve, pd.Series):
-        return curve.astype(np.float64)
+        return curve.astype(np.float64), None
     values = np.asarray(curve, dtype=np.float64)
-    return pd.Series(values, index=np.arange(values.size, dtype=np.float64))
+    return pd.Series(values, index=np.arange(values.size, dtype=np.float64)), None
 
 
 def lifecycle_stages(
@@ -186,8 +192,8 @@ def lifecycle_stages(
     ----------
     curve : pandas.Series, array-like, CohortTable or SurvivalCurve
         Retention by time (a Series indexed by time, e.g. ``CohortTable.curve()``; an array is
-        read as periods 0, 1, ...). A table's ``curve()`` and a survival curve's steps are used
-        as they are.
+        read as periods 0, 1, ...). For a table, its ``curve()``; for a Kaplan-Meier curve, its
+        value at each event time, weighted by the number at risk.
     shock_drop : float, default 0.5
         Share of the hazard's total fall that ends the shock stage.
     stable_tolerance : float, default 0.1
@@ -219,7 +225,10 @@ def lifecycle_stages(
             "Need 0 < stable_tolerance < shock_drop < 1; got "
             f"stable_tolerance={stable_tolerance!r}, shock_drop={shock_drop!r}."
         )
-    series = _as_curve(curve).dropna()
+    series, at_risk = _as_curve(curve)
+    if at_risk is not None:
+        at_risk = at_risk[series.notna().to_numpy()]
+    series = series.dropna()
     if len(series) < 3:
         raise InputError(f"A retention curve needs three or more points; got {len(series)}.")
     t = series.index.to_numpy(dtype=np.float64)
@@ -235,7 +244,8 @@ def lifecycle_stages(
         hazard = -np.log(s[1:] / s[:-1]) / np.diff(t)
     hazard = np.where(np.isfinite(hazard), np.maximum(hazard, 0.0), np.nan)
     known = ~np.isnan(hazard)
-    weights = s[:-1][known]
+    # weight by the number at risk (KM) or, for a share curve, the share still retained
+    weights = (at_risk[1:] if at_risk is not None else s[:-1])[known]
     smoothed = np.full(hazard.size, np.nan)
     smoothed[known] = decreasing_fit(hazard[known], weights)
     fitted = smoothed[known]
