@@ -89,3 +89,19 @@ def test_bad_input() -> None:
         lifecycle_stages(piecewise(), shock_drop=0.05)
     flat = lifecycle_stages(np.r_[1.0, np.cumprod(np.full(10, 0.9))])
     assert flat.shock_end == flat.stable_start == 0.0
+
+
+@given(
+    st.lists(st.floats(0.0, 2.0), min_size=1, max_size=25),
+    st.lists(st.floats(0.1, 10), min_size=25, max_size=25),
+)
+def test_decreasing_fit_equals_scipy_isotonic_regression(
+    values: list[float], weights: list[float]
+) -> None:
+    optimize = pytest.importorskip("scipy.optimize")
+    if not hasattr(optimize, "isotonic_regression"):  # scipy >= 1.12
+        pytest.skip("scipy too old")
+    y = np.array(values)
+    w = np.array(weights[: y.size])
+    expected = optimize.isotonic_regression(y, weights=w, increasing=False).x
+    np.testing.assert_allclose(decreasing_fit(y, w), expected, rtol=1e-9, atol=1e-12)

@@ -118,7 +118,7 @@ def _prepare(
     if isinstance(retained, tuple):
         flags, _, horizon = _retained_from_window(retained, log, wall, start)
         known = np.ones(log.n_users, dtype=bool)
-        description = f"active in [{pd.Timedelta(retained[0])}, {pd.Timedelta(retained[1])})"
+        description = f"active in [{_label(retained[0])}, {_label(retained[1])}) after start"
     else:
         series = pd.Series(retained) if not isinstance(retained, pd.Series) else retained
         if series.index.has_duplicates:
@@ -174,6 +174,11 @@ def _prepare(
         n_excluded=n_excluded,
         description=description,
     )
+
+
+def _label(duration: Any) -> str:
+    """A duration as the user wrote it ("7D"), or pandas' text for other types."""
+    return duration if isinstance(duration, str) else str(pd.Timedelta(duration))
 
 
 def _strength(phi: F64) -> npt.NDArray[np.object_]:
@@ -503,7 +508,7 @@ def magic_number_search(
     ).reset_index(drop=True)
     return MagicNumbers(
         table=frame,
-        window=str(pd.Timedelta(window)),
+        window=_label(window),
         retained=prep.description,
         n_users=int(prep.eligible.sum()),
         n_retained=int(n_pos),
@@ -745,7 +750,7 @@ def feature_retention(
     table = table.sort_values("lift", ascending=False, na_position="last", kind="stable")
     return FeatureRetention(
         table=table.reset_index(drop=True),
-        window=str(pd.Timedelta(window)),
+        window=_label(window),
         retained=prep.description,
         n_users=int(n_all),
         n_excluded=prep.n_excluded,
