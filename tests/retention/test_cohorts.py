@@ -258,3 +258,19 @@ def test_eventlog_frame_timezones_and_dropped_rows() -> None:
         warnings.simplefilter("error")
         table = cohort_table(aware, as_of=pd.Timestamp("2024-01-29", tz="America/New_York"))
     pd.testing.assert_frame_equal(table.counts, from_log.counts)
+
+
+def test_rolling_durations_need_a_cohort_grain() -> None:
+    frame = pd.DataFrame(
+        {
+            "user_id": ["a", "a", "b", "b"],
+            "timestamp": pd.to_datetime(["2024-01-01", "2024-01-15", "2024-01-03", "2024-01-04"]),
+            "event": "x",
+        }
+    )
+    with pytest.raises(ParameterError, match="cohort_freq"):
+        cohort_table(frame, freq="7D", anchor="rolling")
+    table = cohort_table(frame, freq="7D", anchor="rolling", cohort_freq="MS")
+    assert table.counts.iloc[0].tolist() == [2.0]  # b started on the 3rd: one complete week
+    table = cohort_table(frame, freq="7D", anchor="rolling", cohort_freq="MS", as_of="2024-02-01")
+    assert table.counts.iloc[0].tolist() == [2.0, 0.0, 1.0, 0.0]

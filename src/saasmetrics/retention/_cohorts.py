@@ -9,7 +9,9 @@ import numpy as np
 import pandas as pd
 
 from saasmetrics._kernels.periods import (
+    DAY_NS,
     calendar_period,
+    parse_freq,
     period_start_ns,
     rolling_period,
 )
@@ -295,6 +297,15 @@ def cohort_table(
             hint="revenue 'on or after' a period is not a retention measure; use classic.",
         )
     spec = spec_or_error("freq", freq, rolling=anchor == "rolling")
+    if cohort_freq is None and spec.unit == "fixed" and spec.length % DAY_NS == 0:
+        # a rolling grain like "7D" or "30D" is no calendar grain: cohorts need one
+        try:
+            parse_freq(freq)
+        except ValueError as exc:
+            raise ParameterError(
+                f"freq={freq!r} is a duration, not a calendar grain, so it cannot label cohorts.",
+                hint="pass cohort_freq= too, e.g. cohort_freq='W' or 'MS'.",
+            ) from exc
     cspec = spec_or_error("cohort_freq", cohort_freq or freq, rolling=False)
 
     log = encode(
