@@ -87,5 +87,7 @@ def test_linear_interval_and_bad_input() -> None:
         kaplan_meier([1, 2], weights=[1, -1])
     with pytest.raises(InputError, match="entry"):
         kaplan_meier([1, 2], entry=[3, 0])
+    with pytest.raises(InputError, match="entry == duration"):
+        kaplan_meier([1, 2], entry=[1, 0])
     with pytest.raises(ParameterError):
         kaplan_meier([1, 2], ci_method="wald")  # type: ignore[arg-type]

@@ -207,6 +207,11 @@ def kaplan_meier(
         e = np.asarray(entry, dtype=np.float64).ravel()
         if e.size != d.size or not np.isfinite(e).all() or (e > d).any():
             raise InputError("entry must be finite, one per duration, and <= the duration.")
+        if ((e == d) & obs).any():
+            raise InputError(
+                "Some subjects have their event at the moment they enter (entry == duration).",
+                hint="a subject is at risk after its entry: make entry < duration for events.",
+            )
     time, at_risk, events, censored, survival, greenwood = kaplan_meier_table(d, obs, w, e)
     if time[0] > 0:
         n0 = float(w.sum()) if e is None else float(w[e <= 0].sum())
