@@ -52,6 +52,19 @@ class CohortTable(ResultMixin):
         Users left out (no ``cohort_event``).
     as_of : pandas.Timestamp
         End of observation; periods ending after it are incomplete.
+
+    Examples
+    --------
+    >>> import pandas as pd
+    >>> from saasmetrics.retention import cohort_table
+    >>> events = pd.DataFrame({"user_id": ["a", "a", "b"], "event": "login",
+    ...                        "timestamp": pd.to_datetime(["2024-01-01", "2024-01-09",
+    ...                                                     "2024-01-02"])})
+    >>> table = cohort_table(events, freq="W", as_of="2024-01-15")
+    >>> table
+    CohortTable(cohorts=1, periods=2, users=2, kind='classic', freq='W')
+    >>> table.sizes.tolist(), table.counts.iloc[0].tolist(), table.rates.iloc[0].tolist()
+    ([2], [2.0, 1.0], [1.0, 0.5])
     """
 
     sizes: pd.Series

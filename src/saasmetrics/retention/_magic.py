@@ -242,6 +242,22 @@ class MagicNumbers(ResultMixin):
         ``1 - min_support``) of the users.
     min_support, confidence_level : float
         Settings used.
+
+    Examples
+    --------
+    >>> import pandas as pd
+    >>> from saasmetrics.retention import magic_number_search
+    >>> t0 = pd.Timestamp("2024-01-01")
+    >>> rows = [(u, t0, "signup") for u in range(20)]
+    >>> rows += [(u, t0 + pd.Timedelta(hours=1), "invite") for u in range(10)]
+    >>> rows += [(u, t0 + pd.Timedelta(days=8), "login") for u in range(8)]
+    >>> rows += [(19, t0 + pd.Timedelta(days=20), "login")]
+    >>> events = pd.DataFrame(rows, columns=["user_id", "timestamp", "event"])
+    >>> result = magic_number_search(events, signup_event="signup")
+    >>> result
+    MagicNumbers(users=20, behaviours=1, best='invite >= 1', phi=0.816)
+    >>> result.best[["tp", "fp", "fn", "tn"]].astype(int).tolist()
+    [8, 2, 0, 10]
     """
 
     table: pd.DataFrame
@@ -552,6 +568,22 @@ class FeatureRetention(ResultMixin):
         Of every interval.
     note : str
         The correlation caveat, shown with the result.
+
+    Examples
+    --------
+    >>> import pandas as pd
+    >>> from saasmetrics.retention import feature_retention
+    >>> t0 = pd.Timestamp("2024-01-01")
+    >>> rows = [(u, t0, "signup") for u in range(20)]
+    >>> rows += [(u, t0 + pd.Timedelta(hours=1), "export") for u in range(10)]
+    >>> rows += [(u, t0 + pd.Timedelta(days=8), "login") for u in range(5, 13)]
+    >>> rows += [(19, t0 + pd.Timedelta(days=20), "login")]
+    >>> events = pd.DataFrame(rows, columns=["user_id", "timestamp", "event"])
+    >>> result = feature_retention(events, ["export"], signup_event="signup")
+    >>> result
+    FeatureRetention(features=1, users=20, note='correlation')
+    >>> result.to_frame().loc[0, ["rate_with", "rate_without", "lift"]].tolist()
+    [0.5, 0.3, 1.666...]
     """
 
     table: pd.DataFrame

@@ -78,6 +78,13 @@ class LifecycleStages(ResultMixin):
         Churn per unit time in the stable stage, ``1 - exp(-hazard)``.
     method : str
         How the boundaries were found.
+
+    Examples
+    --------
+    >>> from saasmetrics.retention import lifecycle_stages
+    >>> stages = lifecycle_stages([1.0, 0.4, 0.3, 0.27, 0.26, 0.255, 0.25, 0.245])
+    >>> stages.to_frame()["stage"].tolist()
+    ['shock', 'selection', 'stable', 'stable', 'stable', 'stable', 'stable', 'stable']
     """
 
     curve: pd.Series

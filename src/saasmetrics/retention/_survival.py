@@ -36,6 +36,19 @@ class SurvivalCurve(ResultMixin):
         Of the intervals.
     ci_method : str
         ``"log-log"`` (exponential Greenwood) or ``"linear"`` (plain Greenwood).
+
+    Examples
+    --------
+    >>> from saasmetrics.retention import kaplan_meier
+    >>> curve = kaplan_meier([2, 3, 3, 5], [True, True, False, True])
+    >>> curve
+    SurvivalCurve(subjects=4.0, events=3.0, median=3.0)
+    >>> curve.to_frame()[["time", "at_risk", "events", "survival"]]
+       time  at_risk  events  survival
+    0   0.0      4.0     0.0      1.00
+    1   2.0      4.0     1.0      0.75
+    2   3.0      3.0     1.0      0.50
+    3   5.0      1.0     1.0      0.00
     """
 
     table: pd.DataFrame
