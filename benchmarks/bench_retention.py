@@ -118,8 +118,9 @@ def _check_magic(ours: Any, name: str, theirs: Any) -> None:
     if len(joined) != len(got):
         msg = f"{name} lacks some behaviours"
         raise AssertionError(msg)
-    np.testing.assert_array_equal(joined[["tp", "fp"]].to_numpy(),
-                                  joined[["tp_other", "fp_other"]].to_numpy())
+    np.testing.assert_array_equal(
+        joined[["tp", "fp"]].to_numpy(), joined[["tp_other", "fp_other"]].to_numpy()
+    )
 
 
 def cases(quick: bool) -> list[Case]:

@@ -2,11 +2,13 @@
 
 from __future__ import annotations
 
+import warnings
 from typing import TYPE_CHECKING
 
 import numpy as np
 import pandas as pd
 
+from saasmetrics.exceptions import ConvergenceWarning, SaasMetricsError
 from saasmetrics.report._base import Section, escape, figure_html, table_html
 from saasmetrics.retention import (
     ShiftedBetaGeometricModel,
@@ -64,49 +66,63 @@ def section(company: SaasCompany) -> Section:
     heatmap = figure_html(table.plot(kind="heatmap"))
 
     lifetimes = paying_lifetimes(company)
-    survival = kaplan_meier(lifetimes["months"], lifetimes["churned"])
-    stages = lifecycle_stages(survival)
-    stages_fig = figure_html(stages.plot())
-    model = ShiftedBetaGeometricModel().fit(lifetimes["months"], observed=lifetimes["churned"])
-    ax = survival.plot(label="Kaplan-Meier")
-    model.plot(ax=ax, periods=36)
-    sbg_fig = figure_html(ax)
-
-    magic = magic_number_search(events, signup_event="signup")
-    best = magic.best
-    magic_fig = figure_html(magic.plot(top=4))
     summary = [
         (
-            f"users active in their first month after signup: {curve.loc[1]:.0%}; "
-            f"after 6 months: {curve.loc[6]:.0%}"
-        ),
-        (
+            f"users active in their first month after signup: {curve.get(1, np.nan):.0%}; "
+            f"after 6 months: {curve.get(6, np.nan):.0%}"
+        )
+    ]
+    html = "<h3>Cohorts (signup month x months since)</h3>" + heatmap
+    html += "<h3>Paying customers: stages and projection</h3>"
+    try:
+        survival = kaplan_meier(lifetimes["months"], lifetimes["churned"])
+        stages = lifecycle_stages(survival)
+    except SaasMetricsError as exc:  # too few paying customers for a curve
+        summary.append(f"paying customers: no retention curve ({exc.message})")
+        survival = None
+    else:
+        summary.append(
             f"paying customers (monthly billing): shock until month {stages.shock_end:g}, "
             f"stable from month {stages.stable_start:g}, then {stages.plateau_churn:.1%} "
             "churn a month"
-        ),
-        (
-            f"sBG alpha={model.alpha_:.2f}, beta={model.beta_:.2f}: "
-            f"{model.predict_survival(24):.0%} projected to still pay after 24 months"
-        ),
-        (
-            f"magic number: {best['event']} >= {int(best['threshold'])} in 7 days "
-            f"(phi {best['phi']:.2f}, {best['strength']}; {best['ppv']:.0%} retained in week 2 "
-            f"vs {best['fn'] / (best['fn'] + best['tn']):.0%} without)"
-        ),
-    ]
+        )
+        html += f"<p>{escape(stages.method)}.</p>" + figure_html(stages.plot())
+    if survival is not None:
+        with warnings.catch_warnings(record=True) as caught:
+            warnings.simplefilter("always", ConvergenceWarning)
+            try:
+                model = ShiftedBetaGeometricModel().fit(
+                    lifetimes["months"], observed=lifetimes["churned"]
+                )
+            except SaasMetricsError as exc:
+                model = None
+                summary.append(f"sBG: not fitted ({exc.message})")
+        if model is not None:
+            caveat = " (no heterogeneity: a plain geometric fit)" if caught else ""
+            summary.append(
+                f"sBG alpha={model.alpha_:.3g}, beta={model.beta_:.3g}{caveat}: "
+                f"{model.predict_survival(24):.0%} projected to still pay after 24 months"
+            )
+            ax = survival.plot(label="Kaplan-Meier")
+            model.plot(ax=ax, periods=36)
+            html += table_html(model.summary()) + figure_html(ax)
+
+    html += "<h3>Magic number</h3>"
+    try:
+        magic = magic_number_search(events, signup_event="signup")
+        best = magic.best
+    except SaasMetricsError as exc:
+        summary.append(f"magic number: none found ({exc.message})")
+        return Section(title="Retention", summary=summary, html=html)
+    summary.append(
+        f"magic number: {best['event']} >= {int(best['threshold'])} in 7 days "
+        f"(phi {best['phi']:.2f}, {best['strength']}; {best['ppv']:.0%} retained in week 2 "
+        f"vs {best['fn'] / max(best['fn'] + best['tn'], 1):.0%} without)"
+    )
     top = magic.to_frame()[["event", "threshold", "phi", "ppv", "share", "lift", "strength"]]
-    html = (
-        "<h3>Cohorts (signup month x months since)</h3>"
-        + heatmap
-        + "<h3>Paying customers: stages and projection</h3>"
-        + f"<p>{escape(stages.method)}.</p>"
-        + stages_fig
-        + table_html(model.summary())
-        + sbg_fig
-        + "<h3>Magic number</h3>"
-        + table_html(top.head(8))
-        + magic_fig
+    html += (
+        table_html(top.head(8))
+        + figure_html(magic.plot(top=4))
         + "<p class='muted'>Correlation, not causation: test the behaviour with an experiment "
         "before steering users towards it.</p>"
     )
