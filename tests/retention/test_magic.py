@@ -76,6 +76,10 @@ def test_two_by_two_tables_match_pandas_oracle(frame: pd.DataFrame) -> None:
     for col in ("ppv", "sensitivity", "npv", "specificity", "share"):
         assert table[col].dropna().between(0, 1).all()
     assert (table["phi_low"].dropna() <= table["phi"].dropna() + 1e-12).all()
+    # row order is irrelevant
+    shuffled = frame.sample(frac=1.0, random_state=len(frame))
+    again = magic_number_search(shuffled, signup_event="signup", max_threshold=4, min_support=0)
+    pd.testing.assert_frame_equal(again.to_frame(), table)
 
 
 def test_statistics_of_a_worked_table() -> None:
