@@ -10,7 +10,12 @@ from hypothesis import strategies as st
 from scipy.stats import contingency
 
 from saasmetrics import EventLog
-from saasmetrics.exceptions import EmptyDataError, InputError, ParameterError
+from saasmetrics.exceptions import (
+    EmptyDataError,
+    InputError,
+    ParameterError,
+    SaasMetricsWarning,
+)
 from saasmetrics.retention import feature_retention, magic_number_search
 
 T0 = pd.Timestamp("2024-01-01")
@@ -181,5 +186,7 @@ def test_bad_input_is_named() -> None:
         magic_number_search(frame, combinations=3)
     with pytest.raises(EmptyDataError, match="No user"):
         magic_number_search(frame, window="1D", retained=pd.Series({2: True}))
+    with pytest.warns(SaasMetricsWarning, match="overlaps"):
+        magic_number_search(frame, window="2D", retained=("1D", "2D"))
     with pytest.raises(ParameterError, match="features is empty"):
         feature_retention(frame, [])

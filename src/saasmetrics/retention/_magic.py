@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import warnings
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 from typing import Any
@@ -20,7 +21,12 @@ from saasmetrics._plotting import PALETTE, get_axes
 from saasmetrics._results import ResultMixin
 from saasmetrics._validation import check_positive_timedelta
 from saasmetrics.eventlog import EventLog
-from saasmetrics.exceptions import EmptyDataError, InputError, ParameterError
+from saasmetrics.exceptions import (
+    EmptyDataError,
+    InputError,
+    ParameterError,
+    SaasMetricsWarning,
+)
 from saasmetrics.retention._common import Encoded, as_of_ns, encode, first_time
 from saasmetrics.typing import FrameLike, OnInvalid, TimedeltaLike
 
@@ -116,7 +122,15 @@ def _prepare(
     start, has = first_time(log, signup_event)
     start = np.where(has, start, end)
     if isinstance(retained, tuple):
-        flags, _, horizon = _retained_from_window(retained, log, wall, start)
+        flags, lo, horizon = _retained_from_window(retained, log, wall, start)
+        if window_ns > lo:
+            warnings.warn(
+                f"The behaviour window ({_label(window)}) overlaps the retention window "
+                f"(from {_label(retained[0])}): activity there counts as both behaviour and "
+                "retention, which inflates phi.",
+                SaasMetricsWarning,
+                stacklevel=3,
+            )
         known = np.ones(log.n_users, dtype=bool)
         description = f"active in [{_label(retained[0])}, {_label(retained[1])}) after start"
     else:
@@ -405,6 +419,12 @@ def magic_number_search(
         If no user has both windows inside the data.
     InputError
         If a per-user ``retained`` names none of the users or is not boolean.
+
+    Warns
+    -----
+    SaasMetricsWarning
+        If the behaviour window reaches into the retention window (activity there would count
+        as both).
 
     Notes
     -----
