@@ -219,6 +219,10 @@ def test_plots_return_axes() -> None:
         fig, ax = plt.subplots()
         assert table.plot(ax=ax, kind=kind) is ax  # type: ignore[arg-type]
         plt.close(fig)
+    fig, ax = plt.subplots()
+    cohort_table(frame, freq="W", as_of="2024-01-15").plot(ax=ax, annotate=True)
+    assert [t.get_text() for t in ax.texts] == ["100%", "50%"]
+    plt.close(fig)
 
 
 def test_eventlog_frame_timezones_and_dropped_rows() -> None:

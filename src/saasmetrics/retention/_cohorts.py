@@ -160,7 +160,13 @@ class CohortTable(ResultMixin):
         keep = n_complete > 0
         return pd.Series(values[keep], index=self.rates.columns[keep], name="retention")
 
-    def plot(self, ax: Any = None, *, kind: Literal["heatmap", "curve"] = "heatmap") -> Any:
+    def plot(
+        self,
+        ax: Any = None,
+        *,
+        kind: Literal["heatmap", "curve"] = "heatmap",
+        annotate: bool | None = None,
+    ) -> Any:
         """Draw the table as a heatmap, or the pooled curve.
 
         Parameters
@@ -169,6 +175,9 @@ class CohortTable(ResultMixin):
             Where to draw (new axes when omitted).
         kind : {"heatmap", "curve"}, default "heatmap"
             What to draw.
+        annotate : bool, optional
+            Print each cell's rate in the heatmap (default: when the table has at most 24
+            cohorts and 24 periods).
 
         Returns
         -------
@@ -194,6 +203,21 @@ class CohortTable(ResultMixin):
         ax.set_yticks(range(0, len(labels), step), labels[::step])
         ax.set_xlabel(f"periods since cohort start ({self.freq})")
         ax.set_ylabel("cohort")
+        if annotate is None:
+            annotate = data.shape[0] <= 24 and data.shape[1] <= 24
+        if annotate:
+            rows, cols = np.nonzero(~np.isnan(data))
+            for r, c in zip(rows.tolist(), cols.tolist(), strict=True):
+                value = data[r, c]
+                ax.text(
+                    c,
+                    r,
+                    f"{value:.0%}",
+                    ha="center",
+                    va="center",
+                    fontsize=6,
+                    color="white" if value > 0.55 else "#1e293b",
+                )
         ax.figure.colorbar(image, ax=ax, label="retained")
         ax.set_title(f"{self.kind.capitalize()} retention by cohort")
         return ax
