@@ -49,6 +49,33 @@ def test_robust_to_binomial_noise(seed: int) -> None:
     assert 0.02 < stages.plateau_churn < 0.045
 
 
+def test_accepts_cohort_tables() -> None:
+    from saasmetrics.retention import cohort_table
+
+    rng = np.random.default_rng(2)
+    churn = np.r_[0.55, 0.15, 0.15, 0.15, np.full(12, 0.03)]
+    rows = []
+    for user in range(1500):
+        start = pd.Timestamp("2024-01-01") + pd.Timedelta(days=int(rng.integers(0, 28)))
+        leaves = rng.random(churn.size) < churn  # leaves after week k + 1, or stays
+        weeks = 1 + int(np.argmax(leaves)) if leaves.any() else churn.size + 1
+        rows += [(user, start + pd.Timedelta(weeks=w)) for w in range(weeks)]
+    frame = pd.DataFrame(rows, columns=["user_id", "timestamp"]).assign(event="x")
+    table = cohort_table(
+        frame,
+        freq="W",
+        anchor="rolling",
+        kind="unbounded",
+        cohort_freq="MS",
+        as_of="2024-06-01",
+        max_periods=16,
+    )
+    stages = lifecycle_stages(table)
+    assert stages.shock_end == 1.0
+    assert 3.0 <= stages.stable_start <= 5.0
+    assert stages.plateau_churn == pytest.approx(0.03, abs=0.015)
+
+
 def test_accepts_series_and_survival_curves() -> None:
     series = pd.Series(piecewise(), index=np.arange(25) * 7.0)  # weekly points, in days
     stages = lifecycle_stages(series)

@@ -164,7 +164,15 @@ class LifecycleStages(ResultMixin):
 def _as_curve(curve: Any) -> tuple[pd.Series, F64 | None]:
     """The curve to analyse and, when known, the number at risk at each point."""
     if isinstance(curve, CohortTable):
-        return curve.curve(), None
+        pooled = curve.curve()
+        counts = curve.counts.to_numpy(dtype=np.float64)
+        complete = ~np.isnan(counts)
+        # users at risk of leaving in (k-1, k]: the base of the chained ratio at k
+        base = np.empty(counts.shape[1])
+        base[0] = float(np.nansum(counts[:, 0]))
+        base[1:] = np.where(complete[:, 1:], counts[:, :-1], 0.0).sum(axis=0)
+        positions = curve.counts.columns.get_indexer(pooled.index)
+        return pooled, base[positions]
     if isinstance(curve, SurvivalCurve):
         frame = curve.table
         # keep the start and the times with events: censoring-only rows do not move the curve,
@@ -199,8 +207,9 @@ def lifecycle_stages(
     ----------
     curve : pandas.Series, array-like, CohortTable or SurvivalCurve
         Retention by time (a Series indexed by time, e.g. ``CohortTable.curve()``; an array is
-        read as periods 0, 1, ...). For a table, its ``curve()``; for a Kaplan-Meier curve, its
-        value at each event time, weighted by the number at risk.
+        read as periods 0, 1, ...). For a table, its ``curve()`` weighted by the users at risk
+        in each period; for a Kaplan-Meier curve, its value at each event time, weighted by the
+        number at risk.
     shock_drop : float, default 0.5
         Share of the hazard's total fall that ends the shock stage.
     stable_tolerance : float, default 0.1
