@@ -190,3 +190,21 @@ def test_bad_input_is_named() -> None:
         magic_number_search(frame, window="2D", retained=("1D", "2D"))
     with pytest.raises(ParameterError, match="features is empty"):
         feature_retention(frame, [])
+
+
+@given(frame=frames())
+def test_feature_retention_intervals(frame: pd.DataFrame) -> None:
+    try:
+        result = feature_retention(frame, ["invite", "report"], signup_event="signup")
+    except (EmptyDataError, ParameterError):
+        return
+    table = result.to_frame()
+    assert (table["users_with"] + table["users_without"] == result.n_users).all()
+    for col in ("rate_with", "rate_without"):
+        rates = table[col].dropna()
+        assert rates.between(0, 1).all()
+        low = table.loc[rates.index, f"{col}_low"]
+        high = table.loc[rates.index, f"{col}_high"]
+        assert (low <= rates + 1e-12).all()
+        assert (rates <= high + 1e-12).all()
+    assert result.note.startswith("Correlation, not causation")

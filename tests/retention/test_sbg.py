@@ -93,6 +93,8 @@ def test_fits_an_unbounded_cohort_table() -> None:
     model = ShiftedBetaGeometricModel().fit(table)
     assert 0.5 < model.alpha_ < 2.0
     assert 1.5 < model.beta_ < 6.0
+    with pytest.raises(InputError, match="rises"):  # classic retention can come back up
+        model.fit(pd.DataFrame([[10.0, 4.0, 6.0]]))
     with pytest.raises(InputError, match="revenue"):
         model.fit(cohort_table(frame.assign(v=1.0), freq="W", value_col="v"))
 
