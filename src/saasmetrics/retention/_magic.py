@@ -778,6 +778,10 @@ def feature_retention(
         diff = r1 - r0
         lift = r1 / r0
         se = np.sqrt(1 / a - 1 / n1 + 1 / c - 1 / n0)
+        diff_low = diff - np.sqrt((r1 - l1) ** 2 + (u0 - r0) ** 2)
+        diff_high = diff + np.sqrt((u1 - r1) ** 2 + (r0 - l0) ** 2)
+        lift_low = lift * np.exp(-z * se)
+        lift_high = lift * np.exp(z * se)
     stats = _two_by_two(a, fp[codes, 1].astype(np.float64), n_pos, n_all - n_pos, 0.95)
     table = pd.DataFrame(
         {
@@ -791,11 +795,11 @@ def feature_retention(
             "rate_without_low": l0,
             "rate_without_high": u0,
             "difference": diff,
-            "difference_low": diff - np.sqrt((r1 - l1) ** 2 + (u0 - r0) ** 2),
-            "difference_high": diff + np.sqrt((u1 - r1) ** 2 + (r0 - l0) ** 2),
+            "difference_low": diff_low,
+            "difference_high": diff_high,
             "lift": lift,
-            "lift_low": lift * np.exp(-z * se),
-            "lift_high": lift * np.exp(z * se),
+            "lift_low": lift_low,
+            "lift_high": lift_high,
             "phi": stats["phi"],
         }
     )
