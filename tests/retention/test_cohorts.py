@@ -280,3 +280,48 @@ def test_rolling_durations_need_a_cohort_grain() -> None:
     assert first.iloc[1:].isna().all()  # b started on the 3rd: only one complete week
     table = cohort_table(frame, freq="7D", anchor="rolling", cohort_freq="MS", as_of="2024-02-01")
     assert table.counts.iloc[0].tolist() == [2.0, 0.0, 1.0, 0.0]
+
+
+@given(
+    frame=event_frames(),
+    freq=st.sampled_from(["D", "W", "MS", "W-MON"]),
+    kind=st.sampled_from(["classic", "unbounded", "rolling"]),
+    anchor=st.sampled_from(["calendar", "rolling"]),
+    cohort_event=st.sampled_from([None, "signup"]),
+    return_event=st.sampled_from([None, "login"]),
+    max_periods=st.sampled_from([None, 1, 3]),
+)
+def test_any_options_give_a_consistent_table(
+    *,
+    frame: pd.DataFrame,
+    freq: str,
+    kind: str,
+    anchor: str,
+    cohort_event: str | None,
+    return_event: str | None,
+    max_periods: int | None,
+) -> None:
+    try:
+        table = cohort_table(
+            frame,
+            freq=freq,
+            kind=kind,  # type: ignore[arg-type]
+            anchor=anchor,  # type: ignore[arg-type]
+            cohort_event=cohort_event if cohort_event in set(frame["event"]) else None,
+            return_event=return_event if return_event in set(frame["event"]) else None,
+            max_periods=max_periods,
+        )
+    except EmptyDataError:
+        assert cohort_event is not None
+        return
+    rates = table.rates.to_numpy()
+    assert np.nanmin(rates) >= 0
+    assert np.nanmax(rates) <= 1
+    assert (table.rates.iloc[:, 0][table.sizes > 0] == 1.0).all()
+    assert table.sizes.sum() == table.n_users
+    assert table.n_users + table.n_excluded == frame["user_id"].nunique()
+    if max_periods is not None:
+        assert table.rates.shape[1] <= max_periods
+    for method in ("chained", "weighted", "mean"):
+        curve = table.curve(method=method)  # type: ignore[arg-type]
+        assert curve.between(0, 1).all()
