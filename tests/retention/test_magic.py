@@ -208,3 +208,52 @@ def test_feature_retention_intervals(frame: pd.DataFrame) -> None:
         assert (low <= rates + 1e-12).all()
         assert (rates <= high + 1e-12).all()
     assert result.note.startswith("Correlation, not causation")
+
+
+@given(
+    frame=frames(),
+    window_days=st.integers(1, 7),
+    gap=st.integers(0, 3),
+    length=st.integers(1, 7),
+    combinations=st.sampled_from([1, 2]),
+    max_threshold=st.integers(1, 4),
+    min_support=st.sampled_from([0.0, 0.1]),
+)
+def test_any_options_give_consistent_tables(
+    *,
+    frame: pd.DataFrame,
+    window_days: int,
+    gap: int,
+    length: int,
+    combinations: int,
+    max_threshold: int,
+    min_support: float,
+) -> None:
+    start = window_days + gap
+    try:
+        result = magic_number_search(
+            frame,
+            signup_event="signup",
+            window=f"{window_days}D",
+            retained=(f"{start}D", f"{start + length}D"),
+            combinations=combinations,
+            max_threshold=max_threshold,
+            min_support=min_support,
+        )
+    except (EmptyDataError, ParameterError):
+        return
+    table = result.to_frame()
+    assert ((table["tp"] + table["fp"] + table["fn"] + table["tn"]) == result.n_users).all()
+    assert table["share"].between(min_support, 1 - min_support).all()
+    assert (table["threshold"] <= max_threshold).all()
+    phi = table["phi"].to_numpy()
+    known = phi[~np.isnan(phi)]
+    assert (np.diff(known) <= 1e-12).all()  # ranked best first
+    if combinations == 2 and "event_2" in table:
+        pairs = table.dropna(subset=["event_2"])
+        # a pair is never done by more users than either of its behaviours alone
+        singles = table[table["event_2"].isna()].set_index(["event", "threshold"])["share"]
+        for row in pairs.itertuples():
+            for key in ((row.event, row.threshold), (row.event_2, int(row.threshold_2))):
+                if key in singles.index:
+                    assert row.share <= singles.loc[key] + 1e-12
