@@ -10,7 +10,7 @@ from typing import Any
 import numpy as np
 import numpy.typing as npt
 import pandas as pd
-from scipy.stats import norm
+from scipy.special import ndtri  # the normal quantile, without importing scipy.stats
 
 from saasmetrics._kernels.retention import (
     behaviour_counts,
@@ -211,7 +211,7 @@ def _two_by_two(tp: F64, fp: F64, n_pos: float, n_neg: float, level: float) -> d
         denominator = np.sqrt((tp + fp) * (fn + tn) * (tp + fn) * (fp + tn))
         phi = np.where(denominator > 0, (tp * tn - fp * fn) / denominator, np.nan)
         z = np.arctanh(np.clip(phi, -1 + 1e-12, 1 - 1e-12))
-        half = norm.ppf(0.5 + level / 2) / np.sqrt(max(n - 3.0, 1.0))
+        half = ndtri(0.5 + level / 2) / np.sqrt(max(n - 3.0, 1.0))
         ppv = tp / (tp + fp)
         base = n_pos / n
         return {
@@ -770,7 +770,7 @@ def feature_retention(
     n1 = a + fp[codes, 1]
     c = n_pos - a
     n0 = n_all - n1
-    z = float(norm.ppf(0.5 + confidence_level / 2))
+    z = float(ndtri(0.5 + confidence_level / 2))
     with np.errstate(divide="ignore", invalid="ignore"):
         r1, r0 = a / n1, c / n0
         l1, u1 = _wilson(a, n1, z)

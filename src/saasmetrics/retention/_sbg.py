@@ -8,9 +8,7 @@ from typing import Any, Self, overload
 import numpy as np
 import numpy.typing as npt
 import pandas as pd
-from scipy.optimize import minimize
-from scipy.special import hyp2f1
-from scipy.stats import norm
+from scipy.special import hyp2f1, ndtri
 
 from saasmetrics._kernels.retention import sbg_log_likelihood, sbg_survival
 from saasmetrics._plotting import PALETTE, get_axes
@@ -251,6 +249,8 @@ class ShiftedBetaGeometricModel:
             a, b = np.exp(theta)
             return -sbg_log_likelihood(float(a), float(b), t, churned, censored)
 
+        from scipy.optimize import minimize  # imported on first fit: it is slow to import
+
         best = None
         for start in ((0.0, 0.0), (-1.0, 1.0), (1.0, 2.0)):
             res = minimize(
@@ -278,7 +278,7 @@ class ShiftedBetaGeometricModel:
         except np.linalg.LinAlgError:
             cov_log = np.full((2, 2), np.nan)
         se_log = np.sqrt(np.clip(np.diag(cov_log), 0, None))
-        z = float(norm.ppf(0.5 + self.confidence_level / 2))
+        z = float(ndtri(0.5 + self.confidence_level / 2))
         jac = np.diag([alpha, beta])
         names = pd.Index(["alpha", "beta"], name="parameter")
         self.alpha_ = alpha

@@ -8,7 +8,7 @@ from typing import Any, Literal
 import numpy as np
 import numpy.typing as npt
 import pandas as pd
-from scipy.stats import norm
+from scipy.special import ndtri  # the normal quantile, without importing scipy.stats
 
 from saasmetrics._kernels.retention import kaplan_meier_table
 from saasmetrics._plotting import PALETTE, get_axes
@@ -234,7 +234,7 @@ def kaplan_meier(
         censored = np.r_[0.0, censored]
         survival = np.r_[1.0, survival]
         greenwood = np.r_[0.0, greenwood]
-    z = float(norm.ppf(0.5 + confidence_level / 2))
+    z = float(ndtri(0.5 + confidence_level / 2))
     with np.errstate(divide="ignore", invalid="ignore"):
         if ci_method == "linear":
             se = survival * np.sqrt(greenwood)
