@@ -602,8 +602,9 @@ class FeatureRetention(ResultMixin):
     >>> result = feature_retention(events, ["export"], signup_event="signup")
     >>> result
     FeatureRetention(features=1, users=20, note='correlation')
-    >>> result.to_frame().loc[0, ["rate_with", "rate_without", "lift"]].tolist()
-    [0.5, 0.3, 1.666...]
+    >>> row = result.to_frame().loc[0, ["rate_with", "rate_without", "lift"]]
+    >>> row.astype(float).round(3).tolist()
+    [0.5, 0.3, 1.667]
     """
 
     table: pd.DataFrame
