@@ -1,5 +1,22 @@
-"""Customer health: configurable health scores, segments, churn-risk models and early warnings."""
+"""Customer health: configurable health scores, segments, churn-risk models and early warnings.
+
+Build the per-account table with :func:`account_features`, score it with a
+:class:`HealthScoreModel` configured by a :class:`HealthConfig`, segment with :func:`quadrants`,
+predict churn with :class:`ChurnRiskModel` and flag accounts with :func:`early_warnings`.
+"""
 
 from __future__ import annotations
 
-__all__: tuple[str, ...] = ()
+from saasmetrics.health._features import (
+    account_features,
+    churn_labels,
+    feature_snapshots,
+    time_split,
+)
+
+__all__ = (
+    "account_features",
+    "churn_labels",
+    "feature_snapshots",
+    "time_split",
+)
