@@ -7,14 +7,22 @@ predict churn with :class:`ChurnRiskModel` and flag accounts with :func:`early_w
 
 from __future__ import annotations
 
+from saasmetrics.health._config import HealthBand, HealthConfig, HealthGroup, HealthMeasure
 from saasmetrics.health._features import (
     account_features,
     churn_labels,
     feature_snapshots,
     time_split,
 )
+from saasmetrics.health._score import HealthScoreModel, HealthScores
 
 __all__ = (
+    "HealthBand",
+    "HealthConfig",
+    "HealthGroup",
+    "HealthMeasure",
+    "HealthScoreModel",
+    "HealthScores",
     "account_features",
     "churn_labels",
     "feature_snapshots",
