@@ -15,7 +15,7 @@ import pandas as pd
 import pytest
 
 from saasmetrics._results import ResultMixin
-from saasmetrics.health import HealthConfig, HealthMeasure, HealthScoreModel
+from saasmetrics.health import HealthConfig, HealthMeasure, HealthScoreModel, quadrants
 
 
 def _contract_module():  # type: ignore[no-untyped-def]
@@ -46,7 +46,16 @@ def health_scores() -> ResultMixin:
     return HealthScoreModel(config).fit(acc).score(acc)
 
 
-BUILDERS = {"saasmetrics.health.HealthScores": health_scores}
+def health_quadrants() -> ResultMixin:
+    scores = health_scores()
+    temperature = pd.Series(np.linspace(0, 1, 12), index=_accounts().index)
+    return quadrants(scores, temperature)
+
+
+BUILDERS = {
+    "saasmetrics.health.HealthScores": health_scores,
+    "saasmetrics.health.Quadrants": health_quadrants,
+}
 
 _registry = _contract_module()
 for _schema, _builder in BUILDERS.items():

@@ -14,17 +14,29 @@ from saasmetrics.health._features import (
     feature_snapshots,
     time_split,
 )
+from saasmetrics.health._quadrants import (
+    CS_PLAYS,
+    HEALTH_TEMPERATURE_PLAYS,
+    Quadrants,
+    cs_composite,
+    quadrants,
+)
 from saasmetrics.health._score import HealthScoreModel, HealthScores
 
 __all__ = (
+    "CS_PLAYS",
+    "HEALTH_TEMPERATURE_PLAYS",
     "HealthBand",
     "HealthConfig",
     "HealthGroup",
     "HealthMeasure",
     "HealthScoreModel",
     "HealthScores",
+    "Quadrants",
     "account_features",
     "churn_labels",
+    "cs_composite",
     "feature_snapshots",
+    "quadrants",
     "time_split",
 )
