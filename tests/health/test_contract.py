@@ -15,7 +15,13 @@ import pandas as pd
 import pytest
 
 from saasmetrics._results import ResultMixin
-from saasmetrics.health import HealthConfig, HealthMeasure, HealthScoreModel, quadrants
+from saasmetrics.health import (
+    ChurnRiskModel,
+    HealthConfig,
+    HealthMeasure,
+    HealthScoreModel,
+    quadrants,
+)
 
 
 def _contract_module():  # type: ignore[no-untyped-def]
@@ -52,7 +58,25 @@ def health_quadrants() -> ResultMixin:
     return quadrants(scores, temperature)
 
 
+def _risk_model():  # type: ignore[no-untyped-def]
+    rng = np.random.default_rng(4)
+    frame = pd.DataFrame({"x": rng.normal(size=200), "z": rng.normal(size=200)})
+    frame["churned"] = rng.random(200) < 1 / (1 + np.exp(1.5 - frame["x"]))
+    return ChurnRiskModel(features=["x", "z"]).fit(frame), frame
+
+
+def risk_summary() -> ResultMixin:
+    return _risk_model()[0].summary()
+
+
+def risk_evaluation() -> ResultMixin:
+    model, frame = _risk_model()
+    return model.evaluate(frame)
+
+
 BUILDERS = {
+    "saasmetrics.health.RiskSummary": risk_summary,
+    "saasmetrics.health.RiskEvaluation": risk_evaluation,
     "saasmetrics.health.HealthScores": health_scores,
     "saasmetrics.health.Quadrants": health_quadrants,
 }

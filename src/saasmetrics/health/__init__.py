@@ -21,11 +21,13 @@ from saasmetrics.health._quadrants import (
     cs_composite,
     quadrants,
 )
+from saasmetrics.health._risk import ChurnRiskModel, RiskEvaluation, RiskSummary, evaluate_risk
 from saasmetrics.health._score import HealthScoreModel, HealthScores
 
 __all__ = (
     "CS_PLAYS",
     "HEALTH_TEMPERATURE_PLAYS",
+    "ChurnRiskModel",
     "HealthBand",
     "HealthConfig",
     "HealthGroup",
@@ -33,9 +35,12 @@ __all__ = (
     "HealthScoreModel",
     "HealthScores",
     "Quadrants",
+    "RiskEvaluation",
+    "RiskSummary",
     "account_features",
     "churn_labels",
     "cs_composite",
+    "evaluate_risk",
     "feature_snapshots",
     "quadrants",
     "time_split",
