@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from collections.abc import Sequence
+from dataclasses import dataclass
 from typing import Any
 
 import numpy as np
@@ -107,6 +108,150 @@ def _subscription_arrays(
 def _mrr_at(codes: I64, start: I64, end: I64, mrr: F64, *, t: int, n: int) -> F64:
     active = (start <= t) & (end > t)
     return hk.group_count(codes[active], n, weights=mrr[active])
+
+
+@dataclass(frozen=True, slots=True)
+class _Encoded:
+    """Events before ``as_of`` encoded per account and (account, user) pair."""
+
+    account_index: pd.Index
+    acc: I64
+    pair: I64
+    pair_acc: I64
+    pair_user_ids: npt.NDArray[Any]
+    n_pairs: int
+    evt: I64
+    event_names: pd.Index
+    age: I64
+    cutoff: int
+    subs: tuple[pd.Series, I64, I64, F64] | None
+    s_codes: I64
+
+
+def _encode(
+    events: FrameLike | EventLog,
+    subscriptions: FrameLike | None,
+    *,
+    as_of: Any,
+    account_col: str,
+    user_col: str,
+    time_col: str,
+    event_col: str,
+    customer_col: str,
+    start_col: str,
+    end_col: str,
+    mrr_col: str,
+    on_invalid: OnInvalid,
+) -> _Encoded:
+    # ---- events -> arrays (account codes, pair codes, event codes, time) -----------------
+    if isinstance(events, EventLog):
+        accounts_raw = events.property_values(account_col)
+        users_raw = pd.Series(events.users.take(events.user_codes))
+        event_names = events.events
+        event_codes = events.event_codes.astype(np.int64)
+        time_ns = np.asarray(events.time_ns, dtype=np.int64)
+        tz = events.tz
+        if accounts_raw.isna().any():
+            raise InputError.bad_values(
+                account_col,
+                "null account ids in events",
+                n_bad=int(accounts_raw.isna().sum()),
+                n_rows=len(accounts_raw),
+            )
+    else:
+        frame = to_pandas(events, name="events")
+        require_columns(
+            frame,
+            {
+                "account_col": account_col,
+                "user_col": user_col,
+                "time_col": time_col,
+                "event_col": event_col,
+            },
+        )
+        rows = RowCheck(frame, on_invalid=on_invalid, name="events")
+        rows.flag(frame[account_col].isna().to_numpy(), account_col, "null account ids")
+        rows.flag(frame[user_col].isna().to_numpy(), user_col, "null user ids")
+        rows.flag(frame[event_col].isna().to_numpy(), event_col, "null event names")
+        parsed = parse_timestamps(frame[time_col], rows=rows)
+        report = rows.finish()
+        keep = rows.keep if report.n_dropped else None
+        accounts_raw = frame[account_col] if keep is None else frame[account_col][keep]
+        users_raw = frame[user_col] if keep is None else frame[user_col][keep]
+        ev_raw = frame[event_col] if keep is None else frame[event_col][keep]
+        time_ns = parsed.ns if keep is None else parsed.ns[keep]
+        tz = parsed.tz
+        codes, event_names = pd.factorize(ev_raw, sort=True)
+        event_codes = codes.astype(np.int64)
+        event_names = pd.Index(event_names)
+
+    cutoff = _as_of_ns(as_of, tz)
+    before = time_ns < cutoff
+    if not before.any():
+        first = pd.Timestamp(int(time_ns.min())) if time_ns.size else None
+        raise ParameterError(
+            f"as_of={as_of!r} is before all events (the first is at {first}).",
+            hint="pick an as_of after the data starts; features describe the past of as_of.",
+        )
+    # Point-in-time: from here on nothing after as_of is read.
+    acc_before = pd.Series(np.asarray(accounts_raw)[before])
+    usr_before = pd.Series(np.asarray(users_raw)[before])
+    evt = event_codes[before]
+    age = cutoff - time_ns[before]
+
+    sub_parts = None
+    if subscriptions is not None:
+        customers, s_start, s_end, s_mrr, s_tz = _subscription_arrays(
+            subscriptions,
+            customer_col=customer_col,
+            start_col=start_col,
+            end_col=end_col,
+            mrr_col=mrr_col,
+            on_invalid=on_invalid,
+        )
+        if (s_tz is None) != (tz is None):
+            raise SchemaError(
+                "events and subscriptions must both have naive or both tz-aware timestamps.",
+                hint="localize or strip the time zones first.",
+            )
+        seen = s_start < cutoff
+        sub_parts = (
+            customers[seen].reset_index(drop=True),
+            s_start[seen],
+            s_end[seen],
+            s_mrr[seen],
+        )
+
+    all_accounts = acc_before if sub_parts is None else pd.concat([acc_before, sub_parts[0]])
+    account_index = pd.Index(pd.unique(all_accounts)).sort_values()
+    account_index.name = account_col
+    acc = account_index.get_indexer(pd.Index(acc_before)).astype(np.int64)
+    user_codes, _users = pd.factorize(usr_before)
+    n_users = int(user_codes.max()) + 1
+    pair_key = acc * n_users + user_codes.astype(np.int64)
+    pair_values, pair = np.unique(pair_key, return_inverse=True)
+    pair = pair.astype(np.int64)
+    pair_acc = (pair_values // n_users).astype(np.int64)
+    pair_user = (pair_values % n_users).astype(np.int64)
+    n_pairs = int(pair_values.size)
+
+    s_codes = np.zeros(0, dtype=np.int64)
+    if sub_parts is not None:
+        s_codes = account_index.get_indexer(pd.Index(sub_parts[0])).astype(np.int64)
+    return _Encoded(
+        account_index=account_index,
+        acc=acc,
+        pair=pair,
+        pair_acc=pair_acc,
+        pair_user_ids=np.asarray(_users)[pair_user],
+        n_pairs=n_pairs,
+        evt=evt,
+        event_names=event_names,
+        age=age,
+        cutoff=cutoff,
+        subs=sub_parts,
+        s_codes=s_codes,
+    )
 
 
 def account_features(
@@ -227,101 +372,26 @@ def account_features(
     if isinstance(track, str):
         track = [track]
 
-    # ---- events -> arrays (account codes, pair codes, event codes, time) -----------------
-    if isinstance(events, EventLog):
-        accounts_raw = events.property_values(account_col)
-        users_raw = pd.Series(events.users.take(events.user_codes))
-        event_names = events.events
-        event_codes = events.event_codes.astype(np.int64)
-        time_ns = np.asarray(events.time_ns, dtype=np.int64)
-        tz = events.tz
-        if accounts_raw.isna().any():
-            raise InputError.bad_values(
-                account_col,
-                "null account ids in events",
-                n_bad=int(accounts_raw.isna().sum()),
-                n_rows=len(accounts_raw),
-            )
-    else:
-        frame = to_pandas(events, name="events")
-        require_columns(
-            frame,
-            {
-                "account_col": account_col,
-                "user_col": user_col,
-                "time_col": time_col,
-                "event_col": event_col,
-            },
-        )
-        rows = RowCheck(frame, on_invalid=on_invalid, name="events")
-        rows.flag(frame[account_col].isna().to_numpy(), account_col, "null account ids")
-        rows.flag(frame[user_col].isna().to_numpy(), user_col, "null user ids")
-        rows.flag(frame[event_col].isna().to_numpy(), event_col, "null event names")
-        parsed = parse_timestamps(frame[time_col], rows=rows)
-        report = rows.finish()
-        keep = rows.keep if report.n_dropped else None
-        accounts_raw = frame[account_col] if keep is None else frame[account_col][keep]
-        users_raw = frame[user_col] if keep is None else frame[user_col][keep]
-        ev_raw = frame[event_col] if keep is None else frame[event_col][keep]
-        time_ns = parsed.ns if keep is None else parsed.ns[keep]
-        tz = parsed.tz
-        codes, event_names = pd.factorize(ev_raw, sort=True)
-        event_codes = codes.astype(np.int64)
-        event_names = pd.Index(event_names)
-
-    cutoff = _as_of_ns(as_of, tz)
-    before = time_ns < cutoff
-    if not before.any():
-        first = pd.Timestamp(int(time_ns.min())) if time_ns.size else None
-        raise ParameterError(
-            f"as_of={as_of!r} is before all events (the first is at {first}).",
-            hint="pick an as_of after the data starts; features describe the past of as_of.",
-        )
-    # Point-in-time: from here on nothing after as_of is read.
-    acc_before = pd.Series(np.asarray(accounts_raw)[before])
-    usr_before = pd.Series(np.asarray(users_raw)[before])
-    evt = event_codes[before]
-    age = cutoff - time_ns[before]
-
-    sub_parts = None
-    if subscriptions is not None:
-        customers, s_start, s_end, s_mrr, s_tz = _subscription_arrays(
-            subscriptions,
-            customer_col=customer_col,
-            start_col=start_col,
-            end_col=end_col,
-            mrr_col=mrr_col,
-            on_invalid=on_invalid,
-        )
-        if (s_tz is None) != (tz is None):
-            raise SchemaError(
-                "events and subscriptions must both have naive or both tz-aware timestamps.",
-                hint="localize or strip the time zones first.",
-            )
-        seen = s_start < cutoff
-        sub_parts = (
-            customers[seen].reset_index(drop=True),
-            s_start[seen],
-            s_end[seen],
-            s_mrr[seen],
-        )
-
-    all_accounts = acc_before if sub_parts is None else pd.concat([acc_before, sub_parts[0]])
-    account_index = pd.Index(pd.unique(all_accounts)).sort_values()
-    account_index.name = account_col
-    n_acc = len(account_index)
-    acc = account_index.get_indexer(pd.Index(acc_before)).astype(np.int64)
-    user_codes, _users = pd.factorize(usr_before)
-    n_users = int(user_codes.max()) + 1
-    pair_key = acc * n_users + user_codes.astype(np.int64)
-    pair_values, pair = np.unique(pair_key, return_inverse=True)
-    pair = pair.astype(np.int64)
-    pair_acc = (pair_values // n_users).astype(np.int64)
-    pair_user = (pair_values % n_users).astype(np.int64)
-    n_pairs = int(pair_values.size)
+    enc = _encode(
+        events,
+        subscriptions,
+        as_of=as_of,
+        account_col=account_col,
+        user_col=user_col,
+        time_col=time_col,
+        event_col=event_col,
+        customer_col=customer_col,
+        start_col=start_col,
+        end_col=end_col,
+        mrr_col=mrr_col,
+        on_invalid=on_invalid,
+    )
+    account_index, acc, pair, pair_acc = enc.account_index, enc.acc, enc.pair, enc.pair_acc
+    evt, age, event_names, cutoff = enc.evt, enc.age, enc.event_names, enc.cutoff
+    n_acc, n_pairs, sub_parts, s_codes = len(account_index), enc.n_pairs, enc.subs, enc.s_codes
 
     def event_code_of(name: str, what: str) -> int:
-        loc = int(event_names.get_indexer([name])[0])
+        loc = int(event_names.get_indexer(pd.Index([name]))[0])
         if loc < 0:
             raise ParameterError(
                 f"{what}: unknown event {name!r}. Events in the data: {list(event_names[:20])!r}.",
@@ -341,8 +411,8 @@ def account_features(
     is_core = np.zeros(len(event_names), dtype=bool)
     is_core[core_codes] = True
     # -1: not asked for; -2: asked for but absent from the data (the column is all zeros)
-    login_code = int(event_names.get_indexer([login_event])[0]) if login_event else -1
-    ticket_code = int(event_names.get_indexer([ticket_event])[0]) if ticket_event else -1
+    login_code = int(event_names.get_indexer(pd.Index([login_event]))[0]) if login_event else -1
+    ticket_code = int(event_names.get_indexer(pd.Index([ticket_event]))[0]) if ticket_event else -1
     login_code = -2 if login_event and login_code < 0 else login_code
     ticket_code = -2 if ticket_event and ticket_code < 0 else ticket_code
 
@@ -351,9 +421,7 @@ def account_features(
     last_age = -hk.group_max(acc, -age, n_acc, fill=np.iinfo(np.int64).min + 1)
     first_age = hk.group_max(acc, age, n_acc, fill=-1)
     first_age_f = np.where(first_age < 0, np.nan, first_age.astype(np.float64))
-    s_codes = np.zeros(0, dtype=np.int64)
     if sub_parts is not None:
-        s_codes = account_index.get_indexer(pd.Index(sub_parts[0])).astype(np.int64)
         sub_first = hk.group_max(s_codes, cutoff - sub_parts[1], n_acc, fill=-1)
         first_age_f = np.fmax(first_age_f, np.where(sub_first < 0, np.nan, sub_first))
     out["tenure_days"] = first_age_f / DAY_NS
@@ -366,7 +434,6 @@ def account_features(
     has_key = key_pair >= 0
     key_safe = np.where(has_key, key_pair, 0)
     out["days_since_key_user_active"] = np.where(has_key, pair_last_age[key_safe] / DAY_NS, np.nan)
-    _ = pair_user  # user codes of pairs are kept for future per-user outputs
 
     # ---- windows ------------------------------------------------------------------------
     users_known = np.maximum(out["users"], 1.0)
