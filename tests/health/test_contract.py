@@ -20,6 +20,9 @@ from saasmetrics.health import (
     HealthConfig,
     HealthMeasure,
     HealthScoreModel,
+    KeyUserInactiveRule,
+    NoUseRule,
+    early_warnings,
     quadrants,
 )
 
@@ -74,7 +77,24 @@ def risk_evaluation() -> ResultMixin:
     return model.evaluate(frame)
 
 
+def early_warning_alerts() -> ResultMixin:
+    events = pd.DataFrame(
+        {
+            "account_id": ["a", "a", "b"],
+            "user_id": ["u1", "u2", "u3"],
+            "timestamp": pd.to_datetime(["2024-01-01", "2024-02-20", "2024-02-25"]),
+            "event": ["create_report", "login", "login"],
+        }
+    )
+    return early_warnings(
+        events,
+        [NoUseRule(event="create_report", days=30), KeyUserInactiveRule(days=3)],
+        as_of="2024-03-01",
+    )
+
+
 BUILDERS = {
+    "saasmetrics.health.EarlyWarnings": early_warning_alerts,
     "saasmetrics.health.RiskSummary": risk_summary,
     "saasmetrics.health.RiskEvaluation": risk_evaluation,
     "saasmetrics.health.HealthScores": health_scores,

@@ -23,23 +23,39 @@ from saasmetrics.health._quadrants import (
 )
 from saasmetrics.health._risk import ChurnRiskModel, RiskEvaluation, RiskSummary, evaluate_risk
 from saasmetrics.health._score import HealthScoreModel, HealthScores
+from saasmetrics.health._warnings import (
+    ActiveUsersDropRule,
+    EarlyWarnings,
+    KeyUserInactiveRule,
+    MRRContractionRule,
+    NoUseRule,
+    WarningRule,
+    early_warnings,
+)
 
 __all__ = (
     "CS_PLAYS",
     "HEALTH_TEMPERATURE_PLAYS",
+    "ActiveUsersDropRule",
     "ChurnRiskModel",
+    "EarlyWarnings",
     "HealthBand",
     "HealthConfig",
     "HealthGroup",
     "HealthMeasure",
     "HealthScoreModel",
     "HealthScores",
+    "KeyUserInactiveRule",
+    "MRRContractionRule",
+    "NoUseRule",
     "Quadrants",
     "RiskEvaluation",
     "RiskSummary",
+    "WarningRule",
     "account_features",
     "churn_labels",
     "cs_composite",
+    "early_warnings",
     "evaluate_risk",
     "feature_snapshots",
     "quadrants",
