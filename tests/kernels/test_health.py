@@ -15,6 +15,15 @@ rows = st.lists(st.tuples(small, st.integers(0, 7), st.integers(-4, 9)), max_siz
 floats = st.floats(-50, 150, allow_nan=False)
 
 
+@given(st.lists(st.tuples(st.integers(0, 3), st.integers(-(10**6), 10**6)), max_size=40))
+def test_group_distinct_sparse_keys_take_the_unique_path(data: list[tuple[int, int]]) -> None:
+    g = np.array([r[0] for r in data], dtype=np.int64)
+    k = np.array([r[1] for r in data], dtype=np.int64)
+    got = hk.group_distinct(g, k, 4)
+    for grp in range(4):
+        assert got[grp] == len({r[1] for r in data if r[0] == grp})
+
+
 @given(rows)
 def test_group_reductions_match_python(data: list[tuple[int, int, int]]) -> None:
     n = 7
@@ -177,8 +186,9 @@ def test_window_activity_matches_python(
     pair = np.array([d[0] * 3 + d[1] for d in data], dtype=np.int64)
     evt = np.array([d[2] for d in data], dtype=np.int64)
     age = np.array([d[3] for d in data], dtype=np.int64)
+    pair_account = np.arange(12, dtype=np.int64) // 3
     out = hk.window_activity(
-        acc, pair, evt, age, lo_ns=lo, hi_ns=lo + width, n_accounts=4, n_pairs=12, day_ns=day
+        acc, pair, pair_account, evt, age, lo_ns=lo, hi_ns=lo + width, n_accounts=4, day_ns=day
     )
     inside = [d for d in data if lo < d[3] <= lo + width]
     for a in range(4):

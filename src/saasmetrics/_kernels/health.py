@@ -63,12 +63,15 @@ def group_count(group: I64, n_groups: int, weights: F64 | None = None) -> F64:
 def group_distinct(group: I64, key: I64, n_groups: int) -> F64:
     """Number of distinct ``key`` values per group.
 
+    Uses a dense bitmap of groups x keys when it is small next to the data (no sort), else a
+    hash/sort-based ``numpy.unique`` of the (group, key) pairs.
+
     Parameters
     ----------
     group : numpy.ndarray of int64
         Group code per row.
     key : numpy.ndarray of int64
-        Non-negative key per row (e.g. day index, event code, user code).
+        Integer key per row (e.g. day index, event code, user code).
     n_groups : int
         Number of groups.
 
@@ -85,8 +88,16 @@ def group_distinct(group: I64, key: I64, n_groups: int) -> F64:
     """
     if group.size == 0:
         return np.zeros(n_groups, dtype=np.float64)
-    span = int(key.max()) + 1
-    pairs = np.unique(group.astype(np.int64) * span + key.astype(np.int64))
+    low = int(key.min())
+    span = int(key.max()) - low + 1
+    shifted = key.astype(np.int64) - low
+    cells = n_groups * span
+    if cells <= 8 * group.size + (1 << 20):
+        mark = np.zeros(cells, dtype=bool)
+        mark[group.astype(np.int64) * span + shifted] = True
+        dense: F64 = np.count_nonzero(mark.reshape(n_groups, span), axis=1).astype(np.float64)
+        return dense
+    pairs = np.unique(group.astype(np.int64) * span + shifted)
     return np.bincount(pairs // span, minlength=n_groups).astype(np.float64)
 
 
@@ -144,15 +155,14 @@ def group_top(group: I64, score: F64, n_groups: int) -> I64:
     >>> group_top(np.array([0, 0, 1, 0]), np.array([1.0, 3.0, 2.0, 3.0]), 3).tolist()
     [1, 2, -1]
     """
-    out = np.full(n_groups, -1, dtype=np.int64)
     if group.size == 0:
-        return out
-    rows = np.arange(group.size, dtype=np.int64)
-    order = np.lexsort((rows, -score, group))
-    g = group[order]
-    first = np.ones(g.size, dtype=bool)
-    first[1:] = g[1:] != g[:-1]
-    out[g[first]] = order[first]
+        return np.full(n_groups, -1, dtype=np.int64)
+    best = np.full(n_groups, -np.inf)
+    np.maximum.at(best, group, score)
+    candidate = np.flatnonzero(score == best[group])
+    out = np.full(n_groups, group.size, dtype=np.int64)
+    np.minimum.at(out, group[candidate], candidate.astype(np.int64))
+    out[out == group.size] = -1
     return out
 
 
@@ -484,14 +494,15 @@ def calibration_bins(y: Bool, proba: F64, n_bins: int) -> tuple[F64, F64, F64]:
 def window_activity(
     account: I64,
     pair: I64,
+    pair_account: I64,
     event: I64,
     age_ns: I64,
     *,
     lo_ns: int,
     hi_ns: int,
     n_accounts: int,
-    n_pairs: int,
     day_ns: int,
+    detail: bool = True,
 ) -> dict[str, F64]:
     """Activity per account and per (account, user) pair in one look-back window.
 
@@ -502,40 +513,50 @@ def window_activity(
     ----------
     account, pair, event : numpy.ndarray of int64
         Account code, (account, user) pair code and event code per row.
+    pair_account : numpy.ndarray of int64
+        Account code of each pair.
     age_ns : numpy.ndarray of int64
         ``as_of - time`` per row, in nanoseconds (positive).
     lo_ns, hi_ns : int
         The window, as ages: ``(lo_ns, hi_ns]``.
-    n_accounts, n_pairs : int
-        Numbers of accounts and pairs.
+    n_accounts : int
+        Number of accounts.
     day_ns : int
         Length of a day in nanoseconds.
+    detail : bool, default True
+        Also compute the distinct counts (days, event types, days per pair); without it only
+        ``events``, ``active_users`` and ``pair_events``.
 
     Returns
     -------
     dict of str to numpy.ndarray of float64
-        ``events``, ``active_days``, ``active_users``, ``event_types`` (per account) and
-        ``pair_active_days``, ``pair_events`` (per pair).
+        ``events``, ``active_users`` and, with ``detail``, ``active_days``, ``event_types``
+        (per account); ``pair_events`` and, with ``detail``, ``pair_active_days`` (per pair).
 
     Examples
     --------
     >>> import numpy as np
     >>> day = 10
-    >>> out = window_activity(np.array([0, 0, 0]), np.array([0, 1, 0]), np.array([0, 1, 1]),
-    ...     np.array([1, 5, 15]), lo_ns=0, hi_ns=20, n_accounts=1, n_pairs=2, day_ns=day)
+    >>> out = window_activity(np.array([0, 0, 0]), np.array([0, 1, 0]), np.array([0, 0]),
+    ...     np.array([0, 1, 1]), np.array([1, 5, 15]), lo_ns=0, hi_ns=20, n_accounts=1,
+    ...     day_ns=day)
     >>> {k: v.tolist() for k, v in out.items()}  # doctest: +NORMALIZE_WHITESPACE
-    {'events': [3.0], 'active_days': [2.0], 'active_users': [2.0], 'event_types': [2.0],
-     'pair_active_days': [2.0, 1.0], 'pair_events': [2.0, 1.0]}
+    {'events': [3.0], 'active_users': [2.0], 'pair_events': [2.0, 1.0], 'active_days': [2.0],
+     'event_types': [2.0], 'pair_active_days': [2.0, 1.0]}
     """
+    n_pairs = int(pair_account.size)
     inside = (age_ns > lo_ns) & (age_ns <= hi_ns)
     acc = account[inside]
     pr = pair[inside]
-    day = (age_ns[inside] - 1) // day_ns
-    return {
+    pair_events = group_count(pr, n_pairs)
+    out = {
         "events": group_count(acc, n_accounts),
-        "active_days": group_distinct(acc, day, n_accounts),
-        "active_users": group_distinct(acc, pr, n_accounts),
-        "event_types": group_distinct(acc, event[inside], n_accounts),
-        "pair_active_days": group_distinct(pr, day, n_pairs),
-        "pair_events": group_count(pr, n_pairs),
+        "active_users": group_count(pair_account[pair_events > 0], n_accounts),
+        "pair_events": pair_events,
     }
+    if detail:
+        day = (age_ns[inside] - 1) // day_ns
+        out["active_days"] = group_distinct(acc, day, n_accounts)
+        out["event_types"] = group_distinct(acc, event[inside], n_accounts)
+        out["pair_active_days"] = group_distinct(pr, day, n_pairs)
+    return out

@@ -222,22 +222,32 @@ def _encode(
             s_mrr[seen],
         )
 
-    all_accounts = acc_before if sub_parts is None else pd.concat([acc_before, sub_parts[0]])
-    account_index = pd.Index(pd.unique(all_accounts)).sort_values()
-    account_index.name = account_col
-    acc = account_index.get_indexer(pd.Index(acc_before)).astype(np.int64)
-    user_codes, _users = pd.factorize(usr_before)
+    all_accounts = (
+        acc_before
+        if sub_parts is None
+        else pd.concat([acc_before, sub_parts[0]], ignore_index=True)
+    )
+    all_codes, uniques = pd.factorize(all_accounts, sort=True)
+    account_index = pd.Index(uniques, name=account_col)
+    acc = all_codes[: len(acc_before)].astype(np.int64)
+    user_codes_raw, _users = pd.factorize(usr_before)
+    user_codes = user_codes_raw.astype(np.int64)
     n_users = int(user_codes.max()) + 1
-    pair_key = acc * n_users + user_codes.astype(np.int64)
-    pair_values, pair = np.unique(pair_key, return_inverse=True)
-    pair = pair.astype(np.int64)
-    pair_acc = (pair_values // n_users).astype(np.int64)
-    pair_user = (pair_values % n_users).astype(np.int64)
-    n_pairs = int(pair_values.size)
+    # the usual case: every user belongs to one account, so users are the (account, user)
+    # pairs and one hash factorization suffices; else number the pairs in order of appearance
+    user_acc = np.zeros(n_users, dtype=np.int64)
+    user_acc[user_codes[::-1]] = acc[::-1]  # the account of each user's first row
+    if np.array_equal(user_acc[user_codes], acc):
+        pair, pair_acc, pair_user = user_codes, user_acc, np.arange(n_users, dtype=np.int64)
+    else:
+        pair_codes, pair_uniques = pd.factorize(acc * n_users + user_codes)
+        pair = pair_codes.astype(np.int64)
+        pair_values = np.asarray(pair_uniques, dtype=np.int64)
+        pair_acc = pair_values // n_users
+        pair_user = pair_values % n_users
+    n_pairs = int(pair_acc.size)
 
-    s_codes = np.zeros(0, dtype=np.int64)
-    if sub_parts is not None:
-        s_codes = account_index.get_indexer(pd.Index(sub_parts[0])).astype(np.int64)
+    s_codes = all_codes[len(acc_before) :].astype(np.int64)
     return _Encoded(
         account_index=account_index,
         acc=acc,
@@ -440,11 +450,11 @@ def account_features(
     for delta, label in zip(deltas, labels, strict=True):
         w = int(delta.value)
         cur = hk.window_activity(
-            acc, pair, evt, age, lo_ns=0, hi_ns=w, n_accounts=n_acc, n_pairs=n_pairs, day_ns=DAY_NS
+            acc, pair, pair_acc, evt, age, lo_ns=0, hi_ns=w, n_accounts=n_acc, day_ns=DAY_NS
         )
         prev = hk.window_activity(
-            acc, pair, evt, age, lo_ns=w, hi_ns=2 * w, n_accounts=n_acc, n_pairs=n_pairs,
-            day_ns=DAY_NS,
+            acc, pair, pair_acc, evt, age, lo_ns=w, hi_ns=2 * w, n_accounts=n_acc,
+            day_ns=DAY_NS, detail=False,
         )  # fmt: skip
         inside = age <= w
         inside_prev = (age > w) & (age <= 2 * w)
@@ -474,7 +484,6 @@ def account_features(
             out[f"{name}_{label}"] = now
             out[f"{name}_trend_{label}"] = hk.symmetric_change(now, then)
         if sub_parts is not None:
-            s_codes = account_index.get_indexer(pd.Index(sub_parts[0])).astype(np.int64)
             mrr_now = _mrr_at(
                 s_codes, sub_parts[1], sub_parts[2], sub_parts[3], t=cutoff - 1, n=n_acc
             )

@@ -310,9 +310,11 @@ def _evaluate(
         return fired, days, np.full(n, float(rule.days)), no_use
     if isinstance(rule, ActiveUsersDropRule):
         w = int(check_positive_timedelta("window", rule.window).value)
-        kw = {"n_accounts": n, "n_pairs": enc.n_pairs, "day_ns": DAY_NS}
-        cur = hk.window_activity(enc.acc, enc.pair, enc.evt, enc.age, lo_ns=0, hi_ns=w, **kw)
-        prev = hk.window_activity(enc.acc, enc.pair, enc.evt, enc.age, lo_ns=w, hi_ns=2 * w, **kw)
+        args = (enc.acc, enc.pair, enc.pair_acc, enc.evt, enc.age)
+        cur = hk.window_activity(*args, lo_ns=0, hi_ns=w, n_accounts=n, day_ns=DAY_NS, detail=False)
+        prev = hk.window_activity(
+            *args, lo_ns=w, hi_ns=2 * w, n_accounts=n, day_ns=DAY_NS, detail=False
+        )
         c, p = cur["active_users"], prev["active_users"]
         change = np.divide(c - p, p, out=np.zeros(n), where=p > 0)
         fired = (p >= rule.min_previous) & (change <= -rule.drop)
