@@ -201,3 +201,14 @@ def test_window_activity_matches_python(
         mine = [d for d in inside if d[0] * 3 + d[1] == p]
         assert out["pair_active_days"][p] == len({(d[3] - 1) // day for d in mine})
         assert out["pair_events"][p] == len(mine)
+
+
+def test_percentile_large_arrays_take_the_sorted_path() -> None:
+    rng = np.random.default_rng(0)
+    ref = np.sort(np.round(rng.normal(size=5000), 2))
+    values = np.r_[np.round(rng.normal(size=20000), 2), np.nan, -9.0, 9.0]
+    got = hk.percentile_scores(ref, values)
+    below = np.searchsorted(ref, values, side="left")
+    upto = np.searchsorted(ref, values, side="right")
+    expected = np.where(np.isnan(values), np.nan, 100.0 * (below + upto) / (2.0 * ref.size))
+    np.testing.assert_allclose(got, expected)

@@ -194,6 +194,17 @@ def symmetric_change(current: F64, previous: F64) -> F64:
 
 
 # --------------------------------------------------------------------------- normalisations
+def _searchsorted(haystack: F64, needles: F64) -> npt.NDArray[np.intp]:
+    """``searchsorted(side="left")``, sorting large needle arrays first (cache-friendly)."""
+    if needles.size < 4096 or haystack.size < 256:
+        return np.asarray(np.searchsorted(haystack, needles, side="left"))
+    order = np.argsort(needles, kind="stable")
+    found = np.searchsorted(haystack, needles[order], side="left")
+    out = np.empty_like(found)
+    out[order] = found
+    return out
+
+
 def percentile_scores(reference_sorted: F64, values: F64) -> F64:
     """Mid-rank percentile (0-100) of ``values`` within a sorted reference population.
 
@@ -218,9 +229,17 @@ def percentile_scores(reference_sorted: F64, values: F64) -> F64:
     >>> percentile_scores(np.array([1.0, 2.0, 3.0, 4.0]), np.array([0.0, 2.0, 9.0])).tolist()
     [0.0, 37.5, 100.0]
     """
-    below = np.asarray(np.searchsorted(reference_sorted, values, side="left"))
-    upto = np.asarray(np.searchsorted(reference_sorted, values, side="right"))
-    out = 100.0 * (below + upto) / (2.0 * reference_sorted.size)
+    ref = reference_sorted
+    # compress the reference to its distinct values (one searchsorted over a short array)
+    starts = np.flatnonzero(np.r_[True, ref[1:] != ref[:-1]]) if ref.size else np.zeros(0, int)
+    distinct = ref[starts]
+    below_counts = starts.astype(np.float64)  # reference values below each distinct value
+    equal_counts = np.diff(np.r_[starts, ref.size]).astype(np.float64)
+    pos = _searchsorted(distinct, values)
+    safe = np.minimum(pos, distinct.size - 1)
+    hit = (pos < distinct.size) & (distinct[safe] == values)
+    below = np.where(pos < distinct.size, below_counts[safe], float(ref.size))
+    out = 100.0 * (below + np.where(hit, equal_counts[safe] / 2.0, 0.0)) / ref.size
     return np.where(np.isnan(values), np.nan, out)
 
 
