@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
 from typing import Any
 
@@ -579,7 +579,7 @@ def feature_snapshots(
     events: FrameLike | EventLog,
     subscriptions: FrameLike,
     *,
-    as_of: Sequence[Any],
+    as_of: Iterable[Any],
     horizon: TimedeltaLike = "90D",
     paying_only: bool = True,
     **feature_options: Any,
@@ -596,8 +596,8 @@ def feature_snapshots(
         Product events (see :func:`account_features`).
     subscriptions : DataFrame-like
         Subscription intervals (see :func:`churn_labels`).
-    as_of : sequence of str or Timestamp
-        Snapshot dates.
+    as_of : iterable of str or Timestamp
+        Snapshot dates (e.g. a ``pandas.date_range``).
     horizon : str or Timedelta, default "90D"
         How far ahead the churn label looks.
     paying_only : bool, default True
