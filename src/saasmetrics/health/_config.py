@@ -16,7 +16,7 @@ Normalization = Literal["percentile", "thresholds", "goal", "points"]
 class HealthMeasure(BaseModel):
     """One input of a health score: a column, how to turn it into 0-100, and its weight.
 
-    Parameters
+    Attributes
     ----------
     column : str
         The column of the accounts table holding the raw value.
@@ -170,7 +170,7 @@ class HealthGroup(BaseModel):
 
     E.g. Gainsight's DEAR groups: deployment, engagement, adoption, ROI.
 
-    Parameters
+    Attributes
     ----------
     name : str
         Referenced by :attr:`HealthMeasure.group`.
@@ -192,7 +192,7 @@ class HealthGroup(BaseModel):
 class HealthBand(BaseModel):
     """A named score band starting at ``min_score`` (inclusive), up to the next band's start.
 
-    Parameters
+    Attributes
     ----------
     name : str
         E.g. ``"red"``.
@@ -225,7 +225,7 @@ class HealthConfig(BaseModel):
     (``HealthConfig.model_validate_json(text)``); invalid configs raise a pydantic
     ``ValidationError`` that names the field.
 
-    Parameters
+    Attributes
     ----------
     measures : sequence of HealthMeasure
         At least one; labels must be unique and weights must sum to a positive number.

@@ -44,7 +44,7 @@ class _Rule(BaseModel):
 class NoUseRule(_Rule):
     """Fires when an account has not used ``event`` for more than ``days`` days.
 
-    Parameters
+    Attributes
     ----------
     event : str
         A core feature's event, e.g. ``"create_report"``.
@@ -77,7 +77,7 @@ class NoUseRule(_Rule):
 class ActiveUsersDropRule(_Rule):
     """Fires when an account's active users fell by at least ``drop`` against the window before.
 
-    Parameters
+    Attributes
     ----------
     drop : float, default 0.5
         Relative fall that fires it (0.5: active users halved, month over month with "30D").
@@ -108,7 +108,7 @@ class ActiveUsersDropRule(_Rule):
 class KeyUserInactiveRule(_Rule):
     """Fires when the account's key user (most events so far) has been inactive ``days`` days.
 
-    Parameters
+    Attributes
     ----------
     days : int, default 14
         Days of inactivity that fire it.
@@ -133,7 +133,7 @@ class KeyUserInactiveRule(_Rule):
 class MRRContractionRule(_Rule):
     """Fires when MRR fell by more than ``min_drop`` over ``window`` (needs subscriptions).
 
-    Parameters
+    Attributes
     ----------
     window : str, default "30D"
         MRR now against MRR ``window`` before.
