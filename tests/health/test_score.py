@@ -380,3 +380,27 @@ def test_properties(data, combine, missing, draw) -> None:  # type: ignore[no-un
         warnings.simplefilter("ignore", DataQualityWarning)
         improved = model.score(better).score.iloc[i]
     assert improved >= s.iloc[i] - 1e-9
+
+
+def test_hard_thresholds_force_the_lowest_band() -> None:
+    config = HealthConfig(
+        measures=[
+            HealthMeasure(column="active_users", normalization="goal", goal=5, critical=0),
+            HealthMeasure(
+                column="p1_tickets",
+                direction="lower_is_better",
+                normalization="thresholds",
+                thresholds=[1],
+                critical=3,
+            ),
+        ]
+    )
+    acc = pd.DataFrame(
+        {"active_users": [0, 10, 10, 2], "p1_tickets": [0, 0, 4, np.nan]}, index=list("abcd")
+    )
+    scores = HealthScoreModel(config).fit(acc).score(acc)
+    frame = scores.to_frame()
+    assert frame["band"].tolist() == ["red", "green", "red", "red"]
+    assert frame["critical"].tolist() == ["active_users", "", "p1_tickets", ""]
+    assert frame.loc["a", "score"] == 50.0  # the score itself is unchanged
+    assert frame.loc["c", "score"] == 50.0

@@ -48,6 +48,10 @@ class HealthMeasure(BaseModel):
         Points per unit away from ``neutral`` (``points`` normalisation), positive.
     group : str, optional
         Name of the :class:`HealthGroup` it belongs to (e.g. ``"engagement"``).
+    critical : float, optional
+        A hard threshold: a raw value at or below it (at or above it when lower is better)
+        puts the account in the lowest band whatever its score, e.g. ``critical=0`` on active
+        users ("nobody uses it") or ``critical=5`` on open P1 tickets.
 
     Examples
     --------
@@ -76,6 +80,7 @@ class HealthMeasure(BaseModel):
     neutral: float | None = Field(default=None, allow_inf_nan=False)
     points_per_unit: float | None = Field(default=None, gt=0.0, allow_inf_nan=False)
     group: str | None = None
+    critical: float | None = Field(default=None, allow_inf_nan=False)
 
     @property
     def label(self) -> str:

@@ -94,7 +94,8 @@ class HealthScores(ResultMixin):
     ----------
     scores : pandas.DataFrame
         Indexed like the scored accounts: ``score`` (0-100), ``band``, ``observed_weight`` (share
-        of the weight whose measures were present), ``profile``, ``score_change`` and
+        of the weight whose measures were present), ``critical`` (the measures whose hard
+        threshold was crossed, when any measure has one), ``profile``, ``score_change`` and
         ``previous_band`` (when scored against a previous scoring) and one
         ``contribution_<measure>`` column per measure (points it adds; they sum to the score).
     normalized : pandas.DataFrame
@@ -313,6 +314,16 @@ class HealthScores(ResultMixin):
         ax.legend(frameon=False)
         ax.set_title("Health score distribution")
         return ax
+
+
+def _join_flags(flags: npt.NDArray[np.bool_], names: npt.NDArray[np.object_]) -> npt.NDArray[Any]:
+    """Comma-join the names flagged in each row, vectorized over rows (loops over measures)."""
+    out = np.full(flags.shape[0], "", dtype=object)
+    for j, name in enumerate(names):
+        hit = flags[:, j]
+        sep = np.where(out[hit] == "", "", ", ")
+        out[hit] = out[hit] + sep + str(name)
+    return out
 
 
 class HealthScoreModel:
@@ -547,6 +558,8 @@ class HealthScoreModel:
         score = np.full(n, np.nan)
         observed_weight = np.zeros(n)
         bands = np.empty(n, dtype=object)
+        critical_labels = np.zeros((n, len(labels)), dtype=bool)
+        any_critical = any(m.critical is not None for cfg in configs.values() for m in cfg.measures)
         weights_out: dict[str, dict[str, float]] = {}
         for profile, config in configs.items():
             self._require(frame, config)
@@ -584,12 +597,21 @@ class HealthScoreModel:
             else:
                 s, ow, c = combine(norm, w)
             rows = np.flatnonzero(mask)
+            hard = np.zeros(rows.size, dtype=bool)
+            for j, m in enumerate(config.measures):
+                if m.critical is not None:
+                    x = values[:, j]
+                    hit = x <= m.critical if m.higher_is_better else x >= m.critical
+                    hard |= hit & ~np.isnan(x)
+                    critical_labels[rows[hit & ~np.isnan(x)], pos[m.label]] = True
             normalized[np.ix_(rows, cols)] = norm
             raw[np.ix_(rows, cols)] = values
             contrib[np.ix_(rows, cols)] = c
             score[rows] = s
             observed_weight[rows] = ow
-            bands[rows] = _bands(s, {b.name: b.min_score for b in config.bands})
+            band_of = _bands(s, {b.name: b.min_score for b in config.bands})
+            band_of[hard] = config.bands[0].name
+            bands[rows] = band_of
         n_unknown = int(np.isnan(score).sum())
         if n_unknown:
             warnings.warn(
@@ -604,6 +626,10 @@ class HealthScoreModel:
             {"score": score, "band": bands.astype(str), "observed_weight": observed_weight},
             index=index,
         )
+        if any_critical:
+            # which hard thresholds were crossed ("" when none): the band says lowest regardless
+            names = np.asarray(labels, dtype=object)
+            table["critical"] = _join_flags(critical_labels, names)
         if len(configs) > 1:
             table["profile"] = segments.to_numpy(dtype=object).astype(str)
         if previous is not None:
