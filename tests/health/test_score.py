@@ -346,9 +346,11 @@ def test_properties(data, combine, missing, draw) -> None:  # type: ignore[no-un
     if frame["a"].isna().all():
         frame.iloc[0, 0] = 0.0
     config = _config(combine=combine, missing=missing)
-    model = HealthScoreModel(config).fit(frame)
     import warnings
 
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore", DataQualityWarning)  # constant reference columns
+        model = HealthScoreModel(config).fit(frame)
     with warnings.catch_warnings(record=True) as caught:
         warnings.simplefilter("always")
         scores = model.score(frame)
@@ -404,3 +406,10 @@ def test_hard_thresholds_force_the_lowest_band() -> None:
     assert frame["critical"].tolist() == ["active_users", "", "p1_tickets", ""]
     assert frame.loc["a", "score"] == 50.0  # the score itself is unchanged
     assert frame.loc["c", "score"] == 50.0
+
+
+def test_constant_percentile_reference_warns() -> None:
+    acc = _accounts().assign(a=3.0)
+    with pytest.warns(DataQualityWarning, match="'a' is constant"):
+        model = HealthScoreModel(_config()).fit(acc)
+    assert (model.score(acc).normalized["a"] == 50.0).all()

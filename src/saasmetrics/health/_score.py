@@ -483,6 +483,11 @@ class HealthScoreModel:
             If a measure's column is not numeric.
         InputError
             If a percentile measure has no non-missing reference value (in its segment).
+
+        Warns
+        -----
+        DataQualityWarning
+            If a percentile measure is constant in the reference (it cannot rank anyone).
         """
         frame = to_pandas(reference, name="reference")
         configs = self._configs()
@@ -507,6 +512,14 @@ class HealthScoreModel:
                         raise InputError(
                             f"Measure {m.label!r} has no non-missing reference value{where}.",
                             hint="fit on a reference population where the column is observed.",
+                        )
+                    if values[0] == values[-1]:
+                        warnings.warn(
+                            f"Measure {m.label!r} is constant in the reference population "
+                            f"({values[0]:g} for all {values.size:,} rows): as a percentile it "
+                            "scores every account 50 (or 0/100 beyond that value).",
+                            DataQualityWarning,
+                            stacklevel=2,
                         )
                     refs[m.label] = values
             references[profile] = refs
