@@ -33,12 +33,14 @@ def test_group_reductions_match_python(data: list[tuple[int, int, int]]) -> None
     count = hk.group_count(g, n)
     distinct = hk.group_distinct(g, k, n)
     gmax = hk.group_max(g, v, n, fill=-99)
+    gmin = hk.group_min(g, v, n, fill=99)
     top = hk.group_top(g, v.astype(np.float64), n)
     for grp in range(n):
         members = [i for i, r in enumerate(data) if r[0] == grp]
         assert count[grp] == len(members)
         assert distinct[grp] == len({data[i][1] for i in members})
         assert gmax[grp] == (max(data[i][2] for i in members) if members else -99)
+        assert gmin[grp] == (min(data[i][2] for i in members) if members else 99)
         if members:
             best = max(data[i][2] for i in members)
             assert top[grp] == next(i for i in members if data[i][2] == best)

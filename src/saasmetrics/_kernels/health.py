@@ -20,6 +20,7 @@ __all__ = (
     "group_count",
     "group_distinct",
     "group_max",
+    "group_min",
     "group_top",
     "percentile_scores",
     "points_scores",
@@ -128,6 +129,37 @@ def group_max(group: I64, values: I64, n_groups: int, fill: int) -> I64:
     """
     out = np.full(n_groups, np.iinfo(np.int64).min, dtype=np.int64)
     np.maximum.at(out, group, values)
+    out[np.bincount(group, minlength=n_groups) == 0] = fill
+    return out
+
+
+def group_min(group: I64, values: I64, n_groups: int, fill: int) -> I64:
+    """Minimum of ``values`` per group (``fill`` for empty groups).
+
+    Parameters
+    ----------
+    group : numpy.ndarray of int64
+        Group code per row.
+    values : numpy.ndarray of int64
+        Value per row.
+    n_groups : int
+        Number of groups.
+    fill : int
+        Result for groups without rows.
+
+    Returns
+    -------
+    numpy.ndarray of int64
+        Length ``n_groups``.
+
+    Examples
+    --------
+    >>> import numpy as np
+    >>> group_min(np.array([0, 0, 2]), np.array([5, 9, 1]), 3, fill=-1).tolist()
+    [5, -1, 1]
+    """
+    out = np.full(n_groups, np.iinfo(np.int64).max, dtype=np.int64)
+    np.minimum.at(out, group, values)
     out[np.bincount(group, minlength=n_groups) == 0] = fill
     return out
 

@@ -194,10 +194,16 @@ def _encode(
             hint="pick an as_of after the data starts; features describe the past of as_of.",
         )
     # Point-in-time: from here on nothing after as_of is read.
-    acc_before = pd.Series(np.asarray(accounts_raw)[before])
-    usr_before = pd.Series(np.asarray(users_raw)[before])
-    evt = event_codes[before]
-    age = cutoff - time_ns[before]
+    if before.all():  # the usual case for as_of at the end of the data: no copies
+        acc_before = pd.Series(np.asarray(accounts_raw))
+        usr_before = pd.Series(np.asarray(users_raw))
+        evt = event_codes
+        age = cutoff - time_ns
+    else:
+        acc_before = pd.Series(np.asarray(accounts_raw)[before])
+        usr_before = pd.Series(np.asarray(users_raw)[before])
+        evt = event_codes[before]
+        age = cutoff - time_ns[before]
 
     sub_parts = None
     if subscriptions is not None:
@@ -428,19 +434,21 @@ def account_features(
 
     out: dict[str, F64] = {}
     # ---- whole history before as_of -------------------------------------------------------
-    last_age = -hk.group_max(acc, -age, n_acc, fill=np.iinfo(np.int64).min + 1)
-    first_age = hk.group_max(acc, age, n_acc, fill=-1)
+    # per pair first (one pass over the events), then per account (a pass over the pairs)
+    pair_last_age = hk.group_min(pair, age, n_pairs, fill=0)
+    pair_first_age = hk.group_max(pair, age, n_pairs, fill=0)
+    last_age = hk.group_min(pair_acc, pair_last_age, n_acc, fill=0)
+    first_age = hk.group_max(pair_acc, pair_first_age, n_acc, fill=-1)
     first_age_f = np.where(first_age < 0, np.nan, first_age.astype(np.float64))
     if sub_parts is not None:
         sub_first = hk.group_max(s_codes, cutoff - sub_parts[1], n_acc, fill=-1)
         first_age_f = np.fmax(first_age_f, np.where(sub_first < 0, np.nan, sub_first))
     out["tenure_days"] = first_age_f / DAY_NS
     out["users"] = hk.group_count(pair_acc, n_acc)
-    has_events = hk.group_count(acc, n_acc) > 0
+    has_events = out["users"] > 0
     out["days_since_active"] = np.where(has_events, last_age / DAY_NS, np.nan)
     pair_total = hk.group_count(pair, n_pairs)
     key_pair = hk.group_top(pair_acc, pair_total, n_acc)
-    pair_last_age = -hk.group_max(pair, -age, n_pairs, fill=0)
     has_key = key_pair >= 0
     key_safe = np.where(has_key, key_pair, 0)
     out["days_since_key_user_active"] = np.where(has_key, pair_last_age[key_safe] / DAY_NS, np.nan)

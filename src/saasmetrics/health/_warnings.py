@@ -292,9 +292,9 @@ def _evaluate(
                 f"{list(enc.event_names[:20])!r}."
             )
         rows = enc.evt == code
-        neg_age = hk.group_max(enc.acc[rows], -enc.age[rows], n, fill=1)  # -age of last use
-        used = neg_age <= 0
-        days = np.where(used, -neg_age / DAY_NS, np.inf)
+        last_age = hk.group_min(enc.acc[rows], enc.age[rows], n, fill=-1)  # age of last use
+        used = last_age >= 0
+        days = np.where(used, last_age / DAY_NS, np.inf)
         fired = days > rule.days
         if rule.require_prior_use:
             fired &= used
@@ -329,7 +329,7 @@ def _evaluate(
     if isinstance(rule, KeyUserInactiveRule):
         pair_total = hk.group_count(enc.pair, enc.n_pairs)
         key = hk.group_top(enc.pair_acc, pair_total, n)
-        pair_last = -hk.group_max(enc.pair, -enc.age, enc.n_pairs, fill=0)
+        pair_last = hk.group_min(enc.pair, enc.age, enc.n_pairs, fill=0)
         has = key >= 0
         safe = np.where(has, key, 0)
         days = np.where(has, pair_last[safe] / DAY_NS, np.nan)
