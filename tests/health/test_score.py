@@ -413,3 +413,13 @@ def test_constant_percentile_reference_warns() -> None:
     with pytest.warns(DataQualityWarning, match="'a' is constant"):
         model = HealthScoreModel(_config()).fit(acc)
     assert (model.score(acc).normalized["a"] == 50.0).all()
+
+
+def test_bands_can_be_a_mapping() -> None:
+    config = HealthConfig.model_validate(
+        {"measures": [{"column": "a"}], "bands": {"bad": 0, "ok": 40, "great": 80}}
+    )
+    assert [(b.name, b.min_score) for b in config.bands] == [("bad", 0), ("ok", 40), ("great", 80)]
+    assert HealthConfig(measures=[HealthMeasure(column="a")], bands={"low": 0, "high": 50}).bands[
+        1
+    ] == HealthBand(name="high", min_score=50)

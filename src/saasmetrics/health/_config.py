@@ -237,8 +237,9 @@ class HealthConfig(BaseModel):
     groups : sequence of HealthGroup, default ()
         When given, every measure names one of them; the score weight of a measure is its
         group's share of the group weights times its share of the weights within the group.
-    bands : sequence of HealthBand, default red < 50 <= yellow < 75 <= green
-        Increasing ``min_score``, the first at 0.
+    bands : sequence of HealthBand or dict, default red < 50 <= yellow < 75 <= green
+        Increasing ``min_score``, the first at 0; a dict maps band name to its lowest score,
+        e.g. ``{"red": 0, "yellow": 50, "green": 75}``.
     combine : {"weighted_mean", "worst_of"}, default "weighted_mean"
         ``weighted_mean`` of the normalised measures, or the lowest of them (``worst_of``:
         one bad measure makes a bad account).
@@ -298,6 +299,14 @@ class HealthConfig(BaseModel):
             raise ValueError(
                 f"group weights must sum to a positive number; got {[g.weight for g in value]}"
             )
+        return value
+
+    @field_validator("bands", mode="before")
+    @classmethod
+    def _bands_from_mapping(cls, value: object) -> object:
+        # {"red": 0, "yellow": 50, "green": 75} is the natural way to write bands
+        if isinstance(value, dict):
+            return [{"name": k, "min_score": v} for k, v in value.items()]
         return value
 
     @field_validator("bands")
