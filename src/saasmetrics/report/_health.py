@@ -29,10 +29,10 @@ if TYPE_CHECKING:
 
 HEALTH_CONFIG = HealthConfig(
     measures=[
-        HealthMeasure(column="active_days_30d", weight=2),
-        HealthMeasure(column="core_features_30d"),
-        HealthMeasure(column="deep_user_share_30d"),
-        HealthMeasure(column="tickets_30d", direction="lower_is_better"),
+        HealthMeasure(column="active_days_28d", weight=2),
+        HealthMeasure(column="core_features_28d"),
+        HealthMeasure(column="deep_user_share_28d"),
+        HealthMeasure(column="tickets_28d", direction="lower_is_better"),
     ]
 )
 """The demo's health score: engagement (active days), breadth, depth, and support load."""
@@ -44,7 +44,7 @@ def section(company: SaasCompany) -> Section:
     track = [driver, "login"]
     as_of = company.as_of
     feats = account_features(
-        company.events, company.subscriptions, as_of=as_of, windows=["30D"], track=track
+        company.events, company.subscriptions, as_of=as_of, windows=["28D"], track=track
     )
     paying = feats[feats["mrr"] > 0]
     health = HealthScoreModel(HEALTH_CONFIG).fit(paying)
@@ -52,21 +52,21 @@ def section(company: SaasCompany) -> Section:
 
     # temperature: seat pressure (active users per purchased seat) = readiness to expand
     seats = company.accounts.set_index("account_id")["seats"].reindex(paying.index)
-    temperature = (paying["active_users_30d"] / seats.clip(lower=1)).clip(upper=2.0)
+    temperature = (paying["active_users_28d"] / seats.clip(lower=1)).clip(upper=2.0)
     quad = quadrants(scores, temperature.rename("seat_pressure"), temperature_cut=0.8)
 
     # churn risk: train on earlier snapshots, test on later ones, then score today
     dates = pd.date_range(as_of - pd.DateOffset(months=12), as_of - pd.DateOffset(days=30),
                           freq="SMS")  # fmt: skip
     snaps = feature_snapshots(
-        company.events, company.subscriptions, as_of=dates, horizon="30D", windows=["30D"],
+        company.events, company.subscriptions, as_of=dates, horizon="30D", windows=["28D"],
         track=track,
     )  # fmt: skip
     test_from = as_of - pd.DateOffset(months=4)
     train, test = time_split(snaps, test_from=test_from, horizon="30D")
     train = train.assign(health_score=health.score(train).score.to_numpy())
     test = test.assign(health_score=health.score(test).score.to_numpy())
-    features = ["health_score", f"{driver}_30d", f"{driver}_trend_30d", "login_trend_30d"]
+    features = ["health_score", f"{driver}_28d", f"{driver}_trend_28d"]
     model = ChurnRiskModel(features=features).fit(train)
     model_eval = model.evaluate(test)
     baseline = evaluate_risk(test["churned"].to_numpy(), 100 - test["health_score"].to_numpy())
@@ -90,7 +90,7 @@ def section(company: SaasCompany) -> Section:
                 "churn_risk": risk,
                 "health": scores.score,
                 "band": scores.band,
-                f"{driver}_trend_30d": paying[f"{driver}_trend_30d"],
+                f"{driver}_trend_28d": paying[f"{driver}_trend_28d"],
                 "mrr": paying["mrr"],
             }
         )
@@ -103,7 +103,7 @@ def section(company: SaasCompany) -> Section:
     band_ax = scores.plot(kind="bands")
     band_ax.figure.set_size_inches(5.0, 3.0)
     quad_ax = quad.plot()
-    trend = model.summary().to_frame().loc[f"{driver}_trend_30d"]
+    trend = model.summary().to_frame().loc[f"{driver}_trend_28d"]
     summary = [
         f"{len(paying):,} paying accounts as of {as_of:%Y-%m-%d}: "
         + ", ".join(f"{int(v):,} {k}" for k, v in band_counts.items()),
@@ -113,7 +113,7 @@ def section(company: SaasCompany) -> Section:
         ),
         (
             f"Falling {driver} use is the churn driver: odds ratio "
-            f"{np.exp(trend['coef_per_sd']):.2f} per SD of its 30-day trend "
+            f"{np.exp(trend['coef_per_sd']):.2f} per SD of its 4-week trend "
             f"(p={trend['p_value']:.1g})"
         ),
         (
