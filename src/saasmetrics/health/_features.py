@@ -354,7 +354,9 @@ def account_features(
     Notes
     -----
     Trends use the symmetric change $(c - p) / (c + p)$ of the last window's count $c$ against
-    the previous window's $p$: bounded, defined when $p = 0$, and 0 when both are 0.
+    the previous window's $p$: bounded, defined when $p = 0$, and 0 when both are 0. When usage
+    follows a working week, prefer windows of whole weeks (``"28D"``, ``"84D"``): every window
+    then holds the same number of weekends and trends do not wobble with the weekday mix.
 
     Examples
     --------
