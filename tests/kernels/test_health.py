@@ -35,6 +35,8 @@ def test_group_reductions_match_python(data: list[tuple[int, int, int]]) -> None
     gmax = hk.group_max(g, v, n, fill=-99)
     gmin = hk.group_min(g, v, n, fill=99)
     top = hk.group_top(g, v.astype(np.float64), n)
+    tb = -k  # tiebreak: the largest key wins among equal values
+    top_tb = hk.group_top(g, v.astype(np.float64), n, tiebreak=tb)
     for grp in range(n):
         members = [i for i, r in enumerate(data) if r[0] == grp]
         assert count[grp] == len(members)
@@ -44,8 +46,12 @@ def test_group_reductions_match_python(data: list[tuple[int, int, int]]) -> None
         if members:
             best = max(data[i][2] for i in members)
             assert top[grp] == next(i for i in members if data[i][2] == best)
+            tied = [i for i in members if data[i][2] == best]
+            want = min(tied, key=lambda i: (-data[i][1], i))
+            assert top_tb[grp] == want
         else:
             assert top[grp] == -1
+            assert top_tb[grp] == -1
 
 
 @given(st.lists(st.tuples(st.integers(0, 9), st.integers(0, 9)), max_size=30))

@@ -164,8 +164,10 @@ def group_min(group: I64, values: I64, n_groups: int, fill: int) -> I64:
     return out
 
 
-def group_top(group: I64, score: F64, n_groups: int) -> I64:
-    """Index of the row with the highest ``score`` in each group (first row on ties; -1 if empty).
+def group_top(group: I64, score: F64, n_groups: int, tiebreak: I64 | None = None) -> I64:
+    """Index of the row with the highest ``score`` in each group (-1 for empty groups).
+
+    Ties go to the row with the smallest ``tiebreak`` (when given), then to the first row.
 
     Parameters
     ----------
@@ -175,6 +177,8 @@ def group_top(group: I64, score: F64, n_groups: int) -> I64:
         Value per row.
     n_groups : int
         Number of groups.
+    tiebreak : numpy.ndarray of int64, optional
+        Secondary key per row; the smallest wins among equal scores.
 
     Returns
     -------
@@ -186,12 +190,18 @@ def group_top(group: I64, score: F64, n_groups: int) -> I64:
     >>> import numpy as np
     >>> group_top(np.array([0, 0, 1, 0]), np.array([1.0, 3.0, 2.0, 3.0]), 3).tolist()
     [1, 2, -1]
+    >>> group_top(np.array([0, 0]), np.array([3.0, 3.0]), 1, tiebreak=np.array([9, 4])).tolist()
+    [1]
     """
     if group.size == 0:
         return np.full(n_groups, -1, dtype=np.int64)
     best = np.full(n_groups, -np.inf)
     np.maximum.at(best, group, score)
     candidate = np.flatnonzero(score == best[group])
+    if tiebreak is not None:
+        low = np.full(n_groups, np.iinfo(np.int64).max, dtype=np.int64)
+        np.minimum.at(low, group[candidate], tiebreak[candidate])
+        candidate = candidate[tiebreak[candidate] == low[group[candidate]]]
     out = np.full(n_groups, group.size, dtype=np.int64)
     np.minimum.at(out, group[candidate], candidate.astype(np.int64))
     out[out == group.size] = -1

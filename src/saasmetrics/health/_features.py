@@ -119,6 +119,7 @@ class _Encoded:
     pair: I64
     pair_acc: I64
     pair_user_ids: npt.NDArray[Any]
+    pair_user: I64
     n_pairs: int
     evt: I64
     event_names: pd.Index
@@ -236,7 +237,7 @@ def _encode(
     all_codes, uniques = pd.factorize(all_accounts, sort=True)
     account_index = pd.Index(uniques, name=account_col)
     acc = all_codes[: len(acc_before)].astype(np.int64)
-    user_codes_raw, _users = pd.factorize(usr_before)
+    user_codes_raw, _users = pd.factorize(usr_before, sort=True)  # ties: smallest id
     user_codes = user_codes_raw.astype(np.int64)
     n_users = int(user_codes.max()) + 1
     # the usual case: every user belongs to one account, so users are the (account, user)
@@ -260,6 +261,7 @@ def _encode(
         pair=pair,
         pair_acc=pair_acc,
         pair_user_ids=np.asarray(_users)[pair_user],
+        pair_user=pair_user,
         n_pairs=n_pairs,
         evt=evt,
         event_names=event_names,
@@ -340,7 +342,7 @@ def account_features(
         (depth), ``key_user_active_days_w``, ``events_trend_w`` and ``active_users_trend_w``
         (symmetric change vs the window before, in [-1, 1]), ``tickets_w``, tracked events; with
         subscriptions ``mrr`` and ``mrr_change_w``. The *key user* is the account's user with
-        the most events before ``as_of``.
+        the most events before ``as_of`` (ties: the smallest user id).
 
     Raises
     ------
@@ -450,7 +452,7 @@ def account_features(
     has_events = out["users"] > 0
     out["days_since_active"] = np.where(has_events, last_age / DAY_NS, np.nan)
     pair_total = hk.group_count(pair, n_pairs)
-    key_pair = hk.group_top(pair_acc, pair_total, n_acc)
+    key_pair = hk.group_top(pair_acc, pair_total, n_acc, tiebreak=enc.pair_user)
     has_key = key_pair >= 0
     key_safe = np.where(has_key, key_pair, 0)
     out["days_since_key_user_active"] = np.where(has_key, pair_last_age[key_safe] / DAY_NS, np.nan)
