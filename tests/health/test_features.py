@@ -218,3 +218,13 @@ def test_snapshots_and_time_split() -> None:
     assert (test["as_of"] == "2024-03-10").all()
     with pytest.raises(EmptyDataError):
         time_split(snaps, test_from="2024-03-10", horizon="30D")
+
+
+def test_polars_and_arrow_inputs_give_the_same_table() -> None:
+    frame = _frame([(0, 0, "login", 10), (0, 1, "create_report", 30), (1, 0, "login", 900)])
+    expected = account_features(frame, as_of=AS_OF)
+    pl = pytest.importorskip("polars")
+    pd.testing.assert_frame_equal(account_features(pl.from_pandas(frame), as_of=AS_OF), expected)
+    pa = pytest.importorskip("pyarrow")
+    table = pa.Table.from_pandas(frame)
+    pd.testing.assert_frame_equal(account_features(table, as_of=AS_OF), expected)
