@@ -195,14 +195,16 @@ def _encode(
             hint="pick an as_of after the data starts; features describe the past of as_of.",
         )
     # Point-in-time: from here on nothing after as_of is read.
+    # keep ids as pandas Series (arrow-backed strings factorize fast; no object arrays)
+    accounts_raw = pd.Series(accounts_raw).reset_index(drop=True)
+    users_raw = pd.Series(users_raw).reset_index(drop=True)
     if before.all():  # the usual case for as_of at the end of the data: no copies
-        acc_before = pd.Series(np.asarray(accounts_raw))
-        usr_before = pd.Series(np.asarray(users_raw))
+        acc_before, usr_before = accounts_raw, users_raw
         evt = event_codes
         age = cutoff - time_ns
     else:
-        acc_before = pd.Series(np.asarray(accounts_raw)[before])
-        usr_before = pd.Series(np.asarray(users_raw)[before])
+        acc_before = accounts_raw[before].reset_index(drop=True)
+        usr_before = users_raw[before].reset_index(drop=True)
         evt = event_codes[before]
         age = cutoff - time_ns[before]
 
