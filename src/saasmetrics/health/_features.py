@@ -183,7 +183,7 @@ def _encode(
         time_ns = parsed.ns if keep is None else parsed.ns[keep]
         tz = parsed.tz
         codes, event_names = pd.factorize(ev_raw, sort=True)
-        event_codes = codes.astype(np.int64)
+        event_codes = codes.astype(np.int64, copy=False)
         event_names = pd.Index(event_names)
 
     cutoff = _as_of_ns(as_of, tz)
@@ -238,9 +238,9 @@ def _encode(
     )
     all_codes, uniques = pd.factorize(all_accounts, sort=True)
     account_index = pd.Index(uniques, name=account_col)
-    acc = all_codes[: len(acc_before)].astype(np.int64)
+    acc = all_codes[: len(acc_before)].astype(np.int64, copy=False)
     user_codes_raw, _users = pd.factorize(usr_before, sort=True)  # ties: smallest id
-    user_codes = user_codes_raw.astype(np.int64)
+    user_codes = user_codes_raw.astype(np.int64, copy=False)
     n_users = int(user_codes.max()) + 1
     # the usual case: every user belongs to one account, so users are the (account, user)
     # pairs and one hash factorization suffices; else number the pairs in order of appearance
@@ -250,7 +250,7 @@ def _encode(
         pair, pair_acc, pair_user = user_codes, user_acc, np.arange(n_users, dtype=np.int64)
     else:
         pair_codes, pair_uniques = pd.factorize(acc * n_users + user_codes)
-        pair = pair_codes.astype(np.int64)
+        pair = pair_codes.astype(np.int64, copy=False)
         pair_values = np.asarray(pair_uniques, dtype=np.int64)
         pair_acc = pair_values // n_users
         pair_user = pair_values % n_users
