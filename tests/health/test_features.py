@@ -228,3 +228,37 @@ def test_polars_and_arrow_inputs_give_the_same_table() -> None:
     pa = pytest.importorskip("pyarrow")
     table = pa.Table.from_pandas(frame)
     pd.testing.assert_frame_equal(account_features(table, as_of=AS_OF), expected)
+
+
+def test_snapshots_fast_path_equals_the_per_date_computation() -> None:
+    rows = [
+        (a, u, e, h)
+        for a in range(4)
+        for u in range(2)
+        for e, h in (
+            ("login", 10 + 7 * a + u),
+            ("create_report", 400 + 50 * u),
+            ("login", 1500 + a),
+        )
+    ]
+    events = _frame(rows)
+    subs = _subs()
+    dates = ["2024-02-15", "2024-03-10"]
+    snaps = feature_snapshots(
+        events,
+        subs,
+        as_of=dates,
+        horizon="30D",
+        windows=["14D"],
+        track=["create_report"],
+        paying_only=False,
+    )
+    for date in dates:
+        part = snaps[snaps["as_of"] == date].set_index("account_id")
+        expected = account_features(
+            events, subs, as_of=date, windows=["14D"], track=["create_report"]
+        )
+        pd.testing.assert_frame_equal(part.drop(columns=["as_of", "churned"]), expected)
+        labels = churn_labels(subs, as_of=date, horizon="30D")
+        got = part["churned"].dropna()
+        assert got.astype(bool).to_dict() == labels.to_dict()

@@ -646,10 +646,18 @@ def feature_snapshots(
         if k in feature_options
     }
     account_col = str(feature_options.get("account_col", "account_id"))
+    lean = _lean_inputs(events, subscriptions, feature_options)
+    ids: pd.Index | None = None
+    if lean is not None:  # encode ids once, not once per date
+        events, subscriptions, ids = lean
     parts = []
     for date in as_of:
         feats = account_features(events, subscriptions, as_of=date, **feature_options)
         labels = churn_labels(subscriptions, as_of=date, horizon=horizon, **sub_kw)
+        if ids is not None:
+            feats.index = ids.take(feats.index.to_numpy())
+            labels.index = ids.take(labels.index.to_numpy())
+        feats.index.name = account_col
         labels.index.name = account_col
         if paying_only:
             feats = feats.loc[feats.index.intersection(labels.index)]
@@ -663,6 +671,53 @@ def feature_snapshots(
     if not parts:
         raise ParameterError("as_of must list at least one date.")
     return pd.concat(parts, ignore_index=True)
+
+
+def _lean_inputs(
+    events: Any, subscriptions: Any, options: dict[str, Any]
+) -> tuple[pd.DataFrame, pd.DataFrame, pd.Index] | None:
+    """Events and subscriptions with ids replaced by sorted integer codes (or None to skip).
+
+    Sorted codes keep every order account_features relies on (account index, key-user ties),
+    so results map back exactly; anything unusual (EventLog input, nulls, unparsed timestamps)
+    takes the ordinary path, which validates and reports as usual.
+    """
+    if isinstance(events, EventLog):
+        return None
+    account_col = options.get("account_col", "account_id")
+    user_col = options.get("user_col", "user_id")
+    time_col = options.get("time_col", "timestamp")
+    event_col = options.get("event_col", "event")
+    customer_col = options.get("customer_col", "customer_id")
+    try:
+        frame = to_pandas(events, name="events")
+        subs = to_pandas(subscriptions, name="subscriptions")
+    except (SchemaError, EmptyDataError):
+        return None
+    needed = [account_col, user_col, time_col, event_col]
+    if any(c not in frame.columns for c in needed) or customer_col not in subs.columns:
+        return None
+    if any(frame[c].isna().any() for c in needed) or subs[customer_col].isna().any():
+        return None
+    if not pd.api.types.is_datetime64_any_dtype(frame[time_col]):
+        return None
+    codes, ids = pd.factorize(
+        pd.concat([frame[account_col], subs[customer_col]], ignore_index=True), sort=True
+    )
+    n = len(frame)
+    users, _ = pd.factorize(frame[user_col], sort=True)
+    lean = pd.DataFrame(
+        {
+            account_col: codes[:n],
+            user_col: users,
+            time_col: frame[time_col].to_numpy(),
+            event_col: pd.Categorical(frame[event_col]),
+        }
+    )
+    if isinstance(frame[time_col].dtype, pd.DatetimeTZDtype):
+        lean[time_col] = frame[time_col].reset_index(drop=True)
+    lean_subs = subs.reset_index(drop=True).assign(**{customer_col: codes[n:]})
+    return lean, lean_subs, pd.Index(ids)
 
 
 def time_split(
