@@ -156,3 +156,16 @@ def test_result_round_trips() -> None:
     pd.testing.assert_frame_equal(again.to_frame(), res.to_frame())
     assert again.as_of == AS_OF
     assert repr(res).startswith("EarlyWarnings(as_of='2024-06-01'")
+
+
+def test_rules_that_fire_nowhere_give_an_empty_table() -> None:
+    rules = [
+        MRRContractionRule(min_drop=0.9),
+        ActiveUsersDropRule(drop=1.0),
+        NoUseRule(event="create_report", days=10_000),
+        KeyUserInactiveRule(days=10_000),
+    ]
+    res = early_warnings(EVENTS, rules, as_of=AS_OF, subscriptions=SUBS)
+    assert res.to_frame().empty
+    assert res.counts().tolist() == [0, 0, 0, 0]
+    assert res.accounts().empty

@@ -274,7 +274,7 @@ class EarlyWarnings(ResultMixin):
 
 def _fmt(values: F64, spec: str) -> pd.Series:
     """Format numbers for evidence text (only the fired rows are formatted)."""
-    return pd.Series(values).map(spec.format)
+    return pd.Series(np.asarray(values, dtype=np.float64)).map(spec.format).astype(str)
 
 
 Describe = Callable[[npt.NDArray[np.intp]], pd.Series]
