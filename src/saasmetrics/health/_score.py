@@ -77,13 +77,23 @@ def _normalize(measure: HealthMeasure, values: F64, reference: F64 | None) -> F6
     )
 
 
-def _bands(score: F64, bands: Mapping[str, float]) -> npt.NDArray[np.object_]:
+def _band_codes(score: F64, bands: Mapping[str, float]) -> npt.NDArray[np.intp]:
+    """Index of each score's band in ``[*bands, "unknown"]`` (NaN scores are unknown)."""
     starts = np.asarray(list(bands.values()), dtype=np.float64)
-    names = np.asarray([*bands, "unknown"], dtype=object)
     idx = np.searchsorted(starts, score, side="right") - 1
-    idx = np.where(np.isnan(score), len(starts), np.maximum(idx, 0))
-    out: npt.NDArray[np.object_] = names[idx]
+    out: npt.NDArray[np.intp] = np.where(np.isnan(score), len(starts), np.maximum(idx, 0))
     return out
+
+
+def _bands(score: F64, bands: Mapping[str, float]) -> npt.NDArray[np.object_]:
+    names = np.asarray([*bands, "unknown"], dtype=object)
+    out: npt.NDArray[np.object_] = names[_band_codes(score, bands)]
+    return out
+
+
+def _names(codes: npt.NDArray[np.intp], names: list[str]) -> pd.Series:
+    """A string column from integer codes without building a Python string per row."""
+    return pd.Series(pd.array(names, dtype="str")).take(codes).reset_index(drop=True)
 
 
 @dataclass(frozen=True, slots=True, kw_only=True, eq=False)
@@ -570,13 +580,17 @@ class HealthScoreModel:
         contrib = np.zeros((n, len(labels)))
         score = np.full(n, np.nan)
         observed_weight = np.zeros(n)
-        bands = np.empty(n, dtype=object)
+        band_names: list[str] = list(
+            dict.fromkeys(b.name for cfg in configs.values() for b in cfg.bands)
+        )
+        band_names.append("unknown")
+        band_codes = np.full(n, len(band_names) - 1, dtype=np.intp)
         critical_labels = np.zeros((n, len(labels)), dtype=bool)
         any_critical = any(m.critical is not None for cfg in configs.values() for m in cfg.measures)
         weights_out: dict[str, dict[str, float]] = {}
         for profile, config in configs.items():
             self._require(frame, config)
-            mask = (segments == profile).to_numpy()
+            mask = np.ones(n, dtype=bool) if len(configs) == 1 else (segments == profile).to_numpy()
             weights = config.weights()
             weights_out[profile] = weights
             if not mask.any():
@@ -622,9 +636,12 @@ class HealthScoreModel:
             contrib[np.ix_(rows, cols)] = c
             score[rows] = s
             observed_weight[rows] = ow
-            band_of = _bands(s, {b.name: b.min_score for b in config.bands})
-            band_of[hard] = config.bands[0].name
-            bands[rows] = band_of
+            local = _band_codes(s, {b.name: b.min_score for b in config.bands})
+            local[hard] = 0
+            to_global = np.asarray(
+                [band_names.index(b.name) for b in config.bands] + [len(band_names) - 1]
+            )
+            band_codes[rows] = to_global[local]
         n_unknown = int(np.isnan(score).sum())
         if n_unknown:
             warnings.warn(
@@ -636,7 +653,11 @@ class HealthScoreModel:
         index = frame.index
         default_bands = {b.name: b.min_score for b in configs[DEFAULT_PROFILE].bands}
         table = pd.DataFrame(
-            {"score": score, "band": bands.astype(str), "observed_weight": observed_weight},
+            {
+                "score": score,
+                "band": _names(band_codes, band_names).array,
+                "observed_weight": observed_weight,
+            },
             index=index,
         )
         if any_critical:
