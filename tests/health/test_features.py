@@ -262,3 +262,53 @@ def test_snapshots_fast_path_equals_the_per_date_computation() -> None:
         labels = churn_labels(subs, as_of=date, horizon="30D")
         got = part["churned"].dropna()
         assert got.astype(bool).to_dict() == labels.to_dict()
+
+
+# (customer, start day, length in days or None for open, mrr); rows of a customer may touch
+sub_rows = st.lists(
+    st.tuples(
+        st.integers(0, 3),
+        st.integers(0, 200),
+        st.one_of(st.none(), st.integers(1, 120)),
+        st.sampled_from([0.0, 10.0, 50.0]),
+    ),
+    min_size=1,
+    max_size=12,
+)
+
+
+@given(sub_rows, st.integers(1, 250), st.integers(1, 90))
+def test_churn_labels_match_a_python_oracle(rows, as_of_day, horizon_days) -> None:  # type: ignore[no-untyped-def]
+    base = pd.Timestamp("2024-01-01")
+    # keep each customer's intervals non-overlapping: lay them end to end in input order
+    cursor: dict[int, int] = {}
+    intervals = []
+    for c, start, length, mrr in rows:
+        s0 = max(start, cursor.get(c, 0))
+        if cursor.get(c) == -1:  # an open row already ends this customer's history
+            continue
+        e0 = None if length is None else s0 + length
+        cursor[c] = -1 if e0 is None else e0
+        intervals.append((f"c{c}", s0, e0, mrr))
+    subs = pd.DataFrame(
+        {
+            "customer_id": [i[0] for i in intervals],
+            "start": [base + pd.Timedelta(days=i[1]) for i in intervals],
+            "end": [pd.NaT if i[2] is None else base + pd.Timedelta(days=i[2]) for i in intervals],
+            "mrr": [i[3] for i in intervals],
+        }
+    )
+    got = churn_labels(subs, as_of=base + pd.Timedelta(days=as_of_day), horizon=f"{horizon_days}D")
+    t, h = as_of_day, horizon_days
+    expected = {}
+    for cust in sorted({i[0] for i in intervals}):
+        mine = [i for i in intervals if i[0] == cust]
+        # paying just before t: a row with positive MRR covers t - epsilon
+        paying = sum(m for _, s0, e0, m in mine if s0 < t and (e0 is None or e0 >= t)) > 0
+        if not paying:
+            continue
+        starts = {s0 for _, s0, _, m in mine if m > 0}  # a move to a free row is churn
+        expected[cust] = any(
+            e0 is not None and t <= e0 < t + h and e0 not in starts for _, _, e0, _ in mine
+        )
+    assert got.to_dict() == expected

@@ -529,9 +529,10 @@ def churn_labels(
 
     A customer is paying at ``as_of`` when a subscription row with positive MRR covers the
     moment just before it (as in :func:`account_features`). It churns when one of its rows ends
-    in ``[as_of, as_of + horizon)`` and no row of the same
-    customer starts at that moment (an upgrade or downgrade is a new row starting where the old
-    one ends, not churn). Customers who leave and come back within the horizon count as churned.
+    in ``[as_of, as_of + horizon)`` and no paying row (positive MRR) of the same customer starts
+    at that moment: an upgrade or downgrade is a new row starting where the old one ends, not
+    churn, but a move to a zero-MRR row is. Customers who leave and come back within the
+    horizon count as churned.
 
     Parameters
     ----------
@@ -580,7 +581,7 @@ def churn_labels(
     paying = _mrr_at(codes, start, end, mrr, t=cutoff - 1, n=n) > 0
     ending = (end >= cutoff) & (end < cutoff + h)
     # a row ending at t is continued when some row of the same customer starts at t
-    starts = pd.MultiIndex.from_arrays([codes, start])
+    starts = pd.MultiIndex.from_arrays([codes[mrr > 0], start[mrr > 0]])
     ends = pd.MultiIndex.from_arrays([codes[ending], end[ending]])
     is_continued = ends.isin(starts)
     churn_codes = codes[ending][~is_continued]
