@@ -98,6 +98,15 @@ class Quadrants(ResultMixin):
         Segment to play.
     kind : str
         ``"health_temperature"`` or ``"outcome_experience"``.
+
+    Examples
+    --------
+    >>> import pandas as pd
+    >>> q = quadrants(pd.Series([80.0, 20.0]), pd.Series([0.9, 0.9]), temperature_cut=0.5)
+    >>> q  # doctest: +ELLIPSIS
+    Quadrants(kind='health_temperature', accounts=2, champions=1, ...)
+    >>> q.counts()["accounts"].tolist()
+    [1, 0, 1, 0]
     """
 
     table: pd.DataFrame

@@ -57,6 +57,14 @@ class RiskEvaluation(ResultMixin):
         Accounts evaluated.
     calibration : pandas.DataFrame
         Equal-count bins of predicted risk: ``accounts``, ``mean_predicted``, ``observed_rate``.
+
+    Examples
+    --------
+    >>> ev = evaluate_risk([0, 1, 0, 1], [0.2, 0.7, 0.4, 0.6])
+    >>> ev
+    RiskEvaluation(n=4, auc=1.0, top_decile_lift=2.0, precision_at_k=1.0, k=1, brier=0.113)
+    >>> float(ev.to_frame().loc["auc", "value"])
+    1.0
     """
 
     auc: float
@@ -244,6 +252,16 @@ class RiskSummary(ResultMixin):
         Ridge penalty used (statsmodels ``alpha`` on standardised features).
     confidence_level : float
         Level of the intervals.
+
+    Examples
+    --------
+    >>> import numpy as np, pandas as pd
+    >>> rng = np.random.default_rng(2)
+    >>> frame = pd.DataFrame({"x": rng.normal(size=500)})
+    >>> frame["churned"] = rng.random(500) < 1 / (1 + np.exp(2 - frame["x"]))
+    >>> summary = ChurnRiskModel(features=["x"]).fit(frame).summary()
+    >>> summary.to_frame().loc["x", ["coef", "p_value"]].round(3).tolist()
+    [1.227, 0.0]
     """
 
     table: pd.DataFrame

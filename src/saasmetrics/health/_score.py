@@ -116,6 +116,18 @@ class HealthScores(ResultMixin):
         Profile name to {measure: effective weight}.
     bands : dict
         Band name to its lowest score, in order.
+
+    Examples
+    --------
+    >>> import pandas as pd
+    >>> accounts = pd.DataFrame({"days": [2, 10, 20]}, index=["a", "b", "c"])
+    >>> measure = HealthMeasure(column="days", normalization="goal", goal=16)
+    >>> config = HealthConfig(measures=[measure])
+    >>> scores = HealthScoreModel(config).fit(accounts).score(accounts)
+    >>> scores
+    HealthScores(accounts=3, mean_score=58.3, red=1, yellow=1, green=1)
+    >>> scores.band_counts().to_dict()
+    {'red': 1, 'yellow': 1, 'green': 1}
     """
 
     scores: pd.DataFrame

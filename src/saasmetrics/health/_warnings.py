@@ -185,6 +185,17 @@ class EarlyWarnings(ResultMixin):
         Accounts checked.
     rules : tuple of str
         Rule labels, in the order given.
+
+    Examples
+    --------
+    >>> import pandas as pd
+    >>> events = pd.DataFrame({"account_id": ["a", "b"], "user_id": ["u1", "u2"],
+    ...     "timestamp": pd.to_datetime(["2024-01-01", "2024-02-28"]), "event": ["login"] * 2})
+    >>> alerts = early_warnings(events, [KeyUserInactiveRule(days=30)], as_of="2024-03-01")
+    >>> alerts
+    EarlyWarnings(as_of='2024-03-01', accounts=2, flagged=1, alerts=1)
+    >>> alerts.counts().to_dict()
+    {'key_user_inactive_30d': 1}
     """
 
     table: pd.DataFrame
