@@ -312,3 +312,12 @@ def test_churn_labels_match_a_python_oracle(rows, as_of_day, horizon_days) -> No
             e0 is not None and t <= e0 < t + h and e0 not in starts for _, _, e0, _ in mine
         )
     assert got.to_dict() == expected
+
+
+def test_snapshots_do_not_mutate_their_inputs() -> None:
+    events = _frame([(a, 0, "login", h) for a in range(3) for h in (10, 500)])
+    subs = _subs()
+    before_events, before_subs = events.copy(), subs.copy()
+    feature_snapshots(events, subs, as_of=["2024-03-10"], horizon="30D", windows=["30D"])
+    pd.testing.assert_frame_equal(events, before_events)
+    pd.testing.assert_frame_equal(subs, before_subs)

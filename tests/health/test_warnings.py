@@ -169,3 +169,12 @@ def test_rules_that_fire_nowhere_give_an_empty_table() -> None:
     assert res.to_frame().empty
     assert res.counts().tolist() == [0, 0, 0, 0]
     assert res.accounts().empty
+
+
+def test_inputs_are_not_mutated() -> None:
+    events, subs = EVENTS.copy(), SUBS.copy()
+    early_warnings(
+        EVENTS, [MRRContractionRule(), KeyUserInactiveRule()], as_of=AS_OF, subscriptions=SUBS
+    )
+    pd.testing.assert_frame_equal(EVENTS, events)
+    pd.testing.assert_frame_equal(SUBS, subs)
