@@ -318,6 +318,6 @@ def test_snapshots_do_not_mutate_their_inputs() -> None:
     events = _frame([(a, 0, "login", h) for a in range(3) for h in (10, 500)])
     subs = _subs()
     before_events, before_subs = events.copy(), subs.copy()
-    feature_snapshots(events, subs, as_of=["2024-03-10"], horizon="30D", windows=["30D"])
+    feature_snapshots(events, subs, as_of=["2024-03-25"], horizon="30D", windows=["30D"])
     pd.testing.assert_frame_equal(events, before_events)
     pd.testing.assert_frame_equal(subs, before_subs)
