@@ -310,7 +310,7 @@ def test_plots_return_axes() -> None:
 
     acc = _accounts(30)
     scores = HealthScoreModel(_config()).fit(acc).score(acc)
-    for kind in ("hist", "bands"):
+    for kind in ("hist", "bands", "contributions"):
         ax = scores.plot(kind=kind)
         assert ax.get_title()
         plt.close(ax.figure)

@@ -297,18 +297,24 @@ class HealthScores(ResultMixin):
         }
 
     def plot(
-        self, ax: Any = None, *, kind: Literal["hist", "bands"] = "hist", **kwargs: Any
+        self,
+        ax: Any = None,
+        *,
+        kind: Literal["hist", "bands", "contributions"] = "hist",
+        **kwargs: Any,
     ) -> Any:
-        """Score distribution coloured by band (``"hist"``) or accounts per band (``"bands"``).
+        """Score distribution, accounts per band, or what makes up the score in each band.
 
         Parameters
         ----------
         ax : matplotlib.axes.Axes, optional
             Where to draw.
-        kind : {"hist", "bands"}, default "hist"
-            What to draw.
+        kind : {"hist", "bands", "contributions"}, default "hist"
+            ``"hist"``: scores coloured by band; ``"bands"``: accounts per band;
+            ``"contributions"``: the mean contribution of each measure in each band, stacked
+            (the bars' lengths are the bands' mean scores), so one sees *why* bands differ.
         **kwargs
-            Passed to ``ax.hist`` / ``ax.bar``.
+            Passed to ``ax.hist`` / ``ax.bar`` / ``ax.barh``.
 
         Returns
         -------
@@ -318,6 +324,21 @@ class HealthScores(ResultMixin):
         ax = get_axes(ax)
         names = list(self.bands)
         colors = [BAND_COLORS.get(n, PALETTE[i % len(PALETTE)]) for i, n in enumerate(names)]
+        if kind == "contributions":
+            contrib = self.contributions.groupby(self.scores["band"].to_numpy()).mean()
+            contrib = contrib.reindex([b for b in [*names, "unknown"] if b in contrib.index])
+            left = np.zeros(len(contrib))
+            labels = [str(b) for b in contrib.index]
+            for i, measure in enumerate(contrib.columns):
+                values = contrib[measure].fillna(0.0).to_numpy()
+                ax.barh(labels, values, left=left, color=PALETTE[i % len(PALETTE)],
+                        label=str(measure), **kwargs)  # fmt: skip
+                left += values
+            ax.set_xlabel("mean points contributed to the score")
+            ax.set_xlim(0, 100)
+            ax.legend(frameon=False, fontsize="small", loc="lower right")
+            ax.set_title("What makes up the score, by band")
+            return ax
         if kind == "bands":
             counts = self.band_counts()
             bar_colors = [
