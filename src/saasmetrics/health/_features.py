@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
+from numbers import Integral
 from typing import Any
 
 import numpy as np
@@ -380,8 +381,7 @@ def account_features(
     a1                 56.0    2.0              2.0         1.0              0.33
     a2                 51.0    1.0              0.0         0.0             -1.00
     """
-    check_choice_int = int(depth_days)
-    if check_choice_int < 1 or check_choice_int != depth_days:
+    if isinstance(depth_days, bool) or not isinstance(depth_days, Integral) or depth_days < 1:
         raise ParameterError(f"depth_days must be a positive integer; got {depth_days!r}.")
     if isinstance(windows, str):
         windows = [windows]
