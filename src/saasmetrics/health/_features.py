@@ -2,9 +2,9 @@
 
 from __future__ import annotations
 
+import operator
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
-from numbers import Integral
 from typing import Any
 
 import numpy as np
@@ -381,8 +381,13 @@ def account_features(
     a1                 56.0    2.0              2.0         1.0              0.33
     a2                 51.0    1.0              0.0         0.0             -1.00
     """
-    if isinstance(depth_days, bool) or not isinstance(depth_days, Integral) or depth_days < 1:
+    try:
+        depth = operator.index(depth_days)  # any integer type, never a float
+    except TypeError:
+        depth = 0
+    if isinstance(depth_days, bool) or depth < 1:
         raise ParameterError(f"depth_days must be a positive integer; got {depth_days!r}.")
+    depth_days = depth
     if isinstance(windows, str):
         windows = [windows]
     deltas = [check_positive_timedelta("windows", w) for w in windows]
