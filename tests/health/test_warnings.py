@@ -15,6 +15,7 @@ from saasmetrics.health import (
     KeyUserInactiveRule,
     MRRContractionRule,
     NoUseRule,
+    UsageDropRule,
     early_warnings,
 )
 
@@ -178,3 +179,22 @@ def test_inputs_are_not_mutated() -> None:
     )
     pd.testing.assert_frame_equal(EVENTS, events)
     pd.testing.assert_frame_equal(SUBS, subs)
+
+
+def test_usage_drop_rule() -> None:
+    rows = (
+        [("x", "u1", d, "create_report") for d in (1, 5, 30, 32, 34, 36, 38, 40, 42, 44)]
+        + [("y", "u2", d, "create_report") for d in (2, 3, 4, 30, 31, 32, 33)]
+        + [("z", "u3", d, "create_report") for d in (40, 41)]
+    )
+    res = early_warnings(
+        _events(rows), [UsageDropRule(event="create_report", drop=0.5)], as_of=AS_OF
+    )
+    got = res.to_frame()
+    assert got["account_id"].tolist() == ["x"]
+    assert got["evidence"].tolist() == ["create_report 2 vs 8 in the 28D before (-75%)"]
+    assert got["value"].tolist() == [-0.75]
+    loaded = early_warnings(
+        _events(rows), [{"kind": "usage_drop", "event": "create_report"}], as_of=AS_OF
+    )
+    pd.testing.assert_frame_equal(loaded.to_frame(), got)

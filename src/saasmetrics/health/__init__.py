@@ -29,6 +29,7 @@ from saasmetrics.health._warnings import (
     KeyUserInactiveRule,
     MRRContractionRule,
     NoUseRule,
+    UsageDropRule,
     WarningRule,
     early_warnings,
 )
@@ -51,6 +52,7 @@ __all__ = (
     "Quadrants",
     "RiskEvaluation",
     "RiskSummary",
+    "UsageDropRule",
     "WarningRule",
     "account_features",
     "churn_labels",

@@ -26,6 +26,7 @@ __all__ = (
     "KeyUserInactiveRule",
     "MRRContractionRule",
     "NoUseRule",
+    "UsageDropRule",
     "WarningRule",
     "early_warnings",
 )
@@ -130,6 +131,41 @@ class KeyUserInactiveRule(_Rule):
         return self.name or f"key_user_inactive_{self.days}d"
 
 
+class UsageDropRule(_Rule):
+    """Fires when an account's use of ``event`` fell by at least ``drop`` against the window before.
+
+    Attributes
+    ----------
+    event : str
+        The event to watch, e.g. the core feature ``"create_report"``.
+    drop : float, default 0.5
+        Relative fall that fires it (0.5: use halved).
+    window : str, default "28D"
+        The comparison window.
+    min_previous : int, default 4
+        Only accounts with at least this many such events in the window before can fire.
+    name, severity
+        As for :class:`NoUseRule`; default name ``<event>_drop_<pct>pct_<window>``.
+
+    Examples
+    --------
+    >>> UsageDropRule(event="create_report").label
+    'create_report_drop_50pct_28d'
+    """
+
+    kind: Literal["usage_drop"] = "usage_drop"
+    event: str
+    drop: float = Field(default=0.5, gt=0.0, le=1.0)
+    window: str = "28D"
+    min_previous: int = Field(default=4, ge=1)
+
+    @property
+    def label(self) -> str:
+        """Name of the rule in outputs."""
+        pct = round(self.drop * 100)
+        return self.name or f"{self.event}_drop_{pct}pct_{self.window.lower()}"
+
+
 class MRRContractionRule(_Rule):
     """Fires when MRR fell by more than ``min_drop`` over ``window`` (needs subscriptions).
 
@@ -162,7 +198,7 @@ class MRRContractionRule(_Rule):
 
 
 WarningRule = Annotated[
-    NoUseRule | ActiveUsersDropRule | KeyUserInactiveRule | MRRContractionRule,
+    NoUseRule | ActiveUsersDropRule | UsageDropRule | KeyUserInactiveRule | MRRContractionRule,
     Field(discriminator="kind"),
 ]
 """Any early-warning rule; dicts with a ``kind`` key validate into the matching rule."""
@@ -337,6 +373,29 @@ def _evaluate(
             )  # fmt: skip
 
         return fired, change, np.full(n, -rule.drop), drop
+    if isinstance(rule, UsageDropRule):
+        code = int(enc.event_names.get_indexer(pd.Index([rule.event]))[0])
+        if code < 0:
+            raise ParameterError(
+                f"UsageDropRule: unknown event {rule.event!r}. Events in the data: "
+                f"{list(enc.event_names[:20])!r}."
+            )
+        w = int(check_positive_timedelta("window", rule.window).value)
+        rows = enc.evt == code
+        age = enc.age[rows]
+        acc = enc.acc[rows]
+        now = hk.group_count(acc[age <= w], n)
+        then = hk.group_count(acc[(age > w) & (age <= 2 * w)], n)
+        change = np.divide(now - then, then, out=np.zeros(n), where=then > 0)
+        fired = (then >= rule.min_previous) & (change <= -rule.drop)
+
+        def usage(idx: npt.NDArray[np.intp]) -> pd.Series:
+            return (
+                f"{rule.event} " + _fmt(now[idx], "{:.0f}") + " vs " + _fmt(then[idx], "{:.0f}")
+                + f" in the {rule.window} before (" + _fmt(change[idx], "{:+.0%}") + ")"
+            )  # fmt: skip
+
+        return fired, change, np.full(n, -rule.drop), usage
     if isinstance(rule, KeyUserInactiveRule):
         pair_total = hk.group_count(enc.pair, enc.n_pairs)
         key = hk.group_top(enc.pair_acc, pair_total, n, tiebreak=enc.pair_user)
@@ -396,10 +455,10 @@ def early_warnings(
     events : DataFrame-like or EventLog
         Product events with account, user, time and event columns.
     rules : sequence of rules or dicts
-        :class:`NoUseRule`, :class:`ActiveUsersDropRule`, :class:`KeyUserInactiveRule`,
-        :class:`MRRContractionRule`, or dicts with a ``kind`` (``"no_use"``,
-        ``"active_users_drop"``, ``"key_user_inactive"``, ``"mrr_contraction"``), e.g. loaded
-        from JSON.
+        :class:`NoUseRule`, :class:`ActiveUsersDropRule`, :class:`UsageDropRule`,
+        :class:`KeyUserInactiveRule`, :class:`MRRContractionRule`, or dicts with a ``kind``
+        (``"no_use"``, ``"active_users_drop"``, ``"usage_drop"``, ``"key_user_inactive"``,
+        ``"mrr_contraction"``), e.g. loaded from JSON.
     as_of : str or Timestamp
         When to evaluate.
     subscriptions : DataFrame-like, optional

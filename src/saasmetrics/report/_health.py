@@ -15,6 +15,7 @@ from saasmetrics.health import (
     KeyUserInactiveRule,
     MRRContractionRule,
     NoUseRule,
+    UsageDropRule,
     account_features,
     early_warnings,
     evaluate_risk,
@@ -77,6 +78,7 @@ def section(company: SaasCompany) -> Section:
         company.events,
         [
             NoUseRule(event=driver, days=30, severity="high"),
+            UsageDropRule(event=driver, drop=0.5, window="28D", severity="high"),
             KeyUserInactiveRule(days=14),
             MRRContractionRule(window="30D", min_drop=0.1),
         ],
