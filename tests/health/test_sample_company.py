@@ -17,6 +17,7 @@ from saasmetrics.health import (  # noqa: E402
     HealthMeasure,
     HealthScoreModel,
     account_features,
+    churn_labels,
     early_warnings,
     evaluate_risk,
     feature_snapshots,
@@ -95,3 +96,23 @@ def test_features_and_warnings_run_on_the_whole_company(company) -> None:  # typ
         as_of=company.as_of, subscriptions=company.subscriptions,
     )  # fmt: skip
     assert 0 < alerts.to_frame()["account_id"].nunique() < alerts.n_accounts
+
+
+def test_the_driver_rule_is_the_most_precise_warning(company) -> None:  # type: ignore[no-untyped-def]
+    rules = [
+        {"kind": "no_use", "event": "create_report", "days": 30},
+        {"kind": "usage_drop", "event": "create_report", "drop": 0.5, "window": "28D"},
+        {"kind": "key_user_inactive", "days": 14},
+    ]
+    frames = []
+    for date in pd.date_range("2024-09-01", "2025-05-01", freq="MS"):
+        alerts = early_warnings(
+            company.events, rules, as_of=date, subscriptions=company.subscriptions
+        )
+        labels = churn_labels(company.subscriptions, as_of=date, horizon="30D")
+        frames.append(alerts.evaluate(labels))
+    pooled = pd.concat(frames).groupby(level=0)[["flagged", "churned"]].sum()
+    precision = pooled["churned"] / pooled["flagged"]
+    # measured at seed 0: 25 of 172 flagged accounts churned (14.5 %) vs 4-7 % for the others
+    assert precision.idxmax() == "create_report_drop_50pct_28d"
+    assert precision["create_report_drop_50pct_28d"] > 2 * precision["key_user_inactive_14d"]

@@ -16,7 +16,7 @@ from saasmetrics._plotting import PALETTE, get_axes
 from saasmetrics._results import ResultMixin
 from saasmetrics._validation import check_positive_timedelta
 from saasmetrics.eventlog import EventLog
-from saasmetrics.exceptions import ParameterError
+from saasmetrics.exceptions import InputError, ParameterError
 from saasmetrics.health._features import DAY_NS, _encode, _mrr_at
 from saasmetrics.typing import FrameLike, OnInvalid
 
@@ -283,6 +283,70 @@ class EarlyWarnings(ResultMixin):
         out["severity"] = out["_rank"].map({1: "low", 2: "medium", 3: "high"})
         out = out.sort_values(["_rank", "alerts"], ascending=False, kind="stable")
         return out[["alerts", "severity", "rules"]]
+
+    def evaluate(self, churned: pd.Series) -> pd.DataFrame:
+        """How well each rule (and any rule) flagged the accounts that went on to churn.
+
+        Parameters
+        ----------
+        churned : pandas.Series of bool
+            Outcome per account checked, indexed by account id (e.g. :func:`churn_labels` at
+            the same ``as_of``); accounts missing from it are left out.
+
+        Returns
+        -------
+        pandas.DataFrame
+            Per rule and for ``"any rule"``: ``flagged`` accounts, ``churned`` among them,
+            ``precision`` (churn rate among the flagged), ``recall`` (share of all churners
+            flagged) and ``lift`` (precision over the overall churn rate).
+
+        Raises
+        ------
+        InputError
+            If ``churned`` holds no account or no churner.
+
+        Examples
+        --------
+        >>> import pandas as pd
+        >>> events = pd.DataFrame({"account_id": ["a", "b", "c"], "user_id": ["u1", "u2", "u3"],
+        ...     "timestamp": pd.to_datetime(["2024-01-01", "2024-02-28", "2024-02-27"]),
+        ...     "event": ["login"] * 3})
+        >>> alerts = early_warnings(events, [KeyUserInactiveRule(days=30)], as_of="2024-03-01")
+        >>> churned = pd.Series({"a": True, "b": False, "c": True})
+        >>> alerts.evaluate(churned)[["flagged", "churned", "precision", "recall", "lift"]]
+                               flagged  churned  precision  recall  lift
+        rule
+        key_user_inactive_30d        1        1        1.0     0.5   1.5
+        any rule                     1        1        1.0     0.5   1.5
+        """
+        outcome = churned.dropna().astype(bool)
+        n, n_pos = len(outcome), int(outcome.sum())
+        if n == 0 or n_pos == 0:
+            raise InputError(
+                f"Evaluating warnings needs churners; got {n_pos} churned of {n} accounts.",
+                hint="pass churn_labels(...) at the same as_of over a long enough horizon.",
+            )
+        account_col = self.table.columns[0]
+        table = self.table[self.table[account_col].isin(outcome.index)]
+        groups = {rule: table.loc[table["rule"] == rule, account_col] for rule in self.rules}
+        groups["any rule"] = table[account_col]
+        base = n_pos / n
+        rows = []
+        for rule, accounts in groups.items():  # a loop over the handful of rules
+            flagged = pd.Index(accounts.unique())
+            hits = int(outcome.reindex(flagged).sum())
+            precision = hits / len(flagged) if len(flagged) else float("nan")
+            rows.append(
+                {
+                    "rule": rule,
+                    "flagged": len(flagged),
+                    "churned": hits,
+                    "precision": precision,
+                    "recall": hits / n_pos,
+                    "lift": precision / base,
+                }
+            )
+        return pd.DataFrame(rows).set_index("rule")
 
     def _summary(self) -> dict[str, Any]:
         account_col = self.table.columns[0]
