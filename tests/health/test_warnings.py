@@ -198,3 +198,21 @@ def test_usage_drop_rule() -> None:
         _events(rows), [{"kind": "usage_drop", "event": "create_report"}], as_of=AS_OF
     )
     pd.testing.assert_frame_equal(loaded.to_frame(), got)
+
+
+def test_evaluate_rules_against_outcomes() -> None:
+    res = early_warnings(
+        EVENTS,
+        [NoUseRule(event="create_report", days=90), KeyUserInactiveRule(days=14)],
+        as_of=AS_OF,
+    )
+    outcome = pd.Series({"a1": True, "a2": False, "a3": False})
+    table = res.evaluate(outcome)
+    assert table.loc["no_create_report_90d", ["flagged", "churned"]].tolist() == [1, 1]
+    assert table.loc["key_user_inactive_14d", "precision"] == 0.0
+    assert table.loc["any rule", "recall"] == 1.0
+    assert table.loc["no_create_report_90d", "lift"] == pytest.approx(3.0)
+    from saasmetrics.exceptions import InputError
+
+    with pytest.raises(InputError, match="needs churners"):
+        res.evaluate(outcome & False)
