@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import math
 import warnings
+from abc import ABC, abstractmethod
 from collections.abc import Callable
 from typing import Any, ClassVar, Self
 
@@ -229,7 +230,7 @@ def _hessian_from_gradient(grad: Callable[[F64], F64], z: F64, step: float = 1e-
     return (hess + hess.T) / 2
 
 
-class _CLVModel:
+class _CLVModel(ABC):
     """Shared maximum-likelihood machinery: parameters fitted on the log scale."""
 
     _param_names: ClassVar[tuple[str, ...]] = ()
@@ -295,8 +296,9 @@ class _CLVModel:
         return f"{type(self).__name__}({inner})"
 
     # -- to be provided --------------------------------------------------------------
+    @abstractmethod
     def _loglik(self, theta: F64, data: list[F64]) -> F64:
-        raise NotImplementedError
+        """Log-likelihood per customer at log-parameters ``theta``; every model defines it."""
 
     def _loglik_grad(self, theta: F64, data: list[F64]) -> tuple[F64, F64] | None:
         return None
