@@ -7,7 +7,7 @@ import warnings
 from collections.abc import Sequence
 from dataclasses import dataclass
 from statistics import NormalDist
-from typing import Any, Literal
+from typing import Any, Literal, Self
 
 import numpy as np
 import numpy.typing as npt
@@ -164,7 +164,7 @@ def _two_proportions(
 
 
 # --------------------------------------------------------------------------- the result
-@dataclass(frozen=True, slots=True, kw_only=True, eq=False)
+@dataclass(frozen=True, slots=True, kw_only=True, eq=False, repr=False)
 class FunnelResult(ResultMixin):
     """Users (or attempts) reaching each step of a funnel, with conversion and timing.
 
@@ -541,6 +541,20 @@ class FunnelResult(ResultMixin):
         ax.set_xlabel(f"hours from {origin!s} to {self.steps[k]!s}")
         ax.set_ylabel(self._unit_name)
         return ax
+
+    @classmethod
+    def _from_fields(cls, fields: dict[str, Any]) -> Self:
+        # ResultMixin._from_fields compares every value with "inf", which fails for frames.
+        fields["window"] = pd.Timedelta(fields["window"])
+        fields["steps"] = tuple(fields["steps"])
+        fields["exclusions"] = tuple(tuple(e) for e in fields.get("exclusions") or ())
+        breakdown = fields.get("breakdown")
+        for name in ("table", "units"):
+            frame = fields[name]
+            if breakdown is not None and breakdown in frame.columns:
+                values = frame[breakdown].astype(object)
+                frame[breakdown] = values.where(values.notna(), None)
+        return cls(**fields)
 
     def _summary(self) -> dict[str, Any]:
         counts = self.counts
