@@ -169,3 +169,26 @@ def test_row_order_does_not_matter_for_distinct_times(rows: list[tuple[int, int]
     pd.testing.assert_frame_equal(
         a.sort_values(key).reset_index(drop=True), b.sort_values(key).reset_index(drop=True)
     )
+
+
+def test_memory_held_is_about_the_arrays() -> None:
+    """The log holds little beyond its arrays, and peaks below ~2x them while building."""
+    import tracemalloc
+
+    rng = np.random.default_rng(1)
+    n = 200_000
+    frame = pd.DataFrame(
+        {
+            "user_id": rng.integers(0, 5_000, n),
+            "timestamp": pd.to_datetime(rng.integers(1.7e9, 1.73e9, n), unit="s"),
+            "event": rng.choice(np.array(["a", "b", "c"]), n),
+        }
+    )
+    tracemalloc.start()
+    try:
+        log = EventLog(frame, properties=[])
+        held, peak = tracemalloc.get_traced_memory()
+    finally:
+        tracemalloc.stop()
+    assert held <= 1.2 * log.nbytes
+    assert peak <= 2.2 * log.nbytes

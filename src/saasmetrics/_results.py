@@ -5,9 +5,10 @@ and ``plot(ax=None)``. The mixin gives it a one-line ``repr``, an HTML rendering
 and a JSON-safe ``to_dict()`` / ``to_json()`` that ``from_dict()`` / ``from_json()`` turn back
 into an equal result. Frames inside a payload use pandas' ``split`` layout plus their dtypes.
 
-Example of a result (see any ``saasmetrics`` result for real ones)::
+Example of a result (see any ``saasmetrics`` result for real ones); note ``repr=False``, so
+that the mixin's one-line ``repr`` is not replaced by the dataclass' field dump::
 
-    @dataclass(frozen=True, slots=True, kw_only=True, eq=False)
+    @dataclass(frozen=True, slots=True, kw_only=True, eq=False, repr=False)
     class CohortTable(ResultMixin):
         rates: pd.DataFrame
         freq: str
@@ -38,6 +39,7 @@ __all__ = ("RESULT_TYPES", "ResultMixin", "from_jsonable", "load_result", "to_js
 SCHEMA_VERSION = 1
 RESULT_TYPES: dict[str, type[ResultMixin]] = {}
 """Every result class, by schema name (filled as result modules are imported)."""
+_OWN_REPR: dict[str, bool] = {}
 
 
 # --------------------------------------------------------------------------- JSON codec
@@ -260,7 +262,15 @@ class ResultMixin:
 
     def __init_subclass__(cls, **kwargs: Any) -> None:
         super().__init_subclass__(**kwargs)
-        RESULT_TYPES[_schema_name(cls)] = cls
+        name = _schema_name(cls)
+        # ``@dataclass(slots=True)`` builds the class twice; the first pass shows whether the
+        # body defines its own __repr__. If not, keep the mixin's one-line repr rather than the
+        # dataclass' dump of every field (``repr=False`` in the decorator does the same).
+        if name in _OWN_REPR and not _OWN_REPR.pop(name):
+            cls.__repr__ = ResultMixin.__repr__  # type: ignore[method-assign]
+        else:
+            _OWN_REPR[name] = "__repr__" in cls.__dict__
+        RESULT_TYPES[name] = cls
 
     # -- to be provided by subclasses -------------------------------------------------
     def to_frame(self) -> pd.DataFrame:  # pragma: no cover - every subclass overrides
@@ -343,7 +353,7 @@ class ResultMixin:
                 fields[name] = pd.Timedelta(value)
             elif isinstance(value, list) and hint.startswith("tuple"):
                 fields[name] = tuple(value)
-            elif value in ("inf", "-inf") and "float" in hint:
+            elif isinstance(value, str) and value in ("inf", "-inf") and "float" in hint:
                 fields[name] = float(value)
         return cls(**fields)
 

@@ -405,6 +405,19 @@ def parse_timestamps(series: pd.Series, *, rows: RowCheck | None = None) -> Pars
                 f"Column {column!r} mixes time zones (or naive and tz-aware values).",
                 hint=f"make them uniform first, e.g. pd.to_datetime(df[{column!r}], utc=True).",
             )
-        rows.flag(converted.isna().to_numpy() & ~null, column, "unparseable timestamps")
+        failed = converted.isna().to_numpy() & ~null
+        if failed.any():
+            # values pandas could read as UTC but not alongside the rest: a time-zone mix
+            with warnings.catch_warnings():
+                warnings.simplefilter("ignore", UserWarning)
+                as_utc = pd.to_datetime(series[failed], errors="coerce", utc=True, format="mixed")
+            if as_utc.notna().any():
+                example = series[failed][as_utc.notna()].iloc[0]
+                raise SchemaError(
+                    f"Column {column!r} mixes time zones (or naive and tz-aware values), "
+                    f"e.g. {example!r} among values read as {converted.dtype}.",
+                    hint=f"make them uniform first, e.g. pd.to_datetime(df[{column!r}], utc=True).",
+                )
+        rows.flag(failed, column, "unparseable timestamps")
         parsed = _from_datetime_series(converted)
     return parsed

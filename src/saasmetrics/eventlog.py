@@ -169,25 +169,16 @@ class EventLog:
                     f"Column {event_col!r} holds values that collide when read as names.",
                     hint="convert event names to strings first.",
                 )
-        input_pos = np.arange(len(frame), dtype=np.int64)
-        if keep is not None:
-            input_pos = input_pos[keep]
-
         user_codes = user_codes.astype(np.int64, copy=False)
-        order = sort_order(user_codes, time_ns)
-        identity = (
-            order.size > 0
-            and bool(order[-1] == order.size - 1)
-            and bool(np.all(order[:-1] < order[1:]))
-        )
-
-        def take(a: npt.NDArray[Any]) -> npt.NDArray[Any]:
-            return a if identity else a[order]
-
-        self.user_codes = _readonly(take(user_codes))
-        self.event_codes = _readonly(take(event_codes.astype(np.int32, copy=False)))
-        self.time_ns = _readonly(take(np.ascontiguousarray(time_ns)))
-        self.row_order = _readonly(take(input_pos))
+        order = sort_order(user_codes, time_ns).astype(np.int64, copy=False)
+        # ``order`` indexes the kept rows; map it back to positions in the caller's frame.
+        kept_positions = np.flatnonzero(keep) if keep is not None else None
+        self.user_codes = _readonly(user_codes[order])
+        del user_codes
+        self.event_codes = _readonly(event_codes.astype(np.int32)[order])
+        del event_codes
+        self.time_ns = _readonly(np.ascontiguousarray(time_ns)[order])
+        self.row_order = _readonly(order if kept_positions is None else kept_positions[order])
         self.offsets = _readonly(segment_offsets(self.user_codes, len(users)))
         self.users = pd.Index(users, name=user_col)
         self.events = pd.Index(events, name=event_col)

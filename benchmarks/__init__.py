@@ -1,0 +1,1 @@
+"""Benchmarks: saasmetrics against the idiomatic pandas, DuckDB SQL or peer-library way."""

@@ -1,0 +1,99 @@
+"""The result mixin and its JSON codec, on a small result defined here."""
+
+from __future__ import annotations
+
+import json
+from dataclasses import dataclass
+from typing import Any
+
+import numpy as np
+import pandas as pd
+import pytest
+
+from saasmetrics._results import ResultMixin, from_jsonable, load_result, to_jsonable
+from saasmetrics.exceptions import InputError
+
+
+@dataclass(frozen=True, slots=True, kw_only=True, eq=False)
+class Toy(ResultMixin):
+    table: pd.DataFrame
+    weights: pd.Series
+    when: pd.Timestamp
+    window: pd.Timedelta
+    steps: tuple[str, ...]
+    score: float
+
+    def to_frame(self) -> pd.DataFrame:
+        return self.table.copy()
+
+    def _summary(self) -> dict[str, Any]:
+        return {"rows": len(self.table), "score": round(self.score, 3)}
+
+    def plot(self, *, ax: Any = None) -> Any:
+        return ax
+
+
+def _toy() -> Toy:
+    table = pd.DataFrame(
+        {
+            "users": np.array([10, 4], dtype=np.int64),
+            "rate": [1.0, np.nan],
+            "first": pd.to_datetime(["2024-01-01", None]),
+            "wait": pd.to_timedelta(["1h", "2D"]),
+            "label": ["a", "b"],
+        },
+        index=pd.Index(["s1", "s2"], name="step"),
+    )
+    weights = pd.Series([0.5, 0.5], index=pd.date_range("2024-01-01", periods=2, tz="UTC"))
+    return Toy(
+        table=table,
+        weights=weights,
+        when=pd.Timestamp("2024-05-01 12:00"),
+        window=pd.Timedelta("7D"),
+        steps=("a", "b"),
+        score=float("inf"),
+    )
+
+
+def test_round_trip_is_exact() -> None:
+    toy = _toy()
+    text = toy.to_json(allow_nan=False)
+    back = Toy.from_json(text)
+    pd.testing.assert_frame_equal(back.table, toy.table)
+    pd.testing.assert_series_equal(back.weights, toy.weights, check_freq=False)
+    assert back.when == toy.when
+    assert back.window == toy.window
+    assert back.steps == toy.steps
+    assert back.score == float("inf")
+    assert isinstance(load_result(text), Toy)
+
+
+def test_payload_is_plain_json_with_schema() -> None:
+    payload = _toy().to_dict()
+    assert payload["schema"] == "tests.test_results_mixin.Toy"
+    assert payload["schema_version"] == 1
+    assert payload["summary"] == {"rows": 2, "score": "inf"}
+    json.dumps(payload, allow_nan=False)
+
+
+def test_repr_and_html() -> None:
+    toy = _toy()
+    assert repr(toy) == "Toy(rows=2, score=inf)"
+    assert "<table" in toy._repr_html_()
+
+
+def test_wrong_schema_or_version_is_refused() -> None:
+    payload = _toy().to_dict()
+    with pytest.raises(InputError, match="version"):
+        Toy.from_dict({**payload, "schema_version": 99})
+    with pytest.raises(InputError, match="Unknown result schema"):
+        load_result({**payload, "schema": "nope"})
+
+
+def test_multiindex_and_arrays() -> None:
+    frame = pd.DataFrame(
+        {"x": [1, 2]}, index=pd.MultiIndex.from_tuples([("a", 1), ("b", 2)], names=["k", "n"])
+    )
+    pd.testing.assert_frame_equal(from_jsonable(json.loads(json.dumps(to_jsonable(frame)))), frame)
+    arr = np.array([[1.0, np.nan], [3.0, 4.0]])
+    np.testing.assert_array_equal(from_jsonable(to_jsonable(arr)), arr)
