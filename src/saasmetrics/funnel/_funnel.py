@@ -554,6 +554,12 @@ class FunnelResult(ResultMixin):
             if breakdown is not None and breakdown in frame.columns:
                 values = frame[breakdown].astype(object)
                 frame[breakdown] = values.where(values.notna(), None)
+        table = fields["table"]
+        for col in ("median_time_to_convert", "mean_time_to_convert"):
+            table[col] = table[col].dt.as_unit("ns")
+        units = fields["units"]
+        for k in range(len(fields["steps"])):
+            units[_time_cols(k)] = units[_time_cols(k)].dt.as_unit("ns")  # JSON gives "us"
         return cls(**fields)
 
     def _summary(self) -> dict[str, Any]:
