@@ -32,6 +32,7 @@ __all__ = (
     "attempt_levels",
     "best_attempts",
     "first_per_segment",
+    "segment_of",
 )
 
 I64 = npt.NDArray[np.int64]
@@ -40,15 +41,39 @@ NO_TIME = np.iinfo(np.int64).max
 """Sentinel time (and position) for a step that an attempt did not reach."""
 
 
-def first_per_segment(positions: I64, seg_of_row: I64) -> I64:
+def segment_of(positions: I64, offsets: I64) -> I64:
+    """Segment of each row position, from the segment offsets.
+
+    Parameters
+    ----------
+    positions : numpy.ndarray of int64
+        Row positions.
+    offsets : numpy.ndarray of int64
+        Segment offsets (length segments + 1).
+
+    Returns
+    -------
+    numpy.ndarray of int64
+        Segment index of each position.
+
+    Examples
+    --------
+    >>> import numpy as np
+    >>> segment_of(np.array([0, 2, 3]), np.array([0, 3, 5])).tolist()
+    [0, 0, 1]
+    """
+    return np.searchsorted(offsets, positions, side="right").astype(np.int64) - 1
+
+
+def first_per_segment(positions: I64, offsets: I64) -> I64:
     """Keep the first of ``positions`` (sorted) in each segment.
 
     Parameters
     ----------
     positions : numpy.ndarray of int64
         Sorted row positions.
-    seg_of_row : numpy.ndarray of int64
-        Segment of every row.
+    offsets : numpy.ndarray of int64
+        Segment offsets.
 
     Returns
     -------
@@ -58,12 +83,12 @@ def first_per_segment(positions: I64, seg_of_row: I64) -> I64:
     Examples
     --------
     >>> import numpy as np
-    >>> first_per_segment(np.array([0, 1, 3, 4]), np.array([0, 0, 0, 1, 1])).tolist()
+    >>> first_per_segment(np.array([0, 1, 3, 4]), np.array([0, 3, 5])).tolist()
     [0, 3]
     """
     if positions.size == 0:
         return positions
-    segs = seg_of_row[positions]
+    segs = segment_of(positions, offsets)
     keep = np.ones(positions.size, dtype=bool)
     keep[1:] = segs[1:] != segs[:-1]
     return positions[keep]
@@ -80,7 +105,7 @@ def _next_in(sorted_pos: I64, after: I64, nth: int = 1) -> I64:
 
 def attempt_levels(
     anchors: I64,
-    seg_end: I64,
+    end: I64,
     time_ns: I64,
     step_masks: B,
     *,
@@ -94,8 +119,8 @@ def attempt_levels(
     ----------
     anchors : numpy.ndarray of int64
         Sorted rows that open an attempt (step-1 events).
-    seg_end : numpy.ndarray of int64
-        For every row, the end (exclusive) of its segment.
+    end : numpy.ndarray of int64
+        For every attempt, the end (exclusive) of its anchor's segment.
     time_ns : numpy.ndarray of int64
         Time of every row, sorted within segments.
     step_masks : numpy.ndarray of bool, shape (K - 1, n)
@@ -124,7 +149,7 @@ def attempt_levels(
     >>> import numpy as np
     >>> masks = np.array([[False, True, False, True]])  # step 2 = rows 1 and 3
     >>> level, rows, times = attempt_levels(
-    ...     np.array([0, 2]), np.array([4, 4, 4, 4]), np.array([0, 5, 6, 20]), masks,
+    ...     np.array([0, 2]), np.array([4, 4]), np.array([0, 5, 6, 20]), masks,
     ...     window_ns=10, order="ordered")
     >>> level.tolist(), rows[1].tolist()
     ([2, 1], [1, -1])
@@ -141,7 +166,6 @@ def attempt_levels(
     if n_attempts == 0:
         return level, step_rows, step_times
     deadline = start + window_ns
-    end = seg_end[anchors]
 
     if order in ("ordered", "strict"):
         alive = np.ones(n_attempts, dtype=bool)
@@ -209,7 +233,7 @@ def apply_exclusion(
     to_rows: I64,
     *,
     deadline: I64,
-    seg_end: I64,
+    end: I64,
     excluded_rows: I64,
     time_ns: I64,
     from_step: int,
@@ -225,8 +249,8 @@ def apply_exclusion(
         Rows (in the user's own timeline) that filled the ``from`` and ``to`` steps (-1: none).
     deadline : numpy.ndarray of int64
         End of each attempt's window (inclusive).
-    seg_end : numpy.ndarray of int64
-        End (exclusive) of each row's user segment, in the same timeline.
+    end : numpy.ndarray of int64
+        End (exclusive) of each attempt's user segment, in the same timeline.
     excluded_rows : numpy.ndarray of int64
         Sorted rows holding an excluded event.
     time_ns : numpy.ndarray of int64
@@ -243,7 +267,7 @@ def apply_exclusion(
     --------
     >>> import numpy as np
     >>> apply_exclusion(np.array([2]), np.array([0]), np.array([2]), deadline=np.array([9]),
-    ...     seg_end=np.array([3, 3, 3]), excluded_rows=np.array([1]),
+    ...     end=np.array([3]), excluded_rows=np.array([1]),
     ...     time_ns=np.array([0, 1, 2]), from_step=0, to_step=1)
     array([ True])
     """
@@ -252,7 +276,7 @@ def apply_exclusion(
     nxt = _next_in(excluded_rows, safe_from)
     valid = reached_from & (nxt >= 0)
     safe = np.where(valid, nxt, 0)
-    valid &= nxt < seg_end[safe_from]
+    valid &= nxt < end
     reached_to = level > to_step
     inside = np.where(reached_to, nxt < to_rows, time_ns[safe] <= deadline)
     return valid & inside

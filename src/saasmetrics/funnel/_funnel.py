@@ -19,6 +19,7 @@ from saasmetrics._kernels.funnel import (
     attempt_levels,
     best_attempts,
     first_per_segment,
+    segment_of,
 )
 from saasmetrics._kernels.segments import segment_ids
 from saasmetrics._plotting import PALETTE, get_axes
@@ -72,63 +73,85 @@ def _durations(units: pd.DataFrame, k: int, *, from_start: bool) -> pd.Series:
     return (reached[_time_cols(k)] - ref).rename("time")
 
 
-def _block_table(units: pd.DataFrame, steps: Sequence[str], unit_name: str) -> pd.DataFrame:
-    n_steps = len(steps)
-    level = units["level"].to_numpy()
-    counts = np.array([int(np.count_nonzero(level > k)) for k in range(n_steps)], dtype=np.int64)
-    prev = np.r_[counts[0], counts[:-1]]
-    with np.errstate(divide="ignore", invalid="ignore"):
-        from_start = np.where(counts[0] > 0, counts / max(int(counts[0]), 1), np.nan)
-        from_prev = np.where(prev > 0, counts / np.maximum(prev, 1), np.nan)
-    dropped = prev - counts
-    medians: list[Any] = [pd.NaT]
-    means: list[Any] = [pd.NaT]
-    for k in range(1, n_steps):
-        d = _durations(units, k, from_start=False)
-        medians.append(d.median() if len(d) else pd.NaT)
-        means.append(d.mean() if len(d) else pd.NaT)
-    return pd.DataFrame(
-        {
-            "step": list(steps),
-            unit_name: counts,
-            "conversion_from_start": from_start.astype(float),
-            "conversion_from_previous": from_prev.astype(float),
-            "dropped": dropped,
-            "dropoff_rate": np.where(prev > 0, dropped / np.maximum(prev, 1), np.nan),
-            "median_time_to_convert": pd.to_timedelta(pd.Series(medians, dtype="object")),
-            "mean_time_to_convert": pd.to_timedelta(pd.Series(means, dtype="object")),
-        }
-    )
-
-
-def _groups(units: pd.DataFrame, breakdown: str | None) -> list[tuple[Any, pd.DataFrame]]:
+def _group_codes(units: pd.DataFrame, breakdown: str | None) -> tuple[I64, list[Any]]:
+    """Group index of every unit and the group values, largest group first (missing last)."""
     if breakdown is None:
-        return [(None, units)]
-    key = units[breakdown]
-    missing = key.isna().to_numpy()
-    sizes = key[~missing].value_counts()
-    ordered = sorted(sizes.index, key=lambda v: (-int(sizes[v]), str(v)))
-    out = [(value, units[(key == value).to_numpy() & ~missing]) for value in ordered]
-    if missing.any():
-        out.append((None, units[missing]))
-    return out
+        return np.zeros(len(units), dtype=np.int64), [None]
+    codes, uniques = pd.factorize(units[breakdown], use_na_sentinel=True)
+    codes = codes.astype(np.int64)
+    n_values = len(uniques)
+    sizes = np.bincount(codes[codes >= 0], minlength=n_values)
+    values = list(uniques)
+    order = sorted(range(n_values), key=lambda i: (-int(sizes[i]), str(values[i])))
+    rank = np.empty(n_values, dtype=np.int64)
+    rank[order] = np.arange(n_values, dtype=np.int64)
+    safe = rank[np.maximum(codes, 0)] if n_values else np.zeros(codes.size, dtype=np.int64)
+    out = np.where(codes >= 0, safe, n_values)
+    labels = [values[i] for i in order]
+    if (codes < 0).any():
+        labels.append(None)
+    return out, labels
+
+
+def _step_ns(units: pd.DataFrame, k: int) -> I64:
+    col = units[_time_cols(k)]
+    ns: I64 = col.dt.as_unit("ns").to_numpy(dtype="datetime64[ns]").view(np.int64)
+    return ns
 
 
 def _build_table(
     units: pd.DataFrame, steps: Sequence[str], breakdown: str | None, unit_name: str
 ) -> pd.DataFrame:
-    if breakdown is None:
-        return _block_table(units, steps, unit_name)
-    blocks = []
-    for value, group in _groups(units, breakdown):
-        block = _block_table(group, steps, unit_name)
-        block.insert(0, breakdown, pd.Series([value] * len(block), dtype="object"))
-        blocks.append(block)
-    if not blocks:
-        empty = _block_table(units.iloc[:0], steps, unit_name).iloc[:0]
-        empty.insert(0, breakdown, pd.Series([], dtype="object"))
-        return empty
-    return pd.concat(blocks, ignore_index=True)
+    """One block of rows per breakdown value, computed for all values at once."""
+    n_steps = len(steps)
+    groups, labels = _group_codes(units, breakdown)
+    n_groups = len(labels)
+    level = units["level"].to_numpy().astype(np.int64)
+    per_level = np.bincount(groups * (n_steps + 1) + level, minlength=n_groups * (n_steps + 1))
+    per_level = per_level.reshape(n_groups, n_steps + 1)
+    # users reaching step k = users whose level > k
+    counts = np.cumsum(per_level[:, ::-1], axis=1)[:, ::-1][:, 1:]
+    prev = np.concatenate([counts[:, :1], counts[:, :-1]], axis=1)
+    with np.errstate(divide="ignore", invalid="ignore"):
+        from_start = np.where(counts[:, :1] > 0, counts / np.maximum(counts[:, :1], 1), np.nan)
+        from_prev = np.where(prev > 0, counts / np.maximum(prev, 1), np.nan)
+        dropped = prev - counts
+        drop_rate = np.where(prev > 0, dropped / np.maximum(prev, 1), np.nan)
+    medians = np.full((n_groups, n_steps), np.nan)
+    means = np.full((n_groups, n_steps), np.nan)
+    for k in range(1, n_steps):
+        reached = level > k
+        if not reached.any():
+            continue
+        delta = (_step_ns(units, k)[reached] - _step_ns(units, k - 1)[reached]).astype(float)
+        stats = pd.Series(delta).groupby(groups[reached]).agg(["median", "mean"])
+        medians[stats.index.to_numpy(), k] = stats["median"].to_numpy()
+        means[stats.index.to_numpy(), k] = stats["mean"].to_numpy()
+    table = pd.DataFrame(
+        {
+            "step": pd.Series(list(steps) * n_groups, dtype="str"),
+            unit_name: counts.reshape(-1).astype(np.int64),
+            "conversion_from_start": from_start.reshape(-1).astype(float),
+            "conversion_from_previous": from_prev.reshape(-1).astype(float),
+            "dropped": dropped.reshape(-1).astype(np.int64),
+            "dropoff_rate": drop_rate.reshape(-1).astype(float),
+            "median_time_to_convert": pd.to_timedelta(medians.reshape(-1), unit="ns"),
+            "mean_time_to_convert": pd.to_timedelta(means.reshape(-1), unit="ns"),
+        }
+    )
+    if breakdown is not None:
+        values = pd.Series(np.repeat(np.array(labels, dtype=object), n_steps), dtype="object")
+        table.insert(0, breakdown, values)
+    return table
+
+
+def _groups(units: pd.DataFrame, breakdown: str | None) -> list[tuple[Any, pd.DataFrame]]:
+    groups, labels = _group_codes(units, breakdown)
+    return [(label, units[groups == i]) for i, label in enumerate(labels)]
+
+
+def _block_table(units: pd.DataFrame, steps: Sequence[str], unit_name: str) -> pd.DataFrame:
+    return _build_table(units, steps, None, unit_name)
 
 
 def _wilson(x: int, n: int, z: float) -> tuple[float, float]:
@@ -748,30 +771,33 @@ def funnel(
 
     masks = np.vstack([step_mask(log, s) for s in step_list])
     time_ns = log.time_ns
-    seg = segment_ids(log.offsets)
-    seg_end = log.offsets[1:][seg]
+    offsets = log.offsets
     window_ns = int(window_td.value)
 
     same_value = None
     perm: I64 | None = None
+    codes: I64 = np.zeros(0, dtype=np.int64)
     if hold_constant is not None:
-        codes, _ = pd.factorize(log.property_values(hold_constant), use_na_sentinel=True)
-        codes = codes.astype(np.int64)
+        factorized, _ = pd.factorize(log.property_values(hold_constant), use_na_sentinel=True)
+        codes = factorized.astype(np.int64)
         masks &= (codes >= 0)[None, :]
         if order == "strict":
             same_value = np.zeros(len(log), dtype=bool)
             same_value[1:] = codes[1:] == codes[:-1]
         else:
+            seg = segment_ids(offsets)
             key = seg * (int(codes.max(initial=0)) + 2) + codes + 1
             perm = np.argsort(key, kind="stable").astype(np.int64)
     anchors = np.flatnonzero(masks[0]).astype(np.int64)
     if entry == "first":
-        anchors = first_per_segment(anchors, seg)
+        anchors = first_per_segment(anchors, offsets)
+    user_end = offsets[1:]
 
     if perm is None:
+        attempt_end = user_end[segment_of(anchors, offsets)]
         level, rows, times = attempt_levels(
             anchors,
-            seg_end,
+            attempt_end,
             time_ns,
             masks[1:],
             window_ns=window_ns,
@@ -781,16 +807,12 @@ def funnel(
     else:
         inverse = np.empty_like(perm)
         inverse[perm] = np.arange(perm.size, dtype=np.int64)
-        codes_p = codes[perm]
-        seg_p = seg[perm]
-        new_seg_start = np.r_[True, (seg_p[1:] != seg_p[:-1]) | (codes_p[1:] != codes_p[:-1])]
-        starts = np.flatnonzero(new_seg_start)
-        ends = np.r_[starts[1:], perm.size]
-        seg_end_p = np.repeat(ends, np.diff(np.r_[starts, perm.size]))
+        key_p = key[perm]
+        sub_offsets = np.r_[np.flatnonzero(np.r_[True, key_p[1:] != key_p[:-1]]), perm.size]
         anchors_p = np.sort(inverse[anchors])
         level, rows_p, times = attempt_levels(
             anchors_p,
-            seg_end_p,
+            sub_offsets[1:][segment_of(anchors_p, sub_offsets)],
             time_ns[perm],
             masks[1:][:, perm],
             window_ns=window_ns,
@@ -800,8 +822,10 @@ def funnel(
         back = np.argsort(rows[0], kind="stable")
         level, rows, times = level[back], rows[:, back], times[:, back]
 
+    user_of_attempt = segment_of(rows[0], offsets)
     if excl:
         deadline = times[0] + window_ns
+        attempt_end = user_end[user_of_attempt]
         removed = np.zeros(level.size, dtype=bool)
         for step, lo, hi in excl:
             excluded = np.flatnonzero(step_mask(log, step, what="exclusion")).astype(np.int64)
@@ -811,7 +835,7 @@ def funnel(
                     rows[lo],
                     rows[hi],
                     deadline=deadline,
-                    seg_end=seg_end,
+                    end=attempt_end,
                     excluded_rows=excluded,
                     time_ns=time_ns,
                     from_step=lo,
@@ -819,7 +843,6 @@ def funnel(
                 )
         level = np.where(removed, 0, level)
 
-    user_of_attempt = seg[rows[0]] if rows.shape[1] else np.zeros(0, dtype=np.int64)
     if count == "users":
         chosen = best_attempts(user_of_attempt, level)
     else:
@@ -833,12 +856,10 @@ def funnel(
 
     lev = level[chosen]
     units = pd.DataFrame({"user": log.users.take(user_of_attempt[chosen]), "level": lev})
-    units["user"] = units["user"].astype(log.users.dtype)
     for k in range(n_steps):
         t = times[k, chosen]
         reached = t != NO_TIME
-        ns = np.where(reached, t, 0)
-        stamps = log.to_datetime(ns.astype(np.int64))
+        stamps = log.to_datetime(np.where(reached, t, 0).astype(np.int64))
         units[_time_cols(k)] = pd.Series(stamps).where(reached)
     if breakdown is not None:
         if breakdown_attribution == "first_touch":
@@ -847,9 +868,11 @@ def funnel(
             src = rows[lev - 1, chosen]
         else:
             src = rows[attr_step, chosen]
-        values = log.property_values(breakdown).to_numpy(dtype=object)
         picked = np.full(src.size, None, dtype=object)
-        picked[src >= 0] = values[src[src >= 0]]
+        has = src >= 0
+        if has.any():
+            taken = log.property_values(breakdown).take(src[has]).to_numpy(dtype=object)
+            picked[has] = taken
         picked[pd.isna(picked)] = None
         units.insert(2, breakdown, pd.Series(picked, dtype="object"))
 
