@@ -32,7 +32,7 @@ __all__ = (
     "attempt_levels",
     "best_attempts",
     "first_per_segment",
-    "segment_of",
+    "next_after",
 )
 
 I64 = npt.NDArray[np.int64]
@@ -41,39 +41,15 @@ NO_TIME = np.iinfo(np.int64).max
 """Sentinel time (and position) for a step that an attempt did not reach."""
 
 
-def segment_of(positions: I64, offsets: I64) -> I64:
-    """Segment of each row position, from the segment offsets.
-
-    Parameters
-    ----------
-    positions : numpy.ndarray of int64
-        Row positions.
-    offsets : numpy.ndarray of int64
-        Segment offsets (length segments + 1).
-
-    Returns
-    -------
-    numpy.ndarray of int64
-        Segment index of each position.
-
-    Examples
-    --------
-    >>> import numpy as np
-    >>> segment_of(np.array([0, 2, 3]), np.array([0, 3, 5])).tolist()
-    [0, 0, 1]
-    """
-    return np.searchsorted(offsets, positions, side="right").astype(np.int64) - 1
-
-
-def first_per_segment(positions: I64, offsets: I64) -> I64:
+def first_per_segment(positions: I64, seg: I64) -> I64:
     """Keep the first of ``positions`` (sorted) in each segment.
 
     Parameters
     ----------
     positions : numpy.ndarray of int64
         Sorted row positions.
-    offsets : numpy.ndarray of int64
-        Segment offsets.
+    seg : numpy.ndarray of int64
+        Segment of every row.
 
     Returns
     -------
@@ -83,12 +59,12 @@ def first_per_segment(positions: I64, offsets: I64) -> I64:
     Examples
     --------
     >>> import numpy as np
-    >>> first_per_segment(np.array([0, 1, 3, 4]), np.array([0, 3, 5])).tolist()
+    >>> first_per_segment(np.array([0, 1, 3, 4]), np.array([0, 0, 0, 1, 1])).tolist()
     [0, 3]
     """
     if positions.size == 0:
         return positions
-    segs = segment_of(positions, offsets)
+    segs = seg[positions]
     keep = np.ones(positions.size, dtype=bool)
     keep[1:] = segs[1:] != segs[:-1]
     return positions[keep]
@@ -103,15 +79,48 @@ def _next_in(sorted_pos: I64, after: I64, nth: int = 1) -> I64:
     return out
 
 
+def next_after(mask: B, positions: I64) -> I64:
+    """For each of ``positions``, the first row after it where ``mask`` holds (``mask.size``: none).
+
+    Parameters
+    ----------
+    mask : numpy.ndarray of bool
+        One entry per row.
+    positions : numpy.ndarray of int64
+        Row positions.
+
+    Returns
+    -------
+    numpy.ndarray of int64
+        One row per position.
+
+    Notes
+    -----
+    With ``c = cumsum(mask)``, ``c[p]`` rows at or before ``p`` match, so the next match is the
+    ``c[p]``-th matching row: a cumulative sum and two gathers, no search.
+
+    Examples
+    --------
+    >>> import numpy as np
+    >>> next_after(np.array([False, True, False, False, True]), np.array([0, 1, 4])).tolist()
+    [1, 4, 5]
+    """
+    hits = np.r_[np.flatnonzero(mask), mask.size].astype(np.int64)
+    count = np.cumsum(mask, dtype=np.int64)
+    found: I64 = hits[count[positions]]
+    return found
+
+
 def attempt_levels(
     anchors: I64,
-    end: I64,
+    seg: I64,
     time_ns: I64,
     step_masks: B,
     *,
     window_ns: int,
     order: str,
     same_value: B | None = None,
+    adjacent: B | None = None,
 ) -> tuple[I64, I64, I64]:
     """Level reached, step rows and step completion times of every attempt.
 
@@ -119,8 +128,8 @@ def attempt_levels(
     ----------
     anchors : numpy.ndarray of int64
         Sorted rows that open an attempt (step-1 events).
-    end : numpy.ndarray of int64
-        For every attempt, the end (exclusive) of its anchor's segment.
+    seg : numpy.ndarray of int64
+        Segment of every row (rows of a segment are contiguous).
     time_ns : numpy.ndarray of int64
         Time of every row, sorted within segments.
     step_masks : numpy.ndarray of bool, shape (K - 1, n)
@@ -132,6 +141,9 @@ def attempt_levels(
     same_value : numpy.ndarray of bool, optional
         For ``"strict"`` with a held-constant property: whether each row shares the previous
         row's value (ignored by the other modes, which get segments per value instead).
+    adjacent : numpy.ndarray of bool, optional
+        For ``"strict"`` on a subset of the user's rows: whether each row directly follows the
+        previous one in the full timeline (default: all rows are there).
 
     Returns
     -------
@@ -149,7 +161,7 @@ def attempt_levels(
     >>> import numpy as np
     >>> masks = np.array([[False, True, False, True]])  # step 2 = rows 1 and 3
     >>> level, rows, times = attempt_levels(
-    ...     np.array([0, 2]), np.array([4, 4]), np.array([0, 5, 6, 20]), masks,
+    ...     np.array([0, 2]), np.array([0, 0, 0, 0]), np.array([0, 5, 6, 20]), masks,
     ...     window_ns=10, order="ordered")
     >>> level.tolist(), rows[1].tolist()
     ([2, 1], [1, -1])
@@ -161,51 +173,59 @@ def attempt_levels(
     step_rows = np.full((n_later + 1, n_attempts), -1, dtype=np.int64)
     step_times = np.full((n_later + 1, n_attempts), NO_TIME, dtype=np.int64)
     step_rows[0] = anchors
-    start = time_ns[anchors] if n_attempts else np.zeros(0, dtype=np.int64)
-    step_times[0] = start
     if n_attempts == 0:
         return level, step_rows, step_times
+    start = time_ns[anchors]
+    step_times[0] = start
     deadline = start + window_ns
+    anchor_seg = seg[anchors]
+    # one sentinel row past the end keeps every gather in bounds
+    seg_x = np.r_[seg, -1]
+    time_x = np.r_[time_ns, NO_TIME]
 
     if order in ("ordered", "strict"):
-        alive = np.ones(n_attempts, dtype=bool)
-        cur = anchors.copy()
+        # work only on the attempts still alive: funnels narrow, so later steps get cheaper
+        act = np.arange(n_attempts, dtype=np.int64)
+        cur = anchors
+        act_seg, act_deadline = anchor_seg, deadline
         for j in range(n_later):
             if order == "ordered":
-                cand = _next_in(np.flatnonzero(step_masks[j]), cur)
-                ok = alive & (cand >= 0)
+                cand = next_after(step_masks[j], cur)
+                ok = seg_x[cand] == act_seg
             else:
-                cand = cur + 1
-                ok = alive & (cand < n_rows)
-                safe = np.where(ok, cand, 0)
-                ok &= step_masks[j][safe]
+                cand = np.minimum(cur + 1, n_rows)
+                ok = np.r_[step_masks[j], False][cand] & (seg_x[cand] == act_seg)
                 if same_value is not None:
-                    ok &= same_value[safe]
-            ok &= cand < end
-            safe = np.where(ok, cand, 0)
-            ok &= time_ns[safe] <= deadline
-            step_rows[j + 1, ok] = cand[ok]
-            step_times[j + 1, ok] = time_ns[cand[ok]]
-            cur = np.where(ok, cand, cur)
-            alive = ok
-            level += ok
+                    ok &= np.r_[same_value, False][cand]
+                if adjacent is not None:
+                    ok &= np.r_[adjacent, False][cand]
+            t = time_x[cand]
+            ok &= t <= act_deadline
+            act, cur, t = act[ok], cand[ok], t[ok]
+            act_seg, act_deadline = act_seg[ok], act_deadline[ok]
+            step_rows[j + 1, act] = cur
+            step_times[j + 1, act] = t
+            level[act] += 1
+            if act.size == 0:
+                break
         return level, step_rows, step_times
 
     # unordered: the time by which steps 2..k can all be filled by distinct rows is the max,
     # over subsets S of those steps, of the time of the |S|-th row matching any step in S.
     def nth_time(mask: B, nth: int) -> I64:
         cand = _next_in(np.flatnonzero(mask), anchors, nth)
-        ok = (cand >= 0) & (cand < end)
+        ok = cand >= 0
+        ok[ok] &= seg[cand[ok]] == anchor_seg[ok]
         out = np.full(n_attempts, NO_TIME, dtype=np.int64)
         out[ok] = time_ns[cand[ok]]
         return out
 
     firsts = []
     for j in range(n_later):
-        cand = _next_in(np.flatnonzero(step_masks[j]), anchors)
-        ok = (cand >= 0) & (cand < end)
+        cand = next_after(step_masks[j], anchors)
+        ok = seg_x[cand] == anchor_seg
         step_rows[j + 1, ok] = cand[ok]
-        firsts.append(np.where(ok, time_ns[np.where(ok, cand, 0)], NO_TIME))
+        firsts.append(np.where(ok, time_x[cand], NO_TIME))
     overlapping = n_later > 1 and bool(np.any(step_masks.sum(axis=0) > 1))
     done = start.copy()
     alive = np.ones(n_attempts, dtype=bool)
@@ -303,15 +323,12 @@ def best_attempts(user_of_attempt: I64, level: I64) -> I64:
     >>> best_attempts(np.array([0, 0, 0, 1, 2]), np.array([1, 3, 3, 0, 2])).tolist()
     [1, 4]
     """
-    keep = np.flatnonzero(level > 0)
-    if keep.size == 0:
-        return keep.astype(np.int64)
-    users = user_of_attempt[keep]
-    lev = level[keep]
-    starts = np.flatnonzero(np.r_[True, users[1:] != users[:-1]])
-    best = np.maximum.reduceat(lev, starts)
-    group = np.repeat(np.arange(starts.size), np.diff(np.r_[starts, users.size]))
-    is_best = lev == best[group]
-    cand = np.flatnonzero(is_best)
-    first = np.r_[True, group[cand][1:] != group[cand][:-1]]
-    return keep[cand[first]].astype(np.int64)
+    n = level.size
+    if n == 0:
+        return np.zeros(0, dtype=np.int64)
+    starts = np.flatnonzero(np.r_[True, user_of_attempt[1:] != user_of_attempt[:-1]])
+    # highest level first, then the smallest index: one max-reduction per user
+    score = level * (n + 1) + (n - np.arange(n, dtype=np.int64))
+    best = np.maximum.reduceat(score, starts)
+    chosen: I64 = (n - best % (n + 1)).astype(np.int64)
+    return chosen[level[chosen] > 0]

@@ -19,9 +19,7 @@ from saasmetrics._kernels.funnel import (
     attempt_levels,
     best_attempts,
     first_per_segment,
-    segment_of,
 )
-from saasmetrics._kernels.segments import segment_ids
 from saasmetrics._plotting import PALETTE, get_axes
 from saasmetrics._results import ResultMixin
 from saasmetrics._validation import check_choice, check_positive_timedelta
@@ -32,7 +30,15 @@ from saasmetrics.exceptions import (
     ParameterError,
     SmallSampleWarning,
 )
-from saasmetrics.funnel._steps import Step, StepLike, as_step, step_mask, step_properties
+from saasmetrics.funnel._steps import (
+    Step,
+    StepLike,
+    as_step,
+    condition_mask,
+    step_code,
+    step_mask,
+    step_properties,
+)
 from saasmetrics.typing import FrameLike, TimedeltaLike
 
 __all__ = ("FunnelResult", "funnel")
@@ -124,6 +130,9 @@ def _build_table(
         if not reached.any():
             continue
         delta = (_step_ns(units, k)[reached] - _step_ns(units, k - 1)[reached]).astype(float)
+        if n_groups == 1:
+            medians[0, k], means[0, k] = np.median(delta), delta.mean()
+            continue
         stats = pd.Series(delta).groupby(groups[reached]).agg(["median", "mean"])
         medians[stats.index.to_numpy(), k] = stats["median"].to_numpy()
         means[stats.index.to_numpy(), k] = stats["mean"].to_numpy()
@@ -572,11 +581,10 @@ class FunnelResult(ResultMixin):
         fields["steps"] = tuple(fields["steps"])
         fields["exclusions"] = tuple(tuple(e) for e in fields.get("exclusions") or ())
         breakdown = fields.get("breakdown")
-        for name in ("table", "units"):
-            frame = fields[name]
-            if breakdown is not None and breakdown in frame.columns:
-                values = frame[breakdown].astype(object)
-                frame[breakdown] = values.where(values.notna(), None)
+        table = fields["table"]
+        if breakdown is not None and breakdown in table.columns:
+            values = table[breakdown].astype(object)
+            table[breakdown] = values.where(values.notna(), None)
         table = fields["table"]
         for col in ("median_time_to_convert", "mean_time_to_convert"):
             table[col] = table[col].dt.as_unit("ns")
@@ -769,63 +777,78 @@ def funnel(
         if prop is not None:
             log.property_values(prop)  # raises MissingColumnError with the kept properties
 
-    masks = np.vstack([step_mask(log, s) for s in step_list])
     time_ns = log.time_ns
-    offsets = log.offsets
     window_ns = int(window_td.value)
-
-    same_value = None
-    perm: I64 | None = None
-    codes: I64 = np.zeros(0, dtype=np.int64)
+    step_codes = [step_code(log, s) for s in step_list]
+    conditions = [condition_mask(log, s) for s in step_list]
+    codes: I64 | None = None
     if hold_constant is not None:
         factorized, _ = pd.factorize(log.property_values(hold_constant), use_na_sentinel=True)
         codes = factorized.astype(np.int64)
-        masks &= (codes >= 0)[None, :]
-        if order == "strict":
-            same_value = np.zeros(len(log), dtype=bool)
-            same_value[1:] = codes[1:] == codes[:-1]
-        else:
-            seg = segment_ids(offsets)
-            key = seg * (int(codes.max(initial=0)) + 2) + codes + 1
-            perm = np.argsort(key, kind="stable").astype(np.int64)
-    anchors = np.flatnonzero(masks[0]).astype(np.int64)
-    if entry == "first":
-        anchors = first_per_segment(anchors, offsets)
-    user_end = offsets[1:]
 
-    if perm is None:
-        attempt_end = user_end[segment_of(anchors, offsets)]
-        level, rows, times = attempt_levels(
-            anchors,
-            attempt_end,
-            time_ns,
-            masks[1:],
-            window_ns=window_ns,
-            order=order,
-            same_value=same_value,
-        )
-    else:
+    # Only rows that can fill a step matter (strict mode checks adjacency in the full timeline):
+    # compress to them once, so every later pass is over a fraction of the log.
+    event_codes = log.event_codes
+    relevant = np.zeros(len(log), dtype=bool)
+    for code, cond in zip(step_codes, conditions, strict=True):
+        if code >= 0:
+            relevant |= (event_codes == code) if cond is None else (event_codes == code) & cond
+    if codes is not None:
+        relevant &= codes >= 0
+    kept = np.flatnonzero(relevant).astype(np.int64)
+    ev_r = event_codes[kept]
+    m_r = np.zeros((n_steps, kept.size), dtype=bool)
+    for j, (code, cond) in enumerate(zip(step_codes, conditions, strict=True)):
+        if code >= 0:
+            m_r[j] = ev_r == code
+            if cond is not None:
+                m_r[j] &= cond[kept]
+    t_r = time_ns[kept]
+    seg_r = log.user_codes[kept]
+    anchors = np.flatnonzero(m_r[0]).astype(np.int64)
+    if entry == "first":
+        anchors = first_per_segment(anchors, seg_r)
+
+    if codes is not None and order != "strict":
+        c_r = codes[kept]
+        key = seg_r * (int(c_r.max(initial=0)) + 2) + c_r + 1
+        perm = np.argsort(key, kind="stable").astype(np.int64)
         inverse = np.empty_like(perm)
         inverse[perm] = np.arange(perm.size, dtype=np.int64)
-        key_p = key[perm]
-        sub_offsets = np.r_[np.flatnonzero(np.r_[True, key_p[1:] != key_p[:-1]]), perm.size]
-        anchors_p = np.sort(inverse[anchors])
         level, rows_p, times = attempt_levels(
-            anchors_p,
-            sub_offsets[1:][segment_of(anchors_p, sub_offsets)],
-            time_ns[perm],
-            masks[1:][:, perm],
+            np.sort(inverse[anchors]),
+            key[perm],
+            t_r[perm],
+            m_r[1:][:, perm],
             window_ns=window_ns,
             order=order,
         )
         rows = np.where(rows_p >= 0, perm[np.maximum(rows_p, 0)], -1)
         back = np.argsort(rows[0], kind="stable")
         level, rows, times = level[back], rows[:, back], times[:, back]
-
-    user_of_attempt = segment_of(rows[0], offsets)
+    else:
+        same_value = adjacent = None
+        if order == "strict":
+            adjacent = np.r_[False, kept[1:] == kept[:-1] + 1]
+            if codes is not None:
+                c_r = codes[kept]
+                same_value = np.r_[False, c_r[1:] == c_r[:-1]]
+        level, rows, times = attempt_levels(
+            anchors,
+            seg_r,
+            t_r,
+            m_r[1:],
+            window_ns=window_ns,
+            order=order,
+            same_value=same_value,
+            adjacent=adjacent,
+        )
+    user_of_attempt = seg_r[rows[0]]
     if excl:
+        rows = np.where(rows >= 0, kept[np.maximum(rows, 0)], -1)  # back to log positions
+        kept = np.arange(len(log), dtype=np.int64)
         deadline = times[0] + window_ns
-        attempt_end = user_end[user_of_attempt]
+        attempt_end = log.offsets[1:][user_of_attempt]
         removed = np.zeros(level.size, dtype=bool)
         for step, lo, hi in excl:
             excluded = np.flatnonzero(step_mask(log, step, what="exclusion")).astype(np.int64)
@@ -856,11 +879,15 @@ def funnel(
 
     lev = level[chosen]
     units = pd.DataFrame({"user": log.users.take(user_of_attempt[chosen]), "level": lev})
+    nat = np.iinfo(np.int64).min
     for k in range(n_steps):
         t = times[k, chosen]
         reached = t != NO_TIME
-        stamps = log.to_datetime(np.where(reached, t, 0).astype(np.int64))
-        units[_time_cols(k)] = pd.Series(stamps).where(reached)
+        if log.tz is None:
+            stamps: Any = np.where(reached, t, nat).view("datetime64[ns]")
+        else:
+            stamps = pd.Series(log.to_datetime(np.where(reached, t, 0))).where(reached)
+        units[_time_cols(k)] = stamps
     if breakdown is not None:
         if breakdown_attribution == "first_touch":
             src = rows[0, chosen]
@@ -868,13 +895,10 @@ def funnel(
             src = rows[lev - 1, chosen]
         else:
             src = rows[attr_step, chosen]
-        picked = np.full(src.size, None, dtype=object)
         has = src >= 0
-        if has.any():
-            taken = log.property_values(breakdown).take(src[has]).to_numpy(dtype=object)
-            picked[has] = taken
-        picked[pd.isna(picked)] = None
-        units.insert(2, breakdown, pd.Series(picked, dtype="object"))
+        at = kept[np.where(has, src, 0)] if kept.size else np.zeros(src.size, dtype=np.int64)
+        values = log.property_values(breakdown).take(at).reset_index(drop=True)
+        units.insert(2, breakdown, values.where(pd.Series(has)))
 
     names = tuple(s.name for s in step_list)
     unit_name = "users" if count == "users" else "attempts"

@@ -117,6 +117,67 @@ def as_step(value: StepLike, *, name: str = "steps") -> Step:
     return Step(value)
 
 
+def step_code(log: EventLog, step: Step, *, what: str = "step") -> int:
+    """Code of the step's event in ``log`` (-1, with a warning, if it never occurs).
+
+    Parameters
+    ----------
+    log : EventLog
+        The events.
+    step : Step
+        The step.
+    what : str, default "step"
+        How to call it in the warning.
+
+    Returns
+    -------
+    int
+        The event code, or -1.
+    """
+    code = int(log.events.get_indexer(pd.Index([step.event]))[0])
+    if code < 0:
+        warnings.warn(
+            f"The {what} {step.name!r} never occurs: event {step.event!r} is not in the data; "
+            "it counts 0 users.",
+            DataQualityWarning,
+            stacklevel=4,
+        )
+    return code
+
+
+def condition_mask(log: EventLog, step: Step) -> npt.NDArray[np.bool_] | None:
+    """Which events satisfy the step's property conditions (``None`` when it has none).
+
+    Parameters
+    ----------
+    log : EventLog
+        The events.
+    step : Step
+        The step.
+
+    Returns
+    -------
+    numpy.ndarray of bool or None
+        One entry per event.
+
+    Raises
+    ------
+    MissingColumnError
+        If a condition names a property the log does not have.
+    """
+    if not step.where:
+        return None
+    mask = np.ones(len(log), dtype=bool)
+    for prop, wanted in step.where.items():
+        values = log.property_values(prop)
+        if isinstance(wanted, list | tuple | set | frozenset):
+            ok = values.isin(list(wanted)).to_numpy(dtype=bool)
+        else:
+            ok = (values == wanted).fillna(value=False).to_numpy(dtype=bool)
+        mask &= ok & values.notna().to_numpy()
+    return mask
+
+
 def step_mask(log: EventLog, step: Step, *, what: str = "step") -> npt.NDArray[np.bool_]:
     """Which events of ``log`` (sorted order) match ``step``; warns if its event never occurs.
 
@@ -133,29 +194,14 @@ def step_mask(log: EventLog, step: Step, *, what: str = "step") -> npt.NDArray[n
     -------
     numpy.ndarray of bool
         One entry per event.
-
-    Raises
-    ------
-    MissingColumnError
-        If a condition names a property the log does not have.
     """
-    code = int(log.events.get_indexer(pd.Index([step.event]))[0])
+    code = step_code(log, step, what=what)
     if code < 0:
-        warnings.warn(
-            f"The {what} {step.name!r} never occurs: event {step.event!r} is not in the data; "
-            "it counts 0 users.",
-            DataQualityWarning,
-            stacklevel=4,
-        )
         return np.zeros(len(log), dtype=bool)
     mask: npt.NDArray[np.bool_] = log.event_codes == code
-    for prop, wanted in (step.where or {}).items():
-        values = log.property_values(prop)
-        if isinstance(wanted, list | tuple | set | frozenset):
-            ok = values.isin(list(wanted)).to_numpy(dtype=bool)
-        else:
-            ok = (values == wanted).fillna(value=False).to_numpy(dtype=bool)
-        mask &= ok & values.notna().to_numpy()
+    cond = condition_mask(log, step)
+    if cond is not None:
+        mask &= cond
     return mask
 
 
