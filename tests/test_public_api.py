@@ -14,7 +14,7 @@ import saasmetrics
 from saasmetrics import exceptions
 
 ROOT = pathlib.Path(__file__).resolve().parents[1]
-SUBPACKAGES = ("attribution", "funnel", "retention", "health", "unit_economics")
+SUBPACKAGES = ("attribution", "funnel", "retention", "health", "unit_economics", "datasets")
 
 
 def test_import_is_light_and_silent() -> None:
