@@ -144,8 +144,8 @@ def _build_table(
             "conversion_from_previous": from_prev.reshape(-1).astype(float),
             "dropped": dropped.reshape(-1).astype(np.int64),
             "dropoff_rate": drop_rate.reshape(-1).astype(float),
-            "median_time_to_convert": pd.to_timedelta(medians.reshape(-1), unit="ns"),
-            "mean_time_to_convert": pd.to_timedelta(means.reshape(-1), unit="ns"),
+            "median_time_to_convert": pd.to_timedelta(medians.reshape(-1), unit="ns").round("s"),
+            "mean_time_to_convert": pd.to_timedelta(means.reshape(-1), unit="ns").round("s"),
         }
     )
     if breakdown is not None:
@@ -250,8 +250,9 @@ class FunnelResult(ResultMixin):
             Columns ``step``, ``users`` (``attempts`` with ``count="attempts"``),
             ``conversion_from_start``, ``conversion_from_previous``, ``dropped``,
             ``dropoff_rate``, ``median_time_to_convert`` and ``mean_time_to_convert`` (from the
-            previous step, NaT for the first); with a breakdown, the breakdown column first and
-            one block per value, largest first.
+            previous step of the counted attempt, over the users who reached the step, rounded
+            to the second; NaT for the first step); with a breakdown, the breakdown column first
+            and one block per value, largest first (missing values last).
         """
         return self.table.copy()
 
@@ -294,7 +295,8 @@ class FunnelResult(ResultMixin):
         -------
         pandas.DataFrame
             Columns ``step``, ``users``, ``mean``, ``median``, ``p25``, ``p75``, ``p90``
-            (Timedelta) for steps 2..K, over the users who reached the step.
+            (Timedelta, rounded to the second) for steps 2..K, over the users who reached the
+            step; with a breakdown, the breakdown column first.
         """
         rows = []
         for value, group in _groups(self.units, self.breakdown):
@@ -310,7 +312,7 @@ class FunnelResult(ResultMixin):
                 rows.append(row | {"step": self.steps[k], self._unit_name: len(d)} | stats)
         frame = pd.DataFrame(rows)
         for col in ("mean", "median", "p25", "p75", "p90"):
-            frame[col] = pd.to_timedelta(frame[col])
+            frame[col] = pd.to_timedelta(frame[col]).dt.round("s")
         return frame
 
     def time_from_start(self) -> pd.DataFrame:
