@@ -27,6 +27,8 @@ def section(company: SaasCompany) -> Section:
     drop = overall.biggest_dropoff()
     paths = conversion_paths(log, "subscribe", start="signup", max_steps=4, session_gap="1D")
     counts = overall.counts
+    worst_rate = float(activation.loc[worst, "conversion_from_start"])
+    best_rate = float(activation.loc[best, "conversion_from_start"])
     summary = [
         (
             f"{counts[0]:,} signups; {counts[1] / counts[0]:.0%} create a project, "
@@ -38,8 +40,8 @@ def section(company: SaasCompany) -> Section:
             f"({drop['dropoff_rate']:.0%} lost)"
         ),
         (
-            f"weakest activation: {worst} ({activation.loc[worst, 'conversion_from_start']:.0%} "
-            f"create a project vs {activation.loc[best, 'conversion_from_start']:.0%} for {best}; "
+            f"weakest activation: {worst} ({worst_rate:.0%} "
+            f"create a project vs {best_rate:.0%} for {best}; "
             f"difference {test['difference']:+.0%}, 95% CI {test['ci_low']:+.0%} to "
             f"{test['ci_high']:+.0%})"
         ),
