@@ -27,8 +27,8 @@ def section(company: SaasCompany) -> Section:
     drop = overall.biggest_dropoff()
     paths = conversion_paths(log, "subscribe", start="signup", max_steps=4, session_gap="1D")
     counts = overall.counts
-    worst_rate = float(activation.loc[worst, "conversion_from_start"])
-    best_rate = float(activation.loc[best, "conversion_from_start"])
+    rates = activation["conversion_from_start"].astype(float)
+    worst_rate, best_rate = rates.loc[worst], rates.loc[best]
     summary = [
         (
             f"{counts[0]:,} signups; {counts[1] / counts[0]:.0%} create a project, "
