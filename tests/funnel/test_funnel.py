@@ -288,6 +288,20 @@ def test_funnel_invariants(rows: list[tuple[str, int, str]], w1: int, w2: int, r
         pd.testing.assert_frame_equal(a.to_frame(), b.to_frame())
 
 
+def test_polars_pyarrow_and_tz_aware_input() -> None:
+    events = _sequence({"u1": ["a", "b"], "u2": ["a"]})
+    expected = funnel(events, ["a", "b"]).counts
+    pl = pytest.importorskip("polars")
+    assert funnel(pl.from_pandas(events), ["a", "b"]).counts == expected
+    pa = pytest.importorskip("pyarrow")
+    assert funnel(pa.Table.from_pandas(events), ["a", "b"]).counts == expected
+    aware = events.assign(timestamp=events["timestamp"].dt.tz_localize("Europe/Berlin"))
+    result = funnel(aware, ["a", "b"])
+    assert result.counts == expected
+    assert str(result.units["at_0"].dt.tz) == "Europe/Berlin"
+    assert result.units["at_0"].iloc[0] == aware["timestamp"].iloc[0]
+
+
 def test_input_frame_is_not_mutated_and_log_is_reused() -> None:
     events = _sequence({"u1": ["a", "b"], "u2": ["b", "a"]})
     before = events.copy()

@@ -278,6 +278,7 @@ def test_exclusions_and_attempt_counts_match_oracle(
     order=st.sampled_from(["ordered", "strict", "unordered"]),
     attribution=st.sampled_from(["first_touch", "last_touch", "step:1"]),
     hold=st.booleans(),
+    entry=st.sampled_from(["any", "first"]),
 )
 def test_breakdown_and_hold_constant_match_oracle(
     *,
@@ -287,6 +288,7 @@ def test_breakdown_and_hold_constant_match_oracle(
     order: str,
     attribution: str,
     hold: bool,
+    entry: str,
 ) -> None:
     data = {u: _sorted_rows(r) for u, r in raw.items()}
     if order == "unordered" and attribution != "first_touch":
@@ -299,13 +301,14 @@ def test_breakdown_and_hold_constant_match_oracle(
         breakdown="p",
         breakdown_attribution=attribution,
         hold_constant="p" if hold else None,
+        entry=entry,
     )
     expected = oracle(
         data,
         steps,
         window=window,
         order=order,
-        entry="any",
+        entry=entry,
         exclusions=[],
         hold=hold,
         count="users",
