@@ -222,6 +222,33 @@ class FunnelResult(ResultMixin):
         The breakdown property and which event's value counts; the held-constant property.
     exclusions : tuple
         ``(event name, from_step, to_step)`` triples.
+
+    Examples
+    --------
+    >>> import pandas as pd
+    >>> from saasmetrics.funnel import funnel
+    >>> events = pd.DataFrame({
+    ...     "user_id": ["a", "a", "b", "b", "c"],
+    ...     "timestamp": pd.to_datetime(["2024-01-01", "2024-01-02", "2024-01-01",
+    ...                                  "2024-01-03", "2024-01-01"]),
+    ...     "event": ["signup", "subscribe", "signup", "subscribe", "signup"],
+    ...     "channel": ["Email", "Email", "Paid Social", "Paid Social", "Paid Social"],
+    ... })
+    >>> result = funnel(events, ["signup", "subscribe"], breakdown="channel")
+    >>> result
+    FunnelResult(steps=2, order='ordered', ..., users=3, converted=2, breakdown='channel')
+    >>> result.to_frame()[["channel", "step", "users", "conversion_from_start"]]
+           channel       step  users  conversion_from_start
+    0  Paid Social     signup      2                    1.0
+    1  Paid Social  subscribe      1                    0.5
+    2        Email     signup      1                    1.0
+    3        Email  subscribe      1                    1.0
+    >>> result.time_to_convert()[["channel", "step", "median"]]
+           channel       step median
+    0  Paid Social  subscribe 2 days
+    1        Email  subscribe 1 days
+    >>> list(result.users_at("subscribe")), list(result.dropped_at(1))
+    (['a', 'b'], ['c'])
     """
 
     steps: tuple[str, ...]

@@ -108,6 +108,24 @@ class PathsResult(ResultMixin):
         Events kept per path.
     session_gap : pandas.Timedelta
         The session gap.
+
+    Examples
+    --------
+    >>> import pandas as pd
+    >>> from saasmetrics.funnel import paths
+    >>> events = pd.DataFrame({
+    ...     "user_id": ["a", "a", "b", "b"],
+    ...     "timestamp": pd.to_datetime(["2024-01-01 10:00", "2024-01-01 10:01",
+    ...                                  "2024-01-01 11:00", "2024-01-01 11:02"]),
+    ...     "event": ["signup", "create_project", "signup", "login"],
+    ... })
+    >>> result = paths(events, start="signup")
+    >>> result.edges
+       step     source             target  sessions
+    0     0  0: signup  1: create_project         1
+    1     0  0: signup           1: login         1
+    >>> result.transitions.loc["signup", ["create_project", "login", "(end)"]].tolist()
+    [1, 1, 0]
     """
 
     table: pd.DataFrame
@@ -394,6 +412,23 @@ class ConversionPaths(ResultMixin):
         The start event.
     overall_rate : float
         Share of sessions that reached the goal.
+
+    Examples
+    --------
+    >>> import pandas as pd
+    >>> from saasmetrics.funnel import conversion_paths
+    >>> events = pd.DataFrame({
+    ...     "user_id": ["a", "a", "b", "b"],
+    ...     "timestamp": pd.to_datetime(["2024-01-01 10:00", "2024-01-01 10:01",
+    ...                                  "2024-01-01 11:00", "2024-01-01 11:02"]),
+    ...     "event": ["signup", "subscribe", "signup", "login"],
+    ... })
+    >>> result = conversion_paths(events, "subscribe")
+    >>> result
+    ConversionPaths(paths=2, goal='subscribe', overall_rate=0.5)
+    >>> result.leading(1)[["path", "conversion_rate", "lift"]]
+         path  conversion_rate  lift
+    0  signup              1.0   2.0
     """
 
     table: pd.DataFrame
