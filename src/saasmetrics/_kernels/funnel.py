@@ -105,8 +105,8 @@ def next_after(mask: B, positions: I64) -> I64:
     >>> next_after(np.array([False, True, False, False, True]), np.array([0, 1, 4])).tolist()
     [1, 4, 5]
     """
-    hits = np.r_[np.flatnonzero(mask), mask.size].astype(np.int64)
-    count = np.cumsum(mask, dtype=np.int64)
+    hits = np.r_[np.flatnonzero(mask), mask.size].astype(np.int64, copy=False)
+    count = np.cumsum(mask, dtype=np.int32 if mask.size < 2**31 - 1 else np.int64)
     found: I64 = hits[count[positions]]
     return found
 
@@ -121,8 +121,8 @@ def attempt_levels(
     order: str,
     same_value: B | None = None,
     adjacent: B | None = None,
-) -> tuple[I64, I64, I64]:
-    """Level reached, step rows and step completion times of every attempt.
+) -> tuple[I64, I64, I64 | None]:
+    """Level reached, step rows and (unordered) step completion times of every attempt.
 
     Parameters
     ----------
@@ -152,9 +152,10 @@ def attempt_levels(
     step_rows : numpy.ndarray of int64, shape (K, A)
         Row that filled each step (-1 when not reached). In unordered mode, the first row after
         the anchor that matches the step.
-    step_times : numpy.ndarray of int64, shape (K, A)
-        When step ``k`` was completed (:data:`NO_TIME` when not reached). In unordered mode,
-        the time by which the first ``k + 1`` steps were all done.
+    step_times : numpy.ndarray of int64, shape (K, A), or None
+        Unordered mode: the time by which the first ``k + 1`` steps were all done
+        (:data:`NO_TIME` when not reached). ``None`` in the other modes, where step ``k``
+        was completed at the time of its row.
 
     Examples
     --------
@@ -171,17 +172,13 @@ def attempt_levels(
     n_rows = time_ns.size
     level = np.ones(n_attempts, dtype=np.int64)
     step_rows = np.full((n_later + 1, n_attempts), -1, dtype=np.int64)
-    step_times = np.full((n_later + 1, n_attempts), NO_TIME, dtype=np.int64)
     step_rows[0] = anchors
     if n_attempts == 0:
-        return level, step_rows, step_times
+        return level, step_rows, None if order != "unordered" else step_rows.copy()
     start = time_ns[anchors]
-    step_times[0] = start
     deadline = start + window_ns
     anchor_seg = seg[anchors]
-    # one sentinel row past the end keeps every gather in bounds
-    seg_x = np.r_[seg, -1]
-    time_x = np.r_[time_ns, NO_TIME]
+    last = max(n_rows - 1, 0)
 
     if order in ("ordered", "strict"):
         # work only on the attempts still alive: funnels narrow, so later steps get cheaper
@@ -189,26 +186,22 @@ def attempt_levels(
         cur = anchors
         act_seg, act_deadline = anchor_seg, deadline
         for j in range(n_later):
-            if order == "ordered":
-                cand = next_after(step_masks[j], cur)
-                ok = seg_x[cand] == act_seg
-            else:
-                cand = np.minimum(cur + 1, n_rows)
-                ok = np.r_[step_masks[j], False][cand] & (seg_x[cand] == act_seg)
+            cand = next_after(step_masks[j], cur) if order == "ordered" else cur + 1
+            safe = np.minimum(cand, last)  # n_rows (no such row) fails the checks below
+            ok = (cand < n_rows) & (seg[safe] == act_seg) & (time_ns[safe] <= act_deadline)
+            if order == "strict":
+                ok &= step_masks[j][safe]
                 if same_value is not None:
-                    ok &= np.r_[same_value, False][cand]
+                    ok &= same_value[safe]
                 if adjacent is not None:
-                    ok &= np.r_[adjacent, False][cand]
-            t = time_x[cand]
-            ok &= t <= act_deadline
-            act, cur, t = act[ok], cand[ok], t[ok]
+                    ok &= adjacent[safe]
+            act, cur = act[ok], cand[ok]
             act_seg, act_deadline = act_seg[ok], act_deadline[ok]
             step_rows[j + 1, act] = cur
-            step_times[j + 1, act] = t
             level[act] += 1
             if act.size == 0:
                 break
-        return level, step_rows, step_times
+        return level, step_rows, None
 
     # unordered: the time by which steps 2..k can all be filled by distinct rows is the max,
     # over subsets S of those steps, of the time of the |S|-th row matching any step in S.
@@ -223,10 +216,13 @@ def attempt_levels(
     firsts = []
     for j in range(n_later):
         cand = next_after(step_masks[j], anchors)
-        ok = seg_x[cand] == anchor_seg
+        safe = np.minimum(cand, last)
+        ok = (cand < n_rows) & (seg[safe] == anchor_seg)
         step_rows[j + 1, ok] = cand[ok]
-        firsts.append(np.where(ok, time_x[cand], NO_TIME))
+        firsts.append(np.where(ok, time_ns[safe], NO_TIME))
     overlapping = n_later > 1 and bool(np.any(step_masks.sum(axis=0) > 1))
+    step_times = np.full((n_later + 1, n_attempts), NO_TIME, dtype=np.int64)
+    step_times[0] = start
     done = start.copy()
     alive = np.ones(n_attempts, dtype=bool)
     for j in range(n_later):
@@ -330,5 +326,5 @@ def best_attempts(user_of_attempt: I64, level: I64) -> I64:
     # highest level first, then the smallest index: one max-reduction per user
     score = level * (n + 1) + (n - np.arange(n, dtype=np.int64))
     best = np.maximum.reduceat(score, starts)
-    chosen: I64 = (n - best % (n + 1)).astype(np.int64)
+    chosen: I64 = (n - best % (n + 1)).astype(np.int64, copy=False)
     return chosen[level[chosen] > 0]

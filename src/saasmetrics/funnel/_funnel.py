@@ -84,7 +84,7 @@ def _group_codes(units: pd.DataFrame, breakdown: str | None) -> tuple[I64, list[
     if breakdown is None:
         return np.zeros(len(units), dtype=np.int64), [None]
     codes, uniques = pd.factorize(units[breakdown], use_na_sentinel=True)
-    codes = codes.astype(np.int64)
+    codes = codes.astype(np.int64, copy=False)
     n_values = len(uniques)
     sizes = np.bincount(codes[codes >= 0], minlength=n_values)
     values = list(uniques)
@@ -112,7 +112,7 @@ def _build_table(
     n_steps = len(steps)
     groups, labels = _group_codes(units, breakdown)
     n_groups = len(labels)
-    level = units["level"].to_numpy().astype(np.int64)
+    level = units["level"].to_numpy().astype(np.int64, copy=False)
     per_level = np.bincount(groups * (n_steps + 1) + level, minlength=n_groups * (n_steps + 1))
     per_level = per_level.reshape(n_groups, n_steps + 1)
     # users reaching step k = users whose level > k
@@ -813,18 +813,22 @@ def funnel(
     codes: I64 | None = None
     if hold_constant is not None:
         factorized, _ = pd.factorize(log.property_values(hold_constant), use_na_sentinel=True)
-        codes = factorized.astype(np.int64)
+        codes = factorized.astype(np.int64, copy=False)
 
     # Only rows that can fill a step matter (strict mode checks adjacency in the full timeline):
     # compress to them once, so every later pass is over a fraction of the log.
     event_codes = log.event_codes
     relevant = np.zeros(len(log), dtype=bool)
+    scratch = np.empty(len(log), dtype=bool)
     for code, cond in zip(step_codes, conditions, strict=True):
         if code >= 0:
-            relevant |= (event_codes == code) if cond is None else (event_codes == code) & cond
+            np.equal(event_codes, code, out=scratch)
+            if cond is not None:
+                scratch &= cond
+            relevant |= scratch
     if codes is not None:
         relevant &= codes >= 0
-    kept = np.flatnonzero(relevant).astype(np.int64)
+    kept = np.flatnonzero(relevant).astype(np.int64, copy=False)
     ev_r = event_codes[kept]
     m_r = np.zeros((n_steps, kept.size), dtype=bool)
     for j, (code, cond) in enumerate(zip(step_codes, conditions, strict=True)):
@@ -834,14 +838,14 @@ def funnel(
                 m_r[j] &= cond[kept]
     t_r = time_ns[kept]
     seg_r = log.user_codes[kept]
-    anchors = np.flatnonzero(m_r[0]).astype(np.int64)
+    anchors = np.flatnonzero(m_r[0]).astype(np.int64, copy=False)
     if entry == "first":
         anchors = first_per_segment(anchors, seg_r)
 
     if codes is not None and order != "strict":
         c_r = codes[kept]
         key = seg_r * (int(c_r.max(initial=0)) + 2) + c_r + 1
-        perm = np.argsort(key, kind="stable").astype(np.int64)
+        perm = np.argsort(key, kind="stable").astype(np.int64, copy=False)
         inverse = np.empty_like(perm)
         inverse[perm] = np.arange(perm.size, dtype=np.int64)
         level, rows_p, times = attempt_levels(
@@ -854,7 +858,8 @@ def funnel(
         )
         rows = np.where(rows_p >= 0, perm[np.maximum(rows_p, 0)], -1)
         back = np.argsort(rows[0], kind="stable")
-        level, rows, times = level[back], rows[:, back], times[:, back]
+        level, rows = level[back], rows[:, back]
+        times = None if times is None else times[:, back]
     else:
         same_value = adjacent = None
         if order == "strict":
@@ -876,11 +881,13 @@ def funnel(
     if excl:
         rows = np.where(rows >= 0, kept[np.maximum(rows, 0)], -1)  # back to log positions
         kept = np.arange(len(log), dtype=np.int64)
-        deadline = times[0] + window_ns
+        deadline = time_ns[rows[0]] + window_ns
         attempt_end = log.offsets[1:][user_of_attempt]
         removed = np.zeros(level.size, dtype=bool)
         for step, lo, hi in excl:
-            excluded = np.flatnonzero(step_mask(log, step, what="exclusion")).astype(np.int64)
+            excluded = np.flatnonzero(step_mask(log, step, what="exclusion")).astype(
+                np.int64, copy=False
+            )
             if excluded.size:
                 removed |= apply_exclusion(
                     level,
@@ -898,7 +905,7 @@ def funnel(
     if count == "users":
         chosen = best_attempts(user_of_attempt, level)
     else:
-        chosen = np.flatnonzero(level > 0).astype(np.int64)
+        chosen = np.flatnonzero(level > 0).astype(np.int64, copy=False)
     if chosen.size == 0 and anchors.size > 0:
         warnings.warn(
             "Every attempt was removed by the exclusions; the funnel is empty.",
@@ -909,8 +916,14 @@ def funnel(
     lev = level[chosen]
     units = pd.DataFrame({"user": log.users.take(user_of_attempt[chosen]), "level": lev})
     nat = np.iinfo(np.int64).min
+    if times is None:  # ordered / strict: a step is done at the time of its row
+        chosen_rows = rows[:, chosen]
+        base = time_ns if excl else t_r
+        chosen_times = np.where(chosen_rows >= 0, base[np.maximum(chosen_rows, 0)], NO_TIME)
+    else:
+        chosen_times = times[:, chosen]
     for k in range(n_steps):
-        t = times[k, chosen]
+        t = chosen_times[k]
         reached = t != NO_TIME
         if log.tz is None:
             stamps: Any = np.where(reached, t, nat).view("datetime64[ns]")
