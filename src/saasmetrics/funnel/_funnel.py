@@ -52,6 +52,15 @@ _ORDERS = ("ordered", "strict", "unordered")
 
 
 # --------------------------------------------------------------------------- tables
+def _fmt_window(td: pd.Timedelta) -> str:
+    """Short label of a duration: '7D', '12h', '30min', else pandas' own text."""
+    for unit, label in (("1D", "D"), ("1h", "h"), ("1min", "min"), ("1s", "s")):
+        size = pd.Timedelta(unit)
+        if td % size == pd.Timedelta(0):
+            return f"{td // size}{label}"
+    return str(td)
+
+
 def _time_cols(k: int) -> str:
     return f"at_{k}"
 
@@ -236,7 +245,7 @@ class FunnelResult(ResultMixin):
     ... })
     >>> result = funnel(events, ["signup", "subscribe"], breakdown="channel")
     >>> result
-    FunnelResult(steps=2, order='ordered', ..., users=3, converted=2, breakdown='channel')
+    FunnelResult(steps=2, order='ordered', window='7D', users=3, converted=2, breakdown='channel')
     >>> result.to_frame()[["channel", "step", "users", "conversion_from_start"]]
            channel       step  users  conversion_from_start
     0  Paid Social     signup      2                    1.0
@@ -568,7 +577,7 @@ class FunnelResult(ResultMixin):
             ax.set_ylim(0, 1.05)
             ax.legend(title=self.breakdown, fontsize=8, frameon=False)
         ax.set_xticks(x, [str(s) for s in self.steps])
-        ax.set_title(f"Funnel ({self.order}, window {self.window})")
+        ax.set_title(f"Funnel ({self.order}, window {_fmt_window(self.window)})")
         return ax
 
     def plot_time_to_convert(
@@ -627,7 +636,7 @@ class FunnelResult(ResultMixin):
         out: dict[str, Any] = {
             "steps": len(self.steps),
             "order": self.order,
-            "window": str(self.window),
+            "window": _fmt_window(self.window),
             self._unit_name: counts[0],
             "converted": counts[-1],
         }

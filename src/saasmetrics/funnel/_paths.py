@@ -225,6 +225,7 @@ class PathsResult(ResultMixin):
                 solid_capstyle="butt",
             )
         ax.invert_yaxis()
+        ax.set_xticks(sorted(columns))
         ax.set_yticks([])
         ax.grid(visible=False)
         ax.set_xlabel("position in the path")
