@@ -195,8 +195,9 @@ def attempt_levels(
                     ok &= same_value[safe]
                 if adjacent is not None:
                     ok &= adjacent[safe]
-            act, cur = act[ok], cand[ok]
-            act_seg, act_deadline = act_seg[ok], act_deadline[ok]
+            keep = np.flatnonzero(ok)  # integer gathers beat boolean masks on big arrays
+            act, cur = act[keep], cand[keep]
+            act_seg, act_deadline = act_seg[keep], act_deadline[keep]
             step_rows[j + 1, act] = cur
             level[act] += 1
             if act.size == 0:

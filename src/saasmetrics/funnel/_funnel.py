@@ -134,15 +134,19 @@ def _build_table(
         drop_rate = np.where(prev > 0, dropped / np.maximum(prev, 1), np.nan)
     medians = np.full((n_groups, n_steps), np.nan)
     means = np.full((n_groups, n_steps), np.nan)
+    previous = _step_ns(units, 0) if n_steps else None
     for k in range(1, n_steps):
-        reached = level > k
-        if not reached.any():
+        current = _step_ns(units, k)
+        reached = np.flatnonzero(level > k)
+        if reached.size:
+            delta = current[reached] - previous[reached]  # type: ignore[index]
+        previous = current
+        if not reached.size:
             continue
-        delta = (_step_ns(units, k)[reached] - _step_ns(units, k - 1)[reached]).astype(float)
         if n_groups == 1:
             medians[0, k], means[0, k] = np.median(delta), delta.mean()
             continue
-        stats = pd.Series(delta).groupby(groups[reached]).agg(["median", "mean"])
+        stats = pd.Series(delta.astype(float)).groupby(groups[reached]).agg(["median", "mean"])
         medians[stats.index.to_numpy(), k] = stats["median"].to_numpy()
         means[stats.index.to_numpy(), k] = stats["mean"].to_numpy()
     table = pd.DataFrame(
