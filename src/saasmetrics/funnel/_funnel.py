@@ -689,6 +689,133 @@ def _attribution_step(attribution: str, n_steps: int) -> int | None:
     )
 
 
+@dataclass(frozen=True, slots=True)
+class _Relevant:
+    """The rows of the log that can fill some step, with what the kernels need of them."""
+
+    kept: I64  # their positions in the log
+    masks: npt.NDArray[np.bool_]  # (K, rows): which step each row can fill
+    time: I64
+    seg: I64  # user code
+
+
+def _compress(
+    log: EventLog,
+    step_codes: list[int],
+    conditions: list[npt.NDArray[np.bool_] | None],
+    codes: I64 | None,
+) -> _Relevant:
+    """Keep only rows that can fill a step: every later pass runs over a fraction of the log.
+
+    Strict mode still sees the full timeline: it checks that kept rows are adjacent in it.
+    """
+    event_codes = log.event_codes
+    relevant = np.zeros(len(log), dtype=bool)
+    scratch = np.empty(len(log), dtype=bool)
+    for code, cond in zip(step_codes, conditions, strict=True):
+        if code >= 0:
+            np.equal(event_codes, code, out=scratch)
+            if cond is not None:
+                scratch &= cond
+            relevant |= scratch
+    if codes is not None:
+        relevant &= codes >= 0  # a missing held-constant value fills no step
+    kept = np.flatnonzero(relevant).astype(np.int64, copy=False)
+    ev_r = event_codes[kept]
+    masks = np.zeros((len(step_codes), kept.size), dtype=bool)
+    for j, (code, cond) in enumerate(zip(step_codes, conditions, strict=True)):
+        if code >= 0:
+            masks[j] = ev_r == code
+            if cond is not None:
+                masks[j] &= cond[kept]
+    return _Relevant(kept=kept, masks=masks, time=log.time_ns[kept], seg=log.user_codes[kept])
+
+
+def _run_attempts(
+    rel: _Relevant, anchors: I64, codes: I64 | None, *, window_ns: int, order: str
+) -> tuple[I64, I64, I64 | None]:
+    """Levels, step rows (positions in ``rel``) and unordered times of every attempt."""
+    if codes is not None and order != "strict":
+        # hold_constant: one segment per (user, value), then back to the user's order
+        c_r = codes[rel.kept]
+        key = rel.seg * (int(c_r.max(initial=0)) + 2) + c_r + 1
+        perm = np.argsort(key, kind="stable").astype(np.int64, copy=False)
+        inverse = np.empty_like(perm)
+        inverse[perm] = np.arange(perm.size, dtype=np.int64)
+        level, rows_p, times = attempt_levels(
+            np.sort(inverse[anchors]),
+            key[perm],
+            rel.time[perm],
+            rel.masks[1:][:, perm],
+            window_ns=window_ns,
+            order=order,
+        )
+        rows = np.where(rows_p >= 0, perm[np.maximum(rows_p, 0)], -1)
+        back = np.argsort(rows[0], kind="stable")
+        return level[back], rows[:, back], None if times is None else times[:, back]
+    same_value = adjacent = None
+    if order == "strict":
+        adjacent = np.r_[False, rel.kept[1:] == rel.kept[:-1] + 1]
+        if codes is not None:
+            c_r = codes[rel.kept]
+            same_value = np.r_[False, c_r[1:] == c_r[:-1]]
+    return attempt_levels(
+        anchors,
+        rel.seg,
+        rel.time,
+        rel.masks[1:],
+        window_ns=window_ns,
+        order=order,
+        same_value=same_value,
+        adjacent=adjacent,
+    )
+
+
+def _apply_exclusions(
+    log: EventLog,
+    excl: list[tuple[Step, int, int]],
+    level: I64,
+    rows: I64,
+    *,
+    user_of_attempt: I64,
+    window_ns: int,
+) -> I64:
+    """Set the level of every attempt an exclusion removes to 0 (``rows`` in log positions)."""
+    deadline = log.time_ns[rows[0]] + window_ns
+    attempt_end = log.offsets[1:][user_of_attempt]
+    removed = np.zeros(level.size, dtype=bool)
+    for step, lo, hi in excl:
+        excluded = np.flatnonzero(step_mask(log, step, what="exclusion"))
+        if excluded.size:
+            removed |= apply_exclusion(
+                level,
+                rows[lo],
+                rows[hi],
+                deadline=deadline,
+                end=attempt_end,
+                excluded_rows=excluded.astype(np.int64, copy=False),
+                time_ns=log.time_ns,
+                from_step=lo,
+                to_step=hi,
+            )
+    return np.where(removed, 0, level)
+
+
+def _units_frame(log: EventLog, user_codes: I64, level: I64, done: I64) -> pd.DataFrame:
+    """One row per counted unit: user id, level and when each step was done (NaT if not)."""
+    units = pd.DataFrame({"user": log.users.take(user_codes), "level": level})
+    nat = np.iinfo(np.int64).min
+    for k in range(done.shape[0]):
+        t = done[k]
+        reached = t != NO_TIME
+        if log.tz is None:
+            stamps: Any = np.where(reached, t, nat).view("datetime64[ns]")
+        else:
+            stamps = pd.Series(log.to_datetime(np.where(reached, t, 0))).where(reached)
+        units[_time_cols(k)] = stamps
+    return units
+
+
 def funnel(
     events: EventLog | FrameLike,
     steps: Sequence[StepLike],
@@ -819,7 +946,6 @@ def funnel(
         if prop is not None:
             log.property_values(prop)  # raises MissingColumnError with the kept properties
 
-    time_ns = log.time_ns
     window_ns = int(window_td.value)
     step_codes = [step_code(log, s) for s in step_list]
     conditions = [condition_mask(log, s) for s in step_list]
@@ -828,121 +954,37 @@ def funnel(
         factorized, _ = pd.factorize(log.property_values(hold_constant), use_na_sentinel=True)
         codes = factorized.astype(np.int64, copy=False)
 
-    # Only rows that can fill a step matter (strict mode checks adjacency in the full timeline):
-    # compress to them once, so every later pass is over a fraction of the log.
-    event_codes = log.event_codes
-    relevant = np.zeros(len(log), dtype=bool)
-    scratch = np.empty(len(log), dtype=bool)
-    for code, cond in zip(step_codes, conditions, strict=True):
-        if code >= 0:
-            np.equal(event_codes, code, out=scratch)
-            if cond is not None:
-                scratch &= cond
-            relevant |= scratch
-    if codes is not None:
-        relevant &= codes >= 0
-    kept = np.flatnonzero(relevant).astype(np.int64, copy=False)
-    ev_r = event_codes[kept]
-    m_r = np.zeros((n_steps, kept.size), dtype=bool)
-    for j, (code, cond) in enumerate(zip(step_codes, conditions, strict=True)):
-        if code >= 0:
-            m_r[j] = ev_r == code
-            if cond is not None:
-                m_r[j] &= cond[kept]
-    t_r = time_ns[kept]
-    seg_r = log.user_codes[kept]
-    anchors = np.flatnonzero(m_r[0]).astype(np.int64, copy=False)
+    rel = _compress(log, step_codes, conditions, codes)
+    anchors = np.flatnonzero(rel.masks[0]).astype(np.int64, copy=False)
     if entry == "first":
-        anchors = first_per_segment(anchors, seg_r)
-
-    if codes is not None and order != "strict":
-        c_r = codes[kept]
-        key = seg_r * (int(c_r.max(initial=0)) + 2) + c_r + 1
-        perm = np.argsort(key, kind="stable").astype(np.int64, copy=False)
-        inverse = np.empty_like(perm)
-        inverse[perm] = np.arange(perm.size, dtype=np.int64)
-        level, rows_p, times = attempt_levels(
-            np.sort(inverse[anchors]),
-            key[perm],
-            t_r[perm],
-            m_r[1:][:, perm],
-            window_ns=window_ns,
-            order=order,
-        )
-        rows = np.where(rows_p >= 0, perm[np.maximum(rows_p, 0)], -1)
-        back = np.argsort(rows[0], kind="stable")
-        level, rows = level[back], rows[:, back]
-        times = None if times is None else times[:, back]
-    else:
-        same_value = adjacent = None
-        if order == "strict":
-            adjacent = np.r_[False, kept[1:] == kept[:-1] + 1]
-            if codes is not None:
-                c_r = codes[kept]
-                same_value = np.r_[False, c_r[1:] == c_r[:-1]]
-        level, rows, times = attempt_levels(
-            anchors,
-            seg_r,
-            t_r,
-            m_r[1:],
-            window_ns=window_ns,
-            order=order,
-            same_value=same_value,
-            adjacent=adjacent,
-        )
-    user_of_attempt = seg_r[rows[0]]
+        anchors = first_per_segment(anchors, rel.seg)
+    level, rows, times = _run_attempts(rel, anchors, codes, window_ns=window_ns, order=order)
+    user_of_attempt = rel.seg[rows[0]]
+    kept, base_times = rel.kept, rel.time
     if excl:
         rows = np.where(rows >= 0, kept[np.maximum(rows, 0)], -1)  # back to log positions
-        kept = np.arange(len(log), dtype=np.int64)
-        deadline = time_ns[rows[0]] + window_ns
-        attempt_end = log.offsets[1:][user_of_attempt]
-        removed = np.zeros(level.size, dtype=bool)
-        for step, lo, hi in excl:
-            excluded = np.flatnonzero(step_mask(log, step, what="exclusion")).astype(
-                np.int64, copy=False
-            )
-            if excluded.size:
-                removed |= apply_exclusion(
-                    level,
-                    rows[lo],
-                    rows[hi],
-                    deadline=deadline,
-                    end=attempt_end,
-                    excluded_rows=excluded,
-                    time_ns=time_ns,
-                    from_step=lo,
-                    to_step=hi,
-                )
-        level = np.where(removed, 0, level)
+        kept, base_times = np.arange(len(log), dtype=np.int64), log.time_ns
+        level = _apply_exclusions(
+            log, excl, level, rows, user_of_attempt=user_of_attempt, window_ns=window_ns
+        )
 
     if count == "users":
         chosen = best_attempts(user_of_attempt, level)
     else:
         chosen = np.flatnonzero(level > 0).astype(np.int64, copy=False)
-    if chosen.size == 0 and anchors.size > 0:
+    if excl and chosen.size == 0 and anchors.size > 0:
         warnings.warn(
             "Every attempt was removed by the exclusions; the funnel is empty.",
             DataQualityWarning,
             stacklevel=2,
         )
-
     lev = level[chosen]
-    units = pd.DataFrame({"user": log.users.take(user_of_attempt[chosen]), "level": lev})
-    nat = np.iinfo(np.int64).min
     if times is None:  # ordered / strict: a step is done at the time of its row
         chosen_rows = rows[:, chosen]
-        base = time_ns if excl else t_r
-        chosen_times = np.where(chosen_rows >= 0, base[np.maximum(chosen_rows, 0)], NO_TIME)
+        done = np.where(chosen_rows >= 0, base_times[np.maximum(chosen_rows, 0)], NO_TIME)
     else:
-        chosen_times = times[:, chosen]
-    for k in range(n_steps):
-        t = chosen_times[k]
-        reached = t != NO_TIME
-        if log.tz is None:
-            stamps: Any = np.where(reached, t, nat).view("datetime64[ns]")
-        else:
-            stamps = pd.Series(log.to_datetime(np.where(reached, t, 0))).where(reached)
-        units[_time_cols(k)] = stamps
+        done = times[:, chosen]
+    units = _units_frame(log, user_of_attempt[chosen], lev, done)
     if breakdown is not None:
         if breakdown_attribution == "first_touch":
             src = rows[0, chosen]
