@@ -138,6 +138,66 @@ def test_posthog_strict_conversion_times() -> None:
     assert means[1:] == [5400.0, 7200.0]
 
 
+def test_posthog_multiple_incomplete_tries() -> None:
+    # PostHog, funnels/test/conversion_time_cases.py::test_funnel_with_multiple_incomplete_tries:
+    # a complete first try (1 h to $pageview) and two incomplete later tries (2 h, 3 h): the
+    # user counts once, with the complete try's time: average and median 3600 s.
+    events = _events(
+        {
+            "person1": [
+                ("2021-05-01 01:00", "user signed up"),
+                ("2021-05-01 02:00", "$pageview"),
+                ("2021-05-01 03:00", "something else"),
+                ("2021-05-03 04:00", "user signed up"),
+                ("2021-05-03 06:00", "$pageview"),
+                ("2021-05-04 07:00", "user signed up"),
+                ("2021-05-04 10:00", "$pageview"),
+            ]
+        }
+    )
+    result = funnel(events, ["user signed up", "$pageview", "something else"], window="1D")
+    row = result.to_frame().iloc[1]
+    assert result.counts == [1, 1, 1]
+    assert row["mean_time_to_convert"] == row["median_time_to_convert"] == pd.Timedelta("1h")
+
+
+def test_posthog_step_conversion_times() -> None:
+    # PostHog, conversion_time_cases.py::test_funnel_step_conversion_times (7-day window):
+    # step 2 average 6000 s, median 7200 s; step 3 average and median 5400 s.
+    events = _events(
+        {
+            "person1": [("2020-01-01 12:00", "sign up"), ("2020-01-01 13:00", "play movie"),
+                        ("2020-01-01 15:00", "buy")],
+            "person2": [("2020-01-02 14:00", "sign up"), ("2020-01-02 16:00", "play movie")],
+            "person3": [("2020-01-02 14:00", "sign up"), ("2020-01-02 16:00", "play movie"),
+                        ("2020-01-02 17:00", "buy")],
+        }
+    )  # fmt: skip
+    table = funnel(events, ["sign up", "play movie", "buy"], window="7D").to_frame()
+    assert table["mean_time_to_convert"].dt.total_seconds().tolist()[1:] == [6000.0, 5400.0]
+    assert table["median_time_to_convert"].dt.total_seconds().tolist()[1:] == [7200.0, 5400.0]
+
+
+def test_posthog_times_with_different_conversion_windows() -> None:
+    # PostHog, conversion_time_cases.py::test_funnel_times_with_different_conversion_windows:
+    # with 14 days, 3 enter and 2 convert (average 600 s); with 5 minutes only the user whose
+    # pageview came exactly 5 minutes later converts (average 300 s): the window is inclusive.
+    events = _events(
+        {
+            "s1": [("2020-01-02 14:00", "user signed up"), ("2020-01-02 14:05", "pageview")],
+            "s2": [("2020-01-02 14:03", "user signed up")],
+            "s3": [("2020-01-02 12:00", "user signed up"), ("2020-01-02 12:15", "pageview")],
+        }
+    )
+    wide = funnel(events, ["user signed up", "pageview"], window="14D")
+    assert wide.counts == [3, 2]
+    assert wide.to_frame()["mean_time_to_convert"].iloc[1] == pd.Timedelta("600s")
+    narrow = funnel(events, ["user signed up", "pageview"], window="5min")
+    assert narrow.counts == [3, 1]
+    assert list(narrow.users_at(1)) == ["s1"]
+    assert narrow.to_frame()["mean_time_to_convert"].iloc[1] == pd.Timedelta("300s")
+
+
 def test_windowfunnel_docs_examples() -> None:
     # ClickHouse windowFunnel semantics as documented (also by Alibaba Hologres' windowFunnel
     # page, whose table we reproduce): with conditions c1, c2, c3 and a window long enough,
