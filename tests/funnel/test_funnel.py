@@ -362,6 +362,36 @@ def test_polars_pyarrow_and_tz_aware_input() -> None:
     assert result.units["at_0"].iloc[0] == aware["timestamp"].iloc[0]
 
 
+@settings(max_examples=30, deadline=None)
+@given(event_rows, st.sampled_from(["ordered", "strict", "unordered"]))
+def test_concat_of_user_partitions_equals_the_whole(
+    rows: list[tuple[str, int, str]], order: str
+) -> None:
+    frame = _frame(rows)
+    frame["channel"] = np.where(frame["timestamp"].dt.second % 2 == 0, "x", "y")
+    kw: dict[str, Any] = {"window": "2000s", "order": order, "breakdown": "channel"}
+    whole = _quiet(frame, ["a", "b", "c"], **kw)
+    parts = [
+        _quiet(frame[frame["user_id"].isin(users)], ["a", "b", "c"], **kw)
+        for users in (["u", "v", "w"], ["x", "y", "z"])
+        if frame["user_id"].isin(users).any()
+    ]
+    combined = FunnelResult.concat(parts)
+    assert combined.counts == whole.counts
+    pd.testing.assert_frame_equal(combined.to_frame(), whole.to_frame())
+
+
+def test_concat_refuses_mixed_settings_and_shared_users() -> None:
+    events = _sequence({"u1": ["a", "b"], "u2": ["a"]})
+    one = funnel(events, ["a", "b"])
+    with pytest.raises(ParameterError, match="different window"):
+        FunnelResult.concat([one, funnel(events, ["a", "b"], window="1D")])
+    with pytest.raises(ParameterError, match="disjoint"):
+        FunnelResult.concat([one, one])
+    with pytest.raises(ParameterError):
+        FunnelResult.concat([])
+
+
 def test_input_frame_is_not_mutated_and_log_is_reused() -> None:
     events = _sequence({"u1": ["a", "b"], "u2": ["b", "a"]})
     before = events.copy()

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import dataclasses
 import math
 import warnings
 from collections.abc import Sequence
@@ -405,6 +406,67 @@ class FunnelResult(ResultMixin):
                 self._unit_name: counts.astype(np.int64),
             }
         )
+
+    @classmethod
+    def concat(cls, results: Sequence[FunnelResult]) -> FunnelResult:
+        """Combine funnels computed on disjoint sets of users (partitions of one data set).
+
+        Funnels are per user, so a funnel over all users is the union of the funnels over
+        partitions of them (e.g. one per Dask partition, split by user): the counted units are
+        concatenated and the tables rebuilt.
+
+        Parameters
+        ----------
+        results : sequence of FunnelResult
+            Results with the same steps and settings, over disjoint users.
+
+        Returns
+        -------
+        FunnelResult
+            The funnel over all of them.
+
+        Raises
+        ------
+        ParameterError
+            If there is nothing to combine, the settings differ, or a user appears twice
+            (with ``count="users"``).
+
+        Examples
+        --------
+        >>> import pandas as pd
+        >>> from saasmetrics.funnel import FunnelResult, funnel
+        >>> events = pd.DataFrame({
+        ...     "user_id": ["a", "a", "b", "b"],
+        ...     "timestamp": pd.to_datetime(["2024-01-01", "2024-01-02", "2024-01-01",
+        ...                                  "2024-03-01"]),
+        ...     "event": ["signup", "subscribe", "signup", "subscribe"],
+        ... })
+        >>> parts = [funnel(events[events["user_id"] == u], ["signup", "subscribe"])
+        ...          for u in ("a", "b")]
+        >>> FunnelResult.concat(parts).counts
+        [2, 1]
+        """
+        items = list(results)
+        if not items:
+            raise ParameterError("concat() needs at least one FunnelResult.")
+        first = items[0]
+        keys = ["steps", "window", "order", "entry", "count", "breakdown"]
+        keys += ["breakdown_attribution", "hold_constant", "exclusions"]
+        for other in items[1:]:
+            for key in keys:
+                if getattr(other, key) != getattr(first, key):
+                    raise ParameterError(
+                        f"Cannot combine funnels with different {key}: "
+                        f"{getattr(first, key)!r} and {getattr(other, key)!r}."
+                    )
+        units = pd.concat([r.units for r in items], ignore_index=True)
+        if first.count == "users" and units["user"].duplicated().any():
+            raise ParameterError(
+                "The same user appears in several results; concat() needs disjoint users.",
+                hint="partition the events by user before computing the funnels.",
+            )
+        table = _build_table(units, first.steps, first.breakdown, first._unit_name)
+        return dataclasses.replace(first, units=units, table=table)
 
     # -- who ----------------------------------------------------------------------------
     def users_at(self, step: int | str, *, breakdown_value: Any = None) -> pd.Index:
