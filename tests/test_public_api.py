@@ -35,6 +35,23 @@ def test_import_is_light_and_silent() -> None:
     assert out.stderr == ""
 
 
+@pytest.mark.parametrize("name", SUBPACKAGES)
+def test_subpackage_import_needs_no_plotting_or_peers(name: str) -> None:
+    code = (
+        f"import sys, json, saasmetrics.{name};"
+        "print(json.dumps(sorted(m for m in sys.modules if m.split('.')[0] in "
+        "{'matplotlib','statsmodels','duckdb','lifelines','lifetimes','polars'})))"
+    )
+    out = subprocess.run(
+        [sys.executable, "-W", "error", "-c", code],
+        capture_output=True,
+        text=True,
+        check=True,
+        env={"PYTHONPATH": str(ROOT / "src")},
+    )
+    assert json.loads(out.stdout) == []
+
+
 def test_version_is_a_string() -> None:
     assert isinstance(saasmetrics.__version__, str)
 

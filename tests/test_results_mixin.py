@@ -90,6 +90,15 @@ def test_wrong_schema_or_version_is_refused() -> None:
         load_result({**payload, "schema": "nope"})
 
 
+@pytest.mark.parametrize("unit", ["s", "ms", "us", "ns"])
+def test_datetime_units_survive(unit: str) -> None:
+    index = pd.DatetimeIndex(pd.to_datetime(["2024-01-01", "2024-02-01"])).as_unit(unit)
+    frame = pd.DataFrame({"t": index, "d": pd.to_timedelta(["1h", "2h"]).as_unit(unit)})
+    frame.index = index.tz_localize("Asia/Tokyo")
+    back = from_jsonable(json.loads(json.dumps(to_jsonable(frame))))
+    pd.testing.assert_frame_equal(back, frame)
+
+
 def test_multiindex_and_arrays() -> None:
     frame = pd.DataFrame(
         {"x": [1, 2]}, index=pd.MultiIndex.from_tuples([("a", 1), ("b", 2)], names=["k", "n"])

@@ -27,7 +27,7 @@ import datetime as dt
 import html
 import json
 import math
-from typing import Any, ClassVar, Self
+from typing import Any, ClassVar, Literal, Self, cast
 
 import numpy as np
 import pandas as pd
@@ -79,11 +79,17 @@ def _index_payload(index: pd.Index) -> dict[str, Any]:
 
 def _restore(values: list[Any], dtype: str) -> Any:  # a pandas Index
     if dtype.startswith("datetime64"):
+        # e.g. "datetime64[ns]" or "datetime64[us, Europe/Paris]": keep unit and zone
+        unit = dtype[dtype.index("[") + 1 :].split(",", maxsplit=1)[0].strip(" ]")
         tz = dtype.split(",", 1)[1].strip(" ]") if "," in dtype else None
         index = pd.DatetimeIndex(pd.to_datetime(values, utc=tz is not None, format="ISO8601"))
+        index = index.as_unit(cast("Literal['s', 'ms', 'us', 'ns']", unit))
         return index.tz_convert(tz) if tz else index
     if dtype.startswith("timedelta64"):
-        return pd.TimedeltaIndex(pd.to_timedelta(values))
+        unit = dtype[dtype.index("[") + 1 :].strip(" ]")
+        return pd.TimedeltaIndex(pd.to_timedelta(values)).as_unit(
+            cast("Literal['s', 'ms', 'us', 'ns']", unit)
+        )
     if dtype.startswith("float"):
         floats = [math.nan if v is None else float(v) for v in values]
         return pd.Index(np.asarray(floats, dtype=dtype))

@@ -7,6 +7,7 @@ analysis modules), at the default size, with margins a wrong generator would not
 from __future__ import annotations
 
 import json
+import re
 from urllib.parse import parse_qs, urlsplit
 
 import numpy as np
@@ -143,7 +144,10 @@ def since_signup(company: SaasCompany, signups: pd.DataFrame) -> pd.Series:
         ({"n_accounts": 100.0}, "n_accounts must be an integer"),
         ({"n_accounts": True}, "n_accounts must be an integer"),
         ({"months": 2}, "months must be an integer >= 3"),
-        ({"seed": "x"}, "seed must be an integer"),
+        ({"seed": "x"}, "seed must be a non-negative integer"),
+        ({"seed": -1}, "seed must be a non-negative integer"),
+        ({"start": "2199-06-01"}, "between 1900 and 2200"),
+        ({"start": "1850-01-01"}, "between 1900 and 2200"),
         ({"start": "not a date"}, "start must be a date"),
         ({"start": None}, "start must be a date"),
     ],
@@ -191,6 +195,12 @@ def test_tables_are_fresh_frames() -> None:
     a.accounts["plan"] = "x"
     b = make_saas_company(100, seed=5)
     assert (b.events["event"] != "x").all()
+    # tables that share columns do not see each other's edits
+    before = a.touchpoints["user_id"].copy()
+    a.sessions.loc[0, "user_id"] = "changed"
+    a.transactions.loc[0, "amount"] = -1.0
+    pd.testing.assert_series_equal(a.touchpoints["user_id"], before)
+    assert a.invoices.loc[0, "amount"] > 0
     assert (b.accounts["plan"] != "x").all()
 
 
@@ -437,6 +447,53 @@ def test_touchpoints_sessions_and_urls(company: SaasCompany, signups: pd.DataFra
     bounce_rate = bounce.groupby(ses["channel"]).mean()
     assert bounce_rate["Display"] > bounce_rate["Email"] + 0.3
     assert bounce_rate["Paid Social"] > bounce_rate["Paid Search"] + 0.15
+
+
+# GA4 default channel group rules, in GA4's order ("[GA4] Default channel group", Google
+# Analytics Help, support.google.com/analytics/answer/9756891), for the channels we use; the
+# site lists are the relevant subset of GA4's search and social source lists.
+_PAID = r"^(.*cp.*|ppc|retargeting|paid.*)$"
+_SEARCH_SITES = {"google", "bing", "duckduckgo", "yahoo", "baidu"}
+_SOCIAL_SITES = {"facebook", "instagram", "linkedin", "twitter", "reddit", "pinterest"}
+
+
+def _ga4_channel(source: str, medium: str) -> str:
+    paid = re.match(_PAID, medium) is not None
+    rules = [
+        ("Direct", source == "(direct)" and medium in {"(not set)", "(none)"}),
+        ("Paid Search", source in _SEARCH_SITES and paid),
+        ("Paid Social", source in _SOCIAL_SITES and paid),
+        ("Display", medium in {"display", "banner", "expandable", "interstitial", "cpm"}),
+        ("Paid Other", paid),
+        (
+            "Organic Social",
+            source in _SOCIAL_SITES
+            or medium in {"social", "social-network", "social-media", "sm", "social network"},
+        ),
+        ("Organic Search", source in _SEARCH_SITES or medium == "organic"),
+        ("Referral", medium in {"referral", "app", "link"}),
+        ("Email", "email" in {source, medium}),
+        ("Affiliates", medium == "affiliate"),
+    ]
+    return next((name for name, hit in rules if hit), "Unassigned")
+
+
+def test_channels_follow_the_ga4_default_channel_group(company: SaasCompany) -> None:
+    pairs = company.touchpoints.groupby(["utm_source", "utm_medium"])["channel"].unique()
+    assert len(pairs) >= 12
+    for (source, medium), channels in pairs.items():
+        assert list(channels) == [_ga4_channel(source, medium)], (source, medium)
+
+
+def test_activity_follows_a_working_week(company: SaasCompany) -> None:
+    ev = company.events
+    usage = ev[ev["event"].isin(["login", "view_dashboard", "create_report"])]
+    weekend = usage["timestamp"].dt.day_of_week >= 5
+    # weights 1 on weekdays and 0.25 on weekends: 2 * 0.25 / 5.5 = 9.1% on weekends
+    assert 0.07 < weekend.mean() < 0.11
+    hour = usage["timestamp"].dt.hour
+    assert hour.between(9, 16).mean() > 0.5
+    assert hour.between(0, 5).mean() < 0.03
 
 
 def test_spend_is_paid_channels_only(company: SaasCompany) -> None:

@@ -2,4 +2,56 @@
 
 from __future__ import annotations
 
-__all__: tuple[str, ...] = ()
+from saasmetrics.attribution._channels import (
+    CLICK_IDS,
+    DEFAULT_CHANNEL_RULES,
+    ChannelRule,
+    ChannelRules,
+    Condition,
+    channel_group,
+    parse_utm,
+)
+from saasmetrics.attribution._journeys import Journeys, journeys
+from saasmetrics.attribution._models import (
+    AttributionModel,
+    AttributionResult,
+    FirstTouch,
+    LastTouch,
+    Linear,
+    MarkovModel,
+    ModelComparison,
+    PositionBased,
+    ShapleyModel,
+    TimeDecay,
+    attribute,
+    choose_order,
+    compare_models,
+)
+from saasmetrics.attribution._report import ChannelReport, channel_report
+
+__all__ = (
+    "CLICK_IDS",
+    "DEFAULT_CHANNEL_RULES",
+    "AttributionModel",
+    "AttributionResult",
+    "ChannelReport",
+    "ChannelRule",
+    "ChannelRules",
+    "Condition",
+    "FirstTouch",
+    "Journeys",
+    "LastTouch",
+    "Linear",
+    "MarkovModel",
+    "ModelComparison",
+    "PositionBased",
+    "ShapleyModel",
+    "TimeDecay",
+    "attribute",
+    "channel_group",
+    "channel_report",
+    "choose_order",
+    "compare_models",
+    "journeys",
+    "parse_utm",
+)

@@ -12,7 +12,7 @@ seconds) for billing and output.
 from __future__ import annotations
 
 import html
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 from typing import Any
 
 import numpy as np
@@ -48,7 +48,9 @@ TABLES: tuple[str, ...] = (
 # --------------------------------------------------------------------------- results
 @dataclass(frozen=True, slots=True, kw_only=True, eq=False)
 class PlantedTruths:
-    """The effects planted in a :class:`SaasCompany`, for tests and tutorials to recover.
+    """The effects planted in a sample company, for tests and tutorials to recover.
+
+    Found on [`SaasCompany.truths`][saasmetrics.datasets.SaasCompany].
 
     Attributes
     ----------
@@ -86,16 +88,16 @@ class PlantedTruths:
         0.30: monthly churn hazard of poorly fitting paying accounts.
     """
 
-    magic_event: str = "invite_teammate"
-    magic_threshold: int = 3
-    magic_window: str = "7D"
-    week2_retention: tuple[float, ...] = tuple(float(p) for p in prof.WEEK2_RETENTION)
-    worst_activation_channel: str = "Paid Social"
-    channel_profile: pd.DataFrame = field(default_factory=lambda: _channel_profile())  # noqa: PLW0108 (defined below)
-    churn_driver_event: str = "create_report"
-    churn_lead_days: int = prof.CHURN_LEAD_DAYS
-    monthly_churn: float = prof.MONTHLY_CHURN
-    poor_fit_monthly_churn: float = prof.POOR_FIT_MONTHLY_CHURN
+    magic_event: str
+    magic_threshold: int
+    magic_window: str
+    week2_retention: tuple[float, ...]
+    worst_activation_channel: str
+    channel_profile: pd.DataFrame
+    churn_driver_event: str
+    churn_lead_days: int
+    monthly_churn: float
+    poor_fit_monthly_churn: float
 
     def to_dict(self) -> dict[str, Any]:
         """Return the truths as plain Python data (the profile as a list of records).
@@ -107,8 +109,9 @@ class PlantedTruths:
 
         Examples
         --------
-        >>> truths = PlantedTruths()
-        >>> truths.to_dict()["magic_threshold"], truths.to_dict()["channel_profile"][0]["channel"]
+        >>> from saasmetrics.datasets import make_saas_company
+        >>> truths = make_saas_company(100, months=3).truths.to_dict()
+        >>> truths["magic_threshold"], truths["channel_profile"][0]["channel"]
         (3, 'Paid Search')
         """
         return {
@@ -128,6 +131,21 @@ class PlantedTruths:
         }
 
 
+def _planted_truths() -> PlantedTruths:
+    return PlantedTruths(
+        magic_event="invite_teammate",
+        magic_threshold=3,
+        magic_window="7D",
+        week2_retention=tuple(float(p) for p in prof.WEEK2_RETENTION),
+        worst_activation_channel=prof.CHANNELS[int(np.argmin(prof.ACTIVATION))],
+        channel_profile=_channel_profile(),
+        churn_driver_event="create_report",
+        churn_lead_days=prof.CHURN_LEAD_DAYS,
+        monthly_churn=prof.MONTHLY_CHURN,
+        poor_fit_monthly_churn=prof.POOR_FIT_MONTHLY_CHURN,
+    )
+
+
 def _channel_profile() -> pd.DataFrame:
     return pd.DataFrame(
         {
@@ -144,7 +162,8 @@ def _channel_profile() -> pd.DataFrame:
 class SaasCompany:
     """A synthetic B2B SaaS company: every table saasmetrics reads, for one coherent story.
 
-    Built by :func:`make_saas_company`; see it for the story and each table's columns.
+    Built by [`make_saas_company`][saasmetrics.datasets.make_saas_company]; see it for the
+    story and each table's columns.
 
     Attributes
     ----------
@@ -261,14 +280,28 @@ def _to_ns(days: FloatArray, start_ns: int) -> IntArray:
     return start_ns + _to_seconds(days) * 10**9
 
 
-def _event_order(sec: IntArray, user: IntArray, not_signup: BoolArray) -> IntArray:
-    """Order by (time, user, signup first): one int64 key when it fits, else a lexsort."""
-    sec_bits = max(int(sec.max(initial=0)), 1).bit_length()
-    user_bits = max(int(user.max(initial=0)), 1).bit_length()
-    if sec.min(initial=0) >= 0 and sec_bits + user_bits + 1 <= 62:
-        key = (sec << (user_bits + 1)) | (user << 1) | not_signup
-        return np.argsort(key, kind="stable")
-    return np.lexsort((not_signup, user, sec))
+def _packed_order(*columns: npt.NDArray[Any]) -> IntArray:
+    """Argsort by ``columns`` lexicographically (first = most significant).
+
+    The columns (non-negative after subtracting their minimum) are packed into one int64 key
+    when their bits fit, which sorts about 2.5x faster than a stable multi-key sort; rows with
+    equal keys are equal in every column, so their relative order does not matter.
+    """
+    shifted = [np.asarray(c, dtype=np.int64) - int(c.min(initial=0)) for c in columns]
+    bits = [max(int(c.max(initial=0)), 1).bit_length() for c in shifted]
+    if sum(bits) > 62:
+        return np.lexsort(tuple(np.asarray(c) for c in columns[::-1])).astype(np.int64)
+    key = np.zeros(shifted[0].size, dtype=np.int64)
+    for column, width in zip(shifted, bits, strict=True):
+        key = (key << width) | column
+    return np.argsort(key, kind="quicksort").astype(np.int64)
+
+
+def _event_order(
+    sec: IntArray, user: IntArray, not_signup: BoolArray, code: npt.NDArray[np.int8]
+) -> IntArray:
+    """Order events by time, user, signup first, then event type."""
+    return _packed_order(sec, user, not_signup, code)
 
 
 def _add_months(t_ns: IntArray, months: IntArray) -> IntArray:
@@ -297,6 +330,44 @@ def _poisson_points(
     return idx, times
 
 
+class _Rhythm:
+    """A working-hours, working-days clock: piecewise-constant intensity per hour since start.
+
+    ``clock(days)`` maps time to "effective days" (the integral of the intensity, which
+    averages 1 over a week) and ``time(effective)`` inverts it, so a homogeneous Poisson process
+    on the effective clock becomes one with the weekly rhythm on the real clock.
+    """
+
+    def __init__(self, span_days: float, start_weekday: int) -> None:
+        hours = np.arange(int(np.ceil(span_days * 24)) + 2)
+        weekday = (start_weekday + hours // 24) % 7
+        week = np.concatenate([np.ones(5), np.full(2, prof.WEEKEND_WEIGHT)])
+        mean = float(prof.HOURLY_WEIGHT.mean() * week.mean())
+        self.weight = prof.HOURLY_WEIGHT[hours % 24] * week[weekday] / mean
+        self.cum = np.concatenate([[0.0], np.cumsum(self.weight)])
+
+    def clock(self, days: FloatArray) -> FloatArray:
+        hours = np.clip(days * 24.0, 0.0, self.weight.size - 1e-9)
+        i = hours.astype(np.int64)
+        out: FloatArray = (self.cum[i] + (hours - i) * self.weight[i]) / 24.0
+        return out
+
+    def time(self, effective: FloatArray) -> FloatArray:
+        target = effective * 24.0
+        i = np.clip(np.searchsorted(self.cum, target, side="right") - 1, 0, self.weight.size - 1)
+        out: FloatArray = (i + (target - self.cum[i]) / self.weight[i]) / 24.0
+        return out
+
+
+def _rhythmic_points(
+    rng: np.random.Generator, rhythm: _Rhythm, lo: FloatArray, hi: FloatArray, rate: FloatArray
+) -> tuple[IntArray, FloatArray]:
+    """Poisson points at ``rate`` per (effective) day on [lo, hi), following ``rhythm``."""
+    idx, effective = _poisson_points(rng, rhythm.clock(lo), rhythm.clock(hi), rate)
+    times = np.clip(rhythm.time(effective), lo[idx], np.nextafter(hi[idx], -np.inf))
+    return idx, times
+
+
 # --------------------------------------------------------------------------- the builder
 def make_saas_company(
     n_accounts: int = 2000,
@@ -320,9 +391,10 @@ def make_saas_company(
         Accounts to create (>= 10). The default gives a few hundred thousand events and builds
         in about a second; 200,000 gives tens of millions of events for benchmarks.
     seed : int, default 0
-        Seed of the one ``numpy.random.default_rng`` that draws everything.
+        Seed (>= 0) of the one ``numpy.random.default_rng`` that draws everything.
     start : str or pandas.Timestamp, default "2024-01-01"
-        Day of the first signup (naive; a time of day is dropped).
+        Day of the first signup (naive; a time of day and a time zone are dropped). The data
+        must end before 2200.
     months : int, default 18
         Length of the data in months (>= 3); ``as_of = start + months``.
 
@@ -354,21 +426,22 @@ def make_saas_company(
     Raises
     ------
     ParameterError
-        If ``n_accounts < 10``, ``months < 3``, ``seed`` is not an integer or ``start`` is not
-        a date.
+        If ``n_accounts < 10``, ``months < 3``, ``seed`` is not a non-negative integer, or
+        ``start`` is not a date between 1900 and 2200 (with ``months`` added).
 
     Notes
     -----
-    The planted truths (see :class:`PlantedTruths`): inviting 3+ teammates in the first week
-    triples week-2 retention; Paid Social activates worst; ``create_report`` use fades over
-    the 60 days before a paying account churns; paying accounts settle at 3% monthly churn.
+    The planted truths (see [`PlantedTruths`][saasmetrics.datasets.PlantedTruths]): inviting
+    3+ teammates in the first week triples week-2 retention; Paid Social activates worst;
+    ``create_report`` use fades over the 60 days before a paying account churns; paying
+    accounts settle at 3% monthly churn.
 
     Timing: touches come up to 30 days before signup, and the first payment up to about 45
     days after it, so attribute paid ``conversions`` with a lookback of about 90 days (or use
     ``signup`` events as the conversions for a 30-day lookback).
 
     Size: about 190 events per account. The default builds in well under a second; 200,000
-    accounts give about 38 million events, 7 million sessions and touches, in about 30 s and
+    accounts give about 38 million events, 7 million sessions and touches, in about 25 s and
     10 GB of memory (the string columns dominate).
 
     Examples
@@ -390,8 +463,10 @@ def make_saas_company(
         )
     if isinstance(months, bool) or not isinstance(months, int | np.integer) or months < 3:
         raise ParameterError(f"months must be an integer >= 3, got {months!r}.", hint="e.g. 18.")
-    if isinstance(seed, bool) or not isinstance(seed, int | np.integer):
-        raise ParameterError(f"seed must be an integer, got {seed!r}.", hint="e.g. seed=0.")
+    if isinstance(seed, bool) or not isinstance(seed, int | np.integer) or seed < 0:
+        raise ParameterError(
+            f"seed must be a non-negative integer, got {seed!r}.", hint="e.g. seed=0."
+        )
     try:
         start_ts = pd.Timestamp(start)
     except (TypeError, ValueError) as exc:
@@ -403,6 +478,16 @@ def make_saas_company(
     if start_ts.tzinfo is not None:
         start_ts = start_ts.tz_localize(None)
     start_ts = start_ts.normalize().as_unit("ns")
+    latest = pd.Timestamp("2200-01-01")  # open subscriptions bill ahead; stay inside ns range
+    if (
+        not pd.Timestamp("1900-01-01") <= start_ts
+        or start_ts + pd.DateOffset(months=months) > latest
+    ):
+        raise ParameterError(
+            f"start + months must lie between 1900 and 2200, got start={start_ts.date()} and "
+            f"months={months}.",
+            hint="pass a start date in this era and a shorter span.",
+        )
     return _build(int(n_accounts), seed=int(seed), start=start_ts, months=int(months))
 
 
@@ -546,8 +631,9 @@ def _build(n: int, *, seed: int, start: pd.Timestamp, months: int) -> SaasCompan
         ev_time.append(time)
         ev_code.append(np.full(user.size, code[name], dtype=np.int8))
 
+    rhythm = _Rhythm(span, start.day_of_week)
     for name, rate in prof.ACTIVITY_RATES.items():
-        idx, times = _poisson_points(rng, seg_lo, seg_hi, seg_rate * rate)
+        idx, times = _rhythmic_points(rng, rhythm, seg_lo, seg_hi, seg_rate * rate)
         floor = prof.DECLINE_FLOOR.get(name)
         if floor is not None:  # the churn driver: use fades over the lead days before churn
             fade = np.clip((seg_decline[idx] - times) / prof.CHURN_LEAD_DAYS, 0.0, 1.0)
@@ -562,8 +648,8 @@ def _build(n: int, *, seed: int, start: pd.Timestamp, months: int) -> SaasCompan
     )
     add("create_project", act, first_project)
     act_seg = users["activated"][seg_user]
-    idx, times = _poisson_points(
-        rng, seg_lo[act_seg], seg_hi[act_seg], seg_rate[act_seg] * prof.PROJECT_RATE
+    idx, times = _rhythmic_points(
+        rng, rhythm, seg_lo[act_seg], seg_hi[act_seg], seg_rate[act_seg] * prof.PROJECT_RATE
     )
     add("create_project", seg_user[act_seg][idx], times)
 
@@ -599,7 +685,7 @@ def _build(n: int, *, seed: int, start: pd.Timestamp, months: int) -> SaasCompan
     # non-signup events strictly after the user's signup second (a safety net for rounding)
     is_signup = e_code == code["signup"]
     e_sec = np.where(is_signup, e_sec, np.maximum(e_sec, u_signup_sec[e_user] + 1))
-    order_ev = _event_order(e_sec, e_user, ~is_signup)
+    order_ev = _event_order(e_sec, e_user, ~is_signup, e_code)
     del is_signup
     e_user, e_sec, e_code = e_user[order_ev], e_sec[order_ev], e_code[order_ev]
     del order_ev
@@ -726,7 +812,7 @@ def _build(n: int, *, seed: int, start: pd.Timestamp, months: int) -> SaasCompan
         invoices=invoices,
         spend=spend,
         transactions=transactions,
-        truths=PlantedTruths(),
+        truths=_planted_truths(),
         seed=seed,
         n_accounts=n,
         start=start,
@@ -846,19 +932,25 @@ def _subscriptions(
 
 
 def _plan_at(subs: dict[str, Any], acct: IntArray, t_ns: IntArray) -> IntArray:
-    """Code of the plan whose row covers (account, time): 0 = free, 1.. = PLANS."""
-    if subs["acct"].size == 0:
+    """Code of the plan whose row covers (account, time): 0 = free, 1.. = PLANS.
+
+    Rows are sorted by (account, start) and an account has at most a handful, so each event
+    walks its account's rows in a few vectorized passes (faster than a global searchsorted).
+    """
+    rows = subs["acct"].size
+    if rows == 0:
         return np.zeros(acct.size, dtype=np.int64)
-    base = int(min(subs["start"].min(), t_ns.min())) // 10**9
-    row_key = subs["acct"] * 2**33 + (subs["start"] // 10**9 - base)
-    key = acct * 2**33 + (t_ns // 10**9 - base)
-    pos = np.searchsorted(row_key, key, side="right") - 1
+    n = int(max(subs["acct"].max(), acct.max(initial=0))) + 1
+    counts = np.bincount(subs["acct"], minlength=n)
+    first_row = np.cumsum(counts) - counts
+    lo, count = first_row[acct], counts[acct]
+    pos = np.full(acct.size, -1, dtype=np.int64)
+    for j in range(int(counts.max())):  # at most a handful of rows per account
+        cand = np.minimum(lo + j, rows - 1)
+        hit = (j < count) & (subs["start"][cand] <= t_ns)
+        pos = np.where(hit, cand, pos)
     safe = np.maximum(pos, 0)
-    covered = (
-        (pos >= 0)
-        & (subs["acct"][safe] == acct)
-        & (subs["open"][safe] | (t_ns < subs["end"][safe]))
-    )
+    covered = (pos >= 0) & (subs["open"][safe] | (t_ns < subs["end"][safe]))
     return np.where(covered, subs["plan"][safe] + 1, 0)
 
 
@@ -966,15 +1058,19 @@ def _marketing(
         + ("" if name.startswith("(") else f"&utm_campaign={name}")
         for name, src, med in zip(names, sources, mediums, strict=True)
     ]
-    paid_like = np.array([med in {"cpc", "paid_social", "display", "cpm"} for med in mediums])
+    # per-campaign flags, gathered per touch
+    paid_like = np.array([med in {"cpc", "paid_social", "display", "banner"} for med in mediums])
+    is_cpc = np.array([med == "cpc" for med in mediums])
+    google_cpc = np.array(
+        [src == "google" and med == "cpc" for src, med in zip(sources, mediums, strict=True)]
+    )
+    facebook = np.array([src == "facebook" for src in sources])
     content = np.where(paid_like[camp] & (rng.random(m) < 0.5), rng.integers(0, 4, m) + 1, 0)
-    term = np.where((mediums_arr := np.array(mediums))[camp] == "cpc", rng.integers(0, 5, m), 0)
+    term = np.where(is_cpc[camp], rng.integers(0, 5, m), 0)
     click = np.where(
-        (np.array(sources)[camp] == "google")
-        & (mediums_arr[camp] == "cpc")
-        & (rng.random(m) < 0.6),
+        google_cpc[camp] & (rng.random(m) < 0.6),
         1,
-        np.where((np.array(sources)[camp] == "facebook") & (rng.random(m) < 0.6), 2, 0),
+        np.where(facebook[camp] & (rng.random(m) < 0.6), 2, 0),
     )
     # every (path, campaign, content, term) URL once, then click ids on the clicked touches
     contents = ("", *[f"&utm_content={c}" for c in prof.UTM_CONTENT])
@@ -1001,7 +1097,7 @@ def _marketing(
     url_code = combo.copy()
     url_code[clicked] = len(combos) + np.arange(clicked.size)
 
-    order = np.lexsort((t_who, t_time))
+    order = _packed_order(t_time // 10**9, t_who)
     touchpoints = pd.DataFrame(
         {
             "user_id": _take(ids, t_who[order]),

@@ -17,11 +17,13 @@ __all__ = (
     "CHURN_LEAD_DAYS",
     "DECLINE_FLOOR",
     "EVENTS",
+    "HOURLY_WEIGHT",
     "INVITE_PROBS",
     "MONTHLY_CHURN",
     "PLANS",
     "POOR_FIT_MONTHLY_CHURN",
     "WEEK2_RETENTION",
+    "WEEKEND_WEIGHT",
 )
 
 # --------------------------------------------------------------------------- channels
@@ -71,7 +73,7 @@ CAMPAIGNS: tuple[tuple[str, str, str, str, float], ...] = (
     ("Referral", "(referral)", "partnerblog.io", "referral", 0.20),
     ("Direct", "(direct)", "(direct)", "(none)", 1.00),
     ("Display", "retargeting_display", "google", "display", 0.60),
-    ("Display", "awareness_display", "google", "cpm", 0.40),
+    ("Display", "awareness_display", "google", "banner", 0.40),
     ("Affiliates", "partner_program", "partnerstack", "affiliate", 1.00),
 )
 REGIONS: tuple[str, ...] = ("NA", "EU", "APAC")
@@ -114,6 +116,15 @@ ACTIVITY_RATES: dict[str, float] = {
     "support_ticket": 0.06,
 }
 """Events per active user-week (times a per-user activity level with median 1)."""
+HOURLY_WEIGHT = np.array(
+    [
+        *(0.05, 0.03, 0.03, 0.03, 0.03, 0.05, 0.12, 0.3, 0.7, 1.0, 1.0, 1.0),  # 00-11h
+        *(0.8, 1.0, 1.0, 1.0, 1.0, 0.8, 0.5, 0.3, 0.3, 0.3, 0.15, 0.1),  # 12-23h
+    ]
+)
+"""Relative product activity by hour of day (local, naive time): a working-hours rhythm."""
+WEEKEND_WEIGHT = 0.25
+"""Relative activity on Saturdays and Sundays."""
 PROJECT_RATE = 0.35
 """Further ``create_project`` per week, for users who activated."""
 LATE_INVITE_RATE = 0.08

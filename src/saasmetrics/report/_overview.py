@@ -19,10 +19,16 @@ def section(company: SaasCompany) -> Section:
     signups = events.loc[events["event"] == "signup", "timestamp"]
     per_month = signups.dt.to_period("M").value_counts().sort_index()
     subs = company.subscriptions
+    # paying at the last instant of each month, as the MRR bridge counts them ([start, end))
     month_ends = pd.date_range(company.start, company.as_of, freq="ME")
+    next_starts = month_ends + pd.Timedelta(days=1)
     active = [
-        int(((subs["start"] <= t) & (subs["end"].isna() | (subs["end"] > t))).sum())
-        for t in month_ends
+        int(
+            subs.loc[
+                (subs["start"] < t) & (subs["end"].isna() | (subs["end"] >= t)), "customer_id"
+            ].nunique()
+        )
+        for t in next_starts
     ]
     ax = get_axes(figsize=(7.0, 3.2))
     ax.bar(per_month.index.to_timestamp(), per_month.to_numpy(), width=20, color=PALETTE[0])

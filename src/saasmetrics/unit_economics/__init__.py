@@ -2,4 +2,54 @@
 
 from __future__ import annotations
 
-__all__: tuple[str, ...] = ()
+from saasmetrics.unit_economics._bridge import MRRBridge, mrr_bridge, saas_kpis
+from saasmetrics.unit_economics._clv import (
+    BetaGeoModel,
+    GammaGammaModel,
+    ParetoNBDModel,
+    customer_lifetime_value,
+    customer_lifetime_value_interval,
+    rfm_summary,
+)
+from saasmetrics.unit_economics._normalize import monthly_amount, mrr_from_invoices
+from saasmetrics.unit_economics._projection import RevenueProjection, project_revenue
+from saasmetrics.unit_economics._scalars import (
+    BENCHMARKS,
+    benchmark,
+    burn_multiple,
+    cac,
+    cac_payback_months,
+    convert_churn_rate,
+    ltv,
+    ltv_to_cac,
+    plot_ltv_to_cac,
+    rule_of_40,
+    sales_magic_number,
+)
+
+__all__ = (
+    "BENCHMARKS",
+    "BetaGeoModel",
+    "GammaGammaModel",
+    "MRRBridge",
+    "ParetoNBDModel",
+    "RevenueProjection",
+    "benchmark",
+    "burn_multiple",
+    "cac",
+    "cac_payback_months",
+    "convert_churn_rate",
+    "customer_lifetime_value",
+    "customer_lifetime_value_interval",
+    "ltv",
+    "ltv_to_cac",
+    "monthly_amount",
+    "mrr_bridge",
+    "mrr_from_invoices",
+    "plot_ltv_to_cac",
+    "project_revenue",
+    "rfm_summary",
+    "rule_of_40",
+    "saas_kpis",
+    "sales_magic_number",
+)

@@ -1,0 +1,548 @@
+"""The MRR bridge (new, expansion, contraction, churned, reactivation) and SaaS KPIs."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from typing import Any, Literal
+
+import numpy as np
+import numpy.typing as npt
+import pandas as pd
+
+from saasmetrics._frames import to_pandas
+from saasmetrics._kernels import unit_economics as kern
+from saasmetrics._kernels.periods import (
+    PeriodSpec,
+    calendar_period,
+    parse_freq,
+    period_start_ns,
+)
+from saasmetrics._plotting import PALETTE, get_axes
+from saasmetrics._results import ResultMixin
+from saasmetrics._validation import RowCheck, check_choice, require_columns
+from saasmetrics.exceptions import EmptyDataError, ParameterError
+from saasmetrics.typing import FrameLike, Freq, OnInvalid
+from saasmetrics.unit_economics._normalize import _check_currency, _numeric, _wall_ns
+
+__all__ = ("MOVEMENTS", "MRRBridge", "mrr_bridge", "saas_kpis")
+
+MOVEMENTS = ("new", "expansion", "contraction", "churned", "reactivation")
+COLUMNS = ("starting", *MOVEMENTS, "ending")
+KPI_COLUMNS = (
+    "mrr",
+    "arr",
+    "customers",
+    "arpa",
+    "logo_churn_rate",
+    "gross_mrr_churn_rate",
+    "net_mrr_churn_rate",
+    "quick_ratio",
+    "nrr",
+    "grr",
+)
+_NO_END = np.iinfo(np.int64).max
+
+
+@dataclass(frozen=True, slots=True, kw_only=True, eq=False, repr=False)
+class MRRBridge(ResultMixin):
+    """MRR movements per period, balancing exactly (in cents) from starting to ending MRR.
+
+    Every row satisfies starting + new + expansion + contraction + churned + reactivation =
+    ending, and ending equals the next row's starting.
+
+    Attributes
+    ----------
+    freq : str
+        The period grain (``"MS"``, ``"QS"``...).
+    amounts : pandas.DataFrame
+        Integer cents, indexed by period start, columns ``starting``, ``new``, ``expansion``,
+        ``contraction``, ``churned``, ``reactivation``, ``ending`` (contraction and churned
+        are negative).
+    customers : pandas.DataFrame
+        Customer counts with the same index and columns (all counts positive: starting + new +
+        reactivation - churned = ending).
+    movements : pandas.DataFrame
+        One row per customer and period where the customer's MRR changed: ``customer``,
+        ``period``, ``kind``, ``previous``, ``current``, ``change`` (currency units).
+    n_intra_period : int
+        Customers whose paid intervals all fell inside single periods: never active at a
+        period end, so absent from every snapshot (see Notes of :func:`mrr_bridge`).
+    n_dropped : int
+        Invalid input rows dropped with ``on_invalid="drop"``.
+
+    Examples
+    --------
+    >>> import pandas as pd
+    >>> subs = pd.DataFrame({
+    ...     "customer_id": ["a", "b", "a"],
+    ...     "start": pd.to_datetime(["2024-01-01", "2024-01-10", "2024-02-01"]),
+    ...     "end": pd.to_datetime(["2024-02-01", "2024-02-20", None]),
+    ...     "mrr": [100.0, 40.0, 150.0],
+    ... })
+    >>> bridge = mrr_bridge(subs)
+    >>> bridge  # doctest: +ELLIPSIS
+    MRRBridge(freq='MS', periods=2, ..., ending_mrr=150.0, customers=1)
+    >>> print(bridge.movements)
+      customer     period       kind  previous  current  change
+    0        a 2024-01-01        new       0.0    100.0   100.0
+    1        a 2024-02-01  expansion     100.0    150.0    50.0
+    2        b 2024-01-01        new       0.0     40.0    40.0
+    3        b 2024-02-01    churned      40.0      0.0   -40.0
+    """
+
+    freq: str
+    amounts: pd.DataFrame
+    customers: pd.DataFrame
+    movements: pd.DataFrame
+    n_intra_period: int
+    n_dropped: int
+
+    def to_frame(self, *, cents: bool = False) -> pd.DataFrame:
+        """Return the bridge per period in currency units (or integer cents).
+
+        Parameters
+        ----------
+        cents : bool, default False
+            Return the exact integer cents instead of currency floats.
+
+        Returns
+        -------
+        pandas.DataFrame
+            Indexed by period; columns ``starting`` ... ``ending``.
+        """
+        if cents:
+            return self.amounts.copy()
+        return self.amounts / 100.0
+
+    @classmethod
+    def _from_fields(cls, fields: dict[str, Any]) -> MRRBridge:
+        # Built here rather than by ResultMixin._from_fields, whose ``value in ("inf", ...)``
+        # test is ambiguous for DataFrame fields (reported to the foundation owner).
+        movements = fields["movements"].copy()
+        movements["kind"] = pd.Categorical(movements["kind"], categories=list(MOVEMENTS))
+        movements["period"] = pd.DatetimeIndex(movements["period"]).as_unit("ns")
+        amounts = fields["amounts"].astype(np.int64)
+        customers = fields["customers"].astype(np.int64)
+        for frame in (amounts, customers):  # the JSON restore yields datetime64[us]
+            frame.index = pd.DatetimeIndex(frame.index).as_unit("ns").rename("period")
+        return cls(
+            freq=str(fields["freq"]),
+            amounts=amounts,
+            customers=customers,
+            movements=movements,
+            n_intra_period=int(fields["n_intra_period"]),
+            n_dropped=int(fields["n_dropped"]),
+        )
+
+    def _summary(self) -> dict[str, Any]:
+        last = self.amounts.iloc[-1]
+        return {
+            "freq": self.freq,
+            "periods": len(self.amounts),
+            "first": str(self.amounts.index[0].date()),
+            "last": str(self.amounts.index[-1].date()),
+            "ending_mrr": round(float(last["ending"]) / 100.0, 2),
+            "customers": int(self.customers["ending"].iloc[-1]),
+        }
+
+    def plot(
+        self,
+        ax: Any = None,
+        *,
+        kind: Literal["movements", "waterfall"] = "movements",
+        period: Any = None,
+        **kwargs: Any,
+    ) -> Any:
+        """Plot MRR movements over time (stacked bars) or a waterfall of one period.
+
+        Parameters
+        ----------
+        ax : matplotlib.axes.Axes, optional
+            Where to draw.
+        kind : {"movements", "waterfall"}, default "movements"
+            Movements per period with the net change as a line, or starting -> ending for one
+            period (or the whole range).
+        period : str or Timestamp, optional
+            For ``kind="waterfall"``: the period; default the whole range (first starting MRR
+            to last ending MRR, movements summed).
+        **kwargs
+            Passed to ``ax.bar``.
+
+        Returns
+        -------
+        matplotlib.axes.Axes
+            The axes drawn on.
+        """
+        check_choice("kind", kind, ("movements", "waterfall"))
+        ax = get_axes(ax)
+        table = self.to_frame()
+        colors = dict(
+            zip(
+                MOVEMENTS, (PALETTE[2], PALETTE[0], PALETTE[1], PALETTE[3], PALETTE[4]), strict=True
+            )
+        )
+        if kind == "movements":
+            x = np.arange(len(table))
+            pos = np.zeros(len(table))
+            neg = np.zeros(len(table))
+            for name in MOVEMENTS:
+                values = table[name].to_numpy()
+                bottom = np.where(values >= 0, pos, neg)
+                ax.bar(x, values, bottom=bottom, color=colors[name], label=name, **kwargs)
+                pos += np.maximum(values, 0)
+                neg += np.minimum(values, 0)
+            ax.plot(x, table[list(MOVEMENTS)].sum(axis=1), color="black", lw=1.5, label="net")
+            step = max(1, len(x) // 12)
+            ax.set_xticks(x[::step])
+            ax.set_xticklabels([d.strftime("%Y-%m") for d in table.index[::step]], rotation=45)
+            ax.axhline(0, color="black", lw=0.6)
+            ax.set_ylabel("MRR movement")
+            ax.set_title("MRR movements")
+            ax.legend(frameon=False, ncol=3, fontsize="small")
+            return ax
+        if period is None:
+            start, end = table["starting"].iloc[0], table["ending"].iloc[-1]
+            moves = table[list(MOVEMENTS)].sum()
+            title = "MRR bridge"
+        else:
+            row = table.loc[pd.Timestamp(period)]
+            start, end = row["starting"], row["ending"]
+            moves = pd.Series({name: row[name] for name in MOVEMENTS})
+            title = f"MRR bridge {pd.Timestamp(period).date()}"
+        order = ("new", "reactivation", "expansion", "contraction", "churned")
+        labels = ["starting", *order, "ending"]
+        level = float(start)
+        ax.bar(0, level, color=PALETTE[7], **kwargs)
+        for i, name in enumerate(order, start=1):
+            value = float(moves[name])
+            ax.bar(i, value, bottom=level, color=colors[name], **kwargs)
+            level += value
+        ax.bar(len(labels) - 1, float(end), color=PALETTE[7], **kwargs)
+        ax.set_xticks(range(len(labels)))
+        ax.set_xticklabels(labels, rotation=30)
+        ax.set_ylabel("MRR")
+        ax.set_title(title)
+        return ax
+
+
+def _spec(freq: str) -> PeriodSpec:
+    try:
+        return parse_freq(freq)
+    except ValueError as exc:
+        raise ParameterError(str(exc), hint="use 'MS' (months), 'QS', 'YS', 'W' or 'D'.") from exc
+
+
+def _period_index(ordinals: npt.NDArray[np.int64], spec: PeriodSpec) -> pd.DatetimeIndex:
+    starts = period_start_ns(ordinals, spec)
+    return pd.DatetimeIndex(starts.view("datetime64[ns]"), name="period")
+
+
+def _lag(spec: PeriodSpec) -> int:
+    if spec.unit == "month":
+        return 12 // spec.length
+    if spec.unit == "week":
+        return 52
+    return 365
+
+
+def mrr_bridge(
+    data: FrameLike,
+    *,
+    freq: Freq = "MS",
+    customer_col: str = "customer_id",
+    start_col: str = "start",
+    end_col: str = "end",
+    mrr_col: str = "mrr",
+    currency_col: str | None = "currency",
+    as_of: Any = None,
+    reactivation_window: int | None = None,
+    on_invalid: OnInvalid = "raise",
+) -> MRRBridge:
+    """Split the change in MRR per period into new, expansion, contraction, churn, reactivation.
+
+    Parameters
+    ----------
+    data : DataFrame-like
+        Subscription intervals: one row per customer, start, end (null = active) and monthly
+        recurring revenue. Overlapping intervals of one customer add up. Use
+        :func:`mrr_from_invoices` for invoices and :func:`monthly_amount` for plan prices.
+    freq : str, default "MS"
+        Period grain: ``"MS"`` months, ``"QS"`` quarters, ``"YS"`` years, ``"W"``, ``"D"``.
+    customer_col, start_col, end_col, mrr_col : str
+        Column roles.
+    currency_col : str or None, default "currency"
+        If that column is present, all rows must share one currency.
+    as_of : str or Timestamp, optional
+        End of the data (exclusive, like interval ends): the last period reported is the one
+        holding the last instant before ``as_of`` (``"2025-07-01"`` ends with June), and
+        changes in later periods are ignored (a future cancellation is not a churn yet). In
+        a last period cut short by ``as_of``, ends already known inside it still count.
+        Default: the last start or end in the data.
+    reactivation_window : int, optional
+        A customer who returns after more than this many periods at zero counts as new, not
+        reactivated. Default: any return of a former payer is a reactivation.
+    on_invalid : {"raise", "drop"}, default "raise"
+        Invalid rows (null ids or starts, negative or missing MRR, end before start, duplicated
+        rows) raise an :class:`~saasmetrics.exceptions.InputError`, or are dropped with a
+        warning and counted in ``n_dropped``.
+
+    Returns
+    -------
+    MRRBridge
+        ``.to_frame()`` per period, ``.customers`` counts, ``.movements`` per customer.
+
+    Raises
+    ------
+    InputError
+        For invalid rows (see ``on_invalid``) or a mix of currencies.
+    EmptyDataError
+        If no row (or no paying row) is left.
+
+    Notes
+    -----
+    Intervals are half-open ``[start, end)``. A period's MRR is what is active at its last
+    instant, so a subscription starting 15 January is new in January and one ending 15 June
+    churns in June. Per customer and period, with previous and current MRR:
+    previous 0 and never paid before -> **new**; previous 0 and paid before ->
+    **reactivation** (or new after ``reactivation_window``); up -> **expansion**; down but
+    > 0 -> **contraction**; down to 0 -> **churned**. Zero-MRR (free) rows never make a
+    customer. Customers still active in the last period are not churned. A customer who starts
+    and cancels inside one period is never active at a period end, so appears in no snapshot
+    and in no movement: the count is reported as ``n_intra_period``. Sums are exact in integer
+    cents (MRR is rounded to cents once, per row).
+
+    Examples
+    --------
+    >>> import pandas as pd
+    >>> subs = pd.DataFrame({
+    ...     "customer_id": ["a", "b", "b", "c", "a"],
+    ...     "start": pd.to_datetime(["2024-01-10", "2024-01-20", "2024-03-01", "2024-02-05",
+    ...                              "2024-05-01"]),
+    ...     "end": pd.to_datetime(["2024-03-15", "2024-03-01", None, "2024-04-10", None]),
+    ...     "mrr": [100.0, 50.0, 80.0, 30.0, 120.0],
+    ... })
+    >>> bridge = mrr_bridge(subs)
+    >>> print(bridge.to_frame())
+                starting    new  expansion  contraction  churned  reactivation  ending
+    period
+    2024-01-01       0.0  150.0        0.0          0.0      0.0           0.0   150.0
+    2024-02-01     150.0   30.0        0.0          0.0      0.0           0.0   180.0
+    2024-03-01     180.0    0.0       30.0          0.0   -100.0           0.0   110.0
+    2024-04-01     110.0    0.0        0.0          0.0    -30.0           0.0    80.0
+    2024-05-01      80.0    0.0        0.0          0.0      0.0         120.0   200.0
+    """
+    check_choice("on_invalid", on_invalid, ("raise", "drop"))
+    spec = _spec(freq)
+    if reactivation_window is not None and (
+        not isinstance(reactivation_window, int | np.integer) or reactivation_window < 0
+    ):
+        raise ParameterError(
+            f"reactivation_window must be a whole number of periods >= 0 or None; "
+            f"got {reactivation_window!r}."
+        )
+    frame = to_pandas(data, name="subscriptions")
+    require_columns(
+        frame,
+        {
+            "customer_col": customer_col,
+            "start_col": start_col,
+            "end_col": end_col,
+            "mrr_col": mrr_col,
+        },
+    )
+    _check_currency(frame, currency_col)
+    rows = RowCheck(frame, on_invalid=on_invalid, name="subscriptions")
+    rows.flag(frame[customer_col].isna().to_numpy(), customer_col, "null customer ids")
+    mrr = _numeric(frame, mrr_col, rows)
+    rows.flag(mrr < 0, mrr_col, "negative MRR", hint="leave refunds and credits out of MRR.")
+    start = _wall_ns(frame[start_col], rows)
+    end_null = frame[end_col].isna().to_numpy()
+    end = np.full(len(frame), _NO_END, dtype=np.int64)
+    if not end_null.all():
+        sub = RowCheck(frame.loc[~end_null], on_invalid="drop", name="subscriptions")
+        parsed = _wall_ns(frame.loc[~end_null, end_col], sub)
+        unparsed = np.zeros(len(frame), dtype=bool)
+        unparsed[~end_null] = sub.bad
+        rows.flag(unparsed, end_col, "unparseable timestamps")
+        end[~end_null] = np.where(sub.bad, _NO_END, parsed)
+    rows.flag(~rows.bad & (end < start), end_col, "end before start")
+    dup = frame.duplicated(subset=[customer_col, start_col, end_col, mrr_col]).to_numpy()
+    rows.flag(
+        dup,
+        customer_col,
+        "duplicated rows",
+        hint="aggregate seats into one row per interval, or pass on_invalid='drop'.",
+    )
+    report = rows.finish()
+    keep = rows.keep
+    # factorize the whole column (fast for Arrow strings), then keep the valid rows' codes
+    all_codes, uniques = frame[customer_col].factorize()
+    codes = all_codes[keep].astype(np.int64)
+    start, end = start[keep], end[keep]
+    cents = np.rint(mrr[keep] * 100.0).astype(np.int64)
+
+    first_ord = calendar_period(start, spec)
+    stop_ord = np.where(
+        end == _NO_END, _NO_END, calendar_period(np.minimum(end, _NO_END - 1), spec)
+    )
+    paying = cents > 0
+    visible = paying & (first_ord < stop_ord)
+    if not visible.any():
+        raise EmptyDataError(
+            f"No paying subscription is active at a period end ({int(paying.sum())} paying "
+            f"rows of {len(frame)}).",
+            hint="check the mrr column and the dates, or use a finer freq.",
+        )
+    p0 = int(first_ord[visible].min())
+    if as_of is not None:
+        # as_of is the (exclusive) end of the data: the last period holds its last instant
+        stamp = pd.Timestamp(as_of)
+        if stamp.tzinfo is not None:  # periods are in wall-clock time, like the data
+            stamp = stamp.tz_localize(None)
+        end_ns = stamp.as_unit("ns").value - 1
+        last = int(calendar_period(np.array([end_ns], dtype=np.int64), spec)[0])
+    else:
+        finite_stop = stop_ord[visible & (stop_ord != _NO_END)]
+        last = max(
+            int(first_ord[visible].max()), int(finite_stop.max()) if finite_stop.size else p0
+        )
+    if last < p0:
+        raise EmptyDataError(f"as_of={as_of!r} is before the first paying period.")
+    n_periods = last - p0 + 1
+    first = first_ord - p0
+    stop = np.where(stop_ord == _NO_END, n_periods + 1, np.minimum(stop_ord - p0, n_periods + 1))
+    cp = kern.change_points(codes, first, stop, cents, n_periods)
+    kind = kern.classify_changes(cp, reactivation_window)
+    totals = kern.bridge_totals(cp, kind, n_periods)
+
+    index = _period_index(np.arange(p0, last + 1, dtype=np.int64), spec)
+    ending = totals.ending
+    starting = np.r_[np.int64(0), ending[:-1]]
+    amounts = pd.DataFrame(
+        {
+            "starting": starting,
+            **{name: totals.amounts[:, i] for i, name in enumerate(MOVEMENTS)},
+            "ending": ending,
+        },
+        index=index,
+    )
+    count_end = totals.ending_count
+    counts = pd.DataFrame(
+        {
+            "starting": np.r_[np.int64(0), count_end[:-1]],
+            **{name: totals.counts[:, i] for i, name in enumerate(MOVEMENTS)},
+            "ending": count_end,
+        },
+        index=index,
+    )
+    in_range = cp.period < n_periods
+    movements = pd.DataFrame(
+        {
+            "customer": uniques[cp.customer[in_range]],
+            "period": index[cp.period[in_range]],
+            "kind": pd.Categorical.from_codes(
+                kind[in_range].astype(np.int64), categories=pd.Index(list(MOVEMENTS))
+            ),
+            "previous": cp.previous[in_range] / 100.0,
+            "current": cp.level[in_range] / 100.0,
+            "change": (cp.level[in_range] - cp.previous[in_range]) / 100.0,
+        }
+    )
+    seen = np.zeros(len(uniques), dtype=bool)
+    seen[codes[visible]] = True
+    had_paid = np.zeros(len(uniques), dtype=bool)
+    had_paid[codes[paying]] = True
+    return MRRBridge(
+        freq=spec.freq,
+        amounts=amounts,
+        customers=counts,
+        movements=movements,
+        n_intra_period=int(np.count_nonzero(had_paid & ~seen)),
+        n_dropped=report.n_dropped,
+    )
+
+
+def saas_kpis(bridge: MRRBridge) -> pd.DataFrame:
+    r"""SaaS KPIs per period from an MRR bridge: ARR, churn rates, quick ratio, NRR and GRR.
+
+    Parameters
+    ----------
+    bridge : MRRBridge
+        From :func:`mrr_bridge`, at any grain (build it with ``freq="QS"`` for quarterly KPIs;
+        rates are then per quarter).
+
+    Returns
+    -------
+    pandas.DataFrame
+        Indexed by period, with columns (rates as fractions):
+
+        - ``mrr``, ``arr`` (12 x MRR), ``customers`` (paying at period end), ``arpa`` (MRR per
+          paying customer);
+        - ``logo_churn_rate``: churned customers / customers at the start;
+        - ``gross_mrr_churn_rate``: (churned + contraction) / starting MRR;
+        - ``net_mrr_churn_rate``: (churned + contraction - expansion - reactivation) /
+          starting MRR, negative when expansion outgrows losses;
+        - ``quick_ratio``: (new + expansion + reactivation) / (churned + contraction), and
+          ``quick_ratio_excl_reactivation`` without reactivation;
+        - ``nrr`` and ``grr``: 12-month cohort net and gross revenue retention: MRR now of the
+          customers paying 12 months (4 quarters, 1 year...) before, over their MRR then; GRR
+          caps each customer at their MRR then, so GRR <= NRR. Blank until 12 months exist.
+
+        Rates are blank (NaN) when their denominator is 0.
+
+    Examples
+    --------
+    >>> import pandas as pd
+    >>> subs = pd.DataFrame({
+    ...     "customer_id": ["a", "b", "a"],
+    ...     "start": pd.to_datetime(["2024-01-01", "2024-01-01", "2024-02-01"]),
+    ...     "end": pd.to_datetime(["2024-02-01", "2024-03-01", None]),
+    ...     "mrr": [100.0, 100.0, 150.0],
+    ... })
+    >>> kpis = saas_kpis(mrr_bridge(subs, as_of="2024-03-31"))
+    >>> print(kpis[["mrr", "customers", "logo_churn_rate", "net_mrr_churn_rate", "quick_ratio"]])
+                  mrr  customers  logo_churn_rate  net_mrr_churn_rate  quick_ratio
+    period
+    2024-01-01  200.0          2              NaN                 NaN          NaN
+    2024-02-01  250.0          2              0.0               -0.25          NaN
+    2024-03-01  150.0          1              0.5                0.40          0.0
+    """
+    amounts = bridge.amounts.astype(np.float64) / 100.0
+    counts = bridge.customers
+    spec = _spec(bridge.freq)
+    n = len(amounts)
+    out = pd.DataFrame(index=amounts.index.copy())
+    out["mrr"] = amounts["ending"]
+    out["arr"] = 12.0 * amounts["ending"]
+    out["customers"] = counts["ending"].astype(np.int64)
+    with np.errstate(divide="ignore", invalid="ignore"):
+        out["arpa"] = _ratio(amounts["ending"], counts["ending"])
+        out["logo_churn_rate"] = _ratio(counts["churned"], counts["starting"])
+        lost = -(amounts["churned"] + amounts["contraction"])
+        gained = amounts["expansion"] + amounts["reactivation"]
+        out["gross_mrr_churn_rate"] = _ratio(lost, amounts["starting"])
+        out["net_mrr_churn_rate"] = _ratio(lost - gained, amounts["starting"])
+        inflow = amounts["new"] + amounts["expansion"]
+        out["quick_ratio"] = _ratio(inflow + amounts["reactivation"], lost)
+        out["quick_ratio_excl_reactivation"] = _ratio(inflow, lost)
+    # NRR and GRR from the per-customer levels recorded in the movements table.
+    mv = bridge.movements
+    codes = pd.factorize(mv["customer"].to_numpy())[0].astype(np.int64)
+    period = np.searchsorted(
+        pd.DatetimeIndex(amounts.index).asi8, pd.DatetimeIndex(mv["period"]).asi8
+    )
+    order = np.lexsort((period, codes))
+    level = np.rint(mv["current"].to_numpy()[order] * 100.0).astype(np.int64)
+    previous = np.rint(mv["previous"].to_numpy()[order] * 100.0).astype(np.int64)
+    cp = kern.ChangePoints(codes[order], period[order].astype(np.int64), level, previous)
+    base, net, gross, _ = kern.lagged_retention(cp, _lag(spec), n)
+    with np.errstate(divide="ignore", invalid="ignore"):
+        out["nrr"] = np.where(base > 0, net / np.where(base > 0, base, 1), np.nan)
+        out["grr"] = np.where(base > 0, gross / np.where(base > 0, base, 1), np.nan)
+    return out[[*KPI_COLUMNS, "quick_ratio_excl_reactivation"]]
+
+
+def _ratio(num: pd.Series, den: pd.Series) -> npt.NDArray[np.float64]:
+    n = num.to_numpy(dtype=np.float64)
+    d = den.to_numpy(dtype=np.float64)
+    return np.where(d > 0, n / np.where(d > 0, d, 1.0), np.nan)

@@ -1,0 +1,1097 @@
+"""Probabilistic customer lifetime value: RFM summaries, BG/NBD, Pareto/NBD and Gamma-Gamma."""
+
+from __future__ import annotations
+
+import math
+import warnings
+from collections.abc import Callable
+from typing import Any, ClassVar, Self
+
+import numpy as np
+import numpy.typing as npt
+import pandas as pd
+from scipy import optimize, stats
+
+from saasmetrics._frames import to_pandas
+from saasmetrics._kernels import unit_economics_clv as kern
+from saasmetrics._validation import (
+    RowCheck,
+    check_choice,
+    check_is_fitted,
+    check_positive_timedelta,
+    parse_timestamps,
+    require_columns,
+)
+from saasmetrics.exceptions import (
+    ConvergenceError,
+    EmptyDataError,
+    InputError,
+    ParameterError,
+    SmallSampleWarning,
+)
+from saasmetrics.typing import FrameLike, OnInvalid, TimedeltaLike
+from saasmetrics.unit_economics._normalize import _numeric
+
+__all__ = (
+    "BetaGeoModel",
+    "GammaGammaModel",
+    "ParetoNBDModel",
+    "customer_lifetime_value",
+    "customer_lifetime_value_interval",
+    "rfm_summary",
+)
+
+F64 = npt.NDArray[np.float64]
+
+
+# --------------------------------------------------------------------------- RFM summary
+def rfm_summary(
+    transactions: FrameLike,
+    *,
+    customer_col: str = "customer_id",
+    time_col: str = "timestamp",
+    amount_col: str | None = None,
+    time_unit: TimedeltaLike = "1D",
+    resolution: TimedeltaLike = "1D",
+    calibration_end: Any = None,
+    observation_end: Any = None,
+    on_invalid: OnInvalid = "raise",
+) -> pd.DataFrame:
+    """Frequency, recency, age and mean spend per customer: the input of the CLV models.
+
+    Parameters
+    ----------
+    transactions : DataFrame-like
+        One row per transaction.
+    customer_col, time_col : str
+        Column roles.
+    amount_col : str, optional
+        Transaction value; adds ``monetary_value`` (mean value of the repeat purchases).
+    time_unit : str or Timedelta, default "1D"
+        Unit of ``recency`` and ``T`` (``"7D"`` for weeks): durations are measured exactly
+        and divided by it, so a model fitted on this frame speaks that unit.
+    resolution : str or Timedelta, default "1D"
+        Purchases of a customer within the same resolution bucket (calendar day by default)
+        count as one purchase occasion, their values summed.
+    calibration_end : str or Timestamp, optional
+        End of the calibration period (inclusive). Customers first seen after it are left
+        out, and the holdout columns ``frequency_holdout``, ``monetary_value_holdout`` and
+        ``duration_holdout`` count purchases after it, up to ``observation_end``.
+    observation_end : str or Timestamp, optional
+        End of the data (default: the last transaction).
+    on_invalid : {"raise", "drop"}, default "raise"
+        What to do with rows with null ids, times or amounts.
+
+    Returns
+    -------
+    pandas.DataFrame
+        Indexed by customer: ``frequency`` (repeat purchase occasions), ``recency`` (first
+        to last purchase), ``T`` (first purchase to the end of calibration), optionally
+        ``monetary_value`` and the holdout columns.
+
+    Examples
+    --------
+    >>> import pandas as pd
+    >>> tx = pd.DataFrame({
+    ...     "customer_id": ["a", "a", "a", "b"],
+    ...     "timestamp": pd.to_datetime(["2024-01-01 09:00", "2024-01-08 09:00", "2024-01-08 18:00",
+    ...                                  "2024-01-15 09:00"]),
+    ...     "amount": [10.0, 20.0, 5.0, 8.0],
+    ... })
+    >>> print(rfm_summary(tx, amount_col="amount", time_unit="7D", observation_end="2024-01-29"))
+                 frequency  recency    T  monetary_value
+    customer_id
+    a                    1      1.0  4.0            25.0
+    b                    0      0.0  2.0             0.0
+    """
+    check_choice("on_invalid", on_invalid, ("raise", "drop"))
+    unit = check_positive_timedelta("time_unit", time_unit).value
+    res = check_positive_timedelta("resolution", resolution).value
+    frame = to_pandas(transactions, name="transactions")
+    require_columns(
+        frame, {"customer_col": customer_col, "time_col": time_col, "amount_col": amount_col}
+    )
+    rows = RowCheck(frame, on_invalid=on_invalid, name="transactions")
+    rows.flag(frame[customer_col].isna().to_numpy(), customer_col, "null customer ids")
+    ns = parse_timestamps(frame[time_col], rows=rows).ns
+    amount = _numeric(frame, amount_col, rows) if amount_col is not None else None
+    if amount is not None:
+        rows.flag(amount < 0, amount_col or "", "negative amounts")
+    rows.finish()
+    keep = rows.keep
+    codes, uniques = pd.factorize(frame[customer_col].to_numpy()[keep])
+    ns = ns[keep]
+    values = amount[keep] if amount is not None else np.zeros(ns.size)
+    end_ns = int(ns.max()) if observation_end is None else pd.Timestamp(observation_end).value
+    cal_ns = end_ns if calibration_end is None else pd.Timestamp(calibration_end).value
+    if cal_ns > end_ns:
+        raise ParameterError("calibration_end must not be after observation_end.")
+
+    # one purchase occasion per customer and resolution bucket (values summed)
+    bucket = ns // res
+    key = codes.astype(np.int64) * (int(bucket.max() - bucket.min()) + 1) + (bucket - bucket.min())
+    order = np.argsort(key, kind="stable")
+    key_sorted = key[order]
+    starts = np.flatnonzero(np.r_[True, key_sorted[1:] != key_sorted[:-1]])
+    occ_customer = codes[order][starts].astype(np.int64)
+    occ_time = np.minimum.reduceat(ns[order], starts)
+    occ_value = np.add.reduceat(values[order], starts)
+    n_customers = len(uniques)
+    first = np.full(n_customers, np.iinfo(np.int64).max)
+    np.minimum.at(first, occ_customer, occ_time)
+    in_cal = occ_time <= cal_ns
+    is_first = occ_time == first[occ_customer]
+    repeat_cal = in_cal & ~is_first
+    frequency = np.bincount(occ_customer[repeat_cal], minlength=n_customers)
+    last = first.copy()
+    np.maximum.at(last, occ_customer[in_cal], occ_time[in_cal])
+    known = first <= cal_ns
+    out = pd.DataFrame(
+        {
+            "frequency": frequency,
+            "recency": (last - first) / unit,
+            "T": (cal_ns - first) / unit,
+        },
+        index=pd.Index(uniques, name=customer_col),
+    )
+    if amount_col is not None:
+        total = np.bincount(
+            occ_customer[repeat_cal], weights=occ_value[repeat_cal], minlength=n_customers
+        )
+        out["monetary_value"] = np.divide(
+            total, frequency, out=np.zeros(n_customers), where=frequency > 0
+        )
+    if calibration_end is not None:
+        hold = ~in_cal & (occ_time <= end_ns)
+        f_hold = np.bincount(occ_customer[hold], minlength=n_customers)
+        out["frequency_holdout"] = f_hold
+        if amount_col is not None:
+            total_hold = np.bincount(
+                occ_customer[hold], weights=occ_value[hold], minlength=n_customers
+            )
+            out["monetary_value_holdout"] = np.divide(
+                total_hold, f_hold, out=np.zeros(n_customers), where=f_hold > 0
+            )
+        out["duration_holdout"] = (end_ns - cal_ns) / unit
+    out = out.loc[known]
+    if out.empty:
+        raise EmptyDataError("No customer made a first purchase before calibration_end.")
+    return out
+
+
+# --------------------------------------------------------------------------- fitting
+def _compress(*columns: F64) -> tuple[list[F64], F64]:
+    """Distinct rows (sorted by the first column, then the others) and their counts."""
+    order = np.lexsort(columns[::-1])
+    ordered = [c[order] for c in columns]
+    change = np.zeros(order.size, dtype=bool)
+    change[0:1] = True
+    for c in ordered:
+        change[1:] |= c[1:] != c[:-1]
+    starts = np.flatnonzero(change)
+    counts = np.diff(np.r_[starts, order.size]).astype(np.float64)
+    return [c[starts] for c in ordered], counts
+
+
+def _numeric_hessian(fun: Callable[[F64], float], theta: F64, step: float = 1e-4) -> F64:
+    k = theta.size
+    hess = np.empty((k, k))
+    for i in range(k):  # k <= 4 parameters
+        for j in range(i, k):
+            ei = np.eye(k)[i] * step
+            ej = np.eye(k)[j] * step
+            value = (
+                fun(theta + ei + ej)
+                - fun(theta + ei - ej)
+                - fun(theta - ei + ej)
+                + fun(theta - ei - ej)
+            ) / (4 * step * step)
+            hess[i, j] = hess[j, i] = value
+    return hess
+
+
+def _hessian_from_gradient(grad: Callable[[F64], F64], z: F64, step: float = 1e-5) -> F64:
+    """Hessian in log-parameters from central differences of the log-likelihood gradient.
+
+    ``grad(z)`` returns the gradient in the natural parameters; the chain rule gives the
+    log-scale Hessian ``H_ij = theta_j * d/dz_j (theta_i g_i)`` as the difference quotient of
+    ``theta * g``.
+    """
+    k = z.size
+    cols = []
+    for j in range(k):  # k <= 4 parameters
+        e = np.zeros(k)
+        e[j] = step
+        up = np.exp(z + e) * grad(z + e)
+        down = np.exp(z - e) * grad(z - e)
+        cols.append((up - down) / (2 * step))
+    hess = np.column_stack(cols)
+    return (hess + hess.T) / 2
+
+
+class _CLVModel:
+    """Shared maximum-likelihood machinery: parameters fitted on the log scale."""
+
+    _param_names: ClassVar[tuple[str, ...]] = ()
+    _columns: ClassVar[tuple[str, ...]] = ()
+
+    def __init__(
+        self,
+        *,
+        penalizer: float = 0.0,
+        confidence_level: float = 0.95,
+        max_iter: int = 2000,
+        initial_params: dict[str, float] | None = None,
+    ) -> None:
+        self.penalizer = penalizer
+        self.confidence_level = confidence_level
+        self.max_iter = max_iter
+        self.initial_params = initial_params
+
+    # -- sklearn-style parameters -------------------------------------------------------
+    def get_params(self, deep: bool = True) -> dict[str, Any]:
+        """Return the hyperparameters (as passed to ``__init__``).
+
+        Parameters
+        ----------
+        deep : bool, default True
+            Unused; kept for scikit-learn compatibility.
+
+        Returns
+        -------
+        dict
+            Hyperparameter names to values.
+        """
+        return {
+            "penalizer": self.penalizer,
+            "confidence_level": self.confidence_level,
+            "max_iter": self.max_iter,
+            "initial_params": self.initial_params,
+        }
+
+    def set_params(self, **params: Any) -> Self:
+        """Set hyperparameters and return the model.
+
+        Parameters
+        ----------
+        **params
+            Hyperparameters by name.
+
+        Returns
+        -------
+        Self
+            The model.
+        """
+        valid = self.get_params()
+        for name, value in params.items():
+            if name not in valid:
+                raise ParameterError.not_one_of("parameter", name, valid)
+            setattr(self, name, value)
+        return self
+
+    def __repr__(self) -> str:
+        fitted = getattr(self, "params_", None)
+        inner = ", ".join(f"{k}={v:.4g}" for k, v in fitted.items()) if fitted else "unfitted"
+        return f"{type(self).__name__}({inner})"
+
+    # -- to be provided --------------------------------------------------------------
+    def _loglik(self, theta: F64, data: list[F64]) -> F64:
+        raise NotImplementedError
+
+    def _loglik_grad(self, theta: F64, data: list[F64]) -> tuple[F64, F64] | None:
+        return None
+
+    def _start(self, data: list[F64], weights: F64) -> F64:
+        return np.ones(len(self._param_names))
+
+    # -- the fit ---------------------------------------------------------------------
+    def _validate_params(self) -> None:
+        if not (isinstance(self.penalizer, int | float) and self.penalizer >= 0):
+            raise ParameterError(f"penalizer must be >= 0; got {self.penalizer!r}.")
+        if not 0 < self.confidence_level < 1:
+            raise ParameterError(
+                f"confidence_level must lie in (0, 1); got {self.confidence_level!r}."
+            )
+        if not (isinstance(self.max_iter, int) and self.max_iter > 0):
+            raise ParameterError(f"max_iter must be a positive integer; got {self.max_iter!r}.")
+
+    def _fit_arrays(self, data: list[F64], weights: F64) -> None:
+        self._validate_params()
+        n = float(weights.sum())
+        names = self._param_names
+
+        def objective(log_theta: F64) -> tuple[float, F64]:
+            theta = np.exp(log_theta)
+            with np.errstate(all="ignore"):
+                both = self._loglik_grad(theta, data)
+                if both is None:
+                    ll = self._loglik(theta, data)
+                    grad = None
+                else:
+                    ll, grad = both
+            # weighted sums without BLAS: tiny matrix-vector products through a threaded BLAS
+            # were slower than the likelihood itself on busy machines
+            value = -float((weights * ll).sum()) / n + self.penalizer * float(np.sum(theta**2))
+            if grad is None:
+                return value, np.full(theta.size, np.nan)
+            g = -(grad * weights).sum(axis=1) / n * theta + self.penalizer * 2.0 * theta**2
+            return value, g
+
+        def value_only(log_theta: F64) -> float:
+            v = objective(log_theta)[0]
+            return v if math.isfinite(v) else 1e300
+
+        default = np.log(self._start(data, weights))
+        starts = [default]
+        if self.initial_params is not None:
+            # the user's start first; the default start too, and the better optimum wins
+            starts.insert(0, np.log([float(self.initial_params[k]) for k in names]))
+        has_grad = self._loglik_grad(np.exp(default), data) is not None
+        minimize: Any = optimize.minimize  # scipy-stubs overloads reject (value, grad) callables
+        bounds = [(-15.0, 15.0)] * len(names)
+        attempts: list[Any] = []
+
+        def run(start: F64) -> Any:
+            if has_grad:
+                # BFGS in log-parameters: pure NumPy steps (L-BFGS-B's compiled core was
+                # erratic under BLAS thread contention on shared machines), no bounds needed.
+                res = minimize(
+                    lambda z: _finite(objective(z)),
+                    start,
+                    jac=True,
+                    method="BFGS",
+                    options={"maxiter": self.max_iter, "gtol": 1e-9},
+                )
+                if not res.success and np.all(np.isfinite(res.x)):
+                    # BFGS often stops on precision loss right at the optimum: accept it
+                    # when the gradient there is negligible.
+                    _, grad = _finite(objective(res.x))
+                    res.success = bool(np.max(np.abs(grad)) < 1e-5)
+            else:
+                res = minimize(
+                    value_only,
+                    start,
+                    method="L-BFGS-B",
+                    bounds=bounds,
+                    options={"maxiter": self.max_iter, "ftol": 1e-14, "gtol": 1e-9},
+                )
+            attempts.append(res)
+            if not (res.success and np.isfinite(res.fun)):
+                # a derivative-free polish from wherever the first method stopped
+                res = minimize(
+                    value_only,
+                    res.x if np.all(np.isfinite(res.x)) else start,
+                    method="Nelder-Mead",
+                    options={"maxiter": self.max_iter * 4, "xatol": 1e-9, "fatol": 1e-12},
+                )
+                attempts.append(res)
+            return res
+
+        results = [run(start) for start in starts]
+        good = [r for r in results if r.success and np.isfinite(r.fun)]
+        res = min(good, key=lambda r: r.fun) if good else results[-1]
+        at_bound = np.any(np.abs(res.x) >= 15.0 - 1e-6)
+        if not (res.success and np.isfinite(res.fun)) or at_bound:
+            detail = "; ".join(f"{a.message}" for a in attempts)
+            raise ConvergenceError(
+                f"{type(self).__name__} did not converge on {int(n)} customers ({detail}); last "
+                f"parameters {dict(zip(names, np.exp(res.x).round(6).tolist(), strict=True))}.",
+                hint="use more customers, a penalizer (e.g. penalizer=0.01), or initial_params.",
+            )
+        theta = np.exp(res.x)
+        self.params_ = dict(zip(names, theta.tolist(), strict=True))
+        self.log_likelihood_ = (
+            float(-res.fun * n)
+            if self.penalizer == 0
+            else float((weights * self._loglik(theta, data)).sum())
+        )
+        self.n_customers_ = int(n)
+
+        # standard errors from the observed information (numerical Hessian of the log-lik in
+        # log-parameters), intervals by the delta method on the log scale (never below 0).
+        def total_ll(z: F64) -> float:
+            with np.errstate(all="ignore"):
+                return float((weights * self._loglik(np.exp(z), data)).sum())
+
+        if has_grad:
+            hess = _hessian_from_gradient(lambda z: -n * objective(z)[1] / np.exp(z), res.x)
+        else:
+            hess = _numeric_hessian(total_ll, res.x)
+        info = -hess
+        finite = bool(np.all(np.isfinite(info)))
+        eig = np.linalg.eigvalsh(info) if finite else np.zeros(1)
+        if not finite or not np.all(eig > 1e-8 * max(1.0, float(np.max(np.abs(eig))))):
+            raise ConvergenceError(
+                f"{type(self).__name__} did not converge on {int(n)} customers: the likelihood "
+                f"is flat at {dict(zip(names, theta.round(6).tolist(), strict=True))} (the "
+                "parameters are not identified by these data).",
+                hint="check that customers have repeat purchases and varied histories, or add "
+                "a penalizer.",
+            )
+        cov = np.linalg.inv(info)
+        self.covariance_ = pd.DataFrame(cov, index=list(names), columns=list(names))
+        se_log = np.sqrt(np.diag(cov))
+        zq = stats.norm.ppf(0.5 + self.confidence_level / 2)
+        self.confidence_intervals_ = pd.DataFrame(
+            {
+                "estimate": theta,
+                "se": theta * se_log,
+                "lower": np.exp(res.x - zq * se_log),
+                "upper": np.exp(res.x + zq * se_log),
+            },
+            index=pd.Index(names, name="parameter"),
+        )
+        if n < 50:
+            warnings.warn(
+                f"{type(self).__name__} was fitted on {int(n)} customers; estimates are noisy.",
+                SmallSampleWarning,
+                stacklevel=3,
+            )
+
+    def _columns_from(
+        self, rfm: FrameLike, columns: dict[str, str], *, positive: tuple[str, ...] = ()
+    ) -> list[F64]:
+        frame = to_pandas(rfm, name="rfm")
+        require_columns(frame, {f"{role}_col": col for role, col in columns.items()})
+        arrays = []
+        for role, col in columns.items():
+            values = frame[col].to_numpy(dtype=np.float64, na_value=np.nan)
+            if np.any(~np.isfinite(values)) or np.any(values < 0):
+                raise InputError.bad_values(
+                    col,
+                    "null, infinite or negative values",
+                    n_bad=int(np.sum(~(np.isfinite(values) & (values >= 0)))),
+                    n_rows=len(values),
+                    hint="rfm_summary builds a valid frame.",
+                )
+            if role in positive and np.any(values <= 0):
+                raise InputError.bad_values(
+                    col, "zero values", n_bad=int(np.sum(values <= 0)), n_rows=len(values)
+                )
+            arrays.append(values)
+        return arrays
+
+
+def _finite(pair: tuple[float, F64]) -> tuple[float, F64]:
+    value, grad = pair
+    if not math.isfinite(value) or not np.all(np.isfinite(grad)):
+        return 1e300, np.zeros_like(grad)
+    return value, grad
+
+
+class _TransactionModel(_CLVModel):
+    _columns = ("frequency", "recency", "T")
+
+    def fit(
+        self,
+        rfm: FrameLike,
+        *,
+        frequency_col: str = "frequency",
+        recency_col: str = "recency",
+        T_col: str = "T",
+    ) -> Self:
+        """Fit by maximum likelihood on an RFM summary.
+
+        Parameters
+        ----------
+        rfm : DataFrame-like
+            One row per customer, e.g. from :func:`rfm_summary`.
+        frequency_col, recency_col, T_col : str
+            Column roles.
+
+        Returns
+        -------
+        Self
+            The fitted model (``params_``, ``confidence_intervals_``,
+            ``log_likelihood_``, ``n_customers_``).
+
+        Raises
+        ------
+        ConvergenceError
+            If the likelihood cannot be maximised (the message says what was tried).
+        """
+        x, t_x, T = self._columns_from(
+            rfm, {"frequency": frequency_col, "recency": recency_col, "T": T_col}
+        )
+        if np.any(t_x > T + 1e-9):
+            raise InputError(
+                f"{recency_col!r} exceeds {T_col!r} for {int(np.sum(t_x > T + 1e-9))} rows.",
+                hint="recency is measured from the first purchase, within the calibration period.",
+            )
+        if x.size == 0:
+            raise EmptyDataError("The RFM frame has no rows.")
+        data, weights = _compress(x, t_x, T)
+        self._fit_arrays(data, weights)
+        self.columns_ = {"frequency": frequency_col, "recency": recency_col, "T": T_col}
+        return self
+
+    def _rfm(self, rfm: FrameLike) -> list[F64]:
+        check_is_fitted(self, "params_")
+        return self._columns_from(rfm, dict(self.columns_))
+
+    def _theta(self) -> tuple[float, float, float, float]:
+        first, second, third, fourth = (self.params_[k] for k in self._param_names)
+        return first, second, third, fourth
+
+    def _start(self, data: list[F64], weights: F64) -> F64:
+        return np.array([0.5, max(float(np.average(data[2], weights=weights)) / 4, 0.1), 0.5, 1.0])
+
+
+class BetaGeoModel(_TransactionModel):
+    """BG/NBD model of repeat purchasing (Fader, Hardie & Lee 2005).
+
+    Customers buy at Poisson rates that are gamma(``r``, ``alpha``) distributed, and after
+    each purchase become inactive with a probability that is beta(``a``, ``b``) distributed.
+
+    Parameters
+    ----------
+    penalizer : float, default 0
+        L2 penalty on the parameters (added to the mean negative log-likelihood); helps tiny
+        samples converge, at the cost of bias.
+    confidence_level : float, default 0.95
+        Level of ``confidence_intervals_``.
+    max_iter : int, default 2000
+        Optimiser iterations.
+    initial_params : dict, optional
+        Starting values by name.
+
+    Attributes
+    ----------
+    params_ : dict
+        ``r``, ``alpha``, ``a``, ``b``.
+    confidence_intervals_ : pandas.DataFrame
+        Estimate, standard error and interval per parameter (delta method on the log scale).
+    covariance_ : pandas.DataFrame
+        Asymptotic covariance of the log-parameters (inverse observed information).
+    log_likelihood_ : float
+        At the optimum.
+    n_customers_ : int
+        Rows fitted.
+
+    Examples
+    --------
+    >>> import numpy as np, pandas as pd
+    >>> rng = np.random.default_rng(0)
+    >>> T = rng.uniform(20, 40, 500)  # weeks since each customer's first purchase
+    >>> active = np.minimum(rng.exponential(1 / rng.gamma(0.5, 0.1, 500)), T)
+    >>> x = rng.poisson(rng.gamma(0.5, 0.2, 500) * active)
+    >>> recency = active * rng.beta(np.maximum(x, 1), 1) * (x > 0)
+    >>> rfm = pd.DataFrame({"frequency": x, "recency": recency, "T": T})
+    >>> model = BetaGeoModel().fit(rfm)
+    >>> {name: round(value, 2) for name, value in model.params_.items()}
+    {'r': 0.36, 'alpha': 3.51, 'a': 0.3, 'b': 1.2}
+    >>> bool(model.probability_alive(rfm.head(3)).between(0, 1).all())
+    True
+    """
+
+    _param_names = ("r", "alpha", "a", "b")
+
+    def _loglik(self, theta: F64, data: list[F64]) -> F64:
+        return kern.bgnbd_loglik(*theta, *data)
+
+    def _loglik_grad(self, theta: F64, data: list[F64]) -> tuple[F64, F64] | None:
+        return kern.bgnbd_loglik_grad(*theta, *data)
+
+    def probability_alive(self, rfm: FrameLike) -> pd.Series:
+        """Probability that each customer is still active at the end of calibration.
+
+        Parameters
+        ----------
+        rfm : DataFrame-like
+            With the columns used in ``fit``.
+
+        Returns
+        -------
+        pandas.Series
+            One probability per row (index of ``rfm``).
+        """
+        x, t_x, T = self._rfm(rfm)
+        index = to_pandas(rfm, name="rfm").index
+        return pd.Series(kern.bgnbd_p_alive(*self._theta(), x, t_x, T), index=index, name="p_alive")
+
+    def expected_purchases(self, t: Any) -> Any:
+        """Expected repeat purchases of a new customer within ``t`` time units.
+
+        Parameters
+        ----------
+        t : float or array-like
+            Horizon in the model's time unit.
+
+        Returns
+        -------
+        float or numpy.ndarray
+            Expected purchases.
+        """
+        check_is_fitted(self, "params_")
+        out = kern.bgnbd_expected(*self._theta(), np.asarray(t, dtype=np.float64))
+        return float(out) if np.ndim(out) == 0 else out
+
+    def predict_purchases(self, rfm: FrameLike, t: float) -> pd.Series:
+        """Expected purchases of each customer in the next ``t`` time units.
+
+        Parameters
+        ----------
+        rfm : DataFrame-like
+            With the columns used in ``fit``.
+        t : float
+            Horizon in the model's time unit.
+
+        Returns
+        -------
+        pandas.Series
+            Conditional expectation per row.
+        """
+        x, t_x, T = self._rfm(rfm)
+        index = to_pandas(rfm, name="rfm").index
+        values = kern.bgnbd_conditional_expected(
+            *self._theta(), np.full_like(x, float(t)), x, t_x, T
+        )
+        return pd.Series(values, index=index, name="expected_purchases")
+
+
+class ParetoNBDModel(_TransactionModel):
+    """Pareto/NBD model of repeat purchasing (Schmittlein, Morrison & Colombo 1987).
+
+    Customers buy at gamma(``r``, ``alpha``) distributed Poisson rates and drop out after an
+    exponential lifetime with gamma(``s``, ``beta``) distributed rates. Fitted by maximum
+    likelihood (Fader, Hardie & Lee 2005 note); the gradient is numerical (the Gaussian
+    hypergeometric terms have no convenient derivative in their parameters).
+
+    Parameters
+    ----------
+    penalizer : float, default 0
+        L2 penalty on the parameters.
+    confidence_level : float, default 0.95
+        Level of ``confidence_intervals_``.
+    max_iter : int, default 2000
+        Optimiser iterations.
+    initial_params : dict, optional
+        Starting values by name.
+
+    Attributes
+    ----------
+    params_ : dict
+        ``r``, ``alpha``, ``s``, ``beta``.
+    confidence_intervals_ : pandas.DataFrame
+        Estimate, standard error and interval per parameter.
+    log_likelihood_ : float
+        At the optimum.
+    n_customers_ : int
+        Rows fitted.
+
+    Examples
+    --------
+    >>> import numpy as np, pandas as pd
+    >>> rng = np.random.default_rng(0)
+    >>> T = rng.uniform(20, 40, 500)  # weeks since each customer's first purchase
+    >>> active = np.minimum(rng.exponential(1 / rng.gamma(0.5, 0.1, 500)), T)
+    >>> x = rng.poisson(rng.gamma(0.5, 0.2, 500) * active)
+    >>> recency = active * rng.beta(np.maximum(x, 1), 1) * (x > 0)
+    >>> rfm = pd.DataFrame({"frequency": x, "recency": recency, "T": T})
+    >>> model = ParetoNBDModel().fit(rfm)  # simulated with r=0.5, alpha=5, s=0.5, beta=10
+    >>> {name: round(value, 2) for name, value in model.params_.items()}
+    {'r': 0.69, 'alpha': 6.77, 's': 0.56, 'beta': 11.63}
+    """
+
+    _param_names = ("r", "alpha", "s", "beta")
+
+    def _loglik(self, theta: F64, data: list[F64]) -> F64:
+        return kern.pareto_loglik(*theta, *data)
+
+    def _loglik_grad(self, theta: F64, data: list[F64]) -> tuple[F64, F64] | None:
+        return None
+
+    def probability_alive(self, rfm: FrameLike) -> pd.Series:
+        """Probability that each customer is still active at the end of calibration.
+
+        Parameters
+        ----------
+        rfm : DataFrame-like
+            With the columns used in ``fit``.
+
+        Returns
+        -------
+        pandas.Series
+            One probability per row.
+        """
+        x, t_x, T = self._rfm(rfm)
+        index = to_pandas(rfm, name="rfm").index
+        return pd.Series(
+            kern.pareto_p_alive(*self._theta(), x, t_x, T), index=index, name="p_alive"
+        )
+
+    def expected_purchases(self, t: Any) -> Any:
+        """Expected purchases of a new customer within ``t`` time units.
+
+        Parameters
+        ----------
+        t : float or array-like
+            Horizon in the model's time unit.
+
+        Returns
+        -------
+        float or numpy.ndarray
+            Expected purchases.
+        """
+        check_is_fitted(self, "params_")
+        out = kern.pareto_expected(*self._theta(), np.asarray(t, dtype=np.float64))
+        return float(out) if np.ndim(out) == 0 else out
+
+    def predict_purchases(self, rfm: FrameLike, t: float) -> pd.Series:
+        """Expected purchases of each customer in the next ``t`` time units.
+
+        Parameters
+        ----------
+        rfm : DataFrame-like
+            With the columns used in ``fit``.
+        t : float
+            Horizon in the model's time unit.
+
+        Returns
+        -------
+        pandas.Series
+            Conditional expectation per row.
+        """
+        x, t_x, T = self._rfm(rfm)
+        index = to_pandas(rfm, name="rfm").index
+        values = kern.pareto_conditional_expected(
+            *self._theta(), np.full_like(x, float(t)), x, t_x, T
+        )
+        return pd.Series(values, index=index, name="expected_purchases")
+
+
+class GammaGammaModel(_CLVModel):
+    """Gamma-Gamma model of spend per transaction (Fader & Hardie 2013).
+
+    A customer's transaction values are gamma(``p``, nu) around their mean, with nu
+    gamma(``q``, ``v``) distributed across customers. Fitted on customers with at least one
+    repeat purchase; assumes spend is independent of purchase frequency.
+
+    Parameters
+    ----------
+    penalizer : float, default 0
+        L2 penalty on the parameters.
+    confidence_level : float, default 0.95
+        Level of ``confidence_intervals_``.
+    max_iter : int, default 2000
+        Optimiser iterations.
+    initial_params : dict, optional
+        Starting values by name.
+
+    Attributes
+    ----------
+    params_ : dict
+        ``p``, ``q``, ``v``.
+    confidence_intervals_ : pandas.DataFrame
+        Estimate, standard error and interval per parameter.
+    log_likelihood_ : float
+        At the optimum.
+    n_customers_ : int
+        Customers fitted (those with ``frequency > 0``).
+
+    Examples
+    --------
+    >>> import numpy as np, pandas as pd
+    >>> rng = np.random.default_rng(0)
+    >>> rfm = pd.DataFrame({"frequency": rng.integers(1, 6, 300),
+    ...                     "monetary_value": rng.gamma(6.0, 6.0, 300)})
+    >>> model = GammaGammaModel().fit(rfm)
+    >>> spend = model.expected_average_value(rfm)
+    >>> bool((spend > 0).all())
+    True
+    """
+
+    _param_names = ("p", "q", "v")
+
+    def _loglik(self, theta: F64, data: list[F64]) -> F64:
+        return kern.gamma_gamma_loglik(*theta, *data)
+
+    def _loglik_grad(self, theta: F64, data: list[F64]) -> tuple[F64, F64] | None:
+        return kern.gamma_gamma_loglik_grad(*theta, *data)
+
+    def _start(self, data: list[F64], weights: F64) -> F64:
+        mean = float(np.average(data[1], weights=weights))
+        return np.array([2.0, 3.0, max(mean, 1e-3)])
+
+    def fit(
+        self,
+        rfm: FrameLike,
+        *,
+        frequency_col: str = "frequency",
+        monetary_col: str = "monetary_value",
+    ) -> Self:
+        """Fit by maximum likelihood on the customers with repeat purchases.
+
+        Parameters
+        ----------
+        rfm : DataFrame-like
+            One row per customer with frequency and mean repeat-purchase value.
+        frequency_col, monetary_col : str
+            Column roles.
+
+        Returns
+        -------
+        Self
+            The fitted model.
+
+        Raises
+        ------
+        ConvergenceError
+            If the likelihood cannot be maximised.
+        """
+        x, m = self._columns_from(rfm, {"frequency": frequency_col, "monetary": monetary_col})
+        repeat = x > 0
+        if np.any(m[repeat] <= 0):
+            raise InputError(
+                f"{monetary_col!r} must be > 0 for customers with repeat purchases.",
+                hint="leave out free transactions, or model spend only for paying customers.",
+            )
+        if not repeat.any():
+            raise EmptyDataError("No customer has a repeat purchase; the model needs some.")
+        data, weights = _compress(x[repeat], m[repeat])
+        self._fit_arrays(data, weights)
+        self.columns_ = {"frequency": frequency_col, "monetary": monetary_col}
+        return self
+
+    def expected_average_value(self, rfm: FrameLike) -> pd.Series:
+        """Expected mean transaction value of each customer (Fader & Hardie 2013, eq. 5).
+
+        Parameters
+        ----------
+        rfm : DataFrame-like
+            With the columns used in ``fit``; customers without repeat purchases get the
+            population mean ``p v / (q - 1)``.
+
+        Returns
+        -------
+        pandas.Series
+            Conditional expected spend per transaction.
+        """
+        check_is_fitted(self, "params_")
+        x, m = self._columns_from(rfm, dict(self.columns_))
+        p, q, v = (self.params_[k] for k in self._param_names)
+        values = (p * (v + x * m)) / (p * x + q - 1.0)
+        index = to_pandas(rfm, name="rfm").index
+        return pd.Series(values, index=index, name="expected_average_value")
+
+
+def customer_lifetime_value(
+    transaction_model: BetaGeoModel | ParetoNBDModel,
+    spend_model: GammaGammaModel | pd.Series | float,
+    rfm: FrameLike,
+    *,
+    periods: int = 12,
+    period_length: float = 30.0,
+    discount_rate: float = 0.01,
+) -> pd.Series:
+    r"""Discounted expected value of each customer's future purchases.
+
+    Parameters
+    ----------
+    transaction_model : BetaGeoModel or ParetoNBDModel
+        Fitted purchase model.
+    spend_model : GammaGammaModel, pandas.Series or float
+        Fitted spend model, or the expected value per purchase directly: one number, or a
+        Series aligned with ``rfm``'s index (e.g. each customer's fixed plan price).
+    rfm : DataFrame-like
+        The customers (columns as in both fits).
+    periods : int, default 12
+        Number of discounting periods to sum over.
+    period_length : float, default 30.0
+        Length of one period in the models' time unit: 30 for months when the RFM frame is
+        in days, 52 / 12 when it is in weeks. Explicit, because the models only know the
+        numbers they were fitted on.
+    discount_rate : float, default 0.01
+        Discount rate per period (0.01 a month is about 12.7% a year).
+
+    Returns
+    -------
+    pandas.Series
+        $\sum_{i=1}^{n} \mathrm{E}[\text{purchases in period } i] \cdot
+        \mathrm{E}[\text{value}] / (1 + d)^i$ per customer.
+
+    Examples
+    --------
+    >>> import numpy as np, pandas as pd
+    >>> rng = np.random.default_rng(0)
+    >>> T = rng.uniform(20, 40, 500)  # weeks since each customer's first purchase
+    >>> active = np.minimum(rng.exponential(1 / rng.gamma(0.5, 0.1, 500)), T)
+    >>> x = rng.poisson(rng.gamma(0.5, 0.2, 500) * active)
+    >>> recency = active * rng.beta(np.maximum(x, 1), 1) * (x > 0)
+    >>> rfm = pd.DataFrame({"frequency": x, "recency": recency, "T": T})
+    >>> rfm["monetary_value"] = np.where(rfm["frequency"] > 0, rng.gamma(6, 6, 500), 0)
+    >>> bg = BetaGeoModel().fit(rfm)
+    >>> gg = GammaGammaModel().fit(rfm)
+    >>> clv = customer_lifetime_value(bg, gg, rfm, periods=12, period_length=52 / 12)
+    >>> print(clv.describe()[["mean", "50%", "max"]].round(1))
+    mean      93.1
+    50%       22.3
+    max     2312.0
+    Name: clv, dtype: float64
+    """
+    if not isinstance(periods, int | np.integer) or periods < 1:
+        raise ParameterError(f"periods must be a positive integer; got {periods!r}.")
+    if not period_length > 0:
+        raise ParameterError(f"period_length must be > 0; got {period_length!r}.")
+    if not discount_rate >= 0:
+        raise ParameterError(f"discount_rate must be >= 0; got {discount_rate!r}.")
+    spend = _spend(spend_model, rfm)
+    return pd.Series(
+        _clv_values(
+            transaction_model,
+            spend.to_numpy(),
+            rfm,
+            periods=periods,
+            period_length=period_length,
+            discount_rate=discount_rate,
+        ),
+        index=spend.index,
+        name="clv",
+    )
+
+
+def _spend(spend_model: GammaGammaModel | pd.Series | float, rfm: FrameLike) -> pd.Series:
+    index = to_pandas(rfm, name="rfm").index
+    if isinstance(spend_model, GammaGammaModel):
+        return spend_model.expected_average_value(rfm)
+    if isinstance(spend_model, pd.Series):
+        spend = spend_model.reindex(index)
+        if spend.isna().any():
+            raise InputError(
+                f"spend_model has no value for {int(spend.isna().sum())} customers of rfm.",
+                hint="index the Series by the same customer ids as rfm.",
+            )
+        return spend.astype(np.float64)
+    return pd.Series(float(spend_model), index=index)
+
+
+def _clv_values(
+    model: BetaGeoModel | ParetoNBDModel,
+    spend: F64,
+    rfm: FrameLike,
+    *,
+    periods: int,
+    period_length: float,
+    discount_rate: float,
+) -> F64:
+    previous = np.zeros(spend.size)
+    total = np.zeros(spend.size)
+    for i in range(1, periods + 1):  # a loop over periods; customers are vectorized
+        cumulative = model.predict_purchases(rfm, i * period_length).to_numpy()
+        total += (cumulative - previous) * spend / (1.0 + discount_rate) ** i
+        previous = cumulative
+    return total
+
+
+def _with_params(model: Any, log_params: F64) -> Any:
+    clone = type(model)(**model.get_params())
+    clone.params_ = dict(zip(model._param_names, np.exp(log_params).tolist(), strict=True))
+    clone.columns_ = dict(model.columns_)
+    return clone
+
+
+def customer_lifetime_value_interval(
+    transaction_model: BetaGeoModel | ParetoNBDModel,
+    spend_model: GammaGammaModel | pd.Series | float,
+    rfm: FrameLike,
+    *,
+    periods: int = 12,
+    period_length: float = 30.0,
+    discount_rate: float = 0.01,
+    confidence_level: float = 0.95,
+    draws: int = 200,
+    seed: int | np.random.Generator | None = None,
+) -> pd.DataFrame:
+    """Customer lifetime value with an interval for the uncertainty of the fitted parameters.
+
+    Draws parameter sets from the models' asymptotic normal distribution on the log scale
+    (``covariance_``), recomputes every customer's CLV for each draw, and reports percentiles.
+    The interval covers estimation uncertainty, not the randomness of a customer's future.
+
+    Parameters
+    ----------
+    transaction_model : BetaGeoModel or ParetoNBDModel
+        Fitted purchase model.
+    spend_model : GammaGammaModel, pandas.Series or float
+        Fitted spend model (its parameters are drawn too) or known values per purchase.
+    rfm : DataFrame-like
+        The customers.
+    periods, period_length, discount_rate
+        As in :func:`customer_lifetime_value`.
+    confidence_level : float, default 0.95
+        Central coverage of the interval.
+    draws : int, default 200
+        Parameter draws.
+    seed : int or numpy.random.Generator, optional
+        Randomness of the draws.
+
+    Returns
+    -------
+    pandas.DataFrame
+        Per customer: ``clv`` (at the estimates), ``lower`` and ``upper``.
+
+    Examples
+    --------
+    >>> import numpy as np, pandas as pd
+    >>> rng = np.random.default_rng(0)
+    >>> T = rng.uniform(20, 40, 500)
+    >>> active = np.minimum(rng.exponential(1 / rng.gamma(0.5, 0.1, 500)), T)
+    >>> x = rng.poisson(rng.gamma(0.5, 0.2, 500) * active)
+    >>> rfm = pd.DataFrame({"frequency": x, "recency": active * rng.beta(np.maximum(x, 1), 1)
+    ...                     * (x > 0), "T": T})
+    >>> bg = BetaGeoModel().fit(rfm)
+    >>> out = customer_lifetime_value_interval(bg, 50.0, rfm, period_length=52 / 12, seed=0)
+    >>> bool(((out["lower"] <= out["clv"]) & (out["clv"] <= out["upper"])).all())
+    True
+    """
+    check_is_fitted(transaction_model, "params_")
+    if not 0 < confidence_level < 1:
+        raise ParameterError(f"confidence_level must lie in (0, 1); got {confidence_level!r}.")
+    if not isinstance(draws, int | np.integer) or draws < 10:
+        raise ParameterError(f"draws must be an integer >= 10; got {draws!r}.")
+    point = customer_lifetime_value(
+        transaction_model,
+        spend_model,
+        rfm,
+        periods=periods,
+        period_length=period_length,
+        discount_rate=discount_rate,
+    )
+    rng = np.random.default_rng(seed)
+    names = transaction_model._param_names
+    mean = np.log([transaction_model.params_[k] for k in names])
+    samples = rng.multivariate_normal(mean, transaction_model.covariance_.to_numpy(), draws)
+    spend_samples: Any = None
+    if isinstance(spend_model, GammaGammaModel):
+        spend_names = spend_model._param_names
+        spend_mean = np.log([spend_model.params_[k] for k in spend_names])
+        spend_samples = rng.multivariate_normal(
+            spend_mean, spend_model.covariance_.to_numpy(), draws
+        )
+    values = np.empty((draws, len(point)))
+    fixed_spend = None if spend_samples is not None else _spend(spend_model, rfm).to_numpy()
+    for d in range(draws):  # a loop over parameter draws; customers are vectorized
+        model = _with_params(transaction_model, samples[d])
+        if spend_samples is not None:
+            spend = _with_params(spend_model, spend_samples[d]).expected_average_value(rfm)
+            spend_values = spend.to_numpy()
+        else:
+            spend_values = fixed_spend
+        values[d] = _clv_values(
+            model,
+            spend_values,
+            rfm,
+            periods=periods,
+            period_length=period_length,
+            discount_rate=discount_rate,
+        )
+    tail = (1.0 - confidence_level) / 2.0 * 100.0
+    lower, upper = np.nanpercentile(values, [tail, 100.0 - tail], axis=0)
+    return pd.DataFrame(
+        {
+            "clv": point.to_numpy(),
+            "lower": np.minimum(lower, point.to_numpy()),
+            "upper": np.maximum(upper, point.to_numpy()),
+        },
+        index=point.index,
+    )

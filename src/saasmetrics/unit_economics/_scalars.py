@@ -1,0 +1,490 @@
+"""Unit economics formulas, scalar or vectorized over periods and segments, with benchmark bands.
+
+Every function broadcasts its inputs: scalars give a float, arrays an array, and a pandas
+Series (e.g. one value per channel or per quarter) a Series with the same index.
+"""
+
+from __future__ import annotations
+
+from typing import Any, Literal
+
+import numpy as np
+import numpy.typing as npt
+import pandas as pd
+
+from saasmetrics.exceptions import ParameterError
+
+__all__ = (
+    "BENCHMARKS",
+    "benchmark",
+    "burn_multiple",
+    "cac",
+    "cac_payback_months",
+    "convert_churn_rate",
+    "ltv",
+    "ltv_to_cac",
+    "plot_ltv_to_cac",
+    "rule_of_40",
+    "sales_magic_number",
+)
+
+F64 = npt.NDArray[np.float64]
+
+
+def _arrays(*values: Any) -> tuple[list[F64], pd.Index | None]:
+    index = next((v.index for v in values if isinstance(v, pd.Series)), None)
+    arrays = [
+        np.asarray(v.to_numpy(dtype=np.float64) if isinstance(v, pd.Series) else v, dtype=float)
+        for v in values
+    ]
+    return arrays, index
+
+
+def _wrap(value: F64, index: pd.Index | None, name: str) -> Any:
+    if index is not None:
+        return pd.Series(np.broadcast_to(value, (len(index),)).copy(), index=index, name=name)
+    if np.ndim(value) == 0:
+        return float(value)
+    return value
+
+
+def _check_fraction(name: str, value: F64, *, low: float = 0.0, high: float = 1.0) -> None:
+    if np.any(np.isnan(value)) or np.any((value < low) | (value > high)):
+        raise ParameterError(
+            f"{name} must lie in [{low:g}, {high:g}] as a fraction; got {value.tolist()!r}.",
+            hint="pass 0.05 for 5%.",
+        )
+
+
+def ltv(
+    arpa: Any,
+    churn_rate: Any,
+    gross_margin: Any = 1.0,
+    *,
+    expansion_rate: Any = 0.0,
+    discount_rate: Any = 0.0,
+) -> Any:
+    r"""Customer lifetime value from ARPA, churn and gross margin (per-period rates).
+
+    Parameters
+    ----------
+    arpa : float, array or Series
+        Average revenue per account per period (e.g. MRR per customer).
+    churn_rate : float, array or Series
+        Share of customers (or revenue) lost per period, as a fraction.
+    gross_margin : float, array or Series, default 1.0
+        Gross margin as a fraction; 1.0 gives revenue LTV.
+    expansion_rate : float, array or Series, default 0
+        Expansion of the surviving revenue per period (net of contraction), as a fraction.
+    discount_rate : float, array or Series, default 0
+        Discount rate per period (an annual 10% is about 0.008 per month).
+
+    Returns
+    -------
+    float, numpy.ndarray or pandas.Series
+        $\mathrm{ARPA} \cdot m \cdot (1 + d) / (d + c - g)$: the margin of the first period
+        plus every later one, kept with probability $(1 - c + g)$ per period and discounted.
+        Without discounting and expansion it is the textbook $\mathrm{ARPA} \cdot m / c$.
+        ``inf`` when $d + c - g \le 0$ (revenue never decays: negative net churn without
+        discounting), so the value is unbounded.
+
+    Raises
+    ------
+    ParameterError
+        For negative ARPA, or rates outside [0, 1].
+
+    Examples
+    --------
+    ARPA 100 a month, 80% gross margin and 2% monthly churn (David Skok, "SaaS Metrics 2.0"):
+
+    >>> ltv(100, 0.02, 0.8)
+    4000.0
+    >>> round(ltv(100, 0.02, 0.8, expansion_rate=0.01), 1)
+    8000.0
+    >>> round(ltv(100, 0.02, 0.8, discount_rate=0.01), 1)
+    2693.3
+
+    Vectorized over segments:
+
+    >>> import pandas as pd
+    >>> ltv(pd.Series({"starter": 49.0, "pro": 199.0}), pd.Series({"starter": 0.05, "pro": 0.02}))
+    starter     980.0
+    pro        9950.0
+    Name: ltv, dtype: float64
+    """
+    (a, c, m, g, d), index = _arrays(arpa, churn_rate, gross_margin, expansion_rate, discount_rate)
+    if np.any(a < 0) or np.any(np.isnan(a)):
+        raise ParameterError("arpa must be >= 0.")
+    _check_fraction("churn_rate", c)
+    _check_fraction("gross_margin", m)
+    _check_fraction("expansion_rate", g)
+    _check_fraction("discount_rate", d)
+    denominator = d + c - g
+    with np.errstate(divide="ignore", invalid="ignore"):
+        value = np.where(
+            denominator > 0, a * m * (1.0 + d) / np.where(denominator > 0, denominator, 1.0), np.inf
+        )
+    value = np.where(a * m == 0, 0.0, value)
+    return _wrap(value, index, "ltv")
+
+
+def cac(spend: Any, new_customers: Any) -> Any:
+    """Customer acquisition cost: spend over the customers it acquired.
+
+    Blended CAC divides all sales and marketing cost by all new customers; paid CAC divides
+    paid-channel spend by the customers those channels acquired. Pass Series indexed by
+    channel (or period) to get one CAC per channel.
+
+    Parameters
+    ----------
+    spend : float, array or Series
+        Sales and marketing cost of the period (all of it for blended CAC, paid media for
+        paid CAC).
+    new_customers : float, array or Series
+        Customers acquired in the period (all, or those from paid channels).
+
+    Returns
+    -------
+    float, numpy.ndarray or pandas.Series
+        Cost per new customer; ``inf`` when spend bought no customer, NaN when both are 0.
+
+    Raises
+    ------
+    ParameterError
+        For negative spend or customer counts.
+
+    Examples
+    --------
+    120k of sales and marketing for 300 new customers, of whom 100 came from 50k of ads:
+
+    >>> cac(120_000, 300), cac(50_000, 100)
+    (400.0, 500.0)
+    """
+    (s, n), index = _arrays(spend, new_customers)
+    if np.any(s < 0) or np.any(n < 0):
+        raise ParameterError("spend and new_customers must be >= 0.")
+    with np.errstate(divide="ignore", invalid="ignore"):
+        value = np.where(n > 0, s / np.where(n > 0, n, 1.0), np.where(s > 0, np.inf, np.nan))
+    return _wrap(value, index, "cac")
+
+
+def ltv_to_cac(ltv: Any, cac: Any) -> Any:
+    """The LTV:CAC ratio (3 or more is the usual target; see :func:`benchmark`).
+
+    Parameters
+    ----------
+    ltv : float, array or Series
+        Lifetime value (same currency as ``cac``), e.g. from :func:`ltv`.
+    cac : float, array or Series
+        Acquisition cost, e.g. from :func:`cac`.
+
+    Returns
+    -------
+    float, numpy.ndarray or pandas.Series
+        ``ltv / cac``.
+
+    Examples
+    --------
+    >>> ltv_to_cac(4000.0, 1000.0), benchmark("ltv_to_cac", 4.0)
+    (4.0, 'healthy')
+    """
+    (v, k), index = _arrays(ltv, cac)
+    with np.errstate(divide="ignore", invalid="ignore"):
+        value = np.where(k > 0, v / np.where(k > 0, k, 1.0), np.nan)
+    return _wrap(value, index, "ltv_to_cac")
+
+
+def cac_payback_months(cac: Any, mrr_per_customer: Any, gross_margin: Any = 1.0) -> Any:
+    """Months of gross-margin-adjusted MRR needed to earn back the acquisition cost.
+
+    Parameters
+    ----------
+    cac : float, array or Series
+        Acquisition cost per customer.
+    mrr_per_customer : float, array or Series
+        MRR of a new customer (ARPA of new customers).
+    gross_margin : float, array or Series, default 1.0
+        Gross margin as a fraction.
+
+    Returns
+    -------
+    float, numpy.ndarray or pandas.Series
+        ``cac / (mrr_per_customer * gross_margin)``; ``inf`` without margin.
+
+    Examples
+    --------
+    A 1,200 CAC, 100 MRR per customer and 75% gross margin pay back in 16 months
+    (12 without the margin adjustment):
+
+    >>> cac_payback_months(1200, 100, 0.75), cac_payback_months(1200, 100)
+    (16.0, 12.0)
+    """
+    (k, r, m), index = _arrays(cac, mrr_per_customer, gross_margin)
+    _check_fraction("gross_margin", m)
+    margin = r * m
+    with np.errstate(divide="ignore", invalid="ignore"):
+        value = np.where(margin > 0, k / np.where(margin > 0, margin, 1.0), np.inf)
+    return _wrap(value, index, "cac_payback_months")
+
+
+def sales_magic_number(revenue: Any, sm_spend: Any, gross_margin: Any = None) -> Any:
+    """Scale Venture Partners' magic number over a sequence of quarters.
+
+    Parameters
+    ----------
+    revenue : array or Series
+        Quarterly (recurring) revenue, oldest first.
+    sm_spend : array or Series
+        Sales and marketing expense of the same quarters.
+    gross_margin : float, array or Series, optional
+        Multiply the revenue change by this margin (a gross-margin-adjusted magic number).
+
+    Returns
+    -------
+    numpy.ndarray or pandas.Series
+        ``(revenue[q] - revenue[q-1]) * 4 / sm_spend[q-1]`` (times the margin), per quarter;
+        the first quarter has no value (NaN).
+
+    Examples
+    --------
+    Revenue grows from 10.0M to 10.5M in a quarter after 2.0M of S&M spend: the annualised
+    0.5M x 4 = 2M of new revenue over 2M is a magic number of 1.0:
+
+    >>> sales_magic_number([10.0, 10.5, 10.8], [2.0, 2.0, 2.2]).round(2).tolist()
+    [nan, 1.0, 0.6]
+    """
+    (rev, sm), index = _arrays(revenue, sm_spend)
+    if rev.ndim != 1 or rev.shape != sm.shape:
+        raise ParameterError(
+            "revenue and sm_spend must be sequences of quarters of the same length; "
+            f"got shapes {rev.shape} and {sm.shape}."
+        )
+    delta = np.r_[np.nan, np.diff(rev)] * 4.0
+    prior = np.r_[np.nan, sm[:-1]]
+    if gross_margin is not None:
+        (m,), _ = _arrays(gross_margin)
+        _check_fraction("gross_margin", m)
+        delta = delta * m
+    with np.errstate(divide="ignore", invalid="ignore"):
+        value = np.where(prior > 0, delta / np.where(prior > 0, prior, 1.0), np.nan)
+    return _wrap(value, index, "sales_magic_number") if index is not None else value
+
+
+def burn_multiple(net_burn: Any, net_new_arr: Any) -> Any:
+    """David Sacks' burn multiple: cash burned per dollar of net new ARR in the same period.
+
+    Parameters
+    ----------
+    net_burn : float, array or Series
+        Net cash burned in the period (positive when burning).
+    net_new_arr : float, array or Series
+        ARR at the end minus ARR at the start of the period.
+
+    Returns
+    -------
+    float, numpy.ndarray or pandas.Series
+        ``net_burn / net_new_arr``; ``inf`` when burning without adding ARR, 0 or negative
+        when not burning.
+
+    Examples
+    --------
+    Burning 3M in a quarter that adds 1M of net new ARR (Sacks' own example) is a burn
+    multiple of 3, "suspect" by his bands:
+
+    >>> burn_multiple(3e6, 1e6), benchmark("burn_multiple", 3.0)
+    (3.0, 'suspect')
+    """
+    (b, a), index = _arrays(net_burn, net_new_arr)
+    with np.errstate(divide="ignore", invalid="ignore"):
+        value = np.where(a > 0, b / np.where(a > 0, a, 1.0), np.where(b > 0, np.inf, np.nan))
+    return _wrap(value, index, "burn_multiple")
+
+
+def rule_of_40(growth_rate: Any, profit_margin: Any) -> Any:
+    """The rule of 40: revenue growth plus profit margin (same units in and out).
+
+    Parameters
+    ----------
+    growth_rate : float, array or Series
+        Year-over-year revenue growth (fraction or percent).
+    profit_margin : float, array or Series
+        Profit margin (EBITDA or free-cash-flow margin) in the same unit.
+
+    Returns
+    -------
+    float, numpy.ndarray or pandas.Series
+        The sum; a healthy SaaS company scores at least 40% (0.40 in fractions).
+
+    Examples
+    --------
+    >>> rule_of_40(30, 15), round(rule_of_40(0.6, -0.25), 2)
+    (45.0, 0.35)
+    """
+    (g, p), index = _arrays(growth_rate, profit_margin)
+    return _wrap(g + p, index, "rule_of_40")
+
+
+def convert_churn_rate(rate: Any, *, from_periods: float = 1.0, to_periods: float = 12.0) -> Any:
+    """Convert a churn rate between period lengths, compounding survival.
+
+    Parameters
+    ----------
+    rate : float, array or Series
+        Churn rate per ``from_periods`` base periods, as a fraction.
+    from_periods, to_periods : float
+        Lengths of the source and target periods in any common unit (months by default:
+        monthly to annual is ``from_periods=1, to_periods=12``).
+
+    Returns
+    -------
+    float, numpy.ndarray or pandas.Series
+        ``1 - (1 - rate) ** (to_periods / from_periods)``.
+
+    Examples
+    --------
+    2% monthly churn is 21.5% a year, not 24%; 30% a year is 2.93% a month:
+
+    >>> round(convert_churn_rate(0.02), 3)
+    0.215
+    >>> round(convert_churn_rate(0.30, from_periods=12, to_periods=1), 4)
+    0.0293
+    """
+    if from_periods <= 0 or to_periods <= 0:
+        raise ParameterError("from_periods and to_periods must be positive.")
+    (r,), index = _arrays(rate)
+    _check_fraction("rate", r)
+    with np.errstate(divide="ignore"):
+        value = -np.expm1((to_periods / from_periods) * np.log1p(-r))  # 1 - (1 - r)^k, exactly
+    return _wrap(value, index, "churn_rate")
+
+
+BENCHMARKS: dict[str, dict[str, Any]] = {
+    "ltv_to_cac": {
+        "edges": (1.0, 3.0, 5.0),
+        "labels": ("losing money", "below target", "healthy", "under-investing in growth"),
+        "higher_is_better": True,
+        "source": "David Skok, 'SaaS Metrics 2.0' (forEntrepreneurs): LTV > 3 x CAC; "
+        "above 5 may mean growth is under-funded.",
+    },
+    "cac_payback_months": {
+        "edges": (12.0, 24.0),
+        "labels": ("healthy", "acceptable", "too slow"),
+        "higher_is_better": False,
+        "source": "David Skok, 'SaaS Metrics 2.0': recover CAC in less than 12 months.",
+    },
+    "burn_multiple": {
+        "edges": (1.0, 1.5, 2.0, 3.0),
+        "labels": ("amazing", "great", "good", "suspect", "bad"),
+        "higher_is_better": False,
+        "source": "David Sacks, 'The Burn Multiple' (Craft Ventures, 2020).",
+    },
+    "sales_magic_number": {
+        "edges": (0.75, 1.5),
+        "labels": ("fix efficiency first", "invest in growth", "exceptional"),
+        "higher_is_better": True,
+        "source": "Scale Venture Partners, 'The Magic Number': above 0.75 step on the gas.",
+    },
+    "rule_of_40": {
+        "edges": (0.40,),
+        "labels": ("below 40%", "healthy"),
+        "higher_is_better": True,
+        "source": "Brad Feld, 'The Rule of 40% For a Healthy SaaS Company' (2015); fractions.",
+    },
+    "quick_ratio": {
+        "edges": (1.0, 4.0),
+        "labels": ("shrinking", "growing inefficiently", "efficient growth"),
+        "higher_is_better": True,
+        "source": "Mamoon Hamid (Social Capital), the SaaS quick ratio: 4 or more.",
+    },
+}
+"""Benchmark bands from the literature: ``edges`` split values into ``labels`` (a value equal
+to an edge falls in the upper band)."""
+
+
+def benchmark(metric: str, value: Any) -> Any:
+    """Label a metric value with its benchmark band from the literature.
+
+    Parameters
+    ----------
+    metric : str
+        A key of :data:`BENCHMARKS`: ``"ltv_to_cac"``, ``"cac_payback_months"``,
+        ``"burn_multiple"``, ``"sales_magic_number"``, ``"rule_of_40"`` (fractions) or
+        ``"quick_ratio"``.
+    value : float, array or Series
+        The metric's values.
+
+    Returns
+    -------
+    str, numpy.ndarray of str or pandas.Series
+        The band of each value (``None`` for NaN).
+
+    Examples
+    --------
+    >>> benchmark("cac_payback_months", [8, 14, 30]).tolist()
+    ['healthy', 'acceptable', 'too slow']
+    >>> benchmark("burn_multiple", 0.8)
+    'amazing'
+    """
+    if metric not in BENCHMARKS:
+        raise ParameterError.not_one_of("metric", metric, BENCHMARKS)
+    spec = BENCHMARKS[metric]
+    (v,), index = _arrays(value)
+    labels = np.asarray(spec["labels"], dtype=object)
+    # values equal to an edge go to the upper band for "higher is better" metrics (LTV:CAC of
+    # exactly 3 is healthy) and to the lower band otherwise (a 12-month payback is healthy).
+    side: Literal["left", "right"] = "right" if spec["higher_is_better"] else "left"
+    edges = np.asarray(spec["edges"], dtype=np.float64)
+    position = np.searchsorted(edges, v, side=side)
+    bands: npt.NDArray[Any] = np.where(
+        np.isnan(v), np.asarray(None, dtype=object), labels[position]
+    )
+    if index is not None:
+        return pd.Series(bands, index=index, name=metric)
+    return bands.item() if np.ndim(bands) == 0 else bands
+
+
+def plot_ltv_to_cac(ltv: pd.Series, cac: pd.Series, *, ax: Any = None) -> Any:
+    """Bar chart of LTV:CAC by segment, with the literature's bands (1, 3 and 5) marked.
+
+    Parameters
+    ----------
+    ltv, cac : pandas.Series
+        Lifetime value and acquisition cost, indexed by segment (e.g. channel).
+    ax : matplotlib.axes.Axes, optional
+        Where to draw.
+
+    Returns
+    -------
+    matplotlib.axes.Axes
+        The axes drawn on.
+
+    Examples
+    --------
+    >>> import pandas as pd
+    >>> ax = plot_ltv_to_cac(pd.Series({"ads": 1200.0, "seo": 900.0}),
+    ...                      pd.Series({"ads": 600.0, "seo": 150.0}))
+    >>> [t.get_text() for t in ax.get_xticklabels()]
+    ['seo', 'ads']
+    """
+    from saasmetrics._plotting import PALETTE, get_axes
+
+    ratio = ltv_to_cac(ltv, cac).sort_values(ascending=False)
+    labels = benchmark("ltv_to_cac", ratio)
+    colors = {
+        "losing money": PALETTE[3],
+        "below target": PALETTE[1],
+        "healthy": PALETTE[2],
+        "under-investing in growth": PALETTE[0],
+    }
+    ax = get_axes(ax)
+    finite = ratio.replace([np.inf, -np.inf], np.nan)
+    ax.bar(
+        [str(i) for i in ratio.index],
+        finite.fillna(0).to_numpy(),
+        color=[colors.get(str(label), PALETTE[7]) for label in labels],
+    )
+    for edge, style in ((1.0, ":"), (3.0, "--"), (5.0, ":")):
+        ax.axhline(edge, color="black", lw=0.8, ls=style)
+    ax.set_ylabel("LTV : CAC")
+    ax.set_title("LTV:CAC by segment (3 = target)")
+    return ax

@@ -1,0 +1,152 @@
+"""channel_report: hand-computed traffic, engagement, leads, customers, cost and ROI."""
+
+from __future__ import annotations
+
+import numpy as np
+import pandas as pd
+import pytest
+
+from saasmetrics.attribution import channel_report
+from saasmetrics.exceptions import InputError, MissingColumnError, ParameterError
+
+SESSIONS = pd.DataFrame(
+    {
+        "session_id": range(7),
+        "user_id": ["a", "a", "b", "c", "c", "d", "e"],
+        "timestamp": pd.to_datetime(
+            [
+                "2024-01-01",
+                "2024-01-05",
+                "2024-01-02",
+                "2024-01-02",
+                "2024-01-09",
+                "2024-01-03",
+                "2024-01-04",
+            ]
+        ),
+        "channel": [
+            "Paid Search",
+            "Email",
+            "Paid Search",
+            "Organic Search",
+            "Paid Search",
+            "Paid Social",
+            "Paid Social",
+        ],
+        "utm_campaign": ["brand", None, "generic", None, "brand", "launch", "launch"],
+        "pageviews": [1, 5, 3, 1, 2, 1, 1],
+        "duration_s": [0, 400, 120, 0, 60, 0, 0],
+    }
+)
+LEADS = pd.DataFrame(
+    {
+        "user_id": ["a", "b", "c", "d"],
+        "timestamp": pd.to_datetime(["2024-01-01", "2024-01-02", "2024-01-03", "2024-01-03"]),
+    }
+)
+CONVERSIONS = pd.DataFrame(
+    {
+        "user_id": ["a", "c", "zz"],
+        "timestamp": pd.to_datetime(["2024-01-06", "2024-01-10", "2024-01-10"]),
+        "value": [1200.0, 600.0, 99.0],
+    }
+)
+SPEND = pd.DataFrame(
+    {
+        "date": pd.to_datetime(["2024-01-01"] * 4),
+        "channel": ["Paid Search", "Paid Search", "Paid Social", "Display"],
+        "campaign": ["brand", "generic", "launch", "retarget"],
+        "amount": [300.0, 100.0, 250.0, 50.0],
+    }
+)
+
+
+def test_per_channel_hand_computed() -> None:
+    report = channel_report(SESSIONS, CONVERSIONS, SPEND, leads=LEADS)
+    table = report.to_frame().set_index("channel")
+    assert table.index.tolist() == [
+        "Display",
+        "Email",
+        "Organic Search",
+        "Paid Search",
+        "Paid Social",
+    ]
+    ps = table.loc["Paid Search"]
+    assert ps["visits"] == 3
+    assert ps["users"] == 3
+    assert ps["bounce_rate"] == pytest.approx(1 / 3)
+    assert ps["pages_per_session"] == pytest.approx(2.0)
+    assert ps["avg_duration_s"] == pytest.approx(60.0)
+    # leads by last session at or before: a (Jan 1, Paid Search), b (Paid Search),
+    # c (Jan 3 -> Organic Search on Jan 2), d (Paid Social)
+    assert table["leads"].to_dict() == {
+        "Display": 0,
+        "Email": 0,
+        "Organic Search": 1,
+        "Paid Search": 2,
+        "Paid Social": 1,
+    }
+    # customers: a converts Jan 6 after the Email session of Jan 5; c converts Jan 10 after
+    # the Paid Search session of Jan 9; zz has no session and is credited nowhere
+    assert table["customers"].to_dict() == {
+        "Display": 0,
+        "Email": 1,
+        "Organic Search": 0,
+        "Paid Search": 1,
+        "Paid Social": 0,
+    }
+    assert ps["revenue"] == 600.0
+    assert ps["cost"] == 400.0
+    assert ps["cac"] == 400.0
+    assert ps["cost_per_lead"] == 200.0
+    assert ps["roi"] == pytest.approx((600 - 400) / 400)
+    assert ps["lead_rate"] == pytest.approx(2 / 3)
+    assert ps["conversion_rate"] == pytest.approx(1 / 2)
+    # spend on a channel without sessions is still reported
+    assert table.loc["Display", "cost"] == 50.0
+    assert table.loc["Display", "visits"] == 0
+    assert np.isnan(table.loc["Display", "cac"])
+    assert np.isnan(table.loc["Email", "roi"])  # no cost
+
+
+def test_first_session_credit_and_per_campaign() -> None:
+    first = channel_report(SESSIONS, CONVERSIONS, credit="first").to_frame().set_index("channel")
+    assert first.loc["Paid Search", "customers"] == 1  # a's first session
+    assert first.loc["Organic Search", "customers"] == 1  # c's first session
+    assert np.isnan(first.loc["Paid Search", "leads"])  # no leads given
+    per = channel_report(SESSIONS, CONVERSIONS, SPEND, by=("channel", "campaign"))
+    table = per.to_frame().set_index(["channel", "campaign"])
+    assert table.loc[("Paid Search", "brand"), "visits"] == 2
+    assert table.loc[("Paid Search", "brand"), "cost"] == 300.0
+    assert table.loc[("Paid Search", "brand"), "customers"] == 1
+    assert table.loc[("Email", "(not set)"), "customers"] == 1
+    assert table["cost"].sum() == pytest.approx(700.0)
+
+
+def test_totals_balance() -> None:
+    table = channel_report(SESSIONS, CONVERSIONS, SPEND, leads=LEADS).to_frame()
+    assert table["visits"].sum() == len(SESSIONS)
+    assert table["cost"].sum() == SPEND["amount"].sum()
+    assert table["customers"].sum() == 2  # zz had no session
+    assert table["revenue"].sum() == 1800.0
+
+
+def test_row_order_irrelevant_and_inputs_untouched() -> None:
+    before = SESSIONS.copy()
+    a = channel_report(SESSIONS, CONVERSIONS, SPEND, leads=LEADS).to_frame()
+    b = channel_report(
+        SESSIONS.sample(frac=1.0, random_state=1), CONVERSIONS.iloc[::-1], SPEND, leads=LEADS
+    ).to_frame()
+    pd.testing.assert_frame_equal(a, b)
+    pd.testing.assert_frame_equal(SESSIONS, before)
+
+
+def test_bad_input() -> None:
+    with pytest.raises(ParameterError):
+        channel_report(SESSIONS, by=("campaign",))
+    with pytest.raises(ParameterError):
+        channel_report(SESSIONS, by=("channel", "region"))
+    with pytest.raises(MissingColumnError, match="pageviews_col"):
+        channel_report(SESSIONS.drop(columns="pageviews"))
+    with pytest.raises(InputError, match="page views"):
+        channel_report(SESSIONS.assign(pageviews=0))

@@ -1,0 +1,43 @@
+"""Small real instances of every unit_economics result, for the shared result contract."""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+
+import pandas as pd
+
+from saasmetrics._results import ResultMixin
+from saasmetrics.unit_economics import MRRBridge, RevenueProjection, mrr_bridge, project_revenue
+
+
+def example_bridge() -> MRRBridge:
+    return mrr_bridge(
+        pd.DataFrame(
+            {
+                "customer_id": ["a", "b", "a", "c"],
+                "start": pd.to_datetime(["2024-01-05", "2024-01-20", "2024-03-01", "2024-02-01"]),
+                "end": pd.to_datetime(["2024-03-01", "2024-04-10", None, None]),
+                "mrr": [100.0, 50.0, 130.0, 20.0],
+            }
+        )
+    )
+
+
+def example_projection() -> RevenueProjection:
+    return project_revenue(
+        1000.0,
+        50.0,
+        0.05,
+        0.01,
+        periods=6,
+        simulations=20,
+        arpa=10.0,
+        seed=0,
+        retention=[1.0, 0.9, 0.85, 0.8, 0.78, 0.76, 0.75],
+    )
+
+
+EXAMPLES: dict[str, Callable[[], ResultMixin]] = {
+    "saasmetrics.unit_economics.MRRBridge": example_bridge,
+    "saasmetrics.unit_economics.RevenueProjection": example_projection,
+}
