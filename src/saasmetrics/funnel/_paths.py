@@ -235,6 +235,9 @@ class PathsResult(ResultMixin):
     @classmethod
     def _from_fields(cls, fields: dict[str, Any]) -> PathsResult:
         fields["session_gap"] = pd.Timedelta(fields["session_gap"])
+        for name, columns in (("table", ("path",)), ("edges", ("source", "target"))):
+            for col in columns:  # JSON cannot tell an empty text column's dtype
+                fields[name][col] = fields[name][col].astype("str")
         return cls(**fields)
 
     def _summary(self) -> dict[str, Any]:
