@@ -16,7 +16,7 @@ import pandas as pd
 
 from benchmarks._harness import Case, have
 from saasmetrics import EventLog
-from saasmetrics.funnel import funnel
+from saasmetrics.funnel import funnel, paths
 
 STEPS = ["signup", "create_project", "invite_teammate", "subscribe"]
 WINDOW = pd.Timedelta("7D")
@@ -123,6 +123,46 @@ def _duckdb_sql(with_channel: bool) -> str:
     return "WITH " + ", ".join(parts) + ", " + body
 
 
+# --------------------------------------------------------------------------- paths
+GAP = pd.Timedelta("30min")
+
+
+def pandas_paths(frame: pd.DataFrame) -> dict[str, int]:
+    """Sessions at 30-minute gaps, first 5 events of each joined into a path, then counted."""
+    df = frame.sort_values(["user_id", "timestamp"], kind="stable")
+    new = (df["user_id"] != df["user_id"].shift()) | (df["timestamp"].diff() > GAP)
+    session = new.cumsum()
+    pos = df.groupby(session).cumcount()
+    head = df[pos < 5]
+    joined = head.groupby(session[pos < 5])["event"].agg(" > ".join)
+    longer = session.value_counts() > 5
+    joined[longer.reindex(joined.index, fill_value=False)] += " > ..."
+    return {str(k): int(v) for k, v in joined.value_counts().items()}
+
+
+PATHS_SQL = """
+WITH s AS (
+  SELECT user_id, timestamp, event,
+         CASE WHEN lag(timestamp) OVER w IS NULL
+              OR timestamp - lag(timestamp) OVER w > INTERVAL 30 MINUTE THEN 1 ELSE 0 END AS new
+  FROM ev WINDOW w AS (PARTITION BY user_id ORDER BY timestamp)
+), t AS (
+  SELECT user_id, timestamp, event,
+         sum(new) OVER (PARTITION BY user_id ORDER BY timestamp ROWS UNBOUNDED PRECEDING) AS sess
+  FROM s
+), u AS (
+  SELECT user_id, sess, event,
+         row_number() OVER (PARTITION BY user_id, sess ORDER BY timestamp) AS pos
+  FROM t
+), p AS (
+  SELECT string_agg(event, ' > ' ORDER BY pos) FILTER (WHERE pos <= 5)
+         || CASE WHEN max(pos) > 5 THEN ' > ...' ELSE '' END AS path
+  FROM u GROUP BY user_id, sess
+)
+SELECT path, count(*) FROM p GROUP BY path
+"""
+
+
 def cases(quick: bool) -> list[Case]:
     n, n_users = (200_000, 10_000) if quick else (10_000_000, 500_000)
     size = f"{n / 1e6:g}M events, {n_users // 1000}k users"
@@ -173,6 +213,29 @@ def cases(quick: bool) -> list[Case]:
             msg = f"{name} disagrees by channel"
             raise AssertionError(msg)
 
+    # pandas joins strings per session in Python: keep the quick run quick
+    pn, pu = (30_000, 1_500) if quick else (n, n_users)
+    paths_size = f"{pn / 1e6:g}M events, {pu // 1000}k users"
+
+    def setup_paths() -> dict[str, Any]:
+        frame = _events(pn, pu)
+        return {"frame": frame, "log": EventLog(frame, properties=[])}
+
+    def ours_paths(data: dict[str, Any]) -> dict[str, int]:
+        table = paths(data["log"], max_steps=5, collapse_repeats=False).to_frame()
+        return dict(zip(table["path"], table["sessions"].astype(int), strict=True))
+
+    path_alternatives: dict[str, Any] = {"pandas groupby": lambda d: pandas_paths(d["frame"])}
+    if have("duckdb"):
+        path_alternatives["duckdb SQL"] = duck(PATHS_SQL)
+
+    def check_paths(ours_result: Any, name: str, theirs: Any) -> None:
+        if name == "duckdb SQL":
+            theirs = {str(path): int(n) for path, n in theirs}
+        if ours_result != theirs:
+            msg = f"{name} counts paths differently"
+            raise AssertionError(msg)
+
     return [
         Case(
             name="funnel/4-step ordered, 7D window",
@@ -190,6 +253,15 @@ def cases(quick: bool) -> list[Case]:
             ours=ours_breakdown,
             alternatives=alternatives_bd,
             check=check_bd,
+            notes=list(notes),
+        ),
+        Case(
+            name="funnel/paths: 5-event session paths",
+            size=paths_size,
+            setup=setup_paths,
+            ours=ours_paths,
+            alternatives=path_alternatives,
+            check=check_paths,
             notes=list(notes),
         ),
     ]

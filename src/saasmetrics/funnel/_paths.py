@@ -25,15 +25,24 @@ END = "(end)"
 MORE_LABEL = "..."
 
 
-def _labels(log: EventLog, matrix: npt.NDArray[np.int64]) -> list[str]:
-    names = np.asarray(log.events.astype(str), dtype=object)
-    out = []
-    for row in matrix.tolist():
-        items = [str(names[c]) for c in row if c >= 0]
-        if row and row[-1] == MORE:
-            items.append(MORE_LABEL)
-        out.append(SEP.join(items) if items else "(none)")
-    return out
+def _labels(log: EventLog, matrix: npt.NDArray[np.int64]) -> pd.Series:
+    """Path strings ``"a > b > c"`` for every row of the path matrix, built column by column."""
+    names = pd.Series(np.asarray(log.events.astype(str), dtype=object)).astype("str")
+    n = matrix.shape[0]
+    labels = pd.Series(["(none)"] * n, dtype="str")
+    if n == 0:
+        return labels
+    for j in range(matrix.shape[1] - 1):  # a loop over positions, not over paths
+        codes = matrix[:, j]
+        has = codes >= 0
+        if not has.any():
+            break
+        part = names.take(np.maximum(codes, 0)).reset_index(drop=True)
+        labels = (labels + SEP + part if j else part).where(has, labels)
+    more = matrix[:, -1] == MORE
+    if more.any():
+        labels = labels.where(~more, labels + SEP + MORE_LABEL)
+    return labels
 
 
 def _prepare(
@@ -78,10 +87,23 @@ def _group_paths(
     if matrix.shape[0] == 0:
         empty = np.zeros(0, dtype=np.int64)
         return matrix, empty, empty, empty
-    uniq, inverse, counts = np.unique(matrix, axis=0, return_inverse=True, return_counts=True)
+    base = int(max(matrix.max(), 0)) + 3  # codes, PAD (-1) and MORE (-2) as digits
+    if base ** matrix.shape[1] < 2**62:
+        # one integer per path: a 1-d unique is much faster than a row-wise one
+        digits = matrix + 2
+        key = np.zeros(matrix.shape[0], dtype=np.int64)
+        for j in range(matrix.shape[1]):
+            key = key * base + digits[:, j]
+        _, first, inverse, counts = np.unique(
+            key, return_index=True, return_inverse=True, return_counts=True
+        )
+        uniq = matrix[first]
+    else:
+        uniq, inverse, counts = np.unique(matrix, axis=0, return_inverse=True, return_counts=True)
     inverse = inverse.reshape(-1)
     conversions = np.bincount(inverse, weights=converted, minlength=uniq.shape[0])
-    pairs = np.unique(inverse.astype(np.int64) * (int(users.max()) + 1) + users)
+    pairs = np.sort(inverse.astype(np.int64) * (int(users.max()) + 1) + users)
+    pairs = pairs[np.r_[True, pairs[1:] != pairs[:-1]]]  # distinct (path, user) pairs
     n_users = np.bincount(pairs // (int(users.max()) + 1), minlength=uniq.shape[0])
     return uniq, counts.astype(np.int64), conversions.astype(np.int64), n_users.astype(np.int64)
 
@@ -330,7 +352,7 @@ def paths(
     total = int(counts.sum())
     table = pd.DataFrame(
         {
-            "path": pd.Series(labels, dtype="str"),
+            "path": labels,
             "sessions": counts,
             "share": counts / total if total else counts.astype(float),
             "users": n_users,
@@ -598,7 +620,7 @@ def conversion_paths(
     rate = conversions / np.maximum(counts, 1)
     table = pd.DataFrame(
         {
-            "path": pd.Series(_labels(log, uniq), dtype="str"),
+            "path": _labels(log, uniq),
             "sessions": counts,
             "conversions": conversions,
             "conversion_rate": rate,
