@@ -5,13 +5,16 @@ Nothing here copies a pandas frame or changes it; callers must not mutate what t
 
 from __future__ import annotations
 
+from collections.abc import Iterable
 from typing import Any
 
 import pandas as pd
 
 from saasmetrics.exceptions import EmptyDataError, SchemaError
 
-__all__ = ("to_pandas",)
+__all__ = ("string_array", "to_pandas")
+
+_PANDAS_3 = int(pd.__version__.split(".", 1)[0]) >= 3
 
 
 def _module_root(obj: Any) -> str:
@@ -71,3 +74,28 @@ def to_pandas(data: Any, *, name: str = "data", allow_empty: bool = False) -> pd
             hint="pass a table with at least one row.",
         )
     return frame
+
+
+def string_array(values: Iterable[object]) -> Any:
+    """Strings as a pandas array, with ``None`` kept missing on pandas 2 and 3 alike.
+
+    pandas 3 has a ``str`` dtype; on pandas 2 ``dtype="str"`` would turn ``None`` into the text
+    ``"None"``, so there the values stay objects.
+
+    Parameters
+    ----------
+    values : iterable
+        Strings or ``None``.
+
+    Returns
+    -------
+    pandas.api.extensions.ExtensionArray
+        ``str`` dtype on pandas 3, object dtype on pandas 2.
+
+    Examples
+    --------
+    >>> string_array(["a", None]).isna().tolist()
+    [False, True]
+    """
+    array = pd.array(list(values), dtype=object)
+    return array.astype("str") if _PANDAS_3 else array

@@ -382,8 +382,11 @@ def parse_timestamps(series: pd.Series, *, rows: RowCheck | None = None) -> Pars
         rows.flag(null, column, "null timestamps")
         try:
             with warnings.catch_warnings():
-                # pandas warns when it falls back to per-element parsing; we report failures.
+                # pandas warns when it falls back to per-element parsing, and pandas 2 warns
+                # (FutureWarning) before returning objects for mixed offsets; both outcomes are
+                # handled below with a clear error.
                 warnings.simplefilter("ignore", UserWarning)
+                warnings.simplefilter("ignore", FutureWarning)
                 converted = pd.to_datetime(series, errors="coerce")
                 failed = converted.isna().to_numpy() & ~null
                 if failed.any():

@@ -14,6 +14,7 @@ import numpy.typing as npt
 import pandas as pd
 from pydantic import BaseModel, ConfigDict, Field, field_validator
 
+from saasmetrics._frames import string_array
 from saasmetrics.attribution._source_categories import GA4_SOURCE_CATEGORIES
 from saasmetrics.exceptions import InputError, ParameterError
 
@@ -589,11 +590,11 @@ def parse_utm(
     ...     "https://acme.io/?utm_source=Google&utm_medium=CPC&utm_campaign=Brand%20Q1",
     ...     "https://acme.io/pricing?gclid=abc123",
     ...     "https://acme.io/",
-    ... ])[["source", "medium", "campaign", "click_id"]]
-             source   medium  campaign click_id
-    0        google      cpc  brand q1      NaN
-    1        google      cpc       NaN    gclid
-    2      (direct)   (none)       NaN      NaN
+    ... ])[["source", "medium", "campaign", "click_id"]].fillna("-")
+         source  medium  campaign click_id
+    0    google     cpc  brand q1        -
+    1    google     cpc         -    gclid
+    2  (direct)  (none)         -        -
     >>> parse_utm(["/blog"], referrers=["https://www.bing.com/search?q=x"])["medium"].tolist()
     ['organic']
     """
@@ -630,7 +631,7 @@ def parse_utm(
     take = codes.ravel()
     frame = pd.DataFrame(
         {
-            field: pd.array([p[i] for p in parsed], dtype="str").take(take)
+            field: string_array(p[i] for p in parsed).take(take)
             for i, field in enumerate((*_UTM_FIELDS, "click_id"))
         }
     )

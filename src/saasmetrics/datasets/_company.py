@@ -1127,7 +1127,7 @@ def _marketing(
             "pageviews": pages[order].astype(np.int64),
             "duration_s": duration[order],
         },
-        copy=False,
+        copy=True,  # its columns come from touchpoints: without copy-on-write they would alias
     )
 
     # spend: cost per visit of paid campaigns, by month, with +-10% noise

@@ -1,0 +1,426 @@
+"""Retention kernels: cohort counts, behaviour histograms (magic numbers), Kaplan-Meier, sBG.
+
+Arrays in, arrays out. Event arrays are sorted by (user, time) with per-user ``offsets`` (as an
+:class:`~saasmetrics.EventLog` holds them); nothing loops in Python over rows or users.
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+import numpy as np
+import numpy.typing as npt
+from scipy.special import betaln
+
+from saasmetrics._kernels.segments import segment_ids
+
+__all__ = (
+    "behaviour_counts",
+    "cohort_counts",
+    "kaplan_meier_table",
+    "pair_threshold_counts",
+    "sbg_log_likelihood",
+    "sbg_survival",
+    "threshold_counts",
+    "unique_keys",
+)
+
+I64 = npt.NDArray[np.int64]
+F64 = npt.NDArray[np.float64]
+B = npt.NDArray[np.bool_]
+
+
+# --------------------------------------------------------------------------- cohorts
+_DENSE_LIMIT = 1 << 26
+"""Largest users x columns grid counted densely (a bitmap / bincount); beyond it, a sort."""
+
+
+def unique_keys(keys: I64, size: int) -> I64:
+    """Distinct values of non-negative ``keys < size``, ascending.
+
+    A bitmap when ``size`` is small enough (no sort: linear in the rows), else a sort.
+
+    Parameters
+    ----------
+    keys : numpy.ndarray of int64
+        Values in ``0..size-1``.
+    size : int
+        Upper bound (exclusive).
+
+    Returns
+    -------
+    numpy.ndarray of int64
+        Sorted distinct values.
+
+    Examples
+    --------
+    >>> import numpy as np
+    >>> unique_keys(np.array([5, 1, 5, 3]), 8).tolist()
+    [1, 3, 5]
+    """
+    if size <= _DENSE_LIMIT:
+        seen = np.zeros(size, dtype=bool)
+        seen[keys] = True
+        return np.flatnonzero(seen).astype(np.int64)
+    ordered = np.sort(keys)
+    first = np.empty(ordered.size, dtype=bool)
+    first[:1] = True
+    np.not_equal(ordered[1:], ordered[:-1], out=first[1:])
+    return ordered[first]
+
+
+def cohort_counts(
+    user: I64,
+    offset: I64,
+    cohort: I64,
+    n_cohorts: int,
+    n_periods: int,
+    *,
+    kind: str,
+    values: F64 | None = None,
+) -> F64:
+    """Users (or value) retained per cohort and period offset.
+
+    Parameters
+    ----------
+    user : numpy.ndarray of int64
+        User code of every *activity* row (any order).
+    offset : numpy.ndarray of int64
+        Period offset of each row from its user's cohort period, in ``0..n_periods-1``.
+    cohort : numpy.ndarray of int64
+        Cohort index (``0..n_cohorts-1``) of every user, indexed by user code.
+    n_cohorts, n_periods : int
+        Shape of the output.
+    kind : {"classic", "unbounded"}
+        Classic: a user counts in period ``k`` if active in ``k``. Unbounded: if active in ``k``
+        or any later period.
+    values : numpy.ndarray of float64, optional
+        Value of each row; the output then sums values (classic only) instead of counting users.
+
+    Returns
+    -------
+    numpy.ndarray of float64
+        ``(n_cohorts, n_periods)`` counts (or sums).
+
+    Notes
+    -----
+    No sort: classic retention deduplicates (user, period) pairs with a bitmap of
+    ``n_users x n_periods`` bits (a sort beyond 64M cells); unbounded retention needs only each
+    user's last active period (a scatter-max).
+
+    Examples
+    --------
+    >>> import numpy as np
+    >>> user = np.array([0, 1, 0, 0, 1])
+    >>> offset = np.array([0, 0, 2, 0, 1])
+    >>> cohort = np.array([0, 0])
+    >>> cohort_counts(user, offset, cohort, 1, 3, kind="classic").tolist()
+    [[2.0, 1.0, 1.0]]
+    >>> cohort_counts(user, offset, cohort, 1, 3, kind="unbounded").tolist()
+    [[2.0, 2.0, 1.0]]
+    """
+    size = n_cohorts * n_periods
+    if values is not None:
+        cells = cohort[user] * n_periods + offset
+        sums = np.bincount(cells, weights=values, minlength=size).astype(np.float64)
+        return sums.reshape(n_cohorts, n_periods)
+    if user.size == 0:
+        return np.zeros((n_cohorts, n_periods), dtype=np.float64)
+    if kind == "classic":
+        pairs = unique_keys(user * n_periods + offset, cohort.size * n_periods)
+        cells = cohort[pairs // n_periods] * n_periods + pairs % n_periods
+        counts = np.bincount(cells, minlength=size).reshape(n_cohorts, n_periods)
+        return counts.astype(np.float64)
+    last = np.full(cohort.size, -1, dtype=np.int64)
+    np.maximum.at(last, user, offset)
+    active = last >= 0
+    hist = np.bincount(cohort[active] * n_periods + last[active], minlength=size)
+    hist = hist.reshape(n_cohorts, n_periods)
+    return np.cumsum(hist[:, ::-1], axis=1)[:, ::-1].astype(np.float64)
+
+
+# --------------------------------------------------------------------------- magic numbers
+def behaviour_counts(
+    user: I64, event: npt.NDArray[np.integer[Any]], n_users: int, n_events: int, max_count: int
+) -> tuple[I64, I64, I64]:
+    """How often each user did each event (sparse: only pairs that occurred), capped.
+
+    Parameters
+    ----------
+    user : numpy.ndarray of int64
+        User code (``0..n_users-1``) of every event row inside the behaviour window, any order.
+    event : numpy.ndarray of int
+        Event code of every row.
+    n_users, n_events : int
+        Number of user and event codes.
+    max_count : int
+        Counts above this are capped to it.
+
+    Returns
+    -------
+    tuple of numpy.ndarray
+        ``(user, event, count)`` of each distinct pair, sorted by user then event.
+
+    Notes
+    -----
+    A dense ``bincount`` over the ``n_users x n_events`` grid (no sort) up to 64M cells, a sort
+    beyond.
+
+    Examples
+    --------
+    >>> import numpy as np
+    >>> u, e, c = behaviour_counts(np.array([1, 0, 1, 1]), np.array([2, 0, 2, 0]), 2, 3, 20)
+    >>> u.tolist(), e.tolist(), c.tolist()
+    ([0, 1, 1], [0, 0, 2], [1, 1, 2])
+    """
+    keys = user.astype(np.int64) * n_events + event
+    size = n_users * n_events
+    if size <= _DENSE_LIMIT:
+        dense = np.bincount(keys, minlength=size)
+        pairs = np.flatnonzero(dense).astype(np.int64)
+        counts = dense[pairs]
+    else:
+        ordered = np.sort(keys)
+        starts = np.flatnonzero(np.r_[True, ordered[1:] != ordered[:-1]][: ordered.size])
+        pairs = ordered[starts]
+        counts = np.diff(np.r_[starts, ordered.size])
+    return pairs // n_events, pairs % n_events, np.minimum(counts, max_count).astype(np.int64)
+
+
+def threshold_counts(
+    event: I64,
+    count: I64,
+    retained_of_cell: B,
+    n_events: int,
+    max_count: int,
+) -> tuple[I64, I64]:
+    """Users doing each event at least ``n`` times, split by retention, for every ``n``.
+
+    Parameters
+    ----------
+    event, count : numpy.ndarray of int64
+        Event code and (capped) count of each (user, event) pair with a count >= 1.
+    retained_of_cell : numpy.ndarray of bool
+        Whether the pair's user is retained.
+    n_events, max_count : int
+        Event codes and the largest threshold.
+
+    Returns
+    -------
+    tuple of numpy.ndarray
+        ``(at_least_retained, at_least_not)``, each ``(n_events, max_count + 1)``: entry
+        ``[e, n]`` counts users with at least ``n`` events ``e`` (``n >= 1``; column 0 repeats
+        column 1).
+
+    Examples
+    --------
+    >>> import numpy as np
+    >>> tp, fp = threshold_counts(np.array([0, 0]), np.array([1, 3]), np.array([True, False]), 1, 3)
+    >>> tp.tolist(), fp.tolist()
+    ([[1, 1, 0, 0]], [[1, 1, 1, 1]])
+    """
+    width = max_count + 1
+    cells = event * width + count
+    out = []
+    for flag in (True, False):
+        mask = retained_of_cell == flag
+        hist = np.bincount(cells[mask], minlength=n_events * width).reshape(n_events, width)
+        hist[:, 0] = 0
+        out.append(np.cumsum(hist[:, ::-1], axis=1)[:, ::-1])
+    return out[0], out[1]
+
+
+def pair_threshold_counts(
+    user: I64,
+    event: I64,
+    count: I64,
+    retained_of_cell: B,
+    *,
+    n_events: int,
+    max_count: int,
+) -> tuple[I64, I64]:
+    """Users doing event ``a`` at least ``n`` times and event ``b`` at least ``m`` times.
+
+    Pairs of cells of the same user are enumerated vectorized (a user has at most one cell
+    per event, so at most ``n_events * (n_events - 1) / 2`` pairs), histogrammed by
+    ``(a, b, count_a, count_b)`` and reverse-cumulated along both count axes.
+
+    Parameters
+    ----------
+    user, event, count : numpy.ndarray of int64
+        The (user, event, capped count) cells, sorted by user then event (as
+        :func:`behaviour_counts` returns them).
+    retained_of_cell : numpy.ndarray of bool
+        Whether the cell's user is retained.
+    n_events, max_count : int
+        Event codes and the largest threshold.
+
+    Returns
+    -------
+    tuple of numpy.ndarray
+        ``(retained, not_retained)``, each ``(n_events, n_events, max_count + 1,
+        max_count + 1)``; entry ``[a, b, n, m]`` (``a < b``, ``n, m >= 1``) is the number of users
+        with at least ``n`` of ``a`` and at least ``m`` of ``b``.
+
+    Examples
+    --------
+    >>> import numpy as np
+    >>> tp, fp = pair_threshold_counts(
+    ...     np.array([0, 0, 1, 1]), np.array([0, 1, 0, 1]), np.array([2, 1, 1, 1]),
+    ...     np.array([True, True, False, False]), n_events=2, max_count=2)
+    >>> int(tp[0, 1, 2, 1]), int(fp[0, 1, 1, 1]), int(fp[0, 1, 2, 1])
+    (1, 1, 0)
+    """
+    width = max_count + 1
+    n = user.size
+    shape = (n_events, n_events, width, width)
+    empty = np.zeros(shape, dtype=np.int64)
+    if n < 2:
+        return empty, empty.copy()
+    starts = np.flatnonzero(np.r_[True, user[1:] != user[:-1]])
+    offsets = np.r_[starts, n].astype(np.int64)
+    seg = segment_ids(offsets)
+    seg_end = offsets[1:][seg]
+    partners = seg_end - np.arange(n) - 1  # later cells of the same user
+    first = np.repeat(np.arange(n, dtype=np.int64), partners)
+    if first.size == 0:
+        return empty, empty.copy()
+    # position of each pair within its first cell's group -> second cell = first + 1 + rank
+    group_start = np.repeat(np.cumsum(partners) - partners, partners)
+    second = first + 1 + (np.arange(first.size, dtype=np.int64) - group_start)
+    cells = ((event[first] * n_events + event[second]) * width + count[first]) * width + count[
+        second
+    ]
+    out = []
+    retained_pair = retained_of_cell[first]
+    for flag in (True, False):
+        hist = np.bincount(cells[retained_pair == flag], minlength=int(np.prod(shape)))
+        hist = hist.reshape(shape)
+        acc = np.cumsum(np.cumsum(hist[:, :, ::-1, ::-1], axis=2), axis=3)[:, :, ::-1, ::-1]
+        out.append(acc)
+    return out[0], out[1]
+
+
+# --------------------------------------------------------------------------- survival
+def kaplan_meier_table(
+    durations: F64, observed: B, weights: F64, entry: F64 | None = None
+) -> tuple[F64, F64, F64, F64, F64, F64]:
+    """Kaplan-Meier product-limit estimate with Greenwood's variance sum.
+
+    Parameters
+    ----------
+    durations : numpy.ndarray of float64
+        Time of the event or of censoring.
+    observed : numpy.ndarray of bool
+        True where the event happened (False: censored).
+    weights : numpy.ndarray of float64
+        Weight of each subject (1 for plain counts).
+    entry : numpy.ndarray of float64, optional
+        Time each subject enters the risk set (left truncation); at risk at ``t`` when
+        ``entry < t <= duration``.
+
+    Returns
+    -------
+    tuple of numpy.ndarray
+        ``(time, at_risk, events, censored, survival, greenwood)``, one row per distinct
+        duration; ``greenwood`` is the cumulative sum of ``d / (n (n - d))``.
+
+    Examples
+    --------
+    >>> import numpy as np
+    >>> t, n, d, c, s, g = kaplan_meier_table(
+    ...     np.array([1.0, 2.0, 2.0, 3.0]), np.array([True, True, False, True]), np.ones(4))
+    >>> t.tolist(), n.tolist(), s.round(3).tolist()
+    ([1.0, 2.0, 3.0], [4.0, 3.0, 1.0], [0.75, 0.5, 0.0])
+    """
+    time, inverse = np.unique(durations, return_inverse=True)
+    events = np.bincount(inverse, weights=weights * observed, minlength=time.size)
+    removed = np.bincount(inverse, weights=weights, minlength=time.size)
+    censored = removed - events
+    # at risk at t: removed at or after t
+    at_risk = np.cumsum(removed[::-1])[::-1]
+    if entry is not None:
+        # minus those entering at or after t (not yet in the risk set)
+        order = np.argsort(entry, kind="stable")
+        sorted_entry = entry[order]
+        cum_after = np.cumsum(weights[order][::-1])[::-1]
+        pos = np.searchsorted(sorted_entry, time, side="left")
+        entering_later = np.where(pos < entry.size, cum_after[np.minimum(pos, entry.size - 1)], 0)
+        at_risk = at_risk - entering_later
+    with np.errstate(divide="ignore", invalid="ignore"):
+        factor = np.where(at_risk > 0, 1.0 - events / at_risk, 1.0)
+        survival = np.cumprod(factor)
+        term = np.where(
+            (at_risk > events) & (at_risk > 0), events / (at_risk * (at_risk - events)), 0.0
+        )
+        term = np.where((at_risk == events) & (events > 0), np.inf, term)
+    greenwood = np.cumsum(term)
+    f = np.float64
+    return (
+        time.astype(f),
+        at_risk.astype(f),
+        events.astype(f),
+        censored.astype(f),
+        survival.astype(f),
+        greenwood.astype(f),
+    )
+
+
+# --------------------------------------------------------------------------- sBG
+def sbg_survival(alpha: float, beta: float, t: F64) -> F64:
+    """Share of a cohort alive at ``t`` under the shifted beta-geometric model.
+
+    Parameters
+    ----------
+    alpha, beta : float
+        Beta distribution parameters of the churn probability.
+    t : numpy.ndarray of float64
+        Periods (``t >= 0``).
+
+    Returns
+    -------
+    numpy.ndarray of float64
+        ``B(alpha, beta + t) / B(alpha, beta)``.
+
+    Examples
+    --------
+    >>> import numpy as np
+    >>> sbg_survival(1.0, 1.0, np.array([0.0, 1.0, 3.0])).tolist()
+    [1.0, 0.5, 0.25]
+    """
+    out: F64 = np.exp(betaln(alpha, beta + t) - betaln(alpha, beta))
+    return out
+
+
+def sbg_log_likelihood(alpha: float, beta: float, t: F64, churned: F64, censored: F64) -> float:
+    """SBG log-likelihood of aggregated data.
+
+    Parameters
+    ----------
+    alpha, beta : float
+        Model parameters.
+    t : numpy.ndarray of float64
+        Distinct periods (``>= 1`` for churn, ``>= 0`` for censoring).
+    churned : numpy.ndarray of float64
+        Customers lost in period ``t`` (churn time ``T = t``).
+    censored : numpy.ndarray of float64
+        Customers still alive at the end of period ``t`` (``T > t``), not followed further.
+
+    Returns
+    -------
+    float
+        ``sum churned * log P(T = t) + censored * log S(t)``.
+
+    Examples
+    --------
+    >>> import numpy as np
+    >>> round(sbg_log_likelihood(1.0, 1.0, np.array([1.0]), np.array([1.0]), np.array([1.0])), 4)
+    -1.3863
+    """
+    base = betaln(alpha, beta)
+    tt = np.maximum(t, 1.0)
+    log_p = betaln(alpha + 1.0, beta + tt - 1.0) - base
+    log_s = betaln(alpha, beta + t) - base
+    total = np.sum(np.where(churned > 0, churned * log_p, 0.0))
+    total += np.sum(np.where(censored > 0, censored * log_s, 0.0))
+    return float(total)

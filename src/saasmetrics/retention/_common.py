@@ -1,0 +1,183 @@
+"""Shared helpers of the retention subpackage: time parsing against a log, user starts."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from typing import Any
+
+import numpy as np
+import numpy.typing as npt
+import pandas as pd
+
+from saasmetrics._frames import to_pandas
+from saasmetrics._kernels.periods import PeriodSpec, parse_freq
+from saasmetrics._validation import RowCheck, parse_timestamps, require_columns
+from saasmetrics.eventlog import EventLog
+from saasmetrics.exceptions import EmptyDataError, ParameterError, SchemaError
+from saasmetrics.typing import FrameLike, OnInvalid
+
+I64 = npt.NDArray[np.int64]
+
+
+def spec_or_error(name: str, freq: Any, *, rolling: bool) -> PeriodSpec:
+    """Parse a time grain, turning the kernel's ValueError into a ParameterError."""
+    try:
+        return parse_freq(freq, rolling=rolling)
+    except (ValueError, AttributeError, TypeError) as exc:
+        raise ParameterError(
+            f"{name}={freq!r} is not a time grain.",
+            hint="use 'D', 'W', 'W-MON'..'W-SUN', 'MS', 'QS', 'YS'"
+            + (" or a duration such as '7D'." if rolling else "."),
+        ) from exc
+
+
+def as_of_ns(log: Encoded, as_of: Any, wall: I64) -> int:
+    """End of observation as wall-clock nanoseconds (default: the last event)."""
+    if as_of is None:
+        return int(wall.max())
+    try:
+        stamp = pd.Timestamp(as_of)
+    except (ValueError, TypeError) as exc:
+        raise ParameterError(f"as_of={as_of!r} is not a timestamp.") from exc
+    if pd.isna(stamp):
+        raise ParameterError("as_of must be a timestamp; got NaT.")
+    if stamp.tzinfo is not None:
+        stamp = stamp.tz_convert(log.tz if log.tz is not None else "UTC").tz_localize(None)
+    return int(stamp.as_unit("ns").value)
+
+
+def first_time(log: Encoded, event: Any | None) -> tuple[I64, npt.NDArray[np.bool_]]:
+    """Each user's first time (wall ns) of ``event`` (or of any event), and who has one.
+
+    Rows need not be sorted: a scatter-min over users (``np.minimum.at``).
+    """
+    n_users = log.n_users
+    start = np.full(n_users, np.iinfo(np.int64).max, dtype=np.int64)
+    if event is None:
+        np.minimum.at(start, log.user_codes, log.wall)
+        return start, np.ones(n_users, dtype=bool)
+    code = log.event_code(event)
+    rows = log.event_codes == code
+    np.minimum.at(start, log.user_codes[rows], log.wall[rows])
+    has = start != np.iinfo(np.int64).max
+    return start, has
+
+
+@dataclass(frozen=True, slots=True)
+class Encoded:
+    """Users and event names as integer codes plus wall-clock times, in any row order.
+
+    Retention needs no (user, time) sort, so a frame is validated and factorized here without
+    the sort an :class:`~saasmetrics.EventLog` does; an EventLog is used as it is.
+    """
+
+    user_codes: I64
+    event_codes: npt.NDArray[np.integer[Any]]
+    wall: I64
+    users: pd.Index
+    events: pd.Index
+    values: npt.NDArray[np.float64] | None
+    tz: Any = None
+
+    @property
+    def n_users(self) -> int:
+        """Number of users."""
+        return len(self.users)
+
+    @property
+    def n_event_types(self) -> int:
+        """Number of event names."""
+        return len(self.events)
+
+    def __len__(self) -> int:
+        return int(self.wall.size)
+
+    def event_code(self, name: Any) -> int:
+        """Code of event ``name``; ParameterError listing the names if unknown."""
+        loc = int(self.events.get_indexer(pd.Index([name]))[0])
+        if loc < 0:
+            preview = list(self.events[:20])
+            raise ParameterError(
+                f"Unknown event {name!r}. Events in the log: {preview!r}"
+                + (f" ... ({len(self.events) - 20} more)." if len(self.events) > 20 else "."),
+            )
+        return int(loc)
+
+
+def _numeric_values(raw: pd.Series, value_col: str) -> npt.NDArray[np.float64]:
+    if not pd.api.types.is_numeric_dtype(raw.dtype) or pd.api.types.is_bool_dtype(raw.dtype):
+        raise SchemaError(
+            f"Column {value_col!r} has dtype {raw.dtype}; numbers were expected.",
+            hint="convert it with pd.to_numeric first.",
+        )
+    values: npt.NDArray[np.float64] = np.nan_to_num(raw.to_numpy(dtype=np.float64, na_value=np.nan))
+    return values
+
+
+def encode(
+    events: EventLog | FrameLike,
+    *,
+    user_col: str,
+    time_col: str,
+    event_col: str,
+    value_col: str | None = None,
+    on_invalid: OnInvalid = "raise",
+) -> Encoded:
+    """Validate and factorize events (no sort), or reuse an EventLog's encoding.
+
+    Raises the same typed errors as :class:`~saasmetrics.EventLog` for missing columns, null
+    ids, names or timestamps (or drops and warns with ``on_invalid="drop"``).
+    """
+    if isinstance(events, EventLog):
+        values = None
+        if value_col is not None:
+            values = _numeric_values(events.property_values(value_col), value_col)
+        return Encoded(
+            user_codes=events.user_codes,
+            event_codes=events.event_codes,
+            wall=events.wall_time_ns(),
+            users=events.users,
+            events=events.events,
+            values=values,
+            tz=events.tz,
+        )
+    frame = to_pandas(events, name="events")
+    require_columns(
+        frame,
+        {
+            "user_col": user_col,
+            "time_col": time_col,
+            "event_col": event_col,
+            "value_col": value_col,
+        },
+    )
+    rows = RowCheck(frame, on_invalid=on_invalid, name="events")
+    users_raw = frame[user_col]
+    events_raw = frame[event_col]
+    rows.flag(users_raw.isna().to_numpy(), user_col, "null user ids")
+    rows.flag(events_raw.isna().to_numpy(), event_col, "null event names")
+    parsed = parse_timestamps(frame[time_col], rows=rows)
+    report = rows.finish()
+    keep = rows.keep if report.n_dropped else None
+    if keep is not None and not keep.any():
+        raise EmptyDataError(f"No events left after dropping {report.n_dropped:,} invalid rows.")
+    values = _numeric_values(frame[value_col], value_col) if value_col is not None else None
+    if parsed.tz is None:
+        wall = parsed.ns
+    else:
+        local = parsed.to_datetime().tz_localize(None)
+        wall = np.asarray(local.asi8, dtype=np.int64)
+    if keep is not None:
+        users_raw, events_raw, wall = users_raw[keep], events_raw[keep], wall[keep]
+        values = values[keep] if values is not None else None
+    user_codes, users = pd.factorize(users_raw, sort=False)
+    event_codes, names = pd.factorize(events_raw, sort=True)
+    return Encoded(
+        user_codes=user_codes.astype(np.int64, copy=False),
+        event_codes=event_codes.astype(np.int32, copy=False),
+        wall=np.ascontiguousarray(wall, dtype=np.int64),
+        users=pd.Index(users, name=user_col),
+        events=pd.Index(names, name=event_col),
+        values=values,
+        tz=parsed.tz,
+    )

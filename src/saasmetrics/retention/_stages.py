@@ -1,0 +1,296 @@
+"""The three stages of a retention curve: shock, selection, stable."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from typing import Any
+
+import numpy as np
+import numpy.typing as npt
+import pandas as pd
+
+from saasmetrics._plotting import PALETTE, get_axes
+from saasmetrics._results import ResultMixin
+from saasmetrics.exceptions import InputError, ParameterError
+from saasmetrics.retention._cohorts import CohortTable
+from saasmetrics.retention._survival import SurvivalCurve
+
+__all__ = ("LifecycleStages", "lifecycle_stages")
+
+F64 = npt.NDArray[np.float64]
+
+
+def decreasing_fit(values: F64, weights: F64) -> F64:
+    """Weighted least-squares non-increasing fit (pool adjacent violators).
+
+    Parameters
+    ----------
+    values, weights : numpy.ndarray of float64
+        Points and their (positive) weights.
+
+    Returns
+    -------
+    numpy.ndarray of float64
+        The closest non-increasing sequence.
+
+    Examples
+    --------
+    >>> import numpy as np
+    >>> decreasing_fit(np.array([3.0, 1.0, 2.0, 0.5]), np.ones(4)).tolist()
+    [3.0, 1.5, 1.5, 0.5]
+    """
+    # a loop over curve periods (tens), not over rows or users
+    levels: list[float] = []
+    sizes: list[float] = []
+    counts: list[int] = []
+    for v, w in zip(values.tolist(), weights.tolist(), strict=True):
+        levels.append(v)
+        sizes.append(w)
+        counts.append(1)
+        while len(levels) > 1 and levels[-2] < levels[-1]:
+            w2 = sizes[-2] + sizes[-1]
+            merged = (levels[-2] * sizes[-2] + levels[-1] * sizes[-1]) / w2 if w2 > 0 else 0.0
+            levels[-2:] = [merged]
+            sizes[-2:] = [w2]
+            counts[-2:] = [counts[-2] + counts[-1]]
+    return np.repeat(np.array(levels, dtype=np.float64), counts)
+
+
+@dataclass(frozen=True, slots=True, kw_only=True, eq=False, repr=False)
+class LifecycleStages(ResultMixin):
+    """Where a retention curve's shock, selection and stable stages begin and end.
+
+    Attributes
+    ----------
+    curve : pandas.Series
+        The retention curve analysed (by time).
+    hazard : pandas.Series
+        Churn hazard per unit time on each interval ending at the index time.
+    smoothed_hazard : pandas.Series
+        Its non-increasing (isotonic) fit.
+    shock_end : float
+        End of the shock stage (start of selection).
+    stable_start : float
+        Start of the stable stage (the plateau): where the hazard stops falling.
+    plateau : float
+        Retention at ``stable_start``.
+    plateau_churn : float
+        Churn per unit time in the stable stage, ``1 - exp(-hazard)``.
+    method : str
+        How the boundaries were found.
+
+    Examples
+    --------
+    >>> from saasmetrics.retention import lifecycle_stages
+    >>> stages = lifecycle_stages([1.0, 0.4, 0.3, 0.27, 0.26, 0.255, 0.25, 0.245])
+    >>> stages.to_frame()["stage"].tolist()
+    ['shock', 'selection', 'stable', 'stable', 'stable', 'stable', 'stable', 'stable']
+    """
+
+    curve: pd.Series
+    hazard: pd.Series
+    smoothed_hazard: pd.Series
+    shock_end: float
+    stable_start: float
+    plateau: float
+    plateau_churn: float
+    method: str
+
+    def to_frame(self) -> pd.DataFrame:
+        """One row per time: retention, hazard, smoothed hazard and stage.
+
+        Returns
+        -------
+        pandas.DataFrame
+            Columns ``time``, ``retention``, ``hazard``, ``smoothed_hazard``, ``stage``.
+        """
+        t = self.curve.index.to_numpy(dtype=np.float64)
+        stage = np.where(
+            t < self.shock_end, "shock", np.where(t < self.stable_start, "selection", "stable")
+        )
+        return pd.DataFrame(
+            {
+                "time": t,
+                "retention": self.curve.to_numpy(dtype=np.float64),
+                "hazard": self.hazard.reindex(self.curve.index).to_numpy(dtype=np.float64),
+                "smoothed_hazard": self.smoothed_hazard.reindex(self.curve.index).to_numpy(
+                    dtype=np.float64
+                ),
+                "stage": stage,
+            }
+        )
+
+    def _summary(self) -> dict[str, Any]:
+        return {
+            "shock_end": self.shock_end,
+            "stable_start": self.stable_start,
+            "plateau": round(self.plateau, 4),
+            "plateau_churn": round(self.plateau_churn, 4),
+        }
+
+    def plot(self, ax: Any = None) -> Any:
+        """Draw the curve with the three stages shaded.
+
+        Parameters
+        ----------
+        ax : matplotlib.axes.Axes, optional
+            Where to draw.
+
+        Returns
+        -------
+        matplotlib.axes.Axes
+            The axes drawn on.
+        """
+        ax = get_axes(ax)
+        t = self.curve.index.to_numpy(dtype=np.float64)
+        ax.plot(t, self.curve.to_numpy(dtype=np.float64), marker="o", color=PALETTE[0])
+        spans = (
+            (t[0], self.shock_end, "shock", PALETTE[3]),
+            (self.shock_end, self.stable_start, "selection", PALETTE[6]),
+            (self.stable_start, t[-1], "stable", PALETTE[2]),
+        )
+        for lo, hi, label, color in spans:
+            if hi > lo:
+                ax.axvspan(lo, hi, color=color, alpha=0.12, label=label)
+        ax.axhline(self.plateau, color="#94a3b8", linestyle=":", linewidth=1)
+        ax.set_ylim(0, 1.02)
+        ax.set_xlabel("time since start")
+        ax.set_ylabel("retained")
+        ax.set_title(f"Stages: plateau {self.plateau:.0%} from t={self.stable_start:g}")
+        ax.legend(frameon=False, fontsize="small")
+        return ax
+
+
+def _as_curve(curve: Any) -> tuple[pd.Series, F64 | None]:
+    """The curve to analyse and, when known, the number at risk at each point."""
+    if isinstance(curve, CohortTable):
+        pooled = curve.curve()
+        counts = curve.counts.to_numpy(dtype=np.float64)
+        complete = ~np.isnan(counts)
+        # users at risk of leaving in (k-1, k]: the base of the chained ratio at k
+        base = np.empty(counts.shape[1])
+        base[0] = float(np.nansum(counts[:, 0]))
+        base[1:] = np.where(complete[:, 1:], counts[:, :-1], 0.0).sum(axis=0)
+        positions = curve.counts.columns.get_indexer(pooled.index)
+        return pooled, base[positions]
+    if isinstance(curve, SurvivalCurve):
+        frame = curve.table
+        # keep the start and the times with events: censoring-only rows do not move the curve,
+        # and trailing ones would read as a zero hazard
+        keep = (frame["events"].to_numpy() > 0) | (np.arange(len(frame)) == 0)
+        kept = frame.loc[keep]
+        series = pd.Series(kept["survival"].to_numpy(), index=kept["time"].to_numpy())
+        return series, kept["at_risk"].to_numpy(dtype=np.float64)
+    if isinstance(curve, pd.Series):
+        return curve.astype(np.float64), None
+    values = np.asarray(curve, dtype=np.float64)
+    return pd.Series(values, index=np.arange(values.size, dtype=np.float64)), None
+
+
+def lifecycle_stages(
+    curve: Any, *, shock_drop: float = 0.5, stable_tolerance: float = 0.1
+) -> LifecycleStages:
+    r"""Split a retention curve into its shock, selection and stable stages.
+
+    The churn hazard of each interval, $h_i = -\log(S_i / S_{i-1}) / (t_i - t_{i-1})$, is fitted
+    with a non-increasing (isotonic) sequence weighted by the share still retained, which
+    keeps noise from creating false turns. With $h_0$ the first fitted hazard and
+    $h_\infty$ the plateau hazard (the mean fitted hazard over the last third of the curve):
+
+    * the **shock** stage ends where the hazard has fallen by ``shock_drop`` of
+      $h_0 - h_\infty$ (most of those who leave at once have left);
+    * the **stable** stage starts where it is within ``stable_tolerance`` of $h_\infty$
+      (the hazard stops falling: the curve flattens to its plateau);
+    * in between, **selection**: users find value or leave.
+
+    Parameters
+    ----------
+    curve : pandas.Series, array-like, CohortTable or SurvivalCurve
+        Retention by time (a Series indexed by time, e.g. ``CohortTable.curve()``; an array is
+        read as periods 0, 1, ...). For a table, its ``curve()`` weighted by the users at risk
+        in each period; for a Kaplan-Meier curve, its value at each event time, weighted by the
+        number at risk.
+    shock_drop : float, default 0.5
+        Share of the hazard's total fall that ends the shock stage.
+    stable_tolerance : float, default 0.1
+        Distance from the plateau hazard, as a share of the total fall, that starts the stable
+        stage.
+
+    Returns
+    -------
+    LifecycleStages
+        Boundaries, the plateau level and churn, the hazards; ``plot()`` shades the stages.
+
+    Raises
+    ------
+    InputError
+        For fewer than three points, values outside [0, 1] or a first value of 0.
+    ParameterError
+        For ``0 < stable_tolerance < shock_drop < 1`` not holding.
+
+    Examples
+    --------
+    >>> from saasmetrics.retention import lifecycle_stages
+    >>> curve = [1.0, 0.45, 0.33, 0.27, 0.24, 0.23, 0.225, 0.22, 0.215, 0.21, 0.206]
+    >>> stages = lifecycle_stages(curve)
+    >>> stages.shock_end, stages.stable_start, round(stages.plateau, 2)
+    (1.0, 4.0, 0.24)
+    """
+    if not 0 < stable_tolerance < shock_drop < 1:
+        raise ParameterError(
+            "Need 0 < stable_tolerance < shock_drop < 1; got "
+            f"stable_tolerance={stable_tolerance!r}, shock_drop={shock_drop!r}."
+        )
+    series, at_risk = _as_curve(curve)
+    if at_risk is not None:
+        at_risk = at_risk[series.notna().to_numpy()]
+    series = series.dropna()
+    if len(series) < 3:
+        raise InputError(f"A retention curve needs three or more points; got {len(series)}.")
+    t = series.index.to_numpy(dtype=np.float64)
+    s = series.to_numpy(dtype=np.float64)
+    if (s < 0).any() or (s > 1 + 1e-9).any() or s[0] <= 0:
+        raise InputError(
+            "Retention values must lie in [0, 1] and start above 0.",
+            hint="pass shares (e.g. CohortTable.curve()), not counts.",
+        )
+    if (np.diff(t) <= 0).any():
+        raise InputError("The curve's times must increase.")
+    with np.errstate(divide="ignore", invalid="ignore"):
+        hazard = -np.log(s[1:] / s[:-1]) / np.diff(t)
+    hazard = np.where(np.isfinite(hazard), np.maximum(hazard, 0.0), np.nan)
+    known = ~np.isnan(hazard)
+    # weight by the number at risk (KM) or, for a share curve, the share still retained
+    weights = (at_risk[1:] if at_risk is not None else s[:-1])[known]
+    smoothed = np.full(hazard.size, np.nan)
+    smoothed[known] = decreasing_fit(hazard[known], weights)
+    fitted = smoothed[known]
+    tail = max(1, fitted.size // 3)
+    h_inf = float(np.average(fitted[-tail:], weights=weights[-tail:] + 1e-12))
+    h_0 = float(fitted[0])
+    span = h_0 - h_inf
+    starts = t[:-1][known]
+    if span <= 1e-12:
+        shock_end = stable_start = float(t[0])
+        method = "constant hazard: no shock or selection stage"
+    else:
+        shock_idx = int(np.argmax(fitted <= h_inf + shock_drop * span))
+        stable_idx = int(np.argmax(fitted <= h_inf + stable_tolerance * span))
+        shock_end, stable_start = float(starts[shock_idx]), float(starts[stable_idx])
+        method = (
+            "isotonic (non-increasing) fit of the interval hazard; shock ends when it has "
+            f"fallen {shock_drop:.0%} of the way to the plateau hazard, stable starts within "
+            f"{stable_tolerance:.0%} of it"
+        )
+    plateau = float(np.interp(stable_start, t, s))
+    index = pd.Index(t[1:], name="time")
+    return LifecycleStages(
+        curve=pd.Series(s, index=pd.Index(t, name="time"), name="retention"),
+        hazard=pd.Series(hazard, index=index, name="hazard"),
+        smoothed_hazard=pd.Series(smoothed, index=index, name="smoothed_hazard"),
+        shock_end=shock_end,
+        stable_start=stable_start,
+        plateau=plateau,
+        plateau_churn=float(1 - np.exp(-h_inf)),
+        method=method,
+    )

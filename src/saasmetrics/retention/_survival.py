@@ -1,0 +1,270 @@
+"""Kaplan-Meier survival curves with Greenwood confidence intervals."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from typing import Any, Literal
+
+import numpy as np
+import numpy.typing as npt
+import pandas as pd
+from scipy.special import ndtri  # the normal quantile, without importing scipy.stats
+
+from saasmetrics._kernels.retention import kaplan_meier_table
+from saasmetrics._plotting import PALETTE, get_axes
+from saasmetrics._results import ResultMixin
+from saasmetrics._validation import check_choice
+from saasmetrics.exceptions import EmptyDataError, InputError, ParameterError
+
+__all__ = ("SurvivalCurve", "kaplan_meier")
+
+F64 = npt.NDArray[np.float64]
+
+
+@dataclass(frozen=True, slots=True, kw_only=True, eq=False, repr=False)
+class SurvivalCurve(ResultMixin):
+    """A Kaplan-Meier survival curve.
+
+    Attributes
+    ----------
+    table : pandas.DataFrame
+        Columns ``time``, ``at_risk``, ``events``, ``censored``, ``survival``, ``std_error``
+        (Greenwood), ``ci_lower``, ``ci_upper``: one row per distinct time (and ``time = 0``).
+    median : float
+        First time the survival falls to 0.5 or below (``inf`` if it never does).
+    confidence_level : float
+        Of the intervals.
+    ci_method : str
+        ``"log-log"`` (exponential Greenwood) or ``"linear"`` (plain Greenwood).
+
+    Examples
+    --------
+    >>> from saasmetrics.retention import kaplan_meier
+    >>> curve = kaplan_meier([2, 3, 3, 5], [True, True, False, True])
+    >>> curve
+    SurvivalCurve(subjects=4.0, events=3.0, median=3.0)
+    >>> curve.to_frame()[["time", "at_risk", "events", "survival"]]
+       time  at_risk  events  survival
+    0   0.0      4.0     0.0      1.00
+    1   2.0      4.0     1.0      0.75
+    2   3.0      3.0     1.0      0.50
+    3   5.0      1.0     1.0      0.00
+    """
+
+    table: pd.DataFrame
+    median: float
+    confidence_level: float
+    ci_method: str
+
+    def to_frame(self) -> pd.DataFrame:
+        """The curve, one row per time (a new frame).
+
+        Returns
+        -------
+        pandas.DataFrame
+            As :attr:`table`.
+        """
+        return self.table.copy()
+
+    def _summary(self) -> dict[str, Any]:
+        return {
+            "subjects": float(self.table["at_risk"].iloc[0]),
+            "events": float(self.table["events"].sum()),
+            "median": self.median,
+        }
+
+    def survival_at(self, t: Any) -> Any:
+        """Survival at time(s) ``t`` (the step function: the value at the last time <= t).
+
+        Parameters
+        ----------
+        t : float or array-like
+            Times.
+
+        Returns
+        -------
+        float or numpy.ndarray
+            Survival; 1 before the first time.
+
+        Examples
+        --------
+        >>> from saasmetrics.retention import kaplan_meier
+        >>> curve = kaplan_meier([1, 2, 2, 3], [True, True, False, True])
+        >>> curve.survival_at([0.5, 1, 2.5, 9]).tolist()
+        [1.0, 0.75, 0.5, 0.0]
+        """
+        arr = np.asarray(t, dtype=np.float64)
+        times = self.table["time"].to_numpy(dtype=np.float64)
+        values = np.r_[1.0, self.table["survival"].to_numpy(dtype=np.float64)]
+        out = values[np.searchsorted(times, arr, side="right")]
+        return float(out) if arr.ndim == 0 else out
+
+    def plot(self, ax: Any = None, *, label: str | None = None) -> Any:
+        """Draw the step curve with its confidence band.
+
+        Parameters
+        ----------
+        ax : matplotlib.axes.Axes, optional
+            Where to draw.
+        label : str, optional
+            Legend label.
+
+        Returns
+        -------
+        matplotlib.axes.Axes
+            The axes drawn on.
+        """
+        ax = get_axes(ax)
+        t = self.table
+        ax.step(t["time"], t["survival"], where="post", color=PALETTE[0], label=label)
+        ax.fill_between(
+            t["time"], t["ci_lower"], t["ci_upper"], step="post", color=PALETTE[0], alpha=0.2
+        )
+        ax.set_ylim(0, 1.02)
+        ax.set_xlabel("time")
+        ax.set_ylabel("survival")
+        if label:
+            ax.legend(frameon=False)
+        return ax
+
+
+def kaplan_meier(
+    durations: Any,
+    observed: Any = None,
+    *,
+    weights: Any = None,
+    entry: Any = None,
+    confidence_level: float = 0.95,
+    ci_method: Literal["log-log", "linear"] = "log-log",
+) -> SurvivalCurve:
+    r"""Kaplan-Meier estimate of the survival curve, with Greenwood intervals and the median.
+
+    Parameters
+    ----------
+    durations : array-like of float
+        Time to churn, or to the end of observation for customers still active.
+    observed : array-like of bool, optional
+        True if the customer churned at ``duration``, False if censored. Default: all churned.
+    weights : array-like of float, optional
+        Weight (count) of each row, e.g. when rows are aggregated.
+    entry : array-like of float, optional
+        Time each customer came under observation (left truncation): at risk at ``t`` when
+        ``entry < t <= duration``.
+    confidence_level : float, default 0.95
+        Of the pointwise intervals.
+    ci_method : {"log-log", "linear"}, default "log-log"
+        ``"log-log"``: Greenwood's variance on the $\log(-\log S)$ scale (the "exponential
+        Greenwood" interval, which stays inside [0, 1]; lifelines' default). ``"linear"``:
+        $S \pm z\,\mathrm{SE}$ clipped to [0, 1] (textbook Greenwood).
+
+    Returns
+    -------
+    SurvivalCurve
+        ``to_frame()`` (``time``, ``at_risk``, ``events``, ``censored``, ``survival``,
+        ``ci_lower``, ``ci_upper``), ``median``, ``survival_at(t)``, ``plot()``.
+
+    Raises
+    ------
+    InputError
+        For negative, non-finite or mismatched inputs, or negative weights.
+    EmptyDataError
+        For no rows.
+    ParameterError
+        For a bad ``confidence_level`` or ``ci_method``.
+
+    Notes
+    -----
+    $$\hat S(t) = \prod_{t_i \le t} \Bigl(1 - \frac{d_i}{n_i}\Bigr), \qquad
+      \widehat{\operatorname{Var}}\,\hat S(t) = \hat S(t)^2
+      \sum_{t_i \le t} \frac{d_i}{n_i (n_i - d_i)}$$
+
+    Examples
+    --------
+    >>> from saasmetrics.retention import kaplan_meier
+    >>> # Freireich et al. (1963): weeks of remission on 6-MP, False = censored
+    >>> weeks = [6, 6, 6, 6, 7, 9, 10, 10, 11, 13, 16, 17, 19, 20, 22, 23, 25, 32, 32, 34, 35]
+    >>> relapsed = [1, 1, 1, 0, 1, 0, 1, 0, 0, 1, 1, 0, 0, 0, 1, 1, 0, 0, 0, 0, 0]
+    >>> curve = kaplan_meier(weeks, [bool(x) for x in relapsed])
+    >>> curve.median
+    23.0
+    >>> curve.to_frame().query("events > 0")[["time", "at_risk", "survival"]].round(4)
+        time  at_risk  survival
+    1    6.0     21.0    0.8571
+    2    7.0     17.0    0.8067
+    4   10.0     15.0    0.7529
+    6   13.0     12.0    0.6902
+    7   16.0     11.0    0.6275
+    11  22.0      7.0    0.5378
+    12  23.0      6.0    0.4482
+    """
+    check_choice("ci_method", ci_method, ("log-log", "linear"))
+    if not 0 < confidence_level < 1:
+        raise ParameterError(f"confidence_level must be in (0, 1); got {confidence_level!r}.")
+    d = np.asarray(durations, dtype=np.float64).ravel()
+    if d.size == 0:
+        raise EmptyDataError("durations is empty.", hint="pass at least one duration.")
+    obs = np.ones(d.size, dtype=bool) if observed is None else np.asarray(observed).ravel()
+    if obs.size != d.size:
+        raise InputError(f"observed has {obs.size} values for {d.size} durations.")
+    if obs.dtype != bool:
+        if not np.isin(obs, (0, 1)).all():
+            raise InputError("observed must be boolean (True = churned, False = censored).")
+        obs = obs.astype(bool)
+    if not np.isfinite(d).all() or (d < 0).any():
+        raise InputError("durations must be finite and >= 0.")
+    w = np.ones(d.size) if weights is None else np.asarray(weights, dtype=np.float64).ravel()
+    if w.size != d.size or not np.isfinite(w).all() or (w < 0).any():
+        raise InputError("weights must be finite, >= 0 and one per duration.")
+    e = None
+    if entry is not None:
+        e = np.asarray(entry, dtype=np.float64).ravel()
+        if e.size != d.size or not np.isfinite(e).all() or (e > d).any():
+            raise InputError("entry must be finite, one per duration, and <= the duration.")
+        if ((e == d) & obs).any():
+            raise InputError(
+                "Some subjects have their event at the moment they enter (entry == duration).",
+                hint="a subject is at risk after its entry: make entry < duration for events.",
+            )
+    time, at_risk, events, censored, survival, greenwood = kaplan_meier_table(d, obs, w, e)
+    if time[0] > 0:
+        n0 = float(w.sum()) if e is None else float(w[e <= 0].sum())
+        time = np.r_[0.0, time]
+        at_risk = np.r_[n0, at_risk]
+        events = np.r_[0.0, events]
+        censored = np.r_[0.0, censored]
+        survival = np.r_[1.0, survival]
+        greenwood = np.r_[0.0, greenwood]
+    z = float(ndtri(0.5 + confidence_level / 2))
+    with np.errstate(divide="ignore", invalid="ignore"):
+        if ci_method == "linear":
+            se = survival * np.sqrt(greenwood)
+            lower = np.clip(survival - z * se, 0, 1)
+            upper = np.clip(survival + z * se, 0, 1)
+        else:
+            log_s = np.log(survival)
+            se = np.sqrt(greenwood) / np.abs(log_s)
+            centre = np.log(-log_s)
+            lower = np.exp(-np.exp(centre + z * se))
+            upper = np.exp(-np.exp(centre - z * se))
+            lower = np.where(survival >= 1, 1.0, lower)
+            upper = np.where(survival >= 1, 1.0, upper)
+            lower = np.where(survival <= 0, 0.0, lower)
+            upper = np.where(survival <= 0, 0.0, upper)
+        std_error = np.where(survival > 0, survival * np.sqrt(greenwood), 0.0)
+    below = np.flatnonzero(survival <= 0.5)
+    median = float(time[below[0]]) if below.size else float("inf")
+    table = pd.DataFrame(
+        {
+            "time": time,
+            "at_risk": at_risk,
+            "events": events,
+            "censored": censored,
+            "survival": survival,
+            "std_error": std_error,
+            "ci_lower": lower,
+            "ci_upper": upper,
+        }
+    )
+    return SurvivalCurve(
+        table=table, median=median, confidence_level=float(confidence_level), ci_method=ci_method
+    )

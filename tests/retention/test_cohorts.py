@@ -1,0 +1,327 @@
+"""cohort_table: a pandas oracle, business invariants, options and bad input."""
+
+from __future__ import annotations
+
+import numpy as np
+import pandas as pd
+import pytest
+from hypothesis import given
+from hypothesis import strategies as st
+
+from saasmetrics.exceptions import EmptyDataError, MissingColumnError, ParameterError
+from saasmetrics.retention import CohortTable, cohort_table
+
+START = pd.Timestamp("2024-01-01")
+
+
+@st.composite
+def event_frames(draw: st.DrawFn) -> pd.DataFrame:
+    n = draw(st.integers(1, 40))
+    users = draw(st.lists(st.sampled_from(list("abcdefg")), min_size=n, max_size=n))
+    hours = draw(st.lists(st.integers(0, 24 * 70), min_size=n, max_size=n))
+    names = draw(st.lists(st.sampled_from(["signup", "login", "pay"]), min_size=n, max_size=n))
+    return pd.DataFrame(
+        {
+            "user_id": users,
+            "timestamp": START + pd.to_timedelta(hours, unit="h"),
+            "event": names,
+            "amount": np.arange(n, dtype=float),
+        }
+    )
+
+
+def oracle(frame: pd.DataFrame, freq: str, kind: str, anchor: str) -> pd.DataFrame:
+    """Slow cohort rates with pandas Periods, following the documented definitions."""
+    as_of = frame["timestamp"].max()
+    period_freq = {"MS": "M"}.get(freq, freq)
+    first = frame.groupby("user_id")["timestamp"].min()
+    cohort = first.dt.to_period(period_freq)
+    rows = {}
+    for user, t0 in first.items():
+        times = frame.loc[frame["user_id"] == user, "timestamp"]
+        if anchor == "calendar":
+            ks = {(t.to_period(period_freq) - t0.to_period(period_freq)).n for t in times}
+        else:
+            ks = {int((t - t0) // pd.Timedelta("7D")) for t in times}
+        rows[user] = ks
+    cohorts = sorted(set(cohort))
+    horizon = 1 + max(max(k) for k in rows.values())
+    out = {}
+    for c in cohorts:
+        members = [u for u in rows if cohort[u] == c]
+        latest = max(first[u] for u in members)
+        if anchor == "calendar":
+            n_complete = (as_of.to_period(period_freq) - latest.to_period(period_freq)).n
+        else:
+            n_complete = int((as_of - latest) // pd.Timedelta("7D"))
+        values = []
+        for k in range(max(horizon, n_complete)):
+            if k > 0 and k >= n_complete:
+                values.append(np.nan)
+                continue
+            if kind == "classic":
+                hit = sum(k in rows[u] for u in members)
+            else:
+                hit = sum(max(rows[u]) >= k for u in members)
+            values.append(hit / len(members))
+        out[c.start_time] = values
+    width = max(len(v) for v in out.values())
+    return pd.DataFrame({c: v + [np.nan] * (width - len(v)) for c, v in out.items()}).T
+
+
+@pytest.mark.parametrize(
+    ("freq", "kind", "anchor"),
+    [
+        ("W", "classic", "calendar"),
+        ("D", "unbounded", "calendar"),
+        ("MS", "classic", "calendar"),
+        ("W", "classic", "rolling"),
+        ("W", "unbounded", "rolling"),
+    ],
+)
+@given(frame=event_frames())
+def test_rates_match_pandas_oracle(frame: pd.DataFrame, freq: str, kind: str, anchor: str) -> None:
+    table = cohort_table(frame, freq=freq, kind=kind, anchor=anchor)
+    expected = oracle(frame, freq, kind, anchor)
+    got = table.rates.loc[table.sizes > 0]
+    assert list(got.index) == list(expected.index)
+    np.testing.assert_allclose(got.to_numpy()[:, : expected.shape[1]], expected.to_numpy())
+    assert np.isnan(got.to_numpy()[:, expected.shape[1] :]).all()
+
+
+@given(frame=event_frames(), seed=st.integers(0, 2**16))
+def test_invariants(frame: pd.DataFrame, seed: int) -> None:
+    classic = cohort_table(frame, freq="W")
+    unbounded = cohort_table(frame, freq="W", kind="unbounded")
+    rates = classic.rates.to_numpy()
+    assert np.nanmin(rates) >= 0
+    assert np.nanmax(rates) <= 1
+    # unbounded >= classic wherever both are defined; NaN in the same cells
+    u = unbounded.rates.to_numpy()
+    assert np.array_equal(np.isnan(u), np.isnan(rates))
+    assert (np.nan_to_num(u) >= np.nan_to_num(rates)).all()
+    # unbounded is non-increasing along each cohort and in its pooled (chained) curve
+    assert (np.diff(u[:, :], axis=1)[~np.isnan(np.diff(u, axis=1))] <= 1e-12).all()
+    curve = unbounded.curve()
+    assert (np.diff(curve.to_numpy()) <= 1e-12).all()
+    assert curve.iloc[0] == 1.0
+    # cohort sizes sum to the users
+    assert classic.sizes.sum() == frame["user_id"].nunique() == classic.n_users
+    # row order is irrelevant
+    shuffled = frame.sample(frac=1.0, random_state=seed)
+    pd.testing.assert_frame_equal(cohort_table(shuffled, freq="W").rates, classic.rates)
+
+
+def test_curve_methods_on_a_known_table() -> None:
+    # two cohorts: 4 users (2 back in week 1, 1 in week 2) and 2 users (2 back in week 1)
+    users = ["a", "b", "c", "d", "e", "f"]
+    first = ["2024-01-01"] * 4 + ["2024-01-08"] * 2
+    rows = [(u, t) for u, t in zip(users, first, strict=True)]
+    rows += [
+        ("a", "2024-01-09"),
+        ("b", "2024-01-10"),
+        ("a", "2024-01-16"),
+        ("e", "2024-01-16"),
+        ("f", "2024-01-17"),
+    ]
+    frame = pd.DataFrame(rows, columns=["user_id", "timestamp"]).assign(event="x")
+    table = cohort_table(frame, freq="W", as_of="2024-01-22")
+    assert table.counts.iloc[0].tolist() == [4.0, 2.0, 1.0]
+    assert table.counts.iloc[1].tolist()[:2] == [2.0, 2.0]
+    assert np.isnan(table.counts.iloc[1, 2])
+    weighted = table.curve(method="weighted").tolist()
+    assert weighted == pytest.approx([1.0, 4 / 6, 1 / 4])
+    mean = table.curve(method="mean").tolist()
+    assert mean == pytest.approx([1.0, (0.5 + 1.0) / 2, 0.25])
+    chained = table.curve().tolist()
+    assert chained == pytest.approx([1.0, 4 / 6, 4 / 6 * (1 / 2)])
+
+
+def test_cohort_and_return_events_and_exclusions() -> None:
+    frame = pd.DataFrame(
+        {
+            "user_id": ["a", "a", "a", "b", "b", "c"],
+            "timestamp": pd.to_datetime(
+                ["2024-01-01", "2024-01-02", "2024-01-09", "2024-01-03", "2024-01-10", "2024-01-04"]
+            ),
+            "event": ["visit", "signup", "login", "signup", "visit", "visit"],
+        }
+    )
+    table = cohort_table(
+        frame, freq="W", cohort_event="signup", return_event="login", as_of="2024-01-15"
+    )
+    assert (table.n_users, table.n_excluded) == (2, 1)
+    assert table.counts.iloc[0].tolist() == [2.0, 1.0]  # b's visit is no return
+    with pytest.raises(ParameterError, match="Unknown event 'nope'"):
+        cohort_table(frame, cohort_event="nope")
+
+
+def test_revenue_retention() -> None:
+    frame = pd.DataFrame(
+        {
+            "user_id": ["a", "a", "b", "b"],
+            "timestamp": pd.to_datetime(["2024-01-01", "2024-02-01", "2024-01-05", "2024-02-05"]),
+            "event": "pay",
+            "mrr": [100.0, 120.0, 50.0, 0.0],
+        }
+    )
+    table = cohort_table(frame, freq="MS", value_col="mrr", as_of="2024-03-01")
+    assert table.sizes.iloc[0] == 150.0
+    assert table.rates.iloc[0].tolist() == pytest.approx([1.0, 0.8])
+    with pytest.raises(ParameterError, match="classic"):
+        cohort_table(frame, value_col="mrr", kind="unbounded")
+
+
+def test_bad_input_is_named() -> None:
+    frame = pd.DataFrame({"user_id": ["a"], "timestamp": ["2024-01-01"], "event": ["x"]})
+    with pytest.raises(ParameterError, match="kind"):
+        cohort_table(frame, kind="sticky")  # type: ignore[arg-type]
+    with pytest.raises(ParameterError, match="freq"):
+        cohort_table(frame, freq="fortnight")
+    with pytest.raises(ParameterError, match="max_periods"):
+        cohort_table(frame, max_periods=0)
+    with pytest.raises(MissingColumnError):
+        cohort_table(frame, user_col="uid")
+    with pytest.raises(EmptyDataError):
+        cohort_table(frame, as_of="2023-01-01")
+
+
+def test_max_periods_polars_and_no_mutation() -> None:
+    pl = pytest.importorskip("polars")
+    frame = pd.DataFrame(
+        {
+            "user_id": ["a", "a", "a"],
+            "timestamp": pd.to_datetime(["2024-01-01", "2024-01-09", "2024-01-30"]),
+            "event": "x",
+        }
+    )
+    before = frame.copy()
+    table = cohort_table(frame, freq="W", max_periods=2)
+    assert table.rates.shape == (1, 2)
+    pd.testing.assert_frame_equal(frame, before)
+    via_polars = cohort_table(pl.from_pandas(frame), freq="W", max_periods=2)
+    pd.testing.assert_frame_equal(via_polars.rates, table.rates)
+    assert isinstance(table, CohortTable)
+
+
+def test_plots_return_axes() -> None:
+    import matplotlib.pyplot as plt
+
+    frame = pd.DataFrame(
+        {
+            "user_id": ["a", "a", "b"],
+            "event": "x",
+            "timestamp": pd.to_datetime(["2024-01-01", "2024-01-09", "2024-01-02"]),
+        }
+    )
+    table = cohort_table(frame, freq="W")
+    for kind in ("heatmap", "curve"):
+        fig, ax = plt.subplots()
+        assert table.plot(ax=ax, kind=kind) is ax  # type: ignore[arg-type]
+        plt.close(fig)
+    fig, ax = plt.subplots()
+    cohort_table(frame, freq="W", as_of="2024-01-15").plot(ax=ax, annotate=True)
+    assert [t.get_text() for t in ax.texts] == ["100%", "50%"]
+    plt.close(fig)
+
+
+def test_eventlog_frame_timezones_and_dropped_rows() -> None:
+    import warnings
+
+    from saasmetrics import EventLog
+    from saasmetrics.exceptions import DataQualityWarning, InputError
+
+    frame = pd.DataFrame(
+        {
+            "user_id": ["a", "a", "b", "b", None],
+            "timestamp": pd.to_datetime(
+                [
+                    "2024-01-01 23:30",
+                    "2024-01-08 10:00",
+                    "2024-01-02 00:00",
+                    "2024-01-20 00:00",
+                    "2024-01-03 00:00",
+                ]
+            ),
+            "event": ["x", "y", "x", "y", "x"],
+            "mrr": [1.0, 2.0, 3.0, 4.0, 5.0],
+        }
+    )
+    with pytest.raises(InputError, match="null user ids"):
+        cohort_table(frame)
+    with pytest.warns(DataQualityWarning, match="Dropped 1"):
+        dropped = cohort_table(frame, on_invalid="drop", as_of="2024-01-29")
+    clean = frame.dropna()
+    from_log = cohort_table(EventLog(clean), as_of="2024-01-29")
+    pd.testing.assert_frame_equal(dropped.counts, from_log.counts)
+    revenue = cohort_table(EventLog(clean), value_col="mrr", as_of="2024-01-29")
+    assert revenue.sizes.iloc[0] == 4.0
+    # tz-aware input: calendar periods follow the wall clock of the data's zone
+    aware = clean.assign(timestamp=clean["timestamp"].dt.tz_localize("America/New_York"))
+    with warnings.catch_warnings():
+        warnings.simplefilter("error")
+        table = cohort_table(aware, as_of=pd.Timestamp("2024-01-29", tz="America/New_York"))
+    pd.testing.assert_frame_equal(table.counts, from_log.counts)
+
+
+def test_rolling_durations_need_a_cohort_grain() -> None:
+    frame = pd.DataFrame(
+        {
+            "user_id": ["a", "a", "b", "b"],
+            "timestamp": pd.to_datetime(["2024-01-01", "2024-01-15", "2024-01-03", "2024-01-04"]),
+            "event": "x",
+        }
+    )
+    with pytest.raises(ParameterError, match="cohort_freq"):
+        cohort_table(frame, freq="7D", anchor="rolling")
+    table = cohort_table(frame, freq="7D", anchor="rolling", cohort_freq="MS")
+    first = table.counts.iloc[0]
+    assert first.iloc[0] == 2.0
+    assert first.iloc[1:].isna().all()  # b started on the 3rd: only one complete week
+    table = cohort_table(frame, freq="7D", anchor="rolling", cohort_freq="MS", as_of="2024-02-01")
+    assert table.counts.iloc[0].tolist() == [2.0, 0.0, 1.0, 0.0]
+
+
+@given(
+    frame=event_frames(),
+    freq=st.sampled_from(["D", "W", "MS", "W-MON"]),
+    kind=st.sampled_from(["classic", "unbounded", "rolling"]),
+    anchor=st.sampled_from(["calendar", "rolling"]),
+    cohort_event=st.sampled_from([None, "signup"]),
+    return_event=st.sampled_from([None, "login"]),
+    max_periods=st.sampled_from([None, 1, 3]),
+)
+def test_any_options_give_a_consistent_table(
+    *,
+    frame: pd.DataFrame,
+    freq: str,
+    kind: str,
+    anchor: str,
+    cohort_event: str | None,
+    return_event: str | None,
+    max_periods: int | None,
+) -> None:
+    try:
+        table = cohort_table(
+            frame,
+            freq=freq,
+            kind=kind,  # type: ignore[arg-type]
+            anchor=anchor,  # type: ignore[arg-type]
+            cohort_event=cohort_event if cohort_event in set(frame["event"]) else None,
+            return_event=return_event if return_event in set(frame["event"]) else None,
+            max_periods=max_periods,
+        )
+    except EmptyDataError:
+        assert cohort_event is not None
+        return
+    rates = table.rates.to_numpy()
+    assert np.nanmin(rates) >= 0
+    assert np.nanmax(rates) <= 1
+    assert (table.rates.iloc[:, 0][table.sizes > 0] == 1.0).all()
+    assert table.sizes.sum() == table.n_users
+    assert table.n_users + table.n_excluded == frame["user_id"].nunique()
+    if max_periods is not None:
+        assert table.rates.shape[1] <= max_periods
+    for method in ("chained", "weighted", "mean"):
+        curve = table.curve(method=method)  # type: ignore[arg-type]
+        assert curve.between(0, 1).all()

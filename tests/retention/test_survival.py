@@ -1,0 +1,93 @@
+"""kaplan_meier against a textbook example and against lifelines."""
+
+from __future__ import annotations
+
+import numpy as np
+import pytest
+
+from saasmetrics.exceptions import EmptyDataError, InputError, ParameterError
+from saasmetrics.retention import SurvivalCurve, kaplan_meier
+
+# Freireich et al. (1963) 6-MP group, weeks in remission (+ = censored): 6,6,6,6+,7,9+,10,10+,
+# 11+,13,16,17+,19+,20+,22,23,25+,32+,32+,34+,35+. Estimates and Greenwood standard errors as
+# published in Klein & Moeschberger, "Survival Analysis" (2nd ed.), Table 4.1A, and Kleinbaum &
+# Klein, "Survival Analysis: A Self-Learning Text", chapter 2.
+WEEKS = [6, 6, 6, 6, 7, 9, 10, 10, 11, 13, 16, 17, 19, 20, 22, 23, 25, 32, 32, 34, 35]
+RELAPSED = [1, 1, 1, 0, 1, 0, 1, 0, 0, 1, 1, 0, 0, 0, 1, 1, 0, 0, 0, 0, 0]
+PUBLISHED = {  # time: (at risk, survival, Greenwood SE)
+    6: (21, 0.8571, 0.0764),
+    7: (17, 0.8067, 0.0869),
+    10: (15, 0.7529, 0.0963),
+    13: (12, 0.6902, 0.1068),
+    16: (11, 0.6275, 0.1141),
+    22: (7, 0.5378, 0.1282),
+    23: (6, 0.4482, 0.1346),
+}
+
+
+def test_textbook_6mp_example() -> None:
+    curve = kaplan_meier(WEEKS, np.array(RELAPSED, dtype=bool))
+    frame = curve.to_frame().set_index("time")
+    for time, (n, s, se) in PUBLISHED.items():
+        assert frame.loc[time, "at_risk"] == n
+        assert round(frame.loc[time, "survival"], 4) == s
+        assert round(frame.loc[time, "std_error"], 4) == se
+    assert curve.median == 23.0
+    assert curve.survival_at(24) == pytest.approx(0.4482, abs=1e-4)
+    assert curve.survival_at(5.9) == 1.0
+    assert list(frame.columns[:2]) == ["at_risk", "events"]
+    assert {"ci_lower", "ci_upper", "survival"} <= set(frame.columns)
+
+
+def test_equal_to_lifelines() -> None:
+    lifelines = pytest.importorskip("lifelines")
+    rng = np.random.default_rng(3)
+    durations = rng.integers(1, 40, 500).astype(float)
+    observed = rng.random(500) < 0.7
+    weights = rng.integers(1, 4, 500).astype(float)
+    entry = np.floor(durations * rng.random(500) * 0.5)
+    for kwargs in ({}, {"weights": weights}, {"entry": entry}):
+        ours = kaplan_meier(durations, observed, **kwargs).to_frame().set_index("time")
+        kmf = lifelines.KaplanMeierFitter().fit(durations, observed, **kwargs)
+        theirs = kmf.survival_function_.iloc[:, 0]
+        ci = kmf.confidence_interval_
+        common = ours.index.intersection(theirs.index)
+        assert len(common) >= len(ours) - 1
+        np.testing.assert_allclose(ours.loc[common, "survival"], theirs.loc[common], atol=1e-12)
+        np.testing.assert_allclose(
+            ours.loc[common, "ci_lower"], ci.iloc[:, 0].loc[common], atol=1e-9
+        )
+        np.testing.assert_allclose(
+            ours.loc[common, "ci_upper"], ci.iloc[:, 1].loc[common], atol=1e-9
+        )
+        if "entry" not in kwargs:
+            # (lifelines' event_table also lists subjects entering at t as at risk at t, while
+            # its estimate, like ours, uses only those who entered before t)
+            table = kmf.event_table
+            np.testing.assert_allclose(ours.loc[common, "at_risk"], table["at_risk"].loc[common])
+        if not kwargs:
+            assert kaplan_meier(durations, observed).median == kmf.median_survival_time_
+
+
+def test_linear_interval_and_bad_input() -> None:
+    curve = kaplan_meier(WEEKS, np.array(RELAPSED, dtype=bool), ci_method="linear")
+    frame = curve.to_frame().set_index("time")
+    s, se = frame.loc[13, "survival"], frame.loc[13, "std_error"]
+    assert frame.loc[13, "ci_lower"] == pytest.approx(s - 1.959964 * se, rel=1e-6)
+    assert isinstance(curve, SurvivalCurve)
+    assert kaplan_meier([1, 2, 3]).median == 2.0
+    assert kaplan_meier([1, 2], [False, False]).median == float("inf")
+    with pytest.raises(EmptyDataError):
+        kaplan_meier([])
+    with pytest.raises(InputError, match="observed"):
+        kaplan_meier([1, 2], [True])
+    with pytest.raises(InputError, match="durations"):
+        kaplan_meier([-1, 2])
+    with pytest.raises(InputError, match="weights"):
+        kaplan_meier([1, 2], weights=[1, -1])
+    with pytest.raises(InputError, match="entry"):
+        kaplan_meier([1, 2], entry=[3, 0])
+    with pytest.raises(InputError, match="entry == duration"):
+        kaplan_meier([1, 2], entry=[1, 0])
+    with pytest.raises(ParameterError):
+        kaplan_meier([1, 2], ci_method="wald")  # type: ignore[arg-type]
