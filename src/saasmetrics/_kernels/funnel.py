@@ -325,7 +325,8 @@ def best_attempts(user_of_attempt: I64, level: I64) -> I64:
         return np.zeros(0, dtype=np.int64)
     starts = np.flatnonzero(np.r_[True, user_of_attempt[1:] != user_of_attempt[:-1]])
     # highest level first, then the smallest index: one max-reduction per user
-    score = level * (n + 1) + (n - np.arange(n, dtype=np.int64))
+    score = level * (n + 1)
+    score += np.arange(n, 0, -1, dtype=np.int64)  # n - index
     best = np.maximum.reduceat(score, starts)
-    chosen: I64 = (n - best % (n + 1)).astype(np.int64, copy=False)
+    chosen: I64 = (n - best % (n + 1)).astype(np.int64)
     return chosen[level[chosen] > 0]

@@ -15,7 +15,6 @@ import numpy.typing as npt
 import pandas as pd
 
 from saasmetrics._kernels.funnel import (
-    NO_TIME,
     apply_exclusion,
     attempt_levels,
     best_attempts,
@@ -863,13 +862,29 @@ def _apply_exclusions(
     return np.where(removed, 0, level)
 
 
-def _units_frame(log: EventLog, user_codes: I64, level: I64, done: I64) -> pd.DataFrame:
-    """One row per counted unit: user id, level and when each step was done (NaT if not)."""
+def _units_frame(
+    log: EventLog,
+    user_codes: I64,
+    level: I64,
+    *,
+    rows: I64,
+    times: I64 | None,
+    chosen: I64,
+    base_times: I64,
+) -> pd.DataFrame:
+    """One row per counted unit: user id, level and when each step was done (NaT if not).
+
+    Ordered and strict steps are done at the time of their row (``base_times[rows]``);
+    unordered ones at the times the kernel computed.
+    """
     units = pd.DataFrame({"user": log.users.take(user_codes), "level": level})
     nat = np.iinfo(np.int64).min
-    for k in range(done.shape[0]):
-        t = done[k]
-        reached = t != NO_TIME
+    for k in range(rows.shape[0]):
+        reached = level > k
+        if times is None:
+            t = base_times[np.maximum(rows[k, chosen], 0)] if base_times.size else level * 0
+        else:
+            t = times[k, chosen]
         if log.tz is None:
             stamps: Any = np.where(reached, t, nat).view("datetime64[ns]")
         else:
@@ -1041,12 +1056,15 @@ def funnel(
             stacklevel=2,
         )
     lev = level[chosen]
-    if times is None:  # ordered / strict: a step is done at the time of its row
-        chosen_rows = rows[:, chosen]
-        done = np.where(chosen_rows >= 0, base_times[np.maximum(chosen_rows, 0)], NO_TIME)
-    else:
-        done = times[:, chosen]
-    units = _units_frame(log, user_of_attempt[chosen], lev, done)
+    units = _units_frame(
+        log,
+        user_of_attempt[chosen],
+        lev,
+        rows=rows,
+        times=times,
+        chosen=chosen,
+        base_times=base_times,
+    )
     if breakdown is not None:
         if breakdown_attribution == "first_touch":
             src = rows[0, chosen]
