@@ -115,9 +115,16 @@ def _step_ns(units: pd.DataFrame, k: int) -> I64:
 
 
 def _build_table(
-    units: pd.DataFrame, steps: Sequence[str], breakdown: str | None, unit_name: str
+    units: pd.DataFrame,
+    steps: Sequence[str],
+    breakdown: str | None,
+    unit_name: str,
+    step_ns: list[I64] | None = None,
 ) -> pd.DataFrame:
-    """One block of rows per breakdown value, computed for all values at once."""
+    """One block of rows per breakdown value, computed for all values at once.
+
+    ``step_ns`` (when the caller has them) are the ``at_k`` columns as int64 nanoseconds.
+    """
     n_steps = len(steps)
     groups, labels = _group_codes(units, breakdown)
     n_groups = len(labels)
@@ -134,9 +141,13 @@ def _build_table(
         drop_rate = np.where(prev > 0, dropped / np.maximum(prev, 1), np.nan)
     medians = np.full((n_groups, n_steps), np.nan)
     means = np.full((n_groups, n_steps), np.nan)
-    previous = _step_ns(units, 0) if n_steps else None
+
+    def ns(k: int) -> I64:
+        return step_ns[k] if step_ns is not None else _step_ns(units, k)
+
+    previous = ns(0) if n_steps else None
     for k in range(1, n_steps):
-        current = _step_ns(units, k)
+        current = ns(k)
         reached = np.flatnonzero(level > k)
         if reached.size:
             delta = current[reached] - previous[reached]  # type: ignore[index]
@@ -871,7 +882,7 @@ def _units_frame(
     times: I64 | None,
     chosen: I64,
     base_times: I64,
-) -> pd.DataFrame:
+) -> tuple[pd.DataFrame, list[I64]]:
     """One row per counted unit: user id, level and when each step was done (NaT if not).
 
     Ordered and strict steps are done at the time of their row (``base_times[rows]``);
@@ -879,18 +890,21 @@ def _units_frame(
     """
     units = pd.DataFrame({"user": log.users.take(user_codes), "level": level})
     nat = np.iinfo(np.int64).min
+    step_ns: list[I64] = []
     for k in range(rows.shape[0]):
         reached = level > k
         if times is None:
             t = base_times[np.maximum(rows[k, chosen], 0)] if base_times.size else level * 0
         else:
             t = times[k, chosen]
+        t = np.where(reached, t, nat)
+        step_ns.append(t)
         if log.tz is None:
-            stamps: Any = np.where(reached, t, nat).view("datetime64[ns]")
+            stamps: Any = t.view("datetime64[ns]")
         else:
             stamps = pd.Series(log.to_datetime(np.where(reached, t, 0))).where(reached)
         units[_time_cols(k)] = stamps
-    return units
+    return units, step_ns
 
 
 def funnel(
@@ -1056,7 +1070,7 @@ def funnel(
             stacklevel=2,
         )
     lev = level[chosen]
-    units = _units_frame(
+    units, step_ns = _units_frame(
         log,
         user_of_attempt[chosen],
         lev,
@@ -1079,7 +1093,7 @@ def funnel(
 
     names = tuple(s.name for s in step_list)
     unit_name = "users" if count == "users" else "attempts"
-    table = _build_table(units, names, breakdown, unit_name)
+    table = _build_table(units, names, breakdown, unit_name, step_ns)
     return FunnelResult(
         steps=names,
         table=table,
