@@ -531,6 +531,12 @@ def test_bad_input_errors_and_warnings() -> None:
         funnel(events, ["a", "b"], exclusions=[("x", 0, 2)])
     with pytest.raises(ParameterError, match="out of range"):
         funnel(events, ["a", "b"], exclusions=[("x", 1, 1)])
+    with pytest.raises(ParameterError, match="also matches step 1"):
+        # PostHog refuses the same: "Exclusion steps cannot contain an event that's part of
+        # funnel steps" (posthog/hogql_queries/insights/funnels validation)
+        funnel(events, ["a", "b"], exclusions=[("b", 0, 1)])
+    narrowed = [(Step("b", where={"p": 1}), 0, 1)]
+    assert funnel(events.assign(p=0), ["a", "b"], exclusions=narrowed).counts == [1, 1]
     with pytest.raises(ParameterError, match="unordered"):
         funnel(events, ["a", "b"], order="unordered", exclusions=[("x", 0, 1)])
     with pytest.raises(MissingColumnError):

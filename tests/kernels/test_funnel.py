@@ -252,7 +252,11 @@ def test_exclusions_and_attempt_counts_match_oracle(
     count: str,
 ) -> None:
     data = {u: _sorted_rows(r) for u, r in raw.items()}
-    exclusions = [(e, lo, hi) for e, lo, hi in exclusions if lo < hi < len(steps)]
+    exclusions = [
+        (e, lo, hi)
+        for e, lo, hi in exclusions
+        if lo < hi < len(steps) and all(s.event != e for s in steps[lo : hi + 1])
+    ]
     result = _run(
         data, steps, window=f"{window}min", order=order, exclusions=exclusions, count=count
     )

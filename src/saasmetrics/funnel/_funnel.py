@@ -723,8 +723,9 @@ class FunnelResult(ResultMixin):
 
 # --------------------------------------------------------------------------- the function
 def _check_exclusions(
-    exclusions: Sequence[Any] | None, n_steps: int
+    exclusions: Sequence[Any] | None, steps: Sequence[Step]
 ) -> list[tuple[Step, int, int]]:
+    n_steps = len(steps)
     out: list[tuple[Step, int, int]] = []
     for item in exclusions or ():
         if not isinstance(item, tuple | list) or len(item) != 3:
@@ -740,7 +741,20 @@ def _check_exclusions(
                 f"Exclusion {tuple(item)!r} is out of range for a funnel of {n_steps} steps.",
                 hint=f"use 0 <= from_step < to_step <= {n_steps - 1} (0-based step indices).",
             )
-        out.append((as_step(event, name="exclusions"), int(lo), int(hi)))
+        excluded = as_step(event, name="exclusions")
+        for k in range(int(lo), int(hi) + 1):
+            step = steps[k]
+            # as PostHog: the exclusion may not match every event of a step it spans
+            if step.event == excluded.event and (
+                not excluded.where or excluded.where == step.where
+            ):
+                raise ParameterError(
+                    f"Exclusion {excluded.name!r} also matches step {k} ({step.name!r}), which "
+                    f"lies between steps {lo} and {hi}: every attempt reaching it would be "
+                    "removed.",
+                    hint="exclude a different event, or narrow it with conditions.",
+                )
+        out.append((excluded, int(lo), int(hi)))
     return out
 
 
@@ -1016,7 +1030,7 @@ def funnel(
     check_choice("order", order, _ORDERS)
     check_choice("entry", entry, ("any", "first"))
     check_choice("count", count, ("users", "attempts"))
-    excl = _check_exclusions(exclusions, n_steps)
+    excl = _check_exclusions(exclusions, step_list)
     if excl and order == "unordered":
         raise ParameterError(
             "exclusions need an ordered or strict funnel: in an unordered funnel 'between "
