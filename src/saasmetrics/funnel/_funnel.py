@@ -988,7 +988,8 @@ def funnel(
     ------
     ParameterError
         Fewer than two steps, a window that is not positive, an unknown mode, an exclusion out
-        of range or with an unordered funnel, a bad ``breakdown_attribution``.
+        of range, with an unordered funnel or matching a step it spans, a bad
+        ``breakdown_attribution``.
     MissingColumnError
         A breakdown, held-constant or condition property that the data does not have.
 
