@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import html
 from collections.abc import Sequence
+from dataclasses import dataclass
 from datetime import tzinfo
 from typing import Any
 
@@ -24,7 +25,7 @@ from saasmetrics._validation import (
 from saasmetrics.exceptions import EmptyDataError, MissingColumnError, ParameterError, SchemaError
 from saasmetrics.typing import FrameLike, OnInvalid
 
-__all__ = ("EventLog", "as_event_log")
+__all__ = ("EncodedEvents", "EventLog", "as_event_log", "encode_events")
 
 
 def _readonly(array: npt.NDArray[Any]) -> npt.NDArray[Any]:
@@ -127,71 +128,32 @@ class EventLog:
         properties: Sequence[str] | None = None,
         on_invalid: OnInvalid = "raise",
     ) -> None:
-        frame = to_pandas(data, name="events")
-        require_columns(frame, {"user_col": user_col, "time_col": time_col, "event_col": event_col})
-        roles = {user_col, time_col, event_col}
-        if properties is None:
-            prop_cols = [c for c in frame.columns if c not in roles]
-        else:
-            if isinstance(properties, str):
-                properties = [properties]
-            missing = [p for p in properties if p not in frame.columns]
-            if missing:
-                raise MissingColumnError.from_names(
-                    missing, available=frame.columns, role="properties"
-                )
-            prop_cols = [p for p in properties if p not in roles]
-
-        rows = RowCheck(frame, on_invalid=on_invalid, name="events")
-        users_raw = frame[user_col]
-        events_raw = frame[event_col]
-        rows.flag(users_raw.isna().to_numpy(), user_col, "null user ids")
-        rows.flag(events_raw.isna().to_numpy(), event_col, "null event names")
-        parsed = parse_timestamps(frame[time_col], rows=rows)
-        report = rows.finish()
-        keep = rows.keep if report.n_dropped else None
-        if keep is not None and not keep.any():
-            raise EmptyDataError(
-                f"No events left after dropping {report.n_dropped:,} invalid rows."
-            )
-
-        time_ns = parsed.ns if keep is None else parsed.ns[keep]
-        if keep is not None:
-            users_raw, events_raw = users_raw[keep], events_raw[keep]
-        user_codes, users = pd.factorize(users_raw, sort=False)
-        event_codes, events = pd.factorize(events_raw, sort=True)
-        if not pd.api.types.is_string_dtype(events.dtype) and not pd.api.types.is_object_dtype(
-            events.dtype
-        ):
-            events = events.astype(str)
-            if events.has_duplicates:
-                raise SchemaError(
-                    f"Column {event_col!r} holds values that collide when read as names.",
-                    hint="convert event names to strings first.",
-                )
-        user_codes = user_codes.astype(np.int64, copy=False)
-        order = sort_order(user_codes, time_ns).astype(np.int64, copy=False)
+        encoded = encode_events(
+            data,
+            user_col=user_col,
+            time_col=time_col,
+            event_col=event_col,
+            properties=properties,
+            on_invalid=on_invalid,
+        )
+        order = sort_order(encoded.user_codes, encoded.times.ns).astype(np.int64, copy=False)
+        self.user_codes = _readonly(encoded.user_codes[order])
+        self.event_codes = _readonly(encoded.event_codes[order])
+        self.time_ns = _readonly(np.ascontiguousarray(encoded.times.ns)[order])
         # ``order`` indexes the kept rows; map it back to positions in the caller's frame.
-        kept_positions = np.flatnonzero(keep) if keep is not None else None
-        self.user_codes = _readonly(user_codes[order])
-        del user_codes
-        self.event_codes = _readonly(event_codes.astype(np.int32)[order])
-        del event_codes
-        self.time_ns = _readonly(np.ascontiguousarray(time_ns)[order])
-        self.row_order = _readonly(order if kept_positions is None else kept_positions[order])
-        self.offsets = _readonly(segment_offsets(self.user_codes, len(users)))
-        self.users = pd.Index(users, name=user_col)
-        self.events = pd.Index(events, name=event_col)
-        self.tz = parsed.tz
-        self._times = ParsedTimes(ns=self.time_ns, tz=parsed.tz)
+        kept = encoded.kept_positions
+        self.row_order = _readonly(order if kept is None else kept[order])
+        self.offsets = _readonly(segment_offsets(self.user_codes, len(encoded.users)))
+        self.users = encoded.users
+        self.events = encoded.events
+        self.tz = encoded.times.tz
+        self._times = ParsedTimes(ns=self.time_ns, tz=self.tz)
         self.user_col, self.time_col, self.event_col = user_col, time_col, event_col
-        self.validation: ValidationReport = report
-        self._properties: dict[str, pd.Series] = {}
-        if prop_cols:
-            positions = self.row_order
-            for col in prop_cols:
-                values = frame[col].iloc[positions].reset_index(drop=True)
-                self._properties[str(col)] = values
+        self.validation: ValidationReport = encoded.validation
+        self._properties: dict[str, pd.Series] = {
+            col: encoded.frame[col].iloc[self.row_order].reset_index(drop=True)
+            for col in encoded.properties
+        }
 
     # ----------------------------------------------------------------- sizes and names
     def __len__(self) -> int:
@@ -243,7 +205,7 @@ class EventLog:
         ParameterError
             If no event has that name; the message lists the names there are.
         """
-        loc = self.events.get_indexer([name])[0]
+        loc = self.events.get_indexer(pd.Index([name]))[0]
         if loc < 0:
             preview = list(self.events[:20])
             raise ParameterError(
@@ -405,4 +367,130 @@ def as_event_log(
         event_col=event_col,
         properties=properties,
         on_invalid=on_invalid,
+    )
+
+
+@dataclass(frozen=True, slots=True)
+class EncodedEvents:
+    """Validated events, factorized but not sorted (the step every event analysis shares).
+
+    ``user_codes``, ``event_codes`` and ``times`` cover the kept rows in input order;
+    ``kept_positions`` holds their positions in ``frame`` (``None`` when every row was kept).
+    """
+
+    frame: pd.DataFrame
+    user_codes: npt.NDArray[np.int64]
+    users: pd.Index
+    event_codes: npt.NDArray[np.int32]
+    events: pd.Index
+    times: ParsedTimes
+    kept_positions: npt.NDArray[np.int64] | None
+    validation: ValidationReport
+    properties: list[str]
+
+    def kept(self, column: str) -> pd.Series:
+        """Column ``column`` of the frame, restricted to the kept rows (input order)."""
+        values = self.frame[column]
+        return values if self.kept_positions is None else values.iloc[self.kept_positions]
+
+
+def encode_events(
+    data: FrameLike,
+    *,
+    user_col: str = "user_id",
+    time_col: str = "timestamp",
+    event_col: str = "event",
+    properties: Sequence[str] | None = (),
+    required: Sequence[tuple[str, str]] = (),
+    on_invalid: OnInvalid = "raise",
+) -> EncodedEvents:
+    """Validate events and factorize users and event names, without sorting.
+
+    :class:`EventLog` sorts what this returns; analyses that need no (user, time) order (cohort
+    tables, magic numbers) use it directly and save the sort.
+
+    Parameters
+    ----------
+    data : DataFrame-like
+        One row per event.
+    user_col, time_col, event_col : str
+        Column roles.
+    properties : sequence of str or None, default ()
+        Columns to keep; ``None`` keeps every other column.
+    required : sequence of (keyword, column), default ()
+        Further columns that must exist, with the keyword that names them (for the hint).
+    on_invalid : {"raise", "drop"}, default "raise"
+        As for :class:`EventLog`.
+
+    Returns
+    -------
+    EncodedEvents
+        Codes, names, times and the validation report.
+
+    Raises
+    ------
+    MissingColumnError, EmptyDataError, InputError, SchemaError
+        As :class:`EventLog` documents.
+
+    Examples
+    --------
+    >>> import pandas as pd
+    >>> frame = pd.DataFrame({"user_id": ["b", "a", "b"], "event": ["x", "y", "x"],
+    ...                       "timestamp": ["2024-01-02", "2024-01-01", "2024-01-01"]})
+    >>> encoded = encode_events(frame)
+    >>> encoded.user_codes.tolist(), list(encoded.users), list(encoded.events)
+    ([0, 1, 0], ['b', 'a'], ['x', 'y'])
+    """
+    frame = to_pandas(data, name="events")
+    roles = {"user_col": user_col, "time_col": time_col, "event_col": event_col}
+    require_columns(frame, {**roles, **dict(required)})
+    role_cols = set(roles.values())
+    if properties is None:
+        prop_cols = [c for c in frame.columns if c not in role_cols]
+    else:
+        if isinstance(properties, str):
+            properties = [properties]
+        missing = [p for p in properties if p not in frame.columns]
+        if missing:
+            raise MissingColumnError.from_names(missing, available=frame.columns, role="properties")
+        prop_cols = [p for p in properties if p not in role_cols]
+
+    rows = RowCheck(frame, on_invalid=on_invalid, name="events")
+    users_raw = frame[user_col]
+    events_raw = frame[event_col]
+    rows.flag(users_raw.isna().to_numpy(), user_col, "null user ids")
+    rows.flag(events_raw.isna().to_numpy(), event_col, "null event names")
+    parsed = parse_timestamps(frame[time_col], rows=rows)
+    report = rows.finish()
+    kept_positions = None
+    if report.n_dropped:
+        keep = rows.keep
+        if not keep.any():
+            raise EmptyDataError(
+                f"No events left after dropping {report.n_dropped:,} invalid rows."
+            )
+        kept_positions = np.flatnonzero(keep).astype(np.int64)
+        users_raw, events_raw = users_raw[keep], events_raw[keep]
+        parsed = ParsedTimes(ns=parsed.ns[keep], tz=parsed.tz)
+    user_codes, users = pd.factorize(users_raw, sort=False)
+    event_codes, events = pd.factorize(events_raw, sort=True)
+    if not pd.api.types.is_string_dtype(events.dtype) and not pd.api.types.is_object_dtype(
+        events.dtype
+    ):
+        events = events.astype(str)
+        if events.has_duplicates:
+            raise SchemaError(
+                f"Column {event_col!r} holds values that collide when read as names.",
+                hint="convert event names to strings first.",
+            )
+    return EncodedEvents(
+        frame=frame,
+        user_codes=user_codes.astype(np.int64, copy=False),
+        users=pd.Index(users, name=user_col),
+        event_codes=event_codes.astype(np.int32, copy=False),
+        events=pd.Index(events, name=event_col),
+        times=parsed,
+        kept_positions=kept_positions,
+        validation=report,
+        properties=[str(c) for c in prop_cols],
     )

@@ -9,11 +9,9 @@ import numpy as np
 import numpy.typing as npt
 import pandas as pd
 
-from saasmetrics._frames import to_pandas
 from saasmetrics._kernels.periods import PeriodSpec, parse_freq
-from saasmetrics._validation import RowCheck, parse_timestamps, require_columns
-from saasmetrics.eventlog import EventLog
-from saasmetrics.exceptions import EmptyDataError, ParameterError, SchemaError
+from saasmetrics.eventlog import EventLog, encode_events
+from saasmetrics.exceptions import ParameterError, SchemaError
 from saasmetrics.typing import FrameLike, OnInvalid
 
 I64 = npt.NDArray[np.int64]
@@ -141,43 +139,28 @@ def encode(
             values=values,
             tz=events.tz,
         )
-    frame = to_pandas(events, name="events")
-    require_columns(
-        frame,
-        {
-            "user_col": user_col,
-            "time_col": time_col,
-            "event_col": event_col,
-            "value_col": value_col,
-        },
+    encoded = encode_events(
+        events,
+        user_col=user_col,
+        time_col=time_col,
+        event_col=event_col,
+        required=[("value_col", value_col)] if value_col is not None else [],
+        on_invalid=on_invalid,
     )
-    rows = RowCheck(frame, on_invalid=on_invalid, name="events")
-    users_raw = frame[user_col]
-    events_raw = frame[event_col]
-    rows.flag(users_raw.isna().to_numpy(), user_col, "null user ids")
-    rows.flag(events_raw.isna().to_numpy(), event_col, "null event names")
-    parsed = parse_timestamps(frame[time_col], rows=rows)
-    report = rows.finish()
-    keep = rows.keep if report.n_dropped else None
-    if keep is not None and not keep.any():
-        raise EmptyDataError(f"No events left after dropping {report.n_dropped:,} invalid rows.")
-    values = _numeric_values(frame[value_col], value_col) if value_col is not None else None
+    values = None
+    if value_col is not None:
+        values = _numeric_values(encoded.kept(value_col), value_col)
+    parsed = encoded.times
     if parsed.tz is None:
         wall = parsed.ns
     else:
-        local = parsed.to_datetime().tz_localize(None)
-        wall = np.asarray(local.asi8, dtype=np.int64)
-    if keep is not None:
-        users_raw, events_raw, wall = users_raw[keep], events_raw[keep], wall[keep]
-        values = values[keep] if values is not None else None
-    user_codes, users = pd.factorize(users_raw, sort=False)
-    event_codes, names = pd.factorize(events_raw, sort=True)
+        wall = np.asarray(parsed.to_datetime().tz_localize(None).asi8, dtype=np.int64)
     return Encoded(
-        user_codes=user_codes.astype(np.int64, copy=False),
-        event_codes=event_codes.astype(np.int32, copy=False),
+        user_codes=encoded.user_codes,
+        event_codes=encoded.event_codes,
         wall=np.ascontiguousarray(wall, dtype=np.int64),
-        users=pd.Index(users, name=user_col),
-        events=pd.Index(names, name=event_col),
+        users=encoded.users,
+        events=encoded.events,
         values=values,
         tz=parsed.tz,
     )

@@ -1,0 +1,784 @@
+"""account_features: the point-in-time per-account table that health models read; churn labels."""
+
+from __future__ import annotations
+
+import operator
+from collections.abc import Iterable, Sequence
+from dataclasses import dataclass
+from typing import Any
+
+import numpy as np
+import numpy.typing as npt
+import pandas as pd
+
+from saasmetrics._frames import to_pandas
+from saasmetrics._kernels import health as hk
+from saasmetrics._validation import (
+    RowCheck,
+    check_positive_timedelta,
+    parse_timestamps,
+    require_columns,
+)
+from saasmetrics.eventlog import EventLog
+from saasmetrics.exceptions import EmptyDataError, InputError, ParameterError, SchemaError
+from saasmetrics.typing import FrameLike, OnInvalid, TimedeltaLike
+
+__all__ = ("account_features", "churn_labels", "feature_snapshots", "time_split")
+
+DAY_NS = 86_400 * 10**9
+I64 = npt.NDArray[np.int64]
+F64 = npt.NDArray[np.float64]
+
+
+def _window_label(delta: pd.Timedelta) -> str:
+    days = delta / pd.Timedelta(days=1)
+    if float(days).is_integer():
+        return f"{int(days)}d"
+    hours = delta / pd.Timedelta(hours=1)
+    if float(hours).is_integer():
+        return f"{int(hours)}h"
+    return f"{int(delta / pd.Timedelta(minutes=1))}min"
+
+
+def _as_of_ns(as_of: Any, tz: Any, *, name: str = "as_of") -> int:
+    try:
+        stamp = pd.Timestamp(as_of)
+    except (TypeError, ValueError) as exc:
+        raise ParameterError(f"{name}={as_of!r} is not a timestamp.") from exc
+    if pd.isna(stamp):
+        raise ParameterError(f"{name} must be a timestamp; got {as_of!r}.")
+    if tz is not None:
+        stamp = stamp.tz_localize(tz) if stamp.tzinfo is None else stamp
+        stamp = stamp.tz_convert("UTC").tz_localize(None)
+    elif stamp.tzinfo is not None:
+        raise SchemaError(
+            f"{name}={as_of!r} is tz-aware but the data's timestamps are naive.",
+            hint="pass a naive as_of, or localize the data's timestamps.",
+        )
+    return int(stamp.as_unit("ns").value)
+
+
+def _subscription_arrays(
+    subscriptions: FrameLike,
+    *,
+    customer_col: str,
+    start_col: str,
+    end_col: str,
+    mrr_col: str,
+    on_invalid: OnInvalid,
+) -> tuple[pd.Series, I64, I64, F64, Any]:
+    frame = to_pandas(subscriptions, name="subscriptions")
+    require_columns(
+        frame,
+        {
+            "customer_col": customer_col,
+            "start_col": start_col,
+            "end_col": end_col,
+            "mrr_col": mrr_col,
+        },
+    )
+    rows = RowCheck(frame, on_invalid=on_invalid, name="subscriptions")
+    rows.flag(frame[customer_col].isna().to_numpy(), customer_col, "null customer ids")
+    start = parse_timestamps(frame[start_col], rows=rows)
+    end_raw = frame[end_col]
+    open_end = end_raw.isna().to_numpy()
+    if open_end.all():
+        end_ns = np.full(len(frame), np.iinfo(np.int64).max, dtype=np.int64)
+    else:
+        end_filled = end_raw.where(~open_end, end_raw[~open_end].iloc[0])
+        end = parse_timestamps(end_filled.rename(end_col), rows=rows)
+        end_ns = np.where(open_end, np.iinfo(np.int64).max, end.ns)
+    mrr = pd.to_numeric(frame[mrr_col], errors="coerce").to_numpy(dtype=np.float64)
+    rows.flag(np.isnan(mrr), mrr_col, "null or non-numeric MRR")
+    rows.flag(np.nan_to_num(mrr) < 0, mrr_col, "negative MRR")
+    rows.flag(end_ns <= start.ns, end_col, "intervals that end before they start")
+    report = rows.finish()
+    keep = rows.keep
+    customers = frame[customer_col]
+    if report.n_dropped:
+        customers = customers[keep]
+    return (
+        customers.reset_index(drop=True),
+        start.ns[keep] if report.n_dropped else start.ns,
+        end_ns[keep] if report.n_dropped else end_ns,
+        mrr[keep] if report.n_dropped else mrr,
+        start.tz,
+    )
+
+
+def _mrr_at(codes: I64, start: I64, end: I64, mrr: F64, *, t: int, n: int) -> F64:
+    active = (start <= t) & (end > t)
+    return hk.group_count(codes[active], n, weights=mrr[active])
+
+
+@dataclass(frozen=True, slots=True)
+class _Encoded:
+    """Events before ``as_of`` encoded per account and (account, user) pair."""
+
+    account_index: pd.Index
+    acc: I64
+    pair: I64
+    pair_acc: I64
+    pair_user_ids: npt.NDArray[Any]
+    pair_user: I64
+    n_pairs: int
+    evt: I64
+    event_names: pd.Index
+    age: I64
+    cutoff: int
+    subs: tuple[pd.Series, I64, I64, F64] | None
+    s_codes: I64
+
+
+def _encode(
+    events: FrameLike | EventLog,
+    subscriptions: FrameLike | None,
+    *,
+    as_of: Any,
+    account_col: str,
+    user_col: str,
+    time_col: str,
+    event_col: str,
+    customer_col: str,
+    start_col: str,
+    end_col: str,
+    mrr_col: str,
+    on_invalid: OnInvalid,
+) -> _Encoded:
+    # ---- events -> arrays (account codes, pair codes, event codes, time) -----------------
+    if isinstance(events, EventLog):
+        accounts_raw = events.property_values(account_col)
+        users_raw = pd.Series(events.users.take(events.user_codes))
+        event_names = events.events
+        event_codes = events.event_codes.astype(np.int64)
+        time_ns = np.asarray(events.time_ns, dtype=np.int64)
+        tz = events.tz
+        if accounts_raw.isna().any():
+            raise InputError.bad_values(
+                account_col,
+                "null account ids in events",
+                n_bad=int(accounts_raw.isna().sum()),
+                n_rows=len(accounts_raw),
+            )
+    else:
+        frame = to_pandas(events, name="events")
+        require_columns(
+            frame,
+            {
+                "account_col": account_col,
+                "user_col": user_col,
+                "time_col": time_col,
+                "event_col": event_col,
+            },
+        )
+        rows = RowCheck(frame, on_invalid=on_invalid, name="events")
+        rows.flag(frame[account_col].isna().to_numpy(), account_col, "null account ids")
+        rows.flag(frame[user_col].isna().to_numpy(), user_col, "null user ids")
+        rows.flag(frame[event_col].isna().to_numpy(), event_col, "null event names")
+        parsed = parse_timestamps(frame[time_col], rows=rows)
+        report = rows.finish()
+        keep = rows.keep if report.n_dropped else None
+        accounts_raw = frame[account_col] if keep is None else frame[account_col][keep]
+        users_raw = frame[user_col] if keep is None else frame[user_col][keep]
+        ev_raw = frame[event_col] if keep is None else frame[event_col][keep]
+        time_ns = parsed.ns if keep is None else parsed.ns[keep]
+        tz = parsed.tz
+        codes, event_names = pd.factorize(ev_raw, sort=True)
+        event_codes = codes.astype(np.int64, copy=False)
+        event_names = pd.Index(event_names)
+
+    cutoff = _as_of_ns(as_of, tz)
+    before = time_ns < cutoff
+    if not before.any():
+        first = pd.Timestamp(int(time_ns.min())) if time_ns.size else None
+        raise ParameterError(
+            f"as_of={as_of!r} is before all events (the first is at {first}).",
+            hint="pick an as_of after the data starts; features describe the past of as_of.",
+        )
+    # Point-in-time: from here on nothing after as_of is read.
+    # keep ids as pandas Series (arrow-backed strings factorize fast; no object arrays)
+    accounts_raw = pd.Series(accounts_raw).reset_index(drop=True)
+    users_raw = pd.Series(users_raw).reset_index(drop=True)
+    if before.all():  # the usual case for as_of at the end of the data: no copies
+        acc_before, usr_before = accounts_raw, users_raw
+        evt = event_codes
+        age = cutoff - time_ns
+    else:
+        acc_before = accounts_raw[before].reset_index(drop=True)
+        usr_before = users_raw[before].reset_index(drop=True)
+        evt = event_codes[before]
+        age = cutoff - time_ns[before]
+
+    sub_parts = None
+    if subscriptions is not None:
+        customers, s_start, s_end, s_mrr, s_tz = _subscription_arrays(
+            subscriptions,
+            customer_col=customer_col,
+            start_col=start_col,
+            end_col=end_col,
+            mrr_col=mrr_col,
+            on_invalid=on_invalid,
+        )
+        if (s_tz is None) != (tz is None):
+            raise SchemaError(
+                "events and subscriptions must both have naive or both tz-aware timestamps.",
+                hint="localize or strip the time zones first.",
+            )
+        seen = s_start < cutoff
+        sub_parts = (
+            customers[seen].reset_index(drop=True),
+            s_start[seen],
+            s_end[seen],
+            s_mrr[seen],
+        )
+
+    all_accounts = (
+        acc_before
+        if sub_parts is None
+        else pd.concat([acc_before, sub_parts[0]], ignore_index=True)
+    )
+    all_codes, uniques = pd.factorize(all_accounts, sort=True)
+    account_index = pd.Index(uniques, name=account_col)
+    acc = all_codes[: len(acc_before)].astype(np.int64, copy=False)
+    user_codes_raw, _users = pd.factorize(usr_before, sort=True)  # ties: smallest id
+    user_codes = user_codes_raw.astype(np.int64, copy=False)
+    n_users = int(user_codes.max()) + 1
+    # the usual case: every user belongs to one account, so users are the (account, user)
+    # pairs and one hash factorization suffices; else number the pairs in order of appearance
+    user_acc = np.zeros(n_users, dtype=np.int64)
+    user_acc[user_codes[::-1]] = acc[::-1]  # the account of each user's first row
+    if np.array_equal(user_acc[user_codes], acc):
+        pair, pair_acc, pair_user = user_codes, user_acc, np.arange(n_users, dtype=np.int64)
+    else:
+        pair_codes, pair_uniques = pd.factorize(acc * n_users + user_codes)
+        pair = pair_codes.astype(np.int64, copy=False)
+        pair_values = np.asarray(pair_uniques, dtype=np.int64)
+        pair_acc = pair_values // n_users
+        pair_user = pair_values % n_users
+    n_pairs = int(pair_acc.size)
+
+    s_codes = all_codes[len(acc_before) :].astype(np.int64)
+    return _Encoded(
+        account_index=account_index,
+        acc=acc,
+        pair=pair,
+        pair_acc=pair_acc,
+        pair_user_ids=np.asarray(_users)[pair_user],
+        pair_user=pair_user,
+        n_pairs=n_pairs,
+        evt=evt,
+        event_names=event_names,
+        age=age,
+        cutoff=cutoff,
+        subs=sub_parts,
+        s_codes=s_codes,
+    )
+
+
+def account_features(
+    events: FrameLike | EventLog,
+    subscriptions: FrameLike | None = None,
+    *,
+    as_of: Any,
+    windows: Sequence[TimedeltaLike] = ("30D", "90D"),
+    account_col: str = "account_id",
+    user_col: str = "user_id",
+    time_col: str = "timestamp",
+    event_col: str = "event",
+    login_event: str | None = "login",
+    core_features: Sequence[str] | None = None,
+    track: Sequence[str] = (),
+    ticket_event: str | None = "support_ticket",
+    depth_days: int = 4,
+    customer_col: str = "customer_id",
+    start_col: str = "start",
+    end_col: str = "end",
+    mrr_col: str = "mrr",
+    on_invalid: OnInvalid = "raise",
+) -> pd.DataFrame:
+    """Build the per-account table health models read, as it looked at ``as_of``.
+
+    Point-in-time correct: only events strictly before ``as_of`` and subscription rows that
+    started before it are read, so features computed for a past date can be joined to what
+    happened next without leaking the future. A *window* ``w`` covers ``[as_of - w, as_of)``;
+    *the window before* covers ``[as_of - 2w, as_of - w)``; a *day* is a 24-hour period counted
+    back from ``as_of``.
+
+    Parameters
+    ----------
+    events : DataFrame-like or EventLog
+        One row per product event with account, user, time and event columns (an
+        :class:`~saasmetrics.EventLog` must keep ``account_col`` as a property).
+    subscriptions : DataFrame-like, optional
+        Subscription intervals (``customer_id`` = account id, ``start``, ``end`` (null = active),
+        ``mrr``); adds ``mrr`` and its change per window.
+    as_of : str or Timestamp
+        The moment the table describes (naive for naive data; a naive ``as_of`` with tz-aware
+        data is read in the data's zone).
+    windows : sequence of str or Timedelta, default ("30D", "90D")
+        Look-back windows; each adds one set of columns suffixed with its label (``30d``).
+    account_col, user_col, time_col, event_col : str
+        Column roles of ``events``.
+    login_event : str or None, default "login"
+        The event that counts as a login (``None`` to skip the login columns).
+    core_features : sequence of str, optional
+        Events that count as core features for breadth; default every event except
+        ``login_event`` and ``ticket_event``.
+    track : sequence of str, default ()
+        Events to count one by one: adds ``<event>_<w>`` and ``<event>_trend_<w>``.
+    ticket_event : str or None, default "support_ticket"
+        The event that records a support ticket; adds ``tickets_<w>`` (``None`` to skip).
+    depth_days : int, default 4
+        A user counts as *deep* in a window with at least this many active days in it.
+    customer_col, start_col, end_col, mrr_col : str
+        Column roles of ``subscriptions``.
+    on_invalid : {"raise", "drop"}, default "raise"
+        What to do with null ids, events or timestamps (see :class:`~saasmetrics.EventLog`).
+
+    Returns
+    -------
+    pandas.DataFrame
+        One row per account seen before ``as_of`` (in events or subscriptions), indexed by
+        account id (sorted). Columns: ``tenure_days``, ``users``, ``days_since_active``,
+        ``days_since_key_user_active`` and, per window ``w``: ``active_days_w``, ``events_w``,
+        ``logins_w``, ``active_users_w``, ``core_features_w`` (breadth), ``deep_user_share_w``
+        (depth), ``key_user_active_days_w``, ``events_trend_w`` and ``active_users_trend_w``
+        (symmetric change vs the window before, in [-1, 1]), ``tickets_w``, tracked events; with
+        subscriptions ``mrr`` and ``mrr_change_w``. The *key user* is the account's user with
+        the most events before ``as_of`` (ties: the smallest user id).
+
+    Raises
+    ------
+    MissingColumnError
+        If a column role is missing.
+    ParameterError
+        For bad windows, unknown tracked or core events, or an ``as_of`` before all data.
+    InputError
+        For invalid rows (unless ``on_invalid="drop"``).
+
+    Notes
+    -----
+    Trends use the symmetric change $(c - p) / (c + p)$ of the last window's count $c$ against
+    the previous window's $p$: bounded, defined when $p = 0$, and 0 when both are 0. When usage
+    follows a working week, prefer windows of whole weeks (``"28D"``, ``"84D"``): every window
+    then holds the same number of weekends and trends do not wobble with the weekday mix.
+
+    Examples
+    --------
+    >>> import pandas as pd
+    >>> events = pd.DataFrame({
+    ...     "account_id": ["a1", "a1", "a1", "a2", "a2"],
+    ...     "user_id": ["u1", "u2", "u1", "u3", "u3"],
+    ...     "timestamp": pd.to_datetime(["2024-01-05", "2024-02-20", "2024-02-25",
+    ...                                  "2024-01-10", "2024-04-01"]),
+    ...     "event": ["login", "create_report", "login", "login", "create_report"],
+    ... })
+    >>> feats = account_features(events, as_of="2024-03-01", windows=["30D"])
+    >>> cols = ["tenure_days", "users", "active_days_30d", "logins_30d", "events_trend_30d"]
+    >>> feats[cols].round(2)
+                tenure_days  users  active_days_30d  logins_30d  events_trend_30d
+    account_id
+    a1                 56.0    2.0              2.0         1.0              0.33
+    a2                 51.0    1.0              0.0         0.0             -1.00
+    """
+    try:
+        depth = operator.index(depth_days)  # any integer type, never a float
+    except TypeError:
+        depth = 0
+    if isinstance(depth_days, bool) or depth < 1:
+        raise ParameterError(f"depth_days must be a positive integer; got {depth_days!r}.")
+    depth_days = depth
+    if isinstance(windows, str):
+        windows = [windows]
+    deltas = [check_positive_timedelta("windows", w) for w in windows]
+    if not deltas:
+        raise ParameterError("windows must name at least one window, e.g. ('30D', '90D').")
+    labels = [_window_label(d) for d in deltas]
+    if len(set(labels)) != len(labels):
+        raise ParameterError(f"windows must differ; got {list(windows)!r}.")
+    if isinstance(track, str):
+        track = [track]
+
+    enc = _encode(
+        events,
+        subscriptions,
+        as_of=as_of,
+        account_col=account_col,
+        user_col=user_col,
+        time_col=time_col,
+        event_col=event_col,
+        customer_col=customer_col,
+        start_col=start_col,
+        end_col=end_col,
+        mrr_col=mrr_col,
+        on_invalid=on_invalid,
+    )
+    account_index, acc, pair, pair_acc = enc.account_index, enc.acc, enc.pair, enc.pair_acc
+    evt, age, event_names, cutoff = enc.evt, enc.age, enc.event_names, enc.cutoff
+    n_acc, n_pairs, sub_parts, s_codes = len(account_index), enc.n_pairs, enc.subs, enc.s_codes
+
+    def event_code_of(name: str, what: str) -> int:
+        loc = int(event_names.get_indexer(pd.Index([name]))[0])
+        if loc < 0:
+            raise ParameterError(
+                f"{what}: unknown event {name!r}. Events in the data: {list(event_names[:20])!r}.",
+            )
+        return loc
+
+    track_codes = [event_code_of(e, "track") for e in track]
+    if core_features is None:
+        skip = {login_event, ticket_event}
+        core_codes = np.array(
+            [i for i, name in enumerate(event_names) if name not in skip], dtype=np.int64
+        )
+    else:
+        core_codes = np.array(
+            [event_code_of(e, "core_features") for e in core_features], dtype=np.int64
+        )
+    is_core = np.zeros(len(event_names), dtype=bool)
+    is_core[core_codes] = True
+    # -1: not asked for; -2: asked for but absent from the data (the column is all zeros)
+    login_code = int(event_names.get_indexer(pd.Index([login_event]))[0]) if login_event else -1
+    ticket_code = int(event_names.get_indexer(pd.Index([ticket_event]))[0]) if ticket_event else -1
+    login_code = -2 if login_event and login_code < 0 else login_code
+    ticket_code = -2 if ticket_event and ticket_code < 0 else ticket_code
+
+    out: dict[str, F64] = {}
+    # ---- whole history before as_of -------------------------------------------------------
+    # per pair first (one pass over the events), then per account (a pass over the pairs)
+    pair_last_age = hk.group_min(pair, age, n_pairs, fill=0)
+    pair_first_age = hk.group_max(pair, age, n_pairs, fill=0)
+    last_age = hk.group_min(pair_acc, pair_last_age, n_acc, fill=0)
+    first_age = hk.group_max(pair_acc, pair_first_age, n_acc, fill=-1)
+    first_age_f = np.where(first_age < 0, np.nan, first_age.astype(np.float64))
+    if sub_parts is not None:
+        sub_first = hk.group_max(s_codes, cutoff - sub_parts[1], n_acc, fill=-1)
+        first_age_f = np.fmax(first_age_f, np.where(sub_first < 0, np.nan, sub_first))
+    out["tenure_days"] = first_age_f / DAY_NS
+    out["users"] = hk.group_count(pair_acc, n_acc)
+    has_events = out["users"] > 0
+    out["days_since_active"] = np.where(has_events, last_age / DAY_NS, np.nan)
+    pair_total = hk.group_count(pair, n_pairs)
+    key_pair = hk.group_top(pair_acc, pair_total, n_acc, tiebreak=enc.pair_user)
+    has_key = key_pair >= 0
+    key_safe = np.where(has_key, key_pair, 0)
+    out["days_since_key_user_active"] = np.where(has_key, pair_last_age[key_safe] / DAY_NS, np.nan)
+
+    # ---- windows ------------------------------------------------------------------------
+    users_known = np.maximum(out["users"], 1.0)
+    for delta, label in zip(deltas, labels, strict=True):
+        w = int(delta.value)
+        cur = hk.window_activity(
+            acc, pair, pair_acc, evt, age, lo_ns=0, hi_ns=w, n_accounts=n_acc, day_ns=DAY_NS
+        )
+        prev = hk.window_activity(
+            acc, pair, pair_acc, evt, age, lo_ns=w, hi_ns=2 * w, n_accounts=n_acc,
+            day_ns=DAY_NS, detail=False,
+        )  # fmt: skip
+        inside = age <= w
+        inside_prev = (age > w) & (age <= 2 * w)
+        out[f"active_days_{label}"] = cur["active_days"]
+        out[f"events_{label}"] = cur["events"]
+        if login_code != -1:
+            out[f"logins_{label}"] = hk.group_count(acc[inside & (evt == login_code)], n_acc)
+        out[f"active_users_{label}"] = cur["active_users"]
+        core_rows = inside & is_core[evt]
+        out[f"core_features_{label}"] = hk.group_distinct(acc[core_rows], evt[core_rows], n_acc)
+        deep = (cur["pair_active_days"] >= depth_days).astype(np.float64)
+        out[f"deep_user_share_{label}"] = (
+            hk.group_count(pair_acc, n_acc, weights=deep) / users_known
+        )
+        out[f"key_user_active_days_{label}"] = np.where(
+            has_key, cur["pair_active_days"][key_safe], 0.0
+        )
+        out[f"events_trend_{label}"] = hk.symmetric_change(cur["events"], prev["events"])
+        out[f"active_users_trend_{label}"] = hk.symmetric_change(
+            cur["active_users"], prev["active_users"]
+        )
+        if ticket_code != -1:
+            out[f"tickets_{label}"] = hk.group_count(acc[inside & (evt == ticket_code)], n_acc)
+        for name, code in zip(track, track_codes, strict=True):
+            now = hk.group_count(acc[inside & (evt == code)], n_acc)
+            then = hk.group_count(acc[inside_prev & (evt == code)], n_acc)
+            out[f"{name}_{label}"] = now
+            out[f"{name}_trend_{label}"] = hk.symmetric_change(now, then)
+        if sub_parts is not None:
+            mrr_now = _mrr_at(
+                s_codes, sub_parts[1], sub_parts[2], sub_parts[3], t=cutoff - 1, n=n_acc
+            )
+            mrr_then = _mrr_at(
+                s_codes, sub_parts[1], sub_parts[2], sub_parts[3], t=cutoff - 1 - w, n=n_acc
+            )
+            out["mrr"] = mrr_now
+            out[f"mrr_change_{label}"] = mrr_now - mrr_then
+
+    ordered = ["tenure_days", "users", "days_since_active", "days_since_key_user_active"]
+    if "mrr" in out:
+        ordered.append("mrr")
+    ordered += [k for k in out if k not in ordered]
+    return pd.DataFrame({k: out[k] for k in ordered}, index=account_index)
+
+
+def churn_labels(
+    subscriptions: FrameLike,
+    *,
+    as_of: Any,
+    horizon: TimedeltaLike = "90D",
+    customer_col: str = "customer_id",
+    start_col: str = "start",
+    end_col: str = "end",
+    mrr_col: str = "mrr",
+    on_invalid: OnInvalid = "raise",
+) -> pd.Series:
+    """Whether each customer paying at ``as_of`` churns within ``horizon`` after it.
+
+    A customer is paying at ``as_of`` when a subscription row with positive MRR covers the
+    moment just before it (as in :func:`account_features`). It churns when one of its rows ends
+    in ``[as_of, as_of + horizon)`` and no paying row (positive MRR) of the same customer starts
+    at that moment: an upgrade or downgrade is a new row starting where the old one ends, not
+    churn, but a move to a zero-MRR row is. Customers who leave and come back within the
+    horizon count as churned.
+
+    Parameters
+    ----------
+    subscriptions : DataFrame-like
+        Subscription intervals ``[start, end)``; null ``end`` means still active.
+    as_of : str or Timestamp
+        When the label's clock starts.
+    horizon : str or Timedelta, default "90D"
+        How far ahead to look.
+    customer_col, start_col, end_col, mrr_col : str
+        Column roles.
+    on_invalid : {"raise", "drop"}, default "raise"
+        What to do with invalid rows.
+
+    Returns
+    -------
+    pandas.Series of bool
+        Named ``"churned"``, indexed by customer id (sorted), customers paying at ``as_of``.
+
+    Examples
+    --------
+    >>> import pandas as pd
+    >>> subs = pd.DataFrame({
+    ...     "customer_id": ["a", "a", "b", "c"],
+    ...     "start": pd.to_datetime(["2024-01-01", "2024-03-01", "2024-01-01", "2024-01-01"]),
+    ...     "end": pd.to_datetime(["2024-03-01", None, "2024-04-15", "2024-12-01"]),
+    ...     "mrr": [50.0, 80.0, 50.0, 50.0],
+    ... })
+    >>> churn_labels(subs, as_of="2024-02-01", horizon="90D").to_dict()
+    {'a': False, 'b': True, 'c': False}
+    """
+    customers, start, end, mrr, tz = _subscription_arrays(
+        subscriptions,
+        customer_col=customer_col,
+        start_col=start_col,
+        end_col=end_col,
+        mrr_col=mrr_col,
+        on_invalid=on_invalid,
+    )
+    cutoff = _as_of_ns(as_of, tz)
+    h = int(check_positive_timedelta("horizon", horizon).value)
+    index = pd.Index(pd.unique(customers)).sort_values()
+    index.name = customer_col
+    codes = index.get_indexer(pd.Index(customers)).astype(np.int64)
+    n = len(index)
+    paying = _mrr_at(codes, start, end, mrr, t=cutoff - 1, n=n) > 0
+    ending = (end >= cutoff) & (end < cutoff + h)
+    # a row ending at t is continued when some row of the same customer starts at t
+    starts = pd.MultiIndex.from_arrays([codes[mrr > 0], start[mrr > 0]])
+    ends = pd.MultiIndex.from_arrays([codes[ending], end[ending]])
+    is_continued = ends.isin(starts)
+    churn_codes = codes[ending][~is_continued]
+    churned = np.zeros(n, dtype=bool)
+    churned[churn_codes] = True
+    return pd.Series(churned[paying], index=index[paying], name="churned")
+
+
+def feature_snapshots(
+    events: FrameLike | EventLog,
+    subscriptions: FrameLike,
+    *,
+    as_of: Iterable[Any],
+    horizon: TimedeltaLike = "90D",
+    paying_only: bool = True,
+    **feature_options: Any,
+) -> pd.DataFrame:
+    """Account features at several dates, each joined to whether the account churned next.
+
+    The training table for :class:`ChurnRiskModel`: for every date in ``as_of``,
+    :func:`account_features` at that date plus the label of :func:`churn_labels` over
+    ``horizon``. Pass it to :func:`time_split` to train on early dates and test on later ones.
+
+    Parameters
+    ----------
+    events : DataFrame-like or EventLog
+        Product events (see :func:`account_features`).
+    subscriptions : DataFrame-like
+        Subscription intervals (see :func:`churn_labels`).
+    as_of : iterable of str or Timestamp
+        Snapshot dates (e.g. a ``pandas.date_range``).
+    horizon : str or Timedelta, default "90D"
+        How far ahead the churn label looks.
+    paying_only : bool, default True
+        Keep only accounts paying at each date (the ones that can churn).
+    **feature_options
+        Passed to :func:`account_features` (``windows``, ``track``, column roles...).
+
+    Returns
+    -------
+    pandas.DataFrame
+        Columns ``account_id`` (the account column's name), ``as_of``, ``churned`` (bool; NaN
+        for non-paying accounts when ``paying_only=False``) and the features.
+
+    Examples
+    --------
+    >>> import pandas as pd
+    >>> events = pd.DataFrame({"account_id": ["a", "b", "a"], "user_id": ["u1", "u2", "u1"],
+    ...     "timestamp": pd.to_datetime(["2024-01-02", "2024-01-03", "2024-03-01"]),
+    ...     "event": ["login"] * 3})
+    >>> subs = pd.DataFrame({"customer_id": ["a", "b"],
+    ...     "start": pd.to_datetime(["2024-01-01", "2024-01-01"]),
+    ...     "end": pd.to_datetime([None, "2024-03-15"]), "mrr": [50.0, 50.0]})
+    >>> snaps = feature_snapshots(events, subs, as_of=["2024-02-01"], windows=["30D"])
+    >>> snaps[["account_id", "as_of", "churned", "events_30d"]]
+      account_id      as_of  churned  events_30d
+    0          a 2024-02-01    False         1.0
+    1          b 2024-02-01     True         1.0
+    """
+    sub_kw = {
+        k: feature_options[k]
+        for k in ("customer_col", "start_col", "end_col", "mrr_col", "on_invalid")
+        if k in feature_options
+    }
+    account_col = str(feature_options.get("account_col", "account_id"))
+    lean = _lean_inputs(events, subscriptions, feature_options)
+    ids: pd.Index | None = None
+    if lean is not None:  # encode ids once, not once per date
+        events, subscriptions, ids = lean
+    parts = []
+    for date in as_of:
+        feats = account_features(events, subscriptions, as_of=date, **feature_options)
+        labels = churn_labels(subscriptions, as_of=date, horizon=horizon, **sub_kw)
+        if ids is not None:
+            feats.index = ids.take(feats.index.to_numpy())
+            labels.index = ids.take(labels.index.to_numpy())
+        feats.index.name = account_col
+        labels.index.name = account_col
+        if paying_only:
+            feats = feats.loc[feats.index.intersection(labels.index)]
+            churned = labels.reindex(feats.index).astype(bool)
+        else:
+            churned = labels.reindex(feats.index)
+        part = feats.reset_index()
+        part.insert(1, "as_of", pd.Timestamp(date))
+        part.insert(2, "churned", churned.to_numpy())
+        parts.append(part)
+    if not parts:
+        raise ParameterError("as_of must list at least one date.")
+    return pd.concat(parts, ignore_index=True)
+
+
+def _lean_inputs(
+    events: Any, subscriptions: Any, options: dict[str, Any]
+) -> tuple[pd.DataFrame, pd.DataFrame, pd.Index] | None:
+    """Events and subscriptions with ids replaced by sorted integer codes (or None to skip).
+
+    Sorted codes keep every order account_features relies on (account index, key-user ties),
+    so results map back exactly; anything unusual (EventLog input, nulls, unparsed timestamps)
+    takes the ordinary path, which validates and reports as usual.
+    """
+    if isinstance(events, EventLog):
+        return None
+    account_col = options.get("account_col", "account_id")
+    user_col = options.get("user_col", "user_id")
+    time_col = options.get("time_col", "timestamp")
+    event_col = options.get("event_col", "event")
+    customer_col = options.get("customer_col", "customer_id")
+    try:
+        frame = to_pandas(events, name="events")
+        subs = to_pandas(subscriptions, name="subscriptions")
+    except (SchemaError, EmptyDataError):
+        return None
+    needed = [account_col, user_col, time_col, event_col]
+    if any(c not in frame.columns for c in needed) or customer_col not in subs.columns:
+        return None
+    if any(frame[c].isna().any() for c in needed) or subs[customer_col].isna().any():
+        return None
+    if not pd.api.types.is_datetime64_any_dtype(frame[time_col]):
+        return None
+    codes, ids = pd.factorize(
+        pd.concat([frame[account_col], subs[customer_col]], ignore_index=True), sort=True
+    )
+    n = len(frame)
+    users, _ = pd.factorize(frame[user_col], sort=True)
+    lean = pd.DataFrame(
+        {
+            account_col: codes[:n],
+            user_col: users,
+            time_col: frame[time_col].to_numpy(),
+            event_col: pd.Categorical(frame[event_col]),
+        }
+    )
+    if isinstance(frame[time_col].dtype, pd.DatetimeTZDtype):
+        lean[time_col] = frame[time_col].reset_index(drop=True)
+    lean_subs = subs.reset_index(drop=True).assign(**{customer_col: codes[n:]})
+    return lean, lean_subs, pd.Index(ids)
+
+
+def time_split(
+    snapshots: pd.DataFrame,
+    *,
+    test_from: Any,
+    horizon: TimedeltaLike = "90D",
+    time_col: str = "as_of",
+) -> tuple[pd.DataFrame, pd.DataFrame]:
+    """Split snapshots in time: train on earlier dates whose labels were known, test on later.
+
+    Training rows are those whose label window ended by ``test_from``
+    (``as_of + horizon <= test_from``), so no training label peeks into the test period;
+    test rows are those with ``as_of >= test_from``. Never a random split of one period.
+
+    Parameters
+    ----------
+    snapshots : pandas.DataFrame
+        E.g. from :func:`feature_snapshots`.
+    test_from : str or Timestamp
+        First snapshot date of the test set.
+    horizon : str or Timedelta, default "90D"
+        The label horizon used to build the snapshots.
+    time_col : str, default "as_of"
+        The snapshot date column.
+
+    Returns
+    -------
+    train, test : pandas.DataFrame
+        Copies of the selected rows.
+
+    Raises
+    ------
+    EmptyDataError
+        If either side would be empty.
+
+    Examples
+    --------
+    >>> import pandas as pd
+    >>> snaps = pd.DataFrame({"as_of": pd.to_datetime(["2024-01-01", "2024-03-01", "2024-06-01"]),
+    ...                       "x": [1, 2, 3]})
+    >>> train, test = time_split(snaps, test_from="2024-06-01", horizon="90D")
+    >>> train["x"].tolist(), test["x"].tolist()
+    ([1, 2], [3])
+    """
+    require_columns(snapshots, {"time_col": time_col})
+    h = check_positive_timedelta("horizon", horizon)
+    start = pd.Timestamp(test_from)
+    when = pd.to_datetime(snapshots[time_col])
+    train = snapshots.loc[(when + h <= start).to_numpy()].copy()
+    test = snapshots.loc[(when >= start).to_numpy()].copy()
+    if train.empty or test.empty:
+        raise EmptyDataError(
+            f"time_split(test_from={test_from!r}, horizon={h}) leaves "
+            f"{len(train)} training and {len(test)} test rows.",
+            hint="pick a test_from with snapshots at least one horizon before and some after it.",
+        )
+    return train, test

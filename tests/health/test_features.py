@@ -1,0 +1,323 @@
+"""account_features, churn_labels, feature_snapshots, time_split."""
+
+from __future__ import annotations
+
+import numpy as np
+import pandas as pd
+import pytest
+from hypothesis import given
+from hypothesis import strategies as st
+
+from saasmetrics import EventLog
+from saasmetrics.exceptions import (
+    EmptyDataError,
+    InputError,
+    MissingColumnError,
+    ParameterError,
+)
+from saasmetrics.health import account_features, churn_labels, feature_snapshots, time_split
+
+AS_OF = pd.Timestamp("2024-04-01")
+EVENTS = ("login", "create_report", "export_data", "support_ticket")
+
+# (account, user within account, event, hours before AS_OF (negative = after it))
+event_rows = st.lists(
+    st.tuples(
+        st.integers(0, 3), st.integers(0, 2), st.sampled_from(EVENTS), st.integers(-500, 2000)
+    ),
+    min_size=1,
+    max_size=60,
+)
+
+
+def _frame(rows: list[tuple[int, int, str, int]]) -> pd.DataFrame:
+    return pd.DataFrame(
+        {
+            "account_id": [f"a{a}" for a, _, _, _ in rows],
+            "user_id": [f"u{a}{u}" for a, u, _, _ in rows],
+            "timestamp": [AS_OF - pd.Timedelta(hours=h) for _, _, _, h in rows],
+            "event": [e for _, _, e, _ in rows],
+        }
+    )
+
+
+def _oracle(rows: list[tuple[int, int, str, int]], window_h: int, depth: int) -> pd.DataFrame:
+    """Slow per-account computation of the main columns straight from the definitions."""
+    past = [r for r in rows if r[3] > 0]
+    out = {}
+    for acc in sorted({r[0] for r in past}):
+        mine = [r for r in past if r[0] == acc]
+        cur = [r for r in mine if r[3] <= window_h]
+        prev = [r for r in mine if window_h < r[3] <= 2 * window_h]
+        users = sorted({r[1] for r in mine})
+        totals = {u: sum(1 for r in mine if r[1] == u) for u in users}
+        key = min(users, key=lambda u: (-totals[u], f"u{acc}{u}"))  # ties: smallest user id
+        day = lambda r: (r[3] * 3600 * 10**9 - 1) // (86_400 * 10**9)  # noqa: E731
+        user_days = {u: len({day(r) for r in cur if r[1] == u}) for u in users}
+        c, p = len(cur), len(prev)
+        out[f"a{acc}"] = {
+            "tenure_days": max(r[3] for r in mine) / 24,
+            "users": len(users),
+            "days_since_active": min(r[3] for r in mine) / 24,
+            "days_since_key_user_active": min(r[3] for r in mine if r[1] == key) / 24,
+            "active_days_w": len({day(r) for r in cur}),
+            "events_w": c,
+            "logins_w": sum(1 for r in cur if r[2] == "login"),
+            "active_users_w": len({r[1] for r in cur}),
+            "core_features_w": len({r[2] for r in cur if r[2] in ("create_report", "export_data")}),
+            "deep_user_share_w": sum(d >= depth for d in user_days.values()) / len(users),
+            "key_user_active_days_w": user_days[key],
+            "events_trend_w": 0.0 if c + p == 0 else (c - p) / (c + p),
+            "tickets_w": sum(1 for r in cur if r[2] == "support_ticket"),
+            "create_report_w": sum(1 for r in cur if r[2] == "create_report"),
+        }
+    return pd.DataFrame.from_dict(out, orient="index")
+
+
+@given(event_rows, st.integers(24, 24 * 40), st.integers(1, 3))
+def test_matches_the_oracle(
+    rows: list[tuple[int, int, str, int]], window_h: int, depth: int
+) -> None:
+    if not any(r[3] > 0 for r in rows):
+        return
+    frame = _frame(rows)
+    tracked = ["create_report"] if "create_report" in set(frame["event"]) else []
+    got = account_features(
+        frame,
+        as_of=AS_OF,
+        windows=[pd.Timedelta(hours=window_h)],
+        depth_days=depth,
+        track=tracked,
+    )
+    label = got.columns[got.columns.str.startswith("events_trend_")][0].removeprefix(
+        "events_trend_"
+    )
+    got = got.rename(columns=lambda c: c.replace(f"_{label}", "_w"))
+    expected = _oracle(rows, window_h, depth)
+    assert got.index.tolist() == expected.index.tolist()
+    for col in expected.columns:
+        if col == "create_report_w" and not tracked:
+            continue
+        np.testing.assert_allclose(got[col].to_numpy(), expected[col].to_numpy(), err_msg=col)
+
+
+@given(event_rows, event_rows)
+def test_point_in_time_never_reads_after_as_of(
+    rows: list[tuple[int, int, str, int]], more: list[tuple[int, int, str, int]]
+) -> None:
+    past = [r for r in rows if r[3] > 0]
+    if not past:
+        return
+    future = [(a + 5, u, e, -abs(h)) for a, u, e, h in more]  # new accounts too
+    future += [(a, u, e, -abs(h)) for a, u, e, h in more]  # and the same ones
+    base = account_features(_frame(past), as_of=AS_OF)
+    with_future = account_features(_frame(past + future), as_of=AS_OF)
+    pd.testing.assert_frame_equal(base, with_future)
+
+
+@given(event_rows, st.randoms(use_true_random=False))
+def test_row_order_is_irrelevant(rows: list[tuple[int, int, str, int]], rnd) -> None:  # type: ignore[no-untyped-def]
+    if not any(r[3] > 0 for r in rows):
+        return
+    shuffled = list(rows)
+    rnd.shuffle(shuffled)
+    a = account_features(_frame(rows), as_of=AS_OF)
+    b = account_features(_frame(shuffled), as_of=AS_OF)
+    pd.testing.assert_frame_equal(a, b)  # key-user ties go to the smallest id, not the first row
+
+
+def _subs() -> pd.DataFrame:
+    return pd.DataFrame(
+        {
+            "customer_id": ["a0", "a0", "a1", "a2", "a3"],
+            "start": pd.to_datetime(
+                ["2024-01-01", "2024-03-15", "2024-02-01", "2024-01-01", "2024-05-01"]
+            ),
+            "end": pd.to_datetime(["2024-03-15", None, "2024-05-01", "2024-03-20", None]),
+            "mrr": [100.0, 150.0, 50.0, 80.0, 99.0],
+        }
+    )
+
+
+def test_mrr_and_mrr_change_read_only_the_past() -> None:
+    events = _frame([(0, 0, "login", 10), (1, 0, "login", 100), (2, 0, "login", 300)])
+    feats = account_features(events, _subs(), as_of=AS_OF, windows=["30D"])
+    # a3's subscription starts after as_of: it is not an account yet
+    assert feats.index.tolist() == ["a0", "a1", "a2"]
+    assert feats["mrr"].tolist() == [150.0, 50.0, 0.0]
+    # 30 days before 2024-04-01 is 2024-03-02: a0 paid 100, a1 50, a2 80
+    assert feats["mrr_change_30d"].tolist() == [50.0, 0.0, -80.0]
+
+
+def test_subscription_only_accounts_are_kept_with_zero_activity() -> None:
+    events = _frame([(0, 0, "login", 10)])
+    feats = account_features(events, _subs(), as_of=AS_OF, windows=["30D"])
+    assert feats.loc["a1", "events_30d"] == 0
+    assert np.isnan(feats.loc["a1", "days_since_active"])
+    assert feats.loc["a1", "tenure_days"] == (AS_OF - pd.Timestamp("2024-02-01")).days
+
+
+def test_churn_labels_follow_the_definition() -> None:
+    labels = churn_labels(_subs(), as_of="2024-03-01", horizon="60D")
+    # a0 upgrades on 03-15 (continued), a1 ends 05-01 (outside 60 days), a2 ends 03-20
+    assert labels.to_dict() == {"a0": False, "a1": False, "a2": True}
+    assert churn_labels(_subs(), as_of="2024-03-01", horizon="90D")["a1"]
+
+
+def test_eventlog_input_gives_the_same_table() -> None:
+    frame = _frame([(0, 0, "login", 10), (0, 1, "create_report", 30), (1, 0, "login", 900)])
+    from_log = account_features(EventLog(frame), as_of=AS_OF)
+    pd.testing.assert_frame_equal(from_log, account_features(frame, as_of=AS_OF))
+
+
+def test_caller_frame_is_not_mutated() -> None:
+    frame = _frame([(0, 0, "login", 10), (1, 0, "login", 900)])
+    copy = frame.copy()
+    account_features(frame, _subs(), as_of=AS_OF)
+    pd.testing.assert_frame_equal(frame, copy)
+
+
+def test_tz_aware_data_reads_naive_as_of_in_its_zone() -> None:
+    frame = _frame([(0, 0, "login", 10), (1, 0, "login", 900)])
+    aware = frame.assign(timestamp=frame["timestamp"].dt.tz_localize("Asia/Tokyo"))
+    pd.testing.assert_frame_equal(
+        account_features(aware, as_of=AS_OF), account_features(frame, as_of=AS_OF)
+    )
+
+
+def test_bad_input_is_refused_clearly() -> None:
+    frame = _frame([(0, 0, "login", 10)])
+    with pytest.raises(ParameterError, match="before all events"):
+        account_features(frame, as_of="2020-01-01")
+    with pytest.raises(MissingColumnError, match="account_col"):
+        account_features(frame.drop(columns="account_id"), as_of=AS_OF)
+    with pytest.raises(ParameterError, match="unknown event 'nope'"):
+        account_features(frame, as_of=AS_OF, track=["nope"])
+    with pytest.raises(ParameterError, match="duration"):
+        account_features(frame, as_of=AS_OF, windows=["soon"])
+    with pytest.raises(ParameterError, match="depth_days"):
+        account_features(frame, as_of=AS_OF, depth_days=0)
+    bad = frame.assign(account_id=[None])
+    with pytest.raises(InputError, match="null account ids"):
+        account_features(bad, as_of=AS_OF)
+
+
+def test_snapshots_and_time_split() -> None:
+    events = _frame([(a, 0, "login", h) for a in range(3) for h in (10, 500, 1500, 2500)])
+    snaps = feature_snapshots(
+        events, _subs(), as_of=["2024-02-15", "2024-03-10"], horizon="30D", windows=["30D"]
+    )
+    assert set(snaps.columns[:3]) == {"account_id", "as_of", "churned"}
+    assert snaps["churned"].dtype == bool
+    first = snaps[snaps["as_of"] == "2024-02-15"].set_index("account_id")["churned"]
+    assert first.to_dict() == {"a0": False, "a1": False, "a2": False}
+    second = snaps[snaps["as_of"] == "2024-03-10"].set_index("account_id")["churned"]
+    assert second.to_dict() == {"a0": False, "a1": False, "a2": True}
+    train, test = time_split(snaps, test_from="2024-03-10", horizon="20D")
+    assert (train["as_of"] == "2024-02-15").all()
+    assert (test["as_of"] == "2024-03-10").all()
+    with pytest.raises(EmptyDataError):
+        time_split(snaps, test_from="2024-03-10", horizon="30D")
+
+
+def test_polars_and_arrow_inputs_give_the_same_table() -> None:
+    frame = _frame([(0, 0, "login", 10), (0, 1, "create_report", 30), (1, 0, "login", 900)])
+    expected = account_features(frame, as_of=AS_OF)
+    pl = pytest.importorskip("polars")
+    pd.testing.assert_frame_equal(account_features(pl.from_pandas(frame), as_of=AS_OF), expected)
+    pa = pytest.importorskip("pyarrow")
+    table = pa.Table.from_pandas(frame)
+    pd.testing.assert_frame_equal(account_features(table, as_of=AS_OF), expected)
+
+
+def test_snapshots_fast_path_equals_the_per_date_computation() -> None:
+    rows = [
+        (a, u, e, h)
+        for a in range(4)
+        for u in range(2)
+        for e, h in (
+            ("login", 10 + 7 * a + u),
+            ("create_report", 400 + 50 * u),
+            ("login", 1500 + a),
+        )
+    ]
+    events = _frame(rows)
+    subs = _subs()
+    dates = ["2024-02-15", "2024-03-10"]
+    snaps = feature_snapshots(
+        events,
+        subs,
+        as_of=dates,
+        horizon="30D",
+        windows=["14D"],
+        track=["create_report"],
+        paying_only=False,
+    )
+    for date in dates:
+        part = snaps[snaps["as_of"] == date].set_index("account_id")
+        expected = account_features(
+            events, subs, as_of=date, windows=["14D"], track=["create_report"]
+        )
+        pd.testing.assert_frame_equal(part.drop(columns=["as_of", "churned"]), expected)
+        labels = churn_labels(subs, as_of=date, horizon="30D")
+        got = part["churned"].dropna()
+        assert got.astype(bool).to_dict() == labels.to_dict()
+
+
+# (customer, start day, length in days or None for open, mrr); rows of a customer may touch
+sub_rows = st.lists(
+    st.tuples(
+        st.integers(0, 3),
+        st.integers(0, 200),
+        st.one_of(st.none(), st.integers(1, 120)),
+        st.sampled_from([0.0, 10.0, 50.0]),
+    ),
+    min_size=1,
+    max_size=12,
+)
+
+
+@given(sub_rows, st.integers(1, 250), st.integers(1, 90))
+def test_churn_labels_match_a_python_oracle(rows, as_of_day, horizon_days) -> None:  # type: ignore[no-untyped-def]
+    base = pd.Timestamp("2024-01-01")
+    # keep each customer's intervals non-overlapping: lay them end to end in input order
+    cursor: dict[int, int] = {}
+    intervals = []
+    for c, start, length, mrr in rows:
+        s0 = max(start, cursor.get(c, 0))
+        if cursor.get(c) == -1:  # an open row already ends this customer's history
+            continue
+        e0 = None if length is None else s0 + length
+        cursor[c] = -1 if e0 is None else e0
+        intervals.append((f"c{c}", s0, e0, mrr))
+    subs = pd.DataFrame(
+        {
+            "customer_id": [i[0] for i in intervals],
+            "start": [base + pd.Timedelta(days=i[1]) for i in intervals],
+            "end": [pd.NaT if i[2] is None else base + pd.Timedelta(days=i[2]) for i in intervals],
+            "mrr": [i[3] for i in intervals],
+        }
+    )
+    got = churn_labels(subs, as_of=base + pd.Timedelta(days=as_of_day), horizon=f"{horizon_days}D")
+    t, h = as_of_day, horizon_days
+    expected = {}
+    for cust in sorted({i[0] for i in intervals}):
+        mine = [i for i in intervals if i[0] == cust]
+        # paying just before t: a row with positive MRR covers t - epsilon
+        paying = sum(m for _, s0, e0, m in mine if s0 < t and (e0 is None or e0 >= t)) > 0
+        if not paying:
+            continue
+        starts = {s0 for _, s0, _, m in mine if m > 0}  # a move to a free row is churn
+        expected[cust] = any(
+            e0 is not None and t <= e0 < t + h and e0 not in starts for _, _, e0, _ in mine
+        )
+    assert got.to_dict() == expected
+
+
+def test_snapshots_do_not_mutate_their_inputs() -> None:
+    events = _frame([(a, 0, "login", h) for a in range(3) for h in (10, 500)])
+    subs = _subs()
+    before_events, before_subs = events.copy(), subs.copy()
+    feature_snapshots(events, subs, as_of=["2024-03-25"], horizon="30D", windows=["30D"])
+    pd.testing.assert_frame_equal(events, before_events)
+    pd.testing.assert_frame_equal(subs, before_subs)

@@ -1,0 +1,202 @@
+"""ChurnRiskModel and evaluate_risk: known logistic DGP, statsmodels and scipy identities."""
+
+from __future__ import annotations
+
+import math
+import warnings
+
+import numpy as np
+import pandas as pd
+import pytest
+from scipy import stats
+
+from saasmetrics.exceptions import (
+    ConvergenceWarning,
+    DataQualityWarning,
+    InputError,
+    MissingColumnError,
+    NotFittedError,
+    ParameterError,
+)
+from saasmetrics.health import ChurnRiskModel, RiskEvaluation, RiskSummary, evaluate_risk
+
+TRUE = {"intercept": -1.5, "x1": -1.0, "x2": 0.5, "x3": 0.0}
+
+
+def _simulate(n: int, seed: int) -> pd.DataFrame:
+    rng = np.random.default_rng(seed)
+    frame = pd.DataFrame(
+        {
+            "x1": rng.normal(2.0, 1.5, n),  # not standardised on purpose: per-unit coefs
+            "x2": rng.exponential(1.0, n),
+            "x3": rng.normal(size=n),
+        }
+    )
+    eta = TRUE["intercept"] + sum(TRUE[c] * frame[c] for c in ("x1", "x2", "x3"))
+    frame["churned"] = rng.random(n) < 1 / (1 + np.exp(-eta))
+    return frame
+
+
+def test_unpenalized_fit_equals_statsmodels_logit() -> None:
+    sm = pytest.importorskip("statsmodels.api")
+    frame = _simulate(1500, 0)
+    model = ChurnRiskModel(features=["x1", "x2", "x3"], penalty=0).fit(frame)
+    X = sm.add_constant(frame[["x1", "x2", "x3"]].to_numpy())
+    ref = sm.Logit(frame["churned"].to_numpy(float), X).fit(disp=0)
+    np.testing.assert_allclose(model.coef_.to_numpy(), ref.params, rtol=1e-6)
+    table = model.summary().to_frame()
+    np.testing.assert_allclose(table["std_err"], ref.bse, rtol=1e-5)
+    np.testing.assert_allclose(table["p_value"], ref.pvalues, rtol=1e-4, atol=1e-12)
+    np.testing.assert_allclose(table[["ci_low", "ci_high"]], ref.conf_int(), rtol=1e-5)
+
+
+def test_known_dgp_coefficients_are_covered_by_their_intervals() -> None:
+    # 40 replications: each 95 % interval should contain the true value about 95 % of the time
+    covered = dict.fromkeys(TRUE, 0)
+    estimates = {k: [] for k in TRUE}  # type: dict[str, list[float]]
+    reps = 40
+    for seed in range(reps):
+        model = ChurnRiskModel(features=["x1", "x2", "x3"], penalty=0).fit(_simulate(3000, seed))
+        table = model.summary().to_frame()
+        for k, v in TRUE.items():
+            covered[k] += table.loc[k, "ci_low"] <= v <= table.loc[k, "ci_high"]
+            estimates[k].append(table.loc[k, "coef"])
+    for k, v in TRUE.items():
+        assert covered[k] / reps >= 0.85, (k, covered[k])
+        assert np.mean(estimates[k]) == pytest.approx(v, abs=0.08), k
+
+
+def test_default_penalty_barely_shrinks_and_recovers_signs() -> None:
+    frame = _simulate(3000, 7)
+    table = ChurnRiskModel(features=["x1", "x2", "x3"]).fit(frame).summary().to_frame()
+    assert table.loc["x1", "coef"] < 0 < table.loc["x2", "coef"]
+    assert table.loc["x1", "p_value"] < 1e-6
+    assert table.loc["x3", "ci_low"] < 0 < table.loc["x3", "ci_high"]
+    assert table.loc["x1", "odds_ratio"] == pytest.approx(math.exp(table.loc["x1", "coef"]))
+    # per-sd coefficient = per-unit coefficient x training standard deviation
+    assert table.loc["x1", "coef_per_sd"] == pytest.approx(
+        table.loc["x1", "coef"] * frame["x1"].std(ddof=0)
+    )
+
+
+def test_predict_proba_is_one_probability_per_row_indexed_like_input() -> None:
+    frame = _simulate(500, 1)
+    frame.index = [f"acc{i}" for i in range(500)]
+    model = ChurnRiskModel(features=["x1", "x2"]).fit(frame)
+    proba = model.predict_proba(frame.iloc[::-1])
+    assert proba.index.equals(frame.index[::-1])
+    assert proba.between(0, 1).all()
+    assert proba.name == "churn_probability"
+
+
+def test_perfect_separation_warns_and_regularizes() -> None:
+    frame = pd.DataFrame({"x": np.r_[np.linspace(-2, -0.1, 30), np.linspace(0.1, 2, 30)]})
+    frame["churned"] = frame["x"] > 0
+    with pytest.warns(ConvergenceWarning, match="separation"):
+        model = ChurnRiskModel(features=["x"], penalty=0).fit(frame)
+    assert model.penalty_ == pytest.approx(0.01)
+    assert np.isfinite(model.coef_).all()
+    assert model.coef_["x"] > 0
+
+
+def test_bad_input_is_refused() -> None:
+    frame = _simulate(200, 2)
+    with pytest.raises(InputError, match="constant"):
+        ChurnRiskModel(features=["x1", "c"]).fit(frame.assign(c=1.0))
+    with pytest.raises(MissingColumnError):
+        ChurnRiskModel(features=["nope"]).fit(frame)
+    with pytest.raises(MissingColumnError):
+        ChurnRiskModel(features=["x1"]).fit(frame, churned_col="left")
+    with pytest.raises(InputError, match="churned and retained"):
+        ChurnRiskModel(features=["x1"]).fit(frame.assign(churned=False))
+    with pytest.raises(InputError, match="missing or infinite"):
+        ChurnRiskModel(features=["x1"]).fit(frame.assign(x1=np.nan))
+    with pytest.raises(ParameterError, match="penalty"):
+        ChurnRiskModel(features=["x1"], penalty=-1).fit(frame)
+    with pytest.raises(NotFittedError):
+        ChurnRiskModel(features=["x1"]).predict_proba(frame)
+    with pytest.raises(NotFittedError):
+        ChurnRiskModel(features=["x1"]).summary()
+
+
+def test_on_invalid_drop_counts_rows() -> None:
+    frame = _simulate(300, 3)
+    frame.loc[[0, 5], "x1"] = np.nan
+    with pytest.warns(DataQualityWarning, match="Dropped 2 of 300"):
+        model = ChurnRiskModel(features=["x1"]).fit(frame, on_invalid="drop")
+    assert model.n_ == 298
+
+
+def test_model_contract() -> None:
+    frame = _simulate(300, 4)
+    copy = frame.copy()
+    model = ChurnRiskModel(features=["x1"])
+    assert model.fit(frame) is model
+    first = model.coef_.copy()
+    model.set_params(features=["x1", "x2"]).fit(frame)  # refit replaces the state
+    assert list(model.coef_.index) == ["intercept", "x1", "x2"]
+    assert not first.index.equals(model.coef_.index)
+    assert model.get_params()["features"] == ["x1", "x2"]
+    with pytest.raises(ParameterError):
+        model.set_params(alpha=1)
+    pd.testing.assert_frame_equal(frame, copy)
+    labels = frame.pop("churned").to_numpy()
+    model.fit(frame, churned=labels)
+
+
+# ----------------------------------------------------------------- evaluation
+def test_auc_is_the_mann_whitney_statistic() -> None:
+    rng = np.random.default_rng(5)
+    y = rng.random(400) < 0.2
+    risk = np.round(rng.random(400) + 0.3 * y, 2)  # with ties
+    u = stats.mannwhitneyu(risk[y], risk[~y]).statistic
+    assert evaluate_risk(y, risk).auc == pytest.approx(u / (y.sum() * (~y).sum()))
+
+
+def test_lift_precision_brier_and_calibration_by_hand() -> None:
+    # 20 accounts, 4 churned; the two riskiest churned, then the rest random
+    y = np.zeros(20, dtype=bool)
+    y[[0, 1, 10, 15]] = True
+    risk = np.linspace(0.95, 0.0, 20)
+    ev = evaluate_risk(y, risk, k=4, n_bins=5)
+    assert ev.base_rate == pytest.approx(0.2)
+    assert ev.top_decile_lift == pytest.approx(1.0 / 0.2)  # top 2 are both churners
+    assert ev.precision_at_k == pytest.approx(0.5)  # 2 of the top 4
+    assert ev.brier == pytest.approx(np.mean((risk - y) ** 2))
+    cal = ev.calibration
+    assert cal["accounts"].tolist() == [4] * 5
+    assert cal["observed_rate"].tolist() == [0.0, 0.25, 0.25, 0.0, 0.5]
+    assert isinstance(ev, RiskEvaluation)
+    assert ev.to_frame().loc["auc", "value"] == ev.auc
+
+
+def test_scores_that_are_not_probabilities_have_no_brier() -> None:
+    ev = evaluate_risk([0, 1, 0, 1], [10.0, 80.0, 30.0, 60.0])
+    assert math.isnan(ev.brier)
+    assert ev.auc == 1.0
+    with pytest.raises(InputError, match="both churned and retained"):
+        evaluate_risk([0, 0], [0.1, 0.2])
+    with pytest.raises(ParameterError, match="k must be"):
+        evaluate_risk([0, 1], [0.1, 0.2], k=3)
+
+
+def test_results_render_and_round_trip() -> None:
+    import matplotlib as mpl
+
+    mpl.use("Agg")
+    import matplotlib.pyplot as plt
+
+    frame = _simulate(400, 6)
+    model = ChurnRiskModel(features=["x1", "x2"]).fit(frame)
+    summary = model.summary()
+    ev = model.evaluate(frame)
+    for result in (summary, ev):
+        again = type(result).from_json(result.to_json())
+        pd.testing.assert_frame_equal(again.to_frame(), result.to_frame())
+        with warnings.catch_warnings():
+            warnings.simplefilter("error")
+            ax = result.plot()
+        assert ax is not None
+        plt.close("all")
+    assert isinstance(summary, RiskSummary)
+    assert repr(summary).startswith("RiskSummary(n=400")

@@ -1,0 +1,222 @@
+"""Health kernels against slow pure-Python oracles on hypothesis data."""
+
+from __future__ import annotations
+
+import math
+
+import numpy as np
+from hypothesis import given
+from hypothesis import strategies as st
+
+from saasmetrics._kernels import health as hk
+
+small = st.integers(0, 5)
+rows = st.lists(st.tuples(small, st.integers(0, 7), st.integers(-4, 9)), max_size=50)
+floats = st.floats(-50, 150, allow_nan=False)
+
+
+@given(st.lists(st.tuples(st.integers(0, 3), st.integers(-(10**6), 10**6)), max_size=40))
+def test_group_distinct_sparse_keys_take_the_unique_path(data: list[tuple[int, int]]) -> None:
+    g = np.array([r[0] for r in data], dtype=np.int64)
+    k = np.array([r[1] for r in data], dtype=np.int64)
+    got = hk.group_distinct(g, k, 4)
+    for grp in range(4):
+        assert got[grp] == len({r[1] for r in data if r[0] == grp})
+
+
+@given(rows)
+def test_group_reductions_match_python(data: list[tuple[int, int, int]]) -> None:
+    n = 7
+    g = np.array([r[0] for r in data], dtype=np.int64)
+    k = np.array([r[1] for r in data], dtype=np.int64)
+    v = np.array([r[2] for r in data], dtype=np.int64)
+    count = hk.group_count(g, n)
+    distinct = hk.group_distinct(g, k, n)
+    gmax = hk.group_max(g, v, n, fill=-99)
+    gmin = hk.group_min(g, v, n, fill=99)
+    top = hk.group_top(g, v.astype(np.float64), n)
+    tb = -k  # tiebreak: the largest key wins among equal values
+    top_tb = hk.group_top(g, v.astype(np.float64), n, tiebreak=tb)
+    for grp in range(n):
+        members = [i for i, r in enumerate(data) if r[0] == grp]
+        assert count[grp] == len(members)
+        assert distinct[grp] == len({data[i][1] for i in members})
+        assert gmax[grp] == (max(data[i][2] for i in members) if members else -99)
+        assert gmin[grp] == (min(data[i][2] for i in members) if members else 99)
+        if members:
+            best = max(data[i][2] for i in members)
+            assert top[grp] == next(i for i in members if data[i][2] == best)
+            tied = [i for i in members if data[i][2] == best]
+            want = min(tied, key=lambda i: (-data[i][1], i))
+            assert top_tb[grp] == want
+        else:
+            assert top[grp] == -1
+            assert top_tb[grp] == -1
+
+
+@given(st.lists(st.tuples(st.integers(0, 9), st.integers(0, 9)), max_size=30))
+def test_symmetric_change_matches_python(pairs: list[tuple[int, int]]) -> None:
+    cur = np.array([float(c) for c, _ in pairs])
+    prev = np.array([float(p) for _, p in pairs])
+    got = hk.symmetric_change(cur, prev)
+    for i, (c, p) in enumerate(pairs):
+        expected = 0.0 if c + p == 0 else (c - p) / (c + p)
+        assert math.isclose(got[i], expected)
+        assert -1.0 <= got[i] <= 1.0
+
+
+@given(st.lists(floats, min_size=1, max_size=30), st.lists(floats, max_size=20))
+def test_percentile_matches_python(reference: list[float], values: list[float]) -> None:
+    ref = np.sort(np.array(reference))
+    got = hk.percentile_scores(ref, np.array(values, dtype=np.float64))
+    for i, x in enumerate(values):
+        below = sum(r < x for r in reference)
+        equal = sum(r == x for r in reference)
+        assert math.isclose(got[i], 100.0 * (below + equal / 2) / len(reference))
+
+
+@given(
+    st.lists(floats, min_size=1, max_size=5, unique=True),
+    st.lists(floats, max_size=20),
+    st.sampled_from(["left", "right"]),
+)
+def test_thresholds_match_python(edges: list[float], values: list[float], closed: str) -> None:
+    edges = sorted(edges)
+    scores = np.linspace(0.0, 100.0, len(edges) + 1)
+    got = hk.threshold_scores(
+        np.array(values, dtype=np.float64), np.array(edges), scores, closed=closed
+    )
+    for i, x in enumerate(values):
+        # closed="left": an edge belongs to the bucket above it
+        bucket = sum(x >= e for e in edges) if closed == "left" else sum(x > e for e in edges)
+        assert got[i] == scores[bucket]
+
+
+@given(st.lists(floats, max_size=20), st.floats(0.5, 100), st.booleans())
+def test_goal_matches_python(values: list[float], goal: float, higher: bool) -> None:
+    got = hk.goal_scores(np.array(values, dtype=np.float64), goal, higher_is_better=higher)
+    for i, x in enumerate(values):
+        if higher:
+            expected = min(max(100 * x / goal, 0.0), 100.0)
+        else:
+            expected = 100.0 if x <= goal else 100 * goal / x
+        assert math.isclose(got[i], expected, abs_tol=1e-9)
+
+
+@given(
+    st.lists(
+        st.lists(st.one_of(st.none(), st.floats(0, 100)), min_size=3, max_size=3),
+        min_size=1,
+        max_size=15,
+    ),
+    st.lists(st.floats(0.01, 5), min_size=3, max_size=3),
+    st.sampled_from(["renormalize", "zero"]),
+)
+def test_combine_weighted_matches_python(
+    table: list[list[float | None]], raw_w: list[float], missing: str
+) -> None:
+    w = np.array(raw_w) / sum(raw_w)
+    x = np.array([[np.nan if v is None else v for v in row] for row in table])
+    score, observed, contrib = hk.combine_weighted(x, w, missing=missing)
+    for i, row in enumerate(table):
+        obs = [j for j, v in enumerate(row) if v is not None]
+        ow = sum(w[j] for j in obs)
+        assert math.isclose(observed[i], ow, abs_tol=1e-12)
+        denom = ow if missing == "renormalize" else 1.0
+        if denom == 0:
+            assert math.isnan(score[i])
+            continue
+        expected = sum(w[j] * row[j] for j in obs) / denom  # type: ignore[operator]
+        assert math.isclose(score[i], expected, abs_tol=1e-9)
+        assert math.isclose(contrib[i].sum(), score[i], abs_tol=1e-9)
+
+
+@given(
+    st.lists(
+        st.lists(st.one_of(st.none(), st.floats(0, 100)), min_size=3, max_size=3),
+        min_size=1,
+        max_size=15,
+    )
+)
+def test_combine_worst_matches_python(table: list[list[float | None]]) -> None:
+    x = np.array([[np.nan if v is None else v for v in row] for row in table])
+    score, _, contrib = hk.combine_worst(x, np.full(3, 1 / 3))
+    for i, row in enumerate(table):
+        obs = [v for v in row if v is not None]
+        if not obs:
+            assert math.isnan(score[i])
+        else:
+            assert score[i] == min(obs)
+            assert math.isclose(contrib[i].sum(), min(obs))
+
+
+@given(st.lists(st.tuples(st.booleans(), st.integers(0, 5)), min_size=1, max_size=40))
+def test_auc_matches_pairwise_definition(data: list[tuple[bool, int]]) -> None:
+    y = np.array([d[0] for d in data])
+    s = np.array([float(d[1]) for d in data])
+    pos = [d[1] for d in data if d[0]]
+    neg = [d[1] for d in data if not d[0]]
+    got = hk.auc(y, s)
+    if not pos or not neg:
+        assert math.isnan(got)
+        return
+    wins = sum((p > q) + 0.5 * (p == q) for p in pos for q in neg)
+    assert math.isclose(got, wins / (len(pos) * len(neg)))
+
+
+@given(
+    st.lists(st.tuples(st.booleans(), st.floats(0, 1)), min_size=1, max_size=40), st.integers(1, 10)
+)
+def test_calibration_bins_partition_rows(data: list[tuple[bool, float]], n_bins: int) -> None:
+    n_bins = min(n_bins, len(data))
+    y = np.array([d[0] for d in data])
+    p = np.array([d[1] for d in data])
+    n, mean_p, rate = hk.calibration_bins(y, p, n_bins)
+    assert n.sum() == len(data)
+    assert n.max() - n.min() <= 1
+    assert math.isclose((n * rate).sum(), float(y.sum()))
+    assert math.isclose((n * mean_p).sum(), float(p.sum()), abs_tol=1e-9)
+    assert np.all(np.diff(mean_p) >= -1e-12)  # bins go from low to high risk
+
+
+events_st = st.lists(
+    st.tuples(st.integers(0, 3), st.integers(0, 2), st.integers(0, 3), st.integers(1, 60)),
+    max_size=60,
+)
+
+
+@given(events_st, st.integers(1, 20), st.integers(1, 30))
+def test_window_activity_matches_python(
+    data: list[tuple[int, int, int, int]], lo: int, width: int
+) -> None:
+    day = 3
+    acc = np.array([d[0] for d in data], dtype=np.int64)
+    pair = np.array([d[0] * 3 + d[1] for d in data], dtype=np.int64)
+    evt = np.array([d[2] for d in data], dtype=np.int64)
+    age = np.array([d[3] for d in data], dtype=np.int64)
+    pair_account = np.arange(12, dtype=np.int64) // 3
+    out = hk.window_activity(
+        acc, pair, pair_account, evt, age, lo_ns=lo, hi_ns=lo + width, n_accounts=4, day_ns=day
+    )
+    inside = [d for d in data if lo < d[3] <= lo + width]
+    for a in range(4):
+        mine = [d for d in inside if d[0] == a]
+        assert out["events"][a] == len(mine)
+        assert out["active_days"][a] == len({(d[3] - 1) // day for d in mine})
+        assert out["active_users"][a] == len({d[1] for d in mine})
+        assert out["event_types"][a] == len({d[2] for d in mine})
+    for p in range(12):
+        mine = [d for d in inside if d[0] * 3 + d[1] == p]
+        assert out["pair_active_days"][p] == len({(d[3] - 1) // day for d in mine})
+        assert out["pair_events"][p] == len(mine)
+
+
+def test_percentile_large_arrays_take_the_sorted_path() -> None:
+    rng = np.random.default_rng(0)
+    ref = np.sort(np.round(rng.normal(size=5000), 2))
+    values = np.r_[np.round(rng.normal(size=20000), 2), np.nan, -9.0, 9.0]
+    got = hk.percentile_scores(ref, values)
+    below = np.searchsorted(ref, values, side="left")
+    upto = np.searchsorted(ref, values, side="right")
+    expected = np.where(np.isnan(values), np.nan, 100.0 * (below + upto) / (2.0 * ref.size))
+    np.testing.assert_allclose(got, expected)
