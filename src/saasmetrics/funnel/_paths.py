@@ -9,7 +9,7 @@ import numpy as np
 import numpy.typing as npt
 import pandas as pd
 
-from saasmetrics._kernels.paths import MORE, PAD, session_paths
+from saasmetrics._kernels.funnel_paths import MORE, PAD, session_paths
 from saasmetrics._kernels.segments import segment_ids
 from saasmetrics._plotting import PALETTE, get_axes
 from saasmetrics._results import ResultMixin
