@@ -1,0 +1,332 @@
+"""Funnel kernels: every attempt of every user in one vectorized pass per step.
+
+Inputs are rows sorted by (segment, time, input order), where a segment is one user (or, with
+``hold_constant``, one user and property value). An *attempt* opens at an anchor row (a step-1
+event); steps 2..K are then matched with one :func:`numpy.searchsorted` per step over the
+positions of that step's events, so the cost is ``O(K * A * log n)`` for ``A`` attempts, with no
+Python loop over users, attempts or events.
+
+Semantics (the public docs explain them side by side with Amplitude, Mixpanel and PostHog):
+
+* ``"ordered"``: step ``j`` is the first step-``j`` event after the row that filled step
+  ``j - 1`` (greedy earliest match, which maximises the level reached);
+* ``"strict"``: step ``j`` must be the row right after step ``j - 1`` in the segment;
+* ``"unordered"``: steps ``2..k`` are filled by distinct rows after the anchor, in any order;
+  when step definitions overlap the check is exact (Hall's marriage condition over subsets).
+
+Every step's time must be within ``window_ns`` of the anchor's (inclusive). Exclusions remove an
+attempt when an excluded event falls strictly between the rows of its ``from`` and ``to`` steps,
+or, if the attempt never reached ``to``, after its ``from`` row and within its window.
+"""
+
+from __future__ import annotations
+
+from itertools import combinations
+
+import numpy as np
+import numpy.typing as npt
+
+__all__ = (
+    "NO_TIME",
+    "apply_exclusion",
+    "attempt_levels",
+    "best_attempts",
+    "first_per_segment",
+    "next_after",
+)
+
+I64 = npt.NDArray[np.int64]
+B = npt.NDArray[np.bool_]
+NO_TIME = np.iinfo(np.int64).max
+"""Sentinel time (and position) for a step that an attempt did not reach."""
+
+
+def first_per_segment(positions: I64, seg: I64) -> I64:
+    """Keep the first of ``positions`` (sorted) in each segment.
+
+    Parameters
+    ----------
+    positions : numpy.ndarray of int64
+        Sorted row positions.
+    seg : numpy.ndarray of int64
+        Segment of every row.
+
+    Returns
+    -------
+    numpy.ndarray of int64
+        The first position of each segment that has one.
+
+    Examples
+    --------
+    >>> import numpy as np
+    >>> first_per_segment(np.array([0, 1, 3, 4]), np.array([0, 0, 0, 1, 1])).tolist()
+    [0, 3]
+    """
+    if positions.size == 0:
+        return positions
+    segs = seg[positions]
+    keep = np.ones(positions.size, dtype=bool)
+    keep[1:] = segs[1:] != segs[:-1]
+    return positions[keep]
+
+
+def _next_in(sorted_pos: I64, after: I64, nth: int = 1) -> I64:
+    """Position of the ``nth`` element of ``sorted_pos`` strictly after ``after`` (or n/a -> -1)."""
+    idx = np.searchsorted(sorted_pos, after, side="right") + (nth - 1)
+    out = np.full(after.size, -1, dtype=np.int64)
+    ok = idx < sorted_pos.size
+    out[ok] = sorted_pos[idx[ok]]
+    return out
+
+
+def next_after(mask: B, positions: I64) -> I64:
+    """For each of ``positions``, the first row after it where ``mask`` holds (``mask.size``: none).
+
+    Parameters
+    ----------
+    mask : numpy.ndarray of bool
+        One entry per row.
+    positions : numpy.ndarray of int64
+        Row positions.
+
+    Returns
+    -------
+    numpy.ndarray of int64
+        One row per position.
+
+    Notes
+    -----
+    With ``c = cumsum(mask)``, ``c[p]`` rows at or before ``p`` match, so the next match is the
+    ``c[p]``-th matching row: a cumulative sum and two gathers, no search.
+
+    Examples
+    --------
+    >>> import numpy as np
+    >>> next_after(np.array([False, True, False, False, True]), np.array([0, 1, 4])).tolist()
+    [1, 4, 5]
+    """
+    hits = np.r_[np.flatnonzero(mask), mask.size].astype(np.int64, copy=False)
+    count = np.cumsum(mask, dtype=np.int32 if mask.size < 2**31 - 1 else np.int64)
+    found: I64 = hits[count[positions]]
+    return found
+
+
+def attempt_levels(
+    anchors: I64,
+    seg: I64,
+    time_ns: I64,
+    step_masks: B,
+    *,
+    window_ns: int,
+    order: str,
+    same_value: B | None = None,
+    adjacent: B | None = None,
+) -> tuple[I64, I64, I64 | None]:
+    """Level reached, step rows and (unordered) step completion times of every attempt.
+
+    Parameters
+    ----------
+    anchors : numpy.ndarray of int64
+        Sorted rows that open an attempt (step-1 events).
+    seg : numpy.ndarray of int64
+        Segment of every row (rows of a segment are contiguous).
+    time_ns : numpy.ndarray of int64
+        Time of every row, sorted within segments.
+    step_masks : numpy.ndarray of bool, shape (K - 1, n)
+        Which rows can fill steps 2..K.
+    window_ns : int
+        Conversion window; a step must happen at most this long after the anchor.
+    order : {"ordered", "strict", "unordered"}
+        Order mode.
+    same_value : numpy.ndarray of bool, optional
+        For ``"strict"`` with a held-constant property: whether each row shares the previous
+        row's value (ignored by the other modes, which get segments per value instead).
+    adjacent : numpy.ndarray of bool, optional
+        For ``"strict"`` on a subset of the user's rows: whether each row directly follows the
+        previous one in the full timeline (default: all rows are there).
+
+    Returns
+    -------
+    level : numpy.ndarray of int64
+        Steps reached by each attempt (1..K).
+    step_rows : numpy.ndarray of int64, shape (K, A)
+        Row that filled each step (-1 when not reached). In unordered mode, the first row after
+        the anchor that matches the step.
+    step_times : numpy.ndarray of int64, shape (K, A), or None
+        Unordered mode: the time by which the first ``k + 1`` steps were all done
+        (:data:`NO_TIME` when not reached). ``None`` in the other modes, where step ``k``
+        was completed at the time of its row.
+
+    Examples
+    --------
+    >>> import numpy as np
+    >>> masks = np.array([[False, True, False, True]])  # step 2 = rows 1 and 3
+    >>> level, rows, times = attempt_levels(
+    ...     np.array([0, 2]), np.array([0, 0, 0, 0]), np.array([0, 5, 6, 20]), masks,
+    ...     window_ns=10, order="ordered")
+    >>> level.tolist(), rows[1].tolist()
+    ([2, 1], [1, -1])
+    """
+    n_later = step_masks.shape[0]
+    n_attempts = anchors.size
+    n_rows = time_ns.size
+    level = np.ones(n_attempts, dtype=np.int64)
+    step_rows = np.full((n_later + 1, n_attempts), -1, dtype=np.int64)
+    step_rows[0] = anchors
+    if n_attempts == 0:
+        return level, step_rows, None if order != "unordered" else step_rows.copy()
+    start = time_ns[anchors]
+    deadline = start + window_ns
+    anchor_seg = seg[anchors]
+    last = max(n_rows - 1, 0)
+
+    if order in ("ordered", "strict"):
+        # work only on the attempts still alive: funnels narrow, so later steps get cheaper
+        act = np.arange(n_attempts, dtype=np.int64)
+        cur = anchors
+        act_seg, act_deadline = anchor_seg, deadline
+        for j in range(n_later):
+            cand = next_after(step_masks[j], cur) if order == "ordered" else cur + 1
+            safe = np.minimum(cand, last)  # n_rows (no such row) fails the checks below
+            ok = (cand < n_rows) & (seg[safe] == act_seg) & (time_ns[safe] <= act_deadline)
+            if order == "strict":
+                ok &= step_masks[j][safe]
+                if same_value is not None:
+                    ok &= same_value[safe]
+                if adjacent is not None:
+                    ok &= adjacent[safe]
+            keep = np.flatnonzero(ok)  # integer gathers beat boolean masks on big arrays
+            act, cur = act[keep], cand[keep]
+            act_seg, act_deadline = act_seg[keep], act_deadline[keep]
+            step_rows[j + 1, act] = cur
+            level[act] += 1
+            if act.size == 0:
+                break
+        return level, step_rows, None
+
+    # unordered: the time by which steps 2..k can all be filled by distinct rows is the max,
+    # over subsets S of those steps, of the time of the |S|-th row matching any step in S.
+    def nth_time(mask: B, nth: int) -> I64:
+        cand = _next_in(np.flatnonzero(mask), anchors, nth)
+        ok = cand >= 0
+        ok[ok] &= seg[cand[ok]] == anchor_seg[ok]
+        out = np.full(n_attempts, NO_TIME, dtype=np.int64)
+        out[ok] = time_ns[cand[ok]]
+        return out
+
+    firsts = []
+    for j in range(n_later):
+        cand = next_after(step_masks[j], anchors)
+        safe = np.minimum(cand, last)
+        ok = (cand < n_rows) & (seg[safe] == anchor_seg)
+        step_rows[j + 1, ok] = cand[ok]
+        firsts.append(np.where(ok, time_ns[safe], NO_TIME))
+    overlapping = n_later > 1 and bool(np.any(step_masks.sum(axis=0) > 1))
+    step_times = np.full((n_later + 1, n_attempts), NO_TIME, dtype=np.int64)
+    step_times[0] = start
+    done = start.copy()
+    alive = np.ones(n_attempts, dtype=bool)
+    for j in range(n_later):
+        done = np.maximum(done, firsts[j])
+        if overlapping:
+            # subsets that contain step j and only earlier steps: the new constraints at k = j
+            for size in range(2, j + 2):
+                for others in combinations(range(j), size - 1):
+                    union = step_masks[j].copy()
+                    for o in others:
+                        union |= step_masks[o]
+                    done = np.maximum(done, nth_time(union, size))
+        ok = alive & (done <= deadline)
+        step_times[j + 1, ok] = done[ok]
+        alive = ok
+        level += ok
+    step_rows = np.where(np.arange(n_later + 1)[:, None] < level[None, :], step_rows, -1)
+    return level, step_rows, step_times
+
+
+def apply_exclusion(
+    level: I64,
+    from_rows: I64,
+    to_rows: I64,
+    *,
+    deadline: I64,
+    end: I64,
+    excluded_rows: I64,
+    time_ns: I64,
+    from_step: int,
+    to_step: int,
+) -> B:
+    """Which attempts an exclusion removes.
+
+    Parameters
+    ----------
+    level : numpy.ndarray of int64
+        Steps reached by each attempt.
+    from_rows, to_rows : numpy.ndarray of int64
+        Rows (in the user's own timeline) that filled the ``from`` and ``to`` steps (-1: none).
+    deadline : numpy.ndarray of int64
+        End of each attempt's window (inclusive).
+    end : numpy.ndarray of int64
+        End (exclusive) of each attempt's user segment, in the same timeline.
+    excluded_rows : numpy.ndarray of int64
+        Sorted rows holding an excluded event.
+    time_ns : numpy.ndarray of int64
+        Time of every row of that timeline.
+    from_step, to_step : int
+        0-based step indices.
+
+    Returns
+    -------
+    numpy.ndarray of bool
+        True for attempts to remove.
+
+    Examples
+    --------
+    >>> import numpy as np
+    >>> apply_exclusion(np.array([2]), np.array([0]), np.array([2]), deadline=np.array([9]),
+    ...     end=np.array([3]), excluded_rows=np.array([1]),
+    ...     time_ns=np.array([0, 1, 2]), from_step=0, to_step=1)
+    array([ True])
+    """
+    reached_from = level > from_step
+    safe_from = np.where(reached_from, from_rows, 0)
+    nxt = _next_in(excluded_rows, safe_from)
+    valid = reached_from & (nxt >= 0)
+    safe = np.where(valid, nxt, 0)
+    valid &= nxt < end
+    reached_to = level > to_step
+    inside = np.where(reached_to, nxt < to_rows, time_ns[safe] <= deadline)
+    return valid & inside
+
+
+def best_attempts(user_of_attempt: I64, level: I64) -> I64:
+    """Index of each user's counted attempt: highest level, ties to the earliest.
+
+    Parameters
+    ----------
+    user_of_attempt : numpy.ndarray of int64
+        User of each attempt; attempts sorted by user, then by anchor time (input order).
+    level : numpy.ndarray of int64
+        Level of each attempt (0 for removed attempts, which are never chosen).
+
+    Returns
+    -------
+    numpy.ndarray of int64
+        Indices into the attempts, one per user with a level above 0, in user order.
+
+    Examples
+    --------
+    >>> import numpy as np
+    >>> best_attempts(np.array([0, 0, 0, 1, 2]), np.array([1, 3, 3, 0, 2])).tolist()
+    [1, 4]
+    """
+    n = level.size
+    if n == 0:
+        return np.zeros(0, dtype=np.int64)
+    starts = np.flatnonzero(np.r_[True, user_of_attempt[1:] != user_of_attempt[:-1]])
+    # highest level first, then the smallest index: one max-reduction per user
+    score = level * (n + 1)
+    score += np.arange(n, 0, -1, dtype=np.int64)  # n - index
+    best = np.maximum.reduceat(score, starts)
+    chosen: I64 = (n - best % (n + 1)).astype(np.int64)
+    return chosen[level[chosen] > 0]

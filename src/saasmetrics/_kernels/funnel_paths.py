@@ -1,0 +1,157 @@
+"""Path kernels: split each user's events into sessions and lay the sessions out as paths.
+
+Rows are sorted by (user, time, input order). A session starts at a user's first row and at
+every row more than ``gap_ns`` after the previous one. Everything is a handful of vectorized
+passes (cumulative sums, searches, scatters) with no Python loop over users, sessions or rows.
+"""
+
+from __future__ import annotations
+
+import numpy as np
+import numpy.typing as npt
+
+__all__ = ("MORE", "PAD", "session_ids", "session_paths")
+
+I64 = npt.NDArray[np.int64]
+B = npt.NDArray[np.bool_]
+PAD = -1
+"""Path matrix filler after a path's last event."""
+MORE = -2
+"""Marker in the last column of the path matrix: the path went on beyond ``max_steps``."""
+
+
+def session_ids(seg_ids: I64, time_ns: I64, gap_ns: int) -> I64:
+    """Session number (0, 1, ...) of every row.
+
+    Parameters
+    ----------
+    seg_ids : numpy.ndarray of int64
+        User segment of every row (sorted).
+    time_ns : numpy.ndarray of int64
+        Time of every row, sorted within users.
+    gap_ns : int
+        Inactivity (strictly) longer than this starts a new session.
+
+    Returns
+    -------
+    numpy.ndarray of int64
+        Session number per row, non-decreasing.
+
+    Examples
+    --------
+    >>> import numpy as np
+    >>> session_ids(np.array([0, 0, 0, 1]), np.array([0, 5, 20, 21]), 10).tolist()
+    [0, 0, 1, 2]
+    """
+    n = seg_ids.size
+    new = np.ones(n, dtype=bool)
+    if n > 1:
+        new[1:] = (seg_ids[1:] != seg_ids[:-1]) | (np.diff(time_ns) > gap_ns)
+    return np.cumsum(new, dtype=np.int64) - 1
+
+
+def _first_index_per_session(sess: I64, mask: B, n_sessions: int) -> I64:
+    """Index (into the rows) of the first row with ``mask`` in each session; -1 if none."""
+    out = np.full(n_sessions, -1, dtype=np.int64)
+    hits = np.flatnonzero(mask)
+    if hits.size:
+        s = sess[hits]
+        first = np.r_[True, s[1:] != s[:-1]]
+        out[s[first]] = hits[first]
+    return out
+
+
+def session_paths(
+    seg_ids: I64,
+    time_ns: I64,
+    codes: I64,
+    *,
+    gap_ns: int,
+    collapse_repeats: bool,
+    start: int | None,
+    goal: int | None,
+    max_steps: int,
+    include_goal: bool,
+) -> tuple[npt.NDArray[np.int64], B, I64]:
+    """Paths of every session as rows of event codes.
+
+    Parameters
+    ----------
+    seg_ids, time_ns, codes : numpy.ndarray of int64
+        User segment, time and event code of every row (sorted by user, time).
+    gap_ns : int
+        Session gap.
+    collapse_repeats : bool
+        Drop an event equal to the one before it in the session.
+    start : int or None
+        Paths begin at the session's first event with this code; sessions without it are
+        dropped. ``None``: paths begin at the session's first event.
+    goal : int or None
+        Paths end at the session's first goal event after the start; a session with one
+        is *converted*.
+    max_steps : int
+        Events kept per path; longer paths get :data:`MORE` in the extra last column.
+    include_goal : bool
+        Whether the goal event itself is part of the path.
+
+    Returns
+    -------
+    paths : numpy.ndarray of int64, shape (sessions, max_steps + 1)
+        Event codes, then :data:`PAD` (and :data:`MORE` in the last column if truncated).
+    converted : numpy.ndarray of bool
+        Whether each session reached the goal (all False without a goal).
+    session_user : numpy.ndarray of int64
+        User segment of each session.
+
+    Examples
+    --------
+    >>> import numpy as np
+    >>> paths, conv, users = session_paths(
+    ...     np.array([0, 0, 0, 0]), np.array([0, 1, 2, 3]), np.array([5, 5, 6, 7]),
+    ...     gap_ns=10, collapse_repeats=True, start=None, goal=7, max_steps=3,
+    ...     include_goal=True)
+    >>> paths.tolist(), conv.tolist()
+    ([[5, 6, 7, -1]], [True])
+    """
+    n = codes.size
+    sess = session_ids(seg_ids, time_ns, gap_ns)
+    n_sessions = int(sess[-1]) + 1 if n else 0
+    keep = np.ones(n, dtype=bool)
+    if collapse_repeats and n > 1:
+        keep[1:] = (sess[1:] != sess[:-1]) | (codes[1:] != codes[:-1])
+    rows = np.flatnonzero(keep)
+    r_sess = sess[rows]
+    r_code = codes[rows]
+    idx = np.arange(rows.size, dtype=np.int64)
+    valid = np.ones(n_sessions, dtype=bool)
+    lower = np.zeros(n_sessions, dtype=np.int64)
+    if start is not None:
+        first_start = _first_index_per_session(r_sess, r_code == start, n_sessions)
+        valid = first_start >= 0
+        lower = first_start
+    in_path = valid[r_sess] & (idx >= lower[r_sess])
+    converted = np.zeros(n_sessions, dtype=bool)
+    if goal is not None:
+        first_goal = _first_index_per_session(r_sess, in_path & (r_code == goal), n_sessions)
+        converted = first_goal >= 0
+        upper = np.where(converted, first_goal + (1 if include_goal else 0), np.iinfo(np.int64).max)
+        in_path &= idx < upper[r_sess]
+    kept_sess = r_sess[in_path]
+    kept_code = r_code[in_path]
+    # position within the session's path
+    starts = np.r_[True, kept_sess[1:] != kept_sess[:-1]] if kept_sess.size else np.zeros(0, bool)
+    first_pos = np.flatnonzero(starts)
+    lengths = np.diff(np.r_[first_pos, kept_sess.size])
+    pos = np.arange(kept_sess.size, dtype=np.int64) - np.repeat(first_pos, lengths)
+
+    sessions = np.flatnonzero(valid)
+    row_of = np.full(n_sessions, -1, dtype=np.int64)
+    row_of[sessions] = np.arange(sessions.size, dtype=np.int64)
+    paths = np.full((sessions.size, max_steps + 1), PAD, dtype=np.int64)
+    short = pos < max_steps
+    paths[row_of[kept_sess[short]], pos[short]] = kept_code[short]
+    too_long = pos == max_steps
+    paths[row_of[kept_sess[too_long]], max_steps] = MORE
+    seg_first = np.flatnonzero(np.r_[True, sess[1:] != sess[:-1]]) if n else np.zeros(0, np.int64)
+    session_user = seg_ids[seg_first][sessions]
+    return paths, converted[sessions], session_user.astype(np.int64)

@@ -1,0 +1,214 @@
+"""Funnel steps: an event name, or an event name with property conditions."""
+
+from __future__ import annotations
+
+import warnings
+from collections.abc import Mapping, Sequence
+from dataclasses import dataclass, field
+from typing import Any
+
+import numpy as np
+import numpy.typing as npt
+import pandas as pd
+
+from saasmetrics.eventlog import EventLog
+from saasmetrics.exceptions import DataQualityWarning, ParameterError
+
+__all__ = ("Step", "StepLike", "as_step", "step_mask")
+
+
+@dataclass(frozen=True, slots=True)
+class Step:
+    """A funnel step: an event, optionally restricted by property conditions.
+
+    Parameters
+    ----------
+    event : object
+        The event name, as it appears in the event column.
+    where : mapping of str to object, optional
+        Property conditions that must all hold: a scalar means equality, a list, tuple or set
+        means membership (``{"plan": ["pro", "business"]}``). Events with a missing value never
+        match a condition.
+    label : str, optional
+        The name shown in tables and plots; by default the event name followed by the conditions.
+
+    Examples
+    --------
+    >>> Step("subscribe", where={"plan": ["pro", "business"]}).name
+    "subscribe [plan in ['pro', 'business']]"
+    >>> Step("signup", label="Signed up").name
+    'Signed up'
+    """
+
+    event: Any
+    where: Mapping[str, Any] | None = field(default=None)
+    label: str | None = None
+
+    @property
+    def name(self) -> str:
+        """Display name of the step."""
+        if self.label is not None:
+            return self.label
+        if not self.where:
+            return str(self.event)
+        parts = []
+        for key, value in self.where.items():
+            if isinstance(value, set | frozenset):
+                parts.append(f"{key} in {sorted(value, key=str)!r}")
+            elif isinstance(value, list | tuple):
+                parts.append(f"{key} in {list(value)!r}")
+            else:
+                parts.append(f"{key}={value!r}")
+        return f"{self.event} [{', '.join(parts)}]"
+
+    @property
+    def properties(self) -> tuple[str, ...]:
+        """Property columns the conditions read."""
+        return tuple(self.where) if self.where else ()
+
+
+StepLike = str | Step | Mapping[str, Any] | tuple[Any, Mapping[str, Any]] | Any
+"""An event name, a :class:`Step`, a dict ``{"event": ..., "where": {...}}`` or a pair
+``(event, {conditions})``."""
+
+
+def as_step(value: StepLike, *, name: str = "steps") -> Step:
+    """Turn anything a user may pass as a step into a :class:`Step`.
+
+    Parameters
+    ----------
+    value : str, Step, dict or tuple
+        The step.
+    name : str, default "steps"
+        The parameter it came from, for messages.
+
+    Returns
+    -------
+    Step
+        The step.
+
+    Raises
+    ------
+    ParameterError
+        If it cannot be read as a step.
+
+    Examples
+    --------
+    >>> as_step(("subscribe", {"plan": "pro"})).name
+    "subscribe [plan='pro']"
+    """
+    if isinstance(value, Step):
+        return value
+    if isinstance(value, Mapping):
+        if "event" not in value:
+            raise ParameterError(
+                f"A step given as a dict needs an 'event' key; got {dict(value)!r} in {name}.",
+                hint="write {'event': 'signup', 'where': {'channel': 'Email'}}.",
+            )
+        return Step(value["event"], where=value.get("where"), label=value.get("label"))
+    if isinstance(value, tuple):
+        if len(value) == 2 and isinstance(value[1], Mapping):
+            return Step(value[0], where=value[1])
+        raise ParameterError(
+            f"A step given as a tuple must be (event, {{conditions}}); got {value!r} in {name}."
+        )
+    if value is None or isinstance(value, list | set | dict):
+        raise ParameterError(f"{value!r} is not a step (in {name}).", hint="pass an event name.")
+    return Step(value)
+
+
+def step_code(log: EventLog, step: Step, *, what: str = "step") -> int:
+    """Code of the step's event in ``log`` (-1, with a warning, if it never occurs).
+
+    Parameters
+    ----------
+    log : EventLog
+        The events.
+    step : Step
+        The step.
+    what : str, default "step"
+        How to call it in the warning.
+
+    Returns
+    -------
+    int
+        The event code, or -1.
+    """
+    code = int(log.events.get_indexer(pd.Index([step.event]))[0])
+    if code < 0:
+        warnings.warn(
+            f"The {what} {step.name!r} never occurs: event {step.event!r} is not in the data; "
+            "it counts 0 users.",
+            DataQualityWarning,
+            stacklevel=4,
+        )
+    return code
+
+
+def condition_mask(log: EventLog, step: Step) -> npt.NDArray[np.bool_] | None:
+    """Which events satisfy the step's property conditions (``None`` when it has none).
+
+    Parameters
+    ----------
+    log : EventLog
+        The events.
+    step : Step
+        The step.
+
+    Returns
+    -------
+    numpy.ndarray of bool or None
+        One entry per event.
+
+    Raises
+    ------
+    MissingColumnError
+        If a condition names a property the log does not have.
+    """
+    if not step.where:
+        return None
+    mask = np.ones(len(log), dtype=bool)
+    for prop, wanted in step.where.items():
+        values = log.property_values(prop)
+        if isinstance(wanted, list | tuple | set | frozenset):
+            ok = values.isin(list(wanted)).to_numpy(dtype=bool)
+        else:
+            ok = (values == wanted).fillna(value=False).to_numpy(dtype=bool)
+        mask &= ok & values.notna().to_numpy()
+    return mask
+
+
+def step_mask(log: EventLog, step: Step, *, what: str = "step") -> npt.NDArray[np.bool_]:
+    """Which events of ``log`` (sorted order) match ``step``; warns if its event never occurs.
+
+    Parameters
+    ----------
+    log : EventLog
+        The events.
+    step : Step
+        The step.
+    what : str, default "step"
+        How to call it in the warning.
+
+    Returns
+    -------
+    numpy.ndarray of bool
+        One entry per event.
+    """
+    code = step_code(log, step, what=what)
+    if code < 0:
+        return np.zeros(len(log), dtype=bool)
+    mask: npt.NDArray[np.bool_] = log.event_codes == code
+    cond = condition_mask(log, step)
+    if cond is not None:
+        mask &= cond
+    return mask
+
+
+def step_properties(steps: Sequence[Step]) -> list[str]:
+    """Property columns any of ``steps`` reads, in order of first use."""
+    seen: dict[str, None] = {}
+    for step in steps:
+        for prop in step.properties:
+            seen[prop] = None
+    return list(seen)
