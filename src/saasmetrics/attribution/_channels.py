@@ -42,7 +42,7 @@ class Condition(BaseModel):
     Values are compared in lower case (GA4 channel rules are case-insensitive), and a missing
     field never matches (except for ``negate=True``, which matches it).
 
-    Parameters
+    Attributes
     ----------
     field : {"source", "medium", "campaign", "source_category"}
         What to test. ``source_category`` is the GA4 category of the source
@@ -115,7 +115,7 @@ class ChannelRule(BaseModel):
     ``when`` is a list of groups (OR); each group is a list of :class:`Condition` (AND). GA4's
     "(source is a shopping site OR campaign matches shop) AND medium is paid" is two groups.
 
-    Parameters
+    Attributes
     ----------
     channel : str
         The channel name this rule assigns, e.g. ``"Paid Search"``.
@@ -163,7 +163,7 @@ class ChannelRule(BaseModel):
 class ChannelRules(BaseModel):
     """An ordered list of channel rules (the first match wins) plus source categories.
 
-    Parameters
+    Attributes
     ----------
     rules : list of ChannelRule
         Checked in order; a session gets the channel of the first rule it matches.
