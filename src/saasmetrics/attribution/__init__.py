@@ -11,6 +11,7 @@ from saasmetrics.attribution._channels import (
     channel_group,
     parse_utm,
 )
+from saasmetrics.attribution._funnel import channel_funnel
 from saasmetrics.attribution._journeys import Journeys, journeys
 from saasmetrics.attribution._models import (
     AttributionModel,
@@ -48,6 +49,7 @@ __all__ = (
     "ShapleyModel",
     "TimeDecay",
     "attribute",
+    "channel_funnel",
     "channel_group",
     "channel_report",
     "choose_order",

@@ -1,0 +1,259 @@
+"""channel_funnel(): the funnel per channel (visit -> lead -> customer), via the funnel module."""
+
+from __future__ import annotations
+
+from datetime import tzinfo
+from typing import Literal
+
+import numpy as np
+import numpy.typing as npt
+import pandas as pd
+
+from saasmetrics._frames import to_pandas
+from saasmetrics._validation import (
+    ParsedTimes,
+    RowCheck,
+    check_choice,
+    check_positive_timedelta,
+    parse_timestamps,
+    require_columns,
+)
+from saasmetrics.attribution._report import _credit_sessions
+from saasmetrics.exceptions import EmptyDataError, ParameterError, SchemaError
+from saasmetrics.funnel import FunnelResult, funnel
+from saasmetrics.typing import FrameLike, OnInvalid, TimedeltaLike
+
+__all__ = ("channel_funnel",)
+
+I64 = npt.NDArray[np.int64]
+_STEPS = ("visit", "lead", "customer")
+# internal column names of the event table handed to funnel(); the channel keeps its own name
+_USER, _TIME, _EVENT = "__user", "__time", "__event"
+
+
+def _table(
+    frame: FrameLike,
+    name: str,
+    roles: dict[str, str],
+    on_invalid: OnInvalid,
+    *,
+    allow_empty: bool,
+) -> tuple[pd.DataFrame, npt.NDArray[np.bool_], ParsedTimes | None]:
+    """Validate one input: the pandas frame, the rows kept and their parsed times."""
+    data = to_pandas(frame, name=name, allow_empty=allow_empty)
+    require_columns(data, roles)
+    user_col, time_col = roles["user_col"], roles["time_col"]
+    rows = RowCheck(data, on_invalid=on_invalid, name=name)
+    rows.flag(data[user_col].isna().to_numpy(), user_col, "null user ids")
+    channel_col = roles.get("channel_col")
+    if channel_col is not None:
+        rows.flag(data[channel_col].isna().to_numpy(), channel_col, "null channels")
+    times = parse_timestamps(data[time_col], rows=rows) if len(data) else None
+    rows.finish()
+    return data, rows.keep, times
+
+
+def _common_tz(parts: list[tuple[str, ParsedTimes | None]]) -> tzinfo | None:
+    """The one time zone of the inputs; naive and tz-aware inputs together are refused."""
+    zones = {name: times.tz for name, times in parts if times is not None}
+    aware = {name: tz for name, tz in zones.items() if tz is not None}
+    if aware and len(aware) != len(zones):
+        naive = sorted(set(zones) - set(aware))
+        raise SchemaError(
+            f"{sorted(aware)} have tz-aware timestamps but {naive} naive ones; comparing them "
+            "would silently treat the naive ones as UTC.",
+            hint="localize all three tables to the same zone (Series.dt.tz_localize).",
+        )
+    return next(iter(aware.values()), None)
+
+
+def channel_funnel(
+    sessions: FrameLike,
+    leads: FrameLike | None = None,
+    conversions: FrameLike | None = None,
+    *,
+    window: TimedeltaLike = "90D",
+    credit: Literal["last", "first"] = "last",
+    user_col: str = "user_id",
+    time_col: str = "timestamp",
+    channel_col: str = "channel",
+    on_invalid: OnInvalid = "raise",
+) -> FunnelResult:
+    """The funnel per channel: visitors, leads and customers, each person in one channel.
+
+    Builds one event table (each session a ``visit`` carrying its channel, each lead a
+    ``lead``, each conversion a ``customer``) and runs :func:`saasmetrics.funnel.funnel` on it
+    with the steps visit -> lead -> customer (visit -> customer without ``leads``), an ordered
+    funnel over users with ``window`` measured from the visit, broken down by channel.
+
+    Each person counts in one channel, the one :func:`channel_report` credits with the same
+    ``credit``: a lead or customer event carries the channel of the session ``channel_report``
+    gives it (the last session at or before it, or the person's first session), and the
+    funnel reads the channel of the furthest step the person reached
+    (``breakdown_attribution="last_touch"``). A visitor who never became a lead counts in the
+    channel of their last visit (``credit="last"``) or first visit (``credit="first"``).
+
+    Parameters
+    ----------
+    sessions : DataFrame-like
+        One row per web visit: user, time and channel.
+    leads : DataFrame-like, optional
+        Lead events (e.g. signups): user and time. Without it the steps are visit -> customer.
+    conversions : DataFrame-like, optional
+        Customer events (e.g. first payments): user and time.
+    window : str or Timedelta, default "90D"
+        How long after a visit its lead and customer may come (both measured from the visit).
+    credit : {"last", "first"}, default "last"
+        Which session's channel a lead or customer gets: the last session at or before it
+        (last click, ``channel_report``'s default) or the person's first session.
+    user_col, time_col, channel_col : str
+        Column roles; leads and conversions use ``user_col`` and ``time_col`` too.
+    on_invalid : {"raise", "drop"}, default "raise"
+        Null users, channels or timestamps raise, or are dropped with a warning.
+
+    Returns
+    -------
+    FunnelResult
+        Broken down by ``channel_col``: ``.to_frame()`` has one block of steps per channel
+        (largest first), ``.compare(a, b)`` tests two channels step by step, ``.plot()`` draws
+        the conversion per channel. The ``visit`` step counts people (visitors), not sessions.
+
+    Raises
+    ------
+    ParameterError
+        Without ``leads`` and ``conversions``, for an unknown ``credit`` or a window that is
+        not positive.
+    MissingColumnError
+        For a missing column.
+    EmptyDataError
+        If ``sessions`` has no (valid) rows.
+    SchemaError
+        If some inputs have tz-aware timestamps and others naive ones.
+    InputError
+        For null ids, channels or timestamps (unless ``on_invalid="drop"``).
+
+    Notes
+    -----
+    Per channel, the ``lead`` and ``customer`` counts equal ``channel_report(sessions,
+    conversions, leads=leads, credit=credit)``'s ``leads`` and ``customers`` when every person
+    has at most one lead and one conversion, every lead follows one of their sessions, and
+    every conversion follows the lead, within ``window`` of that session. The funnel counts
+    people who took the steps in order, so it counts fewer where these fail: a second lead or
+    conversion of a person, a lead before any session or one ``window`` or more after every
+    session, a customer who was never a lead. With ``credit="last"``, a person whose lead and
+    conversion are credited to different channels (a session of another channel between the
+    two) counts, at every step, in the conversion's channel.
+
+    Examples
+    --------
+    >>> import pandas as pd
+    >>> from saasmetrics.attribution import channel_funnel
+    >>> sessions = pd.DataFrame({
+    ...     "user_id": ["a", "a", "b", "c", "d", "d"],
+    ...     "timestamp": pd.to_datetime(["2024-01-01", "2024-01-03", "2024-01-02",
+    ...                                  "2024-01-02", "2024-01-04", "2024-01-05"]),
+    ...     "channel": ["Paid Social", "Email", "Email", "Paid Social", "Email", "Paid Social"],
+    ... })
+    >>> leads = pd.DataFrame({"user_id": ["a", "b", "c"],
+    ...                       "timestamp": pd.to_datetime(["2024-01-03", "2024-01-02",
+    ...                                                    "2024-01-09"])})
+    >>> customers = pd.DataFrame({"user_id": ["a"], "timestamp": pd.to_datetime(["2024-02-01"])})
+
+    Last click: ``a``'s lead and purchase go to Email, their last session before them;
+    ``d`` never became a lead and counts in Paid Social, their last visit.
+
+    >>> result = channel_funnel(sessions, leads, customers)
+    >>> result.to_frame()[["channel", "step", "users", "conversion_from_previous"]]
+           channel      step  users  conversion_from_previous
+    0        Email     visit      2                       1.0
+    1        Email      lead      2                       1.0
+    2        Email  customer      1                       0.5
+    3  Paid Social     visit      2                       1.0
+    4  Paid Social      lead      1                       0.5
+    5  Paid Social  customer      0                       0.0
+
+    First touch: everyone counts in the channel of their first visit (users per step):
+
+    >>> first = channel_funnel(sessions, leads, customers, credit="first")
+    >>> first.to_frame().groupby("channel", sort=False)["users"].apply(list)
+    channel
+    Email          [2, 1, 0]
+    Paid Social    [2, 2, 1]
+    Name: users, dtype: object
+    """
+    check_choice("credit", credit, ("last", "first"))
+    check_positive_timedelta("window", window)
+    if leads is None and conversions is None:
+        raise ParameterError(
+            "channel_funnel needs leads, conversions or both: visits alone are no funnel.",
+            hint="pass e.g. leads=signups or conversions=first_payments.",
+        )
+    roles = {"user_col": user_col, "time_col": time_col}
+    s_data, s_keep, s_times = _table(
+        sessions, "sessions", {**roles, "channel_col": channel_col}, on_invalid, allow_empty=False
+    )
+    if s_times is None or not s_keep.any():
+        raise EmptyDataError("sessions has no valid rows: nobody visited.")
+    inputs = [(name, frame) for name, frame in (("leads", leads), ("conversions", conversions))]
+    events = [
+        (name, *_table(frame, name, roles, on_invalid, allow_empty=True))
+        for name, frame in inputs
+        if frame is not None
+    ]
+    tz = _common_tz([("sessions", s_times), *((name, t) for name, _, _, t in events)])
+
+    # one user code per person over the three tables, as channel_report encodes them
+    ids = [s_data[user_col].to_numpy(dtype=object)[s_keep]]
+    ids += [data[user_col].to_numpy(dtype=object)[keep] for _, data, keep, _ in events]
+    all_ids = np.concatenate(ids)
+    codes, _ = pd.factorize(all_ids.astype(str))
+    codes = codes.astype(np.int64, copy=False)
+    _, first_seen = np.unique(codes, return_index=True)
+    labels = all_ids[first_seen][codes]  # each person under the id they first appear with
+
+    n_s = ids[0].size
+    s_user, s_ns = codes[:n_s], s_times.ns[s_keep]
+    s_channel = s_data[channel_col].to_numpy(dtype=object)[s_keep]
+    # a visitor's channel: their first or last session (a lead or customer overrides it)
+    never = np.full(n_s, np.iinfo(np.int64).max, dtype=np.int64)
+    visit_channel = s_channel[_credit_sessions(s_user, s_ns, s_user, never, credit)]
+
+    parts_user, parts_ns, parts_event, parts_channel = [labels[:n_s]], [s_ns], [], [visit_channel]
+    parts_event.append(np.full(n_s, _STEPS[0], dtype=object))
+    offset = n_s
+    for name, _, keep, times in events:
+        n_e = int(np.count_nonzero(keep))
+        e_user, e_labels = codes[offset : offset + n_e], labels[offset : offset + n_e]
+        offset += n_e
+        e_ns = times.ns[keep] if times is not None else np.zeros(0, dtype=np.int64)
+        session = _credit_sessions(s_user, s_ns, e_user, e_ns, credit)
+        has = session >= 0  # people without any session can reach no step
+        parts_user.append(e_labels[has])
+        parts_ns.append(e_ns[has])
+        parts_event.append(np.full(int(has.sum()), "lead" if name == "leads" else "customer"))
+        parts_channel.append(s_channel[session[has]])
+
+    stamps = ParsedTimes(ns=np.concatenate(parts_ns), tz=tz).to_datetime()
+    table = pd.DataFrame(
+        {
+            _USER: np.concatenate(parts_user),
+            _TIME: stamps,
+            _EVENT: np.concatenate(parts_event).astype(object),
+            channel_col: np.concatenate(parts_channel),
+        }
+    )
+    steps = [step for step in _STEPS if step != "lead" or leads is not None]
+    # sessions come first in the table: a session and a lead at the same instant are in order
+    return funnel(
+        table,
+        steps,
+        window=window,
+        order="ordered",
+        entry="any",
+        breakdown=channel_col,
+        breakdown_attribution="last_touch",
+        count="users",
+        user_col=_USER,
+        time_col=_TIME,
+        event_col=_EVENT,
+    )
