@@ -242,7 +242,8 @@ def channel_funnel(
             channel_col: np.concatenate(parts_channel),
         }
     )
-    steps = [step for step in _STEPS if step != "lead" or leads is not None]
+    given = {"visit": True, "lead": leads is not None, "customer": conversions is not None}
+    steps = [step for step in _STEPS if given[step]]
     # sessions come first in the table: a session and a lead at the same instant are in order
     return funnel(
         table,
