@@ -35,6 +35,33 @@ def test_import_is_light_and_silent() -> None:
     assert out.stderr == ""
 
 
+def test_import_does_no_io() -> None:
+    """Importing opens only code (and the time zone database pandas reads), writes nothing."""
+    code = (
+        "import sys, json\n"
+        "opened = []\n"
+        "sys.addaudithook(lambda ev, args: opened.append([str(args[0]), str(args[1])])"
+        " if ev == 'open' else None)\n"
+        "import saasmetrics\n"
+        "print(json.dumps(opened))"
+    )
+    out = subprocess.run(
+        [sys.executable, "-c", code],
+        capture_output=True,
+        text=True,
+        check=True,
+        env={"PYTHONPATH": str(ROOT / "src")},
+    )
+    opened = json.loads(out.stdout)
+    data_files = [
+        path
+        for path, _ in opened
+        if not path.endswith((".py", ".pyc", ".so")) and "zoneinfo" not in path
+    ]
+    assert data_files == []
+    assert [mode for _, mode in opened if any(c in mode for c in "wax+")] == []
+
+
 @pytest.mark.parametrize("name", SUBPACKAGES)
 def test_subpackage_import_needs_no_plotting_or_peers(name: str) -> None:
     code = (

@@ -64,6 +64,25 @@ def _scalar(value: Any) -> Any:
     return str(value)
 
 
+def _values_jsonable(series: pd.Series) -> list[Any]:
+    """JSON-safe values of one column, vectorized for the common numeric dtypes."""
+    dtype = series.dtype
+    if isinstance(dtype, np.dtype) and dtype.kind in "iub":
+        return series.to_numpy().tolist()  # Python ints and bools, no missing values
+    if isinstance(dtype, np.dtype) and dtype.kind == "f":
+        values = series.to_numpy(dtype=np.float64)
+        out = values.astype(object)
+        out[np.isnan(values)] = None
+        out[np.isposinf(values)] = "inf"
+        out[np.isneginf(values)] = "-inf"
+        return out.tolist()
+    return [_scalar(v) for v in series.tolist()]
+
+
+def _columns_jsonable(frame: pd.DataFrame) -> list[list[Any]]:
+    return [_values_jsonable(frame.iloc[:, i]) for i in range(frame.shape[1])]
+
+
 def _index_payload(index: pd.Index) -> dict[str, Any]:
     if isinstance(index, pd.MultiIndex):
         return {
@@ -144,7 +163,9 @@ def to_jsonable(value: Any) -> Any:
             "index": _index_payload(value.index),
             "columns": _index_payload(value.columns),
             "dtypes": [str(d) for d in value.dtypes],
-            "data": [[_scalar(v) for v in row] for row in value.itertuples(index=False)],
+            "data": [list(row) for row in zip(*_columns_jsonable(value), strict=True)]
+            if value.shape[1]
+            else [[] for _ in range(len(value))],
         }
     if isinstance(value, pd.Series):
         return {
@@ -152,7 +173,7 @@ def to_jsonable(value: Any) -> Any:
             "name": None if value.name is None else _scalar(value.name),
             "index": _index_payload(value.index),
             "dtype": str(value.dtype),
-            "data": [_scalar(v) for v in value.tolist()],
+            "data": _values_jsonable(value),
         }
     if isinstance(value, np.ndarray):
         return {
