@@ -9,6 +9,7 @@ from saasmetrics.attribution import (
     LastTouch,
     MarkovModel,
     ShapleyModel,
+    channel_funnel,
     channel_report,
     compare_models,
     journeys,
@@ -57,6 +58,17 @@ def section(company: SaasCompany) -> Section:
         f"{opener} opens journeys: {first[opener]:.0%} of first-touch credit, "
         f"{last[opener]:.0%} of last-touch, {markov[opener]:.0%} by Markov removal effects"
     )
+    by_channel = channel_funnel(company.sessions, leads, company.conversions)
+    people = by_channel.to_frame().pivot(index="channel", columns="step", values="users")
+    people = people[list(by_channel.steps)].sort_values("visit", ascending=False)
+    visitors = people["visit"].astype("int64")
+    lost = 1.0 - people["lead"] / visitors
+    leaky, tight = str(lost.idxmax()), str(lost.idxmin())
+    summary.append(
+        f"Funnel per channel (last click, 90 days): {leaky} loses the most visitors before "
+        f"the lead step, {lost[leaky]:.1%} of {visitors[leaky]:,} "
+        f"({tight} the fewest, {lost[tight]:.1%})"
+    )
     ax = report.plot(metric="conversion_rate")
     ax.set_title("Lead-to-customer conversion rate by channel")
     rate_fig = figure_html(ax)
@@ -67,6 +79,8 @@ def section(company: SaasCompany) -> Section:
         "<h3>Channel quality</h3>"
         + table_html(shown)
         + rate_fig
+        + "<h3>Funnel per channel (people: visit, lead, customer)</h3>"
+        + table_html(people)
         + "<h3>Multi-touch attribution (90-day lookback)</h3>"
         + table_html(comparison.to_frame().round(1))
         + models_fig
