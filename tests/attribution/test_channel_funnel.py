@@ -550,3 +550,23 @@ def test_custom_column_names_and_integer_ids() -> None:
     assert result.breakdown == "src"
     assert sorted(result.users_at("lead")) == [0, 1, 2]
     assert result.counts == [5, 3]
+
+
+def test_mixed_id_types_and_a_categorical_channel() -> None:
+    """Ids are matched as text across the tables, as channel_report does (7 and "7" are one
+    person); a categorical channel column works like a text one."""
+    codes = {u: i for i, u in enumerate("abcdetz")}
+    sessions = SESSIONS.assign(
+        user_id=SESSIONS["user_id"].map(codes), channel=SESSIONS["channel"].astype("category")
+    )
+    leads = LEADS.assign(user_id=LEADS["user_id"].map(codes).astype(str))
+    result = channel_funnel(sessions, leads, CONVERSIONS.assign(user_id=["0", "2", "99"]))
+    assert _users(result) == _users(channel_funnel(SESSIONS, LEADS, CONVERSIONS))
+    assert sorted(result.users_at("customer")) == [0, 2]  # the id each person first had
+    report = _report_counts(
+        "last",
+        sessions=sessions,
+        leads=leads,
+        conversions=CONVERSIONS.assign(user_id=["0", "2", "99"]),
+    )
+    _assert_agree(result, report)

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import dataclasses
 from datetime import tzinfo
 from typing import Literal
 
@@ -10,6 +11,7 @@ import numpy.typing as npt
 import pandas as pd
 
 from saasmetrics._frames import to_pandas
+from saasmetrics._kernels.encoding import sort_order
 from saasmetrics._validation import (
     ParsedTimes,
     RowCheck,
@@ -208,50 +210,55 @@ def channel_funnel(
     ]
     tz = _common_tz([("sessions", s_times), *((name, t) for name, _, _, t in events)])
 
-    # one user code per person over the three tables, as channel_report encodes them
-    ids = [s_data[user_col].to_numpy(dtype=object)[s_keep]]
-    ids += [data[user_col].to_numpy(dtype=object)[keep] for _, data, keep, _ in events]
-    all_ids = np.concatenate(ids)
-    codes, _ = pd.factorize(all_ids.astype(str))
-    codes = codes.astype(np.int64, copy=False)
-    _, first_seen = np.unique(codes, return_index=True)
-    labels = all_ids[first_seen][codes]  # each person under the id they first appear with
+    # one code per person over the three tables, as channel_report encodes them: ids of mixed
+    # types are read as text (7 and "7" are one person)
+    columns = [s_data[user_col][s_keep], *(data[user_col][keep] for _, data, keep, _ in events)]
+    all_ids = pd.concat(columns, ignore_index=True)
+    text = all_ids.astype(str) if all_ids.dtype == object else all_ids
+    codes = pd.factorize(text)[0].astype(np.int64, copy=False)
+    # codes come in order of first appearance: each person keeps the id they first appear with
+    new = np.ones(codes.size, dtype=bool)
+    new[1:] = codes[1:] > np.maximum.accumulate(codes)[:-1]
+    people = pd.Index(all_ids.iloc[np.flatnonzero(new)], name="user")
 
-    n_s = ids[0].size
+    n_s = int(np.count_nonzero(s_keep))
     s_user, s_ns = codes[:n_s], s_times.ns[s_keep]
-    s_channel = s_data[channel_col].to_numpy(dtype=object)[s_keep]
     # a visitor's channel: their first or last session (a lead or customer overrides it)
-    never = np.full(n_s, np.iinfo(np.int64).max, dtype=np.int64)
-    visit_channel = s_channel[_credit_sessions(s_user, s_ns, s_user, never, credit)]
+    order = sort_order(s_user, s_ns)
+    su = s_user[order]
+    edge = np.flatnonzero(su[1:] != su[:-1])
+    pick = order[np.r_[0, edge + 1]] if credit == "first" else order[np.r_[edge, n_s - 1]]
+    per_person = np.zeros(people.size, dtype=np.int64)
+    per_person[s_user[pick]] = pick
 
-    parts_user, parts_ns, parts_event, parts_channel = [labels[:n_s]], [s_ns], [], [visit_channel]
-    parts_event.append(np.full(n_s, _STEPS[0], dtype=object))
-    offset = n_s
-    for name, _, keep, times in events:
-        n_e = int(np.count_nonzero(keep))
-        e_user, e_labels = codes[offset : offset + n_e], labels[offset : offset + n_e]
-        offset += n_e
-        e_ns = times.ns[keep] if times is not None else np.zeros(0, dtype=np.int64)
-        session = _credit_sessions(s_user, s_ns, e_user, e_ns, credit)
-        has = session >= 0  # people without any session can reach no step
-        parts_user.append(e_labels[has])
-        parts_ns.append(e_ns[has])
-        parts_event.append(np.full(int(has.sum()), "lead" if name == "leads" else "customer"))
-        parts_channel.append(s_channel[session[has]])
+    # leads and customers: the channel of the session channel_report credits
+    e_ns = np.concatenate(
+        [np.zeros(0, dtype=np.int64)]
+        + [t.ns[keep] if t is not None else np.zeros(0, dtype=np.int64) for _, _, keep, t in events]
+    )
+    kind = np.repeat(
+        np.array([1 if name == "leads" else 2 for name, *_ in events], dtype=np.int8),
+        [int(np.count_nonzero(keep)) for _, _, keep, _ in events],
+    )
+    e_user = codes[n_s:]
+    session = _credit_sessions(s_user, s_ns, e_user, e_ns, credit)
+    has = session >= 0  # people without any session can reach no step
 
-    stamps = ParsedTimes(ns=np.concatenate(parts_ns), tz=tz).to_datetime()
     table = pd.DataFrame(
         {
-            _USER: np.concatenate(parts_user),
-            _TIME: stamps,
-            _EVENT: np.concatenate(parts_event).astype(object),
-            channel_col: np.concatenate(parts_channel),
+            _USER: np.concatenate([s_user, e_user[has]]),
+            _TIME: ParsedTimes(ns=np.concatenate([s_ns, e_ns[has]]), tz=tz).to_datetime(),
+            _EVENT: np.array(_STEPS, dtype=object)[np.r_[np.zeros(n_s, np.int8), kind[has]]],
+            # the sessions' own channel column, taken at the credited rows (keeps its dtype)
+            channel_col: s_data[channel_col]
+            .take(np.flatnonzero(s_keep)[np.r_[per_person[s_user], session[has]]])
+            .reset_index(drop=True),
         }
     )
     given = {"visit": True, "lead": leads is not None, "customer": conversions is not None}
     steps = [step for step in _STEPS if given[step]]
     # sessions come first in the table: a session and a lead at the same instant are in order
-    return funnel(
+    result = funnel(
         table,
         steps,
         window=window,
@@ -264,3 +271,6 @@ def channel_funnel(
         time_col=_TIME,
         event_col=_EVENT,
     )
+    units = result.units.copy()
+    units["user"] = people.take(units["user"].to_numpy())
+    return dataclasses.replace(result, units=units)
