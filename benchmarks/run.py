@@ -36,9 +36,7 @@ def main(argv: list[str] | None = None) -> int:
         "started": time.strftime("%Y-%m-%dT%H:%M:%SZ", time.gmtime()),
         "cases": [],
     }
-    print(
-        f"{'case':<44}{'size':>14}  {'candidate':<22}{'median s':>10}{'x ours':>8}{'peak MiB':>10}"
-    )
+    print(f"{'case [size] / candidate':<48}{'median s':>10}{'x ours':>8}{'peak MiB':>10}")
     for module_name in _modules(None):
         module = importlib.import_module(f"benchmarks.{module_name}")
         for case in module.cases(args.quick):
@@ -46,15 +44,14 @@ def main(argv: list[str] | None = None) -> int:
                 continue
             result = run_case(case, repeat=args.repeat or (2 if args.quick else None))
             report["cases"].append(result)
-            for i, row in enumerate(result["results"]):
-                label = case.name if i == 0 else ""
-                size = case.size if i == 0 else ""
+            print(f"{case.name} [{case.size}]")
+            for row in result["results"]:
                 print(
-                    f"{label:<44}{size:>14}  {row['candidate']:<22}{row['median_s']:>10.4f}"
+                    f"    {row['candidate'][:42]:<44}{row['median_s']:>10.4f}"
                     f"{row['ratio_to_ours']:>8.2f}{row['peak_mib']:>10.1f}"
                 )
             for note in result["notes"]:
-                print(f"{'':<44}{'':>14}  note: {note}")
+                print(f"    note: {note}")
             sys.stdout.flush()
     out = pathlib.Path(args.out)
     out.parent.mkdir(parents=True, exist_ok=True)

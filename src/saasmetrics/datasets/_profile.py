@@ -46,8 +46,8 @@ ACTIVATION = np.array([0.60, 0.62, 0.25, 0.45, 0.65, 0.70, 0.58, 0.47, 0.55])
 """P(``create_project`` within a day or two of signup): funnel step 2. Paid Social is worst."""
 PAID_RATE = np.array([0.38, 0.34, 0.20, 0.24, 0.42, 0.45, 0.36, 0.22, 0.32])
 """P(account ever pays), averaged over engagement; recent accounts may not have converted yet."""
-COST_PER_VISIT = np.array([2.40, 0.0, 1.10, 0.0, 0.12, 0.0, 0.0, 0.55, 1.50])
-"""Spend per visit in USD; organic, referral and direct traffic cost nothing."""
+COST_PER_VISIT = np.array([14.0, 0.0, 5.5, 0.0, 1.2, 0.0, 0.0, 2.2, 7.5])
+"""Spend per visit in USD (B2B cost per click); organic, referral, direct cost nothing."""
 BOUNCE_RATE = np.array([0.40, 0.45, 0.65, 0.55, 0.30, 0.35, 0.35, 0.75, 0.45])
 EXTRA_PAGES = np.array([3.0, 3.5, 1.5, 2.0, 3.5, 4.0, 4.0, 1.2, 2.5])
 """Mean pageviews beyond the second in a session that does not bounce."""

@@ -82,9 +82,11 @@ def table_html(frame: pd.DataFrame | pd.Series, *, digits: int = 3, max_rows: in
     True
     """
     data = frame.to_frame() if isinstance(frame, pd.Series) else frame
-    return data.head(max_rows).to_html(
-        classes="data", border=0, float_format=lambda x: f"{x:,.{digits}g}", na_rep="-"
-    )
+
+    def number(x: float) -> str:  # 12,345 rather than 1.23e+04; 0.123 for small values
+        return f"{x:,.0f}" if abs(x) >= 10 ** (digits - 1) else f"{x:,.{digits}g}"
+
+    return data.head(max_rows).to_html(classes="data", border=0, float_format=number, na_rep="-")
 
 
 def escape(text: object) -> str:

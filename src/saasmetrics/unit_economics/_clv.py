@@ -482,7 +482,12 @@ def _finite(pair: tuple[float, F64]) -> tuple[float, F64]:
 
 
 class _TransactionModel(_CLVModel):
+    """Shared fit and predictions of purchase models; subclasses name their kernels."""
+
     _columns = ("frequency", "recency", "T")
+    _kernel_p_alive: Callable[..., Any]
+    _kernel_expected: Callable[..., Any]
+    _kernel_conditional: Callable[..., Any]
 
     def fit(
         self,
@@ -537,6 +542,64 @@ class _TransactionModel(_CLVModel):
 
     def _start(self, data: list[F64], weights: F64) -> F64:
         return np.array([0.5, max(float(np.average(data[2], weights=weights)) / 4, 0.1), 0.5, 1.0])
+
+    def probability_alive(self, rfm: FrameLike) -> pd.Series:
+        """Probability that each customer is still active at the end of calibration.
+
+        Parameters
+        ----------
+        rfm : DataFrame-like
+            With the columns used in ``fit``.
+
+        Returns
+        -------
+        pandas.Series
+            One probability per row (index of ``rfm``).
+        """
+        x, t_x, T = self._rfm(rfm)
+        index = to_pandas(rfm, name="rfm").index
+        return pd.Series(
+            type(self)._kernel_p_alive(*self._theta(), x, t_x, T), index=index, name="p_alive"
+        )
+
+    def expected_purchases(self, t: Any) -> Any:
+        """Expected repeat purchases of a new customer within ``t`` time units.
+
+        Parameters
+        ----------
+        t : float or array-like
+            Horizon in the model's time unit.
+
+        Returns
+        -------
+        float or numpy.ndarray
+            Expected purchases.
+        """
+        check_is_fitted(self, "params_")
+        out = type(self)._kernel_expected(*self._theta(), np.asarray(t, dtype=np.float64))
+        return float(out) if np.ndim(out) == 0 else out
+
+    def predict_purchases(self, rfm: FrameLike, t: float) -> pd.Series:
+        """Expected purchases of each customer in the next ``t`` time units.
+
+        Parameters
+        ----------
+        rfm : DataFrame-like
+            With the columns used in ``fit``.
+        t : float
+            Horizon in the model's time unit.
+
+        Returns
+        -------
+        pandas.Series
+            Conditional expectation per row.
+        """
+        x, t_x, T = self._rfm(rfm)
+        index = to_pandas(rfm, name="rfm").index
+        values = type(self)._kernel_conditional(
+            *self._theta(), np.full_like(x, float(t)), x, t_x, T
+        )
+        return pd.Series(values, index=index, name="expected_purchases")
 
 
 class BetaGeoModel(_TransactionModel):
@@ -594,61 +657,9 @@ class BetaGeoModel(_TransactionModel):
     def _loglik_grad(self, theta: F64, data: list[F64]) -> tuple[F64, F64] | None:
         return kern.bgnbd_loglik_grad(*theta, *data)
 
-    def probability_alive(self, rfm: FrameLike) -> pd.Series:
-        """Probability that each customer is still active at the end of calibration.
-
-        Parameters
-        ----------
-        rfm : DataFrame-like
-            With the columns used in ``fit``.
-
-        Returns
-        -------
-        pandas.Series
-            One probability per row (index of ``rfm``).
-        """
-        x, t_x, T = self._rfm(rfm)
-        index = to_pandas(rfm, name="rfm").index
-        return pd.Series(kern.bgnbd_p_alive(*self._theta(), x, t_x, T), index=index, name="p_alive")
-
-    def expected_purchases(self, t: Any) -> Any:
-        """Expected repeat purchases of a new customer within ``t`` time units.
-
-        Parameters
-        ----------
-        t : float or array-like
-            Horizon in the model's time unit.
-
-        Returns
-        -------
-        float or numpy.ndarray
-            Expected purchases.
-        """
-        check_is_fitted(self, "params_")
-        out = kern.bgnbd_expected(*self._theta(), np.asarray(t, dtype=np.float64))
-        return float(out) if np.ndim(out) == 0 else out
-
-    def predict_purchases(self, rfm: FrameLike, t: float) -> pd.Series:
-        """Expected purchases of each customer in the next ``t`` time units.
-
-        Parameters
-        ----------
-        rfm : DataFrame-like
-            With the columns used in ``fit``.
-        t : float
-            Horizon in the model's time unit.
-
-        Returns
-        -------
-        pandas.Series
-            Conditional expectation per row.
-        """
-        x, t_x, T = self._rfm(rfm)
-        index = to_pandas(rfm, name="rfm").index
-        values = kern.bgnbd_conditional_expected(
-            *self._theta(), np.full_like(x, float(t)), x, t_x, T
-        )
-        return pd.Series(values, index=index, name="expected_purchases")
+    _kernel_p_alive = staticmethod(kern.bgnbd_p_alive)
+    _kernel_expected = staticmethod(kern.bgnbd_expected)
+    _kernel_conditional = staticmethod(kern.bgnbd_conditional_expected)
 
 
 class ParetoNBDModel(_TransactionModel):
@@ -703,63 +714,9 @@ class ParetoNBDModel(_TransactionModel):
     def _loglik_grad(self, theta: F64, data: list[F64]) -> tuple[F64, F64] | None:
         return None
 
-    def probability_alive(self, rfm: FrameLike) -> pd.Series:
-        """Probability that each customer is still active at the end of calibration.
-
-        Parameters
-        ----------
-        rfm : DataFrame-like
-            With the columns used in ``fit``.
-
-        Returns
-        -------
-        pandas.Series
-            One probability per row.
-        """
-        x, t_x, T = self._rfm(rfm)
-        index = to_pandas(rfm, name="rfm").index
-        return pd.Series(
-            kern.pareto_p_alive(*self._theta(), x, t_x, T), index=index, name="p_alive"
-        )
-
-    def expected_purchases(self, t: Any) -> Any:
-        """Expected purchases of a new customer within ``t`` time units.
-
-        Parameters
-        ----------
-        t : float or array-like
-            Horizon in the model's time unit.
-
-        Returns
-        -------
-        float or numpy.ndarray
-            Expected purchases.
-        """
-        check_is_fitted(self, "params_")
-        out = kern.pareto_expected(*self._theta(), np.asarray(t, dtype=np.float64))
-        return float(out) if np.ndim(out) == 0 else out
-
-    def predict_purchases(self, rfm: FrameLike, t: float) -> pd.Series:
-        """Expected purchases of each customer in the next ``t`` time units.
-
-        Parameters
-        ----------
-        rfm : DataFrame-like
-            With the columns used in ``fit``.
-        t : float
-            Horizon in the model's time unit.
-
-        Returns
-        -------
-        pandas.Series
-            Conditional expectation per row.
-        """
-        x, t_x, T = self._rfm(rfm)
-        index = to_pandas(rfm, name="rfm").index
-        values = kern.pareto_conditional_expected(
-            *self._theta(), np.full_like(x, float(t)), x, t_x, T
-        )
-        return pd.Series(values, index=index, name="expected_purchases")
+    _kernel_p_alive = staticmethod(kern.pareto_p_alive)
+    _kernel_expected = staticmethod(kern.pareto_expected)
+    _kernel_conditional = staticmethod(kern.pareto_conditional_expected)
 
 
 class GammaGammaModel(_CLVModel):
