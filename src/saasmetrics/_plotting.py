@@ -9,7 +9,20 @@ from typing import Any
 
 __all__ = ("PALETTE", "get_axes", "import_pyplot")
 
-PALETTE = ("#2563eb", "#f97316", "#16a34a", "#dc2626", "#9333ea", "#0891b2", "#ca8a04", "#64748b")
+PALETTE = (
+    "#2563eb",
+    "#f97316",
+    "#16a34a",
+    "#dc2626",
+    "#9333ea",
+    "#0891b2",
+    "#ca8a04",
+    "#64748b",
+    "#db2777",
+    "#65a30d",
+    "#7c3aed",
+    "#0d9488",
+)
 """The house colours, in order of use."""
 
 
