@@ -717,9 +717,9 @@ def feature_retention(
 
     Notes
     -----
-    $$	ext{lift} = rac{r_	ext{with}}{r_	ext{without}}, \qquad
-      \operatorname{SE}(\log 	ext{lift}) = \sqrt{	frac{1}{a} - 	frac{1}{n_1}
-      + 	frac{1}{c} - 	frac{1}{n_0}}$$
+    $$\text{lift} = \frac{r_\text{with}}{r_\text{without}}, \qquad
+      \operatorname{SE}(\log \text{lift}) = \sqrt{\tfrac{1}{a} - \tfrac{1}{n_1}
+      + \tfrac{1}{c} - \tfrac{1}{n_0}}$$
 
     where $a$ of $n_1$ users with the feature and $c$ of $n_0$ without were retained.
 
