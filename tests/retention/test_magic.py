@@ -62,6 +62,7 @@ def oracle(frame: pd.DataFrame, max_threshold: int) -> dict[tuple[str, int], tup
     return out
 
 
+@pytest.mark.filterwarnings("ignore:.*analysed user is retained")  # one-sided: tested apart
 @given(frame=frames())
 def test_two_by_two_tables_match_pandas_oracle(frame: pd.DataFrame) -> None:
     try:
@@ -166,6 +167,7 @@ def test_pairs_are_found() -> None:
     assert singles[singles["event_2"].isna()]["phi"].max() < 0.6
 
 
+@pytest.mark.filterwarnings("ignore:.*analysed user is retained")  # one-sided: tested apart
 def test_bad_input_is_named() -> None:
     frame = pd.DataFrame(
         {
@@ -210,6 +212,7 @@ def test_feature_retention_intervals(frame: pd.DataFrame) -> None:
     assert result.note.startswith("Correlation, not causation")
 
 
+@pytest.mark.filterwarnings("ignore:.*analysed user is retained")  # one-sided: tested apart
 @given(
     frame=frames(),
     window_days=st.integers(1, 7),

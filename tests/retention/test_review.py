@@ -5,7 +5,12 @@ from __future__ import annotations
 import inspect
 import re
 
-import saasmetrics.retention as retention
+import pandas as pd
+import pytest
+
+from saasmetrics import retention
+from saasmetrics.exceptions import ParameterError, SaasMetricsWarning
+from saasmetrics.retention import magic_number_search
 
 
 def test_docstrings_have_no_control_characters() -> None:
@@ -14,3 +19,36 @@ def test_docstrings_have_no_control_characters() -> None:
         obj = getattr(retention, name)
         doc = inspect.getdoc(obj) or ""
         assert not re.search(r"[\x00-\x08\x0b-\x1f]", doc.replace("\t", "\x01")), name
+
+
+def _signups(n: int = 40) -> pd.DataFrame:
+    t0 = pd.Timestamp("2024-01-01")
+    rows = []
+    for u in range(n):
+        start = t0 + pd.Timedelta(hours=u)
+        rows.append((u, start, "signup"))
+        rows += [(u, start + pd.Timedelta(hours=1 + k), "invite") for k in range(u % 3)]
+        if u % 3 == 2:
+            rows.append((u, start + pd.Timedelta(days=9), "login"))
+    rows.append((0, t0 + pd.Timedelta(days=30), "login"))
+    return pd.DataFrame(rows, columns=["user_id", "timestamp", "event"])
+
+
+def test_magic_retained_window_as_a_list() -> None:
+    # a list has no user ids: it can only be the (start, end) window, as a tuple would be
+    events = _signups()
+    as_tuple = magic_number_search(events, signup_event="signup", retained=("7D", "14D"))
+    as_list = magic_number_search(events, signup_event="signup", retained=["7D", "14D"])
+    pd.testing.assert_frame_equal(as_list.to_frame(), as_tuple.to_frame())
+    with pytest.raises(ParameterError, match="pair"):
+        magic_number_search(events, signup_event="signup", retained=["7D", "14D", "21D"])
+
+
+def test_magic_warns_when_everyone_or_nobody_is_retained() -> None:
+    events = _signups()
+    users = events["user_id"].unique()
+    for flag, word in ((True, "Every"), (False, "No")):
+        retained = pd.Series(flag, index=users)
+        with pytest.warns(SaasMetricsWarning, match=f"{word} analysed user is retained"):
+            result = magic_number_search(events, signup_event="signup", retained=retained)
+        assert result.to_frame()["phi"].isna().all()

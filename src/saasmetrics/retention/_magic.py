@@ -48,7 +48,9 @@ STRENGTH_BANDS = (
 )
 """Amplitude Compass' bands for phi: >= 0.4 highly, 0.3-0.4 moderately, 0.2-0.3 slightly."""
 
-RetainedSpec = tuple[TimedeltaLike, TimedeltaLike] | pd.Series | Mapping[Any, Any]
+RetainedSpec = (
+    tuple[TimedeltaLike, TimedeltaLike] | list[TimedeltaLike] | pd.Series | Mapping[Any, Any]
+)
 
 
 @dataclass(frozen=True, slots=True)
@@ -121,7 +123,9 @@ def _prepare(
     end = as_of_ns(log, as_of, wall)
     start, has = first_time(log, signup_event)
     start = np.where(has, start, end)
-    if isinstance(retained, tuple):
+    if isinstance(retained, tuple | list):
+        # a list has no user ids, so it can only be the (start, end) window
+        retained = tuple(retained)
         flags, lo, horizon = _retained_from_window(retained, log, wall, start)
         if window_ns > lo:
             warnings.warn(
@@ -187,6 +191,19 @@ def _prepare(
         codes=codes,
         n_excluded=n_excluded,
         description=description,
+    )
+
+
+def _warn_one_sided(n_pos: float, n_neg: float, description: str) -> None:
+    """Warn when every analysed user was retained, or none was: nothing to correlate with."""
+    if n_pos > 0 and n_neg > 0:
+        return
+    which = "every" if n_neg == 0 else "no"
+    warnings.warn(
+        f"{which.capitalize()} analysed user is retained ({description}; "
+        f"{int(n_pos + n_neg)} users), so phi, lift and the other measures are undefined (NaN).",
+        SaasMetricsWarning,
+        stacklevel=3,
     )
 
 
@@ -382,9 +399,10 @@ def magic_number_search(
     window : str or timedelta, default "7D"
         Behaviour window ``[start, start + window)``.
     retained : (start, end) pair of durations, or boolean Series / mapping by user id
-        Default ``("7D", "14D")``: any event in ``[start + 7D, start + 14D)`` (second-week
-        retention). A per-user boolean (e.g. "still subscribed at day 30") is used as given;
-        users it does not name are left out.
+        A pair (tuple or list) is a window after each user's start. Default ``("7D", "14D")``:
+        any event in ``[start + 7D, start + 14D)`` (second-week retention). A per-user boolean
+        (e.g. "still subscribed at day 30") is used as given; users it does not name are left
+        out.
     candidates : sequence of str, optional
         Events to test (default: all but ``signup_event``).
     max_threshold : int, default 20
@@ -425,6 +443,7 @@ def magic_number_search(
     SaasMetricsWarning
         If the behaviour window reaches into the retention window (activity there would count
         as both).
+        If every analysed user was retained, or none was (phi and the rest are then NaN).
 
     Notes
     -----
@@ -485,6 +504,7 @@ def magic_number_search(
     n_events = log.n_event_types
     n_pos = float(prep.retained.sum())
     n_neg = float(prep.eligible.sum()) - n_pos
+    _warn_one_sided(n_pos, n_neg, prep.description)
     user, event, count = prep.cells
     flag = prep.retained[user]
     tp1, fp1 = threshold_counts(event, count, flag, n_events, max_threshold)
