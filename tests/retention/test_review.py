@@ -5,12 +5,19 @@ from __future__ import annotations
 import inspect
 import re
 
+import numpy as np
 import pandas as pd
 import pytest
 
 from saasmetrics import retention
-from saasmetrics.exceptions import ParameterError, SaasMetricsWarning
-from saasmetrics.retention import magic_number_search
+from saasmetrics.exceptions import InputError, ParameterError, SaasMetricsWarning
+from saasmetrics.retention import (
+    ShiftedBetaGeometricModel,
+    cohort_table,
+    kaplan_meier,
+    lifecycle_stages,
+    magic_number_search,
+)
 
 
 def test_docstrings_have_no_control_characters() -> None:
@@ -52,3 +59,26 @@ def test_magic_warns_when_everyone_or_nobody_is_retained() -> None:
         with pytest.warns(SaasMetricsWarning, match=f"{word} analysed user is retained"):
             result = magic_number_search(events, signup_event="signup", retained=retained)
         assert result.to_frame()["phi"].isna().all()
+
+
+def test_kaplan_meier_non_numbers_are_input_errors() -> None:
+    with pytest.raises(InputError, match="durations must be numbers"):
+        kaplan_meier(["a", "b"])
+    with pytest.raises(InputError, match="weights must be numbers"):
+        kaplan_meier([1, 2], weights=["x", "y"])
+    with pytest.raises(InputError, match="durations must be numbers"):
+        kaplan_meier(pd.Series(pd.to_timedelta([1, 2], unit="D")))
+
+
+def test_cohort_table_accepts_numpy_integer_max_periods() -> None:
+    events = _signups()
+    table = cohort_table(events, freq="D", max_periods=np.int64(3))
+    assert list(table.rates.columns) == [0, 1, 2]
+    with pytest.raises(ParameterError, match="max_periods"):
+        cohort_table(events, freq="D", max_periods=True)
+
+
+def test_lifecycle_stages_of_something_else_is_an_input_error() -> None:
+    model = ShiftedBetaGeometricModel().fit([1000, 869, 743, 653, 593, 551, 517, 491])
+    with pytest.raises(InputError, match="needs a retention curve"):
+        lifecycle_stages(model)

@@ -326,7 +326,11 @@ def cohort_table(
     """
     check_choice("kind", kind, ("classic", "unbounded", "rolling"))
     check_choice("anchor", anchor, ("calendar", "rolling"))
-    if max_periods is not None and (not isinstance(max_periods, int) or max_periods < 1):
+    if max_periods is not None and (
+        not isinstance(max_periods, int | np.integer)
+        or isinstance(max_periods, bool)
+        or max_periods < 1
+    ):
         raise ParameterError(f"max_periods must be a positive integer; got {max_periods!r}.")
     if value_col is not None and kind != "classic":
         raise ParameterError(
@@ -396,7 +400,7 @@ def cohort_table(
     n_periods = int(offset_k.max()) + 1 if offset_k.size else 1
     n_periods = max(n_periods, int(n_complete.max()) if n_complete.size else 1)
     if max_periods is not None:
-        n_periods = min(n_periods, max_periods)
+        n_periods = min(n_periods, int(max_periods))
         inside = offset_k < n_periods
         user_k, offset_k = user_k[inside], offset_k[inside]
         idx = idx[inside]

@@ -181,9 +181,16 @@ def _as_curve(curve: Any) -> tuple[pd.Series, F64 | None]:
         kept = frame.loc[keep]
         series = pd.Series(kept["survival"].to_numpy(), index=kept["time"].to_numpy())
         return series, kept["at_risk"].to_numpy(dtype=np.float64)
-    if isinstance(curve, pd.Series):
-        return curve.astype(np.float64), None
-    values = np.asarray(curve, dtype=np.float64)
+    try:
+        if isinstance(curve, pd.Series):
+            return curve.astype(np.float64), None
+        values = np.asarray(curve, dtype=np.float64)
+    except (TypeError, ValueError) as exc:
+        raise InputError(
+            f"lifecycle_stages needs a retention curve; got {type(curve).__name__} ({exc}).",
+            hint="pass CohortTable.curve(), a CohortTable, a SurvivalCurve, or shares by period "
+            "(for an sBG model: model.predict_survival(range(n))).",
+        ) from exc
     return pd.Series(values, index=np.arange(values.size, dtype=np.float64)), None
 
 

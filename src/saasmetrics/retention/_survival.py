@@ -128,6 +128,20 @@ class SurvivalCurve(ResultMixin):
         return ax
 
 
+def _floats(name: str, values: Any) -> F64:
+    """``values`` as a flat float array, or an InputError naming ``name``."""
+    kind = getattr(values, "dtype", np.dtype("O")).kind
+    if kind in "mM":
+        raise InputError(
+            f"{name} must be numbers; got dtype {values.dtype}.",
+            hint="convert durations to a number of periods, e.g. td / pd.Timedelta('1D').",
+        )
+    try:
+        return np.asarray(values, dtype=np.float64).ravel()
+    except (TypeError, ValueError) as exc:
+        raise InputError(f"{name} must be numbers ({exc}).") from exc
+
+
 def kaplan_meier(
     durations: Any,
     observed: Any = None,
@@ -200,7 +214,7 @@ def kaplan_meier(
     check_choice("ci_method", ci_method, ("log-log", "linear"))
     if not 0 < confidence_level < 1:
         raise ParameterError(f"confidence_level must be in (0, 1); got {confidence_level!r}.")
-    d = np.asarray(durations, dtype=np.float64).ravel()
+    d = _floats("durations", durations)
     if d.size == 0:
         raise EmptyDataError("durations is empty.", hint="pass at least one duration.")
     obs = np.ones(d.size, dtype=bool) if observed is None else np.asarray(observed).ravel()
@@ -212,12 +226,12 @@ def kaplan_meier(
         obs = obs.astype(bool)
     if not np.isfinite(d).all() or (d < 0).any():
         raise InputError("durations must be finite and >= 0.")
-    w = np.ones(d.size) if weights is None else np.asarray(weights, dtype=np.float64).ravel()
+    w = np.ones(d.size) if weights is None else _floats("weights", weights)
     if w.size != d.size or not np.isfinite(w).all() or (w < 0).any():
         raise InputError("weights must be finite, >= 0 and one per duration.")
     e = None
     if entry is not None:
-        e = np.asarray(entry, dtype=np.float64).ravel()
+        e = _floats("entry", entry)
         if e.size != d.size or not np.isfinite(e).all() or (e > d).any():
             raise InputError("entry must be finite, one per duration, and <= the duration.")
         if ((e == d) & obs).any():
