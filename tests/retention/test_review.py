@@ -10,7 +10,12 @@ import pandas as pd
 import pytest
 
 from saasmetrics import retention
-from saasmetrics.exceptions import InputError, ParameterError, SaasMetricsWarning
+from saasmetrics.exceptions import (
+    DataQualityWarning,
+    InputError,
+    ParameterError,
+    SaasMetricsWarning,
+)
 from saasmetrics.retention import (
     ShiftedBetaGeometricModel,
     cohort_table,
@@ -82,3 +87,23 @@ def test_lifecycle_stages_of_something_else_is_an_input_error() -> None:
     model = ShiftedBetaGeometricModel().fit([1000, 869, 743, 653, 593, 551, 517, 491])
     with pytest.raises(InputError, match="needs a retention curve"):
         lifecycle_stages(model)
+
+
+def test_cohort_table_missing_values_are_not_silently_zero() -> None:
+    events = pd.DataFrame(
+        {
+            "user_id": ["a", "a", "b"],
+            "event": "pay",
+            "timestamp": pd.to_datetime(["2024-01-01", "2024-01-09", "2024-01-02"]),
+            "amount": [10.0, np.nan, 5.0],
+        }
+    )
+    with pytest.raises(InputError, match="amount"):
+        cohort_table(events, value_col="amount", as_of="2024-01-15")
+    with pytest.raises(InputError, match="amount"):
+        cohort_table(events.assign(amount=[10.0, np.inf, 5.0]), value_col="amount")
+    with pytest.warns(DataQualityWarning, match="Left 1 of 3"):
+        table = cohort_table(events, value_col="amount", as_of="2024-01-15", on_invalid="drop")
+    assert table.counts.iloc[0].tolist() == [15.0, 0.0]
+    assert table.n_users == 2  # the row still counts as activity
+    assert events["amount"].isna().sum() == 1  # input untouched

@@ -279,7 +279,8 @@ def cohort_table(
     user_col, time_col, event_col : str
         Column roles when ``events`` is a frame.
     on_invalid : {"raise", "drop"}, default "raise"
-        What to do with null ids, names or timestamps.
+        What to do with null ids, names or timestamps (and missing or infinite values of
+        ``value_col``: with ``"drop"`` they are left out of the sums, with a warning).
 
     Returns
     -------

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import warnings
 from dataclasses import dataclass
 from typing import Any
 
@@ -11,7 +12,7 @@ import pandas as pd
 
 from saasmetrics._kernels.periods import PeriodSpec, parse_freq
 from saasmetrics.eventlog import EventLog, encode_events
-from saasmetrics.exceptions import ParameterError, SchemaError
+from saasmetrics.exceptions import DataQualityWarning, InputError, ParameterError, SchemaError
 from saasmetrics.typing import FrameLike, OnInvalid
 
 I64 = npt.NDArray[np.int64]
@@ -102,13 +103,37 @@ class Encoded:
         return int(loc)
 
 
-def _numeric_values(raw: pd.Series, value_col: str) -> npt.NDArray[np.float64]:
+def _numeric_values(
+    raw: pd.Series, value_col: str, on_invalid: OnInvalid
+) -> npt.NDArray[np.float64]:
+    """The value column as floats; missing or infinite values raise, or count as 0 and warn."""
     if not pd.api.types.is_numeric_dtype(raw.dtype) or pd.api.types.is_bool_dtype(raw.dtype):
         raise SchemaError(
             f"Column {value_col!r} has dtype {raw.dtype}; numbers were expected.",
             hint="convert it with pd.to_numeric first.",
         )
-    values: npt.NDArray[np.float64] = np.nan_to_num(raw.to_numpy(dtype=np.float64, na_value=np.nan))
+    values = raw.to_numpy(dtype=np.float64, na_value=np.nan)
+    bad = ~np.isfinite(values)
+    n_bad = int(bad.sum())
+    if n_bad:
+        if on_invalid == "raise":
+            first = int(np.flatnonzero(bad)[0])
+            raise InputError.bad_values(
+                value_col,
+                "missing or infinite values",
+                n_bad=n_bad,
+                n_rows=values.size,
+                example={"row": first, value_col: raw.iloc[first]},
+                hint="fill them (e.g. with 0 for no revenue), or pass on_invalid='drop' to "
+                "leave them out of the sums.",
+            )
+        warnings.warn(
+            f"Left {n_bad:,} of {values.size:,} missing or infinite {value_col!r} values out "
+            "of the sums (the rows still count as activity).",
+            DataQualityWarning,
+            stacklevel=4,
+        )
+        values = np.where(bad, 0.0, values)
     return values
 
 
@@ -129,7 +154,7 @@ def encode(
     if isinstance(events, EventLog):
         values = None
         if value_col is not None:
-            values = _numeric_values(events.property_values(value_col), value_col)
+            values = _numeric_values(events.property_values(value_col), value_col, on_invalid)
         return Encoded(
             user_codes=events.user_codes,
             event_codes=events.event_codes,
@@ -149,7 +174,7 @@ def encode(
     )
     values = None
     if value_col is not None:
-        values = _numeric_values(encoded.kept(value_col), value_col)
+        values = _numeric_values(encoded.kept(value_col), value_col, on_invalid)
     parsed = encoded.times
     if parsed.tz is None:
         wall = parsed.ns
