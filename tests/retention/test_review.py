@@ -107,3 +107,28 @@ def test_cohort_table_missing_values_are_not_silently_zero() -> None:
     assert table.counts.iloc[0].tolist() == [15.0, 0.0]
     assert table.n_users == 2  # the row still counts as activity
     assert events["amount"].isna().sum() == 1  # input untouched
+
+
+def test_magic_refuses_bare_numbers_as_durations() -> None:
+    # pd.Timedelta(7) is 7 nanoseconds: a silent empty search before
+    events = _signups()
+    with pytest.raises(ParameterError, match="window=7 is a number"):
+        magic_number_search(events, signup_event="signup", window=7)
+    with pytest.raises(ParameterError, match="retained end=14 is a number"):
+        magic_number_search(events, signup_event="signup", retained=("7D", 14))
+    result = magic_number_search(
+        events,
+        signup_event="signup",
+        window=np.timedelta64(7, "D"),
+        retained=(pd.Timedelta(days=7), np.timedelta64(14, "D")),
+    )
+    assert result.best["event"] == "invite"
+
+
+def test_integer_event_names_are_found() -> None:
+    # EventLog stores non-string event names as text; asking for 0 used to be "Unknown event 0"
+    codes = {"signup": 0, "invite": 1, "login": 2}
+    events = _signups().assign(event=lambda f: f["event"].map(codes))
+    result = magic_number_search(events, signup_event=0, candidates=[1])
+    assert result.best["event"] == "1"
+    assert cohort_table(events, freq="D", cohort_event=0).n_users == 40

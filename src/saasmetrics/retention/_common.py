@@ -94,6 +94,9 @@ class Encoded:
     def event_code(self, name: Any) -> int:
         """Code of event ``name``; ParameterError listing the names if unknown."""
         loc = int(self.events.get_indexer(pd.Index([name]))[0])
+        if loc < 0 and not isinstance(name, str):
+            # non-string event names are stored as text (EventLog): 3 is the event "3"
+            loc = int(self.events.get_indexer(pd.Index([str(name)]))[0])
         if loc < 0:
             preview = list(self.events[:20])
             raise ParameterError(

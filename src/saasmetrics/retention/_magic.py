@@ -64,11 +64,25 @@ class _Prepared:
     description: str
 
 
+def _no_bare_number(name: str, value: Any) -> None:
+    """Refuse a plain number as a duration: pandas would read ``7`` as 7 nanoseconds."""
+    if isinstance(value, np.timedelta64 | np.datetime64 | bool):
+        return
+    if isinstance(value, int | float | np.number):
+        raise ParameterError(
+            f"{name}={value!r} is a number, not a duration (pandas would read it as "
+            f"{value} nanoseconds).",
+            hint=f"write the unit, e.g. '{value}D' or pd.Timedelta(days={value}).",
+        )
+
+
 def _retained_from_window(
     spec: tuple[Any, Any], log: Encoded, wall: I64, start: I64
 ) -> tuple[npt.NDArray[np.bool_], int, int]:
     if len(spec) != 2:
         raise ParameterError(f"retained must be a (start, end) pair of durations; got {spec!r}.")
+    _no_bare_number("retained start", spec[0])
+    _no_bare_number("retained end", spec[1])
     try:
         lo = pd.Timedelta(spec[0])
     except (ValueError, TypeError) as exc:
@@ -102,6 +116,7 @@ def _prepare(
 ) -> _Prepared:
     if not isinstance(max_threshold, int | np.integer) or max_threshold < 1:
         raise ParameterError(f"max_threshold must be a positive integer; got {max_threshold!r}.")
+    _no_bare_number("window", window)
     window_ns = int(check_positive_timedelta("window", window).value)
     log = encode(
         events,
