@@ -12,6 +12,7 @@ import pytest
 from saasmetrics import retention
 from saasmetrics.exceptions import (
     DataQualityWarning,
+    EmptyDataError,
     InputError,
     ParameterError,
     SaasMetricsWarning,
@@ -132,3 +133,9 @@ def test_integer_event_names_are_found() -> None:
     result = magic_number_search(events, signup_event=0, candidates=[1])
     assert result.best["event"] == "1"
     assert cohort_table(events, freq="D", cohort_event=0).n_users == 40
+
+
+def test_kaplan_meier_with_zero_total_weight_is_empty() -> None:
+    # was a curve of at_risk 0 and survival 1 everywhere
+    with pytest.raises(EmptyDataError, match="weights sum to 0"):
+        kaplan_meier([1, 2, 3], weights=[0, 0, 0])

@@ -182,7 +182,7 @@ def kaplan_meier(
     InputError
         For negative, non-finite or mismatched inputs, or negative weights.
     EmptyDataError
-        For no rows.
+        For no rows, or weights that sum to 0.
     ParameterError
         For a bad ``confidence_level`` or ``ci_method``.
 
@@ -229,6 +229,10 @@ def kaplan_meier(
     w = np.ones(d.size) if weights is None else _floats("weights", weights)
     if w.size != d.size or not np.isfinite(w).all() or (w < 0).any():
         raise InputError("weights must be finite, >= 0 and one per duration.")
+    if not w.sum() > 0:
+        raise EmptyDataError(
+            "weights sum to 0: there is nobody to follow.", hint="pass positive weights."
+        )
     e = None
     if entry is not None:
         e = _floats("entry", entry)
