@@ -11,6 +11,7 @@ import pytest
 
 from saasmetrics import retention
 from saasmetrics.exceptions import (
+    ConvergenceWarning,
     DataQualityWarning,
     EmptyDataError,
     InputError,
@@ -139,3 +140,21 @@ def test_kaplan_meier_with_zero_total_weight_is_empty() -> None:
     # was a curve of at_risk 0 and survival 1 everywhere
     with pytest.raises(EmptyDataError, match="weights sum to 0"):
         kaplan_meier([1, 2, 3], weights=[0, 0, 0])
+
+
+def test_sbg_refuses_a_gap_inside_a_cohort() -> None:
+    # the NaN was dropped and later survivors slid one period earlier
+    frame = pd.DataFrame([[1000.0, np.nan, 743.0, 653.0], [1000.0, 869.0, np.nan, np.nan]])
+    with pytest.raises(InputError, match="gap"):
+        ShiftedBetaGeometricModel().fit(frame)
+    trailing = pd.DataFrame([[1000.0, 869.0, 743.0, 653.0], [1000.0, 869.0, np.nan, np.nan]])
+    assert ShiftedBetaGeometricModel().fit(trailing).n_customers_ == 2000
+
+
+def test_sbg_degenerate_fit_warns_cleanly() -> None:
+    # everyone churns at once: was a ConvergenceError after NaN likelihoods and two stray
+    # RuntimeWarnings (errors under filterwarnings=error); now the degenerate fit, with the
+    # model's own warning
+    with pytest.warns(ConvergenceWarning, match="extreme parameters"):
+        model = ShiftedBetaGeometricModel().fit([100, 0, 0])
+    assert model.predict_survival(1) == pytest.approx(0.0, abs=1e-9)

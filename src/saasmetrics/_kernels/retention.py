@@ -417,10 +417,11 @@ def sbg_log_likelihood(alpha: float, beta: float, t: F64, churned: F64, censored
     >>> round(sbg_log_likelihood(1.0, 1.0, np.array([1.0]), np.array([1.0]), np.array([1.0])), 4)
     -1.3863
     """
-    base = betaln(alpha, beta)
-    tt = np.maximum(t, 1.0)
-    log_p = betaln(alpha + 1.0, beta + tt - 1.0) - base
-    log_s = betaln(alpha, beta + t) - base
-    total = np.sum(np.where(churned > 0, churned * log_p, 0.0))
-    total += np.sum(np.where(censored > 0, censored * log_s, 0.0))
-    return float(total)
+    with np.errstate(invalid="ignore", over="ignore"):  # extreme parameters: -inf, not NaN
+        base = betaln(alpha, beta)
+        tt = np.maximum(t, 1.0)
+        log_p = betaln(alpha + 1.0, beta + tt - 1.0) - base
+        log_s = betaln(alpha, beta + t) - base
+        total = np.sum(np.where(churned > 0, churned * log_p, 0.0))
+        total += np.sum(np.where(censored > 0, censored * log_s, 0.0))
+    return float(total) if np.isfinite(total) else -np.inf

@@ -80,8 +80,16 @@ def _aggregate(data: Any, observed: Any) -> tuple[F64, F64, F64]:
         data = data.counts
     if isinstance(data, pd.DataFrame):
         parts = []
-        for i, row in enumerate(data.to_numpy(dtype=np.float64)):
-            known = row[~np.isnan(row)]
+        for i, row in enumerate(data.to_numpy(dtype=np.float64)):  # a loop over cohorts
+            missing = np.isnan(row)
+            n_known = int(np.argmax(missing)) if missing.any() else row.size
+            if missing[n_known:].size and not missing[n_known:].all():
+                raise InputError(
+                    f"cohort {data.index[i]!r} has a gap: survivors are missing at a period "
+                    "before observed ones.",
+                    hint="NaN may only mark the periods not observed yet, at the end of a row.",
+                )
+            known = row[:n_known]
             if known.size < 2 or known[0] <= 0:
                 continue
             _check_survivors(known, f"cohort {data.index[i]!r}")
@@ -253,16 +261,21 @@ class ShiftedBetaGeometricModel:
 
         best = None
         for start in ((0.0, 0.0), (-1.0, 1.0), (1.0, 2.0)):
-            res = minimize(
-                nll,
-                np.array(start),
-                method="Nelder-Mead",
-                options={"xatol": 1e-10, "fatol": 1e-12, "maxiter": 4000},
-            )
+            with np.errstate(invalid="ignore", over="ignore"):  # inf at extreme parameters
+                res = minimize(
+                    nll,
+                    np.array(start),
+                    method="Nelder-Mead",
+                    options={"xatol": 1e-10, "fatol": 1e-12, "maxiter": 4000},
+                )
             if np.isfinite(res.fun) and (best is None or res.fun < best.fun):
                 best = res
         if best is None:
-            raise ConvergenceError("The sBG likelihood could not be maximised from any start.")
+            raise ConvergenceError(
+                "The sBG likelihood could not be maximised from any start.",
+                hint="this happens when (nearly) every customer churns in the first period: "
+                "there is no retention to model.",
+            )
         theta = best.x
         if np.any(np.abs(theta) > 15):
             warnings.warn(
