@@ -26,12 +26,18 @@ def decreasing_fit(values: F64, weights: F64) -> F64:
     Parameters
     ----------
     values, weights : numpy.ndarray of float64
-        Points and their (positive) weights.
+        Points and their (non-negative) weights.
 
     Returns
     -------
     numpy.ndarray of float64
         The closest non-increasing sequence.
+
+    Notes
+    -----
+    SciPy's compiled ``isotonic_regression`` (SciPy >= 1.12; a Kaplan-Meier curve in continuous
+    time has one point per event time), else :func:`_pava`, the same algorithm in Python.
+    Zero weights become a tiny positive weight (SciPy requires them positive).
 
     Examples
     --------
@@ -39,7 +45,17 @@ def decreasing_fit(values: F64, weights: F64) -> F64:
     >>> decreasing_fit(np.array([3.0, 1.0, 2.0, 0.5]), np.ones(4)).tolist()
     [3.0, 1.5, 1.5, 0.5]
     """
-    # a loop over curve periods (tens), not over rows or users
+    try:
+        from scipy.optimize import isotonic_regression
+    except ImportError:  # SciPy < 1.12
+        return _pava(values, weights)
+    positive = np.maximum(weights, np.finfo(np.float64).tiny)
+    fitted: F64 = isotonic_regression(values, weights=positive, increasing=False).x
+    return fitted
+
+
+def _pava(values: F64, weights: F64) -> F64:
+    """Pool adjacent violators in Python: the fallback (and test oracle) of decreasing_fit."""
     levels: list[float] = []
     sizes: list[float] = []
     counts: list[int] = []
@@ -200,8 +216,9 @@ def lifecycle_stages(
     r"""Split a retention curve into its shock, selection and stable stages.
 
     The churn hazard of each interval, $h_i = -\log(S_i / S_{i-1}) / (t_i - t_{i-1})$, is fitted
-    with a non-increasing (isotonic) sequence weighted by the share still retained, which
-    keeps noise from creating false turns. With $h_0$ the first fitted hazard and
+    with a non-increasing (isotonic) sequence weighted by each interval's exposure (its length
+    times the share still retained, or the number at risk), which keeps noise from creating
+    false turns. With $h_0$ the first fitted hazard and
     $h_\infty$ the plateau hazard (the mean fitted hazard over the last third of the curve):
 
     * the **shock** stage ends where the hazard has fallen by ``shock_drop`` of
@@ -267,8 +284,11 @@ def lifecycle_stages(
         hazard = -np.log(s[1:] / s[:-1]) / np.diff(t)
     hazard = np.where(np.isfinite(hazard), np.maximum(hazard, 0.0), np.nan)
     known = ~np.isnan(hazard)
-    # weight by the number at risk (KM) or, for a share curve, the share still retained
-    weights = (at_risk[1:] if at_risk is not None else s[:-1])[known]
+    # weight by the exposure of each interval: its length times the number at risk (KM, cohort
+    # table) or the share still retained (a plain curve). Pooled intervals then average to
+    # events over exposure; without the length, short intervals between two close event times
+    # (1 / dt: unbounded) dominate a continuous-time Kaplan-Meier curve.
+    weights = ((at_risk[1:] if at_risk is not None else s[:-1]) * np.diff(t))[known]
     smoothed = np.full(hazard.size, np.nan)
     smoothed[known] = decreasing_fit(hazard[known], weights)
     fitted = smoothed[known]
