@@ -183,3 +183,10 @@ def test_stages_of_a_continuous_time_kaplan_meier_curve() -> None:
     stages = lifecycle_stages(kaplan_meier(durations, rng.random(n) < 0.8))
     assert 0.05 < stages.plateau_churn < 0.12
     assert 1.0 < stages.stable_start < 4.0
+
+
+def test_survival_at_nan_is_nan() -> None:
+    # was 0.0: searchsorted puts NaN after every time
+    curve = kaplan_meier([1, 2, 3])
+    assert np.isnan(curve.survival_at(np.nan))
+    np.testing.assert_array_equal(curve.survival_at([np.nan, 0.5, 3]), [np.nan, 1.0, 0.0])

@@ -84,7 +84,7 @@ class SurvivalCurve(ResultMixin):
         Returns
         -------
         float or numpy.ndarray
-            Survival; 1 before the first time.
+            Survival; 1 before the first time; NaN for a NaN time.
 
         Examples
         --------
@@ -96,7 +96,7 @@ class SurvivalCurve(ResultMixin):
         arr = np.asarray(t, dtype=np.float64)
         times = self.table["time"].to_numpy(dtype=np.float64)
         values = np.r_[1.0, self.table["survival"].to_numpy(dtype=np.float64)]
-        out = values[np.searchsorted(times, arr, side="right")]
+        out = np.where(np.isnan(arr), np.nan, values[np.searchsorted(times, arr, side="right")])
         return float(out) if arr.ndim == 0 else out
 
     def plot(self, ax: Any = None, *, label: str | None = None) -> Any:
