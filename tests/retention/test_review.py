@@ -190,3 +190,15 @@ def test_survival_at_nan_is_nan() -> None:
     curve = kaplan_meier([1, 2, 3])
     assert np.isnan(curve.survival_at(np.nan))
     np.testing.assert_array_equal(curve.survival_at([np.nan, 0.5, 3]), [np.nan, 1.0, 0.0])
+
+
+def test_missing_observed_flags_are_input_errors() -> None:
+    # a nullable boolean with NA was a bare TypeError; a NaN flag was read as "churned" by sBG
+    with_na = pd.array([True, None, False], dtype="boolean")
+    with pytest.raises(InputError, match="missing"):
+        kaplan_meier([1, 2, 3], with_na)
+    with pytest.raises(InputError, match="missing"):
+        ShiftedBetaGeometricModel().fit([1, 2, 3, 4], observed=[1.0, np.nan, 0.0, 1.0])
+    flags = pd.Series([True, False, True], dtype="category")
+    assert kaplan_meier([1, 2, 3], flags).to_frame()["events"].sum() == 2
+    assert kaplan_meier([1, 2, 3], pd.array([True, False, True], dtype="boolean")).median == 3

@@ -20,6 +20,7 @@ from saasmetrics.exceptions import (
     ParameterError,
 )
 from saasmetrics.retention._cohorts import CohortTable
+from saasmetrics.retention._survival import event_flags
 
 __all__ = ("ShiftedBetaGeometricModel",)
 
@@ -57,7 +58,7 @@ def _aggregate(data: Any, observed: Any) -> tuple[F64, F64, F64]:
     """Turn any accepted input into (t, churned, censored) totals."""
     if observed is not None:
         durations = np.asarray(data, dtype=np.float64)
-        flags = np.asarray(observed, dtype=bool)
+        flags = event_flags(observed)
         if durations.shape != flags.shape or durations.ndim != 1 or durations.size == 0:
             raise InputError(
                 "durations and observed must be 1-D and of the same, non-zero length; got "

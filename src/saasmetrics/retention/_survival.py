@@ -128,6 +128,24 @@ class SurvivalCurve(ResultMixin):
         return ax
 
 
+def event_flags(observed: Any) -> npt.NDArray[np.bool_]:
+    """``observed`` as a flat bool array: booleans or 0/1, no missing values."""
+    arr = np.asarray(observed)
+    if arr.dtype == bool:
+        return arr.ravel()
+    series = pd.Series(np.asarray(observed, dtype=object).ravel())  # keeps NA / NaN visible
+    n_missing = int(series.isna().sum())
+    if n_missing:
+        raise InputError(
+            f"observed has {n_missing} missing values; each subject needs True (churned) or "
+            "False (censored).",
+            hint="a subject still active at the end of the data is censored: False.",
+        )
+    if not series.isin([0, 1]).all():
+        raise InputError("observed must be boolean (True = churned, False = censored).")
+    return series.to_numpy(dtype=bool)
+
+
 def _floats(name: str, values: Any) -> F64:
     """``values`` as a flat float array, or an InputError naming ``name``."""
     kind = getattr(values, "dtype", np.dtype("O")).kind
@@ -217,13 +235,9 @@ def kaplan_meier(
     d = _floats("durations", durations)
     if d.size == 0:
         raise EmptyDataError("durations is empty.", hint="pass at least one duration.")
-    obs = np.ones(d.size, dtype=bool) if observed is None else np.asarray(observed).ravel()
+    obs = np.ones(d.size, dtype=bool) if observed is None else event_flags(observed)
     if obs.size != d.size:
         raise InputError(f"observed has {obs.size} values for {d.size} durations.")
-    if obs.dtype != bool:
-        if not np.isin(obs, (0, 1)).all():
-            raise InputError("observed must be boolean (True = churned, False = censored).")
-        obs = obs.astype(bool)
     if not np.isfinite(d).all() or (d < 0).any():
         raise InputError("durations must be finite and >= 0.")
     w = np.ones(d.size) if weights is None else _floats("weights", weights)
