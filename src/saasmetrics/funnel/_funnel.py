@@ -1052,7 +1052,10 @@ def funnel(
         if prop is not None:
             log.property_values(prop)  # raises MissingColumnError with the kept properties
 
-    window_ns = int(window_td.value)
+    # a step is in the window iff t - start <= window, and t - start never exceeds the log's
+    # span: capping the window there keeps `start + window` inside int64 for any window
+    span = int(log.time_ns.max()) - int(log.time_ns.min())
+    window_ns = min(int(window_td.value), span)
     step_codes = [step_code(log, s) for s in step_list]
     conditions = [condition_mask(log, s) for s in step_list]
     codes: I64 | None = None

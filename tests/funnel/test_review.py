@@ -1,0 +1,44 @@
+"""Second-pair-of-eyes review cases: inputs real analysts have that the first tests missed."""
+
+from __future__ import annotations
+
+import pandas as pd
+import pytest
+
+from saasmetrics.funnel import funnel
+
+
+def _events() -> pd.DataFrame:
+    return pd.DataFrame(
+        {
+            "user_id": ["a", "a", "a", "b", "b", "c"],
+            "timestamp": pd.to_datetime(
+                ["2024-01-01", "2024-01-02", "2024-01-03", "2024-01-01", "2024-01-20", "2024-01-05"]
+            ),
+            "event": ["signup", "create", "subscribe", "signup", "create", "signup"],
+        }
+    )
+
+
+@pytest.mark.parametrize("order", ["ordered", "strict", "unordered"])
+@pytest.mark.parametrize("window", ["100000D", pd.Timedelta.max])
+def test_a_huge_window_counts_everything_instead_of_overflowing(order: str, window: object) -> None:
+    # start + window used to wrap around int64 (2024 + 100,000 days > year 2262): nobody converted
+    result = funnel(_events(), ["signup", "create", "subscribe"], window=window, order=order)
+    assert result.counts == [3, 2, 1]
+
+
+def test_a_huge_window_with_exclusions() -> None:
+    events = pd.concat(
+        [
+            _events(),
+            pd.DataFrame(
+                {"user_id": ["b"], "timestamp": [pd.Timestamp("2024-01-10")], "event": ["cancel"]}
+            ),
+        ],
+        ignore_index=True,
+    )
+    result = funnel(
+        events, ["signup", "create", "subscribe"], window="100000D", exclusions=[("cancel", 0, 1)]
+    )
+    assert result.counts == [2, 1, 1]
