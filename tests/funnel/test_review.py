@@ -42,3 +42,14 @@ def test_a_huge_window_with_exclusions() -> None:
         events, ["signup", "create", "subscribe"], window="100000D", exclusions=[("cancel", 0, 1)]
     )
     assert result.counts == [2, 1, 1]
+
+
+def test_integer_event_codes_are_found() -> None:
+    # the event log keeps non-text event names as text; steps given as the same ints must match
+    events = _events().assign(event=[10, 20, 30, 10, 20, 10])
+    assert funnel(events, [10, 20, 30]).counts == [3, 1, 1]
+    assert funnel(events, [10, 20], exclusions=[(30, 0, 1)]).counts == [3, 1]
+    from saasmetrics.funnel import conversion_paths, paths
+
+    assert paths(events, start=10, session_gap="2D").to_frame()["sessions"].sum() == 3
+    assert conversion_paths(events, 30, session_gap="2D").to_frame()["conversions"].sum() == 1

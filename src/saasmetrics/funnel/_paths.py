@@ -16,6 +16,7 @@ from saasmetrics._results import ResultMixin
 from saasmetrics._validation import check_positive_timedelta
 from saasmetrics.eventlog import EventLog, as_event_log
 from saasmetrics.exceptions import ParameterError
+from saasmetrics.funnel._steps import event_index
 from saasmetrics.typing import FrameLike, TimedeltaLike
 
 __all__ = ("ConversionPaths", "PathsResult", "conversion_paths", "paths")
@@ -23,6 +24,12 @@ __all__ = ("ConversionPaths", "PathsResult", "conversion_paths", "paths")
 SEP = " > "
 END = "(end)"
 MORE_LABEL = "..."
+
+
+def _event_code(log: EventLog, event: Any) -> int:
+    """Code of ``event`` (or of its text: the log keeps non-text names as text), else an error."""
+    code = event_index(log, event)
+    return code if code >= 0 else log.event_code(event)  # raises with the known names
 
 
 def _labels(log: EventLog, matrix: npt.NDArray[np.int64]) -> pd.Series:
@@ -64,8 +71,8 @@ def _prepare(
     log = as_event_log(
         events, user_col=user_col, time_col=time_col, event_col=event_col, properties=[]
     )
-    start_code = None if start is None else log.event_code(start)
-    goal_code = None if goal is None else log.event_code(goal)
+    start_code = None if start is None else _event_code(log, start)
+    goal_code = None if goal is None else _event_code(log, goal)
     matrix, converted, session_user = session_paths(
         segment_ids(log.offsets),
         log.time_ns,
