@@ -5,6 +5,7 @@ from __future__ import annotations
 import pandas as pd
 import pytest
 
+from saasmetrics.exceptions import ParameterError
 from saasmetrics.funnel import funnel
 
 
@@ -53,3 +54,24 @@ def test_integer_event_codes_are_found() -> None:
 
     assert paths(events, start=10, session_gap="2D").to_frame()["sessions"].sum() == 3
     assert conversion_paths(events, 30, session_gap="2D").to_frame()["conversions"].sum() == 1
+
+
+@pytest.mark.parametrize("name", ["step", "level", "user", "users", "at_0", "median"])
+def test_a_breakdown_named_like_an_output_column_is_a_clear_error(name: str) -> None:
+    events = _events().assign(**{name: list("xxyxyx")})
+    with pytest.raises(ParameterError, match="collide"):
+        funnel(events, ["signup", "create"], breakdown=name)
+
+
+@pytest.mark.parametrize("role", ["user_id", "timestamp", "event"])
+@pytest.mark.parametrize("option", ["breakdown", "hold_constant"])
+def test_a_role_column_is_not_a_property(role: str, option: str) -> None:
+    with pytest.raises(ParameterError, match="not a property"):
+        funnel(_events(), ["signup", "create"], **{option: role})  # type: ignore[arg-type]
+
+
+@pytest.mark.parametrize("option", ["breakdown", "hold_constant"])
+def test_a_property_given_as_a_list_is_a_clear_error(option: str) -> None:
+    events = _events().assign(ch="x")
+    with pytest.raises(ParameterError, match="one property column"):
+        funnel(events, ["signup", "create"], **{option: ["ch"]})  # type: ignore[arg-type]

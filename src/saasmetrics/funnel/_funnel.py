@@ -758,6 +758,28 @@ def _check_exclusions(
     return out
 
 
+# columns of FunnelResult.units and of its tables that a breakdown column may not shadow
+_RESERVED = frozenset(
+    {"user", "level", "step", "users", "attempts", "conversion_from_start"}
+    | {"conversion_from_previous", "dropped", "dropoff_rate", "median_time_to_convert"}
+    | {"mean_time_to_convert", "mean", "median", "p25", "p75", "p90"}
+)
+
+
+def _check_property_names(breakdown: Any, hold_constant: Any) -> None:
+    for label, prop in (("breakdown", breakdown), ("hold_constant", hold_constant)):
+        if prop is not None and not isinstance(prop, str):
+            raise ParameterError(
+                f"{label} must be the name of one property column; got {prop!r}.",
+                hint=f"pass a string such as {label}='channel'.",
+            )
+    if breakdown is not None and (breakdown in _RESERVED or breakdown.startswith("at_")):
+        raise ParameterError(
+            f"breakdown={breakdown!r} would collide with a column of the funnel's tables.",
+            hint="rename the property first, e.g. events.rename(columns={...}).",
+        )
+
+
 def _attribution_step(attribution: str, n_steps: int) -> int | None:
     """None for first/last touch, else the 0-based step ``step:<k>`` names."""
     if attribution in ("first_touch", "last_touch"):
@@ -989,7 +1011,9 @@ def funnel(
     ParameterError
         Fewer than two steps, a window that is not positive, an unknown mode, an exclusion out
         of range, with an unordered funnel or matching a step it spans, a bad
-        ``breakdown_attribution``.
+        ``breakdown_attribution``; a ``breakdown`` or ``hold_constant`` that is not one
+        property name (or names the user, time or event column), a ``breakdown`` named like an
+        output column (``step``, ``users``, ``level``, ``at_0`` ...).
     MissingColumnError
         A breakdown, held-constant or condition property that the data does not have.
 
@@ -1038,6 +1062,7 @@ def funnel(
             "step i and step j' has no fixed meaning.",
         )
     attr_step = _attribution_step(breakdown_attribution, n_steps) if breakdown else None
+    _check_property_names(breakdown, hold_constant)
 
     needed = step_properties([*step_list, *(s for s, _, _ in excl)])
     for prop in (breakdown, hold_constant):
@@ -1048,9 +1073,15 @@ def funnel(
     )
     if len(log) == 0:
         raise EmptyDataError("events has no rows.")
-    for prop in (breakdown, hold_constant):
-        if prop is not None:
-            log.property_values(prop)  # raises MissingColumnError with the kept properties
+    for label, prop in (("breakdown", breakdown), ("hold_constant", hold_constant)):
+        if prop is None:
+            continue
+        if prop in (log.user_col, log.time_col, log.event_col):
+            raise ParameterError(
+                f"{label}={prop!r} is the log's user, time or event column, not a property.",
+                hint=f"pass a property column such as a channel or plan as {label}=.",
+            )
+        log.property_values(prop)  # raises MissingColumnError with the kept properties
 
     # a step is in the window iff t - start <= window, and t - start never exceeds the log's
     # span: capping the window there keeps `start + window` inside int64 for any window
