@@ -2,11 +2,12 @@
 
 from __future__ import annotations
 
+import numpy as np
 import pandas as pd
 import pytest
 
-from saasmetrics.exceptions import ParameterError
-from saasmetrics.funnel import funnel
+from saasmetrics.exceptions import DataQualityWarning, ParameterError
+from saasmetrics.funnel import FunnelResult, funnel
 
 
 def _events() -> pd.DataFrame:
@@ -75,3 +76,80 @@ def test_a_property_given_as_a_list_is_a_clear_error(option: str) -> None:
     events = _events().assign(ch="x")
     with pytest.raises(ParameterError, match="one property column"):
         funnel(events, ["signup", "create"], **{option: ["ch"]})  # type: ignore[arg-type]
+
+
+def _time_to_convert_oracle(result: FunnelResult, *, from_start: bool) -> pd.DataFrame:
+    """Per breakdown value, per step: the durations of the units that reached it, in pandas."""
+    rows = []
+    units, name = result.units, result.breakdown
+    values = [None] if name is None else list(result.to_frame()[name].drop_duplicates())
+    for value in values:
+        if name is None:
+            group = units
+        elif value is None:
+            group = units[units[name].isna()]
+        else:
+            group = units[units[name] == value]
+        for k in range(1, len(result.steps)):
+            reached = group[group["level"] > k]
+            d = reached[f"at_{k}"] - reached["at_0" if from_start else f"at_{k - 1}"]
+            row = {} if name is None else {name: value}
+            row |= {"step": result.steps[k], "users": len(d), "mean": d.mean()}
+            for label, q in (("median", 0.5), ("p25", 0.25), ("p75", 0.75), ("p90", 0.9)):
+                row[label] = d.quantile(q) if len(d) else pd.NaT
+            rows.append(row)
+    frame = pd.DataFrame(rows)
+    for col in ("mean", "median", "p25", "p75", "p90"):
+        frame[col] = pd.to_timedelta(frame[col]).dt.round("s")
+    return frame
+
+
+@pytest.mark.parametrize("breakdown", [None, "ch"])
+@pytest.mark.parametrize("from_start", [False, True])
+@pytest.mark.parametrize("order", ["ordered", "unordered"])
+def test_time_to_convert_matches_a_per_group_oracle(
+    breakdown: str | None, from_start: bool, order: str
+) -> None:
+    rng = np.random.default_rng(7)
+    n = 3000
+    events = pd.DataFrame(
+        {
+            "user_id": rng.integers(0, 400, n),
+            "timestamp": pd.Timestamp("2024-01-01")
+            + pd.to_timedelta(rng.integers(0, 30 * 86400, n), unit="s"),
+            "event": rng.choice(["a", "b", "c"], n),
+            "ch": rng.choice(np.array(["x", "y", "z", "w", None], dtype=object), n),
+        }
+    )
+    result = funnel(events, ["a", "b", "c"], window="10D", breakdown=breakdown, order=order)
+    got = result.time_to_convert(from_start=from_start)
+    want = _time_to_convert_oracle(result, from_start=from_start)
+    assert got["users"].sum() > 0
+    cols = ["step", "users", "mean", "median", "p25", "p75", "p90"]
+    for col in cols:
+        left, right = got[col].tolist(), want[col].tolist()
+        if col in ("mean", "median", "p25", "p75", "p90"):
+            # both round to the second; float and Timedelta arithmetic may differ by a tie
+            diff = (got[col] - want[col]).abs().fillna(pd.Timedelta(0))
+            assert (diff <= pd.Timedelta("1s")).all(), col
+            assert got[col].isna().tolist() == want[col].isna().tolist()
+        else:
+            assert left == right, col
+    if breakdown is not None:
+
+        def plain(values: pd.Series) -> list[object]:
+            return [None if pd.isna(v) else v for v in values]
+
+        assert plain(got[breakdown]) == plain(want[breakdown])
+        # the missing value reads as in to_frame(): None
+        assert plain(got[breakdown]) == got[breakdown].tolist()
+
+
+def test_time_to_convert_with_a_breakdown_and_nobody_entering() -> None:
+    # step 1 never occurs: no units, no breakdown values; used to raise KeyError('mean')
+    events = _events().assign(ch="x")
+    with pytest.warns(DataQualityWarning):
+        result = funnel(events, ["nope", "signup"], breakdown="ch")
+    frame = result.time_to_convert()
+    assert len(frame) == 0
+    assert list(frame.columns) == ["ch", "step", "users", "mean", "median", "p25", "p75", "p90"]

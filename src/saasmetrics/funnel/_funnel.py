@@ -349,21 +349,39 @@ class FunnelResult(ResultMixin):
             (Timedelta, rounded to the second) for steps 2..K, over the users who reached the
             step; with a breakdown, the breakdown column first.
         """
-        rows = []
-        for value, group in _groups(self.units, self.breakdown):
-            for k in range(1, len(self.steps)):
-                d = _durations(group, k, from_start=from_start)
-                row: dict[str, Any] = {} if self.breakdown is None else {self.breakdown: value}
-                if len(d):
-                    q = d.quantile([0.25, 0.5, 0.75, 0.9])
-                    stats = {"mean": d.mean(), "median": q[0.5], "p25": q[0.25]}
-                    stats |= {"p75": q[0.75], "p90": q[0.9]}
-                else:
-                    stats = dict.fromkeys(("mean", "median", "p25", "p75", "p90"), pd.NaT)  # type: ignore[arg-type]
-                rows.append(row | {"step": self.steps[k], self._unit_name: len(d)} | stats)
-        frame = pd.DataFrame(rows)
-        for col in ("mean", "median", "p25", "p75", "p90"):
-            frame[col] = pd.to_timedelta(frame[col]).dt.round("s")
+        # one grouped pass per step (a handful), never one pass per breakdown value
+        groups, labels = _group_codes(self.units, self.breakdown)
+        n_groups, n_later = len(labels), len(self.steps) - 1
+        level = self.units["level"].to_numpy()
+        quantiles = (0.25, 0.5, 0.75, 0.9)
+        users = np.zeros((n_groups, n_later), dtype=np.int64)
+        stats = np.full((5, n_groups, n_later), np.nan)  # mean, p25, median, p75, p90
+        origin = _step_ns(self.units, 0) if from_start else None
+        for k in range(1, n_later + 1):
+            reached = np.flatnonzero(level > k)
+            if not reached.size:
+                continue
+            ref = origin if origin is not None else _step_ns(self.units, k - 1)
+            delta = (_step_ns(self.units, k)[reached] - ref[reached]).astype(float)
+            by = pd.Series(delta).groupby(groups[reached])
+            users[:, k - 1] = np.bincount(groups[reached], minlength=n_groups)
+            mean = by.mean()
+            stats[0, mean.index.to_numpy(), k - 1] = mean.to_numpy()
+            q = by.quantile(np.array(quantiles)).unstack()
+            for i, level_q in enumerate(quantiles, start=1):
+                stats[i, q.index.to_numpy(), k - 1] = q[level_q].to_numpy()
+        frame = pd.DataFrame(
+            {
+                "step": pd.Series(list(self.steps[1:]) * n_groups, dtype="str"),
+                self._unit_name: users.reshape(-1),
+            }
+        )
+        for i, col in enumerate(("mean", "p25", "median", "p75", "p90")):
+            frame[col] = pd.to_timedelta(stats[i].reshape(-1), unit="ns").round("s")
+        frame = frame[["step", self._unit_name, "mean", "median", "p25", "p75", "p90"]]
+        if self.breakdown is not None:
+            values = pd.Series(np.repeat(np.array(labels, dtype=object), n_later), dtype="object")
+            frame.insert(0, self.breakdown, values)
         return frame
 
     def time_from_start(self) -> pd.DataFrame:
