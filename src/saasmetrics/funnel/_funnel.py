@@ -178,9 +178,12 @@ def _build_table(
     return table
 
 
-def _groups(units: pd.DataFrame, breakdown: str | None) -> list[tuple[Any, pd.DataFrame]]:
+def _groups(
+    units: pd.DataFrame, breakdown: str | None, limit: int | None = None
+) -> list[tuple[Any, pd.DataFrame]]:
+    """The units of each breakdown value (the ``limit`` largest only): one mask per kept value."""
     groups, labels = _group_codes(units, breakdown)
-    return [(label, units[groups == i]) for i, label in enumerate(labels)]
+    return [(label, units[groups == i]) for i, label in enumerate(labels[:limit])]
 
 
 def _block_table(units: pd.DataFrame, steps: Sequence[str], unit_name: str) -> pd.DataFrame:
@@ -656,7 +659,7 @@ class FunnelResult(ResultMixin):
                 )
             ax.set_ylabel(self._unit_name)
         else:
-            groups = _groups(self.units, self.breakdown)[:max_values]
+            groups = _groups(self.units, self.breakdown, max_values)
             width = 0.8 / max(len(groups), 1)
             for i, (value, group) in enumerate(groups):
                 block = _block_table(group, self.steps, self._unit_name)
