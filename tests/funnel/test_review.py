@@ -153,3 +153,14 @@ def test_time_to_convert_with_a_breakdown_and_nobody_entering() -> None:
     frame = result.time_to_convert()
     assert len(frame) == 0
     assert list(frame.columns) == ["ch", "step", "users", "mean", "median", "p25", "p75", "p90"]
+
+
+def test_missing_step_and_exclusion_warnings_point_at_the_caller() -> None:
+    with pytest.warns(DataQualityWarning, match="counts 0 users") as caught:
+        funnel(_events(), ["signup", "nope"])
+    assert caught[0].filename == __file__
+    with pytest.warns(
+        DataQualityWarning, match="exclusion 'zzz' never occurs.*removes nothing"
+    ) as caught:
+        funnel(_events(), ["signup", "create"], exclusions=[("zzz", 0, 1)])
+    assert caught[0].filename == __file__

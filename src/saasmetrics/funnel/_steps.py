@@ -141,7 +141,7 @@ def event_index(log: EventLog, event: Any) -> int:
     return code
 
 
-def step_code(log: EventLog, step: Step, *, what: str = "step") -> int:
+def step_code(log: EventLog, step: Step, *, what: str = "step", stacklevel: int = 4) -> int:
     """Code of the step's event in ``log`` (-1, with a warning, if it never occurs).
 
     Parameters
@@ -152,6 +152,8 @@ def step_code(log: EventLog, step: Step, *, what: str = "step") -> int:
         The step.
     what : str, default "step"
         How to call it in the warning.
+    stacklevel : int, default 4
+        Frames up to the user's call (``funnel`` calling this from a comprehension).
 
     Returns
     -------
@@ -162,9 +164,9 @@ def step_code(log: EventLog, step: Step, *, what: str = "step") -> int:
     if code < 0:
         warnings.warn(
             f"The {what} {step.name!r} never occurs: event {step.event!r} is not in the data; "
-            "it counts 0 users.",
+            + ("it counts 0 users." if what == "step" else "it removes nothing."),
             DataQualityWarning,
-            stacklevel=4,
+            stacklevel=stacklevel,
         )
     return code
 
@@ -219,7 +221,7 @@ def step_mask(log: EventLog, step: Step, *, what: str = "step") -> npt.NDArray[n
     numpy.ndarray of bool
         One entry per event.
     """
-    code = step_code(log, step, what=what)
+    code = step_code(log, step, what=what, stacklevel=5)  # via funnel's helper
     if code < 0:
         return np.zeros(len(log), dtype=bool)
     mask: npt.NDArray[np.bool_] = log.event_codes == code
