@@ -2,12 +2,14 @@
 
 from __future__ import annotations
 
+import warnings
+
 import numpy as np
 import pandas as pd
 import pytest
 
 from saasmetrics.exceptions import DataQualityWarning, ParameterError
-from saasmetrics.funnel import FunnelResult, funnel
+from saasmetrics.funnel import FunnelResult, Step, funnel
 
 
 def _events() -> pd.DataFrame:
@@ -164,3 +166,16 @@ def test_missing_step_and_exclusion_warnings_point_at_the_caller() -> None:
     ) as caught:
         funnel(_events(), ["signup", "create"], exclusions=[("zzz", 0, 1)])
     assert caught[0].filename == __file__
+
+
+def test_a_step_whose_conditions_match_no_event_warns() -> None:
+    # "a step that never occurs (a warning, a zero row)": a filter on the wrong value (here
+    # text against an integer column) never occurs either, and used to count 0 in silence
+    events = _events().assign(plan=[1, 1, 2, 1, 1, 1])
+    with pytest.warns(DataQualityWarning, match="no 'create' event meets its conditions") as w:
+        result = funnel(events, ["signup", Step("create", where={"plan": "1"})])
+    assert w[0].filename == __file__
+    assert result.counts == [3, 0]
+    with warnings.catch_warnings():
+        warnings.simplefilter("error")
+        assert funnel(events, ["signup", Step("create", where={"plan": 1})]).counts == [3, 1]

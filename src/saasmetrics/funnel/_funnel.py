@@ -1041,7 +1041,8 @@ def funnel(
     Warns
     -----
     DataQualityWarning
-        For a step (or exclusion) whose event never occurs; its row counts 0.
+        For a step (or exclusion) whose event never occurs, or no event of which meets the
+        step's conditions; its row counts 0.
 
     Examples
     --------
@@ -1110,6 +1111,14 @@ def funnel(
     window_ns = min(int(window_td.value), span)
     step_codes = [step_code(log, s) for s in step_list]
     conditions = [condition_mask(log, s) for s in step_list]
+    for step, code, cond in zip(step_list, step_codes, conditions, strict=True):
+        if code >= 0 and cond is not None and not cond[log.event_codes == code].any():
+            warnings.warn(
+                f"The step {step.name!r} never occurs: no {step.event!r} event meets its "
+                "conditions; it counts 0 users.",
+                DataQualityWarning,
+                stacklevel=2,
+            )
     codes: I64 | None = None
     if hold_constant is not None:
         factorized, _ = pd.factorize(log.property_values(hold_constant), use_na_sentinel=True)
