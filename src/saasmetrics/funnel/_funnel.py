@@ -307,6 +307,28 @@ class FunnelResult(ResultMixin):
             previous step of the counted attempt, over the users who reached the step, rounded
             to the second; NaT for the first step); with a breakdown, the breakdown column first
             and one block per value, largest first (missing values last).
+
+        Examples
+        --------
+        >>> import pandas as pd
+        >>> from saasmetrics.funnel import funnel
+        >>> events = pd.DataFrame({
+        ...     "user_id": list("aaabbcdd"),
+        ...     "timestamp": pd.Timestamp("2024-01-01")
+        ...     + pd.to_timedelta([0, 24, 72, 0, 48, 24, 0, 12], unit="h"),
+        ...     "event": ["signup", "create", "pay", "signup", "create",
+        ...               "signup", "signup", "create"],
+        ...     "plan": ["pro", "pro", "pro", "free", "free", "free", "pro", "pro"],
+        ... })
+        >>> result = funnel(events, ["signup", "create", "pay"], breakdown="plan")
+        >>> result.to_frame()[["plan", "step", "users", "dropped"]]
+           plan    step  users  dropped
+        0  free  signup      2        0
+        1  free  create      1        1
+        2  free     pay      0        1
+        3   pro  signup      2        0
+        4   pro  create      2        0
+        5   pro     pay      1        1
         """
         return self.table.copy()
 
@@ -317,13 +339,49 @@ class FunnelResult(ResultMixin):
         -------
         pandas.DataFrame
             Same columns as :meth:`to_frame` without the breakdown column.
+
+        Examples
+        --------
+        >>> import pandas as pd
+        >>> from saasmetrics.funnel import funnel
+        >>> events = pd.DataFrame({
+        ...     "user_id": list("aaabbcdd"),
+        ...     "timestamp": pd.Timestamp("2024-01-01")
+        ...     + pd.to_timedelta([0, 24, 72, 0, 48, 24, 0, 12], unit="h"),
+        ...     "event": ["signup", "create", "pay", "signup", "create",
+        ...               "signup", "signup", "create"],
+        ...     "plan": ["pro", "pro", "pro", "free", "free", "free", "pro", "pro"],
+        ... })
+        >>> result = funnel(events, ["signup", "create", "pay"], breakdown="plan")
+        >>> result.overall()[["step", "users", "conversion_from_previous"]].round(3)
+             step  users  conversion_from_previous
+        0  signup      4                     1.000
+        1  create      3                     0.750
+        2     pay      1                     0.333
         """
         table: pd.DataFrame = _build_table(self.units, self.steps, None, self._unit_name)
         return table
 
     @property
     def counts(self) -> list[int]:
-        """Users (or attempts) reaching each step, over all breakdown values."""
+        """Users (or attempts) reaching each step, over all breakdown values.
+
+        Examples
+        --------
+        >>> import pandas as pd
+        >>> from saasmetrics.funnel import funnel
+        >>> events = pd.DataFrame({
+        ...     "user_id": list("aaabbcdd"),
+        ...     "timestamp": pd.Timestamp("2024-01-01")
+        ...     + pd.to_timedelta([0, 24, 72, 0, 48, 24, 0, 12], unit="h"),
+        ...     "event": ["signup", "create", "pay", "signup", "create",
+        ...               "signup", "signup", "create"],
+        ...     "plan": ["pro", "pro", "pro", "free", "free", "free", "pro", "pro"],
+        ... })
+        >>> result = funnel(events, ["signup", "create", "pay"], breakdown="plan")
+        >>> result.counts
+        [4, 3, 1]
+        """
         level = self.units["level"].to_numpy()
         return [int(np.count_nonzero(level > k)) for k in range(len(self.steps))]
 
@@ -351,6 +409,26 @@ class FunnelResult(ResultMixin):
             Columns ``step``, ``users``, ``mean``, ``median``, ``p25``, ``p75``, ``p90``
             (Timedelta, rounded to the second) for steps 2..K, over the users who reached the
             step; with a breakdown, the breakdown column first.
+
+        Examples
+        --------
+        >>> import pandas as pd
+        >>> from saasmetrics.funnel import funnel
+        >>> events = pd.DataFrame({
+        ...     "user_id": list("aaabbcdd"),
+        ...     "timestamp": pd.Timestamp("2024-01-01")
+        ...     + pd.to_timedelta([0, 24, 72, 0, 48, 24, 0, 12], unit="h"),
+        ...     "event": ["signup", "create", "pay", "signup", "create",
+        ...               "signup", "signup", "create"],
+        ...     "plan": ["pro", "pro", "pro", "free", "free", "free", "pro", "pro"],
+        ... })
+        >>> result = funnel(events, ["signup", "create", "pay"], breakdown="plan")
+        >>> result.time_to_convert()[["plan", "step", "users", "median"]]
+           plan    step  users          median
+        0  free  create      1 2 days 00:00:00
+        1  free     pay      0             NaT
+        2   pro  create      2 0 days 18:00:00
+        3   pro     pay      1 2 days 00:00:00
         """
         # one grouped pass per step (a handful), never one pass per breakdown value
         groups, labels = _group_codes(self.units, self.breakdown)
@@ -394,6 +472,26 @@ class FunnelResult(ResultMixin):
         -------
         pandas.DataFrame
             As :meth:`time_to_convert`.
+
+        Examples
+        --------
+        >>> import pandas as pd
+        >>> from saasmetrics.funnel import funnel
+        >>> events = pd.DataFrame({
+        ...     "user_id": list("aaabbcdd"),
+        ...     "timestamp": pd.Timestamp("2024-01-01")
+        ...     + pd.to_timedelta([0, 24, 72, 0, 48, 24, 0, 12], unit="h"),
+        ...     "event": ["signup", "create", "pay", "signup", "create",
+        ...               "signup", "signup", "create"],
+        ...     "plan": ["pro", "pro", "pro", "free", "free", "free", "pro", "pro"],
+        ... })
+        >>> result = funnel(events, ["signup", "create", "pay"], breakdown="plan")
+        >>> result.time_from_start()[["plan", "step", "median"]]
+           plan    step          median
+        0  free  create 2 days 00:00:00
+        1  free     pay             NaT
+        2   pro  create 0 days 18:00:00
+        3   pro     pay 3 days 00:00:00
         """
         return self.time_to_convert(from_start=True)
 
@@ -415,6 +513,24 @@ class FunnelResult(ResultMixin):
         -------
         pandas.DataFrame
             Columns ``bin_start``, ``bin_end`` (Timedelta) and ``users``.
+
+        Examples
+        --------
+        >>> import pandas as pd
+        >>> from saasmetrics.funnel import funnel
+        >>> events = pd.DataFrame({
+        ...     "user_id": list("aaabbcdd"),
+        ...     "timestamp": pd.Timestamp("2024-01-01")
+        ...     + pd.to_timedelta([0, 24, 72, 0, 48, 24, 0, 12], unit="h"),
+        ...     "event": ["signup", "create", "pay", "signup", "create",
+        ...               "signup", "signup", "create"],
+        ...     "plan": ["pro", "pro", "pro", "free", "free", "free", "pro", "pro"],
+        ... })
+        >>> result = funnel(events, ["signup", "create", "pay"], breakdown="plan")
+        >>> result.time_histogram("create", bins=2)
+                bin_start         bin_end  users
+        0 0 days 12:00:00 1 days 06:00:00      2
+        1 1 days 06:00:00 2 days 00:00:00      1
         """
         k = _step_index(self.steps, step)
         if k == 0:
@@ -514,6 +630,22 @@ class FunnelResult(ResultMixin):
         -------
         pandas.Index
             User ids, in order of first appearance in the data.
+
+        Examples
+        --------
+        >>> import pandas as pd
+        >>> from saasmetrics.funnel import funnel
+        >>> events = pd.DataFrame({
+        ...     "user_id": list("aaabbcdd"),
+        ...     "timestamp": pd.Timestamp("2024-01-01")
+        ...     + pd.to_timedelta([0, 24, 72, 0, 48, 24, 0, 12], unit="h"),
+        ...     "event": ["signup", "create", "pay", "signup", "create",
+        ...               "signup", "signup", "create"],
+        ...     "plan": ["pro", "pro", "pro", "free", "free", "free", "pro", "pro"],
+        ... })
+        >>> result = funnel(events, ["signup", "create", "pay"], breakdown="plan")
+        >>> list(result.users_at("create")), list(result.users_at(0, breakdown_value="free"))
+        (['a', 'b', 'd'], ['b', 'c'])
         """
         k = _step_index(self.steps, step)
         units = self._select(breakdown_value)
@@ -534,6 +666,22 @@ class FunnelResult(ResultMixin):
         -------
         pandas.Index
             User ids (``dropped`` in :meth:`to_frame` counts them).
+
+        Examples
+        --------
+        >>> import pandas as pd
+        >>> from saasmetrics.funnel import funnel
+        >>> events = pd.DataFrame({
+        ...     "user_id": list("aaabbcdd"),
+        ...     "timestamp": pd.Timestamp("2024-01-01")
+        ...     + pd.to_timedelta([0, 24, 72, 0, 48, 24, 0, 12], unit="h"),
+        ...     "event": ["signup", "create", "pay", "signup", "create",
+        ...               "signup", "signup", "create"],
+        ...     "plan": ["pro", "pro", "pro", "free", "free", "free", "pro", "pro"],
+        ... })
+        >>> result = funnel(events, ["signup", "create", "pay"], breakdown="plan")
+        >>> list(result.dropped_at("create")), list(result.dropped_at(-1))
+        (['c'], ['b', 'd'])
         """
         k = _step_index(self.steps, step)
         if k == 0:
@@ -550,6 +698,26 @@ class FunnelResult(ResultMixin):
         pandas.Series
             The row of :meth:`overall` for the step users failed to reach, plus ``from_step``
             (the step before it). Ties go to the earlier step.
+
+        Examples
+        --------
+        >>> import pandas as pd
+        >>> from saasmetrics.funnel import funnel
+        >>> events = pd.DataFrame({
+        ...     "user_id": list("aaabbcdd"),
+        ...     "timestamp": pd.Timestamp("2024-01-01")
+        ...     + pd.to_timedelta([0, 24, 72, 0, 48, 24, 0, 12], unit="h"),
+        ...     "event": ["signup", "create", "pay", "signup", "create",
+        ...               "signup", "signup", "create"],
+        ...     "plan": ["pro", "pro", "pro", "free", "free", "free", "pro", "pro"],
+        ... })
+        >>> result = funnel(events, ["signup", "create", "pay"], breakdown="plan")
+        >>> result.biggest_dropoff()[["from_step", "step", "dropped", "dropoff_rate"]]
+        from_step         create
+        step                 pay
+        dropped                2
+        dropoff_rate    0.666667
+        Name: 2, dtype: object
         """
         table = self.overall()
         later = table.iloc[1:]
@@ -585,6 +753,28 @@ class FunnelResult(ResultMixin):
         ------
         ParameterError
             Without a breakdown, for an unknown value, or a level outside (0, 1).
+
+        Examples
+        --------
+        >>> import pandas as pd
+        >>> from saasmetrics.funnel import funnel
+        >>> events = pd.DataFrame({
+        ...     "user_id": list("aaabbcdd"),
+        ...     "timestamp": pd.Timestamp("2024-01-01")
+        ...     + pd.to_timedelta([0, 24, 72, 0, 48, 24, 0, 12], unit="h"),
+        ...     "event": ["signup", "create", "pay", "signup", "create",
+        ...               "signup", "signup", "create"],
+        ...     "plan": ["pro", "pro", "pro", "free", "free", "free", "pro", "pro"],
+        ... })
+        >>> result = funnel(events, ["signup", "create", "pay"], breakdown="plan")
+        >>> import warnings
+        >>> with warnings.catch_warnings():  # 2 users per plan: SmallSampleWarning
+        ...     warnings.simplefilter("ignore")
+        ...     table = result.compare("pro", "free")
+        >>> table[["step", "rate_a", "rate_b", "difference", "p_value"]].round(3)
+             step  rate_a  rate_b  difference  p_value
+        0  create     1.0     0.5         0.5    0.248
+        1     pay     0.5     0.0         0.5    0.248
         """
         if self.breakdown is None:
             raise ParameterError("compare() needs a funnel built with breakdown=.")
