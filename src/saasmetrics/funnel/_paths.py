@@ -187,6 +187,22 @@ class PathsResult(ResultMixin):
         -------
         pandas.DataFrame
             The first ``n`` rows of :attr:`table`.
+
+        Examples
+        --------
+        >>> import pandas as pd
+        >>> from saasmetrics.funnel import paths
+        >>> events = pd.DataFrame({
+        ...     "user_id": ["a", "a", "b", "b", "c"],
+        ...     "timestamp": pd.to_datetime(["2024-01-01 10:00", "2024-01-01 10:01",
+        ...                                  "2024-01-01 11:00", "2024-01-01 11:02",
+        ...                                  "2024-01-01 12:00"]),
+        ...     "event": ["signup", "subscribe", "signup", "login", "signup"],
+        ... })
+        >>> paths(events, start="signup").top(2)[["path", "sessions"]]
+                     path  sessions
+        0          signup         1
+        1  signup > login         1
         """
         return self.table.head(n).copy()
 
@@ -197,6 +213,21 @@ class PathsResult(ResultMixin):
         -------
         pandas.DataFrame
             Rows sum to 1.
+
+        Examples
+        --------
+        >>> import pandas as pd
+        >>> from saasmetrics.funnel import paths
+        >>> events = pd.DataFrame({
+        ...     "user_id": ["a", "a", "b", "b", "c"],
+        ...     "timestamp": pd.to_datetime(["2024-01-01 10:00", "2024-01-01 10:01",
+        ...                                  "2024-01-01 11:00", "2024-01-01 11:02",
+        ...                                  "2024-01-01 12:00"]),
+        ...     "event": ["signup", "subscribe", "signup", "login", "signup"],
+        ... })
+        >>> probs = paths(events, start="signup").transition_probabilities()
+        >>> probs.loc["signup", ["login", "subscribe", "(end)"]].round(3).tolist()
+        [0.333, 0.333, 0.333]
         """
         counts = self.transitions
         totals = counts.sum(axis=1).replace(0, np.nan)
@@ -513,6 +544,23 @@ class ConversionPaths(ResultMixin):
         -------
         pandas.DataFrame
             Rows of :attr:`table` ranked by sessions that did not convert.
+
+        Examples
+        --------
+        >>> import pandas as pd
+        >>> from saasmetrics.funnel import conversion_paths
+        >>> events = pd.DataFrame({
+        ...     "user_id": ["a", "a", "b", "b", "c"],
+        ...     "timestamp": pd.to_datetime(["2024-01-01 10:00", "2024-01-01 10:01",
+        ...                                  "2024-01-01 11:00", "2024-01-01 11:02",
+        ...                                  "2024-01-01 12:00"]),
+        ...     "event": ["signup", "subscribe", "signup", "login", "signup"],
+        ... })
+        >>> result = conversion_paths(events, "subscribe")
+        >>> result.not_leading(2)[["path", "sessions", "lost"]]
+                     path  sessions  lost
+        1  signup > login         1     1
+        0          signup         2     1
         """
         t = self.table[self.table["sessions"] >= min_sessions].copy()
         t["lost"] = t["sessions"] - t["conversions"]
