@@ -179,3 +179,16 @@ def test_a_step_whose_conditions_match_no_event_warns() -> None:
     with warnings.catch_warnings():
         warnings.simplefilter("error")
         assert funnel(events, ["signup", Step("create", where={"plan": 1})]).counts == [3, 1]
+
+
+def test_hold_constant_warns_about_entrants_without_a_value() -> None:
+    # b's signup has no plan: with hold_constant it opens no attempt and b leaves the funnel;
+    # the issue forbids silent drops, so say so
+    events = _events().assign(plan=["p", "p", "p", None, "q", "q"])
+    with pytest.warns(DataQualityWarning, match="1 of 3 'signup' events have no 'plan'") as w:
+        result = funnel(events, ["signup", "create"], hold_constant="plan")
+    assert w[0].filename == __file__
+    assert result.counts == [2, 1]
+    with warnings.catch_warnings():
+        warnings.simplefilter("error")
+        funnel(events.fillna({"plan": "q"}), ["signup", "create"], hold_constant="plan")

@@ -1206,7 +1206,7 @@ def funnel(
         ``"step:<k>"`` (0-based step ``k``; users who did not reach it get a missing value).
     hold_constant : str, optional
         A property all steps of an attempt must share (events where it is missing match no
-        step).
+        step; a warning says how many step-1 events that leaves out).
     count : {"users", "attempts"}, default "users"
         Count users (their best attempt), or every attempt that was not excluded.
     user_col, time_col, event_col : str
@@ -1232,7 +1232,8 @@ def funnel(
     -----
     DataQualityWarning
         For a step (or exclusion) whose event never occurs, or no event of which meets the
-        step's conditions; its row counts 0.
+        step's conditions (its row counts 0); for step-1 events without a value of the
+        ``hold_constant`` property.
 
     Examples
     --------
@@ -1313,6 +1314,19 @@ def funnel(
     if hold_constant is not None:
         factorized, _ = pd.factorize(log.property_values(hold_constant), use_na_sentinel=True)
         codes = factorized.astype(np.int64, copy=False)
+        if step_codes[0] >= 0:
+            opens = log.event_codes == step_codes[0]
+            if conditions[0] is not None:
+                opens &= conditions[0]
+            n_missing = int(np.count_nonzero(opens & (codes < 0)))
+            if n_missing:
+                warnings.warn(
+                    f"{n_missing:,} of {int(np.count_nonzero(opens)):,} {step_list[0].name!r} "
+                    f"events have no {hold_constant!r} value; with hold_constant they open no "
+                    "attempt, so their users may be missing from the funnel.",
+                    DataQualityWarning,
+                    stacklevel=2,
+                )
 
     rel = _compress(log, step_codes, conditions, codes)
     anchors = np.flatnonzero(rel.masks[0]).astype(np.int64, copy=False)
