@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import warnings
+from typing import Any
 
 import numpy as np
 import pandas as pd
@@ -192,3 +193,19 @@ def test_hold_constant_warns_about_entrants_without_a_value() -> None:
     with warnings.catch_warnings():
         warnings.simplefilter("error")
         funnel(events.fillna({"plan": "q"}), ["signup", "create"], hold_constant="plan")
+
+
+def test_unordered_overlapping_steps_stop_when_nobody_is_left() -> None:
+    # overlapping unordered steps check every subset of the steps so far (Hall's condition):
+    # 2**k subsets at step k, which must stop once no attempt is alive (22 steps took minutes)
+    import time
+
+    events = _events()
+    steps: list[Any] = ["signup", "create"]
+    steps += [Step("create", where={"p": "x"}) if i % 2 else "create" for i in range(20)]
+    events = events.assign(p="y")
+    start = time.perf_counter()
+    with pytest.warns(DataQualityWarning):
+        result = funnel(events, steps, order="unordered", window="30D")
+    assert result.counts[:3] == [3, 2, 0]
+    assert time.perf_counter() - start < 10
