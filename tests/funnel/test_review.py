@@ -209,3 +209,12 @@ def test_unordered_overlapping_steps_stop_when_nobody_is_left() -> None:
         result = funnel(events, steps, order="unordered", window="30D")
     assert result.counts[:3] == [3, 2, 0]
     assert time.perf_counter() - start < 10
+
+
+@pytest.mark.parametrize("bins", [0, -3, 2.5, "auto", True])
+def test_bad_histogram_bins_are_a_clear_error(bins: Any) -> None:
+    result = funnel(_events(), ["signup", "create"])
+    with pytest.raises(ParameterError, match="bins must be a positive integer"):
+        result.time_histogram(bins=bins)
+    with pytest.raises(ParameterError, match="bins must be a positive integer"):
+        result.plot_time_to_convert(bins=bins)

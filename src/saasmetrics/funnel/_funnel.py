@@ -81,6 +81,12 @@ def _step_index(steps: Sequence[str], step: int | str) -> int:
     return k
 
 
+def _check_bins(bins: Any) -> int:
+    if isinstance(bins, bool) or not isinstance(bins, int | np.integer) or bins < 1:
+        raise ParameterError(f"bins must be a positive integer; got {bins!r}.")
+    return int(bins)
+
+
 def _durations(units: pd.DataFrame, k: int, *, from_start: bool) -> pd.Series:
     """Time to reach step ``k`` (>= 1) per unit that reached it."""
     reached = units[units["level"] > k]
@@ -533,6 +539,7 @@ class FunnelResult(ResultMixin):
         1 1 days 06:00:00 2 days 00:00:00      1
         """
         k = _step_index(self.steps, step)
+        bins = _check_bins(bins)
         if k == 0:
             raise ParameterError("The first step has no time to convert; pick a later step.")
         d = _durations(self.units, k, from_start=from_start)
@@ -889,6 +896,7 @@ class FunnelResult(ResultMixin):
             The axes.
         """
         k = _step_index(self.steps, step)
+        bins = _check_bins(bins)
         if k == 0:
             raise ParameterError("The first step has no time to convert; pick a later step.")
         ax = get_axes(ax)
