@@ -218,3 +218,8 @@ def test_bad_histogram_bins_are_a_clear_error(bins: Any) -> None:
         result.time_histogram(bins=bins)
     with pytest.raises(ParameterError, match="bins must be a positive integer"):
         result.plot_time_to_convert(bins=bins)
+
+
+def test_a_bad_breakdown_attribution_is_an_error_even_without_a_breakdown() -> None:
+    with pytest.raises(ParameterError, match="breakdown_attribution"):
+        funnel(_events(), ["signup", "create"], breakdown_attribution="first")

@@ -1282,7 +1282,7 @@ def funnel(
             "exclusions need an ordered or strict funnel: in an unordered funnel 'between "
             "step i and step j' has no fixed meaning.",
         )
-    attr_step = _attribution_step(breakdown_attribution, n_steps) if breakdown else None
+    attr_step = _attribution_step(breakdown_attribution, n_steps)  # checked even unused
     _check_property_names(breakdown, hold_constant)
 
     needed = step_properties([*step_list, *(s for s, _, _ in excl)])
