@@ -223,3 +223,16 @@ def test_bad_histogram_bins_are_a_clear_error(bins: Any) -> None:
 def test_a_bad_breakdown_attribution_is_an_error_even_without_a_breakdown() -> None:
     with pytest.raises(ParameterError, match="breakdown_attribution"):
         funnel(_events(), ["signup", "create"], breakdown_attribution="first")
+
+
+@pytest.mark.parametrize("order", ["ordered", "strict", "unordered"])
+def test_all_events_at_one_instant_still_convert(order: str) -> None:
+    # the window is capped at the data's time span, which is 0 here: t <= start + 0 must hold
+    events = pd.DataFrame(
+        {
+            "user_id": ["a"] * 3,
+            "timestamp": pd.to_datetime(["2024-01-01"] * 3),
+            "event": ["signup", "create", "subscribe"],
+        }
+    )
+    assert funnel(events, ["signup", "create", "subscribe"], order=order).counts == [1, 1, 1]
