@@ -508,3 +508,24 @@ def test_bridge_equals_the_sql_and_pandas_an_analyst_would_write() -> None:
     from benchmarks.bench_unit_economics import _duckdb_bridge
 
     np.testing.assert_allclose(ours[cols].to_numpy(), _duckdb_bridge(subs)[cols].to_numpy())
+
+
+def test_review_as_of_not_a_timestamp_is_a_parameter_error() -> None:
+    data = subs(("a", "2024-01-15", None, 100))
+    for bad in ("garbage", pd.NaT):
+        with pytest.raises(ParameterError, match="as_of"):
+            mrr_bridge(data, as_of=bad)
+
+
+def test_review_mrr_beyond_exact_cents_is_an_input_error() -> None:
+    # 1e300 used to reach an int64 cast (RuntimeWarning, garbage cents); 1e15 is a unit slip
+    for huge in (1e300, 1e15):
+        with pytest.raises(InputError, match="integer cents"):
+            mrr_bridge(subs(("a", "2024-01-15", None, huge), ("b", "2024-01-15", None, 1.0)))
+    with pytest.warns(DataQualityWarning, match="cents"):
+        dropped = mrr_bridge(
+            subs(("a", "2024-01-15", None, 1e300), ("b", "2024-01-15", None, 1.0)),
+            on_invalid="drop",
+        )
+    assert dropped.n_dropped == 1
+    assert dropped.to_frame()["ending"].iloc[-1] == 1.0
