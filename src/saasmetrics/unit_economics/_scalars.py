@@ -33,11 +33,32 @@ F64 = npt.NDArray[np.float64]
 
 def _arrays(*values: Any) -> tuple[list[F64], pd.Index | None]:
     index = next((v.index for v in values if isinstance(v, pd.Series)), None)
+    if index is not None:
+        # Series are matched by label (a CAC per channel in another order must not pair with
+        # the wrong channel's LTV); labels that do not match are an error, not NaN.
+        values = tuple(_align(v, index) if isinstance(v, pd.Series) else v for v in values)
     arrays = [
         np.asarray(v.to_numpy(dtype=np.float64) if isinstance(v, pd.Series) else v, dtype=float)
         for v in values
     ]
     return arrays, index
+
+
+def _align(series: pd.Series, index: pd.Index) -> pd.Series:
+    if series.index.equals(index):
+        return series
+    if (
+        index.is_unique
+        and series.index.is_unique
+        and len(series.index) == len(index)
+        and series.index.isin(index).all()
+    ):
+        return series.reindex(index)
+    raise ParameterError(
+        "Series arguments must share their labels (they are matched by label); got "
+        f"{list(index[:5])!r} and {list(series.index[:5])!r}.",
+        hint="reindex them to the same segments (or periods) first.",
+    )
 
 
 def _wrap(value: F64, index: pd.Index | None, name: str) -> Any:
