@@ -292,3 +292,22 @@ def test_clv_interval_covers_estimate_and_narrows_with_data(cdnow_rfm: pd.DataFr
         bg, gg, cdnow_rfm, period_length=52 / 12, draws=100, seed=0
     )
     pd.testing.assert_frame_equal(out, again)
+
+
+def test_review_rfm_summary_tz_days_dates_and_empty() -> None:
+    from saasmetrics.exceptions import DataQualityWarning, EmptyDataError, ParameterError
+
+    # 09:00 and 18:00 on 8 January in Los Angeles are one calendar day there (but two in UTC)
+    local = pd.to_datetime(["2024-01-01 09:00", "2024-01-08 09:00", "2024-01-08 18:00"])
+    tx = pd.DataFrame({"customer_id": ["a"] * 3, "timestamp": local})
+    aware = tx.assign(timestamp=local.tz_localize("America/Los_Angeles"))
+    naive = rfm_summary(tx, observation_end="2024-01-29")
+    zoned = rfm_summary(aware, observation_end="2024-01-29")
+    assert int(zoned["frequency"].iloc[0]) == int(naive["frequency"].iloc[0]) == 1
+    # a naive end is read on the data's clock: same T either way
+    assert zoned["T"].iloc[0] == pytest.approx(naive["T"].iloc[0])
+    for kw in ({"observation_end": "garbage"}, {"calibration_end": "not a date"}):
+        with pytest.raises(ParameterError, match="not a timestamp"):
+            rfm_summary(tx, **kw)
+    with pytest.warns(DataQualityWarning), pytest.raises(EmptyDataError):
+        rfm_summary(tx.assign(customer_id=None), on_invalid="drop")

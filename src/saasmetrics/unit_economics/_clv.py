@@ -73,13 +73,16 @@ def rfm_summary(
         and divided by it, so a model fitted on this frame speaks that unit.
     resolution : str or Timedelta, default "1D"
         Purchases of a customer within the same resolution bucket (calendar day by default)
-        count as one purchase occasion, their values summed.
+        count as one purchase occasion, their values summed. Buckets follow the data's
+        wall clock (for tz-aware times, the calendar day in that time zone).
     calibration_end : str or Timestamp, optional
         End of the calibration period (inclusive). Customers first seen after it are left
         out, and the holdout columns ``frequency_holdout``, ``monetary_value_holdout`` and
         ``duration_holdout`` count purchases after it, up to ``observation_end``.
     observation_end : str or Timestamp, optional
-        End of the data (default: the last transaction).
+        End of the data (default: the last transaction). A naive ``calibration_end`` or
+        ``observation_end`` is read on the data's clock (in its time zone for tz-aware
+        times).
     on_invalid : {"raise", "drop"}, default "raise"
         What to do with rows with null ids, times or amounts.
 
@@ -114,22 +117,26 @@ def rfm_summary(
     )
     rows = RowCheck(frame, on_invalid=on_invalid, name="transactions")
     rows.flag(frame[customer_col].isna().to_numpy(), customer_col, "null customer ids")
-    ns = parse_timestamps(frame[time_col], rows=rows).ns
+    parsed = parse_timestamps(frame[time_col], rows=rows)
+    ns = parsed.ns
     amount = _numeric(frame, amount_col, rows) if amount_col is not None else None
     if amount is not None:
         rows.flag(amount < 0, amount_col or "", "negative amounts")
     rows.finish()
     keep = rows.keep
+    if not keep.any():
+        raise EmptyDataError("No valid transaction is left.", hint="check the dropped rows.")
     codes, uniques = pd.factorize(frame[customer_col].to_numpy()[keep])
     ns = ns[keep]
     values = amount[keep] if amount is not None else np.zeros(ns.size)
-    end_ns = int(ns.max()) if observation_end is None else pd.Timestamp(observation_end).value
-    cal_ns = end_ns if calibration_end is None else pd.Timestamp(calibration_end).value
+    end_ns = int(ns.max()) if observation_end is None else _instant(observation_end, parsed.tz)
+    cal_ns = end_ns if calibration_end is None else _instant(calibration_end, parsed.tz)
     if cal_ns > end_ns:
         raise ParameterError("calibration_end must not be after observation_end.")
 
-    # one purchase occasion per customer and resolution bucket (values summed)
-    bucket = ns // res
+    # one purchase occasion per customer and resolution bucket (values summed); buckets are
+    # taken in the data's wall-clock time, so a "day" is the customer's calendar day
+    bucket = _wall(ns, parsed.tz) // res
     key = codes.astype(np.int64) * (int(bucket.max() - bucket.min()) + 1) + (bucket - bucket.min())
     order = np.argsort(key, kind="stable")
     key_sorted = key[order]
@@ -178,6 +185,30 @@ def rfm_summary(
     if out.empty:
         raise EmptyDataError("No customer made a first purchase before calibration_end.")
     return out
+
+
+def _instant(value: Any, tz: Any) -> int:
+    """A calibration or observation end as int64 ns on the data's clock (UTC for tz data)."""
+    try:
+        stamp = pd.Timestamp(value)
+    except (ValueError, TypeError) as exc:
+        raise ParameterError(
+            f"{value!r} is not a timestamp.", hint="pass a date such as '2024-06-30'."
+        ) from exc
+    if pd.isna(stamp):
+        raise ParameterError(f"{value!r} is not a timestamp.", hint="leave it out (None).")
+    if tz is None and stamp.tzinfo is not None:
+        stamp = stamp.tz_localize(None)  # naive data: compare wall-clock times
+    elif tz is not None and stamp.tzinfo is None:
+        stamp = stamp.tz_localize(tz)  # naive end for tz data: the data's own wall clock
+    return int(stamp.as_unit("ns").value)
+
+
+def _wall(ns: F64 | npt.NDArray[np.int64], tz: Any) -> npt.NDArray[np.int64]:
+    if tz is None:
+        return np.asarray(ns, dtype=np.int64)
+    local = pd.DatetimeIndex(np.asarray(ns, dtype=np.int64).view("datetime64[ns]"))
+    return np.asarray(local.tz_localize("UTC").tz_convert(tz).tz_localize(None).asi8, np.int64)
 
 
 # --------------------------------------------------------------------------- fitting
