@@ -529,3 +529,30 @@ def test_review_mrr_beyond_exact_cents_is_an_input_error() -> None:
         )
     assert dropped.n_dropped == 1
     assert dropped.to_frame()["ending"].iloc[-1] == 1.0
+
+
+def test_review_monthly_amount_refuses_nan_counts_and_discounts() -> None:
+    for kw in (
+        {"interval_count": float("nan")},
+        {"percent_off": float("nan")},
+        {"amount_off": float("nan")},
+        {"amount_off": float("inf")},
+    ):
+        with pytest.raises(ParameterError):
+            monthly_amount(100.0, "month", **kw)
+
+
+def test_review_duplicated_invoice_lines_are_refused_or_dropped() -> None:
+    inv = pd.DataFrame(
+        {
+            "customer_id": ["a", "a", "b"],
+            "amount": [1200.0, 1200.0, 99.0],
+            "period_start": pd.to_datetime(["2024-01-01", "2024-01-01", "2024-01-15"]),
+            "period_end": pd.to_datetime(["2025-01-01", "2025-01-01", "2024-02-15"]),
+        }
+    )
+    with pytest.raises(InputError, match="duplicated"):
+        mrr_from_invoices(inv)
+    with pytest.warns(DataQualityWarning, match="duplicated"):
+        out = mrr_from_invoices(inv, on_invalid="drop")
+    assert out["mrr"].tolist() == [100.0, 99.0]

@@ -120,3 +120,9 @@ def test_result_round_trip_and_plots() -> None:
         project_revenue(1, 1, 0.1).plot(kind="layers")
     unbounded = project_revenue(1, 1, 0.0)
     assert math.isinf(RevenueProjection.from_json(unbounded.to_json()).steady_state_mrr)
+
+
+def test_review_simulation_needs_a_finite_arpa() -> None:
+    for arpa in (math.inf, math.nan, 0.0):
+        with pytest.raises(ParameterError, match="arpa"):
+            project_revenue(1000, 100, 0.05, periods=3, simulations=10, arpa=arpa, seed=1)

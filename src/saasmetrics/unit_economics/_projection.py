@@ -246,7 +246,7 @@ def project_revenue(
         raise ParameterError(f"periods must be a positive integer; got {periods!r}.")
     if not isinstance(simulations, int | np.integer) or simulations < 0:
         raise ParameterError(f"simulations must be an integer >= 0; got {simulations!r}.")
-    if simulations and (arpa is None or not arpa > 0):
+    if simulations and (arpa is None or not (math.isfinite(arpa) and arpa > 0)):
         raise ParameterError(
             "simulations need arpa (revenue per customer) to churn whole customers.",
             hint="pass arpa=, e.g. MRR divided by paying customers.",
