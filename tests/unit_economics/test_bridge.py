@@ -556,3 +556,12 @@ def test_review_duplicated_invoice_lines_are_refused_or_dropped() -> None:
     with pytest.warns(DataQualityWarning, match="duplicated"):
         out = mrr_from_invoices(inv, on_invalid="drop")
     assert out["mrr"].tolist() == [100.0, 99.0]
+
+
+def test_review_monthly_amount_vectorized_matches_scalar_calls() -> None:
+    intervals = np.array(["month", "Annual", "week", "quarter", "year", "DAILY"] * 3, dtype=object)
+    amounts = np.arange(1.0, 19.0) * 10.0
+    vector = monthly_amount(amounts, intervals)
+    one_by_one = [monthly_amount(a, i) for a, i in zip(amounts, intervals, strict=True)]
+    np.testing.assert_allclose(vector, one_by_one)
+    assert vector.shape == (18,)

@@ -38,15 +38,18 @@ _ALIASES = {
 
 
 def _interval_months(interval: Any) -> npt.NDArray[np.float64]:
-    values = np.atleast_1d(np.asarray(interval, dtype=object))
-    names = [_ALIASES.get(str(v).lower(), str(v).lower()) for v in values.tolist()]
+    values = np.atleast_1d(np.asarray(interval, dtype=object)).reshape(-1)
+    # look up each distinct spelling once (a plan table has millions of rows, few intervals)
+    codes, uniques = pd.factorize(values, use_na_sentinel=False)
+    names = [_ALIASES.get(str(v).lower(), str(v).lower()) for v in uniques.tolist()]
     bad = sorted({n for n in names if n not in _MONTHS})
     if bad:
         raise ParameterError(
             f"Unknown billing interval(s) {bad!r}.",
             hint=f"use one of {sorted(_MONTHS)} (or monthly/annual/quarterly/weekly/daily).",
         )
-    return np.array([_MONTHS[n] for n in names], dtype=np.float64).reshape(np.shape(interval))
+    months = np.array([_MONTHS[n] for n in names], dtype=np.float64)
+    return months[codes].reshape(np.shape(interval))
 
 
 def monthly_amount(
