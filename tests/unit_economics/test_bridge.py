@@ -565,3 +565,12 @@ def test_review_monthly_amount_vectorized_matches_scalar_calls() -> None:
     one_by_one = [monthly_amount(a, i) for a, i in zip(amounts, intervals, strict=True)]
     np.testing.assert_allclose(vector, one_by_one)
     assert vector.shape == (18,)
+
+
+def test_review_saas_kpis_of_a_frame_is_a_parameter_error_and_json_round_trip_works() -> None:
+    data = subs(("a", "2024-01-15", None, 100), ("b", "2024-01-20", "2024-03-02", 50))
+    with pytest.raises(ParameterError, match="MRRBridge"):
+        saas_kpis(data)  # type: ignore[arg-type]
+    bridge = mrr_bridge(data, as_of="2024-06-01")
+    again = MRRBridge.from_json(bridge.to_json())
+    pd.testing.assert_frame_equal(saas_kpis(again), saas_kpis(bridge))

@@ -532,6 +532,11 @@ def saas_kpis(bridge: MRRBridge) -> pd.DataFrame:
     2024-02-01  250.0          2              0.0               -0.25          NaN
     2024-03-01  150.0          1              0.5                0.40          0.0
     """
+    if not isinstance(bridge, MRRBridge):
+        raise ParameterError(
+            f"saas_kpis reads an MRRBridge; got {type(bridge).__name__}.",
+            hint="build it first: saas_kpis(mrr_bridge(subscriptions)).",
+        )
     amounts = bridge.amounts.astype(np.float64) / 100.0
     counts = bridge.customers
     spec = _spec(bridge.freq)
