@@ -112,6 +112,20 @@ class MRRBridge(ResultMixin):
         -------
         pandas.DataFrame
             Indexed by period; columns ``starting`` ... ``ending``.
+
+        Examples
+        --------
+        >>> import pandas as pd
+        >>> subs = pd.DataFrame({"customer_id": ["a", "b"],
+        ...                      "start": pd.to_datetime(["2024-01-05", "2024-02-10"]),
+        ...                      "end": pd.to_datetime([None, "2024-03-20"]),
+        ...                      "mrr": [100.0, 49.99]})
+        >>> print(mrr_bridge(subs).to_frame(cents=True))
+                    starting    new  expansion  contraction  churned  reactivation  ending
+        period
+        2024-01-01         0  10000          0            0        0             0   10000
+        2024-02-01     10000   4999          0            0        0             0   14999
+        2024-03-01     14999      0          0            0    -4999             0   10000
         """
         if cents:
             return self.amounts.copy()
@@ -175,6 +189,16 @@ class MRRBridge(ResultMixin):
         -------
         matplotlib.axes.Axes
             The axes drawn on.
+
+        Examples
+        --------
+        >>> import pandas as pd
+        >>> subs = pd.DataFrame({"customer_id": ["a", "b"],
+        ...                      "start": pd.to_datetime(["2024-01-05", "2024-02-10"]),
+        ...                      "end": pd.to_datetime([None, "2024-03-20"]),
+        ...                      "mrr": [100.0, 49.99]})
+        >>> mrr_bridge(subs).plot(kind="waterfall").get_title()
+        'MRR bridge'
         """
         check_choice("kind", kind, ("movements", "waterfall"))
         ax = get_axes(ax)

@@ -293,6 +293,11 @@ class _CLVModel(ABC):
         -------
         dict
             Hyperparameter names to values.
+
+        Examples
+        --------
+        >>> BetaGeoModel(penalizer=0.1).get_params()["penalizer"]
+        0.1
         """
         return {
             "penalizer": self.penalizer,
@@ -313,6 +318,11 @@ class _CLVModel(ABC):
         -------
         Self
             The model.
+
+        Examples
+        --------
+        >>> BetaGeoModel().set_params(penalizer=0.01).penalizer
+        0.01
         """
         valid = self.get_params()
         for name, value in params.items():
@@ -547,6 +557,15 @@ class _TransactionModel(_CLVModel):
         ------
         ConvergenceError
             If the likelihood cannot be maximised (the message says what was tried).
+
+        Examples
+        --------
+        >>> import pandas as pd
+        >>> rfm = pd.DataFrame({"frequency": [0, 1, 2, 5, 0, 3, 8, 1] * 25,
+        ...                     "recency": [0, 5, 10, 30, 0, 20, 35, 2] * 25,
+        ...                     "T": [10, 20, 30, 40, 38, 36, 40, 30] * 25})
+        >>> BetaGeoModel().fit(rfm)
+        BetaGeoModel(r=2.681, alpha=25.73, a=0.2524, b=0.8451)
         """
         x, t_x, T = self._columns_from(
             rfm, {"frequency": frequency_col, "recency": recency_col, "T": T_col}
@@ -586,6 +605,15 @@ class _TransactionModel(_CLVModel):
         -------
         pandas.Series
             One probability per row (index of ``rfm``).
+
+        Examples
+        --------
+        >>> import pandas as pd
+        >>> rfm = pd.DataFrame({"frequency": [0, 1, 2, 5, 0, 3, 8, 1] * 25,
+        ...                     "recency": [0, 5, 10, 30, 0, 20, 35, 2] * 25,
+        ...                     "T": [10, 20, 30, 40, 38, 36, 40, 30] * 25})
+        >>> BetaGeoModel().fit(rfm).probability_alive(rfm.head(3)).round(2).tolist()
+        [1.0, 0.44, 0.48]
         """
         x, t_x, T = self._rfm(rfm)
         index = to_pandas(rfm, name="rfm").index
@@ -605,6 +633,15 @@ class _TransactionModel(_CLVModel):
         -------
         float or numpy.ndarray
             Expected purchases.
+
+        Examples
+        --------
+        >>> import pandas as pd
+        >>> rfm = pd.DataFrame({"frequency": [0, 1, 2, 5, 0, 3, 8, 1] * 25,
+        ...                     "recency": [0, 5, 10, 30, 0, 20, 35, 2] * 25,
+        ...                     "T": [10, 20, 30, 40, 38, 36, 40, 30] * 25})
+        >>> BetaGeoModel().fit(rfm).expected_purchases([10, 52]).round(2)
+        array([0.92, 3.68])
         """
         check_is_fitted(self, "params_")
         out = type(self)._kernel_expected(*self._theta(), np.asarray(t, dtype=np.float64))
@@ -624,6 +661,15 @@ class _TransactionModel(_CLVModel):
         -------
         pandas.Series
             Conditional expectation per row.
+
+        Examples
+        --------
+        >>> import pandas as pd
+        >>> rfm = pd.DataFrame({"frequency": [0, 1, 2, 5, 0, 3, 8, 1] * 25,
+        ...                     "recency": [0, 5, 10, 30, 0, 20, 35, 2] * 25,
+        ...                     "T": [10, 20, 30, 40, 38, 36, 40, 30] * 25})
+        >>> BetaGeoModel().fit(rfm).predict_purchases(rfm.head(3), 10).round(2).tolist()
+        [0.68, 0.33, 0.39]
         """
         x, t_x, T = self._rfm(rfm)
         index = to_pandas(rfm, name="rfm").index
@@ -828,6 +874,15 @@ class GammaGammaModel(_CLVModel):
         ------
         ConvergenceError
             If the likelihood cannot be maximised.
+
+        Examples
+        --------
+        >>> import pandas as pd
+        >>> rfm = pd.DataFrame({"frequency": [1, 2, 5, 3, 8, 1, 4, 2] * 25,
+        ...                     "monetary_value": [20.0, 35, 28, 50, 22, 60, 31, 45] * 25})
+        >>> rfm["monetary_value"] *= 1 + 0.1 * (rfm.index % 7)
+        >>> GammaGammaModel().fit(rfm)
+        GammaGammaModel(p=8.013, q=11.2, v=58.42)
         """
         x, m = self._columns_from(rfm, {"frequency": frequency_col, "monetary": monetary_col})
         repeat = x > 0
@@ -856,6 +911,15 @@ class GammaGammaModel(_CLVModel):
         -------
         pandas.Series
             Conditional expected spend per transaction.
+
+        Examples
+        --------
+        >>> import pandas as pd
+        >>> rfm = pd.DataFrame({"frequency": [1, 2, 5, 3, 8, 1, 4, 2] * 25,
+        ...                     "monetary_value": [20.0, 35, 28, 50, 22, 60, 31, 45] * 25})
+        >>> rfm["monetary_value"] *= 1 + 0.1 * (rfm.index % 7)
+        >>> GammaGammaModel().fit(rfm).expected_average_value(rfm.head(3)).round(2).tolist()
+        [34.49, 41.37, 36.09]
         """
         check_is_fitted(self, "params_")
         x, m = self._columns_from(rfm, dict(self.columns_))

@@ -64,6 +64,15 @@ class RevenueProjection(ResultMixin):
         -------
         pandas.DataFrame
             See :attr:`table`.
+
+        Examples
+        --------
+        >>> print(project_revenue(1000, 100, 0.05, periods=2).to_frame())
+                   mrr    new  expansion  churned  cumulative_churned
+        period
+        0       1000.0    0.0        0.0      0.0                 0.0
+        1       1050.0  100.0        0.0     50.0                50.0
+        2       1097.5  100.0        0.0     52.5               102.5
         """
         return self.table.copy()
 
@@ -109,6 +118,12 @@ class RevenueProjection(ResultMixin):
         -------
         matplotlib.axes.Axes
             The axes drawn on.
+
+        Examples
+        --------
+        >>> proj = project_revenue(1000, 100, 0.05, periods=24, simulations=50, arpa=50, seed=0)
+        >>> proj.plot().get_ylabel()
+        'MRR'
         """
         check_choice("kind", kind, ("fan", "layers"))
         ax = get_axes(ax)
