@@ -152,3 +152,11 @@ def test_review_series_are_matched_by_label_not_position() -> None:
     assert payback.to_dict() == {"seo": 3.0, "ads": 6.0}
     with pytest.raises(ParameterError, match="labels"):
         ltv_to_cac(ltv_s, pd.Series({"ads": 600.0, "email": 150.0}))
+
+
+def test_review_cac_payback_refuses_negative_inputs() -> None:
+    # a negative CAC used to give a negative payback (-1.0 months) instead of an error
+    with pytest.raises(ParameterError, match=">= 0"):
+        cac_payback_months(-100.0, 100.0)
+    with pytest.raises(ParameterError, match=">= 0"):
+        cac_payback_months(100.0, -5.0)

@@ -232,6 +232,11 @@ def cac_payback_months(cac: Any, mrr_per_customer: Any, gross_margin: Any = 1.0)
     float, numpy.ndarray or pandas.Series
         ``cac / (mrr_per_customer * gross_margin)``; ``inf`` without margin.
 
+    Raises
+    ------
+    ParameterError
+        For a negative CAC or MRR, or a gross margin outside [0, 1].
+
     Examples
     --------
     A 1,200 CAC, 100 MRR per customer and 75% gross margin pay back in 16 months
@@ -241,6 +246,10 @@ def cac_payback_months(cac: Any, mrr_per_customer: Any, gross_margin: Any = 1.0)
     (16.0, 12.0)
     """
     (k, r, m), index = _arrays(cac, mrr_per_customer, gross_margin)
+    if np.any(k < 0) or np.any(r < 0):
+        raise ParameterError(
+            "cac and mrr_per_customer must be >= 0.", hint="a negative CAC is usually a sign slip."
+        )
     _check_fraction("gross_margin", m)
     margin = r * m
     with np.errstate(divide="ignore", invalid="ignore"):
