@@ -311,3 +311,20 @@ def test_review_rfm_summary_tz_days_dates_and_empty() -> None:
             rfm_summary(tx, **kw)
     with pytest.warns(DataQualityWarning), pytest.raises(EmptyDataError):
         rfm_summary(tx.assign(customer_id=None), on_invalid="drop")
+
+
+def test_review_rfm_summary_fine_resolution_does_not_overflow() -> None:
+    # the old combined sort key customer * (bucket range + 1) + bucket overflowed int64: with
+    # 1 ns buckets over 2**62 - 1 ns (146 years), customer 4's key wrapped onto customer 0's
+    # and their first purchases merged into one occasion (customer 4 vanished)
+    t0 = np.datetime64("1900-01-01", "ns")
+    later = t0 + np.timedelta64(2**62 - 1, "ns")
+    tx = pd.DataFrame(
+        {
+            "customer_id": ["c0", "c1", "c2", "c3", "c4", "c1"],
+            "timestamp": np.array([t0] * 5 + [later], dtype="datetime64[ns]"),
+        }
+    )
+    rfm = rfm_summary(tx, resolution="1ns", time_unit="365D")
+    assert sorted(rfm.index) == ["c0", "c1", "c2", "c3", "c4"]
+    assert rfm["frequency"].to_dict() == {"c0": 0, "c1": 1, "c2": 0, "c3": 0, "c4": 0}

@@ -137,10 +137,13 @@ def rfm_summary(
     # one purchase occasion per customer and resolution bucket (values summed); buckets are
     # taken in the data's wall-clock time, so a "day" is the customer's calendar day
     bucket = _wall(ns, parsed.tz) // res
-    key = codes.astype(np.int64) * (int(bucket.max() - bucket.min()) + 1) + (bucket - bucket.min())
-    order = np.argsort(key, kind="stable")
-    key_sorted = key[order]
-    starts = np.flatnonzero(np.r_[True, key_sorted[1:] != key_sorted[:-1]])
+    # sort by (customer, bucket) without a combined key, which overflows int64 for fine
+    # resolutions (1 s buckets over years times many customers)
+    order = np.lexsort((bucket, codes))
+    c_sorted, b_sorted = codes[order], bucket[order]
+    starts = np.flatnonzero(
+        np.r_[True, (c_sorted[1:] != c_sorted[:-1]) | (b_sorted[1:] != b_sorted[:-1])]
+    )
     occ_customer = codes[order][starts].astype(np.int64)
     occ_time = np.minimum.reduceat(ns[order], starts)
     occ_value = np.add.reduceat(values[order], starts)
