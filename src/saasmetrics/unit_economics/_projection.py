@@ -161,6 +161,11 @@ def _retention_curve(retention: Any, periods: int) -> npt.NDArray[np.float64]:
     ages = np.arange(periods + 1, dtype=np.float64)
     if callable(retention):
         curve = np.asarray(retention(ages), dtype=np.float64).reshape(-1)
+        if curve.size != ages.size:
+            raise ParameterError(
+                f"retention(ages) returned {curve.size} values for {ages.size} ages (0..periods).",
+                hint="the callable must be vectorized: one survival value per age in the array.",
+            )
     else:
         curve = np.asarray(retention, dtype=np.float64).reshape(-1)
         if curve.size < periods + 1:
