@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import contextlib
 import importlib.util
 import pathlib
 import warnings
@@ -328,3 +329,39 @@ def test_review_rfm_summary_fine_resolution_does_not_overflow() -> None:
     rfm = rfm_summary(tx, resolution="1ns", time_unit="365D")
     assert sorted(rfm.index) == ["c0", "c1", "c2", "c3", "c4"]
     assert rfm["frequency"].to_dict() == {"c0": 0, "c1": 1, "c2": 0, "c3": 0, "c4": 0}
+
+
+def _review_rfm() -> pd.DataFrame:
+    return pd.DataFrame(
+        {
+            "frequency": [0, 1, 2, 5, 0, 3, 8, 1] * 25,
+            "recency": [0, 5, 10, 30, 0, 20, 35, 2] * 25,
+            "T": [10, 20, 30, 40, 38, 36, 40, 30] * 25,
+        }
+    )
+
+
+def test_review_fractional_frequency_and_bad_horizons_are_clear_errors() -> None:
+    from saasmetrics.exceptions import ParameterError
+
+    rfm = _review_rfm()
+    # fractional counts used to end in a confusing ConvergenceError
+    with pytest.raises(InputError, match="fractional"):
+        BetaGeoModel().fit(rfm.assign(frequency=rfm["frequency"] + 0.5))
+    model = BetaGeoModel().fit(rfm)
+    # a negative horizon used to give negative expected purchases
+    for bad in (-5.0, float("nan")):
+        with pytest.raises(ParameterError, match="horizon"):
+            model.expected_purchases(bad)
+        with pytest.raises(ParameterError, match="horizon"):
+            model.predict_purchases(rfm, bad)
+
+
+def test_review_extreme_trial_parameters_emit_no_runtime_warning() -> None:
+    # repeat buyers with recency 0 drive the optimizer to extreme parameters; the gradient
+    # overflowed outside np.errstate and leaked a RuntimeWarning before the clear error
+    rfm = _review_rfm().assign(recency=0.0)
+    with warnings.catch_warnings():
+        warnings.simplefilter("error", RuntimeWarning)
+        with contextlib.suppress(ConvergenceError):
+            BetaGeoModel().fit(rfm)

@@ -367,20 +367,22 @@ class _CLVModel(ABC):
         names = self._param_names
 
         def objective(log_theta: F64) -> tuple[float, F64]:
-            theta = np.exp(log_theta)
+            # overflow at extreme trial parameters is expected: the optimizer sees inf/nan
+            # (mapped to a huge value by _finite) and steps back, so no warning escapes
             with np.errstate(all="ignore"):
+                theta = np.exp(log_theta)
                 both = self._loglik_grad(theta, data)
                 if both is None:
                     ll = self._loglik(theta, data)
                     grad = None
                 else:
                     ll, grad = both
-            # weighted sums without BLAS: tiny matrix-vector products through a threaded BLAS
-            # were slower than the likelihood itself on busy machines
-            value = -float((weights * ll).sum()) / n + self.penalizer * float(np.sum(theta**2))
-            if grad is None:
-                return value, np.full(theta.size, np.nan)
-            g = -(grad * weights).sum(axis=1) / n * theta + self.penalizer * 2.0 * theta**2
+                # weighted sums without BLAS: tiny matrix-vector products through a threaded
+                # BLAS were slower than the likelihood itself on busy machines
+                value = -float((weights * ll).sum()) / n + self.penalizer * float(np.sum(theta**2))
+                if grad is None:
+                    return value, np.full(theta.size, np.nan)
+                g = -(grad * weights).sum(axis=1) / n * theta + self.penalizer * 2.0 * theta**2
             return value, g
 
         def value_only(log_theta: F64) -> float:
@@ -510,12 +512,30 @@ class _CLVModel(ABC):
                     n_rows=len(values),
                     hint="rfm_summary builds a valid frame.",
                 )
+            if role == "frequency" and np.any(values != np.floor(values)):
+                raise InputError.bad_values(
+                    col,
+                    "fractional purchase counts",
+                    n_bad=int(np.sum(values != np.floor(values))),
+                    n_rows=len(values),
+                    hint="frequency counts repeat purchases: whole numbers (rfm_summary).",
+                )
             if role in positive and np.any(values <= 0):
                 raise InputError.bad_values(
                     col, "zero values", n_bad=int(np.sum(values <= 0)), n_rows=len(values)
                 )
             arrays.append(values)
         return arrays
+
+
+def _horizon(t: Any) -> F64:
+    horizon = np.asarray(t, dtype=np.float64)
+    if not np.all(np.isfinite(horizon) & (horizon >= 0)):
+        raise ParameterError(
+            f"t must be a finite horizon >= 0 in the model's time unit; got {t!r}.",
+            hint="e.g. 52 for a year when the RFM frame is in weeks.",
+        )
+    return horizon
 
 
 def _finite(pair: tuple[float, F64]) -> tuple[float, F64]:
@@ -647,7 +667,8 @@ class _TransactionModel(_CLVModel):
         array([0.92, 3.68])
         """
         check_is_fitted(self, "params_")
-        out = type(self)._kernel_expected(*self._theta(), np.asarray(t, dtype=np.float64))
+        horizon = _horizon(t)
+        out = type(self)._kernel_expected(*self._theta(), horizon)
         return float(out) if np.ndim(out) == 0 else out
 
     def predict_purchases(self, rfm: FrameLike, t: float) -> pd.Series:
@@ -675,10 +696,9 @@ class _TransactionModel(_CLVModel):
         [0.68, 0.33, 0.39]
         """
         x, t_x, T = self._rfm(rfm)
+        horizon = float(_horizon(t))
         index = to_pandas(rfm, name="rfm").index
-        values = type(self)._kernel_conditional(
-            *self._theta(), np.full_like(x, float(t)), x, t_x, T
-        )
+        values = type(self)._kernel_conditional(*self._theta(), np.full_like(x, horizon), x, t_x, T)
         return pd.Series(values, index=index, name="expected_purchases")
 
 
