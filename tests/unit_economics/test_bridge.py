@@ -613,3 +613,13 @@ def test_review_movements_match_month_end_snapshot_oracle(rows: list, window: in
     got = bridge.to_frame(cents=True)
     for name in COLUMNS[1:-1]:
         assert got[name].tolist() == expected[name].tolist(), name
+
+
+def test_review_waterfall_of_a_missing_period_is_a_parameter_error() -> None:
+    pytest.importorskip("matplotlib")
+    import matplotlib.pyplot as plt
+
+    bridge = mrr_bridge(subs(("a", "2024-01-15", None, 100)), as_of="2024-03-01")
+    with pytest.raises(ParameterError, match="not a period"):
+        bridge.plot(kind="waterfall", period="2099-01-01")  # was a pandas KeyError
+    plt.close("all")

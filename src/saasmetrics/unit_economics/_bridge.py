@@ -232,7 +232,14 @@ class MRRBridge(ResultMixin):
             moves = table[list(MOVEMENTS)].sum()
             title = "MRR bridge"
         else:
-            row = table.loc[pd.Timestamp(period)]
+            stamp = pd.Timestamp(period)
+            if stamp not in table.index:
+                raise ParameterError(
+                    f"period={period!r} is not a period of this bridge.",
+                    hint=f"use a period start from {table.index[0].date()} to "
+                    f"{table.index[-1].date()} (freq {self.freq!r}).",
+                )
+            row = table.loc[stamp]
             start, end = row["starting"], row["ending"]
             moves = pd.Series({name: row[name] for name in MOVEMENTS})
             title = f"MRR bridge {pd.Timestamp(period).date()}"
