@@ -202,3 +202,15 @@ def test_missing_observed_flags_are_input_errors() -> None:
     flags = pd.Series([True, False, True], dtype="category")
     assert kaplan_meier([1, 2, 3], flags).to_frame()["events"].sum() == 2
     assert kaplan_meier([1, 2, 3], pd.array([True, False, True], dtype="boolean")).median == 3
+
+
+def test_pairs_over_candidates_ignore_other_events() -> None:
+    # pairs are counted on a candidates-only grid: other event types must not change a number
+    events = _signups()
+    noise = events.sample(frac=0.5, random_state=1).assign(event="noise")
+    extra = pd.concat([events, noise], ignore_index=True)
+    kwargs = {"signup_event": "signup", "combinations": 2, "min_support": 0.0}
+    only = magic_number_search(events, candidates=["invite", "login"], **kwargs).to_frame()
+    more = magic_number_search(extra, candidates=["invite", "login"], **kwargs).to_frame()
+    pd.testing.assert_frame_equal(only, more)
+    assert (more["event_2"].dropna() == "login").all()

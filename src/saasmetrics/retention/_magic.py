@@ -534,24 +534,26 @@ def magic_number_search(
     }
     frame = pd.DataFrame(parts)
     if combinations == 2:
+        # count pairs over the candidates only: the kernel's grid is events^2 x thresholds^2
+        position = np.full(n_events, -1, dtype=np.int64)
+        position[prep.codes] = np.arange(prep.codes.size)  # codes ascend: cell order is kept
         tp2, fp2 = pair_threshold_counts(
-            user, event, count, flag, n_events=n_events, max_count=max_threshold
+            user, position[event], count, flag, n_events=prep.codes.size, max_count=max_threshold
         )
         a_idx, b_idx = np.triu_indices(prep.codes.size, k=1)
-        a, b = prep.codes[a_idx], prep.codes[b_idx]
         n_t = max_threshold
-        aa = np.repeat(a, n_t * n_t)
-        bb = np.repeat(b, n_t * n_t)
-        na = np.tile(np.repeat(thresholds, n_t), a.size)
-        nb = np.tile(np.tile(thresholds, n_t), a.size)
+        pa = np.repeat(a_idx, n_t * n_t)
+        pb = np.repeat(b_idx, n_t * n_t)
+        na = np.tile(np.repeat(thresholds, n_t), a_idx.size)
+        nb = np.tile(np.tile(thresholds, n_t), a_idx.size)
         pairs = pd.DataFrame(
             {
-                "event": log.events.take(aa).to_numpy(dtype=object),
+                "event": log.events.take(prep.codes[pa]).to_numpy(dtype=object),
                 "threshold": na,
-                "event_2": log.events.take(bb).to_numpy(dtype=object),
+                "event_2": log.events.take(prep.codes[pb]).to_numpy(dtype=object),
                 "threshold_2": nb.astype(np.float64),
-                "tp": tp2[aa, bb, na, nb].astype(np.float64),
-                "fp": fp2[aa, bb, na, nb].astype(np.float64),
+                "tp": tp2[pa, pb, na, nb].astype(np.float64),
+                "fp": fp2[pa, pb, na, nb].astype(np.float64),
             }
         )
         frame["event_2"] = pd.Series([None] * len(frame), dtype=object)
