@@ -354,3 +354,17 @@ def test_journeys_match_a_slow_oracle(
         for p, c, n in jrn.to_frame()[["path", "conversions", "nulls"]].itertuples(index=False)
     )
     assert got == _oracle(touches, convs, lookback)
+
+
+# --------------------------------------------------------------------------- review fixes
+def test_integer_ids_match_the_same_ids_read_as_float() -> None:
+    # a gap in an integer id column makes pandas read it as float: 1 and 1.0 are one person
+    touches = TOUCHES.assign(user_id=TOUCHES["user_id"].str[1:].astype("int64"))
+    conversions = CONVERSIONS.assign(user_id=[1.0, 2.0])
+    expected = journeys(TOUCHES, CONVERSIONS).to_frame()
+    got = journeys(touches, conversions)
+    assert got.n_unattributed == 0
+    pd.testing.assert_frame_equal(got.to_frame(), expected)
+    # and a text column of the same ids still matches, as before
+    text = journeys(touches, CONVERSIONS.assign(user_id=["1", "2"])).to_frame()
+    pd.testing.assert_frame_equal(text, expected)

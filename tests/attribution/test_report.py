@@ -150,3 +150,14 @@ def test_bad_input() -> None:
         channel_report(SESSIONS.drop(columns="pageviews"))
     with pytest.raises(InputError, match="page views"):
         channel_report(SESSIONS.assign(pageviews=0))
+
+
+# --------------------------------------------------------------------------- review fixes
+def test_integer_session_ids_match_conversion_ids_read_as_float() -> None:
+    codes = {"a": 1, "b": 2, "c": 3, "d": 4, "e": 5, "zz": 99}
+    sessions = SESSIONS.assign(user_id=SESSIONS["user_id"].map(codes).astype("int64"))
+    conversions = CONVERSIONS.assign(user_id=CONVERSIONS["user_id"].map(codes).astype("float64"))
+    leads = LEADS.assign(user_id=LEADS["user_id"].map(codes).astype("float64"))
+    expected = channel_report(SESSIONS, CONVERSIONS, SPEND, leads=LEADS).to_frame()
+    got = channel_report(sessions, conversions, SPEND, leads=leads).to_frame()
+    pd.testing.assert_frame_equal(got, expected)

@@ -24,6 +24,7 @@ from saasmetrics._validation import (
 )
 from saasmetrics.attribution._channels import DEFAULT_CHANNEL_RULES, ChannelRules, channel_group
 from saasmetrics.attribution._channels import parse_utm as _parse_utm
+from saasmetrics.attribution._ids import user_codes as _user_codes
 from saasmetrics.exceptions import (
     DataQualityWarning,
     EmptyDataError,
@@ -494,11 +495,13 @@ def journeys(
         raise EmptyDataError("No valid touchpoints or conversions.", hint="check the inputs.")
 
     # users of both tables share one code table (a hash pass; no string copies)
-    t_ids = touch[user_col].reset_index(drop=True)[tkeep]
-    c_ids = conv[user_col].reset_index(drop=True)[ckeep]
-    if t_ids.dtype != c_ids.dtype:
-        t_ids, c_ids = t_ids.astype(str), c_ids.astype(str)
-    user_codes, _ = pd.factorize(pd.concat([t_ids, c_ids], ignore_index=True))
+    # (7, 7.0 and "7" are one person: a gap in an id column makes pandas read it as float)
+    user_codes = _user_codes(
+        [
+            touch[user_col].reset_index(drop=True)[tkeep],
+            conv[user_col].reset_index(drop=True)[ckeep],
+        ]
+    )
     t_user = user_codes[:nt].astype(np.int64)
     c_user = user_codes[nt:].astype(np.int64)
     n_users = int(user_codes.max()) + 1 if user_codes.size else 1

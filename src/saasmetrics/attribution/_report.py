@@ -15,6 +15,7 @@ from saasmetrics._kernels.encoding import sort_order
 from saasmetrics._plotting import PALETTE, get_axes
 from saasmetrics._results import ResultMixin
 from saasmetrics._validation import RowCheck, check_choice, parse_timestamps, require_columns
+from saasmetrics.attribution._ids import user_codes as _user_codes
 from saasmetrics.exceptions import ParameterError
 from saasmetrics.typing import FrameLike, OnInvalid
 
@@ -155,7 +156,7 @@ def _events(  # noqa: PLR0917 - private helper, called twice
     time_col: str,
     value_col: str | None,
     on_invalid: OnInvalid,
-) -> tuple[npt.NDArray[np.object_], npt.NDArray[np.int64], npt.NDArray[np.float64]] | None:
+) -> tuple[pd.Series, npt.NDArray[np.int64], npt.NDArray[np.float64]] | None:
     if frame is None:
         return None
     data = to_pandas(frame, name=name, allow_empty=True)
@@ -174,7 +175,7 @@ def _events(  # noqa: PLR0917 - private helper, called twice
     rows.finish()
     keep = rows.keep
     ns = times.ns[keep] if times is not None else np.zeros(0, dtype=np.int64)
-    return data[user_col].to_numpy(dtype=object)[keep], ns, values[keep]
+    return data[user_col].iloc[np.flatnonzero(keep)].reset_index(drop=True), ns, values[keep]
 
 
 def channel_report(
@@ -282,7 +283,8 @@ def channel_report(
     )
     groups = pd.MultiIndex.from_frame(labels)
     n_groups = len(groups)
-    users = frame[user_col].to_numpy(dtype=object)[keep]
+    user_ids = frame[user_col].iloc[np.flatnonzero(keep)].reset_index(drop=True)
+    users = user_ids.to_numpy(dtype=object)
     s_ns = times.ns[keep]
     pages, duration = pages[keep], duration[keep]
 
@@ -295,8 +297,8 @@ def channel_report(
 
     lead_events = _events(leads, "leads", user_col, time_col, None, on_invalid)
     conv_events = _events(conversions, "conversions", user_col, time_col, value_col, on_invalid)
-    all_users = [users, *(ev[0] for ev in (lead_events, conv_events) if ev is not None)]
-    user_codes, _ = pd.factorize(np.concatenate(all_users).astype(str))
+    all_users = [user_ids, *(ev[0] for ev in (lead_events, conv_events) if ev is not None)]
+    user_codes = _user_codes(all_users)
     s_user = user_codes[: users.size].astype(np.int64)
     offset = users.size
 
