@@ -7,7 +7,13 @@ import pandas as pd
 import pytest
 
 from saasmetrics.attribution import channel_report
-from saasmetrics.exceptions import InputError, MissingColumnError, ParameterError
+from saasmetrics.exceptions import (
+    DataQualityWarning,
+    InputError,
+    MissingColumnError,
+    ParameterError,
+    SchemaError,
+)
 
 SESSIONS = pd.DataFrame(
     {
@@ -161,3 +167,48 @@ def test_integer_session_ids_match_conversion_ids_read_as_float() -> None:
     expected = channel_report(SESSIONS, CONVERSIONS, SPEND, leads=LEADS).to_frame()
     got = channel_report(sessions, conversions, SPEND, leads=leads).to_frame()
     pd.testing.assert_frame_equal(got, expected)
+
+
+@pytest.mark.parametrize(
+    ("column", "bad", "match"),
+    [
+        ("amount", float("nan"), "missing or non-numeric amounts"),
+        ("amount", "n/a", "missing or non-numeric amounts"),
+        ("amount", float("inf"), "infinite amounts"),
+        ("amount", -300.0, "negative amounts"),
+        ("channel", None, "null channels"),
+    ],
+)
+def test_bad_spend_rows_are_clear_not_zero_cost(column: str, bad: object, match: str) -> None:
+    # these rows used to become a cost of 0 (or vanish), so CAC read 0 without a word
+    spend = SPEND.astype({column: object})
+    spend.loc[0, column] = bad
+    with pytest.raises(InputError, match=match):
+        channel_report(SESSIONS, CONVERSIONS, spend)
+    with pytest.warns(DataQualityWarning, match="spend"):
+        dropped = channel_report(SESSIONS, CONVERSIONS, spend, on_invalid="drop").to_frame()
+    assert dropped["cost"].sum() == SPEND["amount"].sum() - 300.0
+
+
+def test_spend_without_a_campaign_is_the_not_set_campaign() -> None:
+    spend = pd.DataFrame(
+        {"channel": ["Email", "Paid Search"], "campaign": [None, "brand"], "amount": [40.0, 10.0]}
+    )
+    table = channel_report(SESSIONS, CONVERSIONS, spend, by=("channel", "campaign")).to_frame()
+    cost = table.set_index(["channel", "campaign"])["cost"]
+    assert cost[("Email", "(not set)")] == 40.0
+    assert cost.sum() == 50.0
+
+
+def test_time_zones_of_sessions_and_conversions_must_agree() -> None:
+    aware = SESSIONS.assign(timestamp=SESSIONS["timestamp"].dt.tz_localize("UTC"))
+    with pytest.raises(SchemaError, match="naive"):
+        channel_report(aware, CONVERSIONS)
+    with pytest.raises(SchemaError, match="naive"):
+        channel_report(
+            SESSIONS, leads=LEADS.assign(timestamp=LEADS["timestamp"].dt.tz_localize("UTC"))
+        )
+    both = channel_report(
+        aware, CONVERSIONS.assign(timestamp=CONVERSIONS["timestamp"].dt.tz_localize("UTC"))
+    )
+    pd.testing.assert_frame_equal(both.to_frame(), channel_report(SESSIONS, CONVERSIONS).to_frame())

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from collections.abc import Sequence
 from dataclasses import dataclass
+from datetime import tzinfo
 from typing import Any, Literal
 
 import numpy as np
@@ -16,7 +17,7 @@ from saasmetrics._plotting import PALETTE, get_axes
 from saasmetrics._results import ResultMixin
 from saasmetrics._validation import RowCheck, check_choice, parse_timestamps, require_columns
 from saasmetrics.attribution._ids import user_codes as _user_codes
-from saasmetrics.exceptions import ParameterError
+from saasmetrics.exceptions import ParameterError, SchemaError
 from saasmetrics.typing import FrameLike, OnInvalid
 
 __all__ = ("ChannelReport", "channel_report")
@@ -156,7 +157,7 @@ def _events(  # noqa: PLR0917 - private helper, called twice
     time_col: str,
     value_col: str | None,
     on_invalid: OnInvalid,
-) -> tuple[pd.Series, npt.NDArray[np.int64], npt.NDArray[np.float64]] | None:
+) -> tuple[pd.Series, npt.NDArray[np.int64], npt.NDArray[np.float64], tzinfo | None] | None:
     if frame is None:
         return None
     data = to_pandas(frame, name=name, allow_empty=True)
@@ -171,11 +172,14 @@ def _events(  # noqa: PLR0917 - private helper, called twice
     )
     if use_value and value_col is not None:
         rows.flag(np.isnan(values), value_col, "missing values")
+        rows.flag(np.isinf(values), value_col, "infinite values")
     times = parse_timestamps(data[time_col], rows=rows) if len(data) else None
     rows.finish()
     keep = rows.keep
     ns = times.ns[keep] if times is not None else np.zeros(0, dtype=np.int64)
-    return data[user_col].iloc[np.flatnonzero(keep)].reset_index(drop=True), ns, values[keep]
+    tz = times.tz if times is not None else None
+    ids = data[user_col].iloc[np.flatnonzero(keep)].reset_index(drop=True)
+    return ids, ns, values[keep], tz
 
 
 def channel_report(
@@ -297,12 +301,24 @@ def channel_report(
 
     lead_events = _events(leads, "leads", user_col, time_col, None, on_invalid)
     conv_events = _events(conversions, "conversions", user_col, time_col, value_col, on_invalid)
+    zones = {"sessions": times.tz}
+    for name, ev in (("leads", lead_events), ("conversions", conv_events)):
+        if ev is not None and ev[0].size:
+            zones[name] = ev[3]
+    aware = sorted(name for name, tz in zones.items() if tz is not None)
+    if aware and len(aware) != len(zones):
+        naive = sorted(set(zones) - set(aware))
+        raise SchemaError(
+            f"{aware} have tz-aware timestamps but {naive} naive ones; comparing them would "
+            "silently treat the naive ones as UTC.",
+            hint="localize all the tables to the same zone (Series.dt.tz_localize).",
+        )
     all_users = [user_ids, *(ev[0] for ev in (lead_events, conv_events) if ev is not None)]
     user_codes = _user_codes(all_users)
     s_user = user_codes[: users.size].astype(np.int64)
     offset = users.size
 
-    def credited(ev: tuple[Any, Any, Any] | None) -> tuple[Any, Any]:
+    def credited(ev: tuple[Any, Any, Any, Any] | None) -> tuple[Any, Any]:
         nonlocal offset
         if ev is None:
             return None, None
@@ -337,15 +353,28 @@ def channel_report(
                 for item in by
             }
         )
-        amount = pd.to_numeric(sp_frame[spend_amount_col], errors="coerce").fillna(0.0)
+        amount = pd.to_numeric(sp_frame[spend_amount_col], errors="coerce").to_numpy(
+            dtype=np.float64, na_value=np.nan
+        )
+        srows = RowCheck(sp_frame, on_invalid=on_invalid, name="spend")
+        srows.flag(sp_frame[channel_col].isna().to_numpy(), channel_col, "null channels")
+        srows.flag(np.isnan(amount), spend_amount_col, "missing or non-numeric amounts")
+        srows.flag(np.isinf(amount), spend_amount_col, "infinite amounts")
+        srows.flag(np.nan_to_num(amount) < 0, spend_amount_col, "negative amounts")
+        srows.finish()
+        skeep = srows.keep
+        spend_keys = spend_keys[skeep].reset_index(drop=True)
+        if "campaign" in by:  # as for sessions: no campaign is "(not set)"
+            spend_keys = spend_keys.fillna({"campaign": "(not set)"})
+        amount = amount[skeep]
         position = groups.get_indexer(pd.MultiIndex.from_frame(spend_keys))
         matched = position >= 0
-        cost = np.bincount(
-            position[matched], weights=amount.to_numpy()[matched], minlength=n_groups
-        ).astype(np.float64)
+        cost = np.bincount(position[matched], weights=amount[matched], minlength=n_groups).astype(
+            np.float64
+        )
         # spend on groups without sessions still counts: add them as rows
         if (~matched).any():
-            unmatched = spend_keys[~matched].assign(cost=amount.to_numpy()[~matched])
+            unmatched = spend_keys[~matched].assign(cost=amount[~matched])
             extra = pd.DataFrame(
                 unmatched.groupby(list(by), sort=True, as_index=False)["cost"].sum()
             )
