@@ -368,3 +368,16 @@ def test_integer_ids_match_the_same_ids_read_as_float() -> None:
     # and a text column of the same ids still matches, as before
     text = journeys(touches, CONVERSIONS.assign(user_id=["1", "2"])).to_frame()
     pd.testing.assert_frame_equal(text, expected)
+
+
+def test_infinite_counts_and_values_are_clear() -> None:
+    # inf used to pass and turn every share into NaN
+    frame = pd.DataFrame(
+        {"path": ["a > b", "b"], "conversions": [float("inf"), 1], "nulls": [0, 1]}
+    )
+    with pytest.raises(InputError, match="infinite counts"):
+        Journeys.from_paths(frame)
+    with pytest.raises(InputError, match="infinite counts"):
+        Journeys.from_paths(frame.assign(conversions=[1, 1], v=[float("-inf"), 2.0]), value_col="v")
+    with pytest.raises(InputError, match="infinite values"):
+        journeys(TOUCHES, CONVERSIONS.assign(value=[float("inf"), 5.0]))

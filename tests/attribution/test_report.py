@@ -212,3 +212,8 @@ def test_time_zones_of_sessions_and_conversions_must_agree() -> None:
         aware, CONVERSIONS.assign(timestamp=CONVERSIONS["timestamp"].dt.tz_localize("UTC"))
     )
     pd.testing.assert_frame_equal(both.to_frame(), channel_report(SESSIONS, CONVERSIONS).to_frame())
+
+
+def test_infinite_revenue_is_clear() -> None:
+    with pytest.raises(InputError, match="infinite values"):
+        channel_report(SESSIONS, CONVERSIONS.assign(value=[float("inf"), 1.0, 2.0]))

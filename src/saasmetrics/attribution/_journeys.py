@@ -243,7 +243,7 @@ class Journeys(ResultMixin):
         sep : str, default ">"
             The separator.
         on_invalid : {"raise", "drop"}, default "raise"
-            Empty paths or channel names, and negative or missing counts, raise an
+            Empty paths or channel names, and negative, infinite or missing counts, raise an
             :class:`~saasmetrics.exceptions.InputError` or are dropped with a warning.
 
         Returns
@@ -256,7 +256,7 @@ class Journeys(ResultMixin):
         ParameterError
             If ``sep`` is empty, or appears in no path while another separator does.
         InputError
-            For empty paths, empty channel names, negative or NaN counts.
+            For empty paths, empty channel names, negative, infinite or NaN counts.
 
         Examples
         --------
@@ -319,7 +319,8 @@ class Journeys(ResultMixin):
                 continue
             values = pd.to_numeric(data[column], errors="coerce").to_numpy(dtype=np.float64)
             rows.flag(np.isnan(values), column, "missing or non-numeric counts")
-            rows.flag(np.nan_to_num(values) < 0, column, "negative counts")
+            rows.flag(np.isinf(values), column, "infinite counts")
+            rows.flag(np.nan_to_num(values, posinf=0.0, neginf=-1.0) < 0, column, "negative counts")
             amounts[role] = values
         rows.finish()
         keep = rows.keep
@@ -475,7 +476,10 @@ def journeys(
     )
     if use_value and value_col is not None:
         crows.flag(np.isnan(c_value), value_col, "missing values")
-        crows.flag(np.nan_to_num(c_value) < 0, value_col, "negative values")
+        crows.flag(np.isinf(c_value), value_col, "infinite values")
+        crows.flag(
+            np.nan_to_num(c_value, posinf=0.0, neginf=-1.0) < 0, value_col, "negative values"
+        )
     c_time = parse_timestamps(conv[time_col], rows=crows) if len(conv) else None
     crows.finish()
 
