@@ -217,3 +217,21 @@ def test_time_zones_of_sessions_and_conversions_must_agree() -> None:
 def test_infinite_revenue_is_clear() -> None:
     with pytest.raises(InputError, match="infinite values"):
         channel_report(SESSIONS, CONVERSIONS.assign(value=[float("inf"), 1.0, 2.0]))
+
+
+def test_leads_and_customers_credited_nowhere_are_counted() -> None:
+    # zz signs up and converts without any session: with either credit rule neither event is
+    # in a row of the table, and the report says so
+    leads = pd.concat(
+        [LEADS, pd.DataFrame({"user_id": ["zz"], "timestamp": pd.to_datetime(["2024-01-09"])})],
+        ignore_index=True,
+    )
+    for credit in ("last", "first"):
+        report = channel_report(SESSIONS, CONVERSIONS, leads=leads, credit=credit)  # type: ignore[arg-type]
+        table = report.to_frame()
+        assert (report.n_uncredited_leads, report.n_uncredited_customers) == (1, 1)
+        assert table["customers"].sum() + 1 == len(CONVERSIONS)
+        assert table["leads"].sum() + 1 == len(leads)
+        assert "uncredited_leads=1, uncredited_customers=1" in repr(report)
+    clean = channel_report(SESSIONS, CONVERSIONS.iloc[:2], leads=LEADS)
+    assert (clean.n_uncredited_leads, clean.n_uncredited_customers) == (0, 0)

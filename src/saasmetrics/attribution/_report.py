@@ -55,6 +55,9 @@ class ChannelReport(ResultMixin):
         The grouping.
     credit : str
         How leads and customers were given to a channel (``"last"`` or ``"first"`` session).
+    n_uncredited_leads, n_uncredited_customers : int
+        Leads and customers credited to no channel because their person had no session at
+        all. They are in no row of the table.
 
     Examples
     --------
@@ -79,6 +82,8 @@ class ChannelReport(ResultMixin):
     table: pd.DataFrame
     by: tuple[str, ...]
     credit: str
+    n_uncredited_leads: int = 0
+    n_uncredited_customers: int = 0
 
     def to_frame(self) -> pd.DataFrame:
         """The report table (a copy).
@@ -91,7 +96,12 @@ class ChannelReport(ResultMixin):
         return self.table.copy()
 
     def _summary(self) -> dict[str, Any]:
-        return {"groups": len(self.table), "by": self.by, "credit": self.credit}
+        summary: dict[str, Any] = {"groups": len(self.table), "by": self.by, "credit": self.credit}
+        if self.n_uncredited_leads:
+            summary["uncredited_leads"] = self.n_uncredited_leads
+        if self.n_uncredited_customers:
+            summary["uncredited_customers"] = self.n_uncredited_customers
+        return summary
 
     def plot(self, ax: Any = None, *, metric: str = "cac", **kwargs: Any) -> Any:
         """Horizontal bars of one metric per group.
@@ -318,7 +328,9 @@ def channel_report(
     s_user = user_codes[: users.size].astype(np.int64)
     offset = users.size
 
-    def credited(ev: tuple[Any, Any, Any, Any] | None) -> tuple[Any, Any]:
+    uncredited = {"leads": 0, "customers": 0}
+
+    def credited(ev: tuple[Any, Any, Any, Any] | None, role: str) -> tuple[Any, Any]:
         nonlocal offset
         if ev is None:
             return None, None
@@ -326,12 +338,13 @@ def channel_report(
         offset += ev[0].size
         session = _credit_sessions(s_user, s_ns, e_user, ev[1], credit)
         ok = session >= 0
+        uncredited[role] = int(ok.size - np.count_nonzero(ok))
         count = np.bincount(codes[session[ok]], minlength=n_groups).astype(np.float64)
         value = np.bincount(codes[session[ok]], weights=ev[2][ok], minlength=n_groups)
         return count, value
 
-    lead_count, _ = credited(lead_events)
-    cust_count, revenue = credited(conv_events)
+    lead_count, _ = credited(lead_events, "leads")
+    cust_count, revenue = credited(conv_events, "customers")
 
     cost = np.zeros(n_groups)
     extra: pd.DataFrame | None = None
@@ -402,7 +415,11 @@ def channel_report(
         both = pd.concat([raw, add], ignore_index=True)
         raw = both.sort_values(list(by), ignore_index=True)
     return ChannelReport(
-        table=_finish(raw, by, has_leads=lead_count is not None), by=by, credit=credit
+        table=_finish(raw, by, has_leads=lead_count is not None),
+        by=by,
+        credit=credit,
+        n_uncredited_leads=uncredited["leads"],
+        n_uncredited_customers=uncredited["customers"],
     )
 
 
