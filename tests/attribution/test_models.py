@@ -16,6 +16,7 @@ from hypothesis import given, settings
 from hypothesis import strategies as st
 
 from saasmetrics.attribution import (
+    AttributionModel,
     AttributionResult,
     FirstTouch,
     Journeys,
@@ -441,3 +442,25 @@ def test_markov_is_within_channelattribution_sampling_error(order: int) -> None:
     big = effects > 0.1
     assert ((ours[big] - effects[big]).abs() / effects[big]).max() < 0.08
     assert ours.idxmax() == effects.idxmax()
+
+
+# --------------------------------------------------------------------------- review fixes
+def test_compare_models_bad_input_is_clear() -> None:
+    # a frame instead of journeys used to fail with AttributeError; [] gave an empty table
+    with pytest.raises(InputError, match="Journeys"):
+        compare_models(pd.DataFrame())  # type: ignore[arg-type]
+    with pytest.raises(ParameterError, match="models is empty"):
+        compare_models(_paths(HAND), [])
+
+
+@pytest.mark.parametrize(
+    "model",
+    [
+        MarkovModel(order=True),  # type: ignore[arg-type]
+        ShapleyModel(max_exact=True),  # type: ignore[arg-type]
+        ShapleyModel(n_samples=True),  # type: ignore[arg-type]
+    ],
+)
+def test_booleans_are_not_integer_parameters(model: AttributionModel) -> None:
+    with pytest.raises(ParameterError):
+        attribute(_paths(HAND), model)

@@ -525,7 +525,11 @@ class MarkovModel(AttributionModel):
         self.order = order
 
     def _validate(self, journeys: Journeys) -> None:
-        if not isinstance(self.order, int | np.integer) or not 1 <= int(self.order) <= 6:
+        if (
+            isinstance(self.order, bool)
+            or not isinstance(self.order, int | np.integer)
+            or not 1 <= int(self.order) <= 6
+        ):
             raise ParameterError(f"order must be an integer from 1 to 6; got {self.order!r}.")
         if journeys.total_conversions <= 0:
             raise InputError(
@@ -789,11 +793,19 @@ class ShapleyModel(AttributionModel):
                 "ordered=True is defined for game='simplified' only.",
                 hint="use ShapleyModel(game='simplified', ordered=True).",
             )
-        if not isinstance(self.max_exact, int) or not 1 <= self.max_exact <= 26:
+        if (
+            isinstance(self.max_exact, bool)
+            or not isinstance(self.max_exact, int)
+            or not 1 <= self.max_exact <= 26
+        ):
             raise ParameterError(
                 f"max_exact must be an integer from 1 to 26; got {self.max_exact!r}."
             )
-        if not isinstance(self.n_samples, int) or self.n_samples < 10:
+        if (
+            isinstance(self.n_samples, bool)
+            or not isinstance(self.n_samples, int)
+            or self.n_samples < 10
+        ):
             raise ParameterError(f"n_samples must be an integer >= 10; got {self.n_samples!r}.")
         if journeys.n_channels > 63:
             raise InputError(
@@ -1059,6 +1071,13 @@ def compare_models(
     ModelComparison
         ``.to_frame()`` (channel by model) and ``.plot()``.
 
+    Raises
+    ------
+    InputError
+        If ``journeys`` is not a :class:`Journeys`.
+    ParameterError
+        If ``models`` is empty or holds something that is not an attribution model.
+
     Examples
     --------
     >>> import pandas as pd
@@ -1073,6 +1092,12 @@ def compare_models(
     MarkovModel()   1.0  2.0
     ShapleyModel()  1.0  2.0
     """
+    _require_journeys(journeys)
+    if models is not None and len(models) == 0:
+        raise ParameterError(
+            "models is empty: there is nothing to compare.",
+            hint="pass e.g. [LastTouch(), MarkovModel()], or leave models out for the defaults.",
+        )
     if models is None:
         models = [FirstTouch(), LastTouch(), Linear(), PositionBased()]
         if journeys.elapsed_s is not None:
