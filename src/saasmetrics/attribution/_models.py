@@ -183,6 +183,18 @@ class AttributionModel:
     Subclasses declare ``_params`` and implement ``_credit(journeys, amounts)`` returning the
     credit per channel for per-journey ``amounts`` (conversions, then value). Fitted
     attributes: ``channels_``, ``conversions_`` and ``value_`` (Series by channel).
+
+    Examples
+    --------
+    >>> import pandas as pd
+    >>> model = PositionBased()
+    >>> isinstance(model, AttributionModel), model.get_params()
+    (True, {'first': 0.4, 'last': 0.4})
+    >>> model.set_params(first=0.3, last=0.5)
+    PositionBased(first=0.3, last=0.5)
+    >>> paths = pd.DataFrame({"path": ["a > b > c"], "conversions": [10]})
+    >>> model.fit(Journeys.from_paths(paths, nulls_col=None)).conversions_.round(2).to_dict()
+    {'a': 3.0, 'b': 2.0, 'c': 5.0}
     """
 
     _params: ClassVar[tuple[str, ...]] = ()
