@@ -381,3 +381,16 @@ def test_infinite_counts_and_values_are_clear() -> None:
         Journeys.from_paths(frame.assign(conversions=[1, 1], v=[float("-inf"), 2.0]), value_col="v")
     with pytest.raises(InputError, match="infinite values"):
         journeys(TOUCHES, CONVERSIONS.assign(value=[float("inf"), 5.0]))
+
+
+def test_touches_at_the_same_time_keep_their_input_order() -> None:
+    touches = pd.DataFrame(
+        {
+            "user_id": ["u", "u", "u"],
+            "timestamp": _ts("2024-01-01", "2024-01-01", "2024-01-02"),
+            "channel": ["b", "a", "c"],
+        }
+    )
+    conversions = pd.DataFrame({"user_id": ["u"], "timestamp": _ts("2024-01-03")})
+    assert journeys(touches, conversions).paths().tolist() == ["b > a > c"]
+    assert journeys(touches.iloc[[2, 1, 0]], conversions).paths().tolist() == ["a > b > c"]

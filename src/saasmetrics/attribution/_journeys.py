@@ -394,7 +394,9 @@ def journeys(
     A touch belongs to the user's next conversion at or after it, if that conversion is at
     most ``lookback`` later (older touches are left out and counted). Touches after a user's
     last conversion (and all touches of users who never convert) form one non-converting
-    journey per user, limited to ``lookback`` before its last touch.
+    journey per user, limited to ``lookback`` before its last touch. Touches with the same
+    timestamp keep their input order within a journey (as in :class:`~saasmetrics.EventLog`):
+    with ties, row order can change the order of a path, never its touches.
 
     Parameters
     ----------

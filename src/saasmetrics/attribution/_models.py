@@ -733,7 +733,9 @@ class ShapleyModel(AttributionModel):
     of journeys that used only its channels; values are computed exactly by enumerating all
     coalitions as bitmasks up to ``max_exact`` channels, and by sampling channel orders
     beyond (with a warning, a seed and a standard error). Values are scaled so that credits
-    sum to the total conversions. In the conversion-rate game a channel whose journeys convert
+    sum to the total conversions; in the conversion-rate game, value is split in the same
+    shares as conversions (the simplified game splits each journey's value like its
+    conversions). In the conversion-rate game a channel whose journeys convert
     worse than those without it has a *negative* value; ``negative="keep"`` keeps it (and
     says so in the result's notes and a warning), ``negative="clip"`` sets it to zero and
     rescales the others.
