@@ -235,3 +235,13 @@ def test_leads_and_customers_credited_nowhere_are_counted() -> None:
         assert "uncredited_leads=1, uncredited_customers=1" in repr(report)
     clean = channel_report(SESSIONS, CONVERSIONS.iloc[:2], leads=LEADS)
     assert (clean.n_uncredited_leads, clean.n_uncredited_customers) == (0, 0)
+
+
+def test_by_as_a_single_name_and_repeated_names() -> None:
+    # by="channel" used to be read letter by letter ("by='c' is not one of ...")
+    pd.testing.assert_frame_equal(
+        channel_report(SESSIONS, CONVERSIONS, SPEND, by="channel").to_frame(),
+        channel_report(SESSIONS, CONVERSIONS, SPEND).to_frame(),
+    )
+    with pytest.raises(ParameterError, match="twice"):
+        channel_report(SESSIONS, by=("channel", "campaign", "channel"))

@@ -230,7 +230,7 @@ def channel_report(
         Lead events (e.g. signups): user and time. Without it, leads and lead rates are NaN
         and the conversion rate is customers per user.
     by : sequence of {"channel", "campaign"}, default ("channel",)
-        Grouping: per channel, or per channel and campaign.
+        Grouping: per channel, or per channel and campaign (a single name is fine too).
     credit : {"last", "first"}, default "last"
         Which session gets a lead or customer.
     user_col, time_col, channel_col, campaign_col, pageviews_col, duration_col : str
@@ -260,9 +260,13 @@ def channel_report(
     See :class:`ChannelReport`.
     """
     check_choice("credit", credit, ("last", "first"))
-    by = tuple(by)
+    by = (by,) if isinstance(by, str) else tuple(by)
     for item in by:
         check_choice("by", item, ("channel", "campaign"))
+    if len(set(by)) != len(by):
+        raise ParameterError(
+            f"by={by!r} names a grouping twice.", hint="e.g. by=('channel', 'campaign')."
+        )
     if "channel" not in by:
         raise ParameterError("by must include 'channel'.", hint="e.g. by=('channel', 'campaign').")
     frame = to_pandas(sessions, name="sessions")
