@@ -140,24 +140,34 @@ class Journeys(ResultMixin):
             One string per journey.
         """
         names = np.asarray(self.channels, dtype=object)
-        lengths = np.diff(self.offsets)
+        offsets = self.offsets
+        lengths = np.diff(offsets)
         base = self.n_channels + 1
-        longest = int(lengths.max()) if lengths.size else 0
-        if longest * np.log2(max(base, 2)) < 62:
-            # join the names once per distinct path: paths repeat a lot
-            position = position_in_segment(self.offsets)
-            digit = (self.codes.astype(np.int64) + 1) * np.int64(base) ** position
-            key = np.add.reduceat(digit, self.offsets[:-1]) if self.codes.size else digit
-            uniq, inverse = np.unique(key, return_inverse=True)
-            first = np.zeros(uniq.size, dtype=np.int64)
-            first[inverse[::-1]] = np.arange(inverse.size)[::-1]
-            texts = [
-                sep.join(names[self.codes[self.offsets[j] : self.offsets[j + 1]]])
-                for j in first.tolist()
-            ]
-            return pd.Series(pd.array(texts, dtype="str").take(inverse.ravel()), name="path")
-        pieces = np.split(names[self.codes], self.offsets[1:-1])
-        return pd.Series([sep.join(p) for p in pieces], name="path", dtype="str")
+        # a path of up to 62 / log2(base) touches is one exact int64 key (base-`base` digits)
+        fits = lengths * np.log2(max(base, 2)) < 62
+
+        def text(j: int) -> str:
+            return sep.join(names[self.codes[offsets[j] : offsets[j + 1]]])
+
+        # join the names once per distinct path (paths repeat a lot); the rare paths too long
+        # for a key are joined one by one
+        touch_fits = fits[segment_ids(offsets)]
+        position = np.where(touch_fits, position_in_segment(offsets), 0)
+        digit = np.where(
+            touch_fits, (self.codes.astype(np.int64) + 1) * np.int64(base) ** position, 0
+        )
+        key = np.add.reduceat(digit, offsets[:-1]) if self.codes.size else digit
+        short = np.flatnonzero(fits)
+        uniq, inverse = np.unique(key[short], return_inverse=True)
+        first = np.zeros(uniq.size, dtype=np.int64)
+        first[inverse[::-1]] = short[::-1]
+        texts = pd.array([text(j) for j in first.tolist()], dtype="str").take(inverse.ravel())
+        if short.size == lengths.size:
+            return pd.Series(texts, name="path")
+        out = np.empty(lengths.size, dtype=object)
+        out[short] = np.asarray(texts, dtype=object)
+        out[~fits] = [text(j) for j in np.flatnonzero(~fits).tolist()]
+        return pd.Series(out, name="path", dtype="str")
 
     def to_frame(self, *, aggregate: bool = False) -> pd.DataFrame:
         """One row per journey: ``path``, ``conversions``, ``nulls``, ``value``.
