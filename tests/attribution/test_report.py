@@ -245,3 +245,13 @@ def test_by_as_a_single_name_and_repeated_names() -> None:
     )
     with pytest.raises(ParameterError, match="twice"):
         channel_report(SESSIONS, by=("channel", "campaign", "channel"))
+
+
+def test_last_click_credits_an_event_before_any_session_to_the_first_session() -> None:
+    # d's only session is Paid Social on Jan 3; a lead on Jan 1 still counts there
+    leads = pd.DataFrame({"user_id": ["d"], "timestamp": pd.to_datetime(["2024-01-01"])})
+    report = channel_report(SESSIONS, leads=leads)
+    table = report.to_frame().set_index("channel")
+    assert table.loc["Paid Social", "leads"] == 1
+    assert table["leads"].sum() == 1
+    assert report.n_uncredited_leads == 0

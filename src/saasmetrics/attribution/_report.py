@@ -214,8 +214,10 @@ def channel_report(
     """Channel quality: visits, engagement, leads, customers, cost, CAC and ROI per channel.
 
     Each lead and each conversion is credited to one session of the same user: the last
-    session at or before it (``credit="last"``, last click) or the user's first session
-    (``credit="first"``); users with no session are not credited to any channel.
+    session at or before it (``credit="last"``, last click; an event before the user's first
+    session goes to that first session) or the user's first session (``credit="first"``);
+    users with no session are not credited to any channel (they are counted in
+    ``n_uncredited_leads`` and ``n_uncredited_customers``).
 
     Parameters
     ----------
