@@ -412,3 +412,8 @@ def test_paths_with_journeys_too_long_for_one_key(paths: list[list[str]]) -> Non
     jrn = Journeys.from_paths(frame)
     assert jrn.paths().tolist() == frame["path"].tolist()
     assert jrn.paths(sep="|").tolist() == ["|".join(p) for p in paths]
+
+
+def test_text_values_are_named_as_non_numeric() -> None:
+    with pytest.raises(InputError, match="missing or non-numeric values"):
+        journeys(TOUCHES, CONVERSIONS.assign(value=["$1,200", "600"]))

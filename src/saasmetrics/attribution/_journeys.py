@@ -487,7 +487,7 @@ def journeys(
         else np.zeros(len(conv))
     )
     if use_value and value_col is not None:
-        crows.flag(np.isnan(c_value), value_col, "missing values")
+        crows.flag(np.isnan(c_value), value_col, "missing or non-numeric values")
         crows.flag(np.isinf(c_value), value_col, "infinite values")
         crows.flag(
             np.nan_to_num(c_value, posinf=0.0, neginf=-1.0) < 0, value_col, "negative values"

@@ -181,7 +181,7 @@ def _events(  # noqa: PLR0917 - private helper, called twice
         else np.zeros(len(data))
     )
     if use_value and value_col is not None:
-        rows.flag(np.isnan(values), value_col, "missing values")
+        rows.flag(np.isnan(values), value_col, "missing or non-numeric values")
         rows.flag(np.isinf(values), value_col, "infinite values")
     times = parse_timestamps(data[time_col], rows=rows) if len(data) else None
     rows.finish()
