@@ -446,6 +446,13 @@ def journeys(
         If ``lookback`` is not a positive duration.
     MissingColumnError
         If a column is missing.
+    InputError
+        For null users, times or channels, or missing, negative or infinite values (with
+        ``on_invalid="raise"``).
+    SchemaError
+        If one table has time-zone-aware timestamps and the other naive ones.
+    EmptyDataError
+        If no journey is left.
 
     Examples
     --------
