@@ -253,9 +253,15 @@ def channel_report(
     Raises
     ------
     ParameterError
-        For an unknown ``by`` entry or ``credit``.
+        For an unknown or repeated ``by`` entry, or an unknown ``credit``.
     MissingColumnError
         For a missing column.
+    InputError
+        For invalid rows (with ``on_invalid="raise"``): null users, channels or times, page
+        views below 1, negative durations, missing or infinite revenue, and spend lines with
+        no channel or a missing, infinite or negative amount.
+    SchemaError
+        If some tables have time-zone-aware timestamps and others naive ones.
 
     Examples
     --------
