@@ -321,3 +321,52 @@ def test_snapshots_do_not_mutate_their_inputs() -> None:
     feature_snapshots(events, subs, as_of=["2024-03-25"], horizon="30D", windows=["30D"])
     pd.testing.assert_frame_equal(events, before_events)
     pd.testing.assert_frame_equal(subs, before_subs)
+
+
+def test_churn_labels_a_second_subscription_still_running_is_not_churn() -> None:
+    # review: one of two concurrent subscriptions ending used to label the customer churned
+    subs = pd.DataFrame(
+        {
+            "customer_id": ["a", "a", "b", "b"],
+            "start": pd.to_datetime(["2024-01-01", "2024-01-01", "2024-01-01", "2024-01-10"]),
+            "end": pd.to_datetime([None, "2024-02-15", "2024-02-15", "2024-02-20"]),
+            "mrr": [100.0, 50.0, 100.0, 20.0],
+        }
+    )
+    labels = churn_labels(subs, as_of="2024-02-01", horizon="30D")
+    # a keeps paying 100 on its open row; b's last paying row ends on 2024-02-20
+    assert labels.to_dict() == {"a": False, "b": True}
+
+
+@given(sub_rows, st.integers(1, 250), st.integers(1, 90))
+def test_churn_labels_with_overlapping_rows_match_a_python_oracle(  # type: ignore[no-untyped-def]
+    rows, as_of_day, horizon_days
+) -> None:
+    base = pd.Timestamp("2024-01-01")
+    intervals = [
+        (f"c{c}", s0, None if length is None else s0 + length, mrr) for c, s0, length, mrr in rows
+    ]
+    subs = pd.DataFrame(
+        {
+            "customer_id": [i[0] for i in intervals],
+            "start": [base + pd.Timedelta(days=i[1]) for i in intervals],
+            "end": [pd.NaT if i[2] is None else base + pd.Timedelta(days=i[2]) for i in intervals],
+            "mrr": [i[3] for i in intervals],
+        }
+    )
+    got = churn_labels(subs, as_of=base + pd.Timedelta(days=as_of_day), horizon=f"{horizon_days}D")
+    t, h = as_of_day, horizon_days
+    expected = {}
+    for cust in sorted({i[0] for i in intervals}):
+        mine = [i for i in intervals if i[0] == cust]
+        paying = sum(m for _, s0, e0, m in mine if s0 < t and (e0 is None or e0 >= t)) > 0
+        if not paying:
+            continue
+
+        def paid_at(x: int, mine: list[tuple[str, int, int | None, float]] = mine) -> bool:
+            return any(m > 0 and s0 <= x and (e0 is None or x < e0) for _, s0, e0, m in mine)
+
+        expected[cust] = any(
+            e0 is not None and t <= e0 < t + h and not paid_at(e0) for _, _, e0, _ in mine
+        )
+    assert got.to_dict() == expected

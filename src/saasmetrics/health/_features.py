@@ -534,10 +534,10 @@ def churn_labels(
 
     A customer is paying at ``as_of`` when a subscription row with positive MRR covers the
     moment just before it (as in :func:`account_features`). It churns when one of its rows ends
-    in ``[as_of, as_of + horizon)`` and no paying row (positive MRR) of the same customer starts
-    at that moment: an upgrade or downgrade is a new row starting where the old one ends, not
-    churn, but a move to a zero-MRR row is. Customers who leave and come back within the
-    horizon count as churned.
+    in ``[as_of, as_of + horizon)`` and no paying row (positive MRR) of the same customer covers
+    that moment: an upgrade or downgrade is a new row starting where the old one ends, and a
+    second subscription that keeps running is still paying, so neither is churn, but a move to
+    a zero-MRR row is. Customers who leave and come back within the horizon count as churned.
 
     Parameters
     ----------
@@ -585,14 +585,41 @@ def churn_labels(
     n = len(index)
     paying = _mrr_at(codes, start, end, mrr, t=cutoff - 1, n=n) > 0
     ending = (end >= cutoff) & (end < cutoff + h)
-    # a row ending at t is continued when some row of the same customer starts at t
-    starts = pd.MultiIndex.from_arrays([codes[mrr > 0], start[mrr > 0]])
-    ends = pd.MultiIndex.from_arrays([codes[ending], end[ending]])
-    is_continued = ends.isin(starts)
-    churn_codes = codes[ending][~is_continued]
+    # a row ending at t is churn unless some paying row of the same customer covers t
+    # (start <= t < end): an upgrade starting at t, or another subscription still running
+    churn_codes = codes[ending][
+        _paying_rows_at(codes, start, end, mrr > 0, q_codes=codes[ending], q_time=end[ending]) == 0
+    ]
     churned = np.zeros(n, dtype=bool)
     churned[churn_codes] = True
     return pd.Series(churned[paying], index=index[paying], name="churned")
+
+
+def _paying_rows_at(
+    codes: I64,
+    start: I64,
+    end: I64,
+    paying: npt.NDArray[np.bool_],
+    *,
+    q_codes: I64,
+    q_time: I64,
+) -> I64:
+    """Number of paying rows of customer ``q_codes[i]`` covering ``q_time[i]`` (start <= t < end).
+
+    Counts rows started by t minus rows ended by t, per customer, with two sorted searches over
+    (customer, time) keys (times ranked densely so that both fit one int64).
+    """
+    c, s, e = codes[paying], start[paying], end[paying]
+    times, ranks = np.unique(np.concatenate([s, e, q_time]), return_inverse=True)
+    span = np.int64(times.size)
+    r_s, r_e, r_q = np.split(ranks.astype(np.int64), [s.size, s.size + e.size])
+    start_keys = np.sort(c * span + r_s)
+    end_keys = np.sort(c * span + r_e)
+    q = q_codes * span + r_q
+    started = np.searchsorted(start_keys, q, side="right")
+    ended = np.searchsorted(end_keys, q, side="right")
+    out: I64 = (started - ended).astype(np.int64)
+    return out
 
 
 def feature_snapshots(
