@@ -200,3 +200,23 @@ def test_results_render_and_round_trip() -> None:
         plt.close("all")
     assert isinstance(summary, RiskSummary)
     assert repr(summary).startswith("RiskSummary(n=400")
+
+
+@pytest.mark.parametrize("unit", [-1e-200, 1e-200, 1e-9, 1e9, 1e200])
+def test_feature_units_change_nothing_but_the_per_unit_coefficients(unit: float) -> None:
+    # review: features around 1e200 overflowed (RuntimeWarning), around 1e-200 were called
+    # constant; predicting far-out accounts overflowed in exp
+    frame = _simulate(800, seed=3)
+    base = ChurnRiskModel(features=["x1", "x2"]).fit(frame)
+    scaled = frame.assign(x1=frame["x1"] * unit)
+    model = ChurnRiskModel(features=["x1", "x2"]).fit(scaled)
+    sign = np.array([1.0, np.sign(unit), 1.0])  # a negative unit flips x1's coefficient
+    np.testing.assert_allclose(model.coef_std_, base.coef_std_ * sign, rtol=1e-6, atol=1e-9)
+    np.testing.assert_allclose(model.coef_["x1"] * unit, base.coef_["x1"], rtol=1e-6)
+    np.testing.assert_allclose(model.predict_proba(scaled), base.predict_proba(frame), rtol=1e-6)
+    far = scaled.assign(x1=scaled["x1"] * 1e6)  # eta around 1e6: exp(1e6) overflows
+    proba = model.predict_proba(far.head(20))
+    assert proba.between(0.0, 1.0).all()
+    table = model.summary().to_frame()  # odds ratios may be 0 or inf, without a warning
+    expected = base.summary().table.loc["x2", "odds_ratio"]
+    assert table.loc["x2", "odds_ratio"] == pytest.approx(expected)

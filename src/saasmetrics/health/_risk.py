@@ -503,7 +503,7 @@ class ChurnRiskModel:
             did not converge.
         """
         import statsmodels.api as sm
-        from scipy import stats
+        from scipy import special, stats
 
         features = self._check_params()
         frame = to_pandas(accounts, name="accounts")
@@ -530,8 +530,12 @@ class ChurnRiskModel:
                 f"Fitting needs churned and retained accounts; got {n_pos} churned of {n}.",
                 hint="use more snapshots or a longer horizon.",
             )
-        mean = X.mean(axis=0)
-        scale = X.std(axis=0)
+        # moments of X / max|X|, scaled back: no overflow for huge features (x**2 beyond
+        # float range) and no underflow to a fake "constant" for tiny ones
+        size = np.abs(X).max(axis=0)
+        size = np.where(size > 0, size, 1.0)
+        mean = (X / size).mean(axis=0) * size
+        scale = (X / size).std(axis=0) * size
         constant = [f for f, s in zip(features, scale, strict=True) if not s > 0]
         if constant:
             raise InputError(
@@ -582,7 +586,7 @@ class ChurnRiskModel:
                 ConvergenceWarning,
                 stacklevel=2,
             )
-        p = 1.0 / (1.0 + np.exp(-(Z @ params)))
+        p = special.expit(Z @ params)
         info = (Z * (p * (1 - p))[:, None]).T @ Z
         info[1:, 1:] += n * penalty * np.eye(Z.shape[1] - 1)
         cov_std = np.linalg.pinv(info)
@@ -591,7 +595,8 @@ class ChurnRiskModel:
         A[0, 1:] = -mean / scale
         A[1:, 1:] = np.diag(1.0 / scale)
         coef = A @ params
-        cov = A @ cov_std @ A.T
+        with np.errstate(over="ignore"):  # features around 1e-200: per-unit variances > 1e308
+            cov = A @ cov_std @ A.T
         terms = ["intercept", *features]
         self.coef_ = pd.Series(coef, index=terms, name="coef")
         self.cov_ = pd.DataFrame(cov, index=terms, columns=terms)
@@ -631,8 +636,16 @@ class ChurnRiskModel:
         check_is_fitted(self, "coef_")
         frame = to_pandas(accounts, name="accounts", allow_empty=True)
         X = self._matrix(frame, self.features_, None, "accounts")
-        eta = self.coef_.iloc[0] + X @ self.coef_.iloc[1:].to_numpy()
-        return pd.Series(1.0 / (1.0 + np.exp(-eta)), index=frame.index, name="churn_probability")
+        from scipy import special
+
+        # on the standardised scale the fit used (per-unit coefficients of tiny features can
+        # be huge); expit never overflows, far-out accounts get exactly 0 or 1
+        std = self.coef_std_.to_numpy()
+        with np.errstate(over="ignore"):
+            Z = (X - self.mean_.to_numpy()) / self.scale_.to_numpy()
+            eta = std[0] + Z @ std[1:]
+        proba = special.expit(eta)
+        return pd.Series(proba, index=frame.index, name="churn_probability")
 
     def summary(self) -> RiskSummary:
         """Coefficients, odds ratios and their intervals.
@@ -654,6 +667,8 @@ class ChurnRiskModel:
         se = np.sqrt(np.diag(self.cov_.to_numpy()))
         z = np.divide(coef, se, out=np.full_like(coef, np.nan), where=se > 0)
         crit = self._z_crit
+        with np.errstate(over="ignore"):  # odds ratios of huge per-unit coefficients: inf
+            odds = np.exp(np.column_stack([coef, coef - crit * se, coef + crit * se]))
         table = pd.DataFrame(
             {
                 "coef": coef,
@@ -662,9 +677,9 @@ class ChurnRiskModel:
                 "p_value": 2 * stats.norm.sf(np.abs(z)),
                 "ci_low": coef - crit * se,
                 "ci_high": coef + crit * se,
-                "odds_ratio": np.exp(coef),
-                "odds_ratio_low": np.exp(coef - crit * se),
-                "odds_ratio_high": np.exp(coef + crit * se),
+                "odds_ratio": odds[:, 0],
+                "odds_ratio_low": odds[:, 1],
+                "odds_ratio_high": odds[:, 2],
                 "coef_per_sd": self.coef_std_.to_numpy(),
                 "odds_ratio_per_sd": np.exp(self.coef_std_.to_numpy()),
             },
