@@ -423,3 +423,22 @@ def test_bands_can_be_a_mapping() -> None:
     assert HealthConfig(measures=[HealthMeasure(column="a")], bands={"low": 0, "high": 50}).bands[
         1
     ] == HealthBand(name="high", min_score=50)
+
+
+@pytest.mark.parametrize(
+    "plan",
+    [
+        pd.Series(["pro", None, "starter", "pro", "business"]),
+        pd.Series(["pro", None, "starter", "pro", "business"], dtype="category"),
+        pd.Series([2, None, 1, 2, 3], dtype="Int64"),
+    ],
+)
+def test_profile_per_account_matches_a_per_row_lookup(plan: pd.Series) -> None:
+    acc = pd.DataFrame({"x": [1.0, 2.0, 3.0, 4.0, 5.0]}).assign(plan=plan)
+    config = HealthConfig(measures=[HealthMeasure(column="x", normalization="goal", goal=5)])
+    profiles = {"pro": config, "2": config, "business": config}
+    scores = HealthScoreModel(config, profiles=profiles, segment_col="plan").fit(acc).score(acc)
+    expected = [
+        "default" if pd.isna(v) or str(v) not in profiles else str(v) for v in plan.tolist()
+    ]
+    assert scores.to_frame()["profile"].tolist() == expected

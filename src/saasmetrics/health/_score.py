@@ -486,12 +486,11 @@ class HealthScoreModel:
         if self.segment_col is None or len(configs) == 1:
             return pd.Series(DEFAULT_PROFILE, index=frame.index, dtype=object)
         require_columns(frame, {"segment_col": self.segment_col})
-        seg = (
-            frame[self.segment_col]
-            .astype(object)
-            .map(lambda v: str(v) if str(v) in configs else DEFAULT_PROFILE)
-        )
-        return seg.fillna(DEFAULT_PROFILE)
+        # map each distinct segment once (a loop over segments, not rows), then take per row
+        codes, uniques = pd.factorize(frame[self.segment_col], use_na_sentinel=True)
+        names = [str(v) if str(v) in configs else DEFAULT_PROFILE for v in uniques]
+        table = np.asarray([*names, DEFAULT_PROFILE], dtype=object)  # code -1: missing
+        return pd.Series(table[codes], index=frame.index, dtype=object)
 
     @staticmethod
     def _require(frame: pd.DataFrame, config: HealthConfig) -> None:
