@@ -172,6 +172,36 @@ def test_invalid_configs_name_the_field(payload: dict, field: str, text: str) ->
     assert text in message
 
 
+@pytest.mark.parametrize(
+    ("payload", "loc"),
+    [
+        (
+            {"measures": [{"column": "a", "normalization": "thresholds", "thresholds": [1, 2],
+                           "threshold_scores": [0, 100]}]},
+            ("measures", 0, "threshold_scores"),
+        ),
+        (
+            {"measures": [{"column": "a", "normalization": "thresholds", "thresholds": [1],
+                           "threshold_scores": [100, 0]}]},
+            ("measures", 0, "threshold_scores"),
+        ),
+        (
+            {"measures": [{"column": "a"}, {"column": "b", "group": "g"}]},
+            ("measures", 1, "group"),
+        ),
+        (
+            {"measures": [{"column": "a", "group": "x"}], "groups": [{"name": "g"}]},
+            ("measures", 0, "group"),
+        ),
+    ],
+)  # fmt: skip
+def test_invalid_configs_point_at_the_field(payload: dict, loc: tuple) -> None:  # type: ignore[type-arg]
+    # review: these errors had an empty location (the whole model), not the field
+    with pytest.raises(ValidationError) as info:
+        HealthConfig.model_validate(payload)
+    assert info.value.errors()[0]["loc"] == loc
+
+
 # ----------------------------------------------------------------- scoring behaviour
 def _config(**kw) -> HealthConfig:  # type: ignore[no-untyped-def]
     return HealthConfig(
