@@ -14,6 +14,7 @@ from saasmetrics.exceptions import (
     InputError,
     MissingColumnError,
     ParameterError,
+    SchemaError,
 )
 from saasmetrics.health import account_features, churn_labels, feature_snapshots, time_split
 
@@ -370,3 +371,19 @@ def test_churn_labels_with_overlapping_rows_match_a_python_oracle(  # type: igno
             e0 is not None and t <= e0 < t + h and not paid_at(e0) for _, _, e0, _ in mine
         )
     assert got.to_dict() == expected
+
+
+def test_numeric_event_ids_and_text_subscription_ids_are_refused() -> None:
+    # review: 7 and "7" silently became two accounts (one with events, one with MRR)
+    events = _frame([(0, 0, "login", 10), (1, 0, "login", 20)])
+    events["account_id"] = events["account_id"].str[1:].astype(int)
+    subs = _subs()
+    assert subs["customer_id"].map(type).eq(str).all()
+    with pytest.raises(SchemaError, match=r"numbers in events .* but text in subscriptions"):
+        account_features(events, subs, as_of=AS_OF, windows=["30D"])
+    with pytest.raises(SchemaError, match="never match"):
+        feature_snapshots(events, subs, as_of=[AS_OF], windows=["30D"])
+    # the same ids on both sides are fine
+    same = subs.assign(customer_id=subs["customer_id"].str[1:].astype(int))
+    feats = account_features(events, same, as_of=AS_OF, windows=["30D"])
+    assert feats.index.dtype.kind == "i"

@@ -240,6 +240,8 @@ def _encode(
     all_codes, uniques = pd.factorize(all_accounts, sort=True)
     account_index = pd.Index(uniques, name=account_col)
     acc = all_codes[: len(acc_before)].astype(np.int64, copy=False)
+    if sub_parts is not None:
+        _check_id_kinds(account_index, acc, all_codes[len(acc_before) :], account_col, customer_col)
     user_codes_raw, _users = pd.factorize(usr_before, sort=True)  # ties: smallest id
     user_codes = user_codes_raw.astype(np.int64, copy=False)
     n_users = int(user_codes.max()) + 1
@@ -273,6 +275,32 @@ def _encode(
         subs=sub_parts,
         s_codes=s_codes,
     )
+
+
+def _id_kind(ids: pd.Index) -> str:
+    kind = pd.api.types.infer_dtype(ids, skipna=True)
+    if kind in {"integer", "floating", "mixed-integer-float", "decimal"}:
+        return "numbers"
+    return "text" if kind == "string" else kind
+
+
+def _check_id_kinds(
+    ids: pd.Index, event_codes: npt.NDArray[Any], sub_codes: npt.NDArray[Any], *names: str
+) -> None:
+    """Refuse numeric account ids on one side and text ids on the other (7 never matches "7")."""
+    if sub_codes.size == 0 or event_codes.size == 0:
+        return
+    seen = np.zeros((2, len(ids)), dtype=bool)
+    seen[0, event_codes] = True
+    seen[1, sub_codes] = True
+    kinds = [_id_kind(ids[row]) for row in seen]
+    if {"numbers", "text"} == set(kinds):
+        raise SchemaError(
+            f"Account ids are {kinds[0]} in events ({names[0]!r}) but {kinds[1]} in "
+            f"subscriptions ({names[1]!r}), e.g. {ids[seen[0]][0]!r} and {ids[seen[1]][0]!r}: "
+            "they would never match.",
+            hint="convert one side first, e.g. with .astype(int) or .astype(str).",
+        )
 
 
 def account_features(
@@ -733,6 +761,10 @@ def _lean_inputs(
     if any(frame[c].isna().any() for c in needed) or subs[customer_col].isna().any():
         return None
     if not pd.api.types.is_datetime64_any_dtype(frame[time_col]):
+        return None
+    id_columns = (frame[account_col], subs[customer_col])
+    numeric = [pd.api.types.is_numeric_dtype(c.dtype) for c in id_columns]
+    if numeric[0] != numeric[1]:  # possibly 7 vs "7": the ordinary path checks and says so
         return None
     codes, ids = pd.factorize(
         pd.concat([frame[account_col], subs[customer_col]], ignore_index=True), sort=True
