@@ -86,6 +86,13 @@ class PlantedTruths:
         and selection phases before the plateau.
     poor_fit_monthly_churn : float
         0.30: monthly churn hazard of poorly fitting paying accounts.
+
+    Examples
+    --------
+    >>> from saasmetrics.datasets import make_saas_company
+    >>> truths = make_saas_company(100, months=3).truths
+    >>> truths.magic_event, truths.magic_threshold, truths.worst_activation_channel
+    ('invite_teammate', 3, 'Paid Social')
     """
 
     magic_event: str
@@ -178,6 +185,15 @@ transactions : pandas.DataFrame
         Accounts created (each with 1-8 users).
     start, as_of : pandas.Timestamp
         First signup day and the end of the data (exclusive).
+
+    Examples
+    --------
+    >>> from saasmetrics.datasets import make_saas_company
+    >>> company = make_saas_company(100, seed=1, months=3)
+    >>> company.describe().set_index("table").loc[["accounts", "events"], "rows"].tolist()
+    [100, ...]
+    >>> str(company.as_of.date())
+    '2024-04-01'
     """
 
     events: pd.DataFrame
