@@ -220,3 +220,24 @@ def test_feature_units_change_nothing_but_the_per_unit_coefficients(unit: float)
     table = model.summary().to_frame()  # odds ratios may be 0 or inf, without a warning
     expected = base.summary().table.loc["x2", "odds_ratio"]
     assert table.loc["x2", "odds_ratio"] == pytest.approx(expected)
+
+
+def test_ties_at_the_cut_count_by_their_average_whatever_the_row_order() -> None:
+    # review: the top decile and the top k took tied accounts in input order, so a score
+    # with ties (a health score has many) gave a lift that depended on how rows were sorted
+    y = np.array([0, 1, 0, 1, 0, 0, 0, 0, 0, 0], dtype=bool)
+    flat = evaluate_risk(y, np.full(10, 0.5), k=4)
+    assert flat.top_decile_lift == pytest.approx(1.0)  # a constant score is no better than chance
+    assert flat.precision_at_k == pytest.approx(0.2)
+    risk = np.array([0.9, 0.5, 0.5, 0.5, 0.5, 0.1, 0.1, 0.1, 0.1, 0.1])
+    # k=3: 0.9 (no churn) and 2 of the 4 tied at 0.5, which hold 2 churners: 2 * 2/4 expected
+    assert evaluate_risk(y, risk, k=3).precision_at_k == pytest.approx(1 / 3)
+    rng = np.random.default_rng(4)
+    yy = rng.random(200) < 0.2
+    rr = np.round(rng.random(200), 1)  # heavy ties
+    first = evaluate_risk(yy, rr, k=25)
+    for _ in range(3):
+        perm = rng.permutation(200)
+        other = evaluate_risk(yy[perm], rr[perm], k=25)
+        assert other.top_decile_lift == pytest.approx(first.top_decile_lift)
+        assert other.precision_at_k == pytest.approx(first.precision_at_k)

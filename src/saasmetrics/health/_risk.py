@@ -46,7 +46,9 @@ class RiskEvaluation(ResultMixin):
     top_decile_lift : float
         Churn rate among the riskiest 10 % of accounts divided by the overall churn rate.
     precision_at_k : float
-        Share of churners among the ``k`` riskiest accounts (the team's capacity).
+        Share of churners among the ``k`` riskiest accounts (the team's capacity). For both,
+        accounts tied at the cut count by their average, as if the tie were broken at random,
+        so a constant score has lift 1 and neither depends on row order.
     k : int
         The capacity used.
     brier : float
@@ -153,6 +155,22 @@ def _labels(values: Any, name: str) -> Bool:
     return flags
 
 
+def _top_rate(y: Bool, risk: F64, k: int) -> float:
+    """Churn rate among the ``k`` riskiest accounts, ties at the cut counted by their average.
+
+    Accounts tied with the k-th riskiest fill the remaining places in expectation (as if the
+    tie were broken at random), so the result never depends on row order.
+    """
+    cut = np.partition(risk, risk.size - k)[risk.size - k]  # the k-th largest risk
+    above = risk > cut
+    tied = risk == cut
+    need = k - int(np.count_nonzero(above))
+    hits = float(np.count_nonzero(y & above)) + need * float(np.count_nonzero(y & tied)) / float(
+        np.count_nonzero(tied)
+    )
+    return hits / k
+
+
 def evaluate_risk(
     churned: Any,
     risk: Any,
@@ -210,7 +228,6 @@ def evaluate_risk(
     k = max(1, math.ceil(0.1 * n)) if k is None else int(k)
     if not 1 <= k <= n:
         raise ParameterError(f"k must be between 1 and the number of accounts ({n}); got {k}.")
-    order = np.argsort(-p, kind="stable")
     base = n_pos / n
     decile = max(1, math.ceil(0.1 * n))
     probability = bool(p.min() >= 0.0 and p.max() <= 1.0)
@@ -222,8 +239,8 @@ def evaluate_risk(
     )
     return RiskEvaluation(
         auc=hk.auc(y, p),
-        top_decile_lift=float(y[order[:decile]].mean() / base),
-        precision_at_k=float(y[order[:k]].mean()),
+        top_decile_lift=_top_rate(y, p, decile) / base,
+        precision_at_k=_top_rate(y, p, k),
         k=k,
         brier=float(np.mean((p - y) ** 2)) if probability else float("nan"),
         base_rate=base,
