@@ -17,6 +17,7 @@ from saasmetrics.exceptions import (
     InputError,
     MissingColumnError,
     NotFittedError,
+    ParameterError,
     SchemaError,
 )
 from saasmetrics.health import (
@@ -472,3 +473,26 @@ def test_profile_per_account_matches_a_per_row_lookup(plan: pd.Series) -> None:
         "default" if pd.isna(v) or str(v) not in profiles else str(v) for v in plan.tolist()
     ]
     assert scores.to_frame()["profile"].tolist() == expected
+
+
+def test_rollup_and_previous_take_arrays_in_account_order_and_refuse_bad_weights() -> None:
+    # review: arrays raised AttributeError; a negative weight silently gave a NaN parent
+    acc = _accounts(6)
+    model = HealthScoreModel(_config()).fit(acc)
+    scores = model.score(acc)
+    parents = ["p", "p", "p", "q", "q", "q"]
+    by_series = scores.rollup(pd.Series(parents, index=acc.index))
+    pd.testing.assert_frame_equal(scores.rollup(parents), by_series)
+    pd.testing.assert_frame_equal(scores.rollup(np.array(parents)), by_series)
+    with pytest.raises(InputError, match="6 accounts were scored"):
+        scores.rollup(parents[:5])
+    with pytest.raises(ParameterError, match="non-negative"):
+        scores.rollup(parents, weights=[1.0, -1.0, 1.0, 1.0, 1.0, 1.0])
+    previous = scores.score.to_numpy() - 5.0
+    trend = model.score(acc, previous=previous).to_frame()
+    np.testing.assert_allclose(trend["score_change"], 5.0)
+    pd.testing.assert_frame_equal(
+        trend, model.score(acc, previous=pd.Series(previous, index=acc.index)).to_frame()
+    )
+    with pytest.raises(InputError, match="previous"):
+        model.score(acc, previous=[1.0, 2.0])
