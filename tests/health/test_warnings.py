@@ -216,3 +216,20 @@ def test_evaluate_rules_against_outcomes() -> None:
 
     with pytest.raises(InputError, match="needs churners"):
         res.evaluate(outcome & False)
+
+
+def test_evaluate_refuses_text_outcomes_and_arrays() -> None:
+    # review: "yes"/"no" outcomes were cast to bool (both True: every account a churner),
+    # and an array raised AttributeError
+    from saasmetrics.exceptions import InputError, SchemaError
+
+    res = early_warnings(EVENTS, [KeyUserInactiveRule(days=14)], as_of=AS_OF)
+    with pytest.raises(SchemaError, match="booleans or 0/1"):
+        res.evaluate(pd.Series({"a1": "yes", "a2": "no", "a3": "no"}))
+    with pytest.raises(InputError, match="Series indexed by account id"):
+        res.evaluate([True, False, False])  # type: ignore[arg-type]
+    as_bool = res.evaluate(pd.Series({"a1": True, "a2": False, "a3": False}))
+    as_int = res.evaluate(pd.Series({"a1": 1, "a2": 0, "a3": 0}))
+    with_gap = res.evaluate(pd.Series({"a1": True, "a2": False, "a3": False, "zz": None}))
+    pd.testing.assert_frame_equal(as_int, as_bool)
+    pd.testing.assert_frame_equal(with_gap, as_bool)  # unknown outcomes are left out

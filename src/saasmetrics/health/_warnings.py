@@ -18,6 +18,7 @@ from saasmetrics._validation import check_positive_timedelta
 from saasmetrics.eventlog import EventLog
 from saasmetrics.exceptions import InputError, ParameterError
 from saasmetrics.health._features import DAY_NS, _encode, _mrr_at
+from saasmetrics.health._risk import _labels
 from saasmetrics.typing import FrameLike, OnInvalid
 
 __all__ = (
@@ -303,7 +304,9 @@ class EarlyWarnings(ResultMixin):
         Raises
         ------
         InputError
-            If ``churned`` holds no account or no churner.
+            If ``churned`` is not a Series or holds no account or no churner.
+        SchemaError
+            If the outcomes are not booleans or 0/1.
 
         Examples
         --------
@@ -319,7 +322,14 @@ class EarlyWarnings(ResultMixin):
         key_user_inactive_30d        1        1        1.0     0.5   1.5
         any rule                     1        1        1.0     0.5   1.5
         """
-        outcome = churned.dropna().astype(bool)
+        if not isinstance(churned, pd.Series):
+            raise InputError(
+                f"churned must be a pandas Series indexed by account id; got "
+                f"{type(churned).__name__}.",
+                hint="use churn_labels(subscriptions, as_of=..., horizon=...).",
+            )
+        known = churned.dropna()
+        outcome = pd.Series(_labels(known.to_numpy(), "churned"), index=known.index)
         n, n_pos = len(outcome), int(outcome.sum())
         if n == 0 or n_pos == 0:
             raise InputError(
@@ -489,7 +499,7 @@ def _evaluate(
             + f" {rule.window} before (" + _fmt(change[idx], "{:+.0%}") + ")"
         )  # fmt: skip
 
-    return fired, change, np.full(n, -rule.min_drop), contraction
+    return fired, change, np.full(n, 0.0 - rule.min_drop), contraction
 
 
 def early_warnings(
