@@ -387,3 +387,26 @@ def test_numeric_event_ids_and_text_subscription_ids_are_refused() -> None:
     same = subs.assign(customer_id=subs["customer_id"].str[1:].astype(int))
     feats = account_features(events, same, as_of=AS_OF, windows=["30D"])
     assert feats.index.dtype.kind == "i"
+
+
+def test_time_split_and_snapshots_bad_or_zoned_dates() -> None:
+    # review: a bad test_from raised pandas' DateParseError, tz-aware snapshot dates a
+    # TypeError, and feature_snapshots(as_of="2024-02-01") iterated over the characters
+    snaps = pd.DataFrame(
+        {"as_of": pd.to_datetime(["2024-01-01", "2024-03-01", "2024-06-01"]), "x": [1, 2, 3]}
+    )
+    with pytest.raises(ParameterError, match="not a timestamp"):
+        time_split(snaps, test_from="garbage")
+    with pytest.raises(ParameterError, match="must be a timestamp"):
+        time_split(snaps, test_from=None)
+    with pytest.raises(SchemaError, match="not dates"):
+        time_split(snaps.assign(as_of=["a", "b", "c"]), test_from="2024-06-01")
+    zoned = snaps.assign(as_of=snaps["as_of"].dt.tz_localize("UTC"))
+    train, test = time_split(zoned, test_from="2024-06-01")
+    assert (train["x"].tolist(), test["x"].tolist()) == ([1, 2], [3])
+    with pytest.raises(SchemaError, match="tz-aware"):
+        time_split(snaps, test_from=pd.Timestamp("2024-06-01", tz="UTC"))
+    events = _frame([(0, 0, "login", 10), (1, 0, "login", 20)])
+    one = feature_snapshots(events, _subs(), as_of="2024-04-01", horizon="30D", windows=["30D"])
+    many = feature_snapshots(events, _subs(), as_of=[AS_OF], horizon="30D", windows=["30D"])
+    pd.testing.assert_frame_equal(one, many)

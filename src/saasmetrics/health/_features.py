@@ -2,7 +2,9 @@
 
 from __future__ import annotations
 
+import datetime
 import operator
+import warnings
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
 from typing import Any
@@ -671,7 +673,7 @@ def feature_snapshots(
         Product events (see :func:`account_features`).
     subscriptions : DataFrame-like
         Subscription intervals (see :func:`churn_labels`).
-    as_of : iterable of str or Timestamp
+    as_of : iterable of str or Timestamp, or one of them
         Snapshot dates (e.g. a ``pandas.date_range``).
     horizon : str or Timedelta, default "90D"
         How far ahead the churn label looks.
@@ -711,6 +713,8 @@ def feature_snapshots(
     ids: pd.Index | None = None
     if lean is not None:  # encode ids once, not once per date
         events, subscriptions, ids = lean
+    if isinstance(as_of, str | pd.Timestamp | datetime.date):
+        as_of = [as_of]  # one date, not the characters of a string
     parts = []
     for date in as_of:
         feats = account_features(events, subscriptions, as_of=date, **feature_options)
@@ -818,6 +822,11 @@ def time_split(
     ------
     EmptyDataError
         If either side would be empty.
+    ParameterError
+        If ``test_from`` is not a timestamp.
+    SchemaError
+        If the date column does not hold dates, or ``test_from`` is tz-aware and they are not
+        (a naive ``test_from`` with tz-aware dates is read in their zone).
 
     Examples
     --------
@@ -830,8 +839,34 @@ def time_split(
     """
     require_columns(snapshots, {"time_col": time_col})
     h = check_positive_timedelta("horizon", horizon)
-    start = pd.Timestamp(test_from)
-    when = pd.to_datetime(snapshots[time_col])
+    column = snapshots[time_col]
+    if pd.api.types.is_datetime64_any_dtype(column.dtype):
+        when = column
+    else:
+        try:
+            with warnings.catch_warnings():
+                warnings.simplefilter("ignore", UserWarning)  # "could not infer format"
+                when = pd.to_datetime(column)
+        except (TypeError, ValueError) as exc:
+            raise SchemaError(
+                f"Column {time_col!r} of snapshots holds values that are not dates, e.g. "
+                f"{column.head(3).tolist()!r}.",
+                hint="pass the snapshot dates (e.g. from feature_snapshots).",
+            ) from exc
+    tz = getattr(when.dtype, "tz", None)
+    try:
+        start = pd.Timestamp(test_from)
+    except (TypeError, ValueError) as exc:
+        raise ParameterError(f"test_from={test_from!r} is not a timestamp.") from exc
+    if pd.isna(start):
+        raise ParameterError(f"test_from must be a timestamp; got {test_from!r}.")
+    if tz is not None and start.tzinfo is None:
+        start = start.tz_localize(tz)  # a naive test_from is read in the snapshots' zone
+    elif tz is None and start.tzinfo is not None:
+        raise SchemaError(
+            f"test_from={test_from!r} is tz-aware but the snapshot dates are naive.",
+            hint="pass a naive test_from.",
+        )
     train = snapshots.loc[(when + h <= start).to_numpy()].copy()
     test = snapshots.loc[(when >= start).to_numpy()].copy()
     if train.empty or test.empty:
