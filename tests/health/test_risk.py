@@ -241,3 +241,15 @@ def test_ties_at_the_cut_count_by_their_average_whatever_the_row_order() -> None
         other = evaluate_risk(yy[perm], rr[perm], k=25)
         assert other.top_decile_lift == pytest.approx(first.top_decile_lift)
         assert other.precision_at_k == pytest.approx(first.precision_at_k)
+
+
+def test_missing_labels_are_dropped_like_missing_features() -> None:
+    # review: on_invalid="drop" dropped rows with missing features but raised on missing labels
+    frame = _simulate(300, 3).astype({"churned": object})
+    frame.loc[[0, 5], "x1"] = np.nan
+    frame.loc[[7], "churned"] = None
+    with pytest.warns(DataQualityWarning, match="Dropped 3 of 300"):
+        model = ChurnRiskModel(features=["x1"]).fit(frame, on_invalid="drop")
+    assert model.n_ == 297
+    with pytest.raises(InputError, match="missing churn labels"):
+        ChurnRiskModel(features=["x1"]).fit(frame.assign(x1=1.0 + frame.index % 3))

@@ -499,7 +499,8 @@ class ChurnRiskModel:
         churned_col : str, default "churned"
             Column holding the outcomes.
         on_invalid : {"raise", "drop"}, default "raise"
-            Rows with missing or infinite features: raise, or drop them (warned, counted).
+            Rows with missing or infinite features or a missing label (e.g. snapshots of
+            accounts that were not paying): raise, or drop them (warned, counted).
 
         Returns
         -------
@@ -536,10 +537,12 @@ class ChurnRiskModel:
             labels = churned
             if len(pd.Series(labels)) != len(frame):
                 raise InputError(f"churned has {len(labels)} values for {len(frame)} accounts.")
+        label_values = pd.Series(np.asarray(labels))
+        rows.flag(label_values.isna().to_numpy(), churned_col, "missing churn labels")
         report = rows.finish()
-        y = _labels(np.asarray(labels), churned_col)
         if report.n_dropped:
-            X, y = X[rows.keep], y[rows.keep]
+            X, label_values = X[rows.keep], label_values[rows.keep]
+        y = _labels(label_values.to_numpy(), churned_col)
         n = int(y.size)
         n_pos = int(y.sum())
         if n_pos in {0, n}:
