@@ -410,3 +410,12 @@ def test_time_split_and_snapshots_bad_or_zoned_dates() -> None:
     one = feature_snapshots(events, _subs(), as_of="2024-04-01", horizon="30D", windows=["30D"])
     many = feature_snapshots(events, _subs(), as_of=[AS_OF], horizon="30D", windows=["30D"])
     pd.testing.assert_frame_equal(one, many)
+
+
+def test_window_labels_name_sub_minute_windows_exactly() -> None:
+    # review: "90s" and "1ns" were both labelled "0min"/"1min" (rounded down), so two short
+    # windows could collide and a label could lie about its window
+    events = _frame([(0, 0, "login", 10)])
+    feats = account_features(events, as_of=AS_OF, windows=["90s", "1ns", "2h", "7D", "1500ms"])
+    for label in ("90s", "1ns", "2h", "7d", "1500ms"):
+        assert f"events_{label}" in feats.columns

@@ -39,7 +39,11 @@ def _window_label(delta: pd.Timedelta) -> str:
     hours = delta / pd.Timedelta(hours=1)
     if float(hours).is_integer():
         return f"{int(hours)}h"
-    return f"{int(delta / pd.Timedelta(minutes=1))}min"
+    ns = int(delta.value)
+    for size, suffix in ((60 * 10**9, "min"), (10**9, "s"), (10**6, "ms")):
+        if ns % size == 0:
+            return f"{ns // size}{suffix}"
+    return f"{ns}ns"
 
 
 def _as_of_ns(as_of: Any, tz: Any, *, name: str = "as_of") -> int:
