@@ -271,17 +271,29 @@ class EarlyWarnings(ResultMixin):
             Sorted by severity, then number of alerts.
         """
         account_col = self.table.columns[0]
-        rank = self.table["severity"].map({"low": 1, "medium": 2, "high": 3})
-        t = self.table.assign(_rank=rank)
-        grouped = t.groupby(account_col, sort=True)
+        codes, ids = pd.factorize(self.table[account_col], sort=True)
+        n = len(ids)
+        rank = self.table["severity"].map({"low": 1, "medium": 2, "high": 3}).to_numpy(np.int64)
+        worst = np.zeros(n, dtype=np.int64)
+        np.maximum.at(worst, codes, rank)
+        # rules fired per account, joined in rule order: a loop over the handful of rules
+        rule_codes = pd.Categorical(self.table["rule"], categories=list(self.rules)).codes
+        rules = np.full(n, "", dtype=object)
+        for j, name in enumerate(self.rules):
+            hit = np.zeros(n, dtype=bool)
+            hit[codes[rule_codes == j]] = True
+            sep = np.where(rules[hit] == "", "", ", ")
+            rules[hit] = rules[hit] + sep + name
+        severity = np.asarray(["", "low", "medium", "high"], dtype=object)[worst]
         out = pd.DataFrame(
             {
-                "alerts": grouped.size(),
-                "_rank": grouped["_rank"].max(),
-                "rules": grouped["rule"].agg(", ".join),
-            }
+                "alerts": np.bincount(codes, minlength=n),
+                "severity": severity,
+                "rules": rules,
+                "_rank": worst,
+            },
+            index=pd.Index(ids, name=account_col),
         )
-        out["severity"] = out["_rank"].map({1: "low", 2: "medium", 3: "high"})
         out = out.sort_values(["_rank", "alerts"], ascending=False, kind="stable")
         return out[["alerts", "severity", "rules"]]
 
