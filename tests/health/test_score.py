@@ -496,3 +496,15 @@ def test_rollup_and_previous_take_arrays_in_account_order_and_refuse_bad_weights
     )
     with pytest.raises(InputError, match="previous"):
         model.score(acc, previous=[1.0, 2.0])
+
+
+def test_a_previous_scoring_of_other_accounts_is_flagged() -> None:
+    # review: ids of another type (1 vs "1") silently gave an all-NaN score_change
+    acc = _accounts(4)
+    model = HealthScoreModel(_config()).fit(acc)
+    previous = model.score(acc).score.set_axis(range(4))
+    with pytest.warns(DataQualityWarning, match="shares no account"):
+        trend = model.score(acc, previous=previous).to_frame()
+    assert trend["score_change"].isna().all()
+    partly = model.score(acc, previous=model.score(acc.iloc[:2]))  # new accounts: no warning
+    assert partly.to_frame()["score_change"].isna().tolist() == [False, False, True, True]

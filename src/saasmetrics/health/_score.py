@@ -622,7 +622,8 @@ class HealthScoreModel:
         -----
         DataQualityWarning
             When accounts have no observed measure at all (their score is NaN, band
-            ``"unknown"``).
+            ``"unknown"``), or ``previous`` shares no account with them (e.g. ids of another
+            type).
         """
         check_is_fitted(self, "references_")
         frame = to_pandas(accounts, name="accounts", allow_empty=True)
@@ -734,6 +735,13 @@ class HealthScoreModel:
                     hint="index both tables by account id.",
                 )
             aligned = prev.reindex(index).astype(float)
+            if n and len(prev) and not index.isin(prev.index).any():
+                warnings.warn(
+                    f"The previous scoring shares no account with these {n:,} accounts (e.g. "
+                    f"{index[0]!r} vs {prev.index[0]!r}): every score_change is NaN.",
+                    DataQualityWarning,
+                    stacklevel=2,
+                )
             table["score_change"] = score - aligned.to_numpy()
             if isinstance(previous, HealthScores):
                 prev_band = previous.band.reindex(index).astype(object).to_numpy()
