@@ -7,7 +7,7 @@ import warnings
 import numpy as np
 import pandas as pd
 import pytest
-from hypothesis import given
+from hypothesis import example, given
 from hypothesis import strategies as st
 
 from saasmetrics.exceptions import DataQualityWarning, EmptyDataError, InputError, ParameterError
@@ -508,3 +508,118 @@ def test_bridge_equals_the_sql_and_pandas_an_analyst_would_write() -> None:
     from benchmarks.bench_unit_economics import _duckdb_bridge
 
     np.testing.assert_allclose(ours[cols].to_numpy(), _duckdb_bridge(subs)[cols].to_numpy())
+
+
+def test_review_as_of_not_a_timestamp_is_a_parameter_error() -> None:
+    data = subs(("a", "2024-01-15", None, 100))
+    for bad in ("garbage", pd.NaT):
+        with pytest.raises(ParameterError, match="as_of"):
+            mrr_bridge(data, as_of=bad)
+
+
+def test_review_mrr_beyond_exact_cents_is_an_input_error() -> None:
+    # 1e300 used to reach an int64 cast (RuntimeWarning, garbage cents); 1e15 is a unit slip
+    for huge in (1e300, 1e15):
+        with pytest.raises(InputError, match="integer cents"):
+            mrr_bridge(subs(("a", "2024-01-15", None, huge), ("b", "2024-01-15", None, 1.0)))
+    with pytest.warns(DataQualityWarning, match="cents"):
+        dropped = mrr_bridge(
+            subs(("a", "2024-01-15", None, 1e300), ("b", "2024-01-15", None, 1.0)),
+            on_invalid="drop",
+        )
+    assert dropped.n_dropped == 1
+    assert dropped.to_frame()["ending"].iloc[-1] == 1.0
+
+
+def test_review_monthly_amount_refuses_nan_counts_and_discounts() -> None:
+    for kw in (
+        {"interval_count": float("nan")},
+        {"percent_off": float("nan")},
+        {"amount_off": float("nan")},
+        {"amount_off": float("inf")},
+    ):
+        with pytest.raises(ParameterError):
+            monthly_amount(100.0, "month", **kw)
+
+
+def test_review_duplicated_invoice_lines_are_refused_or_dropped() -> None:
+    inv = pd.DataFrame(
+        {
+            "customer_id": ["a", "a", "b"],
+            "amount": [1200.0, 1200.0, 99.0],
+            "period_start": pd.to_datetime(["2024-01-01", "2024-01-01", "2024-01-15"]),
+            "period_end": pd.to_datetime(["2025-01-01", "2025-01-01", "2024-02-15"]),
+        }
+    )
+    with pytest.raises(InputError, match="duplicated"):
+        mrr_from_invoices(inv)
+    with pytest.warns(DataQualityWarning, match="duplicated"):
+        out = mrr_from_invoices(inv, on_invalid="drop")
+    assert out["mrr"].tolist() == [100.0, 99.0]
+
+
+def test_review_monthly_amount_vectorized_matches_scalar_calls() -> None:
+    intervals = np.array(["month", "Annual", "week", "quarter", "year", "DAILY"] * 3, dtype=object)
+    amounts = np.arange(1.0, 19.0) * 10.0
+    vector = monthly_amount(amounts, intervals)
+    one_by_one = [monthly_amount(a, i) for a, i in zip(amounts, intervals, strict=True)]
+    np.testing.assert_allclose(vector, one_by_one)
+    assert vector.shape == (18,)
+
+
+def test_review_saas_kpis_of_a_frame_is_a_parameter_error_and_json_round_trip_works() -> None:
+    data = subs(("a", "2024-01-15", None, 100), ("b", "2024-01-20", "2024-03-02", 50))
+    with pytest.raises(ParameterError, match="MRRBridge"):
+        saas_kpis(data)  # type: ignore[arg-type]
+    bridge = mrr_bridge(data, as_of="2024-06-01")
+    again = MRRBridge.from_json(bridge.to_json())
+    pd.testing.assert_frame_equal(saas_kpis(again), saas_kpis(bridge))
+
+
+@example(rows=[(0, 0, 0, 31, 100), (0, 2, 0, None, 100)], window=1)  # back after 1 month
+@example(rows=[(0, 0, 0, 31, 100), (0, 2, 0, None, 100)], window=0)
+@example(rows=[(0, 0, 0, 31, 100), (0, 3, 5, None, 250), (1, 1, 3, 60, 40)], window=2)
+@given(rows=rows_strategy, window=st.sampled_from([None, 0, 1, 2]))
+def test_review_movements_match_month_end_snapshot_oracle(rows: list, window: int | None) -> None:
+    # end to end (timestamps -> periods -> kernels -> frames) against the rule applied
+    # by hand to each customer's MRR at each month's last instant
+    frame = _frame(rows)
+    bridge = mrr_bridge(frame, as_of="2025-06-30", reactivation_window=window)
+    index = bridge.amounts.index
+    instants = ((index + pd.offsets.MonthBegin(1)) - pd.Timedelta(1, "ns")).to_numpy()
+    start = frame["start"].to_numpy()[:, None]
+    end = frame["end"].to_numpy()[:, None]
+    active = (start <= instants) & (pd.isna(end) | (end > instants))
+    cents = np.rint(frame["mrr"].to_numpy() * 100).astype(np.int64)[:, None] * active
+    expected = {name: np.zeros(len(index), dtype=np.int64) for name in COLUMNS[1:-1]}
+    for customer in frame["customer_id"].unique():
+        level = cents[(frame["customer_id"] == customer).to_numpy()].sum(axis=0)
+        for t in range(len(index)):
+            before = level[t - 1] if t else 0
+            if level[t] == before:
+                continue
+            if before == 0:
+                paid = np.flatnonzero(level[:t] > 0)
+                if paid.size == 0:
+                    kind = "new"
+                else:
+                    zeros = t - (paid[-1] + 1)  # periods spent at zero
+                    kind = "reactivation" if window is None or zeros <= window else "new"
+            elif level[t] == 0:
+                kind = "churned"
+            else:
+                kind = "expansion" if level[t] > before else "contraction"
+            expected[kind][t] += level[t] - before
+    got = bridge.to_frame(cents=True)
+    for name in COLUMNS[1:-1]:
+        assert got[name].tolist() == expected[name].tolist(), name
+
+
+def test_review_waterfall_of_a_missing_period_is_a_parameter_error() -> None:
+    pytest.importorskip("matplotlib")
+    import matplotlib.pyplot as plt
+
+    bridge = mrr_bridge(subs(("a", "2024-01-15", None, 100)), as_of="2024-03-01")
+    with pytest.raises(ParameterError, match="not a period"):
+        bridge.plot(kind="waterfall", period="2099-01-01")  # was a pandas KeyError
+    plt.close("all")

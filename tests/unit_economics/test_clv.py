@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import contextlib
 import importlib.util
 import pathlib
 import warnings
@@ -292,3 +293,75 @@ def test_clv_interval_covers_estimate_and_narrows_with_data(cdnow_rfm: pd.DataFr
         bg, gg, cdnow_rfm, period_length=52 / 12, draws=100, seed=0
     )
     pd.testing.assert_frame_equal(out, again)
+
+
+def test_review_rfm_summary_tz_days_dates_and_empty() -> None:
+    from saasmetrics.exceptions import DataQualityWarning, EmptyDataError, ParameterError
+
+    # 09:00 and 18:00 on 8 January in Los Angeles are one calendar day there (but two in UTC)
+    local = pd.to_datetime(["2024-01-01 09:00", "2024-01-08 09:00", "2024-01-08 18:00"])
+    tx = pd.DataFrame({"customer_id": ["a"] * 3, "timestamp": local})
+    aware = tx.assign(timestamp=local.tz_localize("America/Los_Angeles"))
+    naive = rfm_summary(tx, observation_end="2024-01-29")
+    zoned = rfm_summary(aware, observation_end="2024-01-29")
+    assert int(zoned["frequency"].iloc[0]) == int(naive["frequency"].iloc[0]) == 1
+    # a naive end is read on the data's clock: same T either way
+    assert zoned["T"].iloc[0] == pytest.approx(naive["T"].iloc[0])
+    for kw in ({"observation_end": "garbage"}, {"calibration_end": "not a date"}):
+        with pytest.raises(ParameterError, match="not a timestamp"):
+            rfm_summary(tx, **kw)
+    with pytest.warns(DataQualityWarning), pytest.raises(EmptyDataError):
+        rfm_summary(tx.assign(customer_id=None), on_invalid="drop")
+
+
+def test_review_rfm_summary_fine_resolution_does_not_overflow() -> None:
+    # the old combined sort key customer * (bucket range + 1) + bucket overflowed int64: with
+    # 1 ns buckets over 2**62 - 1 ns (146 years), customer 4's key wrapped onto customer 0's
+    # and their first purchases merged into one occasion (customer 4 vanished)
+    t0 = np.datetime64("1900-01-01", "ns")
+    later = t0 + np.timedelta64(2**62 - 1, "ns")
+    tx = pd.DataFrame(
+        {
+            "customer_id": ["c0", "c1", "c2", "c3", "c4", "c1"],
+            "timestamp": np.array([t0] * 5 + [later], dtype="datetime64[ns]"),
+        }
+    )
+    rfm = rfm_summary(tx, resolution="1ns", time_unit="365D")
+    assert sorted(rfm.index) == ["c0", "c1", "c2", "c3", "c4"]
+    assert rfm["frequency"].to_dict() == {"c0": 0, "c1": 1, "c2": 0, "c3": 0, "c4": 0}
+
+
+def _review_rfm() -> pd.DataFrame:
+    return pd.DataFrame(
+        {
+            "frequency": [0, 1, 2, 5, 0, 3, 8, 1] * 25,
+            "recency": [0, 5, 10, 30, 0, 20, 35, 2] * 25,
+            "T": [10, 20, 30, 40, 38, 36, 40, 30] * 25,
+        }
+    )
+
+
+def test_review_fractional_frequency_and_bad_horizons_are_clear_errors() -> None:
+    from saasmetrics.exceptions import ParameterError
+
+    rfm = _review_rfm()
+    # fractional counts used to end in a confusing ConvergenceError
+    with pytest.raises(InputError, match="fractional"):
+        BetaGeoModel().fit(rfm.assign(frequency=rfm["frequency"] + 0.5))
+    model = BetaGeoModel().fit(rfm)
+    # a negative horizon used to give negative expected purchases
+    for bad in (-5.0, float("nan")):
+        with pytest.raises(ParameterError, match="horizon"):
+            model.expected_purchases(bad)
+        with pytest.raises(ParameterError, match="horizon"):
+            model.predict_purchases(rfm, bad)
+
+
+def test_review_extreme_trial_parameters_emit_no_runtime_warning() -> None:
+    # repeat buyers with recency 0 drive the optimizer to extreme parameters; the gradient
+    # overflowed outside np.errstate and leaked a RuntimeWarning before the clear error
+    rfm = _review_rfm().assign(recency=0.0)
+    with warnings.catch_warnings():
+        warnings.simplefilter("error", RuntimeWarning)
+        with contextlib.suppress(ConvergenceError):
+            BetaGeoModel().fit(rfm)

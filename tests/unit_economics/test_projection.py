@@ -120,3 +120,17 @@ def test_result_round_trip_and_plots() -> None:
         project_revenue(1, 1, 0.1).plot(kind="layers")
     unbounded = project_revenue(1, 1, 0.0)
     assert math.isinf(RevenueProjection.from_json(unbounded.to_json()).steady_state_mrr)
+
+
+def test_review_simulation_needs_a_finite_arpa() -> None:
+    for arpa in (math.inf, math.nan, 0.0):
+        with pytest.raises(ParameterError, match="arpa"):
+            project_revenue(1000, 100, 0.05, periods=3, simulations=10, arpa=arpa, seed=1)
+
+
+def test_review_retention_callable_must_return_one_value_per_age() -> None:
+    # a non-vectorized callable (one number for the whole age array) was an IndexError
+    with pytest.raises(ParameterError, match="one survival value per age"):
+        project_revenue(100, 10, 0.05, periods=3, retention=lambda age: 0.9)
+    ok = project_revenue(100, 10, 0.05, periods=3, retention=lambda age: 0.9 ** np.asarray(age))
+    assert ok.to_frame()["mrr"].iloc[-1] > 0

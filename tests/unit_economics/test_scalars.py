@@ -140,3 +140,23 @@ def test_scaling_money_scales_ltv_not_ratios(k: float, arpa: float, churn: float
     assert ltv_to_cac(k * ltv(arpa, churn), k * 100.0) == pytest.approx(
         ltv_to_cac(ltv(arpa, churn), 100.0)
     )
+
+
+def test_review_series_are_matched_by_label_not_position() -> None:
+    # LTV per channel from one table, CAC per channel from another, in another order
+    ltv_s = pd.Series({"ads": 1200.0, "seo": 900.0})
+    cac_s = pd.Series({"seo": 150.0, "ads": 600.0})
+    ratio = ltv_to_cac(ltv_s, cac_s)
+    assert ratio.to_dict() == {"ads": 2.0, "seo": 6.0}
+    payback = cac_payback_months(cac_s, pd.Series({"ads": 100.0, "seo": 50.0}))
+    assert payback.to_dict() == {"seo": 3.0, "ads": 6.0}
+    with pytest.raises(ParameterError, match="labels"):
+        ltv_to_cac(ltv_s, pd.Series({"ads": 600.0, "email": 150.0}))
+
+
+def test_review_cac_payback_refuses_negative_inputs() -> None:
+    # a negative CAC used to give a negative payback (-1.0 months) instead of an error
+    with pytest.raises(ParameterError, match=">= 0"):
+        cac_payback_months(-100.0, 100.0)
+    with pytest.raises(ParameterError, match=">= 0"):
+        cac_payback_months(100.0, -5.0)

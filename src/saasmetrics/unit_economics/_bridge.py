@@ -20,7 +20,7 @@ from saasmetrics._kernels.periods import (
 from saasmetrics._plotting import PALETTE, get_axes
 from saasmetrics._results import ResultMixin
 from saasmetrics._validation import RowCheck, check_choice, require_columns
-from saasmetrics.exceptions import EmptyDataError, ParameterError
+from saasmetrics.exceptions import EmptyDataError, InputError, ParameterError
 from saasmetrics.typing import FrameLike, Freq, OnInvalid
 from saasmetrics.unit_economics._normalize import _check_currency, _numeric, _wall_ns
 
@@ -41,6 +41,9 @@ KPI_COLUMNS = (
     "grr",
 )
 _NO_END = np.iinfo(np.int64).max
+# Largest MRR per row: 2**53 cents (~9e13) is where float64 stops holding every cent, and the
+# int64 sums of up to ~1,000 such rows still cannot overflow.
+_MAX_MRR = float(2**53) / 100.0
 
 
 @dataclass(frozen=True, slots=True, kw_only=True, eq=False, repr=False)
@@ -109,6 +112,20 @@ class MRRBridge(ResultMixin):
         -------
         pandas.DataFrame
             Indexed by period; columns ``starting`` ... ``ending``.
+
+        Examples
+        --------
+        >>> import pandas as pd
+        >>> subs = pd.DataFrame({"customer_id": ["a", "b"],
+        ...                      "start": pd.to_datetime(["2024-01-05", "2024-02-10"]),
+        ...                      "end": pd.to_datetime([None, "2024-03-20"]),
+        ...                      "mrr": [100.0, 49.99]})
+        >>> print(mrr_bridge(subs).to_frame(cents=True))
+                    starting    new  expansion  contraction  churned  reactivation  ending
+        period
+        2024-01-01         0  10000          0            0        0             0   10000
+        2024-02-01     10000   4999          0            0        0             0   14999
+        2024-03-01     14999      0          0            0    -4999             0   10000
         """
         if cents:
             return self.amounts.copy()
@@ -172,6 +189,16 @@ class MRRBridge(ResultMixin):
         -------
         matplotlib.axes.Axes
             The axes drawn on.
+
+        Examples
+        --------
+        >>> import pandas as pd
+        >>> subs = pd.DataFrame({"customer_id": ["a", "b"],
+        ...                      "start": pd.to_datetime(["2024-01-05", "2024-02-10"]),
+        ...                      "end": pd.to_datetime([None, "2024-03-20"]),
+        ...                      "mrr": [100.0, 49.99]})
+        >>> mrr_bridge(subs).plot(kind="waterfall").get_title()
+        'MRR bridge'
         """
         check_choice("kind", kind, ("movements", "waterfall"))
         ax = get_axes(ax)
@@ -205,7 +232,14 @@ class MRRBridge(ResultMixin):
             moves = table[list(MOVEMENTS)].sum()
             title = "MRR bridge"
         else:
-            row = table.loc[pd.Timestamp(period)]
+            stamp = pd.Timestamp(period)
+            if stamp not in table.index:
+                raise ParameterError(
+                    f"period={period!r} is not a period of this bridge.",
+                    hint=f"use a period start from {table.index[0].date()} to "
+                    f"{table.index[-1].date()} (freq {self.freq!r}).",
+                )
+            row = table.loc[stamp]
             start, end = row["starting"], row["ending"]
             moves = pd.Series({name: row[name] for name in MOVEMENTS})
             title = f"MRR bridge {pd.Timestamp(period).date()}"
@@ -355,6 +389,12 @@ def mrr_bridge(
     rows.flag(frame[customer_col].isna().to_numpy(), customer_col, "null customer ids")
     mrr = _numeric(frame, mrr_col, rows)
     rows.flag(mrr < 0, mrr_col, "negative MRR", hint="leave refunds and credits out of MRR.")
+    rows.flag(
+        mrr > _MAX_MRR,
+        mrr_col,
+        f"MRR above {_MAX_MRR:.0e} (cannot be summed exactly in integer cents)",
+        hint="check the unit of the mrr column (cents instead of currency units?).",
+    )
     start = _wall_ns(frame[start_col], rows)
     end_null = frame[end_col].isna().to_numpy()
     end = np.full(len(frame), _NO_END, dtype=np.int64)
@@ -380,6 +420,12 @@ def mrr_bridge(
     codes = all_codes[keep].astype(np.int64)
     start, end = start[keep], end[keep]
     cents = np.rint(mrr[keep] * 100.0).astype(np.int64)
+    if float(np.sum(mrr[keep], dtype=np.float64)) * 100.0 >= 2.0**62:
+        raise InputError(
+            f"The MRR column sums to {float(np.sum(mrr[keep])):.3g}: too large to add up "
+            "exactly in integer cents.",
+            hint="check the unit of the mrr column (cents instead of currency units?).",
+        )
 
     first_ord = calendar_period(start, spec)
     stop_ord = np.where(
@@ -396,7 +442,17 @@ def mrr_bridge(
     p0 = int(first_ord[visible].min())
     if as_of is not None:
         # as_of is the (exclusive) end of the data: the last period holds its last instant
-        stamp = pd.Timestamp(as_of)
+        try:
+            stamp = pd.Timestamp(as_of)
+        except (ValueError, TypeError) as exc:
+            raise ParameterError(
+                f"as_of={as_of!r} is not a timestamp.",
+                hint="pass a date such as '2025-07-01' or a pandas Timestamp.",
+            ) from exc
+        if pd.isna(stamp):
+            raise ParameterError(
+                f"as_of={as_of!r} is not a timestamp.", hint="leave it out (None) for no cut-off."
+            )
         if stamp.tzinfo is not None:  # periods are in wall-clock time, like the data
             stamp = stamp.tz_localize(None)
         end_ns = stamp.as_unit("ns").value - 1
@@ -507,6 +563,11 @@ def saas_kpis(bridge: MRRBridge) -> pd.DataFrame:
     2024-02-01  250.0          2              0.0               -0.25          NaN
     2024-03-01  150.0          1              0.5                0.40          0.0
     """
+    if not isinstance(bridge, MRRBridge):
+        raise ParameterError(
+            f"saas_kpis reads an MRRBridge; got {type(bridge).__name__}.",
+            hint="build it first: saas_kpis(mrr_bridge(subscriptions)).",
+        )
     amounts = bridge.amounts.astype(np.float64) / 100.0
     counts = bridge.customers
     spec = _spec(bridge.freq)

@@ -73,13 +73,16 @@ def rfm_summary(
         and divided by it, so a model fitted on this frame speaks that unit.
     resolution : str or Timedelta, default "1D"
         Purchases of a customer within the same resolution bucket (calendar day by default)
-        count as one purchase occasion, their values summed.
+        count as one purchase occasion, their values summed. Buckets follow the data's
+        wall clock (for tz-aware times, the calendar day in that time zone).
     calibration_end : str or Timestamp, optional
         End of the calibration period (inclusive). Customers first seen after it are left
         out, and the holdout columns ``frequency_holdout``, ``monetary_value_holdout`` and
         ``duration_holdout`` count purchases after it, up to ``observation_end``.
     observation_end : str or Timestamp, optional
-        End of the data (default: the last transaction).
+        End of the data (default: the last transaction). A naive ``calibration_end`` or
+        ``observation_end`` is read on the data's clock (in its time zone for tz-aware
+        times).
     on_invalid : {"raise", "drop"}, default "raise"
         What to do with rows with null ids, times or amounts.
 
@@ -114,26 +117,33 @@ def rfm_summary(
     )
     rows = RowCheck(frame, on_invalid=on_invalid, name="transactions")
     rows.flag(frame[customer_col].isna().to_numpy(), customer_col, "null customer ids")
-    ns = parse_timestamps(frame[time_col], rows=rows).ns
+    parsed = parse_timestamps(frame[time_col], rows=rows)
+    ns = parsed.ns
     amount = _numeric(frame, amount_col, rows) if amount_col is not None else None
     if amount is not None:
         rows.flag(amount < 0, amount_col or "", "negative amounts")
     rows.finish()
     keep = rows.keep
+    if not keep.any():
+        raise EmptyDataError("No valid transaction is left.", hint="check the dropped rows.")
     codes, uniques = pd.factorize(frame[customer_col].to_numpy()[keep])
     ns = ns[keep]
     values = amount[keep] if amount is not None else np.zeros(ns.size)
-    end_ns = int(ns.max()) if observation_end is None else pd.Timestamp(observation_end).value
-    cal_ns = end_ns if calibration_end is None else pd.Timestamp(calibration_end).value
+    end_ns = int(ns.max()) if observation_end is None else _instant(observation_end, parsed.tz)
+    cal_ns = end_ns if calibration_end is None else _instant(calibration_end, parsed.tz)
     if cal_ns > end_ns:
         raise ParameterError("calibration_end must not be after observation_end.")
 
-    # one purchase occasion per customer and resolution bucket (values summed)
-    bucket = ns // res
-    key = codes.astype(np.int64) * (int(bucket.max() - bucket.min()) + 1) + (bucket - bucket.min())
-    order = np.argsort(key, kind="stable")
-    key_sorted = key[order]
-    starts = np.flatnonzero(np.r_[True, key_sorted[1:] != key_sorted[:-1]])
+    # one purchase occasion per customer and resolution bucket (values summed); buckets are
+    # taken in the data's wall-clock time, so a "day" is the customer's calendar day
+    bucket = _wall(ns, parsed.tz) // res
+    # sort by (customer, bucket) without a combined key, which overflows int64 for fine
+    # resolutions (1 s buckets over years times many customers)
+    order = np.lexsort((bucket, codes))
+    c_sorted, b_sorted = codes[order], bucket[order]
+    starts = np.flatnonzero(
+        np.r_[True, (c_sorted[1:] != c_sorted[:-1]) | (b_sorted[1:] != b_sorted[:-1])]
+    )
     occ_customer = codes[order][starts].astype(np.int64)
     occ_time = np.minimum.reduceat(ns[order], starts)
     occ_value = np.add.reduceat(values[order], starts)
@@ -178,6 +188,30 @@ def rfm_summary(
     if out.empty:
         raise EmptyDataError("No customer made a first purchase before calibration_end.")
     return out
+
+
+def _instant(value: Any, tz: Any) -> int:
+    """A calibration or observation end as int64 ns on the data's clock (UTC for tz data)."""
+    try:
+        stamp = pd.Timestamp(value)
+    except (ValueError, TypeError) as exc:
+        raise ParameterError(
+            f"{value!r} is not a timestamp.", hint="pass a date such as '2024-06-30'."
+        ) from exc
+    if pd.isna(stamp):
+        raise ParameterError(f"{value!r} is not a timestamp.", hint="leave it out (None).")
+    if tz is None and stamp.tzinfo is not None:
+        stamp = stamp.tz_localize(None)  # naive data: compare wall-clock times
+    elif tz is not None and stamp.tzinfo is None:
+        stamp = stamp.tz_localize(tz)  # naive end for tz data: the data's own wall clock
+    return int(stamp.as_unit("ns").value)
+
+
+def _wall(ns: F64 | npt.NDArray[np.int64], tz: Any) -> npt.NDArray[np.int64]:
+    if tz is None:
+        return np.asarray(ns, dtype=np.int64)
+    local = pd.DatetimeIndex(np.asarray(ns, dtype=np.int64).view("datetime64[ns]"))
+    return np.asarray(local.tz_localize("UTC").tz_convert(tz).tz_localize(None).asi8, np.int64)
 
 
 # --------------------------------------------------------------------------- fitting
@@ -262,6 +296,11 @@ class _CLVModel(ABC):
         -------
         dict
             Hyperparameter names to values.
+
+        Examples
+        --------
+        >>> BetaGeoModel(penalizer=0.1).get_params()["penalizer"]
+        0.1
         """
         return {
             "penalizer": self.penalizer,
@@ -282,6 +321,11 @@ class _CLVModel(ABC):
         -------
         Self
             The model.
+
+        Examples
+        --------
+        >>> BetaGeoModel().set_params(penalizer=0.01).penalizer
+        0.01
         """
         valid = self.get_params()
         for name, value in params.items():
@@ -323,20 +367,22 @@ class _CLVModel(ABC):
         names = self._param_names
 
         def objective(log_theta: F64) -> tuple[float, F64]:
-            theta = np.exp(log_theta)
+            # overflow at extreme trial parameters is expected: the optimizer sees inf/nan
+            # (mapped to a huge value by _finite) and steps back, so no warning escapes
             with np.errstate(all="ignore"):
+                theta = np.exp(log_theta)
                 both = self._loglik_grad(theta, data)
                 if both is None:
                     ll = self._loglik(theta, data)
                     grad = None
                 else:
                     ll, grad = both
-            # weighted sums without BLAS: tiny matrix-vector products through a threaded BLAS
-            # were slower than the likelihood itself on busy machines
-            value = -float((weights * ll).sum()) / n + self.penalizer * float(np.sum(theta**2))
-            if grad is None:
-                return value, np.full(theta.size, np.nan)
-            g = -(grad * weights).sum(axis=1) / n * theta + self.penalizer * 2.0 * theta**2
+                # weighted sums without BLAS: tiny matrix-vector products through a threaded
+                # BLAS were slower than the likelihood itself on busy machines
+                value = -float((weights * ll).sum()) / n + self.penalizer * float(np.sum(theta**2))
+                if grad is None:
+                    return value, np.full(theta.size, np.nan)
+                g = -(grad * weights).sum(axis=1) / n * theta + self.penalizer * 2.0 * theta**2
             return value, g
 
         def value_only(log_theta: F64) -> float:
@@ -466,12 +512,30 @@ class _CLVModel(ABC):
                     n_rows=len(values),
                     hint="rfm_summary builds a valid frame.",
                 )
+            if role == "frequency" and np.any(values != np.floor(values)):
+                raise InputError.bad_values(
+                    col,
+                    "fractional purchase counts",
+                    n_bad=int(np.sum(values != np.floor(values))),
+                    n_rows=len(values),
+                    hint="frequency counts repeat purchases: whole numbers (rfm_summary).",
+                )
             if role in positive and np.any(values <= 0):
                 raise InputError.bad_values(
                     col, "zero values", n_bad=int(np.sum(values <= 0)), n_rows=len(values)
                 )
             arrays.append(values)
         return arrays
+
+
+def _horizon(t: Any) -> F64:
+    horizon = np.asarray(t, dtype=np.float64)
+    if not np.all(np.isfinite(horizon) & (horizon >= 0)):
+        raise ParameterError(
+            f"t must be a finite horizon >= 0 in the model's time unit; got {t!r}.",
+            hint="e.g. 52 for a year when the RFM frame is in weeks.",
+        )
+    return horizon
 
 
 def _finite(pair: tuple[float, F64]) -> tuple[float, F64]:
@@ -516,6 +580,15 @@ class _TransactionModel(_CLVModel):
         ------
         ConvergenceError
             If the likelihood cannot be maximised (the message says what was tried).
+
+        Examples
+        --------
+        >>> import pandas as pd
+        >>> rfm = pd.DataFrame({"frequency": [0, 1, 2, 5, 0, 3, 8, 1] * 25,
+        ...                     "recency": [0, 5, 10, 30, 0, 20, 35, 2] * 25,
+        ...                     "T": [10, 20, 30, 40, 38, 36, 40, 30] * 25})
+        >>> BetaGeoModel().fit(rfm)
+        BetaGeoModel(r=2.681, alpha=25.73, a=0.2524, b=0.8451)
         """
         x, t_x, T = self._columns_from(
             rfm, {"frequency": frequency_col, "recency": recency_col, "T": T_col}
@@ -555,6 +628,15 @@ class _TransactionModel(_CLVModel):
         -------
         pandas.Series
             One probability per row (index of ``rfm``).
+
+        Examples
+        --------
+        >>> import pandas as pd
+        >>> rfm = pd.DataFrame({"frequency": [0, 1, 2, 5, 0, 3, 8, 1] * 25,
+        ...                     "recency": [0, 5, 10, 30, 0, 20, 35, 2] * 25,
+        ...                     "T": [10, 20, 30, 40, 38, 36, 40, 30] * 25})
+        >>> BetaGeoModel().fit(rfm).probability_alive(rfm.head(3)).round(2).tolist()
+        [1.0, 0.44, 0.48]
         """
         x, t_x, T = self._rfm(rfm)
         index = to_pandas(rfm, name="rfm").index
@@ -574,9 +656,19 @@ class _TransactionModel(_CLVModel):
         -------
         float or numpy.ndarray
             Expected purchases.
+
+        Examples
+        --------
+        >>> import pandas as pd
+        >>> rfm = pd.DataFrame({"frequency": [0, 1, 2, 5, 0, 3, 8, 1] * 25,
+        ...                     "recency": [0, 5, 10, 30, 0, 20, 35, 2] * 25,
+        ...                     "T": [10, 20, 30, 40, 38, 36, 40, 30] * 25})
+        >>> BetaGeoModel().fit(rfm).expected_purchases([10, 52]).round(2)
+        array([0.92, 3.68])
         """
         check_is_fitted(self, "params_")
-        out = type(self)._kernel_expected(*self._theta(), np.asarray(t, dtype=np.float64))
+        horizon = _horizon(t)
+        out = type(self)._kernel_expected(*self._theta(), horizon)
         return float(out) if np.ndim(out) == 0 else out
 
     def predict_purchases(self, rfm: FrameLike, t: float) -> pd.Series:
@@ -593,12 +685,20 @@ class _TransactionModel(_CLVModel):
         -------
         pandas.Series
             Conditional expectation per row.
+
+        Examples
+        --------
+        >>> import pandas as pd
+        >>> rfm = pd.DataFrame({"frequency": [0, 1, 2, 5, 0, 3, 8, 1] * 25,
+        ...                     "recency": [0, 5, 10, 30, 0, 20, 35, 2] * 25,
+        ...                     "T": [10, 20, 30, 40, 38, 36, 40, 30] * 25})
+        >>> BetaGeoModel().fit(rfm).predict_purchases(rfm.head(3), 10).round(2).tolist()
+        [0.68, 0.33, 0.39]
         """
         x, t_x, T = self._rfm(rfm)
+        horizon = float(_horizon(t))
         index = to_pandas(rfm, name="rfm").index
-        values = type(self)._kernel_conditional(
-            *self._theta(), np.full_like(x, float(t)), x, t_x, T
-        )
+        values = type(self)._kernel_conditional(*self._theta(), np.full_like(x, horizon), x, t_x, T)
         return pd.Series(values, index=index, name="expected_purchases")
 
 
@@ -797,6 +897,15 @@ class GammaGammaModel(_CLVModel):
         ------
         ConvergenceError
             If the likelihood cannot be maximised.
+
+        Examples
+        --------
+        >>> import pandas as pd
+        >>> rfm = pd.DataFrame({"frequency": [1, 2, 5, 3, 8, 1, 4, 2] * 25,
+        ...                     "monetary_value": [20.0, 35, 28, 50, 22, 60, 31, 45] * 25})
+        >>> rfm["monetary_value"] *= 1 + 0.1 * (rfm.index % 7)
+        >>> GammaGammaModel().fit(rfm)
+        GammaGammaModel(p=8.013, q=11.2, v=58.42)
         """
         x, m = self._columns_from(rfm, {"frequency": frequency_col, "monetary": monetary_col})
         repeat = x > 0
@@ -825,6 +934,15 @@ class GammaGammaModel(_CLVModel):
         -------
         pandas.Series
             Conditional expected spend per transaction.
+
+        Examples
+        --------
+        >>> import pandas as pd
+        >>> rfm = pd.DataFrame({"frequency": [1, 2, 5, 3, 8, 1, 4, 2] * 25,
+        ...                     "monetary_value": [20.0, 35, 28, 50, 22, 60, 31, 45] * 25})
+        >>> rfm["monetary_value"] *= 1 + 0.1 * (rfm.index % 7)
+        >>> GammaGammaModel().fit(rfm).expected_average_value(rfm.head(3)).round(2).tolist()
+        [34.49, 41.37, 36.09]
         """
         check_is_fitted(self, "params_")
         x, m = self._columns_from(rfm, dict(self.columns_))

@@ -38,15 +38,18 @@ _ALIASES = {
 
 
 def _interval_months(interval: Any) -> npt.NDArray[np.float64]:
-    values = np.atleast_1d(np.asarray(interval, dtype=object))
-    names = [_ALIASES.get(str(v).lower(), str(v).lower()) for v in values.tolist()]
+    values = np.atleast_1d(np.asarray(interval, dtype=object)).reshape(-1)
+    # look up each distinct spelling once (a plan table has millions of rows, few intervals)
+    codes, uniques = pd.factorize(values, use_na_sentinel=False)
+    names = [_ALIASES.get(str(v).lower(), str(v).lower()) for v in uniques.tolist()]
     bad = sorted({n for n in names if n not in _MONTHS})
     if bad:
         raise ParameterError(
             f"Unknown billing interval(s) {bad!r}.",
             hint=f"use one of {sorted(_MONTHS)} (or monthly/annual/quarterly/weekly/daily).",
         )
-    return np.array([_MONTHS[n] for n in names], dtype=np.float64).reshape(np.shape(interval))
+    months = np.array([_MONTHS[n] for n in names], dtype=np.float64)
+    return months[codes].reshape(np.shape(interval))
 
 
 def monthly_amount(
@@ -103,13 +106,13 @@ def monthly_amount(
     off = np.asarray(amount_off, dtype=np.float64)
     if np.any(amt < 0) or np.any(np.isnan(amt)):
         raise ParameterError("amount must be >= 0 (free plans are 0, not negative).")
-    if np.any(count < 1):
+    if np.any(~(count >= 1)) or np.any(~np.isfinite(count)):
         raise ParameterError(f"interval_count must be >= 1; got {interval_count!r}.")
-    if np.any((pct < 0) | (pct > 1)):
+    if np.any(~((pct >= 0) & (pct <= 1))):
         raise ParameterError(
             f"percent_off must lie in [0, 1]; got {percent_off!r}.", hint="20% off is 0.2."
         )
-    if np.any(off < 0):
+    if np.any(~((off >= 0) & np.isfinite(off))):
         raise ParameterError(f"amount_off must be >= 0; got {amount_off!r}.")
     months = _interval_months(interval) * count
     value = np.maximum(amt - off, 0.0) * (1.0 - pct) / months
@@ -181,7 +184,8 @@ def mrr_from_invoices(
     currency_col : str or None, default "currency"
         If that column is present, all rows must share one currency.
     on_invalid : {"raise", "drop"}, default "raise"
-        What to do with invalid rows (null ids or dates, negative amounts, end <= start).
+        What to do with invalid rows (null ids or dates, negative amounts, end <= start,
+        duplicated lines: same customer, amount and period).
 
     Returns
     -------
@@ -234,6 +238,13 @@ def mrr_from_invoices(
     end = _wall_ns(frame[end_col], rows)
     bad = rows.bad.copy()
     rows.flag(~bad & (end <= start), end_col, "period_end not after period_start")
+    dup = frame.duplicated(subset=[customer_col, amount_col, start_col, end_col]).to_numpy()
+    rows.flag(
+        dup,
+        customer_col,
+        "duplicated invoice lines",
+        hint="a line imported twice? Sum seats into one line, or pass on_invalid='drop'.",
+    )
     rows.finish()
     keep = rows.keep
     start, end, amount = start[keep], end[keep], amount[keep]

@@ -64,6 +64,15 @@ class RevenueProjection(ResultMixin):
         -------
         pandas.DataFrame
             See :attr:`table`.
+
+        Examples
+        --------
+        >>> print(project_revenue(1000, 100, 0.05, periods=2).to_frame())
+                   mrr    new  expansion  churned  cumulative_churned
+        period
+        0       1000.0    0.0        0.0      0.0                 0.0
+        1       1050.0  100.0        0.0     50.0                50.0
+        2       1097.5  100.0        0.0     52.5               102.5
         """
         return self.table.copy()
 
@@ -109,6 +118,12 @@ class RevenueProjection(ResultMixin):
         -------
         matplotlib.axes.Axes
             The axes drawn on.
+
+        Examples
+        --------
+        >>> proj = project_revenue(1000, 100, 0.05, periods=24, simulations=50, arpa=50, seed=0)
+        >>> proj.plot().get_ylabel()
+        'MRR'
         """
         check_choice("kind", kind, ("fan", "layers"))
         ax = get_axes(ax)
@@ -146,6 +161,11 @@ def _retention_curve(retention: Any, periods: int) -> npt.NDArray[np.float64]:
     ages = np.arange(periods + 1, dtype=np.float64)
     if callable(retention):
         curve = np.asarray(retention(ages), dtype=np.float64).reshape(-1)
+        if curve.size != ages.size:
+            raise ParameterError(
+                f"retention(ages) returned {curve.size} values for {ages.size} ages (0..periods).",
+                hint="the callable must be vectorized: one survival value per age in the array.",
+            )
     else:
         curve = np.asarray(retention, dtype=np.float64).reshape(-1)
         if curve.size < periods + 1:
@@ -246,7 +266,7 @@ def project_revenue(
         raise ParameterError(f"periods must be a positive integer; got {periods!r}.")
     if not isinstance(simulations, int | np.integer) or simulations < 0:
         raise ParameterError(f"simulations must be an integer >= 0; got {simulations!r}.")
-    if simulations and (arpa is None or not arpa > 0):
+    if simulations and (arpa is None or not (math.isfinite(arpa) and arpa > 0)):
         raise ParameterError(
             "simulations need arpa (revenue per customer) to churn whole customers.",
             hint="pass arpa=, e.g. MRR divided by paying customers.",

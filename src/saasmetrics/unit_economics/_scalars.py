@@ -33,11 +33,32 @@ F64 = npt.NDArray[np.float64]
 
 def _arrays(*values: Any) -> tuple[list[F64], pd.Index | None]:
     index = next((v.index for v in values if isinstance(v, pd.Series)), None)
+    if index is not None:
+        # Series are matched by label (a CAC per channel in another order must not pair with
+        # the wrong channel's LTV); labels that do not match are an error, not NaN.
+        values = tuple(_align(v, index) if isinstance(v, pd.Series) else v for v in values)
     arrays = [
         np.asarray(v.to_numpy(dtype=np.float64) if isinstance(v, pd.Series) else v, dtype=float)
         for v in values
     ]
     return arrays, index
+
+
+def _align(series: pd.Series, index: pd.Index) -> pd.Series:
+    if series.index.equals(index):
+        return series
+    if (
+        index.is_unique
+        and series.index.is_unique
+        and len(series.index) == len(index)
+        and series.index.isin(index).all()
+    ):
+        return series.reindex(index)
+    raise ParameterError(
+        "Series arguments must share their labels (they are matched by label); got "
+        f"{list(index[:5])!r} and {list(series.index[:5])!r}.",
+        hint="reindex them to the same segments (or periods) first.",
+    )
 
 
 def _wrap(value: F64, index: pd.Index | None, name: str) -> Any:
@@ -211,6 +232,11 @@ def cac_payback_months(cac: Any, mrr_per_customer: Any, gross_margin: Any = 1.0)
     float, numpy.ndarray or pandas.Series
         ``cac / (mrr_per_customer * gross_margin)``; ``inf`` without margin.
 
+    Raises
+    ------
+    ParameterError
+        For a negative CAC or MRR, or a gross margin outside [0, 1].
+
     Examples
     --------
     A 1,200 CAC, 100 MRR per customer and 75% gross margin pay back in 16 months
@@ -220,6 +246,10 @@ def cac_payback_months(cac: Any, mrr_per_customer: Any, gross_margin: Any = 1.0)
     (16.0, 12.0)
     """
     (k, r, m), index = _arrays(cac, mrr_per_customer, gross_margin)
+    if np.any(k < 0) or np.any(r < 0):
+        raise ParameterError(
+            "cac and mrr_per_customer must be >= 0.", hint="a negative CAC is usually a sign slip."
+        )
     _check_fraction("gross_margin", m)
     margin = r * m
     with np.errstate(divide="ignore", invalid="ignore"):
