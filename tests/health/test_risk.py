@@ -253,3 +253,11 @@ def test_missing_labels_are_dropped_like_missing_features() -> None:
     assert model.n_ == 297
     with pytest.raises(InputError, match="missing churn labels"):
         ChurnRiskModel(features=["x1"]).fit(frame.assign(x1=1.0 + frame.index % 3))
+
+
+def test_capacity_k_must_be_a_whole_number() -> None:
+    # review: k=2.7 was silently truncated to 2
+    y, risk = [0, 1, 0, 1], [0.2, 0.7, 0.4, 0.6]
+    with pytest.raises(ParameterError, match="whole number"):
+        evaluate_risk(y, risk, k=2.7)  # type: ignore[arg-type]
+    assert evaluate_risk(y, risk, k=np.int64(2)).precision_at_k == 1.0

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import math
+import operator
 import warnings
 from collections.abc import Sequence
 from dataclasses import dataclass
@@ -225,7 +226,15 @@ def evaluate_risk(
             f"Evaluation needs both churned and retained accounts; got {n_pos} churned of {n}.",
             hint="evaluate on a larger or later holdout.",
         )
-    k = max(1, math.ceil(0.1 * n)) if k is None else int(k)
+    if k is None:
+        k = max(1, math.ceil(0.1 * n))
+    else:
+        try:
+            if isinstance(k, bool):
+                raise TypeError
+            k = operator.index(k)  # any integer type; 2.7 accounts is not a capacity
+        except TypeError as exc:
+            raise ParameterError(f"k must be a whole number of accounts; got {k!r}.") from exc
     if not 1 <= k <= n:
         raise ParameterError(f"k must be between 1 and the number of accounts ({n}); got {k}.")
     base = n_pos / n
