@@ -227,6 +227,8 @@ def attempt_levels(
     done = start.copy()
     alive = np.ones(n_attempts, dtype=bool)
     for j in range(n_later):
+        if not alive.any():
+            break  # nobody left: the remaining subsets (2**j of them) cannot change anything
         done = np.maximum(done, firsts[j])
         if overlapping:
             # subsets that contain step j and only earlier steps: the new constraints at k = j

@@ -81,6 +81,12 @@ def _step_index(steps: Sequence[str], step: int | str) -> int:
     return k
 
 
+def _check_bins(bins: Any) -> int:
+    if isinstance(bins, bool) or not isinstance(bins, int | np.integer) or bins < 1:
+        raise ParameterError(f"bins must be a positive integer; got {bins!r}.")
+    return int(bins)
+
+
 def _durations(units: pd.DataFrame, k: int, *, from_start: bool) -> pd.Series:
     """Time to reach step ``k`` (>= 1) per unit that reached it."""
     reached = units[units["level"] > k]
@@ -178,9 +184,12 @@ def _build_table(
     return table
 
 
-def _groups(units: pd.DataFrame, breakdown: str | None) -> list[tuple[Any, pd.DataFrame]]:
+def _groups(
+    units: pd.DataFrame, breakdown: str | None, limit: int | None = None
+) -> list[tuple[Any, pd.DataFrame]]:
+    """The units of each breakdown value (the ``limit`` largest only): one mask per kept value."""
     groups, labels = _group_codes(units, breakdown)
-    return [(label, units[groups == i]) for i, label in enumerate(labels)]
+    return [(label, units[groups == i]) for i, label in enumerate(labels[:limit])]
 
 
 def _block_table(units: pd.DataFrame, steps: Sequence[str], unit_name: str) -> pd.DataFrame:
@@ -304,6 +313,28 @@ class FunnelResult(ResultMixin):
             previous step of the counted attempt, over the users who reached the step, rounded
             to the second; NaT for the first step); with a breakdown, the breakdown column first
             and one block per value, largest first (missing values last).
+
+        Examples
+        --------
+        >>> import pandas as pd
+        >>> from saasmetrics.funnel import funnel
+        >>> events = pd.DataFrame({
+        ...     "user_id": list("aaabbcdd"),
+        ...     "timestamp": pd.Timestamp("2024-01-01")
+        ...     + pd.to_timedelta([0, 24, 72, 0, 48, 24, 0, 12], unit="h"),
+        ...     "event": ["signup", "create", "pay", "signup", "create",
+        ...               "signup", "signup", "create"],
+        ...     "plan": ["pro", "pro", "pro", "free", "free", "free", "pro", "pro"],
+        ... })
+        >>> result = funnel(events, ["signup", "create", "pay"], breakdown="plan")
+        >>> result.to_frame()[["plan", "step", "users", "dropped"]]
+           plan    step  users  dropped
+        0  free  signup      2        0
+        1  free  create      1        1
+        2  free     pay      0        1
+        3   pro  signup      2        0
+        4   pro  create      2        0
+        5   pro     pay      1        1
         """
         return self.table.copy()
 
@@ -314,13 +345,49 @@ class FunnelResult(ResultMixin):
         -------
         pandas.DataFrame
             Same columns as :meth:`to_frame` without the breakdown column.
+
+        Examples
+        --------
+        >>> import pandas as pd
+        >>> from saasmetrics.funnel import funnel
+        >>> events = pd.DataFrame({
+        ...     "user_id": list("aaabbcdd"),
+        ...     "timestamp": pd.Timestamp("2024-01-01")
+        ...     + pd.to_timedelta([0, 24, 72, 0, 48, 24, 0, 12], unit="h"),
+        ...     "event": ["signup", "create", "pay", "signup", "create",
+        ...               "signup", "signup", "create"],
+        ...     "plan": ["pro", "pro", "pro", "free", "free", "free", "pro", "pro"],
+        ... })
+        >>> result = funnel(events, ["signup", "create", "pay"], breakdown="plan")
+        >>> result.overall()[["step", "users", "conversion_from_previous"]].round(3)
+             step  users  conversion_from_previous
+        0  signup      4                     1.000
+        1  create      3                     0.750
+        2     pay      1                     0.333
         """
         table: pd.DataFrame = _build_table(self.units, self.steps, None, self._unit_name)
         return table
 
     @property
     def counts(self) -> list[int]:
-        """Users (or attempts) reaching each step, over all breakdown values."""
+        """Users (or attempts) reaching each step, over all breakdown values.
+
+        Examples
+        --------
+        >>> import pandas as pd
+        >>> from saasmetrics.funnel import funnel
+        >>> events = pd.DataFrame({
+        ...     "user_id": list("aaabbcdd"),
+        ...     "timestamp": pd.Timestamp("2024-01-01")
+        ...     + pd.to_timedelta([0, 24, 72, 0, 48, 24, 0, 12], unit="h"),
+        ...     "event": ["signup", "create", "pay", "signup", "create",
+        ...               "signup", "signup", "create"],
+        ...     "plan": ["pro", "pro", "pro", "free", "free", "free", "pro", "pro"],
+        ... })
+        >>> result = funnel(events, ["signup", "create", "pay"], breakdown="plan")
+        >>> result.counts
+        [4, 3, 1]
+        """
         level = self.units["level"].to_numpy()
         return [int(np.count_nonzero(level > k)) for k in range(len(self.steps))]
 
@@ -348,22 +415,60 @@ class FunnelResult(ResultMixin):
             Columns ``step``, ``users``, ``mean``, ``median``, ``p25``, ``p75``, ``p90``
             (Timedelta, rounded to the second) for steps 2..K, over the users who reached the
             step; with a breakdown, the breakdown column first.
+
+        Examples
+        --------
+        >>> import pandas as pd
+        >>> from saasmetrics.funnel import funnel
+        >>> events = pd.DataFrame({
+        ...     "user_id": list("aaabbcdd"),
+        ...     "timestamp": pd.Timestamp("2024-01-01")
+        ...     + pd.to_timedelta([0, 24, 72, 0, 48, 24, 0, 12], unit="h"),
+        ...     "event": ["signup", "create", "pay", "signup", "create",
+        ...               "signup", "signup", "create"],
+        ...     "plan": ["pro", "pro", "pro", "free", "free", "free", "pro", "pro"],
+        ... })
+        >>> result = funnel(events, ["signup", "create", "pay"], breakdown="plan")
+        >>> result.time_to_convert()[["plan", "step", "users", "median"]]
+           plan    step  users          median
+        0  free  create      1 2 days 00:00:00
+        1  free     pay      0             NaT
+        2   pro  create      2 0 days 18:00:00
+        3   pro     pay      1 2 days 00:00:00
         """
-        rows = []
-        for value, group in _groups(self.units, self.breakdown):
-            for k in range(1, len(self.steps)):
-                d = _durations(group, k, from_start=from_start)
-                row: dict[str, Any] = {} if self.breakdown is None else {self.breakdown: value}
-                if len(d):
-                    q = d.quantile([0.25, 0.5, 0.75, 0.9])
-                    stats = {"mean": d.mean(), "median": q[0.5], "p25": q[0.25]}
-                    stats |= {"p75": q[0.75], "p90": q[0.9]}
-                else:
-                    stats = dict.fromkeys(("mean", "median", "p25", "p75", "p90"), pd.NaT)  # type: ignore[arg-type]
-                rows.append(row | {"step": self.steps[k], self._unit_name: len(d)} | stats)
-        frame = pd.DataFrame(rows)
-        for col in ("mean", "median", "p25", "p75", "p90"):
-            frame[col] = pd.to_timedelta(frame[col]).dt.round("s")
+        # one grouped pass per step (a handful), never one pass per breakdown value
+        groups, labels = _group_codes(self.units, self.breakdown)
+        n_groups, n_later = len(labels), len(self.steps) - 1
+        level = self.units["level"].to_numpy()
+        quantiles = (0.25, 0.5, 0.75, 0.9)
+        users = np.zeros((n_groups, n_later), dtype=np.int64)
+        stats = np.full((5, n_groups, n_later), np.nan)  # mean, p25, median, p75, p90
+        origin = _step_ns(self.units, 0) if from_start else None
+        for k in range(1, n_later + 1):
+            reached = np.flatnonzero(level > k)
+            if not reached.size:
+                continue
+            ref = origin if origin is not None else _step_ns(self.units, k - 1)
+            delta = (_step_ns(self.units, k)[reached] - ref[reached]).astype(float)
+            by = pd.Series(delta).groupby(groups[reached])
+            users[:, k - 1] = np.bincount(groups[reached], minlength=n_groups)
+            mean = by.mean()
+            stats[0, mean.index.to_numpy(), k - 1] = mean.to_numpy()
+            q = by.quantile(np.array(quantiles)).unstack()
+            for i, level_q in enumerate(quantiles, start=1):
+                stats[i, q.index.to_numpy(), k - 1] = q[level_q].to_numpy()
+        frame = pd.DataFrame(
+            {
+                "step": pd.Series(list(self.steps[1:]) * n_groups, dtype="str"),
+                self._unit_name: users.reshape(-1),
+            }
+        )
+        for i, col in enumerate(("mean", "p25", "median", "p75", "p90")):
+            frame[col] = pd.to_timedelta(stats[i].reshape(-1), unit="ns").round("s")
+        frame = frame[["step", self._unit_name, "mean", "median", "p25", "p75", "p90"]]
+        if self.breakdown is not None:
+            values = pd.Series(np.repeat(np.array(labels, dtype=object), n_later), dtype="object")
+            frame.insert(0, self.breakdown, values)
         return frame
 
     def time_from_start(self) -> pd.DataFrame:
@@ -373,6 +478,26 @@ class FunnelResult(ResultMixin):
         -------
         pandas.DataFrame
             As :meth:`time_to_convert`.
+
+        Examples
+        --------
+        >>> import pandas as pd
+        >>> from saasmetrics.funnel import funnel
+        >>> events = pd.DataFrame({
+        ...     "user_id": list("aaabbcdd"),
+        ...     "timestamp": pd.Timestamp("2024-01-01")
+        ...     + pd.to_timedelta([0, 24, 72, 0, 48, 24, 0, 12], unit="h"),
+        ...     "event": ["signup", "create", "pay", "signup", "create",
+        ...               "signup", "signup", "create"],
+        ...     "plan": ["pro", "pro", "pro", "free", "free", "free", "pro", "pro"],
+        ... })
+        >>> result = funnel(events, ["signup", "create", "pay"], breakdown="plan")
+        >>> result.time_from_start()[["plan", "step", "median"]]
+           plan    step          median
+        0  free  create 2 days 00:00:00
+        1  free     pay             NaT
+        2   pro  create 0 days 18:00:00
+        3   pro     pay 3 days 00:00:00
         """
         return self.time_to_convert(from_start=True)
 
@@ -394,8 +519,27 @@ class FunnelResult(ResultMixin):
         -------
         pandas.DataFrame
             Columns ``bin_start``, ``bin_end`` (Timedelta) and ``users``.
+
+        Examples
+        --------
+        >>> import pandas as pd
+        >>> from saasmetrics.funnel import funnel
+        >>> events = pd.DataFrame({
+        ...     "user_id": list("aaabbcdd"),
+        ...     "timestamp": pd.Timestamp("2024-01-01")
+        ...     + pd.to_timedelta([0, 24, 72, 0, 48, 24, 0, 12], unit="h"),
+        ...     "event": ["signup", "create", "pay", "signup", "create",
+        ...               "signup", "signup", "create"],
+        ...     "plan": ["pro", "pro", "pro", "free", "free", "free", "pro", "pro"],
+        ... })
+        >>> result = funnel(events, ["signup", "create", "pay"], breakdown="plan")
+        >>> result.time_histogram("create", bins=2)
+                bin_start         bin_end  users
+        0 0 days 12:00:00 1 days 06:00:00      2
+        1 1 days 06:00:00 2 days 00:00:00      1
         """
         k = _step_index(self.steps, step)
+        bins = _check_bins(bins)
         if k == 0:
             raise ParameterError("The first step has no time to convert; pick a later step.")
         d = _durations(self.units, k, from_start=from_start)
@@ -493,6 +637,22 @@ class FunnelResult(ResultMixin):
         -------
         pandas.Index
             User ids, in order of first appearance in the data.
+
+        Examples
+        --------
+        >>> import pandas as pd
+        >>> from saasmetrics.funnel import funnel
+        >>> events = pd.DataFrame({
+        ...     "user_id": list("aaabbcdd"),
+        ...     "timestamp": pd.Timestamp("2024-01-01")
+        ...     + pd.to_timedelta([0, 24, 72, 0, 48, 24, 0, 12], unit="h"),
+        ...     "event": ["signup", "create", "pay", "signup", "create",
+        ...               "signup", "signup", "create"],
+        ...     "plan": ["pro", "pro", "pro", "free", "free", "free", "pro", "pro"],
+        ... })
+        >>> result = funnel(events, ["signup", "create", "pay"], breakdown="plan")
+        >>> list(result.users_at("create")), list(result.users_at(0, breakdown_value="free"))
+        (['a', 'b', 'd'], ['b', 'c'])
         """
         k = _step_index(self.steps, step)
         units = self._select(breakdown_value)
@@ -513,6 +673,22 @@ class FunnelResult(ResultMixin):
         -------
         pandas.Index
             User ids (``dropped`` in :meth:`to_frame` counts them).
+
+        Examples
+        --------
+        >>> import pandas as pd
+        >>> from saasmetrics.funnel import funnel
+        >>> events = pd.DataFrame({
+        ...     "user_id": list("aaabbcdd"),
+        ...     "timestamp": pd.Timestamp("2024-01-01")
+        ...     + pd.to_timedelta([0, 24, 72, 0, 48, 24, 0, 12], unit="h"),
+        ...     "event": ["signup", "create", "pay", "signup", "create",
+        ...               "signup", "signup", "create"],
+        ...     "plan": ["pro", "pro", "pro", "free", "free", "free", "pro", "pro"],
+        ... })
+        >>> result = funnel(events, ["signup", "create", "pay"], breakdown="plan")
+        >>> list(result.dropped_at("create")), list(result.dropped_at(-1))
+        (['c'], ['b', 'd'])
         """
         k = _step_index(self.steps, step)
         if k == 0:
@@ -529,6 +705,26 @@ class FunnelResult(ResultMixin):
         pandas.Series
             The row of :meth:`overall` for the step users failed to reach, plus ``from_step``
             (the step before it). Ties go to the earlier step.
+
+        Examples
+        --------
+        >>> import pandas as pd
+        >>> from saasmetrics.funnel import funnel
+        >>> events = pd.DataFrame({
+        ...     "user_id": list("aaabbcdd"),
+        ...     "timestamp": pd.Timestamp("2024-01-01")
+        ...     + pd.to_timedelta([0, 24, 72, 0, 48, 24, 0, 12], unit="h"),
+        ...     "event": ["signup", "create", "pay", "signup", "create",
+        ...               "signup", "signup", "create"],
+        ...     "plan": ["pro", "pro", "pro", "free", "free", "free", "pro", "pro"],
+        ... })
+        >>> result = funnel(events, ["signup", "create", "pay"], breakdown="plan")
+        >>> result.biggest_dropoff()[["from_step", "step", "dropped", "dropoff_rate"]]
+        from_step         create
+        step                 pay
+        dropped                2
+        dropoff_rate    0.666667
+        Name: 2, dtype: object
         """
         table = self.overall()
         later = table.iloc[1:]
@@ -564,6 +760,28 @@ class FunnelResult(ResultMixin):
         ------
         ParameterError
             Without a breakdown, for an unknown value, or a level outside (0, 1).
+
+        Examples
+        --------
+        >>> import pandas as pd
+        >>> from saasmetrics.funnel import funnel
+        >>> events = pd.DataFrame({
+        ...     "user_id": list("aaabbcdd"),
+        ...     "timestamp": pd.Timestamp("2024-01-01")
+        ...     + pd.to_timedelta([0, 24, 72, 0, 48, 24, 0, 12], unit="h"),
+        ...     "event": ["signup", "create", "pay", "signup", "create",
+        ...               "signup", "signup", "create"],
+        ...     "plan": ["pro", "pro", "pro", "free", "free", "free", "pro", "pro"],
+        ... })
+        >>> result = funnel(events, ["signup", "create", "pay"], breakdown="plan")
+        >>> import warnings
+        >>> with warnings.catch_warnings():  # 2 users per plan: SmallSampleWarning
+        ...     warnings.simplefilter("ignore")
+        ...     table = result.compare("pro", "free")
+        >>> table[["step", "rate_a", "rate_b", "difference", "p_value"]].round(3)
+             step  rate_a  rate_b  difference  p_value
+        0  create     1.0     0.5         0.5    0.248
+        1     pay     0.5     0.0         0.5    0.248
         """
         if self.breakdown is None:
             raise ParameterError("compare() needs a funnel built with breakdown=.")
@@ -638,7 +856,7 @@ class FunnelResult(ResultMixin):
                 )
             ax.set_ylabel(self._unit_name)
         else:
-            groups = _groups(self.units, self.breakdown)[:max_values]
+            groups = _groups(self.units, self.breakdown, max_values)
             width = 0.8 / max(len(groups), 1)
             for i, (value, group) in enumerate(groups):
                 block = _block_table(group, self.steps, self._unit_name)
@@ -678,6 +896,7 @@ class FunnelResult(ResultMixin):
             The axes.
         """
         k = _step_index(self.steps, step)
+        bins = _check_bins(bins)
         if k == 0:
             raise ParameterError("The first step has no time to convert; pick a later step.")
         ax = get_axes(ax)
@@ -756,6 +975,28 @@ def _check_exclusions(
                 )
         out.append((excluded, int(lo), int(hi)))
     return out
+
+
+# columns of FunnelResult.units and of its tables that a breakdown column may not shadow
+_RESERVED = frozenset(
+    {"user", "level", "step", "users", "attempts", "conversion_from_start"}
+    | {"conversion_from_previous", "dropped", "dropoff_rate", "median_time_to_convert"}
+    | {"mean_time_to_convert", "mean", "median", "p25", "p75", "p90"}
+)
+
+
+def _check_property_names(breakdown: Any, hold_constant: Any) -> None:
+    for label, prop in (("breakdown", breakdown), ("hold_constant", hold_constant)):
+        if prop is not None and not isinstance(prop, str):
+            raise ParameterError(
+                f"{label} must be the name of one property column; got {prop!r}.",
+                hint=f"pass a string such as {label}='channel'.",
+            )
+    if breakdown is not None and (breakdown in _RESERVED or breakdown.startswith("at_")):
+        raise ParameterError(
+            f"breakdown={breakdown!r} would collide with a column of the funnel's tables.",
+            hint="rename the property first, e.g. events.rename(columns={...}).",
+        )
 
 
 def _attribution_step(attribution: str, n_steps: int) -> int | None:
@@ -973,7 +1214,7 @@ def funnel(
         ``"step:<k>"`` (0-based step ``k``; users who did not reach it get a missing value).
     hold_constant : str, optional
         A property all steps of an attempt must share (events where it is missing match no
-        step).
+        step; a warning says how many step-1 events that leaves out).
     count : {"users", "attempts"}, default "users"
         Count users (their best attempt), or every attempt that was not excluded.
     user_col, time_col, event_col : str
@@ -989,14 +1230,18 @@ def funnel(
     ParameterError
         Fewer than two steps, a window that is not positive, an unknown mode, an exclusion out
         of range, with an unordered funnel or matching a step it spans, a bad
-        ``breakdown_attribution``.
+        ``breakdown_attribution``; a ``breakdown`` or ``hold_constant`` that is not one
+        property name (or names the user, time or event column), a ``breakdown`` named like an
+        output column (``step``, ``users``, ``level``, ``at_0`` ...).
     MissingColumnError
         A breakdown, held-constant or condition property that the data does not have.
 
     Warns
     -----
     DataQualityWarning
-        For a step (or exclusion) whose event never occurs; its row counts 0.
+        For a step (or exclusion) whose event never occurs, or no event of which meets the
+        step's conditions (its row counts 0); for step-1 events without a value of the
+        ``hold_constant`` property.
 
     Examples
     --------
@@ -1037,7 +1282,8 @@ def funnel(
             "exclusions need an ordered or strict funnel: in an unordered funnel 'between "
             "step i and step j' has no fixed meaning.",
         )
-    attr_step = _attribution_step(breakdown_attribution, n_steps) if breakdown else None
+    attr_step = _attribution_step(breakdown_attribution, n_steps)  # checked even unused
+    _check_property_names(breakdown, hold_constant)
 
     needed = step_properties([*step_list, *(s for s, _, _ in excl)])
     for prop in (breakdown, hold_constant):
@@ -1048,17 +1294,47 @@ def funnel(
     )
     if len(log) == 0:
         raise EmptyDataError("events has no rows.")
-    for prop in (breakdown, hold_constant):
-        if prop is not None:
-            log.property_values(prop)  # raises MissingColumnError with the kept properties
+    for label, prop in (("breakdown", breakdown), ("hold_constant", hold_constant)):
+        if prop is None:
+            continue
+        if prop in (log.user_col, log.time_col, log.event_col):
+            raise ParameterError(
+                f"{label}={prop!r} is the log's user, time or event column, not a property.",
+                hint=f"pass a property column such as a channel or plan as {label}=.",
+            )
+        log.property_values(prop)  # raises MissingColumnError with the kept properties
 
-    window_ns = int(window_td.value)
+    # a step is in the window iff t - start <= window, and t - start never exceeds the log's
+    # span: capping the window there keeps `start + window` inside int64 for any window
+    span = int(log.time_ns.max()) - int(log.time_ns.min())
+    window_ns = min(int(window_td.value), span)
     step_codes = [step_code(log, s) for s in step_list]
     conditions = [condition_mask(log, s) for s in step_list]
+    for step, code, cond in zip(step_list, step_codes, conditions, strict=True):
+        if code >= 0 and cond is not None and not cond[log.event_codes == code].any():
+            warnings.warn(
+                f"The step {step.name!r} never occurs: no {step.event!r} event meets its "
+                "conditions; it counts 0 users.",
+                DataQualityWarning,
+                stacklevel=2,
+            )
     codes: I64 | None = None
     if hold_constant is not None:
         factorized, _ = pd.factorize(log.property_values(hold_constant), use_na_sentinel=True)
         codes = factorized.astype(np.int64, copy=False)
+        if step_codes[0] >= 0:
+            opens = log.event_codes == step_codes[0]
+            if conditions[0] is not None:
+                opens &= conditions[0]
+            n_missing = int(np.count_nonzero(opens & (codes < 0)))
+            if n_missing:
+                warnings.warn(
+                    f"{n_missing:,} of {int(np.count_nonzero(opens)):,} {step_list[0].name!r} "
+                    f"events have no {hold_constant!r} value; with hold_constant they open no "
+                    "attempt, so their users may be missing from the funnel.",
+                    DataQualityWarning,
+                    stacklevel=2,
+                )
 
     rel = _compress(log, step_codes, conditions, codes)
     anchors = np.flatnonzero(rel.masks[0]).astype(np.int64, copy=False)

@@ -16,6 +16,7 @@ from saasmetrics._results import ResultMixin
 from saasmetrics._validation import check_positive_timedelta
 from saasmetrics.eventlog import EventLog, as_event_log
 from saasmetrics.exceptions import ParameterError
+from saasmetrics.funnel._steps import event_index
 from saasmetrics.typing import FrameLike, TimedeltaLike
 
 __all__ = ("ConversionPaths", "PathsResult", "conversion_paths", "paths")
@@ -23,6 +24,12 @@ __all__ = ("ConversionPaths", "PathsResult", "conversion_paths", "paths")
 SEP = " > "
 END = "(end)"
 MORE_LABEL = "..."
+
+
+def _event_code(log: EventLog, event: Any) -> int:
+    """Code of ``event`` (or of its text: the log keeps non-text names as text), else an error."""
+    code = event_index(log, event)
+    return code if code >= 0 else log.event_code(event)  # raises with the known names
 
 
 def _labels(log: EventLog, matrix: npt.NDArray[np.int64]) -> pd.Series:
@@ -64,8 +71,8 @@ def _prepare(
     log = as_event_log(
         events, user_col=user_col, time_col=time_col, event_col=event_col, properties=[]
     )
-    start_code = None if start is None else log.event_code(start)
-    goal_code = None if goal is None else log.event_code(goal)
+    start_code = None if start is None else _event_code(log, start)
+    goal_code = None if goal is None else _event_code(log, goal)
     matrix, converted, session_user = session_paths(
         segment_ids(log.offsets),
         log.time_ns,
@@ -180,6 +187,22 @@ class PathsResult(ResultMixin):
         -------
         pandas.DataFrame
             The first ``n`` rows of :attr:`table`.
+
+        Examples
+        --------
+        >>> import pandas as pd
+        >>> from saasmetrics.funnel import paths
+        >>> events = pd.DataFrame({
+        ...     "user_id": ["a", "a", "b", "b", "c"],
+        ...     "timestamp": pd.to_datetime(["2024-01-01 10:00", "2024-01-01 10:01",
+        ...                                  "2024-01-01 11:00", "2024-01-01 11:02",
+        ...                                  "2024-01-01 12:00"]),
+        ...     "event": ["signup", "subscribe", "signup", "login", "signup"],
+        ... })
+        >>> paths(events, start="signup").top(2)[["path", "sessions"]]
+                     path  sessions
+        0          signup         1
+        1  signup > login         1
         """
         return self.table.head(n).copy()
 
@@ -190,6 +213,21 @@ class PathsResult(ResultMixin):
         -------
         pandas.DataFrame
             Rows sum to 1.
+
+        Examples
+        --------
+        >>> import pandas as pd
+        >>> from saasmetrics.funnel import paths
+        >>> events = pd.DataFrame({
+        ...     "user_id": ["a", "a", "b", "b", "c"],
+        ...     "timestamp": pd.to_datetime(["2024-01-01 10:00", "2024-01-01 10:01",
+        ...                                  "2024-01-01 11:00", "2024-01-01 11:02",
+        ...                                  "2024-01-01 12:00"]),
+        ...     "event": ["signup", "subscribe", "signup", "login", "signup"],
+        ... })
+        >>> probs = paths(events, start="signup").transition_probabilities()
+        >>> probs.loc["signup", ["login", "subscribe", "(end)"]].round(3).tolist()
+        [0.333, 0.333, 0.333]
         """
         counts = self.transitions
         totals = counts.sum(axis=1).replace(0, np.nan)
@@ -506,6 +544,23 @@ class ConversionPaths(ResultMixin):
         -------
         pandas.DataFrame
             Rows of :attr:`table` ranked by sessions that did not convert.
+
+        Examples
+        --------
+        >>> import pandas as pd
+        >>> from saasmetrics.funnel import conversion_paths
+        >>> events = pd.DataFrame({
+        ...     "user_id": ["a", "a", "b", "b", "c"],
+        ...     "timestamp": pd.to_datetime(["2024-01-01 10:00", "2024-01-01 10:01",
+        ...                                  "2024-01-01 11:00", "2024-01-01 11:02",
+        ...                                  "2024-01-01 12:00"]),
+        ...     "event": ["signup", "subscribe", "signup", "login", "signup"],
+        ... })
+        >>> result = conversion_paths(events, "subscribe")
+        >>> result.not_leading(2)[["path", "sessions", "lost"]]
+                     path  sessions  lost
+        1  signup > login         1     1
+        0          signup         2     1
         """
         t = self.table[self.table["sessions"] >= min_sessions].copy()
         t["lost"] = t["sessions"] - t["conversions"]

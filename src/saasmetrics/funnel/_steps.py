@@ -14,7 +14,7 @@ import pandas as pd
 from saasmetrics.eventlog import EventLog
 from saasmetrics.exceptions import DataQualityWarning, ParameterError
 
-__all__ = ("Step", "StepLike", "as_step", "step_mask")
+__all__ = ("Step", "StepLike", "as_step", "event_index", "step_mask")
 
 
 @dataclass(frozen=True, slots=True)
@@ -117,7 +117,31 @@ def as_step(value: StepLike, *, name: str = "steps") -> Step:
     return Step(value)
 
 
-def step_code(log: EventLog, step: Step, *, what: str = "step") -> int:
+def event_index(log: EventLog, event: Any) -> int:
+    """Code of ``event`` in ``log``, or -1; a non-text name also matches its text form.
+
+    The event log stores event names as text when the column is not text (``1`` -> ``"1"``),
+    so ``funnel(events, [1, 2])`` on integer event codes must look up ``"1"`` and ``"2"``.
+
+    Parameters
+    ----------
+    log : EventLog
+        The events.
+    event : object
+        An event name as the user wrote it.
+
+    Returns
+    -------
+    int
+        The event code, or -1.
+    """
+    code = int(log.events.get_indexer(pd.Index([event]))[0])
+    if code < 0 and not isinstance(event, str) and event is not None:
+        code = int(log.events.get_indexer(pd.Index([str(event)]))[0])
+    return code
+
+
+def step_code(log: EventLog, step: Step, *, what: str = "step", stacklevel: int = 4) -> int:
     """Code of the step's event in ``log`` (-1, with a warning, if it never occurs).
 
     Parameters
@@ -128,19 +152,21 @@ def step_code(log: EventLog, step: Step, *, what: str = "step") -> int:
         The step.
     what : str, default "step"
         How to call it in the warning.
+    stacklevel : int, default 4
+        Frames up to the user's call (``funnel`` calling this from a comprehension).
 
     Returns
     -------
     int
         The event code, or -1.
     """
-    code = int(log.events.get_indexer(pd.Index([step.event]))[0])
+    code = event_index(log, step.event)
     if code < 0:
         warnings.warn(
             f"The {what} {step.name!r} never occurs: event {step.event!r} is not in the data; "
-            "it counts 0 users.",
+            + ("it counts 0 users." if what == "step" else "it removes nothing."),
             DataQualityWarning,
-            stacklevel=4,
+            stacklevel=stacklevel,
         )
     return code
 
@@ -195,7 +221,7 @@ def step_mask(log: EventLog, step: Step, *, what: str = "step") -> npt.NDArray[n
     numpy.ndarray of bool
         One entry per event.
     """
-    code = step_code(log, step, what=what)
+    code = step_code(log, step, what=what, stacklevel=5)  # via funnel's helper
     if code < 0:
         return np.zeros(len(log), dtype=bool)
     mask: npt.NDArray[np.bool_] = log.event_codes == code
