@@ -111,3 +111,18 @@ def test_core_modules_are_in_the_reference() -> None:
     pages = "\n".join(p.read_text() for p in (ROOT / "docs" / "reference").glob("*.md"))
     for target in ("saasmetrics.EventLog", "saasmetrics.exceptions"):
         assert f"::: {target}" in pages
+
+
+@pytest.mark.parametrize("name", SUBPACKAGES)
+def test_every_public_function_and_class_has_an_example(name: str) -> None:
+    """Every public name shows how it is used (the examples run as doctests)."""
+    import inspect
+
+    module = importlib.import_module(f"saasmetrics.{name}")
+    missing = [
+        public
+        for public in module.__all__
+        if (inspect.isclass(obj := getattr(module, public)) or inspect.isfunction(obj))
+        and "Examples" not in (inspect.getdoc(obj) or "")
+    ]
+    assert missing == [], f"saasmetrics.{name}: add an Examples section to {missing}"

@@ -104,7 +104,7 @@ def test_row_check_raise_names_column_count_and_example() -> None:
 def test_parameter_checks() -> None:
     with pytest.raises(ParameterError, match=r"\['a', 'b'\]"):
         check_choice("mode", "c", ["a", "b"])
-    for bad in ("-1D", "0s", "soon"):
+    for bad in ("-1D", "0s", "soon", 7, 7.5):
         with pytest.raises(ParameterError):
             check_positive_timedelta("window", bad)
 

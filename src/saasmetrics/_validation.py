@@ -122,6 +122,12 @@ def check_positive_timedelta(name: str, value: Any) -> pd.Timedelta:
     >>> check_positive_timedelta("window", "7D")
     Timedelta('7 days 00:00:00')
     """
+    if isinstance(value, int | float | np.number) and not isinstance(value, bool):
+        # pandas reads a bare number as nanoseconds: 7 would silently mean 7 ns
+        raise ParameterError(
+            f"{name}={value!r} has no unit.",
+            hint=f"write it with one, e.g. '{value}D' or '{value}h'.",
+        )
     try:
         delta = pd.Timedelta(value)
     except (ValueError, TypeError) as exc:

@@ -570,3 +570,16 @@ def test_mixed_id_types_and_a_categorical_channel() -> None:
         conversions=CONVERSIONS.assign(user_id=["0", "2", "99"]),
     )
     _assert_agree(result, report)
+
+
+def test_float_read_ids_match_text_ids_as_in_channel_report() -> None:
+    """A gap in an id column makes pandas read it as float: 2.0 and "2" are one person, in the
+    funnel as in channel_report."""
+    codes = {u: i for i, u in enumerate("abcdetz")}
+    sessions = SESSIONS.assign(user_id=SESSIONS["user_id"].map(codes).astype("float64"))
+    leads = LEADS.assign(user_id=LEADS["user_id"].map(codes).astype(str))
+    conversions = CONVERSIONS.assign(user_id=["0", "2", "99"])
+    result = channel_funnel(sessions, leads, conversions)
+    assert _users(result) == _users(channel_funnel(SESSIONS, LEADS, CONVERSIONS))
+    report = _report_counts("last", sessions=sessions, leads=leads, conversions=conversions)
+    _assert_agree(result, report)

@@ -14,6 +14,7 @@ import pandas as pd
 import pytest
 from hypothesis import given
 from hypothesis import strategies as st
+from pydantic import ValidationError
 
 from saasmetrics.attribution import (
     DEFAULT_CHANNEL_RULES,
@@ -214,3 +215,12 @@ mediums = st.sampled_from(["cpc", "organic", "email", "referral", "display", Non
 def test_vectorized_matches_row_by_row(pairs: list[tuple[str | None, str | None]]) -> None:
     out = channel_group([p[0] for p in pairs], [p[1] for p in pairs]).tolist()
     assert out == [channel_group(s, m) for s, m in pairs]
+
+
+def test_a_broken_regex_fails_when_the_rule_is_built_or_loaded() -> None:
+    # it used to be accepted and to fail with re.error inside channel_group
+    with pytest.raises(ValidationError, match="not a valid regular expression"):
+        Condition(field="medium", op="regex", value="^(cpc")
+    text = DEFAULT_CHANNEL_RULES.model_dump_json().replace('"^(.*cp.*|ppc', '"^((.*cp.*|ppc', 1)
+    with pytest.raises(ValidationError, match="not a valid regular expression"):
+        ChannelRules.from_json(text)

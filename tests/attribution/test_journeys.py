@@ -354,3 +354,66 @@ def test_journeys_match_a_slow_oracle(
         for p, c, n in jrn.to_frame()[["path", "conversions", "nulls"]].itertuples(index=False)
     )
     assert got == _oracle(touches, convs, lookback)
+
+
+# --------------------------------------------------------------------------- review fixes
+def test_integer_ids_match_the_same_ids_read_as_float() -> None:
+    # a gap in an integer id column makes pandas read it as float: 1 and 1.0 are one person
+    touches = TOUCHES.assign(user_id=TOUCHES["user_id"].str[1:].astype("int64"))
+    conversions = CONVERSIONS.assign(user_id=[1.0, 2.0])
+    expected = journeys(TOUCHES, CONVERSIONS).to_frame()
+    got = journeys(touches, conversions)
+    assert got.n_unattributed == 0
+    pd.testing.assert_frame_equal(got.to_frame(), expected)
+    # and a text column of the same ids still matches, as before
+    text = journeys(touches, CONVERSIONS.assign(user_id=["1", "2"])).to_frame()
+    pd.testing.assert_frame_equal(text, expected)
+
+
+def test_infinite_counts_and_values_are_clear() -> None:
+    # inf used to pass and turn every share into NaN
+    frame = pd.DataFrame(
+        {"path": ["a > b", "b"], "conversions": [float("inf"), 1], "nulls": [0, 1]}
+    )
+    with pytest.raises(InputError, match="infinite counts"):
+        Journeys.from_paths(frame)
+    with pytest.raises(InputError, match="infinite counts"):
+        Journeys.from_paths(frame.assign(conversions=[1, 1], v=[float("-inf"), 2.0]), value_col="v")
+    with pytest.raises(InputError, match="infinite values"):
+        journeys(TOUCHES, CONVERSIONS.assign(value=[float("inf"), 5.0]))
+
+
+def test_touches_at_the_same_time_keep_their_input_order() -> None:
+    touches = pd.DataFrame(
+        {
+            "user_id": ["u", "u", "u"],
+            "timestamp": _ts("2024-01-01", "2024-01-01", "2024-01-02"),
+            "channel": ["b", "a", "c"],
+        }
+    )
+    conversions = pd.DataFrame({"user_id": ["u"], "timestamp": _ts("2024-01-03")})
+    assert journeys(touches, conversions).paths().tolist() == ["b > a > c"]
+    assert journeys(touches.iloc[[2, 1, 0]], conversions).paths().tolist() == ["a > b > c"]
+
+
+@given(
+    st.lists(
+        st.lists(
+            st.sampled_from(["a", "b", "c", "d", "e", "f", "g", "h"]), min_size=1, max_size=40
+        ),
+        min_size=1,
+        max_size=12,
+    )
+)
+def test_paths_with_journeys_too_long_for_one_key(paths: list[list[str]]) -> None:
+    # 8 channels: paths of 21+ touches do not fit one int64 key; they used to send every
+    # journey down a one-by-one join (10x slower with a single long path among a million)
+    frame = pd.DataFrame({"path": [" > ".join(p) for p in paths], "conversions": 1, "nulls": 0})
+    jrn = Journeys.from_paths(frame)
+    assert jrn.paths().tolist() == frame["path"].tolist()
+    assert jrn.paths(sep="|").tolist() == ["|".join(p) for p in paths]
+
+
+def test_text_values_are_named_as_non_numeric() -> None:
+    with pytest.raises(InputError, match="missing or non-numeric values"):
+        journeys(TOUCHES, CONVERSIONS.assign(value=["$1,200", "600"]))

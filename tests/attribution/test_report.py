@@ -7,7 +7,13 @@ import pandas as pd
 import pytest
 
 from saasmetrics.attribution import channel_report
-from saasmetrics.exceptions import InputError, MissingColumnError, ParameterError
+from saasmetrics.exceptions import (
+    DataQualityWarning,
+    InputError,
+    MissingColumnError,
+    ParameterError,
+    SchemaError,
+)
 
 SESSIONS = pd.DataFrame(
     {
@@ -150,3 +156,102 @@ def test_bad_input() -> None:
         channel_report(SESSIONS.drop(columns="pageviews"))
     with pytest.raises(InputError, match="page views"):
         channel_report(SESSIONS.assign(pageviews=0))
+
+
+# --------------------------------------------------------------------------- review fixes
+def test_integer_session_ids_match_conversion_ids_read_as_float() -> None:
+    codes = {"a": 1, "b": 2, "c": 3, "d": 4, "e": 5, "zz": 99}
+    sessions = SESSIONS.assign(user_id=SESSIONS["user_id"].map(codes).astype("int64"))
+    conversions = CONVERSIONS.assign(user_id=CONVERSIONS["user_id"].map(codes).astype("float64"))
+    leads = LEADS.assign(user_id=LEADS["user_id"].map(codes).astype("float64"))
+    expected = channel_report(SESSIONS, CONVERSIONS, SPEND, leads=LEADS).to_frame()
+    got = channel_report(sessions, conversions, SPEND, leads=leads).to_frame()
+    pd.testing.assert_frame_equal(got, expected)
+
+
+@pytest.mark.parametrize(
+    ("column", "bad", "match"),
+    [
+        ("amount", float("nan"), "missing or non-numeric amounts"),
+        ("amount", "n/a", "missing or non-numeric amounts"),
+        ("amount", float("inf"), "infinite amounts"),
+        ("amount", -300.0, "negative amounts"),
+        ("channel", None, "null channels"),
+    ],
+)
+def test_bad_spend_rows_are_clear_not_zero_cost(column: str, bad: object, match: str) -> None:
+    # these rows used to become a cost of 0 (or vanish), so CAC read 0 without a word
+    spend = SPEND.astype({column: object})
+    spend.loc[0, column] = bad
+    with pytest.raises(InputError, match=match):
+        channel_report(SESSIONS, CONVERSIONS, spend)
+    with pytest.warns(DataQualityWarning, match="spend"):
+        dropped = channel_report(SESSIONS, CONVERSIONS, spend, on_invalid="drop").to_frame()
+    assert dropped["cost"].sum() == SPEND["amount"].sum() - 300.0
+
+
+def test_spend_without_a_campaign_is_the_not_set_campaign() -> None:
+    spend = pd.DataFrame(
+        {"channel": ["Email", "Paid Search"], "campaign": [None, "brand"], "amount": [40.0, 10.0]}
+    )
+    table = channel_report(SESSIONS, CONVERSIONS, spend, by=("channel", "campaign")).to_frame()
+    cost = table.set_index(["channel", "campaign"])["cost"]
+    assert cost[("Email", "(not set)")] == 40.0
+    assert cost.sum() == 50.0
+
+
+def test_time_zones_of_sessions_and_conversions_must_agree() -> None:
+    aware = SESSIONS.assign(timestamp=SESSIONS["timestamp"].dt.tz_localize("UTC"))
+    with pytest.raises(SchemaError, match="naive"):
+        channel_report(aware, CONVERSIONS)
+    with pytest.raises(SchemaError, match="naive"):
+        channel_report(
+            SESSIONS, leads=LEADS.assign(timestamp=LEADS["timestamp"].dt.tz_localize("UTC"))
+        )
+    both = channel_report(
+        aware, CONVERSIONS.assign(timestamp=CONVERSIONS["timestamp"].dt.tz_localize("UTC"))
+    )
+    pd.testing.assert_frame_equal(both.to_frame(), channel_report(SESSIONS, CONVERSIONS).to_frame())
+
+
+def test_infinite_revenue_is_clear() -> None:
+    with pytest.raises(InputError, match="infinite values"):
+        channel_report(SESSIONS, CONVERSIONS.assign(value=[float("inf"), 1.0, 2.0]))
+
+
+def test_leads_and_customers_credited_nowhere_are_counted() -> None:
+    # zz signs up and converts without any session: with either credit rule neither event is
+    # in a row of the table, and the report says so
+    leads = pd.concat(
+        [LEADS, pd.DataFrame({"user_id": ["zz"], "timestamp": pd.to_datetime(["2024-01-09"])})],
+        ignore_index=True,
+    )
+    for credit in ("last", "first"):
+        report = channel_report(SESSIONS, CONVERSIONS, leads=leads, credit=credit)  # type: ignore[arg-type]
+        table = report.to_frame()
+        assert (report.n_uncredited_leads, report.n_uncredited_customers) == (1, 1)
+        assert table["customers"].sum() + 1 == len(CONVERSIONS)
+        assert table["leads"].sum() + 1 == len(leads)
+        assert "uncredited_leads=1, uncredited_customers=1" in repr(report)
+    clean = channel_report(SESSIONS, CONVERSIONS.iloc[:2], leads=LEADS)
+    assert (clean.n_uncredited_leads, clean.n_uncredited_customers) == (0, 0)
+
+
+def test_by_as_a_single_name_and_repeated_names() -> None:
+    # by="channel" used to be read letter by letter ("by='c' is not one of ...")
+    pd.testing.assert_frame_equal(
+        channel_report(SESSIONS, CONVERSIONS, SPEND, by="channel").to_frame(),
+        channel_report(SESSIONS, CONVERSIONS, SPEND).to_frame(),
+    )
+    with pytest.raises(ParameterError, match="twice"):
+        channel_report(SESSIONS, by=("channel", "campaign", "channel"))
+
+
+def test_last_click_credits_an_event_before_any_session_to_the_first_session() -> None:
+    # d's only session is Paid Social on Jan 3; a lead on Jan 1 still counts there
+    leads = pd.DataFrame({"user_id": ["d"], "timestamp": pd.to_datetime(["2024-01-01"])})
+    report = channel_report(SESSIONS, leads=leads)
+    table = report.to_frame().set_index("channel")
+    assert table.loc["Paid Social", "leads"] == 1
+    assert table["leads"].sum() == 1
+    assert report.n_uncredited_leads == 0

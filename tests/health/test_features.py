@@ -14,6 +14,7 @@ from saasmetrics.exceptions import (
     InputError,
     MissingColumnError,
     ParameterError,
+    SchemaError,
 )
 from saasmetrics.health import account_features, churn_labels, feature_snapshots, time_split
 
@@ -321,3 +322,100 @@ def test_snapshots_do_not_mutate_their_inputs() -> None:
     feature_snapshots(events, subs, as_of=["2024-03-25"], horizon="30D", windows=["30D"])
     pd.testing.assert_frame_equal(events, before_events)
     pd.testing.assert_frame_equal(subs, before_subs)
+
+
+def test_churn_labels_a_second_subscription_still_running_is_not_churn() -> None:
+    # review: one of two concurrent subscriptions ending used to label the customer churned
+    subs = pd.DataFrame(
+        {
+            "customer_id": ["a", "a", "b", "b"],
+            "start": pd.to_datetime(["2024-01-01", "2024-01-01", "2024-01-01", "2024-01-10"]),
+            "end": pd.to_datetime([None, "2024-02-15", "2024-02-15", "2024-02-20"]),
+            "mrr": [100.0, 50.0, 100.0, 20.0],
+        }
+    )
+    labels = churn_labels(subs, as_of="2024-02-01", horizon="30D")
+    # a keeps paying 100 on its open row; b's last paying row ends on 2024-02-20
+    assert labels.to_dict() == {"a": False, "b": True}
+
+
+@given(sub_rows, st.integers(1, 250), st.integers(1, 90))
+def test_churn_labels_with_overlapping_rows_match_a_python_oracle(  # type: ignore[no-untyped-def]
+    rows, as_of_day, horizon_days
+) -> None:
+    base = pd.Timestamp("2024-01-01")
+    intervals = [
+        (f"c{c}", s0, None if length is None else s0 + length, mrr) for c, s0, length, mrr in rows
+    ]
+    subs = pd.DataFrame(
+        {
+            "customer_id": [i[0] for i in intervals],
+            "start": [base + pd.Timedelta(days=i[1]) for i in intervals],
+            "end": [pd.NaT if i[2] is None else base + pd.Timedelta(days=i[2]) for i in intervals],
+            "mrr": [i[3] for i in intervals],
+        }
+    )
+    got = churn_labels(subs, as_of=base + pd.Timedelta(days=as_of_day), horizon=f"{horizon_days}D")
+    t, h = as_of_day, horizon_days
+    expected = {}
+    for cust in sorted({i[0] for i in intervals}):
+        mine = [i for i in intervals if i[0] == cust]
+        paying = sum(m for _, s0, e0, m in mine if s0 < t and (e0 is None or e0 >= t)) > 0
+        if not paying:
+            continue
+
+        def paid_at(x: int, mine: list[tuple[str, int, int | None, float]] = mine) -> bool:
+            return any(m > 0 and s0 <= x and (e0 is None or x < e0) for _, s0, e0, m in mine)
+
+        expected[cust] = any(
+            e0 is not None and t <= e0 < t + h and not paid_at(e0) for _, _, e0, _ in mine
+        )
+    assert got.to_dict() == expected
+
+
+def test_numeric_event_ids_and_text_subscription_ids_are_refused() -> None:
+    # review: 7 and "7" silently became two accounts (one with events, one with MRR)
+    events = _frame([(0, 0, "login", 10), (1, 0, "login", 20)])
+    events["account_id"] = events["account_id"].str[1:].astype(int)
+    subs = _subs()
+    assert subs["customer_id"].map(type).eq(str).all()
+    with pytest.raises(SchemaError, match=r"numbers in events .* but text in subscriptions"):
+        account_features(events, subs, as_of=AS_OF, windows=["30D"])
+    with pytest.raises(SchemaError, match="never match"):
+        feature_snapshots(events, subs, as_of=[AS_OF], windows=["30D"])
+    # the same ids on both sides are fine
+    same = subs.assign(customer_id=subs["customer_id"].str[1:].astype(int))
+    feats = account_features(events, same, as_of=AS_OF, windows=["30D"])
+    assert feats.index.dtype.kind == "i"
+
+
+def test_time_split_and_snapshots_bad_or_zoned_dates() -> None:
+    # review: a bad test_from raised pandas' DateParseError, tz-aware snapshot dates a
+    # TypeError, and feature_snapshots(as_of="2024-02-01") iterated over the characters
+    snaps = pd.DataFrame(
+        {"as_of": pd.to_datetime(["2024-01-01", "2024-03-01", "2024-06-01"]), "x": [1, 2, 3]}
+    )
+    with pytest.raises(ParameterError, match="not a timestamp"):
+        time_split(snaps, test_from="garbage")
+    with pytest.raises(ParameterError, match="must be a timestamp"):
+        time_split(snaps, test_from=None)
+    with pytest.raises(SchemaError, match="not dates"):
+        time_split(snaps.assign(as_of=["a", "b", "c"]), test_from="2024-06-01")
+    zoned = snaps.assign(as_of=snaps["as_of"].dt.tz_localize("UTC"))
+    train, test = time_split(zoned, test_from="2024-06-01")
+    assert (train["x"].tolist(), test["x"].tolist()) == ([1, 2], [3])
+    with pytest.raises(SchemaError, match="tz-aware"):
+        time_split(snaps, test_from=pd.Timestamp("2024-06-01", tz="UTC"))
+    events = _frame([(0, 0, "login", 10), (1, 0, "login", 20)])
+    one = feature_snapshots(events, _subs(), as_of="2024-04-01", horizon="30D", windows=["30D"])
+    many = feature_snapshots(events, _subs(), as_of=[AS_OF], horizon="30D", windows=["30D"])
+    pd.testing.assert_frame_equal(one, many)
+
+
+def test_window_labels_name_sub_minute_windows_exactly() -> None:
+    # review: "90s" and "1ns" were both labelled "0min"/"1min" (rounded down), so two short
+    # windows could collide and a label could lie about its window
+    events = _frame([(0, 0, "login", 10)])
+    feats = account_features(events, as_of=AS_OF, windows=["90s", "1ns", "2h", "7D", "1500ms"])
+    for label in ("90s", "1ns", "2h", "7d", "1500ms"):
+        assert f"events_{label}" in feats.columns

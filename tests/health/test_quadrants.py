@@ -8,7 +8,7 @@ import pytest
 from hypothesis import given
 from hypothesis import strategies as st
 
-from saasmetrics.exceptions import InputError, ParameterError
+from saasmetrics.exceptions import DataQualityWarning, InputError, ParameterError, SchemaError
 from saasmetrics.health import (
     CS_PLAYS,
     HEALTH_TEMPERATURE_PLAYS,
@@ -41,7 +41,8 @@ def test_health_scores_and_series_align_on_accounts() -> None:
         HealthScoreModel(HealthConfig(measures=[HealthMeasure(column="x")])).fit(acc).score(acc)
     )
     temp = pd.Series([0.1, 0.9, 0.5, 0.7], index=["c", "b", "a", "zzz"])  # other order, extra
-    q = quadrants(scores, temp)
+    with pytest.warns(DataQualityWarning, match="dropped 0 found only in health and 1 found"):
+        q = quadrants(scores, temp)
     frame = q.to_frame()
     assert frame.index.tolist() == ["a", "b", "c"]
     assert frame.loc["c", "temperature"] == 0.1
@@ -87,3 +88,44 @@ def test_bad_input() -> None:
         cs_composite(pd.Series([1.0]), pd.Series([1.0]), weights=(0, 0))
     with pytest.raises(InputError, match="DataFrame"):
         quadrants(pd.DataFrame({"a": [1]}), pd.Series([1.0]))
+
+
+def test_accounts_in_one_input_only_are_never_dropped_silently() -> None:
+    # review: a partial overlap used to drop accounts without a word
+    health = pd.Series([80.0, 30.0, 90.0], index=["a", "b", "c"])
+    temp = pd.Series([0.9, 0.8], index=["a", "b"])
+    with pytest.warns(DataQualityWarning, match="dropped 1 found only in health and 0"):
+        q = quadrants(health, temp, temperature_cut=0.5)
+    assert q.to_frame().index.tolist() == ["a", "b"]
+
+
+def test_an_array_takes_the_other_inputs_index() -> None:
+    # review: a Series of health plus an array of temperatures used to fail ("share no index")
+    health = pd.Series([80.0, 30.0, 90.0, 20.0], index=["a", "b", "c", "d"])
+    q = quadrants(health, np.array([0.9, 0.8, 0.1, 0.2]), temperature_cut=0.5)
+    frame = q.to_frame()
+    assert frame.index.tolist() == ["a", "b", "c", "d"]
+    assert frame["segment"].tolist() == [
+        "champions",
+        "eager_struggling",
+        "happy_not_buying",
+        "at_risk",
+    ]
+    q2 = quadrants([80.0, 30.0], pd.Series([0.9, 0.1], index=["x", "y"]), temperature_cut=0.5)
+    assert q2.to_frame().index.tolist() == ["x", "y"]
+
+
+def test_unequal_lengths_and_bad_types_are_clear_errors() -> None:
+    # review: arrays of unequal length were silently cut to the shorter one
+    with pytest.raises(InputError, match="health has 3 values but temperature has 2"):
+        quadrants([1.0, 2.0, 3.0], [0.1, 0.2])
+    # review: text raised a bare ValueError, a short weights tuple a bare ValueError
+    with pytest.raises(SchemaError, match="health must be numeric"):
+        quadrants(pd.Series(["high", "low"]), [0.1, 0.2])
+    with pytest.raises(ParameterError, match="two numbers"):
+        cs_composite([1.0], [1.0], weights=(1.0,))  # type: ignore[arg-type]
+    with pytest.raises(InputError, match="infinities"):
+        quadrants([1.0, np.inf], [0.1, 0.2])
+    # nullable integers with NA are missing values, not a crash
+    with pytest.raises(InputError, match="missing"):
+        quadrants(pd.Series([10, None], dtype="Int64"), [0.1, 0.2])

@@ -200,3 +200,64 @@ def test_results_render_and_round_trip() -> None:
         plt.close("all")
     assert isinstance(summary, RiskSummary)
     assert repr(summary).startswith("RiskSummary(n=400")
+
+
+@pytest.mark.parametrize("unit", [-1e-200, 1e-200, 1e-9, 1e9, 1e200])
+def test_feature_units_change_nothing_but_the_per_unit_coefficients(unit: float) -> None:
+    # review: features around 1e200 overflowed (RuntimeWarning), around 1e-200 were called
+    # constant; predicting far-out accounts overflowed in exp
+    frame = _simulate(800, seed=3)
+    base = ChurnRiskModel(features=["x1", "x2"]).fit(frame)
+    scaled = frame.assign(x1=frame["x1"] * unit)
+    model = ChurnRiskModel(features=["x1", "x2"]).fit(scaled)
+    sign = np.array([1.0, np.sign(unit), 1.0])  # a negative unit flips x1's coefficient
+    np.testing.assert_allclose(model.coef_std_, base.coef_std_ * sign, rtol=1e-6, atol=1e-9)
+    np.testing.assert_allclose(model.coef_["x1"] * unit, base.coef_["x1"], rtol=1e-6)
+    np.testing.assert_allclose(model.predict_proba(scaled), base.predict_proba(frame), rtol=1e-6)
+    far = scaled.assign(x1=scaled["x1"] * 1e6)  # eta around 1e6: exp(1e6) overflows
+    proba = model.predict_proba(far.head(20))
+    assert proba.between(0.0, 1.0).all()
+    table = model.summary().to_frame()  # odds ratios may be 0 or inf, without a warning
+    expected = base.summary().table.loc["x2", "odds_ratio"]
+    assert table.loc["x2", "odds_ratio"] == pytest.approx(expected)
+
+
+def test_ties_at_the_cut_count_by_their_average_whatever_the_row_order() -> None:
+    # review: the top decile and the top k took tied accounts in input order, so a score
+    # with ties (a health score has many) gave a lift that depended on how rows were sorted
+    y = np.array([0, 1, 0, 1, 0, 0, 0, 0, 0, 0], dtype=bool)
+    flat = evaluate_risk(y, np.full(10, 0.5), k=4)
+    assert flat.top_decile_lift == pytest.approx(1.0)  # a constant score is no better than chance
+    assert flat.precision_at_k == pytest.approx(0.2)
+    risk = np.array([0.9, 0.5, 0.5, 0.5, 0.5, 0.1, 0.1, 0.1, 0.1, 0.1])
+    # k=3: 0.9 (no churn) and 2 of the 4 tied at 0.5, which hold 2 churners: 2 * 2/4 expected
+    assert evaluate_risk(y, risk, k=3).precision_at_k == pytest.approx(1 / 3)
+    rng = np.random.default_rng(4)
+    yy = rng.random(200) < 0.2
+    rr = np.round(rng.random(200), 1)  # heavy ties
+    first = evaluate_risk(yy, rr, k=25)
+    for _ in range(3):
+        perm = rng.permutation(200)
+        other = evaluate_risk(yy[perm], rr[perm], k=25)
+        assert other.top_decile_lift == pytest.approx(first.top_decile_lift)
+        assert other.precision_at_k == pytest.approx(first.precision_at_k)
+
+
+def test_missing_labels_are_dropped_like_missing_features() -> None:
+    # review: on_invalid="drop" dropped rows with missing features but raised on missing labels
+    frame = _simulate(300, 3).astype({"churned": object})
+    frame.loc[[0, 5], "x1"] = np.nan
+    frame.loc[[7], "churned"] = None
+    with pytest.warns(DataQualityWarning, match="Dropped 3 of 300"):
+        model = ChurnRiskModel(features=["x1"]).fit(frame, on_invalid="drop")
+    assert model.n_ == 297
+    with pytest.raises(InputError, match="missing churn labels"):
+        ChurnRiskModel(features=["x1"]).fit(frame.assign(x1=1.0 + frame.index % 3))
+
+
+def test_capacity_k_must_be_a_whole_number() -> None:
+    # review: k=2.7 was silently truncated to 2
+    y, risk = [0, 1, 0, 1], [0.2, 0.7, 0.4, 0.6]
+    with pytest.raises(ParameterError, match="whole number"):
+        evaluate_risk(y, risk, k=2.7)  # type: ignore[arg-type]
+    assert evaluate_risk(y, risk, k=np.int64(2)).precision_at_k == 1.0

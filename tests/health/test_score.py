@@ -17,6 +17,7 @@ from saasmetrics.exceptions import (
     InputError,
     MissingColumnError,
     NotFittedError,
+    ParameterError,
     SchemaError,
 )
 from saasmetrics.health import (
@@ -170,6 +171,36 @@ def test_invalid_configs_name_the_field(payload: dict, field: str, text: str) ->
     message = str(info.value)
     assert field in message
     assert text in message
+
+
+@pytest.mark.parametrize(
+    ("payload", "loc"),
+    [
+        (
+            {"measures": [{"column": "a", "normalization": "thresholds", "thresholds": [1, 2],
+                           "threshold_scores": [0, 100]}]},
+            ("measures", 0, "threshold_scores"),
+        ),
+        (
+            {"measures": [{"column": "a", "normalization": "thresholds", "thresholds": [1],
+                           "threshold_scores": [100, 0]}]},
+            ("measures", 0, "threshold_scores"),
+        ),
+        (
+            {"measures": [{"column": "a"}, {"column": "b", "group": "g"}]},
+            ("measures", 1, "group"),
+        ),
+        (
+            {"measures": [{"column": "a", "group": "x"}], "groups": [{"name": "g"}]},
+            ("measures", 0, "group"),
+        ),
+    ],
+)  # fmt: skip
+def test_invalid_configs_point_at_the_field(payload: dict, loc: tuple) -> None:  # type: ignore[type-arg]
+    # review: these errors had an empty location (the whole model), not the field
+    with pytest.raises(ValidationError) as info:
+        HealthConfig.model_validate(payload)
+    assert info.value.errors()[0]["loc"] == loc
 
 
 # ----------------------------------------------------------------- scoring behaviour
@@ -423,3 +454,57 @@ def test_bands_can_be_a_mapping() -> None:
     assert HealthConfig(measures=[HealthMeasure(column="a")], bands={"low": 0, "high": 50}).bands[
         1
     ] == HealthBand(name="high", min_score=50)
+
+
+@pytest.mark.parametrize(
+    "plan",
+    [
+        pd.Series(["pro", None, "starter", "pro", "business"]),
+        pd.Series(["pro", None, "starter", "pro", "business"], dtype="category"),
+        pd.Series([2, None, 1, 2, 3], dtype="Int64"),
+    ],
+)
+def test_profile_per_account_matches_a_per_row_lookup(plan: pd.Series) -> None:
+    acc = pd.DataFrame({"x": [1.0, 2.0, 3.0, 4.0, 5.0]}).assign(plan=plan)
+    config = HealthConfig(measures=[HealthMeasure(column="x", normalization="goal", goal=5)])
+    profiles = {"pro": config, "2": config, "business": config}
+    scores = HealthScoreModel(config, profiles=profiles, segment_col="plan").fit(acc).score(acc)
+    expected = [
+        "default" if pd.isna(v) or str(v) not in profiles else str(v) for v in plan.tolist()
+    ]
+    assert scores.to_frame()["profile"].tolist() == expected
+
+
+def test_rollup_and_previous_take_arrays_in_account_order_and_refuse_bad_weights() -> None:
+    # review: arrays raised AttributeError; a negative weight silently gave a NaN parent
+    acc = _accounts(6)
+    model = HealthScoreModel(_config()).fit(acc)
+    scores = model.score(acc)
+    parents = ["p", "p", "p", "q", "q", "q"]
+    by_series = scores.rollup(pd.Series(parents, index=acc.index))
+    pd.testing.assert_frame_equal(scores.rollup(parents), by_series)
+    pd.testing.assert_frame_equal(scores.rollup(np.array(parents)), by_series)
+    with pytest.raises(InputError, match="6 accounts were scored"):
+        scores.rollup(parents[:5])
+    with pytest.raises(ParameterError, match="non-negative"):
+        scores.rollup(parents, weights=[1.0, -1.0, 1.0, 1.0, 1.0, 1.0])
+    previous = scores.score.to_numpy() - 5.0
+    trend = model.score(acc, previous=previous).to_frame()
+    np.testing.assert_allclose(trend["score_change"], 5.0)
+    pd.testing.assert_frame_equal(
+        trend, model.score(acc, previous=pd.Series(previous, index=acc.index)).to_frame()
+    )
+    with pytest.raises(InputError, match="previous"):
+        model.score(acc, previous=[1.0, 2.0])
+
+
+def test_a_previous_scoring_of_other_accounts_is_flagged() -> None:
+    # review: ids of another type (1 vs "1") silently gave an all-NaN score_change
+    acc = _accounts(4)
+    model = HealthScoreModel(_config()).fit(acc)
+    previous = model.score(acc).score.set_axis(range(4))
+    with pytest.warns(DataQualityWarning, match="shares no account"):
+        trend = model.score(acc, previous=previous).to_frame()
+    assert trend["score_change"].isna().all()
+    partly = model.score(acc, previous=model.score(acc.iloc[:2]))  # new accounts: no warning
+    assert partly.to_frame()["score_change"].isna().tolist() == [False, False, True, True]

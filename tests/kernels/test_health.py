@@ -220,3 +220,14 @@ def test_percentile_large_arrays_take_the_sorted_path() -> None:
     upto = np.searchsorted(ref, values, side="right")
     expected = np.where(np.isnan(values), np.nan, 100.0 * (below + upto) / (2.0 * ref.size))
     np.testing.assert_allclose(got, expected)
+
+
+def test_goal_and_points_beyond_float_range_clip_without_warnings() -> None:
+    # review: 1e308 raw values overflowed with a RuntimeWarning (an error under pytest)
+    x = np.array([1e308, -1e308, 0.0, np.nan])
+    assert hk.goal_scores(x, 1e-3).tolist()[:3] == [100.0, 0.0, 0.0]
+    low = hk.goal_scores(x, 1e-3, higher_is_better=False)[:3]
+    np.testing.assert_allclose(low, [0.0, 100.0, 100.0], atol=1e-12)
+    assert hk.points_scores(x, 3.0, 10.0).tolist()[:3] == [100.0, 0.0, 20.0]
+    assert hk.points_scores(x, 3.0, 10.0, higher_is_better=False).tolist()[:3] == [0.0, 100.0, 80.0]
+    assert np.isnan(hk.points_scores(x, 3.0, 10.0)[3])

@@ -351,10 +351,10 @@ def goal_scores(values: F64, goal: float, *, higher_is_better: bool = True) -> F
     [100.0, 100.0, 50.0]
     """
     x = np.asarray(values, dtype=np.float64)
-    if higher_is_better:
-        raw = 100.0 * x / goal
-    else:
-        with np.errstate(divide="ignore"):
+    with np.errstate(over="ignore", divide="ignore"):  # beyond float range is past the goal
+        if higher_is_better:
+            raw = 100.0 * x / goal
+        else:
             raw = np.where(x <= goal, 100.0, 100.0 * goal / np.where(x <= goal, 1.0, x))
     return np.where(np.isnan(x), np.nan, np.clip(raw, 0.0, 100.0))
 
@@ -387,7 +387,8 @@ def points_scores(
     [0.0, 50.0, 75.0, 100.0]
     """
     sign = 1.0 if higher_is_better else -1.0
-    raw = 50.0 + sign * points_per_unit * (np.asarray(values, dtype=np.float64) - neutral)
+    with np.errstate(over="ignore"):  # an overflow is +-inf points, clipped to 0 or 100
+        raw = 50.0 + sign * points_per_unit * (np.asarray(values, dtype=np.float64) - neutral)
     return np.clip(raw, 0.0, 100.0)
 
 

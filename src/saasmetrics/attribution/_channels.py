@@ -12,7 +12,7 @@ from urllib.parse import unquote_plus
 import numpy as np
 import numpy.typing as npt
 import pandas as pd
-from pydantic import BaseModel, ConfigDict, Field, field_validator
+from pydantic import BaseModel, ConfigDict, Field, field_validator, model_validator
 
 from saasmetrics._frames import string_array
 from saasmetrics.attribution._source_categories import GA4_SOURCE_CATEGORIES
@@ -72,6 +72,18 @@ class Condition(BaseModel):
     @classmethod
     def _lower(cls, value: str | list[str]) -> str | list[str]:
         return [v.lower() for v in value] if isinstance(value, list) else value.lower()
+
+    @model_validator(mode="after")
+    def _compiles(self) -> Condition:
+        # a broken pattern fails when the rules are built or loaded, not mid-classification
+        if self.op == "regex":
+            pattern = self.value if isinstance(self.value, str) else "|".join(self.value)
+            try:
+                re.compile(pattern)
+            except re.error as exc:
+                msg = f"value {pattern!r} is not a valid regular expression: {exc}"
+                raise ValueError(msg) from exc
+        return self
 
     def evaluate(self, table: Mapping[str, pd.Series]) -> npt.NDArray[np.bool_]:
         """Evaluate on columns of lower-case strings (missing values never match).

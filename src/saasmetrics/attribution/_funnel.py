@@ -20,6 +20,7 @@ from saasmetrics._validation import (
     parse_timestamps,
     require_columns,
 )
+from saasmetrics.attribution._ids import user_codes
 from saasmetrics.attribution._report import _credit_sessions
 from saasmetrics.exceptions import EmptyDataError, ParameterError, SchemaError
 from saasmetrics.funnel import FunnelResult, funnel
@@ -210,12 +211,11 @@ def channel_funnel(
     ]
     tz = _common_tz([("sessions", s_times), *((name, t) for name, _, _, t in events)])
 
-    # one code per person over the three tables, as channel_report encodes them: ids of mixed
-    # types are read as text (7 and "7" are one person)
+    # one code per person over the three tables, as channel_report encodes them: ids equal as
+    # values are one person (7, 7.0 and, when the tables' id types differ, "7")
     columns = [s_data[user_col][s_keep], *(data[user_col][keep] for _, data, keep, _ in events)]
     all_ids = pd.concat(columns, ignore_index=True)
-    text = all_ids.astype(str) if all_ids.dtype == object else all_ids
-    codes = pd.factorize(text)[0].astype(np.int64, copy=False)
+    codes = user_codes(columns)
     # codes come in order of first appearance: each person keeps the id they first appear with
     new = np.ones(codes.size, dtype=bool)
     new[1:] = codes[1:] > np.maximum.accumulate(codes)[:-1]

@@ -24,6 +24,7 @@ from saasmetrics._validation import (
 )
 from saasmetrics.attribution._channels import DEFAULT_CHANNEL_RULES, ChannelRules, channel_group
 from saasmetrics.attribution._channels import parse_utm as _parse_utm
+from saasmetrics.attribution._ids import user_codes as _user_codes
 from saasmetrics.exceptions import (
     DataQualityWarning,
     EmptyDataError,
@@ -139,24 +140,34 @@ class Journeys(ResultMixin):
             One string per journey.
         """
         names = np.asarray(self.channels, dtype=object)
-        lengths = np.diff(self.offsets)
+        offsets = self.offsets
+        lengths = np.diff(offsets)
         base = self.n_channels + 1
-        longest = int(lengths.max()) if lengths.size else 0
-        if longest * np.log2(max(base, 2)) < 62:
-            # join the names once per distinct path: paths repeat a lot
-            position = position_in_segment(self.offsets)
-            digit = (self.codes.astype(np.int64) + 1) * np.int64(base) ** position
-            key = np.add.reduceat(digit, self.offsets[:-1]) if self.codes.size else digit
-            uniq, inverse = np.unique(key, return_inverse=True)
-            first = np.zeros(uniq.size, dtype=np.int64)
-            first[inverse[::-1]] = np.arange(inverse.size)[::-1]
-            texts = [
-                sep.join(names[self.codes[self.offsets[j] : self.offsets[j + 1]]])
-                for j in first.tolist()
-            ]
-            return pd.Series(pd.array(texts, dtype="str").take(inverse.ravel()), name="path")
-        pieces = np.split(names[self.codes], self.offsets[1:-1])
-        return pd.Series([sep.join(p) for p in pieces], name="path", dtype="str")
+        # a path of up to 62 / log2(base) touches is one exact int64 key (base-`base` digits)
+        fits = lengths * np.log2(max(base, 2)) < 62
+
+        def text(j: int) -> str:
+            return sep.join(names[self.codes[offsets[j] : offsets[j + 1]]])
+
+        # join the names once per distinct path (paths repeat a lot); the rare paths too long
+        # for a key are joined one by one
+        touch_fits = fits[segment_ids(offsets)]
+        position = np.where(touch_fits, position_in_segment(offsets), 0)
+        digit = np.where(
+            touch_fits, (self.codes.astype(np.int64) + 1) * np.int64(base) ** position, 0
+        )
+        key = np.add.reduceat(digit, offsets[:-1]) if self.codes.size else digit
+        short = np.flatnonzero(fits)
+        uniq, inverse = np.unique(key[short], return_inverse=True)
+        first = np.zeros(uniq.size, dtype=np.int64)
+        first[inverse[::-1]] = short[::-1]
+        texts = pd.array([text(j) for j in first.tolist()], dtype="str").take(inverse.ravel())
+        if short.size == lengths.size:
+            return pd.Series(texts, name="path")
+        out = np.empty(lengths.size, dtype=object)
+        out[short] = np.asarray(texts, dtype=object)
+        out[~fits] = [text(j) for j in np.flatnonzero(~fits).tolist()]
+        return pd.Series(out, name="path", dtype="str")
 
     def to_frame(self, *, aggregate: bool = False) -> pd.DataFrame:
         """One row per journey: ``path``, ``conversions``, ``nulls``, ``value``.
@@ -242,7 +253,7 @@ class Journeys(ResultMixin):
         sep : str, default ">"
             The separator.
         on_invalid : {"raise", "drop"}, default "raise"
-            Empty paths or channel names, and negative or missing counts, raise an
+            Empty paths or channel names, and negative, infinite or missing counts, raise an
             :class:`~saasmetrics.exceptions.InputError` or are dropped with a warning.
 
         Returns
@@ -255,7 +266,7 @@ class Journeys(ResultMixin):
         ParameterError
             If ``sep`` is empty, or appears in no path while another separator does.
         InputError
-            For empty paths, empty channel names, negative or NaN counts.
+            For empty paths, empty channel names, negative, infinite or NaN counts.
 
         Examples
         --------
@@ -318,7 +329,8 @@ class Journeys(ResultMixin):
                 continue
             values = pd.to_numeric(data[column], errors="coerce").to_numpy(dtype=np.float64)
             rows.flag(np.isnan(values), column, "missing or non-numeric counts")
-            rows.flag(np.nan_to_num(values) < 0, column, "negative counts")
+            rows.flag(np.isinf(values), column, "infinite counts")
+            rows.flag(np.nan_to_num(values, posinf=0.0, neginf=-1.0) < 0, column, "negative counts")
             amounts[role] = values
         rows.finish()
         keep = rows.keep
@@ -392,7 +404,9 @@ def journeys(
     A touch belongs to the user's next conversion at or after it, if that conversion is at
     most ``lookback`` later (older touches are left out and counted). Touches after a user's
     last conversion (and all touches of users who never convert) form one non-converting
-    journey per user, limited to ``lookback`` before its last touch.
+    journey per user, limited to ``lookback`` before its last touch. Touches with the same
+    timestamp keep their input order within a journey (as in :class:`~saasmetrics.EventLog`):
+    with ties, row order can change the order of a path, never its touches.
 
     Parameters
     ----------
@@ -432,6 +446,13 @@ def journeys(
         If ``lookback`` is not a positive duration.
     MissingColumnError
         If a column is missing.
+    InputError
+        For null users, times or channels, or missing, negative or infinite values (with
+        ``on_invalid="raise"``).
+    SchemaError
+        If one table has time-zone-aware timestamps and the other naive ones.
+    EmptyDataError
+        If no journey is left.
 
     Examples
     --------
@@ -473,8 +494,11 @@ def journeys(
         else np.zeros(len(conv))
     )
     if use_value and value_col is not None:
-        crows.flag(np.isnan(c_value), value_col, "missing values")
-        crows.flag(np.nan_to_num(c_value) < 0, value_col, "negative values")
+        crows.flag(np.isnan(c_value), value_col, "missing or non-numeric values")
+        crows.flag(np.isinf(c_value), value_col, "infinite values")
+        crows.flag(
+            np.nan_to_num(c_value, posinf=0.0, neginf=-1.0) < 0, value_col, "negative values"
+        )
     c_time = parse_timestamps(conv[time_col], rows=crows) if len(conv) else None
     crows.finish()
 
@@ -494,11 +518,13 @@ def journeys(
         raise EmptyDataError("No valid touchpoints or conversions.", hint="check the inputs.")
 
     # users of both tables share one code table (a hash pass; no string copies)
-    t_ids = touch[user_col].reset_index(drop=True)[tkeep]
-    c_ids = conv[user_col].reset_index(drop=True)[ckeep]
-    if t_ids.dtype != c_ids.dtype:
-        t_ids, c_ids = t_ids.astype(str), c_ids.astype(str)
-    user_codes, _ = pd.factorize(pd.concat([t_ids, c_ids], ignore_index=True))
+    # (7, 7.0 and "7" are one person: a gap in an id column makes pandas read it as float)
+    user_codes = _user_codes(
+        [
+            touch[user_col].reset_index(drop=True)[tkeep],
+            conv[user_col].reset_index(drop=True)[ckeep],
+        ]
+    )
     t_user = user_codes[:nt].astype(np.int64)
     c_user = user_codes[nt:].astype(np.int64)
     n_users = int(user_codes.max()) + 1 if user_codes.size else 1

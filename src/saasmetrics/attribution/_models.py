@@ -183,6 +183,18 @@ class AttributionModel:
     Subclasses declare ``_params`` and implement ``_credit(journeys, amounts)`` returning the
     credit per channel for per-journey ``amounts`` (conversions, then value). Fitted
     attributes: ``channels_``, ``conversions_`` and ``value_`` (Series by channel).
+
+    Examples
+    --------
+    >>> import pandas as pd
+    >>> model = PositionBased()
+    >>> isinstance(model, AttributionModel), model.get_params()
+    (True, {'first': 0.4, 'last': 0.4})
+    >>> model.set_params(first=0.3, last=0.5)
+    PositionBased(first=0.3, last=0.5)
+    >>> paths = pd.DataFrame({"path": ["a > b > c"], "conversions": [10]})
+    >>> model.fit(Journeys.from_paths(paths, nulls_col=None)).conversions_.round(2).to_dict()
+    {'a': 3.0, 'b': 2.0, 'c': 5.0}
     """
 
     _params: ClassVar[tuple[str, ...]] = ()
@@ -525,7 +537,11 @@ class MarkovModel(AttributionModel):
         self.order = order
 
     def _validate(self, journeys: Journeys) -> None:
-        if not isinstance(self.order, int | np.integer) or not 1 <= int(self.order) <= 6:
+        if (
+            isinstance(self.order, bool)
+            or not isinstance(self.order, int | np.integer)
+            or not 1 <= int(self.order) <= 6
+        ):
             raise ParameterError(f"order must be an integer from 1 to 6; got {self.order!r}.")
         if journeys.total_conversions <= 0:
             raise InputError(
@@ -604,6 +620,33 @@ class MarkovModel(AttributionModel):
         }
 
 
+def _walk_folds(
+    journeys: Journeys, n_folds: int, rng: np.random.Generator
+) -> list[tuple[F64, F64]]:
+    """Per fold, the conversions and nulls of each journey row held out in it.
+
+    Every whole walk goes to a uniformly random fold (a multinomial split of each count,
+    drawn as conditional binomials, one vectorized draw per fold); a fractional part goes
+    to one random fold, and counts too large for integers are spread evenly.
+    """
+    split: list[list[F64]] = []
+    for amounts in (journeys.conversions, journeys.nulls):
+        whole = np.floor(amounts)
+        frac = amounts - whole
+        big = whole > 2.0**52
+        left = np.where(big, 0.0, whole).astype(np.int64)
+        even = np.where(big, whole / n_folds, 0.0)
+        frac_fold = rng.integers(0, n_folds, size=amounts.size)
+        per_fold: list[F64] = []
+        for k in range(n_folds):  # loop over folds only
+            take = left if k == n_folds - 1 else rng.binomial(left, 1.0 / (n_folds - k))
+            left = left - take
+            share: F64 = take.astype(np.float64) + even + np.where(frac_fold == k, frac, 0.0)
+            per_fold.append(share)
+        split.append(per_fold)
+    return list(zip(split[0], split[1], strict=True))
+
+
 def choose_order(
     journeys: Journeys,
     *,
@@ -613,9 +656,13 @@ def choose_order(
 ) -> pd.DataFrame:
     """Pick a Markov order by out-of-sample fit: held-out log-likelihood per transition.
 
-    Journeys are split into ``n_folds`` folds. For each order, transition probabilities (next
-    channel, conversion or null given the last ``order`` channels; add-one smoothing, unseen
-    histories uniform) are estimated on the other folds and scored on the held-out one.
+    The walks are split into ``n_folds`` folds: each converting and each non-converting walk
+    of a journey row goes to a random fold on its own, so aggregated path rows (``"a > b"``
+    with 120 conversions) are split like the 120 journeys they stand for, and the scores do
+    not depend on whether the journeys come aggregated or one per row. (A fractional part of
+    a count goes to one random fold.) For each order, transition probabilities (next channel,
+    conversion or null given the last ``order`` channels; add-one smoothing, unseen histories
+    uniform) are estimated on the other folds and scored on the held-out one.
 
     Parameters
     ----------
@@ -646,8 +693,7 @@ def choose_order(
         raise ParameterError(f"max_order must be a positive integer; got {max_order!r}.")
     if not isinstance(n_folds, int) or n_folds < 2:
         raise ParameterError(f"n_folds must be an integer >= 2; got {n_folds!r}.")
-    rng = np.random.default_rng(random_state)
-    fold = rng.integers(0, n_folds, size=journeys.n_journeys)
+    folds = _walk_folds(journeys, n_folds, np.random.default_rng(random_state))
     n_sym = journeys.n_channels + 2  # channels, conversion, null
     rows = []
     for order in range(1, max_order + 1):
@@ -673,23 +719,18 @@ def choose_order(
             ]
         ).astype(np.int64)
         weight = np.concatenate([total, total[jid[inner]], journeys.conversions, journeys.nulls])
-        owner = np.concatenate(
-            [
-                np.arange(journeys.n_journeys),
-                jid[inner],
-                np.arange(lasts.size),
-                np.arange(lasts.size),
-            ]
-        )
         key = hist * n_sym + nxt
         loglik, n_events = 0.0, 0.0
-        for k in range(n_folds):  # loop over folds only
-            test = fold[owner] == k
-            pair = np.bincount(key[~test], weights=weight[~test], minlength=(start + 1) * n_sym)
-            from_h = np.bincount(hist[~test], weights=weight[~test], minlength=start + 1)
-            p = (pair[key[test]] + 1.0) / (from_h[hist[test]] + n_sym)
-            loglik += float(np.sum(weight[test] * np.log(p)))
-            n_events += float(weight[test].sum())
+        for conv_k, null_k in folds:  # loop over folds only
+            total_k = conv_k + null_k
+            test = np.concatenate([total_k, total_k[jid[inner]], conv_k, null_k])
+            train = np.maximum(weight - test, 0.0)
+            pair = np.bincount(key, weights=train, minlength=(start + 1) * n_sym)
+            from_h = np.bincount(hist, weights=train, minlength=start + 1)
+            held = test > 0
+            p = (pair[key[held]] + 1.0) / (from_h[hist[held]] + n_sym)
+            loglik += float(np.sum(test[held] * np.log(p)))
+            n_events += float(test[held].sum())
         rows.append(
             {
                 "order": order,
@@ -717,7 +758,9 @@ class ShapleyModel(AttributionModel):
     of journeys that used only its channels; values are computed exactly by enumerating all
     coalitions as bitmasks up to ``max_exact`` channels, and by sampling channel orders
     beyond (with a warning, a seed and a standard error). Values are scaled so that credits
-    sum to the total conversions. In the conversion-rate game a channel whose journeys convert
+    sum to the total conversions; in the conversion-rate game, value is split in the same
+    shares as conversions (the simplified game splits each journey's value like its
+    conversions). In the conversion-rate game a channel whose journeys convert
     worse than those without it has a *negative* value; ``negative="keep"`` keeps it (and
     says so in the result's notes and a warning), ``negative="clip"`` sets it to zero and
     rescales the others.
@@ -789,11 +832,19 @@ class ShapleyModel(AttributionModel):
                 "ordered=True is defined for game='simplified' only.",
                 hint="use ShapleyModel(game='simplified', ordered=True).",
             )
-        if not isinstance(self.max_exact, int) or not 1 <= self.max_exact <= 26:
+        if (
+            isinstance(self.max_exact, bool)
+            or not isinstance(self.max_exact, int)
+            or not 1 <= self.max_exact <= 26
+        ):
             raise ParameterError(
                 f"max_exact must be an integer from 1 to 26; got {self.max_exact!r}."
             )
-        if not isinstance(self.n_samples, int) or self.n_samples < 10:
+        if (
+            isinstance(self.n_samples, bool)
+            or not isinstance(self.n_samples, int)
+            or self.n_samples < 10
+        ):
             raise ParameterError(f"n_samples must be an integer >= 10; got {self.n_samples!r}.")
         if journeys.n_channels > 63:
             raise InputError(
@@ -1059,6 +1110,13 @@ def compare_models(
     ModelComparison
         ``.to_frame()`` (channel by model) and ``.plot()``.
 
+    Raises
+    ------
+    InputError
+        If ``journeys`` is not a :class:`Journeys`.
+    ParameterError
+        If ``models`` is empty or holds something that is not an attribution model.
+
     Examples
     --------
     >>> import pandas as pd
@@ -1073,6 +1131,12 @@ def compare_models(
     MarkovModel()   1.0  2.0
     ShapleyModel()  1.0  2.0
     """
+    _require_journeys(journeys)
+    if models is not None and len(models) == 0:
+        raise ParameterError(
+            "models is empty: there is nothing to compare.",
+            hint="pass e.g. [LastTouch(), MarkovModel()], or leave models out for the defaults.",
+        )
     if models is None:
         models = [FirstTouch(), LastTouch(), Linear(), PositionBased()]
         if journeys.elapsed_s is not None:

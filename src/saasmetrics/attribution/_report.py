@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from collections.abc import Sequence
 from dataclasses import dataclass
+from datetime import tzinfo
 from typing import Any, Literal
 
 import numpy as np
@@ -15,7 +16,8 @@ from saasmetrics._kernels.encoding import sort_order
 from saasmetrics._plotting import PALETTE, get_axes
 from saasmetrics._results import ResultMixin
 from saasmetrics._validation import RowCheck, check_choice, parse_timestamps, require_columns
-from saasmetrics.exceptions import ParameterError
+from saasmetrics.attribution._ids import user_codes as _user_codes
+from saasmetrics.exceptions import ParameterError, SchemaError
 from saasmetrics.typing import FrameLike, OnInvalid
 
 __all__ = ("ChannelReport", "channel_report")
@@ -53,6 +55,9 @@ class ChannelReport(ResultMixin):
         The grouping.
     credit : str
         How leads and customers were given to a channel (``"last"`` or ``"first"`` session).
+    n_uncredited_leads, n_uncredited_customers : int
+        Leads and customers credited to no channel because their person had no session at
+        all. They are in no row of the table.
 
     Examples
     --------
@@ -77,6 +82,8 @@ class ChannelReport(ResultMixin):
     table: pd.DataFrame
     by: tuple[str, ...]
     credit: str
+    n_uncredited_leads: int = 0
+    n_uncredited_customers: int = 0
 
     def to_frame(self) -> pd.DataFrame:
         """The report table (a copy).
@@ -89,7 +96,12 @@ class ChannelReport(ResultMixin):
         return self.table.copy()
 
     def _summary(self) -> dict[str, Any]:
-        return {"groups": len(self.table), "by": self.by, "credit": self.credit}
+        summary: dict[str, Any] = {"groups": len(self.table), "by": self.by, "credit": self.credit}
+        if self.n_uncredited_leads:
+            summary["uncredited_leads"] = self.n_uncredited_leads
+        if self.n_uncredited_customers:
+            summary["uncredited_customers"] = self.n_uncredited_customers
+        return summary
 
     def plot(self, ax: Any = None, *, metric: str = "cac", **kwargs: Any) -> Any:
         """Horizontal bars of one metric per group.
@@ -155,7 +167,7 @@ def _events(  # noqa: PLR0917 - private helper, called twice
     time_col: str,
     value_col: str | None,
     on_invalid: OnInvalid,
-) -> tuple[npt.NDArray[np.object_], npt.NDArray[np.int64], npt.NDArray[np.float64]] | None:
+) -> tuple[pd.Series, npt.NDArray[np.int64], npt.NDArray[np.float64], tzinfo | None] | None:
     if frame is None:
         return None
     data = to_pandas(frame, name=name, allow_empty=True)
@@ -169,12 +181,15 @@ def _events(  # noqa: PLR0917 - private helper, called twice
         else np.zeros(len(data))
     )
     if use_value and value_col is not None:
-        rows.flag(np.isnan(values), value_col, "missing values")
+        rows.flag(np.isnan(values), value_col, "missing or non-numeric values")
+        rows.flag(np.isinf(values), value_col, "infinite values")
     times = parse_timestamps(data[time_col], rows=rows) if len(data) else None
     rows.finish()
     keep = rows.keep
     ns = times.ns[keep] if times is not None else np.zeros(0, dtype=np.int64)
-    return data[user_col].to_numpy(dtype=object)[keep], ns, values[keep]
+    tz = times.tz if times is not None else None
+    ids = data[user_col].iloc[np.flatnonzero(keep)].reset_index(drop=True)
+    return ids, ns, values[keep], tz
 
 
 def channel_report(
@@ -199,8 +214,10 @@ def channel_report(
     """Channel quality: visits, engagement, leads, customers, cost, CAC and ROI per channel.
 
     Each lead and each conversion is credited to one session of the same user: the last
-    session at or before it (``credit="last"``, last click) or the user's first session
-    (``credit="first"``); users with no session are not credited to any channel.
+    session at or before it (``credit="last"``, last click; an event before the user's first
+    session goes to that first session) or the user's first session (``credit="first"``);
+    users with no session are not credited to any channel (they are counted in
+    ``n_uncredited_leads`` and ``n_uncredited_customers``).
 
     Parameters
     ----------
@@ -215,7 +232,7 @@ def channel_report(
         Lead events (e.g. signups): user and time. Without it, leads and lead rates are NaN
         and the conversion rate is customers per user.
     by : sequence of {"channel", "campaign"}, default ("channel",)
-        Grouping: per channel, or per channel and campaign.
+        Grouping: per channel, or per channel and campaign (a single name is fine too).
     credit : {"last", "first"}, default "last"
         Which session gets a lead or customer.
     user_col, time_col, channel_col, campaign_col, pageviews_col, duration_col : str
@@ -236,18 +253,28 @@ def channel_report(
     Raises
     ------
     ParameterError
-        For an unknown ``by`` entry or ``credit``.
+        For an unknown or repeated ``by`` entry, or an unknown ``credit``.
     MissingColumnError
         For a missing column.
+    InputError
+        For invalid rows (with ``on_invalid="raise"``): null users, channels or times, page
+        views below 1, negative durations, missing or infinite revenue, and spend lines with
+        no channel or a missing, infinite or negative amount.
+    SchemaError
+        If some tables have time-zone-aware timestamps and others naive ones.
 
     Examples
     --------
     See :class:`ChannelReport`.
     """
     check_choice("credit", credit, ("last", "first"))
-    by = tuple(by)
+    by = (by,) if isinstance(by, str) else tuple(by)
     for item in by:
         check_choice("by", item, ("channel", "campaign"))
+    if len(set(by)) != len(by):
+        raise ParameterError(
+            f"by={by!r} names a grouping twice.", hint="e.g. by=('channel', 'campaign')."
+        )
     if "channel" not in by:
         raise ParameterError("by must include 'channel'.", hint="e.g. by=('channel', 'campaign').")
     frame = to_pandas(sessions, name="sessions")
@@ -282,7 +309,8 @@ def channel_report(
     )
     groups = pd.MultiIndex.from_frame(labels)
     n_groups = len(groups)
-    users = frame[user_col].to_numpy(dtype=object)[keep]
+    user_ids = frame[user_col].iloc[np.flatnonzero(keep)].reset_index(drop=True)
+    users = user_ids.to_numpy(dtype=object)
     s_ns = times.ns[keep]
     pages, duration = pages[keep], duration[keep]
 
@@ -295,12 +323,26 @@ def channel_report(
 
     lead_events = _events(leads, "leads", user_col, time_col, None, on_invalid)
     conv_events = _events(conversions, "conversions", user_col, time_col, value_col, on_invalid)
-    all_users = [users, *(ev[0] for ev in (lead_events, conv_events) if ev is not None)]
-    user_codes, _ = pd.factorize(np.concatenate(all_users).astype(str))
+    zones = {"sessions": times.tz}
+    for name, ev in (("leads", lead_events), ("conversions", conv_events)):
+        if ev is not None and ev[0].size:
+            zones[name] = ev[3]
+    aware = sorted(name for name, tz in zones.items() if tz is not None)
+    if aware and len(aware) != len(zones):
+        naive = sorted(set(zones) - set(aware))
+        raise SchemaError(
+            f"{aware} have tz-aware timestamps but {naive} naive ones; comparing them would "
+            "silently treat the naive ones as UTC.",
+            hint="localize all the tables to the same zone (Series.dt.tz_localize).",
+        )
+    all_users = [user_ids, *(ev[0] for ev in (lead_events, conv_events) if ev is not None)]
+    user_codes = _user_codes(all_users)
     s_user = user_codes[: users.size].astype(np.int64)
     offset = users.size
 
-    def credited(ev: tuple[Any, Any, Any] | None) -> tuple[Any, Any]:
+    uncredited = {"leads": 0, "customers": 0}
+
+    def credited(ev: tuple[Any, Any, Any, Any] | None, role: str) -> tuple[Any, Any]:
         nonlocal offset
         if ev is None:
             return None, None
@@ -308,12 +350,13 @@ def channel_report(
         offset += ev[0].size
         session = _credit_sessions(s_user, s_ns, e_user, ev[1], credit)
         ok = session >= 0
+        uncredited[role] = int(ok.size - np.count_nonzero(ok))
         count = np.bincount(codes[session[ok]], minlength=n_groups).astype(np.float64)
         value = np.bincount(codes[session[ok]], weights=ev[2][ok], minlength=n_groups)
         return count, value
 
-    lead_count, _ = credited(lead_events)
-    cust_count, revenue = credited(conv_events)
+    lead_count, _ = credited(lead_events, "leads")
+    cust_count, revenue = credited(conv_events, "customers")
 
     cost = np.zeros(n_groups)
     extra: pd.DataFrame | None = None
@@ -335,15 +378,28 @@ def channel_report(
                 for item in by
             }
         )
-        amount = pd.to_numeric(sp_frame[spend_amount_col], errors="coerce").fillna(0.0)
+        amount = pd.to_numeric(sp_frame[spend_amount_col], errors="coerce").to_numpy(
+            dtype=np.float64, na_value=np.nan
+        )
+        srows = RowCheck(sp_frame, on_invalid=on_invalid, name="spend")
+        srows.flag(sp_frame[channel_col].isna().to_numpy(), channel_col, "null channels")
+        srows.flag(np.isnan(amount), spend_amount_col, "missing or non-numeric amounts")
+        srows.flag(np.isinf(amount), spend_amount_col, "infinite amounts")
+        srows.flag(np.nan_to_num(amount) < 0, spend_amount_col, "negative amounts")
+        srows.finish()
+        skeep = srows.keep
+        spend_keys = spend_keys[skeep].reset_index(drop=True)
+        if "campaign" in by:  # as for sessions: no campaign is "(not set)"
+            spend_keys = spend_keys.fillna({"campaign": "(not set)"})
+        amount = amount[skeep]
         position = groups.get_indexer(pd.MultiIndex.from_frame(spend_keys))
         matched = position >= 0
-        cost = np.bincount(
-            position[matched], weights=amount.to_numpy()[matched], minlength=n_groups
-        ).astype(np.float64)
+        cost = np.bincount(position[matched], weights=amount[matched], minlength=n_groups).astype(
+            np.float64
+        )
         # spend on groups without sessions still counts: add them as rows
         if (~matched).any():
-            unmatched = spend_keys[~matched].assign(cost=amount.to_numpy()[~matched])
+            unmatched = spend_keys[~matched].assign(cost=amount[~matched])
             extra = pd.DataFrame(
                 unmatched.groupby(list(by), sort=True, as_index=False)["cost"].sum()
             )
@@ -371,7 +427,11 @@ def channel_report(
         both = pd.concat([raw, add], ignore_index=True)
         raw = both.sort_values(list(by), ignore_index=True)
     return ChannelReport(
-        table=_finish(raw, by, has_leads=lead_count is not None), by=by, credit=credit
+        table=_finish(raw, by, has_leads=lead_count is not None),
+        by=by,
+        credit=credit,
+        n_uncredited_leads=uncredited["leads"],
+        n_uncredited_customers=uncredited["customers"],
     )
 
 

@@ -141,9 +141,11 @@ class HealthMeasure(BaseModel):
                 scores = scores[::-1]
             object.__setattr__(self, "threshold_scores", scores)
         if len(scores) != n:
-            raise ValueError(
+            raise _field_error(
+                "threshold_scores",
                 f"threshold_scores needs {n} scores (one per bucket of {n - 1} edges); "
-                f"got {len(scores)}"
+                f"got {len(scores)}",
+                value=list(scores),
             )
         pairs = list(itertools.pairwise(scores))
         ok = (
@@ -152,22 +154,30 @@ class HealthMeasure(BaseModel):
             else all(b <= a for a, b in pairs)
         )
         if not ok:
-            raise ValueError(
+            raise _field_error(
+                "threshold_scores",
                 f"threshold_scores must {'rise' if self.higher_is_better else 'fall'} with the "
-                f"buckets for direction={self.direction!r}; got {list(scores)}"
+                f"buckets for direction={self.direction!r}; got {list(scores)}",
+                value=list(scores),
             )
         return self
 
 
-def _field_error(field: str, message: str) -> Exception:
+def _field_error(
+    field: str | tuple[str | int, ...],
+    message: str,
+    *,
+    title: str = "HealthMeasure",
+    value: object = None,
+) -> Exception:
     from pydantic_core import InitErrorDetails, PydanticCustomError, ValidationError
 
     detail: InitErrorDetails = {
         "type": PydanticCustomError("value_error", "Value error, {msg}", {"msg": message}),
-        "loc": (field,),
-        "input": None,
+        "loc": (field,) if isinstance(field, str) else field,
+        "input": value,
     }
-    return ValidationError.from_exception_data("HealthMeasure", [detail])
+    return ValidationError.from_exception_data(title, [detail])
 
 
 class HealthGroup(BaseModel):
@@ -329,13 +339,19 @@ class HealthConfig(BaseModel):
         names = {g.name for g in self.groups}
         for i, m in enumerate(self.measures):
             if self.groups and m.group not in names:
-                raise ValueError(
-                    f"measures[{i}].group={m.group!r} is not one of the groups {sorted(names)}"
+                raise _field_error(
+                    ("measures", i, "group"),
+                    f"measures[{i}].group={m.group!r} is not one of the groups {sorted(names)}",
+                    title="HealthConfig",
+                    value=m.group,
                 )
             if not self.groups and m.group is not None:
-                raise ValueError(
+                raise _field_error(
+                    ("measures", i, "group"),
                     f"measures[{i}].group={m.group!r} but no groups are defined; add "
-                    "groups=[HealthGroup(name=..., weight=...)]"
+                    "groups=[HealthGroup(name=..., weight=...)]",
+                    title="HealthConfig",
+                    value=m.group,
                 )
         if self.groups:
             for g in self.groups:

@@ -2,7 +2,9 @@
 
 from __future__ import annotations
 
+import datetime
 import operator
+import warnings
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
 from typing import Any
@@ -37,7 +39,11 @@ def _window_label(delta: pd.Timedelta) -> str:
     hours = delta / pd.Timedelta(hours=1)
     if float(hours).is_integer():
         return f"{int(hours)}h"
-    return f"{int(delta / pd.Timedelta(minutes=1))}min"
+    ns = int(delta.value)
+    for size, suffix in ((60 * 10**9, "min"), (10**9, "s"), (10**6, "ms")):
+        if ns % size == 0:
+            return f"{ns // size}{suffix}"
+    return f"{ns}ns"
 
 
 def _as_of_ns(as_of: Any, tz: Any, *, name: str = "as_of") -> int:
@@ -240,6 +246,8 @@ def _encode(
     all_codes, uniques = pd.factorize(all_accounts, sort=True)
     account_index = pd.Index(uniques, name=account_col)
     acc = all_codes[: len(acc_before)].astype(np.int64, copy=False)
+    if sub_parts is not None:
+        _check_id_kinds(account_index, acc, all_codes[len(acc_before) :], account_col, customer_col)
     user_codes_raw, _users = pd.factorize(usr_before, sort=True)  # ties: smallest id
     user_codes = user_codes_raw.astype(np.int64, copy=False)
     n_users = int(user_codes.max()) + 1
@@ -273,6 +281,32 @@ def _encode(
         subs=sub_parts,
         s_codes=s_codes,
     )
+
+
+def _id_kind(ids: pd.Index) -> str:
+    kind = pd.api.types.infer_dtype(ids, skipna=True)
+    if kind in {"integer", "floating", "mixed-integer-float", "decimal"}:
+        return "numbers"
+    return "text" if kind == "string" else kind
+
+
+def _check_id_kinds(
+    ids: pd.Index, event_codes: npt.NDArray[Any], sub_codes: npt.NDArray[Any], *names: str
+) -> None:
+    """Refuse numeric account ids on one side and text ids on the other (7 never matches "7")."""
+    if sub_codes.size == 0 or event_codes.size == 0:
+        return
+    seen = np.zeros((2, len(ids)), dtype=bool)
+    seen[0, event_codes] = True
+    seen[1, sub_codes] = True
+    kinds = [_id_kind(ids[row]) for row in seen]
+    if {"numbers", "text"} == set(kinds):
+        raise SchemaError(
+            f"Account ids are {kinds[0]} in events ({names[0]!r}) but {kinds[1]} in "
+            f"subscriptions ({names[1]!r}), e.g. {ids[seen[0]][0]!r} and {ids[seen[1]][0]!r}: "
+            "they would never match.",
+            hint="convert one side first, e.g. with .astype(int) or .astype(str).",
+        )
 
 
 def account_features(
@@ -534,10 +568,10 @@ def churn_labels(
 
     A customer is paying at ``as_of`` when a subscription row with positive MRR covers the
     moment just before it (as in :func:`account_features`). It churns when one of its rows ends
-    in ``[as_of, as_of + horizon)`` and no paying row (positive MRR) of the same customer starts
-    at that moment: an upgrade or downgrade is a new row starting where the old one ends, not
-    churn, but a move to a zero-MRR row is. Customers who leave and come back within the
-    horizon count as churned.
+    in ``[as_of, as_of + horizon)`` and no paying row (positive MRR) of the same customer covers
+    that moment: an upgrade or downgrade is a new row starting where the old one ends, and a
+    second subscription that keeps running is still paying, so neither is churn, but a move to
+    a zero-MRR row is. Customers who leave and come back within the horizon count as churned.
 
     Parameters
     ----------
@@ -585,14 +619,41 @@ def churn_labels(
     n = len(index)
     paying = _mrr_at(codes, start, end, mrr, t=cutoff - 1, n=n) > 0
     ending = (end >= cutoff) & (end < cutoff + h)
-    # a row ending at t is continued when some row of the same customer starts at t
-    starts = pd.MultiIndex.from_arrays([codes[mrr > 0], start[mrr > 0]])
-    ends = pd.MultiIndex.from_arrays([codes[ending], end[ending]])
-    is_continued = ends.isin(starts)
-    churn_codes = codes[ending][~is_continued]
+    # a row ending at t is churn unless some paying row of the same customer covers t
+    # (start <= t < end): an upgrade starting at t, or another subscription still running
+    churn_codes = codes[ending][
+        _paying_rows_at(codes, start, end, mrr > 0, q_codes=codes[ending], q_time=end[ending]) == 0
+    ]
     churned = np.zeros(n, dtype=bool)
     churned[churn_codes] = True
     return pd.Series(churned[paying], index=index[paying], name="churned")
+
+
+def _paying_rows_at(
+    codes: I64,
+    start: I64,
+    end: I64,
+    paying: npt.NDArray[np.bool_],
+    *,
+    q_codes: I64,
+    q_time: I64,
+) -> I64:
+    """Number of paying rows of customer ``q_codes[i]`` covering ``q_time[i]`` (start <= t < end).
+
+    Counts rows started by t minus rows ended by t, per customer, with two sorted searches over
+    (customer, time) keys (times ranked densely so that both fit one int64).
+    """
+    c, s, e = codes[paying], start[paying], end[paying]
+    times, ranks = np.unique(np.concatenate([s, e, q_time]), return_inverse=True)
+    span = np.int64(times.size)
+    r_s, r_e, r_q = np.split(ranks.astype(np.int64), [s.size, s.size + e.size])
+    start_keys = np.sort(c * span + r_s)
+    end_keys = np.sort(c * span + r_e)
+    q = q_codes * span + r_q
+    started = np.searchsorted(start_keys, q, side="right")
+    ended = np.searchsorted(end_keys, q, side="right")
+    out: I64 = (started - ended).astype(np.int64)
+    return out
 
 
 def feature_snapshots(
@@ -616,7 +677,7 @@ def feature_snapshots(
         Product events (see :func:`account_features`).
     subscriptions : DataFrame-like
         Subscription intervals (see :func:`churn_labels`).
-    as_of : iterable of str or Timestamp
+    as_of : iterable of str or Timestamp, or one of them
         Snapshot dates (e.g. a ``pandas.date_range``).
     horizon : str or Timedelta, default "90D"
         How far ahead the churn label looks.
@@ -656,6 +717,8 @@ def feature_snapshots(
     ids: pd.Index | None = None
     if lean is not None:  # encode ids once, not once per date
         events, subscriptions, ids = lean
+    if isinstance(as_of, str | pd.Timestamp | datetime.date):
+        as_of = [as_of]  # one date, not the characters of a string
     parts = []
     for date in as_of:
         feats = account_features(events, subscriptions, as_of=date, **feature_options)
@@ -706,6 +769,10 @@ def _lean_inputs(
     if any(frame[c].isna().any() for c in needed) or subs[customer_col].isna().any():
         return None
     if not pd.api.types.is_datetime64_any_dtype(frame[time_col]):
+        return None
+    id_columns = (frame[account_col], subs[customer_col])
+    numeric = [pd.api.types.is_numeric_dtype(c.dtype) for c in id_columns]
+    if numeric[0] != numeric[1]:  # possibly 7 vs "7": the ordinary path checks and says so
         return None
     codes, ids = pd.factorize(
         pd.concat([frame[account_col], subs[customer_col]], ignore_index=True), sort=True
@@ -759,6 +826,11 @@ def time_split(
     ------
     EmptyDataError
         If either side would be empty.
+    ParameterError
+        If ``test_from`` is not a timestamp.
+    SchemaError
+        If the date column does not hold dates, or ``test_from`` is tz-aware and they are not
+        (a naive ``test_from`` with tz-aware dates is read in their zone).
 
     Examples
     --------
@@ -771,8 +843,34 @@ def time_split(
     """
     require_columns(snapshots, {"time_col": time_col})
     h = check_positive_timedelta("horizon", horizon)
-    start = pd.Timestamp(test_from)
-    when = pd.to_datetime(snapshots[time_col])
+    column = snapshots[time_col]
+    if pd.api.types.is_datetime64_any_dtype(column.dtype):
+        when = column
+    else:
+        try:
+            with warnings.catch_warnings():
+                warnings.simplefilter("ignore", UserWarning)  # "could not infer format"
+                when = pd.to_datetime(column)
+        except (TypeError, ValueError) as exc:
+            raise SchemaError(
+                f"Column {time_col!r} of snapshots holds values that are not dates, e.g. "
+                f"{column.head(3).tolist()!r}.",
+                hint="pass the snapshot dates (e.g. from feature_snapshots).",
+            ) from exc
+    tz = getattr(when.dtype, "tz", None)
+    try:
+        start = pd.Timestamp(test_from)
+    except (TypeError, ValueError) as exc:
+        raise ParameterError(f"test_from={test_from!r} is not a timestamp.") from exc
+    if pd.isna(start):
+        raise ParameterError(f"test_from must be a timestamp; got {test_from!r}.")
+    if tz is not None and start.tzinfo is None:
+        start = start.tz_localize(tz)  # a naive test_from is read in the snapshots' zone
+    elif tz is None and start.tzinfo is not None:
+        raise SchemaError(
+            f"test_from={test_from!r} is tz-aware but the snapshot dates are naive.",
+            hint="pass a naive test_from.",
+        )
     train = snapshots.loc[(when + h <= start).to_numpy()].copy()
     test = snapshots.loc[(when >= start).to_numpy()].copy()
     if train.empty or test.empty:

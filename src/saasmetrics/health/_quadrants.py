@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import warnings
 from dataclasses import dataclass
 from typing import Any
 
@@ -11,7 +12,7 @@ import pandas as pd
 
 from saasmetrics._plotting import PALETTE, get_axes
 from saasmetrics._results import ResultMixin
-from saasmetrics.exceptions import InputError, ParameterError
+from saasmetrics.exceptions import DataQualityWarning, InputError, ParameterError, SchemaError
 from saasmetrics.health._score import HealthScores
 
 __all__ = ("CS_PLAYS", "HEALTH_TEMPERATURE_PLAYS", "Quadrants", "cs_composite", "quadrants")
@@ -54,14 +55,39 @@ def _series(values: Any, name: str) -> pd.Series:
             f"{name} must be one value per account (a Series or array); got a DataFrame.",
             hint=f"pick its column, e.g. frame[{name!r}].",
         )
-    if isinstance(values, pd.Series):
-        return values.astype(float).rename(name)
-    return pd.Series(np.asarray(values, dtype=np.float64), name=name)
+    series = values if isinstance(values, pd.Series) else pd.Series(np.asarray(values))
+    if not (
+        pd.api.types.is_numeric_dtype(series.dtype) or pd.api.types.is_bool_dtype(series.dtype)
+    ):
+        raise SchemaError(
+            f"{name} must be numeric; got dtype {series.dtype} (values like "
+            f"{series.head(3).tolist()!r}).",
+            hint="convert it first, e.g. with pd.to_numeric(...).",
+        )
+    out = pd.Series(
+        series.to_numpy(dtype=np.float64, na_value=np.nan), index=series.index, name=name
+    )
+    return out
 
 
-def _align(x: pd.Series, y: pd.Series) -> tuple[pd.Series, pd.Series]:
-    if len(x) == len(y) and x.index.equals(y.index):
-        return x, y
+def _align(
+    x: pd.Series, y: pd.Series, *, x_keyed: bool, y_keyed: bool
+) -> tuple[pd.Series, pd.Series]:
+    """Align two per-account inputs: on their index when both are keyed (Series or scores).
+
+    An array has no account ids: it must have the other input's length and takes its index.
+    Accounts present in only one keyed input are dropped with a warning, never silently.
+    """
+    if not (x_keyed and y_keyed) or (len(x) == len(y) and x.index.equals(y.index)):
+        if len(x) != len(y):
+            raise InputError(
+                f"{x.name} has {len(x)} values but {y.name} has {len(y)}.",
+                hint="pass one value per account in the same order, or Series indexed by "
+                "account id.",
+            )
+        if x_keyed:
+            return x, y.set_axis(x.index)
+        return x.set_axis(y.index), y
     if not x.index.is_unique or not y.index.is_unique:
         raise InputError("Both inputs need unique indexes (account ids) to be aligned.")
     common = x.index.intersection(y.index, sort=False)
@@ -70,7 +96,28 @@ def _align(x: pd.Series, y: pd.Series) -> tuple[pd.Series, pd.Series]:
             f"The two inputs share no index labels ({len(x)} and {len(y)} rows).",
             hint="index both by account id, or pass arrays of the same length and order.",
         )
+    n_x, n_y = len(x) - len(common), len(y) - len(common)
+    if n_x or n_y:
+        warnings.warn(
+            f"Only {len(common):,} accounts are in both inputs: dropped {n_x:,} found only in "
+            f"{x.name} and {n_y:,} found only in {y.name}.",
+            DataQualityWarning,
+            stacklevel=3,
+        )
     return x.loc[common], y.loc[common]
+
+
+def _keyed(values: Any) -> bool:
+    return isinstance(values, pd.Series | HealthScores)
+
+
+def _finite(s: pd.Series) -> None:
+    bad = ~np.isfinite(s.to_numpy())
+    if bad.any():
+        raise InputError.bad_values(
+            str(s.name), "missing values or infinities", n_bad=int(bad.sum()), n_rows=len(s),
+            hint="drop or fill those accounts first (a segment needs both values).",
+        )  # fmt: skip
 
 
 def _cut(values: pd.Series, cut: float | None, name: str) -> float:
@@ -215,7 +262,9 @@ def quadrants(
     health : HealthScores, pandas.Series or array-like
         Health per account.
     temperature : pandas.Series or array-like
-        Temperature per account; Series are aligned on their index.
+        Temperature per account. Two Series (or scores) are aligned on their index (accounts
+        in only one of them are dropped with a warning); an array must have the other input's
+        length and order.
     health_cut : float or None, default 50
         Health at or above it is high; ``None`` uses the median.
     temperature_cut : float or None, default None
@@ -229,7 +278,14 @@ def quadrants(
     Raises
     ------
     InputError
-        If the inputs cannot be aligned or hold missing values.
+        If the inputs cannot be aligned, differ in length, or hold missing or infinite values.
+    SchemaError
+        If an input is not numeric.
+
+    Warns
+    -----
+    DataQualityWarning
+        If accounts are dropped because only one of two indexed inputs has them.
 
     Examples
     --------
@@ -246,13 +302,14 @@ def quadrants(
     >>> print(q.counts().loc["eager_struggling", "play"])
     Train them to use it: onboarding, enablement and a success plan first.
     """
-    h, t = _align(_series(health, "health"), _series(temperature, "temperature"))
-    for s in (h, t):
-        if s.isna().any():
-            raise InputError.bad_values(
-                str(s.name), "missing values", n_bad=int(s.isna().sum()), n_rows=len(s),
-                hint="drop or fill those accounts first (a segment needs both values).",
-            )  # fmt: skip
+    h, t = _align(
+        _series(health, "health"),
+        _series(temperature, "temperature"),
+        x_keyed=_keyed(health),
+        y_keyed=_keyed(temperature),
+    )
+    _finite(h)
+    _finite(t)
     hc = _cut(h, health_cut, "health_cut")
     tc = _cut(t, temperature_cut, "temperature_cut")
     seg = _segments(h.to_numpy() >= hc, t.to_numpy() >= tc, _HT_SEGMENTS)
@@ -303,7 +360,9 @@ def cs_composite(
     Raises
     ------
     ParameterError
-        If the weights are negative or sum to 0.
+        If the weights are not two non-negative numbers summing to more than 0.
+    InputError, SchemaError
+        As for :func:`quadrants`.
 
     Examples
     --------
@@ -317,15 +376,22 @@ def cs_composite(
     c       34.0     happy_but_unsuccessful
     d       18.0                    at_risk
     """
-    w_o, w_e = (float(w) for w in weights)
-    if w_o < 0 or w_e < 0 or w_o + w_e <= 0:
+    try:
+        w_o, w_e = (float(w) for w in weights)
+    except (TypeError, ValueError) as exc:
+        raise ParameterError(
+            f"weights must be two numbers (outcome, experience); got {weights!r}."
+        ) from exc
+    if not (np.isfinite(w_o) and np.isfinite(w_e)) or w_o < 0 or w_e < 0 or w_o + w_e <= 0:
         raise ParameterError(f"weights must be non-negative and sum to > 0; got {weights!r}.")
-    o, e = _align(_series(outcome, "outcome"), _series(experience, "experience"))
-    for s in (o, e):
-        if s.isna().any():
-            raise InputError.bad_values(
-                str(s.name), "missing values", n_bad=int(s.isna().sum()), n_rows=len(s)
-            )
+    o, e = _align(
+        _series(outcome, "outcome"),
+        _series(experience, "experience"),
+        x_keyed=_keyed(outcome),
+        y_keyed=_keyed(experience),
+    )
+    _finite(o)
+    _finite(e)
     oc = _cut(o, outcome_cut, "outcome_cut")
     ec = _cut(e, experience_cut, "experience_cut")
     composite = (w_o * o + w_e * e) / (w_o + w_e)

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import math
+import operator
 import warnings
 from collections.abc import Sequence
 from dataclasses import dataclass
@@ -46,7 +47,9 @@ class RiskEvaluation(ResultMixin):
     top_decile_lift : float
         Churn rate among the riskiest 10 % of accounts divided by the overall churn rate.
     precision_at_k : float
-        Share of churners among the ``k`` riskiest accounts (the team's capacity).
+        Share of churners among the ``k`` riskiest accounts (the team's capacity). For both,
+        accounts tied at the cut count by their average, as if the tie were broken at random,
+        so a constant score has lift 1 and neither depends on row order.
     k : int
         The capacity used.
     brier : float
@@ -153,6 +156,22 @@ def _labels(values: Any, name: str) -> Bool:
     return flags
 
 
+def _top_rate(y: Bool, risk: F64, k: int) -> float:
+    """Churn rate among the ``k`` riskiest accounts, ties at the cut counted by their average.
+
+    Accounts tied with the k-th riskiest fill the remaining places in expectation (as if the
+    tie were broken at random), so the result never depends on row order.
+    """
+    cut = np.partition(risk, risk.size - k)[risk.size - k]  # the k-th largest risk
+    above = risk > cut
+    tied = risk == cut
+    need = k - int(np.count_nonzero(above))
+    hits = float(np.count_nonzero(y & above)) + need * float(np.count_nonzero(y & tied)) / float(
+        np.count_nonzero(tied)
+    )
+    return hits / k
+
+
 def evaluate_risk(
     churned: Any,
     risk: Any,
@@ -207,10 +226,17 @@ def evaluate_risk(
             f"Evaluation needs both churned and retained accounts; got {n_pos} churned of {n}.",
             hint="evaluate on a larger or later holdout.",
         )
-    k = max(1, math.ceil(0.1 * n)) if k is None else int(k)
+    if k is None:
+        k = max(1, math.ceil(0.1 * n))
+    else:
+        try:
+            if isinstance(k, bool):
+                raise TypeError
+            k = operator.index(k)  # any integer type; 2.7 accounts is not a capacity
+        except TypeError as exc:
+            raise ParameterError(f"k must be a whole number of accounts; got {k!r}.") from exc
     if not 1 <= k <= n:
         raise ParameterError(f"k must be between 1 and the number of accounts ({n}); got {k}.")
-    order = np.argsort(-p, kind="stable")
     base = n_pos / n
     decile = max(1, math.ceil(0.1 * n))
     probability = bool(p.min() >= 0.0 and p.max() <= 1.0)
@@ -222,8 +248,8 @@ def evaluate_risk(
     )
     return RiskEvaluation(
         auc=hk.auc(y, p),
-        top_decile_lift=float(y[order[:decile]].mean() / base),
-        precision_at_k=float(y[order[:k]].mean()),
+        top_decile_lift=_top_rate(y, p, decile) / base,
+        precision_at_k=_top_rate(y, p, k),
         k=k,
         brier=float(np.mean((p - y) ** 2)) if probability else float("nan"),
         base_rate=base,
@@ -482,7 +508,8 @@ class ChurnRiskModel:
         churned_col : str, default "churned"
             Column holding the outcomes.
         on_invalid : {"raise", "drop"}, default "raise"
-            Rows with missing or infinite features: raise, or drop them (warned, counted).
+            Rows with missing or infinite features or a missing label (e.g. snapshots of
+            accounts that were not paying): raise, or drop them (warned, counted).
 
         Returns
         -------
@@ -503,7 +530,7 @@ class ChurnRiskModel:
             did not converge.
         """
         import statsmodels.api as sm
-        from scipy import stats
+        from scipy import special, stats
 
         features = self._check_params()
         frame = to_pandas(accounts, name="accounts")
@@ -519,10 +546,12 @@ class ChurnRiskModel:
             labels = churned
             if len(pd.Series(labels)) != len(frame):
                 raise InputError(f"churned has {len(labels)} values for {len(frame)} accounts.")
+        label_values = pd.Series(np.asarray(labels))
+        rows.flag(label_values.isna().to_numpy(), churned_col, "missing churn labels")
         report = rows.finish()
-        y = _labels(np.asarray(labels), churned_col)
         if report.n_dropped:
-            X, y = X[rows.keep], y[rows.keep]
+            X, label_values = X[rows.keep], label_values[rows.keep]
+        y = _labels(label_values.to_numpy(), churned_col)
         n = int(y.size)
         n_pos = int(y.sum())
         if n_pos in {0, n}:
@@ -530,8 +559,12 @@ class ChurnRiskModel:
                 f"Fitting needs churned and retained accounts; got {n_pos} churned of {n}.",
                 hint="use more snapshots or a longer horizon.",
             )
-        mean = X.mean(axis=0)
-        scale = X.std(axis=0)
+        # moments of X / max|X|, scaled back: no overflow for huge features (x**2 beyond
+        # float range) and no underflow to a fake "constant" for tiny ones
+        size = np.abs(X).max(axis=0)
+        size = np.where(size > 0, size, 1.0)
+        mean = (X / size).mean(axis=0) * size
+        scale = (X / size).std(axis=0) * size
         constant = [f for f, s in zip(features, scale, strict=True) if not s > 0]
         if constant:
             raise InputError(
@@ -582,7 +615,7 @@ class ChurnRiskModel:
                 ConvergenceWarning,
                 stacklevel=2,
             )
-        p = 1.0 / (1.0 + np.exp(-(Z @ params)))
+        p = special.expit(Z @ params)
         info = (Z * (p * (1 - p))[:, None]).T @ Z
         info[1:, 1:] += n * penalty * np.eye(Z.shape[1] - 1)
         cov_std = np.linalg.pinv(info)
@@ -591,7 +624,8 @@ class ChurnRiskModel:
         A[0, 1:] = -mean / scale
         A[1:, 1:] = np.diag(1.0 / scale)
         coef = A @ params
-        cov = A @ cov_std @ A.T
+        with np.errstate(over="ignore"):  # features around 1e-200: per-unit variances > 1e308
+            cov = A @ cov_std @ A.T
         terms = ["intercept", *features]
         self.coef_ = pd.Series(coef, index=terms, name="coef")
         self.cov_ = pd.DataFrame(cov, index=terms, columns=terms)
@@ -631,8 +665,16 @@ class ChurnRiskModel:
         check_is_fitted(self, "coef_")
         frame = to_pandas(accounts, name="accounts", allow_empty=True)
         X = self._matrix(frame, self.features_, None, "accounts")
-        eta = self.coef_.iloc[0] + X @ self.coef_.iloc[1:].to_numpy()
-        return pd.Series(1.0 / (1.0 + np.exp(-eta)), index=frame.index, name="churn_probability")
+        from scipy import special
+
+        # on the standardised scale the fit used (per-unit coefficients of tiny features can
+        # be huge); expit never overflows, far-out accounts get exactly 0 or 1
+        std = self.coef_std_.to_numpy()
+        with np.errstate(over="ignore"):
+            Z = (X - self.mean_.to_numpy()) / self.scale_.to_numpy()
+            eta = std[0] + Z @ std[1:]
+        proba = special.expit(eta)
+        return pd.Series(proba, index=frame.index, name="churn_probability")
 
     def summary(self) -> RiskSummary:
         """Coefficients, odds ratios and their intervals.
@@ -654,6 +696,8 @@ class ChurnRiskModel:
         se = np.sqrt(np.diag(self.cov_.to_numpy()))
         z = np.divide(coef, se, out=np.full_like(coef, np.nan), where=se > 0)
         crit = self._z_crit
+        with np.errstate(over="ignore"):  # odds ratios of huge per-unit coefficients: inf
+            odds = np.exp(np.column_stack([coef, coef - crit * se, coef + crit * se]))
         table = pd.DataFrame(
             {
                 "coef": coef,
@@ -662,9 +706,9 @@ class ChurnRiskModel:
                 "p_value": 2 * stats.norm.sf(np.abs(z)),
                 "ci_low": coef - crit * se,
                 "ci_high": coef + crit * se,
-                "odds_ratio": np.exp(coef),
-                "odds_ratio_low": np.exp(coef - crit * se),
-                "odds_ratio_high": np.exp(coef + crit * se),
+                "odds_ratio": odds[:, 0],
+                "odds_ratio_low": odds[:, 1],
+                "odds_ratio_high": odds[:, 2],
                 "coef_per_sd": self.coef_std_.to_numpy(),
                 "odds_ratio_per_sd": np.exp(self.coef_std_.to_numpy()),
             },

@@ -238,11 +238,11 @@ class HealthScores(ResultMixin):
 
         Parameters
         ----------
-        parent : pandas.Series
+        parent : pandas.Series or array-like
             Parent id per child, indexed like the scores (children without a parent are
-            skipped).
-        weights : pandas.Series, optional
-            Weight per child (e.g. MRR); default equal weights.
+            skipped); an array gives one parent per scored account, in order.
+        weights : pandas.Series or array-like, optional
+            Weight per child (e.g. MRR), finite and non-negative; default equal weights.
         combine : {"weighted_mean", "worst_of"}, default "weighted_mean"
             How children combine.
 
@@ -254,16 +254,24 @@ class HealthScores(ResultMixin):
         Raises
         ------
         ParameterError
-            For an unknown ``combine``.
+            For an unknown ``combine``, or negative or infinite weights.
+        InputError
+            For an array whose length is not the number of scored accounts.
         """
         if combine not in ("weighted_mean", "worst_of"):
             raise ParameterError.not_one_of("combine", combine, ["weighted_mean", "worst_of"])
         score = self.scores["score"]
+        parent = _per_account(parent, score.index, "parent")
         w = (
             pd.Series(1.0, index=score.index)
             if weights is None
-            else weights.reindex(score.index).astype(float)
+            else _per_account(weights, score.index, "weights").astype(float)
         )
+        if (w < 0).any() or np.isinf(w.to_numpy()).any():
+            raise ParameterError(
+                f"weights must be finite and non-negative; got {int((w < 0).sum())} negative "
+                f"and {int(np.isinf(w.to_numpy()).sum())} infinite.",
+            )
         table = pd.DataFrame(
             {"parent": parent.reindex(score.index), "score": score, "w": w.fillna(0.0)}
         ).dropna(subset=["parent", "score"])
@@ -357,6 +365,21 @@ class HealthScores(ResultMixin):
         ax.legend(frameon=False)
         ax.set_title("Health score distribution")
         return ax
+
+
+def _per_account(values: Any, index: pd.Index, name: str) -> pd.Series:
+    """A Series as given (aligned later by label); an array-like matches ``index`` by position."""
+    if isinstance(values, pd.Series):
+        return values
+    if isinstance(values, pd.DataFrame):
+        raise InputError(f"{name} must be one value per account (a Series); got a DataFrame.")
+    array = np.asarray(values)
+    if array.ndim != 1 or array.size != len(index):
+        raise InputError(
+            f"{name} has shape {array.shape} but {len(index)} accounts were scored.",
+            hint="pass a Series indexed by account, or one value per scored account in order.",
+        )
+    return pd.Series(array, index=index, name=name)
 
 
 def _join_flags(flags: npt.NDArray[np.bool_], names: npt.NDArray[np.object_]) -> npt.NDArray[Any]:
@@ -486,12 +509,11 @@ class HealthScoreModel:
         if self.segment_col is None or len(configs) == 1:
             return pd.Series(DEFAULT_PROFILE, index=frame.index, dtype=object)
         require_columns(frame, {"segment_col": self.segment_col})
-        seg = (
-            frame[self.segment_col]
-            .astype(object)
-            .map(lambda v: str(v) if str(v) in configs else DEFAULT_PROFILE)
-        )
-        return seg.fillna(DEFAULT_PROFILE)
+        # map each distinct segment once (a loop over segments, not rows), then take per row
+        codes, uniques = pd.factorize(frame[self.segment_col], use_na_sentinel=True)
+        names = [str(v) if str(v) in configs else DEFAULT_PROFILE for v in uniques]
+        table = np.asarray([*names, DEFAULT_PROFILE], dtype=object)  # code -1: missing
+        return pd.Series(table[codes], index=frame.index, dtype=object)
 
     @staticmethod
     def _require(frame: pd.DataFrame, config: HealthConfig) -> None:
@@ -579,9 +601,10 @@ class HealthScoreModel:
         ----------
         accounts : DataFrame-like
             One row per account with the measures' columns; the result is indexed like it.
-        previous : HealthScores or pandas.Series, optional
-            An earlier scoring (or its ``score`` series) of the same accounts: adds
-            ``score_change`` (now minus then) and ``previous_band``.
+        previous : HealthScores, pandas.Series or array-like, optional
+            An earlier scoring (or its ``score`` series, aligned by account; an array is one
+            score per account in order) of the same accounts: adds ``score_change`` (now minus
+            then) and ``previous_band``.
 
         Returns
         -------
@@ -599,7 +622,8 @@ class HealthScoreModel:
         -----
         DataQualityWarning
             When accounts have no observed measure at all (their score is NaN, band
-            ``"unknown"``).
+            ``"unknown"``), or ``previous`` shares no account with them (e.g. ids of another
+            type).
         """
         check_is_fitted(self, "references_")
         frame = to_pandas(accounts, name="accounts", allow_empty=True)
@@ -700,13 +724,24 @@ class HealthScoreModel:
         if len(configs) > 1:
             table["profile"] = segments.to_numpy(dtype=object).astype(str)
         if previous is not None:
-            prev = previous.score if isinstance(previous, HealthScores) else previous
+            prev = (
+                previous.score
+                if isinstance(previous, HealthScores)
+                else _per_account(previous, index, "previous").astype(float)
+            )
             if not index.is_unique or not prev.index.is_unique:
                 raise InputError(
                     "Scoring against a previous scoring needs unique account indexes.",
                     hint="index both tables by account id.",
                 )
             aligned = prev.reindex(index).astype(float)
+            if n and len(prev) and not index.isin(prev.index).any():
+                warnings.warn(
+                    f"The previous scoring shares no account with these {n:,} accounts (e.g. "
+                    f"{index[0]!r} vs {prev.index[0]!r}): every score_change is NaN.",
+                    DataQualityWarning,
+                    stacklevel=2,
+                )
             table["score_change"] = score - aligned.to_numpy()
             if isinstance(previous, HealthScores):
                 prev_band = previous.band.reindex(index).astype(object).to_numpy()

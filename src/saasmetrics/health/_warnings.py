@@ -18,6 +18,7 @@ from saasmetrics._validation import check_positive_timedelta
 from saasmetrics.eventlog import EventLog
 from saasmetrics.exceptions import InputError, ParameterError
 from saasmetrics.health._features import DAY_NS, _encode, _mrr_at
+from saasmetrics.health._risk import _labels
 from saasmetrics.typing import FrameLike, OnInvalid
 
 __all__ = (
@@ -270,17 +271,29 @@ class EarlyWarnings(ResultMixin):
             Sorted by severity, then number of alerts.
         """
         account_col = self.table.columns[0]
-        rank = self.table["severity"].map({"low": 1, "medium": 2, "high": 3})
-        t = self.table.assign(_rank=rank)
-        grouped = t.groupby(account_col, sort=True)
+        codes, ids = pd.factorize(self.table[account_col], sort=True)
+        n = len(ids)
+        rank = self.table["severity"].map({"low": 1, "medium": 2, "high": 3}).to_numpy(np.int64)
+        worst = np.zeros(n, dtype=np.int64)
+        np.maximum.at(worst, codes, rank)
+        # rules fired per account, joined in rule order: a loop over the handful of rules
+        rule_codes = pd.Categorical(self.table["rule"], categories=list(self.rules)).codes
+        rules = np.full(n, "", dtype=object)
+        for j, name in enumerate(self.rules):
+            hit = np.zeros(n, dtype=bool)
+            hit[codes[rule_codes == j]] = True
+            sep = np.where(rules[hit] == "", "", ", ")
+            rules[hit] = rules[hit] + sep + name
+        severity = np.asarray(["", "low", "medium", "high"], dtype=object)[worst]
         out = pd.DataFrame(
             {
-                "alerts": grouped.size(),
-                "_rank": grouped["_rank"].max(),
-                "rules": grouped["rule"].agg(", ".join),
-            }
+                "alerts": np.bincount(codes, minlength=n),
+                "severity": severity,
+                "rules": rules,
+                "_rank": worst,
+            },
+            index=pd.Index(ids, name=account_col),
         )
-        out["severity"] = out["_rank"].map({1: "low", 2: "medium", 3: "high"})
         out = out.sort_values(["_rank", "alerts"], ascending=False, kind="stable")
         return out[["alerts", "severity", "rules"]]
 
@@ -303,7 +316,9 @@ class EarlyWarnings(ResultMixin):
         Raises
         ------
         InputError
-            If ``churned`` holds no account or no churner.
+            If ``churned`` is not a Series or holds no account or no churner.
+        SchemaError
+            If the outcomes are not booleans or 0/1.
 
         Examples
         --------
@@ -319,7 +334,14 @@ class EarlyWarnings(ResultMixin):
         key_user_inactive_30d        1        1        1.0     0.5   1.5
         any rule                     1        1        1.0     0.5   1.5
         """
-        outcome = churned.dropna().astype(bool)
+        if not isinstance(churned, pd.Series):
+            raise InputError(
+                f"churned must be a pandas Series indexed by account id; got "
+                f"{type(churned).__name__}.",
+                hint="use churn_labels(subscriptions, as_of=..., horizon=...).",
+            )
+        known = churned.dropna()
+        outcome = pd.Series(_labels(known.to_numpy(), "churned"), index=known.index)
         n, n_pos = len(outcome), int(outcome.sum())
         if n == 0 or n_pos == 0:
             raise InputError(
@@ -489,7 +511,7 @@ def _evaluate(
             + f" {rule.window} before (" + _fmt(change[idx], "{:+.0%}") + ")"
         )  # fmt: skip
 
-    return fired, change, np.full(n, -rule.min_drop), contraction
+    return fired, change, np.full(n, 0.0 - rule.min_drop), contraction
 
 
 def early_warnings(

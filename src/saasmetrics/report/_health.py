@@ -65,8 +65,10 @@ def section(company: SaasCompany) -> Section:
     )  # fmt: skip
     test_from = as_of - pd.DateOffset(months=4)
     train, test = time_split(snaps, test_from=test_from, horizon="30D")
-    train = train.assign(health_score=health.score(train).score.to_numpy())
-    test = test.assign(health_score=health.score(test).score.to_numpy())
+    # percentiles against the training period, not today's accounts (no look-ahead)
+    past = HealthScoreModel(HEALTH_CONFIG).fit(train)
+    train = train.assign(health_score=past.score(train).score.to_numpy())
+    test = test.assign(health_score=past.score(test).score.to_numpy())
     features = ["health_score", f"{driver}_28d", f"{driver}_trend_28d"]
     model = ChurnRiskModel(features=features).fit(train)
     model_eval = model.evaluate(test)
