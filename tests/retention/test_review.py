@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import datetime
 import inspect
 import re
 
@@ -124,8 +125,8 @@ def test_magic_refuses_bare_numbers_as_durations() -> None:
     result = magic_number_search(
         events,
         signup_event="signup",
-        window=np.timedelta64(7, "D"),
-        retained=(pd.Timedelta(days=7), np.timedelta64(14, "D")),
+        window=datetime.timedelta(days=7),
+        retained=(pd.Timedelta(days=7), datetime.timedelta(days=14)),
     )
     assert result.best["event"] == "invite"
 
