@@ -66,6 +66,17 @@ def test_python_datetimes_mixing_naive_and_aware_are_refused() -> None:
         parse_timestamps(s)
 
 
+def test_timestamps_beyond_nanoseconds_are_an_input_error() -> None:
+    s = pd.Series(np.array(["2024-01-01", "9999-12-31"], dtype="datetime64[us]"), name="t")
+    with pytest.raises(InputError, match="outside the nanosecond range"):
+        parse_timestamps(s)
+
+
+def test_numpy_and_python_durations_are_accepted() -> None:
+    assert check_positive_timedelta("w", np.timedelta64(7, "D")) == pd.Timedelta("7D")
+    assert check_positive_timedelta("w", dt.timedelta(hours=2)) == pd.Timedelta("2h")
+
+
 def test_bool_and_numbers_are_schema_errors() -> None:
     with pytest.raises(SchemaError, match="bool"):
         parse_timestamps(pd.Series([True, False], name="t"))

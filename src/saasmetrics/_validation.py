@@ -122,7 +122,7 @@ def check_positive_timedelta(name: str, value: Any) -> pd.Timedelta:
     >>> check_positive_timedelta("window", "7D")
     Timedelta('7 days 00:00:00')
     """
-    if isinstance(value, int | float | np.number) and not isinstance(value, bool):
+    if isinstance(value, int | float | np.number) and not isinstance(value, bool | np.timedelta64):
         # pandas reads a bare number as nanoseconds: 7 would silently mean 7 ns
         raise ParameterError(
             f"{name}={value!r} has no unit.",
@@ -324,6 +324,17 @@ _NAT = np.iinfo(np.int64).min
 
 
 def _from_datetime_series(series: pd.Series) -> ParsedTimes:
+    try:
+        return _to_nanoseconds(series)
+    except (pd.errors.OutOfBoundsDatetime, OverflowError) as exc:
+        raise InputError(
+            f"Column {series.name!r} has timestamps outside the nanosecond range "
+            f"(1677-09-21 to 2262-04-11): {exc}",
+            hint="fix or drop those rows; sentinel dates such as 9999-12-31 are a common cause.",
+        ) from exc
+
+
+def _to_nanoseconds(series: pd.Series) -> ParsedTimes:
     dtype = series.dtype
     if isinstance(dtype, pd.DatetimeTZDtype):
         utc = series.dt.tz_convert("UTC").dt.tz_localize(None)
