@@ -5,6 +5,7 @@ from __future__ import annotations
 import inspect
 import math
 import warnings
+from abc import ABC, abstractmethod
 from collections.abc import Sequence
 from dataclasses import dataclass
 from typing import Any, ClassVar, Literal, Self
@@ -177,11 +178,11 @@ def _same(a: Any, b: Any) -> bool:
         return a is b
 
 
-class AttributionModel:
+class AttributionModel(ABC):
     """Base of every attribution model: ``fit(journeys)`` credits conversions to channels.
 
-    Subclasses declare ``_params`` and implement ``_credit(journeys, amounts)`` returning the
-    credit per channel for per-journey ``amounts`` (conversions, then value). Fitted
+    Subclasses declare ``_params`` and implement ``fit``; the rule-based models share one
+    ``fit`` that splits each journey's conversions and value by per-touch weights. Fitted
     attributes: ``channels_``, ``conversions_`` and ``value_`` (Series by channel).
 
     Examples
@@ -198,6 +199,10 @@ class AttributionModel:
     """
 
     _params: ClassVar[tuple[str, ...]] = ()
+    channels_: tuple[str, ...]
+    conversions_: pd.Series
+    value_: pd.Series
+    _journeys: Journeys
 
     def get_params(self) -> dict[str, Any]:
         """The model's parameters.
@@ -247,11 +252,49 @@ class AttributionModel:
         )
         return f"{type(self).__name__}({args})"
 
-    def _validate(self, journeys: Journeys) -> None:
+    def _validate(self, journeys: Journeys) -> None:  # noqa: B027 - optional hook
         """Check parameters against the data (override to add checks)."""
 
-    def _credit(self, journeys: Journeys, amounts: F64) -> F64:  # pragma: no cover
-        raise NotImplementedError
+    @abstractmethod
+    def fit(self, journeys: Journeys) -> Self:
+        """Credit the journeys' conversions and value to channels.
+
+        Parameters
+        ----------
+        journeys : Journeys
+            From :func:`journeys` or :meth:`Journeys.from_paths`.
+
+        Returns
+        -------
+        AttributionModel
+            This model, fitted (``channels_``, ``conversions_``, ``value_``).
+        """
+
+    def _extra(self) -> dict[str, Any]:
+        return {}
+
+    def result(self) -> AttributionResult:
+        """The fitted credits as an :class:`AttributionResult`.
+
+        Returns
+        -------
+        AttributionResult
+            Credits per channel.
+        """
+        check_is_fitted(self, "conversions_")
+        return _result(
+            self,
+            self._journeys,
+            np.asarray(self.conversions_, dtype=np.float64),
+            np.asarray(self.value_, dtype=np.float64),
+            **self._extra(),
+        )
+
+
+class _Heuristic(AttributionModel):
+    """Rule-based models: each journey's amount is split by per-touch weights."""
+
+    _kind: ClassVar[str] = ""
 
     def fit(self, journeys: Journeys) -> Self:
         """Credit the journeys' conversions and value to channels.
@@ -276,30 +319,6 @@ class AttributionModel:
         self.value_ = pd.Series(value, index=index, name="value")
         self._journeys = journeys
         return self
-
-    def _extra(self) -> dict[str, Any]:
-        return {}
-
-    def result(self) -> AttributionResult:
-        """The fitted credits as an :class:`AttributionResult`.
-
-        Returns
-        -------
-        AttributionResult
-            Credits per channel.
-        """
-        check_is_fitted(self, "conversions_")
-        return _result(
-            self,
-            self._journeys,
-            np.asarray(self.conversions_, dtype=np.float64),
-            np.asarray(self.value_, dtype=np.float64),
-            **self._extra(),
-        )
-
-
-class _Heuristic(AttributionModel):
-    _kind: ClassVar[str] = ""
 
     def _weights(self, journeys: Journeys) -> F64:
         return kern.heuristic_weights(journeys.offsets, journeys.codes, self._kind)
