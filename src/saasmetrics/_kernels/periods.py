@@ -2,8 +2,8 @@
 
 Calendar grains follow pandas' :class:`pandas.Period` semantics, labelled by their first instant:
 
-* ``"D"`` days; ``"W"`` (= ``"W-SUN"``) Monday-to-Sunday weeks; ``"W-XXX"`` weeks *ending* on
-  weekday XXX, exactly as ``Series.dt.to_period("W-XXX")``;
+* ``"D"`` days; ``"W"`` (= ``"W-SUN"``) Monday-to-Sunday weeks; ``"W-<DAY>"`` weeks *ending* on
+  that weekday, exactly as ``Series.dt.to_period("W-<DAY>")``;
 * ``"MS"`` calendar months, ``"QS"`` calendar quarters (Jan/Apr/Jul/Oct), ``"YS"`` years.
 
 Rolling periods count whole periods elapsed since each row's origin (e.g. a user's first event):
