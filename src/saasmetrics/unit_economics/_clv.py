@@ -11,7 +11,8 @@ from typing import Any, ClassVar, Self
 import numpy as np
 import numpy.typing as npt
 import pandas as pd
-from scipy import optimize, stats
+from scipy import optimize
+from scipy.special import ndtri
 
 from saasmetrics._frames import to_pandas
 from saasmetrics._kernels import unit_economics_clv as kern
@@ -479,7 +480,7 @@ class _CLVModel(ABC):
         cov = np.linalg.inv(info)
         self.covariance_ = pd.DataFrame(cov, index=list(names), columns=list(names))
         se_log = np.sqrt(np.diag(cov))
-        zq = stats.norm.ppf(0.5 + self.confidence_level / 2)
+        zq = float(ndtri(0.5 + self.confidence_level / 2))  # scipy.special: no scipy.stats import
         self.confidence_intervals_ = pd.DataFrame(
             {
                 "estimate": theta,
