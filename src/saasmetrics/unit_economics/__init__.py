@@ -11,6 +11,12 @@ from saasmetrics.unit_economics._clv import (
     customer_lifetime_value_interval,
     rfm_summary,
 )
+from saasmetrics.unit_economics._clv_validation import (
+    CalibrationHoldoutSplit,
+    CLVEvaluation,
+    calibration_holdout_split,
+    evaluate_clv,
+)
 from saasmetrics.unit_economics._normalize import monthly_amount, mrr_from_invoices
 from saasmetrics.unit_economics._projection import RevenueProjection, project_revenue
 from saasmetrics.unit_economics._scalars import (
@@ -30,6 +36,8 @@ from saasmetrics.unit_economics._scalars import (
 __all__ = (
     "BENCHMARKS",
     "BetaGeoModel",
+    "CLVEvaluation",
+    "CalibrationHoldoutSplit",
     "GammaGammaModel",
     "MRRBridge",
     "ParetoNBDModel",
@@ -38,9 +46,11 @@ __all__ = (
     "burn_multiple",
     "cac",
     "cac_payback_months",
+    "calibration_holdout_split",
     "convert_churn_rate",
     "customer_lifetime_value",
     "customer_lifetime_value_interval",
+    "evaluate_clv",
     "ltv",
     "ltv_to_cac",
     "monthly_amount",

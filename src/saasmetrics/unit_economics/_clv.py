@@ -6,6 +6,7 @@ import math
 import warnings
 from abc import ABC, abstractmethod
 from collections.abc import Callable
+from dataclasses import dataclass
 from typing import Any, ClassVar, Self
 
 import numpy as np
@@ -109,6 +110,47 @@ def rfm_summary(
     a                    1      1.0  4.0            25.0
     b                    0      0.0  2.0             0.0
     """
+    return _rfm_core(
+        transactions,
+        customer_col=customer_col,
+        time_col=time_col,
+        amount_col=amount_col,
+        time_unit=time_unit,
+        resolution=resolution,
+        calibration_end=calibration_end,
+        observation_end=observation_end,
+        on_invalid=on_invalid,
+    ).summary
+
+
+@dataclass(frozen=True, slots=True)
+class _Occasions:
+    """An RFM summary and the purchase occasions behind it (for holdout tracking)."""
+
+    summary: pd.DataFrame
+    customer: npt.NDArray[np.int64]  # row of ``summary`` of each occasion
+    time_ns: npt.NDArray[np.int64]  # first purchase time within the occasion's bucket
+    is_first: npt.NDArray[np.bool_]
+    first_ns: npt.NDArray[np.int64]  # per row of ``summary``
+    calibration_ns: int
+    end_ns: int
+    tz: Any
+    unit_ns: int
+    resolution_ns: int
+
+
+def _rfm_core(
+    transactions: FrameLike,
+    *,
+    customer_col: str,
+    time_col: str,
+    amount_col: str | None,
+    time_unit: TimedeltaLike,
+    resolution: TimedeltaLike,
+    calibration_end: Any,
+    observation_end: Any,
+    on_invalid: OnInvalid,
+) -> _Occasions:
     check_choice("on_invalid", on_invalid, ("raise", "drop"))
     unit = check_positive_timedelta("time_unit", time_unit).value
     res = check_positive_timedelta("resolution", resolution).value
@@ -188,7 +230,21 @@ def rfm_summary(
     out = out.loc[known]
     if out.empty:
         raise EmptyDataError("No customer made a first purchase before calibration_end.")
-    return out
+    # renumber the occasions of known customers to rows of ``out``
+    row = np.cumsum(known) - 1
+    mine = known[occ_customer] & (occ_time <= end_ns)
+    return _Occasions(
+        summary=out,
+        customer=row[occ_customer[mine]].astype(np.int64),
+        time_ns=np.asarray(occ_time[mine], dtype=np.int64),
+        is_first=is_first[mine],
+        first_ns=np.asarray(first[known], dtype=np.int64),
+        calibration_ns=cal_ns,
+        end_ns=end_ns,
+        tz=parsed.tz,
+        unit_ns=int(unit),
+        resolution_ns=int(res),
+    )
 
 
 def _instant(value: Any, tz: Any) -> int:
