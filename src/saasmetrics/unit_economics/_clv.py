@@ -27,6 +27,7 @@ from saasmetrics._validation import (
 )
 from saasmetrics.exceptions import (
     ConvergenceError,
+    ConvergenceWarning,
     EmptyDataError,
     InputError,
     ParameterError,
@@ -272,8 +273,11 @@ def _wall(ns: F64 | npt.NDArray[np.int64], tz: Any) -> npt.NDArray[np.int64]:
 
 
 # --------------------------------------------------------------------------- fitting
-def _compress(*columns: F64) -> tuple[list[F64], F64]:
-    """Distinct rows (sorted by the first column, then the others) and their counts."""
+def _compress(*columns: F64, weights: F64 | None = None) -> tuple[list[F64], F64]:
+    """Distinct rows (sorted by the first column, then the others) and their counts.
+
+    With ``weights`` (customers per row), a distinct row's count is the sum of its weights.
+    """
     order = np.lexsort(columns[::-1])
     ordered = [c[order] for c in columns]
     change = np.zeros(order.size, dtype=bool)
@@ -281,8 +285,33 @@ def _compress(*columns: F64) -> tuple[list[F64], F64]:
     for c in ordered:
         change[1:] |= c[1:] != c[:-1]
     starts = np.flatnonzero(change)
-    counts = np.diff(np.r_[starts, order.size]).astype(np.float64)
+    if weights is None:
+        counts = np.diff(np.r_[starts, order.size]).astype(np.float64)
+    else:
+        counts = np.add.reduceat(weights[order], starts) if starts.size else np.zeros(0)
     return [c[starts] for c in ordered], counts
+
+
+def _weights(frame: Any, weights_col: str | None, n_rows: int) -> F64 | None:
+    """Validated customer counts per row (whole numbers >= 0), or None."""
+    if weights_col is None:
+        return None
+    data = to_pandas(frame, name="rfm")
+    require_columns(data, {"weights_col": weights_col})
+    w = data[weights_col].to_numpy(dtype=np.float64, na_value=np.nan)
+    bad = ~np.isfinite(w) | (w < 0) | (w != np.floor(w))
+    if bad.any():
+        raise InputError.bad_values(
+            weights_col,
+            "weights that are not whole numbers >= 0",
+            n_bad=int(bad.sum()),
+            n_rows=n_rows,
+            example=float(w[bad][0]),
+            hint="weights count the customers a row stands for.",
+        )
+    if not w.sum() > 0:
+        raise EmptyDataError(f"The weights in {weights_col!r} add up to 0 customers.")
+    return w
 
 
 def _numeric_hessian(fun: Callable[[F64], float], theta: F64, step: float = 1e-4) -> F64:
@@ -396,6 +425,9 @@ class _CLVModel(ABC):
         inner = ", ".join(f"{k}={v:.4g}" for k, v in fitted.items()) if fitted else "unfitted"
         return f"{type(self).__name__}({inner})"
 
+    def _params_text(self) -> str:
+        return ", ".join(f"{k}={v:.4g}" for k, v in self.params_.items())
+
     # -- to be provided --------------------------------------------------------------
     @abstractmethod
     def _loglik(self, theta: F64, data: list[F64]) -> F64:
@@ -494,9 +526,11 @@ class _CLVModel(ABC):
 
         results = [run(start) for start in starts]
         good = [r for r in results if r.success and np.isfinite(r.fun)]
-        res = min(good, key=lambda r: r.fun) if good else results[-1]
+        res = min(good, key=lambda r: r.fun) if good else min(results, key=_fun_or_inf)
         at_bound = np.any(np.abs(res.x) >= 15.0 - 1e-6)
-        if not (res.success and np.isfinite(res.fun)) or at_bound:
+        if not (np.isfinite(res.fun) and res.fun < 1e299 and np.all(np.isfinite(res.x))) or (
+            at_bound
+        ):
             detail = "; ".join(f"{a.message}" for a in attempts)
             raise ConvergenceError(
                 f"{type(self).__name__} did not converge on {int(n)} customers ({detail}); last "
@@ -511,6 +545,15 @@ class _CLVModel(ABC):
             else float((weights * self._loglik(theta, data)).sum())
         )
         self.n_customers_ = int(n)
+        # diagnostics at the optimum: the gradient of the mean (penalised) negative
+        # log-likelihood in log-parameters, analytic where the model has it
+        if has_grad:
+            gradient = _finite(objective(res.x))[1]
+        else:
+            gradient = _numeric_gradient(value_only, res.x)
+        self.gradient_norm_ = float(np.linalg.norm(gradient))
+        self.optimizer_message_ = str(res.message)
+        self.converged_ = bool(res.success) and self.gradient_norm_ <= _GRADIENT_TOLERANCE
 
         # standard errors from the observed information (numerical Hessian of the log-lik in
         # log-parameters), intervals by the delta method on the log scale (never below 0).
@@ -532,6 +575,24 @@ class _CLVModel(ABC):
                 "parameters are not identified by these data).",
                 hint="check that customers have repeat purchases and varied histories, or add "
                 "a penalizer.",
+            )
+        self.hessian_condition_ = float(np.max(eig) / np.min(eig))
+        if not self.converged_:
+            warnings.warn(
+                f"{type(self).__name__} did not converge on {int(n)} customers: "
+                f"{self.optimizer_message_} (gradient norm {self.gradient_norm_:.2e} at "
+                f"{self._params_text()}); the estimates may be off.",
+                ConvergenceWarning,
+                stacklevel=3,
+            )
+        elif self.hessian_condition_ > _CONDITION_LIMIT:
+            warnings.warn(
+                f"{type(self).__name__} converged on {int(n)} customers, but the Hessian's "
+                f"condition number is {self.hessian_condition_:.2e}: some parameters are "
+                f"barely identified by these data ({self._params_text()}); their intervals "
+                "are wide and their estimates unstable.",
+                ConvergenceWarning,
+                stacklevel=3,
             )
         cov = np.linalg.inv(info)
         self.covariance_ = pd.DataFrame(cov, index=list(names), columns=list(names))
@@ -595,6 +656,25 @@ def _horizon(t: Any) -> F64:
     return horizon
 
 
+_GRADIENT_TOLERANCE = 1e-4
+"""Largest gradient norm (mean log-likelihood, log-parameters) at an accepted optimum."""
+_CONDITION_LIMIT = 1e10
+"""Hessian condition number above which a fit warns that parameters are barely identified."""
+
+
+def _fun_or_inf(res: Any) -> float:
+    return float(res.fun) if np.isfinite(res.fun) else math.inf
+
+
+def _numeric_gradient(fun: Callable[[F64], float], z: F64, step: float = 1e-6) -> F64:
+    grad = np.empty(z.size)
+    for i in range(z.size):  # k <= 4 parameters
+        e = np.zeros(z.size)
+        e[i] = step
+        grad[i] = (fun(z + e) - fun(z - e)) / (2 * step)
+    return grad
+
+
 def _finite(pair: tuple[float, F64]) -> tuple[float, F64]:
     value, grad = pair
     if not math.isfinite(value) or not np.all(np.isfinite(grad)):
@@ -617,15 +697,21 @@ class _TransactionModel(_CLVModel):
         frequency_col: str = "frequency",
         recency_col: str = "recency",
         T_col: str = "T",
+        weights_col: str | None = None,
     ) -> Self:
         """Fit by maximum likelihood on an RFM summary.
 
         Parameters
         ----------
         rfm : DataFrame-like
-            One row per customer, e.g. from :func:`rfm_summary`.
+            One row per customer, e.g. from :func:`rfm_summary`, or one row per distinct
+            ``(frequency, recency, T)`` with ``weights_col`` counting its customers.
         frequency_col, recency_col, T_col : str
             Column roles.
+        weights_col : str, optional
+            Customers each row stands for (whole numbers >= 0). The likelihood is evaluated
+            once per distinct row either way, so grouped and per-customer frames give the
+            same fit; grouping first only saves memory. Added in 0.2.
 
         Returns
         -------
@@ -657,7 +743,11 @@ class _TransactionModel(_CLVModel):
             )
         if x.size == 0:
             raise EmptyDataError("The RFM frame has no rows.")
-        data, weights = _compress(x, t_x, T)
+        w = _weights(rfm, weights_col, x.size)
+        if w is not None:
+            used = w > 0
+            x, t_x, T, w = x[used], t_x[used], T[used], w[used]
+        data, weights = _compress(x, t_x, T, weights=w)
         self._fit_arrays(data, weights)
         self.columns_ = {"frequency": frequency_col, "recency": recency_col, "T": T_col}
         return self
@@ -787,6 +877,15 @@ class BetaGeoModel(_TransactionModel):
         Asymptotic covariance of the log-parameters (inverse observed information).
     log_likelihood_ : float
         At the optimum.
+    converged_ : bool
+        The optimiser reported success and the gradient norm is below 1e-4; otherwise the
+        fit warns with a ``ConvergenceWarning``.
+    gradient_norm_ : float
+        Norm of the gradient of the mean negative log-likelihood in the log-parameters at
+        the optimum (about 0 at a maximum).
+    hessian_condition_ : float
+        Condition number of the observed information (log-parameters); above 1e10 the fit
+        warns that some parameters are barely identified.
     n_customers_ : int
         Rows fitted.
 
@@ -846,6 +945,15 @@ class ParetoNBDModel(_TransactionModel):
         Estimate, standard error and interval per parameter.
     log_likelihood_ : float
         At the optimum.
+    converged_ : bool
+        The optimiser reported success and the gradient norm is below 1e-4; otherwise the
+        fit warns with a ``ConvergenceWarning``.
+    gradient_norm_ : float
+        Norm of the gradient of the mean negative log-likelihood in the log-parameters at
+        the optimum (about 0 at a maximum).
+    hessian_condition_ : float
+        Condition number of the observed information (log-parameters); above 1e10 the fit
+        warns that some parameters are barely identified.
     n_customers_ : int
         Rows fitted.
 
@@ -902,6 +1010,15 @@ class GammaGammaModel(_CLVModel):
         Estimate, standard error and interval per parameter.
     log_likelihood_ : float
         At the optimum.
+    converged_ : bool
+        The optimiser reported success and the gradient norm is below 1e-4; otherwise the
+        fit warns with a ``ConvergenceWarning``.
+    gradient_norm_ : float
+        Norm of the gradient of the mean negative log-likelihood in the log-parameters at
+        the optimum (about 0 at a maximum).
+    hessian_condition_ : float
+        Condition number of the observed information (log-parameters); above 1e10 the fit
+        warns that some parameters are barely identified.
     n_customers_ : int
         Customers fitted (those with ``frequency > 0``).
 
