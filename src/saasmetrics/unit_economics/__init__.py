@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from saasmetrics.unit_economics._bgbb import BetaGeoBetaBinomModel
 from saasmetrics.unit_economics._bridge import MRRBridge, mrr_bridge, saas_kpis
 from saasmetrics.unit_economics._clv import (
     BetaGeoModel,
@@ -35,6 +36,7 @@ from saasmetrics.unit_economics._scalars import (
 
 __all__ = (
     "BENCHMARKS",
+    "BetaGeoBetaBinomModel",
     "BetaGeoModel",
     "CLVEvaluation",
     "CalibrationHoldoutSplit",
