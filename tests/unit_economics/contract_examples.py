@@ -15,7 +15,9 @@ from saasmetrics.unit_economics import (
     GammaGammaModel,
     MRRBridge,
     RevenueProjection,
+    SpendIndependence,
     calibration_holdout_split,
+    check_spend_independence,
     evaluate_clv,
     mrr_bridge,
     project_revenue,
@@ -75,9 +77,14 @@ def example_evaluation() -> CLVEvaluation:
     return evaluate_clv(model, split, spend_model=spend)
 
 
+def example_spend_check() -> SpendIndependence:
+    return check_spend_independence(example_split().customers)
+
+
 EXAMPLES: dict[str, Callable[[], ResultMixin]] = {
     "saasmetrics.unit_economics.MRRBridge": example_bridge,
     "saasmetrics.unit_economics.RevenueProjection": example_projection,
     "saasmetrics.unit_economics.CalibrationHoldoutSplit": example_split,
     "saasmetrics.unit_economics.CLVEvaluation": example_evaluation,
+    "saasmetrics.unit_economics.SpendIndependence": example_spend_check,
 }

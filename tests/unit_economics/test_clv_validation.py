@@ -15,14 +15,22 @@ from hypothesis import given, settings
 
 from saasmetrics._kernels import unit_economics_clv as kern
 from saasmetrics._results import load_result
-from saasmetrics.exceptions import EmptyDataError, InputError, NotFittedError, ParameterError
+from saasmetrics.exceptions import (
+    DataQualityWarning,
+    EmptyDataError,
+    InputError,
+    NotFittedError,
+    ParameterError,
+)
 from saasmetrics.unit_economics import (
     BetaGeoModel,
     CalibrationHoldoutSplit,
     CLVEvaluation,
     GammaGammaModel,
     ParetoNBDModel,
+    SpendIndependence,
     calibration_holdout_split,
+    check_spend_independence,
     evaluate_clv,
     rfm_summary,
 )
@@ -300,3 +308,53 @@ def test_split_invariants(seed: int, cal_day: int, hold_days: int) -> None:
     )
     pd.testing.assert_frame_equal(shuffled.tracking, t)
     pd.testing.assert_frame_equal(shuffled.customers.sort_index(), rfm.sort_index())
+
+
+def test_spend_independence_on_cdnow_is_the_published_correlation(
+    split: CalibrationHoldoutSplit,
+) -> None:
+    # Fader & Hardie (2013), "The Gamma-Gamma model of monetary value", section 2: on the
+    # 946 CDNOW customers with repeat purchases, frequency and mean spend correlate at 0.11
+    check = check_spend_independence(split.customers)
+    assert check.n_customers == 946
+    assert round(check.pearson, 2) == 0.11
+    assert check.independent
+    assert GammaGammaModel().fit(split.customers).frequency_spend_correlation_ == pytest.approx(
+        check.pearson
+    )
+    frame = check.to_frame()
+    assert frame.loc["pearson", "within"]
+    again = load_result(check.to_json())
+    assert isinstance(again, SpendIndependence)
+    assert again.pearson == check.pearson
+
+
+def test_dependent_spend_warns() -> None:
+    rng = np.random.default_rng(0)
+    x = rng.integers(1, 12, 400)
+    rfm = pd.DataFrame({"frequency": x, "monetary_value": 10.0 * x * rng.gamma(20, 1 / 20, 400)})
+    with pytest.warns(DataQualityWarning, match="Gamma-Gamma model assumes"):
+        check = check_spend_independence(rfm)
+    assert not check.independent
+    assert check.pearson > 0.8
+    assert check.spearman > 0.8
+    spend = np.r_[rfm["monetary_value"].to_numpy()[:-50], rng.gamma(4.0, 10.0, 50)]
+    with pytest.warns(DataQualityWarning, match="Pearson"):
+        model = GammaGammaModel().fit(rfm.assign(monetary_value=spend))
+    assert model.frequency_spend_correlation_ > 0.3
+    # a looser threshold accepts it, silently
+    with warnings.catch_warnings():
+        warnings.simplefilter("error")
+        assert check_spend_independence(rfm, threshold=0.99).independent
+
+
+def test_spend_independence_bad_input() -> None:
+    rfm = pd.DataFrame({"frequency": [1, 2, 3, 0], "monetary_value": [5.0, 6.0, 7.0, 0.0]})
+    with pytest.raises(InputError, match="negative"):
+        check_spend_independence(rfm.assign(monetary_value=-1.0))
+    with pytest.raises(EmptyDataError, match="needs 3"):
+        check_spend_independence(rfm.iloc[1:])
+    with pytest.raises(ParameterError, match="threshold"):
+        check_spend_independence(rfm, threshold=1.5)
+    with pytest.raises(InputError, match="fractional"):
+        check_spend_independence(rfm.assign(frequency=[1.5, 2, 3, 0]))

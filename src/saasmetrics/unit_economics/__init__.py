@@ -13,9 +13,12 @@ from saasmetrics.unit_economics._clv import (
     rfm_summary,
 )
 from saasmetrics.unit_economics._clv_validation import (
+    SPEND_CORRELATION_THRESHOLD,
     CalibrationHoldoutSplit,
     CLVEvaluation,
+    SpendIndependence,
     calibration_holdout_split,
+    check_spend_independence,
     evaluate_clv,
 )
 from saasmetrics.unit_economics._normalize import monthly_amount, mrr_from_invoices
@@ -36,6 +39,7 @@ from saasmetrics.unit_economics._scalars import (
 
 __all__ = (
     "BENCHMARKS",
+    "SPEND_CORRELATION_THRESHOLD",
     "BetaGeoBetaBinomModel",
     "BetaGeoModel",
     "CLVEvaluation",
@@ -44,11 +48,13 @@ __all__ = (
     "MRRBridge",
     "ParetoNBDModel",
     "RevenueProjection",
+    "SpendIndependence",
     "benchmark",
     "burn_multiple",
     "cac",
     "cac_payback_months",
     "calibration_holdout_split",
+    "check_spend_independence",
     "convert_churn_rate",
     "customer_lifetime_value",
     "customer_lifetime_value_interval",
