@@ -358,3 +358,20 @@ def test_spend_independence_bad_input() -> None:
         check_spend_independence(rfm, threshold=1.5)
     with pytest.raises(InputError, match="fractional"):
         check_spend_independence(rfm.assign(frequency=[1.5, 2, 3, 0]))
+
+
+def test_tracking_reproduces_the_btyd_walkthrough(split: CalibrationHoldoutSplit) -> None:
+    # McCarthy & Wadsworth (2014), "Buy 'Til You Die - A Walkthrough" (the R BTYD package's
+    # vignette), section on tracking: the CDNOW cohort in weeks, the Pareto/NBD at its
+    # printed estimates r = 0.5534, alpha = 10.5802, s = 0.6061, beta = 11.6562, and weeks
+    # 20-25 of cum.tracking and inc.tracking.
+    model = ParetoNBDModel().fit(split.customers)
+    model.params_ = {"r": 0.5534, "alpha": 10.5802, "s": 0.6061, "beta": 11.6562}
+    weeks = evaluate_clv(model, split).tracking.loc[20:25]
+    assert weeks["actual_cumulative"].tolist() == [1359, 1414, 1484, 1517, 1573, 1672]
+    assert weeks["actual"].tolist() == [73, 55, 70, 33, 56, 99]
+    assert weeks["predicted_cumulative"].round().tolist() == [1309, 1385, 1460, 1533, 1604, 1674]
+    # the printed parameters are rounded to 4 digits: increments agree to 0.03
+    np.testing.assert_allclose(
+        weeks["predicted"], [78.31, 76.42, 74.65, 72.98, 71.41, 69.93], atol=0.03
+    )
