@@ -680,11 +680,13 @@ def _numeric_gradient(fun: Callable[[F64], float], z: F64, step: float = 1e-6) -
     return grad
 
 
-def _newton_polish(fun: Callable[[F64], float], z: F64, steps: int = 5) -> tuple[F64, float]:
+def _newton_polish(fun: Callable[[F64], float], z: F64, steps: int = 3) -> tuple[F64, float]:
     """Newton steps on central differences, each kept only if it lowers ``fun``."""
     best = fun(z)
     for _ in range(steps):
         grad = _numeric_gradient(fun, z, step=1e-5)
+        if np.linalg.norm(grad) < 1e-9:  # already at the optimum, to difference precision
+            break
         hess = _numeric_hessian(fun, z)
         try:
             candidate = z - np.linalg.solve(hess, grad)
