@@ -118,6 +118,9 @@ def test_bgnbd_holdout_evaluation_on_cdnow(split: CalibrationHoldoutSplit) -> No
     model_gap = abs(m.loc[("purchases", "model"), "predicted_total"] - c["actual"].sum())
     naive_gap = abs(m.loc[("purchases", "naive"), "predicted_total"] - c["actual"].sum())
     assert model_gap < naive_gap
+    assert (m["rmse"] >= m["mae"]).all()
+    assert c["p_purchase"].between(0, 1).all()
+    assert c["p_alive"].between(0, 1).all()
     mae = float(np.mean(np.abs(c["predicted"] - c["actual"])))
     assert m.loc[("purchases", "model"), "mae"] == pytest.approx(mae)
     # FHL 2005 figure 4: conditional expectations track the holdout by calibration frequency
