@@ -50,7 +50,10 @@ def import_pyplot() -> Any:
     try:
         import matplotlib.pyplot as plt
     except ImportError as exc:  # pragma: no cover - exercised only without matplotlib
-        msg = "Plotting needs matplotlib: pip install 'saasmetrics[plot]'"
+        msg = (
+            "Plotting needs matplotlib: pip install matplotlib (or, in a clone of saasmetrics, "
+            "pip install -e '.[plot]')"
+        )
         raise ImportError(msg) from exc
     return plt
 

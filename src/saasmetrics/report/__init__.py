@@ -103,13 +103,14 @@ def render_html(sections: list[Section], *, title: str = "saasmetrics report") -
     >>> page = render_html(
     ...     [Section(title="Hello", summary=["one line"], html="<p>hi</p>", headline="Hi.")]
     ... )
-    >>> '<h2 id="hello">Hello</h2>' in page, "<p>Hi.</p>" in page
+    >>> '<h2 id="hello">Hello</h2>' in page, "</strong> Hi.</p>" in page
     (True, True)
     """
     toc = "".join(f'<li><a href="#{s.anchor}">{escape(s.title)}</a></li>' for s in sections)
     headlines = " ".join(s.headline for s in sections if s.headline)
     executive = (
-        f'<section class="executive" id="executive-summary"><p>{escape(headlines)}</p></section>'
+        '<section class="executive" id="executive-summary"><p><strong>Executive summary.</strong> '
+        f"{escape(headlines)}</p></section>"
         if headlines
         else ""
     )
@@ -130,6 +131,7 @@ def render_html(sections: list[Section], *, title: str = "saasmetrics report") -
     return (
         f"<!doctype html><html lang='en'><head><meta charset='utf-8'>"
         "<meta name='viewport' content='width=device-width, initial-scale=1'>"
+        "<link rel='icon' href='data:,'>"
         f"<title>{escape(title)}"
         f"</title><style>{_CSS}</style></head><body><h1>{escape(title)}</h1>"
         f"<p class='muted'>Generated {stamp} by saasmetrics.</p>{executive}<ul>{toc}</ul>{body}"

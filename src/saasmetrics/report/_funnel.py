@@ -61,7 +61,7 @@ def section(company: SaasCompany) -> Section:
     ]
     headline = (
         f"{counts[3] / counts[0]:.1%} of {counts[0]:,} signups subscribe within {within}; "
-        f"the biggest leak is {_words(drop['from_step'])} -> {_words(drop['step'])} "
+        f"the biggest leak is {_words(drop['from_step'])} → {_words(drop['step'])} "
         f"({drop['dropoff_rate']:.0%} lost), and {worst} signups activate least "
         f"({worst_rate:.0%} vs {best_rate:.0%} for {best})."
     )
