@@ -248,8 +248,27 @@ def section(company: SaasCompany) -> Section:
     if legend is not None:
         for text in legend.get_texts():
             text.set_text(text.get_text().replace("_", " "))
-    for line in quad_ax.lines:  # the two cuts
+    for line in quad_ax.lines:  # the two cuts, labelled on the chart
         line.set_label("_cut")
+    quad_ax.annotate(
+        f"health cut {quad.x_cut:g}",
+        (quad.x_cut, 1.0),
+        xycoords=("data", "axes fraction"),
+        xytext=(3, -10),
+        textcoords="offset points",
+        fontsize=7,
+        color="#334155",
+    )
+    quad_ax.annotate(
+        f"seat pressure cut {quad.y_cut:g}",
+        (1.0, quad.y_cut),
+        xycoords=("axes fraction", "data"),
+        xytext=(-3, 3),
+        textcoords="offset points",
+        ha="right",
+        fontsize=7,
+        color="#334155",
+    )
     n_high = int((per_account["severity"] == "high").sum())
 
     rows: dict[Any, Any] = effects.to_dict("index")
@@ -317,7 +336,7 @@ def section(company: SaasCompany) -> Section:
         "features used, depth of use and support tickets, each ranked against all accounts.",
         "<b>Health x seat pressure</b> crosses that score with how full the account's seats "
         "are: healthy and full accounts are ready to expand; unhealthy and empty ones need "
-        "rescue. The dashed lines are the cuts (health 50, seat pressure 0.8).",
+        "rescue. The dashed lines are the cuts between the four segments.",
         "<b>What drives churn</b>: an odds ratio below 1 means more of the feature goes with "
         "less churn; above 1, with more churn. Effects are per standard deviation, so they "
         "compare across features; when the interval straddles 1 the data do not tell.",
