@@ -193,7 +193,7 @@ def header(name: object) -> str:
 
 def _kind_of(name: str, values: pd.Series) -> Kind:
     if pd.api.types.is_bool_dtype(values) or not pd.api.types.is_numeric_dtype(values):
-        if pd.api.types.is_timedelta64_dtype(values):
+        if values.dtype.kind == "m":
             return "duration"
         return "text"
     if pd.api.types.is_integer_dtype(values):

@@ -73,6 +73,7 @@ def section(company: SaasCompany) -> Section:
 
     ax = bridge.plot(kind="movements")
     ax.set_xlabel("month")
+    ax.yaxis.set_major_formatter("${x:,.0f}")
     movements_fig = figure_html(ax)
     projection = project_revenue(
         float(last["mrr"]),

@@ -525,6 +525,15 @@ def plot_ltv_to_cac(ltv: pd.Series, cac: pd.Series, *, ax: Any = None) -> Any:
         ax.axhline(edge, color="black", lw=0.8, ls=style)
         ax.annotate(name, (1.0, edge), xycoords=("axes fraction", "data"), ha="right",
                     va="bottom", fontsize=7, color="#334155")  # fmt: skip
+    from matplotlib.patches import Patch
+
+    shown = [band for band in colors if band in set(map(str, labels))]
+    ax.legend(  # what the bar colours mean
+        handles=[Patch(color=colors[band], label=band) for band in shown],
+        frameon=False,
+        fontsize="small",
+        loc="upper right",
+    )
     if log:
         from matplotlib.ticker import FixedLocator, NullLocator, StrMethodFormatter
 
