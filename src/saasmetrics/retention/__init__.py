@@ -3,6 +3,13 @@
 from __future__ import annotations
 
 from saasmetrics.retention._cohorts import CohortTable, cohort_table
+from saasmetrics.retention._compare import (
+    LogRankTest,
+    RestrictedMeanSurvival,
+    logrank_test,
+    restricted_mean_survival_time,
+)
+from saasmetrics.retention._lifetimes import subscription_lifetimes
 from saasmetrics.retention._magic import (
     STRENGTH_BANDS,
     FeatureRetention,
@@ -19,12 +26,17 @@ __all__ = (
     "CohortTable",
     "FeatureRetention",
     "LifecycleStages",
+    "LogRankTest",
     "MagicNumbers",
+    "RestrictedMeanSurvival",
     "ShiftedBetaGeometricModel",
     "SurvivalCurve",
     "cohort_table",
     "feature_retention",
     "kaplan_meier",
     "lifecycle_stages",
+    "logrank_test",
     "magic_number_search",
+    "restricted_mean_survival_time",
+    "subscription_lifetimes",
 )
