@@ -9,6 +9,7 @@ from saasmetrics.retention._compare import (
     logrank_test,
     restricted_mean_survival_time,
 )
+from saasmetrics.retention._cox import CoxModel
 from saasmetrics.retention._lifetimes import subscription_lifetimes
 from saasmetrics.retention._magic import (
     STRENGTH_BANDS,
@@ -24,6 +25,7 @@ from saasmetrics.retention._survival import SurvivalCurve, kaplan_meier
 __all__ = (
     "STRENGTH_BANDS",
     "CohortTable",
+    "CoxModel",
     "FeatureRetention",
     "LifecycleStages",
     "LogRankTest",
