@@ -14,6 +14,7 @@ import pandas as pd
 from saasmetrics._results import ResultMixin
 from saasmetrics.retention import (
     cohort_table,
+    cumulative_incidence,
     feature_retention,
     kaplan_meier,
     lifecycle_stages,
@@ -64,6 +65,9 @@ EXAMPLES: dict[str, Callable[[], ResultMixin]] = {
     "saasmetrics.retention.LogRankTest": lambda: logrank_test(WEEKS, RELAPSED, THREE),
     "saasmetrics.retention.RestrictedMeanSurvival": lambda: restricted_mean_survival_time(
         WEEKS, RELAPSED, 20, ARM
+    ),
+    "saasmetrics.retention.CumulativeIncidence": lambda: cumulative_incidence(
+        WEEKS, np.where(RELAPSED, np.where(np.arange(42) % 2 == 0, "a", "b"), None), ARM
     ),
     "saasmetrics.retention.LifecycleStages": lambda: lifecycle_stages(
         [1.0, 0.45, 0.33, 0.27, 0.24, 0.23, 0.225, 0.22]

@@ -9,6 +9,7 @@ from saasmetrics.retention._compare import (
     logrank_test,
     restricted_mean_survival_time,
 )
+from saasmetrics.retention._competing import CumulativeIncidence, cumulative_incidence
 from saasmetrics.retention._cox import CoxModel
 from saasmetrics.retention._lifetimes import subscription_lifetimes
 from saasmetrics.retention._magic import (
@@ -26,6 +27,7 @@ __all__ = (
     "STRENGTH_BANDS",
     "CohortTable",
     "CoxModel",
+    "CumulativeIncidence",
     "FeatureRetention",
     "LifecycleStages",
     "LogRankTest",
@@ -34,6 +36,7 @@ __all__ = (
     "ShiftedBetaGeometricModel",
     "SurvivalCurve",
     "cohort_table",
+    "cumulative_incidence",
     "feature_retention",
     "kaplan_meier",
     "lifecycle_stages",
