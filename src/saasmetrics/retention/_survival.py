@@ -183,7 +183,7 @@ class SurvivalCurve(ResultMixin):
             }
         )
 
-    def plot(self, ax: Any = None, *, label: str | None = None) -> Any:
+    def plot(self, ax: Any = None, *, label: str | None = None, color: str | None = None) -> Any:
         """Draw the step curve with its confidence band.
 
         Parameters
@@ -192,6 +192,9 @@ class SurvivalCurve(ResultMixin):
             Where to draw.
         label : str, optional
             Legend label.
+        color : str, optional
+            Line and band colour (default: the first house colour); give each curve its own
+            when drawing several on one axes.
 
         Returns
         -------
@@ -200,9 +203,10 @@ class SurvivalCurve(ResultMixin):
         """
         ax = get_axes(ax)
         t = self.table
-        ax.step(t["time"], t["survival"], where="post", color=PALETTE[0], label=label)
+        colour = PALETTE[0] if color is None else color
+        ax.step(t["time"], t["survival"], where="post", color=colour, label=label)
         ax.fill_between(
-            t["time"], t["ci_lower"], t["ci_upper"], step="post", color=PALETTE[0], alpha=0.2
+            t["time"], t["ci_lower"], t["ci_upper"], step="post", color=colour, alpha=0.2
         )
         ax.set_ylim(0, 1.02)
         ax.set_xlabel("time")
