@@ -243,3 +243,36 @@ def test_bad_input_and_contract() -> None:
         CoxModel().fit(rossi.assign(start=0), "week", "arrest", start_col="start").predict_survival(
             rossi, [1]
         )
+
+
+def _concordance_oracle(
+    start: np.ndarray, stop: np.ndarray, event: np.ndarray, score: np.ndarray
+) -> float:
+    """Slow reference: every (churn row, row) pair, R's concordance() rules."""
+    num = den = 0.0
+    for i in np.flatnonzero(event):
+        for j in range(stop.size):
+            if j == i or not start[j] < stop[i]:
+                continue
+            if stop[j] > stop[i] or (stop[j] == stop[i] and not event[j]):
+                den += 1
+                num += 1.0 if score[i] > score[j] else 0.5 if score[i] == score[j] else 0.0
+    return num / den if den else float("nan")
+
+
+def test_concordance_kernel_equals_pairwise_oracle() -> None:
+    from saasmetrics._kernels.survival import concordance_counts
+
+    rng = np.random.default_rng(5)
+    for _ in range(150):
+        n = int(rng.integers(1, 40))
+        stop = rng.integers(1, 8, n).astype(float)
+        start = np.minimum(
+            np.where(rng.random(n) < 0.5, 0.0, np.floor(stop * rng.random(n))), stop - 1
+        )
+        event = rng.random(n) < 0.6
+        score = rng.integers(0, 4, n).astype(float)
+        c, d, t = concordance_counts(start, stop, event, score)
+        expected = _concordance_oracle(start, stop, event, score)
+        got = (c + t / 2) / (c + d + t) if c + d + t else float("nan")
+        assert (np.isnan(got) and np.isnan(expected)) or got == pytest.approx(expected, abs=1e-12)

@@ -407,3 +407,89 @@ def cox_partial_likelihood(
             num2 = s["s2"][j] - a[:, None, None] * s["e2"][j]
             info += (num2 / den[:, None, None]).sum(axis=0) - mean.T @ mean
     return loglik, score, info
+
+
+# --------------------------------------------------------------------------- concordance
+def _prefix_less(values: I64, prefix: I64, bound: I64) -> tuple[I64, I64]:
+    """For each query ``q``: how many of ``values[:prefix[q]]`` are ``< bound[q]``, and ``<=``.
+
+    A merge-sort tree without the tree: level ``k`` sorts the values within aligned blocks of
+    ``2**k`` (one ``np.sort`` of ``block * width + value``); a prefix is the union of one block
+    per set bit of its length, counted with ``searchsorted`` per level. O(n log^2 n) work, no
+    Python loop over rows or queries.
+    """
+    n = values.size
+    width = int(values.max(initial=0)) + 2
+    less = np.zeros(prefix.size, dtype=np.int64)
+    upto = np.zeros(prefix.size, dtype=np.int64)
+    position = np.arange(n, dtype=np.int64)
+    for k in range(max(int(n).bit_length(), 1)):  # over the log2(n) levels
+        take = np.flatnonzero((prefix >> k) & 1)
+        if take.size == 0:
+            continue
+        keys = np.sort((position >> k) * width + values)
+        block = ((prefix[take] >> (k + 1)) << (k + 1)) >> k
+        lo = block << k  # blocks before it are full: it starts at block * 2**k
+        needle = block * width + bound[take]
+        less[take] += np.searchsorted(keys, needle, side="left") - lo
+        upto[take] += np.searchsorted(keys, needle, side="right") - lo
+    return less, upto
+
+
+def concordance_counts(start: F64, stop: F64, event: B, score: F64) -> tuple[float, float, float]:
+    """Concordant, discordant and tied-score pairs of Harrell's C (one stratum).
+
+    Row ``j`` is comparable with churn row ``i`` when ``start_j < stop_i`` and either
+    ``stop_j > stop_i`` or (``stop_j == stop_i`` and ``j`` censored): tied churn times are not
+    comparable, as in R's ``concordance()``. The pair is concordant when the churner has the
+    higher score.
+
+    Parameters
+    ----------
+    start, stop : numpy.ndarray of float64
+        Rows at risk on ``(start, stop]``.
+    event : numpy.ndarray of bool
+        Churn at ``stop``.
+    score : numpy.ndarray of float64
+        Risk score (linear predictor).
+
+    Returns
+    -------
+    tuple of float
+        ``(concordant, discordant, tied)``.
+
+    Examples
+    --------
+    >>> import numpy as np
+    >>> concordance_counts(np.zeros(4), np.array([1.0, 2, 3, 4]),
+    ...                    np.array([True, True, False, True]), np.array([3.0, 1, 2, 2]))
+    (3.0, 2.0, 0.0)
+    """
+    ev = np.flatnonzero(event)
+    if ev.size == 0:
+        return 0.0, 0.0, 0.0
+    score_rank = np.unique(score, return_inverse=True)[1].astype(np.int64)
+    s = score_rank[ev]
+    # set 1: rows "after" each churn time: sort rows by (stop, censored) so that, for a churn
+    # at t, they are a suffix: every row with stop > t, and the censored ones with stop == t
+    stop_rank = np.unique(stop, return_inverse=True)[1]
+    key = 2 * stop_rank.astype(np.int64) + (~event).astype(np.int64)
+    order = np.argsort(key, kind="stable")
+    first = np.searchsorted(key[order], 2 * stop_rank[ev].astype(np.int64) + 1, side="left")
+    # set 2 (to remove): rows that have not started by t (start >= t), a suffix by start
+    order2 = np.argsort(start, kind="stable")
+    first2 = np.searchsorted(start[order2], stop[ev], side="left")
+    n = stop.size
+
+    sorted_ranks = np.sort(score_rank)
+    all_less = np.searchsorted(sorted_ranks, s, side="left")
+    all_upto = np.searchsorted(sorted_ranks, s, side="right")
+    # suffix counts = all - prefix counts; set 2 is inside set 1, so subtract
+    less1, upto1 = _prefix_less(score_rank[order], first.astype(np.int64), s)
+    less2, upto2 = _prefix_less(score_rank[order2], first2.astype(np.int64), s)
+    less = (all_less - less1) - (all_less - less2)
+    upto = (all_upto - upto1) - (all_upto - upto2)
+    total = (n - first) - (n - first2)
+    tied = upto - less
+    greater = total - upto
+    return float(less.sum()), float(greater.sum()), float(tied.sum())

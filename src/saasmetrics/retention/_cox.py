@@ -11,7 +11,11 @@ from scipy.special import chdtrc, ndtri
 
 from saasmetrics._frames import to_pandas
 from saasmetrics._kernels.retention import kaplan_meier_table
-from saasmetrics._kernels.survival import CoxTerms, cox_partial_likelihood
+from saasmetrics._kernels.survival import (
+    CoxTerms,
+    concordance_counts,
+    cox_partial_likelihood,
+)
 from saasmetrics._validation import check_choice, check_is_fitted, require_columns
 from saasmetrics.exceptions import (
     ConvergenceError,
@@ -25,7 +29,6 @@ __all__ = ("CoxModel",)
 
 F64 = npt.NDArray[np.float64]
 B = npt.NDArray[np.bool_]
-_CHUNK = 1 << 22  # pairs compared at once in the concordance (memory bound, ~100 MB)
 
 
 def _design(frame: pd.DataFrame, columns: list[str]) -> tuple[F64, list[str]]:
@@ -804,25 +807,11 @@ def _km_before(km_times: F64, km_survival: F64, t: F64) -> F64:
 def _concordance(
     start: F64, stop: F64, event: B, stratum: npt.NDArray[np.int64], score: F64
 ) -> float:
-    """Harrell's C over comparable (churn row, at-risk row) pairs, chunked over churn rows.
-
-    Row ``j`` is comparable with churn row ``i`` (time ``t_i``) when in the same stratum,
-    ``start_j < t_i`` and either ``stop_j > t_i`` or (``stop_j == t_i`` and ``j`` censored):
-    tied churn times are not comparable, as in R's ``concordance()``. A higher risk score for
-    the earlier churn is concordant; equal scores count one half.
-    """
-    ev = np.flatnonzero(event)
-    n = stop.size
+    """Harrell's C, pairs counted within strata (see ``concordance_counts``)."""
     concordant = discordant = tied = 0.0
-    step = max(1, _CHUNK // max(n, 1))
-    for lo in range(0, ev.size, step):  # blocks of churn rows (memory bound), not single rows
-        i = ev[lo : lo + step]
-        ti = stop[i][:, None]
-        ok = (stratum[None, :] == stratum[i][:, None]) & (start[None, :] < ti)
-        ok &= (stop[None, :] > ti) | ((stop[None, :] == ti) & ~event[None, :])
-        diff = score[i][:, None] - score[None, :]
-        concordant += float((ok & (diff > 0)).sum())
-        discordant += float((ok & (diff < 0)).sum())
-        tied += float((ok & (diff == 0)).sum())
+    for s in np.unique(stratum):  # over strata
+        rows = stratum == s
+        c, d, t = concordance_counts(start[rows], stop[rows], event[rows], score[rows])
+        concordant, discordant, tied = concordant + c, discordant + d, tied + t
     total = concordant + discordant + tied
     return (concordant + tied / 2) / total if total else float("nan")
