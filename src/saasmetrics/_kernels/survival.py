@@ -32,6 +32,7 @@ def group_risk_table(
     n_groups: int,
     *,
     entry: F64 | None = None,
+    encoded: tuple[F64, I64] | None = None,
 ) -> tuple[F64, F64, F64]:
     """Number at risk and number of events per distinct time and group.
 
@@ -49,6 +50,10 @@ def group_risk_table(
         Number of groups.
     entry : numpy.ndarray of float64, optional
         Left truncation: a row is at risk at ``t`` when ``entry < t <= duration``.
+    encoded : tuple of numpy.ndarray, optional
+        ``(times, codes)``: the sorted distinct durations and each row's index into them, when
+        the caller has them already (a hash factorization is much faster than the sort
+        ``np.unique`` does).
 
     Returns
     -------
@@ -64,7 +69,10 @@ def group_risk_table(
     >>> t.tolist(), n.tolist(), d.tolist()
     ([1.0, 2.0, 3.0], [[2.0, 2.0], [1.0, 2.0], [0.0, 1.0]], [[1.0, 0.0], [0.0, 1.0], [0.0, 1.0]])
     """
-    times, inverse = np.unique(durations, return_inverse=True)
+    if encoded is None:
+        times, inverse = np.unique(durations, return_inverse=True)
+    else:
+        times, inverse = encoded
     size = times.size * n_groups
     cell = inverse * n_groups + groups
     events = np.bincount(cell, weights=weights * observed, minlength=size).reshape(-1, n_groups)

@@ -226,7 +226,13 @@ def logrank_test(  # noqa: PLR0917 - the issue's positional signature (as lifeli
             hint="check the event column: True means churned.",
         )
     _, at_risk, events = group_risk_table(
-        data.durations, data.observed, data.groups, data.weights, k, entry=data.entry
+        data.durations,
+        data.observed,
+        data.groups,
+        data.weights,
+        k,
+        entry=data.entry,
+        encoded=data.encoded,
     )
     statistic, score, observed_e, expected_e = _test(at_risk, events, weighting, p, q)
     subjects = np.bincount(data.groups, weights=data.weights, minlength=k)
@@ -521,7 +527,7 @@ def restricted_mean_survival_time(
     else:
         raise ParameterError.not_one_of("reference", reference, data.labels)
     times, at_risk, events = group_risk_table(
-        data.durations, data.observed, data.groups, data.weights, k
+        data.durations, data.observed, data.groups, data.weights, k, encoded=data.encoded
     )
     rmst, variance, s_tau = rmst_table(times, at_risk, events, float(tau))
     se = np.sqrt(variance)

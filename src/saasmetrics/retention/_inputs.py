@@ -26,6 +26,13 @@ class SurvivalInputs:
     entry: F64 | None
     groups: I64
     labels: list[Any]
+    times: F64
+    time_codes: I64
+
+    @property
+    def encoded(self) -> tuple[F64, I64]:
+        """``(distinct sorted durations, each row's index into them)``."""
+        return self.times, self.time_codes
 
 
 def _first_bad(values: Any, bad: npt.NDArray[np.bool_]) -> Any:
@@ -102,7 +109,11 @@ def survival_inputs(
         codes = np.zeros(n, dtype=np.int64)
         labels: list[Any] = ["all"]
     else:
-        series = pd.Series(np.asarray(groups, dtype=object).ravel())
+        series = (
+            groups.reset_index(drop=True)
+            if isinstance(groups, pd.Series)
+            else pd.Series(np.asarray(groups, dtype=object).ravel())
+        )
         if series.size != n:
             raise InputError(f"groups has {series.size} values for {n} durations.")
         missing = series.isna().to_numpy()
@@ -118,4 +129,15 @@ def survival_inputs(
         raw_codes, uniques = pd.factorize(series, sort=True)
         codes = raw_codes.astype(np.int64)
         labels = list(uniques)
-    return SurvivalInputs(d, obs, w, e, codes, labels)
+    # hash factorization (O(n)) instead of the argsort inside np.unique
+    time_codes, times = pd.factorize(d, sort=True)
+    return SurvivalInputs(
+        d,
+        obs,
+        w,
+        e,
+        codes,
+        labels,
+        np.asarray(times, dtype=np.float64),
+        time_codes.astype(np.int64),
+    )
