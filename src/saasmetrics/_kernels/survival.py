@@ -267,7 +267,8 @@ def aalen_johansen(
         gw = np.where(at_risk > d_all, d_all / (at_risk * (at_risk - d_all)), 0.0)
     survival = np.cumprod(1.0 - hazard_all)
     before = np.r_[1.0, survival[:-1]]
-    incidence = np.cumsum(before[:, None] * hazard, axis=0)
+    # a probability: clip the last-bit rounding of the cumulative sum (e.g. 1.0000000000000002)
+    incidence = np.clip(np.cumsum(before[:, None] * hazard, axis=0), 0.0, 1.0)
     # Var F_c(t) = sum_{t_j<=t} [F(t)-F(t_j)]^2 d/(n(n-d)) + S(t_j-)^2 d_c (n-d_c)/n^3
     #              - 2 [F(t)-F(t_j)] S(t_j-) d_c / n^2     (Marubini & Valsecchi 10.11)
     # expand the squares so each piece is a cumulative sum over j <= t

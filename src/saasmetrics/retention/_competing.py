@@ -216,7 +216,7 @@ def cumulative_incidence(
             data.durations[rows], cause_code[rows], data.weights[rows], len(causes)
         )
         se = np.sqrt(variance)
-        with np.errstate(divide="ignore", invalid="ignore"):
+        with np.errstate(divide="ignore", invalid="ignore", over="ignore"):
             spread = np.exp(z * se / (incidence * np.log(incidence)))
             lower = np.where(
                 (incidence > 0) & (incidence < 1), incidence ** (1 / spread), incidence
