@@ -405,8 +405,8 @@ class CoxModel:
         pen = float(self.penalizer)
         beta = np.zeros(p)
 
-        def objective(b: F64) -> tuple[float, F64, F64]:
-            ll, u, info = cox_partial_likelihood(terms, b)
+        def objective(b: F64, *, second: bool = True) -> tuple[float, F64, F64]:
+            ll, u, info = cox_partial_likelihood(terms, b, second=second)
             return ll - 0.5 * pen * float(b @ b), u - pen * b, info + pen * np.eye(p)
 
         value, score, info = objective(beta)
@@ -418,11 +418,15 @@ class CoxModel:
                     "The information matrix became singular during the fit.",
                     hint="check for separating covariates, or pass penalizer > 0.",
                 ) from exc
+            # the Newton decrement: the likelihood gain the quadratic model promises
+            if float(score @ step) < 1e-12 * (1 + abs(value)):
+                return beta, cox_partial_likelihood(terms, beta, second=False)[0], info
             scale = 1.0
+            tolerance = 1e-12 * (1 + abs(value))  # rounding noise of a large log-likelihood
             for _halving in range(30):
                 trial = beta + scale * step
-                new_value, new_score, new_info = objective(trial)
-                if np.isfinite(new_value) and new_value >= value - 1e-12:
+                new_value = objective(trial, second=False)[0]  # cheap: no second derivatives
+                if np.isfinite(new_value) and new_value >= value - tolerance:
                     break
                 scale /= 2
             else:
@@ -432,14 +436,8 @@ class CoxModel:
                     hint="a covariate may order churners perfectly (the likelihood then has no "
                     "maximum): pass penalizer > 0, or drop or stratify on that covariate.",
                 )
-            done = (
-                abs(new_value - value) < 1e-10 * (1 + abs(value))
-                and np.abs(scale * step).max() < 1e-7
-            )
-            beta, value, score, info = trial, new_value, new_score, new_info
-            if done:
-                loglik = cox_partial_likelihood(terms, beta, second=False)[0]
-                return beta, loglik, info
+            beta = trial
+            value, score, info = objective(beta)
         raise ConvergenceError(
             f"Newton-Raphson did not converge in {max_iter} iterations "
             f"(largest |coefficient| {np.abs(beta).max():.3g}).",
