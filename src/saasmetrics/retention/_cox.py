@@ -419,8 +419,10 @@ class CoxModel:
                     hint="check for separating covariates, or pass penalizer > 0.",
                 ) from exc
             # the Newton decrement: the likelihood gain the quadratic model promises
-            if float(score @ step) < 1e-12 * (1 + abs(value)):
-                return beta, cox_partial_likelihood(terms, beta, second=False)[0], info
+            if float(score @ step) < 1e-10 * (1 + abs(value)):
+                beta = beta + step  # one last full step: the error is squared again
+                loglik, _, info = cox_partial_likelihood(terms, beta)
+                return beta, loglik, info + pen * np.eye(p)
             scale = 1.0
             tolerance = 1e-12 * (1 + abs(value))  # rounding noise of a large log-likelihood
             for _halving in range(30):
