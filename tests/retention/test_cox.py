@@ -276,3 +276,11 @@ def test_concordance_kernel_equals_pairwise_oracle() -> None:
         expected = _concordance_oracle(start, stop, event, score)
         got = (c + t / 2) / (c + d + t) if c + d + t else float("nan")
         assert (np.isnan(got) and np.isnan(expected)) or got == pytest.approx(expected, abs=1e-12)
+
+
+def test_default_covariates_skip_dates_and_ids() -> None:
+    rossi = _rossi()
+    rossi["customer_id"] = [f"c{i}" for i in range(len(rossi))]
+    rossi["start"] = pd.Timestamp("2024-01-01")
+    model = CoxModel().fit(rossi, "week", "arrest")
+    assert list(model.coefficients_.index) == COVARIATES

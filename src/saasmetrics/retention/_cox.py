@@ -61,6 +61,16 @@ def _design(frame: pd.DataFrame, columns: list[str]) -> tuple[F64, list[str]]:
     return x, names
 
 
+def _default_covariate(series: pd.Series) -> bool:
+    """Whether a column is a covariate by default: not a date, not an id-like text column."""
+    dtype = series.dtype
+    if pd.api.types.is_datetime64_any_dtype(dtype) or pd.api.types.is_timedelta64_dtype(dtype):
+        return False
+    if pd.api.types.is_bool_dtype(dtype) or pd.api.types.is_numeric_dtype(dtype):
+        return True
+    return bool(series.nunique(dropna=False) < len(series))
+
+
 class CoxModel:
     r"""Cox proportional hazards model of time to churn.
 
@@ -207,8 +217,9 @@ class CoxModel:
         strata : str or list of str, optional
             Columns whose combinations get a baseline hazard of their own.
         covariates : list of str, optional
-            Default: every other column (categorical columns one-hot encoded, the first level
-            in sorted order as reference).
+            Default: every other column except dates, durations and identifier-like text
+            columns (one distinct value per row). Text and categorical columns are one-hot
+            encoded with the first level in sorted order as reference.
         id_col : str, optional
             Customer id in counting-process data; excluded from the covariates.
         max_iter : int, default 50
@@ -254,7 +265,9 @@ class CoxModel:
             raise EmptyDataError("frame has no rows.")
         reserved = {c for c in roles.values() if c is not None} | set(strata_cols)
         if covariates is None:
-            covariates = [c for c in data.columns if c not in reserved]
+            covariates = [
+                c for c in data.columns if c not in reserved and _default_covariate(data[c])
+            ]
         require_columns(data, {f"covariates[{i}]": c for i, c in enumerate(covariates)})
         if not covariates:
             raise InputError("No covariates: the frame has only the time and event columns.")
