@@ -35,7 +35,8 @@ class SurvivalCurve(ResultMixin):
     confidence_level : float
         Of the intervals.
     ci_method : str
-        ``"log-log"`` (exponential Greenwood) or ``"linear"`` (plain Greenwood).
+        ``"log-log"`` (exponential Greenwood), ``"log"`` (R's ``survfit`` default) or
+        ``"linear"`` (plain Greenwood).
 
     Examples
     --------
@@ -99,7 +100,90 @@ class SurvivalCurve(ResultMixin):
         out = np.where(np.isnan(arr), np.nan, values[np.searchsorted(times, arr, side="right")])
         return float(out) if arr.ndim == 0 else out
 
-    def plot(self, ax: Any = None, *, label: str | None = None) -> Any:
+    def median_confidence_interval(self) -> tuple[float, float]:
+        r"""Confidence interval of the median (Brookmeyer-Crowley, by inverting the band).
+
+        Returns
+        -------
+        tuple of float
+            ``(lower, upper)``: the first times the lower and the upper pointwise limits fall
+            to 0.5 or below (``inf`` when a limit never does).
+
+        Notes
+        -----
+        The Brookmeyer and Crowley (1982) interval is the set of times $t$ where
+        $|\hat S(t) - 0.5| \le z\,\mathrm{SE}$, read off the pointwise band of the curve's
+        ``ci_method`` at its ``confidence_level``: this is what R's ``print(survfit(...))``
+        reports. R's default band is ``conf.type = "log"``, so
+        ``kaplan_meier(..., ci_method="log")`` reproduces R's printed interval; the library's
+        default ``"log-log"`` band matches ``survfit(..., conf.type = "log-log")``.
+
+        Examples
+        --------
+        >>> from saasmetrics.retention import kaplan_meier
+        >>> weeks = [6, 6, 6, 6, 7, 9, 10, 10, 11, 13, 16, 17, 19, 20, 22, 23, 25, 32, 32, 34, 35]
+        >>> relapsed = [1, 1, 1, 0, 1, 0, 1, 0, 0, 1, 1, 0, 0, 0, 1, 1, 0, 0, 0, 0, 0]
+        >>> curve = kaplan_meier(weeks, [bool(x) for x in relapsed])
+        >>> curve.median, curve.median_confidence_interval()
+        (23.0, (13.0, inf))
+        """
+        t = self.table
+        time = t["time"].to_numpy(dtype=np.float64)
+        lower_hits = np.flatnonzero(t["ci_lower"].to_numpy(dtype=np.float64) <= 0.5)
+        upper_hits = np.flatnonzero(t["ci_upper"].to_numpy(dtype=np.float64) <= 0.5)
+        lower = float(time[lower_hits[0]]) if lower_hits.size else float("inf")
+        upper = float(time[upper_hits[0]]) if upper_hits.size else float("inf")
+        return lower, upper
+
+    def nelson_aalen(self, confidence_level: float | None = None) -> pd.DataFrame:
+        r"""Nelson-Aalen cumulative hazard from the curve's risk table.
+
+        Parameters
+        ----------
+        confidence_level : float, optional
+            Of the interval; default: the curve's.
+
+        Returns
+        -------
+        pandas.DataFrame
+            ``time``, ``cumulative_hazard`` $\hat H(t) = \sum_{t_i \le t} d_i / n_i$,
+            ``std_error`` (Aalen's variance $\sum d_i / n_i^2$), and ``ci_lower`` /
+            ``ci_upper`` on the log scale ($\hat H e^{\pm z\,\mathrm{SE}/\hat H}$).
+
+        Examples
+        --------
+        >>> from saasmetrics.retention import kaplan_meier
+        >>> weeks = [6, 6, 6, 6, 7, 9, 10, 10, 11, 13, 16, 17, 19, 20, 22, 23, 25, 32, 32, 34, 35]
+        >>> relapsed = [1, 1, 1, 0, 1, 0, 1, 0, 0, 1, 1, 0, 0, 0, 1, 1, 0, 0, 0, 0, 0]
+        >>> hazard = kaplan_meier(weeks, [bool(x) for x in relapsed]).nelson_aalen()
+        >>> hazard.loc[hazard["time"].isin([6, 7, 10, 23]), ["time", "cumulative_hazard"]].round(4)
+            time  cumulative_hazard
+        1    6.0             0.1429
+        2    7.0             0.2017
+        4   10.0             0.2683
+        12  23.0             0.7521
+        """
+        level = self.confidence_level if confidence_level is None else confidence_level
+        if not 0 < level < 1:
+            raise ParameterError(f"confidence_level must be in (0, 1); got {level!r}.")
+        n = self.table["at_risk"].to_numpy(dtype=np.float64)
+        d = self.table["events"].to_numpy(dtype=np.float64)
+        with np.errstate(divide="ignore", invalid="ignore"):
+            hazard = np.cumsum(np.where(n > 0, d / n, 0.0))
+            se = np.sqrt(np.cumsum(np.where(n > 0, d / n**2, 0.0)))
+            z = float(ndtri(0.5 + level / 2))
+            spread = np.where(hazard > 0, np.exp(z * se / hazard), 1.0)
+        return pd.DataFrame(
+            {
+                "time": self.table["time"].to_numpy(dtype=np.float64),
+                "cumulative_hazard": hazard,
+                "std_error": se,
+                "ci_lower": hazard / spread,
+                "ci_upper": hazard * spread,
+            }
+        )
+
+    def plot(self, ax: Any = None, *, label: str | None = None, color: str | None = None) -> Any:
         """Draw the step curve with its confidence band.
 
         Parameters
@@ -108,6 +192,9 @@ class SurvivalCurve(ResultMixin):
             Where to draw.
         label : str, optional
             Legend label.
+        color : str, optional
+            Line and band colour (default: the first house colour); give each curve its own
+            when drawing several on one axes.
 
         Returns
         -------
@@ -116,10 +203,10 @@ class SurvivalCurve(ResultMixin):
         """
         ax = get_axes(ax)
         t = self.table
-        color = next_color(ax)  # its own colour when drawn next to other series
-        ax.step(t["time"], t["survival"], where="post", color=color, label=label)
+        colour = next_color(ax) if color is None else color  # its own colour next to others
+        ax.step(t["time"], t["survival"], where="post", color=colour, label=label)
         ax.fill_between(
-            t["time"], t["ci_lower"], t["ci_upper"], step="post", color=color, alpha=0.2
+            t["time"], t["ci_lower"], t["ci_upper"], step="post", color=colour, alpha=0.2
         )
         ax.set_ylim(0, 1.02)
         ax.set_xlabel("time")
@@ -168,7 +255,7 @@ def kaplan_meier(
     weights: Any = None,
     entry: Any = None,
     confidence_level: float = 0.95,
-    ci_method: Literal["log-log", "linear"] = "log-log",
+    ci_method: Literal["log-log", "log", "linear"] = "log-log",
 ) -> SurvivalCurve:
     r"""Kaplan-Meier estimate of the survival curve, with Greenwood intervals and the median.
 
@@ -185,10 +272,12 @@ def kaplan_meier(
         ``entry < t <= duration``.
     confidence_level : float, default 0.95
         Of the pointwise intervals.
-    ci_method : {"log-log", "linear"}, default "log-log"
+    ci_method : {"log-log", "log", "linear"}, default "log-log"
         ``"log-log"``: Greenwood's variance on the $\log(-\log S)$ scale (the "exponential
-        Greenwood" interval, which stays inside [0, 1]; lifelines' default). ``"linear"``:
-        $S \pm z\,\mathrm{SE}$ clipped to [0, 1] (textbook Greenwood).
+        Greenwood" interval, which stays inside [0, 1]; lifelines' default). ``"log"``:
+        $S e^{\pm z \sqrt{\sum d/(n(n-d))}}$ capped at 1 (R ``survfit``'s default
+        ``conf.type``). ``"linear"``: $S \pm z\,\mathrm{SE}$ clipped to [0, 1] (textbook
+        Greenwood).
 
     Returns
     -------
@@ -230,7 +319,7 @@ def kaplan_meier(
     11  22.0        7    0.5378
     12  23.0        6    0.4482
     """
-    check_choice("ci_method", ci_method, ("log-log", "linear"))
+    check_choice("ci_method", ci_method, ("log-log", "log", "linear"))
     if not 0 < confidence_level < 1:
         raise ParameterError(f"confidence_level must be in (0, 1); got {confidence_level!r}.")
     d = _floats("durations", durations)
@@ -273,6 +362,10 @@ def kaplan_meier(
             se = survival * np.sqrt(greenwood)
             lower = np.clip(survival - z * se, 0, 1)
             upper = np.clip(survival + z * se, 0, 1)
+        elif ci_method == "log":
+            root = np.sqrt(greenwood)
+            lower = np.where(survival > 0, survival * np.exp(-z * root), 0.0)
+            upper = np.where(survival > 0, np.minimum(survival * np.exp(z * root), 1.0), 0.0)
         else:
             log_s = np.log(survival)
             se = np.sqrt(greenwood) / np.abs(log_s)
