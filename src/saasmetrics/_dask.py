@@ -18,6 +18,7 @@ from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 from typing import Any
 
+import numpy as np
 import pandas as pd
 
 from saasmetrics.exceptions import EmptyDataError, MissingColumnError, ParameterError
@@ -26,6 +27,8 @@ from saasmetrics.scale import Analysis, _no_context, catch_warnings_into
 __all__ = ("run_dask",)
 
 _KEY = "__saasmetrics_partition_key__"
+_ROW = "__saasmetrics_row__"  # input position: rows keep their input order through a shuffle
+_ROW_BITS = 40  # up to 2**40 rows per input partition, 2**23 partitions
 Warned = tuple[tuple[type[Warning], str], ...]
 
 
@@ -108,7 +111,7 @@ def _per_chunk(
     """``step`` (partial or context) of one partition's tables; an empty primary table is empty."""
     if len(parts[0]) == 0:
         return _Carried(None, (), empty=True)
-    tables = [_plain_strings(p.drop(columns=_KEY) if _KEY in p.columns else p) for p in parts]
+    tables = [_plain_strings(_in_input_order(p)) for p in parts]
 
     def call() -> Any:
         chunk = analysis.prepare(*tables)
@@ -131,6 +134,30 @@ def _tree(delayed: Any, merge: Callable[[Any, Any], Any], items: list[Any]) -> A
 def _reraise(warned: Warned) -> None:
     for category, message in warned:
         warnings.warn(message, category, stacklevel=5)  # user > function > run > run_dask
+
+
+def _in_input_order(part: pd.DataFrame) -> pd.DataFrame:
+    """A shuffled partition back in input order, without the driver's helper columns.
+
+    A shuffle interleaves the rows that came from different input partitions; analyses keep
+    the input order among events with equal timestamps (as :class:`~saasmetrics.EventLog`
+    does), so the rows are put back in it.
+    """
+    if _ROW in part.columns:
+        part = part.sort_values(_ROW, kind="stable")
+    return part.drop(columns=[c for c in (_KEY, _ROW) if c in part.columns])
+
+
+def _number_rows(part: pd.DataFrame, partition_info: dict[str, Any] | None = None) -> pd.DataFrame:
+    """Add each row's input position (partition number, then position in the partition)."""
+    number = 0 if partition_info is None else int(partition_info["number"])
+    position = np.arange(len(part), dtype=np.int64) + (np.int64(number) << _ROW_BITS)
+    return part.assign(**{_ROW: position})
+
+
+def _numbered(frame: Any) -> Any:
+    meta = frame._meta.assign(**{_ROW: pd.Series(dtype="int64")})
+    return frame.map_partitions(_number_rows, meta=meta)
 
 
 def _by_key_index(frame: Any, key: str) -> bool:
@@ -178,13 +205,14 @@ def _partitions(
         else:
             if frame.index.name == key and key not in frame.columns:
                 frame = frame.reset_index()
-            frame = frame.shuffle(on=key)
+            frame = _numbered(frame).shuffle(on=key)
         return [list(frame.to_delayed())]
     # several tables: shuffle each on a hash of its key read as text into the same partitions
     n = max(f.npartitions for f in frames)
     out = []
     for table, key in zip(frames, keys, strict=True):
         frame = table.reset_index() if table.index.name == key and key not in table else table
+        frame = _numbered(frame)
         meta = frame._meta.assign(**{_KEY: pd.Series(dtype="uint64")})
         keyed = frame.map_partitions(_hash_key, key, meta=meta)
         out.append(list(keyed.shuffle(on=_KEY, npartitions=n).to_delayed()))
