@@ -108,8 +108,13 @@ def _per_chunk(
     context: Any,
     *parts: pd.DataFrame,
 ) -> _Carried:
-    """``step`` (partial or context) of one partition's tables; an empty primary table is empty."""
-    if len(parts[0]) == 0:
+    """``step`` (partial or context) of one partition's tables; no row in any table is empty.
+
+    A partition with rows in some tables only is analysed (conversions of users without a
+    touchpoint still make journeys): ``prepare`` accepts empty tables, and whether a table is
+    empty in the whole data is for ``finalize`` to decide.
+    """
+    if all(len(p) == 0 for p in parts):
         return _Carried(None, (), empty=True)
     tables = [_plain_strings(_in_input_order(p)) for p in parts]
 
