@@ -17,6 +17,7 @@ from saasmetrics._plotting import PALETTE, get_axes
 from saasmetrics._results import ResultMixin
 from saasmetrics._validation import (
     RowCheck,
+    ValidationReport,
     check_choice,
     check_positive_timedelta,
     parse_timestamps,
@@ -495,25 +496,6 @@ def journeys(
 
 
 @dataclass(frozen=True, slots=True)
-class _Dropped:
-    """Rows of one table left out with ``on_invalid="drop"``: the figures of its warning."""
-
-    n_rows: int
-    n_dropped: int
-    reasons: dict[str, int]
-
-    def __add__(self, other: _Dropped) -> _Dropped:
-        reasons = dict(self.reasons)
-        for key, n in other.reasons.items():
-            reasons[key] = reasons.get(key, 0) + n
-        return _Dropped(self.n_rows + other.n_rows, self.n_dropped + other.n_dropped, reasons)
-
-    @classmethod
-    def of(cls, rows: RowCheck) -> _Dropped:
-        return cls(len(rows.frame), int(np.count_nonzero(rows.bad)), dict(rows.reasons))
-
-
-@dataclass(frozen=True, slots=True)
 class _JourneysPartial:
     """What a chunk of whole users contributes: its journeys, and the figures of the checks.
 
@@ -540,7 +522,7 @@ class _JourneysPartial:
     n_gone: int
     n_dropped_touches: int
     n_unattributed: int
-    dropped: tuple[_Dropped, _Dropped]
+    dropped: tuple[ValidationReport, ValidationReport]
 
 
 @dataclass(frozen=True, slots=True)
@@ -786,7 +768,7 @@ def _journeys_partial(
         n_gone=n_gone,
         n_dropped_touches=int(dropped.sum()),
         n_unattributed=n_unattributed,
-        dropped=(_Dropped.of(trows), _Dropped.of(crows)),
+        dropped=(trows.finish(warn=False), crows.finish(warn=False)),
     )
 
 
@@ -843,14 +825,8 @@ def _finalize_journeys(
             f"touchpoints has no rows (columns: {list(part.touch_columns)!r}).",
             hint="pass a table with at least one row.",
         )
-    for dropped, name in zip(part.dropped, ("touchpoints", "conversions"), strict=True):
-        if dropped.n_dropped:
-            detail = "; ".join(f"{k} ({v:,})" for k, v in dropped.reasons.items())
-            warnings.warn(
-                f"Dropped {dropped.n_dropped:,} of {dropped.n_rows:,} rows of {name}: {detail}.",
-                DataQualityWarning,
-                stacklevel=5,
-            )
+    for report, name in zip(part.dropped, ("touchpoints", "conversions"), strict=True):
+        report.warn_dropped(name, stacklevel=5)
     if part.n_valid == 0:
         raise EmptyDataError("No valid touchpoints or conversions.", hint="check the inputs.")
     if part.n_gone and unattributed == "drop":
