@@ -78,9 +78,10 @@ class Analysis(Generic[P, R]):
     ----------
     name : str
         The public function this analysis runs (for messages).
-    keys : tuple of str
+    keys : tuple of str or None
         The column that partitions each table the analysis reads (the user, account or customer
-        id), in the order ``prepare`` takes the tables.
+        id), in the order ``prepare`` takes the tables; ``None`` for a small table that is not
+        keyed by user (spend per channel): every chunk receives it whole.
     prepare : callable
         ``prepare(*tables) -> chunk``: validate and encode one chunk's tables (pandas frames, or
         in memory anything the public function accepts, such as an ``EventLog``).
@@ -112,7 +113,7 @@ class Analysis(Generic[P, R]):
     """
 
     name: str
-    keys: tuple[str, ...]
+    keys: tuple[str | None, ...]
     prepare: Callable[..., Chunk]
     partial: Callable[[Chunk, Context], P]
     merge: Callable[[P, P], P]
@@ -191,8 +192,9 @@ def run(analysis: Analysis[P, R], *tables: Any, partitioned_by: str | None = Non
     analysis : Analysis
         The analysis.
     *tables
-        Its tables, in the order of ``analysis.keys``; either all in memory or all dask
-        DataFrames (a small in-memory table next to dask ones is broadcast to every partition).
+        Its tables, in the order of ``analysis.keys``; either all in memory or the tables
+        keyed by user as dask DataFrames (a table whose key is ``None`` is broadcast whole to
+        every partition; a ``None`` table, an optional table not given, stays ``None``).
     partitioned_by : str, optional
         See :meth:`Analysis.run`.
 
