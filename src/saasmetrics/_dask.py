@@ -181,7 +181,9 @@ def _hash_key(part: pd.DataFrame, key: str) -> pd.DataFrame:
     return part.assign(**{_KEY: hashed})
 
 
-def _partitioned(tables: Sequence[Any], keys: Sequence[str | None]) -> tuple[int, ...]:
+def _partitioned(
+    tables: Sequence[Any], keys: Sequence[str | None], roles: Sequence[str | None] = ()
+) -> tuple[int, ...]:
     """Positions of the tables partitioned by their key; check they are dask DataFrames."""
     import dask.dataframe as dd
 
@@ -197,7 +199,8 @@ def _partitioned(tables: Sequence[Any], keys: Sequence[str | None]) -> tuple[int
             )
         columns = list(frame.columns)
         if not (frame.index.name == key and key not in columns) and key not in columns:
-            raise MissingColumnError.from_names([key], available=columns, role="user_col")
+            role = roles[i] if i < len(roles) and roles[i] else "user_col"
+            raise MissingColumnError.from_names([key], available=columns, role=role)
         positions.append(i)
     return tuple(positions)
 
@@ -210,7 +213,10 @@ def _broadcast(table: Any) -> Any:
 
 
 def _partitions(
-    tables: Sequence[Any], keys: Sequence[str | None], partitioned_by: str | None
+    tables: Sequence[Any],
+    keys: Sequence[str | None],
+    partitioned_by: str | None,
+    roles: Sequence[str | None] = (),
 ) -> tuple[list[list[Any]], tuple[int, ...]]:
     """Per table one entry per partition, partition ``i`` holding the same keys.
 
@@ -218,7 +224,7 @@ def _partitions(
     partition (and the same partition in every table); a ``None`` table, or one whose key is
     ``None`` (a small table such as spend per channel), goes whole to every partition.
     """
-    positions = _partitioned(tables, keys)
+    positions = _partitioned(tables, keys, roles)
     frames = [tables[i] for i in positions]
     if not frames:
         raise ParameterError("With dask input at least one table keyed by user must be dask.")
@@ -267,7 +273,7 @@ def run_dask(
     import importlib
 
     dask: Any = importlib.import_module("dask")  # untyped: one Any at the boundary
-    parts, positions = _partitions(tables, analysis.keys, partitioned_by)
+    parts, positions = _partitions(tables, analysis.keys, partitioned_by, analysis.key_roles)
     per_partition = list(zip(*parts, strict=True))
     delayed = dask.delayed
     context: Any = None

@@ -96,6 +96,9 @@ class Analysis(Generic[P, R]):
         merged from (with ``merge_context``) before the main pass; ``None`` when not needed.
     merge_context : callable, optional
         How two chunks' context values combine (associative and commutative).
+    key_roles : tuple of str, optional
+        The parameter that names each key column (``"account_col"``), for the message when
+        a table lacks it; ``"user_col"`` when not given.
 
     Examples
     --------
@@ -120,6 +123,7 @@ class Analysis(Generic[P, R]):
     finalize: Callable[[P, Context], R]
     context: Callable[[Chunk], Context] = field(default=_no_context)
     merge_context: Callable[[Context, Context], Context] = field(default=_keep_first)
+    key_roles: tuple[str | None, ...] = ()
 
     def run(self, *tables: Any, partitioned_by: str | None = None) -> R:
         """Run on in-memory tables (one chunk) or on dask DataFrames (one chunk per partition).

@@ -633,6 +633,7 @@ def _account_features_builder(
     return Analysis(
         name="account_features",
         keys=(account_col, customer_col),
+        key_roles=("account_col", "customer_col"),
         prepare=prepare,
         partial=lambda enc, _context: _FeaturesPartial(_features_of(enc, settings), enc.seen),
         merge=lambda a, b: _FeaturesPartial(pd.concat([a.table, b.table]), a.seen.merge(b.seen)),

@@ -725,6 +725,7 @@ def _early_warnings_builder(
     return Analysis(
         name="early_warnings",
         keys=(account_col, customer_col),
+        key_roles=("account_col", "customer_col"),
         prepare=prepare,
         partial=partial,
         merge=merge,
