@@ -520,7 +520,7 @@ def early_warnings(
     *,
     as_of: Any,
     subscriptions: FrameLike | None = None,
-    paying_only: bool = True,
+    paying_only: bool | None = None,
     account_col: str = "account_id",
     user_col: str = "user_id",
     time_col: str = "timestamp",
@@ -550,8 +550,10 @@ def early_warnings(
     subscriptions : DataFrame-like, optional
         Needed by :class:`MRRContractionRule`; with ``paying_only`` it also limits the accounts
         checked to those paying at ``as_of``.
-    paying_only : bool, default True
-        With subscriptions, check only accounts paying just before ``as_of``.
+    paying_only : bool, optional
+        Check only accounts paying just before ``as_of``. Default: yes when
+        ``subscriptions`` are given, else every account with events. ``True`` without
+        ``subscriptions`` is an error (who pays is unknown).
     account_col, user_col, time_col, event_col : str
         Column roles of ``events``.
     customer_col, start_col, end_col, mrr_col : str
@@ -567,7 +569,8 @@ def early_warnings(
     Raises
     ------
     ParameterError
-        For invalid rules, an unknown event, or an MRR rule without subscriptions.
+        For invalid rules, an unknown event, or an MRR rule or ``paying_only=True`` without
+        subscriptions.
 
     Examples
     --------
@@ -597,6 +600,14 @@ def early_warnings(
     labels = [r.label for r in parsed]
     if len(set(labels)) != len(labels):
         raise ParameterError(f"rule names must be unique; got {labels!r}.", hint="pass name=...")
+    if paying_only is None:
+        paying_only = subscriptions is not None
+    elif paying_only and subscriptions is None:
+        raise ParameterError(
+            "paying_only=True needs subscriptions=...: without them every account would be "
+            "checked, paying or not.",
+            hint="pass the subscriptions table, or leave paying_only out to check every account.",
+        )
     if subscriptions is None and any(isinstance(r, MRRContractionRule) for r in parsed):
         raise ParameterError(
             "MRRContractionRule needs subscriptions=...", hint="pass the subscriptions table."
