@@ -127,7 +127,12 @@ def test_churn_conversion_round_trips(rate: float, a: float, b: float) -> None:
 
 def test_benchmark_edges_and_nan() -> None:
     assert benchmark("ltv_to_cac", 3.0) == "healthy"  # exactly 3 meets the target
-    assert benchmark("cac_payback_months", 12.0) == "healthy"
+    # issue 14 item 15: Skok's target is a payback in *less than* 12 months
+    assert benchmark("cac_payback_months", 12.0) == "acceptable"
+    assert benchmark("cac_payback_months", 11.99) == "healthy"
+    assert benchmark("cac_payback_months", 24.0) == "too slow"
+    # Sacks: 2x-3x is suspect, 3x included
+    assert benchmark("burn_multiple", 3.0) == "suspect"
     assert benchmark("ltv_to_cac", float("nan")) is None
     assert set(BENCHMARKS) >= {"ltv_to_cac", "cac_payback_months", "burn_multiple"}
     with pytest.raises(ParameterError):

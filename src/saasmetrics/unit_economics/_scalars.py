@@ -500,6 +500,7 @@ BENCHMARKS: dict[str, dict[str, Any]] = {
         "edges": (12.0, 24.0),
         "labels": ("healthy", "acceptable", "too slow"),
         "higher_is_better": False,
+        "at_edge": "upper",  # Skok: *less than* 12 months; a payback of exactly 12 is not
         "source": "David Skok, 'SaaS Metrics 2.0': recover CAC in less than 12 months.",
     },
     "burn_multiple": {
@@ -527,8 +528,11 @@ BENCHMARKS: dict[str, dict[str, Any]] = {
         "source": "Mamoon Hamid (Social Capital), the SaaS quick ratio: 4 or more.",
     },
 }
-"""Benchmark bands from the literature: ``edges`` split values into ``labels`` (a value equal
-to an edge falls in the upper band)."""
+"""Benchmark bands from the literature: ``edges`` split values into ``labels``. A value equal
+to an edge falls in the band the source puts it in: the better one for "higher is better"
+metrics (an LTV:CAC of exactly 3 meets the target) and for the burn multiple (Sacks: 2x-3x is
+suspect), the worse one for the CAC payback (Skok: less than 12 months); ``at_edge`` says
+``"upper"`` or ``"lower"`` where it differs from that default."""
 
 
 def benchmark(metric: str, value: Any) -> Any:
@@ -560,9 +564,11 @@ def benchmark(metric: str, value: Any) -> Any:
     spec = BENCHMARKS[metric]
     (v,), index = _arrays(value, names=("value",), function="benchmark", warn=False)
     labels = np.asarray(spec["labels"], dtype=object)
-    # values equal to an edge go to the upper band for "higher is better" metrics (LTV:CAC of
-    # exactly 3 is healthy) and to the lower band otherwise (a 12-month payback is healthy).
-    side: Literal["left", "right"] = "right" if spec["higher_is_better"] else "left"
+    # a value equal to an edge: the upper band for "higher is better" metrics (LTV:CAC of
+    # exactly 3 is healthy), the lower one otherwise, unless the source says otherwise
+    # (at_edge: a 12-month payback is not "less than 12 months")
+    default = "upper" if spec["higher_is_better"] else "lower"
+    side: Literal["left", "right"] = "right" if spec.get("at_edge", default) == "upper" else "left"
     edges = np.asarray(spec["edges"], dtype=np.float64)
     position = np.searchsorted(edges, v, side=side)
     bands: npt.NDArray[Any] = np.where(
