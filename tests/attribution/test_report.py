@@ -366,3 +366,13 @@ def test_rates_are_shares_with_repeat_leads_and_purchases(
     if with_leads:
         assert table["leads"].sum() == len(set(lf["user_id"]) & with_session)
     assert table["revenue"].sum() == pytest.approx(10.0 * cf["user_id"].isin(with_session).sum())
+
+
+def test_sums_that_overflow_are_an_error_not_inf() -> None:
+    # item 15: two revenues near 1e308 are each finite, their sum is not
+    convs = CONVERSIONS.assign(user_id=["a", "a", "a"], value=[1.5e308, 1.5e308, 1.0])
+    with pytest.raises(InputError, match="overflow"):
+        channel_report(SESSIONS, convs)
+    spend = SPEND.assign(amount=[1.5e308, 1.5e308, 1.0, 1.0])
+    with pytest.raises(InputError, match="overflow"):
+        channel_report(SESSIONS, CONVERSIONS, spend)

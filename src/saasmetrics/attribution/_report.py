@@ -17,7 +17,7 @@ from saasmetrics._plotting import PALETTE, get_axes
 from saasmetrics._results import ResultMixin
 from saasmetrics._validation import RowCheck, check_choice, parse_timestamps, require_columns
 from saasmetrics.attribution._ids import user_codes as _user_codes
-from saasmetrics.exceptions import ParameterError, SchemaError
+from saasmetrics.exceptions import InputError, ParameterError, SchemaError
 from saasmetrics.typing import FrameLike, OnInvalid
 
 __all__ = ("ChannelReport", "channel_report")
@@ -435,6 +435,13 @@ def channel_report(
                 unmatched.groupby(list(by), sort=True, as_index=False)["cost"].sum()
             )
 
+    for what, sums in (("revenue", revenue), ("cost", cost)):
+        if sums is not None and not np.isfinite(sums).all():
+            raise InputError(
+                f"The {what} of a group does not fit in a float (the sum overflows past "
+                f"{np.finfo(np.float64).max:.3g}), though every amount is finite.",
+                hint="check the unit of the amounts (a currency unit, not e.g. a scaled id).",
+            )
     raw = labels.copy()
     raw["visits"] = visits
     raw["users"] = users_per
