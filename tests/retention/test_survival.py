@@ -128,3 +128,15 @@ def test_nelson_aalen_klein_moeschberger_6mp() -> None:
     assert (hazard["cumulative_hazard"] <= hazard["ci_upper"]).all()
     with pytest.raises(ParameterError):
         kaplan_meier(WEEKS).nelson_aalen(confidence_level=2)
+
+
+def test_survival_past_the_last_observation_is_nan_unless_the_curve_reached_zero() -> None:
+    # issue 14: the last value used to be repeated forever. Kaplan-Meier says nothing past the
+    # longest observed duration (R's summary.survfit(extend=FALSE) stops there too), except
+    # that a curve at 0 stays 0.
+    curve = kaplan_meier(WEEKS, np.array(RELAPSED, dtype=bool))  # longest duration: 35 weeks
+    assert curve.survival_at(35) == pytest.approx(0.4482, abs=1e-4)
+    assert np.isnan(curve.survival_at(35.5))
+    np.testing.assert_array_equal(np.isnan(curve.survival_at([1, 35, 36, 100])), [0, 0, 1, 1])
+    ended = kaplan_meier([1, 2, 3], [True, True, True])
+    assert ended.survival_at(50) == 0.0

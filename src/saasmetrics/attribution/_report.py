@@ -23,7 +23,7 @@ from saasmetrics._validation import (
     require_columns,
 )
 from saasmetrics.attribution._ids import user_codes as _user_codes
-from saasmetrics.exceptions import EmptyDataError, ParameterError, SchemaError
+from saasmetrics.exceptions import EmptyDataError, InputError, ParameterError, SchemaError
 from saasmetrics.scale import Analysis, register, run
 from saasmetrics.typing import FrameLike, OnInvalid
 
@@ -57,13 +57,16 @@ class ChannelReport(ResultMixin):
         One row per group (the ``by`` columns first), then ``visits``, ``users``,
         ``bounce_rate``, ``pages_per_session``, ``avg_duration_s``, ``leads``, ``lead_rate``,
         ``customers``, ``conversion_rate``, ``cost``, ``cost_per_lead``, ``cac``, ``revenue``,
-        ``roi``. Ratios with a zero denominator are NaN.
+        ``roi``. ``leads`` and ``customers`` count people (each at their first lead or
+        purchase); ``lead_rate`` is leads / users, ``conversion_rate`` the share of the group's
+        leads who became customers (customers / users without leads), so every rate is in
+        [0, 1]. Ratios with a zero denominator are NaN.
     by : tuple of str
         The grouping.
     credit : str
         How leads and customers were given to a channel (``"last"`` or ``"first"`` session).
     n_uncredited_leads, n_uncredited_customers : int
-        Leads and customers credited to no channel because their person had no session at
+        Leads and customers (people) credited to no channel because their person had no session at
         all. They are in no row of the table.
 
     Examples
@@ -222,11 +225,19 @@ def channel_report(
 ) -> ChannelReport:
     """Channel quality: visits, engagement, leads, customers, cost, CAC and ROI per channel.
 
-    Each lead and each conversion is credited to one session of the same user: the last
-    session at or before it (``credit="last"``, last click; an event before the user's first
-    session goes to that first session) or the user's first session (``credit="first"``);
-    users with no session are not credited to any channel (they are counted in
-    ``n_uncredited_leads`` and ``n_uncredited_customers``).
+    A person is one lead and one customer, however many lead or purchase rows they have: their
+    first lead and their first purchase (earliest; ties in input order) are each credited to
+    one session of the same user: the last session at or before it (``credit="last"``, last
+    click; an event before the user's first session goes to that first session) or the
+    user's first session (``credit="first"``); users with no session are not credited to any
+    channel (they are counted in
+    ``n_uncredited_leads`` and ``n_uncredited_customers``). Revenue is the value of every
+    conversion row, each credited to its own session; a negative value is a refund, which
+    lowers revenue and makes no customer.
+
+    Each rate is a share of the population it is defined on: ``bounce_rate`` of the group's
+    visits, ``lead_rate`` of its users (visitors), ``conversion_rate`` of its leads (those who
+    became customers, wherever the purchase was credited) or, without ``leads``, of its users.
 
     Parameters
     ----------
@@ -243,7 +254,7 @@ def channel_report(
         computed first; spend per channel and day is small).
     leads : DataFrame-like or dask DataFrame, optional
         Lead events (e.g. signups): user and time. Without it, leads and lead rates are NaN
-        and the conversion rate is customers per user.
+        and the conversion rate is the share of users who became customers.
     by : sequence of {"channel", "campaign"}, default ("channel",)
         Grouping: per channel, or per channel and campaign (a single name is fine too).
     credit : {"last", "first"}, default "last"
@@ -471,26 +482,44 @@ def _report_partial(tables: tuple[Any, Any, Any, Any], s: _Settings) -> _ReportP
 
     uncredited = {"leads": 0, "customers": 0}
 
-    def credited(ev: tuple[Any, Any, Any, Any] | None, role: str) -> tuple[Any, Any]:
+    def credited(ev: tuple[Any, Any, Any, Any] | None, role: str) -> tuple[Any, Any, Any, Any]:
+        """Per group: people counted once (at their first event), and the value of all events.
+
+        Also returns each counted person's code and group, so leads can be matched to
+        customers. A negative value (a refund) adds to the value but makes no person.
+        """
         nonlocal offset
         if ev is None:
-            return None, None
+            return None, None, None, None
         e_user = user_codes[offset : offset + ev[0].size].astype(np.int64)
         offset += ev[0].size
         session = _credit_sessions(s_user, s_ns, e_user, ev[1], s.credit)
         ok = session >= 0
-        uncredited[role] = int(ok.size - np.count_nonzero(ok))
-        count = np.bincount(codes[session[ok]], minlength=n_groups).astype(np.float64)
         value = np.bincount(codes[session[ok]], weights=ev[2][ok], minlength=n_groups)
-        return count, value
+        counts = ev[2] >= 0  # refunds (negative values) make no customer
+        order = sort_order(e_user, ev[1])
+        order = order[counts[order]]
+        _, first = np.unique(e_user[order], return_index=True)
+        firsts = order[first]  # each person's first event (ties: input order)
+        people_ok = session[firsts] >= 0
+        uncredited[role] = int(firsts.size - np.count_nonzero(people_ok))
+        person_group = codes[session[firsts[people_ok]]]
+        count = np.bincount(person_group, minlength=n_groups).astype(np.float64)
+        return count, value, e_user[firsts[people_ok]], person_group
 
-    lead_count, _ = credited(lead_events, "leads")
-    cust_count, revenue = credited(conv_events, "customers")
+    lead_count, _, lead_people, lead_group = credited(lead_events, "leads")
+    cust_count, revenue, cust_people, _ = credited(conv_events, "customers")
     if lead_count is not None:
         sums["leads"] = lead_count
     if cust_count is not None:
         sums["customers"] = cust_count
         sums["revenue"] = revenue
+    if lead_count is not None and cust_count is not None:
+        # leads of a group who became customers (wherever the purchase was credited); a person
+        # is in one chunk only, so these counts add up across chunks
+        sums["_converted_leads"] = np.bincount(
+            lead_group[np.isin(lead_people, cust_people)], minlength=n_groups
+        ).astype(np.float64)
     return _ReportPartial(
         sums=sums,
         has_leads=lead_count is not None,
@@ -565,7 +594,7 @@ def _merge_reports(a: _ReportPartial, b: _ReportPartial) -> _ReportPartial:
     )
 
 
-_SUMMED = ("visits", "users", "leads", "customers", "revenue")
+_SUMMED = ("visits", "users", "leads", "customers", "revenue", "_converted_leads")
 
 
 def _finalize_report(part: _ReportPartial, s: _Settings) -> ChannelReport:
@@ -602,12 +631,23 @@ def _finalize_report(part: _ReportPartial, s: _Settings) -> ChannelReport:
     if not part.has_customers:
         raw["customers"] = np.nan
         raw["revenue"] = np.nan
+    if "_converted_leads" not in raw:
+        raw["_converted_leads"] = np.nan
+    for what, sums in (("revenue", raw["revenue"].to_numpy()), ("cost", cost)):
+        if (part.has_customers or what == "cost") and not np.isfinite(
+            np.asarray(sums, dtype=np.float64)
+        ).all():
+            raise InputError(
+                f"The {what} of a group does not fit in a float (the sum overflows past "
+                f"{np.finfo(np.float64).max:.3g}), though every amount is finite.",
+                hint="check the unit of the amounts (a currency unit, not e.g. a scaled id).",
+            )
     raw = raw[[*by, "visits", "users", "_bounces", "_pages", "_duration", "leads", "customers",
-               "revenue"]]  # fmt: skip
+               "_converted_leads", "revenue"]]  # fmt: skip
     raw["cost"] = cost
     if extra is not None:
         add = extra.copy()
-        for column in ("visits", "users", "_bounces", "_pages", "_duration"):
+        for column in ("visits", "users", "_bounces", "_pages", "_duration", "_converted_leads"):
             add[column] = 0.0
         for column, present in (
             ("leads", part.has_leads),
@@ -646,7 +686,11 @@ def _finish(raw: pd.DataFrame, by: tuple[str, ...], *, has_leads: bool) -> pd.Da
     table["leads"] = raw["leads"]
     table["lead_rate"] = _ratio(raw["leads"], raw["users"])
     table["customers"] = raw["customers"]
-    table["conversion_rate"] = _ratio(raw["customers"], raw["leads"] if has_leads else raw["users"])
+    table["conversion_rate"] = (
+        _ratio(raw["_converted_leads"], raw["leads"])
+        if has_leads
+        else _ratio(raw["customers"], raw["users"])
+    )
     table["cost"] = raw["cost"]
     table["cost_per_lead"] = _ratio(raw["cost"], raw["leads"])
     table["cac"] = _ratio(raw["cost"], raw["customers"])

@@ -104,6 +104,7 @@ def _subscription_arrays(
         end_ns = np.where(open_end, np.iinfo(np.int64).max, end.ns)
     mrr = pd.to_numeric(frame[mrr_col], errors="coerce").to_numpy(dtype=np.float64)
     rows.flag(np.isnan(mrr), mrr_col, "null or non-numeric MRR")
+    rows.flag(np.isposinf(mrr), mrr_col, "infinite MRR")
     rows.flag(np.nan_to_num(mrr) < 0, mrr_col, "negative MRR")
     rows.flag(end_ns <= start.ns, end_col, "intervals that end before they start")
     report = rows.finish(warn=reports is None)
@@ -485,7 +486,8 @@ def account_features(
     ParameterError
         For bad windows, unknown tracked or core events, or an ``as_of`` before all data.
     InputError
-        For invalid rows (unless ``on_invalid="drop"``).
+        For invalid rows (unless ``on_invalid="drop"``): null ids or times, and subscription
+        rows with a missing, non-numeric, negative or infinite MRR.
 
     Notes
     -----
@@ -986,7 +988,7 @@ def _lean_inputs(
 
 
 def time_split(
-    snapshots: pd.DataFrame,
+    snapshots: FrameLike,
     *,
     test_from: Any,
     horizon: TimedeltaLike = "90D",
@@ -1000,8 +1002,8 @@ def time_split(
 
     Parameters
     ----------
-    snapshots : pandas.DataFrame
-        E.g. from :func:`feature_snapshots`.
+    snapshots : DataFrame-like
+        E.g. from :func:`feature_snapshots` (pandas, polars or pyarrow).
     test_from : str or Timestamp
         First snapshot date of the test set.
     horizon : str or Timedelta, default "90D"
@@ -1012,12 +1014,15 @@ def time_split(
     Returns
     -------
     train, test : pandas.DataFrame
-        Copies of the selected rows.
+        Copies of the selected rows. Rows dated within ``horizon`` before ``test_from`` are in
+        neither: their labels reach into the test period.
 
     Raises
     ------
     EmptyDataError
         If either side would be empty.
+    InputError
+        If some snapshot dates are missing (such rows would be in neither set).
     ParameterError
         If ``test_from`` is not a timestamp.
     SchemaError
@@ -1033,6 +1038,7 @@ def time_split(
     >>> train["x"].tolist(), test["x"].tolist()
     ([1, 2], [3])
     """
+    snapshots = to_pandas(snapshots, name="snapshots", allow_empty=True)
     require_columns(snapshots, {"time_col": time_col})
     h = check_positive_timedelta("horizon", horizon)
     column = snapshots[time_col]
@@ -1049,6 +1055,16 @@ def time_split(
                 f"{column.head(3).tolist()!r}.",
                 hint="pass the snapshot dates (e.g. from feature_snapshots).",
             ) from exc
+    missing = when.isna().to_numpy()
+    if missing.any():  # such a row is in neither set: refuse rather than lose it
+        raise InputError.bad_values(
+            time_col,
+            "missing snapshot dates",
+            n_bad=int(missing.sum()),
+            n_rows=missing.size,
+            example=snapshots.iloc[int(np.argmax(missing))].to_dict(),
+            hint="drop or date those rows first; a row without a date cannot be split in time.",
+        )
     tz = getattr(when.dtype, "tz", None)
     try:
         start = pd.Timestamp(test_from)

@@ -512,7 +512,7 @@ def early_warnings(
     *,
     as_of: Any,
     subscriptions: FrameLike | None = None,
-    paying_only: bool = True,
+    paying_only: bool | None = None,
     account_col: str = "account_id",
     user_col: str = "user_id",
     time_col: str = "timestamp",
@@ -545,8 +545,10 @@ def early_warnings(
     subscriptions : DataFrame-like, optional
         Needed by :class:`MRRContractionRule`; with ``paying_only`` it also limits the accounts
         checked to those paying at ``as_of``.
-    paying_only : bool, default True
-        With subscriptions, check only accounts paying just before ``as_of``.
+    paying_only : bool, optional
+        Check only accounts paying just before ``as_of``. Default: yes when
+        ``subscriptions`` are given, else every account with events. ``True`` without
+        ``subscriptions`` is an error (who pays is unknown).
     account_col, user_col, time_col, event_col : str
         Column roles of ``events``.
     customer_col, start_col, end_col, mrr_col : str
@@ -565,7 +567,8 @@ def early_warnings(
     Raises
     ------
     ParameterError
-        For invalid rules, an unknown event, or an MRR rule without subscriptions.
+        For invalid rules, an unknown event, or an MRR rule or ``paying_only=True`` without
+        subscriptions.
 
     Examples
     --------
@@ -586,6 +589,14 @@ def early_warnings(
     0         a1  no_create_report_60d     high  no create_report for 87 days (last 2024-01-05)
     1         a1   key_user_inactive_5d   medium  key user 'u1' inactive for 7 days
     """
+    if paying_only is None:
+        paying_only = subscriptions is not None
+    elif paying_only and subscriptions is None:
+        raise ParameterError(
+            "paying_only=True needs subscriptions=...: without them every account would be "
+            "checked, paying or not.",
+            hint="pass the subscriptions table, or leave paying_only out to check every account.",
+        )
     plan = _early_warnings_builder(
         rules=rules,
         as_of=as_of,
@@ -623,7 +634,7 @@ def _early_warnings_builder(
     rules: Sequence[WarningRule | dict[str, Any]],
     as_of: Any,
     with_subscriptions: bool = False,
-    paying_only: bool = True,
+    paying_only: bool | None = None,
     account_col: str = "account_id",
     user_col: str = "user_id",
     time_col: str = "timestamp",
@@ -653,6 +664,8 @@ def _early_warnings_builder(
             "MRRContractionRule needs subscriptions=...", hint="pass the subscriptions table."
         )
     as_of_ts = pd.Timestamp(as_of)
+    if paying_only is None:
+        paying_only = with_subscriptions
 
     def prepare(events: FrameLike | EventLog, subscriptions: FrameLike | None) -> Any:
         return _encode(

@@ -256,7 +256,9 @@ def lifecycle_stages(
     Raises
     ------
     InputError
-        For fewer than three points, values outside [0, 1] or a first value of 0.
+        For fewer than three points, values outside [0, 1], a first value of 0, a curve that
+        rises (not a survival curve), or missing values before its last point (trailing
+        missing values, periods no complete cohort reached, end the curve).
     ParameterError
         For ``0 < stable_tolerance < shock_drop < 1`` not holding.
 
@@ -274,9 +276,19 @@ def lifecycle_stages(
             f"stable_tolerance={stable_tolerance!r}, shock_drop={shock_drop!r}."
         )
     series, at_risk = _as_curve(curve)
+    present = series.notna().to_numpy()
+    # trailing NaN: periods no (complete) cohort has reached yet, the curve ends before them
+    n_points = int(np.flatnonzero(present)[-1]) + 1 if present.any() else 0
+    if not present[:n_points].all():
+        gaps = series.index[:n_points][~present[:n_points]]
+        raise InputError(
+            f"The retention curve has {gaps.size} missing values before its last point, at "
+            f"times {list(gaps[:5])!r}.",
+            hint="fill or drop them on purpose (a gap is not a churn of 0).",
+        )
     if at_risk is not None:
-        at_risk = at_risk[series.notna().to_numpy()]
-    series = series.dropna()
+        at_risk = at_risk[:n_points]
+    series = series.iloc[:n_points]
     if len(series) < 3:
         raise InputError(f"A retention curve needs three or more points; got {len(series)}.")
     t = series.index.to_numpy(dtype=np.float64)
@@ -288,6 +300,15 @@ def lifecycle_stages(
         )
     if (np.diff(t) <= 0).any():
         raise InputError("The curve's times must increase.")
+    rises = np.flatnonzero(np.diff(s) > 1e-9 * s[:-1])
+    if rises.size:
+        i = int(rises[0])
+        raise InputError(
+            f"The retention curve rises {rises.size} times, e.g. from {s[i]:.4g} at time "
+            f"{t[i]:g} to {s[i + 1]:.4g} at {t[i + 1]:g}; a share still retained cannot grow.",
+            hint="pass a survival curve: a CohortTable with kind='unbounded', its curve(), or a "
+            "Kaplan-Meier curve (a classic curve counts returning users and can rise).",
+        )
     with np.errstate(divide="ignore", invalid="ignore"):
         hazard = -np.log(s[1:] / s[:-1]) / np.diff(t)
     hazard = np.where(np.isfinite(hazard), np.maximum(hazard, 0.0), np.nan)

@@ -85,7 +85,11 @@ class SurvivalCurve(ResultMixin):
         Returns
         -------
         float or numpy.ndarray
-            Survival; 1 before the first time; NaN for a NaN time.
+            Survival; 1 before the first time; NaN for a NaN time, and NaN past the longest
+            observed duration (event or censored): the data say nothing there, so the last
+            value is not carried forward (as R's ``summary.survfit`` without ``extend``),
+            except that a curve that reached 0 stays 0. For values beyond the data, fit a
+            model (e.g. :class:`ShiftedBetaGeometricModel`).
 
         Examples
         --------
@@ -98,6 +102,8 @@ class SurvivalCurve(ResultMixin):
         times = self.table["time"].to_numpy(dtype=np.float64)
         values = np.r_[1.0, self.table["survival"].to_numpy(dtype=np.float64)]
         out = np.where(np.isnan(arr), np.nan, values[np.searchsorted(times, arr, side="right")])
+        if times.size and values[-1] > 0:  # past the data: unknown, unless everyone has left
+            out = np.where(arr > times[-1], np.nan, out)
         return float(out) if arr.ndim == 0 else out
 
     def median_confidence_interval(self) -> tuple[float, float]:

@@ -279,6 +279,17 @@ def _lag(spec: PeriodSpec) -> int:
     return 365
 
 
+def _to_cents(amount: npt.NDArray[np.float64]) -> npt.NDArray[np.int64]:
+    """Amounts to integer cents, half a cent rounded away from zero (0.125 -> 13 cents).
+
+    The product with 100 is first rounded to 6 decimals, so the decimal that was typed decides
+    (``10.005 * 100`` is ``1000.4999...`` in binary, and is 1001 cents here), and halves go
+    up as in invoicing, not to the even cent as ``np.rint`` would.
+    """
+    scaled = np.round(amount * 100.0, 6)
+    return (np.sign(scaled) * np.floor(np.abs(scaled) + 0.5)).astype(np.int64)
+
+
 def mrr_bridge(
     data: FrameLike,
     *,
@@ -419,7 +430,7 @@ def mrr_bridge(
     all_codes, uniques = frame[customer_col].factorize()
     codes = all_codes[keep].astype(np.int64)
     start, end = start[keep], end[keep]
-    cents = np.rint(mrr[keep] * 100.0).astype(np.int64)
+    cents = _to_cents(mrr[keep])
     if float(np.sum(mrr[keep], dtype=np.float64)) * 100.0 >= 2.0**62:
         raise InputError(
             f"The MRR column sums to {float(np.sum(mrr[keep])):.3g}: too large to add up "
