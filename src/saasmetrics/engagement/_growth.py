@@ -40,7 +40,7 @@ def user_ratios(table: pd.DataFrame) -> pd.DataFrame:
     ``quick_ratio = (new + resurrected) / -churned``; ``retention_rate = retained /
     active_{t-1}`` (NaN in the first period).
     """
-    table["quick_ratio"] = ratio(table["new"] + table["resurrected"], -table["churned"])
+    table["quick_ratio"] = ratio(table["new"] + table["resurrected"], np.abs(table["churned"]))
     before = table["active"].shift(1).to_numpy(dtype=float)
     table["retention_rate"] = ratio(table["retained"], before)
     return table
@@ -49,7 +49,7 @@ def user_ratios(table: pd.DataFrame) -> pd.DataFrame:
 def revenue_ratios(table: pd.DataFrame) -> pd.DataFrame:
     """Quick ratio, gross and net retention of a revenue growth-accounting table."""
     gains = table["new"] + table["resurrected"] + table["expansion"]
-    table["quick_ratio"] = ratio(gains, -(table["churned"] + table["contraction"]))
+    table["quick_ratio"] = ratio(gains, np.abs(table["churned"] + table["contraction"]))
     before = table["revenue"].shift(1).to_numpy(dtype=float)
     table["gross_retention"] = ratio(table["retained"], before)
     table["net_retention"] = ratio(table["retained"] + table["expansion"], before)
