@@ -57,7 +57,7 @@ rows_st = st.lists(
 )
 
 ANALYSES: dict[str, Callable[[Any], Any]] = {
-    "active_users": lambda e: active_users(e),
+    "active_users": active_users,
     "stickiness": lambda e: stickiness(e, period="W"),
     "stickiness_l7": lambda e: stickiness(e, period="7D", cumulative=True),
     "lifecycle": lambda e: lifecycle(e, freq="W", new_event="signup"),

@@ -21,7 +21,7 @@ from saasmetrics.scale import analysis, merge_all
 from tests.scale.conftest import PARTITIONS
 
 CASES: dict[str, Callable[..., Any]] = {
-    "active_users": lambda e, **kw: active_users(e, **kw),
+    "active_users": active_users,
     "active_users_weekly": lambda e, **kw: active_users(e, freq="W", active_event="login", **kw),
     "stickiness": lambda e, **kw: stickiness(e, period="W", **kw),
     "stickiness_l28": lambda e, **kw: stickiness(e, period="28D", cumulative=True, **kw),
@@ -69,9 +69,7 @@ def test_pre_partitioned_frame_skips_the_shuffle(shuffled_events: pd.DataFrame) 
     by_user = shuffled_events.set_index("user_id").sort_index(kind="stable")
     ddf = dd.from_pandas(by_user, npartitions=4, sort=True)
     _same(lifecycle(ddf), lifecycle(shuffled_events))
-    _same(
-        stickiness(ddf.reset_index(), partitioned_by="user_id"), stickiness(shuffled_events)
-    )
+    _same(stickiness(ddf.reset_index(), partitioned_by="user_id"), stickiness(shuffled_events))
 
 
 def test_warnings_come_once_from_the_merged_data(
@@ -81,7 +79,8 @@ def test_warnings_come_once_from_the_merged_data(
         warnings.simplefilter("always")
         feature_adoption(to_dask(shuffled_events, 7), ["no_such_event"])
     messages = [str(w.message) for w in caught if issubclass(w.category, DataQualityWarning)]
-    assert len(messages) == 1 and "never occurs" in messages[0]
+    assert len(messages) == 1
+    assert "never occurs" in messages[0]
 
 
 def test_partials_merge_in_any_order(shuffled_events: pd.DataFrame) -> None:
