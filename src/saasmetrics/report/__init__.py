@@ -17,8 +17,16 @@ if TYPE_CHECKING:
 
 __all__ = ("SECTION_ORDER", "Section", "build_sections", "render_html", "table_html")
 
-SECTION_ORDER = ("overview", "attribution", "funnel", "retention", "health", "unit_economics")
-"""Acquire, activate, retain, succeed, earn."""
+SECTION_ORDER = (
+    "overview",
+    "attribution",
+    "funnel",
+    "engagement",
+    "retention",
+    "health",
+    "unit_economics",
+)
+"""Acquire, activate, engage, retain, succeed, earn."""
 
 
 def build_sections(company: SaasCompany) -> list[Section]:
