@@ -1521,16 +1521,26 @@ def _event_mask(
 
 def _canonical_order(units: pd.DataFrame) -> npt.NDArray[np.int64]:
     """Rows sorted by user id (then step-1 time), whatever order the chunks came in."""
-    keys: dict[str, Any] = {"user": units["user"]}
-    if _time_cols(0) in units:
-        keys["t"] = units[_time_cols(0)]
-    frame = pd.DataFrame(keys)
+    users = units["user"].to_numpy()
     try:
-        order = frame.sort_values(list(keys), kind="stable").index
+        by_user = np.argsort(users, kind="stable")
     except TypeError:  # ids of mixed types: order by their text
-        frame["user"] = frame["user"].map(repr)
-        order = frame.sort_values(list(keys), kind="stable").index
-    return np.asarray(order, dtype=np.int64)
+        by_user = np.argsort(np.array([repr(u) for u in users], dtype=object), kind="stable")
+        users = np.array([repr(u) for u in users], dtype=object)
+    if _time_cols(0) not in units or not len(units):
+        return by_user.astype(np.int64, copy=False)
+    # several rows of a user (count="attempts"): by step-1 time within the user
+    sorted_users = users[by_user]
+    repeats = bool((sorted_users[1:] == sorted_users[:-1]).any())
+    if not repeats:
+        return by_user.astype(np.int64, copy=False)
+    t0 = units[_time_cols(0)].to_numpy(dtype="datetime64[ns]").view(np.int64)
+    # equal ids get the rank of their first occurrence in sorted order
+    first = np.r_[True, sorted_users[1:] != sorted_users[:-1]]
+    group = np.cumsum(first) - 1
+    user_rank = np.empty(by_user.size, dtype=np.int64)
+    user_rank[by_user] = group
+    return np.lexsort((t0, user_rank)).astype(np.int64, copy=False)
 
 
 def _finalize(part: _FunnelPartial, s: _Settings) -> FunnelResult:
