@@ -25,6 +25,7 @@ from saasmetrics.engagement._common import (
     event_codes,
     event_list,
     load,
+    local_days,
     merge_range,
     period_labels,
     ratio,
@@ -55,8 +56,6 @@ def _whole_days(name: str, value: Any) -> int:
 
 def _filtered_days(log: EventLog, active_event: tuple[Any, ...] | None) -> tuple[I64, I64, bool]:
     """User codes and local days of the events that count as activity (log order)."""
-    from saasmetrics.engagement._common import local_days
-
     days = local_days(log)
     users = np.asarray(log.user_codes, dtype=np.int64)
     found = True
