@@ -285,7 +285,14 @@ def _load_all() -> None:
     """Import the subpackages so that every analysis has registered its builder."""
     import importlib
 
-    for module in ("funnel", "retention", "unit_economics", "attribution", "health"):
+    for module in (
+        "funnel",
+        "retention",
+        "unit_economics",
+        "attribution",
+        "health",
+        "engagement",
+    ):
         importlib.import_module(f"saasmetrics.{module}")
 
 

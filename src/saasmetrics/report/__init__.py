@@ -25,8 +25,16 @@ __all__ = (
     "table_html",
 )
 
-SECTION_ORDER = ("overview", "attribution", "funnel", "retention", "health", "unit_economics")
-"""Acquire, activate, retain, succeed, earn."""
+SECTION_ORDER = (
+    "overview",
+    "attribution",
+    "funnel",
+    "engagement",
+    "retention",
+    "health",
+    "unit_economics",
+)
+"""Acquire, activate, engage, retain, succeed, earn."""
 
 
 def build_sections(company: SaasCompany) -> list[Section]:
