@@ -62,7 +62,7 @@ def page(sections: list[Any]) -> str:
 def test_the_report_never_reads_the_planted_truths(sections: list[Any]) -> None:
     # built above from a company whose truths raise on access; every section is there
     titles = [s.title for s in sections]
-    assert titles == ["Overview", "Acquisition", "Funnel", "Retention", "Health",
+    assert titles == ["Overview", "Acquisition", "Funnel", "Engagement", "Retention", "Health",
                       "Unit economics"]  # fmt: skip
 
 

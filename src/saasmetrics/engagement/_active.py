@@ -12,7 +12,7 @@ import pandas as pd
 
 from saasmetrics._kernels.engagement import distinct_pairs, runs_per_period, trailing_active
 from saasmetrics._kernels.periods import DAY_NS
-from saasmetrics._plotting import PALETTE, get_axes
+from saasmetrics._plotting import PALETTE, get_axes, period_label
 from saasmetrics._results import ResultMixin
 from saasmetrics.engagement._common import (
     I64,
@@ -440,7 +440,7 @@ class Stickiness(ResultMixin):
             ax.plot(k, first, color=PALETTE[1], marker="o", label=label)
         ax.set_xlabel("active days in the period" + (" (at least)" if self.cumulative else ""))
         ax.set_ylabel("share of active users")
-        ax.set_title(f"Stickiness ({self.period})")
+        ax.set_title(f"Stickiness: active days per {period_label(self.period)}")
         ax.legend()
         return ax
 

@@ -11,7 +11,7 @@ import pandas as pd
 
 from saasmetrics._kernels.engagement import distinct_pairs, lifecycle_counts
 from saasmetrics._kernels.periods import PeriodSpec
-from saasmetrics._plotting import PALETTE, get_axes
+from saasmetrics._plotting import PALETTE, get_axes, period_label
 from saasmetrics._results import ResultMixin
 from saasmetrics.engagement._common import (
     DayRange,
@@ -110,7 +110,7 @@ class Lifecycle(ResultMixin):
         step = max(1, len(labels) // 12)
         ax.set_xticks(x[::step], labels[::step], rotation=45, ha="right")
         ax.set_ylabel("users")
-        ax.set_title(f"Lifecycle ({self.freq})")
+        ax.set_title(f"Lifecycle of active users, by {period_label(self.freq)}")
         ax.legend()
         return ax
 
