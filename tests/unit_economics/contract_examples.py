@@ -7,7 +7,14 @@ from collections.abc import Callable
 import pandas as pd
 
 from saasmetrics._results import ResultMixin
-from saasmetrics.unit_economics import MRRBridge, RevenueProjection, mrr_bridge, project_revenue
+from saasmetrics.unit_economics import (
+    MRRBridge,
+    RevenueCohorts,
+    RevenueProjection,
+    mrr_bridge,
+    project_revenue,
+    revenue_cohorts,
+)
 
 
 def example_bridge() -> MRRBridge:
@@ -37,7 +44,26 @@ def example_projection() -> RevenueProjection:
     )
 
 
+def _subscriptions() -> pd.DataFrame:
+    return pd.DataFrame(
+        {
+            "customer_id": ["a", "b", "a", "c", "d"],
+            "start": pd.to_datetime(
+                ["2024-01-05", "2024-01-20", "2024-03-01", "2024-02-01", "2024-02-11"]
+            ),
+            "end": pd.to_datetime(["2024-03-01", "2024-04-10", None, None, "2024-05-20"]),
+            "mrr": [100.0, 50.0, 130.0, 20.0, 60.0],
+            "channel": ["Paid Search", "Direct", "Paid Search", "Direct", "Paid Search"],
+        }
+    )
+
+
+def example_revenue_cohorts() -> RevenueCohorts:
+    return revenue_cohorts(_subscriptions(), as_of="2024-06-15", by="channel")
+
+
 EXAMPLES: dict[str, Callable[[], ResultMixin]] = {
     "saasmetrics.unit_economics.MRRBridge": example_bridge,
     "saasmetrics.unit_economics.RevenueProjection": example_projection,
+    "saasmetrics.unit_economics.RevenueCohorts": example_revenue_cohorts,
 }

@@ -12,7 +12,9 @@ from saasmetrics.unit_economics._clv import (
     rfm_summary,
 )
 from saasmetrics.unit_economics._normalize import monthly_amount, mrr_from_invoices
+from saasmetrics.unit_economics._policy import MRRPolicy
 from saasmetrics.unit_economics._projection import RevenueProjection, project_revenue
+from saasmetrics.unit_economics._revenue_cohorts import RevenueCohorts, revenue_cohorts
 from saasmetrics.unit_economics._scalars import (
     BENCHMARKS,
     benchmark,
@@ -32,7 +34,9 @@ __all__ = (
     "BetaGeoModel",
     "GammaGammaModel",
     "MRRBridge",
+    "MRRPolicy",
     "ParetoNBDModel",
+    "RevenueCohorts",
     "RevenueProjection",
     "benchmark",
     "burn_multiple",
@@ -48,6 +52,7 @@ __all__ = (
     "mrr_from_invoices",
     "plot_ltv_to_cac",
     "project_revenue",
+    "revenue_cohorts",
     "rfm_summary",
     "rule_of_40",
     "saas_kpis",
