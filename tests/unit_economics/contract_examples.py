@@ -8,9 +8,13 @@ import pandas as pd
 
 from saasmetrics._results import ResultMixin
 from saasmetrics.unit_economics import (
+    CohortPayback,
+    LTVCurves,
     MRRBridge,
     RevenueCohorts,
     RevenueProjection,
+    cac_payback_by_cohort,
+    ltv_curves,
     mrr_bridge,
     project_revenue,
     revenue_cohorts,
@@ -62,8 +66,29 @@ def example_revenue_cohorts() -> RevenueCohorts:
     return revenue_cohorts(_subscriptions(), as_of="2024-06-15", by="channel")
 
 
+SPEND = pd.DataFrame(
+    {
+        "date": pd.to_datetime(["2024-01-01", "2024-02-01", "2024-02-01"]),
+        "channel": ["Paid Search", "Paid Search", "Direct"],
+        "amount": [300.0, 200.0, 10.0],
+    }
+)
+
+
+def example_ltv_curves() -> LTVCurves:
+    return ltv_curves(
+        _subscriptions(), SPEND, by="channel", horizon=8, as_of="2024-06-15", forecast="km"
+    )
+
+
+def example_cohort_payback() -> CohortPayback:
+    return cac_payback_by_cohort(_subscriptions(), SPEND, horizon=8, as_of="2024-06-15")
+
+
 EXAMPLES: dict[str, Callable[[], ResultMixin]] = {
     "saasmetrics.unit_economics.MRRBridge": example_bridge,
     "saasmetrics.unit_economics.RevenueProjection": example_projection,
     "saasmetrics.unit_economics.RevenueCohorts": example_revenue_cohorts,
+    "saasmetrics.unit_economics.LTVCurves": example_ltv_curves,
+    "saasmetrics.unit_economics.CohortPayback": example_cohort_payback,
 }

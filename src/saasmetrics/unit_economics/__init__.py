@@ -11,6 +11,12 @@ from saasmetrics.unit_economics._clv import (
     customer_lifetime_value_interval,
     rfm_summary,
 )
+from saasmetrics.unit_economics._ltv_curves import (
+    CohortPayback,
+    LTVCurves,
+    cac_payback_by_cohort,
+    ltv_curves,
+)
 from saasmetrics.unit_economics._normalize import monthly_amount, mrr_from_invoices
 from saasmetrics.unit_economics._policy import MRRPolicy
 from saasmetrics.unit_economics._projection import RevenueProjection, project_revenue
@@ -32,7 +38,9 @@ from saasmetrics.unit_economics._scalars import (
 __all__ = (
     "BENCHMARKS",
     "BetaGeoModel",
+    "CohortPayback",
     "GammaGammaModel",
+    "LTVCurves",
     "MRRBridge",
     "MRRPolicy",
     "ParetoNBDModel",
@@ -41,11 +49,13 @@ __all__ = (
     "benchmark",
     "burn_multiple",
     "cac",
+    "cac_payback_by_cohort",
     "cac_payback_months",
     "convert_churn_rate",
     "customer_lifetime_value",
     "customer_lifetime_value_interval",
     "ltv",
+    "ltv_curves",
     "ltv_to_cac",
     "monthly_amount",
     "mrr_bridge",
