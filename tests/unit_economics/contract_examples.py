@@ -8,11 +8,13 @@ import pandas as pd
 
 from saasmetrics._results import ResultMixin
 from saasmetrics.unit_economics import (
+    ARRLayers,
     CohortPayback,
     LTVCurves,
     MRRBridge,
     RevenueCohorts,
     RevenueProjection,
+    arr_layers,
     cac_payback_by_cohort,
     ltv_curves,
     mrr_bridge,
@@ -85,10 +87,15 @@ def example_cohort_payback() -> CohortPayback:
     return cac_payback_by_cohort(_subscriptions(), SPEND, horizon=8, as_of="2024-06-15")
 
 
+def example_arr_layers() -> ARRLayers:
+    return arr_layers(_subscriptions(), layer="month", as_of="2024-06-15")
+
+
 EXAMPLES: dict[str, Callable[[], ResultMixin]] = {
     "saasmetrics.unit_economics.MRRBridge": example_bridge,
     "saasmetrics.unit_economics.RevenueProjection": example_projection,
     "saasmetrics.unit_economics.RevenueCohorts": example_revenue_cohorts,
     "saasmetrics.unit_economics.LTVCurves": example_ltv_curves,
     "saasmetrics.unit_economics.CohortPayback": example_cohort_payback,
+    "saasmetrics.unit_economics.ARRLayers": example_arr_layers,
 }

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from saasmetrics.unit_economics._arr_layers import ARRLayers, arr_layers
 from saasmetrics.unit_economics._bridge import MRRBridge, mrr_bridge, saas_kpis
 from saasmetrics.unit_economics._clv import (
     BetaGeoModel,
@@ -37,6 +38,7 @@ from saasmetrics.unit_economics._scalars import (
 
 __all__ = (
     "BENCHMARKS",
+    "ARRLayers",
     "BetaGeoModel",
     "CohortPayback",
     "GammaGammaModel",
@@ -46,6 +48,7 @@ __all__ = (
     "ParetoNBDModel",
     "RevenueCohorts",
     "RevenueProjection",
+    "arr_layers",
     "benchmark",
     "burn_multiple",
     "cac",
