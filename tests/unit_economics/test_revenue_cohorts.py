@@ -198,6 +198,18 @@ def test_signup_cohorts_from_a_date_column() -> None:
     assert t["cohort"].unique().tolist() == [pd.Timestamp("2024-01-01")]
     assert t["mrr"].tolist() == [50.0, 150.0, 150.0]
     assert t["nrr"].tolist() == pytest.approx([1.0, 3.0, 3.0])
+    # a signup before the first paid month of anyone: cohort and periods still labelled
+    early = accounts.assign(created_at=pd.to_datetime(["2023-12-20", "2024-01-02"]))
+    t = revenue_cohorts(data, as_of="2024-04-01", cohort="created_at", customers=early).to_frame()
+    dec = t[t["cohort"] == pd.Timestamp("2023-12-01")]
+    assert dec["period"].dt.strftime("%Y-%m").tolist() == [
+        "2023-12",
+        "2024-01",
+        "2024-02",
+        "2024-03",
+    ]
+    assert dec["mrr"].tolist() == [0.0, 0.0, 100.0, 100.0]
+    assert dec["nrr"].isna().all()  # nothing paid at age 0
 
 
 def test_bad_input_says_what_and_where() -> None:

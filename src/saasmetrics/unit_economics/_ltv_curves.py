@@ -15,7 +15,7 @@ from saasmetrics._frames import to_pandas
 from saasmetrics._kernels.periods import DAY_NS, PeriodSpec, calendar_period, period_start_ns
 from saasmetrics._plotting import PALETTE, get_axes
 from saasmetrics._results import ResultMixin
-from saasmetrics._validation import check_choice, parse_timestamps, require_columns
+from saasmetrics._validation import RowCheck, check_choice, parse_timestamps, require_columns
 from saasmetrics.exceptions import (
     ConvergenceError,
     EmptyDataError,
@@ -178,8 +178,6 @@ def _transaction_grid(
     require_columns(
         frame, {"customer_col": customer_col, "time_col": time_col, "amount_col": amount_col}
     )
-    from saasmetrics._validation import RowCheck
-
     rows = RowCheck(frame, on_invalid="raise", name="transactions")
     rows.flag(frame[customer_col].isna().to_numpy(), customer_col, "null customer ids")
     amount = _numeric(frame, amount_col, rows)
@@ -275,8 +273,6 @@ def _spend_per_cell(
     require_columns(table, {"spend_date_col": date_col, "spend_amount_col": amount_col})
     if match_channel:
         require_columns(table, {"spend_channel_col": channel_col})
-    from saasmetrics._validation import RowCheck
-
     rows = RowCheck(table, on_invalid="raise", name="spend")
     amount = _numeric(table, amount_col, rows)
     ns = parse_timestamps(table[date_col], rows=rows).ns

@@ -10,7 +10,7 @@ import numpy.typing as npt
 import pandas as pd
 
 from saasmetrics._frames import to_pandas
-from saasmetrics._kernels.periods import calendar_period
+from saasmetrics._kernels.periods import calendar_period, period_start_ns
 from saasmetrics._kernels.revenue_cohorts import CohortSums, cohort_age_sums
 from saasmetrics._plotting import PALETTE, get_axes
 from saasmetrics._results import ResultMixin
@@ -179,8 +179,6 @@ def cohort_grid(
     last = prep.n_periods - 1
     observed = period <= last
     complete = (period < last) | ((period == last) & prep.last_complete)
-    from saasmetrics._kernels.periods import period_start_ns
-
     starts = period_start_ns(np.arange(c_min, c_max + 1, dtype=np.int64) + prep.p0, prep.spec)
     return CohortGrid(
         sums=sums,
@@ -601,7 +599,6 @@ def revenue_cohorts(
 
 
 def _long_table(grid: CohortGrid, prep: PreparedSubscriptions, by: str | None) -> pd.DataFrame:
-    n_cells = grid.n_groups * grid.n_cohorts
     cell, age = np.nonzero(grid.observed)
     mrr = grid.sums.mrr[cell, age]
     gross = grid.sums.gross[cell, age]
@@ -615,6 +612,8 @@ def _long_table(grid: CohortGrid, prep: PreparedSubscriptions, by: str | None) -
     )
     cohort_pos = cell % grid.n_cohorts
     period = grid.cohort_offset[cell] + age
+    # label periods from their ordinals: a signup cohort may start before the first paid period
+    period_ns = period_start_ns(period + prep.p0, prep.spec)
     columns: dict[str, Any] = {}
     if by is not None:
         labels = np.asarray(grid.groups, dtype=object)
@@ -622,7 +621,7 @@ def _long_table(grid: CohortGrid, prep: PreparedSubscriptions, by: str | None) -
     columns.update(
         {
             "cohort": grid.cohorts[cohort_pos],
-            "period": prep.index[period],
+            "period": pd.DatetimeIndex(period_ns.view("datetime64[ns]")),
             "age": age.astype(np.int64),
             "customers": active.astype(np.int64),
             "mrr": mrr / 100.0,
@@ -632,7 +631,6 @@ def _long_table(grid: CohortGrid, prep: PreparedSubscriptions, by: str | None) -
             "complete": complete.astype(bool),
         }
     )
-    del n_cells
     table = pd.DataFrame(columns)
     # cells of empty cohorts (no customer) carry no information
     has = grid.sizes[cell] > 0
