@@ -162,6 +162,49 @@ def test_profitwell_ignores_same_month_new_and_churn_and_pauses_drop_to_zero() -
     assert cm.n_intra_period == pw.n_intra_period == 1
 
 
+def test_chartmogul_keeps_customers_on_a_free_plan_active() -> None:
+    """Free customer handling: a paying customer moving to $0 stays Active (ChartMogul default).
+
+    https://help.chartmogul.com/hc/en-us/articles/15384089786524-Configuring-Subscription-Analytics-settings
+    Baremetrics counts the same move as a cancellation
+    (https://help.baremetrics.com/en/articles/5380330-monthly-recurring-revenue).
+    """
+    data = _subs(
+        ("a", "2024-01-05", "2024-04-01", 50),
+        ("a", "2024-04-01", "2024-07-01", 0),  # free plan (or a 100% discount)
+        ("b", "2024-01-05", "2024-03-01", 0),  # free first: a customer once paying
+        ("b", "2024-03-01", None, 20),
+        ("c", "2024-01-05", "2024-03-01", 30),
+        ("c", "2024-03-01", "2024-05-01", 0),
+        ("c", "2024-05-01", None, 45),  # back on a paid plan
+    )
+    cm = mrr_bridge(data, as_of="2024-09-01", policy=MRRPolicy.chartmogul())
+    assert _movements(cm) == [
+        ("2024-01-01", "new", 50.0),
+        ("2024-04-01", "contraction", -50.0),
+        ("2024-07-01", "churned", 0.0),  # leaves from the free plan
+        ("2024-03-01", "new", 20.0),
+        ("2024-01-01", "new", 30.0),
+        ("2024-03-01", "contraction", -30.0),
+        ("2024-05-01", "expansion", 45.0),
+    ]
+    assert cm.customers["ending"].tolist() == [2, 2, 3, 3, 3, 3, 2, 2]
+    bm = mrr_bridge(data, as_of="2024-09-01", policy=MRRPolicy.baremetrics())
+    assert [m[1] for m in _movements(bm)] == [
+        "new",
+        "churned",
+        "new",
+        "new",
+        "churned",
+        "reactivation",
+    ]
+    assert bm.customers["ending"].tolist() == [2, 2, 2, 1, 2, 2, 2, 2]
+    for bridge in (cm, bm):
+        cents = bridge.to_frame(cents=True)
+        assert (cents[list(COLUMNS[:-1])].sum(axis=1) == cents["ending"]).all()
+        pd.testing.assert_series_equal(cm.amounts["ending"], bridge.amounts["ending"])
+
+
 def test_past_due_grace_churns_delinquent_subscriptions() -> None:
     data = _subs(
         ("a", "2024-01-05", None, 100),
@@ -231,6 +274,7 @@ policy_strategy = st.builds(
     MRRPolicy,
     churn_recognition=st.sampled_from(["period_end", "cancellation"]),
     count_same_period_churn=st.booleans(),
+    free_plan_churn=st.booleans(),
     refunds=st.sampled_from(["ignore", "remove"]),
     pauses=st.sampled_from(["keep", "churn"]),
     past_due_grace_days=st.one_of(st.none(), st.integers(0, 60).map(float)),

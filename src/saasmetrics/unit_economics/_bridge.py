@@ -11,6 +11,7 @@ import pandas as pd
 
 from saasmetrics._frames import to_pandas
 from saasmetrics._kernels import unit_economics as kern
+from saasmetrics._kernels.mrr_policy import active_points, active_totals
 from saasmetrics._kernels.periods import (
     PeriodSpec,
     calendar_period,
@@ -602,14 +603,26 @@ def mrr_bridge(
     codes, first, stop, cents = prep.codes, prep.first, prep.stop, prep.cents
     policy = prep.policy
     cp = kern.change_points(codes, first, stop, cents, n_periods)
-    kind = kern.classify_changes(cp, reactivation_window)
-    totals = kern.bridge_totals(cp, kind, n_periods)
-    in_range = cp.period < n_periods
-    mv_customer = cp.customer[in_range]
-    mv_period = cp.period[in_range]
-    mv_kind = kind[in_range].astype(np.int64)
-    mv_previous = cp.previous[in_range]
-    mv_level = cp.level[in_range]
+    if policy is not None and not policy.free_plan_churn:
+        # $0 rows keep a paying customer active: merge MRR with presence (rows in force)
+        presence = kern.change_points(codes, first, stop, np.ones_like(cents), n_periods)
+        points = active_points(cp, presence, reactivation_window)
+        totals = kern.BridgeTotals(*active_totals(points, n_periods))
+        in_range = (points.period < n_periods) & (points.kind >= 0)
+        mv_customer = points.customer[in_range]
+        mv_period = points.period[in_range]
+        mv_kind = points.kind[in_range].astype(np.int64)
+        mv_previous = points.previous[in_range]
+        mv_level = points.level[in_range]
+    else:
+        kind = kern.classify_changes(cp, reactivation_window)
+        totals = kern.bridge_totals(cp, kind, n_periods)
+        in_range = cp.period < n_periods
+        mv_customer = cp.customer[in_range]
+        mv_period = cp.period[in_range]
+        mv_kind = kind[in_range].astype(np.int64)
+        mv_previous = cp.previous[in_range]
+        mv_level = cp.level[in_range]
     intra = prep.intra
     if policy is not None and policy.count_same_period_churn:
         # customers never active at a period end: new and churned in their first paid period

@@ -50,6 +50,11 @@ class MRRPolicy(BaseModel):
         period end, so by default appears in no movement (``n_intra_period``). With True
         they count as new (at the MRR of their first paid row) and churned in that period.
         The two cancel out, so ending MRR is unchanged.
+    free_plan_churn : bool, default True
+        A paying customer who moves to a $0 row (free plan, 100% discount) churns (True), or
+        stays an active customer with a contraction to $0 MRR (False), churning only when no
+        row is left; moving back to a paid row is then an expansion. A customer whose first
+        rows are $0 only becomes a customer when they first pay.
     refunds : {"ignore", "remove"}, default "ignore"
         ``"ignore"``: refunds leave MRR alone. ``"remove"``: rows flagged in ``refund_col``
         (a fully refunded interval) are treated as if never billed.
@@ -84,8 +89,8 @@ class MRRPolicy(BaseModel):
     Cases the bridge handles the same way under every policy: a customer is churned only when
     none of their subscriptions is active (cancelling one of two is a contraction); a return
     after churn is a reactivation (``reactivation_window`` of :func:`mrr_bridge` turns late
-    returns into new business); $0 rows (free plans, 100% discounts) carry no MRR, so moving
-    from paid to $0 is a churn. The presets cite the vendors' help-centre pages; where a
+    returns into new business). Revenue cohorts count paying customers (MRR > 0) under every
+    policy. The presets cite the vendors' help-centre pages; where a
     vendor documents no rule for a switch, the preset keeps the default.
 
     Examples
@@ -101,6 +106,7 @@ class MRRPolicy(BaseModel):
     churn_recognition: Literal["period_end", "cancellation"] = "period_end"
     cancel_col: str = "cancelled_at"
     count_same_period_churn: bool = False
+    free_plan_churn: bool = True
     refunds: Literal["ignore", "remove"] = "ignore"
     refund_col: str = "refunded"
     pauses: Literal["keep", "churn"] = "keep"
@@ -141,6 +147,8 @@ class MRRPolicy(BaseModel):
         -------
         MRRPolicy
             Churn at the end of the paid-up service period ([churn recognition][cm-churn]);
+            paying customers who move to a $0 plan or a 100% discount stay active
+            ([free customer handling][cm-free]);
             customers who join and leave in one period appear as new business and churn
             (movements are recorded as they happen; the [customer churn rate][cm-rate]
             excludes them); past-due subscriptions keep counting until cancelled
@@ -149,6 +157,7 @@ class MRRPolicy(BaseModel):
             ([MRR movements][cm-mov]).
 
             [cm-churn]: https://help.chartmogul.com/hc/en-us/articles/203176581-Churn-Recognition
+            [cm-free]: https://help.chartmogul.com/hc/en-us/articles/15384089786524-Configuring-Subscription-Analytics-settings
             [cm-rate]: https://help.chartmogul.com/hc/en-us/articles/203359321-Metric-Customer-Churn-rate
             [cm-due]: https://help.chartmogul.com/article/303-handling-past-due-subscriptions
             [cm-group]: https://chartmogul.com/blog/smart-grouping/
@@ -162,6 +171,7 @@ class MRRPolicy(BaseModel):
         return cls(
             churn_recognition="period_end",
             count_same_period_churn=True,
+            free_plan_churn=False,
             past_due_grace_days=None,
             grouping_window="60min",
         )
@@ -205,7 +215,8 @@ class MRRPolicy(BaseModel):
         -------
         MRRPolicy
             Customers delinquent for more than 30 days are cancelled; a move to a free plan
-            or a 100% coupon is a cancellation ([MRR][bm-mrr], [cancellations][bm-cancel]);
+            or a 100% coupon is a cancellation ([MRR][bm-mrr], [cancellations][bm-cancel]:
+            ``free_plan_churn=True``);
             customers who sign up and cancel within the same window count in churn
             ([changelog][bm-churn]); a start and cancel on the same day is a wash (one-day
             granularity: a one-day grouping window).
@@ -222,6 +233,7 @@ class MRRPolicy(BaseModel):
         return cls(
             churn_recognition="period_end",
             count_same_period_churn=True,
+            free_plan_churn=True,
             past_due_grace_days=30.0,
             grouping_window="1D",
         )
