@@ -168,7 +168,8 @@ def _duckdb(analysis: str, files: list[str]) -> dict[str, Any]:
     code = textwrap.dedent(
         f"""
         import duckdb
-        con = duckdb.connect(config={{"enable_progress_bar": False}})
+        con = duckdb.connect()
+        con.execute("PRAGMA disable_progress_bar")
         con.sql("CREATE VIEW {name} AS SELECT * FROM read_parquet({paths!r})")
         print(len(con.sql({_sql(analysis)!r}).fetchall()))
         """
