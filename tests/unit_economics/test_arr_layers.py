@@ -5,10 +5,10 @@ from __future__ import annotations
 import numpy as np
 import pandas as pd
 import pytest
-from hypothesis import given
+from hypothesis import assume, given
 from hypothesis import strategies as st
 
-from saasmetrics.exceptions import ParameterError
+from saasmetrics.exceptions import EmptyDataError, ParameterError
 from saasmetrics.unit_economics import MRRPolicy, arr_layers, mrr_bridge
 from tests.unit_economics.test_bridge import _frame, rows_strategy
 
@@ -25,7 +25,11 @@ def test_layers_add_up_to_twelve_times_ending_mrr(
     rows: list, layer: str, freq: str, policy: MRRPolicy | None
 ) -> None:
     frame = _frame(rows)
-    cake = arr_layers(frame, freq=freq, layer=layer, as_of=AS_OF, policy=policy)  # type: ignore[arg-type]
+    try:
+        cake = arr_layers(frame, freq=freq, layer=layer, as_of=AS_OF, policy=policy)  # type: ignore[arg-type]
+    except EmptyDataError:  # paying at a month end, but at no quarter end
+        assume(freq != "QS")
+        raise
     bridge = mrr_bridge(frame, freq=freq, as_of=AS_OF, policy=policy)
     t = cake.to_frame()
     assert list(t.columns) == ["period", "layer", "arr"]
