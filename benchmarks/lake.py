@@ -83,7 +83,9 @@ def subscriptions_file(index: int) -> pd.DataFrame:
         {
             "customer_id": np.r_[payer, payer[upgrade]] + first_user,
             "start": np.r_[start, first_end[upgrade]],
-            "end": np.r_[np.where(still & ~upgrade, -1, first_end), np.where(still, -1, end)[upgrade]],
+            "end": np.r_[
+                np.where(still & ~upgrade, -1, first_end), np.where(still, -1, end)[upgrade]
+            ],
             "mrr": np.r_[PLANS_MRR[plan], PLANS_MRR[np.minimum(plan + 1, 2)][upgrade]],
         }
     )

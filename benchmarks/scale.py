@@ -79,7 +79,8 @@ GROUP BY c.event, t.threshold
 
 # MRR at each month end per customer, then the month-over-month change classified
 MRR_SQL = """
-WITH m AS (SELECT range AS month FROM range(DATE '2024-01-01', DATE '2025-01-01', INTERVAL 1 MONTH)),
+WITH m AS (SELECT range AS month
+           FROM range(DATE '2024-01-01', DATE '2025-01-01', INTERVAL 1 MONTH)),
 snap AS (SELECT s.customer_id, m.month, sum(s.mrr) AS mrr FROM subs s JOIN m
          ON s.start < m.month + INTERVAL 1 MONTH
          AND (s."end" IS NULL OR s."end" >= m.month + INTERVAL 1 MONTH)
@@ -248,7 +249,7 @@ def main(argv: list[str] | None = None) -> int:
             n_workers=args.workers,
             threads_per_worker=1,
             memory_limit=args.memory,
-            dashboard_address=None,
+            dashboard_address=":0",
         ) as cluster,
         Client(cluster) as client,
     ):
@@ -284,8 +285,10 @@ def _fmt(cell: dict[str, Any] | None) -> str:
 
 def _markdown(report: dict[str, Any]) -> str:
     lines = [
-        "| analysis | events | saasmetrics on Dask (time, peak per worker) | events/s | "
-        "DuckDB (time, peak) | x DuckDB | pandas in memory (time, peak) |",
+        (
+            "| analysis | events | saasmetrics on Dask (time, peak per worker) | events/s | "
+            "DuckDB (time, peak) | x DuckDB | pandas in memory (time, peak) |"
+        ),
         "|---|---|---|---|---|---|---|",
     ]
     for row in report["rows"]:

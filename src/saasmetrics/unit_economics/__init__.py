@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from saasmetrics.unit_economics._arr_layers import ARRLayers, arr_layers
+from saasmetrics.unit_economics._bgbb import BetaGeoBetaBinomModel
 from saasmetrics.unit_economics._bridge import MRRBridge, mrr_bridge, saas_kpis
 from saasmetrics.unit_economics._clv import (
     BetaGeoModel,
@@ -11,6 +12,15 @@ from saasmetrics.unit_economics._clv import (
     customer_lifetime_value,
     customer_lifetime_value_interval,
     rfm_summary,
+)
+from saasmetrics.unit_economics._clv_validation import (
+    SPEND_CORRELATION_THRESHOLD,
+    CalibrationHoldoutSplit,
+    CLVEvaluation,
+    SpendIndependence,
+    calibration_holdout_split,
+    check_spend_independence,
+    evaluate_clv,
 )
 from saasmetrics.unit_economics._ltv_curves import (
     CohortPayback,
@@ -38,8 +48,12 @@ from saasmetrics.unit_economics._scalars import (
 
 __all__ = (
     "BENCHMARKS",
+    "SPEND_CORRELATION_THRESHOLD",
     "ARRLayers",
+    "BetaGeoBetaBinomModel",
     "BetaGeoModel",
+    "CLVEvaluation",
+    "CalibrationHoldoutSplit",
     "CohortPayback",
     "GammaGammaModel",
     "LTVCurves",
@@ -48,15 +62,19 @@ __all__ = (
     "ParetoNBDModel",
     "RevenueCohorts",
     "RevenueProjection",
+    "SpendIndependence",
     "arr_layers",
     "benchmark",
     "burn_multiple",
     "cac",
     "cac_payback_by_cohort",
     "cac_payback_months",
+    "calibration_holdout_split",
+    "check_spend_independence",
     "convert_churn_rate",
     "customer_lifetime_value",
     "customer_lifetime_value_interval",
+    "evaluate_clv",
     "ltv",
     "ltv_curves",
     "ltv_to_cac",
