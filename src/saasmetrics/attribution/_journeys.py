@@ -285,6 +285,7 @@ class Journeys(ResultMixin):
                 "nulls_col": nulls_col,
                 "value_col": value_col,
             },
+            optional=("nulls_col", "value_col"),
         )
         if not isinstance(sep, str) or not sep.strip():
             raise ParameterError(

@@ -289,6 +289,7 @@ def channel_report(
             "duration_col": duration_col,
             "campaign_col": campaign_col if "campaign" in by else None,
         },
+        optional=() if "campaign" in by else ("campaign_col",),
     )
     rows = RowCheck(frame, on_invalid=on_invalid, name="sessions")
     rows.flag(frame[user_col].isna().to_numpy(), user_col, "null user ids")
@@ -369,6 +370,7 @@ def channel_report(
                 "spend_amount_col": spend_amount_col,
                 "spend_campaign_col": spend_campaign_col if "campaign" in by else None,
             },
+            optional=() if "campaign" in by else ("spend_campaign_col",),
         )
         spend_keys = pd.DataFrame(
             {

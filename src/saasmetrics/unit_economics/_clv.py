@@ -114,7 +114,9 @@ def rfm_summary(
     res = check_positive_timedelta("resolution", resolution).value
     frame = to_pandas(transactions, name="transactions")
     require_columns(
-        frame, {"customer_col": customer_col, "time_col": time_col, "amount_col": amount_col}
+        frame,
+        {"customer_col": customer_col, "time_col": time_col, "amount_col": amount_col},
+        optional=("amount_col",),
     )
     rows = RowCheck(frame, on_invalid=on_invalid, name="transactions")
     rows.flag(frame[customer_col].isna().to_numpy(), customer_col, "null customer ids")
