@@ -787,7 +787,7 @@ def parse_end_timestamps(
     filled = series.where(~open_end, filler) if open_end.any() else series
     if isinstance(dtype, pd.DatetimeTZDtype) or pd.api.types.is_datetime64_dtype(dtype):
         filled = filled.astype(dtype)
-    parsed = parse_timestamps(filled.rename(series.name), rows=rows)
+    parsed = parse_timestamps(filled.rename(column), rows=rows)
     ns = np.where(open_end, np.iinfo(np.int64).max, parsed.ns)
     return ParsedTimes(ns=ns, tz=parsed.tz), open_end
 
