@@ -7,11 +7,14 @@ by every public function; these tests pin the rule on representative functions, 
 
 from __future__ import annotations
 
+import numpy as np
 import pandas as pd
 import pytest
 
 from saasmetrics import EventLog
 from saasmetrics.exceptions import (
+    DataQualityWarning,
+    InputError,
     ParameterError,
     SchemaError,
 )
@@ -68,3 +71,114 @@ def test_optional_column_keywords_still_accept_none() -> None:
 
     tx = pd.DataFrame({"customer_id": ["a", "a"], "timestamp": ["2024-01-01", "2024-01-09"]})
     assert len(rfm_summary(tx, amount_col=None)) == 1
+
+
+# --------------------------------------------------------------------------- item 3: sentinels
+@pytest.mark.parametrize(
+    "sentinel", ["9999-12-31", "3000-01-01", "2262-04-12", "2999-12-31 23:59:59"]
+)
+def test_far_future_end_dates_mean_no_end_with_a_warning(sentinel: str) -> None:
+    open_ended = SUBS.assign(end=SUBS["end"].astype(object).where(SUBS["end"].notna(), None))
+    with_sentinel = SUBS.assign(
+        end=[sentinel, "2024-03-10", sentinel],
+    )
+    expected = mrr_bridge(open_ended).to_frame()
+    with pytest.warns(DataQualityWarning, match=r"Read 2 of 3 end dates .* as 'no end'"):
+        got = mrr_bridge(with_sentinel).to_frame()
+    pd.testing.assert_frame_equal(got, expected)
+    with pytest.warns(DataQualityWarning, match="no end"):
+        labels = churn_labels(with_sentinel, as_of="2024-03-01")
+    pd.testing.assert_series_equal(labels, churn_labels(SUBS, as_of="2024-03-01"))
+
+
+def test_far_future_end_dates_in_a_coarse_datetime_column() -> None:
+    ends = pd.Series(
+        np.array(["9999-12-31", "2024-03-10", "NaT"], dtype="datetime64[s]"), name="end"
+    )
+    with pytest.warns(DataQualityWarning, match="1 of 3"):
+        got = mrr_bridge(SUBS.assign(end=ends)).to_frame()
+    pd.testing.assert_frame_equal(got, mrr_bridge(SUBS).to_frame())
+
+
+def test_far_past_or_start_dates_are_refused_with_the_range_named() -> None:
+    with pytest.raises(InputError, match="outside the nanosecond range"):
+        mrr_bridge(SUBS.assign(start=["9999-12-31", "2024-01-15", "2024-02-01"]))
+
+
+# --------------------------------------------------------------------------- item 4: time zones
+def test_tz_aware_as_of_on_naive_data_is_refused_everywhere() -> None:
+    from saasmetrics.health import account_features
+    from saasmetrics.retention import cohort_table
+    from saasmetrics.unit_economics import rfm_summary
+
+    aware = pd.Timestamp("2024-03-01", tz="UTC")
+    events = EVENTS.assign(account_id="x")
+    tx = EVENTS.rename(columns={"user_id": "customer_id"})
+    calls = {
+        "churn_labels": lambda: churn_labels(SUBS, as_of=aware),
+        "mrr_bridge": lambda: mrr_bridge(SUBS, as_of=aware),
+        "cohort_table": lambda: cohort_table(EVENTS, as_of=aware),
+        "account_features": lambda: account_features(events, as_of=aware),
+        "rfm_summary": lambda: rfm_summary(tx, observation_end=aware),
+    }
+    for name, call in calls.items():
+        with pytest.raises(SchemaError, match="tz-aware"):
+            call()
+        assert name
+
+
+def test_tz_aware_as_of_is_converted_to_the_datas_zone() -> None:
+    paris = SUBS.assign(
+        start=SUBS["start"].dt.tz_localize("Europe/Paris"),
+        end=SUBS["end"].dt.tz_localize("Europe/Paris"),
+    )
+    # 2024-03-31 23:30 in Paris (summer time) is 21:30 UTC: the same instant either way
+    in_utc = mrr_bridge(paris, as_of=pd.Timestamp("2024-03-31 21:30", tz="UTC"))
+    in_paris = mrr_bridge(paris, as_of=pd.Timestamp("2024-03-31 23:30", tz="Europe/Paris"))
+    pd.testing.assert_frame_equal(in_utc.to_frame(), in_paris.to_frame())
+    naive = mrr_bridge(paris, as_of="2024-03-31 23:30")  # naive: the data's wall clock
+    pd.testing.assert_frame_equal(naive.to_frame(), in_paris.to_frame())
+
+
+def test_naive_and_tz_aware_columns_in_one_table_are_refused() -> None:
+    from saasmetrics.unit_economics import mrr_from_invoices
+
+    mixed = SUBS.assign(end=SUBS["end"].dt.tz_localize("UTC"))
+    with pytest.raises(SchemaError, match=r"\['end'\] hold tz-aware timestamps but \['start'\]"):
+        mrr_bridge(mixed)
+    with pytest.raises(SchemaError, match="tz-aware"):
+        churn_labels(mixed, as_of="2024-03-01")
+    invoices = pd.DataFrame(
+        {
+            "customer_id": ["a"],
+            "amount": [10.0],
+            "period_start": pd.to_datetime(["2024-01-01"]),
+            "period_end": pd.to_datetime(["2024-02-01"]).tz_localize("UTC"),
+        }
+    )
+    with pytest.raises(SchemaError, match="tz-aware"):
+        mrr_from_invoices(invoices)
+
+
+# --------------------------------------------------------------------------- item 8: range
+@pytest.mark.parametrize("when", ["3000-01-01", "1500-01-01", pd.Timestamp("2263-01-01")])
+def test_out_of_range_options_are_parameter_errors(when: object) -> None:
+    from saasmetrics.datasets import make_saas_company
+    from saasmetrics.health import account_features, time_split
+    from saasmetrics.retention import cohort_table
+    from saasmetrics.unit_economics import rfm_summary
+
+    tx = EVENTS.rename(columns={"user_id": "customer_id"})
+    calls = [
+        lambda: churn_labels(SUBS, as_of=when),
+        lambda: mrr_bridge(SUBS, as_of=when),
+        lambda: cohort_table(EVENTS, as_of=when),
+        lambda: account_features(EVENTS.assign(account_id="x"), as_of=when),
+        lambda: rfm_summary(tx, observation_end=when),
+        lambda: rfm_summary(tx, calibration_end=when),
+        lambda: time_split(pd.DataFrame({"as_of": pd.to_datetime(["2024-01-01"])}), test_from=when),
+        lambda: make_saas_company(50, start=when),
+    ]
+    for call in calls:
+        with pytest.raises(ParameterError):
+            call()

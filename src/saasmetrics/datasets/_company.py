@@ -493,7 +493,12 @@ def make_saas_company(
         raise ParameterError(f"start must be a date, got {start!r}.", hint="e.g. '2024-01-01'.")
     if start_ts.tzinfo is not None:
         start_ts = start_ts.tz_localize(None)
-    start_ts = start_ts.normalize().as_unit("ns")
+    try:
+        start_ts = start_ts.normalize().as_unit("ns")
+    except (pd.errors.OutOfBoundsDatetime, OverflowError) as exc:
+        raise ParameterError(
+            f"start must lie between 1900 and 2200, got {start!r}.", hint="e.g. '2024-01-01'."
+        ) from exc
     latest = pd.Timestamp("2200-01-01")  # open subscriptions bill ahead; stay inside ns range
     if (
         not pd.Timestamp("1900-01-01") <= start_ts

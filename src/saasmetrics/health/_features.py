@@ -17,7 +17,10 @@ from saasmetrics._frames import to_pandas
 from saasmetrics._kernels import health as hk
 from saasmetrics._validation import (
     RowCheck,
+    check_instant,
     check_positive_timedelta,
+    check_same_clock,
+    parse_end_timestamps,
     parse_timestamps,
     require_columns,
 )
@@ -47,21 +50,8 @@ def _window_label(delta: pd.Timedelta) -> str:
 
 
 def _as_of_ns(as_of: Any, tz: Any, *, name: str = "as_of") -> int:
-    try:
-        stamp = pd.Timestamp(as_of)
-    except (TypeError, ValueError) as exc:
-        raise ParameterError(f"{name}={as_of!r} is not a timestamp.") from exc
-    if pd.isna(stamp):
-        raise ParameterError(f"{name} must be a timestamp; got {as_of!r}.")
-    if tz is not None:
-        stamp = stamp.tz_localize(tz) if stamp.tzinfo is None else stamp
-        stamp = stamp.tz_convert("UTC").tz_localize(None)
-    elif stamp.tzinfo is not None:
-        raise SchemaError(
-            f"{name}={as_of!r} is tz-aware but the data's timestamps are naive.",
-            hint="pass a naive as_of, or localize the data's timestamps.",
-        )
-    return int(stamp.as_unit("ns").value)
+    """``as_of`` as int64 ns on the data's clock (UTC ns for tz-aware data)."""
+    return int(check_instant(name, as_of, tz=tz).value)
 
 
 def _subscription_arrays(
@@ -86,14 +76,10 @@ def _subscription_arrays(
     rows = RowCheck(frame, on_invalid=on_invalid, name="subscriptions")
     rows.flag(frame[customer_col].isna().to_numpy(), customer_col, "null customer ids")
     start = parse_timestamps(frame[start_col], rows=rows)
-    end_raw = frame[end_col]
-    open_end = end_raw.isna().to_numpy()
-    if open_end.all():
-        end_ns = np.full(len(frame), np.iinfo(np.int64).max, dtype=np.int64)
-    else:
-        end_filled = end_raw.where(~open_end, end_raw[~open_end].iloc[0])
-        end = parse_timestamps(end_filled.rename(end_col), rows=rows)
-        end_ns = np.where(open_end, np.iinfo(np.int64).max, end.ns)
+    end, open_end = parse_end_timestamps(frame[end_col], rows=rows, name="subscriptions")
+    if not open_end.all():
+        check_same_clock({start_col: start.tz, end_col: end.tz})
+    end_ns = end.ns
     mrr = pd.to_numeric(frame[mrr_col], errors="coerce").to_numpy(dtype=np.float64)
     rows.flag(np.isnan(mrr), mrr_col, "null or non-numeric MRR")
     rows.flag(np.nan_to_num(mrr) < 0, mrr_col, "negative MRR")
@@ -225,11 +211,7 @@ def _encode(
             mrr_col=mrr_col,
             on_invalid=on_invalid,
         )
-        if (s_tz is None) != (tz is None):
-            raise SchemaError(
-                "events and subscriptions must both have naive or both tz-aware timestamps.",
-                hint="localize or strip the time zones first.",
-            )
+        check_same_clock({"events": tz, "subscriptions": s_tz})
         seen = s_start < cutoff
         sub_parts = (
             customers[seen].reset_index(drop=True),
@@ -858,19 +840,7 @@ def time_split(
                 hint="pass the snapshot dates (e.g. from feature_snapshots).",
             ) from exc
     tz = getattr(when.dtype, "tz", None)
-    try:
-        start = pd.Timestamp(test_from)
-    except (TypeError, ValueError) as exc:
-        raise ParameterError(f"test_from={test_from!r} is not a timestamp.") from exc
-    if pd.isna(start):
-        raise ParameterError(f"test_from must be a timestamp; got {test_from!r}.")
-    if tz is not None and start.tzinfo is None:
-        start = start.tz_localize(tz)  # a naive test_from is read in the snapshots' zone
-    elif tz is None and start.tzinfo is not None:
-        raise SchemaError(
-            f"test_from={test_from!r} is tz-aware but the snapshot dates are naive.",
-            hint="pass a naive test_from.",
-        )
+    start = check_instant("test_from", test_from, tz=tz)  # naive: the snapshots' own zone
     train = snapshots.loc[(when + h <= start).to_numpy()].copy()
     test = snapshots.loc[(when >= start).to_numpy()].copy()
     if train.empty or test.empty:

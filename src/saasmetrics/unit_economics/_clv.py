@@ -19,6 +19,7 @@ from saasmetrics._kernels import unit_economics_clv as kern
 from saasmetrics._validation import (
     RowCheck,
     check_choice,
+    check_instant,
     check_is_fitted,
     check_positive_timedelta,
     parse_timestamps,
@@ -132,8 +133,16 @@ def rfm_summary(
     codes, uniques = pd.factorize(frame[customer_col].to_numpy()[keep])
     ns = ns[keep]
     values = amount[keep] if amount is not None else np.zeros(ns.size)
-    end_ns = int(ns.max()) if observation_end is None else _instant(observation_end, parsed.tz)
-    cal_ns = end_ns if calibration_end is None else _instant(calibration_end, parsed.tz)
+    end_ns = (
+        int(ns.max())
+        if observation_end is None
+        else _instant(observation_end, parsed.tz, name="observation_end")
+    )
+    cal_ns = (
+        end_ns
+        if calibration_end is None
+        else _instant(calibration_end, parsed.tz, name="calibration_end")
+    )
     if cal_ns > end_ns:
         raise ParameterError("calibration_end must not be after observation_end.")
 
@@ -193,21 +202,11 @@ def rfm_summary(
     return out
 
 
-def _instant(value: Any, tz: Any) -> int:
+def _instant(value: Any, tz: Any, *, name: str) -> int:
     """A calibration or observation end as int64 ns on the data's clock (UTC for tz data)."""
-    try:
-        stamp = pd.Timestamp(value)
-    except (ValueError, TypeError) as exc:
-        raise ParameterError(
-            f"{value!r} is not a timestamp.", hint="pass a date such as '2024-06-30'."
-        ) from exc
-    if pd.isna(stamp):
-        raise ParameterError(f"{value!r} is not a timestamp.", hint="leave it out (None).")
-    if tz is None and stamp.tzinfo is not None:
-        stamp = stamp.tz_localize(None)  # naive data: compare wall-clock times
-    elif tz is not None and stamp.tzinfo is None:
-        stamp = stamp.tz_localize(tz)  # naive end for tz data: the data's own wall clock
-    return int(stamp.as_unit("ns").value)
+    # the library's one rule: a naive end on tz data is read in the data's zone; a tz-aware
+    # end on naive data is refused
+    return int(check_instant(name, value, tz=tz).value)
 
 
 def _wall(ns: F64 | npt.NDArray[np.int64], tz: Any) -> npt.NDArray[np.int64]:
