@@ -36,6 +36,8 @@ __all__ = (
     "ParsedTimes",
     "RowCheck",
     "ValidationReport",
+    "align_ids",
+    "as_python_number",
     "check_choice",
     "check_float",
     "check_instant",
@@ -43,6 +45,7 @@ __all__ = (
     "check_is_fitted",
     "check_positive_timedelta",
     "check_same_clock",
+    "normalize_ids",
     "parse_end_timestamps",
     "parse_timestamps",
     "require_columns",
@@ -476,14 +479,34 @@ def parse_timestamps(series: pd.Series, *, rows: RowCheck | None = None) -> Pars
 
 
 # --------------------------------------------------------------------------- scalar options
+def as_python_number(value: Any) -> Any:
+    """NumPy integers and floats as Python ``int`` / ``float``; anything else unchanged.
+
+    Options are stored and shown (``repr``, JSON) as Python numbers, so ``np.int64(3)`` and
+    ``3`` give the same model and the same result.
+
+    Examples
+    --------
+    >>> import numpy as np
+    >>> as_python_number(np.int64(3)), as_python_number(np.float32(0.5)), as_python_number("a")
+    (3, 0.5, 'a')
+    """
+    if isinstance(value, np.bool_):
+        return bool(value)
+    if isinstance(value, np.integer):
+        return int(value)
+    if isinstance(value, np.floating):
+        return float(value)
+    return value
+
+
 def check_int(
     name: str,
     value: Any,
     *,
     min_value: int | None = None,
     max_value: int | None = None,
-    allow_none: bool = False,
-) -> int | None:
+) -> int:
     """Return ``value`` as a Python ``int`` if it is a whole number within bounds.
 
     Python and NumPy integers are accepted alike (``np.int64(3)`` is ``3``); booleans, floats
@@ -497,12 +520,10 @@ def check_int(
         What was passed.
     min_value, max_value : int, optional
         Inclusive bounds.
-    allow_none : bool, default False
-        Whether ``None`` is a valid value (it is returned as is).
 
     Returns
     -------
-    int or None
+    int
         The value as a Python int.
 
     Raises
@@ -520,8 +541,6 @@ def check_int(
     ...
     saasmetrics.exceptions.ParameterError: n_bins must be >= 1; got 0.
     """
-    if value is None and allow_none:
-        return None
     if isinstance(value, bool | np.bool_) or not isinstance(value, int | np.integer):
         raise ParameterError(
             f"{name} must be a whole number; got {value!r} ({type(value).__name__}).",
@@ -546,8 +565,7 @@ def check_float(
     max_value: float | None = None,
     min_inclusive: bool = True,
     max_inclusive: bool = True,
-    allow_none: bool = False,
-) -> float | None:
+) -> float:
     """Return ``value`` as a finite Python ``float`` within bounds.
 
     Python and NumPy numbers are accepted; booleans, strings, NaN and infinities are refused.
@@ -562,12 +580,10 @@ def check_float(
         Bounds.
     min_inclusive, max_inclusive : bool, default True
         Whether the bounds themselves are allowed.
-    allow_none : bool, default False
-        Whether ``None`` is a valid value (it is returned as is).
 
     Returns
     -------
-    float or None
+    float
         The value as a Python float.
 
     Raises
@@ -584,8 +600,6 @@ def check_float(
     ...
     saasmetrics.exceptions.ParameterError: shock_drop must be a finite number; got nan.
     """
-    if value is None and allow_none:
-        return None
     if isinstance(value, bool | np.bool_) or not isinstance(value, int | float | np.number):
         raise ParameterError(
             f"{name} must be a number; got {value!r} ({type(value).__name__}).",
@@ -807,3 +821,95 @@ def _beyond_ns_range(series: pd.Series, null: npt.NDArray[np.bool_]) -> npt.NDAr
             continue
         out[i] = not pd.isna(stamp) and stamp.tz_localize(None) > _NS_MAX_DATE
     return out
+
+
+# --------------------------------------------------------------------------- ids and labels
+_MIXED_KINDS = {"mixed-integer", "mixed-integer-float", "mixed"}
+_NUMERIC_KINDS = {"integer", "floating", "mixed-integer-float", "decimal"}
+
+
+def _label_text(values: pd.Series) -> pd.Series:
+    """Labels as text: strings as they are, whole numbers without a fraction (7.0 -> "7")."""
+    is_text = values.map(lambda v: isinstance(v, str), na_action="ignore").fillna(False)
+    is_text = is_text.astype(bool)
+    numbers = pd.to_numeric(values.where(~is_text), errors="coerce")
+    whole = numbers.notna() & (numbers % 1 == 0) & (numbers.abs() < 2**53)
+    text = values.astype(object).where(is_text | values.isna(), values.astype(str))
+    if whole.any():
+        text = text.where(~whole, numbers.where(whole).astype("Int64").astype(str))
+    return text.astype(object).where(values.notna(), None)
+
+
+def normalize_ids(series: pd.Series, *, column: str, table: str = "data") -> pd.Series:
+    """The library's one id/label rule, applied where a table enters.
+
+    A column of one kind (all text, or all numbers) is used as it is: results on such data do
+    not change. A column that mixes numbers and text (``7``, ``7.0`` and ``"7"``, as CSV and
+    spreadsheet exports produce) is read as text, whole numbers written without a fraction, so
+    the three are one id (as :func:`align_ids` matches ids across tables).
+
+    Parameters
+    ----------
+    series : pandas.Series
+        The id or label column.
+    column, table : str
+        Names for the warning.
+
+    Returns
+    -------
+    pandas.Series
+        ``series`` itself, or its text form (same index; nulls stay null).
+
+    Examples
+    --------
+    >>> import pandas as pd
+    >>> normalize_ids(pd.Series([7, "7", 7.0, "b"], dtype=object), column="customer_id").tolist()
+    ['7', '7', '7', 'b']
+    """
+    if series.dtype != object:
+        return series
+    kind = pd.api.types.infer_dtype(series, skipna=True)
+    if kind not in _MIXED_KINDS:
+        return series
+    text = _label_text(series)
+    return text
+
+
+def align_ids(named: Mapping[str, pd.Series]) -> dict[str, pd.Series]:
+    """Make id columns matched across tables comparable: 7, 7.0 and "7" are one id.
+
+    When one table holds an id as numbers and another as text (an account ``7`` in events,
+    ``"7"`` in subscriptions; a channel ``1`` in sessions, ``"1"`` in spend), every side is
+    read as text, whole numbers without a fraction. Columns of one kind on every side are
+    returned unchanged, so results on such data do not change.
+
+    Parameters
+    ----------
+    named : mapping of str to pandas.Series
+        What to call each column (e.g. ``"spend.channel"``) to the column.
+
+    Returns
+    -------
+    dict of str to pandas.Series
+        The same columns, comparable.
+
+    Examples
+    --------
+    >>> import pandas as pd
+    >>> out = align_ids({"a": pd.Series([1, 2.0]), "b": pd.Series(["1", "x"])})
+    >>> out["a"].tolist(), out["b"].tolist()
+    (['1', '2'], ['1', 'x'])
+    """
+    kinds = {}
+    for name, series in named.items():
+        present = series.dropna()
+        if len(present) == 0:
+            continue
+        kind = pd.api.types.infer_dtype(present, skipna=True)
+        kinds[name] = "number" if kind in _NUMERIC_KINDS else "text"
+    if len(set(kinds.values())) <= 1:
+        return dict(named)
+    return {
+        name: _label_text(series.astype(object)) if kinds.get(name) == "number" else series
+        for name, series in named.items()
+    }

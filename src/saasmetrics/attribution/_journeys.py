@@ -477,6 +477,10 @@ def journeys(
     conv = to_pandas(conversions, name="conversions", allow_empty=True)
     require_columns(touch, {"user_col": user_col, "time_col": time_col})
     require_columns(conv, {"user_col": user_col, "time_col": time_col})
+    named: tuple[tuple[str, Any], ...] = (("channel_col", channel_col), ("url_col", url_col))
+    for role, column in named:
+        if not isinstance(column, str):  # either may be absent from the table, never None
+            require_columns(touch, {role: column})
     use_value = value_col is not None and value_col in conv.columns
     if value_col is not None and value_col != "value" and not use_value:
         require_columns(conv, {"value_col": value_col})

@@ -15,7 +15,14 @@ from saasmetrics._frames import to_pandas
 from saasmetrics._kernels.encoding import sort_order
 from saasmetrics._plotting import PALETTE, get_axes
 from saasmetrics._results import ResultMixin
-from saasmetrics._validation import RowCheck, check_choice, parse_timestamps, require_columns
+from saasmetrics._validation import (
+    RowCheck,
+    align_ids,
+    check_choice,
+    normalize_ids,
+    parse_timestamps,
+    require_columns,
+)
 from saasmetrics.attribution._ids import user_codes as _user_codes
 from saasmetrics.exceptions import ParameterError, SchemaError
 from saasmetrics.typing import FrameLike, OnInvalid
@@ -188,7 +195,8 @@ def _events(  # noqa: PLR0917 - private helper, called twice
     keep = rows.keep
     ns = times.ns[keep] if times is not None else np.zeros(0, dtype=np.int64)
     tz = times.tz if times is not None else None
-    ids = data[user_col].iloc[np.flatnonzero(keep)].reset_index(drop=True)
+    ids = normalize_ids(data[user_col], column=user_col, table=name)
+    ids = ids.iloc[np.flatnonzero(keep)].reset_index(drop=True)
     return ids, ns, values[keep], tz
 
 
@@ -302,7 +310,11 @@ def channel_report(
     rows.finish()
     keep = rows.keep
 
-    keys = pd.DataFrame({item: frame[group_cols[item]].to_numpy(dtype=object)[keep] for item in by})
+    labels_in = {
+        item: normalize_ids(frame[group_cols[item]], column=group_cols[item], table="sessions")
+        for item in by
+    }
+    keys = pd.DataFrame({item: labels_in[item].to_numpy(dtype=object)[keep] for item in by})
     keys = keys.fillna({"campaign": "(not set)"}) if "campaign" in by else keys
     codes = keys.groupby(list(by), sort=True, dropna=False).ngroup().to_numpy(dtype=np.int64)
     labels = (keys.assign(_g=codes).drop_duplicates("_g").sort_values("_g")[list(by)]).reset_index(
@@ -310,7 +322,8 @@ def channel_report(
     )
     groups = pd.MultiIndex.from_frame(labels)
     n_groups = len(groups)
-    user_ids = frame[user_col].iloc[np.flatnonzero(keep)].reset_index(drop=True)
+    user_ids = normalize_ids(frame[user_col], column=user_col, table="sessions")
+    user_ids = user_ids.iloc[np.flatnonzero(keep)].reset_index(drop=True)
     users = user_ids.to_numpy(dtype=object)
     s_ns = times.ns[keep]
     pages, duration = pages[keep], duration[keep]
@@ -374,12 +387,20 @@ def channel_report(
         )
         spend_keys = pd.DataFrame(
             {
-                item: sp_frame[channel_col if item == "channel" else spend_campaign_col].to_numpy(
-                    dtype=object
-                )
+                item: normalize_ids(
+                    sp_frame[column := channel_col if item == "channel" else spend_campaign_col],
+                    column=column,
+                    table="spend",
+                ).to_numpy(dtype=object)
                 for item in by
             }
         )
+        for item in by:  # a channel 1 in sessions is the channel "1" in spend (one id rule)
+            aligned = align_ids({"sessions": labels[item], "spend": spend_keys[item]})
+            if aligned["sessions"] is not labels[item]:
+                labels[item] = aligned["sessions"].to_numpy(dtype=object)
+                groups = pd.MultiIndex.from_frame(labels)
+            spend_keys[item] = aligned["spend"].to_numpy(dtype=object)
         amount = pd.to_numeric(sp_frame[spend_amount_col], errors="coerce").to_numpy(
             dtype=np.float64, na_value=np.nan
         )

@@ -13,9 +13,11 @@ from saasmetrics._kernels.funnel_paths import MORE, PAD, session_paths
 from saasmetrics._kernels.segments import segment_ids
 from saasmetrics._plotting import PALETTE, get_axes
 from saasmetrics._results import ResultMixin
-from saasmetrics._validation import check_positive_timedelta
+from saasmetrics._validation import (
+    check_int,
+    check_positive_timedelta,
+)
 from saasmetrics.eventlog import EventLog, as_event_log
-from saasmetrics.exceptions import ParameterError
 from saasmetrics.funnel._steps import event_index
 from saasmetrics.typing import FrameLike, TimedeltaLike
 
@@ -65,8 +67,7 @@ def _prepare(
     time_col: str,
     event_col: str,
 ) -> tuple[EventLog, npt.NDArray[np.int64], npt.NDArray[np.bool_], npt.NDArray[np.int64]]:
-    if isinstance(max_steps, bool) or not isinstance(max_steps, int | np.integer) or max_steps < 1:
-        raise ParameterError(f"max_steps must be a positive integer; got {max_steps!r}.")
+    max_steps = check_int("max_steps", max_steps, min_value=1)
     gap = check_positive_timedelta("session_gap", session_gap)
     log = as_event_log(
         events, user_col=user_col, time_col=time_col, event_col=event_col, properties=[]
@@ -81,7 +82,9 @@ def _prepare(
         collapse_repeats=collapse_repeats,
         start=start_code,
         goal=goal_code,
-        max_steps=int(max_steps),
+        # no session is longer than its user's history: a larger max_steps cuts nothing more,
+        # so allocate for the longest history only (same paths, bounded memory)
+        max_steps=min(max_steps, int(np.diff(log.offsets).max(initial=0)) + 1),
         include_goal=include_goal,
     )
     return log, matrix, converted, session_user
@@ -404,7 +407,7 @@ def paths(
     names = [str(e) for e in log.events]
     n_ev = len(names)
     src_all, dst_all, step_all = [], [], []
-    for i in range(max_steps):
+    for i in range(matrix.shape[1] - 1):  # columns allocated (<= max_steps)
         a = matrix[:, i]
         b = matrix[:, i + 1]
         has = a >= 0

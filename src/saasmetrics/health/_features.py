@@ -17,9 +17,11 @@ from saasmetrics._frames import to_pandas
 from saasmetrics._kernels import health as hk
 from saasmetrics._validation import (
     RowCheck,
+    align_ids,
     check_instant,
     check_positive_timedelta,
     check_same_clock,
+    normalize_ids,
     parse_end_timestamps,
     parse_timestamps,
     require_columns,
@@ -86,7 +88,7 @@ def _subscription_arrays(
     rows.flag(end_ns <= start.ns, end_col, "intervals that end before they start")
     report = rows.finish()
     keep = rows.keep
-    customers = frame[customer_col]
+    customers = normalize_ids(frame[customer_col], column=customer_col, table="subscriptions")
     if report.n_dropped:
         customers = customers[keep]
     return (
@@ -170,7 +172,8 @@ def _encode(
         parsed = parse_timestamps(frame[time_col], rows=rows)
         report = rows.finish()
         keep = rows.keep if report.n_dropped else None
-        accounts_raw = frame[account_col] if keep is None else frame[account_col][keep]
+        account_ids = normalize_ids(frame[account_col], column=account_col, table="events")
+        accounts_raw = account_ids if keep is None else account_ids[keep]
         users_raw = frame[user_col] if keep is None else frame[user_col][keep]
         ev_raw = frame[event_col] if keep is None else frame[event_col][keep]
         time_ns = parsed.ns if keep is None else parsed.ns[keep]
@@ -220,16 +223,14 @@ def _encode(
             s_mrr[seen],
         )
 
-    all_accounts = (
-        acc_before
-        if sub_parts is None
-        else pd.concat([acc_before, sub_parts[0]], ignore_index=True)
-    )
+    if sub_parts is None:
+        all_accounts = acc_before
+    else:  # the one id rule: 7, 7.0 and "7" are one account in events and subscriptions
+        both = align_ids({"events": acc_before, "subscriptions": sub_parts[0]})
+        all_accounts = pd.concat([both["events"], both["subscriptions"]], ignore_index=True)
     all_codes, uniques = pd.factorize(all_accounts, sort=True)
     account_index = pd.Index(uniques, name=account_col)
     acc = all_codes[: len(acc_before)].astype(np.int64, copy=False)
-    if sub_parts is not None:
-        _check_id_kinds(account_index, acc, all_codes[len(acc_before) :], account_col, customer_col)
     user_codes_raw, _users = pd.factorize(usr_before, sort=True)  # ties: smallest id
     user_codes = user_codes_raw.astype(np.int64, copy=False)
     n_users = int(user_codes.max()) + 1
@@ -263,32 +264,6 @@ def _encode(
         subs=sub_parts,
         s_codes=s_codes,
     )
-
-
-def _id_kind(ids: pd.Index) -> str:
-    kind = pd.api.types.infer_dtype(ids, skipna=True)
-    if kind in {"integer", "floating", "mixed-integer-float", "decimal"}:
-        return "numbers"
-    return "text" if kind == "string" else kind
-
-
-def _check_id_kinds(
-    ids: pd.Index, event_codes: npt.NDArray[Any], sub_codes: npt.NDArray[Any], *names: str
-) -> None:
-    """Refuse numeric account ids on one side and text ids on the other (7 never matches "7")."""
-    if sub_codes.size == 0 or event_codes.size == 0:
-        return
-    seen = np.zeros((2, len(ids)), dtype=bool)
-    seen[0, event_codes] = True
-    seen[1, sub_codes] = True
-    kinds = [_id_kind(ids[row]) for row in seen]
-    if {"numbers", "text"} == set(kinds):
-        raise SchemaError(
-            f"Account ids are {kinds[0]} in events ({names[0]!r}) but {kinds[1]} in "
-            f"subscriptions ({names[1]!r}), e.g. {ids[seen[0]][0]!r} and {ids[seen[1]][0]!r}: "
-            "they would never match.",
-            hint="convert one side first, e.g. with .astype(int) or .astype(str).",
-        )
 
 
 def account_features(

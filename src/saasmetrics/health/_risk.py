@@ -17,7 +17,12 @@ from saasmetrics._frames import to_pandas
 from saasmetrics._kernels import health as hk
 from saasmetrics._plotting import PALETTE, get_axes
 from saasmetrics._results import ResultMixin
-from saasmetrics._validation import RowCheck, check_is_fitted
+from saasmetrics._validation import (
+    RowCheck,
+    check_float,
+    check_int,
+    check_is_fitted,
+)
 from saasmetrics.exceptions import (
     ConvergenceWarning,
     InputError,
@@ -240,7 +245,7 @@ def evaluate_risk(
     base = n_pos / n
     decile = max(1, math.ceil(0.1 * n))
     probability = bool(p.min() >= 0.0 and p.max() <= 1.0)
-    bins = max(1, min(int(n_bins), n))
+    bins = max(1, min(check_int("n_bins", n_bins, min_value=1), n))
     counts, mean_p, rate = hk.calibration_bins(y, p, bins)
     calibration = pd.DataFrame(
         {"accounts": counts.astype(np.int64), "mean_predicted": mean_p, "observed_rate": rate},
@@ -460,6 +465,7 @@ class ChurnRiskModel:
             raise ParameterError(f"features must be distinct; got {features!r}.")
         if not (isinstance(self.penalty, int | float) and self.penalty >= 0):
             raise ParameterError(f"penalty must be a number >= 0; got {self.penalty!r}.")
+        check_float("confidence_level", self.confidence_level)
         if not 0 < self.confidence_level < 1:
             raise ParameterError(
                 f"confidence_level must be in (0, 1); got {self.confidence_level!r}."

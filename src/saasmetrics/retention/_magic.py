@@ -19,7 +19,11 @@ from saasmetrics._kernels.retention import (
 )
 from saasmetrics._plotting import PALETTE, get_axes
 from saasmetrics._results import ResultMixin
-from saasmetrics._validation import check_positive_timedelta
+from saasmetrics._validation import (
+    check_float,
+    check_int,
+    check_positive_timedelta,
+)
 from saasmetrics.eventlog import EventLog
 from saasmetrics.exceptions import (
     EmptyDataError,
@@ -100,6 +104,9 @@ def _retained_from_window(
     return retained, int(lo.value), int(hi.value)
 
 
+_MAX_THRESHOLD = 10_000
+
+
 def _prepare(
     events: EventLog | FrameLike,
     *,
@@ -114,8 +121,8 @@ def _prepare(
     event_col: str,
     on_invalid: OnInvalid,
 ) -> _Prepared:
-    if not isinstance(max_threshold, int | np.integer) or max_threshold < 1:
-        raise ParameterError(f"max_threshold must be a positive integer; got {max_threshold!r}.")
+    # one table row per (event, threshold): a bound keeps the table (and memory) finite
+    check_int("max_threshold", max_threshold, min_value=1, max_value=_MAX_THRESHOLD)
     _no_bare_number("window", window)
     window_ns = int(check_positive_timedelta("window", window).value)
     log = encode(
@@ -498,8 +505,10 @@ def magic_number_search(
     """
     if combinations not in (1, 2):
         raise ParameterError(f"combinations must be 1 or 2; got {combinations!r}.")
+    check_float("min_support", min_support)
     if not 0 <= min_support < 0.5:
         raise ParameterError(f"min_support must be in [0, 0.5); got {min_support!r}.")
+    check_float("confidence_level", confidence_level)
     if not 0 < confidence_level < 1:
         raise ParameterError(f"confidence_level must be in (0, 1); got {confidence_level!r}.")
     prep = _prepare(
@@ -779,6 +788,7 @@ def feature_retention(
       feature  users_with  rate_with  rate_without  lift
     0  export          20        1.0           0.2   5.0
     """
+    check_float("confidence_level", confidence_level)
     if not 0 < confidence_level < 1:
         raise ParameterError(f"confidence_level must be in (0, 1); got {confidence_level!r}.")
     if isinstance(features, str):

@@ -11,6 +11,7 @@ import pandas as pd
 
 from saasmetrics._plotting import PALETTE, get_axes
 from saasmetrics._results import ResultMixin
+from saasmetrics._validation import check_float
 from saasmetrics.exceptions import InputError, ParameterError
 from saasmetrics.retention._cohorts import CohortTable
 from saasmetrics.retention._survival import SurvivalCurve
@@ -260,6 +261,8 @@ def lifecycle_stages(
     >>> stages.shock_end, stages.stable_start, round(stages.plateau, 2)
     (1.0, 4.0, 0.24)
     """
+    check_float("stable_tolerance", stable_tolerance)
+    check_float("shock_drop", shock_drop)
     if not 0 < stable_tolerance < shock_drop < 1:
         raise ParameterError(
             "Need 0 < stable_tolerance < shock_drop < 1; got "

@@ -25,6 +25,7 @@ from saasmetrics._validation import (
     check_choice,
     check_instant,
     check_same_clock,
+    normalize_ids,
     parse_end_timestamps,
     parse_timestamps,
     require_columns,
@@ -425,7 +426,8 @@ def mrr_bridge(
     report = rows.finish()
     keep = rows.keep
     # factorize the whole column (fast for Arrow strings), then keep the valid rows' codes
-    all_codes, uniques = frame[customer_col].factorize()
+    ids = normalize_ids(frame[customer_col], column=customer_col, table="subscriptions")
+    all_codes, uniques = ids.factorize()
     codes = all_codes[keep].astype(np.int64)
     start, end = start[keep], end[keep]
     cents = np.rint(mrr[keep] * 100.0).astype(np.int64)

@@ -19,9 +19,12 @@ from saasmetrics._kernels import unit_economics_clv as kern
 from saasmetrics._validation import (
     RowCheck,
     check_choice,
+    check_float,
     check_instant,
+    check_int,
     check_is_fitted,
     check_positive_timedelta,
+    normalize_ids,
     parse_timestamps,
     require_columns,
 )
@@ -130,7 +133,8 @@ def rfm_summary(
     keep = rows.keep
     if not keep.any():
         raise EmptyDataError("No valid transaction is left.", hint="check the dropped rows.")
-    codes, uniques = pd.factorize(frame[customer_col].to_numpy()[keep])
+    ids = normalize_ids(frame[customer_col], column=customer_col, table="transactions")
+    codes, uniques = pd.factorize(ids.to_numpy()[keep])
     ns = ns[keep]
     values = amount[keep] if amount is not None else np.zeros(ns.size)
     end_ns = (
@@ -356,6 +360,7 @@ class _CLVModel(ABC):
     def _validate_params(self) -> None:
         if not (isinstance(self.penalizer, int | float) and self.penalizer >= 0):
             raise ParameterError(f"penalizer must be >= 0; got {self.penalizer!r}.")
+        check_float("confidence_level", self.confidence_level)
         if not 0 < self.confidence_level < 1:
             raise ParameterError(
                 f"confidence_level must lie in (0, 1); got {self.confidence_level!r}."
@@ -1008,8 +1013,7 @@ def customer_lifetime_value(
     max     2312.0
     Name: clv, dtype: float64
     """
-    if not isinstance(periods, int | np.integer) or periods < 1:
-        raise ParameterError(f"periods must be a positive integer; got {periods!r}.")
+    periods = check_int("periods", periods, min_value=1, max_value=100_000)
     if not period_length > 0:
         raise ParameterError(f"period_length must be > 0; got {period_length!r}.")
     if not discount_rate >= 0:
@@ -1124,6 +1128,7 @@ def customer_lifetime_value_interval(
     True
     """
     check_is_fitted(transaction_model, "params_")
+    check_float("confidence_level", confidence_level)
     if not 0 < confidence_level < 1:
         raise ParameterError(f"confidence_level must lie in (0, 1); got {confidence_level!r}.")
     if not isinstance(draws, int | np.integer) or draws < 10:

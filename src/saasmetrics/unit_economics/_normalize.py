@@ -15,6 +15,7 @@ from saasmetrics._validation import (
     RowCheck,
     check_choice,
     check_same_clock,
+    normalize_ids,
     parse_timestamps,
     require_columns,
 )
@@ -264,7 +265,9 @@ def mrr_from_invoices(
     mrr = amount / _covered_months(start, end)
     return pd.DataFrame(
         {
-            "customer_id": frame[customer_col].to_numpy()[keep],
+            "customer_id": normalize_ids(
+                frame[customer_col], column=customer_col, table="invoices"
+            ).to_numpy()[keep],
             "start": start.view("datetime64[ns]"),
             "end": end.view("datetime64[ns]"),
             "mrr": mrr,
