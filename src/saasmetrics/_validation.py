@@ -46,6 +46,7 @@ __all__ = (
     "check_positive_timedelta",
     "check_same_clock",
     "normalize_ids",
+    "one_column",
     "parse_end_timestamps",
     "parse_timestamps",
     "require_columns",
@@ -913,3 +914,52 @@ def align_ids(named: Mapping[str, pd.Series]) -> dict[str, pd.Series]:
         name: _label_text(series.astype(object)) if kinds.get(name) == "number" else series
         for name, series in named.items()
     }
+
+
+def one_column(values: Any, name: str) -> pd.Series:
+    """``values`` (a list, array, Series or one-column table) as a Series, or a typed error.
+
+    Parameters
+    ----------
+    values : array-like
+        One value per row.
+    name : str
+        The parameter's name, for messages.
+
+    Returns
+    -------
+    pandas.Series
+        A Series is returned as it is.
+
+    Raises
+    ------
+    ParameterError
+        For a scalar or a string.
+    SchemaError
+        For a table of several columns or a 2-D array.
+
+    Examples
+    --------
+    >>> one_column([0, 1, 1], "churned").tolist()
+    [0, 1, 1]
+    >>> one_column(3.5, "risk")
+    Traceback (most recent call last):
+    ...
+    saasmetrics.exceptions.ParameterError: risk must be array-like (one value per account); ...
+    """
+    if isinstance(values, pd.Series):
+        return values
+    if isinstance(values, pd.DataFrame):
+        if values.shape[1] != 1:
+            raise SchemaError(
+                f"{name} must be one column; got a table of {values.shape[1]} columns.",
+                hint=f"pass the column, e.g. df[{name!r}].",
+            )
+        return values.iloc[:, 0]
+    if values is None or isinstance(values, str | bytes) or np.ndim(values) == 0:
+        raise ParameterError(
+            f"{name} must be array-like (one value per account); got {values!r:.60}.",
+        )
+    if np.ndim(values) != 1:
+        raise SchemaError(f"{name} must be one-dimensional; got shape {np.shape(values)}.")
+    return pd.Series(values)

@@ -714,6 +714,7 @@ def choose_order(
     >>> choose_order(Journeys.from_paths(paths), max_order=2)["order"].tolist()
     [1, 2]
     """
+    _require_journeys(journeys)
     # the same bound as MarkovModel(order=...): higher orders overflow the history keys
     max_order = check_int("max_order", max_order, min_value=1, max_value=6)
     n_walks = int(np.sum(journeys.conversions) + np.sum(journeys.nulls))
@@ -1028,6 +1029,7 @@ def attribute(journeys: Journeys, model: AttributionModel) -> AttributionResult:
     0       b          1.5  100.0   0.75
     1       a          0.5   50.0   0.25
     """
+    _require_journeys(journeys)
     if not isinstance(model, AttributionModel):
         raise ParameterError(
             f"model must be an attribution model; got {type(model).__name__}.",

@@ -1274,6 +1274,11 @@ def funnel(
     >>> list(result.dropped_at(1))
     ['b', 'c']
     """
+    if not isinstance(steps, str | Step | Sequence | np.ndarray | pd.Index | pd.Series):
+        raise ParameterError(
+            f"steps must be a list of events; got {type(steps).__name__}.",
+            hint="pass a list such as ['signup', 'create_project'].",
+        )
     step_list = [as_step(s) for s in steps] if not isinstance(steps, str | Step) else []
     if len(step_list) < 2:
         raise ParameterError(

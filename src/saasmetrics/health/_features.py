@@ -676,6 +676,11 @@ def feature_snapshots(
         events, subscriptions, ids = lean
     if isinstance(as_of, str | pd.Timestamp | datetime.date):
         as_of = [as_of]  # one date, not the characters of a string
+    if not isinstance(as_of, Iterable):
+        raise ParameterError(
+            f"as_of must be a date or a list of dates; got {as_of!r}.",
+            hint="e.g. as_of=['2024-03-01', '2024-06-01'].",
+        )
     parts = []
     for date in as_of:
         feats = account_features(events, subscriptions, as_of=date, **feature_options)
@@ -798,6 +803,7 @@ def time_split(
     >>> train["x"].tolist(), test["x"].tolist()
     ([1, 2], [3])
     """
+    snapshots = to_pandas(snapshots, name="snapshots")
     require_columns(snapshots, {"time_col": time_col})
     h = check_positive_timedelta("horizon", horizon)
     column = snapshots[time_col]

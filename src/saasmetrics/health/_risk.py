@@ -22,6 +22,7 @@ from saasmetrics._validation import (
     check_float,
     check_int,
     check_is_fitted,
+    one_column,
 )
 from saasmetrics.exceptions import (
     ConvergenceWarning,
@@ -143,7 +144,7 @@ class RiskEvaluation(ResultMixin):
 
 
 def _labels(values: Any, name: str) -> Bool:
-    series = pd.Series(values)
+    series = one_column(values, name)
     if series.isna().any():
         raise InputError.bad_values(
             name, "missing churn labels", n_bad=int(series.isna().sum()), n_rows=len(series)
@@ -217,7 +218,9 @@ def evaluate_risk(
     (0.929, 1.0, 3.333..., 0.102)
     """
     y = _labels(churned, "churned")
-    p = np.asarray(risk, dtype=np.float64)
+    p = pd.to_numeric(one_column(risk, "risk"), errors="coerce").to_numpy(
+        dtype=np.float64, na_value=np.nan
+    )
     if p.shape != y.shape:
         raise InputError(f"churned has {y.size} values but risk has {p.size}.")
     if np.isnan(p).any():

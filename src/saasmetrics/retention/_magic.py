@@ -793,6 +793,11 @@ def feature_retention(
         raise ParameterError(f"confidence_level must be in (0, 1); got {confidence_level!r}.")
     if isinstance(features, str):
         features = [features]
+    if not isinstance(features, Sequence | np.ndarray | pd.Index | pd.Series):
+        raise ParameterError(
+            f"features must be a list of event names; got {type(features).__name__}.",
+            hint="e.g. features=['invite', 'export'].",
+        )
     if len(features) == 0:
         raise ParameterError("features is empty.", hint="name at least one event.")
     prep = _prepare(

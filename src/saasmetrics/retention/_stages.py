@@ -208,6 +208,11 @@ def _as_curve(curve: Any) -> tuple[pd.Series, F64 | None]:
             hint="pass CohortTable.curve(), a CohortTable, a SurvivalCurve, or shares by period "
             "(for an sBG model: model.predict_survival(range(n))).",
         ) from exc
+    if values.ndim != 1:
+        raise InputError(
+            f"lifecycle_stages needs one curve (a 1-D sequence); got shape {values.shape}.",
+            hint="pass CohortTable.curve() or one column of shares.",
+        )
     return pd.Series(values, index=np.arange(values.size, dtype=np.float64)), None
 
 

@@ -358,8 +358,7 @@ class _CLVModel(ABC):
 
     # -- the fit ---------------------------------------------------------------------
     def _validate_params(self) -> None:
-        if not (isinstance(self.penalizer, int | float) and self.penalizer >= 0):
-            raise ParameterError(f"penalizer must be >= 0; got {self.penalizer!r}.")
+        check_float("penalizer", self.penalizer, min_value=0)
         check_float("confidence_level", self.confidence_level)
         if not 0 < self.confidence_level < 1:
             raise ParameterError(
@@ -1014,10 +1013,8 @@ def customer_lifetime_value(
     Name: clv, dtype: float64
     """
     periods = check_int("periods", periods, min_value=1, max_value=100_000)
-    if not period_length > 0:
-        raise ParameterError(f"period_length must be > 0; got {period_length!r}.")
-    if not discount_rate >= 0:
-        raise ParameterError(f"discount_rate must be >= 0; got {discount_rate!r}.")
+    period_length = check_float("period_length", period_length, min_value=0, min_inclusive=False)
+    discount_rate = check_float("discount_rate", discount_rate, min_value=0)
     spend = _spend(spend_model, rfm)
     return pd.Series(
         _clv_values(
@@ -1045,7 +1042,8 @@ def _spend(spend_model: GammaGammaModel | pd.Series | float, rfm: FrameLike) -> 
                 hint="index the Series by the same customer ids as rfm.",
             )
         return spend.astype(np.float64)
-    return pd.Series(float(spend_model), index=index)
+    value = check_float("spend_model", spend_model)  # a number, if not a model or a Series
+    return pd.Series(value, index=index)
 
 
 def _clv_values(
