@@ -7,6 +7,8 @@ by every public function; these tests pin the rule on representative functions, 
 
 from __future__ import annotations
 
+from typing import Any
+
 import numpy as np
 import pandas as pd
 import pytest
@@ -182,3 +184,141 @@ def test_out_of_range_options_are_parameter_errors(when: object) -> None:
     for call in calls:
         with pytest.raises(ParameterError):
             call()
+
+
+# --------------------------------------------------------------------------- item 5: ids
+def test_mixed_int_and_text_ids_are_one_rule_everywhere() -> None:
+    from saasmetrics.unit_economics import rfm_summary
+
+    text = SUBS.assign(customer_id=["7", "b", "c"])
+    mixed = SUBS.assign(customer_id=pd.array([7, "b", "c"], dtype=object))
+    floaty = SUBS.assign(customer_id=pd.array([7.0, "b", "c"], dtype=object))
+    expected = churn_labels(text, as_of="2024-03-01")
+    for frame in (mixed, floaty):
+        pd.testing.assert_series_equal(churn_labels(frame, as_of="2024-03-01"), expected)
+        got = mrr_bridge(frame).customers
+        pd.testing.assert_frame_equal(got, mrr_bridge(text).customers)
+    tx = pd.DataFrame(
+        {
+            "customer_id": pd.array([7, "7", 7.0, "b"], dtype=object),
+            "timestamp": ["2024-01-01", "2024-01-05", "2024-01-09", "2024-01-02"],
+        }
+    )
+    assert rfm_summary(tx).loc["7", "frequency"] == 2  # three purchases of one customer
+
+
+def test_uniform_ids_keep_their_type() -> None:
+    ints = SUBS.assign(customer_id=[1, 2, 3])
+    assert churn_labels(ints, as_of="2024-03-01").index.dtype.kind == "i"
+
+
+def test_a_channel_number_in_one_table_and_text_in_another_is_one_channel() -> None:
+    from saasmetrics.attribution import channel_report
+
+    sessions = pd.DataFrame(
+        {
+            "user_id": ["u", "v"],
+            "timestamp": pd.to_datetime(["2024-01-01", "2024-01-02"]),
+            "channel": [1, 2],
+            "pageviews": [1, 2],
+            "duration_s": [0, 30],
+        }
+    )
+    spend = pd.DataFrame({"channel": ["1", "2"], "amount": [10.0, 20.0]})
+    table = channel_report(sessions, spend=spend).to_frame()
+    assert table["cost"].sum() == 30.0
+    assert sorted(table["channel"].astype(str)) == ["1", "2"]
+
+
+# --------------------------------------------------------------------------- item 9: options
+def test_numpy_integers_are_accepted_where_ints_are() -> None:
+    from saasmetrics.attribution import MarkovModel, attribute, choose_order
+    from saasmetrics.funnel import paths
+    from tests.contract.fuzz_recipes import events, journeys_obj
+
+    j = journeys_obj()
+    a = attribute(j, MarkovModel(order=np.int64(2)))  # type: ignore[arg-type]
+    b = attribute(j, MarkovModel(order=2))
+    assert a.to_json() == b.to_json()
+    pd.testing.assert_frame_equal(
+        choose_order(j, max_order=np.int64(2), n_folds=np.int64(2)),  # type: ignore[arg-type]
+        choose_order(j, max_order=2, n_folds=2),
+    )
+    assert (
+        paths(events(), max_steps=np.int64(3)).to_json()  # type: ignore[arg-type]
+        == paths(events(), max_steps=3).to_json()
+    )
+
+
+@pytest.mark.parametrize(
+    ("call", "match"),
+    [
+        (
+            lambda: __import__("saasmetrics.health", fromlist=["x"]).evaluate_risk(
+                [0, 1, 0, 1], [0.1, 0.9, 0.2, 0.8], n_bins=0
+            ),
+            "n_bins",
+        ),
+        (
+            lambda: __import__("saasmetrics.health", fromlist=["x"]).evaluate_risk(
+                [0, 1, 0, 1], [0.1, 0.9, 0.2, 0.8], n_bins=float("nan")
+            ),
+            "n_bins",
+        ),
+        (
+            lambda: __import__("saasmetrics.retention", fromlist=["x"]).lifecycle_stages(
+                [1.0, 0.5, 0.4, 0.35], shock_drop=float("nan")
+            ),
+            "shock_drop",
+        ),
+        (
+            lambda: __import__("saasmetrics.retention", fromlist=["x"]).kaplan_meier(
+                [1, 2, 3], confidence_level="high"
+            ),
+            "confidence_level",
+        ),
+    ],
+)
+def test_numeric_options_are_validated(call: Any, match: str) -> None:
+    with pytest.raises(ParameterError, match=match):
+        call()
+
+
+def test_huge_options_are_refused_or_bounded_before_allocating() -> None:
+    from saasmetrics.attribution import choose_order
+    from saasmetrics.funnel import paths
+    from saasmetrics.retention import magic_number_search
+    from saasmetrics.unit_economics import project_revenue
+    from tests.contract.fuzz_recipes import events, journeys_obj
+
+    with pytest.raises(ParameterError, match="n_folds"):
+        choose_order(journeys_obj(), n_folds=10**6)
+    with pytest.raises(ParameterError, match="max_order"):
+        choose_order(journeys_obj(), max_order=10**12)
+    with pytest.raises(ParameterError, match="max_threshold"):
+        magic_number_search(events(), signup_event="signup", max_threshold=10**12)
+    with pytest.raises(ParameterError, match="periods"):
+        project_revenue(1000.0, 50.0, 0.05, periods=10**12)
+    # a max_steps beyond every history cuts nothing: the same paths, no huge allocation
+    assert paths(events(), max_steps=10**12).table.equals(paths(events(), max_steps=50).table)
+
+
+# --------------------------------------------------------------------------- item 13: weeks
+def test_rfm_weekly_resolution_uses_monday_weeks() -> None:
+    from saasmetrics.unit_economics import rfm_summary
+
+    # 2024-01-07 is a Sunday, 2024-01-08 a Monday: two calendar weeks (epoch-aligned 7-day
+    # buckets started on Thursdays and merged them); Monday 8 and Sunday 14 are one week
+    tx = pd.DataFrame(
+        {
+            "customer_id": ["a", "a", "a", "b", "b"],
+            "timestamp": pd.to_datetime(
+                ["2024-01-01", "2024-01-07", "2024-01-08", "2024-01-08", "2024-01-14"]
+            ),
+        }
+    )
+    out = rfm_summary(tx, resolution="7D", observation_end="2024-02-01")
+    assert out.loc["a", "frequency"] == 1  # week of Jan 1, then week of Jan 8
+    assert out.loc["b", "frequency"] == 0  # Monday and Sunday of one week
+    daily = rfm_summary(tx, observation_end="2024-02-01")
+    assert daily.loc["a", "frequency"] == 2  # "1D" unchanged: calendar days

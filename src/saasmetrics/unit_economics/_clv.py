@@ -16,6 +16,7 @@ from scipy.special import ndtri
 
 from saasmetrics._frames import to_pandas
 from saasmetrics._kernels import unit_economics_clv as kern
+from saasmetrics._kernels.periods import _EPOCH_WEEKDAY
 from saasmetrics._validation import (
     RowCheck,
     check_choice,
@@ -79,7 +80,9 @@ def rfm_summary(
     resolution : str or Timedelta, default "1D"
         Purchases of a customer within the same resolution bucket (calendar day by default)
         count as one purchase occasion, their values summed. Buckets follow the data's
-        wall clock (for tz-aware times, the calendar day in that time zone).
+        wall clock (for tz-aware times, the calendar day in that time zone). Whole weeks
+        (``"7D"``, ``"14D"``) are calendar weeks starting on Monday, like ``freq="W"``
+        elsewhere in the library; other lengths count from 1970-01-01.
     calibration_end : str or Timestamp, optional
         End of the calibration period (inclusive). Customers first seen after it are left
         out, and the holdout columns ``frequency_holdout``, ``monetary_value_holdout`` and
@@ -152,7 +155,11 @@ def rfm_summary(
 
     # one purchase occasion per customer and resolution bucket (values summed); buckets are
     # taken in the data's wall-clock time, so a "day" is the customer's calendar day
-    bucket = _wall(ns, parsed.tz) // res
+    # taken in the data's wall-clock time, so a "day" is the customer's calendar day; whole
+    # weeks ("7D", "14D") start on Mondays, like the library's "W" (epoch day 0 is a Thursday)
+    week_ns = 7 * 86_400 * 10**9
+    shift = _EPOCH_WEEKDAY * 86_400 * 10**9 if res % week_ns == 0 else 0
+    bucket = (_wall(ns, parsed.tz) + shift) // res
     # sort by (customer, bucket) without a combined key, which overflows int64 for fine
     # resolutions (1 s buckets over years times many customers)
     order = np.lexsort((bucket, codes))
