@@ -157,6 +157,31 @@ def _synthetic_rfm(n: int, seed: int = 0) -> pd.DataFrame:
     return pd.DataFrame({"frequency": x, "recency": recency, "T": T})
 
 
+def _daily_rfm(n: int, seed: int = 0) -> pd.DataFrame:
+    """Per-customer RFM in weeks at a daily resolution, as rfm_summary gives for real logs."""
+    rng = np.random.default_rng(seed)
+    T_days = rng.integers(140, 365, n)
+    active = np.minimum(rng.exponential(1 / rng.gamma(0.6, 1 / 84, n)), T_days)
+    x = rng.poisson(rng.gamma(0.25, 1 / 28, n) * active)
+    recency_days = np.floor(active * rng.beta(np.maximum(x, 1), 1)) * (x > 0)
+    return pd.DataFrame({"frequency": x, "recency": recency_days / 7, "T": T_days / 7})
+
+
+def _grouped(rfm: pd.DataFrame) -> pd.DataFrame:
+    return rfm.groupby(["frequency", "recency", "T"]).size().rename("customers").reset_index()
+
+
+def _lifetimes_grouped_fit(grouped: pd.DataFrame) -> dict[str, float]:
+    from lifetimes import BetaGeoFitter
+
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore")
+        fitter = BetaGeoFitter().fit(
+            grouped["frequency"], grouped["recency"], grouped["T"], weights=grouped["customers"]
+        )
+    return {k: float(v) for k, v in fitter.params_.items()}
+
+
 def _lifetimes_fit(rfm: pd.DataFrame) -> dict[str, float]:
     from lifetimes import BetaGeoFitter
 
@@ -236,6 +261,39 @@ def cases(quick: bool) -> list[Case]:
             check=_check_params,
             notes=fit_notes,
             repeat=2 if quick else 3,
+        )
+    )
+    n_million = 50_000 if quick else 1_000_000
+    result.append(
+        Case(
+            name="unit_economics/BG/NBD fit, one row per customer",
+            size=f"{n_million:,} customers (daily resolution)",
+            setup=lambda: _daily_rfm(n_million),
+            ours=lambda rfm: BetaGeoModel().fit(rfm),
+            alternatives={
+                "pandas groupby to triples, then lifetimes BetaGeoFitter(weights=)": (
+                    lambda rfm: _lifetimes_grouped_fit(_grouped(rfm))
+                )
+            }
+            if lifetimes_ok
+            else {},
+            check=_check_params,
+            notes=fit_notes,
+            repeat=2,
+        )
+    )
+    result.append(
+        Case(
+            name="unit_economics/BG/NBD fit, grouped triples (weights_col)",
+            size=f"{n_million:,} customers as distinct (frequency, recency, T) rows",
+            setup=lambda: _grouped(_daily_rfm(n_million)),
+            ours=lambda grouped: BetaGeoModel().fit(grouped, weights_col="customers"),
+            alternatives={"lifetimes BetaGeoFitter(weights=)": _lifetimes_grouped_fit}
+            if lifetimes_ok
+            else {},
+            check=_check_params,
+            notes=fit_notes,
+            repeat=2,
         )
     )
     if not quick:  # Pareto/NBD (numerical gradient) is too slow for the quick smoke run

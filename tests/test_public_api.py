@@ -14,14 +14,22 @@ import saasmetrics
 from saasmetrics import exceptions
 
 ROOT = pathlib.Path(__file__).resolve().parents[1]
-SUBPACKAGES = ("attribution", "funnel", "retention", "health", "unit_economics", "datasets")
+SUBPACKAGES = (
+    "attribution",
+    "funnel",
+    "retention",
+    "health",
+    "unit_economics",
+    "datasets",
+    "scale",
+)
 
 
 def test_import_is_light_and_silent() -> None:
     code = (
         "import sys, json, saasmetrics;"
         "print(json.dumps(sorted(m for m in sys.modules if m.split('.')[0] in "
-        "{'matplotlib','statsmodels','duckdb','lifelines','lifetimes','polars'})))"
+        "{'matplotlib','statsmodels','duckdb','lifelines','lifetimes','polars','dask','distributed'})))"
     )
     out = subprocess.run(
         [sys.executable, "-W", "error", "-c", code],
@@ -67,7 +75,7 @@ def test_subpackage_import_needs_no_plotting_or_peers(name: str) -> None:
     code = (
         f"import sys, json, saasmetrics.{name};"
         "print(json.dumps(sorted(m for m in sys.modules if m.split('.')[0] in "
-        "{'matplotlib','statsmodels','duckdb','lifelines','lifetimes','polars'})))"
+        "{'matplotlib','statsmodels','duckdb','lifelines','lifetimes','polars','dask','distributed'})))"
     )
     out = subprocess.run(
         [sys.executable, "-W", "error", "-c", code],

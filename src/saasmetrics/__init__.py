@@ -2,8 +2,9 @@
 
 Subpackages: :mod:`saasmetrics.attribution`, :mod:`saasmetrics.funnel`,
 :mod:`saasmetrics.retention`, :mod:`saasmetrics.health`, :mod:`saasmetrics.unit_economics`,
-and :mod:`saasmetrics.datasets`. They load on first use, so ``import saasmetrics`` stays light:
-it imports no matplotlib, statsmodels or peer library, and does no I/O.
+:mod:`saasmetrics.datasets`, and :mod:`saasmetrics.scale` (the same analyses on Dask). They
+load on first use, so ``import saasmetrics`` stays light: it imports no matplotlib, statsmodels,
+dask or peer library, and does no I/O.
 
 Examples
 --------
@@ -27,6 +28,7 @@ if TYPE_CHECKING:
         funnel,
         health,
         retention,
+        scale,
         unit_economics,
     )
 
@@ -39,11 +41,21 @@ __all__ = (
     "funnel",
     "health",
     "retention",
+    "scale",
     "unit_economics",
 )
 
 _SUBPACKAGES = frozenset(
-    {"attribution", "datasets", "exceptions", "funnel", "health", "retention", "unit_economics"}
+    {
+        "attribution",
+        "datasets",
+        "exceptions",
+        "funnel",
+        "health",
+        "retention",
+        "scale",
+        "unit_economics",
+    }
 )
 
 

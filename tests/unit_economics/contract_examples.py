@@ -4,10 +4,24 @@ from __future__ import annotations
 
 from collections.abc import Callable
 
+import numpy as np
 import pandas as pd
 
 from saasmetrics._results import ResultMixin
-from saasmetrics.unit_economics import MRRBridge, RevenueProjection, mrr_bridge, project_revenue
+from saasmetrics.unit_economics import (
+    BetaGeoModel,
+    CalibrationHoldoutSplit,
+    CLVEvaluation,
+    GammaGammaModel,
+    MRRBridge,
+    RevenueProjection,
+    SpendIndependence,
+    calibration_holdout_split,
+    check_spend_independence,
+    evaluate_clv,
+    mrr_bridge,
+    project_revenue,
+)
 
 
 def example_bridge() -> MRRBridge:
@@ -37,7 +51,40 @@ def example_projection() -> RevenueProjection:
     )
 
 
+def example_split() -> CalibrationHoldoutSplit:
+    rng = np.random.default_rng(0)
+    n = 300
+    active = np.minimum(rng.exponential(1 / rng.gamma(0.5, 1 / 150, n)), 365)
+    k = rng.poisson(rng.gamma(0.6, 1 / 15, n) * active)
+    customer = np.repeat(np.arange(n), k + 1)
+    days = rng.uniform(0, 1, customer.size) * active[customer]
+    days[np.r_[0, np.cumsum(k + 1)[:-1]]] = 0.0
+    days += rng.uniform(0, 60, n)[customer]
+    tx = pd.DataFrame(
+        {
+            "customer_id": customer,
+            "timestamp": pd.Timestamp("2024-01-01") + pd.to_timedelta(days, "D"),
+            "amount": rng.gamma(5.0, 8.0, customer.size),
+        }
+    )
+    return calibration_holdout_split(tx, "2024-06-30", "2024-12-31", amount_col="amount")
+
+
+def example_evaluation() -> CLVEvaluation:
+    split = example_split()
+    model = BetaGeoModel().fit(split.customers)
+    spend = GammaGammaModel().fit(split.customers)
+    return evaluate_clv(model, split, spend_model=spend)
+
+
+def example_spend_check() -> SpendIndependence:
+    return check_spend_independence(example_split().customers)
+
+
 EXAMPLES: dict[str, Callable[[], ResultMixin]] = {
     "saasmetrics.unit_economics.MRRBridge": example_bridge,
     "saasmetrics.unit_economics.RevenueProjection": example_projection,
+    "saasmetrics.unit_economics.CalibrationHoldoutSplit": example_split,
+    "saasmetrics.unit_economics.CLVEvaluation": example_evaluation,
+    "saasmetrics.unit_economics.SpendIndependence": example_spend_check,
 }

@@ -365,3 +365,62 @@ def test_review_extreme_trial_parameters_emit_no_runtime_warning() -> None:
         warnings.simplefilter("error", RuntimeWarning)
         with contextlib.suppress(ConvergenceError):
             BetaGeoModel().fit(rfm)
+
+
+def test_convergence_diagnostics_on_every_fit(
+    cdnow_summary: pd.DataFrame, cdnow_rfm: pd.DataFrame
+) -> None:
+    fits = [
+        BetaGeoModel().fit(cdnow_summary),
+        ParetoNBDModel().fit(cdnow_summary),
+        GammaGammaModel().fit(cdnow_rfm),
+    ]
+    for model in fits:
+        assert model.converged_ is True
+        assert 0 <= model.gradient_norm_ < 1e-4
+        assert 1 <= model.hessian_condition_ < 1e10
+        assert isinstance(model.optimizer_message_, str)
+
+
+def test_not_converged_fit_warns_clearly(cdnow_summary: pd.DataFrame) -> None:
+    from saasmetrics.exceptions import ConvergenceWarning
+
+    with pytest.warns(ConvergenceWarning, match=r"did not converge on 2357 customers.*gradient"):
+        model = BetaGeoModel(max_iter=2).fit(cdnow_summary)
+    assert model.converged_ is False
+    assert model.gradient_norm_ > 1e-4
+    # a converged refit clears the state
+    assert BetaGeoModel().set_params(max_iter=2000).fit(cdnow_summary).converged_
+
+
+def test_grouped_triples_with_weights_give_the_per_customer_fit(
+    cdnow_summary: pd.DataFrame,
+) -> None:
+    grouped = cdnow_summary.groupby(["frequency", "recency", "T"]).size().rename("n").reset_index()
+    assert len(grouped) < len(cdnow_summary)
+    for model_type in (BetaGeoModel, ParetoNBDModel):
+        whole = model_type().fit(cdnow_summary)
+        fast = model_type().fit(grouped, weights_col="n")
+        assert fast.n_customers_ == whole.n_customers_ == 2357
+        for key, value in whole.params_.items():
+            assert fast.params_[key] == pytest.approx(value, rel=1e-9)
+        assert fast.log_likelihood_ == pytest.approx(whole.log_likelihood_, rel=1e-12)
+    # zero weights are rows with no customers: the same fit
+    padded = pd.concat([grouped, grouped.head(5).assign(n=0)], ignore_index=True)
+    again = BetaGeoModel().fit(padded, weights_col="n")
+    assert again.params_ == pytest.approx(BetaGeoModel().fit(grouped, weights_col="n").params_)
+
+
+@pytest.mark.parametrize("bad", [-1.0, 0.5, float("nan")])
+def test_bad_weights_are_input_errors(bad: float) -> None:
+    rfm = _review_rfm().assign(n=1.0)
+    rfm.loc[3, "n"] = bad
+    with pytest.raises(InputError, match="whole numbers"):
+        BetaGeoModel().fit(rfm, weights_col="n")
+
+
+def test_all_zero_weights_are_empty() -> None:
+    from saasmetrics.exceptions import EmptyDataError
+
+    with pytest.raises(EmptyDataError, match="0 customers"):
+        BetaGeoModel().fit(_review_rfm().assign(n=0), weights_col="n")

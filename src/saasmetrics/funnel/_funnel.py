@@ -35,10 +35,10 @@ from saasmetrics.funnel._steps import (
     StepLike,
     as_step,
     condition_mask,
-    step_code,
-    step_mask,
+    event_index,
     step_properties,
 )
+from saasmetrics.scale import Analysis, register, run
 from saasmetrics.typing import FrameLike, TimedeltaLike
 
 __all__ = ("FunnelResult", "funnel")
@@ -1109,19 +1109,22 @@ def _run_attempts(
 
 def _apply_exclusions(
     log: EventLog,
-    excl: list[tuple[Step, int, int]],
+    excl: list[tuple[npt.NDArray[np.bool_], int, int]],
     level: I64,
     rows: I64,
     *,
     user_of_attempt: I64,
     window_ns: int,
 ) -> I64:
-    """Set the level of every attempt an exclusion removes to 0 (``rows`` in log positions)."""
+    """Set the level of every attempt an exclusion removes to 0 (``rows`` in log positions).
+
+    ``excl`` holds each exclusion's event mask over the log with its step range.
+    """
     deadline = log.time_ns[rows[0]] + window_ns
     attempt_end = log.offsets[1:][user_of_attempt]
     removed = np.zeros(level.size, dtype=bool)
-    for step, lo, hi in excl:
-        excluded = np.flatnonzero(step_mask(log, step, what="exclusion"))
+    for mask, lo, hi in excl:
+        excluded = np.flatnonzero(mask)
         if excluded.size:
             removed |= apply_exclusion(
                 level,
@@ -1186,6 +1189,7 @@ def funnel(
     user_col: str = "user_id",
     time_col: str = "timestamp",
     event_col: str = "event",
+    partitioned_by: str | None = None,
 ) -> FunnelResult:
     """Conversion funnel: how many users reach each step, within a window, in an order mode.
 
@@ -1198,8 +1202,9 @@ def funnel(
 
     Parameters
     ----------
-    events : EventLog or DataFrame-like
-        The events (a log built once is reused; a frame is validated and encoded).
+    events : EventLog, DataFrame-like or dask DataFrame
+        The events (a log built once is reused; a frame is validated and encoded; a dask
+        DataFrame is analysed partition by partition, with the same result).
     steps : sequence of str, Step, dict or (event, conditions) pairs
         At least two steps. A step is an event name or a :class:`Step` with property
         conditions (``Step("subscribe", where={"plan": "pro"})``).
@@ -1228,6 +1233,9 @@ def funnel(
         Count users (their best attempt), or every attempt that was not excluded.
     user_col, time_col, event_col : str
         Column roles when ``events`` is a frame.
+    partitioned_by : str, optional
+        For a dask DataFrame whose partitions already hold whole users: the user column (the
+        shuffle by user is skipped); see :mod:`saasmetrics.scale`.
 
     Returns
     -------
@@ -1274,6 +1282,40 @@ def funnel(
     >>> list(result.dropped_at(1))
     ['b', 'c']
     """
+    plan = _funnel_analysis(
+        steps,
+        window=window,
+        order=order,
+        entry=entry,
+        exclusions=exclusions,
+        breakdown=breakdown,
+        breakdown_attribution=breakdown_attribution,
+        hold_constant=hold_constant,
+        count=count,
+        user_col=user_col,
+        time_col=time_col,
+        event_col=event_col,
+    )
+    return run(plan, events, partitioned_by=partitioned_by)
+
+
+@register(funnel)
+def _funnel_analysis(
+    steps: Sequence[StepLike],
+    *,
+    window: TimedeltaLike = "7D",
+    order: Order = "ordered",
+    entry: Entry = "any",
+    exclusions: Sequence[tuple[StepLike, int, int]] | None = None,
+    breakdown: str | None = None,
+    breakdown_attribution: str = "first_touch",
+    hold_constant: str | None = None,
+    count: Count = "users",
+    user_col: str = "user_id",
+    time_col: str = "timestamp",
+    event_col: str = "event",
+) -> Analysis[_FunnelPartial, FunnelResult]:
+    """The funnel as partial / merge / finalize (options validated here, once)."""
     if not isinstance(steps, str | Step | Sequence | np.ndarray | pd.Index | pd.Series):
         raise ParameterError(
             f"steps must be a list of events; got {type(steps).__name__}.",
@@ -1303,11 +1345,98 @@ def funnel(
     for prop in (breakdown, hold_constant):
         if prop is not None and prop not in needed:
             needed.append(prop)
-    log = as_event_log(
-        events, user_col=user_col, time_col=time_col, event_col=event_col, properties=needed
+    settings = _Settings(
+        steps=tuple(step_list),
+        window=window_td,
+        order=order,
+        entry=entry,
+        exclusions=tuple(excl),
+        breakdown=breakdown,
+        breakdown_attribution=breakdown_attribution,
+        attr_step=attr_step,
+        hold_constant=hold_constant,
+        count=count,
     )
-    if len(log) == 0:
-        raise EmptyDataError("events has no rows.")
+
+    def prepare(data: EventLog | FrameLike) -> EventLog:
+        log = as_event_log(
+            data, user_col=user_col, time_col=time_col, event_col=event_col, properties=needed
+        )
+        if len(log) == 0:
+            raise EmptyDataError("events has no rows.")
+        return log
+
+    return Analysis(
+        name="funnel",
+        keys=(user_col,),
+        prepare=prepare,
+        partial=lambda log, _context: _funnel_partial(log, settings),
+        merge=_merge_partials,
+        finalize=lambda part, _context: _finalize(part, settings),
+    )
+
+
+@dataclass(frozen=True, slots=True)
+class _Settings:
+    steps: tuple[Step, ...]
+    window: pd.Timedelta
+    order: str
+    entry: str
+    exclusions: tuple[tuple[Step, int, int], ...]
+    breakdown: str | None
+    breakdown_attribution: str
+    attr_step: int | None
+    hold_constant: str | None
+    count: str
+
+
+# how far a step (or exclusion) is from occurring in a chunk: merged by taking the minimum
+_OCCURS, _NO_MATCH, _ABSENT = 0, 1, 2
+
+
+@dataclass(frozen=True, slots=True)
+class _FunnelPartial:
+    """What a chunk of whole users contributes: its counted units and what the warnings need.
+
+    ``units`` is one row per counted user (or attempt), as :attr:`FunnelResult.units`;
+    ``step_ns`` the step times as int64 nanoseconds; ``occurs`` per step and exclusion
+    whether its event occurs (and meets its conditions); ``n_opens`` / ``n_opens_missing`` the
+    step-1 events with and without a held-constant value; ``n_anchors`` the attempts opened.
+    """
+
+    units: pd.DataFrame
+    step_ns: tuple[I64, ...]
+    occurs: tuple[int, ...]
+    n_opens: int
+    n_opens_missing: int
+    n_anchors: int
+
+
+def _merge_partials(a: _FunnelPartial, b: _FunnelPartial) -> _FunnelPartial:
+    return _FunnelPartial(
+        units=pd.concat([a.units, b.units], ignore_index=True),
+        step_ns=tuple(np.concatenate([x, y]) for x, y in zip(a.step_ns, b.step_ns, strict=True)),
+        occurs=tuple(min(x, y) for x, y in zip(a.occurs, b.occurs, strict=True)),
+        n_opens=a.n_opens + b.n_opens,
+        n_opens_missing=a.n_opens_missing + b.n_opens_missing,
+        n_anchors=a.n_anchors + b.n_anchors,
+    )
+
+
+def _occurrence(log: EventLog, step: Step) -> tuple[int, npt.NDArray[np.bool_] | None, int]:
+    """The step's event code (-1 if absent), its condition mask, and whether it occurs."""
+    code = event_index(log, step.event)
+    if code < 0:
+        return code, None, _ABSENT
+    cond = condition_mask(log, step)
+    if cond is not None and not cond[log.event_codes == code].any():
+        return code, cond, _NO_MATCH
+    return code, cond, _OCCURS
+
+
+def _funnel_partial(log: EventLog, s: _Settings) -> _FunnelPartial:
+    """The funnel of one chunk of whole users (the in-memory path is the one-chunk case)."""
+    breakdown, hold_constant = s.breakdown, s.hold_constant
     for label, prop in (("breakdown", breakdown), ("hold_constant", hold_constant)):
         if prop is None:
             continue
@@ -1321,18 +1450,13 @@ def funnel(
     # a step is in the window iff t - start <= window, and t - start never exceeds the log's
     # span: capping the window there keeps `start + window` inside int64 for any window
     span = int(log.time_ns.max()) - int(log.time_ns.min())
-    window_ns = min(int(window_td.value), span)
-    step_codes = [step_code(log, s) for s in step_list]
-    conditions = [condition_mask(log, s) for s in step_list]
-    for step, code, cond in zip(step_list, step_codes, conditions, strict=True):
-        if code >= 0 and cond is not None and not cond[log.event_codes == code].any():
-            warnings.warn(
-                f"The step {step.name!r} never occurs: no {step.event!r} event meets its "
-                "conditions; it counts 0 users.",
-                DataQualityWarning,
-                stacklevel=2,
-            )
+    window_ns = min(int(s.window.value), span)
+    found = [_occurrence(log, step) for step in s.steps]
+    step_codes = [code for code, _, _ in found]
+    conditions = [cond for _, cond, _ in found]
+    excl_found = [_occurrence(log, step) for step, _, _ in s.exclusions]
     codes: I64 | None = None
+    n_opens = n_opens_missing = 0
     if hold_constant is not None:
         factorized, _ = pd.factorize(log.property_values(hold_constant), use_na_sentinel=True)
         codes = factorized.astype(np.int64, copy=False)
@@ -1340,40 +1464,33 @@ def funnel(
             opens = log.event_codes == step_codes[0]
             if conditions[0] is not None:
                 opens &= conditions[0]
-            n_missing = int(np.count_nonzero(opens & (codes < 0)))
-            if n_missing:
-                warnings.warn(
-                    f"{n_missing:,} of {int(np.count_nonzero(opens)):,} {step_list[0].name!r} "
-                    f"events have no {hold_constant!r} value; with hold_constant they open no "
-                    "attempt, so their users may be missing from the funnel.",
-                    DataQualityWarning,
-                    stacklevel=2,
-                )
+            n_opens_missing = int(np.count_nonzero(opens & (codes < 0)))
+            n_opens = int(np.count_nonzero(opens))
 
     rel = _compress(log, step_codes, conditions, codes)
     anchors = np.flatnonzero(rel.masks[0]).astype(np.int64, copy=False)
-    if entry == "first":
+    if s.entry == "first":
         anchors = first_per_segment(anchors, rel.seg)
-    level, rows, times = _run_attempts(rel, anchors, codes, window_ns=window_ns, order=order)
+    level, rows, times = _run_attempts(rel, anchors, codes, window_ns=window_ns, order=s.order)
     user_of_attempt = rel.seg[rows[0]]
     kept, base_times = rel.kept, rel.time
-    if excl:
+    if s.exclusions:
         rows = np.where(rows >= 0, kept[np.maximum(rows, 0)], -1)  # back to log positions
         kept, base_times = np.arange(len(log), dtype=np.int64), log.time_ns
+        masks = [_event_mask(log, code, cond) for code, cond, _ in excl_found]
         level = _apply_exclusions(
-            log, excl, level, rows, user_of_attempt=user_of_attempt, window_ns=window_ns
+            log,
+            [(mask, lo, hi) for mask, (_, lo, hi) in zip(masks, s.exclusions, strict=True)],
+            level,
+            rows,
+            user_of_attempt=user_of_attempt,
+            window_ns=window_ns,
         )
 
-    if count == "users":
+    if s.count == "users":
         chosen = best_attempts(user_of_attempt, level)
     else:
         chosen = np.flatnonzero(level > 0).astype(np.int64, copy=False)
-    if excl and chosen.size == 0 and anchors.size > 0:
-        warnings.warn(
-            "Every attempt was removed by the exclusions; the funnel is empty.",
-            DataQualityWarning,
-            stacklevel=2,
-        )
     lev = level[chosen]
     units, step_ns = _units_frame(
         log,
@@ -1385,30 +1502,111 @@ def funnel(
         base_times=base_times,
     )
     if breakdown is not None:
-        if breakdown_attribution == "first_touch":
+        if s.breakdown_attribution == "first_touch":
             src = rows[0, chosen]
-        elif breakdown_attribution == "last_touch":
+        elif s.breakdown_attribution == "last_touch":
             src = rows[lev - 1, chosen]
         else:
-            src = rows[attr_step, chosen]
+            src = rows[s.attr_step, chosen]
         has = src >= 0
         at = kept[np.where(has, src, 0)] if kept.size else np.zeros(src.size, dtype=np.int64)
         values = log.property_values(breakdown).take(at).reset_index(drop=True)
         units.insert(2, breakdown, values.where(pd.Series(has)))
+    return _FunnelPartial(
+        units=units,
+        step_ns=tuple(step_ns),
+        occurs=tuple(o for _, _, o in [*found, *excl_found]),
+        n_opens=n_opens,
+        n_opens_missing=n_opens_missing,
+        n_anchors=int(anchors.size),
+    )
 
-    names = tuple(s.name for s in step_list)
-    unit_name = "users" if count == "users" else "attempts"
-    table = _build_table(units, names, breakdown, unit_name, step_ns)
+
+def _event_mask(
+    log: EventLog, code: int, cond: npt.NDArray[np.bool_] | None
+) -> npt.NDArray[np.bool_]:
+    if code < 0:
+        return np.zeros(len(log), dtype=bool)
+    mask: npt.NDArray[np.bool_] = log.event_codes == code
+    if cond is not None:
+        mask &= cond
+    return mask
+
+
+def _canonical_order(units: pd.DataFrame) -> npt.NDArray[np.int64]:
+    """Rows sorted by user id (then step-1 time), whatever order the chunks came in."""
+    users = units["user"].to_numpy()
+    try:
+        by_user = np.argsort(users, kind="stable")
+    except TypeError:  # ids of mixed types: order by their text
+        by_user = np.argsort(np.array([repr(u) for u in users], dtype=object), kind="stable")
+        users = np.array([repr(u) for u in users], dtype=object)
+    if _time_cols(0) not in units or not len(units):
+        return by_user.astype(np.int64, copy=False)
+    # several rows of a user (count="attempts"): by step-1 time within the user
+    sorted_users = users[by_user]
+    repeats = bool((sorted_users[1:] == sorted_users[:-1]).any())
+    if not repeats:
+        return by_user.astype(np.int64, copy=False)
+    t0 = units[_time_cols(0)].to_numpy(dtype="datetime64[ns]").view(np.int64)
+    # equal ids get the rank of their first occurrence in sorted order
+    first = np.r_[True, sorted_users[1:] != sorted_users[:-1]]
+    group = np.cumsum(first) - 1
+    user_rank = np.empty(by_user.size, dtype=np.int64)
+    user_rank[by_user] = group
+    return np.lexsort((t0, user_rank)).astype(np.int64, copy=False)
+
+
+def _finalize(part: _FunnelPartial, s: _Settings) -> FunnelResult:
+    """Warnings from the merged figures, then the tables over all units."""
+    n_steps = len(s.steps)
+    for k, item in enumerate([*s.steps, *(step for step, _, _ in s.exclusions)]):
+        what = "step" if k < n_steps else "exclusion"
+        status = part.occurs[k]
+        if status == _ABSENT:
+            warnings.warn(
+                f"The {what} {item.name!r} never occurs: event {item.event!r} is not in the "
+                "data; " + ("it counts 0 users." if what == "step" else "it removes nothing."),
+                DataQualityWarning,
+                stacklevel=5,
+            )
+        elif status == _NO_MATCH and what == "step":
+            warnings.warn(
+                f"The step {item.name!r} never occurs: no {item.event!r} event meets its "
+                "conditions; it counts 0 users.",
+                DataQualityWarning,
+                stacklevel=5,
+            )
+    if part.n_opens_missing:
+        warnings.warn(
+            f"{part.n_opens_missing:,} of {part.n_opens:,} {s.steps[0].name!r} "
+            f"events have no {s.hold_constant!r} value; with hold_constant they open no "
+            "attempt, so their users may be missing from the funnel.",
+            DataQualityWarning,
+            stacklevel=5,
+        )
+    if s.exclusions and len(part.units) == 0 and part.n_anchors > 0:
+        warnings.warn(
+            "Every attempt was removed by the exclusions; the funnel is empty.",
+            DataQualityWarning,
+            stacklevel=5,
+        )
+    order = _canonical_order(part.units)
+    units = part.units.take(order).reset_index(drop=True)
+    step_ns = [ns[order] for ns in part.step_ns]
+    names = tuple(step.name for step in s.steps)
+    unit_name = "users" if s.count == "users" else "attempts"
+    table = _build_table(units, names, s.breakdown, unit_name, step_ns)
     return FunnelResult(
         steps=names,
         table=table,
         units=units,
-        window=window_td,
-        order=order,
-        entry=entry,
-        count=count,
-        breakdown=breakdown,
-        breakdown_attribution=breakdown_attribution if breakdown else None,
-        hold_constant=hold_constant,
-        exclusions=tuple((str(s.name), lo, hi) for s, lo, hi in excl),
+        window=s.window,
+        order=s.order,
+        entry=s.entry,
+        count=s.count,
+        breakdown=s.breakdown,
+        breakdown_attribution=s.breakdown_attribution if s.breakdown else None,
+        hold_constant=s.hold_constant,
+        exclusions=tuple((str(step.name), lo, hi) for step, lo, hi in s.exclusions),
     )

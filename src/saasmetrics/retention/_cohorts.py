@@ -6,10 +6,12 @@ from dataclasses import dataclass
 from typing import Any, Literal
 
 import numpy as np
+import numpy.typing as npt
 import pandas as pd
 
 from saasmetrics._kernels.periods import (
     DAY_NS,
+    PeriodSpec,
     calendar_period,
     parse_freq,
     period_start_ns,
@@ -21,7 +23,8 @@ from saasmetrics._results import ResultMixin
 from saasmetrics._validation import check_choice
 from saasmetrics.eventlog import EventLog
 from saasmetrics.exceptions import EmptyDataError, ParameterError
-from saasmetrics.retention._common import as_of_ns, encode, first_time, spec_or_error
+from saasmetrics.retention._common import Encoded, as_of_ns, encode, first_time, spec_or_error
+from saasmetrics.scale import Analysis, register, run
 from saasmetrics.typing import FrameLike, Freq, OnInvalid
 
 __all__ = ("CohortTable", "cohort_table")
@@ -223,6 +226,38 @@ class CohortTable(ResultMixin):
         return ax
 
 
+def _check_options(kind: Any, anchor: Any, max_periods: Any, value_col: Any) -> None:
+    check_choice("kind", kind, ("classic", "unbounded", "rolling"))
+    check_choice("anchor", anchor, ("calendar", "rolling"))
+    if max_periods is not None and (
+        not isinstance(max_periods, int | np.integer)
+        or isinstance(max_periods, bool)
+        or max_periods < 1
+    ):
+        raise ParameterError(f"max_periods must be a positive integer; got {max_periods!r}.")
+    if value_col is not None and kind != "classic":
+        raise ParameterError(
+            f"value_col works with kind='classic' only; got kind={kind!r}.",
+            hint="revenue 'on or after' a period is not a retention measure; use classic.",
+        )
+
+
+def _grains(freq: Any, anchor: Any, cohort_freq: Any) -> tuple[PeriodSpec, PeriodSpec]:
+    """The period grain and the cohort grain, checked."""
+    spec = spec_or_error("freq", freq, rolling=anchor == "rolling")
+    if cohort_freq is None and spec.unit == "fixed" and spec.length % DAY_NS == 0:
+        # a rolling grain like "7D" or "30D" is no calendar grain: cohorts need one
+        try:
+            parse_freq(freq)
+        except ValueError as exc:
+            raise ParameterError(
+                f"freq={freq!r} is a duration, not a calendar grain, so it cannot label cohorts.",
+                hint="pass cohort_freq= too, e.g. cohort_freq='W' or 'MS'.",
+            ) from exc
+    cspec = spec_or_error("cohort_freq", cohort_freq or freq, rolling=False)
+    return spec, cspec
+
+
 def cohort_table(
     events: EventLog | FrameLike,
     *,
@@ -239,6 +274,7 @@ def cohort_table(
     time_col: str = "timestamp",
     event_col: str = "event",
     on_invalid: OnInvalid = "raise",
+    partitioned_by: str | None = None,
 ) -> CohortTable:
     r"""Retention by acquisition cohort and period since acquisition.
 
@@ -250,8 +286,9 @@ def cohort_table(
 
     Parameters
     ----------
-    events : EventLog or DataFrame-like
-        One row per event (``user_col``, ``time_col``, ``event_col``).
+    events : EventLog, DataFrame-like or dask DataFrame
+        One row per event (``user_col``, ``time_col``, ``event_col``); a dask DataFrame is
+        analysed partition by partition, with the same result.
     freq : str, default "W"
         Period grain: ``"D"``, ``"W"``, ``"W-MON"``..., ``"MS"``, ``"QS"``, ``"YS"``; with
         ``anchor="rolling"`` also a duration such as ``"7D"`` (then pass ``cohort_freq``).
@@ -281,6 +318,9 @@ def cohort_table(
     on_invalid : {"raise", "drop"}, default "raise"
         What to do with null ids, names or timestamps (and missing or infinite values of
         ``value_col``: with ``"drop"`` they are left out of the sums, with a warning).
+    partitioned_by : str, optional
+        For a dask DataFrame whose partitions already hold whole users: the user column (the
+        shuffle by user is skipped); see :mod:`saasmetrics.scale`.
 
     Returns
     -------
@@ -325,53 +365,126 @@ def cohort_table(
     >>> cohort_table(events, freq="W", kind="unbounded", as_of="2024-01-29").rates.iloc[0].tolist()
     [1.0, 1.0, 1.0, 0.5]
     """
-    check_choice("kind", kind, ("classic", "unbounded", "rolling"))
-    check_choice("anchor", anchor, ("calendar", "rolling"))
-    if max_periods is not None and (
-        not isinstance(max_periods, int | np.integer)
-        or isinstance(max_periods, bool)
-        or max_periods < 1
-    ):
-        raise ParameterError(f"max_periods must be a positive integer; got {max_periods!r}.")
-    if value_col is not None and kind != "classic":
-        raise ParameterError(
-            f"value_col works with kind='classic' only; got kind={kind!r}.",
-            hint="revenue 'on or after' a period is not a retention measure; use classic.",
-        )
-    spec = spec_or_error("freq", freq, rolling=anchor == "rolling")
-    if cohort_freq is None and spec.unit == "fixed" and spec.length % DAY_NS == 0:
-        # a rolling grain like "7D" or "30D" is no calendar grain: cohorts need one
-        try:
-            parse_freq(freq)
-        except ValueError as exc:
-            raise ParameterError(
-                f"freq={freq!r} is a duration, not a calendar grain, so it cannot label cohorts.",
-                hint="pass cohort_freq= too, e.g. cohort_freq='W' or 'MS'.",
-            ) from exc
-    cspec = spec_or_error("cohort_freq", cohort_freq or freq, rolling=False)
-
-    log = encode(
-        events,
+    _check_options(kind, anchor, max_periods, value_col)
+    spec, cspec = _grains(freq, anchor, cohort_freq)
+    plan = _cohort_analysis(
+        freq=freq,
+        kind=kind,
+        anchor=anchor,
+        cohort_event=cohort_event,
+        return_event=return_event,
+        value_col=value_col,
+        max_periods=max_periods,
+        cohort_freq=cohort_freq,
+        as_of=as_of,
         user_col=user_col,
         time_col=time_col,
         event_col=event_col,
-        value_col=value_col,
         on_invalid=on_invalid,
+        _checked=(spec, cspec),
     )
-    wall = log.wall
-    end = as_of_ns(log, as_of, wall)
-    origin, has = first_time(log, cohort_event)
-    included = has & (origin <= end)
-    if not included.any():
-        raise EmptyDataError(
-            "No users to put in cohorts"
-            + (f": nobody did cohort_event={cohort_event!r}" if cohort_event else "")
-            + " before as_of.",
-            hint="check cohort_event and as_of.",
+    return run(plan, events, partitioned_by=partitioned_by)
+
+
+@dataclass(frozen=True, slots=True)
+class _CohortPartial:
+    """What a chunk of whole users contributes to a cohort table.
+
+    Rows of ``counts``, ``n_users`` and ``latest`` are cohorts ``first .. first + n - 1``
+    (absolute period ordinals of the cohort grain); columns of ``counts`` period offsets.
+    ``latest`` is the latest start of a user in each cohort (for completeness), ``known`` says
+    whether the chunk has the cohort and return events at all.
+    """
+
+    first: int
+    counts: npt.NDArray[np.float64]
+    n_users: npt.NDArray[np.int64]
+    latest: npt.NDArray[np.int64]
+    n_excluded: int
+    known: tuple[bool, bool]
+
+
+_NEVER = np.iinfo(np.int64).min
+
+
+def _align(a: _CohortPartial, first: int, n_cohorts: int, n_periods: int) -> _CohortPartial:
+    """``a`` padded to cohorts ``first .. first + n_cohorts - 1`` and ``n_periods`` offsets."""
+    top = a.first - first
+    rows = slice(top, top + a.n_users.size)
+    counts = np.zeros((n_cohorts, n_periods))
+    counts[rows, : a.counts.shape[1]] = a.counts
+    n_users = np.zeros(n_cohorts, dtype=np.int64)
+    n_users[rows] = a.n_users
+    latest = np.full(n_cohorts, _NEVER, dtype=np.int64)
+    latest[rows] = a.latest
+    return _CohortPartial(first, counts, n_users, latest, a.n_excluded, a.known)
+
+
+def _merge_cohorts(a: _CohortPartial, b: _CohortPartial) -> _CohortPartial:
+    if not a.n_users.size or not b.n_users.size:
+        keep = a if a.n_users.size else b
+        return _CohortPartial(
+            keep.first,
+            keep.counts,
+            keep.n_users,
+            keep.latest,
+            a.n_excluded + b.n_excluded,
+            (a.known[0] or b.known[0], a.known[1] or b.known[1]),
         )
+    first = min(a.first, b.first)
+    n_cohorts = max(a.first + a.n_users.size, b.first + b.n_users.size) - first
+    n_periods = max(a.counts.shape[1], b.counts.shape[1])
+    x = _align(a, first, n_cohorts, n_periods)
+    y = _align(b, first, n_cohorts, n_periods)
+    return _CohortPartial(
+        first=first,
+        counts=x.counts + y.counts,
+        n_users=x.n_users + y.n_users,
+        latest=np.maximum(x.latest, y.latest),
+        n_excluded=a.n_excluded + b.n_excluded,
+        known=(a.known[0] or b.known[0], a.known[1] or b.known[1]),
+    )
+
+
+@dataclass(frozen=True, slots=True)
+class _CohortSettings:
+    spec: PeriodSpec
+    cspec: PeriodSpec
+    kind: str
+    anchor: str
+    cohort_event: Any
+    return_event: Any
+    value_col: str | None
+    max_periods: int | None
+    freq: str
+
+
+def _known(log: Encoded, event: Any) -> bool:
+    if event is None:
+        return True
+    try:
+        log.event_code(event)
+    except ParameterError:
+        return False
+    return True
+
+
+def _cohort_partial(log: Encoded, end: int, s: _CohortSettings) -> _CohortPartial:
+    """Cohort counts of one chunk of whole users (the in-memory path is the one-chunk case)."""
+    known = (_known(log, s.cohort_event), _known(log, s.return_event))
+    wall = log.wall
+    if known[0]:
+        origin, has = first_time(log, s.cohort_event)
+    else:
+        origin = np.zeros(log.n_users, dtype=np.int64)
+        has = np.zeros(log.n_users, dtype=bool)
+    included = has & (origin <= end)
     n_excluded = int((~included).sum())
+    if not included.any():
+        empty = np.zeros(0, dtype=np.int64)
+        return _CohortPartial(0, np.zeros((0, 1)), empty, empty, n_excluded, known)
     origin = np.where(included, origin, end)
-    cohort_ord = calendar_period(origin, cspec)
+    cohort_ord = calendar_period(origin, s.cspec)
     first_cohort = int(cohort_ord[included].min())
     n_cohorts = int(cohort_ord[included].max()) - first_cohort + 1
     cohort_idx = np.where(included, cohort_ord - first_cohort, 0)
@@ -379,40 +492,70 @@ def cohort_table(
     user = log.user_codes
     row_origin = origin[user]
     keep = included[user] & (wall >= row_origin) & (wall <= end)
-    if return_event is not None:
-        keep &= log.event_codes == log.event_code(return_event)
+    if s.return_event is not None:
+        if known[1]:
+            keep &= log.event_codes == log.event_code(s.return_event)
+        else:
+            keep &= False
     idx = np.flatnonzero(keep)
     user_k = user[idx]
-    if anchor == "calendar":
-        start_period = calendar_period(origin, spec)
-        offset_k = calendar_period(wall[idx], spec) - start_period[user_k]
+    if s.anchor == "calendar":
+        start_period = calendar_period(origin, s.spec)
+        offset_k = calendar_period(wall[idx], s.spec) - start_period[user_k]
     else:
-        offset_k = rolling_period(wall[idx], row_origin[idx], spec)
-
-    # completeness: whole periods between each cohort's (latest) start and as_of
-    latest = np.full(n_cohorts, np.iinfo(np.int64).min, dtype=np.int64)
-    np.maximum.at(latest, cohort_idx[included], origin[included])
-    latest[latest == np.iinfo(np.int64).min] = end
-    if anchor == "calendar":
-        end_period = calendar_period(np.array([end], dtype=np.int64), spec)
-        n_complete = end_period - calendar_period(latest, spec)
-    else:
-        n_complete = rolling_period(np.full(n_cohorts, end, dtype=np.int64), latest, spec)
+        offset_k = rolling_period(wall[idx], row_origin[idx], s.spec)
     n_periods = int(offset_k.max()) + 1 if offset_k.size else 1
-    n_periods = max(n_periods, int(n_complete.max()) if n_complete.size else 1)
-    if max_periods is not None:
-        n_periods = min(n_periods, int(max_periods))
+    if s.max_periods is not None:
+        n_periods = min(n_periods, int(s.max_periods))
         inside = offset_k < n_periods
         user_k, offset_k = user_k[inside], offset_k[inside]
         idx = idx[inside]
-
     values = log.values[idx] if log.values is not None else None
-    kernel_kind = "classic" if kind == "classic" else "unbounded"
+    kernel_kind = "classic" if s.kind == "classic" else "unbounded"
     counts = cohort_counts(
         user_k, offset_k, cohort_idx, n_cohorts, n_periods, kind=kernel_kind, values=values
     )
-    n_users_c = np.bincount(cohort_idx[included], minlength=n_cohorts).astype(np.float64)
-    if value_col is None:
+    latest = np.full(n_cohorts, _NEVER, dtype=np.int64)
+    np.maximum.at(latest, cohort_idx[included], origin[included])
+    n_users = np.bincount(cohort_idx[included], minlength=n_cohorts).astype(np.int64)
+    return _CohortPartial(first_cohort, counts, n_users, latest, n_excluded, known)
+
+
+def _cohort_finalize(part: _CohortPartial, end: int, s: _CohortSettings) -> CohortTable:
+    """Completeness, rates and the result, from the merged counts."""
+    for label, event, known in (
+        ("cohort_event", s.cohort_event, part.known[0]),
+        ("return_event", s.return_event, part.known[1]),
+    ):
+        if not known:
+            raise ParameterError(
+                f"Unknown event {event!r} ({label}): no event in the data has that name.",
+                hint="check the spelling against the event column.",
+            )
+    if not part.n_users.sum():
+        raise EmptyDataError(
+            "No users to put in cohorts"
+            + (f": nobody did cohort_event={s.cohort_event!r}" if s.cohort_event else "")
+            + " before as_of.",
+            hint="check cohort_event and as_of.",
+        )
+    first_cohort, n_cohorts = part.first, part.n_users.size
+    latest = part.latest.copy()
+    latest[latest == _NEVER] = end
+    # completeness: whole periods between each cohort's (latest) start and as_of
+    if s.anchor == "calendar":
+        end_period = calendar_period(np.array([end], dtype=np.int64), s.spec)
+        n_complete = end_period - calendar_period(latest, s.spec)
+    else:
+        n_complete = rolling_period(np.full(n_cohorts, end, dtype=np.int64), latest, s.spec)
+    n_periods = max(part.counts.shape[1], int(n_complete.max()) if n_complete.size else 1)
+    if s.max_periods is not None:
+        n_periods = min(n_periods, int(s.max_periods))
+    counts = np.zeros((n_cohorts, n_periods))
+    width = min(n_periods, part.counts.shape[1])
+    counts[:, :width] = part.counts[:, :width]
+    n_users_c = part.n_users.astype(np.float64)
+    if s.value_col is None:
         counts[:, 0] = n_users_c
     sizes = counts[:, 0].copy()
     period = np.arange(n_periods, dtype=np.int64)
@@ -423,24 +566,81 @@ def cohort_table(
         rates = counts / np.where(sizes > 0, sizes, np.nan)[:, None]
 
     cohort_index = pd.DatetimeIndex(
-        period_start_ns(np.arange(n_cohorts, dtype=np.int64) + first_cohort, cspec).view(
+        period_start_ns(np.arange(n_cohorts, dtype=np.int64) + first_cohort, s.cspec).view(
             "datetime64[ns]"
         ),
         name="cohort",
     ).as_unit("us")  # the unit the JSON round trip restores (pandas 3 parses ISO text as us)
     columns = pd.Index(period, name="period")
     size_series = pd.Series(
-        sizes if value_col else sizes.astype(np.int64), index=cohort_index, name="size"
+        sizes if s.value_col else sizes.astype(np.int64), index=cohort_index, name="size"
     )
     return CohortTable(
         sizes=size_series,
         counts=pd.DataFrame(counts, index=cohort_index, columns=columns),
         rates=pd.DataFrame(rates, index=cohort_index, columns=columns),
+        kind=s.kind,
+        anchor=s.anchor,
+        freq=s.freq,
+        value_col=s.value_col,
+        n_users=int(part.n_users.sum()),
+        n_excluded=part.n_excluded,
+        as_of=pd.Timestamp(end),
+    )
+
+
+@register(cohort_table)
+def _cohort_analysis(
+    *,
+    freq: Freq = "W",
+    kind: str = "classic",
+    anchor: str = "calendar",
+    cohort_event: Any = None,
+    return_event: Any = None,
+    value_col: str | None = None,
+    max_periods: int | None = None,
+    cohort_freq: Freq | None = None,
+    as_of: Any = None,
+    user_col: str = "user_id",
+    time_col: str = "timestamp",
+    event_col: str = "event",
+    on_invalid: OnInvalid = "raise",
+    _checked: tuple[PeriodSpec, PeriodSpec] | None = None,
+) -> Analysis[_CohortPartial, CohortTable]:
+    """The cohort table as partial / merge / finalize; the context is the end of observation."""
+    if _checked is None:  # called through saasmetrics.scale.analysis: check like cohort_table
+        _check_options(kind, anchor, max_periods, value_col)
+        _checked = _grains(freq, anchor, cohort_freq)
+    spec, cspec = _checked
+    settings = _CohortSettings(
+        spec=spec,
+        cspec=cspec,
         kind=kind,
         anchor=anchor,
-        freq=str(freq),
+        cohort_event=cohort_event,
+        return_event=return_event,
         value_col=value_col,
-        n_users=int(included.sum()),
-        n_excluded=n_excluded,
-        as_of=pd.Timestamp(end),
+        max_periods=max_periods,
+        freq=str(freq),
+    )
+
+    def prepare(data: EventLog | FrameLike) -> Encoded:
+        return encode(
+            data,
+            user_col=user_col,
+            time_col=time_col,
+            event_col=event_col,
+            value_col=value_col,
+            on_invalid=on_invalid,
+        )
+
+    return Analysis(
+        name="cohort_table",
+        keys=(user_col,),
+        prepare=prepare,
+        context=lambda log: as_of_ns(log, as_of, log.wall),
+        merge_context=max,
+        partial=lambda log, end: _cohort_partial(log, end, settings),
+        merge=_merge_cohorts,
+        finalize=lambda part, end: _cohort_finalize(part, end, settings),
     )

@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import warnings
-from collections.abc import Mapping, Sequence
+from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass
 from typing import Any
 
@@ -32,6 +32,7 @@ from saasmetrics.exceptions import (
     SaasMetricsWarning,
 )
 from saasmetrics.retention._common import Encoded, as_of_ns, encode, first_time
+from saasmetrics.scale import Analysis, register, run
 from saasmetrics.typing import FrameLike, OnInvalid, TimedeltaLike
 
 __all__ = (
@@ -58,14 +59,43 @@ RetainedSpec = (
 
 
 @dataclass(frozen=True, slots=True)
-class _Prepared:
-    log: Encoded
-    eligible: npt.NDArray[np.bool_]
-    retained: npt.NDArray[np.bool_]
-    cells: tuple[I64, I64, I64]  # user, event, capped count (eligible users, window rows)
-    codes: I64  # candidate event codes
-    n_excluded: int
+class _Options:
+    """The options of a behaviour-vs-retention analysis, checked once."""
+
+    signup_event: Any
+    window_ns: int
+    window_label: str
+    retained_window: tuple[int, int] | None  # (lo, hi) ns after start, or None: given per user
+    retained_flags: pd.Series | None
     description: str
+    candidates: tuple[Any, ...] | None
+    max_threshold: int
+    pairs: bool
+    as_of: Any
+
+
+@dataclass(frozen=True, slots=True)
+class _BehaviourPartial:
+    """What a chunk of whole users contributes to a magic-number search or feature retention.
+
+    ``names`` are the candidate events (sorted); ``tp`` / ``fp`` count retained / not retained
+    users doing each at least ``n`` times (``(events, max_threshold + 1)``), ``tp2`` / ``fp2``
+    the same for pairs (``(events, events, n + 1, n + 1)``) when asked for. ``present`` says
+    which names occur in the data; the ``n_*`` are user counts.
+    """
+
+    names: tuple[Any, ...]
+    present: npt.NDArray[np.bool_]
+    tp: I64
+    fp: I64
+    tp2: I64 | None
+    fp2: I64 | None
+    n_users: int
+    n_known: int
+    n_eligible: int
+    n_retained: int
+    knows_signup: bool
+    user_examples: tuple[Any, ...]
 
 
 def _no_bare_number(name: str, value: Any) -> None:
@@ -80,9 +110,134 @@ def _no_bare_number(name: str, value: Any) -> None:
         )
 
 
-def _retained_from_window(
-    spec: tuple[Any, Any], log: Encoded, wall: I64, start: I64
-) -> tuple[npt.NDArray[np.bool_], int, int]:
+def _as_name(event: Any) -> Any:
+    return event if isinstance(event, str) or event is None else str(event)
+
+
+def _sorted_names(names: set[Any]) -> tuple[Any, ...]:
+    try:
+        return tuple(sorted(names))
+    except TypeError:
+        return tuple(sorted(names, key=repr))
+
+
+def _spread(part: _BehaviourPartial, names: tuple[Any, ...]) -> _BehaviourPartial:
+    """``part`` re-indexed on ``names`` (a superset of its own), zeros where it had none."""
+    if part.names == names:
+        return part
+    where = pd.Index(names).get_indexer(pd.Index(part.names))
+    n = len(names)
+    tp = np.zeros((n, part.tp.shape[1]), dtype=np.int64)
+    fp = np.zeros_like(tp)
+    tp[where], fp[where] = part.tp, part.fp
+    present = np.zeros(n, dtype=bool)
+    present[where] = part.present
+    tp2 = fp2 = None
+    if part.tp2 is not None and part.fp2 is not None:
+        shape = (n, n, *part.tp2.shape[2:])
+        tp2, fp2 = np.zeros(shape, dtype=np.int64), np.zeros(shape, dtype=np.int64)
+        grid = np.ix_(where, where)
+        tp2[grid], fp2[grid] = part.tp2, part.fp2
+    return _BehaviourPartial(
+        names,
+        present,
+        tp,
+        fp,
+        tp2,
+        fp2,
+        part.n_users,
+        part.n_known,
+        part.n_eligible,
+        part.n_retained,
+        part.knows_signup,
+        part.user_examples,
+    )
+
+
+def _merge_behaviours(a: _BehaviourPartial, b: _BehaviourPartial) -> _BehaviourPartial:
+    names = _sorted_names(set(a.names) | set(b.names))
+    x, y = _spread(a, names), _spread(b, names)
+    both = x.tp2 is not None and y.tp2 is not None
+    return _BehaviourPartial(
+        names=names,
+        present=x.present | y.present,
+        tp=x.tp + y.tp,
+        fp=x.fp + y.fp,
+        tp2=x.tp2 + y.tp2 if both else None,  # type: ignore[operator]
+        fp2=x.fp2 + y.fp2 if both else None,  # type: ignore[operator]
+        n_users=a.n_users + b.n_users,
+        n_known=a.n_known + b.n_known,
+        n_eligible=a.n_eligible + b.n_eligible,
+        n_retained=a.n_retained + b.n_retained,
+        knows_signup=a.knows_signup or b.knows_signup,
+        user_examples=_sorted_names(set(a.user_examples) | set(b.user_examples))[:3],
+    )
+
+
+_MAX_THRESHOLD = 10_000
+
+
+def _check_options(
+    *,
+    signup_event: Any,
+    window: TimedeltaLike,
+    retained: RetainedSpec,
+    candidates: Sequence[Any] | None,
+    max_threshold: int,
+    pairs: bool,
+    as_of: Any,
+) -> _Options:
+    """Check the options once (for every chunk), and warn about overlapping windows."""
+    # one table row per (event, threshold): a bound keeps the table (and memory) finite
+    check_int("max_threshold", max_threshold, min_value=1, max_value=_MAX_THRESHOLD)
+    _no_bare_number("window", window)
+    window_ns = int(check_positive_timedelta("window", window).value)
+    if candidates is not None:
+        if isinstance(candidates, str):
+            candidates = [candidates]
+        if len(candidates) == 0:
+            raise ParameterError("candidates is empty.", hint="name at least one event.")
+    retained_window = None
+    flags = None
+    if isinstance(retained, tuple | list):
+        # a list has no user ids, so it can only be the (start, end) window
+        retained = tuple(retained)
+        lo, hi = _retained_window(retained)
+        if window_ns > lo:
+            warnings.warn(
+                f"The behaviour window ({_label(window)}) overlaps the retention window "
+                f"(from {_label(retained[0])}): activity there counts as both behaviour and "
+                "retention, which inflates phi.",
+                SaasMetricsWarning,
+                stacklevel=4,
+            )
+        retained_window = (lo, hi)
+        description = f"active in [{_label(retained[0])}, {_label(retained[1])}) after start"
+    else:
+        series = pd.Series(retained) if not isinstance(retained, pd.Series) else retained
+        if series.index.has_duplicates:
+            raise InputError("retained has duplicate user ids.", hint="pass one flag per user.")
+        values = series.dropna()
+        if not (pd.api.types.is_bool_dtype(values.dtype) or values.isin([0, 1]).all()):
+            raise InputError("retained must hold booleans (True = retained).")
+        flags = series
+        description = "given per user"
+    return _Options(
+        signup_event=signup_event,
+        window_ns=window_ns,
+        window_label=_label(window),
+        retained_window=retained_window,
+        retained_flags=flags,
+        description=description,
+        # event names are stored as text (EventLog): the candidate 3 is the event "3"
+        candidates=None if candidates is None else tuple(_as_name(c) for c in candidates),
+        max_threshold=int(max_threshold),
+        pairs=pairs,
+        as_of=as_of,
+    )
+
+
+def _retained_window(spec: tuple[Any, ...]) -> tuple[int, int]:
     if len(spec) != 2:
         raise ParameterError(f"retained must be a (start, end) pair of durations; got {spec!r}.")
     _no_bare_number("retained start", spec[0])
@@ -98,125 +253,146 @@ def _retained_from_window(
             "before end.",
             hint="e.g. retained=('7D', '14D') for activity in the second week.",
         )
-    rel = wall - start[log.user_codes]
-    hit = (rel >= lo.value) & (rel < hi.value)
-    retained = np.bincount(log.user_codes[hit], minlength=log.n_users) > 0
-    return retained, int(lo.value), int(hi.value)
+    return int(lo.value), int(hi.value)
 
 
-_MAX_THRESHOLD = 10_000
+def _knows(log: Encoded, event: Any) -> bool:
+    try:
+        log.event_code(event)
+    except ParameterError:
+        return False
+    return True
 
 
-def _prepare(
-    events: EventLog | FrameLike,
-    *,
-    signup_event: Any,
-    window: TimedeltaLike,
-    retained: RetainedSpec,
-    candidates: Sequence[Any] | None,
-    max_threshold: int,
-    as_of: Any,
-    user_col: str,
-    time_col: str,
-    event_col: str,
-    on_invalid: OnInvalid,
-) -> _Prepared:
-    # one table row per (event, threshold): a bound keeps the table (and memory) finite
-    check_int("max_threshold", max_threshold, min_value=1, max_value=_MAX_THRESHOLD)
-    _no_bare_number("window", window)
-    window_ns = int(check_positive_timedelta("window", window).value)
-    log = encode(
-        events,
-        user_col=user_col,
-        time_col=time_col,
-        event_col=event_col,
-        on_invalid=on_invalid,
-    )
-    if candidates is not None:
-        if isinstance(candidates, str):
-            candidates = [candidates]
-        codes = np.array(sorted({log.event_code(c) for c in candidates}), dtype=np.int64)
-        if codes.size == 0:
-            raise ParameterError("candidates is empty.", hint="name at least one event.")
-    else:
-        skip = log.event_code(signup_event) if signup_event is not None else -1
-        codes = np.array([c for c in range(log.n_event_types) if c != skip], dtype=np.int64)
-    wall = log.wall
-    end = as_of_ns(log, as_of, wall)
+def _starts(log: Encoded, signup_event: Any) -> tuple[I64, npt.NDArray[np.bool_], bool]:
+    """Each user's start, who has one, and whether the chunk has the signup event at all."""
+    if signup_event is not None and not _knows(log, signup_event):
+        return np.zeros(log.n_users, dtype=np.int64), np.zeros(log.n_users, dtype=bool), False
     start, has = first_time(log, signup_event)
+    return start, has, True
+
+
+_NO_START = np.iinfo(np.int64).max
+
+
+def _behaviour_context(log: Encoded, o: _Options) -> tuple[int, int]:
+    """(end of observation, earliest start) of a chunk; merged by (max, min)."""
+    end = as_of_ns(log, o.as_of, log.wall)
+    start, has, _ = _starts(log, o.signup_event)
+    return end, int(start[has].min()) if has.any() else _NO_START
+
+
+def _merge_context(a: tuple[int, int], b: tuple[int, int]) -> tuple[int, int]:
+    return max(a[0], b[0]), min(a[1], b[1])
+
+
+def _need(o: _Options) -> int:
+    return max(o.window_ns, o.retained_window[1] if o.retained_window else 0)
+
+
+def _behaviour_partial(log: Encoded, context: tuple[int, int], o: _Options) -> _BehaviourPartial:
+    """Threshold counts of one chunk of whole users (the in-memory path is the one-chunk case)."""
+    end = context[0]
+    wall = log.wall
+    start, has, knows_signup = _starts(log, o.signup_event)
     start = np.where(has, start, end)
-    if isinstance(retained, tuple | list):
-        # a list has no user ids, so it can only be the (start, end) window
-        retained = tuple(retained)
-        flags, lo, horizon = _retained_from_window(retained, log, wall, start)
-        if window_ns > lo:
-            warnings.warn(
-                f"The behaviour window ({_label(window)}) overlaps the retention window "
-                f"(from {_label(retained[0])}): activity there counts as both behaviour and "
-                "retention, which inflates phi.",
-                SaasMetricsWarning,
-                stacklevel=3,
-            )
+    if o.retained_window is not None:
+        lo, hi = o.retained_window
+        rel = wall - start[log.user_codes]
+        hit = (rel >= lo) & (rel < hi)
+        flags = np.bincount(log.user_codes[hit], minlength=log.n_users) > 0
         known = np.ones(log.n_users, dtype=bool)
-        description = f"active in [{_label(retained[0])}, {_label(retained[1])}) after start"
     else:
-        series = pd.Series(retained) if not isinstance(retained, pd.Series) else retained
-        if series.index.has_duplicates:
-            raise InputError("retained has duplicate user ids.", hint="pass one flag per user.")
-        aligned = series.reindex(log.users)
+        aligned = o.retained_flags.reindex(log.users)  # type: ignore[union-attr]
         known = aligned.notna().to_numpy()
-        if not known.any():
-            raise InputError(
-                "retained names none of the users in the events "
-                f"(e.g. {list(series.index[:3])!r} vs {list(log.users[:3])!r}).",
-                hint="index retained by the same user ids as the events (same type too).",
-            )
-        values = aligned[known]
-        if not (pd.api.types.is_bool_dtype(values.dtype) or values.isin([0, 1]).all()):
-            raise InputError("retained must hold booleans (True = retained).")
         flags = np.zeros(log.n_users, dtype=bool)
-        flags[known] = values.to_numpy(dtype=bool)
-        horizon = 0
-        description = "given per user"
-    need = max(window_ns, horizon)
-    span = end - int(start[has].min()) if has.any() else 0
+        flags[known] = aligned[known].to_numpy(dtype=bool)
+    eligible = has & known & (start + _need(o) <= end)
+    # candidate events of this chunk, by name
+    if o.candidates is not None:
+        names = _sorted_names(set(o.candidates))
+        codes = np.array(
+            [log.event_code(c) if _knows(log, c) else -1 for c in names], dtype=np.int64
+        )
+    else:
+        skip = log.event_code(o.signup_event) if knows_signup and o.signup_event is not None else -1
+        keep = np.array([c for c in range(log.n_event_types) if c != skip], dtype=np.int64)
+        names = tuple(log.events.take(keep))
+        codes = keep
+    present = codes >= 0
+    position = np.full(log.n_event_types, -1, dtype=np.int64)
+    position[codes[present]] = np.flatnonzero(present)
+    user = log.user_codes
+    rel = wall - start[user]
+    in_window = eligible[user] & (rel >= 0) & (rel < o.window_ns)
+    in_window &= position[log.event_codes] >= 0
+    idx = np.flatnonzero(in_window)
+    n_names = len(names)
+    cell_user, cell_event, count = behaviour_counts(
+        user[idx], position[log.event_codes[idx]], log.n_users, max(n_names, 1), o.max_threshold
+    )
+    retained = flags & eligible
+    flag = retained[cell_user]
+    tp, fp = threshold_counts(cell_event, count, flag, n_names, o.max_threshold)
+    tp2 = fp2 = None
+    if o.pairs:
+        tp2, fp2 = pair_threshold_counts(
+            cell_user, cell_event, count, flag, n_events=n_names, max_count=o.max_threshold
+        )
+    return _BehaviourPartial(
+        names=names,
+        present=present,
+        tp=tp.astype(np.int64, copy=False),
+        fp=fp.astype(np.int64, copy=False),
+        tp2=None if tp2 is None else tp2.astype(np.int64, copy=False),
+        fp2=None if fp2 is None else fp2.astype(np.int64, copy=False),
+        n_users=log.n_users,
+        n_known=int(known.sum()),
+        n_eligible=int(eligible.sum()),
+        n_retained=int(retained.sum()),
+        knows_signup=knows_signup,
+        user_examples=_sorted_names(set(log.users[:3])),
+    )
+
+
+def _check_merged(part: _BehaviourPartial, context: tuple[int, int], o: _Options) -> None:
+    """The errors only the whole data can tell: unknown events, short data, nobody eligible."""
+    if o.signup_event is not None and not part.knows_signup:
+        raise ParameterError(f"Unknown event {o.signup_event!r} (signup_event).")
+    missing = [n for n, ok in zip(part.names, part.present, strict=True) if not ok]
+    if missing:
+        raise ParameterError(
+            f"Unknown event {missing[0]!r}"
+            + (f" (and {missing[1:]!r})" if len(missing) > 1 else "")
+            + ": no event in the data has that name.",
+            hint="check the spelling against the event column.",
+        )
+    if o.retained_flags is not None and part.n_known == 0:
+        raise InputError(
+            "retained names none of the users in the events "
+            f"(e.g. {list(o.retained_flags.index[:3])!r} vs {list(part.user_examples)!r}).",
+            hint="index retained by the same user ids as the events (same type too).",
+        )
+    end, first_start = context
+    need = _need(o)
+    horizon = o.retained_window[1] if o.retained_window else 0
+    span = end - first_start if first_start != _NO_START else 0
     if need > span:
         raise ParameterError(
-            f"The behaviour window ({pd.Timedelta(window_ns)}) and retention window (to "
+            f"The behaviour window ({pd.Timedelta(o.window_ns)}) and retention window (to "
             f"{pd.Timedelta(horizon)}) need {pd.Timedelta(need)} after a user's start, but the "
             f"data span only {pd.Timedelta(max(span, 0))}.",
             hint="shorten window or retained, or pass more data.",
         )
-    eligible = has & known & (start + need <= end)
-    n_excluded = int(log.n_users - eligible.sum())
-    if not eligible.any():
+    if part.n_eligible == 0:
         raise EmptyDataError(
             "No user has both windows inside the data: every user started less than "
             f"{pd.Timedelta(need)} before {pd.Timestamp(end)}.",
             hint="shorten window or retained, or set as_of.",
         )
-    user = log.user_codes
-    rel = wall - start[user]
-    in_window = eligible[user] & (rel >= 0) & (rel < window_ns)
-    is_candidate = np.zeros(log.n_event_types, dtype=bool)
-    is_candidate[codes] = True
-    in_window &= is_candidate[log.event_codes]
-    idx = np.flatnonzero(in_window)
-    cells = behaviour_counts(
-        user[idx], log.event_codes[idx], log.n_users, log.n_event_types, max_threshold
-    )
-    return _Prepared(
-        log=log,
-        eligible=eligible,
-        retained=flags & eligible,
-        cells=cells,
-        codes=codes,
-        n_excluded=n_excluded,
-        description=description,
-    )
 
 
-def _warn_one_sided(n_pos: float, n_neg: float, description: str) -> None:
+def _warn_one_sided(n_pos: float, n_neg: float, description: str, stacklevel: int = 3) -> None:
     """Warn when every analysed user was retained, or none was: nothing to correlate with."""
     if n_pos > 0 and n_neg > 0:
         return
@@ -225,7 +401,7 @@ def _warn_one_sided(n_pos: float, n_neg: float, description: str) -> None:
         f"{which.capitalize()} analysed user is retained ({description}; "
         f"{int(n_pos + n_neg)} users), so phi, lift and the other measures are undefined (NaN).",
         SaasMetricsWarning,
-        stacklevel=3,
+        stacklevel=stacklevel,
     )
 
 
@@ -403,6 +579,7 @@ def magic_number_search(
     time_col: str = "timestamp",
     event_col: str = "event",
     on_invalid: OnInvalid = "raise",
+    partitioned_by: str | None = None,
 ) -> MagicNumbers:
     r"""Find the early behaviour that best predicts retention ("the magic number").
 
@@ -413,8 +590,8 @@ def magic_number_search(
 
     Parameters
     ----------
-    events : EventLog or DataFrame-like
-        One row per event.
+    events : EventLog, DataFrame-like or dask DataFrame
+        One row per event (a dask DataFrame is analysed partition by partition).
     signup_event : str, optional
         The event that starts a user's clock (users without it are left out). Default: the
         user's first event. It is not a candidate itself.
@@ -444,6 +621,9 @@ def magic_number_search(
         Column roles when ``events`` is a frame.
     on_invalid : {"raise", "drop"}, default "raise"
         What to do with null ids, names or timestamps.
+    partitioned_by : str, optional
+        For a dask DataFrame whose partitions already hold whole users: the user column (the
+        shuffle by user is skipped); see :mod:`saasmetrics.scale`.
 
     Returns
     -------
@@ -503,6 +683,55 @@ def magic_number_search(
     0  invite          2  20   0  1.0  highly predictive
     1  invite          1  20  10  0.57...  highly predictive
     """
+    plan = _magic_analysis(
+        signup_event=signup_event,
+        window=window,
+        retained=retained,
+        candidates=candidates,
+        max_threshold=max_threshold,
+        combinations=combinations,
+        min_support=min_support,
+        confidence_level=confidence_level,
+        as_of=as_of,
+        user_col=user_col,
+        time_col=time_col,
+        event_col=event_col,
+        on_invalid=on_invalid,
+        _stacklevel=5,
+    )
+    return run(plan, events, partitioned_by=partitioned_by)
+
+
+def _encoder(
+    user_col: str, time_col: str, event_col: str, on_invalid: OnInvalid
+) -> Callable[[EventLog | FrameLike], Encoded]:
+    def prepare(data: EventLog | FrameLike) -> Encoded:
+        return encode(
+            data, user_col=user_col, time_col=time_col, event_col=event_col, on_invalid=on_invalid
+        )
+
+    return prepare
+
+
+@register(magic_number_search)
+def _magic_analysis(
+    *,
+    signup_event: Any = None,
+    window: TimedeltaLike = "7D",
+    retained: RetainedSpec = ("7D", "14D"),
+    candidates: Sequence[Any] | None = None,
+    max_threshold: int = 20,
+    combinations: int = 1,
+    min_support: float = 0.02,
+    confidence_level: float = 0.95,
+    as_of: Any = None,
+    user_col: str = "user_id",
+    time_col: str = "timestamp",
+    event_col: str = "event",
+    on_invalid: OnInvalid = "raise",
+    _stacklevel: int = 4,
+) -> Analysis[_BehaviourPartial, MagicNumbers]:
+    """The magic-number search as partial / merge / finalize (options checked here, once)."""
     if combinations not in (1, 2):
         raise ParameterError(f"combinations must be 1 or 2; got {combinations!r}.")
     check_float("min_support", min_support)
@@ -511,45 +740,57 @@ def magic_number_search(
     check_float("confidence_level", confidence_level)
     if not 0 < confidence_level < 1:
         raise ParameterError(f"confidence_level must be in (0, 1); got {confidence_level!r}.")
-    prep = _prepare(
-        events,
+    options = _check_options(
         signup_event=signup_event,
         window=window,
         retained=retained,
         candidates=candidates,
         max_threshold=max_threshold,
+        pairs=combinations == 2,
         as_of=as_of,
-        user_col=user_col,
-        time_col=time_col,
-        event_col=event_col,
-        on_invalid=on_invalid,
     )
-    log = prep.log
-    n_events = log.n_event_types
-    n_pos = float(prep.retained.sum())
-    n_neg = float(prep.eligible.sum()) - n_pos
-    _warn_one_sided(n_pos, n_neg, prep.description)
-    user, event, count = prep.cells
-    flag = prep.retained[user]
-    tp1, fp1 = threshold_counts(event, count, flag, n_events, max_threshold)
-    thresholds = np.arange(1, max_threshold + 1)
-    ev = np.repeat(prep.codes, max_threshold)
-    th = np.tile(thresholds, prep.codes.size)
-    parts = {
-        "event": log.events.take(ev).to_numpy(dtype=object),
-        "threshold": th,
-        "tp": tp1[ev, th].astype(np.float64),
-        "fp": fp1[ev, th].astype(np.float64),
-    }
-    frame = pd.DataFrame(parts)
-    if combinations == 2:
-        # count pairs over the candidates only: the kernel's grid is events^2 x thresholds^2
-        position = np.full(n_events, -1, dtype=np.int64)
-        position[prep.codes] = np.arange(prep.codes.size)  # codes ascend: cell order is kept
-        tp2, fp2 = pair_threshold_counts(
-            user, position[event], count, flag, n_events=prep.codes.size, max_count=max_threshold
+
+    def finalize(part: _BehaviourPartial, context: tuple[int, int]) -> MagicNumbers:
+        _check_merged(part, context, options)
+        return _magic_table(
+            part, options, min_support=min_support, confidence_level=confidence_level
         )
-        a_idx, b_idx = np.triu_indices(prep.codes.size, k=1)
+
+    return Analysis(
+        name="magic_number_search",
+        keys=(user_col,),
+        prepare=_encoder(user_col, time_col, event_col, on_invalid),
+        context=lambda log: _behaviour_context(log, options),
+        merge_context=_merge_context,
+        partial=lambda log, context: _behaviour_partial(log, context, options),
+        merge=_merge_behaviours,
+        finalize=finalize,
+    )
+
+
+def _magic_table(
+    part: _BehaviourPartial, o: _Options, *, min_support: float, confidence_level: float
+) -> MagicNumbers:
+    """Every behaviour's 2x2 statistics, supported ones ranked by phi."""
+    max_threshold = o.max_threshold
+    n_pos = float(part.n_retained)
+    n_neg = float(part.n_eligible) - n_pos
+    _warn_one_sided(n_pos, n_neg, o.description, stacklevel=7)
+    names = np.array(part.names, dtype=object)
+    n_names = len(part.names)
+    thresholds = np.arange(1, max_threshold + 1)
+    ev = np.repeat(np.arange(n_names), max_threshold)
+    th = np.tile(thresholds, n_names)
+    frame = pd.DataFrame(
+        {
+            "event": names[ev],
+            "threshold": th,
+            "tp": part.tp[ev, th].astype(np.float64),
+            "fp": part.fp[ev, th].astype(np.float64),
+        }
+    )
+    if part.tp2 is not None and part.fp2 is not None:
+        a_idx, b_idx = np.triu_indices(n_names, k=1)
         n_t = max_threshold
         pa = np.repeat(a_idx, n_t * n_t)
         pb = np.repeat(b_idx, n_t * n_t)
@@ -557,12 +798,12 @@ def magic_number_search(
         nb = np.tile(np.tile(thresholds, n_t), a_idx.size)
         pairs = pd.DataFrame(
             {
-                "event": log.events.take(prep.codes[pa]).to_numpy(dtype=object),
+                "event": names[pa],
                 "threshold": na,
-                "event_2": log.events.take(prep.codes[pb]).to_numpy(dtype=object),
+                "event_2": names[pb],
                 "threshold_2": nb.astype(np.float64),
-                "tp": tp2[pa, pb, na, nb].astype(np.float64),
-                "fp": fp2[pa, pb, na, nb].astype(np.float64),
+                "tp": part.tp2[pa, pb, na, nb].astype(np.float64),
+                "fp": part.fp2[pa, pb, na, nb].astype(np.float64),
             }
         )
         frame["event_2"] = pd.Series([None] * len(frame), dtype=object)
@@ -580,7 +821,7 @@ def magic_number_search(
     frame = frame.assign(strength=_strength(frame["phi"].to_numpy()))
     for col in ("tp", "fp", "fn", "tn"):
         frame[col] = frame[col].astype(np.int64)
-    leading = ["event", "threshold"] + (["event_2", "threshold_2"] if combinations == 2 else [])
+    leading = ["event", "threshold"] + (["event_2", "threshold_2"] if o.pairs else [])
     frame = frame[leading + [c for c in frame.columns if c not in leading]]
     frame = frame.sort_values(
         ["phi", "threshold", "event"],
@@ -590,11 +831,11 @@ def magic_number_search(
     ).reset_index(drop=True)
     return MagicNumbers(
         table=frame,
-        window=_label(window),
-        retained=prep.description,
-        n_users=int(prep.eligible.sum()),
-        n_retained=int(n_pos),
-        n_excluded=prep.n_excluded,
+        window=o.window_label,
+        retained=o.description,
+        n_users=part.n_eligible,
+        n_retained=part.n_retained,
+        n_excluded=part.n_users - part.n_eligible,
         n_below_support=n_below,
         min_support=float(min_support),
         confidence_level=float(confidence_level),
@@ -730,13 +971,14 @@ def feature_retention(
     time_col: str = "timestamp",
     event_col: str = "event",
     on_invalid: OnInvalid = "raise",
+    partitioned_by: str | None = None,
 ) -> FeatureRetention:
     r"""Retention of users who used each feature within ``window`` of their start vs not.
 
     Parameters
     ----------
-    events : EventLog or DataFrame-like
-        One row per event.
+    events : EventLog, DataFrame-like or dask DataFrame
+        One row per event (a dask DataFrame is analysed partition by partition).
     features : sequence of str
         Event names, one per feature.
     signup_event, window, retained, as_of
@@ -745,7 +987,7 @@ def feature_retention(
     confidence_level : float, default 0.95
         Of the Wilson intervals of each rate, Newcombe's interval of the difference and the
         Katz (log) interval of the lift.
-    user_col, time_col, event_col, on_invalid
+    user_col, time_col, event_col, on_invalid, partitioned_by
         As for :func:`cohort_table`.
 
     Returns
@@ -788,6 +1030,36 @@ def feature_retention(
       feature  users_with  rate_with  rate_without  lift
     0  export          20        1.0           0.2   5.0
     """
+    plan = _feature_analysis(
+        features,
+        signup_event=signup_event,
+        window=window,
+        retained=retained,
+        confidence_level=confidence_level,
+        as_of=as_of,
+        user_col=user_col,
+        time_col=time_col,
+        event_col=event_col,
+        on_invalid=on_invalid,
+    )
+    return run(plan, events, partitioned_by=partitioned_by)
+
+
+@register(feature_retention)
+def _feature_analysis(
+    features: Sequence[Any],
+    *,
+    signup_event: Any = None,
+    window: TimedeltaLike = "7D",
+    retained: RetainedSpec = ("7D", "14D"),
+    confidence_level: float = 0.95,
+    as_of: Any = None,
+    user_col: str = "user_id",
+    time_col: str = "timestamp",
+    event_col: str = "event",
+    on_invalid: OnInvalid = "raise",
+) -> Analysis[_BehaviourPartial, FeatureRetention]:
+    """Feature retention as partial / merge / finalize (options checked here, once)."""
     check_float("confidence_level", confidence_level)
     if not 0 < confidence_level < 1:
         raise ParameterError(f"confidence_level must be in (0, 1); got {confidence_level!r}.")
@@ -800,27 +1072,42 @@ def feature_retention(
         )
     if len(features) == 0:
         raise ParameterError("features is empty.", hint="name at least one event.")
-    prep = _prepare(
-        events,
+    feature_list = list(features)
+    options = _check_options(
         signup_event=signup_event,
         window=window,
         retained=retained,
-        candidates=features,
+        candidates=feature_list,
         max_threshold=1,
+        pairs=False,
         as_of=as_of,
-        user_col=user_col,
-        time_col=time_col,
-        event_col=event_col,
-        on_invalid=on_invalid,
     )
-    log = prep.log
-    user, event, count = prep.cells
-    tp, fp = threshold_counts(event, count, prep.retained[user], log.n_event_types, 1)
-    codes = np.array([log.event_code(f) for f in features], dtype=np.int64)
-    n_pos = float(prep.retained.sum())
-    n_all = float(prep.eligible.sum())
-    a = tp[codes, 1].astype(np.float64)
-    n1 = a + fp[codes, 1]
+
+    def finalize(part: _BehaviourPartial, context: tuple[int, int]) -> FeatureRetention:
+        _check_merged(part, context, options)
+        return _feature_table(part, feature_list, options, confidence_level)
+
+    return Analysis(
+        name="feature_retention",
+        keys=(user_col,),
+        prepare=_encoder(user_col, time_col, event_col, on_invalid),
+        context=lambda log: _behaviour_context(log, options),
+        merge_context=_merge_context,
+        partial=lambda log, context: _behaviour_partial(log, context, options),
+        merge=_merge_behaviours,
+        finalize=finalize,
+    )
+
+
+def _feature_table(
+    part: _BehaviourPartial, features: list[Any], o: _Options, confidence_level: float
+) -> FeatureRetention:
+    """Rates with and without each feature, their difference and lift, with intervals."""
+    rows = pd.Index(part.names).get_indexer(pd.Index([_as_name(f) for f in features]))
+    n_pos = float(part.n_retained)
+    n_all = float(part.n_eligible)
+    a = part.tp[rows, 1].astype(np.float64)
+    n1 = a + part.fp[rows, 1]
     c = n_pos - a
     n0 = n_all - n1
     z = float(ndtri(0.5 + confidence_level / 2))
@@ -835,7 +1122,7 @@ def feature_retention(
         diff_high = diff + np.sqrt((u1 - r1) ** 2 + (r0 - l0) ** 2)
         lift_low = lift * np.exp(-z * se)
         lift_high = lift * np.exp(z * se)
-    stats = _two_by_two(a, fp[codes, 1].astype(np.float64), n_pos, n_all - n_pos, 0.95)
+    stats = _two_by_two(a, part.fp[rows, 1].astype(np.float64), n_pos, n_all - n_pos, 0.95)
     table = pd.DataFrame(
         {
             "feature": [str(f) for f in features],
@@ -859,9 +1146,9 @@ def feature_retention(
     table = table.sort_values("lift", ascending=False, na_position="last", kind="stable")
     return FeatureRetention(
         table=table.reset_index(drop=True),
-        window=_label(window),
-        retained=prep.description,
+        window=o.window_label,
+        retained=o.description,
         n_users=int(n_all),
-        n_excluded=prep.n_excluded,
+        n_excluded=part.n_users - part.n_eligible,
         confidence_level=float(confidence_level),
     )

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from saasmetrics.unit_economics._bgbb import BetaGeoBetaBinomModel
 from saasmetrics.unit_economics._bridge import MRRBridge, mrr_bridge, saas_kpis
 from saasmetrics.unit_economics._clv import (
     BetaGeoModel,
@@ -10,6 +11,15 @@ from saasmetrics.unit_economics._clv import (
     customer_lifetime_value,
     customer_lifetime_value_interval,
     rfm_summary,
+)
+from saasmetrics.unit_economics._clv_validation import (
+    SPEND_CORRELATION_THRESHOLD,
+    CalibrationHoldoutSplit,
+    CLVEvaluation,
+    SpendIndependence,
+    calibration_holdout_split,
+    check_spend_independence,
+    evaluate_clv,
 )
 from saasmetrics.unit_economics._normalize import monthly_amount, mrr_from_invoices
 from saasmetrics.unit_economics._projection import RevenueProjection, project_revenue
@@ -29,18 +39,26 @@ from saasmetrics.unit_economics._scalars import (
 
 __all__ = (
     "BENCHMARKS",
+    "SPEND_CORRELATION_THRESHOLD",
+    "BetaGeoBetaBinomModel",
     "BetaGeoModel",
+    "CLVEvaluation",
+    "CalibrationHoldoutSplit",
     "GammaGammaModel",
     "MRRBridge",
     "ParetoNBDModel",
     "RevenueProjection",
+    "SpendIndependence",
     "benchmark",
     "burn_multiple",
     "cac",
     "cac_payback_months",
+    "calibration_holdout_split",
+    "check_spend_independence",
     "convert_churn_rate",
     "customer_lifetime_value",
     "customer_lifetime_value_interval",
+    "evaluate_clv",
     "ltv",
     "ltv_to_cac",
     "monthly_amount",

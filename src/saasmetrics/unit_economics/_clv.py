@@ -6,6 +6,7 @@ import math
 import warnings
 from abc import ABC, abstractmethod
 from collections.abc import Callable
+from dataclasses import dataclass
 from typing import Any, ClassVar, Self
 
 import numpy as np
@@ -31,6 +32,8 @@ from saasmetrics._validation import (
 )
 from saasmetrics.exceptions import (
     ConvergenceError,
+    ConvergenceWarning,
+    DataQualityWarning,
     EmptyDataError,
     InputError,
     ParameterError,
@@ -116,6 +119,47 @@ def rfm_summary(
     a                    1      1.0  4.0            25.0
     b                    0      0.0  2.0             0.0
     """
+    return _rfm_core(
+        transactions,
+        customer_col=customer_col,
+        time_col=time_col,
+        amount_col=amount_col,
+        time_unit=time_unit,
+        resolution=resolution,
+        calibration_end=calibration_end,
+        observation_end=observation_end,
+        on_invalid=on_invalid,
+    ).summary
+
+
+@dataclass(frozen=True, slots=True)
+class _Occasions:
+    """An RFM summary and the purchase occasions behind it (for holdout tracking)."""
+
+    summary: pd.DataFrame
+    customer: npt.NDArray[np.int64]  # row of ``summary`` of each occasion
+    time_ns: npt.NDArray[np.int64]  # first purchase time within the occasion's bucket
+    is_first: npt.NDArray[np.bool_]
+    first_ns: npt.NDArray[np.int64]  # per row of ``summary``
+    calibration_ns: int
+    end_ns: int
+    tz: Any
+    unit_ns: int
+    resolution_ns: int
+
+
+def _rfm_core(
+    transactions: FrameLike,
+    *,
+    customer_col: str,
+    time_col: str,
+    amount_col: str | None,
+    time_unit: TimedeltaLike,
+    resolution: TimedeltaLike,
+    calibration_end: Any,
+    observation_end: Any,
+    on_invalid: OnInvalid,
+) -> _Occasions:
     check_choice("on_invalid", on_invalid, ("raise", "drop"))
     unit = check_positive_timedelta("time_unit", time_unit).value
     res = check_positive_timedelta("resolution", resolution).value
@@ -210,7 +254,21 @@ def rfm_summary(
     out = out.loc[known]
     if out.empty:
         raise EmptyDataError("No customer made a first purchase before calibration_end.")
-    return out
+    # renumber the occasions of known customers to rows of ``out``
+    row = np.cumsum(known) - 1
+    mine = known[occ_customer] & (occ_time <= end_ns)
+    return _Occasions(
+        summary=out,
+        customer=row[occ_customer[mine]].astype(np.int64),
+        time_ns=np.asarray(occ_time[mine], dtype=np.int64),
+        is_first=is_first[mine],
+        first_ns=np.asarray(first[known], dtype=np.int64),
+        calibration_ns=cal_ns,
+        end_ns=end_ns,
+        tz=parsed.tz,
+        unit_ns=int(unit),
+        resolution_ns=int(res),
+    )
 
 
 def _instant(value: Any, tz: Any, *, name: str) -> int:
@@ -228,8 +286,11 @@ def _wall(ns: F64 | npt.NDArray[np.int64], tz: Any) -> npt.NDArray[np.int64]:
 
 
 # --------------------------------------------------------------------------- fitting
-def _compress(*columns: F64) -> tuple[list[F64], F64]:
-    """Distinct rows (sorted by the first column, then the others) and their counts."""
+def _compress(*columns: F64, weights: F64 | None = None) -> tuple[list[F64], F64]:
+    """Distinct rows (sorted by the first column, then the others) and their counts.
+
+    With ``weights`` (customers per row), a distinct row's count is the sum of its weights.
+    """
     order = np.lexsort(columns[::-1])
     ordered = [c[order] for c in columns]
     change = np.zeros(order.size, dtype=bool)
@@ -237,8 +298,33 @@ def _compress(*columns: F64) -> tuple[list[F64], F64]:
     for c in ordered:
         change[1:] |= c[1:] != c[:-1]
     starts = np.flatnonzero(change)
-    counts = np.diff(np.r_[starts, order.size]).astype(np.float64)
+    if weights is None:
+        counts = np.diff(np.r_[starts, order.size]).astype(np.float64)
+    else:
+        counts = np.add.reduceat(weights[order], starts) if starts.size else np.zeros(0)
     return [c[starts] for c in ordered], counts
+
+
+def _weights(frame: Any, weights_col: str | None, n_rows: int) -> F64 | None:
+    """Validated customer counts per row (whole numbers >= 0), or None."""
+    if weights_col is None:
+        return None
+    data = to_pandas(frame, name="rfm")
+    require_columns(data, {"weights_col": weights_col})
+    w = data[weights_col].to_numpy(dtype=np.float64, na_value=np.nan)
+    bad = ~np.isfinite(w) | (w < 0) | (w != np.floor(w))
+    if bad.any():
+        raise InputError.bad_values(
+            weights_col,
+            "weights that are not whole numbers >= 0",
+            n_bad=int(bad.sum()),
+            n_rows=n_rows,
+            example=float(w[bad][0]),
+            hint="weights count the customers a row stands for.",
+        )
+    if not w.sum() > 0:
+        raise EmptyDataError(f"The weights in {weights_col!r} add up to 0 customers.")
+    return w
 
 
 def _numeric_hessian(fun: Callable[[F64], float], theta: F64, step: float = 1e-4) -> F64:
@@ -352,6 +438,9 @@ class _CLVModel(ABC):
         inner = ", ".join(f"{k}={v:.4g}" for k, v in fitted.items()) if fitted else "unfitted"
         return f"{type(self).__name__}({inner})"
 
+    def _params_text(self) -> str:
+        return ", ".join(f"{k}={v:.4g}" for k, v in self.params_.items())
+
     # -- to be provided --------------------------------------------------------------
     @abstractmethod
     def _loglik(self, theta: F64, data: list[F64]) -> F64:
@@ -450,15 +539,21 @@ class _CLVModel(ABC):
 
         results = [run(start) for start in starts]
         good = [r for r in results if r.success and np.isfinite(r.fun)]
-        res = min(good, key=lambda r: r.fun) if good else results[-1]
+        res = min(good, key=lambda r: r.fun) if good else min(results, key=_fun_or_inf)
         at_bound = np.any(np.abs(res.x) >= 15.0 - 1e-6)
-        if not (res.success and np.isfinite(res.fun)) or at_bound:
+        if not (np.isfinite(res.fun) and res.fun < 1e299 and np.all(np.isfinite(res.x))) or (
+            at_bound
+        ):
             detail = "; ".join(f"{a.message}" for a in attempts)
             raise ConvergenceError(
                 f"{type(self).__name__} did not converge on {int(n)} customers ({detail}); last "
                 f"parameters {dict(zip(names, np.exp(res.x).round(6).tolist(), strict=True))}.",
                 hint="use more customers, a penalizer (e.g. penalizer=0.01), or initial_params.",
             )
+        if not has_grad:
+            # a finite-difference gradient stops quasi-Newton methods ~1e-6 short of the
+            # optimum; a few Newton steps on central differences close that gap
+            res.x, res.fun = _newton_polish(value_only, res.x)
         theta = np.exp(res.x)
         self.params_ = dict(zip(names, theta.tolist(), strict=True))
         self.log_likelihood_ = (
@@ -467,6 +562,15 @@ class _CLVModel(ABC):
             else float((weights * self._loglik(theta, data)).sum())
         )
         self.n_customers_ = int(n)
+        # diagnostics at the optimum: the gradient of the mean (penalised) negative
+        # log-likelihood in log-parameters, analytic where the model has it
+        if has_grad:
+            gradient = _finite(objective(res.x))[1]
+        else:
+            gradient = _numeric_gradient(value_only, res.x)
+        self.gradient_norm_ = float(np.linalg.norm(gradient))
+        self.optimizer_message_ = str(res.message)
+        self.converged_ = bool(res.success) and self.gradient_norm_ <= _GRADIENT_TOLERANCE
 
         # standard errors from the observed information (numerical Hessian of the log-lik in
         # log-parameters), intervals by the delta method on the log scale (never below 0).
@@ -488,6 +592,24 @@ class _CLVModel(ABC):
                 "parameters are not identified by these data).",
                 hint="check that customers have repeat purchases and varied histories, or add "
                 "a penalizer.",
+            )
+        self.hessian_condition_ = float(np.max(eig) / np.min(eig))
+        if not self.converged_:
+            warnings.warn(
+                f"{type(self).__name__} did not converge on {int(n)} customers: "
+                f"{self.optimizer_message_} (gradient norm {self.gradient_norm_:.2e} at "
+                f"{self._params_text()}); the estimates may be off.",
+                ConvergenceWarning,
+                stacklevel=3,
+            )
+        elif self.hessian_condition_ > _CONDITION_LIMIT:
+            warnings.warn(
+                f"{type(self).__name__} converged on {int(n)} customers, but the Hessian's "
+                f"condition number is {self.hessian_condition_:.2e}: some parameters are "
+                f"barely identified by these data ({self._params_text()}); their intervals "
+                "are wide and their estimates unstable.",
+                ConvergenceWarning,
+                stacklevel=3,
             )
         cov = np.linalg.inv(info)
         self.covariance_ = pd.DataFrame(cov, index=list(names), columns=list(names))
@@ -551,6 +673,44 @@ def _horizon(t: Any) -> F64:
     return horizon
 
 
+_GRADIENT_TOLERANCE = 1e-4
+"""Largest gradient norm (mean log-likelihood, log-parameters) at an accepted optimum."""
+_CONDITION_LIMIT = 1e10
+"""Hessian condition number above which a fit warns that parameters are barely identified."""
+
+
+def _fun_or_inf(res: Any) -> float:
+    return float(res.fun) if np.isfinite(res.fun) else math.inf
+
+
+def _numeric_gradient(fun: Callable[[F64], float], z: F64, step: float = 1e-6) -> F64:
+    grad = np.empty(z.size)
+    for i in range(z.size):  # k <= 4 parameters
+        e = np.zeros(z.size)
+        e[i] = step
+        grad[i] = (fun(z + e) - fun(z - e)) / (2 * step)
+    return grad
+
+
+def _newton_polish(fun: Callable[[F64], float], z: F64, steps: int = 3) -> tuple[F64, float]:
+    """Newton steps on central differences, each kept only if it lowers ``fun``."""
+    best = fun(z)
+    for _ in range(steps):
+        grad = _numeric_gradient(fun, z, step=1e-5)
+        if np.linalg.norm(grad) < 1e-9:  # already at the optimum, to difference precision
+            break
+        hess = _numeric_hessian(fun, z)
+        try:
+            candidate = z - np.linalg.solve(hess, grad)
+        except np.linalg.LinAlgError:
+            break
+        value = fun(candidate)
+        if not (np.all(np.isfinite(candidate)) and value < best):
+            break
+        z, best = candidate, value
+    return z, best
+
+
 def _finite(pair: tuple[float, F64]) -> tuple[float, F64]:
     value, grad = pair
     if not math.isfinite(value) or not np.all(np.isfinite(grad)):
@@ -573,15 +733,21 @@ class _TransactionModel(_CLVModel):
         frequency_col: str = "frequency",
         recency_col: str = "recency",
         T_col: str = "T",
+        weights_col: str | None = None,
     ) -> Self:
         """Fit by maximum likelihood on an RFM summary.
 
         Parameters
         ----------
         rfm : DataFrame-like
-            One row per customer, e.g. from :func:`rfm_summary`.
+            One row per customer, e.g. from :func:`rfm_summary`, or one row per distinct
+            ``(frequency, recency, T)`` with ``weights_col`` counting its customers.
         frequency_col, recency_col, T_col : str
             Column roles.
+        weights_col : str, optional
+            Customers each row stands for (whole numbers >= 0). The likelihood is evaluated
+            once per distinct row either way, so grouped and per-customer frames give the
+            same fit; grouping first only saves memory. Added in 0.2.
 
         Returns
         -------
@@ -613,7 +779,11 @@ class _TransactionModel(_CLVModel):
             )
         if x.size == 0:
             raise EmptyDataError("The RFM frame has no rows.")
-        data, weights = _compress(x, t_x, T)
+        w = _weights(rfm, weights_col, x.size)
+        if w is not None:
+            used = w > 0
+            x, t_x, T, w = x[used], t_x[used], T[used], w[used]
+        data, weights = _compress(x, t_x, T, weights=w)
         self._fit_arrays(data, weights)
         self.columns_ = {"frequency": frequency_col, "recency": recency_col, "T": T_col}
         return self
@@ -743,6 +913,15 @@ class BetaGeoModel(_TransactionModel):
         Asymptotic covariance of the log-parameters (inverse observed information).
     log_likelihood_ : float
         At the optimum.
+    converged_ : bool
+        The optimiser reported success and the gradient norm is below 1e-4; otherwise the
+        fit warns with a ``ConvergenceWarning``.
+    gradient_norm_ : float
+        Norm of the gradient of the mean negative log-likelihood in the log-parameters at
+        the optimum (about 0 at a maximum).
+    hessian_condition_ : float
+        Condition number of the observed information (log-parameters); above 1e10 the fit
+        warns that some parameters are barely identified.
     n_customers_ : int
         Rows fitted.
 
@@ -802,6 +981,15 @@ class ParetoNBDModel(_TransactionModel):
         Estimate, standard error and interval per parameter.
     log_likelihood_ : float
         At the optimum.
+    converged_ : bool
+        The optimiser reported success and the gradient norm is below 1e-4; otherwise the
+        fit warns with a ``ConvergenceWarning``.
+    gradient_norm_ : float
+        Norm of the gradient of the mean negative log-likelihood in the log-parameters at
+        the optimum (about 0 at a maximum).
+    hessian_condition_ : float
+        Condition number of the observed information (log-parameters); above 1e10 the fit
+        warns that some parameters are barely identified.
     n_customers_ : int
         Rows fitted.
 
@@ -832,6 +1020,44 @@ class ParetoNBDModel(_TransactionModel):
     _kernel_conditional = staticmethod(kern.pareto_conditional_expected)
 
 
+SPEND_CORRELATION_THRESHOLD = 0.3
+"""Correlation of frequency and mean spend above which the Gamma-Gamma assumption is doubtful.
+
+Cohen's "medium" effect. Fader & Hardie (2013) find 0.11 on CDNOW and call it negligible.
+"""
+
+
+def _spend_correlations(x: F64, m: F64) -> tuple[float, float]:
+    """Pearson and Spearman correlation of frequency and mean spend (0 for a constant)."""
+
+    def corr(a: F64, b: F64) -> float:
+        if a.size < 2 or np.ptp(a) == 0 or np.ptp(b) == 0:
+            return 0.0  # a constant has no linear association with anything
+        return float(np.corrcoef(a, b)[0, 1])
+
+    def ranks(values: F64) -> F64:
+        return np.asarray(pd.Series(values).rank(method="average").to_numpy(), np.float64)
+
+    return corr(x, m), corr(ranks(x), ranks(m))
+
+
+def _warn_if_dependent(
+    pearson: float, spearman: float, n: int, threshold: float, *, stacklevel: int
+) -> bool:
+    """Warn when spend correlates with frequency; return whether it is independent."""
+    independent = bool(abs(pearson) <= threshold and abs(spearman) <= threshold)
+    if not independent:
+        warnings.warn(
+            f"Mean spend correlates with purchase frequency (Pearson {pearson:.2f}, Spearman "
+            f"{spearman:.2f} over {n} repeat customers; threshold {threshold}): the "
+            "Gamma-Gamma model assumes they are independent, so its spend predictions are "
+            "biased for frequent or rare buyers. Model spend by segment.",
+            DataQualityWarning,
+            stacklevel=stacklevel + 1,
+        )
+    return independent
+
+
 class GammaGammaModel(_CLVModel):
     """Gamma-Gamma model of spend per transaction (Fader & Hardie 2013).
 
@@ -858,8 +1084,21 @@ class GammaGammaModel(_CLVModel):
         Estimate, standard error and interval per parameter.
     log_likelihood_ : float
         At the optimum.
+    converged_ : bool
+        The optimiser reported success and the gradient norm is below 1e-4; otherwise the
+        fit warns with a ``ConvergenceWarning``.
+    gradient_norm_ : float
+        Norm of the gradient of the mean negative log-likelihood in the log-parameters at
+        the optimum (about 0 at a maximum).
+    hessian_condition_ : float
+        Condition number of the observed information (log-parameters); above 1e10 the fit
+        warns that some parameters are barely identified.
     n_customers_ : int
         Customers fitted (those with ``frequency > 0``).
+    frequency_spend_correlation_ : float
+        Pearson correlation of frequency and mean spend over those customers; the fit warns
+        (``DataQualityWarning``) when it or the rank correlation exceeds
+        ``SPEND_CORRELATION_THRESHOLD`` (0.3) in absolute value, as the model assumes none.
 
     Examples
     --------
@@ -915,10 +1154,10 @@ class GammaGammaModel(_CLVModel):
         --------
         >>> import pandas as pd
         >>> rfm = pd.DataFrame({"frequency": [1, 2, 5, 3, 8, 1, 4, 2] * 25,
-        ...                     "monetary_value": [20.0, 35, 28, 50, 22, 60, 31, 45] * 25})
+        ...                     "monetary_value": [45.0, 22, 35, 60, 31, 20, 28, 50] * 25})
         >>> rfm["monetary_value"] *= 1 + 0.1 * (rfm.index % 7)
         >>> GammaGammaModel().fit(rfm)
-        GammaGammaModel(p=8.013, q=11.2, v=58.42)
+        GammaGammaModel(p=5.066, q=17.91, v=157.8)
         """
         x, m = self._columns_from(rfm, {"frequency": frequency_col, "monetary": monetary_col})
         repeat = x > 0
@@ -931,6 +1170,11 @@ class GammaGammaModel(_CLVModel):
             raise EmptyDataError("No customer has a repeat purchase; the model needs some.")
         data, weights = _compress(x[repeat], m[repeat])
         self._fit_arrays(data, weights)
+        pearson, spearman = _spend_correlations(x[repeat], m[repeat])
+        self.frequency_spend_correlation_ = pearson
+        _warn_if_dependent(
+            pearson, spearman, int(repeat.sum()), SPEND_CORRELATION_THRESHOLD, stacklevel=2
+        )
         self.columns_ = {"frequency": frequency_col, "monetary": monetary_col}
         return self
 
@@ -952,10 +1196,10 @@ class GammaGammaModel(_CLVModel):
         --------
         >>> import pandas as pd
         >>> rfm = pd.DataFrame({"frequency": [1, 2, 5, 3, 8, 1, 4, 2] * 25,
-        ...                     "monetary_value": [20.0, 35, 28, 50, 22, 60, 31, 45] * 25})
+        ...                     "monetary_value": [45.0, 22, 35, 60, 31, 20, 28, 50] * 25})
         >>> rfm["monetary_value"] *= 1 + 0.1 * (rfm.index % 7)
         >>> GammaGammaModel().fit(rfm).expected_average_value(rfm.head(3)).round(2).tolist()
-        [34.49, 41.37, 36.09]
+        [46.75, 38.63, 44.11]
         """
         check_is_fitted(self, "params_")
         x, m = self._columns_from(rfm, dict(self.columns_))

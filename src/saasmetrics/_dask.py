@@ -1,0 +1,223 @@
+"""The Dask driver of :mod:`saasmetrics.scale`: imported only when a dask collection is passed.
+
+Per partition: ``prepare`` then ``partial`` (and ``context`` first when the analysis needs one);
+the partials are merged pairwise as a tree of tasks; the client computes only the merged Partial
+(and the merged context) and calls ``finalize``. Event rows never travel to the client.
+
+Warnings raised on a worker are carried back with the partials and raised again on the client,
+once per distinct message. Errors raised on a worker reach the caller as the same saasmetrics
+exception (Dask re-raises the worker's exception).
+"""
+
+from __future__ import annotations
+
+import sys
+import threading
+import warnings
+from collections.abc import Callable, Sequence
+from dataclasses import dataclass
+from typing import Any
+
+import pandas as pd
+
+from saasmetrics.exceptions import EmptyDataError, MissingColumnError, ParameterError
+from saasmetrics.scale import Analysis, _no_context, catch_warnings_into
+
+__all__ = ("run_dask",)
+
+_KEY = "__saasmetrics_partition_key__"
+Warned = tuple[tuple[type[Warning], str], ...]
+
+
+@dataclass(frozen=True, slots=True)
+class _Carried:
+    """A partial (or context) and the warnings raised while computing it; ``empty`` = nothing."""
+
+    value: Any
+    warned: Warned
+    empty: bool = False
+
+
+def _union(a: Warned, b: Warned) -> Warned:
+    return a + tuple(w for w in b if w not in a)
+
+
+def _merge_carried(merge: Callable[[Any, Any], Any], a: _Carried, b: _Carried) -> _Carried:
+    warned = _union(a.warned, b.warned)
+    if a.empty:
+        return _Carried(b.value, warned, b.empty)
+    if b.empty:
+        return _Carried(a.value, warned)
+    value, more = _capture(lambda: merge(a.value, b.value))
+    return _Carried(value, _union(warned, more))
+
+
+_CAPTURE_LOCK = threading.Lock()
+
+
+def _in_worker_process() -> bool:
+    """Whether this runs in a dask.distributed worker (whose warnings the user never sees)."""
+    if "distributed" not in sys.modules:
+        return False
+    from distributed import get_worker
+
+    try:
+        get_worker()
+    except ValueError:
+        return False
+    return True
+
+
+def _capture(call: Callable[[], Any]) -> tuple[Any, Warned]:
+    """Run ``call``; on a distributed worker, record its warnings to raise them on the client.
+
+    ``warnings.catch_warnings`` swaps process-wide state, so concurrent captures in one
+    process are serialised by a lock. On the local threaded scheduler warnings are raised in
+    the caller's process anyway, so nothing is captured there.
+    """
+    if not _in_worker_process():
+        return call(), ()
+    with _CAPTURE_LOCK:
+        return catch_warnings_into(call)
+
+
+def _plain_strings(frame: pd.DataFrame) -> pd.DataFrame:
+    """Text columns back in pandas' default string dtype.
+
+    Dask stores text as ``string[pyarrow]`` (its ``dataframe.convert-string`` setting), which
+    would leak into results (ids, labels); the pandas path has pandas' default ``str`` dtype.
+    """
+    default = pd.Series(["x"]).dtype
+    text = [
+        c
+        for c, dtype in frame.dtypes.items()
+        if isinstance(dtype, pd.StringDtype) and dtype != default and dtype.na_value is pd.NA
+    ]
+    if not text:
+        return frame
+    return frame.astype(dict.fromkeys(text, default))
+
+
+def _per_chunk(
+    step: Callable[..., Any],
+    analysis: Analysis[Any, Any],
+    with_context: bool,
+    context: Any,
+    *parts: pd.DataFrame,
+) -> _Carried:
+    """``step`` (partial or context) of one partition's tables; an empty primary table is empty."""
+    if len(parts[0]) == 0:
+        return _Carried(None, (), empty=True)
+    tables = [_plain_strings(p.drop(columns=_KEY) if _KEY in p.columns else p) for p in parts]
+
+    def call() -> Any:
+        chunk = analysis.prepare(*tables)
+        return step(chunk, context) if with_context else step(chunk)
+
+    value, warned = _capture(call)
+    return _Carried(value, warned)
+
+
+def _tree(delayed: Any, merge: Callable[[Any, Any], Any], items: list[Any]) -> Any:
+    join = delayed(_merge_carried, pure=True)
+    while len(items) > 1:
+        nxt = [join(merge, items[i], items[i + 1]) for i in range(0, len(items) - 1, 2)]
+        if len(items) % 2:
+            nxt.append(items[-1])
+        items = nxt
+    return items[0]
+
+
+def _reraise(warned: Warned) -> None:
+    for category, message in warned:
+        warnings.warn(message, category, stacklevel=5)  # user > function > run > run_dask
+
+
+def _by_key_index(frame: Any, key: str) -> bool:
+    return bool(frame.index.name == key and frame.known_divisions)
+
+
+def _hash_key(part: pd.DataFrame, key: str) -> pd.DataFrame:
+    """Add a hash of the key read as text, so that equal ids in different tables meet."""
+    ids = part[key]
+    text = ids.astype("string") if len(ids) else ids.astype(object)
+    hashed = pd.util.hash_pandas_object(text, index=False).to_numpy()
+    return part.assign(**{_KEY: hashed})
+
+
+def _partitions(
+    tables: Sequence[Any], keys: Sequence[str], partitioned_by: str | None
+) -> list[list[Any]]:
+    """One list of delayed pandas frames per table, partition ``i`` holding the same keys."""
+    import dask.dataframe as dd
+
+    frames = list(tables)
+    for i, (frame, key) in enumerate(zip(frames, keys, strict=True)):
+        if not isinstance(frame, dd.DataFrame):
+            raise ParameterError(
+                f"Table {i + 1} is a {type(frame).__name__}; with dask input every table the "
+                "analysis partitions by user must be a dask DataFrame.",
+                hint="wrap it with dask.dataframe.from_pandas(frame, npartitions=...).",
+            )
+        columns = list(frame.columns)
+        if frame.index.name == key and key not in columns:
+            continue
+        if key not in columns:
+            raise MissingColumnError.from_names([key], available=columns, role="user_col")
+    if len(frames) == 1:
+        frame, key = frames[0], keys[0]
+        if _by_key_index(frame, key):
+            frame = frame.reset_index()
+        elif partitioned_by is not None:
+            if partitioned_by != key:
+                raise ParameterError(
+                    f"partitioned_by={partitioned_by!r} but this analysis groups rows by "
+                    f"{key!r}: partitions must hold all rows of each {key!r}.",
+                    hint=f"partition by {key!r}, or leave partitioned_by=None to shuffle.",
+                )
+        else:
+            if frame.index.name == key and key not in frame.columns:
+                frame = frame.reset_index()
+            frame = frame.shuffle(on=key)
+        return [list(frame.to_delayed())]
+    # several tables: shuffle each on a hash of its key read as text into the same partitions
+    n = max(f.npartitions for f in frames)
+    out = []
+    for table, key in zip(frames, keys, strict=True):
+        frame = table.reset_index() if table.index.name == key and key not in table else table
+        meta = frame._meta.assign(**{_KEY: pd.Series(dtype="uint64")})
+        keyed = frame.map_partitions(_hash_key, key, meta=meta)
+        out.append(list(keyed.shuffle(on=_KEY, npartitions=n).to_delayed()))
+    return out
+
+
+def run_dask(
+    analysis: Analysis[Any, Any], tables: Sequence[Any], *, partitioned_by: str | None = None
+) -> Any:
+    """Run ``analysis`` on dask DataFrames; see :func:`saasmetrics.scale.run`."""
+    import importlib
+
+    dask: Any = importlib.import_module("dask")  # untyped: one Any at the boundary
+    parts = _partitions(tables, analysis.keys, partitioned_by)
+    per_partition = list(zip(*parts, strict=True))
+    delayed = dask.delayed
+    context: Any = None
+    if analysis.context is not _no_context:
+        chunks = [
+            delayed(_per_chunk, pure=True)(analysis.context, analysis, False, None, *p)
+            for p in per_partition
+        ]
+        (merged_context,) = dask.compute(_tree(delayed, analysis.merge_context, chunks))
+        _reraise(merged_context.warned)
+        if merged_context.empty:
+            raise EmptyDataError(f"{analysis.name}: every partition of the input is empty.")
+        context = merged_context.value
+    chunks = [
+        delayed(_per_chunk, pure=True)(analysis.partial, analysis, True, context, *p)
+        for p in per_partition
+    ]
+    (merged,) = dask.compute(_tree(delayed, analysis.merge, chunks))
+    _reraise(merged.warned)
+    if merged.empty:
+        raise EmptyDataError(f"{analysis.name}: every partition of the input is empty.")
+    return analysis.finalize(merged.value, context)
