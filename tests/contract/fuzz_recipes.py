@@ -419,6 +419,32 @@ def recipes() -> dict[str, Callable[[], Call]]:
             {"transaction_model": _fitted_bg(), "spend_model": 50.0, "rfm": rfm()},
             positional=("transaction_model", "spend_model", "rfm"),
         ),
+        "unit_economics.calibration_holdout_split": lambda: Call(
+            ue.calibration_holdout_split,
+            {
+                "transactions": transactions(),
+                "calibration_end": "2024-04-01",
+                "holdout_end": "2024-07-01",
+                "amount_col": "amount",
+            },
+            positional=("transactions", "calibration_end", "holdout_end"),
+            tables={
+                "transactions": Table(
+                    {
+                        "customer_col": "customer_id",
+                        "time_col": "timestamp",
+                        "amount_col": "amount",
+                    },
+                    ids=("customer_col",),
+                    times=("time_col",),
+                    optional=("amount_col",),
+                )
+            },
+            instants=("calibration_end", "holdout_end"),
+        ),
+        "unit_economics.check_spend_independence": lambda: Call(
+            ue.check_spend_independence, {"rfm": rfm()}, positional=("rfm",)
+        ),
         "unit_economics.saas_kpis": lambda: Call(
             ue.saas_kpis, {"bridge": ue.mrr_bridge(subscriptions())}, positional=("bridge",)
         ),

@@ -73,6 +73,7 @@ NOT_CALLABLE: dict[str, str] = {
     "health.HEALTH_TEMPERATURE_PLAYS": "constant (a dict of plays)",
     "health.WarningRule": "a typing alias (union of rule models); the rules are fuzzed",
     "unit_economics.BENCHMARKS": "constant (a table of benchmarks)",
+    "unit_economics.SPEND_CORRELATION_THRESHOLD": "constant (a float)",
 }
 
 # Public callables with no recipe: the generic checks still run on them.
@@ -99,6 +100,9 @@ NO_RECIPE: dict[str, str] = {
     "health.NoUseRule": "pydantic rule: validated on construction",
     "health.UsageDropRule": "pydantic rule: validated on construction",
     "unit_economics.GammaGammaModel": "same option checks as BetaGeoModel (shared base)",
+    "unit_economics.BetaGeoBetaBinomModel": "same option checks as BetaGeoModel (shared base)",
+    "unit_economics.evaluate_clv": "takes a fitted model and a split (generic checks); its "
+    "inputs' boundaries are fuzzed through calibration_holdout_split and BetaGeoModel",
     "unit_economics.ParetoNBDModel": "same option checks as BetaGeoModel (shared base)",
     "unit_economics.customer_lifetime_value_interval": "same boundary as customer_lifetime_value",
     "unit_economics.plot_ltv_to_cac": "a plot of two series (generic checks)",
