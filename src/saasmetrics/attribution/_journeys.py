@@ -14,7 +14,7 @@ from saasmetrics._frames import to_pandas
 from saasmetrics._kernels.encoding import sort_order
 from saasmetrics._kernels.segments import position_in_segment, segment_ids, segment_offsets
 from saasmetrics._plotting import PALETTE, get_axes
-from saasmetrics._results import ResultMixin
+from saasmetrics._results import ResultMixin, as_count, as_counts
 from saasmetrics._validation import (
     RowCheck,
     check_choice,
@@ -76,12 +76,12 @@ class Journeys(ResultMixin):
     ...                       "nulls": [1, 3, 0]})
     >>> jrn = Journeys.from_paths(paths)
     >>> jrn
-    Journeys(journeys=3, touches=5, channels=2, conversions=3.0, nulls=4.0)
+    Journeys(journeys=3, touches=5, channels=2, conversions=3, nulls=4)
     >>> jrn.to_frame()
         path  conversions  nulls  value
-    0  a > b          1.0    1.0    0.0
-    1      b          0.0    3.0    0.0
-    2  a > a          2.0    0.0    0.0
+    0  a > b            1      1    0.0
+    1      b            0      3    0.0
+    2  a > a            2      0    0.0
     """
 
     channels: tuple[str, ...]
@@ -121,8 +121,8 @@ class Journeys(ResultMixin):
             "journeys": self.n_journeys,
             "touches": int(self.codes.size),
             "channels": self.n_channels,
-            "conversions": round(self.total_conversions, 6),
-            "nulls": round(float(self.nulls.sum()), 6),
+            "conversions": as_count(self.total_conversions),
+            "nulls": as_count(self.nulls.sum()),
         }
 
     # -- views ------------------------------------------------------------------------
@@ -185,8 +185,8 @@ class Journeys(ResultMixin):
         frame = pd.DataFrame(
             {
                 "path": self.paths(),
-                "conversions": self.conversions,
-                "nulls": self.nulls,
+                "conversions": as_counts(self.conversions),
+                "nulls": as_counts(self.nulls),
                 "value": self.value,
             }
         )
@@ -466,10 +466,10 @@ def journeys(
     >>> convs = pd.DataFrame({"user_id": ["u1"], "timestamp": pd.to_datetime(["2024-01-06"]),
     ...                       "value": [120.0]})
     >>> journeys(touches, convs, lookback="30D").to_frame()
-                        path  conversions  nulls  value
-    0  Paid Search > Email          1.0    0.0  120.0
-    1       Organic Social          0.0    1.0    0.0
-    2          Paid Search          0.0    1.0    0.0
+                          path  conversions  nulls  value
+    0  Paid Search > Email            1      0  120.0
+    1       Organic Social            0      1    0.0
+    2          Paid Search            0      1    0.0
     """
     window = check_positive_timedelta("lookback", lookback)
     check_choice("unattributed", unattributed, ("direct", "drop"))

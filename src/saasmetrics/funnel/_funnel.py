@@ -20,7 +20,7 @@ from saasmetrics._kernels.funnel import (
     best_attempts,
     first_per_segment,
 )
-from saasmetrics._plotting import PALETTE, get_axes
+from saasmetrics._plotting import PALETTE, duration_label, get_axes
 from saasmetrics._results import ResultMixin
 from saasmetrics._validation import check_choice, check_float, check_positive_timedelta
 from saasmetrics.eventlog import EventLog, as_event_log
@@ -878,9 +878,13 @@ class FunnelResult(ResultMixin):
                 )
             ax.set_ylabel("conversion from first step")
             ax.set_ylim(0, 1.05)
-            ax.legend(title=self.breakdown, fontsize=8, frameon=False)
+            n_values = len(_groups(self.units, self.breakdown))
+            title = str(self.breakdown)
+            if n_values > len(groups):  # say so when values are left out
+                title += f" ({len(groups)} largest of {n_values}; max_values= shows more)"
+            ax.legend(title=title, fontsize=8, title_fontsize=8, frameon=False)
         ax.set_xticks(x, [str(s) for s in self.steps])
-        ax.set_title(f"Funnel ({self.order}, window {_fmt_window(self.window)})")
+        ax.set_title(f"Funnel ({self.order}, within {duration_label(self.window)})")
         return ax
 
     def plot_time_to_convert(

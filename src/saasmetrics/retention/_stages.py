@@ -169,11 +169,16 @@ class LifecycleStages(ResultMixin):
         for lo, hi, label, color in spans:
             if hi > lo:
                 ax.axvspan(lo, hi, color=color, alpha=0.12, label=label)
-        ax.axhline(self.plateau, color="#94a3b8", linestyle=":", linewidth=1)
+        ax.axhline(self.plateau, color="#94a3b8", linestyle=":", linewidth=1,
+                   label=f"retained when the stable stage starts ({self.plateau:.0%})")  # fmt: skip
         ax.set_ylim(0, 1.02)
         ax.set_xlabel("time since start")
         ax.set_ylabel("retained")
-        ax.set_title(f"Stages: plateau {self.plateau:.0%} from t={self.stable_start:g}")
+        # the stable stage has a steady churn rate, not a flat curve: say which
+        ax.set_title(
+            f"Stages: stable from t={self.stable_start:g}, then {self.plateau_churn:.1%} churn "
+            "per period"
+        )
         ax.legend(frameon=False, fontsize="small")
         return ax
 
@@ -192,9 +197,12 @@ def _as_curve(curve: Any) -> tuple[pd.Series, F64 | None]:
         return pooled, base[positions]
     if isinstance(curve, SurvivalCurve):
         frame = curve.table
-        # keep the start and the times with events: censoring-only rows do not move the curve,
-        # and trailing ones would read as a zero hazard
-        keep = (frame["events"].to_numpy() > 0) | (np.arange(len(frame)) == 0)
+        # keep the start and every time up to the last event: censoring-only rows inside the
+        # curve are periods in which nobody left (a zero hazard, and a point on the plot);
+        # trailing ones would read as a zero hazard the data cannot support
+        events = frame["events"].to_numpy() > 0
+        last_event = int(np.flatnonzero(events)[-1]) if events.any() else 0
+        keep = np.arange(len(frame)) <= last_event
         kept = frame.loc[keep]
         series = pd.Series(kept["survival"].to_numpy(), index=kept["time"].to_numpy())
         return series, kept["at_risk"].to_numpy(dtype=np.float64)

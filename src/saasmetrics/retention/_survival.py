@@ -11,8 +11,8 @@ import pandas as pd
 from scipy.special import ndtri  # the normal quantile, without importing scipy.stats
 
 from saasmetrics._kernels.retention import kaplan_meier_table
-from saasmetrics._plotting import PALETTE, get_axes
-from saasmetrics._results import ResultMixin
+from saasmetrics._plotting import get_axes, next_color
+from saasmetrics._results import ResultMixin, as_count, as_counts
 from saasmetrics._validation import check_choice, check_float
 from saasmetrics.exceptions import EmptyDataError, InputError, ParameterError
 
@@ -42,13 +42,13 @@ class SurvivalCurve(ResultMixin):
     >>> from saasmetrics.retention import kaplan_meier
     >>> curve = kaplan_meier([2, 3, 3, 5], [True, True, False, True])
     >>> curve
-    SurvivalCurve(subjects=4.0, events=3.0, median=3.0)
+    SurvivalCurve(subjects=4, events=3, median=3.0)
     >>> curve.to_frame()[["time", "at_risk", "events", "survival"]]
        time  at_risk  events  survival
-    0   0.0      4.0     0.0      1.00
-    1   2.0      4.0     1.0      0.75
-    2   3.0      3.0     1.0      0.50
-    3   5.0      1.0     1.0      0.00
+    0   0.0        4       0      1.00
+    1   2.0        4       1      0.75
+    2   3.0        3       1      0.50
+    3   5.0        1       1      0.00
     """
 
     table: pd.DataFrame
@@ -68,8 +68,8 @@ class SurvivalCurve(ResultMixin):
 
     def _summary(self) -> dict[str, Any]:
         return {
-            "subjects": float(self.table["at_risk"].iloc[0]),
-            "events": float(self.table["events"].sum()),
+            "subjects": as_count(self.table["at_risk"].iloc[0]),
+            "events": as_count(self.table["events"].sum()),
             "median": self.median,
         }
 
@@ -119,9 +119,10 @@ class SurvivalCurve(ResultMixin):
         """
         ax = get_axes(ax)
         t = self.table
-        ax.step(t["time"], t["survival"], where="post", color=PALETTE[0], label=label)
+        color = next_color(ax)  # its own colour when drawn next to other series
+        ax.step(t["time"], t["survival"], where="post", color=color, label=label)
         ax.fill_between(
-            t["time"], t["ci_lower"], t["ci_upper"], step="post", color=PALETTE[0], alpha=0.2
+            t["time"], t["ci_lower"], t["ci_upper"], step="post", color=color, alpha=0.2
         )
         ax.set_ylim(0, 1.02)
         ax.set_xlabel("time")
@@ -224,13 +225,13 @@ def kaplan_meier(
     23.0
     >>> curve.to_frame().query("events > 0")[["time", "at_risk", "survival"]].round(4)
         time  at_risk  survival
-    1    6.0     21.0    0.8571
-    2    7.0     17.0    0.8067
-    4   10.0     15.0    0.7529
-    6   13.0     12.0    0.6902
-    7   16.0     11.0    0.6275
-    11  22.0      7.0    0.5378
-    12  23.0      6.0    0.4482
+    1    6.0       21    0.8571
+    2    7.0       17    0.8067
+    4   10.0       15    0.7529
+    6   13.0       12    0.6902
+    7   16.0       11    0.6275
+    11  22.0        7    0.5378
+    12  23.0        6    0.4482
     """
     check_choice("ci_method", ci_method, ("log-log", "linear"))
     check_float("confidence_level", confidence_level)
@@ -292,9 +293,10 @@ def kaplan_meier(
     table = pd.DataFrame(
         {
             "time": time,
-            "at_risk": at_risk,
-            "events": events,
-            "censored": censored,
+            # counts of subjects are integers (with weights, weighted sums stay floats)
+            "at_risk": as_counts(at_risk),
+            "events": as_counts(events),
+            "censored": as_counts(censored),
             "survival": survival,
             "std_error": std_error,
             "ci_lower": lower,

@@ -514,13 +514,43 @@ def plot_ltv_to_cac(ltv: pd.Series, cac: pd.Series, *, ax: Any = None) -> Any:
     }
     ax = get_axes(ax)
     finite = ratio.replace([np.inf, -np.inf], np.nan)
+    heights = finite.fillna(0).to_numpy()
+    positive = heights[heights > 0]
+    # one outlier would squash the rest: a log scale keeps every bar and band readable
+    log = positive.size > 1 and positive.max() / np.median(positive) > 8
     ax.bar(
         [str(i) for i in ratio.index],
-        finite.fillna(0).to_numpy(),
+        heights,
         color=[colors.get(str(label), PALETTE[7]) for label in labels],
     )
-    for edge, style in ((1.0, ":"), (3.0, "--"), (5.0, ":")):
+    for edge, style, name in (
+        (1.0, ":", "1: break-even"),
+        (3.0, "--", "3: target"),
+        (5.0, ":", "5: under-investing"),
+    ):
         ax.axhline(edge, color="black", lw=0.8, ls=style)
-    ax.set_ylabel("LTV : CAC")
+        ax.annotate(name, (1.0, edge), xycoords=("axes fraction", "data"), ha="right",
+                    va="bottom", fontsize=7, color="#334155")  # fmt: skip
+    from matplotlib.patches import Patch
+
+    shown = [band for band in colors if band in set(map(str, labels))]
+    ax.legend(  # what the bar colours mean
+        handles=[Patch(color=colors[band], label=band) for band in shown],
+        frameon=False,
+        fontsize="small",
+        loc="upper right",
+    )
+    if log:
+        from matplotlib.ticker import FixedLocator, NullLocator, StrMethodFormatter
+
+        ax.set_yscale("log")
+        top = float(positive.max())
+        ticks = [t for t in (0.5, 1, 2, 3, 5, 10, 20, 50, 100, 200, 500, 1000) if t <= top * 1.5]
+        ax.yaxis.set_major_locator(FixedLocator(ticks))
+        ax.yaxis.set_minor_locator(NullLocator())
+        ax.yaxis.set_major_formatter(StrMethodFormatter("{x:g}"))
+        ax.set_ylabel("LTV : CAC (log scale)")
+    else:
+        ax.set_ylabel("LTV : CAC")
     ax.set_title("LTV:CAC by segment (3 = target)")
     return ax
