@@ -322,3 +322,45 @@ def test_rfm_weekly_resolution_uses_monday_weeks() -> None:
     assert out.loc["b", "frequency"] == 0  # Monday and Sunday of one week
     daily = rfm_summary(tx, observation_end="2024-02-01")
     assert daily.loc["a", "frequency"] == 2  # "1D" unchanged: calendar days
+
+
+# --------------------------------------------------------------------------- property: ids
+def _id_forms() -> Any:
+    from hypothesis import strategies as st
+
+    return st.lists(
+        st.tuples(st.integers(0, 4), st.sampled_from(["int", "float", "text"])),
+        min_size=3,
+        max_size=12,
+    )
+
+
+try:
+    from hypothesis import given
+
+    @given(rows=_id_forms())
+    def test_an_id_written_as_7_7_0_or_text_is_one_customer(rows: list[tuple[int, str]]) -> None:
+        """Whatever mix of 7, 7.0 and "7" an export writes, the labels are those of the text."""
+        forms = {"int": int, "float": float, "text": str}
+        written = pd.array([forms[kind](i) for i, kind in rows], dtype=object)
+        n = len(rows)
+        subs = pd.DataFrame(
+            {
+                "customer_id": written,
+                "start": pd.Timestamp("2024-01-01") + pd.to_timedelta(np.arange(n), unit="D"),
+                "end": [pd.NaT if i % 2 else pd.Timestamp("2024-02-10") for i, _ in rows],
+                "mrr": np.arange(1, n + 1, dtype=float),
+            }
+        )
+        as_text = subs.assign(customer_id=[str(i) for i, _ in rows])
+        got = churn_labels(subs, as_of="2024-02-01")
+        expected = churn_labels(as_text, as_of="2024-02-01")
+        if {kind for _, kind in rows} == {"text"}:
+            pd.testing.assert_series_equal(got, expected)
+        else:
+            # one kind throughout keeps its type (7 or 7.0): compare the ids' values
+            shown = [str(int(v)) if isinstance(v, float) else str(v) for v in got.index]
+            assert shown == expected.index.tolist()
+            assert got.tolist() == expected.tolist()
+except ImportError:  # pragma: no cover - hypothesis is a test dependency
+    pass
