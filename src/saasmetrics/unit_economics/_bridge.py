@@ -20,10 +20,20 @@ from saasmetrics._kernels.periods import (
 )
 from saasmetrics._plotting import PALETTE, get_axes
 from saasmetrics._results import ResultMixin
-from saasmetrics._validation import RowCheck, check_choice, require_columns
+from saasmetrics._validation import (
+    ParsedTimes,
+    RowCheck,
+    check_choice,
+    check_instant,
+    check_same_clock,
+    normalize_ids,
+    parse_end_timestamps,
+    parse_timestamps,
+    require_columns,
+)
 from saasmetrics.exceptions import EmptyDataError, InputError, ParameterError
 from saasmetrics.typing import FrameLike, Freq, OnInvalid
-from saasmetrics.unit_economics._normalize import _check_currency, _numeric, _wall_ns
+from saasmetrics.unit_economics._normalize import _check_currency, _numeric, _to_wall
 from saasmetrics.unit_economics._policy import MRRPolicy, apply_policy, check_policy, fx_mrr
 
 __all__ = ("MOVEMENTS", "MRRBridge", "mrr_bridge", "saas_kpis")
@@ -388,16 +398,16 @@ def prepare_subscriptions(
         f"MRR above {_MAX_MRR:.0e} (cannot be summed exactly in integer cents)",
         hint="check the unit of the mrr column (cents instead of currency units?).",
     )
-    start = _wall_ns(frame[start_col], rows)
-    end_null = frame[end_col].isna().to_numpy()
+    start_parsed = parse_timestamps(frame[start_col], rows=rows)
+    start = _to_wall(start_parsed)
+    tz = start_parsed.tz
+    # a null end, or a far-future sentinel such as 9999-12-31, means "still active"
+    ends, open_end = parse_end_timestamps(frame[end_col], rows=rows, name="subscriptions")
     end = np.full(len(frame), _NO_END, dtype=np.int64)
-    if not end_null.all():
-        sub = RowCheck(frame.loc[~end_null], on_invalid="drop", name="subscriptions")
-        parsed = _wall_ns(frame.loc[~end_null, end_col], sub)
-        unparsed = np.zeros(len(frame), dtype=bool)
-        unparsed[~end_null] = sub.bad
-        rows.flag(unparsed, end_col, "unparseable timestamps")
-        end[~end_null] = np.where(sub.bad, _NO_END, parsed)
+    if not open_end.all():
+        check_same_clock({start_col: tz, end_col: ends.tz})
+        closed = ~open_end & ~rows.bad
+        end[closed] = _to_wall(ParsedTimes(ns=ends.ns[closed], tz=ends.tz))
     rows.flag(~rows.bad & (end < start), end_col, "end before start")
     dup = frame.duplicated(subset=[customer_col, start_col, end_col, mrr_col]).to_numpy()
     rows.flag(
@@ -409,7 +419,8 @@ def prepare_subscriptions(
     report = rows.finish()
     keep = rows.keep
     # factorize the whole column (fast for Arrow strings), then keep the valid rows' codes
-    all_codes, uniques = frame[customer_col].factorize()
+    ids = normalize_ids(frame[customer_col], column=customer_col, table="subscriptions")
+    all_codes, uniques = ids.factorize()
     all_cents = _to_cents(np.where(keep, mrr, 0.0))
     if policy is not None:
         keep, start, end, all_cents = apply_policy(
@@ -446,20 +457,10 @@ def prepare_subscriptions(
     p0 = int(first_ord[visible].min())
     last_complete = True
     if as_of is not None:
-        # as_of is the (exclusive) end of the data: the last period holds its last instant
-        try:
-            stamp = pd.Timestamp(as_of)
-        except (ValueError, TypeError) as exc:
-            raise ParameterError(
-                f"as_of={as_of!r} is not a timestamp.",
-                hint="pass a date such as '2025-07-01' or a pandas Timestamp.",
-            ) from exc
-        if pd.isna(stamp):
-            raise ParameterError(
-                f"as_of={as_of!r} is not a timestamp.", hint="leave it out (None) for no cut-off."
-            )
-        if stamp.tzinfo is not None:  # periods are in wall-clock time, like the data
-            stamp = stamp.tz_localize(None)
+        # as_of is the (exclusive) end of the data: the last period holds its last instant;
+        # periods are in wall-clock time, like the data: a tz-aware as_of is converted to the
+        # data's zone first (the library's one time-zone rule, in check_instant)
+        stamp = check_instant("as_of", as_of, tz=tz).tz_localize(None)
         end_ns = stamp.as_unit("ns").value - 1
         last = int(calendar_period(np.array([end_ns], dtype=np.int64), spec)[0])
         next_start = int(period_start_ns(np.array([last + 1], dtype=np.int64), spec)[0])
