@@ -268,6 +268,8 @@ def test_bad_input_gets_typed_errors(split: CalibrationHoldoutSplit) -> None:
     gg = GammaGammaModel().fit(split.customers)
     with pytest.raises(ParameterError, match="spend columns"):
         evaluate_clv(bg, small, spend_model=gg)
+    with pytest.raises(ParameterError, match="spend_model must be a GammaGammaModel"):
+        evaluate_clv(bg, split, spend_model=bg)  # type: ignore[arg-type]
     for bad in ({"max_frequency": 0}, {"alive_bins": 0}):
         with pytest.raises(ParameterError):
             evaluate_clv(bg, split, **bad)  # type: ignore[arg-type]

@@ -478,8 +478,8 @@ def evaluate_clv(
     NotFittedError
         If a model is not fitted.
     ParameterError
-        For another kind of model, bad ``max_frequency``/``alive_bins``, or a spend model
-        without spend columns in the split.
+        For another kind of model or spend model, bad ``max_frequency``/``alive_bins``, or
+        a spend model without spend columns in the split.
 
     Notes
     -----
@@ -558,6 +558,11 @@ def evaluate_clv(
         _errors("purchases", "naive", naive, actual),
     ]
     if spend_model is not None:
+        if not isinstance(spend_model, GammaGammaModel):
+            raise ParameterError(
+                f"spend_model must be a GammaGammaModel; got {type(spend_model).__name__}.",
+                hint="fit GammaGammaModel on split.customers (built with amount_col=).",
+            )
         check_is_fitted(spend_model, "params_")
         needed = {"monetary_value", "monetary_value_holdout"}
         if not needed <= set(rfm.columns):
