@@ -112,7 +112,7 @@ _NEAR_ONE = 1e-4
 """Below this ``|gamma - 1|`` the log-gamma differences are taken from their Taylor series."""
 
 
-def _log_ratio_shift(gamma: float, a: F64, b: F64) -> F64:
+def _log_ratio_shift(gamma: float, a: F64 | float, b: F64) -> F64:
     """``log[Gamma(gamma-1+a) Gamma(b) / (Gamma(a) Gamma(gamma-1+b))]`` stable at ``gamma = 1``.
 
     Near ``gamma = 1`` the four log-gamma values nearly cancel; a third-order Taylor series in
