@@ -389,6 +389,10 @@ def test_not_converged_fit_warns_clearly(cdnow_summary: pd.DataFrame) -> None:
         model = BetaGeoModel(max_iter=2).fit(cdnow_summary)
     assert model.converged_ is False
     assert model.gradient_norm_ > 1e-4
+    # stopped so early that the likelihood is not even at a maximum: an error that blames
+    # the iterations, not the data
+    with pytest.raises(ConvergenceError, match=r"optimiser stopped.*Hint: raise max_iter"):
+        ParetoNBDModel(max_iter=2).fit(cdnow_summary)
     # a converged refit clears the state
     assert BetaGeoModel().set_params(max_iter=2000).fit(cdnow_summary).converged_
 
