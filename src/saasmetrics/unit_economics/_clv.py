@@ -136,6 +136,7 @@ class _Occasions:
     first_ns: npt.NDArray[np.int64]  # per row of ``summary``
     calibration_ns: int
     end_ns: int
+    last_ns: int  # the last valid transaction, of any customer
     tz: Any
     unit_ns: int
     resolution_ns: int
@@ -243,6 +244,7 @@ def _rfm_core(
         first_ns=np.asarray(first[known], dtype=np.int64),
         calibration_ns=cal_ns,
         end_ns=end_ns,
+        last_ns=int(ns.max()),
         tz=parsed.tz,
         unit_ns=int(unit),
         resolution_ns=int(res),

@@ -10,6 +10,7 @@ module builds exactly those comparisons, per customer and in aggregate, next to 
 from __future__ import annotations
 
 import math
+import warnings
 from dataclasses import dataclass
 from typing import Any, Literal
 
@@ -22,7 +23,7 @@ from saasmetrics._kernels import unit_economics_clv as kern
 from saasmetrics._plotting import PALETTE, get_axes
 from saasmetrics._results import ResultMixin
 from saasmetrics._validation import check_choice, check_is_fitted
-from saasmetrics.exceptions import EmptyDataError, ParameterError
+from saasmetrics.exceptions import DataQualityWarning, EmptyDataError, ParameterError
 from saasmetrics.typing import FrameLike, OnInvalid, TimedeltaLike
 from saasmetrics.unit_economics._clv import (
     SPEND_CORRELATION_THRESHOLD,
@@ -211,6 +212,12 @@ def calibration_holdout_split(
     EmptyDataError
         If no customer made a first purchase by ``calibration_end``.
 
+    Warns
+    -----
+    DataQualityWarning
+        If the transactions end more than one ``time_unit`` before ``holdout_end``: the
+        rest of the holdout is unobserved, and would count as no purchases.
+
     Examples
     --------
     >>> import pandas as pd
@@ -249,6 +256,15 @@ def calibration_holdout_split(
         on_invalid=on_invalid,
     )
     unit, res = occ.unit_ns, occ.resolution_ns
+    if occ.last_ns < occ.end_ns - unit:
+        last, stop = _timestamps(np.array([occ.last_ns, occ.end_ns]), occ.tz)
+        warnings.warn(
+            f"The transactions end at {last}, more than one time unit before holdout_end "
+            f"({stop}): purchases after {last} are unobserved but count as none, so the "
+            "holdout's actual purchases are understated.",
+            DataQualityWarning,
+            stacklevel=2,
+        )
     origin = int(occ.first_ns.min())
     n_periods = (occ.end_ns - origin) // unit + 1
     period = (occ.time_ns - origin) // unit  # 0-based
