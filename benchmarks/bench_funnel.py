@@ -91,6 +91,34 @@ def pandas_breakdown(frame: pd.DataFrame) -> dict[str, list[int]]:
     return out
 
 
+def pandas_unordered(frame: pd.DataFrame) -> list[int]:
+    """Any step opens: per anchor, merge_asof forward to each step's next event, count hits."""
+    steps = frame[frame["event"].isin(STEPS)]
+    att = steps[["user_id", "timestamp"]].rename(columns={"timestamp": "t0"}).sort_values("t0")
+    att["level"] = 0
+    for step in STEPS:
+        nxt = steps.loc[steps["event"] == step, ["user_id", "timestamp"]].sort_values("timestamp")
+        merged = pd.merge_asof(
+            att, nxt, left_on="t0", right_on="timestamp", by="user_id", direction="forward"
+        )
+        att["level"] += (merged["timestamp"] <= merged["t0"] + WINDOW).to_numpy()
+    best = att.groupby("user_id")["level"].max()
+    return [int((best > k).sum()) for k in range(len(STEPS))]
+
+
+_IN_STEPS = ", ".join(repr(s) for s in STEPS)
+UNORDERED_SQL = f"""
+WITH f AS (SELECT user_id, timestamp, event FROM ev WHERE event IN ({_IN_STEPS})),
+lv AS (
+  SELECT a.user_id, a.timestamp, count(DISTINCT e.event) AS level
+  FROM f a JOIN f e ON e.user_id = a.user_id AND e.timestamp >= a.timestamp
+    AND e.timestamp <= a.timestamp + INTERVAL 7 DAY
+  GROUP BY a.user_id, a.timestamp
+), best AS (SELECT user_id, max(level) AS level FROM lv GROUP BY user_id)
+SELECT {", ".join(f"count(*) FILTER (WHERE level > {k})" for k in range(len(STEPS)))} FROM best
+"""
+
+
 # --------------------------------------------------------------------------- duckdb
 def _duckdb_sql(with_channel: bool) -> str:
     ch = ", channel" if with_channel else ""
@@ -180,7 +208,11 @@ def cases(quick: bool) -> list[Case]:
             str(ch): group["users"].tolist() for ch, group in table.groupby("channel", sort=True)
         }
 
+    def ours_unordered(data: dict[str, Any]) -> list[int]:
+        return funnel(data["log"], STEPS, window="7D", order="unordered").counts
+
     alternatives: dict[str, Any] = {"pandas merge_asof": lambda d: pandas_funnel(d["frame"])}
+    alternatives_un: dict[str, Any] = {"pandas merge_asof": lambda d: pandas_unordered(d["frame"])}
     alternatives_bd: dict[str, Any] = {"pandas merge_asof": lambda d: pandas_breakdown(d["frame"])}
     notes: list[str] = []
     if have("duckdb"):
@@ -196,6 +228,7 @@ def cases(quick: bool) -> list[Case]:
 
         alternatives["duckdb SQL"] = duck(_duckdb_sql(with_channel=False))
         alternatives_bd["duckdb SQL"] = duck(_duckdb_sql(with_channel=True))
+        alternatives_un["duckdb SQL"] = duck(UNORDERED_SQL)
     else:
         notes.append("duckdb not installed: skipped")
 
@@ -245,6 +278,15 @@ def cases(quick: bool) -> list[Case]:
             alternatives=alternatives,
             check=check,
             notes=notes,
+        ),
+        Case(
+            name="funnel/4-step unordered (any step opens), 7D window",
+            size=size,
+            setup=setup,
+            ours=ours_unordered,
+            alternatives=alternatives_un,
+            check=check,
+            notes=list(notes),
         ),
         Case(
             name="funnel/same, by a 10-value property",

@@ -17,6 +17,7 @@ ROOT = pathlib.Path(__file__).resolve().parents[1]
 SUBPACKAGES = (
     "attribution",
     "funnel",
+    "engagement",
     "retention",
     "health",
     "unit_economics",

@@ -1,7 +1,8 @@
 """saasmetrics: SaaS growth metrics from raw data.
 
-Subpackages: :mod:`saasmetrics.attribution`, :mod:`saasmetrics.funnel`,
-:mod:`saasmetrics.retention`, :mod:`saasmetrics.health`, :mod:`saasmetrics.unit_economics`,
+Subpackages: :mod:`saasmetrics.attribution`, :mod:`saasmetrics.engagement`,
+:mod:`saasmetrics.funnel`, :mod:`saasmetrics.retention`, :mod:`saasmetrics.health`,
+:mod:`saasmetrics.unit_economics`,
 :mod:`saasmetrics.datasets`, and :mod:`saasmetrics.scale` (the same analyses on Dask). They
 load on first use, so ``import saasmetrics`` stays light: it imports no matplotlib, statsmodels,
 dask or peer library, and does no I/O.
@@ -24,6 +25,7 @@ if TYPE_CHECKING:
     from saasmetrics import (
         attribution,
         datasets,
+        engagement,
         exceptions,
         funnel,
         health,
@@ -37,6 +39,7 @@ __all__ = (
     "__version__",
     "attribution",
     "datasets",
+    "engagement",
     "exceptions",
     "funnel",
     "health",
@@ -49,6 +52,7 @@ _SUBPACKAGES = frozenset(
     {
         "attribution",
         "datasets",
+        "engagement",
         "exceptions",
         "funnel",
         "health",

@@ -18,14 +18,17 @@ from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 from typing import Any
 
+import numpy as np
 import pandas as pd
 
 from saasmetrics.exceptions import EmptyDataError, MissingColumnError, ParameterError
-from saasmetrics.scale import Analysis, _no_context, catch_warnings_into
+from saasmetrics.scale import Analysis, _no_context, catch_warnings_into, is_dask
 
 __all__ = ("run_dask",)
 
 _KEY = "__saasmetrics_partition_key__"
+_ROW = "__saasmetrics_row__"  # input position: rows keep their input order through a shuffle
+_ROW_BITS = 40  # up to 2**40 rows per input partition, 2**23 partitions
 Warned = tuple[tuple[type[Warning], str], ...]
 
 
@@ -103,12 +106,21 @@ def _per_chunk(
     analysis: Analysis[Any, Any],
     with_context: bool,
     context: Any,
-    *parts: pd.DataFrame,
+    partitioned: tuple[int, ...],
+    *parts: Any,
 ) -> _Carried:
-    """``step`` (partial or context) of one partition's tables; an empty primary table is empty."""
-    if len(parts[0]) == 0:
+    """``step`` (partial or context) of one partition's tables; no row in any table is empty.
+
+    A partition with rows in some tables only is analysed (conversions of users without a
+    touchpoint still make journeys): ``prepare`` accepts empty tables, and whether a table is
+    empty in the whole data is for ``finalize`` to decide. Tables not partitioned by key
+    (``None``, or a small table broadcast to every partition) are passed as they are.
+    """
+    if all(len(parts[i]) == 0 for i in partitioned):
         return _Carried(None, (), empty=True)
-    tables = [_plain_strings(p.drop(columns=_KEY) if _KEY in p.columns else p) for p in parts]
+    tables = [
+        _plain_strings(_in_input_order(p)) if i in partitioned else p for i, p in enumerate(parts)
+    ]
 
     def call() -> Any:
         chunk = analysis.prepare(*tables)
@@ -133,6 +145,30 @@ def _reraise(warned: Warned) -> None:
         warnings.warn(message, category, stacklevel=5)  # user > function > run > run_dask
 
 
+def _in_input_order(part: pd.DataFrame) -> pd.DataFrame:
+    """A shuffled partition back in input order, without the driver's helper columns.
+
+    A shuffle interleaves the rows that came from different input partitions; analyses keep
+    the input order among events with equal timestamps (as :class:`~saasmetrics.EventLog`
+    does), so the rows are put back in it.
+    """
+    if _ROW in part.columns:
+        part = part.sort_values(_ROW, kind="stable")
+    return part.drop(columns=[c for c in (_KEY, _ROW) if c in part.columns])
+
+
+def _number_rows(part: pd.DataFrame, partition_info: dict[str, Any] | None = None) -> pd.DataFrame:
+    """Add each row's input position (partition number, then position in the partition)."""
+    number = 0 if partition_info is None else int(partition_info["number"])
+    position = np.arange(len(part), dtype=np.int64) + (np.int64(number) << _ROW_BITS)
+    return part.assign(**{_ROW: position})
+
+
+def _numbered(frame: Any) -> Any:
+    meta = frame._meta.assign(**{_ROW: pd.Series(dtype="int64")})
+    return frame.map_partitions(_number_rows, meta=meta)
+
+
 def _by_key_index(frame: Any, key: str) -> bool:
     return bool(frame.index.name == key and frame.known_divisions)
 
@@ -145,14 +181,16 @@ def _hash_key(part: pd.DataFrame, key: str) -> pd.DataFrame:
     return part.assign(**{_KEY: hashed})
 
 
-def _partitions(
-    tables: Sequence[Any], keys: Sequence[str], partitioned_by: str | None
-) -> list[list[Any]]:
-    """One list of delayed pandas frames per table, partition ``i`` holding the same keys."""
+def _partitioned(
+    tables: Sequence[Any], keys: Sequence[str | None], roles: Sequence[str | None] = ()
+) -> tuple[int, ...]:
+    """Positions of the tables partitioned by their key; check they are dask DataFrames."""
     import dask.dataframe as dd
 
-    frames = list(tables)
-    for i, (frame, key) in enumerate(zip(frames, keys, strict=True)):
+    positions = []
+    for i, (frame, key) in enumerate(zip(tables, keys, strict=True)):
+        if frame is None or key is None:
+            continue
         if not isinstance(frame, dd.DataFrame):
             raise ParameterError(
                 f"Table {i + 1} is a {type(frame).__name__}; with dask input every table the "
@@ -160,12 +198,39 @@ def _partitions(
                 hint="wrap it with dask.dataframe.from_pandas(frame, npartitions=...).",
             )
         columns = list(frame.columns)
-        if frame.index.name == key and key not in columns:
-            continue
-        if key not in columns:
-            raise MissingColumnError.from_names([key], available=columns, role="user_col")
+        if not (frame.index.name == key and key not in columns) and key not in columns:
+            role = roles[i] if i < len(roles) and roles[i] else "user_col"
+            raise MissingColumnError.from_names([key], available=columns, role=role)
+        positions.append(i)
+    return tuple(positions)
+
+
+def _broadcast(table: Any) -> Any:
+    """A table every partition receives whole (not keyed by user): small, so computed once."""
+    if table is not None and is_dask(table):
+        return table.compute()
+    return table
+
+
+def _partitions(
+    tables: Sequence[Any],
+    keys: Sequence[str | None],
+    partitioned_by: str | None,
+    roles: Sequence[str | None] = (),
+) -> tuple[list[list[Any]], tuple[int, ...]]:
+    """Per table one entry per partition, partition ``i`` holding the same keys.
+
+    Tables keyed by a column are dask DataFrames, shuffled so that every key is in one
+    partition (and the same partition in every table); a ``None`` table, or one whose key is
+    ``None`` (a small table such as spend per channel), goes whole to every partition.
+    """
+    positions = _partitioned(tables, keys, roles)
+    frames = [tables[i] for i in positions]
+    if not frames:
+        raise ParameterError("With dask input at least one table keyed by user must be dask.")
     if len(frames) == 1:
-        frame, key = frames[0], keys[0]
+        frame, key = frames[0], keys[positions[0]]
+        assert key is not None
         if _by_key_index(frame, key):
             frame = frame.reset_index()
         elif partitioned_by is not None:
@@ -178,17 +243,27 @@ def _partitions(
         else:
             if frame.index.name == key and key not in frame.columns:
                 frame = frame.reset_index()
-            frame = frame.shuffle(on=key)
-        return [list(frame.to_delayed())]
-    # several tables: shuffle each on a hash of its key read as text into the same partitions
-    n = max(f.npartitions for f in frames)
-    out = []
-    for table, key in zip(frames, keys, strict=True):
-        frame = table.reset_index() if table.index.name == key and key not in table else table
-        meta = frame._meta.assign(**{_KEY: pd.Series(dtype="uint64")})
-        keyed = frame.map_partitions(_hash_key, key, meta=meta)
-        out.append(list(keyed.shuffle(on=_KEY, npartitions=n).to_delayed()))
-    return out
+            frame = _numbered(frame).shuffle(on=key)
+        shuffled = [list(frame.to_delayed())]
+    else:
+        # several tables: shuffle each on a hash of its key read as text into the same partitions
+        n = max(f.npartitions for f in frames)
+        shuffled = []
+        for i in positions:
+            table, key = tables[i], keys[i]
+            frame = table.reset_index() if table.index.name == key and key not in table else table
+            frame = _numbered(frame)
+            meta = frame._meta.assign(**{_KEY: pd.Series(dtype="uint64")})
+            keyed = frame.map_partitions(_hash_key, key, meta=meta)
+            shuffled.append(list(keyed.shuffle(on=_KEY, npartitions=n).to_delayed()))
+    n_parts = len(shuffled[0])
+    out: list[list[Any]] = []
+    for i, table in enumerate(tables):
+        if i in positions:
+            out.append(shuffled[positions.index(i)])
+        else:
+            out.append([_broadcast(table)] * n_parts)
+    return out, positions
 
 
 def run_dask(
@@ -198,13 +273,13 @@ def run_dask(
     import importlib
 
     dask: Any = importlib.import_module("dask")  # untyped: one Any at the boundary
-    parts = _partitions(tables, analysis.keys, partitioned_by)
+    parts, positions = _partitions(tables, analysis.keys, partitioned_by, analysis.key_roles)
     per_partition = list(zip(*parts, strict=True))
     delayed = dask.delayed
     context: Any = None
     if analysis.context is not _no_context:
         chunks = [
-            delayed(_per_chunk, pure=True)(analysis.context, analysis, False, None, *p)
+            delayed(_per_chunk, pure=True)(analysis.context, analysis, False, None, positions, *p)
             for p in per_partition
         ]
         (merged_context,) = dask.compute(_tree(delayed, analysis.merge_context, chunks))
@@ -213,7 +288,7 @@ def run_dask(
             raise EmptyDataError(f"{analysis.name}: every partition of the input is empty.")
         context = merged_context.value
     chunks = [
-        delayed(_per_chunk, pure=True)(analysis.partial, analysis, True, context, *p)
+        delayed(_per_chunk, pure=True)(analysis.partial, analysis, True, context, positions, *p)
         for p in per_partition
     ]
     (merged,) = dask.compute(_tree(delayed, analysis.merge, chunks))

@@ -64,6 +64,36 @@ def _scalar(value: Any) -> Any:
     return str(value)
 
 
+def as_count(value: Any) -> Any:
+    """A count as an ``int`` when it is whole, else the value rounded to 6 decimals.
+
+    Counts of people, sessions or conversions are integers in results; sums of fractional
+    credit (multi-touch attribution, weighted curves) stay floats.
+
+    Examples
+    --------
+    >>> as_count(657.0), as_count(2.5)
+    (657, 2.5)
+    """
+    number = float(value)
+    return int(number) if number.is_integer() else round(number, 6)
+
+
+def as_counts(values: Any) -> Any:
+    """An array of counts as ``int64`` when every value is whole, else unchanged.
+
+    Examples
+    --------
+    >>> import numpy as np
+    >>> as_counts(np.array([3.0, 1.0])).dtype.name, as_counts(np.array([0.5])).dtype.name
+    ('int64', 'float64')
+    """
+    array = np.asarray(values)
+    if array.dtype.kind == "f" and np.isfinite(array).all() and (array == np.rint(array)).all():
+        return array.astype(np.int64)
+    return values
+
+
 def _values_jsonable(series: pd.Series) -> list[Any]:
     """JSON-safe values of one column, vectorized for the common numeric dtypes."""
     dtype = series.dtype

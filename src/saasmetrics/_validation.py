@@ -201,6 +201,34 @@ class ValidationReport:
         """Return a JSON-safe dictionary."""
         return {"n_rows": self.n_rows, "n_dropped": self.n_dropped, "reasons": dict(self.reasons)}
 
+    def __add__(self, other: ValidationReport) -> ValidationReport:
+        """The report of two disjoint parts of one table (chunks of a partitioned table).
+
+        Examples
+        --------
+        >>> a = ValidationReport(n_rows=5, n_dropped=1, reasons={"null user ids": 1})
+        >>> (a + a).reasons
+        {'null user ids': 2}
+        """
+        reasons = dict(self.reasons)
+        for reason, n in other.reasons.items():
+            reasons[reason] = reasons.get(reason, 0) + n
+        return ValidationReport(
+            n_rows=self.n_rows + other.n_rows,
+            n_dropped=self.n_dropped + other.n_dropped,
+            reasons=reasons,
+        )
+
+    def warn_dropped(self, name: str, *, stacklevel: int = 2) -> None:
+        """Warn that rows of table ``name`` were dropped, if any were."""
+        if self.n_dropped:
+            detail = "; ".join(f"{k} ({v:,})" for k, v in self.reasons.items())
+            warnings.warn(
+                f"Dropped {self.n_dropped:,} of {self.n_rows:,} rows of {name}: {detail}.",
+                DataQualityWarning,
+                stacklevel=stacklevel + 1,
+            )
+
 
 class RowCheck:
     """Collect row-level problems of one table, then raise or drop according to ``on_invalid``.
@@ -285,25 +313,28 @@ class RowCheck:
         """Boolean mask of the rows that passed every check."""
         return ~self.bad
 
-    def finish(self) -> ValidationReport:
+    def finish(self, *, warn: bool = True) -> ValidationReport:
         """Warn about dropped rows (if any) and return the report.
+
+        Parameters
+        ----------
+        warn : bool, default True
+            Whether to warn here; an analysis run per chunk warns once, from the merged
+            reports (:meth:`ValidationReport.warn_dropped`).
 
         Returns
         -------
         ValidationReport
             Rows in, rows dropped and the reasons.
         """
-        n_dropped = int(np.count_nonzero(self.bad))
-        if n_dropped:
-            detail = "; ".join(f"{k} ({v:,})" for k, v in self.reasons.items())
-            warnings.warn(
-                f"Dropped {n_dropped:,} of {len(self.frame):,} rows of {self.name}: {detail}.",
-                DataQualityWarning,
-                stacklevel=3,
-            )
-        return ValidationReport(
-            n_rows=len(self.frame), n_dropped=n_dropped, reasons=dict(self.reasons)
+        report = ValidationReport(
+            n_rows=len(self.frame),
+            n_dropped=int(np.count_nonzero(self.bad)),
+            reasons=dict(self.reasons),
         )
+        if warn:
+            report.warn_dropped(self.name, stacklevel=3)
+        return report
 
 
 @dataclass(frozen=True, slots=True)

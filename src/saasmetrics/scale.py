@@ -78,9 +78,10 @@ class Analysis(Generic[P, R]):
     ----------
     name : str
         The public function this analysis runs (for messages).
-    keys : tuple of str
+    keys : tuple of str or None
         The column that partitions each table the analysis reads (the user, account or customer
-        id), in the order ``prepare`` takes the tables.
+        id), in the order ``prepare`` takes the tables; ``None`` for a small table that is not
+        keyed by user (spend per channel): every chunk receives it whole.
     prepare : callable
         ``prepare(*tables) -> chunk``: validate and encode one chunk's tables (pandas frames, or
         in memory anything the public function accepts, such as an ``EventLog``).
@@ -95,6 +96,9 @@ class Analysis(Generic[P, R]):
         merged from (with ``merge_context``) before the main pass; ``None`` when not needed.
     merge_context : callable, optional
         How two chunks' context values combine (associative and commutative).
+    key_roles : tuple of str, optional
+        The parameter that names each key column (``"account_col"``), for the message when
+        a table lacks it; ``"user_col"`` when not given.
 
     Examples
     --------
@@ -112,13 +116,14 @@ class Analysis(Generic[P, R]):
     """
 
     name: str
-    keys: tuple[str, ...]
+    keys: tuple[str | None, ...]
     prepare: Callable[..., Chunk]
     partial: Callable[[Chunk, Context], P]
     merge: Callable[[P, P], P]
     finalize: Callable[[P, Context], R]
     context: Callable[[Chunk], Context] = field(default=_no_context)
     merge_context: Callable[[Context, Context], Context] = field(default=_keep_first)
+    key_roles: tuple[str | None, ...] = ()
 
     def run(self, *tables: Any, partitioned_by: str | None = None) -> R:
         """Run on in-memory tables (one chunk) or on dask DataFrames (one chunk per partition).
@@ -191,8 +196,9 @@ def run(analysis: Analysis[P, R], *tables: Any, partitioned_by: str | None = Non
     analysis : Analysis
         The analysis.
     *tables
-        Its tables, in the order of ``analysis.keys``; either all in memory or all dask
-        DataFrames (a small in-memory table next to dask ones is broadcast to every partition).
+        Its tables, in the order of ``analysis.keys``; either all in memory or the tables
+        keyed by user as dask DataFrames (a table whose key is ``None`` is broadcast whole to
+        every partition; a ``None`` table, an optional table not given, stays ``None``).
     partitioned_by : str, optional
         See :meth:`Analysis.run`.
 
@@ -279,7 +285,14 @@ def _load_all() -> None:
     """Import the subpackages so that every analysis has registered its builder."""
     import importlib
 
-    for module in ("funnel", "retention", "unit_economics", "attribution", "health"):
+    for module in (
+        "funnel",
+        "retention",
+        "unit_economics",
+        "attribution",
+        "health",
+        "engagement",
+    ):
         importlib.import_module(f"saasmetrics.{module}")
 
 

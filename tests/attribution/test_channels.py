@@ -224,3 +224,15 @@ def test_a_broken_regex_fails_when_the_rule_is_built_or_loaded() -> None:
     text = DEFAULT_CHANNEL_RULES.model_dump_json().replace('"^(.*cp.*|ppc', '"^((.*cp.*|ppc', 1)
     with pytest.raises(ValidationError, match="not a valid regular expression"):
         ChannelRules.from_json(text)
+
+
+def test_parse_utm_reads_one_site_host_string_as_one_host() -> None:
+    # issue 14 item 10: "www.acme.io" was read as the set of its characters
+    urls = ["/", "/"]
+    refs = ["https://www.acme.io/pricing", "https://news.ycombinator.com/"]
+    one = parse_utm(urls, referrers=refs, site_hosts="www.acme.io")
+    listed = parse_utm(urls, referrers=refs, site_hosts=["www.acme.io"])
+    pd.testing.assert_frame_equal(one, listed)
+    assert one["source"].tolist() == ["(direct)", "news.ycombinator.com"]
+    with pytest.raises(ParameterError, match="site_hosts"):
+        parse_utm(urls, referrers=refs, site_hosts=[3])  # type: ignore[list-item]

@@ -5,6 +5,8 @@ from __future__ import annotations
 import numpy as np
 import pandas as pd
 import pytest
+from hypothesis import given, settings
+from hypothesis import strategies as st
 
 from saasmetrics.attribution import channel_report
 from saasmetrics.exceptions import (
@@ -255,3 +257,122 @@ def test_last_click_credits_an_event_before_any_session_to_the_first_session() -
     assert table.loc["Paid Social", "leads"] == 1
     assert table["leads"].sum() == 1
     assert report.n_uncredited_leads == 0
+
+
+# --------------------------------------------------------------------------- issue 14, item 1
+def test_repeat_purchases_and_signups_count_a_person_once() -> None:
+    # a signs up three times and buys twice: one lead, one customer, rates stay shares
+    sessions = SESSIONS.iloc[:1]  # a, Paid Search, Jan 1
+    leads = pd.DataFrame(
+        {
+            "user_id": ["a"] * 3,
+            "timestamp": pd.to_datetime(["2024-01-01", "2024-01-02", "2024-01-03"]),
+        }
+    )
+    convs = pd.DataFrame(
+        {
+            "user_id": ["a", "a"],
+            "timestamp": pd.to_datetime(["2024-01-04", "2024-02-04"]),
+            "value": [100.0, 50.0],
+        }
+    )
+    row = channel_report(sessions, convs, leads=leads).to_frame().iloc[0]
+    assert (row["users"], row["leads"], row["customers"]) == (1, 1, 1)
+    assert row["lead_rate"] == 1.0
+    assert row["conversion_rate"] == 1.0
+    assert row["revenue"] == 150.0  # every purchase's revenue still counts
+    no_leads = channel_report(sessions, convs).to_frame().iloc[0]
+    assert no_leads["conversion_rate"] == 1.0
+
+
+def test_conversion_rate_is_the_share_of_the_channels_leads_who_became_customers() -> None:
+    # c's lead goes to Organic Search, c's purchase to Paid Search: the purchase makes
+    # Organic Search's lead a converted one, and Paid Search's rate is over its own leads
+    table = channel_report(SESSIONS, CONVERSIONS, leads=LEADS).to_frame().set_index("channel")
+    assert table.loc["Organic Search", "conversion_rate"] == 1.0  # c became a customer
+    assert table.loc["Paid Search", "conversion_rate"] == 0.5  # of a and b, a did
+    assert table.loc["Paid Social", "conversion_rate"] == 0.0
+
+
+def test_refunds_net_revenue_but_make_no_customer() -> None:
+    # item 15: a negative value is a refund; it lowers revenue and is no new customer
+    convs = pd.DataFrame(
+        {
+            "user_id": ["a", "a", "b"],
+            "timestamp": pd.to_datetime(["2024-01-06", "2024-01-20", "2024-01-20"]),
+            "value": [1200.0, -200.0, -50.0],
+        }
+    )
+    report = channel_report(SESSIONS, convs)
+    table = report.to_frame()
+    assert table["customers"].sum() == 1
+    assert table["revenue"].sum() == 950.0
+
+
+_USERS = st.sampled_from(["a", "b", "c", "d"])
+_DAYS = st.integers(min_value=0, max_value=20)
+
+
+@settings(max_examples=60, deadline=None)
+@given(
+    sessions=st.lists(
+        st.tuples(_USERS, _DAYS, st.sampled_from(["Email", "Paid", "Organic"])),
+        min_size=1,
+        max_size=12,
+    ),
+    leads=st.lists(st.tuples(_USERS, _DAYS), max_size=12),
+    convs=st.lists(st.tuples(_USERS, _DAYS), max_size=12),
+    credit=st.sampled_from(["last", "first"]),
+    with_leads=st.booleans(),
+)
+def test_rates_are_shares_with_repeat_leads_and_purchases(
+    sessions: list[tuple[str, int, str]],
+    leads: list[tuple[str, int]],
+    convs: list[tuple[str, int]],
+    credit: str,
+    with_leads: bool,
+) -> None:
+    day = pd.Timestamp("2024-01-01")
+    s = pd.DataFrame(
+        {
+            "user_id": [u for u, _, _ in sessions],
+            "timestamp": [day + pd.Timedelta(days=d) for _, d, _ in sessions],
+            "channel": [c for _, _, c in sessions],
+            "pageviews": 1,
+            "duration_s": 0,
+        }
+    )
+    lf = pd.DataFrame(
+        {
+            "user_id": [u for u, _ in leads],
+            "timestamp": [day + pd.Timedelta(days=d) for _, d in leads],
+        }
+    )
+    cf = pd.DataFrame(
+        {
+            "user_id": [u for u, _ in convs],
+            "timestamp": [day + pd.Timedelta(days=d) for _, d in convs],
+            "value": 10.0,
+        }
+    )
+    report = channel_report(s, cf, leads=lf if with_leads else None, credit=credit)  # type: ignore[arg-type]
+    table = report.to_frame()
+    for rate in ("bounce_rate", "lead_rate", "conversion_rate"):
+        values = table[rate].dropna()
+        assert ((values >= 0) & (values <= 1)).all(), (rate, table)
+    # a person is a customer (and a lead) at most once
+    with_session = set(s["user_id"])
+    assert table["customers"].sum() == len(set(cf["user_id"]) & with_session)
+    if with_leads:
+        assert table["leads"].sum() == len(set(lf["user_id"]) & with_session)
+    assert table["revenue"].sum() == pytest.approx(10.0 * cf["user_id"].isin(with_session).sum())
+
+
+def test_sums_that_overflow_are_an_error_not_inf() -> None:
+    # item 15: two revenues near 1e308 are each finite, their sum is not
+    convs = CONVERSIONS.assign(user_id=["a", "a", "a"], value=[1.5e308, 1.5e308, 1.0])
+    with pytest.raises(InputError, match="overflow"):
+        channel_report(SESSIONS, convs)
+    spend = SPEND.assign(amount=[1.5e308, 1.5e308, 1.0, 1.0])
+    with pytest.raises(InputError, match="overflow"):
+        channel_report(SESSIONS, CONVERSIONS, spend)

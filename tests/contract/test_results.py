@@ -21,7 +21,7 @@ from saasmetrics._results import RESULT_TYPES, ResultMixin, load_result
 
 mpl.use("Agg")
 
-MODULES = ("attribution", "funnel", "retention", "health", "unit_economics")
+MODULES = ("attribution", "funnel", "engagement", "retention", "health", "unit_economics")
 EXAMPLES: dict[str, Callable[[], ResultMixin]] = {}
 for _name in MODULES:
     importlib.import_module(f"saasmetrics.{_name}")

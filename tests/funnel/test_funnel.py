@@ -138,6 +138,90 @@ def test_posthog_strict_conversion_times() -> None:
     assert means[1:] == [5400.0, 7200.0]
 
 
+_POSTHOG_UNORDERED = {
+    "p1": ["user signed up"],
+    "p2": ["$pageview", "user signed up"],
+    "p3": ["user signed up", "$pageview", "blaah blaa", "insight viewed"],
+    "p4": ["insight viewed", "$pageview", "user signed up"],
+    "p5": ["$pageview", "user signed up", "blaah blaa", "insight viewed"],
+    "p6": ["blaah blaa", "insight viewed"],
+    "p7": ["$pageview", "blaah blaa"],
+    "p8": ["insight viewed", "$pageview"],
+}
+
+
+@pytest.mark.parametrize("same_time", [False, True])
+def test_posthog_basic_unordered_funnel(same_time: bool) -> None:
+    # PostHog, posthog/hogql_queries/insights/funnels/test/test_funnel_unordered.py::
+    # test_basic_unordered_funnel: any step opens; 8 users did 1 step, 5 did 2 (p2, p3, p4, p5,
+    # p8), 3 did all three (p3, p4, p5). The events there are created in sequence.
+    steps = ["user signed up", "$pageview", "insight viewed"]
+    result = funnel(_sequence(_POSTHOG_UNORDERED, same_time=same_time), steps, order="unordered")
+    assert result.counts == [8, 5, 3]
+    assert sorted(result.users_at(1)) == ["p2", "p3", "p4", "p5", "p8"]
+    assert sorted(result.users_at(2)) == ["p3", "p4", "p5"]
+    assert sorted(result.dropped_at(1)) == ["p1", "p6", "p7"]
+    assert result.steps == ("1 of 3 steps", "2 of 3 steps", "3 of 3 steps")
+    # the former reading, step 1 first and the rest in any order, is kept under its own name
+    first = funnel(_sequence(_POSTHOG_UNORDERED), steps, order="first_then_any")
+    assert first.counts == [5, 1, 1]
+    assert first.steps == tuple(steps)
+
+
+def test_posthog_big_multi_step_unordered_funnel() -> None:
+    # PostHog, test_funnel_unordered.py::test_big_multi_step_unordered_funnel: 4 steps,
+    # counts [8, 5, 3, 1]; only person5 did all four.
+    spec = {
+        "p1": ["user signed up"],
+        "p2": ["$pageview", "crying"],
+        "p3": ["user signed up", "$pageview", "blaah blaa", "insight viewed"],
+        "p4": ["insight viewed", "crying", "user signed up"],
+        "p5": ["$pageview", "user signed up", "crying", "insight viewed"],
+        "p6": ["blaah blaa", "insight viewed"],
+        "p7": ["$pageview", "blaah blaa"],
+        "p8": ["insight viewed", "$pageview"],
+    }
+    steps = ["user signed up", "$pageview", "insight viewed", "crying"]
+    result = funnel(_sequence(spec), steps, order="unordered")
+    assert result.counts == [8, 5, 3, 1]
+    assert list(result.users_at(3)) == ["p5"]
+
+
+def test_posthog_unordered_conversion_times() -> None:
+    # PostHog, test_funnel_unordered.py::test_basic_unordered_funnel_conversion_times (a 1-day
+    # window): the first conversion of each person counts (PostHog's UDF funnels), so the
+    # average time to step 2 is 5400 s (1 h for person2, 2 h for person3) and 7200 s to step 3.
+    events = _events(
+        {
+            "p1": [("2021-05-02 00:00", "user signed up")],
+            "p2": [("2021-05-02 00:00", "$pageview"), ("2021-05-02 01:00", "user signed up")],
+            "p3": [
+                ("2021-05-02 00:00", "insight viewed"),
+                ("2021-05-02 02:00", "user signed up"),
+                ("2021-05-02 04:00", "$pageview"),
+                ("2021-05-03 00:00", "$pageview"),
+                ("2021-05-03 03:00", "insight viewed"),
+                ("2021-05-03 06:00", "user signed up"),
+            ],
+        }
+    )
+    steps = ["user signed up", "$pageview", "insight viewed"]
+    result = funnel(events, steps, order="unordered", window="1D")
+    means = result.to_frame()["mean_time_to_convert"].dt.total_seconds().tolist()
+    assert result.counts == [3, 2, 1]
+    assert means[1:] == [5400.0, 7200.0]
+
+
+def test_unordered_any_step_opens_and_first_then_any_needs_step_one() -> None:
+    events = _sequence({"u": ["b", "c"]})
+    with pytest.warns(DataQualityWarning, match="never occurs"):
+        assert funnel(events, ["a", "b", "c"], order="unordered").counts == [1, 1, 0]
+    with pytest.warns(DataQualityWarning, match="never occurs"):
+        assert funnel(events, ["a", "b", "c"], order="first_then_any").counts == [0, 0, 0]
+    with pytest.raises(ParameterError, match="first_then_any"):
+        funnel(events, ["a", "b"], order="first_then_any", exclusions=[("x", 0, 1)])
+
+
 def test_posthog_multiple_incomplete_tries() -> None:
     # PostHog, funnels/test/conversion_time_cases.py::test_funnel_with_multiple_incomplete_tries:
     # a complete first try (1 h to $pageview) and two incomplete later tries (2 h, 3 h): the

@@ -10,6 +10,7 @@ from hypothesis import strategies as st
 
 from saasmetrics import EventLog
 from saasmetrics.exceptions import (
+    DataQualityWarning,
     EmptyDataError,
     InputError,
     MissingColumnError,
@@ -419,3 +420,38 @@ def test_window_labels_name_sub_minute_windows_exactly() -> None:
     feats = account_features(events, as_of=AS_OF, windows=["90s", "1ns", "2h", "7D", "1500ms"])
     for label in ("90s", "1ns", "2h", "7d", "1500ms"):
         assert f"events_{label}" in feats.columns
+
+
+# --------------------------------------------------------------------------- issue 14, items 6, 10
+@pytest.mark.parametrize("bad", [np.inf, -np.inf, np.nan, "n/a"])
+def test_infinite_or_missing_mrr_is_refused_not_a_feature(bad: object) -> None:
+    events = _frame([(0, 0, "login", 10), (1, 0, "login", 100)])
+    subs = _subs().astype({"mrr": object})
+    subs.loc[1, "mrr"] = bad
+    with pytest.raises(InputError, match="'mrr'"):
+        account_features(events, subs, as_of=AS_OF)
+    with pytest.raises(InputError, match="'mrr'"):
+        churn_labels(subs, as_of=AS_OF)
+    with pytest.warns(DataQualityWarning, match="1 of 5"):
+        feats = account_features(events, subs, as_of=AS_OF, on_invalid="drop")
+    assert np.isfinite(feats["mrr"]).all()
+
+
+def test_time_split_refuses_missing_dates_instead_of_losing_rows() -> None:
+    snaps = pd.DataFrame(
+        {"as_of": pd.to_datetime(["2024-01-01", None, "2024-06-01"]), "x": [1, 2, 3]}
+    )
+    with pytest.raises(InputError, match="1 of 3"):
+        time_split(snaps, test_from="2024-06-01")
+
+
+def test_time_split_accepts_polars_and_arrow() -> None:
+    pl = pytest.importorskip("polars")
+    snaps = pd.DataFrame(
+        {"as_of": pd.to_datetime(["2024-01-01", "2024-03-01", "2024-06-01"]), "x": [1, 2, 3]}
+    )
+    expected = time_split(snaps, test_from="2024-06-01")
+    for other in (pl.from_pandas(snaps), pl.from_pandas(snaps).to_arrow()):
+        got = time_split(other, test_from="2024-06-01")
+        for a, b in zip(got, expected, strict=True):
+            pd.testing.assert_frame_equal(a.reset_index(drop=True), b.reset_index(drop=True))

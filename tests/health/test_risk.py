@@ -261,3 +261,44 @@ def test_capacity_k_must_be_a_whole_number() -> None:
     with pytest.raises(ParameterError, match="whole number"):
         evaluate_risk(y, risk, k=2.7)  # type: ignore[arg-type]
     assert evaluate_risk(y, risk, k=np.int64(2)).precision_at_k == 1.0
+
+
+# --------------------------------------------------------------------------- issue 14, item 12
+@pytest.mark.parametrize("penalty", [1e-4, 1e-2, 0.5])
+def test_ridge_fit_equals_scikit_learn_on_breast_cancer(penalty: float) -> None:
+    # scikit-learn's LogisticRegression (L2, unpenalized intercept) on the Wisconsin breast
+    # cancer data (569 patients, 30 features), fitted to a tight tolerance. Its objective is
+    # C * sum(loss) + |w|^2 / 2; ours is mean(loss) + penalty * |w|^2 / 2 on the same
+    # standardised features: the same optimum for C = 1 / (n * penalty).
+    sklearn = pytest.importorskip("sklearn")
+    from sklearn.datasets import load_breast_cancer
+    from sklearn.linear_model import LogisticRegression
+
+    data = load_breast_cancer(as_frame=True)
+    frame = data.frame.rename(columns=lambda c: c.replace(" ", "_"))
+    features = [c for c in frame.columns if c != "target"]
+    frame["churned"] = frame["target"] == 0  # malignant
+    X = frame[features].to_numpy()
+    Z = (X - X.mean(axis=0)) / X.std(axis=0)
+    n = len(frame)
+    reference = LogisticRegression(
+        C=1.0 / (n * penalty), tol=1e-12, max_iter=100_000, solver="newton-cg"
+    ).fit(Z, frame["churned"])
+    assert sklearn.__version__
+    model = ChurnRiskModel(features=features, penalty=penalty).fit(frame)
+    assert model.converged_
+    ours = model.coef_std_.to_numpy()
+    theirs = np.r_[reference.intercept_, reference.coef_[0]]
+    np.testing.assert_allclose(ours, theirs, rtol=1e-6, atol=1e-6)
+
+
+def test_max_iter_is_honoured_and_converged_can_be_false() -> None:
+    frame = _simulate(3000, 0)
+    with pytest.warns(ConvergenceWarning, match="max_iter=1"):
+        short = ChurnRiskModel(features=["x1", "x2", "x3"], penalty=0.01, max_iter=1).fit(frame)
+    assert not short.converged_
+    full = ChurnRiskModel(features=["x1", "x2", "x3"], penalty=0.01).fit(frame)
+    assert full.converged_
+    assert not np.allclose(short.coef_std_, full.coef_std_, rtol=1e-8, atol=0)
+    with pytest.raises(ParameterError, match="max_iter"):
+        ChurnRiskModel(features=["x1"], max_iter=0).fit(frame)

@@ -508,3 +508,23 @@ def test_a_previous_scoring_of_other_accounts_is_flagged() -> None:
     assert trend["score_change"].isna().all()
     partly = model.score(acc, previous=model.score(acc.iloc[:2]))  # new accounts: no warning
     assert partly.to_frame()["score_change"].isna().tolist() == [False, False, True, True]
+
+
+# --------------------------------------------------------------------------- issue 14, item 10
+def test_rollup_reports_accounts_whose_parent_label_does_not_match() -> None:
+    acc = _accounts(6)  # indexed acc0 ... acc5
+    scores = HealthScoreModel(_config()).fit(acc).score(acc)
+    # labels of another type (e.g. ids read as numbers elsewhere): nothing matches
+    numbered = pd.Series(["p"] * 6, index=range(6))
+    with pytest.raises(InputError, match="none of the 6 scored accounts"):
+        scores.rollup(numbered)
+    # two accounts missing from the mapping: they are reported, not dropped in silence
+    partial = pd.Series(["p", "p", "q", "q"], index=acc.index[:4])
+    with pytest.warns(DataQualityWarning, match=r"2 of 6 scored accounts.*'acc4'"):
+        rolled = scores.rollup(partial)
+    assert rolled["children"].sum() == 4
+    # a null parent is an explicit "no parent": skipped without a warning
+    explicit = pd.Series(["p", "p", "q", "q", None, None], index=acc.index)
+    pd.testing.assert_frame_equal(scores.rollup(explicit), rolled)
+    with pytest.raises(InputError, match="repeat"):
+        scores.rollup(pd.Series(["p"] * 7, index=[*acc.index, "acc0"]))

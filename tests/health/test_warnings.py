@@ -268,3 +268,22 @@ def test_accounts_matches_a_per_account_oracle() -> None:
     assert {a: tuple(v) for a, v in got.iterrows()} == expected
     keys = [(order[s], n) for n, s in zip(got["alerts"], got["severity"], strict=True)]
     assert keys == sorted(keys, reverse=True)
+
+
+def test_paying_only_without_subscriptions_is_refused_not_ignored() -> None:
+    # issue 14: paying_only=True without subscriptions used to check every account silently
+    events = pd.DataFrame(
+        {
+            "account_id": ["a1", "a2"],
+            "user_id": ["u1", "u2"],
+            "timestamp": pd.to_datetime(["2024-01-05", "2024-03-25"]),
+            "event": ["login", "login"],
+        }
+    )
+    rules = [{"kind": "no_use", "event": "login", "days": 30}]
+    with pytest.raises(ParameterError, match="paying_only=True needs subscriptions"):
+        early_warnings(events, rules, as_of="2024-04-01", paying_only=True)
+    default = early_warnings(events, rules, as_of="2024-04-01")
+    explicit = early_warnings(events, rules, as_of="2024-04-01", paying_only=False)
+    pd.testing.assert_frame_equal(default.to_frame(), explicit.to_frame())
+    assert default.to_frame()["account_id"].tolist() == ["a1"]

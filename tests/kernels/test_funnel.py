@@ -56,6 +56,23 @@ def _attempt(
         )
 
     later = list(range(i + 1, len(rows)))
+    if order == "unordered":
+        # any step opens; level k at the first row p by which k distinct steps can be given
+        # distinct rows among i..p (every assignment tried)
+        def matched(upto: int) -> int:
+            cands = list(range(i, upto + 1))
+            for size in range(min(k_steps, len(cands)), 0, -1):
+                for chosen in itertools.combinations(range(k_steps), size):
+                    for combo in itertools.permutations(cands, size):
+                        if all(ok(p, j) for j, p in zip(chosen, combo, strict=True)):
+                            return size
+            return 0
+
+        used: list[int] = []
+        for p in range(i, len(rows)):
+            while len(used) < k_steps and matched(p) > len(used):
+                used.append(p)
+        return len(used), used, [rows[p][0] for p in used]
     if order == "strict":
         used = [i]
         for j in range(1, k_steps):
@@ -77,7 +94,7 @@ def _attempt(
                 best = min(valid)
                 return level, [i, *best], [t0, *(rows[p][0] for p in best)]
         return 1, [i], [t0]
-    # unordered: steps 1..level-1 to distinct rows in any order; completion time of prefix k
+    # first_then_any: steps 1..level-1 to distinct rows in any order; completion time of prefix k
     # is the smallest possible latest time over valid assignments of steps 1..k-1.
     completion = [t0]
     for level in range(2, k_steps + 1):
@@ -124,10 +141,11 @@ def oracle(
     """(user, level, completion minutes, breakdown value) per counted unit."""
     out = []
     for user, rows in data.items():
+        opening = steps if order == "unordered" else steps[:1]  # unordered: any step opens
         anchors = [
             i
             for i, r in enumerate(rows)
-            if _matches(steps[0], r) and (not hold or r[2] is not None)
+            if any(_matches(s, r) for s in opening) and (not hold or r[2] is not None)
         ]
         if entry == "first":
             anchors = anchors[:1]
@@ -208,7 +226,7 @@ def _compare(result: Any, expected: list[Any], n_steps: int, breakdown: bool) ->
     users_st,
     st.lists(step_st, min_size=2, max_size=4),
     st.integers(1, 12),
-    st.sampled_from(["ordered", "strict", "unordered"]),
+    st.sampled_from(["ordered", "strict", "unordered", "first_then_any"]),
     st.sampled_from(["any", "first"]),
 )
 def test_levels_and_times_match_oracle(
@@ -279,7 +297,7 @@ def test_exclusions_and_attempt_counts_match_oracle(
     raw=users_st,
     steps=st.lists(st.sampled_from(EVENTS[:3]).map(Step), min_size=2, max_size=3),
     window=st.integers(1, 12),
-    order=st.sampled_from(["ordered", "strict", "unordered"]),
+    order=st.sampled_from(["ordered", "strict", "unordered", "first_then_any"]),
     attribution=st.sampled_from(["first_touch", "last_touch", "step:1"]),
     hold=st.booleans(),
     entry=st.sampled_from(["any", "first"]),
@@ -295,8 +313,8 @@ def test_breakdown_and_hold_constant_match_oracle(
     entry: str,
 ) -> None:
     data = {u: _sorted_rows(r) for u, r in raw.items()}
-    if order == "unordered" and attribution != "first_touch":
-        attribution = "first_touch"  # which row fills a step is not unique when unordered
+    if order == "first_then_any" and attribution != "first_touch":
+        attribution = "first_touch"  # which row fills a later step is not unique here
     result = _run(
         data,
         steps,
@@ -326,16 +344,45 @@ def test_breakdown_and_hold_constant_match_oracle(
 
 
 def test_overlapping_unordered_steps_need_distinct_events() -> None:
-    # steps a, a, b unordered: the second "a" must be another event than the anchor
+    # steps a, a, b in any order: the second "a" must be another event than the first
     data = {
         "u1": [(0, "a", None), (1, "b", None)],
         "u2": [(0, "a", None), (1, "b", None), (2, "a", None)],
     }
-    result = _run(data, [Step("a"), Step("a"), Step("b")], window="10min", order="unordered")
+    steps = [Step("a"), Step("a"), Step("b")]
+    result = _run(data, steps, window="10min", order="first_then_any")
     assert result.counts == [2, 1, 1]
+    # any step opens: u1 has done two distinct steps (a and b), u2 all three
+    assert _run(data, steps, window="10min", order="unordered").counts == [2, 2, 1]
 
 
-@pytest.mark.parametrize("order", ["ordered", "strict", "unordered"])
+@settings(max_examples=60, deadline=None)
+@given(
+    raw=users_st,
+    steps=st.lists(step_st, min_size=2, max_size=3),
+    window=st.integers(1, 12),
+    count=st.sampled_from(["users", "attempts"]),
+)
+def test_unordered_attempt_counts_match_oracle(
+    *, raw: dict[str, list[Row]], steps: list[Step], window: int, count: str
+) -> None:
+    data = {u: _sorted_rows(r) for u, r in raw.items()}
+    result = _run(data, steps, window=f"{window}min", order="unordered", count=count)
+    expected = oracle(
+        data,
+        steps,
+        window=window,
+        order="unordered",
+        entry="any",
+        exclusions=[],
+        hold=False,
+        count=count,
+        attribution=None,
+    )
+    _compare(result, expected, len(steps), breakdown=False)
+
+
+@pytest.mark.parametrize("order", ["ordered", "strict", "first_then_any"])
 def test_empty_when_first_step_never_happens(order: str) -> None:
     data = {"u1": [(0, "b", None), (1, "c", None)]}
     result = _run(data, ["a", "b"], window="10min", order=order)

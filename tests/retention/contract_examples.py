@@ -14,11 +14,27 @@ import pandas as pd
 from saasmetrics._results import ResultMixin
 from saasmetrics.retention import (
     cohort_table,
+    cumulative_incidence,
     feature_retention,
     kaplan_meier,
     lifecycle_stages,
+    logrank_test,
     magic_number_search,
+    restricted_mean_survival_time,
 )
+
+WEEKS = np.array(
+    [
+        *[6, 6, 6, 6, 7, 9, 10, 10, 11, 13, 16, 17, 19, 20, 22, 23, 25, 32, 32, 34, 35],
+        *[1, 1, 2, 2, 3, 4, 4, 5, 5, 8, 8, 8, 8, 11, 11, 12, 12, 15, 17, 22, 23],
+    ],
+    float,
+)
+RELAPSED = np.array(
+    [1, 1, 1, 0, 1, 0, 1, 0, 0, 1, 1, 0, 0, 0, 1, 1, 0, 0, 0, 0, 0] + [1] * 21, dtype=bool
+)
+ARM = np.array(["6-MP"] * 21 + ["placebo"] * 21)
+THREE = np.where(np.arange(42) % 3 == 0, "other", ARM)
 
 
 def events() -> pd.DataFrame:
@@ -45,6 +61,13 @@ EXAMPLES: dict[str, Callable[[], ResultMixin]] = {
     ),
     "saasmetrics.retention.SurvivalCurve": lambda: kaplan_meier(
         np.array([1, 2, 2, 3, 5, 8.0]), np.array([True, True, False, True, False, True])
+    ),
+    "saasmetrics.retention.LogRankTest": lambda: logrank_test(WEEKS, RELAPSED, THREE),
+    "saasmetrics.retention.RestrictedMeanSurvival": lambda: restricted_mean_survival_time(
+        WEEKS, RELAPSED, 20, ARM
+    ),
+    "saasmetrics.retention.CumulativeIncidence": lambda: cumulative_incidence(
+        WEEKS, np.where(RELAPSED, np.where(np.arange(42) % 2 == 0, "a", "b"), None), ARM
     ),
     "saasmetrics.retention.LifecycleStages": lambda: lifecycle_stages(
         [1.0, 0.45, 0.33, 0.27, 0.24, 0.23, 0.225, 0.22]

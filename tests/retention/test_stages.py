@@ -132,3 +132,24 @@ def test_decreasing_fit_equals_scipy_isotonic_regression(
     w = np.array(weights[: y.size])
     expected = optimize.isotonic_regression(y, weights=w, increasing=False).x
     np.testing.assert_allclose(decreasing_fit(y, w), expected, rtol=1e-9, atol=1e-12)
+
+
+# --------------------------------------------------------------------------- issue 14, item 10
+def test_a_rising_curve_is_refused() -> None:
+    # a share still retained cannot grow back: a rise means a classic (returning-users) curve
+    with pytest.raises(InputError, match="rises"):
+        lifecycle_stages([1.0, 0.4, 0.6, 0.5, 0.45])
+    with pytest.raises(InputError, match="rises"):
+        lifecycle_stages(pd.Series([0.2, 0.5, 0.9], index=[0.0, 1.0, 2.0]))
+
+
+def test_missing_points_inside_the_curve_are_refused_trailing_ones_dropped() -> None:
+    with pytest.raises(InputError, match="missing"):
+        lifecycle_stages([1.0, 0.5, np.nan, 0.4, 0.38, 0.37])
+    with pytest.raises(InputError, match="missing"):
+        lifecycle_stages([np.nan, 1.0, 0.5, 0.4, 0.38])
+    # periods no complete cohort reached yet are NaN at the end: read as the curve's end
+    base = piecewise()
+    trailing = lifecycle_stages(np.r_[base, np.nan, np.nan])
+    assert trailing.stable_start == lifecycle_stages(base).stable_start
+    assert len(trailing.curve) == base.size

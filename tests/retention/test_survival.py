@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import pathlib
+
 import numpy as np
 import pytest
 
@@ -12,6 +14,7 @@ from saasmetrics.retention import SurvivalCurve, kaplan_meier
 # 11+,13,16,17+,19+,20+,22,23,25+,32+,32+,34+,35+. Estimates and Greenwood standard errors as
 # published in Klein & Moeschberger, "Survival Analysis" (2nd ed.), Table 4.1A, and Kleinbaum &
 # Klein, "Survival Analysis: A Self-Learning Text", chapter 2.
+DATA = pathlib.Path(__file__).resolve().parents[1] / "data"
 WEEKS = [6, 6, 6, 6, 7, 9, 10, 10, 11, 13, 16, 17, 19, 20, 22, 23, 25, 32, 32, 34, 35]
 RELAPSED = [1, 1, 1, 0, 1, 0, 1, 0, 0, 1, 1, 0, 0, 0, 1, 1, 0, 0, 0, 0, 0]
 PUBLISHED = {  # time: (at risk, survival, Greenwood SE)
@@ -91,3 +94,49 @@ def test_linear_interval_and_bad_input() -> None:
         kaplan_meier([1, 2], entry=[1, 0])
     with pytest.raises(ParameterError):
         kaplan_meier([1, 2], ci_method="wald")  # type: ignore[arg-type]
+
+
+def test_median_confidence_interval_matches_r_survfit_on_lung() -> None:
+    # R: print(survfit(Surv(time, status) ~ 1, data = lung)) -> median 310, 0.95LCL 285,
+    # 0.95UCL 363; by sex: 270 (212, 310) and 426 (348, 550) (R's default conf.type = "log";
+    # e.g. Zabor, "Survival Analysis in R" tutorial, and STHDA "Survival Analysis Basics").
+    import pandas as pd
+
+    lung = pd.read_csv(DATA / "lung.csv", comment="#")
+    curve = kaplan_meier(lung["time"], lung["status"].astype(bool), ci_method="log")
+    assert curve.median == 310
+    assert curve.median_confidence_interval() == (285, 363)
+    for sex, (median, low, high) in {1: (270, 212, 310), 2: (426, 348, 550)}.items():
+        part = lung[lung["sex"] == sex]
+        c = kaplan_meier(part["time"], part["status"].astype(bool), ci_method="log")
+        assert (c.median, *c.median_confidence_interval()) == (median, low, high)
+    # the log-log band gives a (slightly different) interval of its own, also containing 310
+    low, high = kaplan_meier(lung["time"], lung["status"].astype(bool)).median_confidence_interval()
+    assert low <= 310 <= high
+
+
+def test_nelson_aalen_klein_moeschberger_6mp() -> None:
+    # Klein & Moeschberger, "Survival Analysis" (2nd ed.), Table 4.2: Nelson-Aalen estimate for
+    # the 6-MP group: 0.1428, 0.2017, 0.2683, 0.3517, 0.4426, 0.5854, 0.7521 at the death times.
+    hazard = kaplan_meier(WEEKS, np.array(RELAPSED, dtype=bool)).nelson_aalen().set_index("time")
+    published = {6: 0.1428, 7: 0.2017, 10: 0.2683, 13: 0.3517, 16: 0.4426, 22: 0.5854, 23: 0.7521}
+    for time, value in published.items():
+        assert hazard.loc[time, "cumulative_hazard"] == pytest.approx(value, abs=1.5e-4)
+    # Aalen's variance: sum d / n^2
+    assert hazard.loc[7, "std_error"] == pytest.approx(np.sqrt(3 / 21**2 + 1 / 17**2))
+    assert (hazard["ci_lower"] <= hazard["cumulative_hazard"]).all()
+    assert (hazard["cumulative_hazard"] <= hazard["ci_upper"]).all()
+    with pytest.raises(ParameterError):
+        kaplan_meier(WEEKS).nelson_aalen(confidence_level=2)
+
+
+def test_survival_past_the_last_observation_is_nan_unless_the_curve_reached_zero() -> None:
+    # issue 14: the last value used to be repeated forever. Kaplan-Meier says nothing past the
+    # longest observed duration (R's summary.survfit(extend=FALSE) stops there too), except
+    # that a curve at 0 stays 0.
+    curve = kaplan_meier(WEEKS, np.array(RELAPSED, dtype=bool))  # longest duration: 35 weeks
+    assert curve.survival_at(35) == pytest.approx(0.4482, abs=1e-4)
+    assert np.isnan(curve.survival_at(35.5))
+    np.testing.assert_array_equal(np.isnan(curve.survival_at([1, 35, 36, 100])), [0, 0, 1, 1])
+    ended = kaplan_meier([1, 2, 3], [True, True, True])
+    assert ended.survival_at(50) == 0.0

@@ -40,7 +40,7 @@ def client() -> Iterator[Any]:
     """A dask.distributed LocalCluster of two single-threaded worker processes."""
     with (
         distributed.LocalCluster(
-            n_workers=2, threads_per_worker=1, processes=True, dashboard_address=None
+            n_workers=2, threads_per_worker=1, processes=True, dashboard_address=":0"
         ) as cluster,
         distributed.Client(cluster) as c,
     ):

@@ -623,3 +623,35 @@ def test_review_waterfall_of_a_missing_period_is_a_parameter_error() -> None:
     with pytest.raises(ParameterError, match="not a period"):
         bridge.plot(kind="waterfall", period="2099-01-01")  # was a pandas KeyError
     plt.close("all")
+
+
+# --------------------------------------------------------------------------- issue 14, item 15
+def test_four_weekly_invoices_are_not_monthly() -> None:
+    # 13 invoices a year: a 4-weekly invoice of 100 is 100 * 13 / 12 of MRR, not 100. A period
+    # that ends on the month's last day because the start's day does not exist there (31 Jan
+    # to 29 Feb) is still a month.
+    inv = pd.DataFrame(
+        {
+            "customer_id": ["a", "b", "c", "d"],
+            "amount": [100.0, 100.0, 100.0, 200.0],
+            "period_start": pd.to_datetime(
+                ["2024-01-10", "2024-01-31", "2024-02-01", "2024-01-10"]
+            ),
+            "period_end": pd.to_datetime(["2024-02-07", "2024-02-29", "2024-03-01", "2024-03-06"]),
+        }
+    )
+    mrr = mrr_from_invoices(inv, currency_col=None)["mrr"].tolist()
+    assert mrr == pytest.approx([100.0 * 13 / 12, 100.0, 100.0, 100.0 * 13 / 12])
+
+
+@pytest.mark.parametrize(
+    ("mrr", "cents"), [(0.125, 13), (10.005, 1001), (0.135, 14), (2.675, 268), (0.124, 12)]
+)
+def test_half_cents_round_half_up(mrr: float, cents: int) -> None:
+    # the decimal the user typed, rounded half up (0.125 -> 0.13), not banker's rounding of
+    # the nearest binary float (np.rint(0.125 * 100) = 12, np.rint(10.005 * 100) = 1000)
+    subs = pd.DataFrame(
+        {"customer_id": ["a"], "start": pd.to_datetime(["2024-01-01"]), "end": [pd.NaT]}
+    ).assign(mrr=mrr)
+    table = mrr_bridge(subs, as_of="2024-02-01").to_frame(cents=True)
+    assert table["ending"].iloc[-1] == cents

@@ -11,7 +11,15 @@ import numpy as np
 import pandas as pd
 import pytest
 
-from saasmetrics.exceptions import ConvergenceError, InputError, NotFittedError, SmallSampleWarning
+from saasmetrics.exceptions import (
+    ConvergenceError,
+    ConvergenceWarning,
+    DataQualityWarning,
+    InputError,
+    NotFittedError,
+    SchemaError,
+    SmallSampleWarning,
+)
 from saasmetrics.unit_economics import (
     BetaGeoModel,
     GammaGammaModel,
@@ -458,3 +466,51 @@ def test_bgnbd_conditional_expectation_of_heavy_buyers(x: float, rel: float) -> 
     expected = kern.bgnbd_p_alive(r, alpha, a, b, one, at_T, at_T)[0] * integral
     got = kern.bgnbd_conditional_expected(r, alpha, a, b, np.array([t]), one, at_T, at_T)[0]
     assert got == pytest.approx(expected, rel=rel)
+
+
+# --------------------------------------------------------------------------- issue 14, item 10
+def _docstring_rfm() -> pd.DataFrame:
+    rng = np.random.default_rng(0)
+    t = rng.uniform(20, 40, 500)
+    active = np.minimum(rng.exponential(1 / rng.gamma(0.5, 0.1, 500)), t)
+    x = rng.poisson(rng.gamma(0.5, 0.2, 500) * active)
+    recency = active * rng.beta(np.maximum(x, 1), 1) * (x > 0)
+    rfm = pd.DataFrame({"frequency": x, "recency": recency, "T": t})
+    rfm["monetary_value"] = np.where(x > 0, rng.gamma(6, 6, 500), 0.0)
+    return rfm
+
+
+def test_gamma_gamma_with_an_infinite_mean_says_so_instead_of_going_negative() -> None:
+    # a strong penalizer shrinks q below 1: the model's mean spend p v / (q - 1) is infinite,
+    # and the formula used to return negative values without a word
+    rfm = _docstring_rfm()
+    gg = GammaGammaModel(penalizer=1.0).fit(rfm)
+    assert gg.params_["q"] < 1
+    with pytest.warns(ConvergenceWarning, match=r"q = 0\.\d+"):
+        value = gg.expected_average_value(rfm)
+    assert not (value < 0).any()
+    defined = rfm["frequency"] * gg.params_["p"] + gg.params_["q"] > 1
+    assert value[~defined].isna().all()
+    assert value[defined].notna().all()
+    # a well-fitted model gives a finite, positive value for everyone, silently
+    with warnings.catch_warnings():
+        warnings.simplefilter("error")
+        fine = GammaGammaModel().fit(rfm).expected_average_value(rfm)
+    assert (fine > 0).all()
+
+
+def test_clv_with_negative_or_missing_spend_is_reported() -> None:
+    rfm = _docstring_rfm()
+    bg = BetaGeoModel().fit(rfm)
+    with pytest.warns(DataQualityWarning, match="negative"):
+        clv = customer_lifetime_value(bg, -5.0, rfm)
+    assert (clv <= 0).all()
+    for bad in (np.nan, np.inf, pd.Series(np.nan, index=rfm.index)):
+        with pytest.raises(InputError, match="spend"):
+            customer_lifetime_value(bg, bad, rfm)
+    with pytest.raises(SchemaError, match="spend"):
+        customer_lifetime_value(bg, "50", rfm)  # type: ignore[arg-type]
+    gg = GammaGammaModel(penalizer=1.0).fit(rfm)
+    with pytest.warns(ConvergenceWarning):
+        clv = customer_lifetime_value(bg, gg, rfm)
+    assert not (clv < 0).any()

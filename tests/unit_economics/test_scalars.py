@@ -10,7 +10,7 @@ import pytest
 from hypothesis import given
 from hypothesis import strategies as st
 
-from saasmetrics.exceptions import ParameterError
+from saasmetrics.exceptions import DataQualityWarning, ParameterError, SchemaError
 from saasmetrics.unit_economics import (
     BENCHMARKS,
     benchmark,
@@ -127,7 +127,12 @@ def test_churn_conversion_round_trips(rate: float, a: float, b: float) -> None:
 
 def test_benchmark_edges_and_nan() -> None:
     assert benchmark("ltv_to_cac", 3.0) == "healthy"  # exactly 3 meets the target
-    assert benchmark("cac_payback_months", 12.0) == "healthy"
+    # issue 14 item 15: Skok's target is a payback in *less than* 12 months
+    assert benchmark("cac_payback_months", 12.0) == "acceptable"
+    assert benchmark("cac_payback_months", 11.99) == "healthy"
+    assert benchmark("cac_payback_months", 24.0) == "too slow"
+    # Sacks: 2x-3x is suspect, 3x included
+    assert benchmark("burn_multiple", 3.0) == "suspect"
     assert benchmark("ltv_to_cac", float("nan")) is None
     assert set(BENCHMARKS) >= {"ltv_to_cac", "cac_payback_months", "burn_multiple"}
     with pytest.raises(ParameterError):
@@ -160,3 +165,77 @@ def test_review_cac_payback_refuses_negative_inputs() -> None:
         cac_payback_months(-100.0, 100.0)
     with pytest.raises(ParameterError, match=">= 0"):
         cac_payback_months(100.0, -5.0)
+
+
+# --------------------------------------------------------------------------- issue 14, items 6, 14
+_FORMULAS = {
+    "cac": (cac, 2),
+    "ltv_to_cac": (ltv_to_cac, 2),
+    "burn_multiple": (burn_multiple, 2),
+    "rule_of_40": (rule_of_40, 2),
+    "cac_payback_months": (cac_payback_months, 2),
+    "ltv": (ltv, 2),
+    "convert_churn_rate": (convert_churn_rate, 1),
+}
+
+
+def _call(name: str, bad: object, position: int = 0) -> object:
+    function, n_args = _FORMULAS[name]
+    args: list[object] = [0.5] * n_args
+    args[min(position, n_args - 1)] = bad
+    return function(*args)
+
+
+@pytest.mark.parametrize("name", sorted(_FORMULAS))
+@pytest.mark.parametrize("missing", [float("nan"), None, np.float32("nan")])
+@pytest.mark.parametrize("position", [0, 1])
+def test_missing_input_gives_nan_with_a_warning(name: str, missing: object, position: int) -> None:
+    # one rule for every formula: a missing value is NaN out, and the warning says which input
+    with pytest.warns(DataQualityWarning, match="missing"):
+        value = _call(name, missing, position)
+    assert isinstance(value, float)
+    assert math.isnan(value)
+
+
+@pytest.mark.parametrize("name", sorted(_FORMULAS))
+def test_missing_values_in_a_series_are_nan_there_only(name: str) -> None:
+    values = pd.Series([0.2, np.nan, 0.4], index=["a", "b", "c"])
+    with pytest.warns(DataQualityWarning, match="1 of 3"):
+        out = _call(name, values)
+    assert out.isna().tolist() == [False, True, False]
+
+
+@pytest.mark.parametrize("name", sorted(_FORMULAS))
+@pytest.mark.parametrize("bad", ["abc", "12", ["1", 2.0], b"1", pd.Timestamp("2024-01-01")])
+@pytest.mark.parametrize("position", [0, 1])
+def test_non_numbers_are_a_schema_error(name: str, bad: object, position: int) -> None:
+    with pytest.raises(SchemaError, match="number"):
+        _call(name, bad, position)
+
+
+def test_sales_magic_number_follows_the_same_rules() -> None:
+    with pytest.warns(DataQualityWarning, match="revenue"):
+        out = sales_magic_number([10.0, np.nan, 10.8], [2.0, 2.0, 2.2])
+    assert np.isnan(out).tolist() == [True, True, True]
+    with pytest.raises(SchemaError, match="sm_spend"):
+        sales_magic_number([10.0, 10.5], [2.0, "x"])
+
+
+def test_tables_are_refused_with_a_hint() -> None:
+    # a new user passed the sample company's tables: a typed error that says what to pass
+    spend = pd.DataFrame({"channel": ["ads"], "amount": [100.0]})
+    conversions = pd.DataFrame({"user_id": ["u"], "value": [10.0]})
+    with pytest.raises(SchemaError, match=r"spend.*table") as info:
+        cac(spend, conversions)
+    assert "amount" in str(info.value)  # the hint names the column to sum
+
+
+def test_valid_input_gives_no_warning() -> None:
+    import warnings
+
+    with warnings.catch_warnings():
+        warnings.simplefilter("error")
+        assert cac(np.int64(100), 4) == 25.0
+        assert ltv_to_cac(np.inf, 100.0) == np.inf  # ltv's documented unbounded value chains
+        assert cac_payback_months(cac(100.0, 0.0), 10.0) == np.inf
+        assert rule_of_40(pd.Series([0.3], dtype="Float64"), 0.1).iloc[0] == pytest.approx(0.4)

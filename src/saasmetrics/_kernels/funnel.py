@@ -11,8 +11,12 @@ Semantics (the public docs explain them side by side with Amplitude, Mixpanel an
 * ``"ordered"``: step ``j`` is the first step-``j`` event after the row that filled step
   ``j - 1`` (greedy earliest match, which maximises the level reached);
 * ``"strict"``: step ``j`` must be the row right after step ``j - 1`` in the segment;
-* ``"unordered"``: steps ``2..k`` are filled by distinct rows after the anchor, in any order;
-  when step definitions overlap the check is exact (Hall's marriage condition over subsets).
+* ``"unordered"`` (PostHog, Amplitude, Mixpanel): a row matching *any* step opens an attempt,
+  and the attempt reaches level ``k`` once ``k`` distinct steps are filled by distinct rows at
+  or after the anchor; when step definitions overlap the check is exact (the deficiency form of
+  Hall's theorem over subsets of steps);
+* ``"first_then_any"``: step 1 opens the attempt, steps ``2..k`` are filled by distinct rows
+  after it, in any order (the same exact check over subsets).
 
 Every step's time must be within ``window_ns`` of the anchor's (inclusive). Exclusions remove an
 attempt when an excluded event falls strictly between the rows of its ``from`` and ``to`` steps,
@@ -27,6 +31,7 @@ import numpy as np
 import numpy.typing as npt
 
 __all__ = (
+    "MAX_STEP_TYPES",
     "NO_TIME",
     "apply_exclusion",
     "attempt_levels",
@@ -39,6 +44,9 @@ I64 = npt.NDArray[np.int64]
 B = npt.NDArray[np.bool_]
 NO_TIME = np.iinfo(np.int64).max
 """Sentinel time (and position) for a step that an attempt did not reach."""
+MAX_STEP_TYPES = 16
+"""Most distinct step combinations (sets of steps one event can match) an unordered funnel with
+overlapping steps checks exactly (``2**16`` sets of them)."""
 
 
 def first_per_segment(positions: I64, seg: I64) -> I64:
@@ -132,11 +140,11 @@ def attempt_levels(
         Segment of every row (rows of a segment are contiguous).
     time_ns : numpy.ndarray of int64
         Time of every row, sorted within segments.
-    step_masks : numpy.ndarray of bool, shape (K - 1, n)
-        Which rows can fill steps 2..K.
+    step_masks : numpy.ndarray of bool, shape (K - 1, n) or (K, n)
+        Which rows can fill steps 2..K; for ``"unordered"``, all K steps (any opens).
     window_ns : int
         Conversion window; a step must happen at most this long after the anchor.
-    order : {"ordered", "strict", "unordered"}
+    order : {"ordered", "strict", "unordered", "first_then_any"}
         Order mode.
     same_value : numpy.ndarray of bool, optional
         For ``"strict"`` with a held-constant property: whether each row shares the previous
@@ -150,10 +158,11 @@ def attempt_levels(
     level : numpy.ndarray of int64
         Steps reached by each attempt (1..K).
     step_rows : numpy.ndarray of int64, shape (K, A)
-        Row that filled each step (-1 when not reached). In unordered mode, the first row after
-        the anchor that matches the step.
+        Row that filled each step (-1 when not reached). In ``"unordered"`` mode, row ``k`` is
+        the row at which the attempt completed ``k + 1`` distinct steps (row 0 is the anchor);
+        in ``"first_then_any"`` mode, the first row after the anchor that matches step ``k``.
     step_times : numpy.ndarray of int64, shape (K, A), or None
-        Unordered mode: the time by which the first ``k + 1`` steps were all done
+        The two any-order modes: the time by which level ``k + 1`` was reached
         (:data:`NO_TIME` when not reached). ``None`` in the other modes, where step ``k``
         was completed at the time of its row.
 
@@ -167,6 +176,8 @@ def attempt_levels(
     >>> level.tolist(), rows[1].tolist()
     ([2, 1], [1, -1])
     """
+    if order == "unordered":
+        return _any_step_levels(anchors, seg, time_ns, step_masks, window_ns=window_ns)
     n_later = step_masks.shape[0]
     n_attempts = anchors.size
     n_rows = time_ns.size
@@ -174,7 +185,7 @@ def attempt_levels(
     step_rows = np.full((n_later + 1, n_attempts), -1, dtype=np.int64)
     step_rows[0] = anchors
     if n_attempts == 0:
-        return level, step_rows, None if order != "unordered" else step_rows.copy()
+        return level, step_rows, None if order != "first_then_any" else step_rows.copy()
     start = time_ns[anchors]
     deadline = start + window_ns
     anchor_seg = seg[anchors]
@@ -204,7 +215,7 @@ def attempt_levels(
                 break
         return level, step_rows, None
 
-    # unordered: the time by which steps 2..k can all be filled by distinct rows is the max,
+    # first_then_any: the time by which steps 2..k can all be filled by distinct rows is the max,
     # over subsets S of those steps, of the time of the |S|-th row matching any step in S.
     def nth_time(mask: B, nth: int) -> I64:
         cand = _next_in(np.flatnonzero(mask), anchors, nth)
@@ -243,6 +254,77 @@ def attempt_levels(
         alive = ok
         level += ok
     step_rows = np.where(np.arange(n_later + 1)[:, None] < level[None, :], step_rows, -1)
+    return level, step_rows, step_times
+
+
+def _nth_from(mask: B, anchors: I64, seg: I64, nth: int) -> I64:
+    """Position of the ``nth`` row at or after each anchor where ``mask`` holds.
+
+    Only rows of the anchor's segment count; ``mask.size`` when there is none.
+    """
+    n_rows = mask.size
+    cand = _next_in(np.flatnonzero(mask).astype(np.int64, copy=False), anchors - 1, nth)
+    ok = cand >= 0
+    ok[ok] &= seg[cand[ok]] == seg[anchors[ok]]
+    return np.where(ok, cand, n_rows)
+
+
+def _any_step_levels(
+    anchors: I64, seg: I64, time_ns: I64, step_masks: B, *, window_ns: int
+) -> tuple[I64, I64, I64]:
+    """Unordered levels: any step opens; level ``k`` when ``k`` distinct steps are filled.
+
+    ``P_k``, the first row by which ``k`` steps can be filled by distinct rows at or after the
+    anchor, is the ``k``-th smallest first occurrence of the steps when no row matches two
+    steps. When some do, by the deficiency form of Hall's theorem (a maximum matching of steps
+    to rows leaves ``max_S (|S| - N(S))`` steps unmatched), ``k`` steps are matched by row ``p``
+    iff every subset ``S`` of steps has at least ``|S| - K + k`` rows up to ``p`` that match a
+    step of ``S``. Only the row *types* (the set of steps a row matches) matter: for a set ``U``
+    of types, the binding subset is every step whose rows all have a type in ``U``, so ``P_k``
+    is the largest, over sets ``U`` with ``s_U > K - k`` such steps, of the position of the
+    ``(s_U - K + k)``-th row of a type in ``U``: ``2**T`` sets for ``T`` distinct types, not
+    ``2**K`` subsets of steps.
+    """
+    n_steps, n_rows = step_masks.shape
+    n_attempts = anchors.size
+    if n_attempts == 0:
+        empty = np.zeros((n_steps, 0), dtype=np.int64)
+        return np.zeros(0, dtype=np.int64), empty, empty.copy()
+    overlapping = n_steps > 1 and bool(np.any(step_masks.sum(axis=0) > 1))
+    if not overlapping:
+        firsts = np.stack(
+            [_nth_from(step_masks[j], anchors, seg, 1) for j in range(n_steps)], axis=1
+        )
+        firsts.sort(axis=1)  # (A, K), contiguous rows: P_1 <= P_2 <= ... per attempt
+        reached = np.ascontiguousarray(firsts.T)
+    else:
+        types, type_of_row = np.unique(step_masks.T, axis=0, return_inverse=True)
+        type_of_row = type_of_row.reshape(-1)
+        real = np.flatnonzero(types.any(axis=1))  # rows matching no step never count
+        if real.size > MAX_STEP_TYPES:
+            raise ValueError(
+                f"{real.size} distinct combinations of overlapping steps; at most "
+                f"{MAX_STEP_TYPES} can be checked exactly"
+            )
+        reached = np.full((n_steps, n_attempts), -1, dtype=np.int64)
+        for bits in range(1 << real.size):
+            chosen = real[[(bits >> b) & 1 == 1 for b in range(real.size)]]
+            outside = np.setdiff1d(real, chosen)
+            # steps all of whose rows have a type in U (steps no row matches count too)
+            size = int(n_steps - np.count_nonzero(types[outside].any(axis=0)))
+            if size == 0:
+                continue
+            union = np.isin(type_of_row, chosen)
+            for nth in range(1, size + 1):  # constrains P_k for k = n_steps - size + nth
+                k = n_steps - size + nth
+                np.maximum(reached[k - 1], _nth_from(union, anchors, seg, nth), out=reached[k - 1])
+    safe = np.minimum(reached, max(n_rows - 1, 0))
+    deadline = time_ns[anchors] + window_ns
+    ok = (reached < n_rows) & (time_ns[safe] <= deadline[None, :])
+    ok = np.logical_and.accumulate(ok, axis=0)  # P_k is non-decreasing in k
+    level = ok.sum(axis=0).astype(np.int64)
+    step_rows = np.where(ok, reached, -1)
+    step_times = np.where(ok, time_ns[safe], NO_TIME)
     return level, step_rows, step_times
 
 

@@ -566,7 +566,7 @@ def parse_utm(
     *,
     referrers: Any = None,
     lowercase: bool = True,
-    site_hosts: Sequence[str] = (),
+    site_hosts: str | Sequence[str] = (),
 ) -> pd.DataFrame:
     """Parse UTM tags (and click ids, and the referrer as a fallback) from landing-page URLs.
 
@@ -586,8 +586,8 @@ def parse_utm(
         The referring URL of each visit, aligned with ``urls``.
     lowercase : bool, default True
         Lower-case campaign, content and term as well.
-    site_hosts : sequence of str, default ()
-        Your own hosts, whose referrals are internal navigation.
+    site_hosts : str or sequence of str, default ()
+        Your own hosts, whose referrals are internal navigation (one string is one host).
 
     Returns
     -------
@@ -627,7 +627,13 @@ def parse_utm(
                 f"referrers has {len(ref)} values for {n} urls.", hint="pass aligned columns."
             )
         ref_codes, ref_uniques = pd.factorize(ref, use_na_sentinel=True)
-        own = {h.lower().removeprefix("www.") for h in site_hosts}
+        hosts_given = [site_hosts] if isinstance(site_hosts, str) else list(site_hosts)
+        if not all(isinstance(h, str) for h in hosts_given):
+            raise ParameterError(
+                f"site_hosts must be host names (strings); got {hosts_given!r}.",
+                hint='e.g. site_hosts=["acme.io", "app.acme.io"].',
+            )
+        own = {h.lower().removeprefix("www.") for h in hosts_given}
         hosts = [*(_referrer_host(str(u), own) for u in ref_uniques), (None, None)]
         pair = codes * len(hosts) + (np.asarray(ref_codes, dtype=np.int64) % len(hosts))
         combos, codes = np.unique(pair, return_inverse=True)

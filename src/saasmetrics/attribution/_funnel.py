@@ -138,12 +138,12 @@ def channel_funnel(
     Notes
     -----
     Per channel, the ``lead`` and ``customer`` counts equal ``channel_report(sessions,
-    conversions, leads=leads, credit=credit)``'s ``leads`` and ``customers`` when every person
-    has at most one lead and one conversion, every lead follows one of their sessions, and
-    every conversion follows the lead, within ``window`` of that session (as on the sample
-    company, for both credits). The funnel counts people who took the steps in order, so it
-    counts fewer where these fail: a second lead or conversion of a person, a lead before any
-    session or more than ``window`` after every session, a customer who was never a lead
+    conversions, leads=leads, credit=credit)``'s ``leads`` and ``customers`` when every
+    person's first lead follows one of their sessions and their first conversion follows that
+    lead, within ``window`` of that session (as on the sample company, for both credits); both
+    count a person once. The funnel counts people who took the steps in order, so it counts
+    fewer where these fail: a lead before any session or more than ``window`` after every
+    session, a customer who was never a lead
     (when ``leads`` are given). With ``credit="last"``, a person whose lead and conversion are
     credited to different channels (a session of another channel between the two) counts, at
     every step, in the conversion's channel. Leads and conversions of people without any

@@ -6,7 +6,7 @@ import numpy as np
 import numpy.typing as npt
 import pandas as pd
 
-__all__ = ("user_codes",)
+__all__ = ("user_codes", "user_codes_and_ids")
 
 _INT64_LIMIT = 2.0**63
 
@@ -53,15 +53,44 @@ def user_codes(columns: list[pd.Series]) -> npt.NDArray[np.int64]:
     >>> user_codes([pd.Series([7, 8]), pd.Series([8.0, 7.0]), pd.Series(["7"])]).tolist()
     [0, 1, 1, 0, 0]
     """
+    return user_codes_and_ids(columns)[0]
+
+
+def user_codes_and_ids(columns: list[pd.Series]) -> tuple[npt.NDArray[np.int64], pd.Index]:
+    """:func:`user_codes` and the id of each code (as compared: text when the types differ).
+
+    An empty column holds no id, so its dtype does not turn the others' ids into text (a
+    chunk of a partitioned table may have no row of one table).
+
+    Parameters
+    ----------
+    columns : list of pandas.Series
+        The id columns, nulls already removed.
+
+    Returns
+    -------
+    codes : numpy.ndarray of int64
+        One code per id, the columns concatenated.
+    ids : pandas.Index
+        The id of each code.
+
+    Examples
+    --------
+    >>> import pandas as pd
+    >>> codes, ids = user_codes_and_ids([pd.Series([7, 8]), pd.Series([8.0], dtype=float)])
+    >>> codes.tolist(), ids.tolist()
+    ([0, 1, 1], [7, 8])
+    """
     parts = [_canonical(column) for column in columns]
+    typed = [p for p in parts if len(p)] or parts
     kinds = {
         "number"
         if pd.api.types.is_numeric_dtype(p.dtype) and not pd.api.types.is_bool_dtype(p.dtype)
         else str(p.dtype)
-        for p in parts
+        for p in typed
     }
-    everything = pd.concat(parts, ignore_index=True)
+    everything = pd.concat(typed, ignore_index=True)
     if len(kinds) > 1 or everything.dtype == object:
         everything = everything.astype(str)
-    codes, _ = pd.factorize(everything)
-    return np.asarray(codes, dtype=np.int64)
+    codes, uniques = pd.factorize(everything)
+    return np.asarray(codes, dtype=np.int64), pd.Index(uniques)

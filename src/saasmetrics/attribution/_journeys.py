@@ -14,9 +14,10 @@ from saasmetrics._frames import to_pandas
 from saasmetrics._kernels.encoding import sort_order
 from saasmetrics._kernels.segments import position_in_segment, segment_ids, segment_offsets
 from saasmetrics._plotting import PALETTE, get_axes
-from saasmetrics._results import ResultMixin
+from saasmetrics._results import ResultMixin, as_count, as_counts
 from saasmetrics._validation import (
     RowCheck,
+    ValidationReport,
     check_choice,
     check_positive_timedelta,
     parse_timestamps,
@@ -24,7 +25,7 @@ from saasmetrics._validation import (
 )
 from saasmetrics.attribution._channels import DEFAULT_CHANNEL_RULES, ChannelRules, channel_group
 from saasmetrics.attribution._channels import parse_utm as _parse_utm
-from saasmetrics.attribution._ids import user_codes as _user_codes
+from saasmetrics.attribution._ids import user_codes_and_ids as _user_codes
 from saasmetrics.exceptions import (
     DataQualityWarning,
     EmptyDataError,
@@ -32,6 +33,7 @@ from saasmetrics.exceptions import (
     ParameterError,
     SchemaError,
 )
+from saasmetrics.scale import Analysis, register, run
 from saasmetrics.typing import FrameLike, OnInvalid, TimedeltaLike
 
 __all__ = ("Journeys", "journeys")
@@ -76,12 +78,12 @@ class Journeys(ResultMixin):
     ...                       "nulls": [1, 3, 0]})
     >>> jrn = Journeys.from_paths(paths)
     >>> jrn
-    Journeys(journeys=3, touches=5, channels=2, conversions=3.0, nulls=4.0)
+    Journeys(journeys=3, touches=5, channels=2, conversions=3, nulls=4)
     >>> jrn.to_frame()
         path  conversions  nulls  value
-    0  a > b          1.0    1.0    0.0
-    1      b          0.0    3.0    0.0
-    2  a > a          2.0    0.0    0.0
+    0  a > b            1      1    0.0
+    1      b            0      3    0.0
+    2  a > a            2      0    0.0
     """
 
     channels: tuple[str, ...]
@@ -121,8 +123,8 @@ class Journeys(ResultMixin):
             "journeys": self.n_journeys,
             "touches": int(self.codes.size),
             "channels": self.n_channels,
-            "conversions": round(self.total_conversions, 6),
-            "nulls": round(float(self.nulls.sum()), 6),
+            "conversions": as_count(self.total_conversions),
+            "nulls": as_count(self.nulls.sum()),
         }
 
     # -- views ------------------------------------------------------------------------
@@ -185,8 +187,8 @@ class Journeys(ResultMixin):
         frame = pd.DataFrame(
             {
                 "path": self.paths(),
-                "conversions": self.conversions,
-                "nulls": self.nulls,
+                "conversions": as_counts(self.conversions),
+                "nulls": as_counts(self.nulls),
                 "value": self.value,
             }
         )
@@ -398,6 +400,7 @@ def journeys(
     unattributed: Literal["direct", "drop"] = "direct",
     rules: ChannelRules = DEFAULT_CHANNEL_RULES,
     on_invalid: OnInvalid = "raise",
+    partitioned_by: str | None = None,
 ) -> Journeys:
     """Build conversion journeys: each conversion's touches within the lookback window.
 
@@ -410,12 +413,15 @@ def journeys(
 
     Parameters
     ----------
-    touchpoints : DataFrame-like
+    touchpoints : DataFrame-like or dask DataFrame
         One row per marketing touch: user, time, and a ``channel`` column, or UTM columns
         (``utm_source``, ``utm_medium``, ``utm_campaign``), or a landing ``url`` — in that
         order of preference; channels are derived with :func:`channel_group`.
-    conversions : DataFrame-like
-        One row per conversion: user, time and (optionally) value.
+    conversions : DataFrame-like or dask DataFrame
+        One row per conversion: user, time and (optionally) value. With dask input both
+        tables are dask DataFrames; they are shuffled by user into the same partitions, each
+        partition's journeys are built there, and the merged :class:`Journeys` is the same
+        object as from pandas (``attribute`` it as usual).
     lookback : str or Timedelta, default "30D"
         How far before a conversion touches count. Must be positive.
     user_col, time_col : str
@@ -434,11 +440,15 @@ def journeys(
         Channel rules used when channels are derived from UTM tags or URLs.
     on_invalid : {"raise", "drop"}, default "raise"
         What to do with rows with null users, times or channels, or negative values.
+    partitioned_by : str, optional
+        For dask DataFrames whose partitions already hold whole users: the user column.
+        With two tables the tables are still co-partitioned by user (a hash of the id).
 
     Returns
     -------
     Journeys
-        Converting journeys (one per conversion) then non-converting ones.
+        Converting journeys (one per conversion, by user id then time) then non-converting
+        ones (by user id), whatever the row order or partitioning of the input.
 
     Raises
     ------
@@ -465,28 +475,146 @@ def journeys(
     >>> convs = pd.DataFrame({"user_id": ["u1"], "timestamp": pd.to_datetime(["2024-01-06"]),
     ...                       "value": [120.0]})
     >>> journeys(touches, convs, lookback="30D").to_frame()
-                        path  conversions  nulls  value
-    0  Paid Search > Email          1.0    0.0  120.0
-    1       Organic Social          0.0    1.0    0.0
-    2          Paid Search          0.0    1.0    0.0
+                          path  conversions  nulls  value
+    0  Paid Search > Email            1      0  120.0
+    1       Organic Social            0      1    0.0
+    2          Paid Search            0      1    0.0
     """
+    plan = _journeys_builder(
+        lookback=lookback,
+        user_col=user_col,
+        time_col=time_col,
+        channel_col=channel_col,
+        url_col=url_col,
+        value_col=value_col,
+        collapse_repeats=collapse_repeats,
+        unattributed=unattributed,
+        rules=rules,
+        on_invalid=on_invalid,
+    )
+    return run(plan, touchpoints, conversions, partitioned_by=partitioned_by)
+
+
+@dataclass(frozen=True, slots=True)
+class _JourneysPartial:
+    """What a chunk of whole users contributes: its journeys, and the figures of the checks.
+
+    The journey arrays are those of :class:`Journeys` (``codes`` index ``channels``);
+    ``user_ids`` is each journey's user (finalize orders journeys by it), ``touch_rows`` /
+    ``touch_columns`` the touchpoint rows and columns (no rows at all is an error of the whole
+    data), ``n_valid`` the valid touches and conversions, ``n_conversions`` / ``n_gone`` the
+    conversions and those left without a touch, ``dropped`` the invalid rows left out per
+    table.
+    """
+
+    channels: tuple[str, ...]
+    offsets: npt.NDArray[np.int64]
+    codes: npt.NDArray[np.int32]
+    conversions: npt.NDArray[np.float64]
+    nulls: npt.NDArray[np.float64]
+    value: npt.NDArray[np.float64]
+    elapsed_s: npt.NDArray[np.float64]
+    user_ids: pd.Series
+    touch_rows: int
+    touch_columns: tuple[Any, ...]
+    n_valid: int
+    n_conversions: int
+    n_gone: int
+    n_dropped_touches: int
+    n_unattributed: int
+    dropped: tuple[ValidationReport, ValidationReport]
+
+
+@dataclass(frozen=True, slots=True)
+class _JourneySettings:
+    window: pd.Timedelta
+    user_col: str
+    time_col: str
+    channel_col: str
+    url_col: str
+    value_col: str | None
+    use_value: bool
+    collapse_repeats: bool
+    unattributed: str
+    rules: ChannelRules
+    on_invalid: str
+
+
+@register(journeys)
+def _journeys_builder(
+    *,
+    lookback: TimedeltaLike = "30D",
+    user_col: str = "user_id",
+    time_col: str = "timestamp",
+    channel_col: str = "channel",
+    url_col: str = "url",
+    value_col: str | None = "value",
+    collapse_repeats: bool = False,
+    unattributed: Literal["direct", "drop"] = "direct",
+    rules: ChannelRules = DEFAULT_CHANNEL_RULES,
+    on_invalid: OnInvalid = "raise",
+) -> Analysis[_JourneysPartial, Journeys]:
+    """journeys() as partial / merge / finalize over (touchpoints, conversions) chunks."""
     window = check_positive_timedelta("lookback", lookback)
     check_choice("unattributed", unattributed, ("direct", "drop"))
-    touch = to_pandas(touchpoints, name="touchpoints")
-    conv = to_pandas(conversions, name="conversions", allow_empty=True)
-    require_columns(touch, {"user_col": user_col, "time_col": time_col})
-    require_columns(conv, {"user_col": user_col, "time_col": time_col})
-    use_value = value_col is not None and value_col in conv.columns
-    if value_col is not None and value_col != "value" and not use_value:
-        require_columns(conv, {"value_col": value_col})
+    check_choice("on_invalid", on_invalid, ("raise", "drop"))
+    label = str(lookback) if isinstance(lookback, str) else window.isoformat()
 
-    channel = _channels_of(touch, channel_col, url_col, rules).reset_index(drop=True)
-    trows = RowCheck(touch, on_invalid=on_invalid, name="touchpoints")
+    def prepare(
+        touchpoints: FrameLike, conversions: FrameLike
+    ) -> tuple[pd.DataFrame, pd.DataFrame, bool]:
+        # an empty touchpoint table is an error of the whole data, decided in finalize
+        touch = to_pandas(touchpoints, name="touchpoints", allow_empty=True)
+        conv = to_pandas(conversions, name="conversions", allow_empty=True)
+        require_columns(touch, {"user_col": user_col, "time_col": time_col})
+        require_columns(conv, {"user_col": user_col, "time_col": time_col})
+        use_value = value_col is not None and value_col in conv.columns
+        if value_col is not None and value_col != "value" and not use_value:
+            require_columns(conv, {"value_col": value_col})
+        return touch, conv, use_value
+
+    def partial(chunk: tuple[pd.DataFrame, pd.DataFrame, bool], _context: Any) -> _JourneysPartial:
+        touch, conv, use_value = chunk
+        settings = _JourneySettings(
+            window=window,
+            user_col=user_col,
+            time_col=time_col,
+            channel_col=channel_col,
+            url_col=url_col,
+            value_col=value_col,
+            use_value=use_value,
+            collapse_repeats=collapse_repeats,
+            unattributed=unattributed,
+            rules=rules,
+            on_invalid=on_invalid,
+        )
+        return _journeys_partial(touch, conv, settings)
+
+    return Analysis(
+        name="journeys",
+        keys=(user_col, user_col),
+        prepare=prepare,
+        partial=partial,
+        merge=_merge_journeys,
+        finalize=lambda part, _context: _finalize_journeys(part, lookback, label, unattributed),
+    )
+
+
+def _journeys_partial(
+    touch: pd.DataFrame, conv: pd.DataFrame, s: _JourneySettings
+) -> _JourneysPartial:
+    """The journeys of one chunk of whole users (the in-memory path is the one-chunk case)."""
+    user_col, time_col, value_col = s.user_col, s.time_col, s.value_col
+    use_value = s.use_value
+    if len(touch):
+        channel = _channels_of(touch, s.channel_col, s.url_col, s.rules).reset_index(drop=True)
+    else:
+        channel = pd.Series([], dtype=object)
+    trows = RowCheck(touch, on_invalid=s.on_invalid, name="touchpoints")
     trows.flag(touch[user_col].isna().to_numpy(), user_col, "null user ids")
-    trows.flag(channel.isna().to_numpy(), channel_col, "null channels")
-    t_time = parse_timestamps(touch[time_col], rows=trows)
-    trows.finish()
-    crows = RowCheck(conv, on_invalid=on_invalid, name="conversions")
+    trows.flag(channel.isna().to_numpy(), s.channel_col, "null channels")
+    t_time = parse_timestamps(touch[time_col], rows=trows) if len(touch) else None
+    crows = RowCheck(conv, on_invalid=s.on_invalid, name="conversions")
     crows.flag(conv[user_col].isna().to_numpy(), user_col, "null user ids")
     c_value = (
         pd.to_numeric(conv[value_col], errors="coerce").to_numpy(dtype=np.float64)
@@ -500,9 +628,8 @@ def journeys(
             np.nan_to_num(c_value, posinf=0.0, neginf=-1.0) < 0, value_col, "negative values"
         )
     c_time = parse_timestamps(conv[time_col], rows=crows) if len(conv) else None
-    crows.finish()
 
-    if c_time is not None and (t_time.tz is None) != (c_time.tz is None):
+    if c_time is not None and t_time is not None and (t_time.tz is None) != (c_time.tz is None):
         raise SchemaError(
             "touchpoints and conversions mix naive and time-zone-aware timestamps "
             f"({t_time.tz or 'naive'} vs {c_time.tz or 'naive'}).",
@@ -510,16 +637,14 @@ def journeys(
         )
     tkeep = trows.keep
     ckeep = crows.keep
-    t_ns = t_time.ns[tkeep]
+    t_ns = t_time.ns[tkeep] if t_time is not None else np.zeros(0, dtype=np.int64)
     c_ns = c_time.ns[ckeep] if c_time is not None else np.zeros(0, dtype=np.int64)
     c_value = c_value[ckeep]
     nt, nc = t_ns.size, c_ns.size
-    if nt == 0 and nc == 0:
-        raise EmptyDataError("No valid touchpoints or conversions.", hint="check the inputs.")
 
     # users of both tables share one code table (a hash pass; no string copies)
     # (7, 7.0 and "7" are one person: a gap in an id column makes pandas read it as float)
-    user_codes = _user_codes(
+    user_codes, user_ids = _user_codes(
         [
             touch[user_col].reset_index(drop=True)[tkeep],
             conv[user_col].reset_index(drop=True)[ckeep],
@@ -531,7 +656,7 @@ def journeys(
     # channel codes: factorize, then number the (few) names in sorted order
     raw_codes, raw_names = pd.factorize(channel[tkeep].astype(str))
     t_channel = np.asarray(raw_codes, dtype=np.int64)
-    window_ns = int(window.value)
+    window_ns = int(s.window.value)
 
     # --- each touch's next conversion of the same user ---------------------------------
     # Rank times among the conversion times only: for one user, conversion time c >= touch
@@ -577,7 +702,7 @@ def journeys(
     ns_all = t_ns[keep]
     ch_all = t_channel[keep]
     names = [str(n) for n in raw_names]
-    if unattributed == "direct" and n_unattributed:
+    if s.unattributed == "direct" and n_unattributed:
         if "Direct" not in names:
             names.append("Direct")
         j_all = np.concatenate([j_all, untouched])
@@ -593,7 +718,7 @@ def journeys(
         remap[names.index(name)] = position
     codes: npt.NDArray[np.int32] = remap[ch_all[order]].astype(np.int32)
 
-    if collapse_repeats and j_sorted.size:
+    if s.collapse_repeats and j_sorted.size:
         repeat = np.zeros(j_sorted.size, dtype=bool)
         repeat[1:] = (j_sorted[1:] == j_sorted[:-1]) & (codes[1:] == codes[:-1])
         j_sorted, ns_sorted, codes = j_sorted[~repeat], ns_sorted[~repeat], codes[~repeat]
@@ -609,35 +734,25 @@ def journeys(
     nulls_j[nc:] = 1.0
     value_j = np.zeros(n_j)
     value_j[:nc] = c_value[c_order]
+    user_j = np.concatenate([c_user[c_order], null_users]).astype(np.int64)
 
     present = np.bincount(j_sorted, minlength=n_j) > 0
-    if not present.all():
-        n_gone = int((~present).sum())
-        if unattributed == "drop":
-            warnings.warn(
-                f"Dropped {n_gone:,} of {nc:,} conversions with no touch within "
-                f"lookback={lookback!r}.",
-                DataQualityWarning,
-                stacklevel=2,
-            )
+    n_gone = int((~present).sum())
+    if n_gone:
         # renumber journeys without the empty ones
         new_id = np.cumsum(present) - 1
         j_sorted = new_id[j_sorted]
-        end, conversions_j, nulls_j, value_j = (
+        end, conversions_j, nulls_j, value_j, user_j = (
             end[present],
             conversions_j[present],
             nulls_j[present],
             value_j[present],
+            user_j[present],
         )
         n_j = int(present.sum())
-    if n_j == 0:
-        raise EmptyDataError(
-            "No journeys left: no conversion has a touch within the lookback window.",
-            hint="use a longer lookback, or unattributed='direct'.",
-        )
     offsets = segment_offsets(j_sorted, n_j)
     elapsed = (end[segment_ids(offsets)] - ns_sorted).astype(np.float64) / 1e9
-    return Journeys(
+    return _JourneysPartial(
         channels=tuple(str(c) for c in channels),
         offsets=offsets,
         codes=codes,
@@ -645,7 +760,102 @@ def journeys(
         nulls=nulls_j,
         value=value_j,
         elapsed_s=elapsed,
-        lookback=str(lookback) if isinstance(lookback, str) else window.isoformat(),
+        user_ids=pd.Series(user_ids.take(user_j), dtype=user_ids.dtype),
+        touch_rows=len(touch),
+        touch_columns=tuple(touch.columns),
+        n_valid=nt + nc,
+        n_conversions=nc,
+        n_gone=n_gone,
         n_dropped_touches=int(dropped.sum()),
         n_unattributed=n_unattributed,
+        dropped=(trows.finish(warn=False), crows.finish(warn=False)),
+    )
+
+
+def _recoded(part: _JourneysPartial, channels: tuple[str, ...]) -> npt.NDArray[np.int32]:
+    if part.channels == channels:
+        return part.codes
+    to_new = pd.Index(channels).get_indexer(pd.Index(part.channels))
+    return to_new[part.codes].astype(np.int32)
+
+
+def _merge_journeys(a: _JourneysPartial, b: _JourneysPartial) -> _JourneysPartial:
+    channels = a.channels if a.channels == b.channels else tuple(sorted({*a.channels, *b.channels}))
+    return _JourneysPartial(
+        channels=channels,
+        offsets=np.concatenate([a.offsets, b.offsets[1:] + a.offsets[-1]]),
+        codes=np.concatenate([_recoded(a, channels), _recoded(b, channels)]),
+        conversions=np.concatenate([a.conversions, b.conversions]),
+        nulls=np.concatenate([a.nulls, b.nulls]),
+        value=np.concatenate([a.value, b.value]),
+        elapsed_s=np.concatenate([a.elapsed_s, b.elapsed_s]),
+        user_ids=pd.concat([a.user_ids, b.user_ids], ignore_index=True),
+        touch_rows=a.touch_rows + b.touch_rows,
+        touch_columns=a.touch_columns,
+        n_valid=a.n_valid + b.n_valid,
+        n_conversions=a.n_conversions + b.n_conversions,
+        n_gone=a.n_gone + b.n_gone,
+        n_dropped_touches=a.n_dropped_touches + b.n_dropped_touches,
+        n_unattributed=a.n_unattributed + b.n_unattributed,
+        dropped=(a.dropped[0] + b.dropped[0], a.dropped[1] + b.dropped[1]),
+    )
+
+
+def _journey_order(part: _JourneysPartial) -> npt.NDArray[np.int64]:
+    """Converting journeys then the others, each by user id; a user's conversions in time order.
+
+    Chunks hold whole users and list a user's conversions in time order, so a stable sort
+    on (kind, user id) gives the same order whatever the chunks and their order.
+    """
+    frame = pd.DataFrame({"null": part.conversions == 0, "user": part.user_ids})
+    try:
+        order = frame.sort_values(["null", "user"], kind="stable").index
+    except TypeError:  # ids of mixed types: order by their text
+        frame["user"] = frame["user"].map(str)
+        order = frame.sort_values(["null", "user"], kind="stable").index
+    return np.asarray(order, dtype=np.int64)
+
+
+def _finalize_journeys(
+    part: _JourneysPartial, lookback: Any, label: str, unattributed: str
+) -> Journeys:
+    """Checks and warnings from the merged figures, then the journeys in canonical order."""
+    if part.touch_rows == 0:
+        raise EmptyDataError(
+            f"touchpoints has no rows (columns: {list(part.touch_columns)!r}).",
+            hint="pass a table with at least one row.",
+        )
+    for report, name in zip(part.dropped, ("touchpoints", "conversions"), strict=True):
+        report.warn_dropped(name, stacklevel=5)
+    if part.n_valid == 0:
+        raise EmptyDataError("No valid touchpoints or conversions.", hint="check the inputs.")
+    if part.n_gone and unattributed == "drop":
+        warnings.warn(
+            f"Dropped {part.n_gone:,} of {part.n_conversions:,} conversions with no touch "
+            f"within lookback={lookback!r}.",
+            DataQualityWarning,
+            stacklevel=5,
+        )
+    n_j = part.offsets.size - 1
+    if n_j == 0:
+        raise EmptyDataError(
+            "No journeys left: no conversion has a touch within the lookback window.",
+            hint="use a longer lookback, or unattributed='direct'.",
+        )
+    order = _journey_order(part)
+    lengths = np.diff(part.offsets)[order]
+    offsets = np.zeros(n_j + 1, dtype=np.int64)
+    np.cumsum(lengths, out=offsets[1:])
+    touches = np.repeat(part.offsets[:-1][order], lengths) + position_in_segment(offsets)
+    return Journeys(
+        channels=part.channels,
+        offsets=offsets,
+        codes=part.codes[touches],
+        conversions=part.conversions[order],
+        nulls=part.nulls[order],
+        value=part.value[order],
+        elapsed_s=part.elapsed_s[touches],
+        lookback=label,
+        n_dropped_touches=part.n_dropped_touches,
+        n_unattributed=part.n_unattributed,
     )

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import inspect
 import math
+import re
 import warnings
 from abc import ABC, abstractmethod
 from collections.abc import Sequence
@@ -18,7 +19,7 @@ import scipy.sparse as sp
 from saasmetrics._kernels import attribution as kern
 from saasmetrics._kernels.segments import segment_ids
 from saasmetrics._plotting import PALETTE, get_axes
-from saasmetrics._results import ResultMixin
+from saasmetrics._results import ResultMixin, as_count
 from saasmetrics._validation import check_choice, check_is_fitted, check_positive_timedelta
 from saasmetrics.attribution._journeys import Journeys
 from saasmetrics.exceptions import InputError, ParameterError, SaasMetricsWarning
@@ -76,7 +77,7 @@ class AttributionResult(ResultMixin):
     >>> paths = pd.DataFrame({"path": ["a > b", "b"], "conversions": [2, 1], "nulls": [0, 0]})
     >>> res = attribute(Journeys.from_paths(paths), LastTouch())
     >>> res
-    AttributionResult(model='LastTouch()', channels=2, conversions=3.0, value=0.0)
+    AttributionResult(model='LastTouch()', channels=2, conversions=3, value=0.0)
     >>> res.to_frame()
       channel  conversions  value  share
     0       b          3.0    0.0    1.0
@@ -108,7 +109,7 @@ class AttributionResult(ResultMixin):
         return {
             "model": self.model,
             "channels": len(self.credits),
-            "conversions": round(self.total_conversions, 6),
+            "conversions": as_count(self.total_conversions),
             "value": round(self.total_value, 6),
         }
 
@@ -237,6 +238,20 @@ class AttributionModel(ABC):
                 raise ParameterError.not_one_of("parameter", name, self._params)
             setattr(self, name, value)
         return self
+
+    @property
+    def name(self) -> str:
+        """The model in words, for table headers and legends, e.g. ``"Markov (order 2)"``.
+
+        Examples
+        --------
+        >>> FirstTouch().name, MarkovModel(order=2).name
+        ('First touch', 'Markov (order 2)')
+        """
+        words = re.sub(r"(?<=[a-z])(?=[A-Z])", " ", type(self).__name__.removesuffix("Model"))
+        text = words[:1] + words[1:].lower()
+        order = getattr(self, "order", None)
+        return f"{text} (order {order})" if isinstance(order, int) else text
 
     def __repr__(self) -> str:
         # like scikit-learn: show only the parameters that differ from their defaults

@@ -384,6 +384,46 @@ def _rhythmic_points(
     return idx, times
 
 
+def _into_sessions(
+    rng: np.random.Generator,
+    sessions: tuple[IntArray, FloatArray],
+    idx: IntArray,
+    times: FloatArray,
+    *,
+    lo: FloatArray,
+    hi: FloatArray,
+) -> FloatArray:
+    """Move each event to its segment's nearest work session, within the session's hours.
+
+    Events of a segment without a session stay put, and so do those a session would push
+    outside their segment.
+    """
+    s_idx, s_time = sessions
+    order = np.lexsort((s_time, s_idx))
+    s_idx, s_time = s_idx[order], s_time[order]
+    width = float(np.max(hi, initial=0.0)) + 2.0  # segment keys never overlap
+    s_key = s_idx * width + s_time
+    e_key = idx * width + times
+    pos = np.searchsorted(s_key, e_key)
+    before = np.clip(pos - 1, 0, max(s_key.size - 1, 0))
+    after = np.clip(pos, 0, max(s_key.size - 1, 0))
+    if s_key.size == 0:
+        return times
+    ok_b = (s_idx[before] == idx) & (pos > 0)
+    ok_a = (s_idx[after] == idx) & (pos < s_key.size)
+    d_b = np.where(ok_b, np.abs(times - s_time[before]), np.inf)
+    d_a = np.where(ok_a, np.abs(s_time[after] - times), np.inf)
+    nearest = np.where(d_a < d_b, s_time[after], s_time[before])
+    has = ok_a | ok_b
+    spread = rng.random(idx.size) * prof.SESSION_HOURS / 24.0
+    forward, backward = nearest + spread, nearest - spread
+    last = hi[idx] - 1.0 / 86_400  # a second before the segment ends (times round to seconds)
+    moved = np.where(forward < last, forward, backward)
+    ok = has & (moved >= lo[idx]) & (moved < last)
+    out: FloatArray = np.where(ok, moved, times)
+    return out
+
+
 # --------------------------------------------------------------------------- the builder
 def make_saas_company(
     n_accounts: int = 2000,
@@ -648,6 +688,9 @@ def _build(n: int, *, seed: int, start: pd.Timestamp, months: int) -> SaasCompan
         ev_code.append(np.full(user.size, code[name], dtype=np.int8))
 
     rhythm = _Rhythm(span, start.day_of_week)
+    # work sessions, from their own random stream so that every other draw is unchanged
+    srng = np.random.default_rng([seed, 0x5E55])
+    work = _rhythmic_points(srng, rhythm, seg_lo, seg_hi, seg_rate * prof.SESSIONS_PER_WEEK)
     for name, rate in prof.ACTIVITY_RATES.items():
         idx, times = _rhythmic_points(rng, rhythm, seg_lo, seg_hi, seg_rate * rate)
         floor = prof.DECLINE_FLOOR.get(name)
@@ -655,6 +698,8 @@ def _build(n: int, *, seed: int, start: pd.Timestamp, months: int) -> SaasCompan
             fade = np.clip((seg_decline[idx] - times) / prof.CHURN_LEAD_DAYS, 0.0, 1.0)
             keep = rng.random(idx.size) < floor + (1.0 - floor) * fade
             idx, times = idx[keep], times[keep]
+        if name not in prof.UNSESSIONED:
+            times = _into_sessions(srng, work, idx, times, lo=seg_lo, hi=seg_hi)
         add(name, seg_user[idx], times)
 
     # projects: activation right after signup, then more for activated users

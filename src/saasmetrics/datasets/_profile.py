@@ -22,6 +22,9 @@ __all__ = (
     "MONTHLY_CHURN",
     "PLANS",
     "POOR_FIT_MONTHLY_CHURN",
+    "SESSIONS_PER_WEEK",
+    "SESSION_HOURS",
+    "UNSESSIONED",
     "WEEK2_RETENTION",
     "WEEKEND_WEIGHT",
 )
@@ -125,6 +128,15 @@ HOURLY_WEIGHT = np.array(
 """Relative product activity by hour of day (local, naive time): a working-hours rhythm."""
 WEEKEND_WEIGHT = 0.25
 """Relative activity on Saturdays and Sundays."""
+SESSIONS_PER_WEEK = 0.7
+"""Work sessions per active user-week (times the activity level) that gather a user's
+everyday events (logins, dashboard views, exports ...): with the core-feature events, a B2B
+user is active on a few days a week, not every day (DAU/MAU in the 10-30% B2B range)."""
+UNSESSIONED = ("create_report", "share_report")
+"""Events left where the activity process put them: the churn driver's core feature, whose
+fading use the health tests recover (work sessions would make its counts lumpier)."""
+SESSION_HOURS = 1.5
+"""Length of a work session: the events of a session spread over this many hours."""
 PROJECT_RATE = 0.35
 """Further ``create_project`` per week, for users who activated."""
 LATE_INVITE_RATE = 0.08

@@ -15,12 +15,13 @@ import numpy.typing as npt
 import pandas as pd
 
 from saasmetrics._kernels.funnel import (
+    MAX_STEP_TYPES,
     apply_exclusion,
     attempt_levels,
     best_attempts,
     first_per_segment,
 )
-from saasmetrics._plotting import PALETTE, get_axes
+from saasmetrics._plotting import PALETTE, duration_label, get_axes
 from saasmetrics._results import ResultMixin
 from saasmetrics._validation import check_choice, check_positive_timedelta
 from saasmetrics.eventlog import EventLog, as_event_log
@@ -43,12 +44,13 @@ from saasmetrics.typing import FrameLike, TimedeltaLike
 
 __all__ = ("FunnelResult", "funnel")
 
-Order = Literal["ordered", "strict", "unordered"]
+Order = Literal["ordered", "strict", "unordered", "first_then_any"]
 Entry = Literal["any", "first"]
 Count = Literal["users", "attempts"]
 I64 = npt.NDArray[np.int64]
 
-_ORDERS = ("ordered", "strict", "unordered")
+_ORDERS = ("ordered", "strict", "unordered", "first_then_any")
+_ANY_ORDER = ("unordered", "first_then_any")
 
 
 # --------------------------------------------------------------------------- tables
@@ -869,9 +871,13 @@ class FunnelResult(ResultMixin):
                 )
             ax.set_ylabel("conversion from first step")
             ax.set_ylim(0, 1.05)
-            ax.legend(title=self.breakdown, fontsize=8, frameon=False)
+            n_values = len(_groups(self.units, self.breakdown))
+            title = str(self.breakdown)
+            if n_values > len(groups):  # say so when values are left out
+                title += f" ({len(groups)} largest of {n_values}; max_values= shows more)"
+            ax.legend(title=title, fontsize=8, title_fontsize=8, frameon=False)
         ax.set_xticks(x, [str(s) for s in self.steps])
-        ax.set_title(f"Funnel ({self.order}, window {_fmt_window(self.window)})")
+        ax.set_title(f"Funnel ({self.order}, within {duration_label(self.window)})")
         return ax
 
     def plot_time_to_convert(
@@ -1062,6 +1068,15 @@ def _run_attempts(
     rel: _Relevant, anchors: I64, codes: I64 | None, *, window_ns: int, order: str
 ) -> tuple[I64, I64, I64 | None]:
     """Levels, step rows (positions in ``rel``) and unordered times of every attempt."""
+    if order == "unordered":
+        overlapping = bool(np.any(rel.masks.sum(axis=0) > 1))
+        n_types = int(np.unique(rel.masks.T, axis=0).any(axis=1).sum()) if overlapping else 0
+        if n_types > MAX_STEP_TYPES:
+            raise ParameterError(
+                f"The steps overlap in {n_types} distinct ways (sets of steps one event "
+                f"matches); an unordered funnel checks at most {MAX_STEP_TYPES} exactly.",
+                hint="make the step definitions disjoint (e.g. add conditions), or use fewer.",
+            )
     if codes is not None and order != "strict":
         # hold_constant: one segment per (user, value), then back to the user's order
         c_r = codes[rel.kept]
@@ -1073,7 +1088,7 @@ def _run_attempts(
             np.sort(inverse[anchors]),
             key[perm],
             rel.time[perm],
-            rel.masks[1:][:, perm],
+            (rel.masks if order == "unordered" else rel.masks[1:])[:, perm],
             window_ns=window_ns,
             order=order,
         )
@@ -1090,7 +1105,7 @@ def _run_attempts(
         anchors,
         rel.seg,
         rel.time,
-        rel.masks[1:],
+        rel.masks if order == "unordered" else rel.masks[1:],  # unordered: any step opens
         window_ns=window_ns,
         order=order,
         same_value=same_value,
@@ -1184,7 +1199,8 @@ def funnel(
 ) -> FunnelResult:
     """Conversion funnel: how many users reach each step, within a window, in an order mode.
 
-    Every step-1 event opens an *attempt* (only the user's first one with ``entry="first"``).
+    Every step-1 event (with ``order="unordered"``, every event of any step) opens an
+    *attempt* (only the user's first one with ``entry="first"``).
     An attempt's later steps are matched by the earliest qualifying events, one event per step,
     each at most ``window`` after the attempt's step-1 event (inclusive). A user counts at the
     highest step any of their attempts reached; among equally good attempts the earliest
@@ -1201,16 +1217,21 @@ def funnel(
         conditions (``Step("subscribe", where={"plan": "pro"})``).
     window : str or Timedelta, default "7D"
         Conversion window, measured from each attempt's first step; must be positive.
-    order : {"ordered", "strict", "unordered"}, default "ordered"
+    order : {"ordered", "strict", "unordered", "first_then_any"}, default "ordered"
         ``"ordered"``: steps in sequence, other events may come between. ``"strict"``: each
         step must be the user's very next event after the previous step (anything else in
-        between ends the attempt). ``"unordered"``: after step 1, the other steps in any order.
+        between ends the attempt). ``"unordered"`` (PostHog, Amplitude and Mixpanel's "any
+        order"): an event of *any* step opens an attempt, and level ``k`` is reached when
+        ``k`` distinct steps happened within the window, in any order; the rows are then
+        named ``"1 of K steps"``, ``"2 of K steps"``, ... and ``breakdown_attribution="step:<k>"``
+        reads the event that completed ``k + 1`` steps. ``"first_then_any"``: step 1 opens
+        the attempt and the other steps follow in any order.
     entry : {"any", "first"}, default "any"
         Every step-1 event opens an attempt, or only the user's first one (Mixpanel's default).
     exclusions : sequence of (event, from_step, to_step), optional
         0-based step indices: ``("x", 0, 1)`` removes an attempt with an ``x`` event after its
         first step and before its second (or, if it never reached the second, within its
-        window). Not available for unordered funnels.
+        window). Not available for the any-order modes.
     breakdown : str, optional
         A property: one funnel per value. Each user has one value, read from an event of the
         counted attempt as ``breakdown_attribution`` says.
@@ -1237,7 +1258,7 @@ def funnel(
     ------
     ParameterError
         Fewer than two steps, a window that is not positive, an unknown mode, an exclusion out
-        of range, with an unordered funnel or matching a step it spans, a bad
+        of range, with an any-order funnel or matching a step it spans, a bad
         ``breakdown_attribution``; a ``breakdown`` or ``hold_constant`` that is not one
         property name (or names the user, time or event column), a ``breakdown`` named like an
         output column (``step``, ``users``, ``level``, ``at_0`` ...).
@@ -1319,10 +1340,10 @@ def _funnel_analysis(
     check_choice("entry", entry, ("any", "first"))
     check_choice("count", count, ("users", "attempts"))
     excl = _check_exclusions(exclusions, step_list)
-    if excl and order == "unordered":
+    if excl and order in _ANY_ORDER:
         raise ParameterError(
-            "exclusions need an ordered or strict funnel: in an unordered funnel 'between "
-            "step i and step j' has no fixed meaning.",
+            f"exclusions need an ordered or strict funnel: in an order={order!r} funnel "
+            "'between step i and step j' has no fixed meaning.",
         )
     attr_step = _attribution_step(breakdown_attribution, n_steps)  # checked even unused
     _check_property_names(breakdown, hold_constant)
@@ -1454,7 +1475,8 @@ def _funnel_partial(log: EventLog, s: _Settings) -> _FunnelPartial:
             n_opens = int(np.count_nonzero(opens))
 
     rel = _compress(log, step_codes, conditions, codes)
-    anchors = np.flatnonzero(rel.masks[0]).astype(np.int64, copy=False)
+    opening = rel.masks.any(axis=0) if s.order == "unordered" else rel.masks[0]  # any step
+    anchors = np.flatnonzero(opening).astype(np.int64, copy=False)
     if s.entry == "first":
         anchors = first_per_segment(anchors, rel.seg)
     level, rows, times = _run_attempts(rel, anchors, codes, window_ns=window_ns, order=s.order)
@@ -1581,6 +1603,8 @@ def _finalize(part: _FunnelPartial, s: _Settings) -> FunnelResult:
     units = part.units.take(order).reset_index(drop=True)
     step_ns = [ns[order] for ns in part.step_ns]
     names = tuple(step.name for step in s.steps)
+    if s.order == "unordered":  # level k is any k of the steps, not the first k
+        names = tuple(f"{k} of {n_steps} steps" for k in range(1, n_steps + 1))
     unit_name = "users" if s.count == "users" else "attempts"
     table = _build_table(units, names, s.breakdown, unit_name, step_ns)
     return FunnelResult(

@@ -2,8 +2,9 @@
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from dataclasses import dataclass
-from typing import Any
+from typing import Any, TypeVar
 
 import numpy as np
 import numpy.typing as npt
@@ -17,6 +18,7 @@ from saasmetrics._validation import check_positive_timedelta
 from saasmetrics.eventlog import EventLog, as_event_log
 from saasmetrics.exceptions import ParameterError
 from saasmetrics.funnel._steps import event_index
+from saasmetrics.scale import Analysis, register, run
 from saasmetrics.typing import FrameLike, TimedeltaLike
 
 __all__ = ("ConversionPaths", "PathsResult", "conversion_paths", "paths")
@@ -26,15 +28,27 @@ END = "(end)"
 MORE_LABEL = "..."
 
 
-def _event_code(log: EventLog, event: Any) -> int:
-    """Code of ``event`` (or of its text: the log keeps non-text names as text), else an error."""
-    code = event_index(log, event)
-    return code if code >= 0 else log.event_code(event)  # raises with the known names
+I64 = npt.NDArray[np.int64]
+R = TypeVar("R")
 
 
-def _labels(log: EventLog, matrix: npt.NDArray[np.int64]) -> pd.Series:
+def _unknown_event(events: tuple[str, ...], name: Any) -> ParameterError:
+    """The error :meth:`EventLog.event_code` raises, from the names of the whole data."""
+    preview = list(events[:20])
+    return ParameterError(
+        f"Unknown event {name!r}. Events in the log: {preview!r}"
+        + (f" ... ({len(events) - 20} more)." if len(events) > 20 else "."),
+    )
+
+
+def _known(events: tuple[str, ...], name: Any) -> bool:
+    """Whether ``name`` (or its text, as the log stores non-text names) is an event."""
+    return name in events or str(name) in events
+
+
+def _labels(names: tuple[str, ...], matrix: I64) -> pd.Series:
     """Path strings ``"a > b > c"`` for every row of the path matrix, built column by column."""
-    names = pd.Series(np.asarray(log.events.astype(str), dtype=object)).astype("str")
+    text = pd.Series(np.asarray(names, dtype=object)).astype("str")
     n = matrix.shape[0]
     labels = pd.Series(["(none)"] * n, dtype="str")
     if n == 0:
@@ -44,7 +58,7 @@ def _labels(log: EventLog, matrix: npt.NDArray[np.int64]) -> pd.Series:
         has = codes >= 0
         if not has.any():
             break
-        part = names.take(np.maximum(codes, 0)).reset_index(drop=True)
+        part = text.take(np.maximum(codes, 0)).reset_index(drop=True)
         labels = (labels + SEP + part if j else part).where(has, labels)
     more = matrix[:, -1] == MORE
     if more.any():
@@ -52,8 +66,129 @@ def _labels(log: EventLog, matrix: npt.NDArray[np.int64]) -> pd.Series:
     return labels
 
 
-def _prepare(
-    events: EventLog | FrameLike,
+def _distinct_rows(matrix: I64) -> tuple[I64, I64]:
+    """The distinct rows of a path matrix and each row's index among them."""
+    if matrix.shape[0] == 0:
+        return matrix, np.zeros(0, dtype=np.int64)
+    base = int(max(matrix.max(), 0)) + 3  # codes, PAD (-1) and MORE (-2) as digits
+    if base ** matrix.shape[1] < 2**62:
+        # one integer per path: a 1-d unique is much faster than a row-wise one
+        digits = matrix + 2
+        key = np.zeros(matrix.shape[0], dtype=np.int64)
+        for j in range(matrix.shape[1]):
+            key = key * base + digits[:, j]
+        _, first, inverse = np.unique(key, return_index=True, return_inverse=True)
+        uniq = matrix[first]
+    else:
+        uniq, inverse = np.unique(matrix, axis=0, return_inverse=True)
+    return uniq, inverse.reshape(-1).astype(np.int64)
+
+
+@dataclass(frozen=True, slots=True)
+class _PathsPartial:
+    """What a chunk of whole users contributes: counts per distinct path.
+
+    ``events`` are the chunk's event names (the codes of ``matrix`` index into them);
+    ``matrix`` one row per distinct path (event codes, then ``PAD`` / ``MORE``); per path the
+    ``sessions``, ``conversions`` and distinct ``users`` (chunks hold disjoint users, so these
+    add up).
+    """
+
+    events: tuple[str, ...]
+    matrix: I64
+    sessions: I64
+    conversions: I64
+    users: I64
+
+
+@dataclass(frozen=True, slots=True)
+class _PathsSettings:
+    start: Any
+    goal: Any
+    max_steps: int
+    session_gap: pd.Timedelta
+    collapse_repeats: bool
+    include_goal: bool
+
+
+def _check_options(max_steps: Any, session_gap: TimedeltaLike) -> pd.Timedelta:
+    if isinstance(max_steps, bool) or not isinstance(max_steps, int | np.integer) or max_steps < 1:
+        raise ParameterError(f"max_steps must be a positive integer; got {max_steps!r}.")
+    return check_positive_timedelta("session_gap", session_gap)
+
+
+def _paths_partial(log: EventLog, s: _PathsSettings) -> _PathsPartial:
+    """Sessions of one chunk grouped by path (the in-memory path is the one-chunk case).
+
+    A start or goal event absent from the chunk matches nothing here; whether it is absent
+    from the whole data is decided in finalize, from the merged event names.
+    """
+    absent = len(log.events)  # a code no event has
+    start_code = None if s.start is None else event_index(log, s.start)
+    goal_code = None if s.goal is None else event_index(log, s.goal)
+    matrix, converted, users = session_paths(
+        segment_ids(log.offsets),
+        log.time_ns,
+        log.event_codes.astype(np.int64),
+        gap_ns=int(s.session_gap.value),
+        collapse_repeats=s.collapse_repeats,
+        start=None if start_code is None else (start_code if start_code >= 0 else absent),
+        goal=None if goal_code is None else (goal_code if goal_code >= 0 else absent),
+        max_steps=s.max_steps,
+        include_goal=s.include_goal,
+    )
+    events = tuple(str(e) for e in log.events)
+    uniq, inverse = _distinct_rows(matrix)
+    n = uniq.shape[0]
+    sessions = np.bincount(inverse, minlength=n).astype(np.int64)
+    conversions = np.bincount(inverse, weights=converted, minlength=n).astype(np.int64)
+    if n:
+        width = int(users.max()) + 1
+        pairs = np.unique(inverse * width + users)  # distinct (path, user) pairs
+        n_users = np.bincount(pairs // width, minlength=n).astype(np.int64)
+    else:
+        n_users = np.zeros(0, dtype=np.int64)
+    return _PathsPartial(events, uniq, sessions, conversions, n_users)
+
+
+def _recode(matrix: I64, old: tuple[str, ...], new: tuple[str, ...]) -> I64:
+    """Event codes of ``matrix`` from the names ``old`` to the names ``new`` (PAD, MORE kept)."""
+    if old == new:
+        return matrix
+    to_new = pd.Index(new).get_indexer(pd.Index(old)).astype(np.int64)
+    return np.where(matrix >= 0, to_new[np.maximum(matrix, 0)], matrix)
+
+
+def _merge_paths(a: _PathsPartial, b: _PathsPartial) -> _PathsPartial:
+    events = a.events if a.events == b.events else tuple(sorted({*a.events, *b.events}))
+    stacked = np.concatenate(
+        [_recode(a.matrix, a.events, events), _recode(b.matrix, b.events, events)]
+    )
+    uniq, inverse = _distinct_rows(stacked)
+    n = uniq.shape[0]
+
+    def total(x: I64, y: I64) -> I64:
+        summed = np.bincount(inverse, weights=np.concatenate([x, y]), minlength=n)
+        return summed.astype(np.int64)
+
+    return _PathsPartial(
+        events,
+        uniq,
+        total(a.sessions, b.sessions),
+        total(a.conversions, b.conversions),
+        total(a.users, b.users),
+    )
+
+
+def _check_events(part: _PathsPartial, s: _PathsSettings) -> None:
+    for name in (s.start, s.goal):
+        if name is not None and not _known(part.events, name):
+            raise _unknown_event(part.events, name)
+
+
+def _paths_analysis(
+    events_kind: str,
+    finalize: Callable[[_PathsPartial, _PathsSettings], R],
     *,
     start: Any,
     goal: Any,
@@ -64,55 +199,30 @@ def _prepare(
     user_col: str,
     time_col: str,
     event_col: str,
-) -> tuple[EventLog, npt.NDArray[np.int64], npt.NDArray[np.bool_], npt.NDArray[np.int64]]:
-    if isinstance(max_steps, bool) or not isinstance(max_steps, int | np.integer) or max_steps < 1:
-        raise ParameterError(f"max_steps must be a positive integer; got {max_steps!r}.")
-    gap = check_positive_timedelta("session_gap", session_gap)
-    log = as_event_log(
-        events, user_col=user_col, time_col=time_col, event_col=event_col, properties=[]
-    )
-    start_code = None if start is None else _event_code(log, start)
-    goal_code = None if goal is None else _event_code(log, goal)
-    matrix, converted, session_user = session_paths(
-        segment_ids(log.offsets),
-        log.time_ns,
-        log.event_codes.astype(np.int64),
-        gap_ns=int(gap.value),
-        collapse_repeats=collapse_repeats,
-        start=start_code,
-        goal=goal_code,
+) -> Analysis[_PathsPartial, R]:
+    gap = _check_options(max_steps, session_gap)
+    settings = _PathsSettings(
+        start=start,
+        goal=goal,
         max_steps=int(max_steps),
+        session_gap=gap,
+        collapse_repeats=collapse_repeats,
         include_goal=include_goal,
     )
-    return log, matrix, converted, session_user
 
-
-def _group_paths(
-    matrix: npt.NDArray[np.int64], converted: npt.NDArray[np.bool_], users: npt.NDArray[np.int64]
-) -> tuple[npt.NDArray[np.int64], npt.NDArray[np.int64], npt.NDArray[np.int64], Any]:
-    """Distinct paths, sessions and conversions per path, distinct users per path."""
-    if matrix.shape[0] == 0:
-        empty = np.zeros(0, dtype=np.int64)
-        return matrix, empty, empty, empty
-    base = int(max(matrix.max(), 0)) + 3  # codes, PAD (-1) and MORE (-2) as digits
-    if base ** matrix.shape[1] < 2**62:
-        # one integer per path: a 1-d unique is much faster than a row-wise one
-        digits = matrix + 2
-        key = np.zeros(matrix.shape[0], dtype=np.int64)
-        for j in range(matrix.shape[1]):
-            key = key * base + digits[:, j]
-        _, first, inverse, counts = np.unique(
-            key, return_index=True, return_inverse=True, return_counts=True
+    def prepare(data: EventLog | FrameLike) -> EventLog:
+        return as_event_log(
+            data, user_col=user_col, time_col=time_col, event_col=event_col, properties=[]
         )
-        uniq = matrix[first]
-    else:
-        uniq, inverse, counts = np.unique(matrix, axis=0, return_inverse=True, return_counts=True)
-    inverse = inverse.reshape(-1)
-    conversions = np.bincount(inverse, weights=converted, minlength=uniq.shape[0])
-    pairs = np.sort(inverse.astype(np.int64) * (int(users.max()) + 1) + users)
-    pairs = pairs[np.r_[True, pairs[1:] != pairs[:-1]]]  # distinct (path, user) pairs
-    n_users = np.bincount(pairs // (int(users.max()) + 1), minlength=uniq.shape[0])
-    return uniq, counts.astype(np.int64), conversions.astype(np.int64), n_users.astype(np.int64)
+
+    return Analysis(
+        name=events_kind,
+        keys=(user_col,),
+        prepare=prepare,
+        partial=lambda log, _context: _paths_partial(log, settings),
+        merge=_merge_paths,
+        finalize=lambda part, _context: finalize(part, settings),
+    )
 
 
 # --------------------------------------------------------------------------- paths()
@@ -321,6 +431,7 @@ def paths(
     user_col: str = "user_id",
     time_col: str = "timestamp",
     event_col: str = "event",
+    partitioned_by: str | None = None,
 ) -> PathsResult:
     """The paths users take through a session: frequencies, transitions and Sankey edges.
 
@@ -332,8 +443,9 @@ def paths(
 
     Parameters
     ----------
-    events : EventLog or DataFrame-like
-        The events.
+    events : EventLog, DataFrame-like or dask DataFrame
+        The events (a dask DataFrame is analysed partition by partition, with the same
+        result: only the counts per path travel).
     start, goal : event name, optional
         Where paths begin and end.
     max_steps : int, default 5
@@ -344,6 +456,9 @@ def paths(
         Count ``a > a > b`` as ``a > b``.
     user_col, time_col, event_col : str
         Column roles when ``events`` is a frame.
+    partitioned_by : str, optional
+        For a dask DataFrame whose partitions already hold whole users: the user column (the
+        shuffle by user is skipped); see :mod:`saasmetrics.scale`.
 
     Returns
     -------
@@ -373,8 +488,35 @@ def paths(
     1              signup > create_project         1            0
     2  signup > create_project > subscribe         1            1
     """
-    log, matrix, converted, users = _prepare(
-        events,
+    plan = _paths_builder(
+        start=start,
+        goal=goal,
+        max_steps=max_steps,
+        session_gap=session_gap,
+        collapse_repeats=collapse_repeats,
+        user_col=user_col,
+        time_col=time_col,
+        event_col=event_col,
+    )
+    return run(plan, events, partitioned_by=partitioned_by)
+
+
+@register(paths)
+def _paths_builder(
+    *,
+    start: Any = None,
+    goal: Any = None,
+    max_steps: int = 5,
+    session_gap: TimedeltaLike = "30min",
+    collapse_repeats: bool = True,
+    user_col: str = "user_id",
+    time_col: str = "timestamp",
+    event_col: str = "event",
+) -> Analysis[_PathsPartial, PathsResult]:
+    """paths() as partial / merge / finalize."""
+    return _paths_analysis(
+        "paths",
+        _finalize_paths,
         start=start,
         goal=goal,
         max_steps=max_steps,
@@ -385,38 +527,44 @@ def paths(
         time_col=time_col,
         event_col=event_col,
     )
-    uniq, counts, conversions, n_users = _group_paths(matrix, converted, users)
-    labels = _labels(log, uniq)
+
+
+def _finalize_paths(part: _PathsPartial, s: _PathsSettings) -> PathsResult:
+    """The path table, transitions and Sankey edges from the merged counts per path."""
+    _check_events(part, s)
+    matrix, counts = part.matrix, part.sessions
     total = int(counts.sum())
     table = pd.DataFrame(
         {
-            "path": labels,
+            "path": _labels(part.events, matrix),
             "sessions": counts,
             "share": counts / total if total else counts.astype(float),
-            "users": n_users,
-            "conversions": conversions,
-            "conversion_rate": conversions / np.maximum(counts, 1),
+            "users": part.users,
+            "conversions": part.conversions,
+            "conversion_rate": part.conversions / np.maximum(counts, 1),
         }
     )
     table = table.sort_values(["sessions", "path"], ascending=[False, True], kind="stable")
     table = table.reset_index(drop=True)
 
-    names = [str(e) for e in log.events]
+    names = list(part.events)
     n_ev = len(names)
-    src_all, dst_all, step_all = [], [], []
-    for i in range(max_steps):
+    src_all, dst_all, step_all, weight_all = [], [], [], []
+    for i in range(s.max_steps):  # a loop over positions, not over paths
         a = matrix[:, i]
         b = matrix[:, i + 1]
         has = a >= 0
         src_all.append(a[has])
         dst_all.append(b[has])
         step_all.append(np.full(int(has.sum()), i, dtype=np.int64))
+        weight_all.append(counts[has])
     src = np.concatenate(src_all) if src_all else np.zeros(0, np.int64)
     dst = np.concatenate(dst_all) if dst_all else np.zeros(0, np.int64)
     step = np.concatenate(step_all) if step_all else np.zeros(0, np.int64)
+    weight = np.concatenate(weight_all) if weight_all else np.zeros(0, np.int64)
     # transitions: columns are events, then "(end)" (PAD), then "..." (MORE)
     col = np.where(dst >= 0, dst, np.where(dst == PAD, n_ev, n_ev + 1))
-    counts_2d = np.bincount(src * (n_ev + 2) + col, minlength=n_ev * (n_ev + 2))
+    counts_2d = np.bincount(src * (n_ev + 2) + col, weights=weight, minlength=n_ev * (n_ev + 2))
     transitions = pd.DataFrame(
         counts_2d.reshape(n_ev, n_ev + 2).astype(np.int64),
         index=pd.Index(names, name="from"),
@@ -426,7 +574,8 @@ def paths(
     link = dst >= 0
     if link.any():
         key = (step[link] * n_ev + src[link]) * n_ev + dst[link]
-        keys, link_counts = np.unique(key, return_counts=True)
+        keys, inverse = np.unique(key, return_inverse=True)
+        link_counts = np.bincount(inverse.reshape(-1), weights=weight[link], minlength=keys.size)
         k_step, rest = np.divmod(keys, n_ev * n_ev)
         k_src, k_dst = np.divmod(rest, n_ev)
         edges = pd.DataFrame(
@@ -452,10 +601,10 @@ def paths(
         table=table,
         transitions=transitions,
         edges=edges,
-        start=None if start is None else str(start),
-        goal=None if goal is None else str(goal),
-        max_steps=int(max_steps),
-        session_gap=check_positive_timedelta("session_gap", session_gap),
+        start=None if s.start is None else str(s.start),
+        goal=None if s.goal is None else str(s.goal),
+        max_steps=s.max_steps,
+        session_gap=s.session_gap,
     )
 
 
@@ -609,6 +758,7 @@ def conversion_paths(
     user_col: str = "user_id",
     time_col: str = "timestamp",
     event_col: str = "event",
+    partitioned_by: str | None = None,
 ) -> ConversionPaths:
     """Rank the session paths that lead to ``goal`` and those that do not.
 
@@ -619,8 +769,9 @@ def conversion_paths(
 
     Parameters
     ----------
-    events : EventLog or DataFrame-like
-        The events.
+    events : EventLog, DataFrame-like or dask DataFrame
+        The events (a dask DataFrame is analysed partition by partition, with the same
+        result).
     goal : event name
         The conversion event.
     start : event name, optional
@@ -633,6 +784,9 @@ def conversion_paths(
         Count ``a > a > b`` as ``a > b``.
     user_col, time_col, event_col : str
         Column roles when ``events`` is a frame.
+    partitioned_by : str, optional
+        For a dask DataFrame whose partitions already hold whole users: the user column (the
+        shuffle by user is skipped); see :mod:`saasmetrics.scale`.
 
     Returns
     -------
@@ -657,8 +811,35 @@ def conversion_paths(
     0  signup > invite_teammate         2            1              0.5
     1   signup > create_project         1            0              0.0
     """
-    log, matrix, converted, users = _prepare(
-        events,
+    plan = _conversion_paths_builder(
+        goal=goal,
+        start=start,
+        max_steps=max_steps,
+        session_gap=session_gap,
+        collapse_repeats=collapse_repeats,
+        user_col=user_col,
+        time_col=time_col,
+        event_col=event_col,
+    )
+    return run(plan, events, partitioned_by=partitioned_by)
+
+
+@register(conversion_paths)
+def _conversion_paths_builder(
+    *,
+    goal: Any,
+    start: Any = None,
+    max_steps: int = 5,
+    session_gap: TimedeltaLike = "30min",
+    collapse_repeats: bool = True,
+    user_col: str = "user_id",
+    time_col: str = "timestamp",
+    event_col: str = "event",
+) -> Analysis[_PathsPartial, ConversionPaths]:
+    """conversion_paths() as partial / merge / finalize (the paths before the goal)."""
+    return _paths_analysis(
+        "conversion_paths",
+        _finalize_conversion_paths,
         start=start,
         goal=goal,
         max_steps=max_steps,
@@ -669,13 +850,18 @@ def conversion_paths(
         time_col=time_col,
         event_col=event_col,
     )
-    uniq, counts, conversions, _ = _group_paths(matrix, converted, users)
+
+
+def _finalize_conversion_paths(part: _PathsPartial, s: _PathsSettings) -> ConversionPaths:
+    """Paths ranked by conversions, rate and lift, from the merged counts per path."""
+    _check_events(part, s)
+    counts, conversions = part.sessions, part.conversions
     total = int(counts.sum())
     overall = float(conversions.sum() / total) if total else float("nan")
     rate = conversions / np.maximum(counts, 1)
     table = pd.DataFrame(
         {
-            "path": _labels(log, uniq),
+            "path": _labels(part.events, part.matrix),
             "sessions": counts,
             "conversions": conversions,
             "conversion_rate": rate,
@@ -687,6 +873,6 @@ def conversion_paths(
         ["conversions", "sessions", "path"], ascending=[False, False, True], kind="stable"
     ).reset_index(drop=True)
     return ConversionPaths(
-        table=table, goal=str(goal), start=None if start is None else str(start),
+        table=table, goal=str(s.goal), start=None if s.start is None else str(s.start),
         overall_rate=overall,
     )  # fmt: skip

@@ -17,12 +17,14 @@ from saasmetrics._frames import to_pandas
 from saasmetrics._kernels import health as hk
 from saasmetrics._validation import (
     RowCheck,
+    ValidationReport,
     check_positive_timedelta,
     parse_timestamps,
     require_columns,
 )
 from saasmetrics.eventlog import EventLog
 from saasmetrics.exceptions import EmptyDataError, InputError, ParameterError, SchemaError
+from saasmetrics.scale import Analysis, register, run
 from saasmetrics.typing import FrameLike, OnInvalid, TimedeltaLike
 
 __all__ = ("account_features", "churn_labels", "feature_snapshots", "time_split")
@@ -72,8 +74,14 @@ def _subscription_arrays(
     end_col: str,
     mrr_col: str,
     on_invalid: OnInvalid,
+    reports: list[tuple[str, ValidationReport]] | None = None,
 ) -> tuple[pd.Series, I64, I64, F64, Any]:
-    frame = to_pandas(subscriptions, name="subscriptions")
+    """Validated subscription arrays.
+
+    With ``reports`` (a chunk of a partitioned table) an empty table is accepted and dropped
+    rows are reported there instead of warned about.
+    """
+    frame = to_pandas(subscriptions, name="subscriptions", allow_empty=reports is not None)
     require_columns(
         frame,
         {
@@ -96,9 +104,12 @@ def _subscription_arrays(
         end_ns = np.where(open_end, np.iinfo(np.int64).max, end.ns)
     mrr = pd.to_numeric(frame[mrr_col], errors="coerce").to_numpy(dtype=np.float64)
     rows.flag(np.isnan(mrr), mrr_col, "null or non-numeric MRR")
+    rows.flag(np.isposinf(mrr), mrr_col, "infinite MRR")
     rows.flag(np.nan_to_num(mrr) < 0, mrr_col, "negative MRR")
     rows.flag(end_ns <= start.ns, end_col, "intervals that end before they start")
-    report = rows.finish()
+    report = rows.finish(warn=reports is None)
+    if reports is not None:
+        reports.append(("subscriptions", report))
     keep = rows.keep
     customers = frame[customer_col]
     if report.n_dropped:
@@ -134,6 +145,69 @@ class _Encoded:
     cutoff: int
     subs: tuple[pd.Series, I64, I64, F64] | None
     s_codes: I64
+    seen: _Seen
+
+
+@dataclass(frozen=True, slots=True)
+class _Seen:
+    """Figures of the whole data that a chunk alone cannot judge, merged over chunks.
+
+    ``event_names`` are the events (sorted; an unknown tracked or rule event is an error only
+    if no chunk has it); ``n_before`` / ``first_ns`` the valid events before ``as_of`` and the
+    first event time (no event before ``as_of`` at all is an error); ``rows`` / ``columns``
+    the rows and columns per table (an empty table is an error); ``reports`` the rows
+    dropped per table (warned about once).
+    """
+
+    event_names: pd.Index
+    n_before: int
+    first_ns: int | None
+    rows: dict[str, int]
+    columns: dict[str, tuple[Any, ...]]
+    reports: dict[str, ValidationReport]
+
+    def merge(self, other: _Seen) -> _Seen:
+        names = self.event_names
+        if not names.equals(other.event_names):
+            names = names.union(other.event_names)
+        firsts = [t for t in (self.first_ns, other.first_ns) if t is not None]
+        reports = dict(self.reports)
+        for name, report in other.reports.items():
+            reports[name] = reports[name] + report if name in reports else report
+        return _Seen(
+            event_names=names,
+            n_before=self.n_before + other.n_before,
+            first_ns=min(firsts) if firsts else None,
+            rows={k: self.rows.get(k, 0) + other.rows.get(k, 0) for k in {*self.rows, *other.rows}},
+            columns={**other.columns, **self.columns},
+            reports=reports,
+        )
+
+    def check(self, as_of: Any) -> None:
+        """Errors and warnings of the whole data (finalize calls it before anything else)."""
+        for name in ("events", "subscriptions"):
+            if name in self.rows and self.rows[name] == 0:
+                raise EmptyDataError(
+                    f"{name} has no rows (columns: {list(self.columns[name])!r}).",
+                    hint="pass a table with at least one row.",
+                )
+        for name in ("events", "subscriptions"):
+            if name in self.reports:
+                self.reports[name].warn_dropped(name, stacklevel=6)
+        if self.n_before == 0:
+            first = pd.Timestamp(self.first_ns) if self.first_ns is not None else None
+            raise ParameterError(
+                f"as_of={as_of!r} is before all events (the first is at {first}).",
+                hint="pick an as_of after the data starts; features describe the past of as_of.",
+            )
+
+    def unknown_event(self, name: Any, what: str) -> ParameterError | None:
+        """The error for an event no chunk has, else None."""
+        if int(self.event_names.get_indexer(pd.Index([name]))[0]) >= 0:
+            return None
+        return ParameterError(
+            f"{what}: unknown event {name!r}. Events in the data: {list(self.event_names[:20])!r}."
+        )
 
 
 def _encode(
@@ -151,6 +225,14 @@ def _encode(
     mrr_col: str,
     on_invalid: OnInvalid,
 ) -> _Encoded:
+    """Encode one chunk of whole accounts (in memory: all of them).
+
+    Nothing here depends on other chunks: an empty table, no event before ``as_of`` and the
+    dropped rows are recorded in :class:`_Seen` and judged in finalize, on the merged figures.
+    """
+    reports: list[tuple[str, ValidationReport]] = []
+    rows_seen: dict[str, int] = {}
+    columns_seen: dict[str, tuple[Any, ...]] = {}
     # ---- events -> arrays (account codes, pair codes, event codes, time) -----------------
     if isinstance(events, EventLog):
         accounts_raw = events.property_values(account_col)
@@ -167,7 +249,8 @@ def _encode(
                 n_rows=len(accounts_raw),
             )
     else:
-        frame = to_pandas(events, name="events")
+        frame = to_pandas(events, name="events", allow_empty=True)
+        rows_seen["events"], columns_seen["events"] = len(frame), tuple(frame.columns)
         require_columns(
             frame,
             {
@@ -182,7 +265,8 @@ def _encode(
         rows.flag(frame[user_col].isna().to_numpy(), user_col, "null user ids")
         rows.flag(frame[event_col].isna().to_numpy(), event_col, "null event names")
         parsed = parse_timestamps(frame[time_col], rows=rows)
-        report = rows.finish()
+        report = rows.finish(warn=False)
+        reports.append(("events", report))
         keep = rows.keep if report.n_dropped else None
         accounts_raw = frame[account_col] if keep is None else frame[account_col][keep]
         users_raw = frame[user_col] if keep is None else frame[user_col][keep]
@@ -195,12 +279,6 @@ def _encode(
 
     cutoff = _as_of_ns(as_of, tz)
     before = time_ns < cutoff
-    if not before.any():
-        first = pd.Timestamp(int(time_ns.min())) if time_ns.size else None
-        raise ParameterError(
-            f"as_of={as_of!r} is before all events (the first is at {first}).",
-            hint="pick an as_of after the data starts; features describe the past of as_of.",
-        )
     # Point-in-time: from here on nothing after as_of is read.
     # keep ids as pandas Series (arrow-backed strings factorize fast; no object arrays)
     accounts_raw = pd.Series(accounts_raw).reset_index(drop=True)
@@ -217,15 +295,19 @@ def _encode(
 
     sub_parts = None
     if subscriptions is not None:
+        sub_frame = to_pandas(subscriptions, name="subscriptions", allow_empty=True)
+        rows_seen["subscriptions"] = len(sub_frame)
+        columns_seen["subscriptions"] = tuple(sub_frame.columns)
         customers, s_start, s_end, s_mrr, s_tz = _subscription_arrays(
-            subscriptions,
+            sub_frame,
             customer_col=customer_col,
             start_col=start_col,
             end_col=end_col,
             mrr_col=mrr_col,
             on_invalid=on_invalid,
+            reports=reports,
         )
-        if (s_tz is None) != (tz is None):
+        if s_start.size and time_ns.size and (s_tz is None) != (tz is None):
             raise SchemaError(
                 "events and subscriptions must both have naive or both tz-aware timestamps.",
                 hint="localize or strip the time zones first.",
@@ -250,7 +332,7 @@ def _encode(
         _check_id_kinds(account_index, acc, all_codes[len(acc_before) :], account_col, customer_col)
     user_codes_raw, _users = pd.factorize(usr_before, sort=True)  # ties: smallest id
     user_codes = user_codes_raw.astype(np.int64, copy=False)
-    n_users = int(user_codes.max()) + 1
+    n_users = int(user_codes.max()) + 1 if user_codes.size else 0
     # the usual case: every user belongs to one account, so users are the (account, user)
     # pairs and one hash factorization suffices; else number the pairs in order of appearance
     user_acc = np.zeros(n_users, dtype=np.int64)
@@ -280,6 +362,14 @@ def _encode(
         cutoff=cutoff,
         subs=sub_parts,
         s_codes=s_codes,
+        seen=_Seen(
+            event_names=pd.Index(event_names),
+            n_before=int(np.count_nonzero(before)),
+            first_ns=int(time_ns.min()) if time_ns.size else None,
+            rows=rows_seen,
+            columns=columns_seen,
+            reports=dict(reports),
+        ),
     )
 
 
@@ -329,6 +419,7 @@ def account_features(
     end_col: str = "end",
     mrr_col: str = "mrr",
     on_invalid: OnInvalid = "raise",
+    partitioned_by: str | None = None,
 ) -> pd.DataFrame:
     """Build the per-account table health models read, as it looked at ``as_of``.
 
@@ -340,12 +431,16 @@ def account_features(
 
     Parameters
     ----------
-    events : DataFrame-like or EventLog
+    events : DataFrame-like, EventLog or dask DataFrame
         One row per product event with account, user, time and event columns (an
-        :class:`~saasmetrics.EventLog` must keep ``account_col`` as a property).
-    subscriptions : DataFrame-like, optional
+        :class:`~saasmetrics.EventLog` must keep ``account_col`` as a property). A dask
+        DataFrame is shuffled by account (with ``subscriptions``, both tables into the same
+        partitions) and each partition's accounts are computed there: the same table as
+        from pandas.
+    subscriptions : DataFrame-like or dask DataFrame, optional
         Subscription intervals (``customer_id`` = account id, ``start``, ``end`` (null = active),
-        ``mrr``); adds ``mrr`` and its change per window.
+        ``mrr``); adds ``mrr`` and its change per window. A dask DataFrame when ``events``
+        is one.
     as_of : str or Timestamp
         The moment the table describes (naive for naive data; a naive ``as_of`` with tz-aware
         data is read in the data's zone).
@@ -368,6 +463,9 @@ def account_features(
         Column roles of ``subscriptions``.
     on_invalid : {"raise", "drop"}, default "raise"
         What to do with null ids, events or timestamps (see :class:`~saasmetrics.EventLog`).
+    partitioned_by : str, optional
+        For a dask ``events`` frame (without subscriptions) whose partitions already hold
+        whole accounts: the account column (the shuffle is skipped).
 
     Returns
     -------
@@ -388,7 +486,8 @@ def account_features(
     ParameterError
         For bad windows, unknown tracked or core events, or an ``as_of`` before all data.
     InputError
-        For invalid rows (unless ``on_invalid="drop"``).
+        For invalid rows (unless ``on_invalid="drop"``): null ids or times, and subscription
+        rows with a missing, non-numeric, negative or infinite MRR.
 
     Notes
     -----
@@ -415,13 +514,76 @@ def account_features(
     a1                 56.0    2.0              2.0         1.0              0.33
     a2                 51.0    1.0              0.0         0.0             -1.00
     """
+    plan = _account_features_builder(
+        as_of=as_of,
+        windows=windows,
+        account_col=account_col,
+        user_col=user_col,
+        time_col=time_col,
+        event_col=event_col,
+        login_event=login_event,
+        core_features=core_features,
+        track=track,
+        ticket_event=ticket_event,
+        depth_days=depth_days,
+        customer_col=customer_col,
+        start_col=start_col,
+        end_col=end_col,
+        mrr_col=mrr_col,
+        on_invalid=on_invalid,
+    )
+    return run(plan, events, subscriptions, partitioned_by=partitioned_by)
+
+
+@dataclass(frozen=True, slots=True)
+class _FeatureSettings:
+    deltas: tuple[pd.Timedelta, ...]
+    labels: tuple[str, ...]
+    login_event: str | None
+    core_features: tuple[str, ...] | None
+    track: tuple[str, ...]
+    ticket_event: str | None
+    depth_days: int
+
+
+@dataclass(frozen=True, slots=True)
+class _FeaturesPartial:
+    """What a chunk of whole accounts contributes.
+
+    Its accounts' rows of the table, and the figures of the whole data (:class:`_Seen`).
+    """
+
+    table: pd.DataFrame
+    seen: _Seen
+
+
+@register(account_features)
+def _account_features_builder(
+    *,
+    as_of: Any,
+    windows: Sequence[TimedeltaLike] = ("30D", "90D"),
+    account_col: str = "account_id",
+    user_col: str = "user_id",
+    time_col: str = "timestamp",
+    event_col: str = "event",
+    login_event: str | None = "login",
+    core_features: Sequence[str] | None = None,
+    track: Sequence[str] = (),
+    ticket_event: str | None = "support_ticket",
+    depth_days: int = 4,
+    customer_col: str = "customer_id",
+    start_col: str = "start",
+    end_col: str = "end",
+    mrr_col: str = "mrr",
+    on_invalid: OnInvalid = "raise",
+) -> Analysis[_FeaturesPartial, pd.DataFrame]:
+    """account_features as partial / merge / finalize over chunks of whole accounts."""
     try:
         depth = operator.index(depth_days)  # any integer type, never a float
     except TypeError:
         depth = 0
     if isinstance(depth_days, bool) or depth < 1:
         raise ParameterError(f"depth_days must be a positive integer; got {depth_days!r}.")
-    depth_days = depth
     if isinstance(windows, str):
         windows = [windows]
     deltas = [check_positive_timedelta("windows", w) for w in windows]
@@ -432,43 +594,75 @@ def account_features(
         raise ParameterError(f"windows must differ; got {list(windows)!r}.")
     if isinstance(track, str):
         track = [track]
-
-    enc = _encode(
-        events,
-        subscriptions,
-        as_of=as_of,
-        account_col=account_col,
-        user_col=user_col,
-        time_col=time_col,
-        event_col=event_col,
-        customer_col=customer_col,
-        start_col=start_col,
-        end_col=end_col,
-        mrr_col=mrr_col,
-        on_invalid=on_invalid,
+    settings = _FeatureSettings(
+        deltas=tuple(deltas),
+        labels=tuple(labels),
+        login_event=login_event,
+        core_features=None if core_features is None else tuple(core_features),
+        track=tuple(track),
+        ticket_event=ticket_event,
+        depth_days=depth,
     )
+
+    def prepare(events: FrameLike | EventLog, subscriptions: FrameLike | None) -> _Encoded:
+        return _encode(
+            events,
+            subscriptions,
+            as_of=as_of,
+            account_col=account_col,
+            user_col=user_col,
+            time_col=time_col,
+            event_col=event_col,
+            customer_col=customer_col,
+            start_col=start_col,
+            end_col=end_col,
+            mrr_col=mrr_col,
+            on_invalid=on_invalid,
+        )
+
+    def finalize(part: _FeaturesPartial, _context: Any) -> pd.DataFrame:
+        part.seen.check(as_of)
+        for what, names in (("track", settings.track), ("core_features", settings.core_features)):
+            for name in names or ():
+                error = part.seen.unknown_event(name, what)
+                if error is not None:
+                    raise error
+        table = part.table
+        if not table.index.is_monotonic_increasing:
+            table = table.sort_index(kind="stable")
+        return table
+
+    return Analysis(
+        name="account_features",
+        keys=(account_col, customer_col),
+        key_roles=("account_col", "customer_col"),
+        prepare=prepare,
+        partial=lambda enc, _context: _FeaturesPartial(_features_of(enc, settings), enc.seen),
+        merge=lambda a, b: _FeaturesPartial(pd.concat([a.table, b.table]), a.seen.merge(b.seen)),
+        finalize=finalize,
+    )
+
+
+def _features_of(enc: _Encoded, s: _FeatureSettings) -> pd.DataFrame:
+    """The feature rows of one chunk's accounts (an event absent from the chunk counts 0)."""
+    deltas, labels, track, depth_days = s.deltas, s.labels, s.track, s.depth_days
+    login_event, ticket_event, core_features = s.login_event, s.ticket_event, s.core_features
     account_index, acc, pair, pair_acc = enc.account_index, enc.acc, enc.pair, enc.pair_acc
     evt, age, event_names, cutoff = enc.evt, enc.age, enc.event_names, enc.cutoff
     n_acc, n_pairs, sub_parts, s_codes = len(account_index), enc.n_pairs, enc.subs, enc.s_codes
 
-    def event_code_of(name: str, what: str) -> int:
-        loc = int(event_names.get_indexer(pd.Index([name]))[0])
-        if loc < 0:
-            raise ParameterError(
-                f"{what}: unknown event {name!r}. Events in the data: {list(event_names[:20])!r}.",
-            )
-        return loc
+    def event_code_of(name: str) -> int:
+        return int(event_names.get_indexer(pd.Index([name]))[0])  # -1: not in this chunk
 
-    track_codes = [event_code_of(e, "track") for e in track]
+    track_codes = [event_code_of(e) for e in track]
     if core_features is None:
         skip = {login_event, ticket_event}
         core_codes = np.array(
             [i for i, name in enumerate(event_names) if name not in skip], dtype=np.int64
         )
     else:
-        core_codes = np.array(
-            [event_code_of(e, "core_features") for e in core_features], dtype=np.int64
-        )
+        core_codes = np.array([event_code_of(e) for e in core_features], dtype=np.int64)
+        core_codes = core_codes[core_codes >= 0]
     is_core = np.zeros(len(event_names), dtype=bool)
     is_core[core_codes] = True
     # -1: not asked for; -2: asked for but absent from the data (the column is all zeros)
@@ -794,7 +988,7 @@ def _lean_inputs(
 
 
 def time_split(
-    snapshots: pd.DataFrame,
+    snapshots: FrameLike,
     *,
     test_from: Any,
     horizon: TimedeltaLike = "90D",
@@ -808,8 +1002,8 @@ def time_split(
 
     Parameters
     ----------
-    snapshots : pandas.DataFrame
-        E.g. from :func:`feature_snapshots`.
+    snapshots : DataFrame-like
+        E.g. from :func:`feature_snapshots` (pandas, polars or pyarrow).
     test_from : str or Timestamp
         First snapshot date of the test set.
     horizon : str or Timedelta, default "90D"
@@ -820,12 +1014,15 @@ def time_split(
     Returns
     -------
     train, test : pandas.DataFrame
-        Copies of the selected rows.
+        Copies of the selected rows. Rows dated within ``horizon`` before ``test_from`` are in
+        neither: their labels reach into the test period.
 
     Raises
     ------
     EmptyDataError
         If either side would be empty.
+    InputError
+        If some snapshot dates are missing (such rows would be in neither set).
     ParameterError
         If ``test_from`` is not a timestamp.
     SchemaError
@@ -841,6 +1038,7 @@ def time_split(
     >>> train["x"].tolist(), test["x"].tolist()
     ([1, 2], [3])
     """
+    snapshots = to_pandas(snapshots, name="snapshots", allow_empty=True)
     require_columns(snapshots, {"time_col": time_col})
     h = check_positive_timedelta("horizon", horizon)
     column = snapshots[time_col]
@@ -857,6 +1055,16 @@ def time_split(
                 f"{column.head(3).tolist()!r}.",
                 hint="pass the snapshot dates (e.g. from feature_snapshots).",
             ) from exc
+    missing = when.isna().to_numpy()
+    if missing.any():  # such a row is in neither set: refuse rather than lose it
+        raise InputError.bad_values(
+            time_col,
+            "missing snapshot dates",
+            n_bad=int(missing.sum()),
+            n_rows=missing.size,
+            example=snapshots.iloc[int(np.argmax(missing))].to_dict(),
+            hint="drop or date those rows first; a row without a date cannot be split in time.",
+        )
     tz = getattr(when.dtype, "tz", None)
     try:
         start = pd.Timestamp(test_from)

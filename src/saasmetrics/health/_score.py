@@ -239,8 +239,10 @@ class HealthScores(ResultMixin):
         Parameters
         ----------
         parent : pandas.Series or array-like
-            Parent id per child, indexed like the scores (children without a parent are
-            skipped); an array gives one parent per scored account, in order.
+            Parent id per child, indexed like the scores (children with a null parent are
+            skipped; scored accounts missing from its index are skipped with a
+            :class:`DataQualityWarning` that counts them); an array gives one parent per
+            scored account, in order.
         weights : pandas.Series or array-like, optional
             Weight per child (e.g. MRR), finite and non-negative; default equal weights.
         combine : {"weighted_mean", "worst_of"}, default "weighted_mean"
@@ -256,7 +258,9 @@ class HealthScores(ResultMixin):
         ParameterError
             For an unknown ``combine``, or negative or infinite weights.
         InputError
-            For an array whose length is not the number of scored accounts.
+            For an array whose length is not the number of scored accounts, a Series with
+            repeated labels, or one whose labels match no scored account (e.g. numbers
+            against text ids).
         """
         if combine not in ("weighted_mean", "worst_of"):
             raise ParameterError.not_one_of("combine", combine, ["weighted_mean", "worst_of"])
@@ -271,6 +275,30 @@ class HealthScores(ResultMixin):
             raise ParameterError(
                 f"weights must be finite and non-negative; got {int((w < 0).sum())} negative "
                 f"and {int(np.isinf(w.to_numpy()).sum())} infinite.",
+            )
+        if not parent.index.is_unique:
+            repeated = parent.index[parent.index.duplicated()]
+            raise InputError(
+                f"parent's labels repeat ({repeated.size} repeats, e.g. {repeated[0]!r}); each "
+                "account needs one parent.",
+                hint="drop the duplicated labels.",
+            )
+        unmatched = ~score.index.isin(parent.index)
+        if unmatched.all() and unmatched.size:
+            raise InputError(
+                f"parent's labels match none of the {unmatched.size} scored accounts: the scores "
+                f"are indexed by {list(score.index[:3])!r} ({score.index.dtype}), parent by "
+                f"{list(parent.index[:3])!r} ({parent.index.dtype}).",
+                hint="index parent by the scored account ids (or pass one parent per account "
+                "as a list, in order).",
+            )
+        if unmatched.any():
+            warnings.warn(
+                f"{int(unmatched.sum())} of {unmatched.size} scored accounts have no label in "
+                f"parent, e.g. {score.index[unmatched][0]!r}: they are in no parent's row. Give "
+                "them a null parent to skip them on purpose.",
+                DataQualityWarning,
+                stacklevel=2,
             )
         table = pd.DataFrame(
             {"parent": parent.reindex(score.index), "score": score, "w": w.fillna(0.0)}

@@ -19,6 +19,7 @@ from saasmetrics.eventlog import EventLog
 from saasmetrics.exceptions import InputError, ParameterError
 from saasmetrics.health._features import DAY_NS, _encode, _mrr_at
 from saasmetrics.health._risk import _labels
+from saasmetrics.scale import Analysis, register, run
 from saasmetrics.typing import FrameLike, OnInvalid
 
 __all__ = (
@@ -418,12 +419,8 @@ def _evaluate(
 ) -> tuple[npt.NDArray[np.bool_], F64, F64, Describe]:
     """Fired mask, observed value, threshold and an evidence builder for one rule."""
     if isinstance(rule, NoUseRule):
+        # -1 when this chunk has no such event (finalize refuses one no chunk has)
         code = int(enc.event_names.get_indexer(pd.Index([rule.event]))[0])
-        if code < 0:
-            raise ParameterError(
-                f"NoUseRule: unknown event {rule.event!r}. Events in the data: "
-                f"{list(enc.event_names[:20])!r}."
-            )
         rows = enc.evt == code
         last_age = hk.group_min(enc.acc[rows], enc.age[rows], n, fill=-1)  # age of last use
         used = last_age >= 0
@@ -461,11 +458,6 @@ def _evaluate(
         return fired, change, np.full(n, -rule.drop), drop
     if isinstance(rule, UsageDropRule):
         code = int(enc.event_names.get_indexer(pd.Index([rule.event]))[0])
-        if code < 0:
-            raise ParameterError(
-                f"UsageDropRule: unknown event {rule.event!r}. Events in the data: "
-                f"{list(enc.event_names[:20])!r}."
-            )
         w = int(check_positive_timedelta("window", rule.window).value)
         rows = enc.evt == code
         age = enc.age[rows]
@@ -520,7 +512,7 @@ def early_warnings(
     *,
     as_of: Any,
     subscriptions: FrameLike | None = None,
-    paying_only: bool = True,
+    paying_only: bool | None = None,
     account_col: str = "account_id",
     user_col: str = "user_id",
     time_col: str = "timestamp",
@@ -530,6 +522,7 @@ def early_warnings(
     end_col: str = "end",
     mrr_col: str = "mrr",
     on_invalid: OnInvalid = "raise",
+    partitioned_by: str | None = None,
 ) -> EarlyWarnings:
     """Evaluate early-warning rules for every account at ``as_of``, with the evidence.
 
@@ -538,8 +531,10 @@ def early_warnings(
 
     Parameters
     ----------
-    events : DataFrame-like or EventLog
-        Product events with account, user, time and event columns.
+    events : DataFrame-like, EventLog or dask DataFrame
+        Product events with account, user, time and event columns. A dask DataFrame (and
+        ``subscriptions`` as one) is shuffled by account and evaluated partition by
+        partition: the same alerts as from pandas.
     rules : sequence of rules or dicts
         :class:`NoUseRule`, :class:`ActiveUsersDropRule`, :class:`UsageDropRule`,
         :class:`KeyUserInactiveRule`, :class:`MRRContractionRule`, or dicts with a ``kind``
@@ -550,14 +545,19 @@ def early_warnings(
     subscriptions : DataFrame-like, optional
         Needed by :class:`MRRContractionRule`; with ``paying_only`` it also limits the accounts
         checked to those paying at ``as_of``.
-    paying_only : bool, default True
-        With subscriptions, check only accounts paying just before ``as_of``.
+    paying_only : bool, optional
+        Check only accounts paying just before ``as_of``. Default: yes when
+        ``subscriptions`` are given, else every account with events. ``True`` without
+        ``subscriptions`` is an error (who pays is unknown).
     account_col, user_col, time_col, event_col : str
         Column roles of ``events``.
     customer_col, start_col, end_col, mrr_col : str
         Column roles of ``subscriptions``.
     on_invalid : {"raise", "drop"}, default "raise"
         What to do with invalid rows.
+    partitioned_by : str, optional
+        For a dask ``events`` frame (without subscriptions) whose partitions already hold
+        whole accounts: the account column (the shuffle is skipped).
 
     Returns
     -------
@@ -567,7 +567,8 @@ def early_warnings(
     Raises
     ------
     ParameterError
-        For invalid rules, an unknown event, or an MRR rule without subscriptions.
+        For invalid rules, an unknown event, or an MRR rule or ``paying_only=True`` without
+        subscriptions.
 
     Examples
     --------
@@ -588,23 +589,19 @@ def early_warnings(
     0         a1  no_create_report_60d     high  no create_report for 87 days (last 2024-01-05)
     1         a1   key_user_inactive_5d   medium  key user 'u1' inactive for 7 days
     """
-    try:
-        parsed = _RULES.validate_python(list(rules))
-    except Exception as exc:
-        raise ParameterError(f"Invalid early-warning rules: {exc}") from exc
-    if not parsed:
-        raise ParameterError("rules must list at least one rule.")
-    labels = [r.label for r in parsed]
-    if len(set(labels)) != len(labels):
-        raise ParameterError(f"rule names must be unique; got {labels!r}.", hint="pass name=...")
-    if subscriptions is None and any(isinstance(r, MRRContractionRule) for r in parsed):
+    if paying_only is None:
+        paying_only = subscriptions is not None
+    elif paying_only and subscriptions is None:
         raise ParameterError(
-            "MRRContractionRule needs subscriptions=...", hint="pass the subscriptions table."
+            "paying_only=True needs subscriptions=...: without them every account would be "
+            "checked, paying or not.",
+            hint="pass the subscriptions table, or leave paying_only out to check every account.",
         )
-    enc = _encode(
-        events,
-        subscriptions,
+    plan = _early_warnings_builder(
+        rules=rules,
         as_of=as_of,
+        with_subscriptions=subscriptions is not None,
+        paying_only=paying_only,
         account_col=account_col,
         user_col=user_col,
         time_col=time_col,
@@ -615,37 +612,135 @@ def early_warnings(
         mrr_col=mrr_col,
         on_invalid=on_invalid,
     )
-    n = len(enc.account_index)
-    checked = np.ones(n, dtype=bool)
-    if subscriptions is not None and enc.subs is not None and paying_only:
-        _, s_start, s_end, s_mrr = enc.subs
-        checked = _mrr_at(enc.s_codes, s_start, s_end, s_mrr, t=enc.cutoff - 1, n=n) > 0
-    as_of_ts = pd.Timestamp(as_of)
-    parts: list[pd.DataFrame] = []
-    for rule in parsed:
-        fired, value, threshold, describe = _evaluate(rule, enc, n, as_of_ts)
-        idx = np.flatnonzero(fired & checked)
-        parts.append(
-            pd.DataFrame(
-                {
-                    account_col: enc.account_index.take(idx),
-                    "rule": rule.label,
-                    "kind": rule.kind,
-                    "severity": rule.severity,
-                    "value": value[idx].astype(np.float64),
-                    "threshold": threshold[idx],
-                    "evidence": describe(idx).to_numpy(dtype=object),
-                    "_order": len(parts),
-                }
-            )
+    return run(plan, events, subscriptions, partitioned_by=partitioned_by)
+
+
+@dataclass(frozen=True, slots=True)
+class _AlertsPartial:
+    """What a chunk of whole accounts contributes.
+
+    Its alerts (with the rule's position, for the order), the accounts it checked, and the
+    figures of the whole data (``health._features._Seen``).
+    """
+
+    table: pd.DataFrame
+    n_checked: int
+    seen: Any  # health._features._Seen
+
+
+@register(early_warnings)
+def _early_warnings_builder(
+    *,
+    rules: Sequence[WarningRule | dict[str, Any]],
+    as_of: Any,
+    with_subscriptions: bool = False,
+    paying_only: bool | None = None,
+    account_col: str = "account_id",
+    user_col: str = "user_id",
+    time_col: str = "timestamp",
+    event_col: str = "event",
+    customer_col: str = "customer_id",
+    start_col: str = "start",
+    end_col: str = "end",
+    mrr_col: str = "mrr",
+    on_invalid: OnInvalid = "raise",
+) -> Analysis[_AlertsPartial, EarlyWarnings]:
+    """early_warnings as partial / merge / finalize over chunks of whole accounts.
+
+    ``with_subscriptions`` says whether a subscriptions table will be passed (the MRR rule
+    needs one).
+    """
+    try:
+        parsed = _RULES.validate_python(list(rules))
+    except Exception as exc:
+        raise ParameterError(f"Invalid early-warning rules: {exc}") from exc
+    if not parsed:
+        raise ParameterError("rules must list at least one rule.")
+    labels = [r.label for r in parsed]
+    if len(set(labels)) != len(labels):
+        raise ParameterError(f"rule names must be unique; got {labels!r}.", hint="pass name=...")
+    if not with_subscriptions and any(isinstance(r, MRRContractionRule) for r in parsed):
+        raise ParameterError(
+            "MRRContractionRule needs subscriptions=...", hint="pass the subscriptions table."
         )
-    table = pd.concat(parts, ignore_index=True)
-    table = table.sort_values([account_col, "_order"], kind="stable").drop(columns="_order")
-    table = table.reset_index(drop=True)
-    table["value"] = table["value"].replace([np.inf], np.nan)
-    return EarlyWarnings(
-        table=table,
-        as_of=as_of_ts,
-        n_accounts=int(checked.sum()),
-        rules=tuple(labels),
+    as_of_ts = pd.Timestamp(as_of)
+    if paying_only is None:
+        paying_only = with_subscriptions
+
+    def prepare(events: FrameLike | EventLog, subscriptions: FrameLike | None) -> Any:
+        return _encode(
+            events,
+            subscriptions,
+            as_of=as_of,
+            account_col=account_col,
+            user_col=user_col,
+            time_col=time_col,
+            event_col=event_col,
+            customer_col=customer_col,
+            start_col=start_col,
+            end_col=end_col,
+            mrr_col=mrr_col,
+            on_invalid=on_invalid,
+        )
+
+    def partial(enc: Any, _context: Any) -> _AlertsPartial:
+        n = len(enc.account_index)
+        checked = np.ones(n, dtype=bool)
+        if enc.subs is not None and paying_only:
+            _, s_start, s_end, s_mrr = enc.subs
+            checked = _mrr_at(enc.s_codes, s_start, s_end, s_mrr, t=enc.cutoff - 1, n=n) > 0
+        parts: list[pd.DataFrame] = []
+        for rule in parsed:
+            fired, value, threshold, describe = _evaluate(rule, enc, n, as_of_ts)
+            idx = np.flatnonzero(fired & checked)
+            parts.append(
+                pd.DataFrame(
+                    {
+                        account_col: enc.account_index.take(idx),
+                        "rule": rule.label,
+                        "kind": rule.kind,
+                        "severity": rule.severity,
+                        "value": value[idx].astype(np.float64),
+                        "threshold": threshold[idx],
+                        "evidence": describe(idx).to_numpy(dtype=object),
+                        "_order": len(parts),
+                    }
+                )
+            )
+        # a rule that fired nowhere has untyped (object) empty columns: leave it out, so the
+        # columns' dtypes do not depend on which rules fired in which chunk
+        table = pd.concat([p for p in parts if len(p)] or parts[:1], ignore_index=True)
+        return _AlertsPartial(table, int(checked.sum()), enc.seen)
+
+    def merge(a: _AlertsPartial, b: _AlertsPartial) -> _AlertsPartial:
+        # a chunk without alerts has untyped (object) empty columns: leave it out
+        tables = [t for t in (a.table, b.table) if len(t)] or [a.table]
+        table = pd.concat(tables, ignore_index=True)
+        return _AlertsPartial(table, a.n_checked + b.n_checked, a.seen.merge(b.seen))
+
+    def finalize(part: _AlertsPartial, _context: Any) -> EarlyWarnings:
+        part.seen.check(as_of)
+        for rule in parsed:
+            if isinstance(rule, NoUseRule | UsageDropRule):
+                error = part.seen.unknown_event(rule.event, type(rule).__name__)
+                if error is not None:
+                    raise error
+        table = part.table.sort_values([account_col, "_order"], kind="stable")
+        table = table.drop(columns="_order").reset_index(drop=True)
+        table["value"] = table["value"].replace([np.inf], np.nan)
+        return EarlyWarnings(
+            table=table,
+            as_of=as_of_ts,
+            n_accounts=part.n_checked,
+            rules=tuple(labels),
+        )
+
+    return Analysis(
+        name="early_warnings",
+        keys=(account_col, customer_col),
+        key_roles=("account_col", "customer_col"),
+        prepare=prepare,
+        partial=partial,
+        merge=merge,
+        finalize=finalize,
     )

@@ -9,7 +9,7 @@ import numpy as np
 import pandas as pd
 
 from saasmetrics.exceptions import ConvergenceWarning, SaasMetricsError
-from saasmetrics.report._base import Section, escape, figure_html, table_html
+from saasmetrics.report._base import Section, escape, figure_html, how_to_read, table_html
 from saasmetrics.retention import (
     ShiftedBetaGeometricModel,
     cohort_table,
@@ -63,15 +63,20 @@ def section(company: SaasCompany) -> Section:
     events = company.events
     table = cohort_table(events, freq="MS", cohort_event="signup", as_of=company.as_of)
     curve = table.curve()
-    heatmap = figure_html(table.plot(kind="heatmap"))
+    heat_ax = table.plot(kind="heatmap")
+    heat_ax.set_title("Share of each signup month's users active in later months")
+    heatmap = figure_html(heat_ax)
 
     lifetimes = paying_lifetimes(company)
-    summary = [
-        (
-            f"users active in their first month after signup: {curve.get(1, np.nan):.0%}; "
-            f"after 6 months: {curve.get(6, np.nan):.0%}"
-        )
-    ]
+    month1, month6 = curve.get(1, np.nan), curve.get(6, np.nan)
+    first_line = (
+        f"users active in their first month after signup: {month1:.0%}; after 6 months: "
+        f"{month6:.0%}"
+    )
+    summary = [first_line]
+    headline = (
+        f"{month1:.0%} of new users are still active a month after signup, {month6:.0%} after six."
+    )
     html = "<h3>Cohorts (signup month x months since)</h3>" + heatmap
     html += "<h3>Paying customers: stages and projection</h3>"
     try:
@@ -86,7 +91,20 @@ def section(company: SaasCompany) -> Section:
             f"stable from month {stages.stable_start:g}, then {stages.plateau_churn:.1%} "
             "churn a month"
         )
-        html += f"<p>{escape(stages.method)}.</p>" + figure_html(stages.plot())
+        headline += (
+            f" Paying customers settle from month {stages.stable_start:g} at "
+            f"{stages.plateau_churn:.1%} churn a month."
+        )
+        stages_ax = stages.plot()
+        stages_ax.set_title(
+            f"Paying customers: stable from month {stages.stable_start:g}, then "
+            f"{stages.plateau_churn:.1%} churn a month"
+        )
+        stages_ax.set_xlabel("months since first payment")
+        stages_ax.set_ylabel("still paying")
+        html += figure_html(stages_ax) + (
+            f"<p class='note'>Stages found by {escape(stages.method)}.</p>"
+        )
     if survival is not None:
         with warnings.catch_warnings(record=True) as caught:
             warnings.simplefilter("always", ConvergenceWarning)
@@ -103,27 +121,65 @@ def section(company: SaasCompany) -> Section:
                 f"sBG alpha={model.alpha_:.3g}, beta={model.beta_:.3g}{caveat}: "
                 f"{model.predict_survival(24):.0%} projected to still pay after 24 months"
             )
-            ax = survival.plot(label="Kaplan-Meier")
+            ax = survival.plot(label="Kaplan-Meier (observed, 95% band)")
             model.plot(ax=ax, periods=36)
-            html += table_html(model.summary()) + figure_html(ax)
+            ax.set_title("Paying customers still paying: observed and projected")
+            ax.set_xlabel("months since first payment")
+            ax.set_ylabel("still paying")
+            html += figure_html(ax) + table_html(
+                model.summary(),
+                caption="sBG model parameters (95% intervals)",
+                formats={"estimate": "number", "std_error": "number", "lower": "number",
+                         "upper": "number"},
+            )  # fmt: skip
 
     html += "<h3>Magic number</h3>"
+    how = how_to_read(
+        "<b>Cohorts</b>: each row is the users who signed up in one month, each column a month "
+        "after; a cell is the share of the row's users active in that month. Read down a column "
+        "to see whether newer cohorts retain better.",
+        "<b>Stages</b>: the curve of paying customers still paying, split where the churn rate "
+        "stops falling. Shock: those who were never a fit leave. Stable: a steady churn rate, "
+        "the number to plan with.",
+        "<b>Projection</b>: the sBG model fits the observed curve (with its 95% band) and "
+        "extends it; trust it less the further it runs past the data.",
+        "<b>Magic number</b>: for each early behaviour and count, how strongly doing it in the "
+        "first week goes with being active in week 2 (phi, 0 = unrelated, 1 = identical). "
+        "Correlation, not causation.",
+    )
     try:
         magic = magic_number_search(events, signup_event="signup")
         best = magic.best
     except SaasMetricsError as exc:
         summary.append(f"magic number: none found ({exc.message})")
-        return Section(title="Retention", summary=summary, html=html)
+        return Section(title="Retention", summary=summary, html=html, headline=headline,
+                       how_to_read=how)  # fmt: skip
+    without = best["fn"] / max(best["fn"] + best["tn"], 1)
     summary.append(
         f"magic number: {best['event']} >= {int(best['threshold'])} in 7 days "
         f"(phi {best['phi']:.2f}, {best['strength']}; {best['ppv']:.0%} retained in week 2 "
-        f"vs {best['fn'] / max(best['fn'] + best['tn'], 1):.0%} without)"
+        f"vs {without:.0%} without)"
+    )
+    headline += (
+        f" Users who {str(best['event']).replace('_', ' ')} at least "
+        f"{int(best['threshold'])} times in their first week are retained {best['ppv']:.0%} vs "
+        f"{without:.0%}."
     )
     top = magic.to_frame()[["event", "threshold", "phi", "ppv", "share", "lift", "strength"]]
+    top = top.assign(event=top["event"].str.replace("_", " "))
+    magic_ax = magic.plot(top=4)
     html += (
-        table_html(top.head(8))
-        + figure_html(magic.plot(top=4))
+        table_html(
+            top.head(8),
+            caption="Strongest early behaviours (first 7 days) for week-2 retention",
+            formats={"event": "text", "threshold": "int", "phi": "number", "lift": "ratio",
+                     "strength": "text"},
+            labels={"threshold": "At least (times)", "ppv": "Retained if done",
+                    "share": "Users who do it", "lift": "Lift"},
+        )
+        + figure_html(magic_ax)
         + "<p class='muted'>Correlation, not causation: test the behaviour with an experiment "
         "before steering users towards it.</p>"
-    )
-    return Section(title="Retention", summary=summary, html=html)
+    )  # fmt: skip
+    return Section(title="Retention", summary=summary, html=html, headline=headline,
+                   how_to_read=how)  # fmt: skip

@@ -7,7 +7,7 @@ from typing import TYPE_CHECKING, Any
 import numpy as np
 import pandas as pd
 
-from saasmetrics.report._base import Section, figure_html, table_html
+from saasmetrics.report._base import Kind, Section, figure_html, how_to_read, table_html
 from saasmetrics.unit_economics import (
     benchmark,
     cac,
@@ -72,6 +72,8 @@ def section(company: SaasCompany) -> Section:
     economics = channel_economics(company, monthly_churn=churn)
 
     ax = bridge.plot(kind="movements")
+    ax.set_xlabel("month")
+    ax.yaxis.set_major_formatter("${x:,.0f}")
     movements_fig = figure_html(ax)
     projection = project_revenue(
         float(last["mrr"]),
@@ -83,7 +85,10 @@ def section(company: SaasCompany) -> Section:
         arpa=float(last["arpa"]),
         seed=0,
     )
-    fan_fig = figure_html(projection.plot())
+    fan_ax = projection.plot()
+    fan_ax.set_xlabel("months from now")
+    fan_ax.yaxis.set_major_formatter("${x:,.0f}")
+    fan_fig = figure_html(fan_ax)
     ltv_fig = figure_html(plot_ltv_to_cac(economics["ltv"], economics["cac"]))
     steady = (
         f"{projection.steady_state_mrr:,.0f}"
@@ -92,6 +97,7 @@ def section(company: SaasCompany) -> Section:
     )
     best = economics.index[0]
     period = f"{kpis.index[-1]:%Y-%m}"
+    in_24 = float(projection.table["mrr"].iloc[-1])
     summary = [
         (
             f"{period}: MRR {last['mrr']:,.0f}, ARR {last['arr']:,.0f}, {int(last['customers']):,} "
@@ -107,9 +113,15 @@ def section(company: SaasCompany) -> Section:
         ),
         (
             f"At today's rates MRR heads for {steady} (new {new_mrr:,.0f} a month, net churn "
-            f"{churn - expansion:.1%}); in 24 months {projection.table['mrr'].iloc[-1]:,.0f}"
+            f"{churn - expansion:.1%}); in 24 months {in_24:,.0f}"
         ),
     ]
+    growth = in_24 / float(last["mrr"]) - 1 if last["mrr"] > 0 else float("nan")
+    headline = (
+        f"MRR is ${last['mrr']:,.0f} from {int(last['customers']):,} customers, with "
+        f"12-month net revenue retention {_pct(last['nrr'])} and {churn:.1%} of MRR churning "
+        f"each month; at today's rates it grows {growth:.0%} in 24 months."
+    )
     shown = kpis[
         [
             "mrr",
@@ -123,17 +135,50 @@ def section(company: SaasCompany) -> Section:
             "grr",
         ]
     ].tail(6)
+    shown = shown.assign(customers=shown["customers"].astype("int64"))
+    shown.index = pd.DatetimeIndex(shown.index).strftime("%Y-%m")
+    movements = table.tail(6)
+    movements.index = pd.DatetimeIndex(movements.index).strftime("%Y-%m")
+    money: dict[str, Kind] = dict.fromkeys(movements.columns.astype(str), "money")
+    channels = economics[["spend", "customers", "cac", "ltv", "ltv_to_cac", "payback_months",
+                          "band"]]  # fmt: skip
+    channels = channels.assign(customers=channels["customers"].astype("int64"))
     html = (
-        table_html(table.tail(6).round(0), digits=8)
+        table_html(movements.rename_axis("month"), caption="MRR movements, last 6 months",
+                   formats=money)
         + movements_fig
-        + table_html(shown)
         + table_html(
-            economics[["spend", "customers", "cac", "ltv", "ltv_to_cac", "payback_months", "band"]]
+            shown.rename_axis("month"),
+            caption="SaaS KPIs, last 6 months",
+            formats={"mrr": "money", "arpa": "money", "quick_ratio": "ratio"},
+            labels={"logo_churn_rate": "Logo churn", "gross_mrr_churn_rate": "Gross MRR churn",
+                    "net_mrr_churn_rate": "Net MRR churn", "nrr": "NRR (12 months)",
+                    "grr": "GRR (12 months)"},
+        )
+        + table_html(
+            channels,
+            caption=f"Unit economics of paid channels (gross margin {GROSS_MARGIN:.0%})",
+            formats={"spend": "money", "cac": "money", "ltv": "money", "ltv_to_cac": "ratio",
+                     "payback_months": "ratio", "band": "text"},
+            labels={"ltv_to_cac": "LTV:CAC", "payback_months": "Payback (months)"},
         )
         + ltv_fig
         + fan_fig
+    )  # fmt: skip
+    how = how_to_read(
+        "<b>MRR movements</b> split each month's change in monthly recurring revenue into new "
+        "customers, expansion, contraction, churn and reactivation.",
+        "<b>NRR</b> (net revenue retention) is the revenue kept from customers paying a year ago, "
+        "with their upgrades; above 100% the base grows on its own. <b>GRR</b> counts losses "
+        "only. The <b>quick ratio</b> is MRR gained over MRR lost (above 4 is strong).",
+        "<b>LTV:CAC</b> is what a customer brings over their life against what they cost to "
+        "win; 3 is the usual target, below 1 loses money, far above 5 suggests spending more "
+        "on that channel. The chart switches to a log scale when one channel dwarfs the rest.",
+        "<b>Projection</b>: MRR if today's new business, churn and expansion continue; the band "
+        "holds 80% of 500 simulated futures.",
     )
-    return Section(title="Unit economics", summary=summary, html=html)
+    return Section(title="Unit economics", summary=summary, html=html, headline=headline,
+                   how_to_read=how)  # fmt: skip
 
 
 def _pct(value: Any) -> str:

@@ -18,7 +18,7 @@ from saasmetrics._kernels.periods import (
     rolling_period,
 )
 from saasmetrics._kernels.retention import cohort_counts
-from saasmetrics._plotting import PALETTE, get_axes
+from saasmetrics._plotting import PALETTE, get_axes, period_label
 from saasmetrics._results import ResultMixin
 from saasmetrics._validation import check_choice
 from saasmetrics.eventlog import EventLog
@@ -192,7 +192,7 @@ class CohortTable(ResultMixin):
             ax = get_axes(ax)
             curve = self.curve()
             ax.plot(curve.index, curve.to_numpy(), marker="o", color=PALETTE[0])
-            ax.set_xlabel(f"periods since start ({self.freq})")
+            ax.set_xlabel(f"{period_label(self.freq)}s since start")
             ax.set_ylabel("retained")
             ax.set_ylim(0, max(1.0, float(np.nanmax(curve.to_numpy()))) * 1.02)
             ax.set_title(f"{self.kind.capitalize()} retention curve")
@@ -204,7 +204,7 @@ class CohortTable(ResultMixin):
         labels = [str(pd.Timestamp(c).date()) for c in self.rates.index]
         step = max(1, len(labels) // 20)
         ax.set_yticks(range(0, len(labels), step), labels[::step])
-        ax.set_xlabel(f"periods since cohort start ({self.freq})")
+        ax.set_xlabel(f"{period_label(self.freq)}s since cohort start")
         ax.set_ylabel("cohort")
         if annotate is None:
             annotate = data.shape[0] <= 24 and data.shape[1] <= 24

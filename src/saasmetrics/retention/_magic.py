@@ -17,7 +17,7 @@ from saasmetrics._kernels.retention import (
     pair_threshold_counts,
     threshold_counts,
 )
-from saasmetrics._plotting import PALETTE, get_axes
+from saasmetrics._plotting import PALETTE, duration_label, get_axes
 from saasmetrics._results import ResultMixin
 from saasmetrics._validation import check_positive_timedelta
 from saasmetrics.eventlog import EventLog
@@ -550,9 +550,11 @@ class MagicNumbers(ResultMixin):
                 label=str(event),
                 color=PALETTE[i % len(PALETTE)],
             )
-        for bound, _ in STRENGTH_BANDS:
+        for bound, name in STRENGTH_BANDS:
             ax.axhline(bound, color="#94a3b8", linestyle=":", linewidth=1)
-        ax.set_xlabel(f"did the event at least n times within {self.window}")
+            ax.annotate(f"{name} (phi {bound:g})", (1.0, bound), xycoords=("axes fraction", "data"),
+                        ha="right", va="bottom", fontsize=7, color="#64748b")  # fmt: skip
+        ax.set_xlabel(f"did the event at least n times within {duration_label(self.window)}")
         ax.set_ylabel("phi with retention")
         ax.set_title("Magic number search")
         if len(order):

@@ -11,7 +11,7 @@ import pandas as pd
 from scipy.special import hyp2f1, ndtri
 
 from saasmetrics._kernels.retention import sbg_log_likelihood, sbg_survival
-from saasmetrics._plotting import PALETTE, get_axes
+from saasmetrics._plotting import get_axes, next_color
 from saasmetrics._validation import check_is_fitted
 from saasmetrics.exceptions import (
     ConvergenceError,
@@ -474,11 +474,12 @@ class ShiftedBetaGeometricModel:
         check_is_fitted(self, "alpha_")
         ax = get_axes(ax)
         t = np.arange(periods + 1, dtype=np.float64)
-        ax.plot(t, self.predict_survival(t), color=PALETTE[0], label="sBG projection")
+        # each series its own house colour, also next to curves already on ``ax``
+        ax.plot(t, self.predict_survival(t), color=next_color(ax), label="sBG projection")
         if observed is not None:
             obs = np.asarray(observed, dtype=np.float64)
             obs = obs / obs[0]
-            ax.plot(np.arange(obs.size), obs, "o", color=PALETTE[1], label="observed")
+            ax.plot(np.arange(obs.size), obs, "o", color=next_color(ax), label="observed")
         ax.set_ylim(0, 1.02)
         ax.set_xlabel("period")
         ax.set_ylabel("survival")

@@ -168,11 +168,16 @@ class LifecycleStages(ResultMixin):
         for lo, hi, label, color in spans:
             if hi > lo:
                 ax.axvspan(lo, hi, color=color, alpha=0.12, label=label)
-        ax.axhline(self.plateau, color="#94a3b8", linestyle=":", linewidth=1)
+        ax.axhline(self.plateau, color="#94a3b8", linestyle=":", linewidth=1,
+                   label=f"retained when the stable stage starts ({self.plateau:.0%})")  # fmt: skip
         ax.set_ylim(0, 1.02)
         ax.set_xlabel("time since start")
         ax.set_ylabel("retained")
-        ax.set_title(f"Stages: plateau {self.plateau:.0%} from t={self.stable_start:g}")
+        # the stable stage has a steady churn rate, not a flat curve: say which
+        ax.set_title(
+            f"Stages: stable from t={self.stable_start:g}, then {self.plateau_churn:.1%} churn "
+            "per period"
+        )
         ax.legend(frameon=False, fontsize="small")
         return ax
 
@@ -191,9 +196,12 @@ def _as_curve(curve: Any) -> tuple[pd.Series, F64 | None]:
         return pooled, base[positions]
     if isinstance(curve, SurvivalCurve):
         frame = curve.table
-        # keep the start and the times with events: censoring-only rows do not move the curve,
-        # and trailing ones would read as a zero hazard
-        keep = (frame["events"].to_numpy() > 0) | (np.arange(len(frame)) == 0)
+        # keep the start and every time up to the last event: censoring-only rows inside the
+        # curve are periods in which nobody left (a zero hazard, and a point on the plot);
+        # trailing ones would read as a zero hazard the data cannot support
+        events = frame["events"].to_numpy() > 0
+        last_event = int(np.flatnonzero(events)[-1]) if events.any() else 0
+        keep = np.arange(len(frame)) <= last_event
         kept = frame.loc[keep]
         series = pd.Series(kept["survival"].to_numpy(), index=kept["time"].to_numpy())
         return series, kept["at_risk"].to_numpy(dtype=np.float64)
@@ -248,7 +256,9 @@ def lifecycle_stages(
     Raises
     ------
     InputError
-        For fewer than three points, values outside [0, 1] or a first value of 0.
+        For fewer than three points, values outside [0, 1], a first value of 0, a curve that
+        rises (not a survival curve), or missing values before its last point (trailing
+        missing values, periods no complete cohort reached, end the curve).
     ParameterError
         For ``0 < stable_tolerance < shock_drop < 1`` not holding.
 
@@ -266,9 +276,19 @@ def lifecycle_stages(
             f"stable_tolerance={stable_tolerance!r}, shock_drop={shock_drop!r}."
         )
     series, at_risk = _as_curve(curve)
+    present = series.notna().to_numpy()
+    # trailing NaN: periods no (complete) cohort has reached yet, the curve ends before them
+    n_points = int(np.flatnonzero(present)[-1]) + 1 if present.any() else 0
+    if not present[:n_points].all():
+        gaps = series.index[:n_points][~present[:n_points]]
+        raise InputError(
+            f"The retention curve has {gaps.size} missing values before its last point, at "
+            f"times {list(gaps[:5])!r}.",
+            hint="fill or drop them on purpose (a gap is not a churn of 0).",
+        )
     if at_risk is not None:
-        at_risk = at_risk[series.notna().to_numpy()]
-    series = series.dropna()
+        at_risk = at_risk[:n_points]
+    series = series.iloc[:n_points]
     if len(series) < 3:
         raise InputError(f"A retention curve needs three or more points; got {len(series)}.")
     t = series.index.to_numpy(dtype=np.float64)
@@ -280,6 +300,15 @@ def lifecycle_stages(
         )
     if (np.diff(t) <= 0).any():
         raise InputError("The curve's times must increase.")
+    rises = np.flatnonzero(np.diff(s) > 1e-9 * s[:-1])
+    if rises.size:
+        i = int(rises[0])
+        raise InputError(
+            f"The retention curve rises {rises.size} times, e.g. from {s[i]:.4g} at time "
+            f"{t[i]:g} to {s[i + 1]:.4g} at {t[i + 1]:g}; a share still retained cannot grow.",
+            hint="pass a survival curve: a CohortTable with kind='unbounded', its curve(), or a "
+            "Kaplan-Meier curve (a classic curve counts returning users and can rise).",
+        )
     with np.errstate(divide="ignore", invalid="ignore"):
         hazard = -np.log(s[1:] / s[:-1]) / np.diff(t)
     hazard = np.where(np.isfinite(hazard), np.maximum(hazard, 0.0), np.nan)

@@ -11,8 +11,8 @@ import pandas as pd
 from scipy.special import ndtri  # the normal quantile, without importing scipy.stats
 
 from saasmetrics._kernels.retention import kaplan_meier_table
-from saasmetrics._plotting import PALETTE, get_axes
-from saasmetrics._results import ResultMixin
+from saasmetrics._plotting import get_axes, next_color
+from saasmetrics._results import ResultMixin, as_count, as_counts
 from saasmetrics._validation import check_choice
 from saasmetrics.exceptions import EmptyDataError, InputError, ParameterError
 
@@ -35,20 +35,21 @@ class SurvivalCurve(ResultMixin):
     confidence_level : float
         Of the intervals.
     ci_method : str
-        ``"log-log"`` (exponential Greenwood) or ``"linear"`` (plain Greenwood).
+        ``"log-log"`` (exponential Greenwood), ``"log"`` (R's ``survfit`` default) or
+        ``"linear"`` (plain Greenwood).
 
     Examples
     --------
     >>> from saasmetrics.retention import kaplan_meier
     >>> curve = kaplan_meier([2, 3, 3, 5], [True, True, False, True])
     >>> curve
-    SurvivalCurve(subjects=4.0, events=3.0, median=3.0)
+    SurvivalCurve(subjects=4, events=3, median=3.0)
     >>> curve.to_frame()[["time", "at_risk", "events", "survival"]]
        time  at_risk  events  survival
-    0   0.0      4.0     0.0      1.00
-    1   2.0      4.0     1.0      0.75
-    2   3.0      3.0     1.0      0.50
-    3   5.0      1.0     1.0      0.00
+    0   0.0        4       0      1.00
+    1   2.0        4       1      0.75
+    2   3.0        3       1      0.50
+    3   5.0        1       1      0.00
     """
 
     table: pd.DataFrame
@@ -68,8 +69,8 @@ class SurvivalCurve(ResultMixin):
 
     def _summary(self) -> dict[str, Any]:
         return {
-            "subjects": float(self.table["at_risk"].iloc[0]),
-            "events": float(self.table["events"].sum()),
+            "subjects": as_count(self.table["at_risk"].iloc[0]),
+            "events": as_count(self.table["events"].sum()),
             "median": self.median,
         }
 
@@ -84,7 +85,11 @@ class SurvivalCurve(ResultMixin):
         Returns
         -------
         float or numpy.ndarray
-            Survival; 1 before the first time; NaN for a NaN time.
+            Survival; 1 before the first time; NaN for a NaN time, and NaN past the longest
+            observed duration (event or censored): the data say nothing there, so the last
+            value is not carried forward (as R's ``summary.survfit`` without ``extend``),
+            except that a curve that reached 0 stays 0. For values beyond the data, fit a
+            model (e.g. :class:`ShiftedBetaGeometricModel`).
 
         Examples
         --------
@@ -97,9 +102,94 @@ class SurvivalCurve(ResultMixin):
         times = self.table["time"].to_numpy(dtype=np.float64)
         values = np.r_[1.0, self.table["survival"].to_numpy(dtype=np.float64)]
         out = np.where(np.isnan(arr), np.nan, values[np.searchsorted(times, arr, side="right")])
+        if times.size and values[-1] > 0:  # past the data: unknown, unless everyone has left
+            out = np.where(arr > times[-1], np.nan, out)
         return float(out) if arr.ndim == 0 else out
 
-    def plot(self, ax: Any = None, *, label: str | None = None) -> Any:
+    def median_confidence_interval(self) -> tuple[float, float]:
+        r"""Confidence interval of the median (Brookmeyer-Crowley, by inverting the band).
+
+        Returns
+        -------
+        tuple of float
+            ``(lower, upper)``: the first times the lower and the upper pointwise limits fall
+            to 0.5 or below (``inf`` when a limit never does).
+
+        Notes
+        -----
+        The Brookmeyer and Crowley (1982) interval is the set of times $t$ where
+        $|\hat S(t) - 0.5| \le z\,\mathrm{SE}$, read off the pointwise band of the curve's
+        ``ci_method`` at its ``confidence_level``: this is what R's ``print(survfit(...))``
+        reports. R's default band is ``conf.type = "log"``, so
+        ``kaplan_meier(..., ci_method="log")`` reproduces R's printed interval; the library's
+        default ``"log-log"`` band matches ``survfit(..., conf.type = "log-log")``.
+
+        Examples
+        --------
+        >>> from saasmetrics.retention import kaplan_meier
+        >>> weeks = [6, 6, 6, 6, 7, 9, 10, 10, 11, 13, 16, 17, 19, 20, 22, 23, 25, 32, 32, 34, 35]
+        >>> relapsed = [1, 1, 1, 0, 1, 0, 1, 0, 0, 1, 1, 0, 0, 0, 1, 1, 0, 0, 0, 0, 0]
+        >>> curve = kaplan_meier(weeks, [bool(x) for x in relapsed])
+        >>> curve.median, curve.median_confidence_interval()
+        (23.0, (13.0, inf))
+        """
+        t = self.table
+        time = t["time"].to_numpy(dtype=np.float64)
+        lower_hits = np.flatnonzero(t["ci_lower"].to_numpy(dtype=np.float64) <= 0.5)
+        upper_hits = np.flatnonzero(t["ci_upper"].to_numpy(dtype=np.float64) <= 0.5)
+        lower = float(time[lower_hits[0]]) if lower_hits.size else float("inf")
+        upper = float(time[upper_hits[0]]) if upper_hits.size else float("inf")
+        return lower, upper
+
+    def nelson_aalen(self, confidence_level: float | None = None) -> pd.DataFrame:
+        r"""Nelson-Aalen cumulative hazard from the curve's risk table.
+
+        Parameters
+        ----------
+        confidence_level : float, optional
+            Of the interval; default: the curve's.
+
+        Returns
+        -------
+        pandas.DataFrame
+            ``time``, ``cumulative_hazard`` $\hat H(t) = \sum_{t_i \le t} d_i / n_i$,
+            ``std_error`` (Aalen's variance $\sum d_i / n_i^2$), and ``ci_lower`` /
+            ``ci_upper`` on the log scale ($\hat H e^{\pm z\,\mathrm{SE}/\hat H}$).
+
+        Examples
+        --------
+        >>> from saasmetrics.retention import kaplan_meier
+        >>> weeks = [6, 6, 6, 6, 7, 9, 10, 10, 11, 13, 16, 17, 19, 20, 22, 23, 25, 32, 32, 34, 35]
+        >>> relapsed = [1, 1, 1, 0, 1, 0, 1, 0, 0, 1, 1, 0, 0, 0, 1, 1, 0, 0, 0, 0, 0]
+        >>> hazard = kaplan_meier(weeks, [bool(x) for x in relapsed]).nelson_aalen()
+        >>> hazard.loc[hazard["time"].isin([6, 7, 10, 23]), ["time", "cumulative_hazard"]].round(4)
+            time  cumulative_hazard
+        1    6.0             0.1429
+        2    7.0             0.2017
+        4   10.0             0.2683
+        12  23.0             0.7521
+        """
+        level = self.confidence_level if confidence_level is None else confidence_level
+        if not 0 < level < 1:
+            raise ParameterError(f"confidence_level must be in (0, 1); got {level!r}.")
+        n = self.table["at_risk"].to_numpy(dtype=np.float64)
+        d = self.table["events"].to_numpy(dtype=np.float64)
+        with np.errstate(divide="ignore", invalid="ignore"):
+            hazard = np.cumsum(np.where(n > 0, d / n, 0.0))
+            se = np.sqrt(np.cumsum(np.where(n > 0, d / n**2, 0.0)))
+            z = float(ndtri(0.5 + level / 2))
+            spread = np.where(hazard > 0, np.exp(z * se / hazard), 1.0)
+        return pd.DataFrame(
+            {
+                "time": self.table["time"].to_numpy(dtype=np.float64),
+                "cumulative_hazard": hazard,
+                "std_error": se,
+                "ci_lower": hazard / spread,
+                "ci_upper": hazard * spread,
+            }
+        )
+
+    def plot(self, ax: Any = None, *, label: str | None = None, color: str | None = None) -> Any:
         """Draw the step curve with its confidence band.
 
         Parameters
@@ -108,6 +198,9 @@ class SurvivalCurve(ResultMixin):
             Where to draw.
         label : str, optional
             Legend label.
+        color : str, optional
+            Line and band colour (default: the first house colour); give each curve its own
+            when drawing several on one axes.
 
         Returns
         -------
@@ -116,9 +209,10 @@ class SurvivalCurve(ResultMixin):
         """
         ax = get_axes(ax)
         t = self.table
-        ax.step(t["time"], t["survival"], where="post", color=PALETTE[0], label=label)
+        colour = next_color(ax) if color is None else color  # its own colour next to others
+        ax.step(t["time"], t["survival"], where="post", color=colour, label=label)
         ax.fill_between(
-            t["time"], t["ci_lower"], t["ci_upper"], step="post", color=PALETTE[0], alpha=0.2
+            t["time"], t["ci_lower"], t["ci_upper"], step="post", color=colour, alpha=0.2
         )
         ax.set_ylim(0, 1.02)
         ax.set_xlabel("time")
@@ -167,7 +261,7 @@ def kaplan_meier(
     weights: Any = None,
     entry: Any = None,
     confidence_level: float = 0.95,
-    ci_method: Literal["log-log", "linear"] = "log-log",
+    ci_method: Literal["log-log", "log", "linear"] = "log-log",
 ) -> SurvivalCurve:
     r"""Kaplan-Meier estimate of the survival curve, with Greenwood intervals and the median.
 
@@ -184,10 +278,12 @@ def kaplan_meier(
         ``entry < t <= duration``.
     confidence_level : float, default 0.95
         Of the pointwise intervals.
-    ci_method : {"log-log", "linear"}, default "log-log"
+    ci_method : {"log-log", "log", "linear"}, default "log-log"
         ``"log-log"``: Greenwood's variance on the $\log(-\log S)$ scale (the "exponential
-        Greenwood" interval, which stays inside [0, 1]; lifelines' default). ``"linear"``:
-        $S \pm z\,\mathrm{SE}$ clipped to [0, 1] (textbook Greenwood).
+        Greenwood" interval, which stays inside [0, 1]; lifelines' default). ``"log"``:
+        $S e^{\pm z \sqrt{\sum d/(n(n-d))}}$ capped at 1 (R ``survfit``'s default
+        ``conf.type``). ``"linear"``: $S \pm z\,\mathrm{SE}$ clipped to [0, 1] (textbook
+        Greenwood).
 
     Returns
     -------
@@ -221,15 +317,15 @@ def kaplan_meier(
     23.0
     >>> curve.to_frame().query("events > 0")[["time", "at_risk", "survival"]].round(4)
         time  at_risk  survival
-    1    6.0     21.0    0.8571
-    2    7.0     17.0    0.8067
-    4   10.0     15.0    0.7529
-    6   13.0     12.0    0.6902
-    7   16.0     11.0    0.6275
-    11  22.0      7.0    0.5378
-    12  23.0      6.0    0.4482
+    1    6.0       21    0.8571
+    2    7.0       17    0.8067
+    4   10.0       15    0.7529
+    6   13.0       12    0.6902
+    7   16.0       11    0.6275
+    11  22.0        7    0.5378
+    12  23.0        6    0.4482
     """
-    check_choice("ci_method", ci_method, ("log-log", "linear"))
+    check_choice("ci_method", ci_method, ("log-log", "log", "linear"))
     if not 0 < confidence_level < 1:
         raise ParameterError(f"confidence_level must be in (0, 1); got {confidence_level!r}.")
     d = _floats("durations", durations)
@@ -272,6 +368,10 @@ def kaplan_meier(
             se = survival * np.sqrt(greenwood)
             lower = np.clip(survival - z * se, 0, 1)
             upper = np.clip(survival + z * se, 0, 1)
+        elif ci_method == "log":
+            root = np.sqrt(greenwood)
+            lower = np.where(survival > 0, survival * np.exp(-z * root), 0.0)
+            upper = np.where(survival > 0, np.minimum(survival * np.exp(z * root), 1.0), 0.0)
         else:
             log_s = np.log(survival)
             se = np.sqrt(greenwood) / np.abs(log_s)
@@ -288,9 +388,10 @@ def kaplan_meier(
     table = pd.DataFrame(
         {
             "time": time,
-            "at_risk": at_risk,
-            "events": events,
-            "censored": censored,
+            # counts of subjects are integers (with weights, weighted sums stay floats)
+            "at_risk": as_counts(at_risk),
+            "events": as_counts(events),
+            "censored": as_counts(censored),
             "survival": survival,
             "std_error": std_error,
             "ci_lower": lower,

@@ -32,6 +32,7 @@ from saasmetrics.exceptions import (
     EmptyDataError,
     InputError,
     ParameterError,
+    SchemaError,
     SmallSampleWarning,
 )
 from saasmetrics.typing import FrameLike, OnInvalid, TimedeltaLike
@@ -1190,7 +1191,11 @@ class GammaGammaModel(_CLVModel):
         Returns
         -------
         pandas.Series
-            Conditional expected spend per transaction.
+            Conditional expected spend per transaction, ``p (v + x m) / (p x + q - 1)``. The
+            mean is infinite when ``p x + q <= 1`` (a fit with ``q <= 1``, e.g. under a
+            strong penalizer): those customers get NaN, with a
+            :class:`~saasmetrics.exceptions.ConvergenceWarning` that counts them; never a
+            negative value.
 
         Examples
         --------
@@ -1204,7 +1209,19 @@ class GammaGammaModel(_CLVModel):
         check_is_fitted(self, "params_")
         x, m = self._columns_from(rfm, dict(self.columns_))
         p, q, v = (self.params_[k] for k in self._param_names)
-        values = (p * (v + x * m)) / (p * x + q - 1.0)
+        shape = p * x + q  # the posterior shape of the spend rate; the mean needs it above 1
+        defined = shape > 1.0
+        with np.errstate(divide="ignore", invalid="ignore"):
+            values = np.where(defined, (p * (v + x * m)) / (shape - 1.0), np.nan)
+        if not defined.all():
+            warnings.warn(
+                f"GammaGammaModel: the fitted q = {q:.4g} makes the expected spend per purchase "
+                f"infinite for {int((~defined).sum())} of {defined.size} customers (those with "
+                "p * frequency + q <= 1); they get NaN. A strong penalizer shrinks q below 1: "
+                "use a smaller one (or none).",
+                ConvergenceWarning,
+                stacklevel=2,
+            )
         index = to_pandas(rfm, name="rfm").index
         return pd.Series(values, index=index, name="expected_average_value")
 
@@ -1289,14 +1306,46 @@ def _spend(spend_model: GammaGammaModel | pd.Series | float, rfm: FrameLike) -> 
     if isinstance(spend_model, GammaGammaModel):
         return spend_model.expected_average_value(rfm)
     if isinstance(spend_model, pd.Series):
-        spend = spend_model.reindex(index)
+        if not (
+            pd.api.types.is_numeric_dtype(spend_model.dtype)
+            and not pd.api.types.is_bool_dtype(spend_model.dtype)
+        ):
+            raise SchemaError(
+                f"spend_model holds {spend_model.dtype} values; numbers (value per purchase) "
+                "are needed.",
+                hint="convert it first, e.g. with pd.to_numeric(...).",
+            )
+        spend = spend_model.reindex(index).astype(np.float64)
         if spend.isna().any():
             raise InputError(
-                f"spend_model has no value for {int(spend.isna().sum())} customers of rfm.",
-                hint="index the Series by the same customer ids as rfm.",
+                f"spend_model has no value for {int(spend.isna().sum())} customers of rfm "
+                "(missing, or not in its index).",
+                hint="index the Series by the same customer ids as rfm, with a value for each.",
             )
-        return spend.astype(np.float64)
-    return pd.Series(float(spend_model), index=index)
+    elif isinstance(spend_model, int | float | np.integer | np.floating) and not isinstance(
+        spend_model, bool
+    ):
+        spend = pd.Series(float(spend_model), index=index)
+    else:
+        raise SchemaError(
+            f"spend_model must be a GammaGammaModel, a Series or a number; got "
+            f"{type(spend_model).__name__} ({spend_model!r}).",
+        )
+    values = spend.to_numpy()
+    if np.isnan(values).any() or np.isinf(values).any():
+        raise InputError(
+            f"spend_model must be finite; got {values[~np.isfinite(values)][0]!r} for "
+            f"{int((~np.isfinite(values)).sum())} customers.",
+            hint="pass the expected value (or margin) per purchase.",
+        )
+    if (values < 0).any():
+        warnings.warn(
+            f"spend_model is negative for {int((values < 0).sum())} of {values.size} customers "
+            "(a loss per purchase, e.g. a negative margin): their CLV is negative.",
+            DataQualityWarning,
+            stacklevel=3,
+        )
+    return spend
 
 
 def _clv_values(

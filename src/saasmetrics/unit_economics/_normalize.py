@@ -143,16 +143,27 @@ def _covered_months(start: npt.NDArray[np.int64], end: npt.NDArray[np.int64]) ->
     days = (end - start) / DAY_NS
     approx = days / (365.0 / 12.0)
     nearest = np.rint(approx)
+    # the start's day of month does not exist in the end's month: 31 Jan -> 29 Feb
+    month_len_e = ((m_e + 1).astype("datetime64[ns]").view(np.int64)) - (
+        m_e.astype("datetime64[ns]").view(np.int64)
+    )
+    clipped = (off_s > off_e) & (off_e // DAY_NS == month_len_e // DAY_NS - 1) & (whole >= 1)
+    clipped &= off_s % DAY_NS == off_e % DAY_NS
+    weeks = days / 7.0 * 12.0 / 52.0  # whole weeks: 52 / 12 weeks a month
     months = np.where(
         (off_s == off_e) & (whole >= 1),
         whole,  # calendar aligned: 15 Jan -> 15 Feb is one month
         np.where(
-            (np.abs(approx - nearest) * (365.0 / 12.0) <= 3.0) & (nearest >= 1),
-            nearest,  # 31 Jan -> 28 Feb is still one month
+            clipped,
+            whole,  # 31 Jan -> 29 Feb is one month too
             np.where(
-                (days % 7 == 0) & (days < 28),
-                days / 7.0 * 12.0 / 52.0,  # whole weeks: 52 / 12 weeks a month
-                days * 12.0 / 365.0,  # anything else: pro rata by days
+                (days % 7 == 0) & ((days < 28) | (days % 28 == 0)),
+                weeks,  # weekly, 2-, 3- and 4-weekly billing (13 invoices a year)
+                np.where(
+                    (np.abs(approx - nearest) * (365.0 / 12.0) <= 3.0) & (nearest >= 1),
+                    nearest,  # a month give or take a few days (1 Feb -> 3 Mar)
+                    days * 12.0 / 365.0,  # anything else: pro rata by days
+                ),
             ),
         ),
     )
@@ -201,9 +212,11 @@ def mrr_from_invoices(
     Notes
     -----
     Months covered: a calendar-aligned period (same day of month and time, e.g. 15 Jan to
-    15 Apr) counts whole months; a period within 3 days of a whole number of months counts
-    that number (31 Jan to 28 Feb is one month); 7, 14 or 21 days count as weeks (52 / 12
-    weeks a month); anything else counts days (365 / 12 days a month). Zero amounts (free
+    15 Apr) counts whole months, and so does one that ends on the last day of a month
+    because the start's day does not exist there (31 Jan to 29 Feb is one month); 7, 14 or
+    21 days, or a multiple of 28 days, count as weeks (52 / 12 weeks a month: 4-weekly
+    billing is 13 invoices a year, not 12); a period within 3 days of a whole number of
+    months counts that number; anything else counts days (365 / 12 days a month). Zero amounts (free
     periods) are kept but carry 0 MRR, so they never make a customer.
 
     Examples

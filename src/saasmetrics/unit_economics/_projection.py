@@ -146,7 +146,7 @@ class RevenueProjection(ResultMixin):
                     alpha=0.2,
                     label="10th-90th percentile",
                 )
-                ax.plot(t, self.table["p50"], color=PALETTE[0], ls="--", lw=1, label="median")
+                ax.plot(t, self.table["p50"], color=PALETTE[1], ls="--", lw=1.5, label="median")
             ax.plot(t, self.table["mrr"], color=PALETTE[0], lw=2, label="expected", **kwargs)
             if self.bounded:
                 ax.axhline(self.steady_state_mrr, color=PALETTE[3], ls=":", label="steady state")

@@ -2,17 +2,25 @@
 
 Every function broadcasts its inputs: scalars give a float, arrays an array, and a pandas
 Series (e.g. one value per channel or per quarter) a Series with the same index.
+
+One rule for bad values, the same in every formula: a missing value (NaN, None or ``pd.NA``)
+gives NaN where it is, with a :class:`~saasmetrics.exceptions.DataQualityWarning` that names
+the argument and counts them (so one missing quarter does not stop a vectorized call); a
+value that is not a number (a string, a date, a table) is a
+:class:`~saasmetrics.exceptions.SchemaError`. Infinite values follow arithmetic: ``ltv`` and
+``cac`` return ``inf`` for unbounded values, and the formulas accept them back.
 """
 
 from __future__ import annotations
 
+import warnings
 from typing import Any, Literal
 
 import numpy as np
 import numpy.typing as npt
 import pandas as pd
 
-from saasmetrics.exceptions import ParameterError
+from saasmetrics.exceptions import DataQualityWarning, ParameterError, SchemaError
 
 __all__ = (
     "BENCHMARKS",
@@ -31,16 +39,83 @@ __all__ = (
 F64 = npt.NDArray[np.float64]
 
 
-def _arrays(*values: Any) -> tuple[list[F64], pd.Index | None]:
+_TABLE_HINTS = {
+    "spend": "pass the amount, e.g. spend['amount'].sum() (or a Series of it per channel)",
+    "new_customers": "pass a count, e.g. conversions['user_id'].nunique() (or a Series of it "
+    "per channel)",
+}
+
+
+def _as_float(name: str, value: Any) -> F64:
+    """One argument as floats; a typed error for anything that is not a number."""
+    if hasattr(value, "columns") and not isinstance(value, pd.Series):
+        hint = _TABLE_HINTS.get(
+            name, "pass a number, an array or a Series (e.g. one column of the table)"
+        )
+        raise SchemaError(
+            f"{name} must be a number, an array or a Series; got a table "
+            f"({type(value).__name__} with columns {list(value.columns)[:5]!r}).",
+            hint=hint + ".",
+        )
+    raw = value.to_numpy() if isinstance(value, pd.Series) else value
+    try:
+        objects = np.asarray(raw)
+        if objects.dtype.kind in "biuf":  # the usual case: numbers already
+            return objects.astype(np.float64)
+        objects = objects.astype(object)
+        flat = objects.ravel()
+        number = np.frompyfunc(
+            lambda x: (
+                x is None
+                or (
+                    isinstance(x, int | float | np.number)
+                    and not isinstance(x, complex | np.complexfloating)
+                )
+                or x is pd.NA
+            ),
+            1,
+            1,
+        )(flat).astype(bool)
+    except (TypeError, ValueError) as exc:  # ragged nested sequences
+        raise SchemaError(f"{name} must be numbers; got {value!r}.") from exc
+    if not number.all():
+        bad = flat[~number]
+        raise SchemaError(
+            f"{name} must be numbers; got {bad.size} of {flat.size} values that are not, "
+            f"e.g. {bad[0]!r} ({type(bad[0]).__name__}).",
+            hint="convert them first, e.g. with pd.to_numeric(...); strings are not read as "
+            "numbers.",
+        )
+    floats = np.array(
+        [np.nan if x is None or x is pd.NA else x for x in flat], dtype=np.float64
+    ).reshape(objects.shape)
+    return floats
+
+
+def _arrays(
+    *values: Any, names: tuple[str, ...], function: str, warn: bool = True
+) -> tuple[list[F64], pd.Index | None]:
+    """Broadcastable float arrays of the arguments, Series aligned by label.
+
+    The one rule for missing values of every formula: NaN or None in gives NaN out, where it
+    is, with a :class:`DataQualityWarning` naming the argument and the count.
+    """
     index = next((v.index for v in values if isinstance(v, pd.Series)), None)
     if index is not None:
         # Series are matched by label (a CAC per channel in another order must not pair with
         # the wrong channel's LTV); labels that do not match are an error, not NaN.
         values = tuple(_align(v, index) if isinstance(v, pd.Series) else v for v in values)
-    arrays = [
-        np.asarray(v.to_numpy(dtype=np.float64) if isinstance(v, pd.Series) else v, dtype=float)
-        for v in values
-    ]
+    arrays = [_as_float(name, v) for name, v in zip(names, values, strict=True)]
+    if warn:
+        for name, array in zip(names, arrays, strict=True):
+            missing = int(np.count_nonzero(np.isnan(array)))
+            if missing:
+                warnings.warn(
+                    f"{function}: {name} has {missing} of {array.size} values missing (NaN or "
+                    "None); the result is NaN there.",
+                    DataQualityWarning,
+                    stacklevel=3,
+                )
     return arrays, index
 
 
@@ -61,7 +136,12 @@ def _align(series: pd.Series, index: pd.Index) -> pd.Series:
     )
 
 
-def _wrap(value: F64, index: pd.Index | None, name: str) -> Any:
+def _wrap(value: F64, index: pd.Index | None, name: str, inputs: tuple[F64, ...] = ()) -> Any:
+    if inputs:  # a missing input is a missing output (the formulas' branches could hide it)
+        missing = np.zeros((), dtype=bool)
+        for x in inputs:
+            missing = missing | np.isnan(x)
+        value = np.where(missing, np.nan, value)
     if index is not None:
         return pd.Series(np.broadcast_to(value, (len(index),)).copy(), index=index, name=name)
     if np.ndim(value) == 0:
@@ -70,7 +150,7 @@ def _wrap(value: F64, index: pd.Index | None, name: str) -> Any:
 
 
 def _check_fraction(name: str, value: F64, *, low: float = 0.0, high: float = 1.0) -> None:
-    if np.any(np.isnan(value)) or np.any((value < low) | (value > high)):
+    if np.any((value < low) | (value > high)):  # NaN is missing: warned, NaN out
         raise ParameterError(
             f"{name} must lie in [{low:g}, {high:g}] as a fraction; got {value.tolist()!r}.",
             hint="pass 0.05 for 5%.",
@@ -133,8 +213,16 @@ def ltv(
     pro        9950.0
     Name: ltv, dtype: float64
     """
-    (a, c, m, g, d), index = _arrays(arpa, churn_rate, gross_margin, expansion_rate, discount_rate)
-    if np.any(a < 0) or np.any(np.isnan(a)):
+    (a, c, m, g, d), index = _arrays(
+        arpa,
+        churn_rate,
+        gross_margin,
+        expansion_rate,
+        discount_rate,
+        names=("arpa", "churn_rate", "gross_margin", "expansion_rate", "discount_rate"),
+        function="ltv",
+    )
+    if np.any(a < 0):
         raise ParameterError("arpa must be >= 0.")
     _check_fraction("churn_rate", c)
     _check_fraction("gross_margin", m)
@@ -146,7 +234,7 @@ def ltv(
             denominator > 0, a * m * (1.0 + d) / np.where(denominator > 0, denominator, 1.0), np.inf
         )
     value = np.where(a * m == 0, 0.0, value)
-    return _wrap(value, index, "ltv")
+    return _wrap(value, index, "ltv", (a, c, m, g, d))
 
 
 def cac(spend: Any, new_customers: Any) -> Any:
@@ -181,12 +269,12 @@ def cac(spend: Any, new_customers: Any) -> Any:
     >>> cac(120_000, 300), cac(50_000, 100)
     (400.0, 500.0)
     """
-    (s, n), index = _arrays(spend, new_customers)
+    (s, n), index = _arrays(spend, new_customers, names=("spend", "new_customers"), function="cac")
     if np.any(s < 0) or np.any(n < 0):
         raise ParameterError("spend and new_customers must be >= 0.")
     with np.errstate(divide="ignore", invalid="ignore"):
         value = np.where(n > 0, s / np.where(n > 0, n, 1.0), np.where(s > 0, np.inf, np.nan))
-    return _wrap(value, index, "cac")
+    return _wrap(value, index, "cac", (s, n))
 
 
 def ltv_to_cac(ltv: Any, cac: Any) -> Any:
@@ -209,10 +297,10 @@ def ltv_to_cac(ltv: Any, cac: Any) -> Any:
     >>> ltv_to_cac(4000.0, 1000.0), benchmark("ltv_to_cac", 4.0)
     (4.0, 'healthy')
     """
-    (v, k), index = _arrays(ltv, cac)
+    (v, k), index = _arrays(ltv, cac, names=("ltv", "cac"), function="ltv_to_cac")
     with np.errstate(divide="ignore", invalid="ignore"):
         value = np.where(k > 0, v / np.where(k > 0, k, 1.0), np.nan)
-    return _wrap(value, index, "ltv_to_cac")
+    return _wrap(value, index, "ltv_to_cac", (v, k))
 
 
 def cac_payback_months(cac: Any, mrr_per_customer: Any, gross_margin: Any = 1.0) -> Any:
@@ -245,7 +333,13 @@ def cac_payback_months(cac: Any, mrr_per_customer: Any, gross_margin: Any = 1.0)
     >>> cac_payback_months(1200, 100, 0.75), cac_payback_months(1200, 100)
     (16.0, 12.0)
     """
-    (k, r, m), index = _arrays(cac, mrr_per_customer, gross_margin)
+    (k, r, m), index = _arrays(
+        cac,
+        mrr_per_customer,
+        gross_margin,
+        names=("cac", "mrr_per_customer", "gross_margin"),
+        function="cac_payback_months",
+    )
     if np.any(k < 0) or np.any(r < 0):
         raise ParameterError(
             "cac and mrr_per_customer must be >= 0.", hint="a negative CAC is usually a sign slip."
@@ -254,7 +348,7 @@ def cac_payback_months(cac: Any, mrr_per_customer: Any, gross_margin: Any = 1.0)
     margin = r * m
     with np.errstate(divide="ignore", invalid="ignore"):
         value = np.where(margin > 0, k / np.where(margin > 0, margin, 1.0), np.inf)
-    return _wrap(value, index, "cac_payback_months")
+    return _wrap(value, index, "cac_payback_months", (k, r, m))
 
 
 def sales_magic_number(revenue: Any, sm_spend: Any, gross_margin: Any = None) -> Any:
@@ -283,7 +377,9 @@ def sales_magic_number(revenue: Any, sm_spend: Any, gross_margin: Any = None) ->
     >>> sales_magic_number([10.0, 10.5, 10.8], [2.0, 2.0, 2.2]).round(2).tolist()
     [nan, 1.0, 0.6]
     """
-    (rev, sm), index = _arrays(revenue, sm_spend)
+    (rev, sm), index = _arrays(
+        revenue, sm_spend, names=("revenue", "sm_spend"), function="sales_magic_number"
+    )
     if rev.ndim != 1 or rev.shape != sm.shape:
         raise ParameterError(
             "revenue and sm_spend must be sequences of quarters of the same length; "
@@ -292,7 +388,7 @@ def sales_magic_number(revenue: Any, sm_spend: Any, gross_margin: Any = None) ->
     delta = np.r_[np.nan, np.diff(rev)] * 4.0
     prior = np.r_[np.nan, sm[:-1]]
     if gross_margin is not None:
-        (m,), _ = _arrays(gross_margin)
+        (m,), _ = _arrays(gross_margin, names=("gross_margin",), function="sales_magic_number")
         _check_fraction("gross_margin", m)
         delta = delta * m
     with np.errstate(divide="ignore", invalid="ignore"):
@@ -324,10 +420,12 @@ def burn_multiple(net_burn: Any, net_new_arr: Any) -> Any:
     >>> burn_multiple(3e6, 1e6), benchmark("burn_multiple", 3.0)
     (3.0, 'suspect')
     """
-    (b, a), index = _arrays(net_burn, net_new_arr)
+    (b, a), index = _arrays(
+        net_burn, net_new_arr, names=("net_burn", "net_new_arr"), function="burn_multiple"
+    )
     with np.errstate(divide="ignore", invalid="ignore"):
         value = np.where(a > 0, b / np.where(a > 0, a, 1.0), np.where(b > 0, np.inf, np.nan))
-    return _wrap(value, index, "burn_multiple")
+    return _wrap(value, index, "burn_multiple", (b, a))
 
 
 def rule_of_40(growth_rate: Any, profit_margin: Any) -> Any:
@@ -350,7 +448,9 @@ def rule_of_40(growth_rate: Any, profit_margin: Any) -> Any:
     >>> rule_of_40(30, 15), round(rule_of_40(0.6, -0.25), 2)
     (45.0, 0.35)
     """
-    (g, p), index = _arrays(growth_rate, profit_margin)
+    (g, p), index = _arrays(
+        growth_rate, profit_margin, names=("growth_rate", "profit_margin"), function="rule_of_40"
+    )
     return _wrap(g + p, index, "rule_of_40")
 
 
@@ -381,7 +481,7 @@ def convert_churn_rate(rate: Any, *, from_periods: float = 1.0, to_periods: floa
     """
     if from_periods <= 0 or to_periods <= 0:
         raise ParameterError("from_periods and to_periods must be positive.")
-    (r,), index = _arrays(rate)
+    (r,), index = _arrays(rate, names=("rate",), function="convert_churn_rate")
     _check_fraction("rate", r)
     with np.errstate(divide="ignore"):
         value = -np.expm1((to_periods / from_periods) * np.log1p(-r))  # 1 - (1 - r)^k, exactly
@@ -400,6 +500,7 @@ BENCHMARKS: dict[str, dict[str, Any]] = {
         "edges": (12.0, 24.0),
         "labels": ("healthy", "acceptable", "too slow"),
         "higher_is_better": False,
+        "at_edge": "upper",  # Skok: *less than* 12 months; a payback of exactly 12 is not
         "source": "David Skok, 'SaaS Metrics 2.0': recover CAC in less than 12 months.",
     },
     "burn_multiple": {
@@ -427,8 +528,11 @@ BENCHMARKS: dict[str, dict[str, Any]] = {
         "source": "Mamoon Hamid (Social Capital), the SaaS quick ratio: 4 or more.",
     },
 }
-"""Benchmark bands from the literature: ``edges`` split values into ``labels`` (a value equal
-to an edge falls in the upper band)."""
+"""Benchmark bands from the literature: ``edges`` split values into ``labels``. A value equal
+to an edge falls in the band the source puts it in: the better one for "higher is better"
+metrics (an LTV:CAC of exactly 3 meets the target) and for the burn multiple (Sacks: 2x-3x is
+suspect), the worse one for the CAC payback (Skok: less than 12 months); ``at_edge`` says
+``"upper"`` or ``"lower"`` where it differs from that default."""
 
 
 def benchmark(metric: str, value: Any) -> Any:
@@ -458,11 +562,13 @@ def benchmark(metric: str, value: Any) -> Any:
     if metric not in BENCHMARKS:
         raise ParameterError.not_one_of("metric", metric, BENCHMARKS)
     spec = BENCHMARKS[metric]
-    (v,), index = _arrays(value)
+    (v,), index = _arrays(value, names=("value",), function="benchmark", warn=False)
     labels = np.asarray(spec["labels"], dtype=object)
-    # values equal to an edge go to the upper band for "higher is better" metrics (LTV:CAC of
-    # exactly 3 is healthy) and to the lower band otherwise (a 12-month payback is healthy).
-    side: Literal["left", "right"] = "right" if spec["higher_is_better"] else "left"
+    # a value equal to an edge: the upper band for "higher is better" metrics (LTV:CAC of
+    # exactly 3 is healthy), the lower one otherwise, unless the source says otherwise
+    # (at_edge: a 12-month payback is not "less than 12 months")
+    default = "upper" if spec["higher_is_better"] else "lower"
+    side: Literal["left", "right"] = "right" if spec.get("at_edge", default) == "upper" else "left"
     edges = np.asarray(spec["edges"], dtype=np.float64)
     position = np.searchsorted(edges, v, side=side)
     bands: npt.NDArray[Any] = np.where(
@@ -508,13 +614,43 @@ def plot_ltv_to_cac(ltv: pd.Series, cac: pd.Series, *, ax: Any = None) -> Any:
     }
     ax = get_axes(ax)
     finite = ratio.replace([np.inf, -np.inf], np.nan)
+    heights = finite.fillna(0).to_numpy()
+    positive = heights[heights > 0]
+    # one outlier would squash the rest: a log scale keeps every bar and band readable
+    log = positive.size > 1 and positive.max() / np.median(positive) > 8
     ax.bar(
         [str(i) for i in ratio.index],
-        finite.fillna(0).to_numpy(),
+        heights,
         color=[colors.get(str(label), PALETTE[7]) for label in labels],
     )
-    for edge, style in ((1.0, ":"), (3.0, "--"), (5.0, ":")):
+    for edge, style, name in (
+        (1.0, ":", "1: break-even"),
+        (3.0, "--", "3: target"),
+        (5.0, ":", "5: under-investing"),
+    ):
         ax.axhline(edge, color="black", lw=0.8, ls=style)
-    ax.set_ylabel("LTV : CAC")
+        ax.annotate(name, (1.0, edge), xycoords=("axes fraction", "data"), ha="right",
+                    va="bottom", fontsize=7, color="#334155")  # fmt: skip
+    from matplotlib.patches import Patch
+
+    shown = [band for band in colors if band in set(map(str, labels))]
+    ax.legend(  # what the bar colours mean
+        handles=[Patch(color=colors[band], label=band) for band in shown],
+        frameon=False,
+        fontsize="small",
+        loc="upper right",
+    )
+    if log:
+        from matplotlib.ticker import FixedLocator, NullLocator, StrMethodFormatter
+
+        ax.set_yscale("log")
+        top = float(positive.max())
+        ticks = [t for t in (0.5, 1, 2, 3, 5, 10, 20, 50, 100, 200, 500, 1000) if t <= top * 1.5]
+        ax.yaxis.set_major_locator(FixedLocator(ticks))
+        ax.yaxis.set_minor_locator(NullLocator())
+        ax.yaxis.set_major_formatter(StrMethodFormatter("{x:g}"))
+        ax.set_ylabel("LTV : CAC (log scale)")
+    else:
+        ax.set_ylabel("LTV : CAC")
     ax.set_title("LTV:CAC by segment (3 = target)")
     return ax

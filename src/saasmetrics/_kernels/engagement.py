@@ -1,0 +1,341 @@
+"""Engagement kernels on sorted distinct (user, period) pairs: no loops over users or days.
+
+Every engagement analysis starts from the same encoding: the distinct (user, day) pairs of an
+:class:`~saasmetrics.EventLog`, sorted by user then day. The log is sorted by (user, time), so
+the pairs come out of one adjacency mask (no sort, no hashing); a coarser grain (weeks, months)
+is again one mask over the pairs. Everything after that is ``bincount`` / ``cumsum`` on arrays
+the size of the pairs or of the period range.
+
+All functions take int64 arrays; ``users`` are user codes (sorted, with equal codes contiguous)
+and periods or days are ordinals (consecutive periods have consecutive ordinals).
+"""
+
+from __future__ import annotations
+
+import numpy as np
+import numpy.typing as npt
+
+__all__ = (
+    "distinct_pairs",
+    "growth_users",
+    "growth_values",
+    "lifecycle_counts",
+    "pair_sums",
+    "runs_per_period",
+    "trailing_active",
+)
+
+I64 = npt.NDArray[np.int64]
+F64 = npt.NDArray[np.float64]
+Bool = npt.NDArray[np.bool_]
+
+
+def _starts(users: I64, keys: I64) -> Bool:
+    """Where a new (user, key) run starts, for arrays sorted by user then key."""
+    start = np.ones(users.size, dtype=bool)
+    if users.size > 1:
+        start[1:] = (users[1:] != users[:-1]) | (keys[1:] != keys[:-1])
+    return start
+
+
+def distinct_pairs(users: I64, keys: I64) -> tuple[I64, I64]:
+    """Distinct (user, key) pairs, sorted by user then key.
+
+    Parameters
+    ----------
+    users : numpy.ndarray of int64
+        User code of every row; equal codes contiguous (an EventLog's order).
+    keys : numpy.ndarray of int64
+        A day or period ordinal per row; usually non-decreasing within each user (then no
+        sort happens), else the rows are sorted first.
+
+    Returns
+    -------
+    tuple of numpy.ndarray
+        The users and keys of the distinct pairs.
+
+    Examples
+    --------
+    >>> import numpy as np
+    >>> u, d = distinct_pairs(np.array([0, 0, 0, 1, 1]), np.array([5, 5, 7, 2, 2]))
+    >>> u.tolist(), d.tolist()
+    ([0, 0, 1], [5, 7, 2])
+    """
+    users = np.asarray(users, dtype=np.int64)
+    keys = np.asarray(keys, dtype=np.int64)
+    if users.size > 1:
+        same = users[1:] == users[:-1]
+        if bool(np.any(same & (keys[1:] < keys[:-1]))) or bool(np.any(users[1:] < users[:-1])):
+            order = np.lexsort((keys, users))
+            users, keys = users[order], keys[order]
+    start = _starts(users, keys)
+    return users[start], keys[start]
+
+
+def pair_sums(users: I64, keys: I64, values: F64) -> tuple[I64, I64, F64]:
+    """Distinct (user, key) pairs with the sum of ``values`` over each pair's rows.
+
+    Examples
+    --------
+    >>> import numpy as np
+    >>> u, k, v = pair_sums(np.array([0, 0, 1]), np.array([3, 3, 3]), np.array([1.0, 2.0, 5.0]))
+    >>> u.tolist(), k.tolist(), v.tolist()
+    ([0, 1], [3, 3], [3.0, 5.0])
+    """
+    users = np.asarray(users, dtype=np.int64)
+    keys = np.asarray(keys, dtype=np.int64)
+    values = np.asarray(values, dtype=np.float64)
+    if users.size > 1:
+        same = users[1:] == users[:-1]
+        if bool(np.any(same & (keys[1:] < keys[:-1]))) or bool(np.any(users[1:] < users[:-1])):
+            order = np.lexsort((keys, users))
+            users, keys, values = users[order], keys[order], values[order]
+    start = _starts(users, keys)
+    at = np.flatnonzero(start)
+    sums = np.add.reduceat(values, at) if at.size else np.zeros(0, dtype=np.float64)
+    return users[start], keys[start], sums.astype(np.float64, copy=False)
+
+
+def _user_starts(users: I64) -> Bool:
+    first = np.ones(users.size, dtype=bool)
+    if users.size > 1:
+        first[1:] = users[1:] != users[:-1]
+    return first
+
+
+def _user_ends(users: I64) -> Bool:
+    last = np.ones(users.size, dtype=bool)
+    if users.size > 1:
+        last[:-1] = users[1:] != users[:-1]
+    return last
+
+
+def trailing_active(users: I64, days: I64, n_days: int, window: int) -> I64:
+    """Distinct users active in the trailing ``window`` days ending on each day.
+
+    A pair (user, day d) whose user is next active on day ``n`` covers the window ends
+    ``d .. min(d + window, n) - 1``: the intervals of one user are disjoint and cover exactly
+    the days on which the user is in the window, so one difference array counts every user
+    once per day.
+
+    Parameters
+    ----------
+    users, days : numpy.ndarray of int64
+        Distinct (user, day) pairs sorted by user then day; days in ``0 .. n_days - 1``.
+    n_days : int
+        Length of the output.
+    window : int
+        Window length in days (>= 1), inclusive of the day itself.
+
+    Returns
+    -------
+    numpy.ndarray of int64
+        Active users per day.
+
+    Examples
+    --------
+    >>> import numpy as np
+    >>> trailing_active(np.array([0, 0, 1]), np.array([0, 3, 1]), 6, 2).tolist()
+    [1, 2, 1, 1, 1, 0]
+    """
+    nxt = np.empty(days.size, dtype=np.int64)
+    if days.size:
+        nxt[:-1] = days[1:]
+        nxt[_user_ends(users)] = np.iinfo(np.int64).max // 2
+    stop = np.minimum(np.minimum(days + window, nxt), n_days)
+    diff = np.bincount(days, minlength=n_days + 1)[: n_days + 1].astype(np.int64)
+    diff -= np.bincount(stop, minlength=n_days + 1)[: n_days + 1]
+    counts: I64 = np.cumsum(diff[:n_days])
+    return counts
+
+
+def runs_per_period(users: I64, periods: I64, n_periods: int, max_units: int) -> I64:
+    """Users by number of distinct units (pairs) in each period: a (periods x units) table.
+
+    Parameters
+    ----------
+    users, periods : numpy.ndarray of int64
+        One entry per distinct (user, unit) pair, sorted by user then unit, with the period
+        (``0 .. n_periods - 1``) each unit falls in.
+    n_periods, max_units : int
+        Output shape.
+
+    Returns
+    -------
+    numpy.ndarray of int64
+        ``table[p, k - 1]`` users active on exactly ``k`` units of period ``p``.
+
+    Examples
+    --------
+    >>> import numpy as np
+    >>> runs_per_period(np.array([0, 0, 1]), np.array([0, 0, 0]), 1, 3).tolist()
+    [[1, 1, 0]]
+    """
+    start = np.flatnonzero(_starts(users, periods))
+    lengths = np.diff(np.append(start, users.size))
+    flat = periods[start] * max_units + (lengths - 1)
+    table: I64 = np.bincount(flat, minlength=n_periods * max_units).astype(np.int64)
+    return table.reshape(n_periods, max_units)
+
+
+def lifecycle_counts(
+    users: I64, periods: I64, created: I64, n_periods: int
+) -> tuple[I64, I64, I64, I64]:
+    """New, returning, resurrecting and dormant users per period (PostHog's rules).
+
+    For a user's active periods ``p_1 < p_2 < ...`` and their creation period ``c`` (first
+    activity, or first ``new_event``): ``p_1`` is *new* if ``p_1 == c`` else *resurrecting*;
+    a later ``p_i`` is *returning* if ``p_{i-1} == p_i - 1`` else *resurrecting*; every
+    ``p_i`` not followed by ``p_i + 1`` makes the user *dormant* in ``p_i + 1``.
+
+    Parameters
+    ----------
+    users, periods : numpy.ndarray of int64
+        Distinct (user, period) pairs sorted by user then period, periods in
+        ``0 .. n_periods - 1``.
+    created : numpy.ndarray of int64
+        Creation period of each pair's user (aligned with the pairs).
+    n_periods : int
+        Output length (dormancy after the last period is dropped).
+
+    Returns
+    -------
+    tuple of numpy.ndarray of int64
+        ``new, returning, resurrecting, dormant`` (dormant as positive counts).
+
+    Examples
+    --------
+    >>> import numpy as np
+    >>> u, p = np.array([0, 0, 0]), np.array([0, 1, 3])
+    >>> [c.tolist() for c in lifecycle_counts(u, p, np.zeros(3, dtype=np.int64), 5)]
+    [[1, 0, 0, 0, 0], [0, 1, 0, 0, 0], [0, 0, 0, 1, 0], [0, 0, 1, 0, 1]]
+    """
+    first = _user_starts(users)
+    prev = np.empty_like(periods)
+    if periods.size:
+        prev[1:] = periods[:-1]
+        prev[0] = 0
+    is_new = first & (periods == created)
+    is_returning = ~first & (prev == periods - 1)
+    is_resurrecting = ~is_new & ~is_returning
+    nxt = np.empty_like(periods)
+    if periods.size:
+        nxt[:-1] = periods[1:]
+        nxt[_user_ends(users)] = -2
+    goes_dormant = (nxt != periods + 1) & (periods + 1 < n_periods)
+    new = np.bincount(periods[is_new], minlength=n_periods).astype(np.int64)
+    returning = np.bincount(periods[is_returning], minlength=n_periods).astype(np.int64)
+    resurrecting = np.bincount(periods[is_resurrecting], minlength=n_periods).astype(np.int64)
+    dormant = np.bincount(periods[goes_dormant] + 1, minlength=n_periods).astype(np.int64)
+    return new, returning, resurrecting, dormant
+
+
+def growth_users(users: I64, periods: I64, n_periods: int) -> tuple[I64, I64, I64, I64, I64]:
+    """Growth accounting of users: active, retained, new, resurrected, churned per period.
+
+    Parameters
+    ----------
+    users, periods : numpy.ndarray of int64
+        Distinct (user, period) pairs sorted by user then period, in ``0 .. n_periods - 1``.
+    n_periods : int
+        Output length.
+
+    Returns
+    -------
+    tuple of numpy.ndarray of int64
+        ``active, retained, new, resurrected, churned`` (churned as positive counts).
+
+    Examples
+    --------
+    >>> import numpy as np
+    >>> out = growth_users(np.array([0, 0, 1]), np.array([0, 2, 1]), 3)
+    >>> [a.tolist() for a in out]
+    [[1, 1, 1], [0, 0, 0], [1, 1, 0], [0, 0, 1], [0, 1, 1]]
+    """
+    first = _user_starts(users)
+    prev = np.empty_like(periods)
+    if periods.size:
+        prev[1:] = periods[:-1]
+        prev[0] = 0
+    retained_mask = ~first & (prev == periods - 1)
+    resurrected_mask = ~first & ~retained_mask
+    nxt = np.empty_like(periods)
+    if periods.size:
+        nxt[:-1] = periods[1:]
+        nxt[_user_ends(users)] = -2
+    churns = (nxt != periods + 1) & (periods + 1 < n_periods)
+
+    def count(mask: Bool | None, shift: int = 0) -> I64:
+        p = periods if mask is None else periods[mask]
+        out: I64 = np.bincount(p + shift, minlength=n_periods)[:n_periods].astype(np.int64)
+        return out
+
+    return (
+        count(None),
+        count(retained_mask),
+        count(first),
+        count(resurrected_mask),
+        count(churns, 1),
+    )
+
+
+def growth_values(
+    users: I64, periods: I64, values: F64, n_periods: int
+) -> tuple[F64, F64, F64, F64, F64, F64, F64]:
+    """Growth accounting of an amount (revenue) per period.
+
+    ``values`` is each (user, period) pair's total (pairs with a total of 0 are not active).
+    Per user and period, with ``prev`` the amount of the period before (0 if inactive):
+    *retained* ``min(now, prev)``, *expansion* ``max(now - prev, 0)`` and *contraction*
+    ``max(prev - now, 0)`` when active in both; *new* on the user's first active period;
+    *resurrected* when active now, not in the previous period, but before; *churned* ``prev``
+    when active in the previous period and not now.
+
+    Returns
+    -------
+    tuple of numpy.ndarray of float64
+        ``total, retained, new, resurrected, expansion, contraction, churned`` (contraction
+        and churned as positive amounts).
+
+    Examples
+    --------
+    >>> import numpy as np
+    >>> out = growth_values(np.array([0, 0, 0]), np.array([0, 1, 2]),
+    ...                     np.array([10.0, 15.0, 5.0]), 4)
+    >>> [a.tolist() for a in out]  # doctest: +NORMALIZE_WHITESPACE
+    [[10.0, 15.0, 5.0, 0.0], [0.0, 10.0, 5.0, 0.0], [10.0, 0.0, 0.0, 0.0],
+     [0.0, 0.0, 0.0, 0.0], [0.0, 5.0, 0.0, 0.0], [0.0, 0.0, 10.0, 0.0],
+     [0.0, 0.0, 0.0, 5.0]]
+    """
+    keep = values != 0
+    users, periods, values = users[keep], periods[keep], values[keep]
+    first = _user_starts(users)
+    prev_p = np.empty_like(periods)
+    prev_v: F64 = np.zeros_like(values)
+    if periods.size:
+        prev_p[1:] = periods[:-1]
+        prev_p[0] = 0
+        prev_v[1:] = values[:-1]
+    both = ~first & (prev_p == periods - 1)
+    before = np.where(both, prev_v, 0.0)
+    resurrected = ~first & ~both
+    nxt = np.empty_like(periods)
+    if periods.size:
+        nxt[:-1] = periods[1:]
+        nxt[_user_ends(users)] = -2
+    churns = (nxt != periods + 1) & (periods + 1 < n_periods)
+
+    def total(weights: F64, at: I64 = periods) -> F64:
+        out = np.bincount(at, weights=weights, minlength=n_periods)[:n_periods]
+        return np.asarray(out, dtype=np.float64)
+
+    zero = np.zeros_like(values)
+    return (
+        total(values),
+        total(np.where(both, np.minimum(values, before), zero)),
+        total(np.where(first, values, zero)),
+        total(np.where(resurrected, values, zero)),
+        total(np.where(both, np.maximum(values - before, 0.0), zero)),
+        total(np.where(both, np.maximum(before - values, 0.0), zero)),
+        total(np.where(churns, values, zero), np.where(churns, periods + 1, 0)),
+    )

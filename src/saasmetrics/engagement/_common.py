@@ -1,0 +1,149 @@
+"""What every engagement analysis shares: local days, the context pass, dense partials."""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from dataclasses import dataclass
+from typing import Any
+
+import numpy as np
+import numpy.typing as npt
+import pandas as pd
+
+from saasmetrics._kernels.periods import (
+    DAY_NS,
+    PeriodSpec,
+    calendar_period,
+    parse_freq,
+    period_start_ns,
+)
+from saasmetrics.eventlog import EventLog, as_event_log
+from saasmetrics.exceptions import EmptyDataError, ParameterError
+from saasmetrics.typing import FrameLike
+
+I64 = npt.NDArray[np.int64]
+
+_WEEKS = tuple(f"W-{d}" for d in ("MON", "TUE", "WED", "THU", "FRI", "SAT", "SUN"))
+_CALENDAR: tuple[str, ...] = ("D", "W", *_WEEKS, "MS", "QS", "YS")
+
+
+@dataclass(frozen=True, slots=True)
+class DayRange:
+    """The context of every engagement analysis: the first and last local day of the data."""
+
+    first: int
+    last: int
+
+
+def merge_range(a: DayRange, b: DayRange) -> DayRange:
+    return DayRange(min(a.first, b.first), max(a.last, b.last))
+
+
+def local_days(log: EventLog) -> I64:
+    """Each event's day ordinal (days since 1970-01-01) in the data's own time zone."""
+    days: I64 = log.wall_time_ns() // DAY_NS
+    return days
+
+
+def day_range(log: EventLog) -> DayRange:
+    days = local_days(log)
+    return DayRange(int(days.min()), int(days.max()))
+
+
+def load(
+    data: EventLog | FrameLike,
+    *,
+    user_col: str,
+    time_col: str,
+    event_col: str,
+    properties: Sequence[str] = (),
+) -> EventLog:
+    """The events as an EventLog keeping only the properties the analysis reads."""
+    log = as_event_log(
+        data, user_col=user_col, time_col=time_col, event_col=event_col, properties=properties
+    )
+    if len(log) == 0:
+        raise EmptyDataError("events has no rows.")
+    return log
+
+
+def calendar_spec(name: str, freq: Any, *, allow_day: bool = True) -> PeriodSpec:
+    """A calendar grain (``"D"``, ``"W"``, ``"W-SAT"``, ``"MS"``, ``"QS"``, ``"YS"``)."""
+    if not isinstance(freq, str) or freq.upper() not in _CALENDAR:
+        raise ParameterError(
+            f"{name}={freq!r} is not a calendar grain.",
+            hint=f"use one of {list(_CALENDAR)}; 'W' is Monday-Sunday weeks (pandas W-SUN).",
+        )
+    if not allow_day and freq.upper() == "D":
+        raise ParameterError(
+            f"{name}='D' is no longer than the unit (a day): nobody is active on more than "
+            "one day of a day.",
+            hint=f"use a longer {name} such as 'W', 'MS' or '28D'.",
+        )
+    return parse_freq(freq.upper())
+
+
+def day_period(days: I64, spec: PeriodSpec) -> I64:
+    """Calendar period ordinal of each day ordinal."""
+    return calendar_period(np.asarray(days, dtype=np.int64) * DAY_NS, spec)
+
+
+def period_labels(ordinals: I64, spec: PeriodSpec) -> pd.DatetimeIndex:
+    """Period start dates (naive local dates) of the ordinals."""
+    return pd.DatetimeIndex(period_start_ns(np.asarray(ordinals, dtype=np.int64), spec)).as_unit(
+        "ns"
+    )
+
+
+def day_labels(days: I64) -> pd.DatetimeIndex:
+    return pd.DatetimeIndex(np.asarray(days, dtype=np.int64) * DAY_NS).as_unit("ns")
+
+
+def to_day(name: str, value: Any) -> int:
+    """A date-like option as a local day ordinal (a tz-aware value keeps its own wall date)."""
+    try:
+        ts = pd.Timestamp(value)
+    except (TypeError, ValueError) as exc:
+        raise ParameterError(f"{name}={value!r} is not a date.") from exc
+    if pd.isna(ts):
+        raise ParameterError(f"{name}={value!r} is not a date.")
+    if ts.tz is not None:
+        ts = ts.tz_localize(None)
+    return int(ts.as_unit("ns").value // DAY_NS)
+
+
+def event_codes(log: EventLog, names: Any) -> tuple[I64, tuple[bool, ...]]:
+    """Codes of the named events present in this chunk, and which names occur at all."""
+    wanted = [names] if isinstance(names, str) or not isinstance(names, Sequence) else list(names)
+    locs = log.events.get_indexer(pd.Index(wanted)) if wanted else np.zeros(0, dtype=np.int64)
+    found = tuple(bool(loc >= 0) for loc in locs)
+    return np.asarray(locs[locs >= 0], dtype=np.int64), found
+
+
+def event_list(name: str, value: Any) -> tuple[Any, ...]:
+    """An event name or a list of them, as a non-empty tuple."""
+    items = (value,) if isinstance(value, str) or not isinstance(value, Sequence) else tuple(value)
+    if not items:
+        raise ParameterError(f"{name} needs at least one event name; got {value!r}.")
+    return items
+
+
+def align_add(origin_a: int, a: Any, origin_b: int, b: Any) -> tuple[int, Any]:
+    """Add two dense count arrays whose last axis starts at different period ordinals."""
+    if origin_a == origin_b and a.shape == b.shape:
+        return origin_a, a + b
+    start = min(origin_a, origin_b)
+    stop = max(origin_a + a.shape[-1], origin_b + b.shape[-1])
+    out = np.zeros((*a.shape[:-1], stop - start), dtype=np.result_type(a, b))
+    out[..., origin_a - start : origin_a - start + a.shape[-1]] += a
+    out[..., origin_b - start : origin_b - start + b.shape[-1]] += b
+    return start, out
+
+
+def ratio(num: Any, den: Any) -> npt.NDArray[np.float64]:
+    """``num / den`` as floats: ``inf`` when only the denominator is 0, NaN when both are."""
+    num = np.asarray(num, dtype=np.float64)
+    den = np.asarray(den, dtype=np.float64)
+    with np.errstate(divide="ignore", invalid="ignore"):
+        out: npt.NDArray[np.float64] = num / den
+    return out

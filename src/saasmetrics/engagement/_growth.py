@@ -1,0 +1,484 @@
+"""growth_accounting(): Tribe Capital's growth accounting of users and revenue, with cohorts."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from typing import Any, Literal
+
+import numpy as np
+import pandas as pd
+
+from saasmetrics._frames import to_pandas
+from saasmetrics._kernels.engagement import growth_users, growth_values, pair_sums
+from saasmetrics._plotting import PALETTE, get_axes
+from saasmetrics._results import ResultMixin
+from saasmetrics.engagement._common import (
+    DayRange,
+    calendar_spec,
+    day_period,
+    day_range,
+    load,
+    local_days,
+    merge_range,
+    period_labels,
+    ratio,
+)
+from saasmetrics.eventlog import EventLog
+from saasmetrics.exceptions import InputError, MissingColumnError, ParameterError
+from saasmetrics.scale import Analysis, register, run
+from saasmetrics.typing import FrameLike
+
+__all__ = ("GrowthAccounting", "growth_accounting")
+
+Measure = Literal["users", "revenue"]
+_EVENT = "__saasmetrics_event__"
+
+
+def user_ratios(table: pd.DataFrame) -> pd.DataFrame:
+    """Quick ratio and retention rate of a users growth-accounting table (in place, returned).
+
+    ``quick_ratio = (new + resurrected) / -churned``; ``retention_rate = retained /
+    active_{t-1}`` (NaN in the first period).
+    """
+    table["quick_ratio"] = ratio(table["new"] + table["resurrected"], np.abs(table["churned"]))
+    before = table["active"].shift(1).to_numpy(dtype=float)
+    table["retention_rate"] = ratio(table["retained"], before)
+    return table
+
+
+def revenue_ratios(table: pd.DataFrame) -> pd.DataFrame:
+    """Quick ratio, gross and net retention of a revenue growth-accounting table."""
+    gains = table["new"] + table["resurrected"] + table["expansion"]
+    table["quick_ratio"] = ratio(gains, np.abs(table["churned"] + table["contraction"]))
+    before = table["revenue"].shift(1).to_numpy(dtype=float)
+    table["gross_retention"] = ratio(table["retained"], before)
+    table["net_retention"] = ratio(table["retained"] + table["expansion"], before)
+    return table
+
+
+@dataclass(frozen=True, slots=True, kw_only=True, eq=False, repr=False)
+class GrowthAccounting(ResultMixin):
+    """Growth accounting per period: where this period's active users (and revenue) come from.
+
+    Built by :func:`growth_accounting`. The identities hold for every period ``t`` after the
+    first: ``active_t = retained + new + resurrected`` and ``active_{t-1} = retained -
+    churned`` (churned is negative); for revenue ``revenue_t = retained + new + resurrected +
+    expansion`` and ``revenue_{t-1} = retained - churned - contraction``.
+
+    Attributes
+    ----------
+    users : pandas.DataFrame
+        ``period``, ``active``, ``retained``, ``new``, ``resurrected``, ``churned``
+        (negative), ``quick_ratio``, ``retention_rate``.
+    revenue : pandas.DataFrame or None
+        With ``value_col``: ``period``, ``revenue``, ``retained``, ``new``, ``resurrected``,
+        ``expansion``, ``contraction`` and ``churned`` (both negative), ``quick_ratio``,
+        ``gross_retention``, ``net_retention``.
+    cohorts : pandas.DataFrame
+        The layer cake, long: ``period``, ``cohort`` (first active period), ``active``,
+        ``retained`` users and, with ``value_col``, ``revenue``.
+    freq : str
+        The period grain.
+    value_col : str or None
+        The amount column.
+
+    Examples
+    --------
+    >>> import pandas as pd
+    >>> from saasmetrics.engagement import growth_accounting
+    >>> invoices = pd.DataFrame({
+    ...     "user_id": ["a", "a", "b", "b", "c"],
+    ...     "timestamp": pd.to_datetime(["2024-01-05", "2024-02-05", "2024-01-09",
+    ...                                  "2024-03-09", "2024-02-20"]),
+    ...     "amount": [10.0, 15.0, 20.0, 20.0, 5.0]})
+    >>> ga = growth_accounting(invoices, value_col="amount")
+    >>> ga.to_frame("users")[["period", "active", "retained", "new", "resurrected", "churned"]]
+          period  active  retained  new  resurrected  churned
+    0 2024-01-01       2         0    2            0        0
+    1 2024-02-01       2         1    1            0       -1
+    2 2024-03-01       1         0    0            1       -2
+    >>> ga.to_frame()[["period", "revenue", "retained", "new", "expansion", "churned"]]
+          period  revenue  retained   new  expansion  churned
+    0 2024-01-01     30.0       0.0  30.0        0.0      0.0
+    1 2024-02-01     20.0      10.0   5.0        5.0    -20.0
+    2 2024-03-01     20.0       0.0   0.0        0.0    -20.0
+    """
+
+    users: pd.DataFrame
+    revenue: pd.DataFrame | None
+    cohorts: pd.DataFrame
+    freq: str
+    value_col: str | None = None
+
+    def to_frame(self, measure: Measure | None = None) -> pd.DataFrame:
+        """One row per period: the revenue table with ``value_col``, else the users table.
+
+        Parameters
+        ----------
+        measure : {"users", "revenue"}, optional
+            Which table (default revenue when there is one).
+
+        Returns
+        -------
+        pandas.DataFrame
+            A copy of :attr:`users` or :attr:`revenue`.
+        """
+        if measure is None:
+            measure = "users" if self.revenue is None else "revenue"
+        if measure == "revenue":
+            if self.revenue is None:
+                raise ParameterError("No revenue table: pass value_col= to growth_accounting.")
+            return self.revenue.copy()
+        if measure != "users":
+            raise ParameterError(f"measure={measure!r} is not 'users' or 'revenue'.")
+        return self.users.copy()
+
+    def layer_cake(self, measure: Measure = "users") -> pd.DataFrame:
+        """Active users (or revenue) per period by acquisition cohort: periods x cohorts.
+
+        Parameters
+        ----------
+        measure : {"users", "revenue"}, default "users"
+
+        Returns
+        -------
+        pandas.DataFrame
+            Indexed by ``period``, one column per cohort (its first period); each row sums
+            to the period's active users (revenue).
+        """
+        column = "active" if measure == "users" else "revenue"
+        if column not in self.cohorts:
+            raise ParameterError("No revenue cohorts: pass value_col= to growth_accounting.")
+        wide = self.cohorts.pivot(index="period", columns="cohort", values=column)
+        return wide.fillna(0).astype(self.cohorts[column].dtype)
+
+    def _summary(self) -> dict[str, Any]:
+        last = self.users.iloc[-1]
+        out: dict[str, Any] = {"periods": len(self.users), "freq": self.freq}
+        out["active"] = int(last["active"])
+        if self.revenue is not None:
+            out["revenue"] = round(float(self.revenue["revenue"].iloc[-1]), 2)
+        return out
+
+    def plot(self, ax: Any = None, measure: Measure | None = None) -> Any:
+        """Growth-accounting bars (gains above zero, losses below) and the quick ratio line.
+
+        Retained, new, resurrected (and expansion) above zero, churned (and contraction)
+        below; the quick ratio on the right axis.
+
+        Returns
+        -------
+        matplotlib.axes.Axes
+        """
+        table = self.to_frame(measure)
+        ax = get_axes(ax)
+        x = np.arange(len(table))
+        ups = ["retained", "new", "resurrected"] + (["expansion"] if "expansion" in table else [])
+        downs = ["churned"] + (["contraction"] if "contraction" in table else [])
+        bottom = np.zeros(len(table))
+        for i, col in enumerate(ups):
+            values = table[col].to_numpy(dtype=float)
+            ax.bar(x, values, bottom=bottom, color=PALETTE[i], label=col)
+            bottom += values
+        below = np.zeros(len(table))
+        for i, col in enumerate(downs):
+            values = table[col].to_numpy(dtype=float)
+            ax.bar(x, values, bottom=below, color=PALETTE[3 + 2 * i], label=col)
+            below += values
+        ax.axhline(0, color="black", linewidth=0.8)
+        right = ax.twinx()
+        qr = table["quick_ratio"].replace([np.inf, -np.inf], np.nan).to_numpy(dtype=float)
+        right.plot(x, qr, color=PALETTE[7], marker="o", label="quick ratio")
+        right.set_ylabel("quick ratio")
+        labels = [str(pd.Timestamp(p).date()) for p in table["period"]]
+        step = max(1, len(labels) // 12)
+        ax.set_xticks(x[::step], labels[::step], rotation=45, ha="right")
+        ax.set_ylabel("revenue" if "revenue" in table else "users")
+        ax.set_title("Growth accounting")
+        handles, names = ax.get_legend_handles_labels()
+        more, more_names = right.get_legend_handles_labels()
+        ax.legend(handles + more, names + more_names, fontsize="small")
+        return ax
+
+    def plot_layer_cake(self, ax: Any = None, measure: Measure = "users") -> Any:
+        """Stacked areas of active users (or revenue) by acquisition cohort.
+
+        Returns
+        -------
+        matplotlib.axes.Axes
+        """
+        wide = self.layer_cake(measure)
+        ax = get_axes(ax)
+        colors = [PALETTE[i % len(PALETTE)] for i in range(wide.shape[1])]
+        ax.stackplot(wide.index, wide.to_numpy(dtype=float).T, colors=colors)
+        ax.set_ylabel("revenue" if measure == "revenue" else "active users")
+        ax.set_title("Layer cake by acquisition cohort")
+        return ax
+
+
+@dataclass(frozen=True, slots=True)
+class _GrowthPartial:
+    origin: int
+    users: Any  # (5 x periods) int64
+    values: Any  # (7 x periods) float64 or None
+    cake: Any  # (cohorts x periods) int64: active users
+    cake_retained: Any  # (cohorts x periods) int64
+    cake_values: Any  # (cohorts x periods) float64 or None
+
+
+def _pad2(origin: int, a: Any, start: int, size: int) -> Any:
+    out = np.zeros((size, size), dtype=a.dtype)
+    at = origin - start
+    out[at : at + a.shape[0], at : at + a.shape[1]] = a
+    return out
+
+
+def _merge(a: _GrowthPartial, b: _GrowthPartial) -> _GrowthPartial:
+    if a.origin != b.origin or a.users.shape != b.users.shape:
+        start = min(a.origin, b.origin)
+        stop = max(a.origin + a.users.shape[1], b.origin + b.users.shape[1])
+        a, b = (_repad(x, start, stop - start) for x in (a, b))
+
+    def add(x: Any, y: Any) -> Any:
+        return None if x is None else x + y
+
+    return _GrowthPartial(
+        a.origin,
+        a.users + b.users,
+        add(a.values, b.values),
+        a.cake + b.cake,
+        a.cake_retained + b.cake_retained,
+        add(a.cake_values, b.cake_values),
+    )
+
+
+def _repad(p: _GrowthPartial, start: int, size: int) -> _GrowthPartial:
+    def pad1(a: Any) -> Any:
+        if a is None:
+            return None
+        out = np.zeros((a.shape[0], size), dtype=a.dtype)
+        out[:, p.origin - start : p.origin - start + a.shape[1]] = a
+        return out
+
+    def pad2(a: Any) -> Any:
+        return None if a is None else _pad2(p.origin, a, start, size)
+
+    return _GrowthPartial(
+        start,
+        pad1(p.users),
+        pad1(p.values),
+        pad2(p.cake),
+        pad2(p.cake_retained),
+        pad2(p.cake_values),
+    )
+
+
+def growth_accounting(
+    frame: EventLog | FrameLike,
+    *,
+    freq: str = "MS",
+    value_col: str | None = None,
+    user_col: str = "user_id",
+    time_col: str = "timestamp",
+    event_col: str = "event",
+    partitioned_by: str | None = None,
+) -> GrowthAccounting:
+    """Growth accounting (Tribe Capital / Social Capital): active users and revenue decomposed.
+
+    Users (any actor: ``user_col`` may be an account) are active in a period when they have
+    a row in it. For every period: **new** (first active period ever), **retained** (active
+    in the previous period too), **resurrected** (active before, not in the previous
+    period) and **churned** (active in the previous period, not now; negative). With
+    ``value_col`` the same accounting of the amount (revenue), per user and period: retained
+    ``min(now, before)``, **expansion** ``max(now - before, 0)``, **contraction**
+    ``-max(before - now, 0)``; a user is active in the revenue accounting when their period
+    total is non-zero. The first period of the data has no history: everyone in it is new.
+
+    Parameters
+    ----------
+    frame : EventLog, DataFrame-like or dask DataFrame
+        Events or revenue rows (invoices, payments, MRR snapshots); an event column is not
+        needed.
+    freq : str, default "MS"
+        ``"D"``, ``"W"`` (Monday-Sunday weeks), ``"W-SAT"``, ``"MS"``, ``"QS"``, ``"YS"``.
+    value_col : str, optional
+        An amount column: adds the revenue accounting and revenue cohorts.
+    user_col, time_col : str
+        Column roles.
+    event_col : str, default "event"
+        Read only from an :class:`~saasmetrics.EventLog`; frames need no event column.
+    partitioned_by : str, optional
+        For a dask DataFrame whose partitions already hold whole users: the user column.
+
+    Returns
+    -------
+    GrowthAccounting
+        ``to_frame()`` (revenue with ``value_col``, else users), ``to_frame("users")``,
+        ``layer_cake()`` and the plots.
+
+    Raises
+    ------
+    MissingColumnError
+        A missing user, time or value column.
+    InputError
+        Missing amounts, or a negative period total for a user (the message names one).
+
+    Examples
+    --------
+    >>> import pandas as pd
+    >>> from saasmetrics.engagement import growth_accounting
+    >>> events = pd.DataFrame({
+    ...     "user_id": ["a", "a", "b", "c", "c"],
+    ...     "timestamp": pd.to_datetime(["2024-01-03", "2024-02-03", "2024-01-04",
+    ...                                  "2024-01-05", "2024-03-05"]),
+    ...     "event": "login"})
+    >>> growth_accounting(events).to_frame()[["period", "active", "retained", "new",
+    ...                                       "resurrected", "churned", "quick_ratio"]]
+          period  active  retained  new  resurrected  churned  quick_ratio
+    0 2024-01-01       3         0    3            0        0          inf
+    1 2024-02-01       1         1    0            0       -2          0.0
+    2 2024-03-01       1         0    0            1       -1          1.0
+    """
+    plan = _growth_analysis(
+        freq=freq, value_col=value_col, user_col=user_col, time_col=time_col, event_col=event_col
+    )
+    return run(plan, frame, partitioned_by=partitioned_by)
+
+
+@register(growth_accounting)
+def _growth_analysis(
+    *,
+    freq: str = "MS",
+    value_col: str | None = None,
+    user_col: str = "user_id",
+    time_col: str = "timestamp",
+    event_col: str = "event",
+) -> Analysis[_GrowthPartial, GrowthAccounting]:
+    """growth_accounting as partial / merge / finalize: per-period sums add across chunks."""
+    grain = calendar_spec("freq", freq)
+    if value_col is not None and value_col in (user_col, time_col):
+        raise ParameterError(f"value_col={value_col!r} is the user or time column.")
+    props = [] if value_col is None else [value_col]
+
+    def prepare(data: EventLog | FrameLike) -> EventLog:
+        if isinstance(data, EventLog):
+            return data
+        table = to_pandas(data, name="frame")
+        needed = [user_col, time_col, *props]
+        missing = [c for c in needed if c not in table.columns]
+        if missing:
+            raise MissingColumnError.from_names(missing, available=list(table.columns))
+        if event_col in table.columns:
+            return load(
+                table, user_col=user_col, time_col=time_col, event_col=event_col, properties=props
+            )
+        slim = pd.DataFrame({c: table[c] for c in needed})
+        slim[_EVENT] = "row"
+        return load(slim, user_col=user_col, time_col=time_col, event_col=_EVENT, properties=props)
+
+    def amounts(log: EventLog) -> Any:
+        raw = log.property_values(value_col)  # type: ignore[arg-type]
+        values = pd.to_numeric(raw, errors="coerce").to_numpy(dtype=np.float64, na_value=np.nan)
+        bad = np.isnan(values)
+        if bad.any():
+            example = raw[bad].iloc[0]
+            raise InputError(
+                f"{int(bad.sum()):,} rows of {value_col!r} are missing or not numbers "
+                f"(e.g. {example!r}).",
+                hint="fill or drop them; growth accounting needs every amount.",
+            )
+        return values
+
+    def partial(log: EventLog, context: DayRange) -> _GrowthPartial:
+        first, last = (int(p) for p in day_period(np.array([context.first, context.last]), grain))
+        n = last - first + 1
+        periods = day_period(local_days(log), grain) - first
+        users = np.asarray(log.user_codes, dtype=np.int64)
+        values = amounts(log) if value_col is not None else np.zeros(users.size)
+        u, p, v = pair_sums(users, periods, values)
+        active, retained, new, resurrected, churned = growth_users(u, p, n)
+        first_pair = np.ones(u.size, dtype=bool)
+        first_pair[1:] = u[1:] != u[:-1]
+        cohort = np.repeat(p[first_pair], np.diff(np.append(np.flatnonzero(first_pair), u.size)))
+        cake = np.bincount(cohort * n + p, minlength=n * n).reshape(n, n)
+        kept = np.ones(u.size, dtype=bool)
+        kept[1:] = ~first_pair[1:] & (p[1:] == p[:-1] + 1)
+        kept[0] = False
+        cake_ret = np.bincount(cohort[kept] * n + p[kept], minlength=n * n).reshape(n, n)
+        value_arrays = cake_values = None
+        if value_col is not None:
+            negative = v < 0
+            if negative.any():
+                i = int(np.flatnonzero(negative)[0])
+                raise InputError(
+                    f"{int(negative.sum()):,} (user, period) totals of {value_col!r} are "
+                    f"negative, e.g. user {log.users[u[i]]!r}: {v[i]:.2f}.",
+                    hint="growth accounting needs non-negative revenue per user and period.",
+                )
+            value_arrays = np.stack(growth_values(u, p, v, n))
+            positive = v > 0
+            pos_first = np.ones(int(positive.sum()), dtype=bool)
+            up, pp, vp = u[positive], p[positive], v[positive]
+            pos_first[1:] = up[1:] != up[:-1]
+            starts = np.flatnonzero(pos_first)
+            vcohort = np.repeat(pp[pos_first], np.diff(np.append(starts, up.size)))
+            cake_values = np.bincount(vcohort * n + pp, weights=vp, minlength=n * n).reshape(n, n)
+        return _GrowthPartial(
+            first,
+            np.stack([active, retained, new, resurrected, churned]),
+            value_arrays,
+            cake.astype(np.int64),
+            cake_ret.astype(np.int64),
+            cake_values,
+        )
+
+    def finalize(part: _GrowthPartial, _context: DayRange) -> GrowthAccounting:
+        n = part.users.shape[1]
+        labels = period_labels(np.arange(part.origin, part.origin + n), grain)
+        active, retained, new, resurrected, churned = (part.users[i] for i in range(5))
+        users = pd.DataFrame(
+            {
+                "period": labels,
+                "active": active.astype(np.int64),
+                "retained": retained.astype(np.int64),
+                "new": new.astype(np.int64),
+                "resurrected": resurrected.astype(np.int64),
+                "churned": -churned.astype(np.int64),
+            }
+        )
+        user_ratios(users)
+        revenue = None
+        if part.values is not None:
+            names = ("revenue", "retained", "new", "resurrected", "expansion")
+            revenue = pd.DataFrame({"period": labels})
+            for i, name in enumerate(names):
+                revenue[name] = part.values[i].astype(np.float64)
+            revenue["contraction"] = -part.values[5].astype(np.float64)
+            revenue["churned"] = -part.values[6].astype(np.float64)
+            revenue = revenue_ratios(revenue.copy())
+        c_idx, p_idx = np.nonzero(part.cake)
+        cohorts = pd.DataFrame(
+            {
+                "period": labels[p_idx],
+                "cohort": labels[c_idx],
+                "active": part.cake[c_idx, p_idx].astype(np.int64),
+                "retained": part.cake_retained[c_idx, p_idx].astype(np.int64),
+            }
+        )
+        if part.cake_values is not None:
+            cohorts["revenue"] = part.cake_values[c_idx, p_idx].astype(np.float64)
+        cohorts = cohorts.sort_values(["period", "cohort"], kind="stable").reset_index(drop=True)
+        return GrowthAccounting(
+            users=users, revenue=revenue, cohorts=cohorts, freq=grain.freq, value_col=value_col
+        )
+
+    return Analysis(
+        name="growth_accounting",
+        keys=(user_col,),
+        prepare=prepare,
+        partial=partial,
+        merge=_merge,
+        finalize=finalize,
+        context=day_range,
+        merge_context=merge_range,
+    )

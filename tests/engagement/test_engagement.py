@@ -1,0 +1,364 @@
+"""Engagement: contract details, invariants (Hypothesis), input kinds, bad input, results."""
+
+from __future__ import annotations
+
+import json
+import warnings
+from collections.abc import Callable
+from typing import Any
+
+import numpy as np
+import pandas as pd
+import pytest
+from hypothesis import given
+from hypothesis import strategies as st
+
+from saasmetrics import EventLog
+from saasmetrics._results import load_result
+from saasmetrics.engagement import (
+    ActiveUsers,
+    FeatureAdoption,
+    GrowthAccounting,
+    Lifecycle,
+    Stickiness,
+    active_users,
+    feature_adoption,
+    growth_accounting,
+    lifecycle,
+    stickiness,
+)
+from saasmetrics.exceptions import (
+    DataQualityWarning,
+    EmptyDataError,
+    InputError,
+    MissingColumnError,
+    ParameterError,
+)
+
+BASE = pd.Timestamp("2024-01-01")  # a Monday
+
+
+def _frame(rows: list[tuple[int, int, int]]) -> pd.DataFrame:
+    """(user, day offset, event index) rows; the hour spreads rows within a day."""
+    return pd.DataFrame(
+        {
+            "user_id": [f"u{u}" for u, _, _ in rows],
+            "timestamp": [
+                BASE + pd.Timedelta(days=d, hours=(i * 7) % 24) for i, (_, d, _) in enumerate(rows)
+            ],
+            "event": [("login", "export", "signup")[e] for _, _, e in rows],
+            "amount": [float(10 * (u + 1) + d % 3) for u, d, _ in rows],
+        }
+    )
+
+
+rows_st = st.lists(
+    st.tuples(st.integers(0, 6), st.integers(0, 60), st.integers(0, 2)), min_size=2, max_size=50
+)
+
+ANALYSES: dict[str, Callable[[Any], Any]] = {
+    "active_users": active_users,
+    "stickiness": lambda e: stickiness(e, period="W"),
+    "stickiness_l7": lambda e: stickiness(e, period="7D", cumulative=True),
+    "lifecycle": lambda e: lifecycle(e, freq="W", new_event="signup"),
+    "growth_accounting": lambda e: growth_accounting(e, freq="W", value_col="amount"),
+    "feature_adoption": lambda e: feature_adoption(e, {"export": "export", "x": ["login"]}),
+}
+
+
+def _quiet(call: Callable[[], Any]) -> Any:
+    """Run ``call`` ignoring data-quality warnings (short windows on tiny data)."""
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore", DataQualityWarning)
+        return call()
+
+
+def _same(a: Any, b: Any) -> None:
+    pd.testing.assert_frame_equal(a.to_frame(), b.to_frame())
+
+
+# --------------------------------------------------------------------------- invariants
+@given(rows_st, st.randoms(use_true_random=False))
+def test_row_order_is_irrelevant(rows: list[tuple[int, int, int]], rnd: Any) -> None:
+    frame = _frame(rows)
+    shuffled = frame.sample(frac=1.0, random_state=rnd.randint(0, 10**6))
+    for call in ANALYSES.values():
+        _same(_quiet(lambda c=call: c(frame)), _quiet(lambda c=call: c(shuffled)))
+
+
+@given(rows_st)
+def test_a_user_counts_once_per_window(rows: list[tuple[int, int, int]]) -> None:
+    frame = _frame(rows)
+    table = _quiet(lambda: active_users(frame)).to_frame()
+    assert (table["dau"] <= table["wau"]).all()
+    assert (table["wau"] <= table["mau"]).all()
+    assert table["mau"].max() <= frame["user_id"].nunique()
+    days = frame["timestamp"].dt.normalize()
+    for _, row in table.sample(n=min(5, len(table)), random_state=0).iterrows():
+        in_window = (days > row["date"] - pd.Timedelta("7D")) & (days <= row["date"])
+        assert row["wau"] == frame.loc[in_window, "user_id"].nunique()
+        assert row["dau"] == frame.loc[days == row["date"], "user_id"].nunique()
+
+
+@given(rows_st)
+def test_lifecycle_identity_holds_exactly(rows: list[tuple[int, int, int]]) -> None:
+    frame = _frame(rows)
+    for freq in ("D", "W"):
+        got = _quiet(lambda f=freq: lifecycle(frame, freq=f, start="2023-12-01")).to_frame()
+        active = got["active"].to_numpy()
+        growth = (got["new"] + got["resurrecting"] + got["dormant"]).to_numpy()
+        np.testing.assert_array_equal(active[1:] - active[:-1], growth[1:])
+        assert (got["dormant"] <= 0).all()
+        # each active user is exactly one of new, returning, resurrecting
+        weeks = frame["timestamp"].dt.to_period("W" if freq == "W" else "D").dt.start_time
+        per = frame.assign(p=weeks).groupby("p")["user_id"].nunique()
+        joined = got.set_index("period")["active"]
+        assert (joined.reindex(per.index).to_numpy() == per.to_numpy()).all()
+
+
+@given(rows_st)
+def test_growth_accounting_identities_hold_exactly(rows: list[tuple[int, int, int]]) -> None:
+    ga = growth_accounting(_frame(rows), freq="W", value_col="amount")
+    u = ga.to_frame("users")
+    assert (u["active"] == u["retained"] + u["new"] + u["resurrected"]).all()
+    assert (u["active"].shift(1)[1:] == (u["retained"] - u["churned"])[1:]).all()
+    r = ga.to_frame("revenue")  # integer-valued amounts: float sums are exact
+    assert (r["revenue"] == r["retained"] + r["new"] + r["resurrected"] + r["expansion"]).all()
+    before = (r["retained"] - r["churned"] - r["contraction"])[1:]
+    assert (r["revenue"].shift(1)[1:] == before).all()
+    assert ((r["gross_retention"].dropna() >= 0) & (r["gross_retention"].dropna() <= 1)).all()
+    # the layer cake sums to the active users (and revenue) of every period
+    cake = ga.layer_cake()
+    assert (cake.sum(axis=1).to_numpy() == u.set_index("period").loc[cake.index, "active"]).all()
+    money = ga.layer_cake("revenue").sum(axis=1)
+    np.testing.assert_allclose(money.to_numpy(), r.set_index("period").loc[money.index, "revenue"])
+
+
+@given(rows_st)
+def test_stickiness_rows_sum_to_the_active_users(rows: list[tuple[int, int, int]]) -> None:
+    frame = _frame(rows)
+    exact = stickiness(frame, period="MS")
+    at_least = stickiness(frame, period="MS", cumulative=True)
+    months = frame["timestamp"].dt.to_period("M").dt.start_time
+    per = frame.assign(p=months).groupby("p")["user_id"].nunique()
+    assert exact.users.loc[per.index].tolist() == per.tolist()
+    assert at_least.to_frame()[1].tolist() == exact.users.tolist()
+    shares = exact.shares().drop(columns="period").to_numpy()
+    assert np.all((shares >= 0) & (shares <= 1) | np.isnan(shares))
+
+
+@given(rows_st)
+def test_feature_adoption_rates_are_shares(rows: list[tuple[int, int, int]]) -> None:
+    table = _quiet(lambda: feature_adoption(_frame(rows), ["export"], freq="W")).to_frame()
+    breadth = table["breadth"].dropna()
+    assert ((breadth >= 0) & (breadth <= 1)).all()
+    assert (table["depth"].dropna() >= 1).all()
+    assert table["cumulative_adopters"].iloc[-1] <= table["active_users"].sum()
+
+
+# --------------------------------------------------------------------------- contract
+def test_active_users_days_without_events_are_zero_and_freq_reports_period_ends() -> None:
+    frame = _frame([(0, 0, 0), (1, 0, 0), (0, 9, 0)])
+    daily = active_users(frame, windows={"dau": "1D", "wau": "7D"}).to_frame()
+    assert len(daily) == 10
+    assert daily["dau"].tolist() == [2, 0, 0, 0, 0, 0, 0, 0, 0, 1]
+    assert daily["wau"].tolist() == [2, 2, 2, 2, 2, 2, 2, 0, 0, 1]
+    weekly = active_users(frame, windows={"dau": "1D", "wau": "7D"}, freq="W").to_frame()
+    assert weekly["date"].tolist() == [pd.Timestamp("2024-01-07"), pd.Timestamp("2024-01-10")]
+    as_of = active_users(frame, windows={"dau": "1D"}, as_of="2024-01-03").to_frame()
+    assert as_of["date"].iloc[-1] == pd.Timestamp("2024-01-03")
+    result = active_users(frame, windows={"dau": "1D", "wau": "7D"})
+    ratios = result.ratios()
+    assert list(ratios.columns) == ["date", "dau/wau"]
+    assert np.isnan(ratios["dau/wau"].iloc[7])  # 0 / 0
+
+
+def test_active_event_restricts_what_counts() -> None:
+    frame = _frame([(0, 0, 0), (1, 0, 1), (1, 1, 1)])
+    got = active_users(frame, windows={"dau": "1D"}, active_event="export").to_frame()
+    assert got["dau"].tolist() == [1, 1]
+    got = active_users(frame, windows={"dau": "1D"}, active_event=["export", "login"])
+    assert got.to_frame()["dau"].tolist() == [2, 1]
+
+
+def test_weeks_are_monday_to_sunday_and_w_sat_sunday_to_saturday() -> None:
+    # 2024-01-06 is a Saturday, 2024-01-07 a Sunday
+    frame = _frame([(0, 5, 0), (0, 6, 0)])
+    monday = stickiness(frame, period="W").to_frame()
+    assert monday["period"].tolist() == [pd.Timestamp("2024-01-01")]
+    assert monday[2].tolist() == [1]
+    sunday = stickiness(frame, period="W-SAT").to_frame()
+    assert sunday["period"].tolist() == [pd.Timestamp("2023-12-31"), pd.Timestamp("2024-01-07")]
+    assert sunday[1].tolist() == [1, 1]
+    assert list(sunday.columns) == ["period", 1, 2, 3, 4, 5, 6, 7]
+
+
+def test_tz_aware_data_is_bucketed_in_local_days_and_a_dst_day_is_one_day() -> None:
+    # 2024-03-31 is the spring-forward day in Paris (23 hours); 23:30 local is the 31st
+    stamps = pd.to_datetime(
+        ["2024-03-30 23:30", "2024-03-31 00:30", "2024-03-31 23:30", "2024-04-01 00:10"]
+    ).tz_localize("Europe/Paris")
+    frame = pd.DataFrame({"user_id": ["a", "b", "c", "d"], "timestamp": stamps, "event": "x"})
+    got = active_users(frame, windows={"dau": "1D"}).to_frame()
+    assert got["date"].dt.day.tolist() == [30, 31, 1]
+    assert got["dau"].tolist() == [1, 2, 1]
+    # the same instants in UTC fall on other days
+    utc = frame.assign(timestamp=frame["timestamp"].dt.tz_convert("UTC"))
+    assert active_users(utc, windows={"dau": "1D"}).to_frame()["dau"].tolist() == [2, 2]
+
+
+def test_lifecycle_default_start_skips_the_wall_of_new() -> None:
+    frame = _frame([(0, 0, 0), (1, 1, 0), (0, 8, 0), (2, 9, 0)])
+    table = lifecycle(frame, freq="W").to_frame()
+    assert table["period"].tolist() == [pd.Timestamp("2024-01-08")]
+    assert table[["new", "returning", "resurrecting", "dormant"]].iloc[0].tolist() == [1, 1, 0, -1]
+    # asked for explicitly, the first period is shown: everyone in it is new
+    first = lifecycle(frame, freq="W", start="2024-01-01").to_frame()
+    assert first["new"].tolist() == [2, 1]
+    with pytest.warns(DataQualityWarning, match="single period"):
+        lifecycle(_frame([(0, 0, 0), (1, 1, 0)]), freq="W")
+
+
+def test_lifecycle_new_event_follows_posthogs_created_at() -> None:
+    # u0 browses in week 1 and signs up in week 2: never new (PostHog: first activity is
+    # before created_at); u1 signs up in week 2 with no earlier activity: new in week 2;
+    # u2 never signs up: created by their first event
+    frame = _frame([(0, 0, 0), (0, 7, 2), (1, 8, 2), (2, 9, 0)])
+    table = lifecycle(frame, freq="W", new_event="signup", start="2024-01-01").to_frame()
+    assert table["new"].tolist() == [0, 2]
+    assert table["resurrecting"].tolist() == [1, 0]
+    assert table["returning"].tolist() == [0, 1]
+    with pytest.warns(DataQualityWarning, match="No event is a new_event"):
+        lifecycle(frame, freq="W", new_event="register")
+
+
+def test_growth_accounting_reads_frames_without_an_event_column() -> None:
+    invoices = pd.DataFrame(
+        {
+            "account": ["a", "a", "b"],
+            "paid_at": pd.to_datetime(["2024-01-03", "2024-02-03", "2024-02-09"]),
+            "mrr": [10.0, 12.0, 5.0],
+        }
+    )
+    ga = growth_accounting(invoices, user_col="account", time_col="paid_at", value_col="mrr")
+    assert ga.to_frame()["revenue"].tolist() == [10.0, 17.0]
+    assert ga.to_frame("users")["new"].tolist() == [1, 1]
+    cake = ga.layer_cake("revenue")
+    assert cake.loc[pd.Timestamp("2024-02-01")].tolist() == [12.0, 5.0]
+    assert ga.cohorts["retained"].tolist() == [0, 1, 0]
+
+
+@pytest.mark.parametrize("kind", ["pandas", "polars", "pyarrow", "eventlog"])
+@pytest.mark.parametrize("name", list(ANALYSES))
+def test_every_input_kind_gives_the_same_result(kind: str, name: str) -> None:
+    frame = _frame([(u, (u * 5 + d * 3) % 40, (u + d) % 3) for u in range(6) for d in range(9)])
+    expected = _quiet(lambda: ANALYSES[name](frame))
+    if kind == "polars":
+        data: Any = pytest.importorskip("polars").from_pandas(frame)
+    elif kind == "pyarrow":
+        data = pytest.importorskip("pyarrow").Table.from_pandas(frame)
+    elif kind == "eventlog":
+        data = EventLog(frame)
+    else:
+        data = frame
+    _same(_quiet(lambda: ANALYSES[name](data)), expected)
+
+
+def test_the_callers_frame_is_not_modified() -> None:
+    frame = _frame([(0, 0, 0), (1, 3, 1), (0, 9, 2)])
+    before = frame.copy()
+    for call in ANALYSES.values():
+        _quiet(lambda c=call: c(frame))
+    pd.testing.assert_frame_equal(frame, before)
+
+
+# --------------------------------------------------------------------------- bad input
+def test_bad_input_gets_typed_errors() -> None:
+    frame = _frame([(0, 0, 0), (1, 3, 1)])
+    with pytest.raises(ParameterError, match="whole number of days"):
+        active_users(frame, windows={"x": "12h"})
+    with pytest.raises(ParameterError, match="at least one"):
+        active_users(frame, windows={})
+    with pytest.raises(ParameterError, match="calendar grain"):
+        active_users(frame, freq="fortnight")
+    with pytest.raises(EmptyDataError, match="before the first event"):
+        active_users(frame, as_of="2020-01-01")
+    with pytest.raises(ParameterError, match="no longer than the unit"):
+        stickiness(frame, period="D")
+    with pytest.raises(ParameterError, match="unit="):
+        stickiness(frame, unit="h")
+    with pytest.raises(ParameterError, match="before start"):
+        lifecycle(frame, start="2024-02-01", end="2024-01-01")
+    with pytest.raises(ParameterError, match="not a date"):
+        lifecycle(frame, start="not a date")
+    with pytest.raises(MissingColumnError):
+        growth_accounting(frame, value_col="revenue")
+    with pytest.raises(InputError, match="negative"):
+        growth_accounting(frame.assign(amount=-1.0), value_col="amount")
+    with pytest.raises(InputError, match="missing or not numbers"):
+        growth_accounting(frame.assign(amount=[1.0, None]), value_col="amount")
+    with pytest.raises(ParameterError, match="at least one feature"):
+        feature_adoption(frame, [])
+    with pytest.raises(EmptyDataError):
+        lifecycle(frame.iloc[:0])
+
+
+def test_warnings_say_what_to_change() -> None:
+    frame = _frame([(0, 0, 0), (1, 3, 1)])
+    with pytest.warns(DataQualityWarning, match="longer than the data"):
+        active_users(frame)
+    with pytest.warns(DataQualityWarning, match="No event is an active_event"):
+        active_users(frame, windows={"dau": "1D"}, active_event="nope")
+    with pytest.warns(DataQualityWarning, match="never occurs"):
+        feature_adoption(frame, ["export", "nope"])
+
+
+# --------------------------------------------------------------------------- results
+def _results() -> list[Any]:
+    frame = _frame([(u, (u * 5 + d * 3) % 40, (u + d) % 3) for u in range(6) for d in range(9)])
+    return [_quiet(lambda c=call: c(frame)) for call in ANALYSES.values()]
+
+
+def test_json_round_trip_and_repr() -> None:
+    types = (ActiveUsers, Stickiness, Stickiness, Lifecycle, GrowthAccounting, FeatureAdoption)
+    for result, kind in zip(_results(), types, strict=True):
+        back = load_result(json.loads(result.to_json()))
+        assert isinstance(back, kind)
+        pd.testing.assert_frame_equal(back.to_frame(), result.to_frame())
+        assert repr(result).startswith(kind.__name__ + "(")
+        assert "\n" not in repr(result)
+        assert "<table" in result._repr_html_()
+    ga = _results()[4]
+    back = load_result(ga.to_json())
+    pd.testing.assert_frame_equal(back.to_frame("users"), ga.to_frame("users"))
+    pd.testing.assert_frame_equal(back.cohorts, ga.cohorts)
+
+
+def test_counts_are_integers() -> None:
+    for result in _results():
+        table = result.to_frame("users") if isinstance(result, GrowthAccounting) else None
+        table = result.to_frame() if table is None else table
+        for col in table.columns:
+            if col in ("new", "returning", "resurrecting", "dormant", "active", "adopters"):
+                assert table[col].dtype == np.int64
+    assert _results()[0].to_frame()["dau"].dtype == np.int64
+
+
+def test_plots_return_axes() -> None:
+    pytest.importorskip("matplotlib")
+    import matplotlib.pyplot as plt
+
+    au, sticky, _, life, ga, fa = _results()
+    ax = au.plot()
+    assert [line.get_label() for line in ax.get_lines()] == ["dau", "wau", "mau"]
+    assert len({line.get_color() for line in ax.get_lines()}) == 3
+    assert sticky.plot().get_title().startswith("Stickiness")
+    ax = life.plot()
+    heights = [p.get_height() for p in ax.patches]
+    assert min(heights) < 0 < max(heights)  # dormant below zero
+    ax = ga.plot()
+    assert ax.get_legend() is not None
+    assert ga.plot(measure="users").get_ylabel() == "users"
+    assert ga.plot_layer_cake().get_title().startswith("Layer cake")
+    assert fa.plot().get_legend() is not None
+    plt.close("all")

@@ -1,0 +1,172 @@
+"""Engagement kernels against slow pure-Python oracles (sets of active days per user)."""
+
+from __future__ import annotations
+
+from collections import defaultdict
+
+import numpy as np
+from hypothesis import given
+from hypothesis import strategies as st
+
+from saasmetrics._kernels.engagement import (
+    distinct_pairs,
+    growth_users,
+    growth_values,
+    lifecycle_counts,
+    pair_sums,
+    runs_per_period,
+    trailing_active,
+)
+
+# rows of (user, day) with days in 0..19, any order
+rows_st = st.lists(st.tuples(st.integers(0, 5), st.integers(0, 19)), min_size=1, max_size=60)
+
+
+def _sorted_pairs(rows: list[tuple[int, int]]) -> tuple[np.ndarray, np.ndarray]:
+    rows = sorted(rows)
+    users = np.array([u for u, _ in rows], dtype=np.int64)
+    days = np.array([d for _, d in rows], dtype=np.int64)
+    return distinct_pairs(users, days)
+
+
+def _active_sets(rows: list[tuple[int, int]]) -> dict[int, set[int]]:
+    sets: dict[int, set[int]] = defaultdict(set)
+    for u, d in rows:
+        sets[u].add(d)
+    return sets
+
+
+@given(rows_st)
+def test_distinct_pairs_is_the_set_of_pairs(rows: list[tuple[int, int]]) -> None:
+    u, d = _sorted_pairs(rows)
+    assert list(zip(u.tolist(), d.tolist(), strict=True)) == sorted(set(rows))
+    # unsorted within a user: sorted first, same answer
+    rev = rows[::-1]
+    u2, d2 = distinct_pairs(
+        np.array([r[0] for r in sorted(rev, key=lambda r: r[0])], dtype=np.int64),
+        np.array([r[1] for r in sorted(rev, key=lambda r: r[0])], dtype=np.int64),
+    )
+    assert list(zip(u2.tolist(), d2.tolist(), strict=True)) == sorted(set(rows))
+
+
+@given(rows_st, st.integers(1, 10))
+def test_trailing_active_counts_each_user_once_per_window(
+    rows: list[tuple[int, int]], window: int
+) -> None:
+    u, d = _sorted_pairs(rows)
+    got = trailing_active(u, d, 20, window).tolist()
+    sets = _active_sets(rows)
+    want = [
+        sum(1 for days in sets.values() if any(end - window < x <= end for x in days))
+        for end in range(20)
+    ]
+    assert got == want
+
+
+@given(rows_st, st.sampled_from([2, 5, 7]))
+def test_runs_per_period_is_the_histogram_of_active_days(
+    rows: list[tuple[int, int]], length: int
+) -> None:
+    u, d = _sorted_pairs(rows)
+    n_periods = 20 // length + 1
+    got = runs_per_period(u, d // length, n_periods, length)
+    want = np.zeros((n_periods, length), dtype=np.int64)
+    for days in _active_sets(rows).values():
+        per: dict[int, int] = defaultdict(int)
+        for x in days:
+            per[x // length] += 1
+        for p, k in per.items():
+            want[p, k - 1] += 1
+    np.testing.assert_array_equal(got, want)
+
+
+def _oracle_lifecycle(
+    sets: dict[int, set[int]], created: dict[int, int], n: int
+) -> list[list[int]]:
+    out = [[0] * n for _ in range(4)]
+    for user, days in sets.items():
+        ordered = sorted(days)
+        for i, p in enumerate(ordered):
+            if i == 0:
+                out[0 if p == created[user] else 2][p] += 1
+            elif ordered[i - 1] == p - 1:
+                out[1][p] += 1
+            else:
+                out[2][p] += 1
+            if p + 1 not in days and p + 1 < n:
+                out[3][p + 1] += 1
+    return out
+
+
+@given(rows_st, st.data())
+def test_lifecycle_counts_follow_posthogs_rules(
+    rows: list[tuple[int, int]], data: st.DataObject
+) -> None:
+    sets = _active_sets(rows)
+    created = {u: data.draw(st.sampled_from([min(d), max(d), 0])) for u, d in sets.items()}
+    u, p = _sorted_pairs(rows)
+    c = np.array([created[x] for x in u.tolist()], dtype=np.int64)
+    got = [a.tolist() for a in lifecycle_counts(u, p, c, 20)]
+    assert got == _oracle_lifecycle(sets, created, 20)
+
+
+@given(rows_st)
+def test_growth_users_against_the_oracle_and_identities(rows: list[tuple[int, int]]) -> None:
+    u, p = _sorted_pairs(rows)
+    active, retained, new, resurrected, churned = growth_users(u, p, 20)
+    sets = _active_sets(rows)
+    for t in range(20):
+        now = {x for x, days in sets.items() if t in days}
+        before = {x for x, days in sets.items() if t - 1 in days}
+        ever = {x for x, days in sets.items() if min(days) < t}
+        assert active[t] == len(now)
+        assert retained[t] == len(now & before)
+        assert new[t] == len(now - ever)
+        assert resurrected[t] == len((now & ever) - before)
+        assert churned[t] == len(before - now)
+        assert active[t] == retained[t] + new[t] + resurrected[t]
+        if t:
+            assert active[t - 1] == retained[t] + churned[t]
+
+
+@given(
+    st.lists(
+        st.tuples(st.integers(0, 4), st.integers(0, 9), st.integers(0, 50)),
+        min_size=1,
+        max_size=40,
+    )
+)
+def test_growth_values_against_the_oracle_and_identities(
+    rows: list[tuple[int, int, int]],
+) -> None:
+    rows = sorted(rows)
+    users = np.array([r[0] for r in rows], dtype=np.int64)
+    periods = np.array([r[1] for r in rows], dtype=np.int64)
+    values = np.array([r[2] for r in rows], dtype=np.float64)
+    u, p, v = pair_sums(users, periods, values)
+    total, retained, new, resurrected, expansion, contraction, churned = growth_values(u, p, v, 10)
+    amount: dict[tuple[int, int], float] = defaultdict(float)
+    for a, b, c in rows:
+        amount[a, b] += c
+    users_all = {r[0] for r in rows}
+    for t in range(10):
+        want = dict.fromkeys(("ret", "new", "res", "exp", "con", "chu"), 0.0)
+        for x in users_all:
+            now, before = amount.get((x, t), 0.0), amount.get((x, t - 1), 0.0)
+            seen = any(amount.get((x, s), 0.0) > 0 for s in range(t))
+            if now and before:
+                want["ret"] += min(now, before)
+                want["exp"] += max(now - before, 0)
+                want["con"] += max(before - now, 0)
+            elif now and not seen:
+                want["new"] += now
+            elif now:
+                want["res"] += now
+            elif before and t > 0:
+                want["chu"] += before
+        got = (retained, new, resurrected, expansion, contraction, churned)
+        assert [g[t] for g in got] == list(want.values())
+        # integer amounts: the identities hold exactly
+        assert total[t] == retained[t] + new[t] + resurrected[t] + expansion[t]
+        if t:
+            assert total[t - 1] == retained[t] + contraction[t] + churned[t]

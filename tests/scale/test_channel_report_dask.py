@@ -1,0 +1,151 @@
+"""channel_report on dask sessions, conversions and leads (spend broadcast) equals pandas."""
+
+from __future__ import annotations
+
+from typing import Any
+
+import pandas as pd
+import pytest
+
+from saasmetrics.attribution import channel_report
+from saasmetrics.exceptions import DataQualityWarning, MissingColumnError, ParameterError
+from saasmetrics.scale import analysis
+from tests.scale.conftest import PARTITIONS
+
+
+@pytest.fixture(scope="module")
+def tables(company: Any) -> dict[str, pd.DataFrame]:
+    events = company.events
+    leads = events.loc[events["event"] == "signup", ["user_id", "timestamp"]]
+    convs = company.conversions.sample(frac=1.0, random_state=5).reset_index(drop=True)
+    # a customer without any session: uncredited, whatever partition it lands in
+    extra = convs.iloc[:1].assign(user_id="no-session-user")
+    return {
+        "sessions": company.sessions.sample(frac=1.0, random_state=6).reset_index(drop=True),
+        "conversions": pd.concat([convs, extra], ignore_index=True),
+        "leads": leads.sample(frac=1.0, random_state=7).reset_index(drop=True),
+        "spend": company.spend,
+    }
+
+
+def _same(a: Any, b: Any) -> None:
+    pd.testing.assert_frame_equal(a.to_frame(), b.to_frame())
+    assert (a.by, a.credit, a.n_uncredited_leads, a.n_uncredited_customers) == (
+        b.by,
+        b.credit,
+        b.n_uncredited_leads,
+        b.n_uncredited_customers,
+    )
+
+
+@pytest.mark.parametrize("npartitions", PARTITIONS)
+@pytest.mark.parametrize(
+    "options",
+    [{}, {"credit": "first"}, {"by": ("channel", "campaign")}],
+)
+def test_channel_report_on_dask_equals_pandas(
+    tables: dict[str, pd.DataFrame], to_dask: Any, npartitions: int, options: dict[str, Any]
+) -> None:
+    t = tables
+    expected = channel_report(t["sessions"], t["conversions"], t["spend"], leads=t["leads"],
+                              **options)  # fmt: skip
+    got = channel_report(
+        to_dask(t["sessions"], npartitions),
+        to_dask(t["conversions"], npartitions),
+        t["spend"],  # not keyed by user: broadcast
+        leads=to_dask(t["leads"], npartitions),
+        **options,
+    )
+    _same(got, expected)
+    assert got.n_uncredited_customers >= 1
+
+
+@pytest.mark.parametrize("npartitions", PARTITIONS)
+def test_optional_tables(tables: dict[str, pd.DataFrame], to_dask: Any, npartitions: int) -> None:
+    t = tables
+    _same(
+        channel_report(to_dask(t["sessions"], npartitions)),
+        channel_report(t["sessions"]),
+    )
+    _same(
+        channel_report(to_dask(t["sessions"], npartitions), to_dask(t["conversions"], 2)),
+        channel_report(t["sessions"], t["conversions"]),
+    )
+    # a dask spend table is computed once (it is small) and broadcast
+    _same(
+        channel_report(to_dask(t["sessions"], npartitions), spend=to_dask(t["spend"], 2)),
+        channel_report(t["sessions"], spend=t["spend"]),
+    )
+
+
+def test_spend_on_channels_without_sessions_and_dropped_rows(
+    tables: dict[str, pd.DataFrame], to_dask: Any
+) -> None:
+    t = tables
+    spend = pd.concat(
+        [t["spend"], t["spend"].iloc[:2].assign(channel="Podcast"),
+         t["spend"].iloc[:1].assign(amount=-1.0)],
+        ignore_index=True,
+    )  # fmt: skip
+    sessions = t["sessions"].copy()
+    sessions.loc[sessions.index[::40], "pageviews"] = 0
+    with pytest.warns(DataQualityWarning) as pandas_warned:
+        expected = channel_report(sessions, t["conversions"], spend, on_invalid="drop")
+    with pytest.warns(DataQualityWarning) as dask_warned:
+        got = channel_report(
+            to_dask(sessions, 7), to_dask(t["conversions"], 3), spend, on_invalid="drop"
+        )
+    assert [str(w.message) for w in dask_warned] == [str(w.message) for w in pandas_warned]
+    assert len(pandas_warned) == 2  # sessions and spend, once each
+    _same(got, expected)
+    assert "Podcast" in set(got.to_frame()["channel"])
+
+
+def test_merge_is_commutative(tables: dict[str, pd.DataFrame]) -> None:
+    t = tables
+    plan = analysis(channel_report)
+    users = t["sessions"]["user_id"].drop_duplicates()
+    half = set(users.iloc[::2])
+
+    def chunk(side: bool) -> Any:
+        pick = {k: v[v["user_id"].isin(half) == side] for k, v in t.items() if k != "spend"}
+        prepared = plan.prepare(pick["sessions"], pick["conversions"], pick["leads"], t["spend"])
+        return plan.partial(prepared, None)
+
+    a, b = chunk(True), chunk(False)
+    whole = channel_report(t["sessions"], t["conversions"], t["spend"], leads=t["leads"])
+    _same(plan.finalize(plan.merge(a, b), None), whole)
+    _same(plan.finalize(plan.merge(b, a), None), whole)
+
+
+def test_bad_input_through_dask_gets_the_pandas_errors(
+    tables: dict[str, pd.DataFrame], to_dask: Any
+) -> None:
+    t = tables
+    no_pages = t["sessions"].drop(columns=["pageviews"])
+    with pytest.raises(MissingColumnError, match="pageviews"):
+        channel_report(no_pages)
+    with pytest.raises(MissingColumnError, match="pageviews"):
+        channel_report(to_dask(no_pages, 3))
+    no_amount = t["spend"].drop(columns=["amount"])
+    with pytest.raises(MissingColumnError, match="amount"):
+        channel_report(to_dask(t["sessions"], 3), spend=no_amount)
+    with pytest.raises(ParameterError, match="by must include"):
+        channel_report(to_dask(t["sessions"], 3), by=("campaign",))
+    with pytest.raises(ParameterError, match="dask DataFrame"):
+        channel_report(to_dask(t["sessions"], 3), t["conversions"])  # pandas next to dask
+
+
+def test_channel_report_on_a_local_cluster(
+    tables: dict[str, pd.DataFrame], to_dask: Any, client: Any
+) -> None:
+    t = tables
+    _same(
+        channel_report(
+            to_dask(t["sessions"], 7), to_dask(t["conversions"], 3), t["spend"],
+            leads=to_dask(t["leads"], 5),
+        ),
+        channel_report(t["sessions"], t["conversions"], t["spend"], leads=t["leads"]),
+    )  # fmt: skip
+    with pytest.raises(MissingColumnError, match="pageviews"):
+        channel_report(to_dask(t["sessions"].drop(columns=["pageviews"]), 3))

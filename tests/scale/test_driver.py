@@ -1,0 +1,52 @@
+"""The Dask driver's table handling: broadcast and absent tables, input order, key roles."""
+
+from __future__ import annotations
+
+from typing import Any
+
+import pandas as pd
+import pytest
+
+from saasmetrics.exceptions import MissingColumnError
+from saasmetrics.health import account_features
+from saasmetrics.scale import Analysis
+
+
+def _rows_per_user(frame: pd.DataFrame) -> dict[Any, list[int]]:
+    return {u: list(g["row"]) for u, g in frame.groupby("user_id", sort=False)}
+
+
+def _toy(keys: tuple[str | None, ...]) -> Analysis[Any, Any]:
+    """Per chunk: each user's rows in the order the chunk sees them, and the other tables."""
+    return Analysis(
+        name="toy",
+        keys=keys,
+        prepare=lambda events, small, absent: (events, small, absent),
+        partial=lambda chunk, _c: (
+            _rows_per_user(chunk[0]),
+            [len(chunk[1])],
+            [chunk[2] is None],
+        ),
+        merge=lambda a, b: ({**a[0], **b[0]}, a[1] + b[1], a[2] + b[2]),
+        finalize=lambda part, _c: part,
+    )
+
+
+@pytest.mark.parametrize("npartitions", [1, 3, 7])
+def test_broadcast_and_absent_tables_and_input_order(to_dask: Any, npartitions: int) -> None:
+    # every user's rows spread over the input partitions; the shuffle must keep their order
+    events = pd.DataFrame({"user_id": [f"u{i % 5}" for i in range(70)], "row": range(70)})
+    small = pd.DataFrame({"channel": ["a", "b", "c"], "amount": [1.0, 2.0, 3.0]})
+    toy = _toy(("user_id", None, "user_id"))
+    users, small_sizes, absent = toy.run(to_dask(events, npartitions), small, None)
+    assert users == _rows_per_user(events)  # every user whole, rows in input order
+    assert set(small_sizes) == {3}  # the small table reached every partition whole
+    assert all(absent)
+
+
+def test_a_missing_key_names_its_role(shuffled_events: pd.DataFrame, to_dask: Any) -> None:
+    with pytest.raises(MissingColumnError) as pandas_error:
+        account_features(shuffled_events, as_of="2025-06-01", account_col="acct")
+    with pytest.raises(MissingColumnError) as dask_error:
+        account_features(to_dask(shuffled_events, 3), as_of="2025-06-01", account_col="acct")
+    assert str(dask_error.value) == str(pandas_error.value)

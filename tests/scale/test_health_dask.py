@@ -1,0 +1,180 @@
+"""account_features and early_warnings on dask DataFrames give exactly the pandas results."""
+
+from __future__ import annotations
+
+from typing import Any
+
+import pandas as pd
+import pytest
+
+from saasmetrics.exceptions import DataQualityWarning, MissingColumnError, ParameterError
+from saasmetrics.health import account_features, early_warnings
+from tests.scale.conftest import PARTITIONS
+
+RULES: list[dict[str, Any]] = [
+    {"kind": "no_use", "event": "create_report", "days": 30},
+    {"kind": "usage_drop", "event": "create_report", "drop": 0.5, "window": "28D"},
+    {"kind": "active_users_drop", "drop": 0.5, "window": "30D"},
+    {"kind": "key_user_inactive", "days": 14},
+    {"kind": "mrr_contraction"},
+]
+
+
+@pytest.fixture(scope="module")
+def subscriptions(company: Any) -> pd.DataFrame:
+    subs = company.subscriptions.sample(frac=1.0, random_state=4).reset_index(drop=True)
+    # an account with a subscription and no event: a row of its own in the features
+    extra = subs.iloc[:1].assign(customer_id="no-events-account")
+    return pd.concat([subs, extra], ignore_index=True)
+
+
+@pytest.mark.parametrize("npartitions", PARTITIONS)
+@pytest.mark.parametrize(
+    "options",
+    [
+        {},
+        {"windows": ["28D"], "track": ["create_report"], "core_features": ["create_report"]},
+        {"login_event": None, "ticket_event": None, "depth_days": 2},
+    ],
+)
+def test_account_features_on_dask_equal_pandas(  # noqa: PLR0917 - pytest fixtures
+    company: Any,
+    shuffled_events: pd.DataFrame,
+    subscriptions: pd.DataFrame,
+    to_dask: Any,
+    npartitions: int,
+    options: dict[str, Any],
+) -> None:
+    expected = account_features(shuffled_events, subscriptions, as_of=company.as_of, **options)
+    got = account_features(
+        to_dask(shuffled_events, npartitions),
+        to_dask(subscriptions, npartitions),
+        as_of=company.as_of,
+        **options,
+    )
+    pd.testing.assert_frame_equal(got, expected)
+    assert "no-events-account" in got.index
+
+
+@pytest.mark.parametrize("npartitions", PARTITIONS)
+def test_account_features_of_events_alone(
+    company: Any, shuffled_events: pd.DataFrame, to_dask: Any, npartitions: int
+) -> None:
+    as_of = pd.Timestamp(company.as_of) - pd.Timedelta(days=60)  # events after as_of too
+    expected = account_features(shuffled_events, as_of=as_of)
+    got = account_features(to_dask(shuffled_events, npartitions), as_of=as_of)
+    pd.testing.assert_frame_equal(got, expected)
+
+
+@pytest.mark.parametrize("npartitions", PARTITIONS)
+def test_early_warnings_on_dask_equal_pandas(
+    company: Any,
+    shuffled_events: pd.DataFrame,
+    subscriptions: pd.DataFrame,
+    to_dask: Any,
+    npartitions: int,
+) -> None:
+    expected = early_warnings(
+        shuffled_events, RULES, as_of=company.as_of, subscriptions=subscriptions
+    )
+    got = early_warnings(
+        to_dask(shuffled_events, npartitions),
+        RULES,
+        as_of=company.as_of,
+        subscriptions=to_dask(subscriptions, npartitions),
+    )
+    pd.testing.assert_frame_equal(got.to_frame(), expected.to_frame())
+    assert got.n_accounts == expected.n_accounts
+    assert got.rules == expected.rules
+    assert len(got.to_frame()) > 0
+    # events alone, every account checked
+    alone = early_warnings(to_dask(shuffled_events, npartitions), RULES[:4], as_of=company.as_of)
+    pd.testing.assert_frame_equal(
+        alone.to_frame(),
+        early_warnings(shuffled_events, RULES[:4], as_of=company.as_of).to_frame(),
+    )
+
+
+def test_dropped_rows_warn_once_with_the_totals(
+    company: Any, shuffled_events: pd.DataFrame, to_dask: Any
+) -> None:
+    bad = shuffled_events.copy()
+    bad.loc[bad.index[::97], "user_id"] = None
+    with pytest.warns(DataQualityWarning, match="rows of events") as pandas_warned:
+        expected = account_features(bad, as_of=company.as_of, on_invalid="drop")
+    with pytest.warns(DataQualityWarning, match="rows of events") as dask_warned:
+        got = account_features(to_dask(bad, 7), as_of=company.as_of, on_invalid="drop")
+    assert [str(w.message) for w in dask_warned] == [str(w.message) for w in pandas_warned]
+    pd.testing.assert_frame_equal(got, expected)
+
+
+def test_whole_data_errors_are_judged_on_the_whole_data(
+    company: Any, shuffled_events: pd.DataFrame, to_dask: Any
+) -> None:
+    # a tracked event of one account only: other partitions must not call it unknown
+    one = shuffled_events["account_id"].iloc[0]
+    events = shuffled_events
+    keep = (events["account_id"] == one) | (events["event"] != "invite_teammate")
+    rare = events.assign(event=events["event"].where(keep, "login"))
+    got = account_features(to_dask(rare, 7), as_of=company.as_of, track=["invite_teammate"])
+    pd.testing.assert_frame_equal(
+        got, account_features(rare, as_of=company.as_of, track=["invite_teammate"])
+    )
+    ddf = to_dask(shuffled_events, 3)
+    nope: list[dict[str, Any]] = [{"kind": "no_use", "event": "nope"}]
+    for call in (
+        lambda data: account_features(data, as_of=company.as_of, track=["nope"]),
+        lambda data: early_warnings(data, nope, as_of=company.as_of),
+        lambda data: account_features(data, as_of="2000-01-01"),
+    ):
+        with pytest.raises(ParameterError) as pandas_error:
+            call(shuffled_events)
+        with pytest.raises(ParameterError) as dask_error:
+            call(ddf)
+        assert str(dask_error.value) == str(pandas_error.value)
+
+
+def test_bad_input_through_dask_gets_the_pandas_errors(
+    company: Any, shuffled_events: pd.DataFrame, subscriptions: pd.DataFrame, to_dask: Any
+) -> None:
+    no_event = shuffled_events.drop(columns=["event"])
+    with pytest.raises(MissingColumnError, match="event"):
+        account_features(no_event, as_of=company.as_of)
+    with pytest.raises(MissingColumnError, match="event"):
+        account_features(to_dask(no_event, 3), as_of=company.as_of)
+    no_mrr = subscriptions.drop(columns=["mrr"])
+    with pytest.raises(MissingColumnError, match="mrr"):
+        early_warnings(shuffled_events, RULES, as_of=company.as_of, subscriptions=no_mrr)
+    with pytest.raises(MissingColumnError, match="mrr"):
+        early_warnings(
+            to_dask(shuffled_events, 3), RULES, as_of=company.as_of,
+            subscriptions=to_dask(no_mrr, 3),
+        )  # fmt: skip
+    with pytest.raises(MissingColumnError, match="acct"):
+        account_features(to_dask(shuffled_events, 3), as_of=company.as_of, account_col="acct")
+
+
+def test_health_on_a_local_cluster(
+    company: Any,
+    shuffled_events: pd.DataFrame,
+    subscriptions: pd.DataFrame,
+    to_dask: Any,
+    client: Any,
+) -> None:
+    pd.testing.assert_frame_equal(
+        account_features(
+            to_dask(shuffled_events, 7), to_dask(subscriptions, 3), as_of=company.as_of
+        ),
+        account_features(shuffled_events, subscriptions, as_of=company.as_of),
+    )
+    pd.testing.assert_frame_equal(
+        early_warnings(
+            to_dask(shuffled_events, 7), RULES, as_of=company.as_of,
+            subscriptions=to_dask(subscriptions, 3),
+        ).to_frame(),
+        early_warnings(
+            shuffled_events, RULES, as_of=company.as_of, subscriptions=subscriptions
+        ).to_frame(),
+    )  # fmt: skip
+    with pytest.raises(MissingColumnError, match="event"):
+        account_features(to_dask(shuffled_events.drop(columns=["event"]), 3), as_of=company.as_of)
