@@ -1331,8 +1331,15 @@ def _spend(spend_model: GammaGammaModel | pd.Series | float, rfm: FrameLike) -> 
                 "(missing, or not in its index).",
                 hint="index the Series by the same customer ids as rfm, with a value for each.",
             )
-    else:  # a number, if not a model or a Series
-        spend = pd.Series(check_float("spend_model", spend_model), index=index)
+    elif isinstance(spend_model, int | float | np.integer | np.floating) and not isinstance(
+        spend_model, bool
+    ):
+        spend = pd.Series(float(spend_model), index=index)
+    else:
+        raise SchemaError(
+            f"spend_model must be a GammaGammaModel, a Series or a number; got "
+            f"{type(spend_model).__name__} ({spend_model!r}).",
+        )
     values = spend.to_numpy()
     if np.isnan(values).any() or np.isinf(values).any():
         raise InputError(
