@@ -362,3 +362,43 @@ def test_plots_return_axes() -> None:
     assert ga.plot_layer_cake().get_title().startswith("Layer cake")
     assert fa.plot().get_legend() is not None
     plt.close("all")
+
+
+# --------------------------------------------------------------------------- review fixes
+@given(
+    st.lists(
+        st.tuples(st.integers(0, 5), st.integers(0, 60), st.floats(0.0, 1000.0)),
+        min_size=2,
+        max_size=60,
+    ),
+    st.randoms(use_true_random=False),
+)
+def test_revenue_identities_exact_in_cents_with_float_amounts(
+    rows: list[tuple[int, int, float]], rnd: Any
+) -> None:
+    """Float amounts (0.1 + 0.2): cents balance exactly and row order cannot change a cent."""
+    frame = pd.DataFrame(
+        {
+            "user_id": [f"u{u}" for u, _, _ in rows],
+            "timestamp": [BASE + pd.Timedelta(days=d) for _, d, _ in rows],
+            "amount": [a for _, _, a in rows],
+        }
+    )
+    ga = growth_accounting(frame, freq="W", value_col="amount")
+    c = ga.to_frame("revenue", cents=True)
+    cols = ["revenue", "retained", "new", "resurrected", "expansion", "contraction", "churned"]
+    assert all(c[col].dtype == np.int64 for col in cols)
+    assert (c["revenue"] == c["retained"] + c["new"] + c["resurrected"] + c["expansion"]).all()
+    before = (c["retained"] - c["churned"] - c["contraction"])[1:]
+    assert (c["revenue"].shift(1)[1:] == before).all()
+    cents = np.floor(np.round(frame["amount"] * 100, 6) + 0.5).astype(np.int64)
+    weeks = frame["timestamp"].dt.to_period("W").dt.start_time
+    want = cents.groupby(weeks).sum()
+    assert c.set_index("period").loc[want.index, "revenue"].tolist() == want.tolist()
+    r = ga.to_frame("revenue")
+    np.testing.assert_allclose(r["revenue"], c["revenue"] / 100)
+    shuffled = frame.sample(frac=1.0, random_state=rnd.randint(0, 10**6))
+    again = growth_accounting(shuffled, freq="W", value_col="amount")
+    pd.testing.assert_frame_equal(again.to_frame(), r)
+    back = load_result(ga.to_json())
+    pd.testing.assert_frame_equal(back.to_frame("revenue", cents=True), c)
