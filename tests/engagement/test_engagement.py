@@ -402,3 +402,19 @@ def test_revenue_identities_exact_in_cents_with_float_amounts(
     pd.testing.assert_frame_equal(again.to_frame(), r)
     back = load_result(ga.to_json())
     pd.testing.assert_frame_equal(back.to_frame("revenue", cents=True), c)
+
+
+@pytest.mark.parametrize(
+    ("start", "end"),
+    [("2030-01-01", None), (None, "2020-01-01"), ("2019-01-01", "2020-01-01"), (None, "2024-01-01")],
+)
+def test_lifecycle_range_without_data_is_an_error_not_an_empty_table(
+    start: str | None, end: str | None
+) -> None:
+    frame = _frame([(0, 0, 0), (1, 3, 0), (0, 9, 0), (2, 20, 0)])
+    with pytest.raises(EmptyDataError, match="No events in the periods asked for"):
+        lifecycle(frame, freq="W", start=start, end=end)
+    # a range that overlaps the data still works, and periods without events are 0 rows
+    table = lifecycle(frame, freq="W", start="2023-12-25", end="2024-02-05").to_frame()
+    assert len(table) == 7
+    assert table["active"].tolist() == [0, 2, 1, 1, 0, 0, 0]

@@ -29,7 +29,7 @@ from saasmetrics.engagement._common import (
     to_day,
 )
 from saasmetrics.eventlog import EventLog
-from saasmetrics.exceptions import DataQualityWarning, ParameterError
+from saasmetrics.exceptions import DataQualityWarning, EmptyDataError, ParameterError
 from saasmetrics.scale import Analysis, register, run
 from saasmetrics.typing import FrameLike
 
@@ -190,6 +190,9 @@ def lifecycle(
     ------
     ParameterError
         An unknown ``freq``, or ``end`` before ``start``.
+    EmptyDataError
+        No rows, or ``start`` / ``end`` name periods with no data (after its last period,
+        before its first, or only the look-back period).
 
     Warns
     -----
@@ -287,6 +290,14 @@ def _lifecycle_analysis(
         n_data = last - first + 1
         lo = start_p if start_p is not None else (first + 1 if n_data > 1 else first)
         hi = end_p if end_p is not None else last
+        if hi < first or lo > last or lo > hi:
+            span = period_labels(np.array([first, last]), grain)
+            raise EmptyDataError(
+                f"No events in the periods asked for (start={start!r}, end={end!r}): the "
+                f"data's {grain.freq} periods run from {span[0].date()} to {span[1].date()}.",
+                hint="choose start and end that overlap the data (the first period of the "
+                "data is its look-back and is shown only when start= names it).",
+            )
         if start_p is None and n_data == 1:
             warnings.warn(
                 "The data spans a single period: there is no history before it, so every "
