@@ -406,7 +406,12 @@ def test_revenue_identities_exact_in_cents_with_float_amounts(
 
 @pytest.mark.parametrize(
     ("start", "end"),
-    [("2030-01-01", None), (None, "2020-01-01"), ("2019-01-01", "2020-01-01"), (None, "2024-01-01")],
+    [
+        ("2030-01-01", None),
+        (None, "2020-01-01"),
+        ("2019-01-01", "2020-01-01"),
+        (None, "2024-01-01"),
+    ],
 )
 def test_lifecycle_range_without_data_is_an_error_not_an_empty_table(
     start: str | None, end: str | None
@@ -418,3 +423,23 @@ def test_lifecycle_range_without_data_is_an_error_not_an_empty_table(
     table = lifecycle(frame, freq="W", start="2023-12-25", end="2024-02-05").to_frame()
     assert len(table) == 7
     assert table["active"].tolist() == [0, 2, 1, 1, 0, 0, 0]
+
+
+def test_as_of_after_the_data_and_a_rolling_period_longer_than_the_data_warn() -> None:
+    frame = _frame([(0, 0, 0), (0, 4, 0), (1, 5, 0)])  # six days of data
+    with pytest.warns(DataQualityWarning, match="days after the last event"):
+        table = active_users(frame, windows={"dau": "1D"}, as_of="2024-01-10").to_frame()
+    assert table["dau"].tolist()[-4:] == [0, 0, 0, 0]  # still 0, not missing
+    with pytest.warns(DataQualityWarning, match="days after the last event"):
+        stickiness(frame, period="7D", as_of="2024-03-01")
+    with pytest.warns(DataQualityWarning, match="days after the last event"):
+        stickiness(frame, period="W", as_of="2024-03-01")
+    with pytest.warns(DataQualityWarning, match="holds only 6 days of data"):
+        got = stickiness(frame, period="28D").to_frame()
+    assert got[1].tolist() == [1]
+    assert got[2].tolist() == [1]
+    with warnings.catch_warnings():
+        warnings.simplefilter("error")
+        stickiness(frame, period="6D")  # exactly the data: no warning
+        active_users(frame, windows={"dau": "1D", "wau": "7D"}, as_of="2024-01-12")
+        stickiness(frame, period="W", as_of="2024-01-07")

@@ -326,6 +326,7 @@ def _active_users_analysis(
                 DataQualityWarning,
                 stacklevel=5,
             )
+        _warn_after_data(as_of, as_of_day, lengths[-1][1], context)
         n = part.counts.shape[1]
         for key, w in lengths:
             if w > n:
@@ -355,6 +356,19 @@ def _active_users_analysis(
         context=day_range,
         merge_context=merge_range,
     )
+
+
+def _warn_after_data(as_of: Any, as_of_day: int | None, window: int, context: DayRange) -> None:
+    """Warn when the ``window`` days ending at ``as_of`` hold no event (all after the data)."""
+    if as_of_day is not None and as_of_day - window + 1 > context.last:
+        last = day_labels(np.array([context.last]))[0].date()
+        warnings.warn(
+            f"as_of={as_of!r} is {as_of_day - context.last} days after the last event "
+            f"({last}): the {window}-day window ending on it holds no data, so it counts 0 "
+            "active users; is the data complete, or did you mean an earlier as_of?",
+            DataQualityWarning,
+            stacklevel=6,
+        )
 
 
 # --------------------------------------------------------------------------- stickiness
@@ -598,6 +612,20 @@ def _stickiness_analysis(
         if events is not None and not part.found:
             warnings.warn(
                 f"No event is an active_event {list(events)!r}; every count is 0.",
+                DataQualityWarning,
+                stacklevel=5,
+            )
+        if grain is None:
+            _warn_after_data(as_of, as_of_day, max_units, context)
+        else:
+            last_period = int(day_period(np.array([context.last]), grain)[0])
+            if part.origin + part.table.shape[1] - 1 > last_period:
+                _warn_after_data(as_of, as_of_day, 1, context)
+        if grain is None and part.origin < context.first:
+            covered = part.origin + max_units - context.first
+            warnings.warn(
+                f"The period {period!r} ({max_units} days) starts before the first event: "
+                f"its window holds only {max(covered, 0)} days of data.",
                 DataQualityWarning,
                 stacklevel=5,
             )
