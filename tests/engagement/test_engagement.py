@@ -443,3 +443,22 @@ def test_as_of_after_the_data_and_a_rolling_period_longer_than_the_data_warn() -
         stickiness(frame, period="6D")  # exactly the data: no warning
         active_users(frame, windows={"dau": "1D", "wau": "7D"}, as_of="2024-01-12")
         stickiness(frame, period="W", as_of="2024-01-07")
+
+
+def test_layer_cake_plot_has_a_legend_of_cohorts_with_distinct_colours() -> None:
+    pytest.importorskip("matplotlib")
+    import matplotlib.pyplot as plt
+
+    rows = [(u, d, 0) for u in range(6) for d in range(7 * u, 60, 5)]  # a cohort a week
+    ga = growth_accounting(_frame(rows), freq="W")
+    ax = ga.plot_layer_cake()
+    legend = ax.get_legend()
+    assert legend is not None
+    assert legend.get_title().get_text() == "cohort"
+    cohorts = ga.layer_cake().columns
+    assert sorted(t.get_text() for t in legend.get_texts()) == [
+        str(c.date()) for c in sorted(cohorts)
+    ]
+    colours = {tuple(c.get_facecolor()[0]) for c in ax.collections}
+    assert len(colours) == len(cohorts)
+    plt.close("all")

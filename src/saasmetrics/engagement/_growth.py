@@ -233,9 +233,18 @@ class GrowthAccounting(ResultMixin):
         wide = self.layer_cake(measure)
         ax = get_axes(ax)
         colors = [PALETTE[i % len(PALETTE)] for i in range(wide.shape[1])]
-        ax.stackplot(wide.index, wide.to_numpy(dtype=float).T, colors=colors)
+        labels = [str(pd.Timestamp(c).date()) for c in wide.columns]
+        ax.stackplot(wide.index, wide.to_numpy(dtype=float).T, colors=colors, labels=labels)
         ax.set_ylabel("revenue" if measure == "revenue" else "active users")
         ax.set_title("Layer cake by acquisition cohort")
+        handles, names = ax.get_legend_handles_labels()
+        ax.legend(  # newest cohort on top, as stacked
+            handles[::-1],
+            names[::-1],
+            title="cohort",
+            fontsize="small",
+            ncol=max(1, len(names) // 12 + 1),
+        )
         return ax
 
 
