@@ -462,3 +462,20 @@ def test_layer_cake_plot_has_a_legend_of_cohorts_with_distinct_colours() -> None
     colours = {tuple(c.get_facecolor()[0]) for c in ax.collections}
     assert len(colours) == len(cohorts)
     plt.close("all")
+
+
+def test_actor_and_time_columns_alone_are_enough_when_no_event_filter_is_asked() -> None:
+    rows = [(0, 0, 0), (0, 8, 0), (1, 9, 0), (2, 15, 0)]
+    full = _frame(rows).rename(columns={"user_id": "account", "timestamp": "ts"})
+    slim = full[["account", "ts"]]
+    calls: list[Callable[..., Any]] = [
+        lambda d: active_users(
+            d, windows={"dau": "1D", "wau": "7D"}, user_col="account", time_col="ts"
+        ),
+        lambda d: stickiness(d, period="W", user_col="account", time_col="ts"),
+        lambda d: lifecycle(d, freq="W", user_col="account", time_col="ts"),
+    ]
+    for call in calls:
+        _same(call(slim), call(full))
+    with pytest.raises(MissingColumnError, match="event"):  # a filter needs the column
+        active_users(slim, active_event="login", user_col="account", time_col="ts")

@@ -223,7 +223,8 @@ def active_users(
     active_event : str or list of str, optional
         Only these events make a user active (default: every event).
     user_col, time_col, event_col : str
-        Column roles when ``events`` is a frame.
+        Column roles when ``events`` is a frame; the event column is needed only by an
+        event filter (``active_event``, ``new_event``): (actor, time) rows are enough.
     partitioned_by : str, optional
         For a dask DataFrame whose partitions already hold whole users: the user column.
 
@@ -299,7 +300,13 @@ def _active_users_analysis(
     events = None if active_event is None else event_list("active_event", active_event)
 
     def prepare(data: EventLog | FrameLike) -> EventLog:
-        return load(data, user_col=user_col, time_col=time_col, event_col=event_col)
+        return load(
+            data,
+            user_col=user_col,
+            time_col=time_col,
+            event_col=event_col,
+            needs_event=events is not None,
+        )
 
     def end_of(context: DayRange) -> int:
         end = context.last if as_of_day is None else as_of_day
@@ -507,7 +514,8 @@ def stickiness(
     active_event : str or list of str, optional
         Only these events make a user active.
     user_col, time_col, event_col : str
-        Column roles when ``events`` is a frame.
+        Column roles when ``events`` is a frame; the event column is needed only by an
+        event filter (``active_event``, ``new_event``): (actor, time) rows are enough.
     partitioned_by : str, optional
         For a dask DataFrame whose partitions already hold whole users: the user column.
 
@@ -579,7 +587,13 @@ def _stickiness_analysis(
     events = None if active_event is None else event_list("active_event", active_event)
 
     def prepare(data: EventLog | FrameLike) -> EventLog:
-        return load(data, user_col=user_col, time_col=time_col, event_col=event_col)
+        return load(
+            data,
+            user_col=user_col,
+            time_col=time_col,
+            event_col=event_col,
+            needs_event=events is not None,
+        )
 
     def bounds(context: DayRange) -> tuple[int, int]:
         """First and last period ordinal (rolling: day ordinals of the one window)."""

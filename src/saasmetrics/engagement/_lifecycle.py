@@ -177,7 +177,8 @@ def lifecycle(
     start, end : date-like, optional
         First and last period shown (default: the data's second period and its last one).
     user_col, time_col, event_col : str
-        Column roles when ``events`` is a frame.
+        Column roles when ``events`` is a frame; the event column is needed only by an
+        event filter (``active_event``, ``new_event``): (actor, time) rows are enough.
     partitioned_by : str, optional
         For a dask DataFrame whose partitions already hold whole users: the user column.
 
@@ -250,7 +251,13 @@ def _lifecycle_analysis(
         raise ParameterError(f"end={end!r} is before start={start!r}.")
 
     def prepare(data: EventLog | FrameLike) -> EventLog:
-        return load(data, user_col=user_col, time_col=time_col, event_col=event_col)
+        return load(
+            data,
+            user_col=user_col,
+            time_col=time_col,
+            event_col=event_col,
+            needs_event=bool(new_events),
+        )
 
     def bounds(context: DayRange) -> tuple[int, int]:
         first, last = (int(p) for p in day_period(np.array([context.first, context.last]), grain))
