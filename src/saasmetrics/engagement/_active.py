@@ -106,6 +106,12 @@ class ActiveUsers(ResultMixin):
     windows: tuple[tuple[str, int], ...]
     freq: str
 
+    @classmethod
+    def _from_fields(cls, fields: dict[str, Any]) -> ActiveUsers:
+        # JSON has no tuples: the (key, days) pairs come back as lists
+        fields["windows"] = tuple((str(k), int(w)) for k, w in fields["windows"])
+        return super(ActiveUsers, cls)._from_fields(fields)
+
     def to_frame(self) -> pd.DataFrame:
         """``date`` and one column of distinct active users per window key.
 
