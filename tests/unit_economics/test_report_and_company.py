@@ -22,8 +22,10 @@ def test_section_builds_with_summary_and_figures(company) -> None:
 
     sec = section(company)
     assert sec.title == "Unit economics"
-    assert len(sec.summary) == 4
-    assert sec.html.count("<svg") == 3
+    assert len(sec.summary) == 5  # the last: observed payback by channel
+    assert "payback" in sec.summary[-1]
+    assert sec.html.count("<svg") == 5  # movements, LTV:CAC, LTV curves, layer cake, projection
+    assert "When does a customer pay back?" in sec.html
     assert "MRR" in sec.summary[0]
     plt.close("all")
 

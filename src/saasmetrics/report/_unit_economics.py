@@ -9,10 +9,12 @@ import pandas as pd
 
 from saasmetrics.report._base import Kind, Section, figure_html, how_to_read, table_html
 from saasmetrics.unit_economics import (
+    arr_layers,
     benchmark,
     cac,
     cac_payback_months,
     ltv,
+    ltv_curves,
     ltv_to_cac,
     mrr_bridge,
     plot_ltv_to_cac,
@@ -90,6 +92,22 @@ def section(company: SaasCompany) -> Section:
     fan_ax.yaxis.set_major_formatter("${x:,.0f}")
     fan_fig = figure_html(fan_ax)
     ltv_fig = figure_html(plot_ltv_to_cac(economics["ltv"], economics["cac"]))
+    cake = arr_layers(company.subscriptions, as_of=company.as_of, layer="quarter")
+    cake_fig = figure_html(cake.plot())
+    curves = ltv_curves(
+        company.subscriptions,
+        company.spend,
+        by="channel",
+        customers=company.accounts,
+        as_of=company.as_of,
+        margin=GROSS_MARGIN,
+        horizon="36MS",
+    )
+    payback = curves.payback_months.dropna().sort_values()
+    paid = [g for g in curves.to_frame()["group"].unique() if g in set(curves.payback_months.index)]
+    curves_fig = figure_html(
+        curves.plot(groups=[g for g in paid if g in set(payback.index)] or None)
+    )
     steady = (
         f"{projection.steady_state_mrr:,.0f}"
         if projection.bounded
@@ -116,6 +134,12 @@ def section(company: SaasCompany) -> Section:
             f"{churn - expansion:.1%}); in 24 months {in_24:,.0f}"
         ),
     ]
+    if len(payback):
+        fastest, slowest = payback.index[0], payback.index[-1]
+        summary.append(
+            f"Observed payback: {fastest} customers pay back their CAC in "
+            f"{payback.iloc[0]:.0f} months, {slowest} in {payback.iloc[-1]:.0f}"
+        )
     growth = in_24 / float(last["mrr"]) - 1 if last["mrr"] > 0 else float("nan")
     headline = (
         f"MRR is ${last['mrr']:,.0f} from {int(last['customers']):,} customers, with "
@@ -163,6 +187,20 @@ def section(company: SaasCompany) -> Section:
             labels={"ltv_to_cac": "LTV:CAC", "payback_months": "Payback (months)"},
         )
         + ltv_fig
+        + "<h3>When does a customer pay back?</h3>"
+        + curves_fig
+        + table_html(
+            payback.rename("payback_months").rename_axis("channel").to_frame(),
+            caption=(
+                "Months until cumulative gross margin per acquired customer reaches the "
+                "channel's CAC (observed cohorts; channels without spend or not paid back "
+                "within 36 months are left out)"
+            ),
+            formats={"payback_months": "int"},
+            labels={"payback_months": "Payback (months, whole)"},
+        )
+        + "<h3>ARR by the quarter that brought it</h3>"
+        + cake_fig
         + fan_fig
     )  # fmt: skip
     how = how_to_read(
@@ -174,6 +212,11 @@ def section(company: SaasCompany) -> Section:
         "<b>LTV:CAC</b> is what a customer brings over their life against what they cost to "
         "win; 3 is the usual target, below 1 loses money, far above 5 suggests spending more "
         "on that channel. The chart switches to a log scale when one channel dwarfs the rest.",
+        "<b>Payback</b>: each line is the cumulative gross margin an acquired customer of a "
+        "channel has brought by month since acquisition; where it crosses the channel's CAC "
+        "line (dotted) the customer has paid back what it cost to win.",
+        "The <b>layer cake</b> stacks ARR by the quarter in which its customers first paid: "
+        "thick old layers mean a base that keeps paying.",
         "<b>Projection</b>: MRR if today's new business, churn and expansion continue; the band "
         "holds 80% of 500 simulated futures.",
     )
