@@ -13,7 +13,9 @@ The pattern every public function follows::
 from __future__ import annotations
 
 import warnings
-from collections.abc import Iterable, Mapping
+from collections.abc import Iterable, Iterator, Mapping
+from contextlib import contextmanager
+from contextvars import ContextVar
 from dataclasses import dataclass
 from datetime import tzinfo
 from typing import Any
@@ -333,8 +335,45 @@ class RowCheck:
             reasons=dict(self.reasons),
         )
         if warn:
-            report.warn_dropped(self.name, stacklevel=3)
+            collector = _CHUNK_REPORTS.get()
+            if collector is None:
+                report.warn_dropped(self.name, stacklevel=3)
+            else:  # one chunk of a partitioned table: the driver warns from the merged reports
+                known = collector.get(self.name)
+                collector[self.name] = report if known is None else known + report
         return report
+
+
+_CHUNK_REPORTS: ContextVar[dict[str, ValidationReport] | None] = ContextVar(
+    "saasmetrics_chunk_reports", default=None
+)
+
+
+@contextmanager
+def collecting_reports() -> Iterator[dict[str, ValidationReport]]:
+    """Collect the reports :meth:`RowCheck.finish` would warn about, per table name.
+
+    The Dask driver prepares each partition inside this block, sums the reports over the
+    partitions and warns once with the totals, as the in-memory path does (a context
+    variable, so concurrent chunks on the threads of one process keep their own reports).
+
+    Examples
+    --------
+    >>> import pandas as pd
+    >>> frame = pd.DataFrame({"user_id": ["a", None]})
+    >>> with collecting_reports() as reports:
+    ...     rows = RowCheck(frame, on_invalid="drop", name="events")
+    ...     rows.flag(frame["user_id"].isna().to_numpy(), "user_id", "null ids")
+    ...     _ = rows.finish()
+    >>> reports["events"].n_dropped
+    1
+    """
+    collected: dict[str, ValidationReport] = {}
+    token = _CHUNK_REPORTS.set(collected)
+    try:
+        yield collected
+    finally:
+        _CHUNK_REPORTS.reset(token)
 
 
 @dataclass(frozen=True, slots=True)

@@ -2,13 +2,17 @@
 
 from __future__ import annotations
 
+import warnings
 from typing import Any
 
+import dask
+import numpy as np
 import pandas as pd
 import pytest
 
 from saasmetrics.exceptions import MissingColumnError
 from saasmetrics.health import account_features
+from saasmetrics.retention import cohort_table, magic_number_search
 from saasmetrics.scale import Analysis
 
 
@@ -50,3 +54,44 @@ def test_a_missing_key_names_its_role(shuffled_events: pd.DataFrame, to_dask: An
     with pytest.raises(MissingColumnError) as dask_error:
         account_features(to_dask(shuffled_events, 3), as_of="2025-06-01", account_col="acct")
     assert str(dask_error.value) == str(pandas_error.value)
+
+
+def _record(call: Any) -> tuple[Any, list[tuple[type[Warning], str]]]:
+    with warnings.catch_warnings(record=True) as caught:
+        warnings.simplefilter("always")
+        value = call()
+    return value, [(w.category, str(w.message)) for w in caught]
+
+
+def _with_invalid_rows(events: pd.DataFrame) -> pd.DataFrame:
+    """Null timestamps: every row of the first ten users, a few rows of everyone else."""
+    bad = events["user_id"].isin(sorted(events["user_id"].unique())[:10])
+    bad |= np.arange(len(events)) % 97 == 0
+    out = events.assign(timestamp=events["timestamp"].where(~bad))
+    return out.sort_values("user_id", kind="stable").reset_index(drop=True)
+
+
+@pytest.mark.parametrize("scheduler", ["threads", "sync"])
+@pytest.mark.parametrize("function", [cohort_table, magic_number_search])
+def test_dropped_rows_warn_once_with_the_totals(
+    shuffled_events: pd.DataFrame, to_dask: Any, scheduler: str, function: Any
+) -> None:
+    # partitions whose users are all invalid, and partitions with a few invalid rows: one
+    # warning with the whole data's counts, as in memory (was: one per partition and pass)
+    events = _with_invalid_rows(shuffled_events)
+    expected, expected_warnings = _record(lambda: function(events, on_invalid="drop"))
+    with dask.config.set(scheduler=scheduler):
+        got, got_warnings = _record(lambda: function(to_dask(events, 6), on_invalid="drop"))
+    pd.testing.assert_frame_equal(got.to_frame(), expected.to_frame())
+    assert got_warnings == expected_warnings
+    assert len(got_warnings) == 1
+
+
+def test_dropped_rows_warn_once_from_a_local_cluster(
+    shuffled_events: pd.DataFrame, to_dask: Any, client: Any
+) -> None:
+    events = _with_invalid_rows(shuffled_events)
+    expected, expected_warnings = _record(lambda: cohort_table(events, on_invalid="drop"))
+    got, got_warnings = _record(lambda: cohort_table(to_dask(events, 5), on_invalid="drop"))
+    pd.testing.assert_frame_equal(got.to_frame(), expected.to_frame())
+    assert got_warnings == expected_warnings
