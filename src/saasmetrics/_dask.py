@@ -22,7 +22,12 @@ import numpy as np
 import pandas as pd
 
 from saasmetrics._validation import ValidationReport, collecting_reports
-from saasmetrics.exceptions import EmptyDataError, MissingColumnError, ParameterError
+from saasmetrics.exceptions import (
+    EmptyDataError,
+    InputError,
+    MissingColumnError,
+    ParameterError,
+)
 from saasmetrics.scale import Analysis, _no_context, catch_warnings_into, is_dask
 
 __all__ = ("run_dask",)
@@ -145,7 +150,18 @@ def _per_chunk(
         value = step(chunk, context) if with_context else step(chunk)
         return value, tuple(reports.items())
 
-    (value, reports), warned = _capture(call)
+    try:
+        (value, reports), warned = _capture(call)
+    except InputError as error:
+        if type(error) is not InputError:  # schema, missing column, empty: whole-table facts
+            raise
+        # bad rows: the counts and the example's position are this partition's, so say so
+        n_rows = sum(len(tables[i]) for i in partitioned)
+        raise InputError(
+            f"{error.message} (Counted in one partition of the dask input, {n_rows:,} rows; "
+            "the example's 'row' is its position there.)",
+            hint=error.hint,
+        ) from error
     # the context pass prepares the same rows: only the main pass reports the dropped ones
     return _Carried(value, warned, reports=reports if with_context else ())
 

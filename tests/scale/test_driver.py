@@ -10,7 +10,8 @@ import numpy as np
 import pandas as pd
 import pytest
 
-from saasmetrics.exceptions import MissingColumnError
+from saasmetrics.exceptions import InputError, MissingColumnError
+from saasmetrics.funnel import funnel
 from saasmetrics.health import account_features
 from saasmetrics.retention import cohort_table, magic_number_search
 from saasmetrics.scale import Analysis
@@ -95,3 +96,24 @@ def test_dropped_rows_warn_once_from_a_local_cluster(
     got, got_warnings = _record(lambda: cohort_table(to_dask(events, 5), on_invalid="drop"))
     pd.testing.assert_frame_equal(got.to_frame(), expected.to_frame())
     assert got_warnings == expected_warnings
+
+
+@pytest.mark.parametrize("function", [cohort_table, funnel])
+def test_bad_rows_on_a_worker_name_the_column_an_example_and_the_partition(
+    shuffled_events: pd.DataFrame, to_dask: Any, client: Any, function: Any
+) -> None:
+    # the counts of a worker's error are one partition's: the message must not pass them off
+    # as the whole data's (the pandas message says "2,062 of 14,010 rows")
+    events = _with_invalid_rows(shuffled_events)
+    options = {"steps": ["signup", "subscribe"]} if function is funnel else {}
+    with pytest.raises(InputError) as pandas_error:
+        function(events, **options)
+    with pytest.raises(InputError) as dask_error:
+        function(to_dask(events, 5), **options)
+    message = str(dask_error.value)
+    assert type(dask_error.value) is InputError
+    assert message.startswith("Column 'timestamp' has ")
+    assert "null timestamps" in message
+    assert "Example: {'row': " in message
+    assert "one partition of the dask input" in message
+    assert "one partition" not in str(pandas_error.value)
