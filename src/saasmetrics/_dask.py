@@ -276,6 +276,8 @@ def _partitions(
                     f"{key!r}: partitions must hold all rows of each {key!r}.",
                     hint=f"partition by {key!r}, or leave partitioned_by=None to shuffle.",
                 )
+            if frame.index.name == key and key not in frame.columns:
+                frame = frame.reset_index()  # indexed by the key, divisions unknown
         else:
             if frame.index.name == key and key not in frame.columns:
                 frame = frame.reset_index()

@@ -6,6 +6,7 @@ import warnings
 from typing import Any
 
 import dask
+import dask.dataframe as dd
 import numpy as np
 import pandas as pd
 import pytest
@@ -117,3 +118,13 @@ def test_bad_rows_on_a_worker_name_the_column_an_example_and_the_partition(
     assert "Example: {'row': " in message
     assert "one partition of the dask input" in message
     assert "one partition" not in str(pandas_error.value)
+
+
+def test_a_frame_indexed_by_user_said_to_be_partitioned(shuffled_events: pd.DataFrame) -> None:
+    # indexed by user_id, divisions not known (as read from files written per user): the
+    # key is the index, not a column; partitioned_by must still find it (was MissingColumnError)
+    by_user = shuffled_events.sort_values("user_id", kind="stable").set_index("user_id")
+    frame = dd.from_pandas(by_user, npartitions=3, sort=True).clear_divisions()
+    steps = ["signup", "subscribe"]
+    got = funnel(frame, steps, partitioned_by="user_id")
+    pd.testing.assert_frame_equal(got.to_frame(), funnel(shuffled_events, steps).to_frame())
