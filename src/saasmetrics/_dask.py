@@ -21,7 +21,7 @@ from typing import Any
 import numpy as np
 import pandas as pd
 
-from saasmetrics._validation import ValidationReport, collecting_reports
+from saasmetrics._validation import CountedWarning, ValidationReport, collecting_reports
 from saasmetrics.exceptions import (
     EmptyDataError,
     InputError,
@@ -38,7 +38,7 @@ _ROW_BITS = 40  # up to 2**40 rows per input partition, 2**23 partitions
 Warned = tuple[tuple[type[Warning], str], ...]
 
 
-Reports = tuple[tuple[str, ValidationReport], ...]
+Reports = tuple[tuple[str, ValidationReport | CountedWarning], ...]
 
 
 @dataclass(frozen=True, slots=True)
@@ -62,7 +62,7 @@ def _union(a: Warned, b: Warned) -> Warned:
 def _add_reports(a: Reports, b: Reports) -> Reports:
     total = dict(a)
     for name, report in b:
-        total[name] = total[name] + report if name in total else report
+        total[name] = total[name] + report if name in total else report  # type: ignore[operator]
     return tuple(total.items())
 
 

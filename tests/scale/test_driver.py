@@ -65,6 +65,11 @@ def _record(call: Any) -> tuple[Any, list[tuple[type[Warning], str]]]:
     return value, [(w.category, str(w.message)) for w in caught]
 
 
+def _scheduler(name: str) -> Any:
+    """A local scheduler, with the task shuffle (a module's LocalCluster may be active)."""
+    return dask.config.set({"scheduler": name, "dataframe.shuffle.method": "tasks"})
+
+
 def _with_invalid_rows(events: pd.DataFrame) -> pd.DataFrame:
     """Null timestamps: every row of the first ten users, a few rows of everyone else."""
     bad = events["user_id"].isin(sorted(events["user_id"].unique())[:10])
@@ -82,7 +87,7 @@ def test_dropped_rows_warn_once_with_the_totals(
     # warning with the whole data's counts, as in memory (was: one per partition and pass)
     events = _with_invalid_rows(shuffled_events)
     expected, expected_warnings = _record(lambda: function(events, on_invalid="drop"))
-    with dask.config.set(scheduler=scheduler):
+    with _scheduler(scheduler):
         got, got_warnings = _record(lambda: function(to_dask(events, 6), on_invalid="drop"))
     pd.testing.assert_frame_equal(got.to_frame(), expected.to_frame())
     assert got_warnings == expected_warnings
@@ -128,3 +133,21 @@ def test_a_frame_indexed_by_user_said_to_be_partitioned(shuffled_events: pd.Data
     steps = ["signup", "subscribe"]
     got = funnel(frame, steps, partitioned_by="user_id")
     pd.testing.assert_frame_equal(got.to_frame(), funnel(shuffled_events, steps).to_frame())
+
+
+@pytest.mark.parametrize("scheduler", ["threads", "sync"])
+def test_left_out_values_warn_once_with_the_totals(
+    shuffled_events: pd.DataFrame, to_dask: Any, scheduler: str
+) -> None:
+    # missing revenue in every partition: one warning with the whole data's counts (was one
+    # per partition and pass, with that partition's counts)
+    events = shuffled_events.assign(
+        revenue=np.where(np.arange(len(shuffled_events)) % 50 == 0, np.nan, 1.0)
+    )
+    options = {"value_col": "revenue", "on_invalid": "drop"}
+    expected, expected_warnings = _record(lambda: cohort_table(events, **options))
+    with _scheduler(scheduler):
+        got, got_warnings = _record(lambda: cohort_table(to_dask(events, 4), **options))
+    pd.testing.assert_frame_equal(got.to_frame(), expected.to_frame())
+    assert got_warnings == expected_warnings
+    assert len(got_warnings) == 1
