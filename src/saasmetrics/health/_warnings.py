@@ -663,7 +663,12 @@ def _early_warnings_builder(
         raise ParameterError(
             "MRRContractionRule needs subscriptions=...", hint="pass the subscriptions table."
         )
-    as_of_ts = pd.Timestamp(as_of)
+    try:  # checked against the data's clock in _encode; here only read, for the evidence
+        as_of_ts = pd.Timestamp(as_of)
+    except (ValueError, TypeError, OverflowError) as exc:
+        raise ParameterError(
+            f"as_of={as_of!r} is not a timestamp.", hint="pass a date such as '2024-04-01'."
+        ) from exc
     if paying_only is None:
         paying_only = with_subscriptions
 
