@@ -21,7 +21,13 @@ from typing import Any
 import numpy as np
 import pandas as pd
 
-from saasmetrics.exceptions import EmptyDataError, MissingColumnError, ParameterError
+from saasmetrics._validation import CountedWarning, ValidationReport, collecting_reports
+from saasmetrics.exceptions import (
+    EmptyDataError,
+    InputError,
+    MissingColumnError,
+    ParameterError,
+)
 from saasmetrics.scale import Analysis, _no_context, catch_warnings_into, is_dask
 
 __all__ = ("run_dask",)
@@ -32,27 +38,43 @@ _ROW_BITS = 40  # up to 2**40 rows per input partition, 2**23 partitions
 Warned = tuple[tuple[type[Warning], str], ...]
 
 
+Reports = tuple[tuple[str, ValidationReport | CountedWarning], ...]
+
+
 @dataclass(frozen=True, slots=True)
 class _Carried:
-    """A partial (or context) and the warnings raised while computing it; ``empty`` = nothing."""
+    """A partial (or context) with what it carries to the client; ``empty`` = nothing.
+
+    ``warned``: the warnings raised while computing it; ``reports``: the rows dropped per
+    table, summed over the partitions and warned about once.
+    """
 
     value: Any
     warned: Warned
     empty: bool = False
+    reports: Reports = ()
 
 
 def _union(a: Warned, b: Warned) -> Warned:
     return a + tuple(w for w in b if w not in a)
 
 
+def _add_reports(a: Reports, b: Reports) -> Reports:
+    total = dict(a)
+    for name, report in b:
+        total[name] = total[name] + report if name in total else report  # type: ignore[operator]
+    return tuple(total.items())
+
+
 def _merge_carried(merge: Callable[[Any, Any], Any], a: _Carried, b: _Carried) -> _Carried:
     warned = _union(a.warned, b.warned)
+    reports = _add_reports(a.reports, b.reports)
     if a.empty:
-        return _Carried(b.value, warned, b.empty)
+        return _Carried(b.value, warned, b.empty, reports)
     if b.empty:
-        return _Carried(a.value, warned)
+        return _Carried(a.value, warned, False, reports)
     value, more = _capture(lambda: merge(a.value, b.value))
-    return _Carried(value, _union(warned, more))
+    return _Carried(value, _union(warned, more), False, reports)
 
 
 _CAPTURE_LOCK = threading.Lock()
@@ -123,11 +145,25 @@ def _per_chunk(
     ]
 
     def call() -> Any:
-        chunk = analysis.prepare(*tables)
-        return step(chunk, context) if with_context else step(chunk)
+        with collecting_reports() as reports:
+            chunk = analysis.prepare(*tables)
+        value = step(chunk, context) if with_context else step(chunk)
+        return value, tuple(reports.items())
 
-    value, warned = _capture(call)
-    return _Carried(value, warned)
+    try:
+        (value, reports), warned = _capture(call)
+    except InputError as error:
+        if type(error) is not InputError:  # schema, missing column, empty: whole-table facts
+            raise
+        # bad rows: the counts and the example's position are this partition's, so say so
+        n_rows = sum(len(tables[i]) for i in partitioned)
+        raise InputError(
+            f"{error.message} (Counted in one partition of the dask input, {n_rows:,} rows; "
+            "the example's 'row' is its position there.)",
+            hint=error.hint,
+        ) from error
+    # the context pass prepares the same rows: only the main pass reports the dropped ones
+    return _Carried(value, warned, reports=reports if with_context else ())
 
 
 def _tree(delayed: Any, merge: Callable[[Any, Any], Any], items: list[Any]) -> Any:
@@ -240,6 +276,8 @@ def _partitions(
                     f"{key!r}: partitions must hold all rows of each {key!r}.",
                     hint=f"partition by {key!r}, or leave partitioned_by=None to shuffle.",
                 )
+            if frame.index.name == key and key not in frame.columns:
+                frame = frame.reset_index()  # indexed by the key, divisions unknown
         else:
             if frame.index.name == key and key not in frame.columns:
                 frame = frame.reset_index()
@@ -277,6 +315,7 @@ def run_dask(
     per_partition = list(zip(*parts, strict=True))
     delayed = dask.delayed
     context: Any = None
+    warned_before: Warned = ()
     if analysis.context is not _no_context:
         chunks = [
             delayed(_per_chunk, pure=True)(analysis.context, analysis, False, None, positions, *p)
@@ -284,6 +323,7 @@ def run_dask(
         ]
         (merged_context,) = dask.compute(_tree(delayed, analysis.merge_context, chunks))
         _reraise(merged_context.warned)
+        warned_before = merged_context.warned
         if merged_context.empty:
             raise EmptyDataError(f"{analysis.name}: every partition of the input is empty.")
         context = merged_context.value
@@ -292,7 +332,9 @@ def run_dask(
         for p in per_partition
     ]
     (merged,) = dask.compute(_tree(delayed, analysis.merge, chunks))
-    _reraise(merged.warned)
+    for name, report in merged.reports:
+        report.warn_dropped(name, stacklevel=4)  # user > function > run > run_dask
+    _reraise(tuple(w for w in merged.warned if w not in warned_before))
     if merged.empty:
         raise EmptyDataError(f"{analysis.name}: every partition of the input is empty.")
     return analysis.finalize(merged.value, context)

@@ -13,7 +13,9 @@ The pattern every public function follows::
 from __future__ import annotations
 
 import warnings
-from collections.abc import Iterable, Mapping
+from collections.abc import Iterable, Iterator, Mapping
+from contextlib import contextmanager
+from contextvars import ContextVar
 from dataclasses import dataclass
 from datetime import tzinfo
 from typing import Any
@@ -369,8 +371,101 @@ class RowCheck:
             reasons=dict(self.reasons),
         )
         if warn:
-            report.warn_dropped(self.name, stacklevel=3)
+            collector = _CHUNK_REPORTS.get()
+            if collector is None:
+                report.warn_dropped(self.name, stacklevel=3)
+            else:  # one chunk of a partitioned table: the driver warns from the merged reports
+                known = collector.get(self.name)
+                collector[self.name] = report if known is None else known + report  # type: ignore[operator]
         return report
+
+
+@dataclass(frozen=True, slots=True)
+class CountedWarning:
+    """A warning about ``n_bad`` of ``n_rows`` values, deferred while a chunk is prepared.
+
+    ``message`` gets the counts in place of ``{n_bad}`` and ``{n_rows}``; chunks' counts
+    add up, so the warning of a partitioned table is raised once with the whole data's counts.
+
+    Examples
+    --------
+    >>> w = CountedWarning("{n_bad} of {n_rows} values left out.", n_bad=2, n_rows=1000)
+    >>> (w + w).text()
+    '4 of 2,000 values left out.'
+    """
+
+    message: str
+    n_bad: int
+    n_rows: int
+    category: type[Warning] = DataQualityWarning
+
+    def __add__(self, other: CountedWarning) -> CountedWarning:
+        """The warning of two disjoint chunks of one table."""
+        return CountedWarning(
+            self.message, self.n_bad + other.n_bad, self.n_rows + other.n_rows, self.category
+        )
+
+    def text(self) -> str:
+        """The message with the counts filled in."""
+        text = self.message.replace("{n_bad}", f"{self.n_bad:,}")
+        return text.replace("{n_rows}", f"{self.n_rows:,}")
+
+    def warn_dropped(self, _name: str, *, stacklevel: int = 2) -> None:
+        """Warn, if any value was bad (the signature of :meth:`ValidationReport.warn_dropped`)."""
+        if self.n_bad:
+            warnings.warn(self.text(), self.category, stacklevel=stacklevel + 1)
+
+
+def warn_counted(key: str, warning: CountedWarning, *, stacklevel: int = 2) -> None:
+    """Raise ``warning`` now, or, while a chunk is prepared, add it to the chunk's reports.
+
+    Parameters
+    ----------
+    key : str
+        What the counts are of (one key per table and column), to add chunks' counts.
+    warning : CountedWarning
+        The counts and the message.
+    stacklevel : int, default 2
+        As for :func:`warnings.warn`, counted from the caller.
+    """
+    collector = _CHUNK_REPORTS.get()
+    if collector is None:
+        warning.warn_dropped(key, stacklevel=stacklevel + 1)
+        return
+    known = collector.get(key)
+    collector[key] = warning if known is None else known + warning  # type: ignore[operator]
+
+
+_CHUNK_REPORTS: ContextVar[dict[str, ValidationReport | CountedWarning] | None] = ContextVar(
+    "saasmetrics_chunk_reports", default=None
+)
+
+
+@contextmanager
+def collecting_reports() -> Iterator[dict[str, ValidationReport | CountedWarning]]:
+    """Collect the reports :meth:`RowCheck.finish` would warn about, per table name.
+
+    The Dask driver prepares each partition inside this block, sums the reports over the
+    partitions and warns once with the totals, as the in-memory path does (a context
+    variable, so concurrent chunks on the threads of one process keep their own reports).
+
+    Examples
+    --------
+    >>> import pandas as pd
+    >>> frame = pd.DataFrame({"user_id": ["a", None]})
+    >>> with collecting_reports() as reports:
+    ...     rows = RowCheck(frame, on_invalid="drop", name="events")
+    ...     rows.flag(frame["user_id"].isna().to_numpy(), "user_id", "null ids")
+    ...     _ = rows.finish()
+    >>> reports["events"].n_dropped
+    1
+    """
+    collected: dict[str, ValidationReport | CountedWarning] = {}
+    token = _CHUNK_REPORTS.set(collected)
+    try:
+        yield collected
+    finally:
+        _CHUNK_REPORTS.reset(token)
 
 
 @dataclass(frozen=True, slots=True)

@@ -2,13 +2,19 @@
 
 from __future__ import annotations
 
+import warnings
 from typing import Any
 
+import dask
+import dask.dataframe as dd
+import numpy as np
 import pandas as pd
 import pytest
 
-from saasmetrics.exceptions import MissingColumnError
+from saasmetrics.exceptions import InputError, MissingColumnError
+from saasmetrics.funnel import funnel
 from saasmetrics.health import account_features
+from saasmetrics.retention import cohort_table, magic_number_search
 from saasmetrics.scale import Analysis
 
 
@@ -50,3 +56,98 @@ def test_a_missing_key_names_its_role(shuffled_events: pd.DataFrame, to_dask: An
     with pytest.raises(MissingColumnError) as dask_error:
         account_features(to_dask(shuffled_events, 3), as_of="2025-06-01", account_col="acct")
     assert str(dask_error.value) == str(pandas_error.value)
+
+
+def _record(call: Any) -> tuple[Any, list[tuple[type[Warning], str]]]:
+    with warnings.catch_warnings(record=True) as caught:
+        warnings.simplefilter("always")
+        value = call()
+    return value, [(w.category, str(w.message)) for w in caught]
+
+
+def _scheduler(name: str) -> Any:
+    """A local scheduler, with the task shuffle (a module's LocalCluster may be active)."""
+    return dask.config.set({"scheduler": name, "dataframe.shuffle.method": "tasks"})
+
+
+def _with_invalid_rows(events: pd.DataFrame) -> pd.DataFrame:
+    """Null timestamps: every row of the first ten users, a few rows of everyone else."""
+    bad = events["user_id"].isin(sorted(events["user_id"].unique())[:10])
+    bad |= np.arange(len(events)) % 97 == 0
+    out = events.assign(timestamp=events["timestamp"].where(~bad))
+    return out.sort_values("user_id", kind="stable").reset_index(drop=True)
+
+
+@pytest.mark.parametrize("scheduler", ["threads", "sync"])
+@pytest.mark.parametrize("function", [cohort_table, magic_number_search])
+def test_dropped_rows_warn_once_with_the_totals(
+    shuffled_events: pd.DataFrame, to_dask: Any, scheduler: str, function: Any
+) -> None:
+    # partitions whose users are all invalid, and partitions with a few invalid rows: one
+    # warning with the whole data's counts, as in memory (was: one per partition and pass)
+    events = _with_invalid_rows(shuffled_events)
+    expected, expected_warnings = _record(lambda: function(events, on_invalid="drop"))
+    with _scheduler(scheduler):
+        got, got_warnings = _record(lambda: function(to_dask(events, 6), on_invalid="drop"))
+    pd.testing.assert_frame_equal(got.to_frame(), expected.to_frame())
+    assert got_warnings == expected_warnings
+    assert len(got_warnings) == 1
+
+
+def test_dropped_rows_warn_once_from_a_local_cluster(
+    shuffled_events: pd.DataFrame, to_dask: Any, client: Any
+) -> None:
+    events = _with_invalid_rows(shuffled_events)
+    expected, expected_warnings = _record(lambda: cohort_table(events, on_invalid="drop"))
+    got, got_warnings = _record(lambda: cohort_table(to_dask(events, 5), on_invalid="drop"))
+    pd.testing.assert_frame_equal(got.to_frame(), expected.to_frame())
+    assert got_warnings == expected_warnings
+
+
+@pytest.mark.parametrize("function", [cohort_table, funnel])
+def test_bad_rows_on_a_worker_name_the_column_an_example_and_the_partition(
+    shuffled_events: pd.DataFrame, to_dask: Any, client: Any, function: Any
+) -> None:
+    # the counts of a worker's error are one partition's: the message must not pass them off
+    # as the whole data's (the pandas message says "2,062 of 14,010 rows")
+    events = _with_invalid_rows(shuffled_events)
+    options = {"steps": ["signup", "subscribe"]} if function is funnel else {}
+    with pytest.raises(InputError) as pandas_error:
+        function(events, **options)
+    with pytest.raises(InputError) as dask_error:
+        function(to_dask(events, 5), **options)
+    message = str(dask_error.value)
+    assert type(dask_error.value) is InputError
+    assert message.startswith("Column 'timestamp' has ")
+    assert "null timestamps" in message
+    assert "Example: {'row': " in message
+    assert "one partition of the dask input" in message
+    assert "one partition" not in str(pandas_error.value)
+
+
+def test_a_frame_indexed_by_user_said_to_be_partitioned(shuffled_events: pd.DataFrame) -> None:
+    # indexed by user_id, divisions not known (as read from files written per user): the
+    # key is the index, not a column; partitioned_by must still find it (was MissingColumnError)
+    by_user = shuffled_events.sort_values("user_id", kind="stable").set_index("user_id")
+    frame = dd.from_pandas(by_user, npartitions=3, sort=True).clear_divisions()
+    steps = ["signup", "subscribe"]
+    got = funnel(frame, steps, partitioned_by="user_id")
+    pd.testing.assert_frame_equal(got.to_frame(), funnel(shuffled_events, steps).to_frame())
+
+
+@pytest.mark.parametrize("scheduler", ["threads", "sync"])
+def test_left_out_values_warn_once_with_the_totals(
+    shuffled_events: pd.DataFrame, to_dask: Any, scheduler: str
+) -> None:
+    # missing revenue in every partition: one warning with the whole data's counts (was one
+    # per partition and pass, with that partition's counts)
+    events = shuffled_events.assign(
+        revenue=np.where(np.arange(len(shuffled_events)) % 50 == 0, np.nan, 1.0)
+    )
+    options = {"value_col": "revenue", "on_invalid": "drop"}
+    expected, expected_warnings = _record(lambda: cohort_table(events, **options))
+    with _scheduler(scheduler):
+        got, got_warnings = _record(lambda: cohort_table(to_dask(events, 4), **options))
+    pd.testing.assert_frame_equal(got.to_frame(), expected.to_frame())
+    assert got_warnings == expected_warnings
+    assert len(got_warnings) == 1

@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import warnings
 from dataclasses import dataclass
 from typing import Any
 
@@ -11,9 +10,9 @@ import numpy.typing as npt
 import pandas as pd
 
 from saasmetrics._kernels.periods import PeriodSpec, parse_freq
-from saasmetrics._validation import check_instant
+from saasmetrics._validation import CountedWarning, check_instant, warn_counted
 from saasmetrics.eventlog import EventLog, encode_events
-from saasmetrics.exceptions import DataQualityWarning, InputError, ParameterError, SchemaError
+from saasmetrics.exceptions import InputError, ParameterError, SchemaError
 from saasmetrics.typing import FrameLike, OnInvalid
 
 I64 = npt.NDArray[np.int64]
@@ -124,10 +123,14 @@ def _numeric_values(
                 hint="fill them (e.g. with 0 for no revenue), or pass on_invalid='drop' to "
                 "leave them out of the sums.",
             )
-        warnings.warn(
-            f"Left {n_bad:,} of {values.size:,} missing or infinite {value_col!r} values out "
-            "of the sums (the rows still count as activity).",
-            DataQualityWarning,
+        warn_counted(
+            f"value_col {value_col}",
+            CountedWarning(
+                "Left {n_bad} of {n_rows} missing or infinite " + repr(value_col) + " values out "
+                "of the sums (the rows still count as activity).",
+                n_bad=n_bad,
+                n_rows=values.size,
+            ),
             stacklevel=4,
         )
         values = np.where(bad, 0.0, values)
