@@ -60,6 +60,24 @@ def test_channel_report_on_dask_equals_pandas(
     assert got.n_uncredited_customers >= 1
 
 
+@pytest.mark.parametrize("credit", ["last", "first"])
+def test_a_chunk_with_conversions_and_leads_but_no_session(to_dask: Any, credit: str) -> None:
+    # review: with few users, some chunks get a no-session user's purchase or lead and no
+    # session at all; crediting indexed an empty session array (IndexError)
+    day = pd.Timestamp("2024-01-01")
+    sessions = pd.DataFrame(
+        {"user_id": ["b", "b"], "timestamp": [day, day], "channel": ["Email", "Email"]}
+    ).assign(pageviews=1, duration_s=0)
+    others = [f"u{i}" for i in range(8)]  # users without a session: some chunk has only them
+    convs = pd.DataFrame({"user_id": ["b", *others], "timestamp": day, "value": 10.0})
+    leads = convs[["user_id", "timestamp"]]
+    expected = channel_report(sessions, convs, leads=leads, credit=credit)
+    got = channel_report(to_dask(sessions, 4), to_dask(convs, 4), leads=to_dask(leads, 4),
+                         credit=credit)  # fmt: skip
+    _same(got, expected)
+    assert got.n_uncredited_customers == len(others)
+
+
 @pytest.mark.parametrize("npartitions", PARTITIONS)
 def test_optional_tables(tables: dict[str, pd.DataFrame], to_dask: Any, npartitions: int) -> None:
     t = tables
