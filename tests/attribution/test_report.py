@@ -321,14 +321,14 @@ _DAYS = st.integers(min_value=0, max_value=20)
         max_size=12,
     ),
     leads=st.lists(st.tuples(_USERS, _DAYS), max_size=12),
-    convs=st.lists(st.tuples(_USERS, _DAYS), max_size=12),
+    convs=st.lists(st.tuples(_USERS, _DAYS, st.sampled_from([10.0, 0.0, -5.0])), max_size=12),
     credit=st.sampled_from(["last", "first"]),
     with_leads=st.booleans(),
 )
 def test_rates_are_shares_with_repeat_leads_and_purchases(
     sessions: list[tuple[str, int, str]],
     leads: list[tuple[str, int]],
-    convs: list[tuple[str, int]],
+    convs: list[tuple[str, int, float]],
     credit: str,
     with_leads: bool,
 ) -> None:
@@ -350,9 +350,9 @@ def test_rates_are_shares_with_repeat_leads_and_purchases(
     )
     cf = pd.DataFrame(
         {
-            "user_id": [u for u, _ in convs],
-            "timestamp": [day + pd.Timedelta(days=d) for _, d in convs],
-            "value": 10.0,
+            "user_id": [u for u, _, _ in convs],
+            "timestamp": [day + pd.Timedelta(days=d) for _, d, _ in convs],
+            "value": [v for _, _, v in convs],  # repeat purchases, free ones and refunds
         }
     )
     report = channel_report(s, cf, leads=lf if with_leads else None, credit=credit)  # type: ignore[arg-type]
@@ -362,10 +362,12 @@ def test_rates_are_shares_with_repeat_leads_and_purchases(
         assert ((values >= 0) & (values <= 1)).all(), (rate, table)
     # a person is a customer (and a lead) at most once
     with_session = set(s["user_id"])
-    assert table["customers"].sum() == len(set(cf["user_id"]) & with_session)
+    # a refund (negative value) makes no customer; a free purchase (0) does
+    assert table["customers"].sum() == len(set(cf.loc[cf["value"] >= 0, "user_id"]) & with_session)
     if with_leads:
         assert table["leads"].sum() == len(set(lf["user_id"]) & with_session)
-    assert table["revenue"].sum() == pytest.approx(10.0 * cf["user_id"].isin(with_session).sum())
+    credited = cf.loc[cf["user_id"].isin(with_session), "value"].sum()
+    assert table["revenue"].sum() == pytest.approx(credited)
 
 
 def test_sums_that_overflow_are_an_error_not_inf() -> None:

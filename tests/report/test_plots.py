@@ -54,6 +54,9 @@ def test_projection_median_and_expected_differ() -> None:
     ax = project_revenue(1000, 100, 0.05, periods=12, simulations=50, arpa=50, seed=0).plot()
     colors = _line_colors(ax)
     assert colors["median"] != colors["expected"]
+    lines = {line.get_label(): line for line in ax.get_lines()}
+    # the dashed median often lies on the expected line: it is drawn above it, not hidden
+    assert lines["median"].get_zorder() > lines["expected"].get_zorder()
     assert {colors["median"], colors["expected"]} <= set(PALETTE)
     assert ax.get_legend() is not None
 
@@ -131,3 +134,15 @@ def test_stages_title_matches_the_curve() -> None:
     title = stages.plot().get_title()
     assert "plateau" not in title
     assert "churn per period" in title
+
+
+def test_tick_labels_set_with_set_xticks_read_as_words() -> None:
+    # set_xticks(x, labels) gives a FuncFormatter on matplotlib >= 3.10: still tidied
+    from saasmetrics.report._base import tidy_labels
+
+    fig, ax = plt.subplots()
+    ax.bar([0, 1], [1, 2])
+    ax.set_xticks(np.arange(2), ["create_project", "invite_teammate"])
+    tidy_labels(fig)
+    fig.canvas.draw()
+    assert [t.get_text() for t in ax.get_xticklabels()] == ["create project", "invite teammate"]

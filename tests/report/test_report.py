@@ -166,6 +166,15 @@ def test_every_figure_is_inline_and_free_of_identifiers(page: str) -> None:
     assert "within 7D" not in page
 
 
+def test_no_raw_identifiers_in_the_text_or_the_charts(page: str) -> None:
+    # event names and window keys read as words in bullets, ticks and legends
+    text = re.sub(r"<svg.*?</svg>", "", page, flags=re.S)
+    assert "invite_teammate" not in text
+    svgs = "".join(re.findall(r"<svg.*?</svg>", page, flags=re.S))
+    for raw in ("<!-- create_project -->", "<!-- invite_teammate -->", "<!-- dau -->"):
+        assert raw not in svgs, raw
+
+
 def test_paths_rank_by_conversions_with_support(sections: list[Any]) -> None:
     from saasmetrics.report._funnel import MIN_PATH_SESSIONS
 

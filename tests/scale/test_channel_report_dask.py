@@ -6,6 +6,8 @@ from typing import Any
 
 import pandas as pd
 import pytest
+from hypothesis import HealthCheck, given, settings
+from hypothesis import strategies as st
 
 from saasmetrics.attribution import channel_report
 from saasmetrics.exceptions import DataQualityWarning, MissingColumnError, ParameterError
@@ -58,6 +60,24 @@ def test_channel_report_on_dask_equals_pandas(
     )
     _same(got, expected)
     assert got.n_uncredited_customers >= 1
+
+
+@pytest.mark.parametrize("credit", ["last", "first"])
+def test_a_chunk_with_conversions_and_leads_but_no_session(to_dask: Any, credit: str) -> None:
+    # review: with few users, some chunks get a no-session user's purchase or lead and no
+    # session at all; crediting indexed an empty session array (IndexError)
+    day = pd.Timestamp("2024-01-01")
+    sessions = pd.DataFrame(
+        {"user_id": ["b", "b"], "timestamp": [day, day], "channel": ["Email", "Email"]}
+    ).assign(pageviews=1, duration_s=0)
+    others = [f"u{i}" for i in range(8)]  # users without a session: some chunk has only them
+    convs = pd.DataFrame({"user_id": ["b", *others], "timestamp": day, "value": 10.0})
+    leads = convs[["user_id", "timestamp"]]
+    expected = channel_report(sessions, convs, leads=leads, credit=credit)
+    got = channel_report(to_dask(sessions, 4), to_dask(convs, 4), leads=to_dask(leads, 4),
+                         credit=credit)  # fmt: skip
+    _same(got, expected)
+    assert got.n_uncredited_customers == len(others)
 
 
 @pytest.mark.parametrize("npartitions", PARTITIONS)
@@ -149,3 +169,55 @@ def test_channel_report_on_a_local_cluster(
     )  # fmt: skip
     with pytest.raises(MissingColumnError, match="pageviews"):
         channel_report(to_dask(t["sessions"].drop(columns=["pageviews"]), 3))
+
+
+_USER = st.sampled_from(["a", "b", "c", "d", "e"])
+_DAY = st.integers(min_value=0, max_value=20)
+
+
+@settings(
+    max_examples=25, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture]
+)
+@given(
+    sessions=st.lists(
+        st.tuples(_USER, _DAY, st.sampled_from(["Email", "Paid", "Organic"])),
+        min_size=1,
+        max_size=10,
+    ),
+    leads=st.lists(st.tuples(_USER, _DAY), max_size=8),
+    convs=st.lists(st.tuples(_USER, _DAY, st.sampled_from([10.0, 0.0, -5.0])), max_size=8),
+    credit=st.sampled_from(["last", "first"]),
+)
+def test_small_random_tables_on_dask_equal_pandas(
+    to_dask: Any,
+    sessions: list[tuple[str, int, str]],
+    leads: list[tuple[str, int]],
+    convs: list[tuple[str, int, float]],
+    credit: str,
+) -> None:
+    # few users in several partitions: chunks with purchases or leads but no sessions, and
+    # chunks with sessions only; repeat leads and purchases, free purchases and refunds
+    day = pd.Timestamp("2024-01-01")
+    s = pd.DataFrame(
+        {
+            "user_id": [u for u, _, _ in sessions],
+            "timestamp": [day + pd.Timedelta(days=d) for _, d, _ in sessions],
+            "channel": [c for _, _, c in sessions],
+        }
+    ).assign(pageviews=1, duration_s=0)
+    lf = pd.DataFrame(
+        {
+            "user_id": pd.Series([u for u, _ in leads], dtype=object),
+            "timestamp": pd.to_datetime([day + pd.Timedelta(days=d) for _, d in leads]),
+        }
+    )
+    cf = pd.DataFrame(
+        {
+            "user_id": pd.Series([u for u, _, _ in convs], dtype=object),
+            "timestamp": pd.to_datetime([day + pd.Timedelta(days=d) for _, d, _ in convs]),
+            "value": pd.Series([v for _, _, v in convs], dtype=float),
+        }
+    )
+    expected = channel_report(s, cf, leads=lf, credit=credit)  # type: ignore[arg-type]
+    got = channel_report(to_dask(s, 3), to_dask(cf, 3), leads=to_dask(lf, 3), credit=credit)  # type: ignore[arg-type]
+    _same(got, expected)

@@ -136,7 +136,9 @@ def tidy_labels(fig: Any) -> None:
     for ax in fig.get_axes():  # tick labels are made at draw time: wrap the text formatters
         for axis in (ax.xaxis, ax.yaxis):
             inner = axis.get_major_formatter()
-            if isinstance(inner, StrCategoryFormatter | FixedFormatter):
+            # set_xticks(x, labels) makes a FixedFormatter or (matplotlib >= 3.10) a
+            # FuncFormatter: wrap both, so that event names on ticks read as words
+            if isinstance(inner, StrCategoryFormatter | FixedFormatter | FuncFormatter):
                 axis.set_major_formatter(
                     FuncFormatter(lambda x, pos, f=inner: str(f(x, pos)).replace("_", " "))
                 )

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, Any
 
 from saasmetrics.engagement import active_users, growth_accounting, lifecycle
 from saasmetrics.eventlog import EventLog
@@ -10,6 +10,21 @@ from saasmetrics.report._base import Section, figure_html, how_to_read, table_ht
 
 if TYPE_CHECKING:
     from saasmetrics.datasets import SaasCompany
+
+
+_WINDOW_NAMES = {
+    "dau": "daily (DAU)",
+    "wau": "weekly (WAU, 7 days)",
+    "mau": "monthly (MAU, 28 days)",
+}
+
+
+def _labelled(ax: Any) -> Any:
+    """The active-users chart with its window keys (``dau``) written for a reader."""
+    for line in ax.get_lines():
+        line.set_label(_WINDOW_NAMES.get(str(line.get_label()), line.get_label()))
+    ax.legend()
+    return ax
 
 
 def section(company: SaasCompany) -> Section:
@@ -31,7 +46,7 @@ def section(company: SaasCompany) -> Section:
         (
             f"last month: {int(recent['new']):,} new, {int(recent['retained']):,} retained, "
             f"{int(recent['resurrected']):,} resurrected, {-int(recent['churned']):,} churned "
-            f"users; quick ratio {recent['quick_ratio']:.2f}"
+            f"users; quick ratio {recent['quick_ratio']:.1f}"
         ),
     ]
     table = ga[["period", "active", "retained", "new", "resurrected", "churned", "quick_ratio"]]
@@ -39,12 +54,12 @@ def section(company: SaasCompany) -> Section:
     growth = "growing" if recent["quick_ratio"] > 1 else "shrinking"
     headline = (
         f"{int(last['mau']):,} monthly active users, DAU/MAU {stickiness:.0%}; last month's "
-        f"user base was {growth} (quick ratio {recent['quick_ratio']:.2f}: "
+        f"user base was {growth} (quick ratio {recent['quick_ratio']:.1f}: "
         f"{int(recent['new']) + int(recent['resurrected']):,} gained for "
         f"{-int(recent['churned']):,} lost)."
     )
     html = (
-        figure_html(active.plot())
+        figure_html(_labelled(active.plot()))
         + figure_html(months.plot())
         + table_html(
             table.set_index("period"),

@@ -68,6 +68,13 @@ def section(company: SaasCompany) -> Section:
     n_channels = int(activation.shape[0])
     chart_ax = by_channel.plot(max_values=n_channels)
     chart_ax.set_title(f"Conversion from signup by channel (within {within})")
+    from matplotlib.ticker import PercentFormatter
+
+    chart_ax.set_ylabel("share of signups reaching the step")
+    chart_ax.yaxis.set_major_formatter(PercentFormatter(1.0, decimals=0))
+    legend = chart_ax.get_legend()
+    if legend is not None:
+        legend.set_title("Channel")
     chart = figure_html(chart_ax)
     ttc_ax = overall.plot_time_to_convert(1, bins=30)
     ttc_ax.set_title(f"Time from signup to {_words(STEPS[1])}")

@@ -156,7 +156,8 @@ def section(company: SaasCompany) -> Section:
                        how_to_read=how)  # fmt: skip
     without = best["fn"] / max(best["fn"] + best["tn"], 1)
     summary.append(
-        f"magic number: {best['event']} >= {int(best['threshold'])} in 7 days "
+        f"magic number: {str(best['event']).replace('_', ' ')} at least "
+        f"{int(best['threshold'])} times in 7 days "
         f"(phi {best['phi']:.2f}, {best['strength']}; {best['ppv']:.0%} retained in week 2 "
         f"vs {without:.0%} without)"
     )

@@ -150,8 +150,11 @@ class RevenueProjection(ResultMixin):
                     alpha=0.2,
                     label="10th-90th percentile",
                 )
-                ax.plot(t, self.table["p50"], color=PALETTE[1], ls="--", lw=1.5, label="median")
             ax.plot(t, self.table["mrr"], color=PALETTE[0], lw=2, label="expected", **kwargs)
+            if "p50" in self.table.columns:
+                # the median is often close to the mean: dashed, on top, so that it shows
+                ax.plot(t, self.table["p50"], color=PALETTE[1], ls="--", lw=1.5, label="median",
+                        zorder=3)  # fmt: skip
             if self.bounded:
                 ax.axhline(self.steady_state_mrr, color=PALETTE[3], ls=":", label="steady state")
             ax.legend(frameon=False, fontsize="small")
