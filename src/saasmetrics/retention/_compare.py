@@ -49,7 +49,9 @@ class LogRankTest(ResultMixin):
     p_value : float
         Upper tail of the chi-square distribution with ``degrees_of_freedom``.
     degrees_of_freedom : int
-        Number of groups minus 1.
+        Number of groups minus 1, counting only groups with a positive expected count (as
+        R's ``survdiff``): a group whose case weights are all 0 has nobody in it, and one
+        whose customers all leave before the first churn has nothing to compare.
     weighting : str
         The weight family; ``p`` and ``q`` its Fleming-Harrington exponents.
     table : pandas.DataFrame
@@ -235,6 +237,10 @@ def logrank_test(  # noqa: PLR0917 - the issue's positional signature (as lifeli
         encoded=data.encoded,
     )
     statistic, score, observed_e, expected_e = _test(at_risk, events, weighting, p, q)
+    # R survdiff's degrees of freedom: groups with a positive expected count, minus one (a
+    # group whose case weights are all 0 is a group with nobody in it); 0 when only one group
+    # is at risk at any churn time (then the statistic is 0 and the p-value 1)
+    df = max(int((expected_e > 0).sum()) - 1, 0)
     subjects = np.bincount(data.groups, weights=data.weights, minlength=k)
     index = pd.Index(data.labels, name="group")
     table = pd.DataFrame(
@@ -254,8 +260,8 @@ def logrank_test(  # noqa: PLR0917 - the issue's positional signature (as lifeli
         )
     return LogRankTest(
         statistic=statistic,
-        p_value=float(chdtrc(k - 1, statistic)),
-        degrees_of_freedom=k - 1,
+        p_value=float(chdtrc(df, statistic)) if df else 1.0,
+        degrees_of_freedom=df,
         weighting=weighting,
         p=float(p),
         q=float(q),

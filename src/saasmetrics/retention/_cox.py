@@ -24,6 +24,7 @@ from saasmetrics.exceptions import (
     ParameterError,
     SchemaError,
 )
+from saasmetrics.retention._lifetimes import NOT_COVARIATES
 
 __all__ = ("CoxModel",)
 
@@ -218,7 +219,10 @@ class CoxModel:
             Columns whose combinations get a baseline hazard of their own.
         covariates : list of str, optional
             Default: every other column except dates, durations and identifier-like text
-            columns (one distinct value per row). Text and categorical columns are one-hot
+            columns (one distinct value per row), and except the ``entry``, ``reactivated``
+            and ``churn_type`` columns of a ``subscription_lifetimes`` frame (bookkeeping and
+            outcomes known only after the churn; pass ``entry_col="entry"`` for left
+            truncation). Text and categorical columns are one-hot
             encoded with the first level in sorted order as reference.
         id_col : str, optional
             Customer id in counting-process data; excluded from the covariates.
@@ -264,6 +268,8 @@ class CoxModel:
         if len(data) == 0:
             raise EmptyDataError("frame has no rows.")
         reserved = {c for c in roles.values() if c is not None} | set(strata_cols)
+        # subscription_lifetimes marks its entry and outcome columns (reactivated, churn_type)
+        reserved |= set(data.attrs.get(NOT_COVARIATES, ()))
         if covariates is None:
             covariates = [
                 c for c in data.columns if c not in reserved and _default_covariate(data[c])
@@ -302,6 +308,7 @@ class CoxModel:
             CoxTerms(start[rows], stop[rows], event[rows], xc[rows], self.ties)
             for rows in (np.flatnonzero(stratum == s) for s in range(len(labels)))
         ]
+        self._names = list(names)
         beta, loglik, info = self._newton(terms, xc.shape[1], max_iter)
         try:
             variance = np.linalg.inv(info)
@@ -434,8 +441,10 @@ class CoxModel:
             # the Newton decrement: the likelihood gain the quadratic model promises
             if float(score @ step) < 1e-10 * (1 + abs(value)):
                 beta = beta + step  # one last full step: the error is squared again
-                loglik, _, info = cox_partial_likelihood(terms, beta)
-                return beta, loglik, info + pen * np.eye(p)
+                loglik, final_score, info = cox_partial_likelihood(terms, beta)
+                info = info + pen * np.eye(p)
+                self._check_finite_maximum(beta, final_score - pen * beta, info)
+                return beta, loglik, info
             scale = 1.0
             tolerance = 1e-12 * (1 + abs(value))  # rounding noise of a large log-likelihood
             for _halving in range(30):
@@ -460,6 +469,29 @@ class CoxModel:
             "or raise max_iter.",
         )
 
+    def _check_finite_maximum(self, beta: F64, score: F64, info: F64) -> None:
+        """Monotone likelihood: the fit 'converged' only because the likelihood flattens.
+
+        At a finite maximum the Newton step after the last one is the square of an already
+        tiny error; when the likelihood keeps rising towards a coefficient of +-infinity (a
+        covariate that orders the churners perfectly), each step is still of order 1 while the
+        gain is negligible. R ``coxph`` warns "Loglik converged before variable ...;
+        coefficient may be infinite" on the same test; this raises instead.
+        """
+        try:
+            step = np.linalg.solve(info, score)
+        except np.linalg.LinAlgError:
+            step = np.full(beta.size, np.inf)
+        diverging = np.abs(step) > 1e-4 * np.maximum(1.0, np.abs(beta))
+        if diverging.any():
+            names = [n for n, bad in zip(self._names, diverging, strict=True) if bad]
+            raise InputError(
+                f"Covariate(s) {names} order the churners perfectly (monotone likelihood): "
+                "the partial likelihood rises towards a coefficient of +-infinity and has no "
+                "maximum.",
+                hint="pass penalizer > 0, stratify on the covariate, or drop it.",
+            )
+
     def _baseline(self, terms: list[CoxTerms], beta: F64, labels: list[Any]) -> pd.DataFrame:
         columns = {}
         for label, t in zip(labels, terms, strict=True):
@@ -468,7 +500,9 @@ class CoxModel:
                 continue
             s = t.sums(beta, second=False)
             den = s["s0"][t.pair_time] - t.fraction * s["e0"][t.pair_time]
-            increment = np.bincount(t.pair_time, weights=1.0 / den, minlength=t.m)
+            # the kernel's risk-set sums are of exp(eta - shift)
+            scaled = np.exp(-s["shift"][0]) / den
+            increment = np.bincount(t.pair_time, weights=scaled, minlength=t.m)
             columns[str(label)] = pd.Series(np.cumsum(increment), index=t.event_times)
         out = pd.DataFrame(columns).sort_index().ffill().fillna(0.0)
         out.index.name = "time"

@@ -14,6 +14,7 @@ from saasmetrics.exceptions import InputError, ParameterError
 __all__ = ("subscription_lifetimes",)
 
 DAY_NS = 86_400 * 10**9
+NOT_COVARIATES = "saasmetrics.not_covariates"
 
 
 def _timestamp(name: str, value: Any) -> pd.Timestamp | None:
@@ -238,4 +239,9 @@ def subscription_lifetimes(
     if carried:
         firsts = frame.iloc[order[first_pos]][carried].reset_index(drop=True)
         out = pd.concat([out, firsts], axis=1)
+    # bookkeeping and outcome columns: never a covariate by default (CoxModel reads this);
+    # ``reactivated`` and ``churn_type`` are known only after the churn they would predict
+    out.attrs[NOT_COVARIATES] = [
+        col for col in ("entry", "reactivated", "churn_type") if col in out.columns
+    ]
     return out
