@@ -116,3 +116,24 @@ def test_monotone_likelihood_of_a_continuous_covariate_is_an_error() -> None:
     penalized = CoxModel(penalizer=0.1).fit(frame, "t", "e")
     assert np.isfinite(penalized.coefficients_["x"])
     assert penalized.coefficients_["x"] > 0
+
+
+def test_prediction_rejects_a_level_unseen_in_fit() -> None:
+    # an unknown plan used to get the reference level's hazard, silently
+    rng = np.random.default_rng(0)
+    n = 300
+    frame = pd.DataFrame(
+        {
+            "t": rng.integers(1, 30, n).astype(float),
+            "e": rng.random(n) < 0.6,
+            "plan": rng.choice(["a", "b", "c"], n),
+            "x": rng.normal(size=n),
+        }
+    )
+    model = CoxModel().fit(frame, "t", "e")
+    known = model.predict_partial_hazard(pd.DataFrame({"plan": ["a", "c"], "x": [0.0, 1.0]}))
+    assert known.size == 2
+    with pytest.raises(InputError, match="plan"):
+        model.predict_partial_hazard(pd.DataFrame({"plan": ["a", "enterprise"], "x": [0.0, 0.0]}))
+    with pytest.raises(InputError, match="plan"):
+        model.predict_survival(pd.DataFrame({"plan": ["enterprise"], "x": [0.0]}), [5.0])

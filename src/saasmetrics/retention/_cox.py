@@ -279,6 +279,14 @@ class CoxModel:
             raise InputError("No covariates: the frame has only the time and event columns.")
         stop, event, start = self._times(data, duration_col, event_col, entry_col or start_col)
         x, names = _design(data, covariates)
+        self._levels = {
+            col: [str(v) for v in pd.unique(data[col].dropna())]
+            for col in covariates
+            if not (
+                pd.api.types.is_bool_dtype(data[col].dtype)
+                or pd.api.types.is_numeric_dtype(data[col].dtype)
+            )
+        }
         bad = np.isnan(x).any(axis=1)
         if bad.any():
             raise InputError.bad_values(
@@ -711,6 +719,19 @@ class CoxModel:
 
     def _x(self, data: pd.DataFrame) -> F64:
         require_columns(data, {f"covariates[{i}]": c for i, c in enumerate(self._covariates)})
+        for col, known in getattr(self, "_levels", {}).items():
+            text = data[col].astype(str)
+            unknown = ~text.isin(known)
+            if unknown.any():
+                raise InputError.bad_values(
+                    col,
+                    f"levels the model was not fitted on (it knows {sorted(known)})",
+                    n_bad=int(unknown.sum()),
+                    n_rows=len(data),
+                    example=data.loc[unknown.to_numpy()].iloc[0].to_dict(),
+                    hint="a level without a coefficient has no hazard ratio; map it to a known "
+                    "level or refit with it.",
+                )
         parts = []
         for name in self.feature_names_in_:
             if name in data.columns:
