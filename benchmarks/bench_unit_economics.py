@@ -11,7 +11,13 @@ import numpy as np
 import pandas as pd
 
 from benchmarks._harness import Case, have
-from saasmetrics.unit_economics import BetaGeoModel, ParetoNBDModel, mrr_bridge
+from saasmetrics.unit_economics import (
+    BetaGeoModel,
+    ParetoNBDModel,
+    ltv_curves,
+    mrr_bridge,
+    revenue_cohorts,
+)
 
 MOVES = ["new", "expansion", "contraction", "churned", "reactivation", "ending"]
 ORIGIN = pd.Timestamp("2021-01-01")
@@ -140,6 +146,70 @@ def _check_bridge(ours: Any, name: str, theirs: pd.DataFrame) -> None:
     np.testing.assert_allclose(mine, other, rtol=1e-9, atol=1e-6, err_msg=name)
 
 
+def _pandas_levels(subs: pd.DataFrame) -> pd.DataFrame:
+    """Customer-month MRR levels in cents (paying months only), the explode way."""
+    last_month = AS_OF.year * 12 + AS_OF.month - 1
+    first = subs["start"].dt.year * 12 + subs["start"].dt.month - 1
+    stop = (subs["end"].dt.year * 12 + subs["end"].dt.month - 1).fillna(last_month + 1)
+    n_months = (stop - first).clip(lower=0).astype("int64")
+    rows = subs.loc[subs.index.repeat(n_months)]
+    step = rows.groupby(level=0).cumcount().to_numpy()
+    rows = rows.assign(month=first.loc[rows.index].to_numpy() + step)
+    rows = rows[rows["month"] <= last_month]
+    cents = (rows["mrr"] * 100).round().astype("int64")
+    levels = cents.groupby([rows["customer_id"], rows["month"]]).sum().rename("cents")
+    levels = levels[levels > 0].reset_index()
+    levels["cohort"] = levels.groupby("customer_id")["month"].transform("min")
+    at_start = levels["month"] == levels["cohort"]
+    base = levels.loc[at_start].set_index("customer_id")["cents"]
+    levels["capped"] = np.minimum(levels["cents"], levels["customer_id"].map(base))
+    return levels
+
+
+def _pandas_revenue_cohorts(subs: pd.DataFrame) -> pd.DataFrame:
+    """The pandas way: explode to customer-months, cohort = first paying month, group by."""
+    levels = _pandas_levels(subs)
+    out = levels.groupby(["cohort", "month"]).agg(
+        mrr=("cents", "sum"), gross=("capped", "sum"), customers=("cents", "size")
+    )
+    size = out.groupby(level="cohort")["customers"].transform("first")
+    base = out.groupby(level="cohort")["mrr"].transform("first")
+    return out.assign(nrr=out["mrr"] / base, grr=out["gross"] / base, logo=out["customers"] / size)
+
+
+def _check_revenue_cohorts(ours: Any, name: str, theirs: pd.DataFrame) -> None:
+    t = ours.to_frame()
+    month = t["period"].dt.year * 12 + t["period"].dt.month - 1
+    cohort = t["cohort"].dt.year * 12 + t["cohort"].dt.month - 1
+    mine = pd.Series(np.rint(t["mrr"].to_numpy() * 100), index=[cohort, month])
+    mine = mine[mine > 0]
+    other = theirs["mrr"].astype(float)
+    other.index = other.index.set_names([None, None])
+    np.testing.assert_array_equal(mine.sort_index().to_numpy(), other.sort_index().to_numpy(), name)
+
+
+def _pandas_ltv(subs: pd.DataFrame) -> pd.Series:
+    """Cumulative margin per acquired customer by age, pooled over complete cohorts."""
+    last_month = AS_OF.year * 12 + AS_OF.month - 1  # cut short by AS_OF: incomplete
+    levels = _pandas_levels(subs)
+    sizes = levels[levels["month"] == levels["cohort"]].groupby("cohort").size()
+    levels = levels[levels["month"] < last_month]
+    levels["age"] = levels["month"] - levels["cohort"]
+    revenue = levels.groupby(["age", "cohort"])["cents"].sum().unstack(fill_value=0)
+    ages = revenue.index.to_numpy()
+    complete = ages[:, None] < (last_month - sizes.index.to_numpy())[None, :]
+    revenue = revenue.reindex(columns=sizes.index, fill_value=0)
+    per_customer = (revenue.to_numpy() * complete).sum(axis=1) / (
+        complete * sizes.to_numpy()[None, :]
+    ).sum(axis=1)
+    return pd.Series(0.8 * np.cumsum(per_customer) / 100.0, index=ages + 1)
+
+
+def _check_ltv(ours: Any, name: str, theirs: pd.Series) -> None:
+    t = ours.to_frame().set_index("age")["cumulative_margin_per_customer"]
+    np.testing.assert_allclose(t.loc[theirs.index].to_numpy(), theirs.to_numpy(), rtol=1e-9)
+
+
 def _cdnow() -> pd.DataFrame | None:
     spec = importlib.util.find_spec("lifetimes")
     if spec is None or spec.origin is None:
@@ -235,6 +305,26 @@ def cases(quick: bool) -> list[Case]:
         notes=notes,
     )
     result = [bridge_case]
+    result.append(
+        Case(
+            name="unit_economics/revenue_cohorts monthly",
+            size=f"{n_rows / 1e6:g}M rows",
+            setup=lambda: _subscriptions(n_rows),
+            ours=lambda subs: revenue_cohorts(subs, as_of=AS_OF),
+            alternatives={"pandas explode+groupby": _pandas_revenue_cohorts},
+            check=_check_revenue_cohorts,
+        )
+    )
+    result.append(
+        Case(
+            name="unit_economics/ltv_curves pooled",
+            size=f"{n_rows / 1e6:g}M rows",
+            setup=lambda: _subscriptions(n_rows),
+            ours=lambda subs: ltv_curves(subs, by=None, as_of=AS_OF, horizon=60),
+            alternatives={"pandas explode+groupby": _pandas_ltv},
+            check=_check_ltv,
+        )
+    )
     lifetimes_ok = _lifetimes_works()
     cdnow = _cdnow()
     fit_notes = [] if lifetimes_ok else ["lifetimes (with dill, autograd) not importable: skipped"]

@@ -12,7 +12,7 @@ import pandas as pd
 
 from saasmetrics.exceptions import EmptyDataError, SchemaError
 
-__all__ = ("string_array", "to_pandas")
+__all__ = ("check_labels", "string_array", "to_pandas")
 
 _PANDAS_3 = int(pd.__version__.split(".", 1)[0]) >= 3
 
@@ -42,6 +42,8 @@ def to_pandas(data: Any, *, name: str = "data", allow_empty: bool = False) -> pd
     ------
     SchemaError
         If ``data`` is not a table saasmetrics can read.
+        Also if its column labels are duplicated or not strings (a label must name one
+        column, and every ``*_col`` keyword is a string).
     EmptyDataError
         If the table has no rows and ``allow_empty`` is false.
 
@@ -68,12 +70,53 @@ def to_pandas(data: Any, *, name: str = "data", allow_empty: bool = False) -> pd
                 f"got {type(data).__module__}.{type(data).__name__}.",
                 hint="wrap it with pandas.DataFrame(...) first.",
             )
+    check_labels(frame, name=name)
     if not allow_empty and len(frame) == 0:
         raise EmptyDataError(
             f"{name} has no rows (columns: {list(frame.columns)!r}).",
             hint="pass a table with at least one row.",
         )
     return frame
+
+
+def check_labels(frame: pd.DataFrame, *, name: str = "data") -> None:
+    """Refuse duplicated or non-string column labels, with the labels at fault.
+
+    Parameters
+    ----------
+    frame : pandas.DataFrame
+        The table.
+    name : str, default "data"
+        What to call it in messages.
+
+    Raises
+    ------
+    SchemaError
+        Naming the duplicated or non-string labels.
+
+    Examples
+    --------
+    >>> import pandas as pd
+    >>> check_labels(pd.DataFrame([[1, 2]], columns=["a", "a"]), name="events")
+    Traceback (most recent call last):
+    ...
+    saasmetrics.exceptions.SchemaError: events has duplicated column names: ['a']. ...
+    """
+    columns = frame.columns
+    if columns.has_duplicates:
+        dups = sorted({str(c) for c in columns[columns.duplicated()]})
+        raise SchemaError(
+            f"{name} has duplicated column names: {dups!r}.",
+            hint="rename or drop the duplicates first, e.g. df.loc[:, ~df.columns.duplicated()].",
+        )
+    if columns.dtype != object and pd.api.types.is_string_dtype(columns.dtype):
+        return
+    bad = [c for c in columns if not isinstance(c, str)]
+    if bad:
+        raise SchemaError(
+            f"{name} has column labels that are not strings: {bad[:5]!r}.",
+            hint="name the columns with strings, e.g. df.columns = df.columns.astype(str).",
+        )
 
 
 def string_array(values: Iterable[object]) -> Any:

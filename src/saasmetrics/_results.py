@@ -144,8 +144,13 @@ def _restore(values: list[Any], dtype: str) -> Any:  # a pandas Index
         return pd.Index(np.asarray(floats, dtype=dtype))
     if dtype == "category":
         return pd.CategoricalIndex(values)
-    if dtype in ("object", "str", "string") or dtype.startswith("string"):
-        return pd.Index(np.asarray(values, dtype=object)) if dtype == "object" else pd.Index(values)
+    if dtype == "object":  # pandas 3 would infer ``str`` from object strings: keep object
+        return pd.Index(values, dtype=object)
+    if dtype in ("str", "string") or dtype.startswith("string"):
+        try:
+            return pd.Index(values, dtype=dtype)
+        except (TypeError, ValueError):  # a string dtype this pandas does not know
+            return pd.Index(values)
     try:
         return pd.Index(np.asarray(values, dtype=dtype))
     except (TypeError, ValueError):
@@ -154,9 +159,9 @@ def _restore(values: list[Any], dtype: str) -> Any:  # a pandas Index
 
 def _column(values: list[Any], dtype: str) -> Any:
     restored = _restore(values, dtype)
-    if dtype.startswith(("datetime64", "timedelta64")):
-        return restored
-    return restored.to_numpy()
+    if dtype.startswith(("datetime64", "timedelta64")) or dtype == "object":
+        return restored  # an Index keeps its dtype where a bare array would be re-inferred
+    return restored.array if dtype != "category" else restored
 
 
 def _index_from(payload: dict[str, Any]) -> pd.Index:
@@ -272,6 +277,34 @@ def from_jsonable(value: Any) -> Any:
     return value
 
 
+def _field_jsonable(value: Any) -> Any:
+    """Like :func:`to_jsonable`, but a NaN float scalar becomes ``"nan"`` (not ``None``).
+
+    A result field may be ``float | None``: ``None`` and NaN must stay apart through JSON.
+    """
+    if isinstance(value, float | np.floating) and math.isnan(value):
+        return "nan"
+    if isinstance(value, dict):
+        return {str(k): _field_jsonable(v) for k, v in value.items()}
+    if isinstance(value, list | tuple):
+        return [_field_jsonable(v) for v in value]
+    return to_jsonable(value)
+
+
+_SPECIAL_FLOATS = {"nan": math.nan, "inf": math.inf, "-inf": -math.inf}
+
+
+def _field_floats(value: Any) -> Any:
+    """Undo :func:`_field_jsonable` inside a float-typed field (also in dicts and lists)."""
+    if isinstance(value, str) and value in _SPECIAL_FLOATS:
+        return _SPECIAL_FLOATS[value]
+    if isinstance(value, dict) and not any(k.startswith("__") for k in value):
+        return {k: _field_floats(v) for k, v in value.items()}
+    if isinstance(value, list):
+        return [_field_floats(v) for v in value]
+    return value
+
+
 def _schema_name(cls: type) -> str:
     parts = [p for p in cls.__module__.split(".") if not p.startswith("_")]
     return ".".join([*parts, cls.__qualname__])
@@ -360,7 +393,7 @@ class ResultMixin:
             "schema": self.schema_name(),
             "schema_version": self.schema_version,
             "summary": to_jsonable(self._summary()),
-            "fields": to_jsonable(self._payload_fields()),
+            "fields": {k: _field_jsonable(v) for k, v in self._payload_fields().items()},
         }
 
     def to_json(self, **kwargs: Any) -> str:
@@ -402,16 +435,18 @@ class ResultMixin:
     @classmethod
     def _from_fields(cls, fields: dict[str, Any]) -> Self:
         hints = {f.name: str(f.type) for f in dataclasses.fields(cls)}  # type: ignore[arg-type]
-        for name, value in list(fields.items()):
+        for name, raw in list(fields.items()):
             hint = hints.get(name, "")
+            value = raw
             if isinstance(value, str) and "Timestamp" in hint:
                 fields[name] = pd.Timestamp(value)
             elif isinstance(value, str) and "Timedelta" in hint:
                 fields[name] = pd.Timedelta(value)
-            elif isinstance(value, list) and hint.startswith("tuple"):
-                fields[name] = tuple(value)
-            elif isinstance(value, str) and value in ("inf", "-inf") and "float" in hint:
-                fields[name] = float(value)
+            elif "float" in hint and not hint.startswith(("pd.", "npt.", "np.")):
+                old = value is None and "None" not in hint  # payloads before NaN was "nan"
+                fields[name] = math.nan if old else _field_floats(value)
+            if isinstance(fields[name], list) and hint.startswith("tuple"):
+                fields[name] = tuple(fields[name])
         return cls(**fields)
 
     @classmethod

@@ -32,29 +32,52 @@ from saasmetrics.exceptions import (
 )
 
 __all__ = (
+    "MAX_CELLS",
     "ParsedTimes",
     "RowCheck",
     "ValidationReport",
+    "align_ids",
+    "as_python_number",
     "check_choice",
+    "check_float",
+    "check_instant",
+    "check_int",
     "check_is_fitted",
     "check_positive_timedelta",
+    "check_same_clock",
+    "normalize_ids",
+    "one_column",
+    "parse_end_timestamps",
     "parse_timestamps",
     "require_columns",
 )
 
+MAX_CELLS = 10**9
+"""The largest array (cells) an option may make saasmetrics allocate; larger is refused early."""
 
-def require_columns(frame: pd.DataFrame, roles: Mapping[str, str | None]) -> None:
-    """Raise :class:`MissingColumnError` unless every named column is in ``frame``.
+
+def require_columns(
+    frame: pd.DataFrame,
+    roles: Mapping[str, str | None],
+    *,
+    optional: Iterable[str] = (),
+) -> None:
+    """Raise unless every column named by a keyword is a string label present in ``frame``.
 
     Parameters
     ----------
     frame : pandas.DataFrame
         The table to check.
     roles : mapping of str to str or None
-        Keyword (e.g. ``"user_col"``) to the column it names; ``None`` values are skipped.
+        Keyword (e.g. ``"user_col"``) to the column it names.
+    optional : iterable of str, default ()
+        Keywords that may be ``None`` (the column is not used); ``None`` for any other keyword
+        is a :class:`ParameterError`.
 
     Raises
     ------
+    ParameterError
+        If a required keyword is ``None`` or a keyword's value is not a string.
     MissingColumnError
         Naming the first missing column, the frame's columns and the keyword to pass.
 
@@ -66,8 +89,21 @@ def require_columns(frame: pd.DataFrame, roles: Mapping[str, str | None]) -> Non
     ...
     saasmetrics.exceptions.MissingColumnError: Column(s) not found: ['user_id']. ...
     """
+    may_be_none = set(optional)
     for role, column in roles.items():
-        if column is not None and column not in frame.columns:
+        if column is None:
+            if role in may_be_none:
+                continue
+            raise ParameterError(
+                f"{role}=None: this column is required.",
+                hint=f"pass {role}='<column name>' (the default names the usual column).",
+            )
+        if not isinstance(column, str):
+            raise ParameterError(
+                f"{role}={column!r} is not a column name (a string).",
+                hint="column labels are strings; rename the columns with df.columns.astype(str).",
+            )
+        if column not in frame.columns:
             raise MissingColumnError.from_names([column], available=frame.columns, role=role)
 
 
@@ -472,3 +508,489 @@ def parse_timestamps(series: pd.Series, *, rows: RowCheck | None = None) -> Pars
         rows.flag(failed, column, "unparseable timestamps")
         parsed = _from_datetime_series(converted)
     return parsed
+
+
+# --------------------------------------------------------------------------- scalar options
+def as_python_number(value: Any) -> Any:
+    """NumPy integers and floats as Python ``int`` / ``float``; anything else unchanged.
+
+    Options are stored and shown (``repr``, JSON) as Python numbers, so ``np.int64(3)`` and
+    ``3`` give the same model and the same result.
+
+    Examples
+    --------
+    >>> import numpy as np
+    >>> as_python_number(np.int64(3)), as_python_number(np.float32(0.5)), as_python_number("a")
+    (3, 0.5, 'a')
+    """
+    if isinstance(value, np.bool_):
+        return bool(value)
+    if isinstance(value, np.integer):
+        return int(value)
+    if isinstance(value, np.floating):
+        return float(value)
+    return value
+
+
+def check_int(
+    name: str,
+    value: Any,
+    *,
+    min_value: int | None = None,
+    max_value: int | None = None,
+) -> int:
+    """Return ``value`` as a Python ``int`` if it is a whole number within bounds.
+
+    Python and NumPy integers are accepted alike (``np.int64(3)`` is ``3``); booleans, floats
+    (even ``3.0``), strings and NaN are refused.
+
+    Parameters
+    ----------
+    name : str
+        The parameter's name, for the message.
+    value : object
+        What was passed.
+    min_value, max_value : int, optional
+        Inclusive bounds.
+
+    Returns
+    -------
+    int
+        The value as a Python int.
+
+    Raises
+    ------
+    ParameterError
+        If it is not a whole number or is out of bounds.
+
+    Examples
+    --------
+    >>> import numpy as np
+    >>> check_int("max_order", np.int64(3), min_value=1)
+    3
+    >>> check_int("n_bins", 0, min_value=1)
+    Traceback (most recent call last):
+    ...
+    saasmetrics.exceptions.ParameterError: n_bins must be >= 1; got 0.
+    """
+    if isinstance(value, bool | np.bool_) or not isinstance(value, int | np.integer):
+        raise ParameterError(
+            f"{name} must be a whole number; got {value!r} ({type(value).__name__}).",
+            hint="pass a Python or NumPy integer.",
+        )
+    number = int(value)
+    if min_value is not None and number < min_value:
+        raise ParameterError(f"{name} must be >= {min_value}; got {number!r}.")
+    if max_value is not None and number > max_value:
+        raise ParameterError(
+            f"{name} must be <= {max_value:,}; got {number:,}.",
+            hint="a larger value cannot be computed in reasonable time and memory.",
+        )
+    return number
+
+
+def check_float(
+    name: str,
+    value: Any,
+    *,
+    min_value: float | None = None,
+    max_value: float | None = None,
+    min_inclusive: bool = True,
+    max_inclusive: bool = True,
+) -> float:
+    """Return ``value`` as a finite Python ``float`` within bounds.
+
+    Python and NumPy numbers are accepted; booleans, strings, NaN and infinities are refused.
+
+    Parameters
+    ----------
+    name : str
+        The parameter's name, for the message.
+    value : object
+        What was passed.
+    min_value, max_value : float, optional
+        Bounds.
+    min_inclusive, max_inclusive : bool, default True
+        Whether the bounds themselves are allowed.
+
+    Returns
+    -------
+    float
+        The value as a Python float.
+
+    Raises
+    ------
+    ParameterError
+        If it is not a finite number or is out of bounds.
+
+    Examples
+    --------
+    >>> check_float("confidence_level", 0.9, min_value=0, max_value=1, min_inclusive=False)
+    0.9
+    >>> check_float("shock_drop", float("nan"))
+    Traceback (most recent call last):
+    ...
+    saasmetrics.exceptions.ParameterError: shock_drop must be a finite number; got nan.
+    """
+    if isinstance(value, bool | np.bool_) or not isinstance(value, int | float | np.number):
+        raise ParameterError(
+            f"{name} must be a number; got {value!r} ({type(value).__name__}).",
+        )
+    number = float(value)
+    if not np.isfinite(number):
+        raise ParameterError(f"{name} must be a finite number; got {number!r}.")
+    low_ok = min_value is None or (number >= min_value if min_inclusive else number > min_value)
+    high_ok = max_value is None or (number <= max_value if max_inclusive else number < max_value)
+    if not (low_ok and high_ok):
+        low = "" if min_value is None else ("[" if min_inclusive else "(") + f"{min_value:g}"
+        high = "" if max_value is None else f"{max_value:g}" + ("]" if max_inclusive else ")")
+        if min_value is None:
+            bounds = f"<{'=' if max_inclusive else ''} {max_value:g}"
+        elif max_value is None:
+            bounds = f">{'=' if min_inclusive else ''} {min_value:g}"
+        else:
+            bounds = f"in {low}, {high}"
+        raise ParameterError(f"{name} must be {bounds}; got {number!r}.")
+    return number
+
+
+# --------------------------------------------------------------------------- time rules
+_TZ_HINT = (
+    "saasmetrics never guesses a zone: make both naive, or both tz-aware "
+    "(e.g. pd.Timestamp(x).tz_localize('UTC'), or df[col].dt.tz_localize('UTC'))."
+)
+
+
+def check_instant(name: str, value: Any, *, tz: tzinfo | None) -> pd.Timestamp:
+    """Parse an option such as ``as_of`` into a nanosecond timestamp on the data's clock.
+
+    The library's one time-zone rule:
+
+    * naive data, naive value: compared as they are (wall-clock times);
+    * tz-aware data, tz-aware value: the same instant, shown in the data's zone;
+    * tz-aware data, naive value: read as a wall-clock time in the data's zone;
+    * naive data, tz-aware value: refused (:class:`SchemaError`); which zone the data is in
+      cannot be known.
+
+    Parameters
+    ----------
+    name : str
+        The parameter's name (e.g. ``"as_of"``), for messages.
+    value : str, datetime or pandas.Timestamp
+        What was passed.
+    tz : tzinfo or None
+        The data's zone (``None`` for naive data).
+
+    Returns
+    -------
+    pandas.Timestamp
+        Nanosecond unit; tz-aware in ``tz`` for tz-aware data, else naive.
+
+    Raises
+    ------
+    ParameterError
+        If it is not a timestamp, is NaT, or lies outside 1677-09-21..2262-04-11.
+    SchemaError
+        For a tz-aware value on naive data.
+
+    Examples
+    --------
+    >>> check_instant("as_of", "2024-03-01", tz=None)
+    Timestamp('2024-03-01 00:00:00')
+    >>> check_instant("as_of", "3000-01-01", tz=None)
+    Traceback (most recent call last):
+    ...
+    saasmetrics.exceptions.ParameterError: as_of='3000-01-01' is outside the supported range ...
+    """
+    if isinstance(value, bool | np.bool_ | int | float | np.number):
+        raise ParameterError(
+            f"{name}={value!r} is not a timestamp.", hint="pass a date such as '2024-06-30'."
+        )
+    try:
+        stamp = pd.Timestamp(value)
+    except (pd.errors.OutOfBoundsDatetime, OverflowError) as exc:
+        raise ParameterError(
+            f"{name}={value!r} is outside the supported range (1677-09-21 to 2262-04-11).",
+            hint="pass a date inside that range.",
+        ) from exc
+    except (ValueError, TypeError) as exc:
+        raise ParameterError(
+            f"{name}={value!r} is not a timestamp.", hint="pass a date such as '2024-06-30'."
+        ) from exc
+    if pd.isna(stamp):
+        raise ParameterError(f"{name} must be a timestamp; got {value!r}.")
+    try:
+        stamp = stamp.as_unit("ns")
+    except (pd.errors.OutOfBoundsDatetime, OverflowError, ValueError) as exc:
+        raise ParameterError(
+            f"{name}={value!r} is outside the supported range (1677-09-21 to 2262-04-11).",
+            hint="pass a date inside that range.",
+        ) from exc
+    if tz is None:
+        if stamp.tzinfo is not None:
+            raise SchemaError(
+                f"{name}={value!r} is tz-aware but the data's timestamps are naive.",
+                hint=_TZ_HINT,
+            )
+        return stamp
+    return stamp.tz_localize(tz) if stamp.tzinfo is None else stamp.tz_convert(tz)
+
+
+def check_same_clock(zones: Mapping[str, tzinfo | None]) -> None:
+    """Refuse naive and tz-aware timestamps side by side (columns or tables of one call).
+
+    Parameters
+    ----------
+    zones : mapping of str to tzinfo or None
+        What to call each column or table in messages, to its zone (``None``: naive).
+
+    Raises
+    ------
+    SchemaError
+        If some are naive and others tz-aware. Different zones are fine (instants compare).
+
+    Examples
+    --------
+    >>> from datetime import timezone
+    >>> check_same_clock({"start": None, "end": timezone.utc})
+    Traceback (most recent call last):
+    ...
+    saasmetrics.exceptions.SchemaError: ['end'] hold tz-aware timestamps but ['start'] naive ones...
+    """
+    aware = [k for k, tz in zones.items() if tz is not None]
+    naive = [k for k, tz in zones.items() if tz is None]
+    if aware and naive:
+        raise SchemaError(
+            f"{aware} hold tz-aware timestamps but {naive} naive ones; comparing them would "
+            "mean guessing the naive ones' zone.",
+            hint=_TZ_HINT,
+        )
+
+
+_NS_MAX_DATE = pd.Timestamp.max.floor("D")
+
+
+def parse_end_timestamps(
+    series: pd.Series, *, rows: RowCheck | None = None, name: str = "data"
+) -> tuple[ParsedTimes, npt.NDArray[np.bool_]]:
+    """Parse an end-date column in which missing values and far-future sentinels mean "no end".
+
+    Billing exports often write an open-ended subscription's end as ``9999-12-31`` (or another
+    date past 2262-04-11, the last nanosecond timestamp). Such values, and nulls, are read as
+    "no end"; a :class:`DataQualityWarning` says how many sentinels were read that way.
+
+    Parameters
+    ----------
+    series : pandas.Series
+        The end column (its name is used in messages).
+    rows : RowCheck, optional
+        Where unparseable values are flagged. Without it they raise.
+    name : str, default "data"
+        What to call the table in the warning.
+
+    Returns
+    -------
+    (ParsedTimes, numpy.ndarray of bool)
+        The parsed ends (open rows hold an undefined value) and the mask of open-ended rows.
+
+    Examples
+    --------
+    >>> import pandas as pd, warnings
+    >>> ends = pd.Series(["2024-03-01", None, "9999-12-31"], name="end")
+    >>> with warnings.catch_warnings(record=True) as caught:
+    ...     warnings.simplefilter("always")
+    ...     parsed, open_end = parse_end_timestamps(ends)
+    >>> open_end.tolist()
+    [False, True, True]
+    >>> print(caught[0].message)
+    Read 1 of 3 end dates in column 'end' of data as 'no end': they lie beyond 2262-04-11 ...
+    """
+    column = str(series.name)
+    open_end = series.isna().to_numpy()
+    sentinel = np.zeros(len(series), dtype=bool)
+    dtype = series.dtype
+    if not (isinstance(dtype, pd.DatetimeTZDtype) or pd.api.types.is_datetime64_dtype(dtype)):
+        if series.dtype == object or pd.api.types.is_string_dtype(dtype):
+            sentinel = _beyond_ns_range(series, open_end)
+    elif len(series):
+        # a datetime column in a coarse unit ("s", "ms", "us") can hold dates past 2262
+        values = series.dt.tz_localize(None) if isinstance(dtype, pd.DatetimeTZDtype) else series
+        sentinel = (values > _NS_MAX_DATE).to_numpy(dtype=bool, na_value=False)
+    n_sentinel = int(np.count_nonzero(sentinel))
+    if n_sentinel:
+        example = series[sentinel].iloc[0]
+        warnings.warn(
+            f"Read {n_sentinel:,} of {len(series):,} end dates in column {column!r} of {name} "
+            f"as 'no end': they lie beyond 2262-04-11 (e.g. {example!r}), the far-future "
+            "sentinel billing exports use for open-ended rows.",
+            DataQualityWarning,
+            stacklevel=3,
+        )
+    open_end = open_end | sentinel
+    if open_end.all():
+        return ParsedTimes(ns=np.full(len(series), np.iinfo(np.int64).max), tz=None), open_end
+    filler = series[~open_end].iloc[0]
+    filled = series.where(~open_end, filler) if open_end.any() else series
+    if isinstance(dtype, pd.DatetimeTZDtype) or pd.api.types.is_datetime64_dtype(dtype):
+        filled = filled.astype(dtype)
+    parsed = parse_timestamps(filled.rename(column), rows=rows)
+    ns = np.where(open_end, np.iinfo(np.int64).max, parsed.ns)
+    return ParsedTimes(ns=ns, tz=parsed.tz), open_end
+
+
+def _beyond_ns_range(series: pd.Series, null: npt.NDArray[np.bool_]) -> npt.NDArray[np.bool_]:
+    """Rows whose value is a date-like string or datetime past the nanosecond range."""
+    out = np.zeros(len(series), dtype=bool)
+    present = np.flatnonzero(~null)
+    year = pd.to_numeric(
+        series.iloc[present].astype(str).str.strip().str[:4], errors="coerce"
+    ).to_numpy(dtype=np.float64, na_value=np.nan)
+    values = series.to_numpy(dtype=object)
+    for i in present[year >= 2262]:  # only the few values pandas cannot hold in nanoseconds
+        try:
+            stamp = pd.Timestamp(values[i])
+        except (ValueError, TypeError, OverflowError, pd.errors.OutOfBoundsDatetime):
+            continue
+        out[i] = not pd.isna(stamp) and stamp.tz_localize(None) > _NS_MAX_DATE
+    return out
+
+
+# --------------------------------------------------------------------------- ids and labels
+_MIXED_KINDS = {"mixed-integer", "mixed-integer-float", "mixed"}
+_NUMERIC_KINDS = {"integer", "floating", "mixed-integer-float", "decimal"}
+
+
+def _label_text(values: pd.Series) -> pd.Series:
+    """Labels as text: strings as they are, whole numbers without a fraction (7.0 -> "7")."""
+    is_text = values.map(lambda v: isinstance(v, str), na_action="ignore").fillna(False)
+    is_text = is_text.astype(bool)
+    numbers = pd.to_numeric(values.where(~is_text), errors="coerce")
+    whole = numbers.notna() & (numbers % 1 == 0) & (numbers.abs() < 2**53)
+    text = values.astype(object).where(is_text | values.isna(), values.astype(str))
+    if whole.any():
+        text = text.where(~whole, numbers.where(whole).astype("Int64").astype(str))
+    return text.astype(object).where(values.notna(), None)
+
+
+def normalize_ids(series: pd.Series, *, column: str, table: str = "data") -> pd.Series:
+    """The library's one id/label rule, applied where a table enters.
+
+    A column of one kind (all text, or all numbers) is used as it is: results on such data do
+    not change. A column that mixes numbers and text (``7``, ``7.0`` and ``"7"``, as CSV and
+    spreadsheet exports produce) is read as text, whole numbers written without a fraction, so
+    the three are one id (as :func:`align_ids` matches ids across tables).
+
+    Parameters
+    ----------
+    series : pandas.Series
+        The id or label column.
+    column, table : str
+        Names for the warning.
+
+    Returns
+    -------
+    pandas.Series
+        ``series`` itself, or its text form (same index; nulls stay null).
+
+    Examples
+    --------
+    >>> import pandas as pd
+    >>> normalize_ids(pd.Series([7, "7", 7.0, "b"], dtype=object), column="customer_id").tolist()
+    ['7', '7', '7', 'b']
+    """
+    if series.dtype != object:
+        return series
+    kind = pd.api.types.infer_dtype(series, skipna=True)
+    if kind not in _MIXED_KINDS:
+        return series
+    text = _label_text(series)
+    return text
+
+
+def align_ids(named: Mapping[str, pd.Series]) -> dict[str, pd.Series]:
+    """Make id columns matched across tables comparable: 7, 7.0 and "7" are one id.
+
+    When one table holds an id as numbers and another as text (an account ``7`` in events,
+    ``"7"`` in subscriptions; a channel ``1`` in sessions, ``"1"`` in spend), every side is
+    read as text, whole numbers without a fraction. Columns of one kind on every side are
+    returned unchanged, so results on such data do not change.
+
+    Parameters
+    ----------
+    named : mapping of str to pandas.Series
+        What to call each column (e.g. ``"spend.channel"``) to the column.
+
+    Returns
+    -------
+    dict of str to pandas.Series
+        The same columns, comparable.
+
+    Examples
+    --------
+    >>> import pandas as pd
+    >>> out = align_ids({"a": pd.Series([1, 2.0]), "b": pd.Series(["1", "x"])})
+    >>> out["a"].tolist(), out["b"].tolist()
+    (['1', '2'], ['1', 'x'])
+    """
+    kinds = {}
+    for name, series in named.items():
+        present = series.dropna()
+        if len(present) == 0:
+            continue
+        kind = pd.api.types.infer_dtype(present, skipna=True)
+        kinds[name] = "number" if kind in _NUMERIC_KINDS else "text"
+    if len(set(kinds.values())) <= 1:
+        return dict(named)
+    return {
+        name: _label_text(series.astype(object)) if kinds.get(name) == "number" else series
+        for name, series in named.items()
+    }
+
+
+def one_column(values: Any, name: str) -> pd.Series:
+    """``values`` (a list, array, Series or one-column table) as a Series, or a typed error.
+
+    Parameters
+    ----------
+    values : array-like
+        One value per row.
+    name : str
+        The parameter's name, for messages.
+
+    Returns
+    -------
+    pandas.Series
+        A Series is returned as it is.
+
+    Raises
+    ------
+    ParameterError
+        For a scalar or a string.
+    SchemaError
+        For a table of several columns or a 2-D array.
+
+    Examples
+    --------
+    >>> one_column([0, 1, 1], "churned").tolist()
+    [0, 1, 1]
+    >>> one_column(3.5, "risk")
+    Traceback (most recent call last):
+    ...
+    saasmetrics.exceptions.ParameterError: risk must be array-like (one value per account); ...
+    """
+    if isinstance(values, pd.Series):
+        return values
+    if isinstance(values, pd.DataFrame):
+        if values.shape[1] != 1:
+            raise SchemaError(
+                f"{name} must be one column; got a table of {values.shape[1]} columns.",
+                hint=f"pass the column, e.g. df[{name!r}].",
+            )
+        return values.iloc[:, 0]
+    if values is None or isinstance(values, str | bytes) or np.ndim(values) == 0:
+        raise ParameterError(
+            f"{name} must be array-like (one value per account); got {values!r:.60}.",
+        )
+    if np.ndim(values) != 1:
+        raise SchemaError(f"{name} must be one-dimensional; got shape {np.shape(values)}.")
+    return pd.Series(values)

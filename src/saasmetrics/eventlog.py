@@ -19,6 +19,7 @@ from saasmetrics._validation import (
     ParsedTimes,
     RowCheck,
     ValidationReport,
+    normalize_ids,
     parse_timestamps,
     require_columns,
 )
@@ -456,8 +457,8 @@ def encode_events(
         prop_cols = [p for p in properties if p not in role_cols]
 
     rows = RowCheck(frame, on_invalid=on_invalid, name="events")
-    users_raw = frame[user_col]
-    events_raw = frame[event_col]
+    users_raw = normalize_ids(frame[user_col], column=user_col, table="events")
+    events_raw = normalize_ids(frame[event_col], column=event_col, table="events")
     rows.flag(users_raw.isna().to_numpy(), user_col, "null user ids")
     rows.flag(events_raw.isna().to_numpy(), event_col, "null event names")
     parsed = parse_timestamps(frame[time_col], rows=rows)

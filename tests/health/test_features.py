@@ -374,17 +374,22 @@ def test_churn_labels_with_overlapping_rows_match_a_python_oracle(  # type: igno
     assert got.to_dict() == expected
 
 
-def test_numeric_event_ids_and_text_subscription_ids_are_refused() -> None:
-    # review: 7 and "7" silently became two accounts (one with events, one with MRR)
+def test_numeric_event_ids_and_text_subscription_ids_are_one_account() -> None:
+    # review: 7 and "7" silently became two accounts (one with events, one with MRR); issue 14
+    # item 5 then made one id rule for the library: 7, 7.0 and "7" are one id (as attribution
+    # matches user ids), so the two sides are matched as text instead of refused
     events = _frame([(0, 0, "login", 10), (1, 0, "login", 20)])
+    as_text = account_features(events, _subs(), as_of=AS_OF, windows=["30D"])
     events["account_id"] = events["account_id"].str[1:].astype(int)
     subs = _subs()
     assert subs["customer_id"].map(type).eq(str).all()
-    with pytest.raises(SchemaError, match=r"numbers in events .* but text in subscriptions"):
-        account_features(events, subs, as_of=AS_OF, windows=["30D"])
-    with pytest.raises(SchemaError, match="never match"):
-        feature_snapshots(events, subs, as_of=[AS_OF], windows=["30D"])
-    # the same ids on both sides are fine
+    numbers = subs.assign(customer_id=subs["customer_id"].str[1:])
+    mixed = account_features(events, numbers, as_of=AS_OF, windows=["30D"])
+    assert mixed.index.tolist() == [i[1:] for i in as_text.index]
+    np.testing.assert_array_equal(mixed.to_numpy(), as_text.to_numpy())
+    snaps = feature_snapshots(events, numbers, as_of=[AS_OF], windows=["30D"])
+    assert len(snaps) == len(as_text.loc[as_text["mrr"] > 0]) if "mrr" in as_text else len(snaps)
+    # the same ids on both sides keep their type
     same = subs.assign(customer_id=subs["customer_id"].str[1:].astype(int))
     feats = account_features(events, same, as_of=AS_OF, windows=["30D"])
     assert feats.index.dtype.kind == "i"

@@ -2,8 +2,6 @@
 
 from __future__ import annotations
 
-import time
-
 import numpy as np
 import pandas as pd
 import pytest
@@ -18,12 +16,11 @@ def company():
     return make_saas_company(n_accounts=2000, seed=0)
 
 
-def test_section_builds_fast_with_summary_and_figures(company) -> None:
+def test_section_builds_with_summary_and_figures(company) -> None:
+    # no timing assertion: timings never go into pass/fail tests (shared, noisy machines)
     import matplotlib.pyplot as plt
 
-    start = time.perf_counter()
     sec = section(company)
-    assert time.perf_counter() - start < 5.0
     assert sec.title == "Unit economics"
     assert len(sec.summary) == 4
     assert sec.html.count("<svg") == 3

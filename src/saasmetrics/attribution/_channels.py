@@ -499,6 +499,11 @@ def channel_group(
         n = 1
     else:
         array_like = source if source is not None and not isinstance(source, str) else medium
+        if not hasattr(array_like, "__len__"):
+            raise ParameterError(
+                f"source and medium must be strings or array-likes of strings; got "
+                f"{type(array_like).__name__}.",
+            )
         n = len(array_like)
     src = _as_series(source, "source", n)
     med = _as_series(medium, "medium", n)

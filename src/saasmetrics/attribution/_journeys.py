@@ -287,6 +287,7 @@ class Journeys(ResultMixin):
                 "nulls_col": nulls_col,
                 "value_col": value_col,
             },
+            optional=("nulls_col", "value_col"),
         )
         if not isinstance(sep, str) or not sep.strip():
             raise ParameterError(
@@ -568,6 +569,10 @@ def _journeys_builder(
         conv = to_pandas(conversions, name="conversions", allow_empty=True)
         require_columns(touch, {"user_col": user_col, "time_col": time_col})
         require_columns(conv, {"user_col": user_col, "time_col": time_col})
+        named: tuple[tuple[str, Any], ...] = (("channel_col", channel_col), ("url_col", url_col))
+        for role, column in named:
+            if not isinstance(column, str):  # either may be absent from the table, never None
+                require_columns(touch, {role: column})
         use_value = value_col is not None and value_col in conv.columns
         if value_col is not None and value_col != "value" and not use_value:
             require_columns(conv, {"value_col": value_col})

@@ -20,7 +20,13 @@ from saasmetrics._kernels import attribution as kern
 from saasmetrics._kernels.segments import segment_ids
 from saasmetrics._plotting import PALETTE, get_axes
 from saasmetrics._results import ResultMixin, as_count
-from saasmetrics._validation import check_choice, check_is_fitted, check_positive_timedelta
+from saasmetrics._validation import (
+    as_python_number,
+    check_choice,
+    check_int,
+    check_is_fitted,
+    check_positive_timedelta,
+)
 from saasmetrics.attribution._journeys import Journeys
 from saasmetrics.exceptions import InputError, ParameterError, SaasMetricsWarning
 
@@ -480,8 +486,8 @@ class PositionBased(_Heuristic):
     _params = ("first", "last")
 
     def __init__(self, *, first: float = 0.4, last: float = 0.4) -> None:
-        self.first = first
-        self.last = last
+        self.first = as_python_number(first)
+        self.last = as_python_number(last)
 
     def _validate(self, journeys: Journeys) -> None:
         ok = (
@@ -568,7 +574,7 @@ class MarkovModel(AttributionModel):
     _params = ("order",)
 
     def __init__(self, *, order: int = 1) -> None:
-        self.order = order
+        self.order = as_python_number(order)
 
     def _validate(self, journeys: Journeys) -> None:
         if (
@@ -723,10 +729,12 @@ def choose_order(
     >>> choose_order(Journeys.from_paths(paths), max_order=2)["order"].tolist()
     [1, 2]
     """
-    if not isinstance(max_order, int) or max_order < 1:
-        raise ParameterError(f"max_order must be a positive integer; got {max_order!r}.")
-    if not isinstance(n_folds, int) or n_folds < 2:
-        raise ParameterError(f"n_folds must be an integer >= 2; got {n_folds!r}.")
+    _require_journeys(journeys)
+    # the same bound as MarkovModel(order=...): higher orders overflow the history keys
+    max_order = check_int("max_order", max_order, min_value=1, max_value=6)
+    n_walks = int(np.sum(journeys.conversions) + np.sum(journeys.nulls))
+    # every fold needs a walk: more folds than walks cannot be scored (and would only loop)
+    n_folds = check_int("n_folds", n_folds, min_value=2, max_value=max(2, n_walks))
     folds = _walk_folds(journeys, n_folds, np.random.default_rng(random_state))
     n_sym = journeys.n_channels + 2  # channels, conversion, null
     rows = []
@@ -853,8 +861,8 @@ class ShapleyModel(AttributionModel):
     ) -> None:
         self.game = game
         self.ordered = ordered
-        self.max_exact = max_exact
-        self.n_samples = n_samples
+        self.max_exact = as_python_number(max_exact)
+        self.n_samples = as_python_number(n_samples)
         self.negative = negative
         self.random_state = random_state
 
@@ -1036,6 +1044,7 @@ def attribute(journeys: Journeys, model: AttributionModel) -> AttributionResult:
     0       b          1.5  100.0   0.75
     1       a          0.5   50.0   0.25
     """
+    _require_journeys(journeys)
     if not isinstance(model, AttributionModel):
         raise ParameterError(
             f"model must be an attribution model; got {type(model).__name__}.",

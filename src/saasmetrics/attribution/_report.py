@@ -18,7 +18,9 @@ from saasmetrics._results import ResultMixin
 from saasmetrics._validation import (
     RowCheck,
     ValidationReport,
+    align_ids,
     check_choice,
+    normalize_ids,
     parse_timestamps,
     require_columns,
 )
@@ -199,7 +201,8 @@ def _events(  # noqa: PLR0917 - private helper, called twice
     keep = rows.keep
     ns = times.ns[keep] if times is not None else np.zeros(0, dtype=np.int64)
     tz = times.tz if times is not None else None
-    ids = data[user_col].iloc[np.flatnonzero(keep)].reset_index(drop=True)
+    ids = normalize_ids(data[user_col], column=user_col, table=name)
+    ids = ids.iloc[np.flatnonzero(keep)].reset_index(drop=True)
     return ids, ns, values[keep], tz
 
 
@@ -426,6 +429,7 @@ def _report_partial(tables: tuple[Any, Any, Any, Any], s: _Settings) -> _ReportP
             "duration_col": duration_col,
             "campaign_col": s.campaign_col if "campaign" in by else None,
         },
+        optional=() if "campaign" in by else ("campaign_col",),
     )
     rows = RowCheck(frame, on_invalid=on_invalid, name="sessions")
     rows.flag(frame[user_col].isna().to_numpy(), user_col, "null user ids")
@@ -438,14 +442,19 @@ def _report_partial(tables: tuple[Any, Any, Any, Any], s: _Settings) -> _ReportP
     reports = {"sessions": rows.finish(warn=False)}
     keep = rows.keep
 
-    keys = pd.DataFrame({item: frame[group_cols[item]].to_numpy(dtype=object)[keep] for item in by})
+    labels_in = {
+        item: normalize_ids(frame[group_cols[item]], column=group_cols[item], table="sessions")
+        for item in by
+    }
+    keys = pd.DataFrame({item: labels_in[item].to_numpy(dtype=object)[keep] for item in by})
     keys = keys.fillna({"campaign": "(not set)"}) if "campaign" in by else keys
     codes = keys.groupby(list(by), sort=True, dropna=False).ngroup().to_numpy(dtype=np.int64)
     labels = (keys.assign(_g=codes).drop_duplicates("_g").sort_values("_g")[list(by)]).reset_index(
         drop=True
     )
     n_groups = len(labels)
-    user_ids = frame[user_col].iloc[np.flatnonzero(keep)].reset_index(drop=True)
+    user_ids = normalize_ids(frame[user_col], column=user_col, table="sessions")
+    user_ids = user_ids.iloc[np.flatnonzero(keep)].reset_index(drop=True)
     users = user_ids.to_numpy(dtype=object)
     s_ns = times.ns[keep]
     pages, duration = pages[keep], duration[keep]
@@ -546,12 +555,15 @@ def _spend_lines(
             "spend_amount_col": s.spend_amount_col,
             "spend_campaign_col": s.spend_campaign_col if "campaign" in by else None,
         },
+        optional=() if "campaign" in by else ("spend_campaign_col",),
     )
     spend_keys = pd.DataFrame(
         {
-            item: sp_frame[channel_col if item == "channel" else s.spend_campaign_col].to_numpy(
-                dtype=object
-            )
+            item: normalize_ids(
+                sp_frame[column := channel_col if item == "channel" else s.spend_campaign_col],
+                column=column,
+                table="spend",
+            ).to_numpy(dtype=object)
             for item in by
         }
     )
@@ -615,6 +627,13 @@ def _finalize_report(part: _ReportPartial, s: _Settings) -> ChannelReport:
     extra: pd.DataFrame | None = None
     if part.spend is not None:
         spend_keys, amount = part.spend
+        spend_keys = spend_keys.copy()
+        for item in by:  # a channel 1 in sessions is the channel "1" in spend (one id rule)
+            aligned = align_ids({"sessions": raw[item], "spend": spend_keys[item]})
+            if aligned["sessions"] is not raw[item]:
+                raw[item] = aligned["sessions"].to_numpy(dtype=object)
+                groups = pd.MultiIndex.from_frame(raw[list(by)])
+            spend_keys[item] = aligned["spend"].to_numpy(dtype=object)
         position = groups.get_indexer(pd.MultiIndex.from_frame(spend_keys))
         matched = position >= 0
         cost = np.bincount(position[matched], weights=amount[matched], minlength=n_groups).astype(

@@ -13,7 +13,7 @@ from __future__ import annotations
 
 import html
 from dataclasses import dataclass
-from typing import Any
+from typing import Any, cast
 
 import numpy as np
 import numpy.typing as npt
@@ -517,11 +517,22 @@ def make_saas_company(
         raise ParameterError(
             f"n_accounts must be >= 10, got {n_accounts}.", hint="pass 10 or more."
         )
+    if n_accounts > 1_000_000:
+        raise ParameterError(
+            f"n_accounts must be <= 1,000,000, got {n_accounts:,}.",
+            hint="a larger company does not fit in memory (about 60 events per account).",
+        )
+    if isinstance(months, int | np.integer) and not isinstance(months, bool) and months > 1200:
+        raise ParameterError(f"months must be <= 1200, got {months:,}.", hint="e.g. 18.")
     if isinstance(months, bool) or not isinstance(months, int | np.integer) or months < 3:
         raise ParameterError(f"months must be an integer >= 3, got {months!r}.", hint="e.g. 18.")
     if isinstance(seed, bool) or not isinstance(seed, int | np.integer) or seed < 0:
         raise ParameterError(
             f"seed must be a non-negative integer, got {seed!r}.", hint="e.g. seed=0."
+        )
+    if isinstance(cast("Any", start), bool | int | float | np.number):  # not ns since 1970
+        raise ParameterError(
+            f"start must be a date, got {start!r}.", hint="pass e.g. '2024-01-01'."
         )
     try:
         start_ts = pd.Timestamp(start)
@@ -533,7 +544,12 @@ def make_saas_company(
         raise ParameterError(f"start must be a date, got {start!r}.", hint="e.g. '2024-01-01'.")
     if start_ts.tzinfo is not None:
         start_ts = start_ts.tz_localize(None)
-    start_ts = start_ts.normalize().as_unit("ns")
+    try:
+        start_ts = start_ts.normalize().as_unit("ns")
+    except (pd.errors.OutOfBoundsDatetime, OverflowError) as exc:
+        raise ParameterError(
+            f"start must lie between 1900 and 2200, got {start!r}.", hint="e.g. '2024-01-01'."
+        ) from exc
     latest = pd.Timestamp("2200-01-01")  # open subscriptions bill ahead; stay inside ns range
     if (
         not pd.Timestamp("1900-01-01") <= start_ts

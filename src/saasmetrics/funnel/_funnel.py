@@ -5,7 +5,7 @@ from __future__ import annotations
 import dataclasses
 import math
 import warnings
-from collections.abc import Sequence
+from collections.abc import Iterator, Sequence
 from dataclasses import dataclass
 from statistics import NormalDist
 from typing import Any, Literal, Self
@@ -23,7 +23,7 @@ from saasmetrics._kernels.funnel import (
 )
 from saasmetrics._plotting import PALETTE, duration_label, get_axes
 from saasmetrics._results import ResultMixin
-from saasmetrics._validation import check_choice, check_positive_timedelta
+from saasmetrics._validation import check_choice, check_float, check_positive_timedelta
 from saasmetrics.eventlog import EventLog, as_event_log
 from saasmetrics.exceptions import (
     DataQualityWarning,
@@ -602,9 +602,17 @@ class FunnelResult(ResultMixin):
         >>> FunnelResult.concat(parts).counts
         [2, 1]
         """
+        given: Any = results
+        if isinstance(given, FunnelResult) or not isinstance(given, Sequence | Iterator):
+            raise ParameterError(
+                f"concat() takes a sequence of FunnelResult; got {type(results).__name__}."
+            )
         items = list(results)
         if not items:
             raise ParameterError("concat() needs at least one FunnelResult.")
+        strays = [type(item).__name__ for item in items if not isinstance(item, FunnelResult)]
+        if strays:
+            raise ParameterError(f"concat() takes FunnelResult objects only; got {strays[:3]}.")
         first = items[0]
         keys = ["steps", "window", "order", "entry", "count", "breakdown"]
         keys += ["breakdown_attribution", "hold_constant", "exclusions"]
@@ -787,6 +795,7 @@ class FunnelResult(ResultMixin):
         """
         if self.breakdown is None:
             raise ParameterError("compare() needs a funnel built with breakdown=.")
+        check_float("confidence_level", confidence_level)
         if not 0 < confidence_level < 1:
             raise ParameterError(f"confidence_level must be in (0, 1); got {confidence_level}.")
         known = set(self.units[self.breakdown].dropna().unique().tolist())
@@ -1328,6 +1337,11 @@ def _funnel_analysis(
     event_col: str = "event",
 ) -> Analysis[_FunnelPartial, FunnelResult]:
     """The funnel as partial / merge / finalize (options validated here, once)."""
+    if not isinstance(steps, str | Step | Sequence | np.ndarray | pd.Index | pd.Series):
+        raise ParameterError(
+            f"steps must be a list of events; got {type(steps).__name__}.",
+            hint="pass a list such as ['signup', 'create_project'].",
+        )
     step_list = [as_step(s) for s in steps] if not isinstance(steps, str | Step) else []
     if len(step_list) < 2:
         raise ParameterError(

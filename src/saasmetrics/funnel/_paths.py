@@ -14,7 +14,10 @@ from saasmetrics._kernels.funnel_paths import MORE, PAD, session_paths
 from saasmetrics._kernels.segments import segment_ids
 from saasmetrics._plotting import PALETTE, get_axes
 from saasmetrics._results import ResultMixin
-from saasmetrics._validation import check_positive_timedelta
+from saasmetrics._validation import (
+    check_int,
+    check_positive_timedelta,
+)
 from saasmetrics.eventlog import EventLog, as_event_log
 from saasmetrics.exceptions import ParameterError
 from saasmetrics.funnel._steps import event_index
@@ -112,8 +115,7 @@ class _PathsSettings:
 
 
 def _check_options(max_steps: Any, session_gap: TimedeltaLike) -> pd.Timedelta:
-    if isinstance(max_steps, bool) or not isinstance(max_steps, int | np.integer) or max_steps < 1:
-        raise ParameterError(f"max_steps must be a positive integer; got {max_steps!r}.")
+    check_int("max_steps", max_steps, min_value=1)
     return check_positive_timedelta("session_gap", session_gap)
 
 
@@ -134,7 +136,9 @@ def _paths_partial(log: EventLog, s: _PathsSettings) -> _PathsPartial:
         collapse_repeats=s.collapse_repeats,
         start=None if start_code is None else (start_code if start_code >= 0 else absent),
         goal=None if goal_code is None else (goal_code if goal_code >= 0 else absent),
-        max_steps=s.max_steps,
+        # no session is longer than its user's history: a larger max_steps cuts nothing more,
+        # so allocate for the longest history only (same paths, bounded memory); merge pads
+        max_steps=min(s.max_steps, int(np.diff(log.offsets).max(initial=0)) + 1),
         include_goal=s.include_goal,
     )
     events = tuple(str(e) for e in log.events)
@@ -159,10 +163,23 @@ def _recode(matrix: I64, old: tuple[str, ...], new: tuple[str, ...]) -> I64:
     return np.where(matrix >= 0, to_new[np.maximum(matrix, 0)], matrix)
 
 
+def _widen(matrix: I64, width: int) -> I64:
+    """Paths padded with ``PAD`` to ``width`` columns (a chunk allocates for its longest)."""
+    if matrix.shape[1] == width:
+        return matrix
+    out = np.full((matrix.shape[0], width), PAD, dtype=np.int64)
+    out[:, : matrix.shape[1]] = matrix
+    return out
+
+
 def _merge_paths(a: _PathsPartial, b: _PathsPartial) -> _PathsPartial:
     events = a.events if a.events == b.events else tuple(sorted({*a.events, *b.events}))
+    width = max(a.matrix.shape[1], b.matrix.shape[1])
     stacked = np.concatenate(
-        [_recode(a.matrix, a.events, events), _recode(b.matrix, b.events, events)]
+        [
+            _widen(_recode(a.matrix, a.events, events), width),
+            _widen(_recode(b.matrix, b.events, events), width),
+        ]
     )
     uniq, inverse = _distinct_rows(stacked)
     n = uniq.shape[0]
@@ -550,7 +567,7 @@ def _finalize_paths(part: _PathsPartial, s: _PathsSettings) -> PathsResult:
     names = list(part.events)
     n_ev = len(names)
     src_all, dst_all, step_all, weight_all = [], [], [], []
-    for i in range(s.max_steps):  # a loop over positions, not over paths
+    for i in range(matrix.shape[1] - 1):  # a loop over positions (<= max_steps), not paths
         a = matrix[:, i]
         b = matrix[:, i + 1]
         has = a >= 0

@@ -18,7 +18,12 @@ from saasmetrics._kernels import health as hk
 from saasmetrics._validation import (
     RowCheck,
     ValidationReport,
+    align_ids,
+    check_instant,
     check_positive_timedelta,
+    check_same_clock,
+    normalize_ids,
+    parse_end_timestamps,
     parse_timestamps,
     require_columns,
 )
@@ -49,21 +54,8 @@ def _window_label(delta: pd.Timedelta) -> str:
 
 
 def _as_of_ns(as_of: Any, tz: Any, *, name: str = "as_of") -> int:
-    try:
-        stamp = pd.Timestamp(as_of)
-    except (TypeError, ValueError) as exc:
-        raise ParameterError(f"{name}={as_of!r} is not a timestamp.") from exc
-    if pd.isna(stamp):
-        raise ParameterError(f"{name} must be a timestamp; got {as_of!r}.")
-    if tz is not None:
-        stamp = stamp.tz_localize(tz) if stamp.tzinfo is None else stamp
-        stamp = stamp.tz_convert("UTC").tz_localize(None)
-    elif stamp.tzinfo is not None:
-        raise SchemaError(
-            f"{name}={as_of!r} is tz-aware but the data's timestamps are naive.",
-            hint="pass a naive as_of, or localize the data's timestamps.",
-        )
-    return int(stamp.as_unit("ns").value)
+    """``as_of`` as int64 ns on the data's clock (UTC ns for tz-aware data)."""
+    return int(check_instant(name, as_of, tz=tz).value)
 
 
 def _subscription_arrays(
@@ -94,14 +86,10 @@ def _subscription_arrays(
     rows = RowCheck(frame, on_invalid=on_invalid, name="subscriptions")
     rows.flag(frame[customer_col].isna().to_numpy(), customer_col, "null customer ids")
     start = parse_timestamps(frame[start_col], rows=rows)
-    end_raw = frame[end_col]
-    open_end = end_raw.isna().to_numpy()
-    if open_end.all():
-        end_ns = np.full(len(frame), np.iinfo(np.int64).max, dtype=np.int64)
-    else:
-        end_filled = end_raw.where(~open_end, end_raw[~open_end].iloc[0])
-        end = parse_timestamps(end_filled.rename(end_col), rows=rows)
-        end_ns = np.where(open_end, np.iinfo(np.int64).max, end.ns)
+    end, open_end = parse_end_timestamps(frame[end_col], rows=rows, name="subscriptions")
+    if not open_end.all():
+        check_same_clock({start_col: start.tz, end_col: end.tz})
+    end_ns = end.ns
     mrr = pd.to_numeric(frame[mrr_col], errors="coerce").to_numpy(dtype=np.float64)
     rows.flag(np.isnan(mrr), mrr_col, "null or non-numeric MRR")
     rows.flag(np.isposinf(mrr), mrr_col, "infinite MRR")
@@ -111,7 +99,7 @@ def _subscription_arrays(
     if reports is not None:
         reports.append(("subscriptions", report))
     keep = rows.keep
-    customers = frame[customer_col]
+    customers = normalize_ids(frame[customer_col], column=customer_col, table="subscriptions")
     if report.n_dropped:
         customers = customers[keep]
     return (
@@ -268,7 +256,8 @@ def _encode(
         report = rows.finish(warn=False)
         reports.append(("events", report))
         keep = rows.keep if report.n_dropped else None
-        accounts_raw = frame[account_col] if keep is None else frame[account_col][keep]
+        account_ids = normalize_ids(frame[account_col], column=account_col, table="events")
+        accounts_raw = account_ids if keep is None else account_ids[keep]
         users_raw = frame[user_col] if keep is None else frame[user_col][keep]
         ev_raw = frame[event_col] if keep is None else frame[event_col][keep]
         time_ns = parsed.ns if keep is None else parsed.ns[keep]
@@ -307,11 +296,7 @@ def _encode(
             on_invalid=on_invalid,
             reports=reports,
         )
-        if s_start.size and time_ns.size and (s_tz is None) != (tz is None):
-            raise SchemaError(
-                "events and subscriptions must both have naive or both tz-aware timestamps.",
-                hint="localize or strip the time zones first.",
-            )
+        check_same_clock({"events": tz, "subscriptions": s_tz})
         seen = s_start < cutoff
         sub_parts = (
             customers[seen].reset_index(drop=True),
@@ -320,16 +305,14 @@ def _encode(
             s_mrr[seen],
         )
 
-    all_accounts = (
-        acc_before
-        if sub_parts is None
-        else pd.concat([acc_before, sub_parts[0]], ignore_index=True)
-    )
+    if sub_parts is None:
+        all_accounts = acc_before
+    else:  # the one id rule: 7, 7.0 and "7" are one account in events and subscriptions
+        both = align_ids({"events": acc_before, "subscriptions": sub_parts[0]})
+        all_accounts = pd.concat([both["events"], both["subscriptions"]], ignore_index=True)
     all_codes, uniques = pd.factorize(all_accounts, sort=True)
     account_index = pd.Index(uniques, name=account_col)
     acc = all_codes[: len(acc_before)].astype(np.int64, copy=False)
-    if sub_parts is not None:
-        _check_id_kinds(account_index, acc, all_codes[len(acc_before) :], account_col, customer_col)
     user_codes_raw, _users = pd.factorize(usr_before, sort=True)  # ties: smallest id
     user_codes = user_codes_raw.astype(np.int64, copy=False)
     n_users = int(user_codes.max()) + 1 if user_codes.size else 0
@@ -371,32 +354,6 @@ def _encode(
             reports=dict(reports),
         ),
     )
-
-
-def _id_kind(ids: pd.Index) -> str:
-    kind = pd.api.types.infer_dtype(ids, skipna=True)
-    if kind in {"integer", "floating", "mixed-integer-float", "decimal"}:
-        return "numbers"
-    return "text" if kind == "string" else kind
-
-
-def _check_id_kinds(
-    ids: pd.Index, event_codes: npt.NDArray[Any], sub_codes: npt.NDArray[Any], *names: str
-) -> None:
-    """Refuse numeric account ids on one side and text ids on the other (7 never matches "7")."""
-    if sub_codes.size == 0 or event_codes.size == 0:
-        return
-    seen = np.zeros((2, len(ids)), dtype=bool)
-    seen[0, event_codes] = True
-    seen[1, sub_codes] = True
-    kinds = [_id_kind(ids[row]) for row in seen]
-    if {"numbers", "text"} == set(kinds):
-        raise SchemaError(
-            f"Account ids are {kinds[0]} in events ({names[0]!r}) but {kinds[1]} in "
-            f"subscriptions ({names[1]!r}), e.g. {ids[seen[0]][0]!r} and {ids[seen[1]][0]!r}: "
-            "they would never match.",
-            hint="convert one side first, e.g. with .astype(int) or .astype(str).",
-        )
 
 
 def account_features(
@@ -913,6 +870,11 @@ def feature_snapshots(
         events, subscriptions, ids = lean
     if isinstance(as_of, str | pd.Timestamp | datetime.date):
         as_of = [as_of]  # one date, not the characters of a string
+    if not isinstance(as_of, Iterable):
+        raise ParameterError(
+            f"as_of must be a date or a list of dates; got {as_of!r}.",
+            hint="e.g. as_of=['2024-03-01', '2024-06-01'].",
+        )
     parts = []
     for date in as_of:
         feats = account_features(events, subscriptions, as_of=date, **feature_options)
@@ -1066,19 +1028,7 @@ def time_split(
             hint="drop or date those rows first; a row without a date cannot be split in time.",
         )
     tz = getattr(when.dtype, "tz", None)
-    try:
-        start = pd.Timestamp(test_from)
-    except (TypeError, ValueError) as exc:
-        raise ParameterError(f"test_from={test_from!r} is not a timestamp.") from exc
-    if pd.isna(start):
-        raise ParameterError(f"test_from must be a timestamp; got {test_from!r}.")
-    if tz is not None and start.tzinfo is None:
-        start = start.tz_localize(tz)  # a naive test_from is read in the snapshots' zone
-    elif tz is None and start.tzinfo is not None:
-        raise SchemaError(
-            f"test_from={test_from!r} is tz-aware but the snapshot dates are naive.",
-            hint="pass a naive test_from.",
-        )
+    start = check_instant("test_from", test_from, tz=tz)  # naive: the snapshots' own zone
     train = snapshots.loc[(when + h <= start).to_numpy()].copy()
     test = snapshots.loc[(when >= start).to_numpy()].copy()
     if train.empty or test.empty:

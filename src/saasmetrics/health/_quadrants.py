@@ -12,6 +12,7 @@ import pandas as pd
 
 from saasmetrics._plotting import PALETTE, get_axes
 from saasmetrics._results import ResultMixin
+from saasmetrics._validation import check_float
 from saasmetrics.exceptions import DataQualityWarning, InputError, ParameterError, SchemaError
 from saasmetrics.health._score import HealthScores
 
@@ -123,9 +124,7 @@ def _finite(s: pd.Series) -> None:
 def _cut(values: pd.Series, cut: float | None, name: str) -> float:
     if cut is None:
         return float(values.median())
-    if not np.isfinite(cut):
-        raise ParameterError(f"{name} must be a finite number; got {cut!r}.")
-    return float(cut)
+    return check_float(name, cut)
 
 
 @dataclass(frozen=True, slots=True, kw_only=True, eq=False)

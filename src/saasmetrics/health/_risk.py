@@ -17,7 +17,13 @@ from saasmetrics._frames import to_pandas
 from saasmetrics._kernels import health as hk
 from saasmetrics._plotting import PALETTE, get_axes
 from saasmetrics._results import ResultMixin
-from saasmetrics._validation import RowCheck, check_is_fitted
+from saasmetrics._validation import (
+    RowCheck,
+    check_float,
+    check_int,
+    check_is_fitted,
+    one_column,
+)
 from saasmetrics.exceptions import (
     ConvergenceWarning,
     InputError,
@@ -138,7 +144,7 @@ class RiskEvaluation(ResultMixin):
 
 
 def _labels(values: Any, name: str) -> Bool:
-    series = pd.Series(values)
+    series = one_column(values, name)
     if series.isna().any():
         raise InputError.bad_values(
             name, "missing churn labels", n_bad=int(series.isna().sum()), n_rows=len(series)
@@ -212,7 +218,9 @@ def evaluate_risk(
     (0.929, 1.0, 3.333..., 0.102)
     """
     y = _labels(churned, "churned")
-    p = np.asarray(risk, dtype=np.float64)
+    p = pd.to_numeric(one_column(risk, "risk"), errors="coerce").to_numpy(
+        dtype=np.float64, na_value=np.nan
+    )
     if p.shape != y.shape:
         raise InputError(f"churned has {y.size} values but risk has {p.size}.")
     if np.isnan(p).any():
@@ -240,7 +248,7 @@ def evaluate_risk(
     base = n_pos / n
     decile = max(1, math.ceil(0.1 * n))
     probability = bool(p.min() >= 0.0 and p.max() <= 1.0)
-    bins = max(1, min(int(n_bins), n))
+    bins = max(1, min(check_int("n_bins", n_bins, min_value=1), n))
     counts, mean_p, rate = hk.calibration_bins(y, p, bins)
     calibration = pd.DataFrame(
         {"accounts": counts.astype(np.int64), "mean_predicted": mean_p, "observed_rate": rate},
@@ -516,6 +524,7 @@ class ChurnRiskModel:
             isinstance(self.max_iter, int | np.integer) and self.max_iter >= 1
         ):
             raise ParameterError(f"max_iter must be an integer >= 1; got {self.max_iter!r}.")
+        check_float("confidence_level", self.confidence_level)
         if not 0 < self.confidence_level < 1:
             raise ParameterError(
                 f"confidence_level must be in (0, 1); got {self.confidence_level!r}."

@@ -11,6 +11,7 @@ import numpy.typing as npt
 import pandas as pd
 
 from saasmetrics._kernels.periods import PeriodSpec, parse_freq
+from saasmetrics._validation import check_instant
 from saasmetrics.eventlog import EventLog, encode_events
 from saasmetrics.exceptions import DataQualityWarning, InputError, ParameterError, SchemaError
 from saasmetrics.typing import FrameLike, OnInvalid
@@ -34,15 +35,8 @@ def as_of_ns(log: Encoded, as_of: Any, wall: I64) -> int:
     """End of observation as wall-clock nanoseconds (default: the last event)."""
     if as_of is None:
         return int(wall.max())
-    try:
-        stamp = pd.Timestamp(as_of)
-    except (ValueError, TypeError) as exc:
-        raise ParameterError(f"as_of={as_of!r} is not a timestamp.") from exc
-    if pd.isna(stamp):
-        raise ParameterError("as_of must be a timestamp; got NaT.")
-    if stamp.tzinfo is not None:
-        stamp = stamp.tz_convert(log.tz if log.tz is not None else "UTC").tz_localize(None)
-    return int(stamp.as_unit("ns").value)
+    stamp = check_instant("as_of", as_of, tz=log.tz)
+    return int(stamp.tz_localize(None).value)  # wall clock of the data's zone
 
 
 def first_time(log: Encoded, event: Any | None) -> tuple[I64, npt.NDArray[np.bool_]]:

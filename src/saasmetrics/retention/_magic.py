@@ -19,7 +19,11 @@ from saasmetrics._kernels.retention import (
 )
 from saasmetrics._plotting import PALETTE, duration_label, get_axes
 from saasmetrics._results import ResultMixin
-from saasmetrics._validation import check_positive_timedelta
+from saasmetrics._validation import (
+    check_float,
+    check_int,
+    check_positive_timedelta,
+)
 from saasmetrics.eventlog import EventLog
 from saasmetrics.exceptions import (
     EmptyDataError,
@@ -170,6 +174,9 @@ def _merge_behaviours(a: _BehaviourPartial, b: _BehaviourPartial) -> _BehaviourP
     )
 
 
+_MAX_THRESHOLD = 10_000
+
+
 def _check_options(
     *,
     signup_event: Any,
@@ -181,12 +188,8 @@ def _check_options(
     as_of: Any,
 ) -> _Options:
     """Check the options once (for every chunk), and warn about overlapping windows."""
-    if (
-        isinstance(max_threshold, bool)
-        or not isinstance(max_threshold, int | np.integer)
-        or max_threshold < 1
-    ):
-        raise ParameterError(f"max_threshold must be a positive integer; got {max_threshold!r}.")
+    # one table row per (event, threshold): a bound keeps the table (and memory) finite
+    check_int("max_threshold", max_threshold, min_value=1, max_value=_MAX_THRESHOLD)
     _no_bare_number("window", window)
     window_ns = int(check_positive_timedelta("window", window).value)
     if candidates is not None:
@@ -733,8 +736,10 @@ def _magic_analysis(
     """The magic-number search as partial / merge / finalize (options checked here, once)."""
     if combinations not in (1, 2):
         raise ParameterError(f"combinations must be 1 or 2; got {combinations!r}.")
+    check_float("min_support", min_support)
     if not 0 <= min_support < 0.5:
         raise ParameterError(f"min_support must be in [0, 0.5); got {min_support!r}.")
+    check_float("confidence_level", confidence_level)
     if not 0 < confidence_level < 1:
         raise ParameterError(f"confidence_level must be in (0, 1); got {confidence_level!r}.")
     options = _check_options(
@@ -1057,10 +1062,16 @@ def _feature_analysis(
     on_invalid: OnInvalid = "raise",
 ) -> Analysis[_BehaviourPartial, FeatureRetention]:
     """Feature retention as partial / merge / finalize (options checked here, once)."""
+    check_float("confidence_level", confidence_level)
     if not 0 < confidence_level < 1:
         raise ParameterError(f"confidence_level must be in (0, 1); got {confidence_level!r}.")
     if isinstance(features, str):
         features = [features]
+    if not isinstance(features, Sequence | np.ndarray | pd.Index | pd.Series):
+        raise ParameterError(
+            f"features must be a list of event names; got {type(features).__name__}.",
+            hint="e.g. features=['invite', 'export'].",
+        )
     if len(features) == 0:
         raise ParameterError("features is empty.", hint="name at least one event.")
     feature_list = list(features)

@@ -12,7 +12,7 @@ from scipy.special import hyp2f1, ndtri
 
 from saasmetrics._kernels.retention import sbg_log_likelihood, sbg_survival
 from saasmetrics._plotting import get_axes, next_color
-from saasmetrics._validation import check_is_fitted
+from saasmetrics._validation import check_float, check_is_fitted
 from saasmetrics.exceptions import (
     ConvergenceError,
     ConvergenceWarning,
@@ -243,6 +243,7 @@ class ShiftedBetaGeometricModel:
         ConvergenceError
             If the optimiser fails.
         """
+        check_float("confidence_level", self.confidence_level)
         if not 0 < self.confidence_level < 1:
             raise ParameterError(
                 f"confidence_level must be in (0, 1); got {self.confidence_level!r}."

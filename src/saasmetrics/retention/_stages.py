@@ -11,6 +11,7 @@ import pandas as pd
 
 from saasmetrics._plotting import PALETTE, get_axes
 from saasmetrics._results import ResultMixin
+from saasmetrics._validation import check_float
 from saasmetrics.exceptions import InputError, ParameterError
 from saasmetrics.retention._cohorts import CohortTable
 from saasmetrics.retention._survival import SurvivalCurve
@@ -215,6 +216,11 @@ def _as_curve(curve: Any) -> tuple[pd.Series, F64 | None]:
             hint="pass CohortTable.curve(), a CohortTable, a SurvivalCurve, or shares by period "
             "(for an sBG model: model.predict_survival(range(n))).",
         ) from exc
+    if values.ndim != 1:
+        raise InputError(
+            f"lifecycle_stages needs one curve (a 1-D sequence); got shape {values.shape}.",
+            hint="pass CohortTable.curve() or one column of shares.",
+        )
     return pd.Series(values, index=np.arange(values.size, dtype=np.float64)), None
 
 
@@ -270,6 +276,8 @@ def lifecycle_stages(
     >>> stages.shock_end, stages.stable_start, round(stages.plateau, 2)
     (1.0, 4.0, 0.24)
     """
+    check_float("stable_tolerance", stable_tolerance)
+    check_float("shock_drop", shock_drop)
     if not 0 < stable_tolerance < shock_drop < 1:
         raise ParameterError(
             "Need 0 < stable_tolerance < shock_drop < 1; got "

@@ -13,7 +13,7 @@ from scipy.special import ndtri  # the normal quantile, without importing scipy.
 from saasmetrics._kernels.retention import kaplan_meier_table
 from saasmetrics._plotting import get_axes, next_color
 from saasmetrics._results import ResultMixin, as_count, as_counts
-from saasmetrics._validation import check_choice
+from saasmetrics._validation import check_choice, check_float
 from saasmetrics.exceptions import EmptyDataError, InputError, ParameterError
 
 __all__ = ("SurvivalCurve", "kaplan_meier")
@@ -98,7 +98,10 @@ class SurvivalCurve(ResultMixin):
         >>> curve.survival_at([0.5, 1, 2.5, 9]).tolist()
         [1.0, 0.75, 0.5, 0.0]
         """
-        arr = np.asarray(t, dtype=np.float64)
+        try:
+            arr = np.asarray(t, dtype=np.float64)
+        except (TypeError, ValueError) as exc:
+            raise ParameterError(f"t must be a number or numbers (times); got {t!r}.") from exc
         times = self.table["time"].to_numpy(dtype=np.float64)
         values = np.r_[1.0, self.table["survival"].to_numpy(dtype=np.float64)]
         out = np.where(np.isnan(arr), np.nan, values[np.searchsorted(times, arr, side="right")])
@@ -331,6 +334,7 @@ def kaplan_meier(
     12  23.0        6    0.4482
     """
     check_choice("ci_method", ci_method, ("log-log", "log", "linear"))
+    check_float("confidence_level", confidence_level)
     if not 0 < confidence_level < 1:
         raise ParameterError(f"confidence_level must be in (0, 1); got {confidence_level!r}.")
     d = _floats("durations", durations)

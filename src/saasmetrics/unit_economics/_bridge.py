@@ -11,6 +11,7 @@ import pandas as pd
 
 from saasmetrics._frames import to_pandas
 from saasmetrics._kernels import unit_economics as kern
+from saasmetrics._kernels.mrr_policy import active_points, active_totals
 from saasmetrics._kernels.periods import (
     PeriodSpec,
     calendar_period,
@@ -19,10 +20,21 @@ from saasmetrics._kernels.periods import (
 )
 from saasmetrics._plotting import PALETTE, get_axes
 from saasmetrics._results import ResultMixin
-from saasmetrics._validation import RowCheck, check_choice, require_columns
+from saasmetrics._validation import (
+    ParsedTimes,
+    RowCheck,
+    check_choice,
+    check_instant,
+    check_same_clock,
+    normalize_ids,
+    parse_end_timestamps,
+    parse_timestamps,
+    require_columns,
+)
 from saasmetrics.exceptions import EmptyDataError, InputError, ParameterError
 from saasmetrics.typing import FrameLike, Freq, OnInvalid
-from saasmetrics.unit_economics._normalize import _check_currency, _numeric, _wall_ns
+from saasmetrics.unit_economics._normalize import _check_currency, _numeric, _to_wall
+from saasmetrics.unit_economics._policy import MRRPolicy, apply_policy, check_policy, fx_mrr
 
 __all__ = ("MOVEMENTS", "MRRBridge", "mrr_bridge", "saas_kpis")
 
@@ -290,6 +302,203 @@ def _to_cents(amount: npt.NDArray[np.float64]) -> npt.NDArray[np.int64]:
     return (np.sign(scaled) * np.floor(np.abs(scaled) + 0.5)).astype(np.int64)
 
 
+@dataclass(frozen=True, slots=True)
+class PreparedSubscriptions:
+    """Validated subscription intervals on the period grid (shared by the bridge and cohorts).
+
+    ``keep`` marks the input rows in play; the other arrays hold those rows only: customer
+    code, first period and stop period (indices from the first reported period, ``stop`` past
+    the end for open intervals), MRR in cents and start time. ``intra`` flags, per customer
+    code, those who paid but were never active at a period end.
+    """
+
+    frame: pd.DataFrame
+    keep: npt.NDArray[np.bool_]
+    codes: npt.NDArray[np.int64]
+    uniques: Any
+    first: npt.NDArray[np.int64]
+    stop: npt.NDArray[np.int64]
+    cents: npt.NDArray[np.int64]
+    spec: PeriodSpec
+    p0: int
+    n_periods: int
+    index: pd.DatetimeIndex
+    last_complete: bool
+    n_dropped: int
+    policy: MRRPolicy | None
+    start_ns: npt.NDArray[np.int64]
+    intra: npt.NDArray[np.bool_]
+
+    def change_points(self) -> kern.ChangePoints:
+        """Per-customer MRR change points of the kept rows."""
+        return kern.change_points(self.codes, self.first, self.stop, self.cents, self.n_periods)
+
+
+def prepare_subscriptions(
+    data: FrameLike,
+    *,
+    freq: Freq = "MS",
+    customer_col: str = "customer_id",
+    start_col: str = "start",
+    end_col: str = "end",
+    mrr_col: str = "mrr",
+    currency_col: str | None = "currency",
+    as_of: Any = None,
+    on_invalid: OnInvalid = "raise",
+    policy: MRRPolicy | None = None,
+) -> PreparedSubscriptions:
+    """Validate subscription intervals and put them on the period grid (see :func:`mrr_bridge`).
+
+    Parameters
+    ----------
+    data : DataFrame-like
+        Subscription intervals.
+    freq, customer_col, start_col, end_col, mrr_col, currency_col, as_of, on_invalid
+        As in :func:`mrr_bridge`.
+    policy : MRRPolicy, optional
+        Rewrites the intervals first (see :class:`MRRPolicy`).
+
+    Returns
+    -------
+    PreparedSubscriptions
+        The kept rows' arrays and the period grid.
+
+    Raises
+    ------
+    InputError
+        For invalid rows (see ``on_invalid``) or a mix of currencies.
+    EmptyDataError
+        If no row (or no paying row) is left.
+    """
+    check_choice("on_invalid", on_invalid, ("raise", "drop"))
+    policy = check_policy(policy)
+    spec = _spec(freq)
+    frame = to_pandas(data, name="subscriptions")
+    require_columns(
+        frame,
+        {
+            "customer_col": customer_col,
+            "start_col": start_col,
+            "end_col": end_col,
+            "mrr_col": mrr_col,
+        },
+    )
+    fx = policy is not None and policy.fx_rates is not None
+    if not fx:
+        _check_currency(frame, currency_col)
+    rows = RowCheck(frame, on_invalid=on_invalid, name="subscriptions")
+    rows.flag(frame[customer_col].isna().to_numpy(), customer_col, "null customer ids")
+    mrr = _numeric(frame, mrr_col, rows)
+    rows.flag(mrr < 0, mrr_col, "negative MRR", hint="leave refunds and credits out of MRR.")
+    if policy is not None and policy.fx_rates is not None:
+        mrr = fx_mrr(frame, mrr, currency_col, policy.fx_rates)
+    rows.flag(
+        mrr > _MAX_MRR,
+        mrr_col,
+        f"MRR above {_MAX_MRR:.0e} (cannot be summed exactly in integer cents)",
+        hint="check the unit of the mrr column (cents instead of currency units?).",
+    )
+    start_parsed = parse_timestamps(frame[start_col], rows=rows)
+    start = _to_wall(start_parsed)
+    tz = start_parsed.tz
+    # a null end, or a far-future sentinel such as 9999-12-31, means "still active"
+    ends, open_end = parse_end_timestamps(frame[end_col], rows=rows, name="subscriptions")
+    end = np.full(len(frame), _NO_END, dtype=np.int64)
+    if not open_end.all():
+        check_same_clock({start_col: tz, end_col: ends.tz})
+        closed = ~open_end & ~rows.bad
+        end[closed] = _to_wall(ParsedTimes(ns=ends.ns[closed], tz=ends.tz))
+    rows.flag(~rows.bad & (end < start), end_col, "end before start")
+    dup = frame.duplicated(subset=[customer_col, start_col, end_col, mrr_col]).to_numpy()
+    rows.flag(
+        dup,
+        customer_col,
+        "duplicated rows",
+        hint="aggregate seats into one row per interval, or pass on_invalid='drop'.",
+    )
+    report = rows.finish()
+    keep = rows.keep
+    # factorize the whole column (fast for Arrow strings), then keep the valid rows' codes
+    ids = normalize_ids(frame[customer_col], column=customer_col, table="subscriptions")
+    all_codes, uniques = ids.factorize()
+    all_cents = _to_cents(np.where(keep, mrr, 0.0))
+    if policy is not None:
+        keep, start, end, all_cents = apply_policy(
+            policy,
+            frame,
+            keep=keep,
+            codes=all_codes.astype(np.int64),
+            start=start,
+            end=end,
+            cents=all_cents,
+        )
+    codes = all_codes[keep].astype(np.int64)
+    start, end = start[keep], end[keep]
+    cents = all_cents[keep]
+    if float(np.sum(cents, dtype=np.float64)) >= 2.0**62:
+        raise InputError(
+            f"The MRR column sums to {float(np.sum(cents, dtype=np.float64)) / 100:.3g}: too "
+            "large to add up exactly in integer cents.",
+            hint="check the unit of the mrr column (cents instead of currency units?).",
+        )
+
+    first_ord = calendar_period(start, spec)
+    stop_ord = np.where(
+        end == _NO_END, _NO_END, calendar_period(np.minimum(end, _NO_END - 1), spec)
+    )
+    paying = cents > 0
+    visible = paying & (first_ord < stop_ord)
+    if not visible.any():
+        raise EmptyDataError(
+            f"No paying subscription is active at a period end ({int(paying.sum())} paying "
+            f"rows of {len(frame)}).",
+            hint="check the mrr column and the dates, or use a finer freq.",
+        )
+    p0 = int(first_ord[visible].min())
+    last_complete = True
+    if as_of is not None:
+        # as_of is the (exclusive) end of the data: the last period holds its last instant;
+        # periods are in wall-clock time, like the data: a tz-aware as_of is converted to the
+        # data's zone first (the library's one time-zone rule, in check_instant)
+        stamp = check_instant("as_of", as_of, tz=tz).tz_localize(None)
+        end_ns = stamp.as_unit("ns").value - 1
+        last = int(calendar_period(np.array([end_ns], dtype=np.int64), spec)[0])
+        next_start = int(period_start_ns(np.array([last + 1], dtype=np.int64), spec)[0])
+        last_complete = next_start <= end_ns + 1
+    else:
+        finite_stop = stop_ord[visible & (stop_ord != _NO_END)]
+        last = max(
+            int(first_ord[visible].max()), int(finite_stop.max()) if finite_stop.size else p0
+        )
+    if last < p0:
+        raise EmptyDataError(f"as_of={as_of!r} is before the first paying period.")
+    n_periods = last - p0 + 1
+    first = first_ord - p0
+    stop = np.where(stop_ord == _NO_END, n_periods + 1, np.minimum(stop_ord - p0, n_periods + 1))
+    seen = np.zeros(len(uniques), dtype=bool)
+    seen[codes[visible]] = True
+    had_paid = np.zeros(len(uniques), dtype=bool)
+    had_paid[codes[paying]] = True
+    return PreparedSubscriptions(
+        frame=frame,
+        keep=keep,
+        codes=codes,
+        uniques=uniques,
+        first=first,
+        stop=stop,
+        cents=cents,
+        spec=spec,
+        p0=p0,
+        n_periods=n_periods,
+        index=_period_index(np.arange(p0, last + 1, dtype=np.int64), spec),
+        last_complete=bool(last_complete),
+        n_dropped=report.n_dropped,
+        policy=policy,
+        start_ns=start,
+        intra=had_paid & ~seen,
+    )
+
+
 def mrr_bridge(
     data: FrameLike,
     *,
@@ -302,6 +511,7 @@ def mrr_bridge(
     as_of: Any = None,
     reactivation_window: int | None = None,
     on_invalid: OnInvalid = "raise",
+    policy: MRRPolicy | None = None,
 ) -> MRRBridge:
     """Split the change in MRR per period into new, expansion, contraction, churn, reactivation.
 
@@ -330,6 +540,11 @@ def mrr_bridge(
         Invalid rows (null ids or starts, negative or missing MRR, end before start, duplicated
         rows) raise an :class:`~saasmetrics.exceptions.InputError`, or are dropped with a
         warning and counted in ``n_dropped``.
+    policy : MRRPolicy, optional
+        Switches where billing analytics vendors disagree (churn timing, same-period new and
+        churn, refunds, pauses, past-due grace, grouping window, fx rates), with presets
+        ``MRRPolicy.chartmogul()``, ``.profitwell()``, ``.baremetrics()``. ``None`` (the
+        default) is the behaviour described here. The bridge balances under every policy.
 
     Returns
     -------
@@ -377,7 +592,6 @@ def mrr_bridge(
     2024-05-01      80.0    0.0        0.0          0.0      0.0         120.0   200.0
     """
     check_choice("on_invalid", on_invalid, ("raise", "drop"))
-    spec = _spec(freq)
     if reactivation_window is not None and (
         not isinstance(reactivation_window, int | np.integer) or reactivation_window < 0
     ):
@@ -385,104 +599,75 @@ def mrr_bridge(
             f"reactivation_window must be a whole number of periods >= 0 or None; "
             f"got {reactivation_window!r}."
         )
-    frame = to_pandas(data, name="subscriptions")
-    require_columns(
-        frame,
-        {
-            "customer_col": customer_col,
-            "start_col": start_col,
-            "end_col": end_col,
-            "mrr_col": mrr_col,
-        },
+    prep = prepare_subscriptions(
+        data,
+        freq=freq,
+        customer_col=customer_col,
+        start_col=start_col,
+        end_col=end_col,
+        mrr_col=mrr_col,
+        currency_col=currency_col,
+        as_of=as_of,
+        on_invalid=on_invalid,
+        policy=policy,
     )
-    _check_currency(frame, currency_col)
-    rows = RowCheck(frame, on_invalid=on_invalid, name="subscriptions")
-    rows.flag(frame[customer_col].isna().to_numpy(), customer_col, "null customer ids")
-    mrr = _numeric(frame, mrr_col, rows)
-    rows.flag(mrr < 0, mrr_col, "negative MRR", hint="leave refunds and credits out of MRR.")
-    rows.flag(
-        mrr > _MAX_MRR,
-        mrr_col,
-        f"MRR above {_MAX_MRR:.0e} (cannot be summed exactly in integer cents)",
-        hint="check the unit of the mrr column (cents instead of currency units?).",
-    )
-    start = _wall_ns(frame[start_col], rows)
-    end_null = frame[end_col].isna().to_numpy()
-    end = np.full(len(frame), _NO_END, dtype=np.int64)
-    if not end_null.all():
-        sub = RowCheck(frame.loc[~end_null], on_invalid="drop", name="subscriptions")
-        parsed = _wall_ns(frame.loc[~end_null, end_col], sub)
-        unparsed = np.zeros(len(frame), dtype=bool)
-        unparsed[~end_null] = sub.bad
-        rows.flag(unparsed, end_col, "unparseable timestamps")
-        end[~end_null] = np.where(sub.bad, _NO_END, parsed)
-    rows.flag(~rows.bad & (end < start), end_col, "end before start")
-    dup = frame.duplicated(subset=[customer_col, start_col, end_col, mrr_col]).to_numpy()
-    rows.flag(
-        dup,
-        customer_col,
-        "duplicated rows",
-        hint="aggregate seats into one row per interval, or pass on_invalid='drop'.",
-    )
-    report = rows.finish()
-    keep = rows.keep
-    # factorize the whole column (fast for Arrow strings), then keep the valid rows' codes
-    all_codes, uniques = frame[customer_col].factorize()
-    codes = all_codes[keep].astype(np.int64)
-    start, end = start[keep], end[keep]
-    cents = _to_cents(mrr[keep])
-    if float(np.sum(mrr[keep], dtype=np.float64)) * 100.0 >= 2.0**62:
-        raise InputError(
-            f"The MRR column sums to {float(np.sum(mrr[keep])):.3g}: too large to add up "
-            "exactly in integer cents.",
-            hint="check the unit of the mrr column (cents instead of currency units?).",
-        )
-
-    first_ord = calendar_period(start, spec)
-    stop_ord = np.where(
-        end == _NO_END, _NO_END, calendar_period(np.minimum(end, _NO_END - 1), spec)
-    )
-    paying = cents > 0
-    visible = paying & (first_ord < stop_ord)
-    if not visible.any():
-        raise EmptyDataError(
-            f"No paying subscription is active at a period end ({int(paying.sum())} paying "
-            f"rows of {len(frame)}).",
-            hint="check the mrr column and the dates, or use a finer freq.",
-        )
-    p0 = int(first_ord[visible].min())
-    if as_of is not None:
-        # as_of is the (exclusive) end of the data: the last period holds its last instant
-        try:
-            stamp = pd.Timestamp(as_of)
-        except (ValueError, TypeError) as exc:
-            raise ParameterError(
-                f"as_of={as_of!r} is not a timestamp.",
-                hint="pass a date such as '2025-07-01' or a pandas Timestamp.",
-            ) from exc
-        if pd.isna(stamp):
-            raise ParameterError(
-                f"as_of={as_of!r} is not a timestamp.", hint="leave it out (None) for no cut-off."
-            )
-        if stamp.tzinfo is not None:  # periods are in wall-clock time, like the data
-            stamp = stamp.tz_localize(None)
-        end_ns = stamp.as_unit("ns").value - 1
-        last = int(calendar_period(np.array([end_ns], dtype=np.int64), spec)[0])
-    else:
-        finite_stop = stop_ord[visible & (stop_ord != _NO_END)]
-        last = max(
-            int(first_ord[visible].max()), int(finite_stop.max()) if finite_stop.size else p0
-        )
-    if last < p0:
-        raise EmptyDataError(f"as_of={as_of!r} is before the first paying period.")
-    n_periods = last - p0 + 1
-    first = first_ord - p0
-    stop = np.where(stop_ord == _NO_END, n_periods + 1, np.minimum(stop_ord - p0, n_periods + 1))
+    spec, n_periods, uniques = prep.spec, prep.n_periods, prep.uniques
+    codes, first, stop, cents = prep.codes, prep.first, prep.stop, prep.cents
+    policy = prep.policy
     cp = kern.change_points(codes, first, stop, cents, n_periods)
-    kind = kern.classify_changes(cp, reactivation_window)
-    totals = kern.bridge_totals(cp, kind, n_periods)
+    if policy is not None and not policy.free_plan_churn:
+        # $0 rows keep a paying customer active: merge MRR with presence (rows in force)
+        presence = kern.change_points(codes, first, stop, np.ones_like(cents), n_periods)
+        points = active_points(cp, presence, reactivation_window)
+        totals = kern.BridgeTotals(*active_totals(points, n_periods))
+        in_range = (points.period < n_periods) & (points.kind >= 0)
+        mv_customer = points.customer[in_range]
+        mv_period = points.period[in_range]
+        mv_kind = points.kind[in_range].astype(np.int64)
+        mv_previous = points.previous[in_range]
+        mv_level = points.level[in_range]
+    else:
+        kind = kern.classify_changes(cp, reactivation_window)
+        totals = kern.bridge_totals(cp, kind, n_periods)
+        in_range = cp.period < n_periods
+        mv_customer = cp.customer[in_range]
+        mv_period = cp.period[in_range]
+        mv_kind = kind[in_range].astype(np.int64)
+        mv_previous = cp.previous[in_range]
+        mv_level = cp.level[in_range]
+    intra = prep.intra
+    if policy is not None and policy.count_same_period_churn:
+        # customers never active at a period end: new and churned in their first paid period
+        rows = np.flatnonzero(intra[codes] & (cents > 0) & (first >= 0) & (first < n_periods))
+        if rows.size:
+            order = np.lexsort((prep.start_ns[rows], codes[rows]))
+            rows = rows[order]
+            head = rows[np.r_[True, codes[rows][1:] != codes[rows][:-1]]]
+            n_new = head.size
+            per, amt = first[head], cents[head]
+            np.add.at(totals.amounts[:, kern.KIND_NEW], per, amt)
+            np.add.at(totals.amounts[:, kern.KIND_CHURNED], per, -amt)
+            np.add.at(totals.counts[:, kern.KIND_NEW], per, 1)
+            np.add.at(totals.counts[:, kern.KIND_CHURNED], per, 1)
+            zeros = np.zeros(n_new, dtype=np.int64)
+            mv_customer = np.r_[mv_customer, codes[head], codes[head]]
+            mv_period = np.r_[mv_period, per, per]
+            mv_kind = np.r_[
+                mv_kind,
+                np.full(n_new, kern.KIND_NEW, dtype=np.int64),
+                np.full(n_new, kern.KIND_CHURNED, dtype=np.int64),
+            ]
+            mv_previous = np.r_[mv_previous, zeros, amt]
+            mv_level = np.r_[mv_level, amt, zeros]
+            order = np.lexsort((mv_period, mv_customer))
+            mv_customer, mv_period, mv_kind = (
+                mv_customer[order],
+                mv_period[order],
+                mv_kind[order],
+            )
+            mv_previous, mv_level = mv_previous[order], mv_level[order]
 
-    index = _period_index(np.arange(p0, last + 1, dtype=np.int64), spec)
+    index = prep.index
     ending = totals.ending
     starting = np.r_[np.int64(0), ending[:-1]]
     amounts = pd.DataFrame(
@@ -502,30 +687,23 @@ def mrr_bridge(
         },
         index=index,
     )
-    in_range = cp.period < n_periods
     movements = pd.DataFrame(
         {
-            "customer": uniques[cp.customer[in_range]],
-            "period": index[cp.period[in_range]],
-            "kind": pd.Categorical.from_codes(
-                kind[in_range].astype(np.int64), categories=pd.Index(list(MOVEMENTS))
-            ),
-            "previous": cp.previous[in_range] / 100.0,
-            "current": cp.level[in_range] / 100.0,
-            "change": (cp.level[in_range] - cp.previous[in_range]) / 100.0,
+            "customer": uniques[mv_customer],
+            "period": index[mv_period],
+            "kind": pd.Categorical.from_codes(mv_kind, categories=pd.Index(list(MOVEMENTS))),
+            "previous": mv_previous / 100.0,
+            "current": mv_level / 100.0,
+            "change": (mv_level - mv_previous) / 100.0,
         }
     )
-    seen = np.zeros(len(uniques), dtype=bool)
-    seen[codes[visible]] = True
-    had_paid = np.zeros(len(uniques), dtype=bool)
-    had_paid[codes[paying]] = True
     return MRRBridge(
         freq=spec.freq,
         amounts=amounts,
         customers=counts,
         movements=movements,
-        n_intra_period=int(np.count_nonzero(had_paid & ~seen)),
-        n_dropped=report.n_dropped,
+        n_intra_period=int(np.count_nonzero(intra)),
+        n_dropped=prep.n_dropped,
     )
 
 
@@ -545,7 +723,9 @@ def saas_kpis(bridge: MRRBridge) -> pd.DataFrame:
 
         - ``mrr``, ``arr`` (12 x MRR), ``customers`` (paying at period end), ``arpa`` (MRR per
           paying customer);
-        - ``logo_churn_rate``: churned customers / customers at the start;
+        - ``logo_churn_rate``: churned customers / customers at the start; customers who
+          joined and churned in the same period (counted only under a policy with
+          ``count_same_period_churn``) are left out, as in ChartMogul's formula;
         - ``gross_mrr_churn_rate``: (churned + contraction) / starting MRR;
         - ``net_mrr_churn_rate``: (churned + contraction - expansion - reactivation) /
           starting MRR, negative when expansion outgrows losses;
@@ -589,7 +769,9 @@ def saas_kpis(bridge: MRRBridge) -> pd.DataFrame:
     out["customers"] = counts["ending"].astype(np.int64)
     with np.errstate(divide="ignore", invalid="ignore"):
         out["arpa"] = _ratio(amounts["ending"], counts["ending"])
-        out["logo_churn_rate"] = _ratio(counts["churned"], counts["starting"])
+        out["logo_churn_rate"] = _ratio(
+            counts["churned"] - _same_period_churn(bridge), counts["starting"]
+        )
         lost = -(amounts["churned"] + amounts["contraction"])
         gained = amounts["expansion"] + amounts["reactivation"]
         out["gross_mrr_churn_rate"] = _ratio(lost, amounts["starting"])
@@ -612,6 +794,20 @@ def saas_kpis(bridge: MRRBridge) -> pd.DataFrame:
         out["nrr"] = np.where(base > 0, net / np.where(base > 0, base, 1), np.nan)
         out["grr"] = np.where(base > 0, gross / np.where(base > 0, base, 1), np.nan)
     return out[[*KPI_COLUMNS, "quick_ratio_excl_reactivation"]]
+
+
+def _same_period_churn(bridge: MRRBridge) -> npt.NDArray[np.int64]:
+    """Per period: customers with a new or reactivation and a churn movement in it."""
+    mv = bridge.movements
+    kind = mv["kind"].astype(str).to_numpy()
+    joined = mv.loc[(kind == "new") | (kind == "reactivation"), ["customer", "period"]]
+    left = mv.loc[kind == "churned", ["customer", "period"]]
+    both = joined.drop_duplicates().merge(left.drop_duplicates(), on=["customer", "period"])
+    counts = both.groupby("period").size()
+    out: npt.NDArray[np.int64] = (
+        counts.reindex(bridge.customers.index, fill_value=0).to_numpy().astype(np.int64)
+    )
+    return out
 
 
 def _ratio(num: pd.Series, den: pd.Series) -> npt.NDArray[np.float64]:

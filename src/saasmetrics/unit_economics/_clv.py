@@ -17,11 +17,16 @@ from scipy.special import ndtri
 
 from saasmetrics._frames import to_pandas
 from saasmetrics._kernels import unit_economics_clv as kern
+from saasmetrics._kernels.periods import _EPOCH_WEEKDAY
 from saasmetrics._validation import (
     RowCheck,
     check_choice,
+    check_float,
+    check_instant,
+    check_int,
     check_is_fitted,
     check_positive_timedelta,
+    normalize_ids,
     parse_timestamps,
     require_columns,
 )
@@ -79,7 +84,9 @@ def rfm_summary(
     resolution : str or Timedelta, default "1D"
         Purchases of a customer within the same resolution bucket (calendar day by default)
         count as one purchase occasion, their values summed. Buckets follow the data's
-        wall clock (for tz-aware times, the calendar day in that time zone).
+        wall clock (for tz-aware times, the calendar day in that time zone). Whole weeks
+        (``"7D"``, ``"14D"``) are calendar weeks starting on Monday, like ``freq="W"``
+        elsewhere in the library; other lengths count from 1970-01-01.
     calibration_end : str or Timestamp, optional
         End of the calibration period (inclusive). Customers first seen after it are left
         out, and the holdout columns ``frequency_holdout``, ``monetary_value_holdout`` and
@@ -159,7 +166,9 @@ def _rfm_core(
     res = check_positive_timedelta("resolution", resolution).value
     frame = to_pandas(transactions, name="transactions")
     require_columns(
-        frame, {"customer_col": customer_col, "time_col": time_col, "amount_col": amount_col}
+        frame,
+        {"customer_col": customer_col, "time_col": time_col, "amount_col": amount_col},
+        optional=("amount_col",),
     )
     rows = RowCheck(frame, on_invalid=on_invalid, name="transactions")
     rows.flag(frame[customer_col].isna().to_numpy(), customer_col, "null customer ids")
@@ -172,17 +181,30 @@ def _rfm_core(
     keep = rows.keep
     if not keep.any():
         raise EmptyDataError("No valid transaction is left.", hint="check the dropped rows.")
-    codes, uniques = pd.factorize(frame[customer_col].to_numpy()[keep])
+    ids = normalize_ids(frame[customer_col], column=customer_col, table="transactions")
+    codes, uniques = pd.factorize(ids.to_numpy()[keep])
     ns = ns[keep]
     values = amount[keep] if amount is not None else np.zeros(ns.size)
-    end_ns = int(ns.max()) if observation_end is None else _instant(observation_end, parsed.tz)
-    cal_ns = end_ns if calibration_end is None else _instant(calibration_end, parsed.tz)
+    end_ns = (
+        int(ns.max())
+        if observation_end is None
+        else _instant(observation_end, parsed.tz, name="observation_end")
+    )
+    cal_ns = (
+        end_ns
+        if calibration_end is None
+        else _instant(calibration_end, parsed.tz, name="calibration_end")
+    )
     if cal_ns > end_ns:
         raise ParameterError("calibration_end must not be after observation_end.")
 
     # one purchase occasion per customer and resolution bucket (values summed); buckets are
     # taken in the data's wall-clock time, so a "day" is the customer's calendar day
-    bucket = _wall(ns, parsed.tz) // res
+    # taken in the data's wall-clock time, so a "day" is the customer's calendar day; whole
+    # weeks ("7D", "14D") start on Mondays, like the library's "W" (epoch day 0 is a Thursday)
+    week_ns = 7 * 86_400 * 10**9
+    shift = _EPOCH_WEEKDAY * 86_400 * 10**9 if res % week_ns == 0 else 0
+    bucket = (_wall(ns, parsed.tz) + shift) // res
     # sort by (customer, bucket) without a combined key, which overflows int64 for fine
     # resolutions (1 s buckets over years times many customers)
     order = np.lexsort((bucket, codes))
@@ -250,21 +272,11 @@ def _rfm_core(
     )
 
 
-def _instant(value: Any, tz: Any) -> int:
+def _instant(value: Any, tz: Any, *, name: str) -> int:
     """A calibration or observation end as int64 ns on the data's clock (UTC for tz data)."""
-    try:
-        stamp = pd.Timestamp(value)
-    except (ValueError, TypeError) as exc:
-        raise ParameterError(
-            f"{value!r} is not a timestamp.", hint="pass a date such as '2024-06-30'."
-        ) from exc
-    if pd.isna(stamp):
-        raise ParameterError(f"{value!r} is not a timestamp.", hint="leave it out (None).")
-    if tz is None and stamp.tzinfo is not None:
-        stamp = stamp.tz_localize(None)  # naive data: compare wall-clock times
-    elif tz is not None and stamp.tzinfo is None:
-        stamp = stamp.tz_localize(tz)  # naive end for tz data: the data's own wall clock
-    return int(stamp.as_unit("ns").value)
+    # the library's one rule: a naive end on tz data is read in the data's zone; a tz-aware
+    # end on naive data is refused
+    return int(check_instant(name, value, tz=tz).value)
 
 
 def _wall(ns: F64 | npt.NDArray[np.int64], tz: Any) -> npt.NDArray[np.int64]:
@@ -443,8 +455,8 @@ class _CLVModel(ABC):
 
     # -- the fit ---------------------------------------------------------------------
     def _validate_params(self) -> None:
-        if not (isinstance(self.penalizer, int | float) and self.penalizer >= 0):
-            raise ParameterError(f"penalizer must be >= 0; got {self.penalizer!r}.")
+        check_float("penalizer", self.penalizer, min_value=0)
+        check_float("confidence_level", self.confidence_level)
         if not 0 < self.confidence_level < 1:
             raise ParameterError(
                 f"confidence_level must lie in (0, 1); got {self.confidence_level!r}."
@@ -1268,12 +1280,9 @@ def customer_lifetime_value(
     max     2312.0
     Name: clv, dtype: float64
     """
-    if not isinstance(periods, int | np.integer) or periods < 1:
-        raise ParameterError(f"periods must be a positive integer; got {periods!r}.")
-    if not period_length > 0:
-        raise ParameterError(f"period_length must be > 0; got {period_length!r}.")
-    if not discount_rate >= 0:
-        raise ParameterError(f"discount_rate must be >= 0; got {discount_rate!r}.")
+    periods = check_int("periods", periods, min_value=1, max_value=100_000)
+    period_length = check_float("period_length", period_length, min_value=0, min_inclusive=False)
+    discount_rate = check_float("discount_rate", discount_rate, min_value=0)
     spend = _spend(spend_model, rfm)
     return pd.Series(
         _clv_values(
@@ -1310,15 +1319,8 @@ def _spend(spend_model: GammaGammaModel | pd.Series | float, rfm: FrameLike) -> 
                 "(missing, or not in its index).",
                 hint="index the Series by the same customer ids as rfm, with a value for each.",
             )
-    elif isinstance(spend_model, int | float | np.integer | np.floating) and not isinstance(
-        spend_model, bool
-    ):
-        spend = pd.Series(float(spend_model), index=index)
-    else:
-        raise SchemaError(
-            f"spend_model must be a GammaGammaModel, a Series or a number; got "
-            f"{type(spend_model).__name__} ({spend_model!r}).",
-        )
+    else:  # a number, if not a model or a Series
+        spend = pd.Series(check_float("spend_model", spend_model), index=index)
     values = spend.to_numpy()
     if np.isnan(values).any() or np.isinf(values).any():
         raise InputError(
@@ -1416,6 +1418,7 @@ def customer_lifetime_value_interval(
     True
     """
     check_is_fitted(transaction_model, "params_")
+    check_float("confidence_level", confidence_level)
     if not 0 < confidence_level < 1:
         raise ParameterError(f"confidence_level must lie in (0, 1); got {confidence_level!r}.")
     if not isinstance(draws, int | np.integer) or draws < 10:

@@ -230,8 +230,8 @@ def calibration_holdout_split(
     4      2024-01-22                    1     True
     5      2024-01-29                    1     True
     """
-    cal = _instant(calibration_end, None)
-    end = _instant(holdout_end, None)
+    cal = _instant(calibration_end, None, name="calibration_end")
+    end = _instant(holdout_end, None, name="holdout_end")
     if end <= cal:
         raise ParameterError(
             f"holdout_end ({holdout_end!r}) must be after calibration_end ({calibration_end!r}).",

@@ -10,7 +10,15 @@ import pandas as pd
 
 from saasmetrics._frames import to_pandas
 from saasmetrics._kernels.periods import DAY_NS
-from saasmetrics._validation import RowCheck, check_choice, parse_timestamps, require_columns
+from saasmetrics._validation import (
+    ParsedTimes,
+    RowCheck,
+    check_choice,
+    check_same_clock,
+    normalize_ids,
+    parse_timestamps,
+    require_columns,
+)
 from saasmetrics.exceptions import InputError, ParameterError, SchemaError
 from saasmetrics.typing import FrameLike, OnInvalid
 
@@ -120,7 +128,11 @@ def monthly_amount(
 
 
 def _wall_ns(series: pd.Series, rows: RowCheck) -> npt.NDArray[np.int64]:
-    parsed = parse_timestamps(series, rows=rows)
+    return _to_wall(parse_timestamps(series, rows=rows))
+
+
+def _to_wall(parsed: ParsedTimes) -> npt.NDArray[np.int64]:
+    """Wall-clock nanoseconds in the data's own zone (naive data: as they are)."""
     if parsed.tz is None:
         return parsed.ns
     return np.asarray(
@@ -247,8 +259,10 @@ def mrr_from_invoices(
     rows.flag(frame[customer_col].isna().to_numpy(), customer_col, "null customer ids")
     amount = _numeric(frame, amount_col, rows)
     rows.flag(amount < 0, amount_col, "negative amounts", hint="leave refunds and credits out.")
-    start = _wall_ns(frame[start_col], rows)
-    end = _wall_ns(frame[end_col], rows)
+    start_parsed = parse_timestamps(frame[start_col], rows=rows)
+    end_parsed = parse_timestamps(frame[end_col], rows=rows)
+    check_same_clock({start_col: start_parsed.tz, end_col: end_parsed.tz})
+    start, end = _to_wall(start_parsed), _to_wall(end_parsed)
     bad = rows.bad.copy()
     rows.flag(~bad & (end <= start), end_col, "period_end not after period_start")
     dup = frame.duplicated(subset=[customer_col, amount_col, start_col, end_col]).to_numpy()
@@ -264,7 +278,9 @@ def mrr_from_invoices(
     mrr = amount / _covered_months(start, end)
     return pd.DataFrame(
         {
-            "customer_id": frame[customer_col].to_numpy()[keep],
+            "customer_id": normalize_ids(
+                frame[customer_col], column=customer_col, table="invoices"
+            ).to_numpy()[keep],
             "start": start.view("datetime64[ns]"),
             "end": end.view("datetime64[ns]"),
             "mrr": mrr,

@@ -13,7 +13,11 @@ import pandas as pd
 
 from saasmetrics._plotting import PALETTE, get_axes
 from saasmetrics._results import ResultMixin
-from saasmetrics._validation import check_choice
+from saasmetrics._validation import (
+    MAX_CELLS,
+    check_choice,
+    check_int,
+)
 from saasmetrics.exceptions import ParameterError
 
 __all__ = ("RevenueProjection", "project_revenue")
@@ -179,6 +183,9 @@ def _retention_curve(retention: Any, periods: int) -> npt.NDArray[np.float64]:
     return curve
 
 
+_MAX_PERIODS = 100_000
+
+
 def project_revenue(
     start_mrr: float,
     new_mrr: float,
@@ -262,10 +269,10 @@ def project_revenue(
                 f"{name} must lie in [0, 1] as a fraction per period; got {value!r}.",
                 hint="pass 0.3 for 30%.",
             )
-    if not isinstance(periods, int | np.integer) or periods < 1:
-        raise ParameterError(f"periods must be a positive integer; got {periods!r}.")
-    if not isinstance(simulations, int | np.integer) or simulations < 0:
-        raise ParameterError(f"simulations must be an integer >= 0; got {simulations!r}.")
+    periods = check_int("periods", periods, min_value=1, max_value=_MAX_PERIODS)
+    simulations = check_int(
+        "simulations", simulations, min_value=0, max_value=MAX_CELLS // (periods + 1)
+    )
     if simulations and (arpa is None or not (math.isfinite(arpa) and arpa > 0)):
         raise ParameterError(
             "simulations need arpa (revenue per customer) to churn whole customers.",

@@ -559,7 +559,7 @@ def benchmark(metric: str, value: Any) -> Any:
     >>> benchmark("burn_multiple", 0.8)
     'amazing'
     """
-    if metric not in BENCHMARKS:
+    if not isinstance(metric, str) or metric not in BENCHMARKS:
         raise ParameterError.not_one_of("metric", metric, BENCHMARKS)
     spec = BENCHMARKS[metric]
     (v,), index = _arrays(value, names=("value",), function="benchmark", warn=False)
@@ -604,6 +604,12 @@ def plot_ltv_to_cac(ltv: pd.Series, cac: pd.Series, *, ax: Any = None) -> Any:
     """
     from saasmetrics._plotting import PALETTE, get_axes
 
+    if not (isinstance(ltv, pd.Series) and isinstance(cac, pd.Series)):
+        raise ParameterError(
+            f"ltv and cac must be pandas Series indexed by segment; got "
+            f"{type(ltv).__name__} and {type(cac).__name__}.",
+            hint="e.g. pd.Series({'ads': 900.0, 'seo': 600.0}).",
+        )
     ratio = ltv_to_cac(ltv, cac).sort_values(ascending=False)
     labels = benchmark("ltv_to_cac", ratio)
     colors = {
