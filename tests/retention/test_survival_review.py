@@ -137,3 +137,42 @@ def test_prediction_rejects_a_level_unseen_in_fit() -> None:
         model.predict_partial_hazard(pd.DataFrame({"plan": ["a", "enterprise"], "x": [0.0, 0.0]}))
     with pytest.raises(InputError, match="plan"):
         model.predict_survival(pd.DataFrame({"plan": ["enterprise"], "x": [0.0]}), [5.0])
+
+
+def test_survival_entry_points_accept_their_optional_columns_as_none() -> None:
+    # require_columns refuses None for a role unless it is listed optional: the default
+    # churn_type_col=None and entry_col=None made both calls raise ParameterError
+    subs = pd.DataFrame(
+        {
+            "customer_id": ["a", "b", "c"],
+            "start": pd.to_datetime(["2024-01-01", "2024-01-05", "2024-02-01"]),
+            "end": pd.to_datetime(["2024-03-01", None, "2024-02-20"]),
+            "seats": [1, 4, 2],
+        }
+    )
+    lives = subscription_lifetimes(subs, as_of="2024-06-01")
+    assert lives["observed"].tolist() == [True, False, True]
+    frame = pd.DataFrame(
+        {"t": [3.0, 5, 6, 8, 9, 12, 14, 15], "e": [1, 1, 0, 1, 1, 0, 1, 0],
+         "x": [2, 0, 1, 1, 0, 2, 0, 1]}
+    )  # fmt: skip
+    assert CoxModel().fit(frame, "t", "e", entry_col=None, start_col=None).n_events_ == 5
+
+
+def test_bad_scalar_options_are_parameter_errors() -> None:
+    from saasmetrics.exceptions import ParameterError
+    from saasmetrics.retention import cumulative_incidence
+
+    t = np.array([1, 2, 2, 3, 5, 8.0, 4, 6])
+    e = np.array([True, True, False, True, False, True, True, False])
+    g = np.array(["a"] * 4 + ["b"] * 4)
+    with pytest.raises(ParameterError, match="p"):
+        logrank_test(t, e, g, weighting="fleming-harrington", p="1")  # type: ignore[arg-type]
+    with pytest.raises(ParameterError, match="confidence_level"):
+        restricted_mean_survival_time(t, e, 3.0, g, confidence_level=None)  # type: ignore[arg-type]
+    ci = cumulative_incidence(t, np.where(e, "vol", None), groups=g)
+    with pytest.raises(ParameterError, match="t"):
+        ci.incidence_at("x")  # type: ignore[arg-type]
+    # an unknown group used to give an incidence of 0 for every cause
+    with pytest.raises(ParameterError, match="group"):
+        ci.incidence_at(4.0, group="z")

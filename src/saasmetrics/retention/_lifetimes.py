@@ -20,10 +20,16 @@ NOT_COVARIATES = "saasmetrics.not_covariates"
 def _timestamp(name: str, value: Any) -> pd.Timestamp | None:
     if value is None:
         return None
+    if isinstance(value, (bool, int, float, np.number)):  # pd.Timestamp(12345) is 1970 + 12 us
+        raise ParameterError(f"{name}={value!r} is not a date.", hint="pass e.g. '2024-03-01'.")
     try:
         ts = pd.Timestamp(value)
+        if not pd.isna(ts):
+            ts = ts.as_unit("ns")  # OutOfBoundsDatetime (a ValueError) outside 1677..2262
     except (TypeError, ValueError) as exc:
-        raise ParameterError(f"{name}={value!r} is not a date.") from exc
+        raise ParameterError(
+            f"{name}={value!r} is not a date between 1677-09-22 and 2262-04-11."
+        ) from exc
     if pd.isna(ts):
         raise ParameterError(f"{name} must be a date; got {value!r}.")
     return ts
@@ -127,6 +133,7 @@ def subscription_lifetimes(
             "end_col": end_col,
             "churn_type_col": churn_type_col,
         },
+        optional=("churn_type_col",),
     )
     try:
         gap_td = pd.Timedelta(gap)
