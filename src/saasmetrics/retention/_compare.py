@@ -213,8 +213,9 @@ def logrank_test(  # noqa: PLR0917 - the issue's positional signature (as lifeli
     """
     check_choice("weighting", weighting, WEIGHTINGS)
     check_choice("p_adjust", p_adjust, P_ADJUST)
-    p = check_float("p", p, min_value=0.0)
-    q = check_float("q", q, min_value=0.0)
+    p, q = check_float("p", p), check_float("q", q)  # numbers, finite
+    if p < 0 or q < 0:
+        raise ParameterError(f"p and q must be finite and >= 0; got p={p!r}, q={q!r}.")
     data = survival_inputs(durations, observed, groups=groups, weights=weights, entry=entry)
     k = len(data.labels)
     if k < 2:
