@@ -176,3 +176,26 @@ def test_bad_scalar_options_are_parameter_errors() -> None:
     # an unknown group used to give an incidence of 0 for every cause
     with pytest.raises(ParameterError, match="group"):
         ci.incidence_at(4.0, group="z")
+
+
+def test_stratified_prediction_uses_each_rows_stratum() -> None:
+    rng = np.random.default_rng(2)
+    n = 400
+    frame = pd.DataFrame(
+        {
+            "t": rng.integers(1, 40, n).astype(float),
+            "e": rng.random(n) < 0.6,
+            "x": rng.normal(size=n),
+            "billing": rng.choice(["annual", "monthly"], n),
+        }
+    )
+    model = CoxModel().fit(frame, "t", "e", strata="billing")
+    new = pd.DataFrame({"x": [0.0, 0.0, 1.0], "billing": ["monthly", "annual", "monthly"]})
+    surv = model.predict_survival(new, [10.0])
+    base = model.baseline_cumulative_hazard_
+    h = {k: float(base[str((k,))].loc[:10.0].iloc[-1]) for k in ("annual", "monthly")}
+    risk = np.exp((new["x"] - model.covariate_means_["x"]) * model.coefficients_["x"])
+    expected = np.exp(-np.array([h["monthly"], h["annual"], h["monthly"]]) * risk.to_numpy())
+    np.testing.assert_allclose(surv.iloc[0].to_numpy(), expected, rtol=1e-12)
+    with pytest.raises(InputError, match="Unknown strata"):
+        model.predict_survival(pd.DataFrame({"x": [0.0], "billing": ["weekly"]}), [10.0])

@@ -866,12 +866,13 @@ class CoxModel:
         if not self.strata_:
             return np.zeros(len(data), dtype=np.int64)
         require_columns(data, {f"strata[{i}]": c for i, c in enumerate(self.strata_)})
-        keys = list(pd.MultiIndex.from_frame(data[self.strata_]))
-        known = {k: i for i, k in enumerate(self._strata_labels)}
-        unknown = [k for k in keys if k not in known]
-        if unknown:
-            raise InputError(f"Unknown strata {unknown[:3]!r}; the model knows {list(known)}.")
-        return np.asarray([known[k] for k in keys], dtype=np.int64)
+        keys = pd.MultiIndex.from_frame(data[self.strata_])
+        known = pd.MultiIndex.from_tuples(self._strata_labels, names=self.strata_)
+        codes = np.asarray(known.get_indexer(keys), dtype=np.int64)  # hashed, no row loop
+        if (codes < 0).any():
+            unknown = keys[codes < 0].unique().tolist()
+            raise InputError(f"Unknown strata {unknown[:3]!r}; the model knows {known.tolist()}.")
+        return codes
 
     def __repr__(self) -> str:
         return f"CoxModel(ties={self.ties!r}, penalizer={self.penalizer!r})"
