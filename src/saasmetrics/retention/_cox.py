@@ -867,7 +867,9 @@ class CoxModel:
             return np.zeros(len(data), dtype=np.int64)
         require_columns(data, {f"strata[{i}]": c for i, c in enumerate(self.strata_)})
         keys = pd.MultiIndex.from_frame(data[self.strata_])
-        known = pd.MultiIndex.from_tuples(self._strata_labels, names=self.strata_)
+        known = pd.MultiIndex.from_tuples(
+            [tuple(label) for label in self._strata_labels], names=self.strata_
+        )
         codes = np.asarray(known.get_indexer(keys), dtype=np.int64)  # hashed, no row loop
         if (codes < 0).any():
             unknown = keys[codes < 0].unique().tolist()
