@@ -191,6 +191,12 @@ SUB_TABLE = Table(
     times=("start_col", "end_col"),
     end="end_col",
 )
+LIFE_TABLE = Table(
+    {"customer_col": "customer_id", "start_col": "start", "end_col": "end"},
+    ids=("customer_col",),
+    times=("start_col", "end_col"),
+    end="end_col",
+)
 SESSION_TABLE = Table(
     {"user_col": "user_id", "time_col": "timestamp", "channel_col": "channel"},
     ids=("user_col", "channel_col"),
@@ -267,6 +273,54 @@ def recipes() -> dict[str, Callable[[], Call]]:
             lambda confidence_level=0.95: re.ShiftedBetaGeometricModel(
                 confidence_level=confidence_level
             ).fit([1000, 869, 743, 653, 593, 551, 517, 491]),
+            {},
+        ),
+        "retention.subscription_lifetimes": lambda: Call(
+            re.subscription_lifetimes,
+            {"subscriptions": subscriptions().iloc[1:], "as_of": "2024-04-01"},
+            positional=("subscriptions",),
+            tables={"subscriptions": LIFE_TABLE},
+            instants=("as_of",),
+        ),
+        "retention.logrank_test": lambda: Call(
+            re.logrank_test,
+            {
+                "durations": np.array([1, 2, 2, 3, 5, 8.0, 4, 6]),
+                "observed": np.array([True, True, False, True, False, True, True, False]),
+                "groups": np.array(["a", "a", "a", "a", "b", "b", "b", "b"]),
+            },
+            positional=("durations", "observed", "groups"),
+        ),
+        "retention.restricted_mean_survival_time": lambda: Call(
+            re.restricted_mean_survival_time,
+            {
+                "durations": np.array([1, 2, 2, 3, 5, 8.0, 4, 6]),
+                "observed": np.array([True, True, False, True, False, True, True, False]),
+                "tau": 3.0,
+                "groups": np.array(["a", "a", "a", "a", "b", "b", "b", "b"]),
+            },
+            positional=("durations", "observed", "tau"),
+        ),
+        "retention.cumulative_incidence": lambda: Call(
+            re.cumulative_incidence,
+            {
+                "durations": np.array([1, 2, 2, 3, 5, 8.0, 4, 6]),
+                "event_type": np.array(["vol", "invol", None, "vol", None, "vol", "invol", None]),
+            },
+            positional=("durations", "event_type"),
+        ),
+        "retention.CoxModel": lambda: Call(
+            lambda ties="efron", penalizer=0.0: re.CoxModel(ties=ties, penalizer=penalizer).fit(
+                pd.DataFrame(
+                    {
+                        "t": [3.0, 5, 6, 8, 9, 12, 14, 15],
+                        "e": [1, 1, 0, 1, 1, 0, 1, 0],
+                        "x": [2, 0, 1, 1, 0, 2, 0, 1],
+                    }
+                ),
+                "t",
+                "e",
+            ),
             {},
         ),
         # ---------------------------------------------------------------- health

@@ -296,15 +296,21 @@ def aalen_johansen(
 def _interval_sums(values: F64, lo: I64, hi: I64, m: int) -> F64:
     """``out[j] = sum of values[i]`` over rows with ``lo[i] <= j < hi[i]`` (``j < m``).
 
-    A difference array: one ``bincount`` per column at the opening and closing index, then a
-    cumulative sum over the event times.
+    Suffix sums: the rows still at risk after ``j`` (``hi > j``) minus those not yet entered
+    (``lo > j``). Summing from the last event time backwards never subtracts the early
+    leavers: a forward difference array would, and with risk scores ``exp(eta)`` spanning
+    many orders of magnitude (a strong covariate) the cancellation destroys the small late
+    risk sets. Without left truncation the second term is zero.
     """
     cols = values.shape[1]
     out = np.empty((m + 1, cols))
     for c in range(cols):  # over columns (covariates or their products), not rows
-        out[:, c] = np.bincount(lo, weights=values[:, c], minlength=m + 1)[: m + 1]
-        out[:, c] -= np.bincount(hi, weights=values[:, c], minlength=m + 1)[: m + 1]
-    return np.cumsum(out, axis=0)[:m]
+        closing = np.bincount(hi, weights=values[:, c], minlength=m + 1)[: m + 1]
+        out[:, c] = np.cumsum(closing[::-1])[::-1]
+        if lo.any():
+            opening = np.bincount(lo, weights=values[:, c], minlength=m + 1)[: m + 1]
+            out[:, c] -= np.cumsum(opening[::-1])[::-1]
+    return out[1:]
 
 
 class CoxTerms:
@@ -346,9 +352,12 @@ class CoxTerms:
         x = self.x
         p = x.shape[1]
         eta = x @ beta
-        r = np.exp(eta)
+        # exp(eta - shift): no overflow; the shift cancels in every ratio and is added back
+        # to the log of the risk-set sums in the likelihood
+        shift = float(eta.max()) if eta.size else 0.0
+        r = np.exp(eta - shift)
         rx = r[:, None] * x
-        out = {"eta": eta, "r": r}
+        out = {"eta": eta, "r": r, "shift": np.array([shift])}
         out["s0"] = _interval_sums(r[:, None], self.lo, self.hi, self.m)[:, 0]
         out["s1"] = _interval_sums(rx, self.lo, self.hi, self.m)
         ev = self.event_rows
@@ -409,7 +418,9 @@ def cox_partial_likelihood(
         a = t.fraction
         den = s["s0"][j] - a * s["e0"][j]
         num1 = s["s1"][j] - a[:, None] * s["e1"][j]
-        loglik += float(s["eta"][t.event_rows].sum() - np.log(den).sum())
+        with np.errstate(divide="ignore"):  # a risk set underflowing to 0: -inf, rejected
+            log_den = np.log(den).sum()
+        loglik += float(s["eta"][t.event_rows].sum() - log_den - den.size * s["shift"][0])
         mean = num1 / den[:, None]
         score += t.x[t.event_rows].sum(axis=0) - mean.sum(axis=0)
         if second:

@@ -18,7 +18,7 @@ from saasmetrics._kernels.survival import (
 )
 from saasmetrics._plotting import PALETTE, get_axes
 from saasmetrics._results import ResultMixin
-from saasmetrics._validation import check_choice
+from saasmetrics._validation import check_choice, check_float
 from saasmetrics.exceptions import InputError, ParameterError
 from saasmetrics.retention._inputs import survival_inputs
 
@@ -49,7 +49,9 @@ class LogRankTest(ResultMixin):
     p_value : float
         Upper tail of the chi-square distribution with ``degrees_of_freedom``.
     degrees_of_freedom : int
-        Number of groups minus 1.
+        Number of groups minus 1, counting only groups with a positive expected count (as
+        R's ``survdiff``): a group whose case weights are all 0 has nobody in it, and one
+        whose customers all leave before the first churn has nothing to compare.
     weighting : str
         The weight family; ``p`` and ``q`` its Fleming-Harrington exponents.
     table : pandas.DataFrame
@@ -211,7 +213,8 @@ def logrank_test(  # noqa: PLR0917 - the issue's positional signature (as lifeli
     """
     check_choice("weighting", weighting, WEIGHTINGS)
     check_choice("p_adjust", p_adjust, P_ADJUST)
-    if not (np.isfinite(p) and np.isfinite(q) and p >= 0 and q >= 0):
+    p, q = check_float("p", p), check_float("q", q)  # numbers, finite
+    if p < 0 or q < 0:
         raise ParameterError(f"p and q must be finite and >= 0; got p={p!r}, q={q!r}.")
     data = survival_inputs(durations, observed, groups=groups, weights=weights, entry=entry)
     k = len(data.labels)
@@ -235,6 +238,10 @@ def logrank_test(  # noqa: PLR0917 - the issue's positional signature (as lifeli
         encoded=data.encoded,
     )
     statistic, score, observed_e, expected_e = _test(at_risk, events, weighting, p, q)
+    # R survdiff's degrees of freedom: groups with a positive expected count, minus one (a
+    # group whose case weights are all 0 is a group with nobody in it); 0 when only one group
+    # is at risk at any churn time (then the statistic is 0 and the p-value 1)
+    df = max(int((expected_e > 0).sum()) - 1, 0)
     subjects = np.bincount(data.groups, weights=data.weights, minlength=k)
     index = pd.Index(data.labels, name="group")
     table = pd.DataFrame(
@@ -254,8 +261,8 @@ def logrank_test(  # noqa: PLR0917 - the issue's positional signature (as lifeli
         )
     return LogRankTest(
         statistic=statistic,
-        p_value=float(chdtrc(k - 1, statistic)),
-        degrees_of_freedom=k - 1,
+        p_value=float(chdtrc(df, statistic)) if df else 1.0,
+        degrees_of_freedom=df,
         weighting=weighting,
         p=float(p),
         q=float(q),
@@ -504,8 +511,14 @@ def restricted_mean_survival_time(
     >>> round(res.difference, 2), res.p_value < 0.001
     (7.69, True)
     """
-    if not 0 < confidence_level < 1:
-        raise ParameterError(f"confidence_level must be in (0, 1); got {confidence_level!r}.")
+    confidence_level = check_float(
+        "confidence_level",
+        confidence_level,
+        min_value=0.0,
+        max_value=1.0,
+        min_inclusive=False,
+        max_inclusive=False,
+    )
     if not (isinstance(tau, int | float | np.number) and np.isfinite(tau) and tau > 0):
         raise ParameterError(f"tau must be a positive number; got {tau!r}.")
     data = survival_inputs(durations, observed, groups=groups, weights=weights)

@@ -12,6 +12,7 @@ from scipy.special import ndtri
 from saasmetrics._kernels.survival import aalen_johansen
 from saasmetrics._plotting import PALETTE, get_axes
 from saasmetrics._results import ResultMixin
+from saasmetrics._validation import check_float
 from saasmetrics.exceptions import InputError, ParameterError
 from saasmetrics.retention._compare import logrank_test
 from saasmetrics.retention._inputs import survival_inputs
@@ -75,9 +76,18 @@ class CumulativeIncidence(ResultMixin):
         -------
         pandas.Series
             Indexed by cause.
+
+        Raises
+        ------
+        ParameterError
+            For a non-numeric ``t`` or an unknown ``group``.
         """
+        t = check_float("t", t)
         frame = self.table
         label = frame["group"].iloc[0] if group is None else group
+        known = list(dict.fromkeys(frame["group"]))
+        if label not in known:
+            raise ParameterError.not_one_of("group", label, known)
         part = frame[(frame["group"] == label) & (frame["time"] <= t)]
         last = part.groupby("cause", sort=True)["incidence"].last()
         out: pd.Series = last.reindex(list(self.causes), fill_value=0.0).rename("incidence")
@@ -191,8 +201,14 @@ def cumulative_incidence(
     8      2   4.0      0.167
     9      2   5.0      0.167
     """
-    if not 0 < confidence_level < 1:
-        raise ParameterError(f"confidence_level must be in (0, 1); got {confidence_level!r}.")
+    confidence_level = check_float(
+        "confidence_level",
+        confidence_level,
+        min_value=0.0,
+        max_value=1.0,
+        min_inclusive=False,
+        max_inclusive=False,
+    )
     types = pd.Series(np.asarray(event_type, dtype=object).ravel())
     is_censored = types.isna()
     if censored is not None:

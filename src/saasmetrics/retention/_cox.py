@@ -16,7 +16,12 @@ from saasmetrics._kernels.survival import (
     concordance_counts,
     cox_partial_likelihood,
 )
-from saasmetrics._validation import check_choice, check_is_fitted, require_columns
+from saasmetrics._validation import (
+    check_choice,
+    check_float,
+    check_is_fitted,
+    require_columns,
+)
 from saasmetrics.exceptions import (
     ConvergenceError,
     EmptyDataError,
@@ -24,6 +29,7 @@ from saasmetrics.exceptions import (
     ParameterError,
     SchemaError,
 )
+from saasmetrics.retention._lifetimes import NOT_COVARIATES
 
 __all__ = ("CoxModel",)
 
@@ -218,7 +224,10 @@ class CoxModel:
             Columns whose combinations get a baseline hazard of their own.
         covariates : list of str, optional
             Default: every other column except dates, durations and identifier-like text
-            columns (one distinct value per row). Text and categorical columns are one-hot
+            columns (one distinct value per row), and except the ``entry``, ``reactivated``
+            and ``churn_type`` columns of a ``subscription_lifetimes`` frame (bookkeeping and
+            outcomes known only after the churn; pass ``entry_col="entry"`` for left
+            truncation). Text and categorical columns are one-hot
             encoded with the first level in sorted order as reference.
         id_col : str, optional
             Customer id in counting-process data; excluded from the covariates.
@@ -243,12 +252,15 @@ class CoxModel:
             If Newton-Raphson does not converge.
         """
         check_choice("ties", self.ties, ("efron", "breslow"))
-        if not (np.isfinite(self.penalizer) and self.penalizer >= 0):
-            raise ParameterError(f"penalizer must be >= 0; got {self.penalizer!r}.")
-        if not 0 < self.confidence_level < 1:
-            raise ParameterError(
-                f"confidence_level must be in (0, 1); got {self.confidence_level!r}."
-            )
+        check_float("penalizer", self.penalizer, min_value=0.0)
+        check_float(
+            "confidence_level",
+            self.confidence_level,
+            min_value=0.0,
+            max_value=1.0,
+            min_inclusive=False,
+            max_inclusive=False,
+        )
         if entry_col is not None and start_col is not None:
             raise ParameterError("Give entry_col or start_col, not both (they mean the same).")
         data = to_pandas(frame, name="frame")
@@ -268,6 +280,8 @@ class CoxModel:
         if len(data) == 0:
             raise EmptyDataError("frame has no rows.")
         reserved = {c for c in roles.values() if c is not None} | set(strata_cols)
+        # subscription_lifetimes marks its entry and outcome columns (reactivated, churn_type)
+        reserved |= set(data.attrs.get(NOT_COVARIATES, ()))
         if covariates is None:
             covariates = [
                 c for c in data.columns if c not in reserved and _default_covariate(data[c])
@@ -277,6 +291,14 @@ class CoxModel:
             raise InputError("No covariates: the frame has only the time and event columns.")
         stop, event, start = self._times(data, duration_col, event_col, entry_col or start_col)
         x, names = _design(data, covariates)
+        self._levels = {
+            col: [str(v) for v in pd.unique(data[col].dropna())]
+            for col in covariates
+            if not (
+                pd.api.types.is_bool_dtype(data[col].dtype)
+                or pd.api.types.is_numeric_dtype(data[col].dtype)
+            )
+        }
         bad = np.isnan(x).any(axis=1)
         if bad.any():
             raise InputError.bad_values(
@@ -306,6 +328,7 @@ class CoxModel:
             CoxTerms(start[rows], stop[rows], event[rows], xc[rows], self.ties)
             for rows in (np.flatnonzero(stratum == s) for s in range(len(labels)))
         ]
+        self._names = list(names)
         beta, loglik, info = self._newton(terms, xc.shape[1], max_iter)
         try:
             variance = np.linalg.inv(info)
@@ -438,8 +461,10 @@ class CoxModel:
             # the Newton decrement: the likelihood gain the quadratic model promises
             if float(score @ step) < 1e-10 * (1 + abs(value)):
                 beta = beta + step  # one last full step: the error is squared again
-                loglik, _, info = cox_partial_likelihood(terms, beta)
-                return beta, loglik, info + pen * np.eye(p)
+                loglik, final_score, info = cox_partial_likelihood(terms, beta)
+                info = info + pen * np.eye(p)
+                self._check_finite_maximum(beta, final_score - pen * beta, info)
+                return beta, loglik, info
             scale = 1.0
             tolerance = 1e-12 * (1 + abs(value))  # rounding noise of a large log-likelihood
             for _halving in range(30):
@@ -464,6 +489,29 @@ class CoxModel:
             "or raise max_iter.",
         )
 
+    def _check_finite_maximum(self, beta: F64, score: F64, info: F64) -> None:
+        """Monotone likelihood: the fit 'converged' only because the likelihood flattens.
+
+        At a finite maximum the Newton step after the last one is the square of an already
+        tiny error; when the likelihood keeps rising towards a coefficient of +-infinity (a
+        covariate that orders the churners perfectly), each step is still of order 1 while the
+        gain is negligible. R ``coxph`` warns "Loglik converged before variable ...;
+        coefficient may be infinite" on the same test; this raises instead.
+        """
+        try:
+            step = np.linalg.solve(info, score)
+        except np.linalg.LinAlgError:
+            step = np.full(beta.size, np.inf)
+        diverging = np.abs(step) > 1e-4 * np.maximum(1.0, np.abs(beta))
+        if diverging.any():
+            names = [n for n, bad in zip(self._names, diverging, strict=True) if bad]
+            raise InputError(
+                f"Covariate(s) {names} order the churners perfectly (monotone likelihood): "
+                "the partial likelihood rises towards a coefficient of +-infinity and has no "
+                "maximum.",
+                hint="pass penalizer > 0, stratify on the covariate, or drop it.",
+            )
+
     def _baseline(self, terms: list[CoxTerms], beta: F64, labels: list[Any]) -> pd.DataFrame:
         columns = {}
         for label, t in zip(labels, terms, strict=True):
@@ -472,7 +520,9 @@ class CoxModel:
                 continue
             s = t.sums(beta, second=False)
             den = s["s0"][t.pair_time] - t.fraction * s["e0"][t.pair_time]
-            increment = np.bincount(t.pair_time, weights=1.0 / den, minlength=t.m)
+            # the kernel's risk-set sums are of exp(eta - shift)
+            scaled = np.exp(-s["shift"][0]) / den
+            increment = np.bincount(t.pair_time, weights=scaled, minlength=t.m)
             columns[str(label)] = pd.Series(np.cumsum(increment), index=t.event_times)
         out = pd.DataFrame(columns).sort_index().ffill().fillna(0.0)
         out.index.name = "time"
@@ -681,6 +731,19 @@ class CoxModel:
 
     def _x(self, data: pd.DataFrame) -> F64:
         require_columns(data, {f"covariates[{i}]": c for i, c in enumerate(self._covariates)})
+        for col, known in getattr(self, "_levels", {}).items():
+            text = data[col].astype(str)
+            unknown = ~text.isin(known)
+            if unknown.any():
+                raise InputError.bad_values(
+                    col,
+                    f"levels the model was not fitted on (it knows {sorted(known)})",
+                    n_bad=int(unknown.sum()),
+                    n_rows=len(data),
+                    example=data.loc[unknown.to_numpy()].iloc[0].to_dict(),
+                    hint="a level without a coefficient has no hazard ratio; map it to a known "
+                    "level or refit with it.",
+                )
         parts = []
         for name in self.feature_names_in_:
             if name in data.columns:
@@ -803,12 +866,15 @@ class CoxModel:
         if not self.strata_:
             return np.zeros(len(data), dtype=np.int64)
         require_columns(data, {f"strata[{i}]": c for i, c in enumerate(self.strata_)})
-        keys = list(pd.MultiIndex.from_frame(data[self.strata_]))
-        known = {k: i for i, k in enumerate(self._strata_labels)}
-        unknown = [k for k in keys if k not in known]
-        if unknown:
-            raise InputError(f"Unknown strata {unknown[:3]!r}; the model knows {list(known)}.")
-        return np.asarray([known[k] for k in keys], dtype=np.int64)
+        keys = pd.MultiIndex.from_frame(data[self.strata_])
+        known = pd.MultiIndex.from_tuples(
+            [tuple(label) for label in self._strata_labels], names=self.strata_
+        )
+        codes = np.asarray(known.get_indexer(keys), dtype=np.int64)  # hashed, no row loop
+        if (codes < 0).any():
+            unknown = keys[codes < 0].unique().tolist()
+            raise InputError(f"Unknown strata {unknown[:3]!r}; the model knows {known.tolist()}.")
+        return codes
 
     def __repr__(self) -> str:
         return f"CoxModel(ties={self.ties!r}, penalizer={self.penalizer!r})"

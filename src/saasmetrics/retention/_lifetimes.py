@@ -14,15 +14,22 @@ from saasmetrics.exceptions import InputError, ParameterError
 __all__ = ("subscription_lifetimes",)
 
 DAY_NS = 86_400 * 10**9
+NOT_COVARIATES = "saasmetrics.not_covariates"
 
 
 def _timestamp(name: str, value: Any) -> pd.Timestamp | None:
     if value is None:
         return None
+    if isinstance(value, (bool, int, float, np.number)):  # pd.Timestamp(12345) is 1970 + 12 us
+        raise ParameterError(f"{name}={value!r} is not a date.", hint="pass e.g. '2024-03-01'.")
     try:
         ts = pd.Timestamp(value)
+        if not pd.isna(ts):
+            ts = ts.as_unit("ns")  # OutOfBoundsDatetime (a ValueError) outside 1677..2262
     except (TypeError, ValueError) as exc:
-        raise ParameterError(f"{name}={value!r} is not a date.") from exc
+        raise ParameterError(
+            f"{name}={value!r} is not a date between 1677-09-22 and 2262-04-11."
+        ) from exc
     if pd.isna(ts):
         raise ParameterError(f"{name} must be a date; got {value!r}.")
     return ts
@@ -239,4 +246,9 @@ def subscription_lifetimes(
     if carried:
         firsts = frame.iloc[order[first_pos]][carried].reset_index(drop=True)
         out = pd.concat([out, firsts], axis=1)
+    # bookkeeping and outcome columns: never a covariate by default (CoxModel reads this);
+    # ``reactivated`` and ``churn_type`` are known only after the churn they would predict
+    out.attrs[NOT_COVARIATES] = [
+        col for col in ("entry", "reactivated", "churn_type") if col in out.columns
+    ]
     return out

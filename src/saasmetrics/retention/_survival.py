@@ -245,7 +245,12 @@ def event_flags(observed: Any) -> npt.NDArray[np.bool_]:
 
 def _floats(name: str, values: Any) -> F64:
     """``values`` as a flat float array, or an InputError naming ``name``."""
-    kind = getattr(values, "dtype", np.dtype("O")).kind
+    dtype = getattr(values, "dtype", np.dtype("O"))
+    if not isinstance(dtype, np.dtype) and hasattr(values, "to_numpy"):
+        # polars / pyarrow-backed columns: their dtypes have no numpy ``kind``
+        values = values.to_numpy()
+        dtype = values.dtype
+    kind = getattr(dtype, "kind", "O")
     if kind in "mM":
         raise InputError(
             f"{name} must be numbers; got dtype {values.dtype}.",
