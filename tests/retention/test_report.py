@@ -16,7 +16,7 @@ def test_section_tells_the_planted_story() -> None:
     result = section(company)
     assert result.title == "Retention"
     assert len(result.summary) == 4
-    assert "invite_teammate >= 3" in result.summary[-1]
+    assert "invite teammate at least 3 times" in result.summary[-1]
     assert result.html.count("<svg") == 4
     assert "Retention" in [s.title for s in build_sections(company)]
 
