@@ -46,7 +46,16 @@ from tests.contract.fuzz_recipes import Call, recipes
 
 mpl.use("Agg")
 
-SUBPACKAGES = ("attribution", "funnel", "retention", "health", "unit_economics", "datasets")
+SUBPACKAGES = (
+    "attribution",
+    "funnel",
+    "retention",
+    "engagement",
+    "health",
+    "unit_economics",
+    "datasets",
+    "scale",
+)
 
 
 def public_names() -> list[str]:
@@ -90,6 +99,10 @@ NO_RECIPE: dict[str, str] = {
     "datasets.PlantedTruths": "a plain record of the generator's planted answers",
     "datasets.SaasCompany": "a plain container of generated tables (make_saas_company)",
     "funnel.Step": "a step spec; checked by funnel() (recipe) when used",
+    "scale.Analysis": "a record of the four callables analysis() builds; fuzzed through run()",
+    "scale.analysis": "wraps a public function; fuzzed through run(analysis(funnel, ...))",
+    "scale.is_dask": "a predicate on any object (generic checks)",
+    "scale.merge_all": "folds partials with a merge callable (generic checks); fuzzed via run()",
     "health.ActiveUsersDropRule": "pydantic rule: validated on construction",
     "health.HealthBand": "pydantic model: validated on construction",
     "health.HealthConfig": "pydantic model: validated on construction",
@@ -256,14 +269,18 @@ def test_generic_bad_arguments_give_typed_errors(qualified: str) -> None:
         for p in sig.parameters.values()
         if p.default is inspect.Parameter.empty and p.kind not in (p.VAR_POSITIONAL, p.VAR_KEYWORD)
     ]
+    positional_only = [p.name for p in sig.parameters.values() if p.kind is p.POSITIONAL_ONLY]
     failures = []
     if not required and not inspect.isclass(obj):
         return  # a function with defaults for everything: its recipe calls it validly
     for what, bad in BAD_ARGUMENTS:
         for name in required or [None]:
             kwargs = dict.fromkeys(required, bad) if name is not None else {}
+            args = [kwargs.pop(p) for p in positional_only if p in kwargs]
             try:
-                out = attempt(f"{qualified}({what})", lambda k=kwargs: obj(**k), allowed=allowed)
+                out = attempt(
+                    f"{qualified}({what})", lambda a=args, k=kwargs: obj(*a, **k), allowed=allowed
+                )
             except UntypedError as exc:
                 failures.append(str(exc))
                 continue
@@ -344,6 +361,9 @@ def corruptions(call: Call) -> Iterator[tuple[str, dict[str, Any], type[BaseExce
         yield f"{param}: not a table", {param: "events.csv"}, None
         yield f"{param}: no rows", {param: frame.iloc[:0]}, None
         for keyword, column in table.columns.items():
+            if keyword in table.fixed:
+                yield f"{param}: null in {column}", {param: _with_value(frame, column, 0, None)}, None
+                continue
             if keyword not in table.optional:
                 yield f"{param}: {keyword}=None", {keyword: None}, ParameterError
             yield f"{param}: {keyword}=0", {keyword: 0}, ParameterError

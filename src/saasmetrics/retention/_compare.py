@@ -18,7 +18,7 @@ from saasmetrics._kernels.survival import (
 )
 from saasmetrics._plotting import PALETTE, get_axes
 from saasmetrics._results import ResultMixin
-from saasmetrics._validation import check_choice
+from saasmetrics._validation import check_choice, check_float
 from saasmetrics.exceptions import InputError, ParameterError
 from saasmetrics.retention._inputs import survival_inputs
 
@@ -211,8 +211,8 @@ def logrank_test(  # noqa: PLR0917 - the issue's positional signature (as lifeli
     """
     check_choice("weighting", weighting, WEIGHTINGS)
     check_choice("p_adjust", p_adjust, P_ADJUST)
-    if not (np.isfinite(p) and np.isfinite(q) and p >= 0 and q >= 0):
-        raise ParameterError(f"p and q must be finite and >= 0; got p={p!r}, q={q!r}.")
+    p = check_float("p", p, min_value=0.0)
+    q = check_float("q", q, min_value=0.0)
     data = survival_inputs(durations, observed, groups=groups, weights=weights, entry=entry)
     k = len(data.labels)
     if k < 2:
@@ -504,8 +504,14 @@ def restricted_mean_survival_time(
     >>> round(res.difference, 2), res.p_value < 0.001
     (7.69, True)
     """
-    if not 0 < confidence_level < 1:
-        raise ParameterError(f"confidence_level must be in (0, 1); got {confidence_level!r}.")
+    confidence_level = check_float(
+        "confidence_level",
+        confidence_level,
+        min_value=0.0,
+        max_value=1.0,
+        min_inclusive=False,
+        max_inclusive=False,
+    )
     if not (isinstance(tau, int | float | np.number) and np.isfinite(tau) and tau > 0):
         raise ParameterError(f"tau must be a positive number; got {tau!r}.")
     data = survival_inputs(durations, observed, groups=groups, weights=weights)

@@ -12,6 +12,7 @@ from scipy.special import ndtri
 from saasmetrics._kernels.survival import aalen_johansen
 from saasmetrics._plotting import PALETTE, get_axes
 from saasmetrics._results import ResultMixin
+from saasmetrics._validation import check_float
 from saasmetrics.exceptions import InputError, ParameterError
 from saasmetrics.retention._compare import logrank_test
 from saasmetrics.retention._inputs import survival_inputs
@@ -76,6 +77,7 @@ class CumulativeIncidence(ResultMixin):
         pandas.Series
             Indexed by cause.
         """
+        t = check_float("t", t)
         frame = self.table
         label = frame["group"].iloc[0] if group is None else group
         part = frame[(frame["group"] == label) & (frame["time"] <= t)]

@@ -260,7 +260,11 @@ class CoxModel:
             "start_col": start_col,
             "id_col": id_col,
         }
-        require_columns(data, roles | {f"strata[{i}]": c for i, c in enumerate(strata_cols)})
+        require_columns(
+            data,
+            roles | {f"strata[{i}]": c for i, c in enumerate(strata_cols)},
+            optional=("entry_col", "start_col", "id_col"),
+        )
         if len(data) == 0:
             raise EmptyDataError("frame has no rows.")
         reserved = {c for c in roles.values() if c is not None} | set(strata_cols)

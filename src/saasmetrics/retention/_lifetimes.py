@@ -126,6 +126,7 @@ def subscription_lifetimes(
             "end_col": end_col,
             "churn_type_col": churn_type_col,
         },
+        optional=("churn_type_col",),
     )
     try:
         gap_td = pd.Timedelta(gap)
