@@ -266,10 +266,10 @@ COX_TABLE = Table({"duration_col": "days", "event_col": "churned"})
 def recipes() -> dict[str, Callable[[], Call]]:
     """Public name -> builder of a valid :class:`Call` of it."""
     from saasmetrics import attribution as at
+    from saasmetrics import engagement as en
     from saasmetrics import funnel as fu
     from saasmetrics import health as he
     from saasmetrics import retention as re
-    from saasmetrics import engagement as en
     from saasmetrics import scale as sc
     from saasmetrics import unit_economics as ue
 
@@ -336,10 +336,12 @@ def recipes() -> dict[str, Callable[[], Call]]:
             {},
         ),
         "retention.CoxModel": lambda: Call(
-            lambda frame, duration_col="days", event_col="churned", penalizer=0.1, **options: (
-                re.CoxModel(penalizer=penalizer, **options).fit(frame, duration_col, event_col)
+            lambda frame, duration_col="days", event_col="churned", penalizer=0.1, level=0.95: (
+                re.CoxModel(penalizer=penalizer, confidence_level=level).fit(
+                    frame, duration_col, event_col
+                )
             ),
-            {"frame": lifetimes_frame(), "confidence_level": 0.95},
+            {"frame": lifetimes_frame()},
             tables={"frame": COX_TABLE},
         ),
         "retention.cumulative_incidence": lambda: Call(
@@ -567,16 +569,14 @@ def recipes() -> dict[str, Callable[[], Call]]:
             ue.monthly_amount, {"amount": 120.0, "interval": "year"}, positional=("amount",)
         ),
         "unit_economics.MRRPolicy": lambda: Call(
-            lambda data, cancel_col="cancelled_at", **options: (
-                ue.mrr_bridge(
-                    data,
-                    policy=ue.MRRPolicy(
-                        churn_recognition="cancellation",
-                        cancel_col=cancel_col,
-                        grouping_window="30D",
-                    ),
-                    **options,
-                )
+            lambda data, cancel_col="cancelled_at", **options: ue.mrr_bridge(
+                data,
+                policy=ue.MRRPolicy(
+                    churn_recognition="cancellation",
+                    cancel_col=cancel_col,
+                    grouping_window="30D",
+                ),
+                **options,
             ),
             {"data": cancelled_subscriptions(), "as_of": "2024-04-01"},
             positional=("data",),

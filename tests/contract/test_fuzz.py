@@ -362,7 +362,11 @@ def corruptions(call: Call) -> Iterator[tuple[str, dict[str, Any], type[BaseExce
         yield f"{param}: no rows", {param: frame.iloc[:0]}, None
         for keyword, column in table.columns.items():
             if keyword in table.fixed:
-                yield f"{param}: null in {column}", {param: _with_value(frame, column, 0, None)}, None
+                yield (
+                    f"{param}: null in {column}",
+                    {param: _with_value(frame, column, 0, None)},
+                    None,
+                )
                 continue
             if keyword not in table.optional:
                 yield f"{param}: {keyword}=None", {keyword: None}, ParameterError

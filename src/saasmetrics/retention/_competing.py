@@ -13,7 +13,7 @@ from saasmetrics._kernels.survival import aalen_johansen
 from saasmetrics._plotting import PALETTE, get_axes
 from saasmetrics._results import ResultMixin
 from saasmetrics._validation import check_float
-from saasmetrics.exceptions import InputError, ParameterError
+from saasmetrics.exceptions import InputError
 from saasmetrics.retention._compare import logrank_test
 from saasmetrics.retention._inputs import survival_inputs
 
@@ -193,8 +193,14 @@ def cumulative_incidence(
     8      2   4.0      0.167
     9      2   5.0      0.167
     """
-    if not 0 < confidence_level < 1:
-        raise ParameterError(f"confidence_level must be in (0, 1); got {confidence_level!r}.")
+    confidence_level = check_float(
+        "confidence_level",
+        confidence_level,
+        min_value=0.0,
+        max_value=1.0,
+        min_inclusive=False,
+        max_inclusive=False,
+    )
     types = pd.Series(np.asarray(event_type, dtype=object).ravel())
     is_censored = types.isna()
     if censored is not None:

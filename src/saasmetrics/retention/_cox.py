@@ -16,7 +16,12 @@ from saasmetrics._kernels.survival import (
     concordance_counts,
     cox_partial_likelihood,
 )
-from saasmetrics._validation import check_choice, check_is_fitted, require_columns
+from saasmetrics._validation import (
+    check_choice,
+    check_float,
+    check_is_fitted,
+    require_columns,
+)
 from saasmetrics.exceptions import (
     ConvergenceError,
     EmptyDataError,
@@ -243,12 +248,15 @@ class CoxModel:
             If Newton-Raphson does not converge.
         """
         check_choice("ties", self.ties, ("efron", "breslow"))
-        if not (np.isfinite(self.penalizer) and self.penalizer >= 0):
-            raise ParameterError(f"penalizer must be >= 0; got {self.penalizer!r}.")
-        if not 0 < self.confidence_level < 1:
-            raise ParameterError(
-                f"confidence_level must be in (0, 1); got {self.confidence_level!r}."
-            )
+        check_float("penalizer", self.penalizer, min_value=0.0)
+        check_float(
+            "confidence_level",
+            self.confidence_level,
+            min_value=0.0,
+            max_value=1.0,
+            min_inclusive=False,
+            max_inclusive=False,
+        )
         if entry_col is not None and start_col is not None:
             raise ParameterError("Give entry_col or start_col, not both (they mean the same).")
         data = to_pandas(frame, name="frame")

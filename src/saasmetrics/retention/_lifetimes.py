@@ -8,7 +8,7 @@ import numpy as np
 import pandas as pd
 
 from saasmetrics._frames import to_pandas
-from saasmetrics._validation import RowCheck, parse_timestamps, require_columns
+from saasmetrics._validation import RowCheck, check_instant, parse_timestamps, require_columns
 from saasmetrics.exceptions import InputError, ParameterError
 
 __all__ = ("subscription_lifetimes",)
@@ -20,12 +20,10 @@ def _timestamp(name: str, value: Any) -> pd.Timestamp | None:
     if value is None:
         return None
     try:
-        ts = pd.Timestamp(value)
-    except (TypeError, ValueError) as exc:
-        raise ParameterError(f"{name}={value!r} is not a date.") from exc
-    if pd.isna(ts):
-        raise ParameterError(f"{name} must be a date; got {value!r}.")
-    return ts
+        zone = pd.Timestamp(value).tzinfo  # kept: _ns puts it on the data's clock
+    except (TypeError, ValueError, OverflowError):
+        zone = None  # check_instant says what is wrong with it
+    return check_instant(name, value, tz=zone)
 
 
 def _ns(ts: pd.Timestamp, tz: Any) -> int:

@@ -217,6 +217,8 @@ def _transaction_grid(
     else:
         if customers is not None:
             table = to_pandas(customers, name="customers")
+            if customers_key is not None:
+                require_columns(table, {"customers_key": customers_key})
             key = customers_key or next(
                 (k for k in (customer_col, "account_id", "customer_id") if k in table.columns),
                 customer_col,
@@ -1087,6 +1089,11 @@ def cac_payback_by_cohort(
     ((9, 9), True)
     """
     margin = _check_margin(margin)
+    if not isinstance(channel_col, str):  # None would silently pool every channel
+        raise ParameterError(
+            f"channel_col={channel_col!r} is not a column name (a string).",
+            hint="payback is per channel: name the customers' channel column.",
+        )
     spec = _spec(freq)
     n_h = _horizon(horizon, spec.freq)
     if forecast is not None:
