@@ -663,7 +663,12 @@ def _early_warnings_builder(
         raise ParameterError(
             "MRRContractionRule needs subscriptions=...", hint="pass the subscriptions table."
         )
-    as_of_ts = pd.Timestamp(as_of)
+    try:
+        as_of_ts = pd.Timestamp(as_of)
+    except (TypeError, ValueError, OverflowError) as exc:  # range and zone: checked on encoding
+        raise ParameterError(
+            f"as_of={as_of!r} is not a timestamp.", hint="pass a date such as '2024-06-30'."
+        ) from exc
     if paying_only is None:
         paying_only = with_subscriptions
 
