@@ -86,6 +86,9 @@ NOT_CALLABLE: dict[str, str] = {
 }
 
 # Public callables with no recipe: the generic checks still run on them.
+_SCALAR = (
+    "scalar formula: numbers, arrays or Series in, text and tables a SchemaError (generic checks)"
+)
 NO_RECIPE: dict[str, str] = {
     "attribution.AttributionModel": "abstract base class; its subclasses have recipes",
     "attribution.ChannelRule": "pydantic model: validated on construction (generic checks)",
@@ -120,29 +123,14 @@ NO_RECIPE: dict[str, str] = {
     "unit_economics.customer_lifetime_value_interval": "same boundary as customer_lifetime_value",
     "unit_economics.plot_ltv_to_cac": "a plot of two series (generic checks)",
     "unit_economics.benchmark": "a lookup (generic checks)",
-    "unit_economics.burn_multiple": "scalar formula: issue 14 item 6 (domain half)",
-    "unit_economics.cac": "scalar formula: issue 14 item 6 (domain half)",
-    "unit_economics.cac_payback_months": "scalar formula: issue 14 item 6 (domain half)",
-    "unit_economics.convert_churn_rate": "scalar formula (generic checks)",
-    "unit_economics.ltv": "scalar formula: issue 14 item 6 (domain half)",
-    "unit_economics.ltv_to_cac": "scalar formula: issue 14 item 6 (domain half)",
-    "unit_economics.rule_of_40": "scalar formula: issue 14 item 6 (domain half)",
-    "unit_economics.sales_magic_number": "scalar formula: issue 14 item 6 (domain half)",
-}
-
-# Generic calls that still escape untyped until the domain half of issue 14 lands (item 6:
-# scalar formulas turn strings into a raw ValueError); strict=False so the fix turns them green.
-_ITEM_6 = "issue 14 item 6 (domain half): scalar formulas turn text into a raw ValueError"
-DOMAIN_PENDING: dict[str, str] = {
-    "unit_economics.burn_multiple": _ITEM_6,
-    "unit_economics.cac": _ITEM_6,
-    "unit_economics.cac_payback_months": _ITEM_6,
-    "unit_economics.convert_churn_rate": _ITEM_6,
-    "unit_economics.ltv": _ITEM_6,
-    "unit_economics.ltv_to_cac": _ITEM_6,
-    "unit_economics.monthly_amount": _ITEM_6,
-    "unit_economics.rule_of_40": _ITEM_6,
-    "unit_economics.sales_magic_number": _ITEM_6,
+    "unit_economics.burn_multiple": _SCALAR,
+    "unit_economics.cac": _SCALAR,
+    "unit_economics.cac_payback_months": _SCALAR,
+    "unit_economics.convert_churn_rate": _SCALAR,
+    "unit_economics.ltv": _SCALAR,
+    "unit_economics.ltv_to_cac": _SCALAR,
+    "unit_economics.rule_of_40": _SCALAR,
+    "unit_economics.sales_magic_number": _SCALAR,
 }
 
 
@@ -253,8 +241,6 @@ def test_generic_bad_arguments_give_typed_errors(qualified: str) -> None:
         return  # results are built by functions and exercised through them
     if not callable(obj):
         pytest.fail(f"{qualified} is not callable: list it in NOT_CALLABLE with the reason")
-    if qualified in DOMAIN_PENDING:  # non-strict: the domain fix turns it into a pass
-        pytest.xfail(DOMAIN_PENDING[qualified])
     allowed: tuple[type, ...] = ()
     if _is_pydantic(obj):
         import pydantic
@@ -315,8 +301,6 @@ def _signature_numbers(call: Call) -> dict[str, Any]:
     out: dict[str, Any] = {}
     for p in sig.parameters.values():
         value = call.kwargs.get(p.name, p.default)
-        if p.name in call.positional and p.name in ("start_mrr", "new_mrr", "churn_rate"):
-            continue  # money and rates of project_revenue: domain half (item 6)
         if isinstance(value, bool) or not isinstance(value, int | float):
             continue
         if p.name in ("seed", "random_state") and p.name not in call.kwargs:
