@@ -362,3 +362,120 @@ def test_plots_return_axes() -> None:
     assert ga.plot_layer_cake().get_title().startswith("Layer cake")
     assert fa.plot().get_legend() is not None
     plt.close("all")
+
+
+# --------------------------------------------------------------------------- review fixes
+@given(
+    st.lists(
+        st.tuples(st.integers(0, 5), st.integers(0, 60), st.floats(0.0, 1000.0)),
+        min_size=2,
+        max_size=60,
+    ),
+    st.randoms(use_true_random=False),
+)
+def test_revenue_identities_exact_in_cents_with_float_amounts(
+    rows: list[tuple[int, int, float]], rnd: Any
+) -> None:
+    """Float amounts (0.1 + 0.2): cents balance exactly and row order cannot change a cent."""
+    frame = pd.DataFrame(
+        {
+            "user_id": [f"u{u}" for u, _, _ in rows],
+            "timestamp": [BASE + pd.Timedelta(days=d) for _, d, _ in rows],
+            "amount": [a for _, _, a in rows],
+        }
+    )
+    ga = growth_accounting(frame, freq="W", value_col="amount")
+    c = ga.to_frame("revenue", cents=True)
+    cols = ["revenue", "retained", "new", "resurrected", "expansion", "contraction", "churned"]
+    assert all(c[col].dtype == np.int64 for col in cols)
+    assert (c["revenue"] == c["retained"] + c["new"] + c["resurrected"] + c["expansion"]).all()
+    before = (c["retained"] - c["churned"] - c["contraction"])[1:]
+    assert (c["revenue"].shift(1)[1:] == before).all()
+    cents = np.floor(np.round(frame["amount"] * 100, 6) + 0.5).astype(np.int64)
+    weeks = frame["timestamp"].dt.to_period("W").dt.start_time
+    want = cents.groupby(weeks).sum()
+    assert c.set_index("period").loc[want.index, "revenue"].tolist() == want.tolist()
+    r = ga.to_frame("revenue")
+    np.testing.assert_allclose(r["revenue"], c["revenue"] / 100)
+    shuffled = frame.sample(frac=1.0, random_state=rnd.randint(0, 10**6))
+    again = growth_accounting(shuffled, freq="W", value_col="amount")
+    pd.testing.assert_frame_equal(again.to_frame(), r)
+    back = load_result(ga.to_json())
+    pd.testing.assert_frame_equal(back.to_frame("revenue", cents=True), c)
+
+
+@pytest.mark.parametrize(
+    ("start", "end"),
+    [
+        ("2030-01-01", None),
+        (None, "2020-01-01"),
+        ("2019-01-01", "2020-01-01"),
+        (None, "2024-01-01"),
+    ],
+)
+def test_lifecycle_range_without_data_is_an_error_not_an_empty_table(
+    start: str | None, end: str | None
+) -> None:
+    frame = _frame([(0, 0, 0), (1, 3, 0), (0, 9, 0), (2, 20, 0)])
+    with pytest.raises(EmptyDataError, match="No events in the periods asked for"):
+        lifecycle(frame, freq="W", start=start, end=end)
+    # a range that overlaps the data still works, and periods without events are 0 rows
+    table = lifecycle(frame, freq="W", start="2023-12-25", end="2024-02-05").to_frame()
+    assert len(table) == 7
+    assert table["active"].tolist() == [0, 2, 1, 1, 0, 0, 0]
+
+
+def test_as_of_after_the_data_and_a_rolling_period_longer_than_the_data_warn() -> None:
+    frame = _frame([(0, 0, 0), (0, 4, 0), (1, 5, 0)])  # six days of data
+    with pytest.warns(DataQualityWarning, match="days after the last event"):
+        table = active_users(frame, windows={"dau": "1D"}, as_of="2024-01-10").to_frame()
+    assert table["dau"].tolist()[-4:] == [0, 0, 0, 0]  # still 0, not missing
+    with pytest.warns(DataQualityWarning, match="days after the last event"):
+        stickiness(frame, period="7D", as_of="2024-03-01")
+    with pytest.warns(DataQualityWarning, match="days after the last event"):
+        stickiness(frame, period="W", as_of="2024-03-01")
+    with pytest.warns(DataQualityWarning, match="holds only 6 days of data"):
+        got = stickiness(frame, period="28D").to_frame()
+    assert got[1].tolist() == [1]
+    assert got[2].tolist() == [1]
+    with warnings.catch_warnings():
+        warnings.simplefilter("error")
+        stickiness(frame, period="6D")  # exactly the data: no warning
+        active_users(frame, windows={"dau": "1D", "wau": "7D"}, as_of="2024-01-12")
+        stickiness(frame, period="W", as_of="2024-01-07")
+
+
+def test_layer_cake_plot_has_a_legend_of_cohorts_with_distinct_colours() -> None:
+    pytest.importorskip("matplotlib")
+    import matplotlib.pyplot as plt
+
+    rows = [(u, d, 0) for u in range(6) for d in range(7 * u, 60, 5)]  # a cohort a week
+    ga = growth_accounting(_frame(rows), freq="W")
+    ax = ga.plot_layer_cake()
+    legend = ax.get_legend()
+    assert legend is not None
+    assert legend.get_title().get_text() == "cohort"
+    cohorts = ga.layer_cake().columns
+    assert sorted(t.get_text() for t in legend.get_texts()) == [
+        str(c.date()) for c in sorted(cohorts)
+    ]
+    colours = {tuple(c.get_facecolor()[0]) for c in ax.collections}
+    assert len(colours) == len(cohorts)
+    plt.close("all")
+
+
+def test_actor_and_time_columns_alone_are_enough_when_no_event_filter_is_asked() -> None:
+    rows = [(0, 0, 0), (0, 8, 0), (1, 9, 0), (2, 15, 0)]
+    full = _frame(rows).rename(columns={"user_id": "account", "timestamp": "ts"})
+    slim = full[["account", "ts"]]
+    calls: list[Callable[..., Any]] = [
+        lambda d: active_users(
+            d, windows={"dau": "1D", "wau": "7D"}, user_col="account", time_col="ts"
+        ),
+        lambda d: stickiness(d, period="W", user_col="account", time_col="ts"),
+        lambda d: lifecycle(d, freq="W", user_col="account", time_col="ts"),
+    ]
+    for call in calls:
+        _same(call(slim), call(full))
+    with pytest.raises(MissingColumnError, match="event"):  # a filter needs the column
+        active_users(slim, active_event="login", user_col="account", time_col="ts")

@@ -59,7 +59,12 @@ def test_growth_accounting_of_revenue_on_dask(company: Any, to_dask: Any) -> Non
     expected = growth_accounting(invoices, **options)
     for n in PARTITIONS:
         got = growth_accounting(to_dask(invoices, n), **options)
-        pd.testing.assert_frame_equal(got.to_frame(), expected.to_frame(), rtol=1e-12)
+        # amounts are summed in integer cents: any partitioning gives the same bits
+        pd.testing.assert_frame_equal(got.to_frame(), expected.to_frame(), check_exact=True)
+        pd.testing.assert_frame_equal(
+            got.to_frame("revenue", cents=True), expected.to_frame("revenue", cents=True)
+        )
+        pd.testing.assert_frame_equal(got.cohorts, expected.cohorts, check_exact=True)
         pd.testing.assert_frame_equal(got.to_frame("users"), expected.to_frame("users"))
 
 

@@ -190,3 +190,34 @@ def test_other_bad_input(donations: pd.DataFrame, fitted: BetaGeoBetaBinomModel)
     pd.testing.assert_frame_equal(donations, before)
     assert "alpha=" in repr(fitted)
     assert BetaGeoBetaBinomModel(penalizer=0.1).get_params()["penalizer"] == 0.1
+
+
+@pytest.mark.parametrize("gamma", [0.657, 1.0 - 1e-9, 1.0, 1.0 + 1e-9, 1.0 + 1e-5, 2.5])
+def test_expectations_are_exact_through_gamma_one(gamma: float) -> None:
+    # eqs. 8 and 13 divide by gamma - 1 (0/0 at gamma = 1); the expectation is the plain sum
+    # E[X(n)] = alpha / (alpha + beta) * sum_{t=1..n} B(gamma, delta + t) / B(gamma, delta)
+    from scipy.special import betaln
+
+    from saasmetrics._kernels import unit_economics_bgbb as kern
+
+    a, b, d = 1.204, 0.750, 2.783
+    t = np.arange(1, 301, dtype=np.float64)
+    alive = np.exp(betaln(gamma, d + t) - betaln(gamma, d))
+    n = np.array([1.0, 6.0, 200.0])
+    brute = a / (a + b) * np.array([alive[: int(k)].sum() for k in n])
+    assert kern.bgbb_expected(a, b, gamma, d, n) == pytest.approx(brute, rel=1e-10)
+    # conditional on a history; for a new customer's history (x = t_x = n = 0) the
+    # conditional expectation is the unconditional one
+    zero = np.zeros(3)
+    cond = kern.bgbb_conditional_expected(a, b, gamma, d, n, zero, zero, zero)
+    assert cond == pytest.approx(brute, rel=1e-10)
+    # after 6 silent opportunities: the alive-weighted sum over opportunities 7..6+n
+    x, t_x, six = np.zeros(1), np.zeros(1), np.full(1, 6.0)
+    ll = kern.bgbb_loglik(a, b, gamma, d, x, t_x, six)
+    p_given = np.exp(betaln(a + 1.0, b + 6.0) - betaln(a, b) - ll)
+    window = np.array([alive[6 : 6 + int(k)].sum() for k in n])
+    expected = p_given * window
+    got = kern.bgbb_conditional_expected(
+        a, b, gamma, d, n, *(np.repeat(v, 3) for v in (x, t_x, six))
+    )
+    assert got == pytest.approx(expected, rel=1e-10)

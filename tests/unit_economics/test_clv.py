@@ -397,6 +397,10 @@ def test_not_converged_fit_warns_clearly(cdnow_summary: pd.DataFrame) -> None:
         model = BetaGeoModel(max_iter=2).fit(cdnow_summary)
     assert model.converged_ is False
     assert model.gradient_norm_ > 1e-4
+    # stopped so early that the likelihood is not even at a maximum: an error that blames
+    # the iterations, not the data
+    with pytest.raises(ConvergenceError, match=r"optimiser stopped.*Hint: raise max_iter"):
+        ParetoNBDModel(max_iter=2).fit(cdnow_summary)
     # a converged refit clears the state
     assert BetaGeoModel().set_params(max_iter=2000).fit(cdnow_summary).converged_
 
@@ -432,6 +436,36 @@ def test_all_zero_weights_are_empty() -> None:
 
     with pytest.raises(EmptyDataError, match="0 customers"):
         BetaGeoModel().fit(_review_rfm().assign(n=0), weights_col="n")
+
+
+@pytest.mark.parametrize(("x", "rel"), [(2.0, 1e-10), (300.0, 1e-10), (5000.0, 1e-9), (1e5, 1e-3)])
+def test_bgnbd_conditional_expectation_of_heavy_buyers(x: float, rel: float) -> None:
+    # FHL 2005 eq. 10 by direct integration: an alive customer's rate and dropout
+    # probability have posteriors lambda ~ Gamma(r + x, alpha + T) and p ~ Beta(a, b + x),
+    # and E[X(t) | lambda, p] = (1 - exp(-lambda p t)) / p; so
+    # E = P(alive) * int Beta(p; a, b + x) (1 - (1 + p t / (alpha + T))^-(r + x)) / p dp.
+    # The closed form's 2F1(r + x, b + x; a + b + x - 1; z) overflowed to nan for x ~ 5000.
+    from scipy import integrate
+    from scipy.special import betaln
+
+    from saasmetrics._kernels import unit_economics_clv as kern
+
+    r, alpha, a, b = 0.243, 4.414, 0.793, 2.426  # FHL 2005's CDNOW estimates
+    T = t = 39.0
+
+    def integrand(p: float) -> float:
+        log_density = (a - 1) * np.log(p) + (b + x - 1) * np.log1p(-p) - betaln(a, b + x)
+        return float(np.exp(log_density) * -np.expm1(-(r + x) * np.log1p(p * t / (alpha + T))) / p)
+
+    mode = a / (b + x)
+    integral = integrate.quad(
+        integrand, 0, 1, points=[mode, 10 * mode], limit=500, epsabs=0, epsrel=1e-12
+    )[0]
+    one = np.array([x])
+    at_T = np.array([T])
+    expected = kern.bgnbd_p_alive(r, alpha, a, b, one, at_T, at_T)[0] * integral
+    got = kern.bgnbd_conditional_expected(r, alpha, a, b, np.array([t]), one, at_T, at_T)[0]
+    assert got == pytest.approx(expected, rel=rel)
 
 
 # --------------------------------------------------------------------------- issue 14, item 10

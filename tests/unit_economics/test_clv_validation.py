@@ -263,16 +263,22 @@ def test_bad_input_gets_typed_errors(split: CalibrationHoldoutSplit) -> None:
         evaluate_clv(BetaGeoModel(), split)
     with pytest.raises(ParameterError, match="BetaGeoModel or ParetoNBDModel"):
         evaluate_clv(GammaGammaModel(), split)  # type: ignore[arg-type]
-    small = calibration_holdout_split(tx, "2024-01-10", "2024-02-01")
+    small = calibration_holdout_split(tx, "2024-01-10", "2024-01-25")
     bg = BetaGeoModel().fit(split.customers)
     gg = GammaGammaModel().fit(split.customers)
     with pytest.raises(ParameterError, match="spend columns"):
         evaluate_clv(bg, small, spend_model=gg)
+    with pytest.raises(ParameterError, match="spend_model must be a GammaGammaModel"):
+        evaluate_clv(bg, split, spend_model=bg)  # type: ignore[arg-type]
     for bad in ({"max_frequency": 0}, {"alive_bins": 0}):
         with pytest.raises(ParameterError):
             evaluate_clv(bg, split, **bad)  # type: ignore[arg-type]
+    # a holdout that runs past the data would count unobserved weeks as no purchases
+    with pytest.warns(DataQualityWarning, match="understated"):
+        late = calibration_holdout_split(tx, "2024-01-10", "2024-06-01")
+    assert late.holdout_end == pd.Timestamp("2024-06-01")
     before = tx.copy()
-    calibration_holdout_split(tx, "2024-01-10", "2024-02-01", amount_col="amount")
+    calibration_holdout_split(tx, "2024-01-10", "2024-01-25", amount_col="amount")
     pd.testing.assert_frame_equal(tx, before)
 
 

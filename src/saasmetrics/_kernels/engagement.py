@@ -12,6 +12,8 @@ and periods or days are ordinals (consecutive periods have consecutive ordinals)
 
 from __future__ import annotations
 
+from typing import Any
+
 import numpy as np
 import numpy.typing as npt
 
@@ -28,6 +30,7 @@ __all__ = (
 I64 = npt.NDArray[np.int64]
 F64 = npt.NDArray[np.float64]
 Bool = npt.NDArray[np.bool_]
+Num = npt.NDArray[np.int64] | npt.NDArray[np.float64]
 
 
 def _starts(users: I64, keys: I64) -> Bool:
@@ -72,8 +75,10 @@ def distinct_pairs(users: I64, keys: I64) -> tuple[I64, I64]:
     return users[start], keys[start]
 
 
-def pair_sums(users: I64, keys: I64, values: F64) -> tuple[I64, I64, F64]:
+def pair_sums(users: I64, keys: I64, values: Num) -> tuple[I64, I64, Num]:
     """Distinct (user, key) pairs with the sum of ``values`` over each pair's rows.
+
+    Integer ``values`` (cents) give exact integer sums; floats are summed in row order.
 
     Examples
     --------
@@ -84,16 +89,18 @@ def pair_sums(users: I64, keys: I64, values: F64) -> tuple[I64, I64, F64]:
     """
     users = np.asarray(users, dtype=np.int64)
     keys = np.asarray(keys, dtype=np.int64)
-    values = np.asarray(values, dtype=np.float64)
+    arr: Any = np.asarray(values)
+    if arr.dtype.kind not in "iu":
+        arr = arr.astype(np.float64)
     if users.size > 1:
         same = users[1:] == users[:-1]
         if bool(np.any(same & (keys[1:] < keys[:-1]))) or bool(np.any(users[1:] < users[:-1])):
             order = np.lexsort((keys, users))
-            users, keys, values = users[order], keys[order], values[order]
+            users, keys, arr = users[order], keys[order], arr[order]
     start = _starts(users, keys)
     at = np.flatnonzero(start)
-    sums = np.add.reduceat(values, at) if at.size else np.zeros(0, dtype=np.float64)
-    return users[start], keys[start], sums.astype(np.float64, copy=False)
+    sums: Num = np.add.reduceat(arr, at) if at.size else np.zeros(0, dtype=arr.dtype)
+    return users[start], keys[start], sums
 
 
 def _user_starts(users: I64) -> Bool:
@@ -280,9 +287,13 @@ def growth_users(users: I64, periods: I64, n_periods: int) -> tuple[I64, I64, I6
 
 
 def growth_values(
-    users: I64, periods: I64, values: F64, n_periods: int
-) -> tuple[F64, F64, F64, F64, F64, F64, F64]:
+    users: I64, periods: I64, values: Num, n_periods: int
+) -> tuple[Num, Num, Num, Num, Num, Num, Num]:
     """Growth accounting of an amount (revenue) per period.
+
+    Integer ``values`` (cents) give int64 sums, and then the identities hold exactly
+    (``total_t = retained + new + resurrected + expansion`` and ``total_{t-1} = retained +
+    contraction + churned``); float sums agree only to rounding.
 
     ``values`` is each (user, period) pair's total (pairs with a total of 0 are not active).
     Per user and period, with ``prev`` the amount of the period before (0 if inactive):
@@ -311,13 +322,13 @@ def growth_values(
     users, periods, values = users[keep], periods[keep], values[keep]
     first = _user_starts(users)
     prev_p = np.empty_like(periods)
-    prev_v: F64 = np.zeros_like(values)
+    prev_v = np.zeros_like(values)
     if periods.size:
         prev_p[1:] = periods[:-1]
         prev_p[0] = 0
         prev_v[1:] = values[:-1]
     both = ~first & (prev_p == periods - 1)
-    before = np.where(both, prev_v, 0.0)
+    before = np.where(both, prev_v, 0)
     resurrected = ~first & ~both
     nxt = np.empty_like(periods)
     if periods.size:
@@ -325,7 +336,13 @@ def growth_values(
         nxt[_user_ends(users)] = -2
     churns = (nxt != periods + 1) & (periods + 1 < n_periods)
 
-    def total(weights: F64, at: I64 = periods) -> F64:
+    exact = values.dtype.kind in "iu"
+
+    def total(weights: Num, at: I64 = periods) -> Num:
+        if exact:
+            sums: I64 = np.zeros(n_periods + 1, dtype=np.int64)
+            np.add.at(sums, at, weights)
+            return sums[:n_periods]
         out = np.bincount(at, weights=weights, minlength=n_periods)[:n_periods]
         return np.asarray(out, dtype=np.float64)
 
@@ -335,7 +352,7 @@ def growth_values(
         total(np.where(both, np.minimum(values, before), zero)),
         total(np.where(first, values, zero)),
         total(np.where(resurrected, values, zero)),
-        total(np.where(both, np.maximum(values - before, 0.0), zero)),
-        total(np.where(both, np.maximum(before - values, 0.0), zero)),
+        total(np.where(both, np.maximum(values - before, 0), zero)),
+        total(np.where(both, np.maximum(before - values, 0), zero)),
         total(np.where(churns, values, zero), np.where(churns, periods + 1, 0)),
     )

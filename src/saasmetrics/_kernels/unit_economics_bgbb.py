@@ -14,7 +14,7 @@ from __future__ import annotations
 
 import numpy as np
 import numpy.typing as npt
-from scipy.special import betaln, gammaln, logsumexp
+from scipy.special import betaln, digamma, gammaln, logsumexp, polygamma
 
 __all__ = ("bgbb_conditional_expected", "bgbb_expected", "bgbb_loglik", "bgbb_p_alive")
 
@@ -108,9 +108,43 @@ def bgbb_p_alive(
     )
 
 
-def _survival_ratio(gamma: float, delta: float, k: F64) -> F64:
-    # Gamma(1 + delta + k) / Gamma(gamma + delta + k)
-    return np.asarray(np.exp(gammaln(1.0 + delta + k) - gammaln(gamma + delta + k)))
+_NEAR_ONE = 1e-4
+"""Below this ``|gamma - 1|`` the log-gamma differences are taken from their Taylor series."""
+
+
+def _log_ratio_shift(gamma: float, a: F64 | float, b: F64) -> F64:
+    """``log[Gamma(gamma-1+a) Gamma(b) / (Gamma(a) Gamma(gamma-1+b))]`` stable at ``gamma = 1``.
+
+    Near ``gamma = 1`` the four log-gamma values nearly cancel; a third-order Taylor series in
+    ``eps = gamma - 1`` (polygamma differences) keeps full relative precision there.
+    """
+    eps = gamma - 1.0
+    if abs(eps) >= _NEAR_ONE:
+        return np.asarray(gammaln(eps + a) - gammaln(a) - gammaln(eps + b) + gammaln(b))
+    d1 = digamma(a) - digamma(b)
+    d2 = polygamma(1, a) - polygamma(1, b)
+    d3 = polygamma(2, a) - polygamma(2, b)
+    return np.asarray(eps * d1 + eps**2 / 2.0 * d2 + eps**3 / 6.0 * d3)
+
+
+def _dropout_sum(gamma: float, delta: float, start: F64, stop: F64) -> F64:
+    r"""$\delta/(\gamma-1)\,\Gamma(\gamma+\delta)/\Gamma(1+\delta)\,[R(start) - R(stop)]$.
+
+    ``R(k) = Gamma(1+delta+k) / Gamma(gamma+delta+k)``: the expected number of the
+    opportunities ``start + 1 .. stop`` a new customer is alive at (eqs. 8 and 13 without the
+    transaction probability), written as ``-expm1`` of a log ratio so that it stays exact as
+    ``gamma -> 1``, where the closed form is 0/0 (the limit is a digamma difference).
+    """
+    eps = gamma - 1.0
+    # log R(start) - log R(stop), and the leading factor times R(start), both in logs
+    log_ratio = _log_ratio_shift(gamma, 1.0 + delta + start, 1.0 + delta + stop)
+    lead = _log_ratio_shift(gamma, 1.0 + delta, 1.0 + delta + start)
+    diff = -np.expm1(log_ratio)  # 1 - R(stop) / R(start), O(eps)
+    if eps == 0.0:
+        per_eps = digamma(1.0 + delta + stop) - digamma(1.0 + delta + start)
+    else:
+        per_eps = diff / eps
+    return np.asarray(delta * np.exp(lead) * per_eps, dtype=np.float64)
 
 
 def bgbb_expected(alpha: float, beta: float, gamma: float, delta: float, n: F64) -> F64:
@@ -123,7 +157,7 @@ def bgbb_expected(alpha: float, beta: float, gamma: float, delta: float, n: F64)
     Parameters
     ----------
     alpha, beta, gamma, delta : float
-        Model parameters (``gamma != 1``).
+        Model parameters (``gamma = 1`` is the continuous limit).
     n : numpy.ndarray of float
         Opportunities.
 
@@ -132,13 +166,9 @@ def bgbb_expected(alpha: float, beta: float, gamma: float, delta: float, n: F64)
     numpy.ndarray of float
         Expected transactions.
     """
-    start = np.exp(gammaln(gamma + delta) - gammaln(1.0 + delta))
+    n = np.asarray(n, dtype=np.float64)
     return np.asarray(
-        alpha
-        / (alpha + beta)
-        * delta
-        / (gamma - 1.0)
-        * (1.0 - start * _survival_ratio(gamma, delta, n)),
+        alpha / (alpha + beta) * _dropout_sum(gamma, delta, np.zeros_like(n), n),
         dtype=np.float64,
     )
 
@@ -158,7 +188,7 @@ def bgbb_conditional_expected(
     Parameters
     ----------
     alpha, beta, gamma, delta : float
-        Model parameters (``gamma != 1``).
+        Model parameters (``gamma = 1`` is the continuous limit).
     n_star : numpy.ndarray of float
         Future opportunities.
     x, t_x, n : numpy.ndarray of float
@@ -174,6 +204,5 @@ def bgbb_conditional_expected(
         - betaln(alpha, beta)
         - bgbb_loglik(alpha, beta, gamma, delta, x, t_x, n)
     )
-    scale = delta / (gamma - 1.0) * np.exp(gammaln(gamma + delta) - gammaln(1.0 + delta))
-    window = _survival_ratio(gamma, delta, n) - _survival_ratio(gamma, delta, n + n_star)
-    return np.asarray(np.exp(log_first) * scale * window, dtype=np.float64)
+    window = _dropout_sum(gamma, delta, n, n + n_star)
+    return np.asarray(np.exp(log_first) * window, dtype=np.float64)

@@ -212,9 +212,13 @@ def bgnbd_conditional_expected(
         Expected purchases per row.
     """
     z = t / (alpha + T + t)
-    hyp = hyp2f1(r + x, b + x, a + b + x - 1.0, z)
+    # Euler's transformation 2F1(r+x, b+x; c; z) = (1-z)^(c-r-x-b-x) 2F1(c-r-x, c-b-x; c; z)
+    # with c = a+b+x-1 turns ((alpha+T)/(alpha+T+t))^(r+x) 2F1(...) into
+    # (1-z)^(a-1) 2F1(a+b-1-r, a-1; c; z): upper parameters that do not grow with x, so
+    # heavy buyers (x in the thousands) no longer overflow to inf * 0 = nan
+    hyp = hyp2f1(a + b - 1.0 - r, a - 1.0, a + b + x - 1.0, z)
     first = (a + b + x - 1.0) / (a - 1.0)
-    second = 1.0 - ((alpha + T) / (alpha + T + t)) ** (r + x) * hyp
+    second = 1.0 - (1.0 - z) ** (a - 1.0) * hyp
     return first * second * bgnbd_p_alive(r, alpha, a, b, x, t_x, T)
 
 

@@ -152,6 +152,8 @@ def _credit_sessions(
     credit: str,
 ) -> npt.NDArray[np.int64]:
     """Index of the session credited with each event (-1 when the user has no session)."""
+    if s_user.size == 0:  # a chunk without sessions (or none at all): nothing is credited
+        return np.full(e_user.size, -1, dtype=np.int64)
     order = sort_order(s_user, s_ns)
     su, sn = s_user[order], s_ns[order]
     n = su.size

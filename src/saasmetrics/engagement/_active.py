@@ -106,6 +106,12 @@ class ActiveUsers(ResultMixin):
     windows: tuple[tuple[str, int], ...]
     freq: str
 
+    @classmethod
+    def _from_fields(cls, fields: dict[str, Any]) -> ActiveUsers:
+        # JSON has no tuples: the (key, days) pairs come back as lists
+        fields["windows"] = tuple((str(k), int(w)) for k, w in fields["windows"])
+        return super(ActiveUsers, cls)._from_fields(fields)
+
     def to_frame(self) -> pd.DataFrame:
         """``date`` and one column of distinct active users per window key.
 
@@ -223,7 +229,8 @@ def active_users(
     active_event : str or list of str, optional
         Only these events make a user active (default: every event).
     user_col, time_col, event_col : str
-        Column roles when ``events`` is a frame.
+        Column roles when ``events`` is a frame; the event column is needed only by an
+        event filter (``active_event``, ``new_event``): (actor, time) rows are enough.
     partitioned_by : str, optional
         For a dask DataFrame whose partitions already hold whole users: the user column.
 
@@ -299,7 +306,13 @@ def _active_users_analysis(
     events = None if active_event is None else event_list("active_event", active_event)
 
     def prepare(data: EventLog | FrameLike) -> EventLog:
-        return load(data, user_col=user_col, time_col=time_col, event_col=event_col)
+        return load(
+            data,
+            user_col=user_col,
+            time_col=time_col,
+            event_col=event_col,
+            needs_event=events is not None,
+        )
 
     def end_of(context: DayRange) -> int:
         end = context.last if as_of_day is None else as_of_day
@@ -326,6 +339,7 @@ def _active_users_analysis(
                 DataQualityWarning,
                 stacklevel=5,
             )
+        _warn_after_data(as_of, as_of_day, lengths[-1][1], context)
         n = part.counts.shape[1]
         for key, w in lengths:
             if w > n:
@@ -355,6 +369,19 @@ def _active_users_analysis(
         context=day_range,
         merge_context=merge_range,
     )
+
+
+def _warn_after_data(as_of: Any, as_of_day: int | None, window: int, context: DayRange) -> None:
+    """Warn when the ``window`` days ending at ``as_of`` hold no event (all after the data)."""
+    if as_of_day is not None and as_of_day - window + 1 > context.last:
+        last = day_labels(np.array([context.last]))[0].date()
+        warnings.warn(
+            f"as_of={as_of!r} is {as_of_day - context.last} days after the last event "
+            f"({last}): the {window}-day window ending on it holds no data, so it counts 0 "
+            "active users; is the data complete, or did you mean an earlier as_of?",
+            DataQualityWarning,
+            stacklevel=6,
+        )
 
 
 # --------------------------------------------------------------------------- stickiness
@@ -493,7 +520,8 @@ def stickiness(
     active_event : str or list of str, optional
         Only these events make a user active.
     user_col, time_col, event_col : str
-        Column roles when ``events`` is a frame.
+        Column roles when ``events`` is a frame; the event column is needed only by an
+        event filter (``active_event``, ``new_event``): (actor, time) rows are enough.
     partitioned_by : str, optional
         For a dask DataFrame whose partitions already hold whole users: the user column.
 
@@ -565,7 +593,13 @@ def _stickiness_analysis(
     events = None if active_event is None else event_list("active_event", active_event)
 
     def prepare(data: EventLog | FrameLike) -> EventLog:
-        return load(data, user_col=user_col, time_col=time_col, event_col=event_col)
+        return load(
+            data,
+            user_col=user_col,
+            time_col=time_col,
+            event_col=event_col,
+            needs_event=events is not None,
+        )
 
     def bounds(context: DayRange) -> tuple[int, int]:
         """First and last period ordinal (rolling: day ordinals of the one window)."""
@@ -598,6 +632,20 @@ def _stickiness_analysis(
         if events is not None and not part.found:
             warnings.warn(
                 f"No event is an active_event {list(events)!r}; every count is 0.",
+                DataQualityWarning,
+                stacklevel=5,
+            )
+        if grain is None:
+            _warn_after_data(as_of, as_of_day, max_units, context)
+        else:
+            last_period = int(day_period(np.array([context.last]), grain)[0])
+            if part.origin + part.table.shape[1] - 1 > last_period:
+                _warn_after_data(as_of, as_of_day, 1, context)
+        if grain is None and part.origin < context.first:
+            covered = part.origin + max_units - context.first
+            warnings.warn(
+                f"The period {period!r} ({max_units} days) starts before the first event: "
+                f"its window holds only {max(covered, 0)} days of data.",
                 DataQualityWarning,
                 stacklevel=5,
             )

@@ -10,6 +10,7 @@ import numpy as np
 import numpy.typing as npt
 import pandas as pd
 
+from saasmetrics._frames import to_pandas
 from saasmetrics._kernels.periods import (
     DAY_NS,
     PeriodSpec,
@@ -25,6 +26,7 @@ from saasmetrics.typing import FrameLike
 I64 = npt.NDArray[np.int64]
 
 _WEEKS = tuple(f"W-{d}" for d in ("MON", "TUE", "WED", "THU", "FRI", "SAT", "SUN"))
+_EVENT = "__saasmetrics_event__"
 _CALENDAR: tuple[str, ...] = ("D", "W", *_WEEKS, "MS", "QS", "YS")
 
 
@@ -58,8 +60,19 @@ def load(
     time_col: str,
     event_col: str,
     properties: Sequence[str] = (),
+    needs_event: bool = True,
 ) -> EventLog:
-    """The events as an EventLog keeping only the properties the analysis reads."""
+    """The events as an EventLog keeping only the properties the analysis reads.
+
+    With ``needs_event=False`` (no event filter asked for) a frame without ``event_col`` is
+    accepted: (actor, timestamp) rows are all an activity count needs.
+    """
+    if not needs_event and not isinstance(data, EventLog):
+        table = to_pandas(data, name="events", allow_empty=True)
+        if event_col not in table.columns and {user_col, time_col} <= set(table.columns):
+            slim = pd.DataFrame({c: table[c] for c in (user_col, time_col, *properties)})
+            slim[_EVENT] = "activity"
+            data, event_col = slim, _EVENT
     log = as_event_log(
         data, user_col=user_col, time_col=time_col, event_col=event_col, properties=properties
     )

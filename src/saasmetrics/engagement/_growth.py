@@ -33,6 +33,16 @@ __all__ = ("GrowthAccounting", "growth_accounting")
 
 Measure = Literal["users", "revenue"]
 _EVENT = "__saasmetrics_event__"
+# Amounts are summed in int64 cents (exact, so the revenue identities balance to the cent and
+# dask chunks add up to the same totals as one pandas frame); one row may hold at most 2**53
+# cents, and int64 period totals of ~1,000 such rows still cannot overflow.
+_MAX_AMOUNT = float(2**53) / 100.0
+
+
+def _to_cents(amount: Any) -> Any:
+    """Amounts to int64 cents, half a cent away from zero (the rule of ``mrr_bridge``)."""
+    scaled = np.round(np.asarray(amount, dtype=np.float64) * 100.0, 6)
+    return (np.sign(scaled) * np.floor(np.abs(scaled) + 0.5)).astype(np.int64)
 
 
 def user_ratios(table: pd.DataFrame) -> pd.DataFrame:
@@ -64,7 +74,8 @@ class GrowthAccounting(ResultMixin):
     Built by :func:`growth_accounting`. The identities hold for every period ``t`` after the
     first: ``active_t = retained + new + resurrected`` and ``active_{t-1} = retained -
     churned`` (churned is negative); for revenue ``revenue_t = retained + new + resurrected +
-    expansion`` and ``revenue_{t-1} = retained - churned - contraction``.
+    expansion`` and ``revenue_{t-1} = retained - churned - contraction``, exactly in cents
+    (``to_frame("revenue", cents=True)``) and to float rounding in currency units.
 
     Attributes
     ----------
@@ -74,7 +85,7 @@ class GrowthAccounting(ResultMixin):
     revenue : pandas.DataFrame or None
         With ``value_col``: ``period``, ``revenue``, ``retained``, ``new``, ``resurrected``,
         ``expansion``, ``contraction`` and ``churned`` (both negative), ``quick_ratio``,
-        ``gross_retention``, ``net_retention``.
+        ``gross_retention``, ``net_retention``; amounts in currency units.
     cohorts : pandas.DataFrame
         The layer cake, long: ``period``, ``cohort`` (first active period), ``active``,
         ``retained`` users and, with ``value_col``, ``revenue``.
@@ -82,6 +93,10 @@ class GrowthAccounting(ResultMixin):
         The period grain.
     value_col : str or None
         The amount column.
+    revenue_cents : pandas.DataFrame or None
+        :attr:`revenue` in exact int64 cents (``to_frame("revenue", cents=True)``): amounts
+        are rounded to the cent once per row and summed as integers, so there the identities
+        balance exactly and any row order or dask partitioning gives the same table.
 
     Examples
     --------
@@ -110,14 +125,18 @@ class GrowthAccounting(ResultMixin):
     cohorts: pd.DataFrame
     freq: str
     value_col: str | None = None
+    revenue_cents: pd.DataFrame | None = None
 
-    def to_frame(self, measure: Measure | None = None) -> pd.DataFrame:
+    def to_frame(self, measure: Measure | None = None, *, cents: bool = False) -> pd.DataFrame:
         """One row per period: the revenue table with ``value_col``, else the users table.
 
         Parameters
         ----------
         measure : {"users", "revenue"}, optional
             Which table (default revenue when there is one).
+        cents : bool, default False
+            The revenue table in exact int64 cents: there the identities balance exactly
+            (in currency floats they agree to rounding: ``0.1 + 0.2 != 0.3``).
 
         Returns
         -------
@@ -129,6 +148,10 @@ class GrowthAccounting(ResultMixin):
         if measure == "revenue":
             if self.revenue is None:
                 raise ParameterError("No revenue table: pass value_col= to growth_accounting.")
+            if cents:
+                if self.revenue_cents is None:
+                    raise ParameterError("No cents table in this result (an older JSON file).")
+                return self.revenue_cents.copy()
             return self.revenue.copy()
         if measure != "users":
             raise ParameterError(f"measure={measure!r} is not 'users' or 'revenue'.")
@@ -211,9 +234,18 @@ class GrowthAccounting(ResultMixin):
         wide = self.layer_cake(measure)
         ax = get_axes(ax)
         colors = [PALETTE[i % len(PALETTE)] for i in range(wide.shape[1])]
-        ax.stackplot(wide.index, wide.to_numpy(dtype=float).T, colors=colors)
+        labels = [str(pd.Timestamp(c).date()) for c in wide.columns]
+        ax.stackplot(wide.index, wide.to_numpy(dtype=float).T, colors=colors, labels=labels)
         ax.set_ylabel("revenue" if measure == "revenue" else "active users")
         ax.set_title("Layer cake by acquisition cohort")
+        handles, names = ax.get_legend_handles_labels()
+        ax.legend(  # newest cohort on top, as stacked
+            handles[::-1],
+            names[::-1],
+            title="cohort",
+            fontsize="small",
+            ncol=max(1, len(names) // 12 + 1),
+        )
         return ax
 
 
@@ -390,14 +422,21 @@ def _growth_analysis(
                 f"(e.g. {example!r}).",
                 hint="fill or drop them; growth accounting needs every amount.",
             )
-        return values
+        huge = np.abs(values) > _MAX_AMOUNT
+        if huge.any():
+            raise InputError(
+                f"{int(huge.sum()):,} rows of {value_col!r} exceed {_MAX_AMOUNT:,.0f} "
+                f"(e.g. {values[huge][0]!r}): amounts are summed in exact integer cents.",
+                hint="express the amounts in a larger currency unit (thousands).",
+            )
+        return _to_cents(values)
 
     def partial(log: EventLog, context: DayRange) -> _GrowthPartial:
         first, last = (int(p) for p in day_period(np.array([context.first, context.last]), grain))
         n = last - first + 1
         periods = day_period(local_days(log), grain) - first
         users = np.asarray(log.user_codes, dtype=np.int64)
-        values = amounts(log) if value_col is not None else np.zeros(users.size)
+        values = amounts(log) if value_col is not None else np.zeros(users.size, dtype=np.int64)
         u, p, v = pair_sums(users, periods, values)
         active, retained, new, resurrected, churned = growth_users(u, p, n)
         first_pair = np.ones(u.size, dtype=bool)
@@ -415,7 +454,7 @@ def _growth_analysis(
                 i = int(np.flatnonzero(negative)[0])
                 raise InputError(
                     f"{int(negative.sum()):,} (user, period) totals of {value_col!r} are "
-                    f"negative, e.g. user {log.users[u[i]]!r}: {v[i]:.2f}.",
+                    f"negative, e.g. user {log.users[u[i]]!r}: {v[i] / 100:.2f}.",
                     hint="growth accounting needs non-negative revenue per user and period.",
                 )
             value_arrays = np.stack(growth_values(u, p, v, n))
@@ -425,7 +464,9 @@ def _growth_analysis(
             pos_first[1:] = up[1:] != up[:-1]
             starts = np.flatnonzero(pos_first)
             vcohort = np.repeat(pp[pos_first], np.diff(np.append(starts, up.size)))
-            cake_values = np.bincount(vcohort * n + pp, weights=vp, minlength=n * n).reshape(n, n)
+            flat_values = np.zeros(n * n, dtype=np.int64)
+            np.add.at(flat_values, vcohort * n + pp, vp)
+            cake_values = flat_values.reshape(n, n)
         return _GrowthPartial(
             first,
             np.stack([active, retained, new, resurrected, churned]),
@@ -450,15 +491,19 @@ def _growth_analysis(
             }
         )
         user_ratios(users)
-        revenue = None
+        revenue = revenue_cents = None
         if part.values is not None:
             names = ("revenue", "retained", "new", "resurrected", "expansion")
-            revenue = pd.DataFrame({"period": labels})
+            revenue_cents = pd.DataFrame({"period": labels})
             for i, name in enumerate(names):
-                revenue[name] = part.values[i].astype(np.float64)
-            revenue["contraction"] = -part.values[5].astype(np.float64)
-            revenue["churned"] = -part.values[6].astype(np.float64)
-            revenue = revenue_ratios(revenue.copy())
+                revenue_cents[name] = part.values[i].astype(np.int64)
+            revenue_cents["contraction"] = -part.values[5].astype(np.int64)
+            revenue_cents["churned"] = -part.values[6].astype(np.int64)
+            revenue = revenue_cents.copy()
+            for name in (*names, "contraction", "churned"):
+                revenue[name] = revenue_cents[name].to_numpy(dtype=np.float64) / 100.0
+            revenue = revenue_ratios(revenue)
+            revenue_cents = revenue_ratios(revenue_cents)
         c_idx, p_idx = np.nonzero(part.cake)
         cohorts = pd.DataFrame(
             {
@@ -469,10 +514,15 @@ def _growth_analysis(
             }
         )
         if part.cake_values is not None:
-            cohorts["revenue"] = part.cake_values[c_idx, p_idx].astype(np.float64)
+            cohorts["revenue"] = part.cake_values[c_idx, p_idx].astype(np.float64) / 100.0
         cohorts = cohorts.sort_values(["period", "cohort"], kind="stable").reset_index(drop=True)
         return GrowthAccounting(
-            users=users, revenue=revenue, cohorts=cohorts, freq=grain.freq, value_col=value_col
+            users=users,
+            revenue=revenue,
+            cohorts=cohorts,
+            freq=grain.freq,
+            value_col=value_col,
+            revenue_cents=revenue_cents,
         )
 
     return Analysis(

@@ -29,7 +29,7 @@ from saasmetrics.engagement._common import (
     to_day,
 )
 from saasmetrics.eventlog import EventLog
-from saasmetrics.exceptions import DataQualityWarning, ParameterError
+from saasmetrics.exceptions import DataQualityWarning, EmptyDataError, ParameterError
 from saasmetrics.scale import Analysis, register, run
 from saasmetrics.typing import FrameLike
 
@@ -177,7 +177,8 @@ def lifecycle(
     start, end : date-like, optional
         First and last period shown (default: the data's second period and its last one).
     user_col, time_col, event_col : str
-        Column roles when ``events`` is a frame.
+        Column roles when ``events`` is a frame; the event column is needed only by an
+        event filter (``active_event``, ``new_event``): (actor, time) rows are enough.
     partitioned_by : str, optional
         For a dask DataFrame whose partitions already hold whole users: the user column.
 
@@ -190,6 +191,9 @@ def lifecycle(
     ------
     ParameterError
         An unknown ``freq``, or ``end`` before ``start``.
+    EmptyDataError
+        No rows, or ``start`` / ``end`` name periods with no data (after its last period,
+        before its first, or only the look-back period).
 
     Warns
     -----
@@ -247,7 +251,13 @@ def _lifecycle_analysis(
         raise ParameterError(f"end={end!r} is before start={start!r}.")
 
     def prepare(data: EventLog | FrameLike) -> EventLog:
-        return load(data, user_col=user_col, time_col=time_col, event_col=event_col)
+        return load(
+            data,
+            user_col=user_col,
+            time_col=time_col,
+            event_col=event_col,
+            needs_event=bool(new_events),
+        )
 
     def bounds(context: DayRange) -> tuple[int, int]:
         first, last = (int(p) for p in day_period(np.array([context.first, context.last]), grain))
@@ -287,6 +297,14 @@ def _lifecycle_analysis(
         n_data = last - first + 1
         lo = start_p if start_p is not None else (first + 1 if n_data > 1 else first)
         hi = end_p if end_p is not None else last
+        if hi < first or lo > last or lo > hi:
+            span = period_labels(np.array([first, last]), grain)
+            raise EmptyDataError(
+                f"No events in the periods asked for (start={start!r}, end={end!r}): the "
+                f"data's {grain.freq} periods run from {span[0].date()} to {span[1].date()}.",
+                hint="choose start and end that overlap the data (the first period of the "
+                "data is its look-back and is shown only when start= names it).",
+            )
         if start_p is None and n_data == 1:
             warnings.warn(
                 "The data spans a single period: there is no history before it, so every "

@@ -647,12 +647,8 @@ def _features_of(enc: _Encoded, s: _FeatureSettings) -> pd.DataFrame:
     key_pair = hk.group_top(pair_acc, pair_total, n_acc, tiebreak=enc.pair_user)
     has_key = key_pair >= 0
     key_safe = np.where(has_key, key_pair, 0)
-
-    # no (account, user) pair in a chunk without events: nothing to index, every has_key False
-    def at_key(values: npt.NDArray[Any]) -> npt.NDArray[Any]:
-        return values[key_safe] if values.size else np.zeros(key_safe.size)
-
-    out["days_since_key_user_active"] = np.where(has_key, at_key(pair_last_age) / DAY_NS, np.nan)
+    key_age = pair_last_age[key_safe] if pair_last_age.size else np.zeros(key_safe.size)
+    out["days_since_key_user_active"] = np.where(has_key, key_age / DAY_NS, np.nan)
 
     # ---- windows ------------------------------------------------------------------------
     users_known = np.maximum(out["users"], 1.0)
@@ -679,7 +675,9 @@ def _features_of(enc: _Encoded, s: _FeatureSettings) -> pd.DataFrame:
             hk.group_count(pair_acc, n_acc, weights=deep) / users_known
         )
         out[f"key_user_active_days_{label}"] = np.where(
-            has_key, at_key(cur["pair_active_days"]), 0.0
+            has_key,
+            cur["pair_active_days"][key_safe] if n_pairs else np.zeros(key_safe.size),
+            0.0,
         )
         out[f"events_trend_{label}"] = hk.symmetric_change(cur["events"], prev["events"])
         out[f"active_users_trend_{label}"] = hk.symmetric_change(

@@ -663,11 +663,11 @@ def _early_warnings_builder(
         raise ParameterError(
             "MRRContractionRule needs subscriptions=...", hint="pass the subscriptions table."
         )
-    try:
+    try:  # checked against the data's clock in _encode; here only read, for the evidence
         as_of_ts = pd.Timestamp(as_of)
-    except (TypeError, ValueError, OverflowError) as exc:  # range and zone: checked on encoding
+    except (ValueError, TypeError, OverflowError) as exc:
         raise ParameterError(
-            f"as_of={as_of!r} is not a timestamp.", hint="pass a date such as '2024-06-30'."
+            f"as_of={as_of!r} is not a timestamp.", hint="pass a date such as '2024-04-01'."
         ) from exc
     if paying_only is None:
         paying_only = with_subscriptions

@@ -144,6 +144,7 @@ class _Occasions:
     first_ns: npt.NDArray[np.int64]  # per row of ``summary``
     calibration_ns: int
     end_ns: int
+    last_ns: int  # the last valid transaction, of any customer
     tz: Any
     unit_ns: int
     resolution_ns: int
@@ -266,6 +267,7 @@ def _rfm_core(
         first_ns=np.asarray(first[known], dtype=np.int64),
         calibration_ns=cal_ns,
         end_ns=end_ns,
+        last_ns=int(ns.max()),
         tz=parsed.tz,
         unit_ns=int(unit),
         resolution_ns=int(res),
@@ -587,6 +589,16 @@ class _CLVModel(ABC):
         finite = bool(np.all(np.isfinite(info)))
         eig = np.linalg.eigvalsh(info) if finite else np.zeros(1)
         if not finite or not np.all(eig > 1e-8 * max(1.0, float(np.max(np.abs(eig))))):
+            if not self.converged_:
+                # not a maximum because the optimiser stopped short, not because the data
+                # fail to identify the parameters
+                raise ConvergenceError(
+                    f"{type(self).__name__} did not converge on {int(n)} customers: the "
+                    f"optimiser stopped ({self.optimizer_message_}) at "
+                    f"{dict(zip(names, theta.round(6).tolist(), strict=True))}, where the "
+                    f"likelihood is not at a maximum (gradient norm {self.gradient_norm_:.2e}).",
+                    hint=f"raise max_iter (now {self.max_iter}) or pass initial_params.",
+                )
             raise ConvergenceError(
                 f"{type(self).__name__} did not converge on {int(n)} customers: the likelihood "
                 f"is flat at {dict(zip(names, theta.round(6).tolist(), strict=True))} (the "
@@ -1319,8 +1331,15 @@ def _spend(spend_model: GammaGammaModel | pd.Series | float, rfm: FrameLike) -> 
                 "(missing, or not in its index).",
                 hint="index the Series by the same customer ids as rfm, with a value for each.",
             )
-    else:  # a number, if not a model or a Series
-        spend = pd.Series(check_float("spend_model", spend_model), index=index)
+    elif isinstance(spend_model, int | float | np.integer | np.floating) and not isinstance(
+        spend_model, bool
+    ):
+        spend = pd.Series(float(spend_model), index=index)
+    else:
+        raise SchemaError(
+            f"spend_model must be a GammaGammaModel, a Series or a number; got "
+            f"{type(spend_model).__name__} ({spend_model!r}).",
+        )
     values = spend.to_numpy()
     if np.isnan(values).any() or np.isinf(values).any():
         raise InputError(

@@ -10,6 +10,7 @@ module builds exactly those comparisons, per customer and in aggregate, next to 
 from __future__ import annotations
 
 import math
+import warnings
 from dataclasses import dataclass
 from typing import Any, Literal
 
@@ -22,7 +23,7 @@ from saasmetrics._kernels import unit_economics_clv as kern
 from saasmetrics._plotting import PALETTE, get_axes
 from saasmetrics._results import ResultMixin
 from saasmetrics._validation import check_choice, check_is_fitted
-from saasmetrics.exceptions import EmptyDataError, ParameterError
+from saasmetrics.exceptions import DataQualityWarning, EmptyDataError, ParameterError
 from saasmetrics.typing import FrameLike, OnInvalid, TimedeltaLike
 from saasmetrics.unit_economics._clv import (
     SPEND_CORRELATION_THRESHOLD,
@@ -211,6 +212,12 @@ def calibration_holdout_split(
     EmptyDataError
         If no customer made a first purchase by ``calibration_end``.
 
+    Warns
+    -----
+    DataQualityWarning
+        If the transactions end more than one ``time_unit`` before ``holdout_end``: the
+        rest of the holdout is unobserved, and would count as no purchases.
+
     Examples
     --------
     >>> import pandas as pd
@@ -249,6 +256,15 @@ def calibration_holdout_split(
         on_invalid=on_invalid,
     )
     unit, res = occ.unit_ns, occ.resolution_ns
+    if occ.last_ns < occ.end_ns - unit:
+        last, stop = _timestamps(np.array([occ.last_ns, occ.end_ns]), occ.tz)
+        warnings.warn(
+            f"The transactions end at {last}, more than one time unit before holdout_end "
+            f"({stop}): purchases after {last} are unobserved but count as none, so the "
+            "holdout's actual purchases are understated.",
+            DataQualityWarning,
+            stacklevel=2,
+        )
     origin = int(occ.first_ns.min())
     n_periods = (occ.end_ns - origin) // unit + 1
     period = (occ.time_ns - origin) // unit  # 0-based
@@ -478,8 +494,8 @@ def evaluate_clv(
     NotFittedError
         If a model is not fitted.
     ParameterError
-        For another kind of model, bad ``max_frequency``/``alive_bins``, or a spend model
-        without spend columns in the split.
+        For another kind of model or spend model, bad ``max_frequency``/``alive_bins``, or
+        a spend model without spend columns in the split.
 
     Notes
     -----
@@ -558,6 +574,11 @@ def evaluate_clv(
         _errors("purchases", "naive", naive, actual),
     ]
     if spend_model is not None:
+        if not isinstance(spend_model, GammaGammaModel):
+            raise ParameterError(
+                f"spend_model must be a GammaGammaModel; got {type(spend_model).__name__}.",
+                hint="fit GammaGammaModel on split.customers (built with amount_col=).",
+            )
         check_is_fitted(spend_model, "params_")
         needed = {"monetary_value", "monetary_value_holdout"}
         if not needed <= set(rfm.columns):
