@@ -637,14 +637,24 @@ def recipes() -> dict[str, Callable[[], Call]]:
         # ---------------------------------------------------------------- engagement
         "engagement.active_users": lambda: Call(
             en.active_users,
-            {"events": events(), "windows": {"DAU": "1D", "WAU": "7D"}, "as_of": "2024-01-20"},
+            {
+                "events": events(),
+                "windows": {"DAU": "1D", "WAU": "7D"},
+                "as_of": "2024-01-20",
+                "active_event": ["invite", "login"],  # so event_col is read
+            },
             positional=("events",),
             tables={"events": EV_TABLE},
             instants=("as_of",),
         ),
         "engagement.stickiness": lambda: Call(
             en.stickiness,
-            {"events": events(), "period": "W", "as_of": "2024-01-20"},
+            {
+                "events": events(),
+                "period": "W",
+                "as_of": "2024-01-20",
+                "active_event": ["invite", "login"],  # so event_col is read
+            },
             positional=("events",),
             tables={"events": EV_TABLE},
             instants=("as_of",),
