@@ -446,7 +446,10 @@ class ResultMixin:
                 old = value is None and "None" not in hint  # payloads before NaN was "nan"
                 fields[name] = math.nan if old else _field_floats(value)
             if isinstance(fields[name], list) and hint.startswith("tuple"):
-                fields[name] = tuple(fields[name])
+                nested = hint.startswith("tuple[tuple")  # JSON made the inner tuples lists too
+                fields[name] = tuple(
+                    tuple(v) if nested and isinstance(v, list) else v for v in fields[name]
+                )
         return cls(**fields)
 
     @classmethod

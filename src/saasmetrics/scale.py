@@ -165,6 +165,12 @@ def merge_all(merge: Callable[[P, P], P], partials: Sequence[P]) -> P:
     >>> merge_all(lambda a, b: a + b, [1, 2, 3, 4, 5])
     15
     """
+    if not callable(merge):
+        raise ParameterError(f"merge={merge!r} is not a callable (the analysis' merge).")
+    if isinstance(partials, str | bytes) or not isinstance(partials, Sequence):
+        raise ParameterError(
+            f"partials must be a sequence of partials; got {type(partials).__name__}."
+        )
     level = list(partials)
     if not level:
         raise ParameterError("merge_all needs at least one partial.")
@@ -216,6 +222,11 @@ def run(analysis: Analysis[P, R], *tables: Any, partitioned_by: str | None = Non
     >>> run(analysis(funnel, steps=["a", "b"]), events).counts
     [2, 1]
     """
+    if not isinstance(analysis, Analysis):
+        raise ParameterError(
+            f"run needs an Analysis as its first argument; got {type(analysis).__name__}.",
+            hint="build one with saasmetrics.scale.analysis(function, **options).",
+        )
     if any(is_dask(t) for t in tables):
         from saasmetrics._dask import run_dask
 
@@ -271,7 +282,7 @@ def analysis(function: Callable[..., Any], /, **options: Any) -> Analysis[Any, A
     ('user_id',)
     """
     _load_all()
-    builder = _BUILDERS.get(function)
+    builder = _BUILDERS.get(function) if callable(function) else None
     if builder is None:
         names = sorted(f"{f.__module__}.{f.__name__}" for f in _BUILDERS)
         raise ParameterError(

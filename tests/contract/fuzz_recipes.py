@@ -26,6 +26,9 @@ class Table:
     times: tuple[str, ...] = ()  # keywords naming timestamp columns
     end: str | None = None  # keyword naming an end column where null means "no end"
     optional: tuple[str, ...] = ()  # keywords that may be None
+    # keywords of a configuration model (pydantic: its own ValidationError on a bad value, see
+    # the generic checks): the values of their columns are corrupted, the keyword is not
+    fixed: tuple[str, ...] = ()
 
 
 @dataclass
@@ -164,6 +167,48 @@ def rfm() -> pd.DataFrame:
     return rfm_summary(transactions(), amount_col="amount")
 
 
+def lifetimes_frame() -> pd.DataFrame:
+    return pd.DataFrame(
+        {
+            "days": [5, 8, 12, 20, 25, 30, 33, 40, 41, 50],
+            "churned": [1, 1, 1, 0, 1, 1, 0, 1, 0, 0],
+            "seats": [1, 2, 4, 5, 3, 2, 6, 1, 8, 3],
+        }
+    )
+
+
+# Freireich et al. (1963): weeks of remission, 6-MP vs placebo (the survival tests' example)
+WEEKS = [6, 6, 6, 6, 7, 9, 10, 10, 11, 13, 16, 17, 19, 20, 22, 23, 25, 32, 32, 34, 35]
+WEEKS += [1, 1, 2, 2, 3, 4, 4, 5, 5, 8, 8, 8, 8, 11, 11, 12, 12, 15, 17, 22, 23]
+RELAPSED = [1, 1, 1, 0, 1, 0, 1, 0, 0, 1, 1, 0, 0, 0, 1, 1, 0, 0, 0, 0, 0] + [1] * 21
+ARM = ["6-MP"] * 21 + ["placebo"] * 21
+
+
+def spend() -> pd.DataFrame:
+    return pd.DataFrame(
+        {
+            "date": pd.to_datetime(["2023-12-15", "2024-01-01", "2024-02-01", "2024-02-10"]),
+            "channel": ["Email", "Email", "Paid Search", "Email"],
+            "amount": [40.0, 60.0, 90.0, 25.0],
+        }
+    )
+
+
+def customers() -> pd.DataFrame:
+    return pd.DataFrame(
+        {
+            "customer_id": ["acc0", "acc1", "acc2", "acc3"],
+            "channel": ["Email", "Paid Search", "Email", "Organic Search"],
+        }
+    )
+
+
+def cancelled_subscriptions() -> pd.DataFrame:
+    out = subscriptions()
+    out["cancelled_at"] = pd.to_datetime([None, "2024-02-02", None, "2024-03-01", None])
+    return out
+
+
 def _fitted_bg() -> Any:
     from saasmetrics.unit_economics import BetaGeoModel
 
@@ -205,12 +250,33 @@ SESSION_TABLE = Table(
 CONV_TABLE = Table({"user_col": "user_id", "time_col": "timestamp"}, ids=("user_col",))
 
 
+LIFETIME_TABLE = Table(
+    {"customer_col": "customer_id", "start_col": "start", "end_col": "end"},
+    ids=("customer_col",),
+    times=("start_col", "end_col"),
+    end="end_col",
+)
+SPEND_TABLE = Table(
+    {"spend_date_col": "date", "spend_channel_col": "channel", "spend_amount_col": "amount"},
+    ids=("spend_channel_col",),
+    times=("spend_date_col",),
+)
+CUSTOMERS_TABLE = Table(
+    {"customers_key": "customer_id", "channel_col": "channel"},
+    ids=("customers_key", "channel_col"),
+    optional=("customers_key",),
+)
+COX_TABLE = Table({"duration_col": "days", "event_col": "churned"})
+
+
 def recipes() -> dict[str, Callable[[], Call]]:
     """Public name -> builder of a valid :class:`Call` of it."""
     from saasmetrics import attribution as at
+    from saasmetrics import engagement as en
     from saasmetrics import funnel as fu
     from saasmetrics import health as he
     from saasmetrics import retention as re
+    from saasmetrics import scale as sc
     from saasmetrics import unit_economics as ue
 
     rules = [he.NoUseRule(event="create_project", days=30), he.KeyUserInactiveRule(days=3)]
@@ -275,53 +341,56 @@ def recipes() -> dict[str, Callable[[], Call]]:
             ).fit([1000, 869, 743, 653, 593, 551, 517, 491]),
             {},
         ),
-        "retention.subscription_lifetimes": lambda: Call(
-            re.subscription_lifetimes,
-            {"subscriptions": subscriptions().iloc[1:], "as_of": "2024-04-01"},
-            positional=("subscriptions",),
-            tables={"subscriptions": LIFE_TABLE},
-            instants=("as_of",),
+        "retention.CoxModel": lambda: Call(
+            lambda frame, duration_col="days", event_col="churned", penalizer=0.1, level=0.95: (
+                re.CoxModel(penalizer=penalizer, confidence_level=level).fit(
+                    frame, duration_col, event_col
+                )
+            ),
+            {"frame": lifetimes_frame()},
+            tables={"frame": COX_TABLE},
+        ),
+        "retention.cumulative_incidence": lambda: Call(
+            re.cumulative_incidence,
+            {
+                "durations": np.array([1, 2, 2, 3, 4, 5, 6, 6.0]),
+                "event_type": np.array([1, 2, 1, 0, 1, 0, 2, 1]),
+                "groups": np.array(["a", "a", "b", "b", "a", "b", "a", "b"]),
+                "censored": 0,
+                "confidence_level": 0.95,
+            },
+            positional=("durations", "event_type"),
         ),
         "retention.logrank_test": lambda: Call(
             re.logrank_test,
             {
-                "durations": np.array([1, 2, 2, 3, 5, 8.0, 4, 6]),
-                "observed": np.array([True, True, False, True, False, True, True, False]),
-                "groups": np.array(["a", "a", "a", "a", "b", "b", "b", "b"]),
+                "durations": WEEKS,
+                "observed": RELAPSED,
+                "groups": ARM,
+                "weighting": "fleming-harrington",
+                "p": 1.0,
+                "q": 0.5,
             },
             positional=("durations", "observed", "groups"),
         ),
         "retention.restricted_mean_survival_time": lambda: Call(
             re.restricted_mean_survival_time,
             {
-                "durations": np.array([1, 2, 2, 3, 5, 8.0, 4, 6]),
-                "observed": np.array([True, True, False, True, False, True, True, False]),
-                "tau": 3.0,
-                "groups": np.array(["a", "a", "a", "a", "b", "b", "b", "b"]),
+                "durations": WEEKS,
+                "observed": RELAPSED,
+                "tau": 20.0,
+                "groups": ARM,
+                "reference": "placebo",
+                "confidence_level": 0.95,
             },
-            positional=("durations", "observed", "tau"),
+            positional=("durations", "observed"),
         ),
-        "retention.cumulative_incidence": lambda: Call(
-            re.cumulative_incidence,
-            {
-                "durations": np.array([1, 2, 2, 3, 5, 8.0, 4, 6]),
-                "event_type": np.array(["vol", "invol", None, "vol", None, "vol", "invol", None]),
-            },
-            positional=("durations", "event_type"),
-        ),
-        "retention.CoxModel": lambda: Call(
-            lambda ties="efron", penalizer=0.0: re.CoxModel(ties=ties, penalizer=penalizer).fit(
-                pd.DataFrame(
-                    {
-                        "t": [3.0, 5, 6, 8, 9, 12, 14, 15],
-                        "e": [1, 1, 0, 1, 1, 0, 1, 0],
-                        "x": [2, 0, 1, 1, 0, 2, 0, 1],
-                    }
-                ),
-                "t",
-                "e",
-            ),
-            {},
+        "retention.subscription_lifetimes": lambda: Call(
+            re.subscription_lifetimes,
+            {"subscriptions": subscriptions(), "as_of": "2024-04-01", "gap": "7D"},
+            positional=("subscriptions",),
+            tables={"subscriptions": LIFETIME_TABLE},
+            instants=("as_of", "observed_from"),
         ),
         # ---------------------------------------------------------------- health
         "health.churn_labels": lambda: Call(
@@ -504,6 +573,138 @@ def recipes() -> dict[str, Callable[[], Call]]:
         ),
         "unit_economics.monthly_amount": lambda: Call(
             ue.monthly_amount, {"amount": 120.0, "interval": "year"}, positional=("amount",)
+        ),
+        "unit_economics.MRRPolicy": lambda: Call(
+            lambda data, cancel_col="cancelled_at", **options: ue.mrr_bridge(
+                data,
+                policy=ue.MRRPolicy(
+                    churn_recognition="cancellation",
+                    cancel_col=cancel_col,
+                    grouping_window="30D",
+                ),
+                **options,
+            ),
+            {"data": cancelled_subscriptions(), "as_of": "2024-04-01"},
+            positional=("data",),
+            tables={
+                "data": Table(
+                    {**SUB_TABLE.columns, "cancel_col": "cancelled_at"},
+                    ids=("customer_col",),
+                    times=("start_col", "end_col", "cancel_col"),
+                    end="end_col",
+                    fixed=("cancel_col",),
+                )
+            },
+            instants=("as_of",),
+        ),
+        "unit_economics.revenue_cohorts": lambda: Call(
+            ue.revenue_cohorts,
+            {"subscriptions": subscriptions(), "as_of": "2024-04-01"},
+            positional=("subscriptions",),
+            tables={"subscriptions": SUB_TABLE},
+            instants=("as_of",),
+        ),
+        "unit_economics.arr_layers": lambda: Call(
+            ue.arr_layers,
+            {"subscriptions": subscriptions(), "freq": "QS", "as_of": "2024-07-01"},
+            positional=("subscriptions",),
+            tables={"subscriptions": SUB_TABLE},
+            instants=("as_of",),
+        ),
+        "unit_economics.ltv_curves": lambda: Call(
+            ue.ltv_curves,
+            {
+                "data": subscriptions(),
+                "spend": spend(),
+                "by": "channel",
+                "customers": customers(),
+                "horizon": "6MS",
+                "as_of": "2024-04-01",
+                "margin": 0.8,
+            },
+            positional=("data", "spend"),
+            tables={"data": SUB_TABLE, "spend": SPEND_TABLE, "customers": CUSTOMERS_TABLE},
+            instants=("as_of",),
+        ),
+        "unit_economics.cac_payback_by_cohort": lambda: Call(
+            ue.cac_payback_by_cohort,
+            {
+                "data": subscriptions(),
+                "spend": spend(),
+                "customers": customers(),
+                "horizon": "6MS",
+                "as_of": "2024-04-01",
+                "margin": 0.8,
+            },
+            positional=("data", "spend"),
+            tables={"data": SUB_TABLE, "spend": SPEND_TABLE, "customers": CUSTOMERS_TABLE},
+            instants=("as_of",),
+        ),
+        # ---------------------------------------------------------------- engagement
+        "engagement.active_users": lambda: Call(
+            en.active_users,
+            {
+                "events": events(),
+                "windows": {"DAU": "1D", "WAU": "7D"},
+                "as_of": "2024-01-20",
+                "active_event": ["invite", "login"],  # so event_col is read
+            },
+            positional=("events",),
+            tables={"events": EV_TABLE},
+            instants=("as_of",),
+        ),
+        "engagement.stickiness": lambda: Call(
+            en.stickiness,
+            {
+                "events": events(),
+                "period": "W",
+                "as_of": "2024-01-20",
+                "active_event": ["invite", "login"],  # so event_col is read
+            },
+            positional=("events",),
+            tables={"events": EV_TABLE},
+            instants=("as_of",),
+        ),
+        "engagement.lifecycle": lambda: Call(
+            en.lifecycle,
+            {"events": events(), "freq": "W", "new_event": "signup", "start": "2024-01-01"},
+            positional=("events",),
+            tables={"events": EV_TABLE},
+            instants=("start", "end"),
+        ),
+        "engagement.growth_accounting": lambda: Call(
+            en.growth_accounting,
+            {
+                "frame": transactions(),
+                "freq": "MS",
+                "value_col": "amount",
+                "user_col": "customer_id",
+            },
+            positional=("frame",),
+            tables={
+                "frame": Table(
+                    {"user_col": "customer_id", "time_col": "timestamp", "value_col": "amount"},
+                    ids=("user_col",),
+                    times=("time_col",),
+                    optional=("value_col",),
+                )
+            },
+        ),
+        "engagement.feature_adoption": lambda: Call(
+            en.feature_adoption,
+            {"events": events(), "features": ["invite", "login"], "freq": "W"},
+            positional=("events", "features"),
+            tables={"events": EV_TABLE},
+        ),
+        # ---------------------------------------------------------------- scale
+        "scale.run": lambda: Call(
+            lambda events, **columns: sc.run(
+                sc.analysis(fu.funnel, steps=["signup", "create_project", "subscribe"], **columns),
+                events,
+            ),
+            {"events": events()},
+            positional=("events",),
+            tables={"events": EV_TABLE},
         ),
         # ---------------------------------------------------------------- attribution
         "attribution.channel_report": lambda: Call(

@@ -46,7 +46,16 @@ from tests.contract.fuzz_recipes import Call, recipes
 
 mpl.use("Agg")
 
-SUBPACKAGES = ("attribution", "funnel", "retention", "health", "unit_economics", "datasets")
+SUBPACKAGES = (
+    "attribution",
+    "funnel",
+    "retention",
+    "engagement",
+    "health",
+    "unit_economics",
+    "datasets",
+    "scale",
+)
 
 
 def public_names() -> list[str]:
@@ -77,6 +86,9 @@ NOT_CALLABLE: dict[str, str] = {
 }
 
 # Public callables with no recipe: the generic checks still run on them.
+_SCALAR = (
+    "scalar formula: numbers, arrays or Series in, text and tables a SchemaError (generic checks)"
+)
 NO_RECIPE: dict[str, str] = {
     "attribution.AttributionModel": "abstract base class; its subclasses have recipes",
     "attribution.ChannelRule": "pydantic model: validated on construction (generic checks)",
@@ -90,6 +102,10 @@ NO_RECIPE: dict[str, str] = {
     "datasets.PlantedTruths": "a plain record of the generator's planted answers",
     "datasets.SaasCompany": "a plain container of generated tables (make_saas_company)",
     "funnel.Step": "a step spec; checked by funnel() (recipe) when used",
+    "scale.Analysis": "a record of the four callables analysis() builds; fuzzed through run()",
+    "scale.analysis": "wraps a public function; fuzzed through run(analysis(funnel, ...))",
+    "scale.is_dask": "a predicate on any object (generic checks)",
+    "scale.merge_all": "folds partials with a merge callable (generic checks); fuzzed via run()",
     "health.ActiveUsersDropRule": "pydantic rule: validated on construction",
     "health.HealthBand": "pydantic model: validated on construction",
     "health.HealthConfig": "pydantic model: validated on construction",
@@ -107,29 +123,14 @@ NO_RECIPE: dict[str, str] = {
     "unit_economics.customer_lifetime_value_interval": "same boundary as customer_lifetime_value",
     "unit_economics.plot_ltv_to_cac": "a plot of two series (generic checks)",
     "unit_economics.benchmark": "a lookup (generic checks)",
-    "unit_economics.burn_multiple": "scalar formula: issue 14 item 6 (domain half)",
-    "unit_economics.cac": "scalar formula: issue 14 item 6 (domain half)",
-    "unit_economics.cac_payback_months": "scalar formula: issue 14 item 6 (domain half)",
-    "unit_economics.convert_churn_rate": "scalar formula (generic checks)",
-    "unit_economics.ltv": "scalar formula: issue 14 item 6 (domain half)",
-    "unit_economics.ltv_to_cac": "scalar formula: issue 14 item 6 (domain half)",
-    "unit_economics.rule_of_40": "scalar formula: issue 14 item 6 (domain half)",
-    "unit_economics.sales_magic_number": "scalar formula: issue 14 item 6 (domain half)",
-}
-
-# Generic calls that still escape untyped until the domain half of issue 14 lands (item 6:
-# scalar formulas turn strings into a raw ValueError); strict=False so the fix turns them green.
-_ITEM_6 = "issue 14 item 6 (domain half): scalar formulas turn text into a raw ValueError"
-DOMAIN_PENDING: dict[str, str] = {
-    "unit_economics.burn_multiple": _ITEM_6,
-    "unit_economics.cac": _ITEM_6,
-    "unit_economics.cac_payback_months": _ITEM_6,
-    "unit_economics.convert_churn_rate": _ITEM_6,
-    "unit_economics.ltv": _ITEM_6,
-    "unit_economics.ltv_to_cac": _ITEM_6,
-    "unit_economics.monthly_amount": _ITEM_6,
-    "unit_economics.rule_of_40": _ITEM_6,
-    "unit_economics.sales_magic_number": _ITEM_6,
+    "unit_economics.burn_multiple": _SCALAR,
+    "unit_economics.cac": _SCALAR,
+    "unit_economics.cac_payback_months": _SCALAR,
+    "unit_economics.convert_churn_rate": _SCALAR,
+    "unit_economics.ltv": _SCALAR,
+    "unit_economics.ltv_to_cac": _SCALAR,
+    "unit_economics.rule_of_40": _SCALAR,
+    "unit_economics.sales_magic_number": _SCALAR,
 }
 
 
@@ -240,8 +241,6 @@ def test_generic_bad_arguments_give_typed_errors(qualified: str) -> None:
         return  # results are built by functions and exercised through them
     if not callable(obj):
         pytest.fail(f"{qualified} is not callable: list it in NOT_CALLABLE with the reason")
-    if qualified in DOMAIN_PENDING:  # non-strict: the domain fix turns it into a pass
-        pytest.xfail(DOMAIN_PENDING[qualified])
     allowed: tuple[type, ...] = ()
     if _is_pydantic(obj):
         import pydantic
@@ -256,14 +255,18 @@ def test_generic_bad_arguments_give_typed_errors(qualified: str) -> None:
         for p in sig.parameters.values()
         if p.default is inspect.Parameter.empty and p.kind not in (p.VAR_POSITIONAL, p.VAR_KEYWORD)
     ]
+    positional_only = [p.name for p in sig.parameters.values() if p.kind is p.POSITIONAL_ONLY]
     failures = []
     if not required and not inspect.isclass(obj):
         return  # a function with defaults for everything: its recipe calls it validly
     for what, bad in BAD_ARGUMENTS:
         for name in required or [None]:
             kwargs = dict.fromkeys(required, bad) if name is not None else {}
+            args = [kwargs.pop(p) for p in positional_only if p in kwargs]
             try:
-                out = attempt(f"{qualified}({what})", lambda k=kwargs: obj(**k), allowed=allowed)
+                out = attempt(
+                    f"{qualified}({what})", lambda a=args, k=kwargs: obj(*a, **k), allowed=allowed
+                )
             except UntypedError as exc:
                 failures.append(str(exc))
                 continue
@@ -298,8 +301,6 @@ def _signature_numbers(call: Call) -> dict[str, Any]:
     out: dict[str, Any] = {}
     for p in sig.parameters.values():
         value = call.kwargs.get(p.name, p.default)
-        if p.name in call.positional and p.name in ("start_mrr", "new_mrr", "churn_rate"):
-            continue  # money and rates of project_revenue: domain half (item 6)
         if isinstance(value, bool) or not isinstance(value, int | float):
             continue
         if p.name in ("seed", "random_state") and p.name not in call.kwargs:
@@ -344,6 +345,13 @@ def corruptions(call: Call) -> Iterator[tuple[str, dict[str, Any], type[BaseExce
         yield f"{param}: not a table", {param: "events.csv"}, None
         yield f"{param}: no rows", {param: frame.iloc[:0]}, None
         for keyword, column in table.columns.items():
+            if keyword in table.fixed:
+                yield (
+                    f"{param}: null in {column}",
+                    {param: _with_value(frame, column, 0, None)},
+                    None,
+                )
+                continue
             if keyword not in table.optional:
                 yield f"{param}: {keyword}=None", {keyword: None}, ParameterError
             yield f"{param}: {keyword}=0", {keyword: 0}, ParameterError

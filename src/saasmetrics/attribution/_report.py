@@ -157,6 +157,8 @@ def _credit_sessions(
     order = sort_order(s_user, s_ns)
     su, sn = s_user[order], s_ns[order]
     n = su.size
+    if n == 0:  # no sessions (an empty chunk): no event is credited
+        return np.full(e_user.size, -1, dtype=np.int64)
     first = np.searchsorted(su, e_user, side="left")
     has = first < n
     has[has] &= su[np.clip(first[has], 0, n - 1)] == e_user[has]

@@ -18,6 +18,7 @@ from saasmetrics._kernels.periods import (
     parse_freq,
     period_start_ns,
 )
+from saasmetrics._validation import check_instant
 from saasmetrics.eventlog import EventLog, as_event_log
 from saasmetrics.exceptions import EmptyDataError, ParameterError
 from saasmetrics.typing import FrameLike
@@ -115,14 +116,13 @@ def day_labels(days: I64) -> pd.DatetimeIndex:
 def to_day(name: str, value: Any) -> int:
     """A date-like option as a local day ordinal (a tz-aware value keeps its own wall date)."""
     try:
-        ts = pd.Timestamp(value)
-    except (TypeError, ValueError) as exc:
-        raise ParameterError(f"{name}={value!r} is not a date.") from exc
-    if pd.isna(ts):
-        raise ParameterError(f"{name}={value!r} is not a date.")
+        zone = pd.Timestamp(value).tzinfo  # its own zone: check_instant keeps the wall date
+    except (TypeError, ValueError, OverflowError):
+        zone = None  # check_instant says what is wrong with it
+    ts = check_instant(name, value, tz=zone)
     if ts.tz is not None:
         ts = ts.tz_localize(None)
-    return int(ts.as_unit("ns").value // DAY_NS)
+    return int(ts.value // DAY_NS)
 
 
 def event_codes(log: EventLog, names: Any) -> tuple[I64, tuple[bool, ...]]:

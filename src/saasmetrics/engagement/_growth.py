@@ -12,6 +12,7 @@ from saasmetrics._frames import to_pandas
 from saasmetrics._kernels.engagement import growth_users, growth_values, pair_sums
 from saasmetrics._plotting import PALETTE, get_axes
 from saasmetrics._results import ResultMixin
+from saasmetrics._validation import require_columns
 from saasmetrics.engagement._common import (
     DayRange,
     calendar_spec,
@@ -24,7 +25,7 @@ from saasmetrics.engagement._common import (
     ratio,
 )
 from saasmetrics.eventlog import EventLog
-from saasmetrics.exceptions import InputError, MissingColumnError, ParameterError
+from saasmetrics.exceptions import InputError, ParameterError
 from saasmetrics.scale import Analysis, register, run
 from saasmetrics.typing import FrameLike
 
@@ -396,10 +397,12 @@ def _growth_analysis(
         if isinstance(data, EventLog):
             return data
         table = to_pandas(data, name="frame")
+        require_columns(
+            table,
+            {"user_col": user_col, "time_col": time_col, "value_col": value_col},
+            optional=("value_col",),
+        )
         needed = [user_col, time_col, *props]
-        missing = [c for c in needed if c not in table.columns]
-        if missing:
-            raise MissingColumnError.from_names(missing, available=list(table.columns))
         if event_col in table.columns:
             return load(
                 table, user_col=user_col, time_col=time_col, event_col=event_col, properties=props

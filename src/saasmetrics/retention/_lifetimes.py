@@ -8,7 +8,7 @@ import numpy as np
 import pandas as pd
 
 from saasmetrics._frames import to_pandas
-from saasmetrics._validation import RowCheck, parse_timestamps, require_columns
+from saasmetrics._validation import RowCheck, check_instant, parse_timestamps, require_columns
 from saasmetrics.exceptions import InputError, ParameterError
 
 __all__ = ("subscription_lifetimes",)
@@ -23,16 +23,10 @@ def _timestamp(name: str, value: Any) -> pd.Timestamp | None:
     if isinstance(value, (bool, int, float, np.number)):  # pd.Timestamp(12345) is 1970 + 12 us
         raise ParameterError(f"{name}={value!r} is not a date.", hint="pass e.g. '2024-03-01'.")
     try:
-        ts = pd.Timestamp(value)
-        if not pd.isna(ts):
-            ts = ts.as_unit("ns")  # OutOfBoundsDatetime (a ValueError) outside 1677..2262
-    except (TypeError, ValueError) as exc:
-        raise ParameterError(
-            f"{name}={value!r} is not a date between 1677-09-22 and 2262-04-11."
-        ) from exc
-    if pd.isna(ts):
-        raise ParameterError(f"{name} must be a date; got {value!r}.")
-    return ts
+        zone = pd.Timestamp(value).tzinfo  # kept: _ns puts it on the data's clock
+    except (TypeError, ValueError, OverflowError):
+        zone = None  # check_instant says what is wrong with it
+    return check_instant(name, value, tz=zone)
 
 
 def _ns(ts: pd.Timestamp, tz: Any) -> int:

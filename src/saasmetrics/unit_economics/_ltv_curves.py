@@ -15,7 +15,13 @@ from saasmetrics._frames import to_pandas
 from saasmetrics._kernels.periods import DAY_NS, PeriodSpec, calendar_period, period_start_ns
 from saasmetrics._plotting import PALETTE, get_axes
 from saasmetrics._results import ResultMixin
-from saasmetrics._validation import RowCheck, check_choice, parse_timestamps, require_columns
+from saasmetrics._validation import (
+    RowCheck,
+    check_choice,
+    check_float,
+    parse_timestamps,
+    require_columns,
+)
 from saasmetrics.exceptions import (
     ConvergenceError,
     EmptyDataError,
@@ -211,6 +217,8 @@ def _transaction_grid(
     else:
         if customers is not None:
             table = to_pandas(customers, name="customers")
+            if customers_key is not None:
+                require_columns(table, {"customers_key": customers_key})
             key = customers_key or next(
                 (k for k in (customer_col, "account_id", "customer_id") if k in table.columns),
                 customer_col,
@@ -634,10 +642,7 @@ class LTVCurves(ResultMixin):
 
 
 def _check_margin(margin: Any) -> float:
-    value = float(margin)
-    if not 0 < value <= 1:
-        raise ParameterError(f"margin must be a fraction in (0, 1]; got {margin!r}.")
-    return value
+    return check_float("margin", margin, min_value=0.0, max_value=1.0, min_inclusive=False)
 
 
 def _grid_for(
@@ -816,8 +821,14 @@ def ltv_curves(
     n_h = _horizon(horizon, spec.freq)
     if forecast is not None:
         check_choice("forecast", forecast, ("sbg", "km"))
-    if not 0 < confidence_level < 1:
-        raise ParameterError(f"confidence_level must be in (0, 1); got {confidence_level!r}.")
+    confidence_level = check_float(
+        "confidence_level",
+        confidence_level,
+        min_value=0.0,
+        max_value=1.0,
+        min_inclusive=False,
+        max_inclusive=False,
+    )
     groups_by = None if by in (None, "cohort") else by
     grid, transactions = _grid_for(
         data,
@@ -1078,6 +1089,11 @@ def cac_payback_by_cohort(
     ((9, 9), True)
     """
     margin = _check_margin(margin)
+    if not isinstance(channel_col, str):  # None would silently pool every channel
+        raise ParameterError(
+            f"channel_col={channel_col!r} is not a column name (a string).",
+            hint="payback is per channel: name the customers' channel column.",
+        )
     spec = _spec(freq)
     n_h = _horizon(horizon, spec.freq)
     if forecast is not None:

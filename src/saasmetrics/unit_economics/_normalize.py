@@ -21,6 +21,7 @@ from saasmetrics._validation import (
 )
 from saasmetrics.exceptions import InputError, ParameterError, SchemaError
 from saasmetrics.typing import FrameLike, OnInvalid
+from saasmetrics.unit_economics._scalars import _as_float
 
 __all__ = ("BillingInterval", "monthly_amount", "mrr_from_invoices")
 
@@ -108,10 +109,11 @@ def monthly_amount(
     >>> round(monthly_amount(10, "week"), 2), monthly_amount(100, percent_off=0.2)
     (43.33, 80.0)
     """
-    amt = np.asarray(amount, dtype=np.float64)
-    count = np.asarray(interval_count, dtype=np.float64)
-    pct = np.asarray(percent_off, dtype=np.float64)
-    off = np.asarray(amount_off, dtype=np.float64)
+    # text and tables: SchemaError, as for the other scalar formulas
+    amt = _as_float("amount", amount)
+    count = _as_float("interval_count", interval_count)
+    pct = _as_float("percent_off", percent_off)
+    off = _as_float("amount_off", amount_off)
     if np.any(amt < 0) or np.any(np.isnan(amt)):
         raise ParameterError("amount must be >= 0 (free plans are 0, not negative).")
     if np.any(~(count >= 1)) or np.any(~np.isfinite(count)):

@@ -53,7 +53,9 @@ def customer_values(
     if customers is not None:
         table = to_pandas(customers, name="customers")
         key = customers_key
-        if key is None:
+        if key is not None:
+            require_columns(table, {"customers_key": key})
+        else:
             key = next(
                 (k for k in (customer_col, "account_id", "customer_id") if k in table.columns),
                 None,
