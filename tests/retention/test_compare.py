@@ -269,7 +269,7 @@ def test_bad_input_gets_typed_errors() -> None:
         logrank_test(t, e, ["a", None, "b", "b"])
     with pytest.raises(ParameterError, match="weighting"):
         logrank_test(t, e, g, weighting="gehan")  # type: ignore[arg-type]
-    with pytest.raises(ParameterError, match="p and q must be|p must be"):
+    with pytest.raises(ParameterError, match=r"p and q must be|p must be"):
         logrank_test(t, e, g, weighting="fleming-harrington", p=-1)
     with pytest.raises(InputError, match="tau=9 is beyond"):
         restricted_mean_survival_time(t, e, 9, g)
