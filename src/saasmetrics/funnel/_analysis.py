@@ -18,7 +18,7 @@ from saasmetrics.exceptions import DataQualityWarning, EmptyDataError
 from saasmetrics.funnel._attempts import counted_units
 from saasmetrics.funnel._options import FunnelSettings, check_property_columns
 from saasmetrics.funnel._result import FunnelResult
-from saasmetrics.funnel._steps import Step, condition_mask, event_index
+from saasmetrics.funnel._steps import Step, condition_mask, event_index, event_mask
 from saasmetrics.funnel._tables import build_table, time_column
 from saasmetrics.scale import Analysis
 from saasmetrics.typing import FrameLike
@@ -111,12 +111,9 @@ def funnel_partial(log: EventLog, s: FunnelSettings) -> FunnelPartial:
         factorized, _ = pd.factorize(log.property_values(s.hold_constant), use_na_sentinel=True)
         codes = factorized.astype(np.int64, copy=False)
         first_code, first_cond, _ = found[0]
-        if first_code >= 0:
-            opens = log.event_codes == first_code
-            if first_cond is not None:
-                opens &= first_cond
-            n_opens_missing = int(np.count_nonzero(opens & (codes < 0)))
-            n_opens = int(np.count_nonzero(opens))
+        opens = event_mask(log, first_code, first_cond)
+        n_opens_missing = int(np.count_nonzero(opens & (codes < 0)))
+        n_opens = int(np.count_nonzero(opens))
     units, step_ns, n_anchors = counted_units(
         log,
         s,

@@ -23,6 +23,7 @@ from saasmetrics._kernels.funnel import (
 from saasmetrics.eventlog import EventLog
 from saasmetrics.exceptions import ParameterError
 from saasmetrics.funnel._options import FunnelSettings
+from saasmetrics.funnel._steps import event_mask
 from saasmetrics.funnel._tables import time_column
 
 I64 = npt.NDArray[np.int64]
@@ -248,14 +249,3 @@ def units_frame(
             stamps = pd.Series(log.to_datetime(np.where(reached, t, 0))).where(reached)
         units[time_column(k)] = stamps
     return units, step_ns
-
-
-def event_mask(
-    log: EventLog, code: int, cond: npt.NDArray[np.bool_] | None
-) -> npt.NDArray[np.bool_]:
-    if code < 0:
-        return np.zeros(len(log), dtype=bool)
-    mask: npt.NDArray[np.bool_] = log.event_codes == code
-    if cond is not None:
-        mask &= cond
-    return mask

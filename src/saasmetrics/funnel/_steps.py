@@ -13,7 +13,15 @@ import pandas as pd
 from saasmetrics.eventlog import EventLog
 from saasmetrics.exceptions import ParameterError
 
-__all__ = ("Step", "StepLike", "as_step", "condition_mask", "event_index", "step_properties")
+__all__ = (
+    "Step",
+    "StepLike",
+    "as_step",
+    "condition_mask",
+    "event_index",
+    "event_mask",
+    "step_properties",
+)
 
 
 @dataclass(frozen=True, slots=True)
@@ -170,6 +178,18 @@ def condition_mask(log: EventLog, step: Step) -> npt.NDArray[np.bool_] | None:
         else:
             ok = (values == wanted).fillna(value=False).to_numpy(dtype=bool)
         mask &= ok & values.notna().to_numpy()
+    return mask
+
+
+def event_mask(
+    log: EventLog, code: int, cond: npt.NDArray[np.bool_] | None
+) -> npt.NDArray[np.bool_]:
+    """Which events of ``log`` are event ``code`` and meet ``cond`` (none if ``code`` is -1)."""
+    if code < 0:
+        return np.zeros(len(log), dtype=bool)
+    mask: npt.NDArray[np.bool_] = log.event_codes == code
+    if cond is not None:
+        mask &= cond
     return mask
 
 
