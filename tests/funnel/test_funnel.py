@@ -556,9 +556,9 @@ def test_compare_matches_newcombe_and_chi_square(result: FunnelResult) -> None:
 def test_newcombe_interval_published_example() -> None:
     # Newcombe (1998), Statistics in Medicine 17:873-890, Table II, example (a): 56/70 vs
     # 48/80, method 10 (hybrid score, no continuity correction): 0.0524 to 0.3339.
-    from saasmetrics.funnel._funnel import _two_proportions
+    from saasmetrics.funnel._compare import two_proportions
 
-    out = _two_proportions(56, 70, 48, 80, 0.95)
+    out = two_proportions(56, 70, 48, 80, 0.95)
     assert out["ci_low"] == pytest.approx(0.0524, abs=5e-5)
     assert out["ci_high"] == pytest.approx(0.3339, abs=5e-5)
 

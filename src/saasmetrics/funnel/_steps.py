@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import warnings
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
 from typing import Any
@@ -12,9 +11,17 @@ import numpy.typing as npt
 import pandas as pd
 
 from saasmetrics.eventlog import EventLog
-from saasmetrics.exceptions import DataQualityWarning, ParameterError
+from saasmetrics.exceptions import ParameterError
 
-__all__ = ("Step", "StepLike", "as_step", "event_index", "step_mask")
+__all__ = (
+    "Step",
+    "StepLike",
+    "as_step",
+    "condition_mask",
+    "event_index",
+    "event_mask",
+    "step_properties",
+)
 
 
 @dataclass(frozen=True, slots=True)
@@ -141,36 +148,6 @@ def event_index(log: EventLog, event: Any) -> int:
     return code
 
 
-def step_code(log: EventLog, step: Step, *, what: str = "step", stacklevel: int = 4) -> int:
-    """Code of the step's event in ``log`` (-1, with a warning, if it never occurs).
-
-    Parameters
-    ----------
-    log : EventLog
-        The events.
-    step : Step
-        The step.
-    what : str, default "step"
-        How to call it in the warning.
-    stacklevel : int, default 4
-        Frames up to the user's call (``funnel`` calling this from a comprehension).
-
-    Returns
-    -------
-    int
-        The event code, or -1.
-    """
-    code = event_index(log, step.event)
-    if code < 0:
-        warnings.warn(
-            f"The {what} {step.name!r} never occurs: event {step.event!r} is not in the data; "
-            + ("it counts 0 users." if what == "step" else "it removes nothing."),
-            DataQualityWarning,
-            stacklevel=stacklevel,
-        )
-    return code
-
-
 def condition_mask(log: EventLog, step: Step) -> npt.NDArray[np.bool_] | None:
     """Which events satisfy the step's property conditions (``None`` when it has none).
 
@@ -204,28 +181,13 @@ def condition_mask(log: EventLog, step: Step) -> npt.NDArray[np.bool_] | None:
     return mask
 
 
-def step_mask(log: EventLog, step: Step, *, what: str = "step") -> npt.NDArray[np.bool_]:
-    """Which events of ``log`` (sorted order) match ``step``; warns if its event never occurs.
-
-    Parameters
-    ----------
-    log : EventLog
-        The events.
-    step : Step
-        The step.
-    what : str, default "step"
-        How to call it in the warning.
-
-    Returns
-    -------
-    numpy.ndarray of bool
-        One entry per event.
-    """
-    code = step_code(log, step, what=what, stacklevel=5)  # via funnel's helper
+def event_mask(
+    log: EventLog, code: int, cond: npt.NDArray[np.bool_] | None
+) -> npt.NDArray[np.bool_]:
+    """Which events of ``log`` are event ``code`` and meet ``cond`` (none if ``code`` is -1)."""
     if code < 0:
         return np.zeros(len(log), dtype=bool)
     mask: npt.NDArray[np.bool_] = log.event_codes == code
-    cond = condition_mask(log, step)
     if cond is not None:
         mask &= cond
     return mask

@@ -1,0 +1,213 @@
+"""The funnel as partial / merge / finalize, so that it runs per chunk of users (Dask or not).
+
+A chunk of whole users gives its counted units (:mod:`._attempts`) and what the warnings need;
+partials merge by concatenation; finalize warns once and builds the tables over all units.
+"""
+
+from __future__ import annotations
+
+import warnings
+from dataclasses import dataclass
+
+import numpy as np
+import numpy.typing as npt
+import pandas as pd
+
+from saasmetrics.eventlog import EventLog, as_event_log
+from saasmetrics.exceptions import DataQualityWarning, EmptyDataError
+from saasmetrics.funnel._attempts import counted_units
+from saasmetrics.funnel._options import FunnelSettings, check_property_columns
+from saasmetrics.funnel._result import FunnelResult
+from saasmetrics.funnel._steps import Step, condition_mask, event_index, event_mask
+from saasmetrics.funnel._tables import build_table, time_column
+from saasmetrics.scale import Analysis
+from saasmetrics.typing import FrameLike
+
+I64 = npt.NDArray[np.int64]
+
+
+def funnel_analysis(
+    s: FunnelSettings, *, user_col: str, time_col: str, event_col: str
+) -> Analysis[FunnelPartial, FunnelResult]:
+    """The funnel with checked options ``s`` as an :class:`~saasmetrics.scale.Analysis`."""
+    needed = s.properties
+
+    def prepare(data: EventLog | FrameLike) -> EventLog:
+        log = as_event_log(
+            data, user_col=user_col, time_col=time_col, event_col=event_col, properties=needed
+        )
+        if len(log) == 0:
+            raise EmptyDataError("events has no rows.")
+        return log
+
+    return Analysis(
+        name="funnel",
+        keys=(user_col,),
+        prepare=prepare,
+        partial=lambda log, _context: funnel_partial(log, s),
+        merge=merge_partials,
+        finalize=lambda part, _context: finalize(part, s),
+    )
+
+
+# how far a step (or exclusion) is from occurring in a chunk: merged by taking the minimum
+_OCCURS, _NO_MATCH, _ABSENT = 0, 1, 2
+
+
+@dataclass(frozen=True, slots=True)
+class FunnelPartial:
+    """What a chunk of whole users contributes: its counted units and what the warnings need.
+
+    ``units`` is one row per counted user (or attempt), as :attr:`FunnelResult.units`;
+    ``step_ns`` the step times as int64 nanoseconds; ``occurs`` per step and exclusion
+    whether its event occurs (and meets its conditions); ``n_opens`` / ``n_opens_missing`` the
+    step-1 events with and without a held-constant value; ``n_anchors`` the attempts opened.
+    """
+
+    units: pd.DataFrame
+    step_ns: tuple[I64, ...]
+    occurs: tuple[int, ...]
+    n_opens: int
+    n_opens_missing: int
+    n_anchors: int
+
+
+def merge_partials(a: FunnelPartial, b: FunnelPartial) -> FunnelPartial:
+    """The partial of two chunks of disjoint users."""
+    return FunnelPartial(
+        units=pd.concat([a.units, b.units], ignore_index=True),
+        step_ns=tuple(np.concatenate([x, y]) for x, y in zip(a.step_ns, b.step_ns, strict=True)),
+        occurs=tuple(min(x, y) for x, y in zip(a.occurs, b.occurs, strict=True)),
+        n_opens=a.n_opens + b.n_opens,
+        n_opens_missing=a.n_opens_missing + b.n_opens_missing,
+        n_anchors=a.n_anchors + b.n_anchors,
+    )
+
+
+def _occurrence(log: EventLog, step: Step) -> tuple[int, npt.NDArray[np.bool_] | None, int]:
+    """The step's event code (-1 if absent), its condition mask, and whether it occurs."""
+    code = event_index(log, step.event)
+    if code < 0:
+        return code, None, _ABSENT
+    cond = condition_mask(log, step)
+    if cond is not None and not cond[log.event_codes == code].any():
+        return code, cond, _NO_MATCH
+    return code, cond, _OCCURS
+
+
+def funnel_partial(log: EventLog, s: FunnelSettings) -> FunnelPartial:
+    """The funnel of one chunk of whole users (the in-memory path is the one-chunk case)."""
+    check_property_columns(log, s)
+
+    # a step is in the window iff t - start <= window, and t - start never exceeds the log's
+    # span: capping the window there keeps `start + window` inside int64 for any window
+    span = int(log.time_ns.max()) - int(log.time_ns.min())
+    window_ns = min(int(s.window.value), span)
+    found = [_occurrence(log, step) for step in s.steps]
+    excl_found = [_occurrence(log, step) for step, _, _ in s.exclusions]
+    codes: I64 | None = None
+    n_opens = n_opens_missing = 0
+    if s.hold_constant is not None:
+        factorized, _ = pd.factorize(log.property_values(s.hold_constant), use_na_sentinel=True)
+        codes = factorized.astype(np.int64, copy=False)
+        first_code, first_cond, _ = found[0]
+        opens = event_mask(log, first_code, first_cond)
+        n_opens_missing = int(np.count_nonzero(opens & (codes < 0)))
+        n_opens = int(np.count_nonzero(opens))
+    units, step_ns, n_anchors = counted_units(
+        log,
+        s,
+        [(code, cond) for code, cond, _ in found],
+        [(code, cond) for code, cond, _ in excl_found],
+        codes,
+        window_ns=window_ns,
+    )
+    return FunnelPartial(
+        units=units,
+        step_ns=tuple(step_ns),
+        occurs=tuple(o for _, _, o in [*found, *excl_found]),
+        n_opens=n_opens,
+        n_opens_missing=n_opens_missing,
+        n_anchors=n_anchors,
+    )
+
+
+def _canonical_order(units: pd.DataFrame) -> npt.NDArray[np.int64]:
+    """Rows sorted by user id (then step-1 time), whatever order the chunks came in."""
+    users = units["user"].to_numpy()
+    try:
+        by_user = np.argsort(users, kind="stable")
+    except TypeError:  # ids of mixed types: order by their text
+        users = np.array([repr(u) for u in users], dtype=object)
+        by_user = np.argsort(users, kind="stable")
+    if time_column(0) not in units or not len(units):
+        return by_user.astype(np.int64, copy=False)
+    # several rows of a user (count="attempts"): by step-1 time within the user
+    sorted_users = users[by_user]
+    repeats = bool((sorted_users[1:] == sorted_users[:-1]).any())
+    if not repeats:
+        return by_user.astype(np.int64, copy=False)
+    t0 = units[time_column(0)].to_numpy(dtype="datetime64[ns]").view(np.int64)
+    # equal ids get the rank of their first occurrence in sorted order
+    first = np.r_[True, sorted_users[1:] != sorted_users[:-1]]
+    group = np.cumsum(first) - 1
+    user_rank = np.empty(by_user.size, dtype=np.int64)
+    user_rank[by_user] = group
+    return np.lexsort((t0, user_rank)).astype(np.int64, copy=False)
+
+
+def finalize(part: FunnelPartial, s: FunnelSettings) -> FunnelResult:
+    """Warnings from the merged figures, then the tables over all units."""
+    n_steps = len(s.steps)
+    for k, item in enumerate([*s.steps, *(step for step, _, _ in s.exclusions)]):
+        what = "step" if k < n_steps else "exclusion"
+        status = part.occurs[k]
+        if status == _ABSENT:
+            warnings.warn(
+                f"The {what} {item.name!r} never occurs: event {item.event!r} is not in the "
+                "data; " + ("it counts 0 users." if what == "step" else "it removes nothing."),
+                DataQualityWarning,
+                stacklevel=5,
+            )
+        elif status == _NO_MATCH and what == "step":
+            warnings.warn(
+                f"The step {item.name!r} never occurs: no {item.event!r} event meets its "
+                "conditions; it counts 0 users.",
+                DataQualityWarning,
+                stacklevel=5,
+            )
+    if part.n_opens_missing:
+        warnings.warn(
+            f"{part.n_opens_missing:,} of {part.n_opens:,} {s.steps[0].name!r} "
+            f"events have no {s.hold_constant!r} value; with hold_constant they open no "
+            "attempt, so their users may be missing from the funnel.",
+            DataQualityWarning,
+            stacklevel=5,
+        )
+    if s.exclusions and len(part.units) == 0 and part.n_anchors > 0:
+        warnings.warn(
+            "Every attempt was removed by the exclusions; the funnel is empty.",
+            DataQualityWarning,
+            stacklevel=5,
+        )
+    order = _canonical_order(part.units)
+    units = part.units.take(order).reset_index(drop=True)
+    step_ns = [ns[order] for ns in part.step_ns]
+    names = tuple(step.name for step in s.steps)
+    if s.order == "unordered":  # level k is any k of the steps, not the first k
+        names = tuple(f"{k} of {n_steps} steps" for k in range(1, n_steps + 1))
+    unit_name = "users" if s.count == "users" else "attempts"
+    table = build_table(units, names, s.breakdown, unit_name, step_ns)
+    return FunnelResult(
+        steps=names,
+        table=table,
+        units=units,
+        window=s.window,
+        order=s.order,
+        entry=s.entry,
+        count=s.count,
+        breakdown=s.breakdown,
+        breakdown_attribution=s.breakdown_attribution if s.breakdown else None,
+        hold_constant=s.hold_constant,
+        exclusions=tuple((str(step.name), lo, hi) for step, lo, hi in s.exclusions),
+    )

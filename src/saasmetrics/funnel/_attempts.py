@@ -1,0 +1,251 @@
+"""One chunk's attempts: the rows that can fill a step, matched by the kernels, minus exclusions.
+
+The result is one row per counted user (their best attempt) or per attempt: see
+:func:`counted_units`.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from typing import Any
+
+import numpy as np
+import numpy.typing as npt
+import pandas as pd
+
+from saasmetrics._kernels.funnel import (
+    MAX_STEP_TYPES,
+    apply_exclusion,
+    attempt_levels,
+    best_attempts,
+    first_per_segment,
+)
+from saasmetrics.eventlog import EventLog
+from saasmetrics.exceptions import ParameterError
+from saasmetrics.funnel._options import FunnelSettings
+from saasmetrics.funnel._steps import event_mask
+from saasmetrics.funnel._tables import time_column
+
+I64 = npt.NDArray[np.int64]
+Mask = npt.NDArray[np.bool_]
+
+
+def counted_units(
+    log: EventLog,
+    s: FunnelSettings,
+    steps: list[tuple[int, Mask | None]],
+    exclusions: list[tuple[int, Mask | None]],
+    codes: I64 | None,
+    *,
+    window_ns: int,
+) -> tuple[pd.DataFrame, list[I64], int]:
+    """The counted units of one chunk of whole users, their step times and the attempts opened.
+
+    ``steps`` and ``exclusions`` hold each one's event code in ``log`` (-1 if absent) and its
+    condition mask; ``codes`` the held-constant property's codes (-1 where missing).
+    """
+    rel = relevant_rows(log, [code for code, _ in steps], [cond for _, cond in steps], codes)
+    opening = rel.masks.any(axis=0) if s.order == "unordered" else rel.masks[0]  # any step
+    anchors = np.flatnonzero(opening).astype(np.int64, copy=False)
+    if s.entry == "first":
+        anchors = first_per_segment(anchors, rel.seg)
+    level, rows, times = run_attempts(rel, anchors, codes, window_ns=window_ns, order=s.order)
+    user_of_attempt = rel.seg[rows[0]]
+    kept, base_times = rel.kept, rel.time
+    if s.exclusions:
+        rows = np.where(rows >= 0, kept[np.maximum(rows, 0)], -1)  # back to log positions
+        kept, base_times = np.arange(len(log), dtype=np.int64), log.time_ns
+        masks = [event_mask(log, code, cond) for code, cond in exclusions]
+        level = apply_exclusions(
+            log,
+            [(mask, lo, hi) for mask, (_, lo, hi) in zip(masks, s.exclusions, strict=True)],
+            level,
+            rows,
+            user_of_attempt=user_of_attempt,
+            window_ns=window_ns,
+        )
+
+    if s.count == "users":
+        chosen = best_attempts(user_of_attempt, level)
+    else:
+        chosen = np.flatnonzero(level > 0).astype(np.int64, copy=False)
+    lev = level[chosen]
+    units, step_ns = units_frame(
+        log,
+        user_of_attempt[chosen],
+        lev,
+        rows=rows,
+        times=times,
+        chosen=chosen,
+        base_times=base_times,
+    )
+    if s.breakdown is not None:
+        if s.breakdown_attribution == "first_touch":
+            src = rows[0, chosen]
+        elif s.breakdown_attribution == "last_touch":
+            src = rows[lev - 1, chosen]
+        else:
+            src = rows[s.attr_step, chosen]
+        has = src >= 0
+        at = kept[np.where(has, src, 0)] if kept.size else np.zeros(src.size, dtype=np.int64)
+        values = log.property_values(s.breakdown).take(at).reset_index(drop=True)
+        units.insert(2, s.breakdown, values.where(pd.Series(has)))
+    return units, step_ns, int(anchors.size)
+
+
+@dataclass(frozen=True, slots=True)
+class RelevantRows:
+    """The rows of the log that can fill some step, with what the kernels need of them."""
+
+    kept: I64  # their positions in the log
+    masks: npt.NDArray[np.bool_]  # (K, rows): which step each row can fill
+    time: I64
+    seg: I64  # user code
+
+
+def relevant_rows(
+    log: EventLog,
+    step_codes: list[int],
+    conditions: list[npt.NDArray[np.bool_] | None],
+    codes: I64 | None,
+) -> RelevantRows:
+    """Keep only rows that can fill a step: every later pass runs over a fraction of the log.
+
+    Strict mode still sees the full timeline: it checks that kept rows are adjacent in it.
+    """
+    event_codes = log.event_codes
+    relevant = np.zeros(len(log), dtype=bool)
+    scratch = np.empty(len(log), dtype=bool)
+    for code, cond in zip(step_codes, conditions, strict=True):
+        if code >= 0:
+            np.equal(event_codes, code, out=scratch)
+            if cond is not None:
+                scratch &= cond
+            relevant |= scratch
+    if codes is not None:
+        relevant &= codes >= 0  # a missing held-constant value fills no step
+    kept = np.flatnonzero(relevant).astype(np.int64, copy=False)
+    ev_r = event_codes[kept]
+    masks = np.zeros((len(step_codes), kept.size), dtype=bool)
+    for j, (code, cond) in enumerate(zip(step_codes, conditions, strict=True)):
+        if code >= 0:
+            masks[j] = ev_r == code
+            if cond is not None:
+                masks[j] &= cond[kept]
+    return RelevantRows(kept=kept, masks=masks, time=log.time_ns[kept], seg=log.user_codes[kept])
+
+
+def run_attempts(
+    rel: RelevantRows, anchors: I64, codes: I64 | None, *, window_ns: int, order: str
+) -> tuple[I64, I64, I64 | None]:
+    """Levels, step rows (positions in ``rel``) and unordered times of every attempt."""
+    if order == "unordered":
+        overlapping = bool(np.any(rel.masks.sum(axis=0) > 1))
+        n_types = int(np.unique(rel.masks.T, axis=0).any(axis=1).sum()) if overlapping else 0
+        if n_types > MAX_STEP_TYPES:
+            raise ParameterError(
+                f"The steps overlap in {n_types} distinct ways (sets of steps one event "
+                f"matches); an unordered funnel checks at most {MAX_STEP_TYPES} exactly.",
+                hint="make the step definitions disjoint (e.g. add conditions), or use fewer.",
+            )
+    if codes is not None and order != "strict":
+        # hold_constant: one segment per (user, value), then back to the user's order
+        c_r = codes[rel.kept]
+        key = rel.seg * (int(c_r.max(initial=0)) + 2) + c_r + 1
+        perm = np.argsort(key, kind="stable").astype(np.int64, copy=False)
+        inverse = np.empty_like(perm)
+        inverse[perm] = np.arange(perm.size, dtype=np.int64)
+        level, rows_p, times = attempt_levels(
+            np.sort(inverse[anchors]),
+            key[perm],
+            rel.time[perm],
+            (rel.masks if order == "unordered" else rel.masks[1:])[:, perm],
+            window_ns=window_ns,
+            order=order,
+        )
+        rows = np.where(rows_p >= 0, perm[np.maximum(rows_p, 0)], -1)
+        back = np.argsort(rows[0], kind="stable")
+        return level[back], rows[:, back], None if times is None else times[:, back]
+    same_value = adjacent = None
+    if order == "strict":
+        adjacent = np.r_[False, rel.kept[1:] == rel.kept[:-1] + 1]
+        if codes is not None:
+            c_r = codes[rel.kept]
+            same_value = np.r_[False, c_r[1:] == c_r[:-1]]
+    return attempt_levels(
+        anchors,
+        rel.seg,
+        rel.time,
+        rel.masks if order == "unordered" else rel.masks[1:],  # unordered: any step opens
+        window_ns=window_ns,
+        order=order,
+        same_value=same_value,
+        adjacent=adjacent,
+    )
+
+
+def apply_exclusions(
+    log: EventLog,
+    excl: list[tuple[npt.NDArray[np.bool_], int, int]],
+    level: I64,
+    rows: I64,
+    *,
+    user_of_attempt: I64,
+    window_ns: int,
+) -> I64:
+    """Set the level of every attempt an exclusion removes to 0 (``rows`` in log positions).
+
+    ``excl`` holds each exclusion's event mask over the log with its step range.
+    """
+    deadline = log.time_ns[rows[0]] + window_ns
+    attempt_end = log.offsets[1:][user_of_attempt]
+    removed = np.zeros(level.size, dtype=bool)
+    for mask, lo, hi in excl:
+        excluded = np.flatnonzero(mask)
+        if excluded.size:
+            removed |= apply_exclusion(
+                level,
+                rows[lo],
+                rows[hi],
+                deadline=deadline,
+                end=attempt_end,
+                excluded_rows=excluded.astype(np.int64, copy=False),
+                time_ns=log.time_ns,
+                from_step=lo,
+                to_step=hi,
+            )
+    return np.where(removed, 0, level)
+
+
+def units_frame(
+    log: EventLog,
+    user_codes: I64,
+    level: I64,
+    *,
+    rows: I64,
+    times: I64 | None,
+    chosen: I64,
+    base_times: I64,
+) -> tuple[pd.DataFrame, list[I64]]:
+    """One row per counted unit: user id, level and when each step was done (NaT if not).
+
+    Ordered and strict steps are done at the time of their row (``base_times[rows]``);
+    unordered ones at the times the kernel computed.
+    """
+    units = pd.DataFrame({"user": log.users.take(user_codes), "level": level})
+    nat = np.iinfo(np.int64).min
+    step_ns: list[I64] = []
+    for k in range(rows.shape[0]):
+        reached = level > k
+        if times is None:
+            t = base_times[np.maximum(rows[k, chosen], 0)] if base_times.size else level * 0
+        else:
+            t = times[k, chosen]
+        t = np.where(reached, t, nat)
+        step_ns.append(t)
+        if log.tz is None:
+            stamps: Any = t.view("datetime64[ns]")
+        else:
+            stamps = pd.Series(log.to_datetime(np.where(reached, t, 0))).where(reached)
+        units[time_column(k)] = stamps
+    return units, step_ns

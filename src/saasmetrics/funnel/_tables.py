@@ -1,0 +1,230 @@
+"""A funnel's tables from its counted units: per step counts, conversion and times to convert.
+
+Every table is computed for all breakdown values at once (one grouped pass per step).
+"""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from typing import Any
+
+import numpy as np
+import numpy.typing as npt
+import pandas as pd
+
+from saasmetrics.exceptions import ParameterError
+
+I64 = npt.NDArray[np.int64]
+
+
+def time_column(k: int) -> str:
+    """Column of the units frame holding when step ``k`` (0-based) was done."""
+    return f"at_{k}"
+
+
+def step_index(steps: Sequence[str], step: int | str) -> int:
+    """0-based index of ``step``, given as an index (negative from the end) or a name."""
+    if isinstance(step, bool) or not isinstance(step, int | np.integer):
+        if isinstance(step, str) and step in steps:
+            return list(steps).index(step)
+        raise ParameterError(f"Unknown step {step!r}. Steps: {list(steps)!r}.")
+    k = int(step)
+    if k < 0:
+        k += len(steps)
+    if not 0 <= k < len(steps):
+        raise ParameterError(
+            f"step={step!r} is out of range for a funnel of {len(steps)} steps.",
+            hint="steps are 0-based; negative values count from the end.",
+        )
+    return k
+
+
+def check_bins(bins: Any) -> int:
+    """``bins`` as a positive int (ParameterError otherwise)."""
+    if isinstance(bins, bool) or not isinstance(bins, int | np.integer) or bins < 1:
+        raise ParameterError(f"bins must be a positive integer; got {bins!r}.")
+    return int(bins)
+
+
+def check_time_step(steps: Sequence[str], step: int | str, bins: Any) -> tuple[int, int]:
+    """The index of a step that has a time to convert (any but the first), and ``bins``."""
+    k = step_index(steps, step)
+    n_bins = check_bins(bins)
+    if k == 0:
+        raise ParameterError("The first step has no time to convert; pick a later step.")
+    return k, n_bins
+
+
+def durations(units: pd.DataFrame, k: int, *, from_start: bool) -> pd.Series:
+    """Time to reach step ``k`` (>= 1) per unit that reached it."""
+    reached = units[units["level"] > k]
+    ref = reached[time_column(0) if from_start else time_column(k - 1)]
+    return (reached[time_column(k)] - ref).rename("time")
+
+
+def group_codes(units: pd.DataFrame, breakdown: str | None) -> tuple[I64, list[Any]]:
+    """Group index of every unit and the group values, largest group first (missing last)."""
+    if breakdown is None:
+        return np.zeros(len(units), dtype=np.int64), [None]
+    codes, uniques = pd.factorize(units[breakdown], use_na_sentinel=True)
+    codes = codes.astype(np.int64, copy=False)
+    n_values = len(uniques)
+    sizes = np.bincount(codes[codes >= 0], minlength=n_values)
+    values = list(uniques)
+    order = sorted(range(n_values), key=lambda i: (-int(sizes[i]), str(values[i])))
+    rank = np.empty(n_values, dtype=np.int64)
+    rank[order] = np.arange(n_values, dtype=np.int64)
+    safe = rank[np.maximum(codes, 0)] if n_values else np.zeros(codes.size, dtype=np.int64)
+    out = np.where(codes >= 0, safe, n_values)
+    labels = [values[i] for i in order]
+    if (codes < 0).any():
+        labels.append(None)
+    return out, labels
+
+
+def step_times_ns(units: pd.DataFrame, k: int) -> I64:
+    """The ``at_k`` column as int64 nanoseconds."""
+    col = units[time_column(k)]
+    ns: I64 = col.dt.as_unit("ns").to_numpy(dtype="datetime64[ns]").view(np.int64)
+    return ns
+
+
+def build_table(
+    units: pd.DataFrame,
+    steps: Sequence[str],
+    breakdown: str | None,
+    unit_name: str,
+    step_ns: list[I64] | None = None,
+) -> pd.DataFrame:
+    """One block of rows per breakdown value, computed for all values at once.
+
+    ``step_ns`` (when the caller has them) are the ``at_k`` columns as int64 nanoseconds.
+    """
+    n_steps = len(steps)
+    groups, labels = group_codes(units, breakdown)
+    n_groups = len(labels)
+    level = units["level"].to_numpy().astype(np.int64, copy=False)
+    per_level = np.bincount(groups * (n_steps + 1) + level, minlength=n_groups * (n_steps + 1))
+    per_level = per_level.reshape(n_groups, n_steps + 1)
+    # users reaching step k = users whose level > k
+    counts = np.cumsum(per_level[:, ::-1], axis=1)[:, ::-1][:, 1:]
+    prev = np.concatenate([counts[:, :1], counts[:, :-1]], axis=1)
+    with np.errstate(divide="ignore", invalid="ignore"):
+        from_start = np.where(counts[:, :1] > 0, counts / np.maximum(counts[:, :1], 1), np.nan)
+        from_prev = np.where(prev > 0, counts / np.maximum(prev, 1), np.nan)
+        dropped = prev - counts
+        drop_rate = np.where(prev > 0, dropped / np.maximum(prev, 1), np.nan)
+    medians = np.full((n_groups, n_steps), np.nan)
+    means = np.full((n_groups, n_steps), np.nan)
+
+    def ns(k: int) -> I64:
+        return step_ns[k] if step_ns is not None else step_times_ns(units, k)
+
+    previous = ns(0) if n_steps else None
+    for k in range(1, n_steps):
+        current = ns(k)
+        reached = np.flatnonzero(level > k)
+        if reached.size:
+            delta = current[reached] - previous[reached]  # type: ignore[index]
+        previous = current
+        if not reached.size:
+            continue
+        if n_groups == 1:
+            medians[0, k], means[0, k] = np.median(delta), delta.mean()
+            continue
+        stats = pd.Series(delta.astype(float)).groupby(groups[reached]).agg(["median", "mean"])
+        medians[stats.index.to_numpy(), k] = stats["median"].to_numpy()
+        means[stats.index.to_numpy(), k] = stats["mean"].to_numpy()
+    table = pd.DataFrame(
+        {
+            "step": pd.Series(list(steps) * n_groups, dtype="str"),
+            unit_name: counts.reshape(-1).astype(np.int64),
+            "conversion_from_start": from_start.reshape(-1).astype(float),
+            "conversion_from_previous": from_prev.reshape(-1).astype(float),
+            "dropped": dropped.reshape(-1).astype(np.int64),
+            "dropoff_rate": drop_rate.reshape(-1).astype(float),
+            "median_time_to_convert": pd.to_timedelta(medians.reshape(-1), unit="ns").round("s"),
+            "mean_time_to_convert": pd.to_timedelta(means.reshape(-1), unit="ns").round("s"),
+        }
+    )
+    if breakdown is not None:
+        values = pd.Series(np.repeat(np.array(labels, dtype=object), n_steps), dtype="object")
+        table.insert(0, breakdown, values)
+    return table
+
+
+def breakdown_groups(
+    units: pd.DataFrame, breakdown: str | None, limit: int | None = None
+) -> list[tuple[Any, pd.DataFrame]]:
+    """The units of each breakdown value (the ``limit`` largest only): one mask per kept value."""
+    groups, labels = group_codes(units, breakdown)
+    return [(label, units[groups == i]) for i, label in enumerate(labels[:limit])]
+
+
+def time_table(
+    units: pd.DataFrame,
+    steps: Sequence[str],
+    breakdown: str | None,
+    unit_name: str,
+    *,
+    from_start: bool,
+) -> pd.DataFrame:
+    """Distribution of the time to reach each step after the first (see ``time_to_convert``)."""
+    # one grouped pass per step (a handful), never one pass per breakdown value
+    groups, labels = group_codes(units, breakdown)
+    n_groups, n_later = len(labels), len(steps) - 1
+    level = units["level"].to_numpy()
+    quantiles = (0.25, 0.5, 0.75, 0.9)
+    users = np.zeros((n_groups, n_later), dtype=np.int64)
+    stats = np.full((5, n_groups, n_later), np.nan)  # mean, p25, median, p75, p90
+    origin = step_times_ns(units, 0) if from_start else None
+    for k in range(1, n_later + 1):
+        reached = np.flatnonzero(level > k)
+        if not reached.size:
+            continue
+        ref = origin if origin is not None else step_times_ns(units, k - 1)
+        delta = (step_times_ns(units, k)[reached] - ref[reached]).astype(float)
+        by = pd.Series(delta).groupby(groups[reached])
+        users[:, k - 1] = np.bincount(groups[reached], minlength=n_groups)
+        mean = by.mean()
+        stats[0, mean.index.to_numpy(), k - 1] = mean.to_numpy()
+        q = by.quantile(np.array(quantiles)).unstack()
+        for i, level_q in enumerate(quantiles, start=1):
+            stats[i, q.index.to_numpy(), k - 1] = q[level_q].to_numpy()
+    frame = pd.DataFrame(
+        {
+            "step": pd.Series(list(steps[1:]) * n_groups, dtype="str"),
+            unit_name: users.reshape(-1),
+        }
+    )
+    for i, col in enumerate(("mean", "p25", "median", "p75", "p90")):
+        frame[col] = pd.to_timedelta(stats[i].reshape(-1), unit="ns").round("s")
+    frame = frame[["step", unit_name, "mean", "median", "p25", "p75", "p90"]]
+    if breakdown is not None:
+        values = pd.Series(np.repeat(np.array(labels, dtype=object), n_later), dtype="object")
+        frame.insert(0, breakdown, values)
+    return frame
+
+
+def histogram_table(
+    units: pd.DataFrame, k: int, unit_name: str, *, bins: int, from_start: bool
+) -> pd.DataFrame:
+    """Histogram of the time to reach step ``k`` (>= 1) in ``bins`` equal-width bins."""
+    d = durations(units, k, from_start=from_start)
+    hours = d.dt.total_seconds().to_numpy() / 3600.0
+    if hours.size == 0:
+        return pd.DataFrame(
+            {
+                "bin_start": pd.to_timedelta([], unit="h"),
+                "bin_end": pd.to_timedelta([], unit="h"),
+                unit_name: np.zeros(0, dtype=np.int64),
+            }
+        )
+    counts, edges = np.histogram(hours, bins=bins)
+    return pd.DataFrame(
+        {
+            "bin_start": pd.to_timedelta(edges[:-1], unit="h").round("s"),
+            "bin_end": pd.to_timedelta(edges[1:], unit="h").round("s"),
+            unit_name: counts.astype(np.int64),
+        }
+    )
