@@ -8,9 +8,22 @@ import numpy as np
 import pandas as pd
 import pytest
 
-from saasmetrics.exceptions import DataQualityWarning, EmptyDataError, InputError
+from saasmetrics.exceptions import (
+    DataQualityWarning,
+    EmptyDataError,
+    InputError,
+    MissingColumnError,
+    ParameterError,
+)
 from saasmetrics.scale import analysis, merge_all
-from saasmetrics.unit_economics import MRRPolicy, mrr_bridge
+from saasmetrics.unit_economics import (
+    BetaGeoModel,
+    GammaGammaModel,
+    MRRPolicy,
+    ParetoNBDModel,
+    mrr_bridge,
+    rfm_summary,
+)
 from tests.scale.conftest import PARTITIONS
 
 
@@ -185,3 +198,174 @@ def test_bridge_merge_is_commutative_and_associative(subscriptions: pd.DataFrame
         plan.merge(parts[0], plan.merge(parts[2], plan.merge(parts[3], parts[1]))),
     ):
         _same_bridge(plan.finalize(merged, span), whole)
+
+
+# --------------------------------------------------------------------------- rfm_summary
+def _transactions(n_customers: int, seed: int) -> pd.DataFrame:
+    """Pareto/NBD-like buyers (Poisson purchases until they drop out), Gamma-Gamma spend."""
+    rng = np.random.default_rng(seed)
+    birth = rng.integers(0, 300, n_customers).astype(float)
+    alive = np.minimum(rng.exponential(200.0, n_customers), 540.0 - birth)
+    rate = rng.gamma(1.5, 0.03, n_customers)
+    spend = 1.0 / rng.gamma(4.0, 1.0 / 60.0, n_customers)  # Gamma-Gamma: each has own scale
+    per = 1 + rng.poisson(rate * alive)
+    customer = np.repeat([f"k{i:05d}" for i in range(n_customers)], per)
+    first = np.r_[0, np.cumsum(per)[:-1]]
+    offset = rng.random(customer.size) * np.repeat(alive, per)
+    offset[first] = 0.0  # the first purchase at birth
+    seconds = (np.repeat(birth, per) + offset) * 86_400
+    frame = pd.DataFrame(
+        {
+            "customer_id": customer,
+            "timestamp": pd.Timestamp("2024-01-01") + pd.to_timedelta(seconds.round(), unit="s"),
+            "amount": rng.gamma(2.0, np.repeat(spend, per)).round(2),
+        }
+    )
+    return frame.sample(frac=1.0, random_state=seed).reset_index(drop=True)
+
+
+@pytest.fixture(scope="module")
+def transactions() -> pd.DataFrame:
+    return _transactions(800, seed=5)
+
+
+@pytest.fixture(scope="module")
+def daily(transactions: pd.DataFrame) -> pd.DataFrame:
+    """Purchase dates without a time: recency and T in whole days, so customers share them."""
+    return transactions.assign(timestamp=transactions["timestamp"].dt.floor("D"))
+
+
+RFM_OPTIONS: list[dict[str, Any]] = [
+    {},
+    {"amount_col": "amount", "time_unit": "7D"},
+    {"amount_col": "amount", "calibration_end": "2024-09-30", "observation_end": "2025-03-31"},
+    {"resolution": "7D", "observation_end": "2025-06-30"},
+    {"grouped": True},
+    {"grouped": True, "time_unit": "7D", "calibration_end": "2024-10-31"},
+]
+
+
+@pytest.mark.parametrize("npartitions", PARTITIONS)
+@pytest.mark.parametrize("options", RFM_OPTIONS)
+@pytest.mark.parametrize("dates", [False, True])
+def test_rfm_summary_on_dask_equals_pandas(  # noqa: PLR0917 - pytest fixtures
+    transactions: pd.DataFrame,
+    daily: pd.DataFrame,
+    to_dask: Any,
+    npartitions: int,
+    options: dict[str, Any],
+    dates: bool,
+) -> None:
+    data = daily if dates else transactions
+    expected = rfm_summary(data, **options)
+    got = rfm_summary(to_dask(data, npartitions), **options)
+    pd.testing.assert_frame_equal(got, expected)
+
+
+def test_rfm_summary_of_the_sample_company(company: Any, to_dask: Any) -> None:
+    tx = company.transactions.sample(frac=1.0, random_state=2)
+    expected = rfm_summary(tx, amount_col="amount", time_unit="7D")
+    assert expected.index.is_monotonic_increasing
+    for n in PARTITIONS:
+        got = rfm_summary(to_dask(tx, n), amount_col="amount", time_unit="7D")
+        pd.testing.assert_frame_equal(got, expected)
+
+
+def test_grouped_statistics_are_the_counted_distinct_rows(daily: pd.DataFrame) -> None:
+    per_customer = rfm_summary(daily, time_unit="7D")
+    counted = per_customer.value_counts().sort_index()  # pandas, independently
+    grouped = rfm_summary(daily, time_unit="7D", grouped=True)
+    assert len(grouped) < len(per_customer)
+    assert grouped["customers"].tolist() == counted.tolist()
+    keys = list(zip(grouped["frequency"], grouped["recency"], grouped["T"], strict=True))
+    assert keys == counted.index.tolist()
+
+
+def test_models_fit_on_grouped_statistics_from_dask(daily: pd.DataFrame, to_dask: Any) -> None:
+    options: dict[str, Any] = {"time_unit": "7D", "amount_col": "amount"}
+    per_customer = rfm_summary(daily, **options)
+    triples = rfm_summary(to_dask(daily, 7), time_unit="7D", grouped=True)
+    assert len(triples) < len(per_customer)
+    for model in (BetaGeoModel, ParetoNBDModel):
+        whole = model().fit(per_customer)
+        fitted = model().fit(triples, weights_col="customers")
+        assert fitted.params_ == pytest.approx(whole.params_, rel=1e-9)
+        assert fitted.n_customers_ == whole.n_customers_ == len(per_customer)
+    pairs = rfm_summary(to_dask(daily, 7), **options, grouped=True)
+    pairs = pairs.groupby(["frequency", "monetary_value"], as_index=False)["customers"].sum()
+    spend = GammaGammaModel().fit(per_customer)
+    from_pairs = GammaGammaModel().fit(pairs, weights_col="customers")
+    assert from_pairs.params_ == pytest.approx(spend.params_, rel=1e-9)
+    assert from_pairs.frequency_spend_correlation_ == pytest.approx(
+        spend.frequency_spend_correlation_, abs=1e-12
+    )
+
+
+def test_rfm_dropped_rows_warn_once_with_the_totals(
+    transactions: pd.DataFrame, to_dask: Any
+) -> None:
+    bad = transactions.copy()
+    bad.loc[bad.index[::41], "amount"] = np.nan
+    options: dict[str, Any] = {"amount_col": "amount", "on_invalid": "drop"}
+    with pytest.warns(DataQualityWarning, match="rows of transactions") as pandas_warned:
+        expected = rfm_summary(bad, **options)
+    with pytest.warns(DataQualityWarning, match="rows of transactions") as dask_warned:
+        got = rfm_summary(to_dask(bad, 7), **options)
+    assert [str(w.message) for w in dask_warned] == [str(w.message) for w in pandas_warned]
+    pd.testing.assert_frame_equal(got, expected)
+
+
+def test_rfm_bad_input_through_dask(transactions: pd.DataFrame, to_dask: Any, client: Any) -> None:
+    bad = transactions.copy()
+    bad.loc[bad.index[7], "amount"] = -5.0
+    with pytest.raises(InputError, match="'amount'") as pandas_error:
+        rfm_summary(bad, amount_col="amount")
+    with pytest.raises(InputError, match="'amount'") as dask_error:
+        rfm_summary(to_dask(bad, 3), amount_col="amount")
+    assert type(dask_error.value) is type(pandas_error.value)
+    example = bad.loc[bad.index[7], "customer_id"]
+    assert example in str(pandas_error.value)
+    assert example in str(dask_error.value)
+    with pytest.raises(MissingColumnError, match="amt"):
+        rfm_summary(to_dask(transactions, 3), amount_col="amt")
+    nulls = transactions.assign(customer_id=None)
+    for data in (nulls, to_dask(nulls, 3)):
+        with (
+            pytest.warns(DataQualityWarning, match="Dropped 6,"),
+            pytest.raises(EmptyDataError, match="No valid transaction"),
+        ):
+            rfm_summary(data, on_invalid="drop")
+    for data in (transactions, to_dask(transactions, 3)):
+        with pytest.raises(EmptyDataError, match="before calibration_end"):
+            rfm_summary(data, calibration_end="2000-01-01")
+        with pytest.raises(ParameterError, match="calibration_end must not be after"):
+            rfm_summary(data, calibration_end="2030-01-01")
+
+
+def test_rfm_summary_on_a_local_cluster(
+    transactions: pd.DataFrame, to_dask: Any, client: Any
+) -> None:
+    for options in ({"amount_col": "amount"}, {"grouped": True, "time_unit": "7D"}):
+        got = rfm_summary(to_dask(transactions, 7), **options)
+        pd.testing.assert_frame_equal(got, rfm_summary(transactions, **options))
+
+
+@pytest.mark.parametrize("grouped", [False, True])
+def test_rfm_merge_is_commutative_and_associative(
+    transactions: pd.DataFrame, grouped: bool
+) -> None:
+    plan = analysis(rfm_summary, amount_col="amount", grouped=grouped)
+    customers = transactions["customer_id"].unique()
+    chunks = [
+        plan.prepare(transactions[transactions["customer_id"].isin(customers[i::4])])
+        for i in range(4)
+    ]
+    last = merge_all(plan.merge_context, [plan.context(c) for c in chunks])
+    parts = [plan.partial(c, last) for c in chunks]
+    whole = rfm_summary(transactions, amount_col="amount", grouped=grouped)
+    for merged in (
+        merge_all(plan.merge, parts),
+        merge_all(plan.merge, parts[::-1]),
+        plan.merge(parts[0], plan.merge(parts[2], plan.merge(parts[3], parts[1]))),
+    ):
+        pd.testing.assert_frame_equal(plan.finalize(merged, last), whole)

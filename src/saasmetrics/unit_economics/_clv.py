@@ -40,6 +40,7 @@ from saasmetrics.exceptions import (
     SchemaError,
     SmallSampleWarning,
 )
+from saasmetrics.scale import Analysis, register, run
 from saasmetrics.typing import FrameLike, OnInvalid, TimedeltaLike
 from saasmetrics.unit_economics._normalize import _numeric
 
@@ -67,13 +68,16 @@ def rfm_summary(
     calibration_end: Any = None,
     observation_end: Any = None,
     on_invalid: OnInvalid = "raise",
+    grouped: bool = False,
+    partitioned_by: str | None = None,
 ) -> pd.DataFrame:
     """Frequency, recency, age and mean spend per customer: the input of the CLV models.
 
     Parameters
     ----------
-    transactions : DataFrame-like
-        One row per transaction.
+    transactions : DataFrame-like or dask DataFrame
+        One row per transaction. A dask DataFrame is summarised partition by partition (see
+        :mod:`saasmetrics.scale`), with the same result.
     customer_col, time_col : str
         Column roles.
     amount_col : str, optional
@@ -97,13 +101,24 @@ def rfm_summary(
         times).
     on_invalid : {"raise", "drop"}, default "raise"
         What to do with rows with null ids, times or amounts.
+    grouped : bool, default False
+        Return the distinct rows of the summary with a ``customers`` column counting the
+        customers of each, instead of one row per customer: the sufficient statistics of
+        :class:`BetaGeoModel` and :class:`ParetoNBDModel` (``fit(..., weights_col=
+        "customers")``), and of :class:`GammaGammaModel` with ``amount_col``. On dask only
+        these counts travel back, not the customers.
+    partitioned_by : str, optional
+        For a dask DataFrame whose partitions already hold whole customers: the customer
+        column (the shuffle by customer is skipped); see :mod:`saasmetrics.scale`.
 
     Returns
     -------
     pandas.DataFrame
-        Indexed by customer: ``frequency`` (repeat purchase occasions), ``recency`` (first
-        to last purchase), ``T`` (first purchase to the end of calibration), optionally
-        ``monetary_value`` and the holdout columns.
+        Indexed by customer (sorted by id): ``frequency`` (repeat purchase occasions),
+        ``recency`` (first to last purchase), ``T`` (first purchase to the end of
+        calibration), optionally ``monetary_value`` and the holdout columns. With
+        ``grouped=True``: those columns and ``customers``, one row per distinct combination,
+        sorted by them.
 
     Examples
     --------
@@ -119,18 +134,133 @@ def rfm_summary(
     customer_id
     a                    1      1.0  4.0            25.0
     b                    0      0.0  2.0             0.0
+
+    The statistics a BG/NBD model needs, one row per distinct (frequency, recency, T):
+
+    >>> tx = pd.DataFrame({"customer_id": ["a", "a", "b", "b", "c"],
+    ...                    "timestamp": pd.to_datetime(["2024-01-01", "2024-01-03", "2024-01-01",
+    ...                                                 "2024-01-03", "2024-01-02"])})
+    >>> print(rfm_summary(tx, grouped=True))
+       frequency  recency    T  customers
+    0          0      0.0  1.0          1
+    1          1      2.0  2.0          2
     """
-    return _rfm_core(
-        transactions,
+    check_choice("on_invalid", on_invalid, ("raise", "drop"))
+    unit = check_positive_timedelta("time_unit", time_unit).value
+    res = check_positive_timedelta("resolution", resolution).value
+    if not isinstance(grouped, bool | np.bool_):
+        raise ParameterError(f"grouped must be True or False; got {grouped!r}.")
+    plan = _rfm_analysis(
         customer_col=customer_col,
         time_col=time_col,
         amount_col=amount_col,
-        time_unit=time_unit,
-        resolution=resolution,
+        time_unit=pd.Timedelta(unit),
+        resolution=pd.Timedelta(res),
         calibration_end=calibration_end,
         observation_end=observation_end,
         on_invalid=on_invalid,
-    ).summary
+        grouped=bool(grouped),
+    )
+    summary: pd.DataFrame = run(plan, transactions, partitioned_by=partitioned_by)
+    return summary
+
+
+COUNT_COL = "customers"
+
+
+def _group(summary: pd.DataFrame) -> pd.DataFrame:
+    """The distinct rows of a summary (or of grouped summaries), sorted, with their counts."""
+    columns = [c for c in summary.columns if c != COUNT_COL]
+    if COUNT_COL not in summary.columns:
+        summary = summary.assign(**{COUNT_COL: np.ones(len(summary), dtype=np.int64)})
+    grouped = summary.groupby(columns, sort=True, as_index=False).agg({COUNT_COL: "sum"})
+    grouped[COUNT_COL] = grouped[COUNT_COL].astype(np.int64)
+    return grouped
+
+
+def _concat(a: pd.DataFrame, b: pd.DataFrame) -> pd.DataFrame:
+    if a.empty or b.empty:  # concatenating empty frames is deprecated in pandas
+        return b if a.empty else a
+    return pd.concat([a, b])
+
+
+def _sorted_by_id(summary: pd.DataFrame) -> pd.DataFrame:
+    """Customers sorted by id, whatever order the chunks came in."""
+    try:
+        return summary.sort_index(kind="stable")
+    except TypeError:  # ids of mixed types: order by their text
+        order = np.argsort(np.array([repr(u) for u in summary.index], dtype=object), kind="stable")
+        return summary.iloc[order]
+
+
+@register(rfm_summary)
+def _rfm_analysis(
+    *,
+    customer_col: str = "customer_id",
+    time_col: str = "timestamp",
+    amount_col: str | None = None,
+    time_unit: TimedeltaLike = "1D",
+    resolution: TimedeltaLike = "1D",
+    calibration_end: Any = None,
+    observation_end: Any = None,
+    on_invalid: OnInvalid = "raise",
+    grouped: bool = False,
+) -> Analysis[pd.DataFrame, pd.DataFrame]:
+    """The RFM summary as partial / merge / finalize; the context is the last transaction.
+
+    Customers are independent: a chunk's partial is its customers' rows (or, grouped, its
+    distinct rows with counts), the merge concatenates them (grouped: adds the counts).
+    """
+    check_choice("on_invalid", on_invalid, ("raise", "drop"))
+    unit = int(check_positive_timedelta("time_unit", time_unit).value)
+    res = int(check_positive_timedelta("resolution", resolution).value)
+
+    def prepare(data: FrameLike) -> _Transactions:
+        return _parse_transactions(
+            data,
+            customer_col=customer_col,
+            time_col=time_col,
+            amount_col=amount_col,
+            on_invalid=on_invalid,
+        )
+
+    def partial(tx: _Transactions, last: _LastTransaction) -> pd.DataFrame:
+        if last.ns is None:  # no valid transaction in the whole data: finalize raises
+            return pd.DataFrame()
+        end_ns, cal_ns = _ends(last, observation_end, calibration_end)
+        summary = _occasions(
+            tx,
+            end_ns=end_ns,
+            cal_ns=cal_ns,
+            unit=unit,
+            res=res,
+            customer_col=customer_col,
+            with_amount=amount_col is not None,
+            holdout=calibration_end is not None,
+        ).summary
+        return _group(summary) if grouped else summary
+
+    def merge(a: pd.DataFrame, b: pd.DataFrame) -> pd.DataFrame:
+        both = _concat(a, b)
+        return _group(both) if grouped and both is not a and both is not b else both
+
+    def finalize(summary: pd.DataFrame, last: _LastTransaction) -> pd.DataFrame:
+        _ends(last, observation_end, calibration_end)  # the errors of the whole data
+        if summary.empty:
+            raise EmptyDataError("No customer made a first purchase before calibration_end.")
+        return summary.reset_index(drop=True) if grouped else _sorted_by_id(summary)
+
+    return Analysis(
+        name="rfm_summary",
+        keys=(customer_col,),
+        key_roles=("customer_col",),
+        prepare=prepare,
+        context=_last_transaction,
+        merge_context=_later,
+        partial=partial,
+        merge=merge,
+        finalize=finalize,
+    )
 
 
 @dataclass(frozen=True, slots=True)
@@ -150,6 +280,87 @@ class _Occasions:
     resolution_ns: int
 
 
+@dataclass(frozen=True, slots=True)
+class _Transactions:
+    """One chunk's valid transactions: customer codes (of ``uniques``), times and values."""
+
+    codes: npt.NDArray[np.int64]
+    uniques: Any
+    ns: npt.NDArray[np.int64]
+    values: F64
+    tz: Any
+
+
+def _parse_transactions(
+    transactions: FrameLike,
+    *,
+    customer_col: str,
+    time_col: str,
+    amount_col: str | None,
+    on_invalid: OnInvalid,
+) -> _Transactions:
+    """Validate one chunk of whole customers' transactions (none left is judged later)."""
+    frame = to_pandas(transactions, name="transactions")
+    require_columns(
+        frame,
+        {"customer_col": customer_col, "time_col": time_col, "amount_col": amount_col},
+        optional=("amount_col",),
+    )
+    rows = RowCheck(frame, on_invalid=on_invalid, name="transactions")
+    rows.flag(frame[customer_col].isna().to_numpy(), customer_col, "null customer ids")
+    parsed = parse_timestamps(frame[time_col], rows=rows)
+    amount = _numeric(frame, amount_col, rows) if amount_col is not None else None
+    if amount is not None:
+        rows.flag(amount < 0, amount_col or "", "negative amounts")
+    rows.finish()
+    keep = rows.keep
+    ids = normalize_ids(frame[customer_col], column=customer_col, table="transactions")
+    try:  # customers in id order: the order of the summary, however the rows are chunked
+        codes, uniques = pd.factorize(ids.to_numpy()[keep], sort=True)
+    except TypeError:  # ids of mixed types
+        codes, uniques = pd.factorize(ids.to_numpy()[keep])
+    ns = parsed.ns[keep]
+    values = amount[keep] if amount is not None else np.zeros(ns.size)
+    return _Transactions(codes.astype(np.int64), uniques, ns, values, parsed.tz)
+
+
+@dataclass(frozen=True, slots=True)
+class _LastTransaction:
+    """The last valid transaction of the data (``None``: none) and the data's time zone."""
+
+    ns: int | None
+    tz: Any
+
+
+def _last_transaction(tx: _Transactions) -> _LastTransaction:
+    return _LastTransaction(int(tx.ns.max()) if tx.ns.size else None, tx.tz)
+
+
+def _later(a: _LastTransaction, b: _LastTransaction) -> _LastTransaction:
+    if a.ns is None or (b.ns is not None and b.ns > a.ns):
+        return _LastTransaction(b.ns, a.tz if a.tz is not None else b.tz)
+    return _LastTransaction(a.ns, a.tz if a.tz is not None else b.tz)
+
+
+def _ends(last: _LastTransaction, observation_end: Any, calibration_end: Any) -> tuple[int, int]:
+    """End of observation and of calibration, in ns on the data's clock."""
+    if last.ns is None:
+        raise EmptyDataError("No valid transaction is left.", hint="check the dropped rows.")
+    end_ns = (
+        last.ns
+        if observation_end is None
+        else _instant(observation_end, last.tz, name="observation_end")
+    )
+    cal_ns = (
+        end_ns
+        if calibration_end is None
+        else _instant(calibration_end, last.tz, name="calibration_end")
+    )
+    if cal_ns > end_ns:
+        raise ParameterError("calibration_end must not be after observation_end.")
+    return end_ns, cal_ns
+
+
 def _rfm_core(
     transactions: FrameLike,
     *,
@@ -165,47 +376,49 @@ def _rfm_core(
     check_choice("on_invalid", on_invalid, ("raise", "drop"))
     unit = check_positive_timedelta("time_unit", time_unit).value
     res = check_positive_timedelta("resolution", resolution).value
-    frame = to_pandas(transactions, name="transactions")
-    require_columns(
-        frame,
-        {"customer_col": customer_col, "time_col": time_col, "amount_col": amount_col},
-        optional=("amount_col",),
+    tx = _parse_transactions(
+        transactions,
+        customer_col=customer_col,
+        time_col=time_col,
+        amount_col=amount_col,
+        on_invalid=on_invalid,
     )
-    rows = RowCheck(frame, on_invalid=on_invalid, name="transactions")
-    rows.flag(frame[customer_col].isna().to_numpy(), customer_col, "null customer ids")
-    parsed = parse_timestamps(frame[time_col], rows=rows)
-    ns = parsed.ns
-    amount = _numeric(frame, amount_col, rows) if amount_col is not None else None
-    if amount is not None:
-        rows.flag(amount < 0, amount_col or "", "negative amounts")
-    rows.finish()
-    keep = rows.keep
-    if not keep.any():
-        raise EmptyDataError("No valid transaction is left.", hint="check the dropped rows.")
-    ids = normalize_ids(frame[customer_col], column=customer_col, table="transactions")
-    codes, uniques = pd.factorize(ids.to_numpy()[keep])
-    ns = ns[keep]
-    values = amount[keep] if amount is not None else np.zeros(ns.size)
-    end_ns = (
-        int(ns.max())
-        if observation_end is None
-        else _instant(observation_end, parsed.tz, name="observation_end")
+    last = _last_transaction(tx)
+    end_ns, cal_ns = _ends(last, observation_end, calibration_end)
+    occ = _occasions(
+        tx,
+        end_ns=end_ns,
+        cal_ns=cal_ns,
+        unit=int(unit),
+        res=int(res),
+        customer_col=customer_col,
+        with_amount=amount_col is not None,
+        holdout=calibration_end is not None,
     )
-    cal_ns = (
-        end_ns
-        if calibration_end is None
-        else _instant(calibration_end, parsed.tz, name="calibration_end")
-    )
-    if cal_ns > end_ns:
-        raise ParameterError("calibration_end must not be after observation_end.")
+    if occ.summary.empty:
+        raise EmptyDataError("No customer made a first purchase before calibration_end.")
+    return occ
 
+
+def _occasions(
+    tx: _Transactions,
+    *,
+    end_ns: int,
+    cal_ns: int,
+    unit: int,
+    res: int,
+    customer_col: str,
+    with_amount: bool,
+    holdout: bool,
+) -> _Occasions:
+    """The RFM summary of a chunk of whole customers, and the purchase occasions behind it."""
+    codes, uniques, ns, values = tx.codes, tx.uniques, tx.ns, tx.values
     # one purchase occasion per customer and resolution bucket (values summed); buckets are
-    # taken in the data's wall-clock time, so a "day" is the customer's calendar day
     # taken in the data's wall-clock time, so a "day" is the customer's calendar day; whole
     # weeks ("7D", "14D") start on Mondays, like the library's "W" (epoch day 0 is a Thursday)
     week_ns = 7 * 86_400 * 10**9
     shift = _EPOCH_WEEKDAY * 86_400 * 10**9 if res % week_ns == 0 else 0
-    bucket = (_wall(ns, parsed.tz) + shift) // res
+    bucket = (_wall(ns, tx.tz) + shift) // res
     # sort by (customer, bucket) without a combined key, which overflows int64 for fine
     # resolutions (1 s buckets over years times many customers)
     order = np.lexsort((bucket, codes))
@@ -214,8 +427,8 @@ def _rfm_core(
         np.r_[True, (c_sorted[1:] != c_sorted[:-1]) | (b_sorted[1:] != b_sorted[:-1])]
     )
     occ_customer = codes[order][starts].astype(np.int64)
-    occ_time = np.minimum.reduceat(ns[order], starts)
-    occ_value = np.add.reduceat(values[order], starts)
+    occ_time = np.minimum.reduceat(ns[order], starts) if starts.size else ns[:0]
+    occ_value = np.add.reduceat(values[order], starts) if starts.size else values[:0]
     n_customers = len(uniques)
     first = np.full(n_customers, np.iinfo(np.int64).max)
     np.minimum.at(first, occ_customer, occ_time)
@@ -234,18 +447,18 @@ def _rfm_core(
         },
         index=pd.Index(uniques, name=customer_col),
     )
-    if amount_col is not None:
+    if with_amount:
         total = np.bincount(
             occ_customer[repeat_cal], weights=occ_value[repeat_cal], minlength=n_customers
         )
         out["monetary_value"] = np.divide(
             total, frequency, out=np.zeros(n_customers), where=frequency > 0
         )
-    if calibration_end is not None:
+    if holdout:
         hold = ~in_cal & (occ_time <= end_ns)
         f_hold = np.bincount(occ_customer[hold], minlength=n_customers)
         out["frequency_holdout"] = f_hold
-        if amount_col is not None:
+        if with_amount:
             total_hold = np.bincount(
                 occ_customer[hold], weights=occ_value[hold], minlength=n_customers
             )
@@ -254,8 +467,6 @@ def _rfm_core(
             )
         out["duration_holdout"] = (end_ns - cal_ns) / unit
     out = out.loc[known]
-    if out.empty:
-        raise EmptyDataError("No customer made a first purchase before calibration_end.")
     # renumber the occasions of known customers to rows of ``out``
     row = np.cumsum(known) - 1
     mine = known[occ_customer] & (occ_time <= end_ns)
@@ -267,10 +478,10 @@ def _rfm_core(
         first_ns=np.asarray(first[known], dtype=np.int64),
         calibration_ns=cal_ns,
         end_ns=end_ns,
-        last_ns=int(ns.max()),
-        tz=parsed.tz,
-        unit_ns=int(unit),
-        resolution_ns=int(res),
+        last_ns=int(ns.max()) if ns.size else end_ns,
+        tz=tx.tz,
+        unit_ns=unit,
+        resolution_ns=res,
     )
 
 
@@ -1040,8 +1251,16 @@ Cohen's "medium" effect. Fader & Hardie (2013) find 0.11 on CDNOW and call it ne
 """
 
 
-def _spend_correlations(x: F64, m: F64) -> tuple[float, float]:
-    """Pearson and Spearman correlation of frequency and mean spend (0 for a constant)."""
+def _spend_correlations(x: F64, m: F64, weights: F64 | None = None) -> tuple[float, float]:
+    """Pearson and Spearman correlation of frequency and mean spend (0 for a constant).
+
+    With ``weights`` (customers per row) each row counts that many times: the correlations
+    of the rows repeated, computed without repeating them (ties get their mid-rank).
+    """
+    if weights is not None:
+        return _weighted_corr(x, m, weights), _weighted_corr(
+            _weighted_ranks(x, weights), _weighted_ranks(m, weights), weights
+        )
 
     def corr(a: F64, b: F64) -> float:
         if a.size < 2 or np.ptp(a) == 0 or np.ptp(b) == 0:
@@ -1052,6 +1271,22 @@ def _spend_correlations(x: F64, m: F64) -> tuple[float, float]:
         return np.asarray(pd.Series(values).rank(method="average").to_numpy(), np.float64)
 
     return corr(x, m), corr(ranks(x), ranks(m))
+
+
+def _weighted_corr(a: F64, b: F64, w: F64) -> float:
+    if w.sum() < 2 or np.ptp(a) == 0 or np.ptp(b) == 0:
+        return 0.0
+    da, db = a - np.average(a, weights=w), b - np.average(b, weights=w)
+    return float(np.sum(w * da * db) / np.sqrt(np.sum(w * da * da) * np.sum(w * db * db)))
+
+
+def _weighted_ranks(values: F64, w: F64) -> F64:
+    """Mid-ranks of the rows repeated ``w`` times (the rank ``method="average"`` gives)."""
+    uniques, inverse = np.unique(values, return_inverse=True)
+    per_value = np.bincount(inverse, weights=w, minlength=uniques.size)
+    before = np.cumsum(per_value) - per_value
+    ranks: F64 = (before + (per_value + 1.0) / 2.0)[inverse]
+    return ranks
 
 
 def _warn_if_dependent(
@@ -1143,15 +1378,21 @@ class GammaGammaModel(_CLVModel):
         *,
         frequency_col: str = "frequency",
         monetary_col: str = "monetary_value",
+        weights_col: str | None = None,
     ) -> Self:
         """Fit by maximum likelihood on the customers with repeat purchases.
 
         Parameters
         ----------
         rfm : DataFrame-like
-            One row per customer with frequency and mean repeat-purchase value.
+            One row per customer with frequency and mean repeat-purchase value, or one row
+            per distinct ``(frequency, monetary_value)`` with ``weights_col`` counting its
+            customers (``rfm_summary(..., amount_col=..., grouped=True)``).
         frequency_col, monetary_col : str
             Column roles.
+        weights_col : str, optional
+            Customers each row stands for (whole numbers >= 0); grouped and per-customer
+            frames give the same fit. The spend correlations are weighted the same way.
 
         Returns
         -------
@@ -1173,7 +1414,8 @@ class GammaGammaModel(_CLVModel):
         GammaGammaModel(p=5.066, q=17.91, v=157.8)
         """
         x, m = self._columns_from(rfm, {"frequency": frequency_col, "monetary": monetary_col})
-        repeat = x > 0
+        w = _weights(rfm, weights_col, x.size)
+        repeat = x > 0 if w is None else (x > 0) & (w > 0)
         if np.any(m[repeat] <= 0):
             raise InputError(
                 f"{monetary_col!r} must be > 0 for customers with repeat purchases.",
@@ -1181,13 +1423,13 @@ class GammaGammaModel(_CLVModel):
             )
         if not repeat.any():
             raise EmptyDataError("No customer has a repeat purchase; the model needs some.")
-        data, weights = _compress(x[repeat], m[repeat])
+        counts = None if w is None else w[repeat]
+        data, weights = _compress(x[repeat], m[repeat], weights=counts)
         self._fit_arrays(data, weights)
-        pearson, spearman = _spend_correlations(x[repeat], m[repeat])
+        pearson, spearman = _spend_correlations(x[repeat], m[repeat], counts)
         self.frequency_spend_correlation_ = pearson
-        _warn_if_dependent(
-            pearson, spearman, int(repeat.sum()), SPEND_CORRELATION_THRESHOLD, stacklevel=2
-        )
+        n_repeat = int(repeat.sum()) if counts is None else int(counts.sum())
+        _warn_if_dependent(pearson, spearman, n_repeat, SPEND_CORRELATION_THRESHOLD, stacklevel=2)
         self.columns_ = {"frequency": frequency_col, "monetary": monetary_col}
         return self
 
