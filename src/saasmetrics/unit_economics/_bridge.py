@@ -537,7 +537,8 @@ class SubscriptionSpan:
     tz: Any
 
 
-def _min_opt(a: int | None, b: int | None, pick: Any) -> int | None:
+def _either(a: int | None, b: int | None, pick: Any) -> int | None:
+    """``pick(a, b)`` (``min`` or ``max``) of two chunks' figures; ``None`` (none) yields."""
     if a is None:
         return b
     return a if b is None else int(pick(a, b))
@@ -564,9 +565,9 @@ def merge_spans(a: SubscriptionSpan, b: SubscriptionSpan) -> SubscriptionSpan:
     """The span of two chunks together (associative and commutative)."""
     both = None if a.currencies is None or b.currencies is None else a.currencies | b.currencies
     return SubscriptionSpan(
-        first=_min_opt(a.first, b.first, min),
-        last_start=_min_opt(a.last_start, b.last_start, max),
-        last_stop=_min_opt(a.last_stop, b.last_stop, max),
+        first=_either(a.first, b.first, min),
+        last_start=_either(a.last_start, b.last_start, max),
+        last_stop=_either(a.last_stop, b.last_stop, max),
         n_paying=a.n_paying + b.n_paying,
         n_rows=a.n_rows + b.n_rows,
         total_cents=a.total_cents + b.total_cents,
