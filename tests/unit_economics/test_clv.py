@@ -60,9 +60,11 @@ def cdnow_transactions() -> pd.DataFrame:
 
 @pytest.fixture(scope="module")
 def cdnow_rfm(cdnow_transactions: pd.DataFrame) -> pd.DataFrame:
-    # Fader, Hardie & Lee (2005): 2,357 customers, 39-week calibration to 1997-09-30, weeks
+    # Fader, Hardie & Lee (2005): 2,357 customers, 39-week calibration to 1997-09-30, weeks;
+    # the published summary is indexed by the sample's sequential id (id2)
     return rfm_summary(
         cdnow_transactions,
+        customer_col="id2",
         amount_col="amount",
         time_unit="7D",
         calibration_end="1997-09-30",
@@ -74,6 +76,7 @@ def test_rfm_summary_reproduces_the_published_cdnow_summary(
     cdnow_rfm: pd.DataFrame, cdnow_summary: pd.DataFrame
 ) -> None:
     assert len(cdnow_rfm) == 2357
+    np.testing.assert_array_equal(cdnow_rfm.index, cdnow_summary["ID"])
     np.testing.assert_array_equal(cdnow_rfm["frequency"], cdnow_summary["frequency"])
     # the published file rounds to 2 decimals
     np.testing.assert_allclose(cdnow_rfm["recency"], cdnow_summary["recency"], atol=0.0051)

@@ -62,9 +62,9 @@ def cdnow_transactions() -> pd.DataFrame:
 @pytest.fixture(scope="module")
 def split(cdnow_transactions: pd.DataFrame) -> CalibrationHoldoutSplit:
     # FHL 2005, section 5: 2,357 customers, calibration weeks 1-39 (to 1997-09-30), holdout
-    # weeks 40-78 (to 1998-06-30), time in weeks
+    # weeks 40-78 (to 1998-06-30), time in weeks; customers by the sample's sequential id
     return calibration_holdout_split(
-        cdnow_transactions, "1997-09-30", "1998-06-30", amount_col="amount"
+        cdnow_transactions, "1997-09-30", "1998-06-30", amount_col="amount", customer_col="id2"
     )
 
 
@@ -74,6 +74,7 @@ def test_split_is_the_published_cdnow_design(
     summary = pd.read_csv(_cdnow_folder() / "cdnow_customers_summary.csv")
     rfm = split.customers
     assert len(rfm) == 2357
+    np.testing.assert_array_equal(rfm.index, summary["ID"])
     np.testing.assert_array_equal(rfm["frequency"], summary["frequency"])
     np.testing.assert_allclose(rfm["T"], summary["T"], atol=0.0051)
     assert split.holdout_length == 39.0
@@ -89,6 +90,7 @@ def test_split_is_the_published_cdnow_design(
     # same as rfm_summary with the holdout: one definition of the per-customer numbers
     direct = rfm_summary(
         cdnow_transactions,
+        customer_col="id2",
         amount_col="amount",
         time_unit="7D",
         calibration_end="1997-09-30",

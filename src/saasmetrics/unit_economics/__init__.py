@@ -6,12 +6,8 @@ from saasmetrics.unit_economics._arr_layers import ARRLayers, arr_layers
 from saasmetrics.unit_economics._bgbb import BetaGeoBetaBinomModel
 from saasmetrics.unit_economics._bridge import MRRBridge, mrr_bridge, saas_kpis
 from saasmetrics.unit_economics._clv import (
-    BetaGeoModel,
-    GammaGammaModel,
-    ParetoNBDModel,
     customer_lifetime_value,
     customer_lifetime_value_interval,
-    rfm_summary,
 )
 from saasmetrics.unit_economics._clv_validation import (
     SPEND_CORRELATION_THRESHOLD,
@@ -22,6 +18,7 @@ from saasmetrics.unit_economics._clv_validation import (
     check_spend_independence,
     evaluate_clv,
 )
+from saasmetrics.unit_economics._gamma_gamma import GammaGammaModel
 from saasmetrics.unit_economics._ltv_curves import (
     CohortPayback,
     LTVCurves,
@@ -31,7 +28,9 @@ from saasmetrics.unit_economics._ltv_curves import (
 from saasmetrics.unit_economics._normalize import monthly_amount, mrr_from_invoices
 from saasmetrics.unit_economics._policy import MRRPolicy
 from saasmetrics.unit_economics._projection import RevenueProjection, project_revenue
+from saasmetrics.unit_economics._purchase_models import BetaGeoModel, ParetoNBDModel
 from saasmetrics.unit_economics._revenue_cohorts import RevenueCohorts, revenue_cohorts
+from saasmetrics.unit_economics._rfm import rfm_summary
 from saasmetrics.unit_economics._scalars import (
     BENCHMARKS,
     benchmark,

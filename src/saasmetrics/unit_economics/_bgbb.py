@@ -12,7 +12,7 @@ from saasmetrics._kernels import unit_economics_bgbb as kern
 from saasmetrics._validation import check_is_fitted
 from saasmetrics.exceptions import EmptyDataError, InputError, ParameterError
 from saasmetrics.typing import FrameLike
-from saasmetrics.unit_economics._clv import F64, _CLVModel, _compress, _weights
+from saasmetrics.unit_economics._clv_fit import F64, _CLVModel, _compress, _weights
 
 __all__ = ("BetaGeoBetaBinomModel",)
 

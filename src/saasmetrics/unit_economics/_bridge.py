@@ -32,8 +32,9 @@ from saasmetrics._validation import (
     require_columns,
 )
 from saasmetrics.exceptions import EmptyDataError, InputError, ParameterError
+from saasmetrics.scale import Analysis, register, run
 from saasmetrics.typing import FrameLike, Freq, OnInvalid
-from saasmetrics.unit_economics._normalize import _check_currency, _numeric, _to_wall
+from saasmetrics.unit_economics._normalize import _currencies, _numeric, _refuse_mixed, _to_wall
 from saasmetrics.unit_economics._policy import MRRPolicy, apply_policy, check_policy, fx_mrr
 
 __all__ = ("MOVEMENTS", "MRRBridge", "mrr_bridge", "saas_kpis")
@@ -77,7 +78,8 @@ class MRRBridge(ResultMixin):
         Customer counts with the same index and columns (all counts positive: starting + new +
         reactivation - churned = ending).
     movements : pandas.DataFrame
-        One row per customer and period where the customer's MRR changed: ``customer``,
+        One row per customer and period where the customer's MRR changed, ordered by
+        customer id then period: ``customer``,
         ``period``, ``kind``, ``previous``, ``current``, ``change`` (currency units).
     n_intra_period : int
         Customers whose paid intervals all fell inside single periods: never active at a
@@ -349,6 +351,9 @@ def prepare_subscriptions(
 ) -> PreparedSubscriptions:
     """Validate subscription intervals and put them on the period grid (see :func:`mrr_bridge`).
 
+    The one-chunk case of :func:`parse_subscriptions`, :func:`subscription_span`,
+    :func:`period_grid` and :func:`on_grid`, the steps a chunked run takes apart.
+
     Parameters
     ----------
     data : DataFrame-like
@@ -370,6 +375,61 @@ def prepare_subscriptions(
     EmptyDataError
         If no row (or no paying row) is left.
     """
+    parsed = parse_subscriptions(
+        data,
+        freq=freq,
+        customer_col=customer_col,
+        start_col=start_col,
+        end_col=end_col,
+        mrr_col=mrr_col,
+        currency_col=currency_col,
+        on_invalid=on_invalid,
+        policy=policy,
+    )
+    span = subscription_span(parsed)
+    grid = period_grid(span, as_of=as_of, spec=parsed.spec, currency_col=currency_col)
+    return on_grid(parsed, grid)
+
+
+@dataclass(frozen=True, slots=True)
+class ParsedSubscriptions:
+    """Validated subscription intervals of one chunk, before the period grid is known.
+
+    ``first_ord`` and ``stop_ord`` are absolute period ordinals (``stop_ord`` int64 max for
+    open intervals); ``visible`` marks paying rows active at some period end; ``currencies``
+    are the distinct values of the currency column (``None`` when not checked).
+    """
+
+    frame: pd.DataFrame
+    keep: npt.NDArray[np.bool_]
+    codes: npt.NDArray[np.int64]
+    uniques: Any
+    first_ord: npt.NDArray[np.int64]
+    stop_ord: npt.NDArray[np.int64]
+    cents: npt.NDArray[np.int64]
+    start_ns: npt.NDArray[np.int64]
+    visible: npt.NDArray[np.bool_]
+    paying: npt.NDArray[np.bool_]
+    spec: PeriodSpec
+    tz: Any
+    n_dropped: int
+    policy: MRRPolicy | None
+    currencies: frozenset[Any] | None
+
+
+def parse_subscriptions(
+    data: FrameLike,
+    *,
+    freq: Freq = "MS",
+    customer_col: str = "customer_id",
+    start_col: str = "start",
+    end_col: str = "end",
+    mrr_col: str = "mrr",
+    currency_col: str | None = "currency",
+    on_invalid: OnInvalid = "raise",
+    policy: MRRPolicy | None = None,
+) -> ParsedSubscriptions:
+    """Validate one chunk of whole customers' intervals (checks of the whole data come later)."""
     check_choice("on_invalid", on_invalid, ("raise", "drop"))
     policy = check_policy(policy)
     spec = _spec(freq)
@@ -384,8 +444,8 @@ def prepare_subscriptions(
         },
     )
     fx = policy is not None and policy.fx_rates is not None
-    if not fx:
-        _check_currency(frame, currency_col)
+    # a mix of currencies is a fact of the whole data: checked on the merged span
+    currencies = None if fx else _currencies(frame, currency_col)
     rows = RowCheck(frame, on_invalid=on_invalid, name="subscriptions")
     rows.flag(frame[customer_col].isna().to_numpy(), customer_col, "null customer ids")
     mrr = _numeric(frame, mrr_col, rows)
@@ -435,66 +495,178 @@ def prepare_subscriptions(
     codes = all_codes[keep].astype(np.int64)
     start, end = start[keep], end[keep]
     cents = all_cents[keep]
-    if float(np.sum(cents, dtype=np.float64)) >= 2.0**62:
-        raise InputError(
-            f"The MRR column sums to {float(np.sum(cents, dtype=np.float64)) / 100:.3g}: too "
-            "large to add up exactly in integer cents.",
-            hint="check the unit of the mrr column (cents instead of currency units?).",
-        )
-
     first_ord = calendar_period(start, spec)
     stop_ord = np.where(
         end == _NO_END, _NO_END, calendar_period(np.minimum(end, _NO_END - 1), spec)
     )
     paying = cents > 0
-    visible = paying & (first_ord < stop_ord)
-    if not visible.any():
-        raise EmptyDataError(
-            f"No paying subscription is active at a period end ({int(paying.sum())} paying "
-            f"rows of {len(frame)}).",
-            hint="check the mrr column and the dates, or use a finer freq.",
-        )
-    p0 = int(first_ord[visible].min())
-    last_complete = True
+    return ParsedSubscriptions(
+        frame=frame,
+        keep=keep,
+        codes=codes,
+        uniques=uniques,
+        first_ord=first_ord,
+        stop_ord=stop_ord,
+        cents=cents,
+        start_ns=start,
+        visible=paying & (first_ord < stop_ord),
+        paying=paying,
+        spec=spec,
+        tz=tz,
+        n_dropped=report.n_dropped,
+        policy=policy,
+        currencies=currencies,
+    )
+
+
+@dataclass(frozen=True, slots=True)
+class SubscriptionSpan:
+    """Figures of the whole data that the period grid and its checks need (merged per chunk).
+
+    ``first`` is the earliest period with a paying row active at its end (``None``: none),
+    ``last_start`` and ``last_stop`` the latest such start and finite stop periods.
+    """
+
+    first: int | None
+    last_start: int | None
+    last_stop: int | None
+    n_paying: int
+    n_rows: int
+    total_cents: float
+    currencies: frozenset[Any] | None
+    tz: Any
+
+
+def _either(a: int | None, b: int | None, pick: Any) -> int | None:
+    """``pick(a, b)`` (``min`` or ``max``) of two chunks' figures; ``None`` (none) yields."""
+    if a is None:
+        return b
+    return a if b is None else int(pick(a, b))
+
+
+def subscription_span(parsed: ParsedSubscriptions) -> SubscriptionSpan:
+    """The span of one chunk (the context of a chunked run)."""
+    visible = parsed.visible
+    finite = parsed.stop_ord[visible & (parsed.stop_ord != _NO_END)]
+    any_visible = bool(visible.any())
+    return SubscriptionSpan(
+        first=int(parsed.first_ord[visible].min()) if any_visible else None,
+        last_start=int(parsed.first_ord[visible].max()) if any_visible else None,
+        last_stop=int(finite.max()) if finite.size else None,
+        n_paying=int(parsed.paying.sum()),
+        n_rows=len(parsed.frame),
+        total_cents=float(np.sum(parsed.cents, dtype=np.float64)),
+        currencies=parsed.currencies,
+        tz=parsed.tz,
+    )
+
+
+def merge_spans(a: SubscriptionSpan, b: SubscriptionSpan) -> SubscriptionSpan:
+    """The span of two chunks together (associative and commutative)."""
+    both = None if a.currencies is None or b.currencies is None else a.currencies | b.currencies
+    return SubscriptionSpan(
+        first=_either(a.first, b.first, min),
+        last_start=_either(a.last_start, b.last_start, max),
+        last_stop=_either(a.last_stop, b.last_stop, max),
+        n_paying=a.n_paying + b.n_paying,
+        n_rows=a.n_rows + b.n_rows,
+        total_cents=a.total_cents + b.total_cents,
+        currencies=both if both is not None else (a.currencies or b.currencies),
+        tz=a.tz if a.tz is not None else b.tz,
+    )
+
+
+@dataclass(frozen=True, slots=True)
+class PeriodGrid:
+    """The reported periods: ordinals ``p0 .. last``; ``last_complete`` unless cut by as_of."""
+
+    p0: int
+    last: int
+    last_complete: bool
+
+
+def _grid(span: SubscriptionSpan, as_of: Any, spec: PeriodSpec) -> PeriodGrid | None:
+    """The grid from the whole data's span, or ``None`` when there is nothing to report."""
+    if span.first is None:
+        return None
+    p0, last_complete = span.first, True
     if as_of is not None:
         # as_of is the (exclusive) end of the data: the last period holds its last instant;
         # periods are in wall-clock time, like the data: a tz-aware as_of is converted to the
         # data's zone first (the library's one time-zone rule, in check_instant)
-        stamp = check_instant("as_of", as_of, tz=tz).tz_localize(None)
+        stamp = check_instant("as_of", as_of, tz=span.tz).tz_localize(None)
         end_ns = stamp.as_unit("ns").value - 1
         last = int(calendar_period(np.array([end_ns], dtype=np.int64), spec)[0])
         next_start = int(period_start_ns(np.array([last + 1], dtype=np.int64), spec)[0])
         last_complete = next_start <= end_ns + 1
     else:
-        finite_stop = stop_ord[visible & (stop_ord != _NO_END)]
-        last = max(
-            int(first_ord[visible].max()), int(finite_stop.max()) if finite_stop.size else p0
-        )
+        assert span.last_start is not None  # set with first
+        last = max(span.last_start, span.last_stop if span.last_stop is not None else p0)
     if last < p0:
+        return None
+    return PeriodGrid(p0, last, bool(last_complete))
+
+
+def period_grid(
+    span: SubscriptionSpan, *, as_of: Any, spec: PeriodSpec, currency_col: str | None
+) -> PeriodGrid:
+    """The grid of the whole data, after its checks (currencies, exact sums, something paid).
+
+    Raises
+    ------
+    InputError
+        For a mix of currencies, or MRR too large to add up exactly in integer cents.
+    EmptyDataError
+        If no paying subscription is active at a period end (before ``as_of``).
+    """
+    if span.currencies is not None:
+        _refuse_mixed(span.currencies, currency_col)
+    if span.total_cents >= 2.0**62:
+        raise InputError(
+            f"The MRR column sums to {span.total_cents / 100:.3g}: too "
+            "large to add up exactly in integer cents.",
+            hint="check the unit of the mrr column (cents instead of currency units?).",
+        )
+    if span.first is None:
+        raise EmptyDataError(
+            f"No paying subscription is active at a period end ({span.n_paying} paying "
+            f"rows of {span.n_rows}).",
+            hint="check the mrr column and the dates, or use a finer freq.",
+        )
+    grid = _grid(span, as_of, spec)
+    if grid is None:
         raise EmptyDataError(f"as_of={as_of!r} is before the first paying period.")
+    return grid
+
+
+def on_grid(parsed: ParsedSubscriptions, grid: PeriodGrid) -> PreparedSubscriptions:
+    """One chunk's intervals placed on the whole data's period grid."""
+    p0, last = grid.p0, grid.last
     n_periods = last - p0 + 1
-    first = first_ord - p0
+    first = parsed.first_ord - p0
+    stop_ord = parsed.stop_ord
     stop = np.where(stop_ord == _NO_END, n_periods + 1, np.minimum(stop_ord - p0, n_periods + 1))
-    seen = np.zeros(len(uniques), dtype=bool)
-    seen[codes[visible]] = True
-    had_paid = np.zeros(len(uniques), dtype=bool)
-    had_paid[codes[paying]] = True
+    n_customers = len(parsed.uniques)
+    seen = np.zeros(n_customers, dtype=bool)
+    seen[parsed.codes[parsed.visible]] = True
+    had_paid = np.zeros(n_customers, dtype=bool)
+    had_paid[parsed.codes[parsed.paying]] = True
     return PreparedSubscriptions(
-        frame=frame,
-        keep=keep,
-        codes=codes,
-        uniques=uniques,
+        frame=parsed.frame,
+        keep=parsed.keep,
+        codes=parsed.codes,
+        uniques=parsed.uniques,
         first=first,
         stop=stop,
-        cents=cents,
-        spec=spec,
+        cents=parsed.cents,
+        spec=parsed.spec,
         p0=p0,
         n_periods=n_periods,
-        index=_period_index(np.arange(p0, last + 1, dtype=np.int64), spec),
-        last_complete=bool(last_complete),
-        n_dropped=report.n_dropped,
-        policy=policy,
-        start_ns=start,
+        index=_period_index(np.arange(p0, last + 1, dtype=np.int64), parsed.spec),
+        last_complete=grid.last_complete,
+        n_dropped=parsed.n_dropped,
+        policy=parsed.policy,
+        start_ns=parsed.start_ns,
         intra=had_paid & ~seen,
     )
 
@@ -512,15 +684,18 @@ def mrr_bridge(
     reactivation_window: int | None = None,
     on_invalid: OnInvalid = "raise",
     policy: MRRPolicy | None = None,
+    partitioned_by: str | None = None,
 ) -> MRRBridge:
     """Split the change in MRR per period into new, expansion, contraction, churn, reactivation.
 
     Parameters
     ----------
-    data : DataFrame-like
+    data : DataFrame-like or dask DataFrame
         Subscription intervals: one row per customer, start, end (null = active) and monthly
         recurring revenue. Overlapping intervals of one customer add up. Use
-        :func:`mrr_from_invoices` for invoices and :func:`monthly_amount` for plan prices.
+        :func:`mrr_from_invoices` for invoices and :func:`monthly_amount` for plan prices. A
+        dask DataFrame is analysed partition by partition (see :mod:`saasmetrics.scale`), with
+        the same result.
     freq : str, default "MS"
         Period grain: ``"MS"`` months, ``"QS"`` quarters, ``"YS"`` years, ``"W"``, ``"D"``.
     customer_col, start_col, end_col, mrr_col : str
@@ -545,11 +720,15 @@ def mrr_bridge(
         churn, refunds, pauses, past-due grace, grouping window, fx rates), with presets
         ``MRRPolicy.chartmogul()``, ``.profitwell()``, ``.baremetrics()``. ``None`` (the
         default) is the behaviour described here. The bridge balances under every policy.
+    partitioned_by : str, optional
+        For a dask DataFrame whose partitions already hold whole customers: the customer
+        column (the shuffle by customer is skipped); see :mod:`saasmetrics.scale`.
 
     Returns
     -------
     MRRBridge
-        ``.to_frame()`` per period, ``.customers`` counts, ``.movements`` per customer.
+        ``.to_frame()`` per period, ``.customers`` counts, ``.movements`` per customer
+        (ordered by customer id, then period).
 
     Raises
     ------
@@ -591,6 +770,23 @@ def mrr_bridge(
     2024-04-01     110.0    0.0        0.0          0.0    -30.0           0.0    80.0
     2024-05-01      80.0    0.0        0.0          0.0      0.0         120.0   200.0
     """
+    _check_bridge_options(on_invalid, reactivation_window)
+    plan = _bridge_analysis(
+        freq=freq,
+        customer_col=customer_col,
+        start_col=start_col,
+        end_col=end_col,
+        mrr_col=mrr_col,
+        currency_col=currency_col,
+        as_of=as_of,
+        reactivation_window=reactivation_window,
+        on_invalid=on_invalid,
+        policy=policy,
+    )
+    return run(plan, data, partitioned_by=partitioned_by)
+
+
+def _check_bridge_options(on_invalid: Any, reactivation_window: Any) -> None:
     check_choice("on_invalid", on_invalid, ("raise", "drop"))
     if reactivation_window is not None and (
         not isinstance(reactivation_window, int | np.integer) or reactivation_window < 0
@@ -599,19 +795,68 @@ def mrr_bridge(
             f"reactivation_window must be a whole number of periods >= 0 or None; "
             f"got {reactivation_window!r}."
         )
-    prep = prepare_subscriptions(
-        data,
-        freq=freq,
-        customer_col=customer_col,
-        start_col=start_col,
-        end_col=end_col,
-        mrr_col=mrr_col,
-        currency_col=currency_col,
-        as_of=as_of,
-        on_invalid=on_invalid,
-        policy=policy,
+
+
+@dataclass(frozen=True, slots=True)
+class _BridgePartial:
+    """What a chunk of whole customers contributes to the bridge (all on the whole grid).
+
+    Every total is a sum over customers, so chunks add: movement sums and counts per period
+    and kind (``(n_periods, 5)``), ending MRR and paying customers per period, customers never
+    active at a period end, rows dropped. The movements (the result lists them per customer)
+    are concatenated; finalize orders them by customer id, then period.
+    """
+
+    amounts: npt.NDArray[np.int64]
+    counts: npt.NDArray[np.int64]
+    ending: npt.NDArray[np.int64]
+    ending_count: npt.NDArray[np.int64]
+    customer: pd.Index
+    period: npt.NDArray[np.int64]
+    kind: npt.NDArray[np.int64]
+    previous: npt.NDArray[np.int64]
+    level: npt.NDArray[np.int64]
+    n_intra: int
+    n_dropped: int
+
+
+def _merge_bridges(a: _BridgePartial, b: _BridgePartial) -> _BridgePartial:
+    return _BridgePartial(
+        amounts=a.amounts + b.amounts,
+        counts=a.counts + b.counts,
+        ending=a.ending + b.ending,
+        ending_count=a.ending_count + b.ending_count,
+        customer=a.customer.append(b.customer),
+        period=np.r_[a.period, b.period],
+        kind=np.r_[a.kind, b.kind],
+        previous=np.r_[a.previous, b.previous],
+        level=np.r_[a.level, b.level],
+        n_intra=a.n_intra + b.n_intra,
+        n_dropped=a.n_dropped + b.n_dropped,
     )
-    spec, n_periods, uniques = prep.spec, prep.n_periods, prep.uniques
+
+
+def _bridge_partial(
+    parsed: ParsedSubscriptions, grid: PeriodGrid | None, reactivation_window: int | None
+) -> _BridgePartial:
+    """The bridge sums and movements of one chunk of whole customers."""
+    if grid is None:  # nothing to report in the whole data: finalize raises
+        none = np.zeros(0, dtype=np.int64)
+        return _BridgePartial(
+            np.zeros((0, len(MOVEMENTS)), dtype=np.int64),
+            np.zeros((0, len(MOVEMENTS)), dtype=np.int64),
+            none,
+            none,
+            pd.Index(parsed.uniques[:0]),
+            none,
+            none,
+            none,
+            none,
+            0,
+            parsed.n_dropped,
+        )
+    prep = on_grid(parsed, grid)
+    n_periods = prep.n_periods
     codes, first, stop, cents = prep.codes, prep.first, prep.stop, prep.cents
     policy = prep.policy
     cp = kern.change_points(codes, first, stop, cents, n_periods)
@@ -666,35 +911,71 @@ def mrr_bridge(
                 mv_kind[order],
             )
             mv_previous, mv_level = mv_previous[order], mv_level[order]
+    return _BridgePartial(
+        amounts=totals.amounts,
+        counts=totals.counts,
+        ending=totals.ending,
+        ending_count=totals.ending_count,
+        customer=pd.Index(prep.uniques[mv_customer]),
+        period=np.asarray(mv_period, dtype=np.int64),
+        kind=mv_kind,
+        previous=np.asarray(mv_previous, dtype=np.int64),
+        level=np.asarray(mv_level, dtype=np.int64),
+        n_intra=int(np.count_nonzero(intra)),
+        n_dropped=prep.n_dropped,
+    )
 
-    index = prep.index
-    ending = totals.ending
-    starting = np.r_[np.int64(0), ending[:-1]]
+
+def _by_customer(ids: pd.Index, period: npt.NDArray[np.int64]) -> npt.NDArray[np.int64]:
+    """Movements ordered by customer id, then period (stable), whatever the chunks' order."""
+    try:
+        rank = pd.factorize(ids, sort=True)[0]
+    except TypeError:  # ids of mixed types: order by their text
+        rank = pd.factorize(np.array([repr(u) for u in ids], dtype=object), sort=True)[0]
+    return np.lexsort((period, rank)).astype(np.int64, copy=False)
+
+
+def _bridge_finalize(
+    part: _BridgePartial,
+    span: SubscriptionSpan,
+    *,
+    as_of: Any,
+    spec: PeriodSpec,
+    currency_col: str | None,
+) -> MRRBridge:
+    """The bridge tables from the merged sums; the whole data's checks first."""
+    grid = period_grid(span, as_of=as_of, spec=spec, currency_col=currency_col)
+    index = _period_index(np.arange(grid.p0, grid.last + 1, dtype=np.int64), spec)
+    ending = part.ending
     amounts = pd.DataFrame(
         {
-            "starting": starting,
-            **{name: totals.amounts[:, i] for i, name in enumerate(MOVEMENTS)},
+            "starting": np.r_[np.int64(0), ending[:-1]],
+            **{name: part.amounts[:, i] for i, name in enumerate(MOVEMENTS)},
             "ending": ending,
         },
         index=index,
     )
-    count_end = totals.ending_count
+    count_end = part.ending_count
     counts = pd.DataFrame(
         {
             "starting": np.r_[np.int64(0), count_end[:-1]],
-            **{name: totals.counts[:, i] for i, name in enumerate(MOVEMENTS)},
+            **{name: part.counts[:, i] for i, name in enumerate(MOVEMENTS)},
             "ending": count_end,
         },
         index=index,
     )
+    order = _by_customer(part.customer, part.period)
+    previous, level = part.previous[order], part.level[order]
     movements = pd.DataFrame(
         {
-            "customer": uniques[mv_customer],
-            "period": index[mv_period],
-            "kind": pd.Categorical.from_codes(mv_kind, categories=pd.Index(list(MOVEMENTS))),
-            "previous": mv_previous / 100.0,
-            "current": mv_level / 100.0,
-            "change": (mv_level - mv_previous) / 100.0,
+            "customer": part.customer[order],
+            "period": index[part.period[order]],
+            "kind": pd.Categorical.from_codes(
+                part.kind[order], categories=pd.Index(list(MOVEMENTS))
+            ),
+            "previous": previous / 100.0,
+            "current": level / 100.0,
+            "change": (level - previous) / 100.0,
         }
     )
     return MRRBridge(
@@ -702,8 +983,59 @@ def mrr_bridge(
         amounts=amounts,
         customers=counts,
         movements=movements,
-        n_intra_period=int(np.count_nonzero(intra)),
-        n_dropped=prep.n_dropped,
+        n_intra_period=part.n_intra,
+        n_dropped=part.n_dropped,
+    )
+
+
+@register(mrr_bridge)
+def _bridge_analysis(
+    *,
+    freq: Freq = "MS",
+    customer_col: str = "customer_id",
+    start_col: str = "start",
+    end_col: str = "end",
+    mrr_col: str = "mrr",
+    currency_col: str | None = "currency",
+    as_of: Any = None,
+    reactivation_window: int | None = None,
+    on_invalid: OnInvalid = "raise",
+    policy: MRRPolicy | None = None,
+) -> Analysis[_BridgePartial, MRRBridge]:
+    """The bridge as partial / merge / finalize; the context is the span of paying periods."""
+    _check_bridge_options(on_invalid, reactivation_window)
+    policy = check_policy(policy)
+    spec = _spec(freq)
+
+    def prepare(data: FrameLike) -> ParsedSubscriptions:
+        return parse_subscriptions(
+            data,
+            freq=freq,
+            customer_col=customer_col,
+            start_col=start_col,
+            end_col=end_col,
+            mrr_col=mrr_col,
+            currency_col=currency_col,
+            on_invalid=on_invalid,
+            policy=policy,
+        )
+
+    def partial(parsed: ParsedSubscriptions, span: SubscriptionSpan) -> _BridgePartial:
+        return _bridge_partial(parsed, _grid(span, as_of, spec), reactivation_window)
+
+    def finalize(part: _BridgePartial, span: SubscriptionSpan) -> MRRBridge:
+        return _bridge_finalize(part, span, as_of=as_of, spec=spec, currency_col=currency_col)
+
+    return Analysis(
+        name="mrr_bridge",
+        keys=(customer_col,),
+        key_roles=("customer_col",),
+        prepare=prepare,
+        context=subscription_span,
+        merge_context=merge_spans,
+        partial=partial,
+        merge=_merge_bridges,
+        finalize=finalize,
     )
 
 

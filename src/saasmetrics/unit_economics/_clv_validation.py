@@ -25,16 +25,14 @@ from saasmetrics._results import ResultMixin
 from saasmetrics._validation import check_choice, check_is_fitted
 from saasmetrics.exceptions import DataQualityWarning, EmptyDataError, ParameterError
 from saasmetrics.typing import FrameLike, OnInvalid, TimedeltaLike
-from saasmetrics.unit_economics._clv import (
+from saasmetrics.unit_economics._gamma_gamma import (
     SPEND_CORRELATION_THRESHOLD,
-    BetaGeoModel,
     GammaGammaModel,
-    ParetoNBDModel,
-    _instant,
-    _rfm_core,
     _spend_correlations,
     _warn_if_dependent,
 )
+from saasmetrics.unit_economics._purchase_models import BetaGeoModel, ParetoNBDModel
+from saasmetrics.unit_economics._rfm import _instant, _rfm_core
 
 __all__ = (
     "SPEND_CORRELATION_THRESHOLD",

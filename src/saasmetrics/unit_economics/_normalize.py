@@ -291,9 +291,19 @@ def mrr_from_invoices(
 
 
 def _check_currency(frame: pd.DataFrame, currency_col: str | None) -> None:
+    currencies = _currencies(frame, currency_col)
+    if currencies is not None:
+        _refuse_mixed(currencies, currency_col)
+
+
+def _currencies(frame: pd.DataFrame, currency_col: str | None) -> frozenset[Any] | None:
+    """The distinct values of the currency column (``None`` when there is no such column)."""
     if currency_col is None or currency_col not in frame.columns:
-        return
-    currencies = pd.unique(frame[currency_col].dropna())
+        return None
+    return frozenset(pd.unique(frame[currency_col].dropna()).tolist())
+
+
+def _refuse_mixed(currencies: frozenset[Any], currency_col: str | None) -> None:
     if len(currencies) > 1:
         raise InputError(
             f"Column {currency_col!r} mixes {len(currencies)} currencies: "
