@@ -26,7 +26,7 @@ from saasmetrics.typing import FrameLike
 I64 = npt.NDArray[np.int64]
 
 _WEEKS = tuple(f"W-{d}" for d in ("MON", "TUE", "WED", "THU", "FRI", "SAT", "SUN"))
-_EVENT = "__saasmetrics_event__"
+_EVENT = "(every row counts)"
 _CALENDAR: tuple[str, ...] = ("D", "W", *_WEEKS, "MS", "QS", "YS")
 
 
@@ -133,15 +133,13 @@ def load(
             values={name: data.property_values(name) for name in properties},
         )
     if not needs_event or event_col is None:
+        # a constant event column instead of the caller's: nothing to factorize (copy-on-write
+        # shares the other columns); errors still show the caller's columns and rows
         table = to_pandas(data, name="events", allow_empty=True)
-        slim = pd.DataFrame({c: table[c] for c in (user_col, time_col) if c in table.columns})
-        for c in properties:
-            if c in table.columns:
-                slim[c] = table[c]
-        slim[_EVENT] = pd.Categorical.from_codes(
-            np.zeros(len(slim), dtype=np.int8), pd.Index(["row"])
+        every_row = pd.Categorical.from_codes(
+            np.zeros(len(table), dtype=np.int8), pd.Index(["yes"])
         )
-        data, event_col = slim, _EVENT
+        data, event_col = table.assign(**{_EVENT: every_row}), _EVENT
     encoded = encode_events(
         data, user_col=user_col, time_col=time_col, event_col=event_col, properties=properties
     )

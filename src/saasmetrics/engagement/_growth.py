@@ -32,7 +32,6 @@ from saasmetrics.typing import FrameLike
 __all__ = ("GrowthAccounting", "growth_accounting")
 
 Measure = Literal["users", "revenue"]
-_EVENT = "__saasmetrics_event__"
 # Amounts are summed in int64 cents (exact, so the revenue identities balance to the cent and
 # dask chunks add up to the same totals as one pandas frame); one row may hold at most 2**53
 # cents, and int64 period totals of ~1,000 such rows still cannot overflow.
