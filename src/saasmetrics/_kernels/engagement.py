@@ -128,8 +128,8 @@ def pair_sums(users: I64, keys: I64, values: Num) -> tuple[I64, I64, Num]:
         combined = _combined(users, keys)
         if combined is None:
             order = np.lexsort((keys, users))
-        else:  # stable: the rows of a pair are summed in row order
-            order = np.argsort(combined[0], kind="stable")
+        else:  # floats: stable, so the rows of a pair are summed in row order
+            order = np.argsort(combined[0], kind="stable" if arr.dtype.kind == "f" else None)
         users, keys, arr = users[order], keys[order], arr[order]
     start = _starts(users, keys)
     at = np.flatnonzero(start)

@@ -8,6 +8,7 @@ from dataclasses import dataclass
 from typing import Any
 
 import numpy as np
+import numpy.typing as npt
 import pandas as pd
 
 from saasmetrics._kernels.engagement import distinct_pairs, runs_per_period, trailing_active
@@ -62,16 +63,27 @@ def _whole_days(name: str, value: Any) -> int:
     return int(td // pd.Timedelta("1D"))
 
 
-def _filtered_times(log: Activity, active_event: tuple[Any, ...] | None) -> tuple[I64, I64, bool]:
-    """User codes and local wall-clock times (ns) of the events that count as activity."""
-    wall, users = log.wall_ns, log.user_codes
+def _active_rows(
+    log: Activity, active_event: tuple[Any, ...] | None, first: int, last: int
+) -> tuple[I64, I64, npt.NDArray[np.bool_] | None, bool]:
+    """User codes and local days of the rows that count as activity on days ``first .. last``.
+
+    Also the mask of those rows (``None``: every row, no copy) and whether any
+    ``active_event`` occurs.
+    """
+    keep = None
     found = True
     if active_event is not None:
         codes, flags = event_codes(log, active_event)
         found = any(flags)
         keep = np.isin(log.event_codes, codes)
-        users, wall = users[keep], wall[keep]
-    return users, wall, found
+    days = log.days
+    if first > int(days.min()) or last < int(days.max()):
+        inside = (days >= first) & (days <= last)
+        keep = inside if keep is None else keep & inside
+    if keep is None:
+        return log.user_codes, days, None, found
+    return log.user_codes[keep], days[keep], keep, found
 
 
 # --------------------------------------------------------------------------- active users
@@ -335,10 +347,8 @@ def _active_users_analysis(
 
     def partial(log: Activity, context: DayRange) -> _ActivePartial:
         end = end_of(context)
-        users, wall, found = _filtered_times(log, events)
-        days = wall // DAY_NS
-        keep = days <= end
-        u, d = distinct_pairs(users[keep], days[keep] - context.first)
+        users, days, _, found = _active_rows(log, events, context.first, end)
+        u, d = distinct_pairs(users, days - context.first)
         n = end - context.first + 1
         counts = np.stack([trailing_active(u, d, n, w) for _, w in lengths])
         return _ActivePartial(context.first, counts, found)
@@ -716,16 +726,14 @@ def _stickiness_analysis(
 
     def partial(log: Activity, context: DayRange) -> _StickyPartial:
         lo, hi = bounds(context)
-        users, wall, found = _filtered_times(log, events)
-        days = wall // DAY_NS
+        first = context.first if grain is not None else lo  # rolling: the window's days
         end = context.last if as_of_day is None else as_of_day
-        keep = days <= end
-        if grain is None:
-            keep &= days >= lo
-        users, days, wall = users[keep], days[keep], wall[keep]
-        if grain is None:
-            starts: I64 | int = lo
-        else:
+        users, days, keep, found = _active_rows(log, events, first, end)
+        wall = None
+        if units.unit == "h":
+            wall = log.wall_ns if keep is None else log.wall_ns[keep]
+        starts: I64 | int = lo
+        if grain is not None and units.unit_spec is not None:
             starts = period_start_ns(day_period(days, grain), grain) // DAY_NS
         u, k = distinct_pairs(users, units.keys(days, wall, starts))
         if grain is None:

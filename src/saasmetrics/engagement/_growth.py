@@ -9,7 +9,12 @@ import numpy as np
 import pandas as pd
 
 from saasmetrics._frames import to_pandas
-from saasmetrics._kernels.engagement import growth_users, growth_values, pair_sums
+from saasmetrics._kernels.engagement import (
+    distinct_pairs,
+    growth_users,
+    growth_values,
+    pair_sums,
+)
 from saasmetrics._plotting import PALETTE, get_axes
 from saasmetrics._results import ResultMixin
 from saasmetrics._validation import require_columns
@@ -435,8 +440,11 @@ def _growth_analysis(
         n = last - first + 1
         periods = day_period(log.days, grain) - first
         users = log.user_codes
-        values = amounts(log) if value_col is not None else np.zeros(users.size, dtype=np.int64)
-        u, p, v = pair_sums(users, periods, values)
+        if value_col is None:
+            u, p = distinct_pairs(users, periods)
+            v: Any = np.zeros(u.size, dtype=np.int64)
+        else:
+            u, p, v = pair_sums(users, periods, amounts(log))
         active, retained, new, resurrected, churned = growth_users(u, p, n)
         first_pair = np.ones(u.size, dtype=bool)
         first_pair[1:] = u[1:] != u[:-1]
