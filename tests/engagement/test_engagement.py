@@ -630,3 +630,17 @@ def test_event_col_none_counts_every_row_and_rules_out_event_filters() -> None:
     for call, name in bad:
         with pytest.raises(ParameterError, match=rf"{name}=.*event_col=None"):
             call()
+
+
+def test_errors_from_frames_name_the_callers_columns_not_internal_ones() -> None:
+    # review fix: the (actor, time) path once built a frame with an internal event column,
+    # so a missing column listed that column and hid the caller's own
+    slim = _frame([(0, 0, 0), (1, 3, 1)])[["user_id", "timestamp", "amount"]]
+    with pytest.raises(MissingColumnError) as missing:
+        active_users(slim, user_col="account")
+    assert "amount" in str(missing.value)
+    assert "__saasmetrics" not in str(missing.value)
+    with pytest.raises(InputError, match="null user ids") as null:
+        stickiness(slim.assign(user_id=["u0", None]))
+    assert "'amount': " in str(null.value)
+    assert "__saasmetrics" not in str(null.value)
