@@ -10,7 +10,7 @@ from typing import Any
 import numpy as np
 import pandas as pd
 import pytest
-from hypothesis import given
+from hypothesis import given, settings
 from hypothesis import strategies as st
 
 from saasmetrics import EventLog
@@ -285,8 +285,8 @@ def test_bad_input_gets_typed_errors() -> None:
         active_users(frame, as_of="2020-01-01")
     with pytest.raises(ParameterError, match="no longer than the unit"):
         stickiness(frame, period="D")
-    with pytest.raises(ParameterError, match="unit="):
-        stickiness(frame, unit="h")
+    with pytest.raises(ParameterError, match="not a stickiness unit"):
+        stickiness(frame, unit="fortnight")
     with pytest.raises(ParameterError, match="before start"):
         lifecycle(frame, start="2024-02-01", end="2024-01-01")
     with pytest.raises(ParameterError, match="not a date"):
@@ -479,3 +479,168 @@ def test_actor_and_time_columns_alone_are_enough_when_no_event_filter_is_asked()
         _same(call(slim), call(full))
     with pytest.raises(MissingColumnError, match="event"):  # a filter needs the column
         active_users(slim, active_event="login", user_col="account", time_col="ts")
+
+
+# --------------------------------------------------------------------------- stickiness units
+_PANDAS_PERIOD = {"D": "D", "W": "W", "MS": "M", "QS": "Q", "YS": "Y"}
+_PANDAS_UNIT = {"W": "W", "W-SAT": "W-SAT", "MS": "M"}
+
+
+def _pandas_stickiness(
+    frame: pd.DataFrame, period: str, unit: str, as_of: str | None = None
+) -> pd.DataFrame:
+    """Users by number of active units per period, the plain pandas way (an oracle)."""
+    ts = frame["timestamp"]
+    day = ts.dt.normalize()
+    if period in _PANDAS_PERIOD:
+        start = ts.dt.to_period(_PANDAS_PERIOD[period]).dt.start_time
+        keep = np.ones(len(frame), dtype=bool)
+    else:  # one rolling window of whole days ending at as_of
+        end = pd.Timestamp(as_of)
+        first = end - pd.Timedelta(days=int(period[:-1]) - 1)
+        keep = ((day >= first) & (day <= end)).to_numpy()
+        start = pd.Series(first, index=frame.index)
+    if unit == "h":
+        key = ts.dt.floor("h")
+    elif unit == "D":
+        key = day
+    else:  # a week or month clipped to the period: its days inside the period
+        key = np.maximum(ts.dt.to_period(_PANDAS_UNIT[unit]).dt.start_time, start)
+    pairs = pd.DataFrame({"p": start, "user": frame["user_id"], "u": key})[keep]
+    per_user = pairs.drop_duplicates().groupby(["p", "user"]).size()
+    return per_user.groupby(level="p").value_counts().unstack(fill_value=0)
+
+
+STICKY_UNITS = [
+    ("W", "D"),
+    ("MS", "D"),
+    ("MS", "W"),
+    ("MS", "W-SAT"),
+    ("QS", "W"),
+    ("QS", "MS"),
+    ("YS", "MS"),
+    ("D", "h"),
+    ("W", "h"),
+    ("28D", "D"),
+    ("28D", "W"),
+    ("10D", "W-SAT"),
+    ("7D", "h"),
+]
+
+
+@pytest.mark.parametrize(("period", "unit"), STICKY_UNITS)
+@settings(max_examples=30)
+@given(rows=rows_st, rnd=st.randoms(use_true_random=False))
+def test_stickiness_units_match_pandas(
+    period: str, unit: str, rows: list[tuple[int, int, int]], rnd: Any
+) -> None:
+    frame = _frame(rows)
+    as_of = None
+    if period not in _PANDAS_PERIOD:  # a rolling window ending inside the data
+        last = max(frame["timestamp"].min(), frame["timestamp"].max() - pd.Timedelta(days=3))
+        as_of = str(last.date())
+    call = lambda f: stickiness(f, period=period, unit=unit, as_of=as_of)  # noqa: E731
+    got = _quiet(lambda: call(frame))
+    table = got.to_frame().set_index("period")
+    want = _pandas_stickiness(frame, period, unit, as_of)
+    k = table.columns.to_numpy()
+    assert k.tolist() == list(range(1, len(k) + 1))
+    assert set(want.columns) <= set(k)  # nobody is active on more units than K
+    want = want.reindex(index=table.index, columns=k, fill_value=0)
+    np.testing.assert_array_equal(table.to_numpy(), want.to_numpy())
+    # each user is counted once per period: the row sums are the period's active users
+    starts = frame["timestamp"].dt.to_period(_PANDAS_PERIOD.get(period, "D")).dt.start_time
+    if period in _PANDAS_PERIOD:
+        per = frame.assign(p=starts).groupby("p")["user_id"].nunique()
+        assert got.users.reindex(per.index).tolist() == per.tolist()
+    # row order is irrelevant
+    shuffled = frame.sample(frac=1.0, random_state=rnd.randint(0, 10**6))
+    _same(got, _quiet(lambda: call(shuffled)))
+    assert got.unit == unit
+
+
+def test_stickiness_units_k_is_the_units_a_period_can_touch() -> None:
+    frame = _frame([(0, 0, 0), (1, 40, 0)])
+    widths = {
+        ("W", "D"): 7,
+        ("MS", "D"): 31,
+        ("QS", "D"): 92,
+        ("D", "h"): 24,
+        ("W", "h"): 168,
+        ("MS", "W"): 6,  # a 31-day month that starts on a Sunday touches 6 Monday weeks
+        ("QS", "W"): 14,
+        ("YS", "W"): 54,
+        ("QS", "MS"): 3,
+        ("YS", "MS"): 12,
+        ("28D", "W"): 5,
+        ("8D", "W"): 2,
+    }
+    for (period, unit), k in widths.items():
+        table = _quiet(lambda p=period, u=unit: stickiness(frame, period=p, unit=u)).to_frame()
+        assert table.columns[-1] == k, (period, unit)
+    # October 2023 starts on a Sunday: its 31 days touch six Monday-Sunday weeks
+    days = pd.date_range("2023-10-01", "2023-10-31", freq="D")
+    october = pd.DataFrame({"user_id": "a", "timestamp": days, "event": "login"})
+    got = stickiness(october, period="MS", unit="W").to_frame()
+    assert got.drop(columns="period").iloc[0].tolist() == [0, 0, 0, 0, 0, 1]
+    assert stickiness(october, period="MS", unit="W-SAT").to_frame()[5].tolist() == [1]
+
+
+@pytest.mark.parametrize(
+    ("period", "unit"),
+    [("D", "D"), ("1D", "D"), ("W", "W"), ("7D", "W"), ("W-SAT", "W"), ("MS", "MS"),
+     ("28D", "MS"), ("W", "MS"), ("MS", "QS")],
+)  # fmt: skip
+def test_stickiness_unit_not_shorter_than_the_period_is_an_error(period: str, unit: str) -> None:
+    frame = _frame([(0, 0, 0), (1, 3, 1)])
+    with pytest.raises(ParameterError, match=r"no longer than the unit|not a stickiness unit"):
+        stickiness(frame, period=period, unit=unit)
+
+
+def test_hourly_stickiness_uses_local_wall_clock_hours_across_dst() -> None:
+    # Europe/Paris falls back on 2023-10-29: 02:00-03:00 happens twice (one wall hour)
+    stamps = pd.to_datetime(
+        ["2023-10-29 00:30Z", "2023-10-29 01:30Z", "2023-10-29 10:00Z", "2023-10-28 23:30Z"]
+    ).tz_convert("Europe/Paris")  # 02:30 CEST, 02:30 CET, 11:00, 01:30
+    frame = pd.DataFrame({"user_id": ["a", "a", "a", "b"], "timestamp": stamps})
+    got = stickiness(frame, period="D", unit="h", event_col=None).to_frame()
+    assert got["period"].tolist() == [pd.Timestamp("2023-10-29")]
+    assert got[1].tolist() == [1]  # b: 01:30 local on the 29th
+    assert got[2].tolist() == [1]  # a: 02:30 (twice) and 11:00
+
+
+def test_event_col_none_counts_every_row_and_rules_out_event_filters() -> None:
+    frame = _frame([(0, 0, 0), (0, 8, 1), (1, 9, 2), (2, 15, 0)])
+    slim = frame[["user_id", "timestamp"]]
+    calls: list[Callable[..., Any]] = [
+        lambda d, **kw: active_users(d, windows={"dau": "1D", "wau": "7D"}, **kw),
+        lambda d, **kw: stickiness(d, period="W", **kw),
+        lambda d, **kw: lifecycle(d, freq="W", **kw),
+        lambda d, **kw: growth_accounting(d, freq="W", **kw),
+    ]
+    for call in calls:
+        _same(call(slim, event_col=None), call(frame))  # every row is activity
+        _same(call(frame, event_col=None), call(frame))  # an event column is not read
+    bad: list[tuple[Callable[..., Any], str]] = [
+        (lambda: active_users(frame, active_event="login", event_col=None), "active_event"),
+        (lambda: stickiness(frame, active_event="login", event_col=None), "active_event"),
+        (lambda: lifecycle(frame, new_event="signup", event_col=None), "new_event"),
+        (lambda: feature_adoption(frame, ["export"], event_col=None), "features"),  # type: ignore[arg-type]
+    ]
+    for call, name in bad:
+        with pytest.raises(ParameterError, match=rf"{name}=.*event_col=None"):
+            call()
+
+
+def test_errors_from_frames_name_the_callers_columns_not_internal_ones() -> None:
+    # review fix: the (actor, time) path once built a frame with an internal event column,
+    # so a missing column listed that column and hid the caller's own
+    slim = _frame([(0, 0, 0), (1, 3, 1)])[["user_id", "timestamp", "amount"]]
+    with pytest.raises(MissingColumnError) as missing:
+        active_users(slim, user_col="account")
+    assert "amount" in str(missing.value)
+    assert "__saasmetrics" not in str(missing.value)
+    with pytest.raises(InputError, match="null user ids") as null:
+        stickiness(slim.assign(user_id=["u0", None]))
+    assert "'amount': " in str(null.value)
+    assert "__saasmetrics" not in str(null.value)

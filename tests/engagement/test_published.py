@@ -8,7 +8,8 @@ Sources
   ``test_events_query_partial_range``, and
   ``TestLifecycleQueryRetentionGroupAggregation.test_lifecycle_query_group_0``).
 - PostHog, ``posthog/hogql_queries/insights/test/test_stickiness_query_runner.py``
-  (``test_interval_day``, ``test_property_filtering``, ``test_group_aggregations``).
+  (``test_interval_day``, ``test_interval_week``, ``test_interval_hour``,
+  ``test_property_filtering``, ``test_group_aggregations``).
 - Amplitude, "Interpret your Lifecycle chart"
   (https://amplitude.com/docs/analytics/charts/lifecycle) and "Interpret your stickiness
   analysis" (https://amplitude.com/docs/analytics/charts/stickiness/stickiness-interpret).
@@ -126,6 +127,22 @@ def test_posthog_stickiness_property_filtering_and_groups() -> None:
     events["$group_0"] = "org:1"  # test_group_aggregations: the org is active 9 days
     got = stickiness(events, period="10D", as_of="2020-01-20", user_col="$group_0").to_frame()
     assert got.drop(columns="period").iloc[0].tolist() == [0] * 8 + [1, 0]
+
+
+def test_posthog_stickiness_interval_week() -> None:
+    # test_interval_week: 2020-01-11 (a Saturday) .. 2020-01-20, weeks starting on Sunday:
+    # the range touches three weeks and both persons are active in all three ("data":
+    # [0, 0, 2, 0]; PostHog lists one interval more, counted to the end of the 20th's week)
+    got = stickiness(_events(STICKY), period="10D", unit="W-SAT", as_of="2020-01-20")
+    table = got.to_frame()
+    assert table.drop(columns="period").iloc[0].tolist() == [0, 0, 2]
+
+
+def test_posthog_stickiness_interval_hour() -> None:
+    # test_interval_hour: date_from 2020-01-11 to 2020-01-12 (its start): the hours of the
+    # 11th; both persons are active in exactly one hour (12:00)
+    got = stickiness(_events(STICKY), period="1D", unit="h", as_of="2020-01-11").to_frame()
+    assert got.drop(columns="period").iloc[0].tolist() == [2] + [0] * 23
 
 
 def test_amplitude_lifecycle_examples() -> None:

@@ -5,6 +5,7 @@ from __future__ import annotations
 from collections import defaultdict
 
 import numpy as np
+import pandas as pd
 from hypothesis import given
 from hypothesis import strategies as st
 
@@ -47,6 +48,25 @@ def test_distinct_pairs_is_the_set_of_pairs(rows: list[tuple[int, int]]) -> None
         np.array([r[1] for r in sorted(rev, key=lambda r: r[0])], dtype=np.int64),
     )
     assert list(zip(u2.tolist(), d2.tolist(), strict=True)) == sorted(set(rows))
+
+
+@given(
+    st.lists(
+        st.tuples(st.integers(0, 50), st.integers(-(10**6), 10**6), st.integers(0, 9)),
+        min_size=1,
+        max_size=80,
+    )
+)
+def test_pairs_of_rows_in_any_order_match_pandas(rows: list[tuple[int, int, int]]) -> None:
+    """A raw frame's rows are in input order: one combined-key sort, same pairs and sums."""
+    frame = pd.DataFrame(rows, columns=["user", "key", "value"])
+    users, keys = frame["user"].to_numpy(np.int64), frame["key"].to_numpy(np.int64)
+    want = frame.groupby(["user", "key"], sort=True)["value"].sum()
+    u, k = distinct_pairs(users, keys)
+    assert list(zip(u.tolist(), k.tolist(), strict=True)) == want.index.tolist()
+    u, k, v = pair_sums(users, keys, frame["value"].to_numpy(np.int64))
+    assert list(zip(u.tolist(), k.tolist(), strict=True)) == want.index.tolist()
+    assert v.tolist() == want.tolist()
 
 
 @given(rows_st, st.integers(1, 10))

@@ -1,13 +1,15 @@
 """Engagement kernels on sorted distinct (user, period) pairs: no loops over users or days.
 
-Every engagement analysis starts from the same encoding: the distinct (user, day) pairs of an
-:class:`~saasmetrics.EventLog`, sorted by user then day. The log is sorted by (user, time), so
-the pairs come out of one adjacency mask (no sort, no hashing); a coarser grain (weeks, months)
-is again one mask over the pairs. Everything after that is ``bincount`` / ``cumsum`` on arrays
-the size of the pairs or of the period range.
+Every engagement analysis starts from the same encoding: the distinct (user, day) pairs of the
+events, sorted by user then day. Rows of an :class:`~saasmetrics.EventLog` are sorted by
+(user, time), so the pairs come out of one adjacency mask (no sort, no hashing); rows of a raw
+frame are not, and one sort of a single int64 key per row (user x day span + day) replaces
+sorting every row by user and timestamp. A coarser grain (weeks, months) is again one mask
+over the pairs. Everything after that is ``bincount`` / ``cumsum`` on arrays the size of the
+pairs or of the period range.
 
-All functions take int64 arrays; ``users`` are user codes (sorted, with equal codes contiguous)
-and periods or days are ordinals (consecutive periods have consecutive ordinals).
+All functions take int64 arrays; ``users`` are user codes and periods or days are ordinals
+(consecutive periods have consecutive ordinals).
 """
 
 from __future__ import annotations
@@ -47,10 +49,11 @@ def distinct_pairs(users: I64, keys: I64) -> tuple[I64, I64]:
     Parameters
     ----------
     users : numpy.ndarray of int64
-        User code of every row; equal codes contiguous (an EventLog's order).
+        Non-negative user code of every row, rows in any order.
     keys : numpy.ndarray of int64
-        A day or period ordinal per row; usually non-decreasing within each user (then no
-        sort happens), else the rows are sorted first.
+        A day, hour or period ordinal per row. Rows already sorted by user then key (an
+        EventLog's order) need no sort; others are sorted once, by one int64 per row that
+        orders like (user, key).
 
     Returns
     -------
@@ -66,13 +69,42 @@ def distinct_pairs(users: I64, keys: I64) -> tuple[I64, I64]:
     """
     users = np.asarray(users, dtype=np.int64)
     keys = np.asarray(keys, dtype=np.int64)
-    if users.size > 1:
-        same = users[1:] == users[:-1]
-        if bool(np.any(same & (keys[1:] < keys[:-1]))) or bool(np.any(users[1:] < users[:-1])):
-            order = np.lexsort((keys, users))
-            users, keys = users[order], keys[order]
-    start = _starts(users, keys)
-    return users[start], keys[start]
+    if _sorted(users, keys):
+        start = _starts(users, keys)
+        return users[start], keys[start]
+    combined = _combined(users, keys)
+    if combined is None:
+        order = np.lexsort((keys, users))
+        users, keys = users[order], keys[order]
+        start = _starts(users, keys)
+        return users[start], keys[start]
+    code, lo, span = combined
+    code = np.sort(code)  # not np.unique: its hash table is far slower than one sort here
+    new = np.ones(code.size, dtype=bool)
+    new[1:] = code[1:] != code[:-1]
+    code = code[new]
+    return code // span, code % span + lo
+
+
+def _sorted(users: I64, keys: I64) -> bool:
+    """Whether the rows are sorted by user then key (an EventLog's order)."""
+    if users.size < 2:
+        return True
+    if bool(np.any(users[1:] < users[:-1])):
+        return False
+    return not bool(np.any((users[1:] == users[:-1]) & (keys[1:] < keys[:-1])))
+
+
+def _combined(users: I64, keys: I64) -> tuple[I64, int, int] | None:
+    """One int64 per row ordered like (user, key): sorting it is one sort, not a lexsort.
+
+    ``None`` when ``users x key range`` does not fit in an int64.
+    """
+    lo, span = int(keys.min()), int(keys.max()) - int(keys.min()) + 1
+    if int(users.min()) < 0 or (int(users.max()) + 1) * span >= 2**62:
+        return None
+    code: I64 = users * span + (keys - lo)
+    return code, lo, span
 
 
 def pair_sums(users: I64, keys: I64, values: Num) -> tuple[I64, I64, Num]:
@@ -92,11 +124,13 @@ def pair_sums(users: I64, keys: I64, values: Num) -> tuple[I64, I64, Num]:
     arr: Any = np.asarray(values)
     if arr.dtype.kind not in "iu":
         arr = arr.astype(np.float64)
-    if users.size > 1:
-        same = users[1:] == users[:-1]
-        if bool(np.any(same & (keys[1:] < keys[:-1]))) or bool(np.any(users[1:] < users[:-1])):
+    if not _sorted(users, keys):
+        combined = _combined(users, keys)
+        if combined is None:
             order = np.lexsort((keys, users))
-            users, keys, arr = users[order], keys[order], arr[order]
+        else:  # floats: stable, so the rows of a pair are summed in row order
+            order = np.argsort(combined[0], kind="stable" if arr.dtype.kind == "f" else None)
+        users, keys, arr = users[order], keys[order], arr[order]
     start = _starts(users, keys)
     at = np.flatnonzero(start)
     sums: Num = np.add.reduceat(arr, at) if at.size else np.zeros(0, dtype=arr.dtype)

@@ -8,24 +8,33 @@ from dataclasses import dataclass
 from typing import Any
 
 import numpy as np
+import numpy.typing as npt
 import pandas as pd
 
 from saasmetrics._kernels.engagement import distinct_pairs, runs_per_period, trailing_active
-from saasmetrics._kernels.periods import DAY_NS
+from saasmetrics._kernels.periods import (
+    DAY_NS,
+    PeriodSpec,
+    calendar_period,
+    parse_freq,
+    period_start_ns,
+)
 from saasmetrics._plotting import PALETTE, get_axes, period_label
 from saasmetrics._results import ResultMixin
 from saasmetrics.engagement._common import (
+    _WEEKS,
     I64,
+    Activity,
     DayRange,
     align_add,
     calendar_spec,
+    check_event_col,
     day_labels,
     day_period,
     day_range,
     event_codes,
     event_list,
     load,
-    local_days,
     merge_range,
     period_labels,
     ratio,
@@ -54,17 +63,27 @@ def _whole_days(name: str, value: Any) -> int:
     return int(td // pd.Timedelta("1D"))
 
 
-def _filtered_days(log: EventLog, active_event: tuple[Any, ...] | None) -> tuple[I64, I64, bool]:
-    """User codes and local days of the events that count as activity (log order)."""
-    days = local_days(log)
-    users = np.asarray(log.user_codes, dtype=np.int64)
+def _active_rows(
+    log: Activity, active_event: tuple[Any, ...] | None, first: int, last: int
+) -> tuple[I64, I64, npt.NDArray[np.bool_] | None, bool]:
+    """User codes and local days of the rows that count as activity on days ``first .. last``.
+
+    Also the mask of those rows (``None``: every row, no copy) and whether any
+    ``active_event`` occurs.
+    """
+    keep = None
     found = True
     if active_event is not None:
         codes, flags = event_codes(log, active_event)
         found = any(flags)
         keep = np.isin(log.event_codes, codes)
-        users, days = users[keep], days[keep]
-    return users, days, found
+    days = log.days
+    if first > int(days.min()) or last < int(days.max()):
+        inside = (days >= first) & (days <= last)
+        keep = inside if keep is None else keep & inside
+    if keep is None:
+        return log.user_codes, days, None, found
+    return log.user_codes[keep], days[keep], keep, found
 
 
 # --------------------------------------------------------------------------- active users
@@ -204,7 +223,7 @@ def active_users(
     active_event: Any = None,
     user_col: str = "user_id",
     time_col: str = "timestamp",
-    event_col: str = "event",
+    event_col: str | None = "event",
     partitioned_by: str | None = None,
 ) -> ActiveUsers:
     """Distinct users active in trailing windows ending each day: DAU, WAU, MAU and friends.
@@ -229,8 +248,9 @@ def active_users(
     active_event : str or list of str, optional
         Only these events make a user active (default: every event).
     user_col, time_col, event_col : str
-        Column roles when ``events`` is a frame; the event column is needed only by an
-        event filter (``active_event``, ``new_event``): (actor, time) rows are enough.
+        Column roles when ``events`` is a frame; the event column is read only by the
+        event filter ``active_event``: without it every row is activity, so (actor, time)
+        rows are enough, and ``event_col=None`` says there is no event column.
     partitioned_by : str, optional
         For a dask DataFrame whose partitions already hold whole users: the user column.
 
@@ -242,7 +262,8 @@ def active_users(
     Raises
     ------
     ParameterError
-        Empty windows, a window that is not a whole number of days, an unknown ``freq``.
+        Empty windows, a window that is not a whole number of days, an unknown ``freq``,
+        ``active_event`` with ``event_col=None``.
     EmptyDataError
         No rows, or ``as_of`` before the first event.
 
@@ -289,7 +310,7 @@ def _active_users_analysis(
     active_event: Any = None,
     user_col: str = "user_id",
     time_col: str = "timestamp",
-    event_col: str = "event",
+    event_col: str | None = "event",
 ) -> Analysis[_ActivePartial, ActiveUsers]:
     """active_users as partial / merge / finalize: per-day counts add across user chunks."""
     spec = dict(_DEFAULT_WINDOWS if windows is None else windows)
@@ -304,8 +325,9 @@ def _active_users_analysis(
     grain = calendar_spec("freq", freq)
     as_of_day = None if as_of is None else to_day("as_of", as_of)
     events = None if active_event is None else event_list("active_event", active_event)
+    check_event_col(event_col, active_event=active_event)
 
-    def prepare(data: EventLog | FrameLike) -> EventLog:
+    def prepare(data: EventLog | FrameLike) -> Activity:
         return load(
             data,
             user_col=user_col,
@@ -323,11 +345,10 @@ def _active_users_analysis(
             )
         return end
 
-    def partial(log: EventLog, context: DayRange) -> _ActivePartial:
+    def partial(log: Activity, context: DayRange) -> _ActivePartial:
         end = end_of(context)
-        users, days, found = _filtered_days(log, events)
-        keep = days <= end
-        u, d = distinct_pairs(users[keep], days[keep] - context.first)
+        users, days, _, found = _active_rows(log, events, context.first, end)
+        u, d = distinct_pairs(users, days - context.first)
         n = end - context.first + 1
         counts = np.stack([trailing_active(u, d, n, w) for _, w in lengths])
         return _ActivePartial(context.first, counts, found)
@@ -387,7 +408,7 @@ def _warn_after_data(as_of: Any, as_of_day: int | None, window: int, context: Da
 # --------------------------------------------------------------------------- stickiness
 @dataclass(frozen=True, slots=True, kw_only=True, eq=False, repr=False)
 class Stickiness(ResultMixin):
-    """Users by the number of distinct days they were active in each period.
+    """Users by the number of distinct days (or hours, weeks) they were active in each period.
 
     Built by :func:`stickiness`.
 
@@ -395,11 +416,14 @@ class Stickiness(ResultMixin):
     ----------
     table : pandas.DataFrame
         ``period`` (start date) and integer columns ``1 .. K``: users active on exactly
-        ``k`` days of the period (at least ``k`` when ``cumulative``).
+        ``k`` units of the period (at least ``k`` when ``cumulative``).
     period : str
         The period (``"W"``, ``"MS"``, ``"7D"`` ...).
     cumulative : bool
-        Whether column ``k`` counts users active on at least ``k`` days.
+        Whether column ``k`` counts users active on at least ``k`` units.
+    unit : str
+        What is counted: ``"D"`` days, ``"h"`` hours, ``"W"`` / ``"W-SAT"`` weeks, ``"MS"``
+        months.
 
     Examples
     --------
@@ -418,9 +442,10 @@ class Stickiness(ResultMixin):
     table: pd.DataFrame
     period: str
     cumulative: bool
+    unit: str = "D"
 
     def to_frame(self) -> pd.DataFrame:
-        """``period`` and the users per number of active days ``1 .. K``."""
+        """``period`` and the users per number of active units (days ...) ``1 .. K``."""
         return self.table.copy()
 
     @property
@@ -444,6 +469,7 @@ class Stickiness(ResultMixin):
         return {
             "periods": len(self.table),
             "period": self.period,
+            "unit": self.unit,
             "units": self.table.shape[1] - 1,
             "cumulative": self.cumulative,
         }
@@ -465,9 +491,11 @@ class Stickiness(ResultMixin):
             first = shares.iloc[0, 1:].to_numpy(dtype=float)
             label = f"{pd.Timestamp(shares['period'].iloc[0]).date()}"
             ax.plot(k, first, color=PALETTE[1], marker="o", label=label)
-        ax.set_xlabel("active days in the period" + (" (at least)" if self.cumulative else ""))
+        words = _UNIT_WORDS.get(self.unit, "weeks")
+        at_least = " (at least)" if self.cumulative else ""
+        ax.set_xlabel(f"active {words} in the period{at_least}")
         ax.set_ylabel("share of active users")
-        ax.set_title(f"Stickiness: active days per {period_label(self.period)}")
+        ax.set_title(f"Stickiness: active {words} per {period_label(self.period)}")
         ax.legend()
         return ax
 
@@ -484,7 +512,88 @@ def _merge_sticky(a: _StickyPartial, b: _StickyPartial) -> _StickyPartial:
     return _StickyPartial(origin, table, a.found or b.found)
 
 
-_MAX_UNITS = {"week": 7, "MS": 31, "QS": 92, "YS": 366}
+_HOUR_NS = 3_600 * 1_000_000_000
+_UNIT_WORDS = {"h": "hours", "D": "days", "MS": "months"}
+# the longest period of each grain, in days
+_PERIOD_DAYS = {"D": 1, "week": 7, "MS": 31, "QS": 92, "YS": 366}
+
+
+@dataclass(frozen=True, slots=True)
+class _Units:
+    """A stickiness period and the unit counted in it, resolved and checked."""
+
+    grain: PeriodSpec | None  # None: one rolling window of ``window`` days at ``as_of``
+    window: int
+    unit: str  # "h", "D", "W", "W-SAT" ..., "MS"
+    unit_spec: PeriodSpec | None  # the calendar grain of week and month units
+    k: int  # units in the longest period: the columns 1 .. k
+
+    def keys(self, days: I64, wall_ns: I64 | None, period_start: I64 | int) -> I64:
+        """Each event's unit, as an ordinal unique within a period (sorted like the days).
+
+        Hours are hour ordinals; days are day ordinals; a week or month is its first day,
+        clipped to the period's first day, so a week that straddles two months is a unit of
+        each (the days of it in that month).
+        """
+        if self.unit == "h":
+            assert wall_ns is not None
+            hours: I64 = wall_ns // _HOUR_NS
+            return hours
+        if self.unit_spec is None:
+            return days
+        first = period_start_ns(calendar_period(days * DAY_NS, self.unit_spec), self.unit_spec)
+        clipped: I64 = np.maximum(first // DAY_NS, period_start)
+        return clipped
+
+    def day_of(self, keys: I64) -> I64:
+        """The local day ordinal each unit key falls on (its first day)."""
+        if self.unit == "h":
+            days: I64 = keys // 24
+            return days
+        return keys
+
+
+def _stickiness_units(period: Any, unit: Any) -> _Units:
+    """Parse ``period`` and ``unit``; the unit must be shorter than the period."""
+    key = unit.upper() if isinstance(unit, str) else None
+    if key not in ("H", "D", "W", "MS", *_WEEKS):
+        raise ParameterError(
+            f"unit={unit!r} is not a stickiness unit.",
+            hint="use 'h' (hours), 'D' (days), 'W' or 'W-SAT' (weeks) or 'MS' (months), "
+            "shorter than the period.",
+        )
+    name = "h" if key == "H" else str(key)
+    unit_spec = parse_freq(name) if name not in ("h", "D") else None
+    grain: PeriodSpec | None = None
+    window = 0
+    if isinstance(period, str) and period.upper() != "D" and period[-1:].upper() == "D":
+        window = _whole_days("period", period)
+        days = window
+    else:
+        grain = calendar_spec("period", period)
+        days = _PERIOD_DAYS["week" if grain.unit == "week" else grain.freq]
+    finer = {
+        "h": True,
+        "D": days > 1,
+        "MS": grain is not None and grain.freq in ("QS", "YS"),
+    }.get(name, days > 7 and (grain is None or grain.unit == "month"))
+    if not finer:
+        raise ParameterError(
+            f"period={period!r} is no longer than the unit (unit={unit!r}): nobody can be "
+            "active on more than one unit of it.",
+            hint="count days ('D') in weeks or months, weeks ('W') in months or quarters, "
+            "months ('MS') in quarters or years, hours ('h') in any period; rolling periods "
+            "('28D') count hours, days or weeks.",
+        )
+    if name == "h":
+        k = 24 * days
+    elif name == "D":
+        k = days
+    elif name == "MS":
+        k = 3 if grain is not None and grain.freq == "QS" else 12
+    else:
+        k = (days + 12) // 7  # the most weeks that days consecutive days can touch
+    return _Units(grain, window, name, unit_spec, k)
 
 
 def stickiness(
@@ -497,10 +606,10 @@ def stickiness(
     active_event: Any = None,
     user_col: str = "user_id",
     time_col: str = "timestamp",
-    event_col: str = "event",
+    event_col: str | None = "event",
     partitioned_by: str | None = None,
 ) -> Stickiness:
-    """How many users were active on exactly k distinct days of each period (the L7 / L28 curve).
+    """How many users were active on exactly k distinct days (or hours, weeks) of each period.
 
     Parameters
     ----------
@@ -508,32 +617,40 @@ def stickiness(
         The events.
     period : str, default "W"
         A calendar grain (``"W"`` Monday-Sunday weeks, ``"W-SAT"``, ``"MS"``, ``"QS"``,
-        ``"YS"``): one row per period; or a number of days (``"7D"``, ``"28D"``): one row,
-        the window of that many days ending at ``as_of`` (Facebook's L7 / L28, PostHog's
-        stickiness over a date range).
-    unit : {"D"}, default "D"
-        What is counted: distinct active days.
+        ``"YS"``, or ``"D"`` with hourly units): one row per period; or a number of days
+        (``"7D"``, ``"28D"``): one row, the window of that many days ending at ``as_of``
+        (Facebook's L7 / L28, PostHog's stickiness over a date range).
+    unit : {"D", "h", "W", "W-SAT", ..., "MS"}, default "D"
+        What is counted, in local time: distinct active days; hours (``"h"``, in any period);
+        weeks (in months, quarters, years or rolling periods longer than 7 days); months (in
+        quarters or years). A week that straddles the period's start or end counts as one
+        unit of the period (its days inside the period), as PostHog counts the weeks a date
+        range touches: a month has up to 6 Monday-Sunday weeks, a quarter 14.
     cumulative : bool, default False
-        Column ``k`` counts users active on at least ``k`` days.
+        Column ``k`` counts users active on at least ``k`` units.
     as_of : date-like, optional
         Last day considered (default: the last day of data).
     active_event : str or list of str, optional
         Only these events make a user active.
     user_col, time_col, event_col : str
-        Column roles when ``events`` is a frame; the event column is needed only by an
-        event filter (``active_event``, ``new_event``): (actor, time) rows are enough.
+        Column roles when ``events`` is a frame; the event column is read only by the
+        event filter ``active_event``: without it every row is activity, so (actor, time)
+        rows are enough, and ``event_col=None`` says there is no event column.
     partitioned_by : str, optional
         For a dask DataFrame whose partitions already hold whole users: the user column.
 
     Returns
     -------
     Stickiness
-        ``to_frame()``: ``period`` and integer columns ``1 .. K``.
+        ``to_frame()``: ``period`` and integer columns ``1 .. K``, K the units in the longest
+        period (7 days of a week, 31 of a month, 24 hours of a day, 6 weeks of a month ...).
 
     Raises
     ------
     ParameterError
-        An unknown period or unit, or a period no longer than the unit (``"D"``).
+        An unknown period or unit, or a period no longer than the unit (days of a day, weeks
+        of a week or of ``"7D"``, months of a month); ``active_event`` with
+        ``event_col=None``.
 
     Examples
     --------
@@ -547,6 +664,14 @@ def stickiness(
     >>> stickiness(events, period="3D", cumulative=True).to_frame()
           period  1  2  3
     0 2024-01-01  2  2  1
+
+    Weeks of a month: ``a`` is active in the weeks of 1 and 8 January, ``b`` in one.
+
+    >>> stickiness(events.assign(timestamp=pd.to_datetime(
+    ...     ["2024-01-01", "2024-01-09", "2024-01-10", "2024-01-02", "2024-01-03"])),
+    ...     period="MS", unit="W").to_frame()
+          period  1  2  3  4  5  6
+    0 2024-01-01  1  1  0  0  0  0
     """
     plan = _stickiness_analysis(
         period=period,
@@ -571,28 +696,16 @@ def _stickiness_analysis(
     active_event: Any = None,
     user_col: str = "user_id",
     time_col: str = "timestamp",
-    event_col: str = "event",
+    event_col: str | None = "event",
 ) -> Analysis[_StickyPartial, Stickiness]:
     """The stickiness analysis: the histograms add across user chunks."""
-    if not isinstance(unit, str) or unit.upper() != "D":
-        raise ParameterError(
-            f"unit={unit!r} is not supported; stickiness counts distinct active days.",
-            hint="use unit='D'.",
-        )
-    rolling_days: int | None = None
-    if isinstance(period, str) and period.upper() not in ("D",) and period[-1:].upper() == "D":
-        rolling_days = _whole_days("period", period)
-        if rolling_days < 2:
-            raise ParameterError("period must be longer than the unit (one day).")
-        grain = None
-        max_units = rolling_days
-    else:
-        grain = calendar_spec("period", period, allow_day=False)
-        max_units = _MAX_UNITS["week" if grain.unit == "week" else grain.freq]
+    units = _stickiness_units(period, unit)
+    grain, max_units = units.grain, units.k
     as_of_day = None if as_of is None else to_day("as_of", as_of)
     events = None if active_event is None else event_list("active_event", active_event)
+    check_event_col(event_col, active_event=active_event)
 
-    def prepare(data: EventLog | FrameLike) -> EventLog:
+    def prepare(data: EventLog | FrameLike) -> Activity:
         return load(
             data,
             user_col=user_col,
@@ -607,23 +720,27 @@ def _stickiness_analysis(
         if end < context.first:
             raise EmptyDataError(f"as_of={as_of!r} is before the first event.")
         if grain is None:
-            return end - max_units + 1, end
+            return end - units.window + 1, end
         first, last = day_period(np.array([context.first, end]), grain)
         return int(first), int(last)
 
-    def partial(log: EventLog, context: DayRange) -> _StickyPartial:
+    def partial(log: Activity, context: DayRange) -> _StickyPartial:
         lo, hi = bounds(context)
-        users, days, found = _filtered_days(log, events)
+        first = context.first if grain is not None else lo  # rolling: the window's days
         end = context.last if as_of_day is None else as_of_day
-        keep = days <= end
+        users, days, keep, found = _active_rows(log, events, first, end)
+        wall = None
+        if units.unit == "h":
+            wall = log.wall_ns if keep is None else log.wall_ns[keep]
+        starts: I64 | int = lo
+        if grain is not None and units.unit_spec is not None:
+            starts = period_start_ns(day_period(days, grain), grain) // DAY_NS
+        u, k = distinct_pairs(users, units.keys(days, wall, starts))
         if grain is None:
-            keep &= days >= lo
-        u, d = distinct_pairs(users[keep], days[keep])
-        if grain is None:
-            periods = np.zeros(d.size, dtype=np.int64)
+            periods = np.zeros(k.size, dtype=np.int64)
             n_periods = 1
         else:
-            periods = day_period(d, grain) - lo
+            periods = day_period(units.day_of(k), grain) - lo
             n_periods = hi - lo + 1
         table = runs_per_period(u, periods, n_periods, max_units)
         return _StickyPartial(lo, np.ascontiguousarray(table.T), found)
@@ -636,15 +753,15 @@ def _stickiness_analysis(
                 stacklevel=5,
             )
         if grain is None:
-            _warn_after_data(as_of, as_of_day, max_units, context)
+            _warn_after_data(as_of, as_of_day, units.window, context)
         else:
             last_period = int(day_period(np.array([context.last]), grain)[0])
             if part.origin + part.table.shape[1] - 1 > last_period:
                 _warn_after_data(as_of, as_of_day, 1, context)
         if grain is None and part.origin < context.first:
-            covered = part.origin + max_units - context.first
+            covered = part.origin + units.window - context.first
             warnings.warn(
-                f"The period {period!r} ({max_units} days) starts before the first event: "
+                f"The period {period!r} ({units.window} days) starts before the first event: "
                 f"its window holds only {max(covered, 0)} days of data.",
                 DataQualityWarning,
                 stacklevel=5,
@@ -658,7 +775,9 @@ def _stickiness_analysis(
             labels = period_labels(np.arange(part.origin, part.origin + len(counts)), grain)
         table = pd.DataFrame(counts, columns=pd.Index(range(1, max_units + 1)))
         table.insert(0, "period", labels)
-        return Stickiness(table=table, period=str(period), cumulative=bool(cumulative))
+        return Stickiness(
+            table=table, period=str(period), cumulative=bool(cumulative), unit=units.unit
+        )
 
     return Analysis(
         name="stickiness",

@@ -14,15 +14,16 @@ from saasmetrics._kernels.engagement import distinct_pairs
 from saasmetrics._plotting import PALETTE, get_axes
 from saasmetrics._results import ResultMixin
 from saasmetrics.engagement._common import (
+    Activity,
     DayRange,
     align_add,
     calendar_spec,
+    check_event_col,
     day_period,
     day_range,
     event_codes,
     event_list,
     load,
-    local_days,
     merge_range,
     period_labels,
     ratio,
@@ -197,14 +198,15 @@ def _adoption_analysis(
     """feature_adoption as partial / merge / finalize: per-period counts add across chunks."""
     items = _features(features)
     grain = calendar_spec("freq", freq)
+    check_event_col(event_col, features=features)
 
-    def prepare(data: EventLog | FrameLike) -> EventLog:
+    def prepare(data: EventLog | FrameLike) -> Activity:
         return load(data, user_col=user_col, time_col=time_col, event_col=event_col)
 
-    def partial(log: EventLog, context: DayRange) -> _AdoptionPartial:
+    def partial(log: Activity, context: DayRange) -> _AdoptionPartial:
         first, last = (int(p) for p in day_period(np.array([context.first, context.last]), grain))
         n = last - first + 1
-        periods = day_period(local_days(log), grain) - first
+        periods = day_period(log.days, grain) - first
         users = np.asarray(log.user_codes, dtype=np.int64)
         _, p = distinct_pairs(users, periods)
         rows = [np.bincount(p, minlength=n)]

@@ -18,15 +18,15 @@ from saasmetrics._kernels.periods import (
     parse_freq,
     period_start_ns,
 )
-from saasmetrics._validation import check_instant
-from saasmetrics.eventlog import EventLog, as_event_log
-from saasmetrics.exceptions import EmptyDataError, ParameterError
+from saasmetrics._validation import ParsedTimes, check_instant
+from saasmetrics.eventlog import EventLog, encode_events
+from saasmetrics.exceptions import ParameterError
 from saasmetrics.typing import FrameLike
 
 I64 = npt.NDArray[np.int64]
 
 _WEEKS = tuple(f"W-{d}" for d in ("MON", "TUE", "WED", "THU", "FRI", "SAT", "SUN"))
-_EVENT = "__saasmetrics_event__"
+_EVENT = "(every row counts)"
 _CALENDAR: tuple[str, ...] = ("D", "W", *_WEEKS, "MS", "QS", "YS")
 
 
@@ -42,15 +42,71 @@ def merge_range(a: DayRange, b: DayRange) -> DayRange:
     return DayRange(min(a.first, b.first), max(a.last, b.last))
 
 
-def local_days(log: EventLog) -> I64:
-    """Each event's day ordinal (days since 1970-01-01) in the data's own time zone."""
-    days: I64 = log.wall_time_ns() // DAY_NS
-    return days
+@dataclass(frozen=True, slots=True, eq=False)
+class Activity:
+    """One chunk of events as engagement reads them: codes and local times, rows in any order.
+
+    Built by :func:`load` from an :class:`~saasmetrics.EventLog` (rows sorted by user and
+    time, so the pair kernels need no sort) or from a frame (validated and encoded, not
+    sorted: the kernels sort the far fewer (user, day) keys instead of every row by time).
+    """
+
+    user_codes: I64
+    wall_ns: I64  # wall-clock nanoseconds in the data's own zone
+    days: I64  # local day ordinal of each row
+    event_codes: npt.NDArray[np.int32]
+    events: pd.Index
+    users: pd.Index
+    values: dict[str, pd.Series]
+
+    @property
+    def n_users(self) -> int:
+        return len(self.users)
+
+    def __len__(self) -> int:
+        return int(self.user_codes.size)
 
 
-def day_range(log: EventLog) -> DayRange:
-    days = local_days(log)
-    return DayRange(int(days.min()), int(days.max()))
+def day_range(chunk: Activity) -> DayRange:
+    return DayRange(int(chunk.days.min()), int(chunk.days.max()))
+
+
+def _activity(
+    *,
+    user_codes: Any,
+    times: ParsedTimes,
+    event_codes: Any,
+    events: pd.Index,
+    users: pd.Index,
+    values: dict[str, pd.Series],
+) -> Activity:
+    if times.tz is None:
+        wall = np.asarray(times.ns, dtype=np.int64)
+    else:
+        wall = np.asarray(times.to_datetime().tz_localize(None).asi8, dtype=np.int64)
+    return Activity(
+        user_codes=np.asarray(user_codes, dtype=np.int64),
+        wall_ns=wall,
+        days=wall // DAY_NS,
+        event_codes=np.asarray(event_codes, dtype=np.int32),
+        events=events,
+        users=users,
+        values=values,
+    )
+
+
+def check_event_col(event_col: str | None, **filters: Any) -> None:
+    """``event_col=None`` (no event column: every row is activity) rules out event filters."""
+    if event_col is not None:
+        return
+    for name, value in filters.items():
+        if value is not None and value != ():
+            raise ParameterError(
+                f"{name}={value!r} filters on event names, but event_col=None says the data "
+                "has no event column.",
+                hint=f"name the event column with event_col=, or drop {name}= to count every "
+                "row as activity.",
+            )
 
 
 def load(
@@ -58,27 +114,43 @@ def load(
     *,
     user_col: str,
     time_col: str,
-    event_col: str,
+    event_col: str | None,
     properties: Sequence[str] = (),
     needs_event: bool = True,
-) -> EventLog:
-    """The events as an EventLog keeping only the properties the analysis reads.
+) -> Activity:
+    """The events as user codes, local times, event codes and the ``properties`` asked for.
 
-    With ``needs_event=False`` (no event filter asked for) a frame without ``event_col`` is
-    accepted: (actor, timestamp) rows are all an activity count needs.
+    With ``needs_event=False`` (no event filter asked for) the event column is not read: a
+    frame without it (or ``event_col=None``) is accepted, and every row counts as activity.
     """
-    if not needs_event and not isinstance(data, EventLog):
+    if isinstance(data, EventLog):
+        return _activity(
+            user_codes=data.user_codes,
+            times=ParsedTimes(ns=data.time_ns, tz=data.tz),
+            event_codes=data.event_codes,
+            events=data.events,
+            users=data.users,
+            values={name: data.property_values(name) for name in properties},
+        )
+    if not needs_event or event_col is None:
+        # a constant event column instead of the caller's: nothing to factorize (copy-on-write
+        # shares the other columns); errors still show the caller's columns and rows
         table = to_pandas(data, name="events", allow_empty=True)
-        if event_col not in table.columns and {user_col, time_col} <= set(table.columns):
-            slim = pd.DataFrame({c: table[c] for c in (user_col, time_col, *properties)})
-            slim[_EVENT] = "activity"
-            data, event_col = slim, _EVENT
-    log = as_event_log(
+        every_row = pd.Categorical.from_codes(
+            np.zeros(len(table), dtype=np.int8), pd.Index(["yes"])
+        )
+        data, event_col = table.assign(**{_EVENT: every_row}), _EVENT
+    encoded = encode_events(
         data, user_col=user_col, time_col=time_col, event_col=event_col, properties=properties
     )
-    if len(log) == 0:
-        raise EmptyDataError("events has no rows.")
-    return log
+    return _activity(
+        user_codes=encoded.user_codes,
+        times=encoded.times,
+        event_codes=encoded.event_codes,
+        events=encoded.events,
+        users=encoded.users,
+        values={name: encoded.kept(name).reset_index(drop=True) for name in properties},
+    )
 
 
 def calendar_spec(name: str, freq: Any, *, allow_day: bool = True) -> PeriodSpec:
@@ -125,7 +197,7 @@ def to_day(name: str, value: Any) -> int:
     return int(ts.value // DAY_NS)
 
 
-def event_codes(log: EventLog, names: Any) -> tuple[I64, tuple[bool, ...]]:
+def event_codes(log: Activity, names: Any) -> tuple[I64, tuple[bool, ...]]:
     """Codes of the named events present in this chunk, and which names occur at all."""
     wanted = [names] if isinstance(names, str) or not isinstance(names, Sequence) else list(names)
     locs = log.events.get_indexer(pd.Index(wanted)) if wanted else np.zeros(0, dtype=np.int64)

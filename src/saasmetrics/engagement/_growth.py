@@ -9,17 +9,22 @@ import numpy as np
 import pandas as pd
 
 from saasmetrics._frames import to_pandas
-from saasmetrics._kernels.engagement import growth_users, growth_values, pair_sums
+from saasmetrics._kernels.engagement import (
+    distinct_pairs,
+    growth_users,
+    growth_values,
+    pair_sums,
+)
 from saasmetrics._plotting import PALETTE, get_axes
 from saasmetrics._results import ResultMixin
 from saasmetrics._validation import require_columns
 from saasmetrics.engagement._common import (
+    Activity,
     DayRange,
     calendar_spec,
     day_period,
     day_range,
     load,
-    local_days,
     merge_range,
     period_labels,
     ratio,
@@ -32,7 +37,6 @@ from saasmetrics.typing import FrameLike
 __all__ = ("GrowthAccounting", "growth_accounting")
 
 Measure = Literal["users", "revenue"]
-_EVENT = "__saasmetrics_event__"
 # Amounts are summed in int64 cents (exact, so the revenue identities balance to the cent and
 # dask chunks add up to the same totals as one pandas frame); one row may hold at most 2**53
 # cents, and int64 period totals of ~1,000 such rows still cannot overflow.
@@ -313,7 +317,7 @@ def growth_accounting(
     value_col: str | None = None,
     user_col: str = "user_id",
     time_col: str = "timestamp",
-    event_col: str = "event",
+    event_col: str | None = "event",
     partitioned_by: str | None = None,
 ) -> GrowthAccounting:
     """Growth accounting (Tribe Capital / Social Capital): active users and revenue decomposed.
@@ -338,8 +342,9 @@ def growth_accounting(
         An amount column: adds the revenue accounting and revenue cohorts.
     user_col, time_col : str
         Column roles.
-    event_col : str, default "event"
-        Read only from an :class:`~saasmetrics.EventLog`; frames need no event column.
+    event_col : str or None, default "event"
+        Never read: every row counts (kept for the same call signature as the other
+        analyses; ``None`` is accepted).
     partitioned_by : str, optional
         For a dask DataFrame whose partitions already hold whole users: the user column.
 
@@ -385,7 +390,7 @@ def _growth_analysis(
     value_col: str | None = None,
     user_col: str = "user_id",
     time_col: str = "timestamp",
-    event_col: str = "event",
+    event_col: str | None = "event",
 ) -> Analysis[_GrowthPartial, GrowthAccounting]:
     """growth_accounting as partial / merge / finalize: per-period sums add across chunks."""
     grain = calendar_spec("freq", freq)
@@ -393,26 +398,25 @@ def _growth_analysis(
         raise ParameterError(f"value_col={value_col!r} is the user or time column.")
     props = [] if value_col is None else [value_col]
 
-    def prepare(data: EventLog | FrameLike) -> EventLog:
-        if isinstance(data, EventLog):
-            return data
-        table = to_pandas(data, name="frame")
-        require_columns(
-            table,
-            {"user_col": user_col, "time_col": time_col, "value_col": value_col},
-            optional=("value_col",),
-        )
-        needed = [user_col, time_col, *props]
-        if event_col in table.columns:
-            return load(
-                table, user_col=user_col, time_col=time_col, event_col=event_col, properties=props
+    def prepare(data: EventLog | FrameLike) -> Activity:
+        if not isinstance(data, EventLog):
+            data = to_pandas(data, name="frame")
+            require_columns(
+                data,
+                {"user_col": user_col, "time_col": time_col, "value_col": value_col},
+                optional=("value_col",),
             )
-        slim = pd.DataFrame({c: table[c] for c in needed})
-        slim[_EVENT] = "row"
-        return load(slim, user_col=user_col, time_col=time_col, event_col=_EVENT, properties=props)
+        return load(
+            data,
+            user_col=user_col,
+            time_col=time_col,
+            event_col=event_col,
+            properties=props,
+            needs_event=False,
+        )
 
-    def amounts(log: EventLog) -> Any:
-        raw = log.property_values(value_col)  # type: ignore[arg-type]
+    def amounts(log: Activity) -> Any:
+        raw = log.values[value_col]  # type: ignore[index]
         values = pd.to_numeric(raw, errors="coerce").to_numpy(dtype=np.float64, na_value=np.nan)
         bad = np.isnan(values)
         if bad.any():
@@ -431,13 +435,16 @@ def _growth_analysis(
             )
         return _to_cents(values)
 
-    def partial(log: EventLog, context: DayRange) -> _GrowthPartial:
+    def partial(log: Activity, context: DayRange) -> _GrowthPartial:
         first, last = (int(p) for p in day_period(np.array([context.first, context.last]), grain))
         n = last - first + 1
-        periods = day_period(local_days(log), grain) - first
-        users = np.asarray(log.user_codes, dtype=np.int64)
-        values = amounts(log) if value_col is not None else np.zeros(users.size, dtype=np.int64)
-        u, p, v = pair_sums(users, periods, values)
+        periods = day_period(log.days, grain) - first
+        users = log.user_codes
+        if value_col is None:
+            u, p = distinct_pairs(users, periods)
+            v: Any = np.zeros(u.size, dtype=np.int64)
+        else:
+            u, p, v = pair_sums(users, periods, amounts(log))
         active, retained, new, resurrected, churned = growth_users(u, p, n)
         first_pair = np.ones(u.size, dtype=bool)
         first_pair[1:] = u[1:] != u[:-1]

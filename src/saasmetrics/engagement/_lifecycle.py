@@ -14,15 +14,16 @@ from saasmetrics._kernels.periods import PeriodSpec
 from saasmetrics._plotting import PALETTE, get_axes, period_label
 from saasmetrics._results import ResultMixin
 from saasmetrics.engagement._common import (
+    Activity,
     DayRange,
     align_add,
     calendar_spec,
+    check_event_col,
     day_period,
     day_range,
     event_codes,
     event_list,
     load,
-    local_days,
     merge_range,
     period_labels,
     ratio,
@@ -136,7 +137,7 @@ def lifecycle(
     end: Any = None,
     user_col: str = "user_id",
     time_col: str = "timestamp",
-    event_col: str = "event",
+    event_col: str | None = "event",
     partitioned_by: str | None = None,
 ) -> Lifecycle:
     """New, returning, resurrecting and dormant users per period, as PostHog counts them.
@@ -177,8 +178,9 @@ def lifecycle(
     start, end : date-like, optional
         First and last period shown (default: the data's second period and its last one).
     user_col, time_col, event_col : str
-        Column roles when ``events`` is a frame; the event column is needed only by an
-        event filter (``active_event``, ``new_event``): (actor, time) rows are enough.
+        Column roles when ``events`` is a frame; the event column is read only by
+        ``new_event``: without it every row is activity, so (actor, time) rows are enough,
+        and ``event_col=None`` says there is no event column.
     partitioned_by : str, optional
         For a dask DataFrame whose partitions already hold whole users: the user column.
 
@@ -190,7 +192,8 @@ def lifecycle(
     Raises
     ------
     ParameterError
-        An unknown ``freq``, or ``end`` before ``start``.
+        An unknown ``freq``, ``end`` before ``start``, or ``new_event`` with
+        ``event_col=None``.
     EmptyDataError
         No rows, or ``start`` / ``end`` name periods with no data (after its last period,
         before its first, or only the look-back period).
@@ -240,17 +243,18 @@ def _lifecycle_analysis(
     end: Any = None,
     user_col: str = "user_id",
     time_col: str = "timestamp",
-    event_col: str = "event",
+    event_col: str | None = "event",
 ) -> Analysis[_LifecyclePartial, Lifecycle]:
     """The lifecycle analysis: per-period counts add across user chunks."""
     grain = calendar_spec("freq", freq)
     new_events = () if new_event is None else event_list("new_event", new_event)
+    check_event_col(event_col, new_event=new_event)
     start_p = None if start is None else _period_of("start", start, grain)
     end_p = None if end is None else _period_of("end", end, grain)
     if start_p is not None and end_p is not None and end_p < start_p:
         raise ParameterError(f"end={end!r} is before start={start!r}.")
 
-    def prepare(data: EventLog | FrameLike) -> EventLog:
+    def prepare(data: EventLog | FrameLike) -> Activity:
         return load(
             data,
             user_col=user_col,
@@ -265,9 +269,9 @@ def _lifecycle_analysis(
         hi = last if end_p is None else max(last, end_p)
         return lo, hi
 
-    def partial(log: EventLog, context: DayRange) -> _LifecyclePartial:
+    def partial(log: Activity, context: DayRange) -> _LifecyclePartial:
         lo, hi = bounds(context)
-        periods = day_period(local_days(log), grain) - lo
+        periods = day_period(log.days, grain) - lo
         users = np.asarray(log.user_codes, dtype=np.int64)
         u, p = distinct_pairs(users, periods)
         first_of_user = np.ones(u.size, dtype=bool)
