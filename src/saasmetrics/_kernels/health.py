@@ -321,7 +321,7 @@ def _searchsorted(haystack: F64, needles: F64) -> npt.NDArray[np.intp]:
     """``searchsorted(side="left")``, sorting large needle arrays first (cache-friendly)."""
     if needles.size < 4096 or haystack.size < 256:
         return np.asarray(np.searchsorted(haystack, needles, side="left"))
-    order = np.argsort(needles, kind="stable")
+    order = np.argsort(needles)  # ties need no order: equal needles land alike
     found = np.searchsorted(haystack, needles[order], side="left")
     out = np.empty_like(found)
     out[order] = found
@@ -355,15 +355,16 @@ def percentile_scores(reference_sorted: F64, values: F64) -> F64:
     ref = reference_sorted
     # compress the reference to its distinct values (one searchsorted over a short array)
     starts = np.flatnonzero(np.r_[True, ref[1:] != ref[:-1]]) if ref.size else np.zeros(0, int)
-    distinct = ref[starts]
-    below_counts = starts.astype(np.float64)  # reference values below each distinct value
-    equal_counts = np.diff(np.r_[starts, ref.size]).astype(np.float64)
-    pos = _searchsorted(distinct, values)
-    safe = np.minimum(pos, distinct.size - 1)
-    hit = (pos < distinct.size) & (distinct[safe] == values)
-    below = np.where(pos < distinct.size, below_counts[safe], float(ref.size))
-    out = 100.0 * (below + np.where(hit, equal_counts[safe] / 2.0, 0.0)) / ref.size
-    return np.where(np.isnan(values), np.nan, out)
+    bounds = np.r_[starts, ref.size].astype(np.float64)  # reference values below each
+    # a value at position k (the first distinct value >= it) beats bounds[k] values, plus
+    # half of the equal ones when it is distinct value k
+    below = 100.0 * bounds / ref.size
+    at = 100.0 * (bounds[:-1] + np.diff(bounds) / 2.0) / ref.size
+    pos = _searchsorted(ref[starts], values)
+    hit = np.r_[ref[starts], np.nan][pos] == values
+    out: F64 = np.where(hit, np.r_[at, np.nan][pos], below[pos])
+    out[np.isnan(values)] = np.nan
+    return out
 
 
 def threshold_scores(values: F64, edges: F64, scores: F64, *, closed: str = "left") -> F64:
@@ -506,17 +507,22 @@ def combine_weighted(
     >>> s.tolist(), w.tolist(), c.tolist()
     ([70.0, 40.0], [1.0, 0.25], [[60.0, 10.0], [0.0, 40.0]])
     """
+    n, m = normalized.shape
     observed = ~np.isnan(normalized)
-    filled = np.where(observed, normalized, 0.0)
-    observed_weight = (observed * weights).sum(axis=1)
-    if missing == "zero":
-        denom = np.full(normalized.shape[0], weights.sum(), dtype=np.float64)
-    else:
-        denom = observed_weight
+    # one measure (column) at a time: a few contiguous passes, summed in measure order
+    observed_weight = np.zeros(n)
+    for j in range(m):
+        observed_weight += observed[:, j] * weights[j]
+    denom = np.full(n, weights.sum()) if missing == "zero" else observed_weight
     safe = np.where(denom > 0, denom, 1.0)
-    contributions = filled * weights / safe[:, None]
-    score = contributions.sum(axis=1)
-    score = np.where(denom > 0, score, np.nan)
+    contributions = np.zeros((n, m), order="F")
+    score = np.zeros(n)
+    for j in range(m):
+        np.divide(
+            normalized[:, j] * weights[j], safe, out=contributions[:, j], where=observed[:, j]
+        )
+        score += contributions[:, j]
+    score[denom <= 0] = np.nan
     return score, observed_weight, contributions
 
 
