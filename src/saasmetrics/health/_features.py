@@ -343,8 +343,8 @@ def _encode(
     # the usual case: every user belongs to one account, so users are the (account, user)
     # pairs and one hash factorization suffices; else number the pairs in order of appearance
     user_acc = np.zeros(n_users, dtype=np.int64)
-    user_acc[user_codes[::-1]] = acc[::-1]  # the account of each user's first row
-    if np.array_equal(user_acc[user_codes], acc):
+    user_acc[user_codes] = acc  # the account of one of each user's rows
+    if np.array_equal(user_acc[user_codes], acc):  # ... and of all of them
         pair, pair_acc, pair_user = user_codes, user_acc, np.arange(n_users, dtype=np.int64)
     else:
         pair_codes, pair_uniques = pd.factorize(acc * n_users + user_codes)
@@ -654,13 +654,13 @@ def _features_of(enc: _Encoded, s: _FeatureSettings) -> pd.DataFrame:
 
     out: dict[str, F64] = {}
     # ---- whole history before as_of -------------------------------------------------------
-    # per pair first (one pass over the events), then per account (a pass over the pairs)
+    # last activity per pair (the key user's is a feature), then per account from the pairs
     pair_total = hk.group_count(pair, n_pairs)
     pair_last_age = hk.group_min(pair, age, n_pairs, fill=0, counts=pair_total)
-    pair_first_age = hk.group_max(pair, age, n_pairs, fill=0, counts=pair_total)
     out["users"] = hk.group_count(pair_acc, n_acc)
     last_age = hk.group_min(pair_acc, pair_last_age, n_acc, fill=0, counts=out["users"])
-    first_age = hk.group_max(pair_acc, pair_first_age, n_acc, fill=-1, counts=out["users"])
+    # per account directly: its table is small (cache-resident), the pairs' is not
+    first_age = hk.group_max(acc, age, n_acc, fill=-1, counts=out["users"])  # 0 users: no rows
     first_age_f = np.where(first_age < 0, np.nan, first_age.astype(np.float64))
     if sub_parts is not None:
         sub_first = hk.group_max(s_codes, cutoff - sub_parts[1], n_acc, fill=-1)
