@@ -672,10 +672,12 @@ class HealthScoreModel:
         n = len(frame)
         labels = list(dict.fromkeys(m.label for cfg in configs.values() for m in cfg.measures))
         pos = {label: j for j, label in enumerate(labels)}
-        # column-major: each measure's column is contiguous for the frames built at the end
-        normalized = np.full((n, len(labels)), np.nan, order="F")
-        raw = np.full((n, len(labels)), np.nan, order="F")
-        contrib = np.zeros((n, len(labels)), order="F")
+        # column-major: each measure's column is contiguous for the frames built at the end;
+        # with one profile its own arrays become these (nothing to fill in)
+        shape = (n if segments is not None else 0, len(labels))
+        normalized = np.full(shape, np.nan, order="F")
+        raw = np.full(shape, np.nan, order="F")
+        contrib = np.zeros(shape, order="F")
         score = np.full(n, np.nan)
         observed_weight = np.zeros(n)
         band_names: list[str] = list(
@@ -733,9 +735,12 @@ class HealthScoreModel:
                     hit &= ~np.isnan(x)
                     hard |= hit
                     critical_labels[rows, pos[m.label]] = hit
-            normalized[cells] = norm
-            raw[cells] = values
-            contrib[cells] = c
+            if segments is None:
+                normalized, raw, contrib = norm, values, np.asfortranarray(c)
+            else:
+                normalized[cells] = norm
+                raw[cells] = values
+                contrib[cells] = c
             score[rows] = s
             observed_weight[rows] = ow
             local = _band_codes(s, {b.name: b.min_score for b in config.bands})
@@ -795,9 +800,10 @@ class HealthScoreModel:
         for label, j in pos.items():
             columns[f"contribution_{label}"] = contrib[:, j]
         return HealthScores(
-            scores=pd.DataFrame(columns, index=index),  # built once, from arrays
-            normalized=pd.DataFrame(normalized, index=index, columns=labels),
-            values=pd.DataFrame(raw, index=index, columns=labels),
+            # built once, from arrays made here (copy=False: no second copy of them)
+            scores=pd.DataFrame(columns, index=index, copy=False),
+            normalized=pd.DataFrame(normalized, index=index, columns=labels, copy=False),
+            values=pd.DataFrame(raw, index=index, columns=labels, copy=False),
             weights=weights_out,
             bands=default_bands,
         )
