@@ -341,7 +341,7 @@ def _encode(
         user_ids = user_names.take(user_ids.to_numpy())
     n_users = int(user_codes.max()) + 1 if user_codes.size else 0
     # the usual case: every user belongs to one account, so users are the (account, user)
-    # pairs and one hash factorization suffices; else number the pairs in order of appearance
+    # pairs and numbering the users suffices; else number the pairs in order of appearance
     user_acc = np.zeros(n_users, dtype=np.int64)
     user_acc[user_codes] = acc  # the account of one of each user's rows
     if np.array_equal(user_acc[user_codes], acc):  # ... and of all of them
