@@ -128,6 +128,28 @@ def test_row_order_is_irrelevant(rows: list[tuple[int, int, str, int]], rnd) -> 
     pd.testing.assert_frame_equal(a, b)  # key-user ties go to the smallest id, not the first row
 
 
+@given(event_rows, st.sampled_from(["int64", "int32", "uint16"]), st.booleans())
+def test_integer_ids_and_categorical_events_give_the_same_table(
+    rows: list[tuple[int, int, str, int]], id_dtype: str, from_log: bool
+) -> None:
+    # integer ids and categorical events are numbered by counting, not hashing: same table
+    if not any(r[3] > 0 for r in rows):
+        return
+    frame = _frame(rows)
+    coded = frame.assign(
+        account_id=np.array([a + 7 for a, _, _, _ in rows], dtype=id_dtype),
+        user_id=np.array([(a + 7) * 10 + u for a, u, _, _ in rows], dtype=id_dtype),
+        event=pd.Categorical(frame["event"], categories=[*reversed(EVENTS), "unused"]),
+    )
+    track = ["export_data"] if "export_data" in set(frame["event"]) else []
+    expected = account_features(frame, as_of=AS_OF, track=track)
+    data = EventLog(coded) if from_log else coded
+    got = account_features(data, as_of=AS_OF, track=track)
+    assert got.index.dtype == np.dtype(id_dtype)
+    assert [f"a{a - 7}" for a in got.index] == expected.index.tolist()
+    pd.testing.assert_frame_equal(got.reset_index(drop=True), expected.reset_index(drop=True))
+
+
 def _subs() -> pd.DataFrame:
     return pd.DataFrame(
         {

@@ -16,6 +16,8 @@ __all__ = (
     "calibration_bins",
     "combine_weighted",
     "combine_worst",
+    "compact_codes",
+    "dense_codes",
     "goal_scores",
     "group_count",
     "group_distinct",
@@ -32,6 +34,74 @@ __all__ = (
 I64 = npt.NDArray[np.int64]
 F64 = npt.NDArray[np.float64]
 Bool = npt.NDArray[np.bool_]
+
+
+# --------------------------------------------------------------------------- codes
+def compact_codes(codes: I64, n_codes: int) -> tuple[I64, I64]:
+    """Renumber codes in ``0..n_codes-1`` to ``0..k-1`` in the same order, ``k`` the codes used.
+
+    Parameters
+    ----------
+    codes : numpy.ndarray of int64
+        Codes, non-negative and below ``n_codes``.
+    n_codes : int
+        Number of possible codes.
+
+    Returns
+    -------
+    new_codes : numpy.ndarray of int64
+        Same length as ``codes``.
+    used : numpy.ndarray of int64
+        The old code of each new code (sorted).
+
+    Examples
+    --------
+    >>> import numpy as np
+    >>> new, used = compact_codes(np.array([4, 1, 4]), 6)
+    >>> new.tolist(), used.tolist()
+    ([1, 0, 1], [1, 4])
+    """
+    used = np.bincount(codes, minlength=n_codes) > 0
+    if used.all():  # nothing to renumber
+        return codes, np.arange(n_codes, dtype=np.int64)
+    new_of_old = np.cumsum(used) - 1
+    return new_of_old[codes], np.flatnonzero(used)
+
+
+def dense_codes(values: I64) -> tuple[I64, I64] | None:
+    """Codes of integers in the sorted order of their distinct values, by counting (no hash).
+
+    The same as ``pandas.factorize(values, sort=True)`` but one ``bincount`` instead of a hash
+    table (which is slow for millions of distinct values); only for values whose range is at
+    most a few times their number (ids numbered from 0 or 1): else ``None``.
+
+    Parameters
+    ----------
+    values : numpy.ndarray of int64
+        The values.
+
+    Returns
+    -------
+    tuple of (codes, uniques) or None
+        ``codes`` (int64) index ``uniques`` (sorted distinct values).
+
+    Examples
+    --------
+    >>> import numpy as np
+    >>> codes, uniques = dense_codes(np.array([12, 10, 12, 15]))
+    >>> codes.tolist(), uniques.tolist()
+    ([1, 0, 1, 2], [10, 12, 15])
+    >>> dense_codes(np.array([0, 10**12])) is None
+    True
+    """
+    if values.size == 0:
+        return None
+    low, high = int(values.min()), int(values.max())
+    span = high - low + 1
+    if span > 4 * values.size + (1 << 16):
+        return None
+    codes, used = compact_codes(values - low if low else values, span)
+    return codes, used + low
 
 
 # --------------------------------------------------------------------------- group reductions
@@ -65,7 +135,7 @@ def group_distinct(group: I64, key: I64, n_groups: int) -> F64:
     """Number of distinct ``key`` values per group.
 
     Uses a dense bitmap of groups x keys when it is small next to the data (no sort), else a
-    hash/sort-based ``numpy.unique`` of the (group, key) pairs.
+    sort of the (group, key) pairs.
 
     Parameters
     ----------
@@ -98,11 +168,14 @@ def group_distinct(group: I64, key: I64, n_groups: int) -> F64:
         mark[group.astype(np.int64) * span + shifted] = True
         dense: F64 = np.count_nonzero(mark.reshape(n_groups, span), axis=1).astype(np.float64)
         return dense
-    pairs = np.unique(group.astype(np.int64) * span + shifted)
-    return np.bincount(pairs // span, minlength=n_groups).astype(np.float64)
+    keys = np.sort(group.astype(np.int64) * span + shifted)
+    first = np.empty(keys.size, dtype=bool)  # first row of each distinct (group, key)
+    first[0] = True
+    np.not_equal(keys[1:], keys[:-1], out=first[1:])
+    return np.bincount(keys[first] // span, minlength=n_groups).astype(np.float64)
 
 
-def group_max(group: I64, values: I64, n_groups: int, fill: int) -> I64:
+def group_max(group: I64, values: I64, n_groups: int, fill: int, counts: F64 | None = None) -> I64:
     """Maximum of ``values`` per group (``fill`` for empty groups).
 
     Parameters
@@ -115,6 +188,8 @@ def group_max(group: I64, values: I64, n_groups: int, fill: int) -> I64:
         Number of groups.
     fill : int
         Result for groups without rows.
+    counts : numpy.ndarray, optional
+        Rows per group (from :func:`group_count`), when known: saves counting them again.
 
     Returns
     -------
@@ -129,11 +204,13 @@ def group_max(group: I64, values: I64, n_groups: int, fill: int) -> I64:
     """
     out = np.full(n_groups, np.iinfo(np.int64).min, dtype=np.int64)
     np.maximum.at(out, group, values)
-    out[np.bincount(group, minlength=n_groups) == 0] = fill
+    if counts is None:
+        counts = group_count(group, n_groups)
+    out[counts == 0] = fill
     return out
 
 
-def group_min(group: I64, values: I64, n_groups: int, fill: int) -> I64:
+def group_min(group: I64, values: I64, n_groups: int, fill: int, counts: F64 | None = None) -> I64:
     """Minimum of ``values`` per group (``fill`` for empty groups).
 
     Parameters
@@ -146,6 +223,8 @@ def group_min(group: I64, values: I64, n_groups: int, fill: int) -> I64:
         Number of groups.
     fill : int
         Result for groups without rows.
+    counts : numpy.ndarray, optional
+        Rows per group (from :func:`group_count`), when known: saves counting them again.
 
     Returns
     -------
@@ -160,7 +239,9 @@ def group_min(group: I64, values: I64, n_groups: int, fill: int) -> I64:
     """
     out = np.full(n_groups, np.iinfo(np.int64).max, dtype=np.int64)
     np.minimum.at(out, group, values)
-    out[np.bincount(group, minlength=n_groups) == 0] = fill
+    if counts is None:
+        counts = group_count(group, n_groups)
+    out[counts == 0] = fill
     return out
 
 
@@ -240,7 +321,7 @@ def _searchsorted(haystack: F64, needles: F64) -> npt.NDArray[np.intp]:
     """``searchsorted(side="left")``, sorting large needle arrays first (cache-friendly)."""
     if needles.size < 4096 or haystack.size < 256:
         return np.asarray(np.searchsorted(haystack, needles, side="left"))
-    order = np.argsort(needles, kind="stable")
+    order = np.argsort(needles)  # ties need no order: equal needles land alike
     found = np.searchsorted(haystack, needles[order], side="left")
     out = np.empty_like(found)
     out[order] = found
@@ -274,15 +355,16 @@ def percentile_scores(reference_sorted: F64, values: F64) -> F64:
     ref = reference_sorted
     # compress the reference to its distinct values (one searchsorted over a short array)
     starts = np.flatnonzero(np.r_[True, ref[1:] != ref[:-1]]) if ref.size else np.zeros(0, int)
-    distinct = ref[starts]
-    below_counts = starts.astype(np.float64)  # reference values below each distinct value
-    equal_counts = np.diff(np.r_[starts, ref.size]).astype(np.float64)
-    pos = _searchsorted(distinct, values)
-    safe = np.minimum(pos, distinct.size - 1)
-    hit = (pos < distinct.size) & (distinct[safe] == values)
-    below = np.where(pos < distinct.size, below_counts[safe], float(ref.size))
-    out = 100.0 * (below + np.where(hit, equal_counts[safe] / 2.0, 0.0)) / ref.size
-    return np.where(np.isnan(values), np.nan, out)
+    bounds = np.r_[starts, ref.size].astype(np.float64)  # reference values below each
+    # a value at position k (the first distinct value >= it) beats bounds[k] values, plus
+    # half of the equal ones when it is distinct value k
+    below = 100.0 * bounds / ref.size
+    at = 100.0 * (bounds[:-1] + np.diff(bounds) / 2.0) / ref.size
+    pos = _searchsorted(ref[starts], values)
+    hit = np.r_[ref[starts], np.nan][pos] == values
+    out: F64 = np.where(hit, np.r_[at, np.nan][pos], below[pos])
+    out[np.isnan(values)] = np.nan
+    return out
 
 
 def threshold_scores(values: F64, edges: F64, scores: F64, *, closed: str = "left") -> F64:
@@ -425,17 +507,22 @@ def combine_weighted(
     >>> s.tolist(), w.tolist(), c.tolist()
     ([70.0, 40.0], [1.0, 0.25], [[60.0, 10.0], [0.0, 40.0]])
     """
+    n, m = normalized.shape
     observed = ~np.isnan(normalized)
-    filled = np.where(observed, normalized, 0.0)
-    observed_weight = (observed * weights).sum(axis=1)
-    if missing == "zero":
-        denom = np.full(normalized.shape[0], weights.sum(), dtype=np.float64)
-    else:
-        denom = observed_weight
+    # one measure (column) at a time: a few contiguous passes, summed in measure order
+    observed_weight = np.zeros(n)
+    for j in range(m):
+        observed_weight += observed[:, j] * weights[j]
+    denom = np.full(n, weights.sum()) if missing == "zero" else observed_weight
     safe = np.where(denom > 0, denom, 1.0)
-    contributions = filled * weights / safe[:, None]
-    score = contributions.sum(axis=1)
-    score = np.where(denom > 0, score, np.nan)
+    contributions = np.zeros((n, m), order="F")
+    score = np.zeros(n)
+    for j in range(m):
+        np.divide(
+            normalized[:, j] * weights[j], safe, out=contributions[:, j], where=observed[:, j]
+        )
+        score += contributions[:, j]
+    score[denom <= 0] = np.nan
     return score, observed_weight, contributions
 
 
@@ -557,7 +644,6 @@ def window_activity(
     account: I64,
     pair: I64,
     pair_account: I64,
-    event: I64,
     age_ns: I64,
     *,
     lo_ns: int,
@@ -573,8 +659,8 @@ def window_activity(
 
     Parameters
     ----------
-    account, pair, event : numpy.ndarray of int64
-        Account code, (account, user) pair code and event code per row.
+    account, pair : numpy.ndarray of int64
+        Account code and (account, user) pair code per row.
     pair_account : numpy.ndarray of int64
         Account code of each pair.
     age_ns : numpy.ndarray of int64
@@ -586,25 +672,24 @@ def window_activity(
     day_ns : int
         Length of a day in nanoseconds.
     detail : bool, default True
-        Also compute the distinct counts (days, event types, days per pair); without it only
-        ``events``, ``active_users`` and ``pair_events``.
+        Also count distinct days (per account and per pair); without it only ``events``,
+        ``active_users`` and ``pair_events``.
 
     Returns
     -------
     dict of str to numpy.ndarray of float64
-        ``events``, ``active_users`` and, with ``detail``, ``active_days``, ``event_types``
-        (per account); ``pair_events`` and, with ``detail``, ``pair_active_days`` (per pair).
+        ``events``, ``active_users`` and, with ``detail``, ``active_days`` (per account);
+        ``pair_events`` and, with ``detail``, ``pair_active_days`` (per pair).
 
     Examples
     --------
     >>> import numpy as np
     >>> day = 10
     >>> out = window_activity(np.array([0, 0, 0]), np.array([0, 1, 0]), np.array([0, 0]),
-    ...     np.array([0, 1, 1]), np.array([1, 5, 15]), lo_ns=0, hi_ns=20, n_accounts=1,
-    ...     day_ns=day)
+    ...     np.array([1, 5, 15]), lo_ns=0, hi_ns=20, n_accounts=1, day_ns=day)
     >>> {k: v.tolist() for k, v in out.items()}  # doctest: +NORMALIZE_WHITESPACE
     {'events': [3.0], 'active_users': [2.0], 'pair_events': [2.0, 1.0], 'active_days': [2.0],
-     'event_types': [2.0], 'pair_active_days': [2.0, 1.0]}
+     'pair_active_days': [2.0, 1.0]}
     """
     n_pairs = int(pair_account.size)
     inside = (age_ns > lo_ns) & (age_ns <= hi_ns)
@@ -619,6 +704,5 @@ def window_activity(
     if detail:
         day = (age_ns[inside] - 1) // day_ns
         out["active_days"] = group_distinct(acc, day, n_accounts)
-        out["event_types"] = group_distinct(acc, event[inside], n_accounts)
         out["pair_active_days"] = group_distinct(pr, day, n_pairs)
     return out

@@ -198,6 +198,28 @@ class _Seen:
         )
 
 
+def _factorize_sorted(values: pd.Series) -> tuple[I64, pd.Index]:
+    """``pandas.factorize(values, sort=True)`` (int64 codes, uniques as an Index).
+
+    Categorical columns are renumbered from their codes and integer ids of a compact range
+    by one ``bincount``: both much faster than hashing millions of ids.
+    """
+    dtype = values.dtype
+    if isinstance(dtype, pd.CategoricalDtype):
+        category_codes = values.cat.codes.to_numpy().astype(np.int64)
+        if not (category_codes < 0).any():
+            codes, used = hk.compact_codes(category_codes, len(dtype.categories))
+            return codes, pd.CategoricalIndex(pd.Categorical.from_codes(used, dtype=dtype))
+    elif isinstance(dtype, np.dtype) and (
+        dtype.kind == "i" or (dtype.kind == "u" and dtype.itemsize < 8)  # all fit int64
+    ):
+        dense = hk.dense_codes(values.to_numpy().astype(np.int64, copy=False))
+        if dense is not None:
+            return dense[0], pd.Index(dense[1].astype(dtype, copy=False))
+    codes, uniques = pd.factorize(values, sort=True)
+    return codes.astype(np.int64, copy=False), pd.Index(uniques)
+
+
 def _encode(
     events: FrameLike | EventLog,
     subscriptions: FrameLike | None,
@@ -222,9 +244,12 @@ def _encode(
     rows_seen: dict[str, int] = {}
     columns_seen: dict[str, tuple[Any, ...]] = {}
     # ---- events -> arrays (account codes, pair codes, event codes, time) -----------------
+    user_names: pd.Index | None = None  # with an EventLog: the user ids, sorted
     if isinstance(events, EventLog):
         accounts_raw = events.property_values(account_col)
-        users_raw = pd.Series(events.users.take(events.user_codes))
+        # the log's users are distinct: rank them once, then read each row's rank
+        user_rank, user_names = _factorize_sorted(pd.Series(events.users))
+        users_raw = pd.Series(user_rank[events.user_codes])
         event_names = events.events
         event_codes = events.event_codes.astype(np.int64)
         time_ns = np.asarray(events.time_ns, dtype=np.int64)
@@ -262,9 +287,7 @@ def _encode(
         ev_raw = frame[event_col] if keep is None else frame[event_col][keep]
         time_ns = parsed.ns if keep is None else parsed.ns[keep]
         tz = parsed.tz
-        codes, event_names = pd.factorize(ev_raw, sort=True)
-        event_codes = codes.astype(np.int64, copy=False)
-        event_names = pd.Index(event_names)
+        event_codes, event_names = _factorize_sorted(ev_raw)
 
     cutoff = _as_of_ns(as_of, tz)
     before = time_ns < cutoff
@@ -310,17 +333,18 @@ def _encode(
     else:  # the one id rule: 7, 7.0 and "7" are one account in events and subscriptions
         both = align_ids({"events": acc_before, "subscriptions": sub_parts[0]})
         all_accounts = pd.concat([both["events"], both["subscriptions"]], ignore_index=True)
-    all_codes, uniques = pd.factorize(all_accounts, sort=True)
-    account_index = pd.Index(uniques, name=account_col)
-    acc = all_codes[: len(acc_before)].astype(np.int64, copy=False)
-    user_codes_raw, _users = pd.factorize(usr_before, sort=True)  # ties: smallest id
-    user_codes = user_codes_raw.astype(np.int64, copy=False)
+    all_codes, account_index = _factorize_sorted(all_accounts)
+    account_index.name = account_col
+    acc = all_codes[: len(acc_before)]
+    user_codes, user_ids = _factorize_sorted(usr_before)  # ties: smallest id
+    if user_names is not None:  # ranks of the log's users -> their ids
+        user_ids = user_names.take(user_ids.to_numpy())
     n_users = int(user_codes.max()) + 1 if user_codes.size else 0
     # the usual case: every user belongs to one account, so users are the (account, user)
-    # pairs and one hash factorization suffices; else number the pairs in order of appearance
+    # pairs and numbering the users suffices; else number the pairs in order of appearance
     user_acc = np.zeros(n_users, dtype=np.int64)
-    user_acc[user_codes[::-1]] = acc[::-1]  # the account of each user's first row
-    if np.array_equal(user_acc[user_codes], acc):
+    user_acc[user_codes] = acc  # the account of one of each user's rows
+    if np.array_equal(user_acc[user_codes], acc):  # ... and of all of them
         pair, pair_acc, pair_user = user_codes, user_acc, np.arange(n_users, dtype=np.int64)
     else:
         pair_codes, pair_uniques = pd.factorize(acc * n_users + user_codes)
@@ -330,13 +354,13 @@ def _encode(
         pair_user = pair_values % n_users
     n_pairs = int(pair_acc.size)
 
-    s_codes = all_codes[len(acc_before) :].astype(np.int64)
+    s_codes = all_codes[len(acc_before) :]
     return _Encoded(
         account_index=account_index,
         acc=acc,
         pair=pair,
         pair_acc=pair_acc,
-        pair_user_ids=np.asarray(_users)[pair_user],
+        pair_user_ids=np.asarray(user_ids)[pair_user],
         pair_user=pair_user,
         n_pairs=n_pairs,
         evt=evt,
@@ -630,20 +654,20 @@ def _features_of(enc: _Encoded, s: _FeatureSettings) -> pd.DataFrame:
 
     out: dict[str, F64] = {}
     # ---- whole history before as_of -------------------------------------------------------
-    # per pair first (one pass over the events), then per account (a pass over the pairs)
-    pair_last_age = hk.group_min(pair, age, n_pairs, fill=0)
-    pair_first_age = hk.group_max(pair, age, n_pairs, fill=0)
-    last_age = hk.group_min(pair_acc, pair_last_age, n_acc, fill=0)
-    first_age = hk.group_max(pair_acc, pair_first_age, n_acc, fill=-1)
+    # last activity per pair (the key user's is a feature), then per account from the pairs
+    pair_total = hk.group_count(pair, n_pairs)
+    pair_last_age = hk.group_min(pair, age, n_pairs, fill=0, counts=pair_total)
+    out["users"] = hk.group_count(pair_acc, n_acc)
+    last_age = hk.group_min(pair_acc, pair_last_age, n_acc, fill=0, counts=out["users"])
+    # per account directly: its table is small (cache-resident), the pairs' is not
+    first_age = hk.group_max(acc, age, n_acc, fill=-1, counts=out["users"])  # 0 users: no rows
     first_age_f = np.where(first_age < 0, np.nan, first_age.astype(np.float64))
     if sub_parts is not None:
         sub_first = hk.group_max(s_codes, cutoff - sub_parts[1], n_acc, fill=-1)
         first_age_f = np.fmax(first_age_f, np.where(sub_first < 0, np.nan, sub_first))
     out["tenure_days"] = first_age_f / DAY_NS
-    out["users"] = hk.group_count(pair_acc, n_acc)
     has_events = out["users"] > 0
     out["days_since_active"] = np.where(has_events, last_age / DAY_NS, np.nan)
-    pair_total = hk.group_count(pair, n_pairs)
     key_pair = hk.group_top(pair_acc, pair_total, n_acc, tiebreak=enc.pair_user)
     has_key = key_pair >= 0
     key_safe = np.where(has_key, key_pair, 0)
@@ -654,22 +678,24 @@ def _features_of(enc: _Encoded, s: _FeatureSettings) -> pd.DataFrame:
     users_known = np.maximum(out["users"], 1.0)
     for delta, label in zip(deltas, labels, strict=True):
         w = int(delta.value)
-        cur = hk.window_activity(
-            acc, pair, pair_acc, evt, age, lo_ns=0, hi_ns=w, n_accounts=n_acc, day_ns=DAY_NS
-        )
+        # one pass over all rows picks the rows of the window and the one before; every
+        # count below reads only those
+        near = np.flatnonzero(age <= 2 * w)
+        w_acc, w_pair, w_evt, w_age = acc[near], pair[near], evt[near], age[near]
+        args = (w_acc, w_pair, pair_acc, w_age)
+        cur = hk.window_activity(*args, lo_ns=0, hi_ns=w, n_accounts=n_acc, day_ns=DAY_NS)
         prev = hk.window_activity(
-            acc, pair, pair_acc, evt, age, lo_ns=w, hi_ns=2 * w, n_accounts=n_acc,
-            day_ns=DAY_NS, detail=False,
-        )  # fmt: skip
-        inside = age <= w
-        inside_prev = (age > w) & (age <= 2 * w)
+            *args, lo_ns=w, hi_ns=2 * w, n_accounts=n_acc, day_ns=DAY_NS, detail=False
+        )
+        inside = w_age <= w
+        inside_prev = ~inside
         out[f"active_days_{label}"] = cur["active_days"]
         out[f"events_{label}"] = cur["events"]
         if login_code != -1:
-            out[f"logins_{label}"] = hk.group_count(acc[inside & (evt == login_code)], n_acc)
+            out[f"logins_{label}"] = hk.group_count(w_acc[inside & (w_evt == login_code)], n_acc)
         out[f"active_users_{label}"] = cur["active_users"]
-        core_rows = inside & is_core[evt]
-        out[f"core_features_{label}"] = hk.group_distinct(acc[core_rows], evt[core_rows], n_acc)
+        core_rows = inside & is_core[w_evt]
+        out[f"core_features_{label}"] = hk.group_distinct(w_acc[core_rows], w_evt[core_rows], n_acc)
         deep = (cur["pair_active_days"] >= depth_days).astype(np.float64)
         out[f"deep_user_share_{label}"] = (
             hk.group_count(pair_acc, n_acc, weights=deep) / users_known
@@ -684,10 +710,10 @@ def _features_of(enc: _Encoded, s: _FeatureSettings) -> pd.DataFrame:
             cur["active_users"], prev["active_users"]
         )
         if ticket_code != -1:
-            out[f"tickets_{label}"] = hk.group_count(acc[inside & (evt == ticket_code)], n_acc)
+            out[f"tickets_{label}"] = hk.group_count(w_acc[inside & (w_evt == ticket_code)], n_acc)
         for name, code in zip(track, track_codes, strict=True):
-            now = hk.group_count(acc[inside & (evt == code)], n_acc)
-            then = hk.group_count(acc[inside_prev & (evt == code)], n_acc)
+            now = hk.group_count(w_acc[inside & (w_evt == code)], n_acc)
+            then = hk.group_count(w_acc[inside_prev & (w_evt == code)], n_acc)
             out[f"{name}_{label}"] = now
             out[f"{name}_trend_{label}"] = hk.symmetric_change(now, then)
         if sub_parts is not None:

@@ -77,6 +77,14 @@ def _normalize(measure: HealthMeasure, values: F64, reference: F64 | None) -> F6
     )
 
 
+def _columns(arrays: list[F64]) -> F64:
+    """Equal-length arrays as the columns of one column-major (n, m) array."""
+    out = np.empty((arrays[0].size if arrays else 0, len(arrays)), order="F")
+    for j, a in enumerate(arrays):
+        out[:, j] = a
+    return out
+
+
 def _band_codes(score: F64, bands: Mapping[str, float]) -> npt.NDArray[np.intp]:
     """Index of each score's band in ``[*bands, "unknown"]`` (NaN scores are unknown)."""
     starts = np.asarray(list(bands.values()), dtype=np.float64)
@@ -533,9 +541,10 @@ class HealthScoreModel:
                 configs[str(key)] = as_config(cfg)
         return configs
 
-    def _segments(self, frame: pd.DataFrame, configs: dict[str, HealthConfig]) -> pd.Series:
+    def _segments(self, frame: pd.DataFrame, configs: dict[str, HealthConfig]) -> pd.Series | None:
+        """Each account's profile name (None with one profile: every account is default)."""
         if self.segment_col is None or len(configs) == 1:
-            return pd.Series(DEFAULT_PROFILE, index=frame.index, dtype=object)
+            return None
         require_columns(frame, {"segment_col": self.segment_col})
         # map each distinct segment once (a loop over segments, not rows), then take per row
         codes, uniques = pd.factorize(frame[self.segment_col], use_na_sentinel=True)
@@ -589,15 +598,18 @@ class HealthScoreModel:
         sizes: dict[str, int] = {}
         for profile, config in configs.items():
             self._require(frame, config)
-            rows = (
-                frame if profile == DEFAULT_PROFILE else frame.loc[(segments == profile).to_numpy()]
+            # the default profile's reference is every account; another's, its segment
+            in_profile = (
+                None
+                if profile == DEFAULT_PROFILE or segments is None
+                else (segments == profile).to_numpy()
             )
-            sizes[profile] = len(rows)
+            sizes[profile] = len(frame) if in_profile is None else int(in_profile.sum())
             refs: dict[str, F64] = {}
             for m in config.measures:
                 values = _numeric(frame, m.column, "reference")
-                if profile != DEFAULT_PROFILE:
-                    values = values[(segments == profile).to_numpy()]
+                if in_profile is not None:
+                    values = values[in_profile]
                 if m.normalization == "percentile":
                     values = np.sort(values[~np.isnan(values)])
                     if values.size == 0:
@@ -660,9 +672,12 @@ class HealthScoreModel:
         n = len(frame)
         labels = list(dict.fromkeys(m.label for cfg in configs.values() for m in cfg.measures))
         pos = {label: j for j, label in enumerate(labels)}
-        normalized = np.full((n, len(labels)), np.nan)
-        raw = np.full((n, len(labels)), np.nan)
-        contrib = np.zeros((n, len(labels)))
+        # column-major: each measure's column is contiguous for the frames built at the end;
+        # with one profile its own arrays become these (nothing to fill in)
+        shape = (n if segments is not None else 0, len(labels))
+        normalized = np.full(shape, np.nan, order="F")
+        raw = np.full(shape, np.nan, order="F")
+        contrib = np.zeros(shape, order="F")
         score = np.full(n, np.nan)
         observed_weight = np.zeros(n)
         band_names: list[str] = list(
@@ -675,14 +690,18 @@ class HealthScoreModel:
         weights_out: dict[str, dict[str, float]] = {}
         for profile, config in configs.items():
             self._require(frame, config)
-            mask = np.ones(n, dtype=bool) if len(configs) == 1 else (segments == profile).to_numpy()
             weights = config.weights()
             weights_out[profile] = weights
-            if not mask.any():
+            # the accounts of this profile: all of them (no copies) or their positions
+            rows: slice | npt.NDArray[np.intp] = slice(None)
+            if segments is not None:
+                rows = np.flatnonzero((segments == profile).to_numpy())
+            if not (n if isinstance(rows, slice) else rows.size):
                 continue
             cols = np.asarray([pos[m.label] for m in config.measures], dtype=np.intp)
-            values = np.column_stack(
-                [_numeric(frame, m.column, "accounts")[mask] for m in config.measures]
+            cells = (rows, cols) if isinstance(rows, slice) else np.ix_(rows, cols)
+            values = _columns(
+                [_numeric(frame, m.column, "accounts")[rows] for m in config.measures]
             )
             if config.missing == "raise" and np.isnan(values).any():
                 j = int(np.flatnonzero(np.isnan(values).any(axis=0))[0])
@@ -691,11 +710,11 @@ class HealthScoreModel:
                     col,
                     "missing values (the health config says missing='raise')",
                     n_bad=int(np.isnan(values[:, j]).sum()),
-                    n_rows=int(mask.sum()),
+                    n_rows=values.shape[0],
                     hint="fill them, or use missing='renormalize' or 'zero'.",
                 )
             refs = self.references_.get(profile, {})
-            norm = np.column_stack(
+            norm = _columns(
                 [
                     _normalize(m, values[:, j], refs.get(m.label))
                     for j, m in enumerate(config.measures)
@@ -708,17 +727,20 @@ class HealthScoreModel:
                 ow = (~np.isnan(norm) * w).sum(axis=1)
             else:
                 s, ow, c = combine(norm, w)
-            rows = np.flatnonzero(mask)
-            hard = np.zeros(rows.size, dtype=bool)
+            hard = np.zeros(values.shape[0], dtype=bool)
             for j, m in enumerate(config.measures):
                 if m.critical is not None:
                     x = values[:, j]
                     hit = x <= m.critical if m.higher_is_better else x >= m.critical
-                    hard |= hit & ~np.isnan(x)
-                    critical_labels[rows[hit & ~np.isnan(x)], pos[m.label]] = True
-            normalized[np.ix_(rows, cols)] = norm
-            raw[np.ix_(rows, cols)] = values
-            contrib[np.ix_(rows, cols)] = c
+                    hit &= ~np.isnan(x)
+                    hard |= hit
+                    critical_labels[rows, pos[m.label]] = hit
+            if segments is None:
+                normalized, raw, contrib = norm, values, np.asfortranarray(c)
+            else:
+                normalized[cells] = norm
+                raw[cells] = values
+                contrib[cells] = c
             score[rows] = s
             observed_weight[rows] = ow
             local = _band_codes(s, {b.name: b.min_score for b in config.bands})
@@ -737,20 +759,17 @@ class HealthScoreModel:
             )
         index = frame.index
         default_bands = {b.name: b.min_score for b in configs[DEFAULT_PROFILE].bands}
-        table = pd.DataFrame(
-            {
-                "score": score,
-                "band": _names(band_codes, band_names).array,
-                "observed_weight": observed_weight,
-            },
-            index=index,
-        )
+        columns: dict[str, Any] = {
+            "score": score,
+            "band": _names(band_codes, band_names).array,
+            "observed_weight": observed_weight,
+        }
         if any_critical:
             # which hard thresholds were crossed ("" when none): the band says lowest regardless
             names = np.asarray(labels, dtype=object)
-            table["critical"] = _join_flags(critical_labels, names)
-        if len(configs) > 1:
-            table["profile"] = segments.to_numpy(dtype=object).astype(str)
+            columns["critical"] = _join_flags(critical_labels, names)
+        if segments is not None:
+            columns["profile"] = segments.to_numpy(dtype=object).astype(str)
         if previous is not None:
             prev = (
                 previous.score
@@ -770,20 +789,21 @@ class HealthScoreModel:
                     DataQualityWarning,
                     stacklevel=2,
                 )
-            table["score_change"] = score - aligned.to_numpy()
+            columns["score_change"] = score - aligned.to_numpy()
             if isinstance(previous, HealthScores):
                 prev_band = previous.band.reindex(index).astype(object).to_numpy()
             else:
                 prev_values: F64 = np.asarray(aligned, dtype=np.float64)
                 prev_band = _bands(prev_values, default_bands)
                 prev_band[np.isnan(prev_values)] = None
-            table["previous_band"] = prev_band
+            columns["previous_band"] = prev_band
         for label, j in pos.items():
-            table[f"contribution_{label}"] = contrib[:, j]
+            columns[f"contribution_{label}"] = contrib[:, j]
         return HealthScores(
-            scores=table,
-            normalized=pd.DataFrame(normalized, index=index, columns=labels),
-            values=pd.DataFrame(raw, index=index, columns=labels),
+            # built once, from arrays made here (copy=False: no second copy of them)
+            scores=pd.DataFrame(columns, index=index, copy=False),
+            normalized=pd.DataFrame(normalized, index=index, columns=labels, copy=False),
+            values=pd.DataFrame(raw, index=index, columns=labels, copy=False),
             weights=weights_out,
             bands=default_bands,
         )
