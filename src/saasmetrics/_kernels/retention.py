@@ -62,7 +62,7 @@ def unique_keys(keys: I64, size: int) -> I64:
     if size <= _DENSE_LIMIT:
         seen = np.zeros(size, dtype=bool)
         seen[keys] = True
-        return np.flatnonzero(seen).astype(np.int64)
+        return np.flatnonzero(seen).astype(np.int64, copy=False)
     ordered = np.sort(keys)
     first = np.empty(ordered.size, dtype=bool)
     first[:1] = True
@@ -128,8 +128,10 @@ def cohort_counts(
     if user.size == 0:
         return np.zeros((n_cohorts, n_periods), dtype=np.float64)
     if kind == "classic":
-        pairs = unique_keys(user * n_periods + offset, cohort.size * n_periods)
-        cells = cohort[pairs // n_periods] * n_periods + pairs % n_periods
+        keys = user * n_periods
+        keys += offset
+        pair_user, pair_offset = np.divmod(unique_keys(keys, cohort.size * n_periods), n_periods)
+        cells = cohort[pair_user] * n_periods + pair_offset
         counts = np.bincount(cells, minlength=size).reshape(n_cohorts, n_periods)
         return counts.astype(np.float64)
     last = np.full(cohort.size, -1, dtype=np.int64)
@@ -174,18 +176,25 @@ def behaviour_counts(
     >>> u.tolist(), e.tolist(), c.tolist()
     ([0, 1, 1], [0, 0, 2], [1, 1, 2])
     """
-    keys = user.astype(np.int64) * n_events + event
+    keys = user * n_events
+    keys += event
     size = n_users * n_events
     if size <= _DENSE_LIMIT:
         dense = np.bincount(keys, minlength=size)
-        pairs = np.flatnonzero(dense).astype(np.int64)
+        pairs = np.flatnonzero(dense)
         counts = dense[pairs]
     else:
         ordered = np.sort(keys)
         starts = np.flatnonzero(np.r_[True, ordered[1:] != ordered[:-1]][: ordered.size])
         pairs = ordered[starts]
         counts = np.diff(np.r_[starts, ordered.size])
-    return pairs // n_events, pairs % n_events, np.minimum(counts, max_count).astype(np.int64)
+    pair_user, pair_event = np.divmod(pairs, n_events)
+    np.minimum(counts, max_count, out=counts)
+    return (
+        pair_user.astype(np.int64, copy=False),
+        pair_event.astype(np.int64, copy=False),
+        counts.astype(np.int64, copy=False),
+    )
 
 
 def threshold_counts(
@@ -221,14 +230,12 @@ def threshold_counts(
     ([[1, 1, 0, 0]], [[1, 1, 1, 1]])
     """
     width = max_count + 1
-    cells = event * width + count
-    out = []
-    for flag in (True, False):
-        mask = retained_of_cell == flag
-        hist = np.bincount(cells[mask], minlength=n_events * width).reshape(n_events, width)
-        hist[:, 0] = 0
-        out.append(np.cumsum(hist[:, ::-1], axis=1)[:, ::-1])
-    return out[0], out[1]
+    # one histogram by (not retained / retained, event, count)
+    cells = (np.where(retained_of_cell, n_events, 0) + event) * width + count
+    hist = np.bincount(cells, minlength=2 * n_events * width).reshape(2, n_events, width)
+    hist[:, :, 0] = 0
+    at_least = np.cumsum(hist[:, :, ::-1], axis=2)[:, :, ::-1]
+    return at_least[1], at_least[0]
 
 
 def pair_threshold_counts(
