@@ -18,16 +18,26 @@ subjects = st.lists(
 )
 
 
-@given(subjects)
-def test_kaplan_meier_matches_oracle(rows: list[tuple[int, int, bool, int]]) -> None:
-    entry = np.array([min(a, b) for a, b, _, _ in rows], dtype=float)
-    dur = np.array([max(a, b) for a, b, _, _ in rows], dtype=float)
+# whole numbers (counted on a grid), quarters (hashed unless all whole), a range too wide for
+# a grid (hashed)
+scales = st.sampled_from([1.0, 0.25, 1e9])
+
+
+@given(subjects, scales, st.booleans())
+def test_kaplan_meier_matches_oracle(
+    rows: list[tuple[int, int, bool, int]], scale: float, unit_weights: bool
+) -> None:
+    entry = np.array([min(a, b) for a, b, _, _ in rows], dtype=float) * scale
+    dur = np.array([max(a, b) for a, b, _, _ in rows], dtype=float) * scale
     obs = np.array([r[2] for r in rows])
-    w = np.array([r[3] for r in rows], dtype=float)
+    w = np.ones(len(rows)) if unit_weights else np.array([r[3] for r in rows], dtype=float)
     # a subject cannot enter and have its event at the same time (the public function refuses)
     entry_ok = not np.any((entry == dur) & obs)
     for use_entry in (False, True) if entry_ok else (False,):
-        t, n, d, _, s, g = kaplan_meier_table(dur, obs, w, entry if use_entry else None)
+        # no weights means unit weights (counted without a weighted bincount)
+        given_w = None if unit_weights else w
+        t, n, d, _, s, g = kaplan_meier_table(dur, obs, given_w, entry if use_entry else None)
+        assert t.size == len(set(dur.tolist()))
         surv, gw = 1.0, 0.0
         for i, time in enumerate(sorted(set(dur.tolist()))):
             at_risk = sum(

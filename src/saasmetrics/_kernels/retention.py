@@ -10,6 +10,7 @@ from typing import Any
 
 import numpy as np
 import numpy.typing as npt
+import pandas as pd
 from scipy.special import betaln
 
 from saasmetrics._kernels.segments import segment_ids
@@ -61,7 +62,7 @@ def unique_keys(keys: I64, size: int) -> I64:
     if size <= _DENSE_LIMIT:
         seen = np.zeros(size, dtype=bool)
         seen[keys] = True
-        return np.flatnonzero(seen).astype(np.int64)
+        return np.flatnonzero(seen).astype(np.int64, copy=False)
     ordered = np.sort(keys)
     first = np.empty(ordered.size, dtype=bool)
     first[:1] = True
@@ -127,8 +128,10 @@ def cohort_counts(
     if user.size == 0:
         return np.zeros((n_cohorts, n_periods), dtype=np.float64)
     if kind == "classic":
-        pairs = unique_keys(user * n_periods + offset, cohort.size * n_periods)
-        cells = cohort[pairs // n_periods] * n_periods + pairs % n_periods
+        keys = user * n_periods
+        keys += offset
+        pair_user, pair_offset = np.divmod(unique_keys(keys, cohort.size * n_periods), n_periods)
+        cells = cohort[pair_user] * n_periods + pair_offset
         counts = np.bincount(cells, minlength=size).reshape(n_cohorts, n_periods)
         return counts.astype(np.float64)
     last = np.full(cohort.size, -1, dtype=np.int64)
@@ -173,18 +176,25 @@ def behaviour_counts(
     >>> u.tolist(), e.tolist(), c.tolist()
     ([0, 1, 1], [0, 0, 2], [1, 1, 2])
     """
-    keys = user.astype(np.int64) * n_events + event
+    keys = user * n_events
+    keys += event
     size = n_users * n_events
     if size <= _DENSE_LIMIT:
         dense = np.bincount(keys, minlength=size)
-        pairs = np.flatnonzero(dense).astype(np.int64)
+        pairs = np.flatnonzero(dense)
         counts = dense[pairs]
     else:
         ordered = np.sort(keys)
         starts = np.flatnonzero(np.r_[True, ordered[1:] != ordered[:-1]][: ordered.size])
         pairs = ordered[starts]
         counts = np.diff(np.r_[starts, ordered.size])
-    return pairs // n_events, pairs % n_events, np.minimum(counts, max_count).astype(np.int64)
+    pair_user, pair_event = np.divmod(pairs, n_events)
+    np.minimum(counts, max_count, out=counts)
+    return (
+        pair_user.astype(np.int64, copy=False),
+        pair_event.astype(np.int64, copy=False),
+        counts.astype(np.int64, copy=False),
+    )
 
 
 def threshold_counts(
@@ -220,14 +230,12 @@ def threshold_counts(
     ([[1, 1, 0, 0]], [[1, 1, 1, 1]])
     """
     width = max_count + 1
-    cells = event * width + count
-    out = []
-    for flag in (True, False):
-        mask = retained_of_cell == flag
-        hist = np.bincount(cells[mask], minlength=n_events * width).reshape(n_events, width)
-        hist[:, 0] = 0
-        out.append(np.cumsum(hist[:, ::-1], axis=1)[:, ::-1])
-    return out[0], out[1]
+    # one histogram by (not retained / retained, event, count)
+    cells = (np.where(retained_of_cell, n_events, 0) + event) * width + count
+    hist = np.bincount(cells, minlength=2 * n_events * width).reshape(2, n_events, width)
+    hist[:, :, 0] = 0
+    at_least = np.cumsum(hist[:, :, ::-1], axis=2)[:, :, ::-1]
+    return at_least[1], at_least[0]
 
 
 def pair_threshold_counts(
@@ -302,19 +310,37 @@ def pair_threshold_counts(
 
 
 # --------------------------------------------------------------------------- survival
+def _time_codes(durations: F64) -> tuple[F64, I64]:
+    """A grid of candidate times holding every duration, and each row's index into it.
+
+    Whole-number durations over a short range (days, weeks, months: the usual case) are their
+    own codes, ``duration - min``, on the grid ``min..max`` (no sort, no hashing; times on the
+    grid that no row has are dropped by the caller); other durations are factorized by
+    hashing, on the grid of their sorted distinct values. Durations must be finite.
+    """
+    lo, hi = float(durations.min()), float(durations.max())
+    if max(-lo, hi) < 2.0**53 and hi - lo <= 4 * durations.size + 1024:
+        whole = durations.astype(np.int64)
+        if np.array_equal(whole, durations):
+            whole -= int(lo)
+            return np.arange(int(hi - lo) + 1, dtype=np.float64) + lo, whole
+    codes, times = pd.factorize(durations, sort=True)
+    return np.asarray(times, dtype=np.float64), codes.astype(np.int64, copy=False)
+
+
 def kaplan_meier_table(
-    durations: F64, observed: B, weights: F64, entry: F64 | None = None
+    durations: F64, observed: B, weights: F64 | None = None, entry: F64 | None = None
 ) -> tuple[F64, F64, F64, F64, F64, F64]:
     """Kaplan-Meier product-limit estimate with Greenwood's variance sum.
 
     Parameters
     ----------
     durations : numpy.ndarray of float64
-        Time of the event or of censoring.
+        Time of the event or of censoring (finite).
     observed : numpy.ndarray of bool
         True where the event happened (False: censored).
-    weights : numpy.ndarray of float64
-        Weight of each subject (1 for plain counts).
+    weights : numpy.ndarray of float64, optional
+        Weight of each subject (default: 1 each, plain counts).
     entry : numpy.ndarray of float64, optional
         Time each subject enters the risk set (left truncation); at risk at ``t`` when
         ``entry < t <= duration``.
@@ -325,6 +351,11 @@ def kaplan_meier_table(
         ``(time, at_risk, events, censored, survival, greenwood)``, one row per distinct
         duration; ``greenwood`` is the cumulative sum of ``d / (n (n - d))``.
 
+    Notes
+    -----
+    No sort of the rows: distinct times by a ``bincount`` (whole-number durations) or a hash
+    factorization, per-time counts by ``bincount``, risk sets by a reverse cumulative sum.
+
     Examples
     --------
     >>> import numpy as np
@@ -333,17 +364,30 @@ def kaplan_meier_table(
     >>> t.tolist(), n.tolist(), s.round(3).tolist()
     ([1.0, 2.0, 3.0], [4.0, 3.0, 1.0], [0.75, 0.5, 0.0])
     """
-    time, inverse = np.unique(durations, return_inverse=True)
-    events = np.bincount(inverse, weights=weights * observed, minlength=time.size)
-    removed = np.bincount(inverse, weights=weights, minlength=time.size)
-    censored = removed - events
+    time, codes = _time_codes(durations)
+    if weights is None:
+        # one pass: column 0 counts the censored rows at each time, column 1 the events
+        both = np.bincount(codes * 2 + observed, minlength=2 * time.size).reshape(-1, 2)
+        rows = both.sum(axis=1)
+        censored, events = both[:, 0].astype(np.float64), both[:, 1].astype(np.float64)
+        removed = censored + events
+    else:
+        rows = np.bincount(codes, minlength=time.size)
+        weighted = np.bincount(codes, weights=weights * observed, minlength=time.size)
+        events = np.asarray(weighted, dtype=np.float64)
+        removed = np.asarray(np.bincount(codes, weights=weights, minlength=time.size), np.float64)
+        censored = removed - events
+    present = rows > 0  # a time is a duration some row has (even with weight 0)
+    if not present.all():
+        time, events, removed, censored = (a[present] for a in (time, events, removed, censored))
     # at risk at t: removed at or after t
     at_risk = np.cumsum(removed[::-1])[::-1]
     if entry is not None:
         # minus those entering at or after t (not yet in the risk set)
         order = np.argsort(entry, kind="stable")
         sorted_entry = entry[order]
-        cum_after = np.cumsum(weights[order][::-1])[::-1]
+        ordered_weights = np.ones(entry.size) if weights is None else weights[order]
+        cum_after = np.cumsum(ordered_weights[::-1])[::-1]
         pos = np.searchsorted(sorted_entry, time, side="left")
         entering_later = np.where(pos < entry.size, cum_after[np.minimum(pos, entry.size - 1)], 0)
         at_risk = at_risk - entering_later

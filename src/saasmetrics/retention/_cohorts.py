@@ -23,7 +23,14 @@ from saasmetrics._results import ResultMixin
 from saasmetrics._validation import check_choice
 from saasmetrics.eventlog import EventLog
 from saasmetrics.exceptions import EmptyDataError, ParameterError
-from saasmetrics.retention._common import Encoded, as_of_ns, encode, first_time, spec_or_error
+from saasmetrics.retention._common import (
+    I64,
+    Encoded,
+    as_of_ns,
+    encode,
+    first_time,
+    spec_or_error,
+)
 from saasmetrics.scale import Analysis, register, run
 from saasmetrics.typing import FrameLike, Freq, OnInvalid
 
@@ -490,27 +497,25 @@ def _cohort_partial(log: Encoded, end: int, s: _CohortSettings) -> _CohortPartia
     cohort_idx = np.where(included, cohort_ord - first_cohort, 0)
 
     user = log.user_codes
-    row_origin = origin[user]
-    keep = included[user] & (wall >= row_origin) & (wall <= end)
-    if s.return_event is not None:
-        if known[1]:
-            keep &= log.event_codes == log.event_code(s.return_event)
-        else:
-            keep &= False
-    idx = np.flatnonzero(keep)
-    user_k = user[idx]
+    idx = _activity_rows(log, origin, included, end, s)
+    if idx is not None:
+        user, wall = user[idx], wall[idx]
     if s.anchor == "calendar":
         start_period = calendar_period(origin, s.spec)
-        offset_k = calendar_period(wall[idx], s.spec) - start_period[user_k]
+        offset_k = calendar_period(wall, s.spec)
+        offset_k -= start_period[user]
     else:
-        offset_k = rolling_period(wall[idx], row_origin[idx], s.spec)
+        offset_k = rolling_period(wall, origin[user], s.spec)
+    user_k = user
     n_periods = int(offset_k.max()) + 1 if offset_k.size else 1
-    if s.max_periods is not None:
-        n_periods = min(n_periods, int(s.max_periods))
+    if s.max_periods is not None and n_periods > s.max_periods:
+        n_periods = int(s.max_periods)
         inside = offset_k < n_periods
         user_k, offset_k = user_k[inside], offset_k[inside]
-        idx = idx[inside]
-    values = log.values[idx] if log.values is not None else None
+        idx = np.flatnonzero(inside) if idx is None else idx[inside]
+    values = log.values
+    if values is not None and idx is not None:
+        values = values[idx]
     kernel_kind = "classic" if s.kind == "classic" else "unbounded"
     counts = cohort_counts(
         user_k, offset_k, cohort_idx, n_cohorts, n_periods, kind=kernel_kind, values=values
@@ -519,6 +524,35 @@ def _cohort_partial(log: Encoded, end: int, s: _CohortSettings) -> _CohortPartia
     np.maximum.at(latest, cohort_idx[included], origin[included])
     n_users = np.bincount(cohort_idx[included], minlength=n_cohorts).astype(np.int64)
     return _CohortPartial(first_cohort, counts, n_users, latest, n_excluded, known)
+
+
+def _activity_rows(
+    log: Encoded, origin: I64, included: npt.NDArray[np.bool_], end: int, s: _CohortSettings
+) -> I64 | None:
+    """Rows that count as activity, or ``None`` when every row does (then nothing is copied).
+
+    Activity: rows of included users, from their origin to ``end``, of the return event when
+    one is given.
+    """
+    wall = log.wall
+    keep = None
+    if not included.all():
+        keep = included[log.user_codes]
+    if s.cohort_event is not None:  # else the origin is the user's first row: none is before
+        keep = _and(keep, wall >= origin[log.user_codes])
+    if int(wall.max()) > end:
+        keep = _and(keep, wall <= end)
+    if s.return_event is not None:
+        code = log.event_code(s.return_event) if _known(log, s.return_event) else -1
+        keep = _and(keep, log.event_codes == code)
+    return None if keep is None else np.flatnonzero(keep)
+
+
+def _and(a: npt.NDArray[np.bool_] | None, b: npt.NDArray[np.bool_]) -> npt.NDArray[np.bool_]:
+    if a is None:
+        return b
+    a &= b
+    return a
 
 
 def _cohort_finalize(part: _CohortPartial, end: int, s: _CohortSettings) -> CohortTable:

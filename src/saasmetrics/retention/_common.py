@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from typing import Any
 
 import numpy as np
@@ -41,18 +41,30 @@ def as_of_ns(log: Encoded, as_of: Any, wall: I64) -> int:
 def first_time(log: Encoded, event: Any | None) -> tuple[I64, npt.NDArray[np.bool_]]:
     """Each user's first time (wall ns) of ``event`` (or of any event), and who has one.
 
-    Rows need not be sorted: a scatter-min over users (``np.minimum.at``).
+    Rows need not be sorted: a scatter-min over users (``np.minimum.at``); an EventLog's first
+    times are read off its sorted rows. Computed once per log and event (the arrays are
+    shared: do not modify them).
     """
+    key = ("first_time", event)
+    if key in log.cache:
+        cached: tuple[I64, npt.NDArray[np.bool_]] = log.cache[key]
+        return cached
     n_users = log.n_users
-    start = np.full(n_users, np.iinfo(np.int64).max, dtype=np.int64)
     if event is None:
-        np.minimum.at(start, log.user_codes, log.wall)
-        return start, np.ones(n_users, dtype=bool)
-    code = log.event_code(event)
-    rows = log.event_codes == code
-    np.minimum.at(start, log.user_codes[rows], log.wall[rows])
-    has = start != np.iinfo(np.int64).max
-    return start, has
+        if log.first_wall is not None:
+            start = log.first_wall
+        else:
+            start = np.full(n_users, np.iinfo(np.int64).max, dtype=np.int64)
+            np.minimum.at(start, log.user_codes, log.wall)
+        found = (start, np.ones(n_users, dtype=bool))
+    else:
+        code = log.event_code(event)
+        rows = log.event_codes == code
+        start = np.full(n_users, np.iinfo(np.int64).max, dtype=np.int64)
+        np.minimum.at(start, log.user_codes[rows], log.wall[rows])
+        found = (start, start != np.iinfo(np.int64).max)
+    log.cache[key] = found
+    return found
 
 
 @dataclass(frozen=True, slots=True)
@@ -70,6 +82,10 @@ class Encoded:
     events: pd.Index
     values: npt.NDArray[np.float64] | None
     tz: Any = None
+    first_wall: I64 | None = None
+    """Each user's first wall time when it is known without a scan (a naive EventLog)."""
+    cache: dict[Any, Any] = field(default_factory=dict, repr=False)
+    """What the analysis' steps (context, partial) share, computed once: see first_time."""
 
     @property
     def n_users(self) -> int:
@@ -163,6 +179,9 @@ def encode(
             events=events.events,
             values=values,
             tz=events.tz,
+            # rows sorted by (user, time): the first row is the first event (in a naive zone;
+            # with a zone, wall clocks can step back at a DST change)
+            first_wall=events.first_time_ns if events.tz is None else None,
         )
     encoded = encode_events(
         events,

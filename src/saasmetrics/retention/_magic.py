@@ -294,20 +294,24 @@ def _behaviour_partial(log: Encoded, context: tuple[int, int], o: _Options) -> _
     """Threshold counts of one chunk of whole users (the in-memory path is the one-chunk case)."""
     end = context[0]
     wall = log.wall
+    user = log.user_codes
     start, has, knows_signup = _starts(log, o.signup_event)
-    start = np.where(has, start, end)
     if o.retained_window is not None:
-        lo, hi = o.retained_window
-        rel = wall - start[log.user_codes]
-        hit = (rel >= lo) & (rel < hi)
-        flags = np.bincount(log.user_codes[hit], minlength=log.n_users) > 0
         known = np.ones(log.n_users, dtype=bool)
     else:
         aligned = o.retained_flags.reindex(log.users)  # type: ignore[union-attr]
         known = aligned.notna().to_numpy()
+    eligible = has & known & (start + _need(o) <= end)
+    # each row's time since its user's start; users left out start after every row, so that
+    # none of their rows falls in a window
+    after_all = max(end, int(wall.max())) + 1
+    rel = wall - np.where(eligible, start, after_all)[user]
+    if o.retained_window is not None:
+        lo, hi = o.retained_window
+        flags = np.bincount(user[_within(rel, lo, hi)], minlength=log.n_users) > 0
+    else:
         flags = np.zeros(log.n_users, dtype=bool)
         flags[known] = aligned[known].to_numpy(dtype=bool)
-    eligible = has & known & (start + _need(o) <= end)
     # candidate events of this chunk, by name
     if o.candidates is not None:
         names = _sorted_names(set(o.candidates))
@@ -322,14 +326,12 @@ def _behaviour_partial(log: Encoded, context: tuple[int, int], o: _Options) -> _
     present = codes >= 0
     position = np.full(log.n_event_types, -1, dtype=np.int64)
     position[codes[present]] = np.flatnonzero(present)
-    user = log.user_codes
-    rel = wall - start[user]
-    in_window = eligible[user] & (rel >= 0) & (rel < o.window_ns)
-    in_window &= position[log.event_codes] >= 0
-    idx = np.flatnonzero(in_window)
+    idx = np.flatnonzero(_within(rel, 0, o.window_ns))
+    event = position[log.event_codes[idx]]
+    candidate = event >= 0
     n_names = len(names)
     cell_user, cell_event, count = behaviour_counts(
-        user[idx], position[log.event_codes[idx]], log.n_users, max(n_names, 1), o.max_threshold
+        user[idx[candidate]], event[candidate], log.n_users, max(n_names, 1), o.max_threshold
     )
     retained = flags & eligible
     flag = retained[cell_user]
@@ -353,6 +355,12 @@ def _behaviour_partial(log: Encoded, context: tuple[int, int], o: _Options) -> _
         knows_signup=knows_signup,
         user_examples=_sorted_names(set(log.users[:3])),
     )
+
+
+def _within(rel: I64, lo: int, hi: int) -> npt.NDArray[np.bool_]:
+    """``lo <= rel < hi`` (``0 <= lo < hi``) in one comparison: below ``lo`` wraps around."""
+    shifted = rel - lo if lo else rel
+    return shifted.view(np.uint64) < np.uint64(hi - lo)
 
 
 def _check_merged(part: _BehaviourPartial, context: tuple[int, int], o: _Options) -> None:

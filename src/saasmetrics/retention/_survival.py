@@ -262,6 +262,12 @@ def _floats(name: str, values: Any) -> F64:
         raise InputError(f"{name} must be numbers ({exc}).") from exc
 
 
+def _finite_and_non_negative(values: F64) -> bool:
+    """Whether every value is finite and >= 0 (two reductions, no temporary arrays)."""
+    # a NaN makes min() NaN, and NaN >= 0 is False
+    return bool(values.min() >= 0 and np.isfinite(values.max()))
+
+
 def kaplan_meier(
     durations: Any,
     observed: Any = None,
@@ -343,15 +349,17 @@ def kaplan_meier(
     obs = np.ones(d.size, dtype=bool) if observed is None else event_flags(observed)
     if obs.size != d.size:
         raise InputError(f"observed has {obs.size} values for {d.size} durations.")
-    if not np.isfinite(d).all() or (d < 0).any():
+    if not _finite_and_non_negative(d):
         raise InputError("durations must be finite and >= 0.")
-    w = np.ones(d.size) if weights is None else _floats("weights", weights)
-    if w.size != d.size or not np.isfinite(w).all() or (w < 0).any():
-        raise InputError("weights must be finite, >= 0 and one per duration.")
-    if not w.sum() > 0:
-        raise EmptyDataError(
-            "weights sum to 0: there is nobody to follow.", hint="pass positive weights."
-        )
+    w = None
+    if weights is not None:
+        w = _floats("weights", weights)
+        if w.size != d.size or not _finite_and_non_negative(w):
+            raise InputError("weights must be finite, >= 0 and one per duration.")
+        if not w.sum() > 0:
+            raise EmptyDataError(
+                "weights sum to 0: there is nobody to follow.", hint="pass positive weights."
+            )
     e = None
     if entry is not None:
         e = _floats("entry", entry)
@@ -364,7 +372,10 @@ def kaplan_meier(
             )
     time, at_risk, events, censored, survival, greenwood = kaplan_meier_table(d, obs, w, e)
     if time[0] > 0:
-        n0 = float(w.sum()) if e is None else float(w[e <= 0].sum())
+        if e is None:
+            n0 = float(d.size if w is None else w.sum())
+        else:
+            n0 = float(np.count_nonzero(e <= 0) if w is None else w[e <= 0].sum())
         time = np.r_[0.0, time]
         at_risk = np.r_[n0, at_risk]
         events = np.r_[0.0, events]
