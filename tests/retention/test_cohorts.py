@@ -204,6 +204,29 @@ def test_max_periods_polars_and_no_mutation() -> None:
     assert isinstance(table, CohortTable)
 
 
+@pytest.mark.parametrize("kind", ["classic", "unbounded", "rolling"])
+def test_max_periods_is_the_first_columns_of_the_full_table(kind: str) -> None:
+    # A return after the last kept period still counts for unbounded retention: user "a" is
+    # active in weeks 0 and 8, so with max_periods=4 it is retained in weeks 1-3 (unbounded)
+    # and not at all (classic); the capped table is the full table's first columns.
+    frame = pd.DataFrame(
+        {
+            "user_id": ["a", "a", "b", "b", "b"],
+            "timestamp": pd.to_datetime(
+                ["2024-01-01", "2024-02-26", "2024-01-02", "2024-01-10", "2024-01-17"]
+            ),
+            "event": "x",
+        }
+    )
+    options = {"freq": "W", "kind": kind, "as_of": "2024-03-31"}
+    full = cohort_table(frame, **options)  # type: ignore[arg-type]
+    capped = cohort_table(frame, max_periods=4, **options)  # type: ignore[arg-type]
+    pd.testing.assert_frame_equal(capped.counts, full.counts.iloc[:, :4])
+    pd.testing.assert_frame_equal(capped.rates, full.rates.iloc[:, :4])
+    expected = [2, 2, 2, 1] if kind != "classic" else [2, 1, 1, 0]
+    assert capped.counts.iloc[0].tolist() == expected
+
+
 def test_plots_return_axes() -> None:
     import matplotlib.pyplot as plt
 

@@ -510,9 +510,12 @@ def _cohort_partial(log: Encoded, end: int, s: _CohortSettings) -> _CohortPartia
     n_periods = int(offset_k.max()) + 1 if offset_k.size else 1
     if s.max_periods is not None and n_periods > s.max_periods:
         n_periods = int(s.max_periods)
-        inside = offset_k < n_periods
-        user_k, offset_k = user_k[inside], offset_k[inside]
-        idx = np.flatnonzero(inside) if idx is None else idx[inside]
+        if s.kind == "classic":
+            inside = offset_k < n_periods
+            user_k, offset_k = user_k[inside], offset_k[inside]
+            idx = np.flatnonzero(inside) if idx is None else idx[inside]
+        else:  # a return after the last kept period still retains the user in every kept one
+            offset_k = np.minimum(offset_k, n_periods - 1)
     values = log.values
     if values is not None and idx is not None:
         values = values[idx]
