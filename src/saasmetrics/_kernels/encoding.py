@@ -40,7 +40,7 @@ def factorize_first_seen(values: pd.Series) -> tuple[npt.NDArray[np.int64], pd.I
     if array is not None and array.dtype.kind in "iu" and array.size:
         low, high = int(array.min()), int(array.max())
         span = high - low + 1
-        if span <= array.size:
+        if span <= array.size and high < 2**63:
             return _factorize_dense(array, low, span)
     codes, uniques = pd.factorize(values, sort=False)
     return codes.astype(np.int64, copy=False), pd.Index(uniques)
@@ -51,7 +51,7 @@ def _factorize_dense(
 ) -> tuple[npt.NDArray[np.int64], pd.Index]:
     """``factorize_first_seen`` for integers in ``low .. low + span - 1`` (``span <= n``)."""
     n = array.size
-    dense = np.subtract(array, array.dtype.type(low), dtype=array.dtype).astype(np.intp)
+    dense = np.subtract(array, low, dtype=np.intp, casting="unsafe")  # exact: span <= n
     first_row = np.full(span, n, dtype=np.intp)
     np.minimum.at(first_row, dense, np.arange(n, dtype=np.intp))
     present = np.flatnonzero(first_row < n)
@@ -94,11 +94,9 @@ def is_sorted_by_user_time(
     return not np.any(np.diff(time_ns)[same] < 0)
 
 
-def _offset_from(values: npt.NDArray[np.integer], low: int) -> npt.NDArray[np.uint64]:
-    """``values - low`` as a new uint64 array (exact for any int64 range: ``low`` is the min)."""
-    offset = np.subtract(values, np.int64(low), dtype=np.int64, casting="unsafe")
-    unsigned: npt.NDArray[np.uint64] = offset.view(np.uint64)
-    return unsigned
+def _offset_into(out: npt.NDArray[np.uint64], values: npt.NDArray[np.integer], low: int) -> None:
+    """Write ``values - low`` into ``out`` (exact for any int64 range: ``low`` is the min)."""
+    np.subtract(values, np.int64(low), out=out.view(np.int64), casting="unsafe")
 
 
 def sort_order(
@@ -146,31 +144,34 @@ def sort_order(
     n_digits = -(-total_bits // (_KEY_BITS - row_bits))
     width = -(-total_bits // n_digits)
     positions = np.arange(n, dtype=np.uint64)
+    # two uint64 buffers, reused by every digit: fresh 80 MB arrays cost page faults
+    key, spare = np.empty(n, dtype=np.uint64), np.empty(n, dtype=np.uint64)
     order: npt.NDArray[np.intp] | None = None
     for low in range(0, total_bits, width):
         high = min(low + width, total_bits)
-        key = np.empty(0, dtype=np.uint64)
         if low < time_bits:  # bits of the time offset
-            key = _offset_from(time_ns, time_min)
+            _offset_into(key, time_ns, time_min)
             key >>= np.uint64(low)
-        if high > time_bits:  # bits of the user code
-            user = _offset_from(user_codes, user_min)
-            if low < time_bits:
-                user <<= np.uint64(time_bits - low)  # what leaves 64 bits is masked off below
-                key |= user
-            else:
-                user >>= np.uint64(low - time_bits)
-                key = user
-            del user
+        if high > time_bits and low < time_bits:  # the digit straddles user and time bits
+            _offset_into(spare, user_codes, user_min)
+            spare <<= np.uint64(time_bits - low)  # what leaves 64 bits is masked off below
+            key |= spare
+        elif high > time_bits:  # bits of the user code only
+            _offset_into(key, user_codes, user_min)
+            key >>= np.uint64(low - time_bits)
         key &= np.uint64((1 << (high - low)) - 1)
-        if order is not None:
-            key = key[order]
+        if order is not None:  # the digit in the order the previous digits sorted to
+            np.take(key, order, out=spare, mode="clip")  # valid: no check
+            key, spare = spare, key
         key <<= np.uint64(row_bits)
         key |= positions
         key.sort()
         key &= np.uint64((1 << row_bits) - 1)
         step = key.view(np.intp)
-        order = step if order is None else order[step]
-        del key, step
+        if order is None:
+            order, key = step, np.empty(n, dtype=np.uint64)
+        else:
+            np.take(order, step, out=spare.view(np.intp), mode="clip")
+            order, spare = spare.view(np.intp), order.view(np.uint64)
     assert order is not None  # total_bits >= 1: the input is not sorted
     return order
