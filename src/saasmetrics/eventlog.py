@@ -14,6 +14,7 @@ import pandas as pd
 
 from saasmetrics._frames import to_pandas
 from saasmetrics._kernels.encoding import factorize_first_seen, sort_order
+from saasmetrics._kernels.segments import segment_offsets
 from saasmetrics._validation import (
     ParsedTimes,
     RowCheck,
@@ -138,9 +139,10 @@ class EventLog:
         )
         n_users = len(encoded.users)
         order = sort_order(encoded.user_codes, encoded.times.ns).astype(np.int64, copy=False)
-        # sorted user codes are each code repeated by its count: no gather needed
-        counts = np.bincount(encoded.user_codes, minlength=n_users)
-        self.offsets = _readonly(np.concatenate(([0], np.cumsum(counts))).astype(np.int64))
+        # counts do not depend on the order, and sorted user codes are each code repeated by
+        # its count: no gather needed
+        self.offsets = _readonly(segment_offsets(encoded.user_codes, n_users))
+        counts = np.diff(self.offsets)
         self.user_codes = _readonly(np.repeat(np.arange(n_users, dtype=np.int64), counts))
         self.event_codes = _readonly(encoded.event_codes[order])
         self.time_ns = _readonly(encoded.times.ns[order])
