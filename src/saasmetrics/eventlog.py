@@ -13,7 +13,7 @@ import numpy.typing as npt
 import pandas as pd
 
 from saasmetrics._frames import to_pandas
-from saasmetrics._kernels.encoding import sort_order
+from saasmetrics._kernels.encoding import factorize_first_seen, sort_order
 from saasmetrics._kernels.segments import segment_offsets
 from saasmetrics._validation import (
     ParsedTimes,
@@ -137,14 +137,18 @@ class EventLog:
             properties=properties,
             on_invalid=on_invalid,
         )
+        n_users = len(encoded.users)
         order = sort_order(encoded.user_codes, encoded.times.ns).astype(np.int64, copy=False)
-        self.user_codes = _readonly(encoded.user_codes[order])
+        # counts do not depend on the order, and sorted user codes are each code repeated by
+        # its count: no gather needed
+        self.offsets = _readonly(segment_offsets(encoded.user_codes, n_users))
+        counts = np.diff(self.offsets)
+        self.user_codes = _readonly(np.repeat(np.arange(n_users, dtype=np.int64), counts))
         self.event_codes = _readonly(encoded.event_codes[order])
-        self.time_ns = _readonly(np.ascontiguousarray(encoded.times.ns)[order])
+        self.time_ns = _readonly(encoded.times.ns[order])
         # ``order`` indexes the kept rows; map it back to positions in the caller's frame.
         kept = encoded.kept_positions
         self.row_order = _readonly(order if kept is None else kept[order])
-        self.offsets = _readonly(segment_offsets(self.user_codes, len(encoded.users)))
         self.users = encoded.users
         self.events = encoded.events
         self.tz = encoded.times.tz
@@ -473,7 +477,7 @@ def encode_events(
         kept_positions = np.flatnonzero(keep).astype(np.int64)
         users_raw, events_raw = users_raw[keep], events_raw[keep]
         parsed = ParsedTimes(ns=parsed.ns[keep], tz=parsed.tz)
-    user_codes, users = pd.factorize(users_raw, sort=False)
+    user_codes, users = factorize_first_seen(users_raw)
     event_codes, events = pd.factorize(events_raw, sort=True)
     if not pd.api.types.is_string_dtype(events.dtype) and not pd.api.types.is_object_dtype(
         events.dtype
@@ -486,7 +490,7 @@ def encode_events(
             )
     return EncodedEvents(
         frame=frame,
-        user_codes=user_codes.astype(np.int64, copy=False),
+        user_codes=user_codes,
         users=pd.Index(users, name=user_col),
         event_codes=event_codes.astype(np.int32, copy=False),
         events=pd.Index(events, name=event_col),

@@ -3,10 +3,11 @@
 from __future__ import annotations
 
 import numpy as np
+import pandas as pd
 from hypothesis import given
 from hypothesis import strategies as st
 
-from saasmetrics._kernels.encoding import is_sorted_by_user_time, sort_order
+from saasmetrics._kernels.encoding import factorize_first_seen, is_sorted_by_user_time, sort_order
 from saasmetrics._kernels.segments import (
     position_in_segment,
     segment_first,
@@ -27,6 +28,45 @@ def test_sort_order_is_lexicographic_and_stable(data: list[tuple[int, int]]) -> 
     expected = sorted(range(len(data)), key=lambda i: (data[i][0], data[i][1], i))
     assert order.tolist() == expected
     assert is_sorted_by_user_time(users[order], times[order])
+
+
+int64 = st.integers(np.iinfo(np.int64).min, np.iinfo(np.int64).max)
+
+
+@given(st.lists(st.tuples(st.integers(-3, 3), int64 | st.sampled_from([0, 1])), max_size=80))
+def test_sort_order_over_the_whole_int64_range(data: list[tuple[int, int]]) -> None:
+    """Times spanning int64 need several radix digits; the order is still numpy's lexsort."""
+    users = np.array([u for u, _ in data], dtype=np.int64)
+    times = np.array([t for _, t in data], dtype=np.int64)
+    assert sort_order(users, times).tolist() == np.lexsort((times, users)).tolist()
+
+
+@given(
+    st.lists(st.integers(-20, 20), min_size=1, max_size=60),
+    st.sampled_from(["int8", "int16", "int32", "int64", "uint8", "uint64"]),
+    st.integers(0, 2**40),
+)
+def test_factorize_first_seen_is_pandas_factorize(
+    values: list[int], dtype: str, shift: int
+) -> None:
+    array = np.array(values, dtype=np.int64)
+    if dtype.startswith("u"):
+        array = array - array.min()
+    if dtype in ("int64", "uint64"):
+        array = array + shift  # large ids, narrow span: the value table is still used
+    series = pd.Series(array.astype(dtype))
+    codes, uniques = factorize_first_seen(series)
+    expected_codes, expected_uniques = pd.factorize(series, sort=False)
+    assert codes.dtype == np.int64
+    np.testing.assert_array_equal(codes, expected_codes)
+    pd.testing.assert_index_equal(uniques, pd.Index(expected_uniques))
+
+
+def test_factorize_first_seen_sparse_and_text_ids_go_to_pandas() -> None:
+    for values in ([10**12, 0, 10**12], ["b", "a", "b"], [1.5, 0.5, 1.5]):
+        codes, uniques = factorize_first_seen(pd.Series(values))
+        assert codes.tolist() == [0, 1, 0]
+        assert uniques.tolist() == [values[0], values[1]]
 
 
 @given(st.lists(st.integers(0, 5), max_size=40), st.integers(0, 3))

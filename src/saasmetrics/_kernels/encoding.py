@@ -1,11 +1,65 @@
-"""Encoding primitives: the stable (user, time, input order) sort every analysis starts from."""
+"""Encoding primitives: codes in order of first appearance, and the (user, time) sort."""
 
 from __future__ import annotations
 
 import numpy as np
 import numpy.typing as npt
+import pandas as pd
 
-__all__ = ("is_sorted_by_user_time", "sort_order")
+__all__ = ("factorize_first_seen", "is_sorted_by_user_time", "sort_order")
+
+_KEY_BITS = 63
+"""Bits of the uint64 sort keys used (one spare keeps every shift and mask well inside)."""
+
+
+def factorize_first_seen(values: pd.Series) -> tuple[npt.NDArray[np.int64], pd.Index]:
+    """Integer codes and distinct values in order of first appearance (``pd.factorize``).
+
+    Integer columns whose values span at most one value per row are encoded through a table
+    indexed by value (no hashing); anything else goes to :func:`pandas.factorize`. Both give the
+    same codes and the same distinct values, of the same dtype.
+
+    Parameters
+    ----------
+    values : pandas.Series
+        Ids without nulls, or with nulls (then coded -1 by ``pandas.factorize``).
+
+    Returns
+    -------
+    (numpy.ndarray of int64, pandas.Index)
+        ``codes`` (``uniques[codes[i]]`` is row ``i``'s value) and ``uniques``.
+
+    Examples
+    --------
+    >>> import pandas as pd
+    >>> codes, uniques = factorize_first_seen(pd.Series([30, 10, 30, 20]))
+    >>> codes.tolist(), uniques.tolist()
+    ([0, 1, 0, 2], [30, 10, 20])
+    """
+    array = values.to_numpy() if isinstance(values.dtype, np.dtype) else None
+    if array is not None and array.dtype.kind in "iu" and array.size:
+        low, high = int(array.min()), int(array.max())
+        span = high - low + 1
+        if span <= array.size and high < 2**63:
+            return _factorize_dense(array, low, span)
+    codes, uniques = pd.factorize(values, sort=False)
+    return codes.astype(np.int64, copy=False), pd.Index(uniques)
+
+
+def _factorize_dense(
+    array: npt.NDArray[np.integer], low: int, span: int
+) -> tuple[npt.NDArray[np.int64], pd.Index]:
+    """``factorize_first_seen`` for integers in ``low .. low + span - 1`` (``span <= n``)."""
+    n = array.size
+    dense = np.subtract(array, low, dtype=np.intp, casting="unsafe")  # exact: span <= n
+    first_row = np.full(span, n, dtype=np.intp)
+    np.minimum.at(first_row, dense, np.arange(n, dtype=np.intp))
+    present = np.flatnonzero(first_row < n)
+    by_appearance = present[np.argsort(first_row[present])]
+    code_of = np.empty(span, dtype=np.int64)
+    code_of[by_appearance] = np.arange(by_appearance.size, dtype=np.int64)
+    uniques = (by_appearance + low).astype(array.dtype)
+    return code_of[dense], pd.Index(uniques)
 
 
 def is_sorted_by_user_time(
@@ -40,6 +94,11 @@ def is_sorted_by_user_time(
     return not np.any(np.diff(time_ns)[same] < 0)
 
 
+def _offset_into(out: npt.NDArray[np.uint64], values: npt.NDArray[np.integer], low: int) -> None:
+    """Write ``values - low`` into ``out`` (exact for any int64 range: ``low`` is the min)."""
+    np.subtract(values, np.int64(low), out=out.view(np.int64), casting="unsafe")
+
+
 def sort_order(
     user_codes: npt.NDArray[np.integer], time_ns: npt.NDArray[np.int64]
 ) -> npt.NDArray[np.intp]:
@@ -48,7 +107,7 @@ def sort_order(
     Parameters
     ----------
     user_codes : numpy.ndarray of int
-        Integer user code per row (non-negative).
+        Integer user code per row.
     time_ns : numpy.ndarray of int64
         Time per row.
 
@@ -59,8 +118,15 @@ def sort_order(
 
     Notes
     -----
-    Two stable argsorts (time, then user) give the lexicographic order; stability keeps the
-    input order among equal (user, time) pairs, which the funnel semantics rely on.
+    Stability (input order among equal (user, time) pairs) is what the funnel semantics rely
+    on. The (user, time) pair, read as one number of ``b`` bits, is sorted by a radix sort
+    (least significant digit first) whose digits are as wide as fits next to the row position
+    in 63 bits (``63 - log2(n)`` bits: two digits for ten million events with nanosecond
+    times). Each digit is sorted by a plain value sort of ``digit << log2(n) | position``: the
+    position in the low bits keeps it stable and is read back as the permutation. NumPy sorts
+    integer values (SIMD) several times faster than it argsorts them, so this beats even one
+    ``argsort`` of a packed key, and needs no packing to fit. Already ordered input is detected
+    in one pass and not sorted.
 
     Examples
     --------
@@ -68,7 +134,44 @@ def sort_order(
     >>> sort_order(np.array([1, 0, 1, 0]), np.array([3, 9, 1, 9])).tolist()
     [1, 3, 2, 0]
     """
+    n = user_codes.size
     if is_sorted_by_user_time(user_codes, time_ns):
-        return np.arange(user_codes.size, dtype=np.intp)
-    by_time = np.argsort(time_ns, kind="stable")
-    return by_time[np.argsort(user_codes[by_time], kind="stable")]
+        return np.arange(n, dtype=np.intp)
+    user_min, time_min = int(user_codes.min()), int(time_ns.min())
+    time_bits = (int(time_ns.max()) - time_min).bit_length()
+    total_bits = (int(user_codes.max()) - user_min).bit_length() + time_bits
+    row_bits = (n - 1).bit_length()
+    n_digits = -(-total_bits // (_KEY_BITS - row_bits))
+    width = -(-total_bits // n_digits)
+    positions = np.arange(n, dtype=np.uint64)
+    # two uint64 buffers, reused by every digit: fresh 80 MB arrays cost page faults
+    key, spare = np.empty(n, dtype=np.uint64), np.empty(n, dtype=np.uint64)
+    order: npt.NDArray[np.intp] | None = None
+    for low in range(0, total_bits, width):
+        high = min(low + width, total_bits)
+        if low < time_bits:  # bits of the time offset
+            _offset_into(key, time_ns, time_min)
+            key >>= np.uint64(low)
+        if high > time_bits and low < time_bits:  # the digit straddles user and time bits
+            _offset_into(spare, user_codes, user_min)
+            spare <<= np.uint64(time_bits - low)  # what leaves 64 bits is masked off below
+            key |= spare
+        elif high > time_bits:  # bits of the user code only
+            _offset_into(key, user_codes, user_min)
+            key >>= np.uint64(low - time_bits)
+        key &= np.uint64((1 << (high - low)) - 1)
+        if order is not None:  # the digit in the order the previous digits sorted to
+            np.take(key, order, out=spare, mode="clip")  # valid: no check
+            key, spare = spare, key
+        key <<= np.uint64(row_bits)
+        key |= positions
+        key.sort()
+        key &= np.uint64((1 << row_bits) - 1)
+        step = key.view(np.intp)
+        if order is None:
+            order, key = step, np.empty(n, dtype=np.uint64)
+        else:
+            np.take(order, step, out=spare.view(np.intp), mode="clip")
+            order, spare = spare.view(np.intp), order.view(np.uint64)
+    assert order is not None  # total_bits >= 1: the input is not sorted
+    return order
