@@ -24,12 +24,15 @@ __all__ = (
     "heuristic_weights",
     "markov_absorption",
     "markov_removal",
+    "markov_state_history",
     "markov_states",
+    "markov_steps",
     "markov_transitions",
     "ordered_simplified_shapley",
     "popcount",
     "shapley_rate_sampled",
     "simplified_shapley",
+    "step_weights",
     "subset_sums",
 )
 
@@ -225,6 +228,128 @@ def markov_states(
     return state.astype(np.int64), keys.astype(np.int64)
 
 
+def markov_state_history(keys: I64, n_channels: int, order: int) -> I64:
+    """The channels of each state from its key: ``code + 1`` per lag, 0 for none.
+
+    Parameters
+    ----------
+    keys : numpy.ndarray of int64
+        From :func:`markov_states`.
+    n_channels : int
+        Number of channels.
+    order : int
+        Chain order.
+
+    Returns
+    -------
+    numpy.ndarray of int64
+        ``(order, n_states)``: row ``lag`` holds the channel ``lag`` touches back (row 0 is the
+        most recent).
+
+    Examples
+    --------
+    >>> import numpy as np
+    >>> markov_state_history(np.array([1, 5]), 2, 2).tolist()
+    [[1, 2], [0, 1]]
+    """
+    base = n_channels + 1
+    history: I64 = np.stack([(keys // base**lag) % base for lag in range(order)]).astype(np.int64)
+    return history
+
+
+def markov_steps(
+    offsets: I64,
+    state: I64,
+    following: npt.NDArray[np.integer],
+    *,
+    start: int,
+    conversion: int,
+    null: int,
+) -> tuple[I64, I64]:
+    """Every step of every walk: from the start, between touches, and to conversion or null.
+
+    Steps come in four blocks: start to each journey's first touch, each touch to the next,
+    each journey's last touch to ``conversion``, and the same to ``null``. Their weights, in
+    the same layout, are :func:`step_weights`.
+
+    Parameters
+    ----------
+    offsets : numpy.ndarray of int64
+        Journey offsets.
+    state : numpy.ndarray of int64
+        State per touch (where a step comes from).
+    following : numpy.ndarray of int
+        Per touch, what a step into it is called (its state, or its channel).
+    start, conversion, null : int
+        Ids of the start, conversion and null.
+
+    Returns
+    -------
+    source, target : numpy.ndarray of int64
+        One entry per step.
+
+    Examples
+    --------
+    >>> import numpy as np
+    >>> src, dst = markov_steps(np.array([0, 2]), np.array([0, 1]), np.array([0, 1]),
+    ...                         start=2, conversion=3, null=4)
+    >>> src.tolist(), dst.tolist()
+    ([2, 0, 1, 1], [0, 1, 3, 4])
+    """
+    firsts = offsets[:-1]
+    lasts = offsets[1:] - 1
+    inner = _inner_touches(offsets)
+    source = np.concatenate([np.full(firsts.size, start), state[inner], state[lasts], state[lasts]])
+    target = np.concatenate(
+        [
+            following[firsts],
+            following[np.flatnonzero(inner) + 1],
+            np.full(lasts.size, conversion),
+            np.full(lasts.size, null),
+        ]
+    )
+    return source.astype(np.int64), target.astype(np.int64)
+
+
+def step_weights(offsets: I64, conversions: F64, nulls: F64) -> F64:
+    """How often each step of :func:`markov_steps` is walked.
+
+    A journey is walked ``conversions + nulls`` times; it ends ``conversions`` times in
+    conversion and ``nulls`` times in null.
+
+    Parameters
+    ----------
+    offsets : numpy.ndarray of int64
+        Journey offsets.
+    conversions, nulls : numpy.ndarray of float
+        Per-journey counts.
+
+    Returns
+    -------
+    numpy.ndarray of float64
+        One weight per step.
+
+    Examples
+    --------
+    >>> import numpy as np
+    >>> step_weights(np.array([0, 2]), np.array([1.0]), np.array([3.0])).tolist()
+    [4.0, 4.0, 1.0, 3.0]
+    """
+    total = conversions + nulls
+    inner = _inner_touches(offsets)
+    weight: F64 = np.concatenate(
+        [total, total[segment_ids(offsets)[inner]], conversions, nulls]
+    ).astype(np.float64)
+    return weight
+
+
+def _inner_touches(offsets: I64) -> npt.NDArray[np.bool_]:
+    """True on every touch but the last of its journey."""
+    inner = np.ones(int(offsets[-1]), dtype=bool)
+    inner[offsets[1:] - 1] = False
+    return inner
+
+
 def markov_transitions(
     offsets: I64, state: I64, n_states: int, conversions: F64, nulls: F64
 ) -> sp.csr_matrix:
@@ -248,25 +373,32 @@ def markov_transitions(
     scipy.sparse.csr_matrix
         ``(n_states + 3)`` square matrix of counts.
     """
-    start, conv, null = n_states, n_states + 1, n_states + 2
-    total = conversions + nulls
-    jid = segment_ids(offsets)
-    firsts = offsets[:-1]
-    lasts = offsets[1:] - 1
-    inner = np.ones(state.size, dtype=bool)
-    inner[lasts] = False
-    src = np.concatenate([np.full(firsts.size, start), state[inner], state[lasts], state[lasts]])
-    dst = np.concatenate(
-        [
-            state[firsts],
-            state[np.flatnonzero(inner) + 1],
-            np.full(lasts.size, conv),
-            np.full(lasts.size, null),
-        ]
+    src, dst = markov_steps(
+        offsets, state, state, start=n_states, conversion=n_states + 1, null=n_states + 2
     )
-    weight = np.concatenate([total, total[jid[inner]], conversions, nulls])
+    weight = step_weights(offsets, conversions, nulls)
     size = n_states + 3
     return sp.csr_matrix(sp.coo_matrix((weight, (src, dst)), shape=(size, size)), dtype=np.float64)
+
+
+def _absorbing_system(counts: sp.csr_matrix, reward: F64 | None) -> tuple[sp.csr_matrix, F64]:
+    """``Q`` (transient to transient probabilities) and ``r`` (reward per transient state).
+
+    Transient states are the ``n`` states and the start (``n``); ``r`` is the probability of
+    converting next, or, with ``reward``, the value earned on leaving each state.
+    """
+    n = counts.shape[0] - 3
+    transient = n + 1
+    out = np.asarray(counts.sum(axis=1)).ravel()
+    scale = np.divide(1.0, out, out=np.zeros_like(out), where=out > 0)
+    probs = sp.csr_matrix(sp.diags(scale) @ counts)
+    q = sp.csr_matrix(probs[:transient, :transient])
+    if reward is None:
+        r = np.asarray(probs[:transient, n + 1].todense(), dtype=np.float64).ravel()
+    else:
+        r = np.zeros(transient)
+        r[:n] = reward[:n] * scale[:n]
+    return q, r
 
 
 def markov_absorption(
@@ -302,18 +434,10 @@ def markov_absorption(
     >>> round(markov_absorption(counts), 3)
     0.25
     """
-    size = counts.shape[0]
-    n = size - 3
-    out = np.asarray(counts.sum(axis=1)).ravel()
-    scale = np.divide(1.0, out, out=np.zeros_like(out), where=out > 0)
-    probs = sp.diags(scale) @ counts
+    n = counts.shape[0] - 3
     transient = n + 1  # states and the start state
-    q: Any = sp.csr_matrix(probs[:transient, :transient])
-    if reward is None:
-        r = np.asarray(probs[:transient, n + 1].todense()).ravel()
-    else:
-        r = np.zeros(transient)
-        r[:n] = reward[:n] * scale[:n]
+    q: Any
+    q, r = _absorbing_system(counts, reward)
     if removed is not None and removed.any():
         keep = np.ones(transient)
         keep[:n][removed] = 0.0
@@ -373,35 +497,24 @@ def markov_removal(
     >>> round(base, 3), without.tolist()
     (0.25, [0.0])
     """
-    size = counts.shape[0]
-    n = size - 3
+    n = counts.shape[0] - 3
     transient = n + 1
-    if transient < direct_below:
-        base = markov_absorption(counts, reward=reward)
-        without = np.array([markov_absorption(counts, mask, reward=reward) for mask in removed])
-        return base, without.astype(np.float64)
-    out = np.asarray(counts.sum(axis=1)).ravel()
-    scale = np.divide(1.0, out, out=np.zeros_like(out), where=out > 0)
-    probs = sp.csr_matrix(sp.diags(scale) @ counts)
-    q = sp.csr_matrix(probs[:transient, :transient])
-    if reward is None:
-        r = np.asarray(probs[:transient, n + 1].todense()).ravel()
-    else:
-        r = np.zeros(transient)
-        r[:n] = reward[:n] * scale[:n]
-    keep = np.ones((transient, removed.shape[0] + 1))
-    keep[:n, 1:] = ~removed.T
-    rhs = keep * r[:, None]
-    x = rhs.copy()
-    for _ in range(max_iter):
-        new = keep * (q @ x) + rhs
-        delta = float(np.max(np.abs(new - x)))
-        x = new
-        if delta <= tol * max(float(np.max(np.abs(x))), 1e-300):
-            return float(x[n, 0]), np.asarray(x[n, 1:], dtype=np.float64)
-    base = markov_absorption(counts, reward=reward)  # pragma: no cover - slow chains only
+    if transient >= direct_below:
+        q, r = _absorbing_system(counts, reward)
+        keep = np.ones((transient, removed.shape[0] + 1))
+        keep[:n, 1:] = ~removed.T
+        rhs = keep * r[:, None]
+        x = rhs.copy()
+        for _ in range(max_iter):
+            new = keep * (q @ x) + rhs
+            delta = float(np.max(np.abs(new - x)))
+            x = new
+            if delta <= tol * max(float(np.max(np.abs(x))), 1e-300):
+                return float(x[n, 0]), np.asarray(x[n, 1:], dtype=np.float64)
+    # small chains, and (as a fallback) iterations that did not converge
+    base = markov_absorption(counts, reward=reward)
     without = np.array([markov_absorption(counts, mask, reward=reward) for mask in removed])
-    return base, without.astype(np.float64)  # pragma: no cover
+    return base, without.astype(np.float64)
 
 
 # --------------------------------------------------------------------------- Shapley
