@@ -1,8 +1,10 @@
-"""Attribution kernels: journey weights, exact Markov absorption, Shapley games on bitmasks.
+"""Attribution kernels: journey weights, exact Markov absorption, Shapley games, last click.
 
 Journeys are CSR arrays: ``offsets`` (one entry per journey plus one) and ``codes`` (channel
 code per touch, ``0..n_channels-1``, journeys non-empty). Per-journey amounts (conversions,
-nulls, value) are float arrays. Nothing here sees a DataFrame.
+nulls, value) are float arrays. Sessions, for the session credited with an event (last or
+first click), are sorted by (user, time) with per-user ``offsets``. Nothing here sees a
+DataFrame.
 """
 
 from __future__ import annotations
@@ -20,6 +22,7 @@ from saasmetrics._kernels.segments import position_in_segment, segment_ids
 __all__ = (
     "channel_set_masks",
     "credit",
+    "credited_sessions",
     "game_shapley_exact",
     "heuristic_weights",
     "markov_absorption",
@@ -28,6 +31,7 @@ __all__ = (
     "markov_states",
     "markov_steps",
     "markov_transitions",
+    "next_event",
     "ordered_simplified_shapley",
     "popcount",
     "shapley_rate_sampled",
@@ -773,3 +777,88 @@ def shapley_rate_sampled(
     var = np.maximum(squares / n_permutations - mean**2, 0.0)
     std_error = np.sqrt(var / max(1, n_permutations - 1))
     return mean, std_error
+
+
+# --------------------------------------------------------------------------- sessions
+def credited_sessions(
+    offsets: I64, sorted_ns: I64, e_user: I64, e_ns: I64, credit: str
+) -> tuple[I64, I64]:
+    """The session credited with each event, among sessions sorted by (user, time).
+
+    ``credit="last"``: the user's last session at or before the event, else their first
+    session; ``credit="first"``: their first session. Each user's sessions are searched by a
+    bisection of all events at once (a loop over halving steps, not over rows).
+
+    Parameters
+    ----------
+    offsets : numpy.ndarray of int64
+        Session offsets per user code (from ``segment_offsets``), covering every event's user.
+    sorted_ns : numpy.ndarray of int64
+        Session times, sorted within each user.
+    e_user, e_ns : numpy.ndarray of int64
+        User code and time of each event.
+    credit : {"last", "first"}
+        Which session.
+
+    Returns
+    -------
+    session : numpy.ndarray of int64
+        Position of the credited session in the sorted sessions (-1 when the user has none).
+    after : numpy.ndarray of int64
+        Where the event goes among the sorted sessions: after its user's sessions at or before
+        it (a session at the event's instant comes first).
+
+    Examples
+    --------
+    >>> import numpy as np
+    >>> offsets, ns = np.array([0, 2, 2]), np.array([10, 20])  # user 0: two sessions, 1: none
+    >>> session, after = credited_sessions(offsets, ns, np.array([0, 0, 0, 1]),
+    ...                                    np.array([5, 10, 25, 9]), "last")
+    >>> session.tolist(), after.tolist()
+    ([0, 0, 1, -1], [0, 1, 2, 2])
+    """
+    start = offsets[e_user]
+    stop = offsets[e_user + 1]
+    lo, hi = start.copy(), stop.copy()
+    active = np.flatnonzero(lo < hi)
+    while active.size:  # bisection: about log2(sessions per user) steps
+        mid = (lo[active] + hi[active]) // 2
+        at_or_before = sorted_ns[mid] <= e_ns[active]
+        lo[active] = np.where(at_or_before, mid + 1, lo[active])
+        hi[active] = np.where(at_or_before, hi[active], mid)
+        active = active[lo[active] < hi[active]]
+    pick = start if credit == "first" else np.where(lo > start, lo - 1, start)
+    session: I64 = np.where(stop > start, pick, -1).astype(np.int64)
+    return session, lo.astype(np.int64)
+
+
+def next_event(after: I64, n_sessions: int) -> I64:
+    """For each sorted session, the first event placed after it (-1 if none).
+
+    Parameters
+    ----------
+    after : numpy.ndarray of int64
+        Non-decreasing: where each event goes among the sessions (``after`` of
+        :func:`credited_sessions`, events sorted by (user, time)).
+    n_sessions : int
+        Number of sessions.
+
+    Returns
+    -------
+    numpy.ndarray of int64
+        Per session, the index of the first event ``j`` with ``after[j] > session``, or -1.
+
+    Examples
+    --------
+    >>> import numpy as np
+    >>> next_event(np.array([0, 2, 2]), 3).tolist()
+    [1, 1, -1]
+    """
+    first = np.ones(after.size, dtype=bool)  # the first event at each place
+    first[1:] = after[1:] != after[:-1]
+    at = np.full(n_sessions + 1, after.size, dtype=np.int64)
+    at[after[first]] = np.flatnonzero(first)
+    # the smallest event index placed at or beyond each place, then shifted by one session
+    following = np.minimum.accumulate(at[::-1])[::-1][1:]
+    out: I64 = np.where(following < after.size, following, -1)
+    return out
