@@ -810,15 +810,16 @@ def _journey_order(part: _JourneysPartial) -> npt.NDArray[np.int64]:
     """Converting journeys then the others, each by user id; a user's conversions in time order.
 
     Chunks hold whole users and list a user's conversions in time order, so a stable sort
-    on (kind, user id) gives the same order whatever the chunks and their order.
+    on (kind, user id) gives the same order whatever the chunks and their order. The ids are
+    sorted by their own array (Arrow sorts Arrow strings), not re-hashed.
     """
-    frame = pd.DataFrame({"null": part.conversions == 0, "user": part.user_ids})
+    ids = part.user_ids
     try:
-        order = frame.sort_values(["null", "user"], kind="stable").index
+        by_user = np.asarray(ids.argsort(kind="stable"), dtype=np.int64)
     except TypeError:  # ids of mixed types: order by their text
-        frame["user"] = frame["user"].map(str)
-        order = frame.sort_values(["null", "user"], kind="stable").index
-    return np.asarray(order, dtype=np.int64)
+        by_user = np.asarray(ids.map(str).argsort(kind="stable"), dtype=np.int64)
+    null = part.conversions[by_user] == 0
+    return by_user[np.argsort(null, kind="stable")]
 
 
 def _finalize_journeys(
