@@ -37,12 +37,14 @@ class _Heuristic(AttributionModel):
             This model, fitted.
         """
         self._check(journeys)
-        weights = self._weights(journeys)
-        offsets, codes, n = journeys.offsets, journeys.codes, journeys.n_channels
-        conv = kern.credit(offsets, codes, weights, journeys.conversions, n)
-        value = kern.credit(offsets, codes, weights, journeys.value, n)
+        conv, value = self._credit(journeys, np.stack([journeys.conversions, journeys.value]))
         self._store(journeys, conv, value)
         return self
+
+    def _credit(self, journeys: Journeys, amounts: F64) -> F64:
+        """Credit per channel of each row of ``amounts`` (conversions, value)."""
+        weights = self._weights(journeys)
+        return kern.credit(journeys.offsets, journeys.codes, weights, amounts, journeys.n_channels)
 
     def _weights(self, journeys: Journeys) -> F64:
         """Share of its journey's amount that each touch gets."""
@@ -65,6 +67,10 @@ class FirstTouch(_Heuristic):
 
     _kind = "first"
 
+    def _credit(self, journeys: Journeys, amounts: F64) -> F64:
+        firsts = journeys.codes[journeys.offsets[:-1]]
+        return kern.touch_credit(firsts, amounts, journeys.n_channels)
+
 
 class LastTouch(_Heuristic):
     """All credit to the last touch before the conversion.
@@ -81,6 +87,10 @@ class LastTouch(_Heuristic):
     """
 
     _kind = "last"
+
+    def _credit(self, journeys: Journeys, amounts: F64) -> F64:
+        lasts = journeys.codes[journeys.offsets[1:] - 1]
+        return kern.touch_credit(lasts, amounts, journeys.n_channels)
 
 
 class Linear(_Heuristic):
