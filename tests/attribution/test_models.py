@@ -30,7 +30,7 @@ from saasmetrics.attribution import (
     choose_order,
     compare_models,
 )
-from saasmetrics.attribution._models import _walk_folds
+from saasmetrics.attribution._markov import _walk_folds
 from saasmetrics.exceptions import (
     InputError,
     NotFittedError,

@@ -12,18 +12,22 @@ from hypothesis import strategies as st
 from saasmetrics._kernels.attribution import (
     channel_set_masks,
     credit,
+    credited_sessions,
     game_shapley_exact,
     heuristic_weights,
     markov_absorption,
     markov_removal,
     markov_states,
     markov_transitions,
+    next_event,
     ordered_simplified_shapley,
     popcount,
     shapley_rate_sampled,
     simplified_shapley,
     subset_sums,
+    touch_credit,
 )
+from saasmetrics._kernels.segments import segment_offsets
 
 paths_st = st.lists(st.lists(st.integers(0, 3), min_size=1, max_size=6), min_size=1, max_size=12)
 
@@ -318,4 +322,57 @@ def test_ordered_simplified_shapley_matches_oracle(
     masks = channel_set_masks(offsets, codes)
     np.testing.assert_allclose(
         got.sum(axis=1), simplified_shapley(masks, np.array(amounts), 4), atol=1e-9
+    )
+
+
+# --------------------------------------------------------------------------- sessions
+sessions_st = st.lists(st.tuples(st.integers(0, 3), st.integers(0, 20)), max_size=25)
+events_st = st.lists(st.tuples(st.integers(0, 4), st.integers(0, 20)), max_size=12)
+
+
+@given(sessions_st, events_st, st.sampled_from(["last", "first"]))
+def test_credited_sessions_match_a_scan_of_each_users_sessions(
+    sessions: list[tuple[int, int]], events: list[tuple[int, int]], credit_kind: str
+) -> None:
+    ordered = sorted(sessions)  # by (user, time)
+    su = np.array([u for u, _ in ordered], dtype=np.int64)
+    sn = np.array([t for _, t in ordered], dtype=np.int64)
+    offsets = segment_offsets(su, 5)
+    e_user = np.array([u for u, _ in events], dtype=np.int64)
+    e_ns = np.array([t for _, t in events], dtype=np.int64)
+    session, after = credited_sessions(offsets, sn, e_user, e_ns, credit_kind)
+    for k, (user, time) in enumerate(events):
+        own = [i for i, (u, _) in enumerate(ordered) if u == user]
+        before = [i for i in own if ordered[i][1] <= time]
+        # where the event goes: after every session of an earlier user or at or before it
+        assert after[k] == sum(1 for u, t in ordered if u < user or (u == user and t <= time))
+        if not own:
+            assert session[k] == -1
+        elif credit_kind == "first" or not before:
+            assert session[k] == own[0]
+        else:
+            assert session[k] == before[-1]
+
+
+@given(st.lists(st.integers(0, 8), max_size=15), st.integers(0, 8))
+def test_next_event_is_the_first_event_placed_after_each_session(
+    places: list[int], n_sessions: int
+) -> None:
+    after = np.sort(np.minimum(np.array(places, dtype=np.int64), n_sessions))
+    got = next_event(after, n_sessions)
+    for i in range(n_sessions):
+        later = [j for j, a in enumerate(after.tolist()) if a > i]
+        assert got[i] == (later[0] if later else -1)
+
+
+@given(paths_st, st.sampled_from(["first", "last"]))
+def test_touch_credit_equals_credit_with_one_touch_weights(
+    paths: list[list[int]], kind: str
+) -> None:
+    offsets, codes = _csr(paths)
+    amounts = np.arange(1.0, 2 * len(paths) + 1).reshape(2, len(paths))
+    touch = offsets[:-1] if kind == "first" else offsets[1:] - 1
+    weights = heuristic_weights(offsets, codes, kind)
+    assert np.array_equal(
+        touch_credit(codes[touch], amounts, 4), credit(offsets, codes, weights, amounts, 4)
     )

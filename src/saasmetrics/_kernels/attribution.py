@@ -1,8 +1,10 @@
-"""Attribution kernels: journey weights, exact Markov absorption, Shapley games on bitmasks.
+"""Attribution kernels: journey weights, exact Markov absorption, Shapley games, last click.
 
 Journeys are CSR arrays: ``offsets`` (one entry per journey plus one) and ``codes`` (channel
 code per touch, ``0..n_channels-1``, journeys non-empty). Per-journey amounts (conversions,
-nulls, value) are float arrays. Nothing here sees a DataFrame.
+nulls, value) are float arrays. Sessions, for the session credited with an event (last or
+first click), are sorted by (user, time) with per-user ``offsets``. Nothing here sees a
+DataFrame.
 """
 
 from __future__ import annotations
@@ -20,17 +22,23 @@ from saasmetrics._kernels.segments import position_in_segment, segment_ids
 __all__ = (
     "channel_set_masks",
     "credit",
+    "credited_sessions",
     "game_shapley_exact",
     "heuristic_weights",
     "markov_absorption",
     "markov_removal",
+    "markov_state_history",
     "markov_states",
+    "markov_steps",
     "markov_transitions",
+    "next_event",
     "ordered_simplified_shapley",
     "popcount",
     "shapley_rate_sampled",
     "simplified_shapley",
+    "step_weights",
     "subset_sums",
+    "touch_credit",
 )
 
 F64 = npt.NDArray[np.float64]
@@ -151,14 +159,14 @@ def credit(
     weights : numpy.ndarray of float
         Share per touch (from :func:`heuristic_weights`).
     amounts : numpy.ndarray of float
-        Per-journey amount (conversions or value).
+        Per-journey amount (conversions or value), or several as rows of a 2-D array.
     n_channels : int
         Number of channels.
 
     Returns
     -------
     numpy.ndarray of float64
-        Credit per channel.
+        Credit per channel (one row per row of ``amounts`` when it is 2-D).
 
     Examples
     --------
@@ -167,9 +175,45 @@ def credit(
     array([1.5, 1.5])
     """
     jid = segment_ids(offsets)
-    return np.bincount(codes, weights=weights * amounts[jid], minlength=n_channels).astype(
-        np.float64
-    )
+    rows = [  # one row per amount (conversions, value), not per touch
+        np.bincount(codes, weights=weights * amount[jid], minlength=n_channels)
+        for amount in np.atleast_2d(amounts)
+    ]
+    out = np.asarray(rows, dtype=np.float64)
+    return out if amounts.ndim == 2 else out[0]
+
+
+def touch_credit(touch_codes: npt.NDArray[np.integer], amounts: F64, n_channels: int) -> F64:
+    """Credit per channel when one touch per journey gets all of it (first or last touch).
+
+    The same sums as :func:`credit` with 0/1 weights, without a pass over every touch.
+
+    Parameters
+    ----------
+    touch_codes : numpy.ndarray of int
+        Channel of the credited touch of each journey.
+    amounts : numpy.ndarray of float
+        Per-journey amount, or several as rows of a 2-D array.
+    n_channels : int
+        Number of channels.
+
+    Returns
+    -------
+    numpy.ndarray of float64
+        Credit per channel (one row per row of ``amounts`` when it is 2-D).
+
+    Examples
+    --------
+    >>> import numpy as np
+    >>> touch_credit(np.array([1, 1, 0]), np.array([1.0, 2.0, 4.0]), 2)
+    array([4., 3.])
+    """
+    rows = [
+        np.bincount(touch_codes, weights=amount, minlength=n_channels)
+        for amount in np.atleast_2d(amounts)
+    ]
+    out = np.asarray(rows, dtype=np.float64)
+    return out if amounts.ndim == 2 else out[0]
 
 
 # --------------------------------------------------------------------------- Markov
@@ -225,6 +269,128 @@ def markov_states(
     return state.astype(np.int64), keys.astype(np.int64)
 
 
+def markov_state_history(keys: I64, n_channels: int, order: int) -> I64:
+    """The channels of each state from its key: ``code + 1`` per lag, 0 for none.
+
+    Parameters
+    ----------
+    keys : numpy.ndarray of int64
+        From :func:`markov_states`.
+    n_channels : int
+        Number of channels.
+    order : int
+        Chain order.
+
+    Returns
+    -------
+    numpy.ndarray of int64
+        ``(order, n_states)``: row ``lag`` holds the channel ``lag`` touches back (row 0 is the
+        most recent).
+
+    Examples
+    --------
+    >>> import numpy as np
+    >>> markov_state_history(np.array([1, 5]), 2, 2).tolist()
+    [[1, 2], [0, 1]]
+    """
+    base = n_channels + 1
+    history: I64 = np.stack([(keys // base**lag) % base for lag in range(order)]).astype(np.int64)
+    return history
+
+
+def markov_steps(
+    offsets: I64,
+    state: I64,
+    following: npt.NDArray[np.integer],
+    *,
+    start: int,
+    conversion: int,
+    null: int,
+) -> tuple[I64, I64]:
+    """Every step of every walk: from the start, between touches, and to conversion or null.
+
+    Steps come in four blocks: start to each journey's first touch, each touch to the next,
+    each journey's last touch to ``conversion``, and the same to ``null``. Their weights, in
+    the same layout, are :func:`step_weights`.
+
+    Parameters
+    ----------
+    offsets : numpy.ndarray of int64
+        Journey offsets.
+    state : numpy.ndarray of int64
+        State per touch (where a step comes from).
+    following : numpy.ndarray of int
+        Per touch, what a step into it is called (its state, or its channel).
+    start, conversion, null : int
+        Ids of the start, conversion and null.
+
+    Returns
+    -------
+    source, target : numpy.ndarray of int64
+        One entry per step.
+
+    Examples
+    --------
+    >>> import numpy as np
+    >>> src, dst = markov_steps(np.array([0, 2]), np.array([0, 1]), np.array([0, 1]),
+    ...                         start=2, conversion=3, null=4)
+    >>> src.tolist(), dst.tolist()
+    ([2, 0, 1, 1], [0, 1, 3, 4])
+    """
+    firsts = offsets[:-1]
+    lasts = offsets[1:] - 1
+    inner = _inner_touches(offsets)
+    source = np.concatenate([np.full(firsts.size, start), state[inner], state[lasts], state[lasts]])
+    target = np.concatenate(
+        [
+            following[firsts],
+            following[np.flatnonzero(inner) + 1],
+            np.full(lasts.size, conversion),
+            np.full(lasts.size, null),
+        ]
+    )
+    return source.astype(np.int64), target.astype(np.int64)
+
+
+def step_weights(offsets: I64, conversions: F64, nulls: F64) -> F64:
+    """How often each step of :func:`markov_steps` is walked.
+
+    A journey is walked ``conversions + nulls`` times; it ends ``conversions`` times in
+    conversion and ``nulls`` times in null.
+
+    Parameters
+    ----------
+    offsets : numpy.ndarray of int64
+        Journey offsets.
+    conversions, nulls : numpy.ndarray of float
+        Per-journey counts.
+
+    Returns
+    -------
+    numpy.ndarray of float64
+        One weight per step.
+
+    Examples
+    --------
+    >>> import numpy as np
+    >>> step_weights(np.array([0, 2]), np.array([1.0]), np.array([3.0])).tolist()
+    [4.0, 4.0, 1.0, 3.0]
+    """
+    total = conversions + nulls
+    inner = _inner_touches(offsets)
+    weight: F64 = np.concatenate(
+        [total, total[segment_ids(offsets)[inner]], conversions, nulls]
+    ).astype(np.float64)
+    return weight
+
+
+def _inner_touches(offsets: I64) -> npt.NDArray[np.bool_]:
+    """True on every touch but the last of its journey."""
+    inner = np.ones(int(offsets[-1]), dtype=bool)
+    inner[offsets[1:] - 1] = False
+    return inner
+
+
 def markov_transitions(
     offsets: I64, state: I64, n_states: int, conversions: F64, nulls: F64
 ) -> sp.csr_matrix:
@@ -248,25 +414,32 @@ def markov_transitions(
     scipy.sparse.csr_matrix
         ``(n_states + 3)`` square matrix of counts.
     """
-    start, conv, null = n_states, n_states + 1, n_states + 2
-    total = conversions + nulls
-    jid = segment_ids(offsets)
-    firsts = offsets[:-1]
-    lasts = offsets[1:] - 1
-    inner = np.ones(state.size, dtype=bool)
-    inner[lasts] = False
-    src = np.concatenate([np.full(firsts.size, start), state[inner], state[lasts], state[lasts]])
-    dst = np.concatenate(
-        [
-            state[firsts],
-            state[np.flatnonzero(inner) + 1],
-            np.full(lasts.size, conv),
-            np.full(lasts.size, null),
-        ]
+    src, dst = markov_steps(
+        offsets, state, state, start=n_states, conversion=n_states + 1, null=n_states + 2
     )
-    weight = np.concatenate([total, total[jid[inner]], conversions, nulls])
+    weight = step_weights(offsets, conversions, nulls)
     size = n_states + 3
     return sp.csr_matrix(sp.coo_matrix((weight, (src, dst)), shape=(size, size)), dtype=np.float64)
+
+
+def _absorbing_system(counts: sp.csr_matrix, reward: F64 | None) -> tuple[sp.csr_matrix, F64]:
+    """``Q`` (transient to transient probabilities) and ``r`` (reward per transient state).
+
+    Transient states are the ``n`` states and the start (``n``); ``r`` is the probability of
+    converting next, or, with ``reward``, the value earned on leaving each state.
+    """
+    n = counts.shape[0] - 3
+    transient = n + 1
+    out = np.asarray(counts.sum(axis=1)).ravel()
+    scale = np.divide(1.0, out, out=np.zeros_like(out), where=out > 0)
+    probs = sp.csr_matrix(sp.diags(scale) @ counts)
+    q = sp.csr_matrix(probs[:transient, :transient])
+    if reward is None:
+        r = np.asarray(probs[:transient, n + 1].todense(), dtype=np.float64).ravel()
+    else:
+        r = np.zeros(transient)
+        r[:n] = reward[:n] * scale[:n]
+    return q, r
 
 
 def markov_absorption(
@@ -302,18 +475,10 @@ def markov_absorption(
     >>> round(markov_absorption(counts), 3)
     0.25
     """
-    size = counts.shape[0]
-    n = size - 3
-    out = np.asarray(counts.sum(axis=1)).ravel()
-    scale = np.divide(1.0, out, out=np.zeros_like(out), where=out > 0)
-    probs = sp.diags(scale) @ counts
+    n = counts.shape[0] - 3
     transient = n + 1  # states and the start state
-    q: Any = sp.csr_matrix(probs[:transient, :transient])
-    if reward is None:
-        r = np.asarray(probs[:transient, n + 1].todense()).ravel()
-    else:
-        r = np.zeros(transient)
-        r[:n] = reward[:n] * scale[:n]
+    q: Any
+    q, r = _absorbing_system(counts, reward)
     if removed is not None and removed.any():
         keep = np.ones(transient)
         keep[:n][removed] = 0.0
@@ -373,35 +538,24 @@ def markov_removal(
     >>> round(base, 3), without.tolist()
     (0.25, [0.0])
     """
-    size = counts.shape[0]
-    n = size - 3
+    n = counts.shape[0] - 3
     transient = n + 1
-    if transient < direct_below:
-        base = markov_absorption(counts, reward=reward)
-        without = np.array([markov_absorption(counts, mask, reward=reward) for mask in removed])
-        return base, without.astype(np.float64)
-    out = np.asarray(counts.sum(axis=1)).ravel()
-    scale = np.divide(1.0, out, out=np.zeros_like(out), where=out > 0)
-    probs = sp.csr_matrix(sp.diags(scale) @ counts)
-    q = sp.csr_matrix(probs[:transient, :transient])
-    if reward is None:
-        r = np.asarray(probs[:transient, n + 1].todense()).ravel()
-    else:
-        r = np.zeros(transient)
-        r[:n] = reward[:n] * scale[:n]
-    keep = np.ones((transient, removed.shape[0] + 1))
-    keep[:n, 1:] = ~removed.T
-    rhs = keep * r[:, None]
-    x = rhs.copy()
-    for _ in range(max_iter):
-        new = keep * (q @ x) + rhs
-        delta = float(np.max(np.abs(new - x)))
-        x = new
-        if delta <= tol * max(float(np.max(np.abs(x))), 1e-300):
-            return float(x[n, 0]), np.asarray(x[n, 1:], dtype=np.float64)
-    base = markov_absorption(counts, reward=reward)  # pragma: no cover - slow chains only
+    if transient >= direct_below:
+        q, r = _absorbing_system(counts, reward)
+        keep = np.ones((transient, removed.shape[0] + 1))
+        keep[:n, 1:] = ~removed.T
+        rhs = keep * r[:, None]
+        x = rhs.copy()
+        for _ in range(max_iter):
+            new = keep * (q @ x) + rhs
+            delta = float(np.max(np.abs(new - x)))
+            x = new
+            if delta <= tol * max(float(np.max(np.abs(x))), 1e-300):
+                return float(x[n, 0]), np.asarray(x[n, 1:], dtype=np.float64)
+    # small chains, and (as a fallback) iterations that did not converge
+    base = markov_absorption(counts, reward=reward)
     without = np.array([markov_absorption(counts, mask, reward=reward) for mask in removed])
-    return base, without.astype(np.float64)  # pragma: no cover
+    return base, without.astype(np.float64)
 
 
 # --------------------------------------------------------------------------- Shapley
@@ -660,3 +814,88 @@ def shapley_rate_sampled(
     var = np.maximum(squares / n_permutations - mean**2, 0.0)
     std_error = np.sqrt(var / max(1, n_permutations - 1))
     return mean, std_error
+
+
+# --------------------------------------------------------------------------- sessions
+def credited_sessions(
+    offsets: I64, sorted_ns: I64, e_user: I64, e_ns: I64, credit: str
+) -> tuple[I64, I64]:
+    """The session credited with each event, among sessions sorted by (user, time).
+
+    ``credit="last"``: the user's last session at or before the event, else their first
+    session; ``credit="first"``: their first session. Each user's sessions are searched by a
+    bisection of all events at once (a loop over halving steps, not over rows).
+
+    Parameters
+    ----------
+    offsets : numpy.ndarray of int64
+        Session offsets per user code (from ``segment_offsets``), covering every event's user.
+    sorted_ns : numpy.ndarray of int64
+        Session times, sorted within each user.
+    e_user, e_ns : numpy.ndarray of int64
+        User code and time of each event.
+    credit : {"last", "first"}
+        Which session.
+
+    Returns
+    -------
+    session : numpy.ndarray of int64
+        Position of the credited session in the sorted sessions (-1 when the user has none).
+    after : numpy.ndarray of int64
+        Where the event goes among the sorted sessions: after its user's sessions at or before
+        it (a session at the event's instant comes first).
+
+    Examples
+    --------
+    >>> import numpy as np
+    >>> offsets, ns = np.array([0, 2, 2]), np.array([10, 20])  # user 0: two sessions, 1: none
+    >>> session, after = credited_sessions(offsets, ns, np.array([0, 0, 0, 1]),
+    ...                                    np.array([5, 10, 25, 9]), "last")
+    >>> session.tolist(), after.tolist()
+    ([0, 0, 1, -1], [0, 1, 2, 2])
+    """
+    start = offsets[e_user]
+    stop = offsets[e_user + 1]
+    lo, hi = start.copy(), stop.copy()
+    active = np.flatnonzero(lo < hi)
+    while active.size:  # bisection: about log2(sessions per user) steps
+        mid = (lo[active] + hi[active]) // 2
+        at_or_before = sorted_ns[mid] <= e_ns[active]
+        lo[active] = np.where(at_or_before, mid + 1, lo[active])
+        hi[active] = np.where(at_or_before, hi[active], mid)
+        active = active[lo[active] < hi[active]]
+    pick = start if credit == "first" else np.where(lo > start, lo - 1, start)
+    session: I64 = np.where(stop > start, pick, -1).astype(np.int64)
+    return session, lo.astype(np.int64)
+
+
+def next_event(after: I64, n_sessions: int) -> I64:
+    """For each sorted session, the first event placed after it (-1 if none).
+
+    Parameters
+    ----------
+    after : numpy.ndarray of int64
+        Non-decreasing: where each event goes among the sessions (``after`` of
+        :func:`credited_sessions`, events sorted by (user, time)).
+    n_sessions : int
+        Number of sessions.
+
+    Returns
+    -------
+    numpy.ndarray of int64
+        Per session, the index of the first event ``j`` with ``after[j] > session``, or -1.
+
+    Examples
+    --------
+    >>> import numpy as np
+    >>> next_event(np.array([0, 2, 2]), 3).tolist()
+    [1, 1, -1]
+    """
+    first = np.ones(after.size, dtype=bool)  # the first event at each place
+    first[1:] = after[1:] != after[:-1]
+    at = np.full(n_sessions + 1, after.size, dtype=np.int64)
+    at[after[first]] = np.flatnonzero(first)
+    # the smallest event index placed at or beyond each place, then shifted by one session
+    following = np.minimum.accumulate(at[::-1])[::-1][1:]
+    out: I64 = np.where(following < after.size, following, -1)
+    return out

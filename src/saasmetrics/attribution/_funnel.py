@@ -11,7 +11,9 @@ import numpy.typing as npt
 import pandas as pd
 
 from saasmetrics._frames import to_pandas
+from saasmetrics._kernels import attribution as kern
 from saasmetrics._kernels.encoding import sort_order
+from saasmetrics._kernels.segments import segment_offsets
 from saasmetrics._validation import (
     ParsedTimes,
     RowCheck,
@@ -21,7 +23,6 @@ from saasmetrics._validation import (
     require_columns,
 )
 from saasmetrics.attribution._ids import user_codes
-from saasmetrics.attribution._report import _credit_sessions
 from saasmetrics.exceptions import EmptyDataError, ParameterError, SchemaError
 from saasmetrics.funnel import FunnelResult, funnel
 from saasmetrics.typing import FrameLike, OnInvalid, TimedeltaLike
@@ -54,6 +55,11 @@ def _table(
     times = parse_timestamps(data[time_col], rows=rows) if len(data) else None
     rows.finish()
     return data, rows.keep, times
+
+
+def _kept(column: pd.Series, keep: npt.NDArray[np.bool_]) -> pd.Series:
+    """The rows kept (the column itself when every row is: no copy)."""
+    return column if keep.all() else column[keep]
 
 
 def _common_tz(parts: list[tuple[str, ParsedTimes | None]]) -> tzinfo | None:
@@ -213,7 +219,10 @@ def channel_funnel(
 
     # one code per person over the three tables, as channel_report encodes them: ids equal as
     # values are one person (7, 7.0 and, when the tables' id types differ, "7")
-    columns = [s_data[user_col][s_keep], *(data[user_col][keep] for _, data, keep, _ in events)]
+    columns = [
+        _kept(s_data[user_col], s_keep),
+        *(_kept(data[user_col], keep) for _, data, keep, _ in events),
+    ]
     all_ids = pd.concat(columns, ignore_index=True)
     codes = user_codes(columns)
     # codes come in order of first appearance: each person keeps the id they first appear with
@@ -221,17 +230,20 @@ def channel_funnel(
     new[1:] = codes[1:] > np.maximum.accumulate(codes)[:-1]
     people = pd.Index(all_ids.iloc[np.flatnonzero(new)], name="user")
 
+    # sessions by (user, time), input order among ties: sorted once, used three ways
     n_s = int(np.count_nonzero(s_keep))
     s_user, s_ns = codes[:n_s], s_times.ns[s_keep]
-    # a visitor's channel: their first or last session (a lead or customer overrides it)
     order = sort_order(s_user, s_ns)
-    su = s_user[order]
-    edge = np.flatnonzero(su[1:] != su[:-1])
-    pick = order[np.r_[0, edge + 1]] if credit == "first" else order[np.r_[edge, n_s - 1]]
-    per_person = np.zeros(people.size, dtype=np.int64)
-    per_person[s_user[pick]] = pick
+    su, sn = s_user[order], s_ns[order]
+    offsets = segment_offsets(su, people.size)
+    # a visitor's channel: their first or last session (a lead or customer overrides it)
+    starts, stops = offsets[:-1], offsets[1:]
+    visited = stops > starts
+    per_person = np.zeros(people.size, dtype=np.int64)  # position in the sorted sessions
+    per_person[visited] = starts[visited] if credit == "first" else stops[visited] - 1
 
-    # leads and customers: the channel of the session channel_report credits
+    # leads and customers, by (user, time) (leads first, input order among ties): the channel
+    # of the session channel_report credits, and their place among the sorted sessions
     e_ns = np.concatenate(
         [np.zeros(0, dtype=np.int64)]
         + [t.ns[keep] if t is not None else np.zeros(0, dtype=np.int64) for _, _, keep, t in events]
@@ -241,23 +253,54 @@ def channel_funnel(
         [int(np.count_nonzero(keep)) for _, _, keep, _ in events],
     )
     e_user = codes[n_s:]
-    session = _credit_sessions(s_user, s_ns, e_user, e_ns, credit)
+    e_order = sort_order(e_user, e_ns)
+    e_user, e_ns, kind = e_user[e_order], e_ns[e_order], kind[e_order]
+    session, after = kern.credited_sessions(offsets, sn, e_user, e_ns, credit)
     has = session >= 0  # people without any session can reach no step
+    e_user, e_ns, session, after = e_user[has], e_ns[has], session[has], after[has]
+    kind = kind[has]
 
+    # The visits that can be a person's counted attempt (the earliest of those reaching the
+    # furthest step): their first visit, and visits whose next step-2 event (their lead, or
+    # customer without leads) is within the window. Any other visit stops at step 1 after
+    # the first one, so leaving it out changes no count, time or channel.
+    second = np.flatnonzero(kind == (1 if leads is not None else 2))
+    nxt = kern.next_event(after[second], n_s)  # each visit's next step-2 event, if any
+    found = nxt >= 0
+    nxt = second[nxt[found]]
+    window_ns = check_positive_timedelta("window", window).value
+    reaches = np.zeros(n_s, dtype=bool)
+    reaches[found] = (e_user[nxt] == su[found]) & (e_ns[nxt] - sn[found] <= window_ns)
+    reaches[starts[visited]] = True
+    visits = np.flatnonzero(reaches)
+
+    # one event table, already in (user, time) order: each lead or customer right after the
+    # visits at or before it, so the funnel's sort has nothing to do
+    n_v, n_e = visits.size, e_user.size
+    after = np.searchsorted(visits, after)  # now among the visits kept
+    e_pos = after + np.arange(n_e)
+    s_pos = np.arange(n_v) + np.searchsorted(after, np.arange(n_v), side="right")
+    user = np.empty(n_v + n_e, dtype=np.int64)
+    ns = np.empty(n_v + n_e, dtype=np.int64)
+    step = np.zeros(n_v + n_e, dtype=np.int8)
+    credited = np.empty(n_v + n_e, dtype=np.int64)  # position in the sorted sessions
+    user[s_pos], user[e_pos] = su[visits], e_user
+    ns[s_pos], ns[e_pos] = sn[visits], e_ns
+    step[e_pos] = kind
+    credited[s_pos], credited[e_pos] = per_person[su[visits]], session
     table = pd.DataFrame(
         {
-            _USER: np.concatenate([s_user, e_user[has]]),
-            _TIME: ParsedTimes(ns=np.concatenate([s_ns, e_ns[has]]), tz=tz).to_datetime(),
-            _EVENT: np.array(_STEPS, dtype=object)[np.r_[np.zeros(n_s, np.int8), kind[has]]],
+            _USER: user,
+            _TIME: ParsedTimes(ns=ns, tz=tz).to_datetime(),
+            _EVENT: pd.Categorical.from_codes(step, dtype=pd.CategoricalDtype(list(_STEPS))),
             # the sessions' own channel column, taken at the credited rows (keeps its dtype)
             channel_col: s_data[channel_col]
-            .take(np.flatnonzero(s_keep)[np.r_[per_person[s_user], session[has]]])
+            .take(np.flatnonzero(s_keep)[order[credited]])
             .reset_index(drop=True),
         }
     )
     given = {"visit": True, "lead": leads is not None, "customer": conversions is not None}
     steps = [step for step in _STEPS if given[step]]
-    # sessions come first in the table: a session and a lead at the same instant are in order
     result = funnel(
         table,
         steps,

@@ -296,29 +296,25 @@ class Journeys(ResultMixin):
             )
         paths = data[path_col]
         rows = RowCheck(data, on_invalid=on_invalid, name="paths")
-        text = paths.astype(object).where(paths.notna(), "").astype(str).to_numpy(dtype=object)
-        # one C-level split of all paths joined together; row lengths from separator counts
-        n_sep = np.fromiter((t.count(sep) for t in text), dtype=np.int64, count=text.size)
-        if not n_sep.any():
-            joined = "\n".join(text)
+        lengths_all, token_codes, token_uniques = _split_paths(paths, sep)
+        if not (lengths_all > 1).any():
+            joined = "\n".join(_path_text(paths))
             others = [o for o in _OTHER_SEPARATORS if o != sep and o in joined]
             if others:
                 raise ParameterError(
                     f"sep={sep!r} appears in no path, but {others[0]!r} does.",
                     hint=f"pass sep={others[0]!r}.",
                 )
-        tokens = np.asarray(sep.join(text).split(sep), dtype=object)
-        lengths_all = n_sep + 1
-        row_pos = np.repeat(np.arange(text.size), lengths_all)
+        n_rows = lengths_all.size
+        row_pos = np.repeat(np.arange(n_rows), lengths_all)
         # strip whitespace once per distinct token, not once per touch
-        token_codes, token_uniques = pd.factorize(tokens)
         stripped = np.asarray([str(u).strip() for u in token_uniques], dtype=object)
         empty_token = (stripped == "")[token_codes]
         empty_path = (lengths_all == 1) & np.bincount(
-            row_pos, weights=empty_token, minlength=text.size
+            row_pos, weights=empty_token, minlength=n_rows
         ).astype(bool)
         rows.flag(empty_path, path_col, "empty paths")
-        bad_rows = np.zeros(text.size, dtype=bool)
+        bad_rows = np.zeros(n_rows, dtype=bool)
         bad_rows[row_pos[empty_token]] = True
         rows.flag(bad_rows & ~empty_path, path_col, "empty channel names")
         amounts: dict[str, npt.NDArray[np.float64]] = {}
@@ -343,7 +339,7 @@ class Journeys(ResultMixin):
         # channel names sorted, so codes do not depend on row order
         channels, stripped_code = np.unique(stripped.astype(str), return_inverse=True)
         codes = stripped_code[token_codes[keep_token]]
-        used = np.unique(codes)
+        used = np.flatnonzero(np.bincount(codes, minlength=channels.size))
         if used.size < channels.size:  # names only seen in dropped rows
             remap = np.full(channels.size, -1, dtype=np.int64)
             remap[used] = np.arange(used.size)
@@ -359,6 +355,41 @@ class Journeys(ResultMixin):
             nulls=amounts["nulls"][keep].astype(np.float64),
             value=amounts["value"][keep].astype(np.float64),
         )
+
+
+def _path_text(paths: pd.Series) -> npt.NDArray[np.object_]:
+    """The paths as Python strings (a missing path is empty)."""
+    text: npt.NDArray[np.object_] = (
+        paths.astype(object).where(paths.notna(), "").astype(str).to_numpy(dtype=object)
+    )
+    return text
+
+
+def _split_paths(
+    paths: pd.Series, sep: str
+) -> tuple[npt.NDArray[np.int64], npt.NDArray[np.int64], list[Any]]:
+    """Split every path at ``sep``: tokens per row, a code per token and the distinct tokens.
+
+    Arrow-backed text (pandas' default string dtype) is split and dictionary-encoded by Arrow
+    in C; other columns by one ``str.split`` of all paths joined together. Either way a missing
+    path is one empty token.
+    """
+    if getattr(paths.dtype, "storage", None) == "pyarrow":
+        import pyarrow as pa
+        import pyarrow.compute as pc
+
+        text = pc.fill_null(pa.chunked_array(pa.array(paths)), "")
+        tokens = pc.split_pattern(text, sep)
+        lengths = np.asarray(pc.list_value_length(tokens), dtype=np.int64)
+        encoded = pc.dictionary_encode(pc.list_flatten(tokens)).combine_chunks()
+        codes = np.asarray(encoded.indices, dtype=np.int64)
+        return lengths, codes, encoded.dictionary.to_pylist()
+    text_np = _path_text(paths)
+    # one C-level split of all paths joined together; row lengths from separator counts
+    n_sep = np.fromiter((t.count(sep) for t in text_np), dtype=np.int64, count=text_np.size)
+    tokens_np = np.asarray(sep.join(text_np).split(sep), dtype=object)
+    token_codes, token_uniques = pd.factorize(tokens_np)
+    return n_sep + 1, np.asarray(token_codes, dtype=np.int64), list(token_uniques)
 
 
 def _channels_of(
@@ -810,15 +841,16 @@ def _journey_order(part: _JourneysPartial) -> npt.NDArray[np.int64]:
     """Converting journeys then the others, each by user id; a user's conversions in time order.
 
     Chunks hold whole users and list a user's conversions in time order, so a stable sort
-    on (kind, user id) gives the same order whatever the chunks and their order.
+    on (kind, user id) gives the same order whatever the chunks and their order. The ids are
+    sorted by their own array (Arrow sorts Arrow strings), not re-hashed.
     """
-    frame = pd.DataFrame({"null": part.conversions == 0, "user": part.user_ids})
+    ids = part.user_ids
     try:
-        order = frame.sort_values(["null", "user"], kind="stable").index
+        by_user = np.asarray(ids.argsort(kind="stable"), dtype=np.int64)
     except TypeError:  # ids of mixed types: order by their text
-        frame["user"] = frame["user"].map(str)
-        order = frame.sort_values(["null", "user"], kind="stable").index
-    return np.asarray(order, dtype=np.int64)
+        by_user = np.asarray(ids.map(str).argsort(kind="stable"), dtype=np.int64)
+    null = part.conversions[by_user] == 0
+    return by_user[np.argsort(null, kind="stable")]
 
 
 def _finalize_journeys(

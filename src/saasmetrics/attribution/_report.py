@@ -12,7 +12,9 @@ import numpy.typing as npt
 import pandas as pd
 
 from saasmetrics._frames import to_pandas
+from saasmetrics._kernels.attribution import credited_sessions
 from saasmetrics._kernels.encoding import sort_order
+from saasmetrics._kernels.segments import segment_offsets
 from saasmetrics._plotting import PALETTE, get_axes
 from saasmetrics._results import ResultMixin
 from saasmetrics._validation import (
@@ -155,25 +157,10 @@ def _credit_sessions(
     if s_user.size == 0:  # a chunk without sessions (or none at all): nothing is credited
         return np.full(e_user.size, -1, dtype=np.int64)
     order = sort_order(s_user, s_ns)
-    su, sn = s_user[order], s_ns[order]
-    n = su.size
-    if n == 0:  # no sessions (an empty chunk): no event is credited
-        return np.full(e_user.size, -1, dtype=np.int64)
-    first = np.searchsorted(su, e_user, side="left")
-    has = first < n
-    has[has] &= su[np.clip(first[has], 0, n - 1)] == e_user[has]
-    if credit == "first":
-        pick = first
-    else:
-        # last session at or before the event; else the user's first session
-        _, rank = np.unique(np.concatenate([sn, e_ns]), return_inverse=True)
-        n_rank = int(rank.max()) + 1
-        s_key = su * n_rank + rank[:n]
-        e_key = e_user * n_rank + rank[n:]
-        pos = np.searchsorted(s_key, e_key, side="right") - 1
-        ok = (pos >= 0) & (su[np.clip(pos, 0, max(n - 1, 0))] == e_user)
-        pick = np.where(ok, pos, first)
-    return np.where(has, order[np.clip(pick, 0, max(n - 1, 0))], -1)
+    n_people = int(max(s_user.max(), e_user.max(initial=-1))) + 1
+    offsets = segment_offsets(s_user[order], n_people)
+    session, _ = credited_sessions(offsets, s_ns[order], e_user, e_ns, credit)
+    return np.where(session >= 0, order[np.maximum(session, 0)], -1)
 
 
 def _events(  # noqa: PLR0917 - private helper, called twice
