@@ -384,3 +384,15 @@ def test_rfm_partitions_that_split_a_customer_are_refused(
     whole = dd.from_pandas(transactions.set_index("customer_id"), npartitions=3, sort=True)
     expected = rfm_summary(transactions)
     pd.testing.assert_frame_equal(rfm_summary(whole, partitioned_by="customer_id"), expected)
+
+
+def test_bridge_partitions_that_split_a_customer_are_refused(
+    subscriptions: pd.DataFrame, to_dask: Any
+) -> None:
+    # a customer's intervals read in two partitions give two customers' movements (two "new"
+    # instead of a "new" then an "expansion"): partitioned_by= on a shuffled frame is refused
+    split = to_dask(subscriptions, 3)
+    with pytest.raises(ParameterError, match=r"partitioned_by='customer_id'.*c\d{5}"):
+        mrr_bridge(split, partitioned_by="customer_id")
+    whole = dd.from_pandas(subscriptions.set_index("customer_id"), npartitions=3, sort=True)
+    _same_bridge(mrr_bridge(whole, partitioned_by="customer_id"), mrr_bridge(subscriptions))

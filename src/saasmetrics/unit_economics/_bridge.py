@@ -324,7 +324,8 @@ def mrr_bridge(
         default) is the behaviour described here. The bridge balances under every policy.
     partitioned_by : str, optional
         For a dask DataFrame whose partitions already hold whole customers: the customer
-        column (the shuffle by customer is skipped); see :mod:`saasmetrics.scale`.
+        column (the shuffle by customer is skipped); see :mod:`saasmetrics.scale`. A
+        customer with movements from two partitions raises ``ParameterError``.
 
     Returns
     -------
@@ -420,6 +421,18 @@ class _BridgePartial:
     level: npt.NDArray[np.int64]
     n_intra: int
     n_dropped: int
+
+
+def _refuse_split_customers(a: pd.Index, b: pd.Index, customer_col: str) -> None:
+    """Two chunks with movements of the same customer: the partitions split customers."""
+    shared = b[b.isin(a)].unique()
+    if len(shared):
+        raise ParameterError(
+            f"partitioned_by={customer_col!r} but the partitions do not hold all rows of each "
+            f"{customer_col!r}: {len(shared)} customers are in several partitions "
+            f"(e.g. {shared[0]!r}).",
+            hint="leave partitioned_by=None to shuffle by customer.",
+        )
 
 
 def _merge_bridges(a: _BridgePartial, b: _BridgePartial) -> _BridgePartial:
@@ -625,6 +638,10 @@ def _bridge_analysis(
     def partial(parsed: ParsedSubscriptions, span: SubscriptionSpan) -> _BridgePartial:
         return _bridge_partial(parsed, _grid(span, as_of, spec), reactivation_window)
 
+    def merge(a: _BridgePartial, b: _BridgePartial) -> _BridgePartial:
+        _refuse_split_customers(a.customer, b.customer, customer_col)
+        return _merge_bridges(a, b)
+
     def finalize(part: _BridgePartial, span: SubscriptionSpan) -> MRRBridge:
         return _bridge_finalize(part, span, as_of=as_of, spec=spec, currency_col=currency_col)
 
@@ -636,7 +653,7 @@ def _bridge_analysis(
         context=subscription_span,
         merge_context=merge_spans,
         partial=partial,
-        merge=_merge_bridges,
+        merge=merge,
         finalize=finalize,
     )
 
