@@ -26,6 +26,8 @@ from saasmetrics.unit_economics import (
 )
 from tests.scale.conftest import PARTITIONS
 
+dd = pytest.importorskip("dask.dataframe")
+
 
 def _subscriptions(n_customers: int, seed: int) -> pd.DataFrame:
     """Intervals of many kinds: upgrades, gaps, free rows, one-period stays, policy flags."""
@@ -369,3 +371,28 @@ def test_rfm_merge_is_commutative_and_associative(
         plan.merge(parts[0], plan.merge(parts[2], plan.merge(parts[3], parts[1]))),
     ):
         pd.testing.assert_frame_equal(plan.finalize(merged, last), whole)
+
+
+def test_rfm_partitions_that_split_a_customer_are_refused(
+    transactions: pd.DataFrame, to_dask: Any
+) -> None:
+    # partitioned_by= promises whole customers per partition; a shuffled frame breaks it, and
+    # each piece of a split customer would come back as a customer of its own
+    split = to_dask(transactions, 3)
+    with pytest.raises(ParameterError, match=r"partitioned_by='customer_id'.*k\d{5}"):
+        rfm_summary(split, partitioned_by="customer_id")
+    whole = dd.from_pandas(transactions.set_index("customer_id"), npartitions=3, sort=True)
+    expected = rfm_summary(transactions)
+    pd.testing.assert_frame_equal(rfm_summary(whole, partitioned_by="customer_id"), expected)
+
+
+def test_bridge_partitions_that_split_a_customer_are_refused(
+    subscriptions: pd.DataFrame, to_dask: Any
+) -> None:
+    # a customer's intervals read in two partitions give two customers' movements (two "new"
+    # instead of a "new" then an "expansion"): partitioned_by= on a shuffled frame is refused
+    split = to_dask(subscriptions, 3)
+    with pytest.raises(ParameterError, match=r"partitioned_by='customer_id'.*c\d{5}"):
+        mrr_bridge(split, partitioned_by="customer_id")
+    whole = dd.from_pandas(subscriptions.set_index("customer_id"), npartitions=3, sort=True)
+    _same_bridge(mrr_bridge(whole, partitioned_by="customer_id"), mrr_bridge(subscriptions))

@@ -6,6 +6,7 @@ import contextlib
 import importlib.util
 import pathlib
 import warnings
+from typing import Any
 
 import numpy as np
 import pandas as pd
@@ -432,6 +433,14 @@ def test_bad_weights_are_input_errors(bad: float) -> None:
     rfm.loc[3, "n"] = bad
     with pytest.raises(InputError, match="whole numbers"):
         BetaGeoModel().fit(rfm, weights_col="n")
+
+
+@pytest.mark.parametrize("model_type", [BetaGeoModel, GammaGammaModel])
+def test_weights_that_are_not_numbers_are_input_errors(model_type: Any) -> None:
+    rfm = _review_rfm().assign(n="1", monetary_value=10.0)
+    rfm.loc[3, "n"] = "two"
+    with pytest.raises(InputError, match=r"'n' has 1 of \d+ rows .*'two'"):
+        model_type().fit(rfm, weights_col="n")
 
 
 def test_all_zero_weights_are_empty() -> None:

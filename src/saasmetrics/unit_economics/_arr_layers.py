@@ -12,9 +12,9 @@ from saasmetrics._plotting import PALETTE, get_axes
 from saasmetrics._results import ResultMixin
 from saasmetrics._validation import check_choice
 from saasmetrics.typing import FrameLike, Freq, OnInvalid
-from saasmetrics.unit_economics._bridge import prepare_subscriptions
 from saasmetrics.unit_economics._policy import MRRPolicy
 from saasmetrics.unit_economics._revenue_cohorts import cohort_grid
+from saasmetrics.unit_economics._subscriptions import prepare_subscriptions
 
 __all__ = ("ARRLayers", "arr_layers")
 

@@ -54,7 +54,9 @@ def _weights(frame: Any, weights_col: str | None, n_rows: int) -> F64 | None:
         return None
     data = to_pandas(frame, name="rfm")
     require_columns(data, {"weights_col": weights_col})
-    w = data[weights_col].to_numpy(dtype=np.float64, na_value=np.nan)
+    column = data[weights_col]
+    # text that is not a number reads as NaN here and is refused with the others
+    w = pd.to_numeric(column, errors="coerce").to_numpy(dtype=np.float64, na_value=np.nan)
     bad = ~np.isfinite(w) | (w < 0) | (w != np.floor(w))
     if bad.any():
         raise InputError.bad_values(
@@ -62,7 +64,7 @@ def _weights(frame: Any, weights_col: str | None, n_rows: int) -> F64 | None:
             "weights that are not whole numbers >= 0",
             n_bad=int(bad.sum()),
             n_rows=n_rows,
-            example=float(w[bad][0]),
+            example=column.to_numpy()[bad][0],
             hint="weights count the customers a row stands for.",
         )
     if not w.sum() > 0:

@@ -30,10 +30,10 @@ from saasmetrics.exceptions import (
     SmallSampleWarning,
 )
 from saasmetrics.typing import FrameLike, Freq, OnInvalid
-from saasmetrics.unit_economics._bridge import _spec, prepare_subscriptions
 from saasmetrics.unit_economics._normalize import _numeric
 from saasmetrics.unit_economics._policy import MRRPolicy
 from saasmetrics.unit_economics._revenue_cohorts import cohort_grid, customer_values
+from saasmetrics.unit_economics._subscriptions import _spec, prepare_subscriptions
 
 __all__ = ("CohortPayback", "LTVCurves", "cac_payback_by_cohort", "ltv_curves")
 

@@ -17,8 +17,8 @@ from saasmetrics._results import ResultMixin
 from saasmetrics._validation import check_choice, parse_timestamps, require_columns
 from saasmetrics.exceptions import EmptyDataError, InputError, MissingColumnError, ParameterError
 from saasmetrics.typing import FrameLike, Freq, OnInvalid
-from saasmetrics.unit_economics._bridge import PreparedSubscriptions, prepare_subscriptions
 from saasmetrics.unit_economics._policy import MRRPolicy
+from saasmetrics.unit_economics._subscriptions import PreparedSubscriptions, prepare_subscriptions
 
 __all__ = ("RevenueCohorts", "revenue_cohorts")
 

@@ -82,7 +82,9 @@ def rfm_summary(
         these counts travel back, not the customers.
     partitioned_by : str, optional
         For a dask DataFrame whose partitions already hold whole customers: the customer
-        column (the shuffle by customer is skipped); see :mod:`saasmetrics.scale`.
+        column (the shuffle by customer is skipped); see :mod:`saasmetrics.scale`. A
+        customer found in two partitions raises ``ParameterError`` (with ``grouped=True``
+        only counts come back, so a wrong promise goes unnoticed there).
 
     Returns
     -------
@@ -157,6 +159,18 @@ def _concat(a: pd.DataFrame, b: pd.DataFrame) -> pd.DataFrame:
     return pd.concat([a, b])
 
 
+def _refuse_split_customers(ids: pd.Index, customer_col: str) -> None:
+    """A customer summarised in two chunks: partitions said to hold whole customers did not."""
+    twice = ids[ids.duplicated()]
+    if len(twice):
+        raise ParameterError(
+            f"partitioned_by={customer_col!r} but the partitions do not hold all rows of each "
+            f"{customer_col!r}: {twice.nunique()} customers are in several partitions "
+            f"(e.g. {twice[0]!r}).",
+            hint="leave partitioned_by=None to shuffle by customer.",
+        )
+
+
 def _sorted_by_id(summary: pd.DataFrame) -> pd.DataFrame:
     """Customers sorted by id, whatever order the chunks came in."""
     try:
@@ -221,7 +235,10 @@ def _rfm_analysis(
         _ends(last, observation_end, calibration_end)  # the errors of the whole data
         if summary.empty:
             raise EmptyDataError("No customer made a first purchase before calibration_end.")
-        return summary.reset_index(drop=True) if grouped else _sorted_by_id(summary)
+        if grouped:
+            return summary.reset_index(drop=True)
+        _refuse_split_customers(summary.index, customer_col)
+        return _sorted_by_id(summary)
 
     return Analysis(
         name="rfm_summary",
