@@ -150,6 +150,44 @@ def test_integer_ids_and_categorical_events_give_the_same_table(
     pd.testing.assert_frame_equal(got.reset_index(drop=True), expected.reset_index(drop=True))
 
 
+I64_MIN, I64_MAX = int(np.iinfo(np.int64).min), int(np.iinfo(np.int64).max)
+
+
+@given(
+    event_rows,
+    st.sampled_from(
+        [  # (first id, step, dtype): int64 edges, negative, sparse, near uint32 / above int64
+            (I64_MIN, 1, "int64"),
+            (I64_MAX - 40, 1, "int64"),
+            (-(10**9), 1, "int64"),
+            (1, 10**12, "int64"),
+            (2**32 - 50, 1, "uint32"),
+            (2**63, 1, "uint64"),
+        ]
+    ),
+    st.booleans(),
+)
+def test_integer_ids_at_any_range_give_the_same_table(
+    rows: list[tuple[int, int, str, int]], ids: tuple[int, int, str], from_log: bool
+) -> None:
+    # review of #16: the counting numbering must not overflow or misorder ids far from 0
+    if not any(r[3] > 0 for r in rows):
+        return
+    first, step, dtype = ids
+    frame = _frame(rows)
+    coded = frame.assign(
+        account_id=np.array([first + a * step for a, _, _, _ in rows], dtype=object).astype(dtype),
+        user_id=np.array([first + (a * 10 + u) * step for a, u, _, _ in rows], dtype=object).astype(
+            dtype
+        ),
+    )
+    expected = account_features(frame, as_of=AS_OF)
+    got = account_features(EventLog(coded) if from_log else coded, as_of=AS_OF)
+    assert got.index.dtype == np.dtype(dtype)
+    assert [f"a{(int(a) - first) // step}" for a in got.index] == expected.index.tolist()
+    pd.testing.assert_frame_equal(got.reset_index(drop=True), expected.reset_index(drop=True))
+
+
 def _subs() -> pd.DataFrame:
     return pd.DataFrame(
         {

@@ -231,7 +231,11 @@ def test_goal_and_points_beyond_float_range_clip_without_warnings() -> None:
     assert np.isnan(hk.points_scores(x, 3.0, 10.0)[3])
 
 
-@given(st.lists(st.integers(-5, 40), max_size=60), st.sampled_from([0, 10**6, -(10**9)]))
+# the int64 edges too: values - min and the range must not overflow
+@given(
+    st.lists(st.integers(-5, 40), max_size=60),
+    st.sampled_from([0, 10**6, -(10**9), -(2**63) + 5, 2**63 - 41]),
+)
 def test_dense_codes_match_pandas_factorize(values: list[int], shift: int) -> None:
     import pandas as pd
 
