@@ -38,6 +38,19 @@ def _one(measure: HealthMeasure, values: list[float], reference: list[float] | N
 
 
 # ----------------------------------------------------------------- worked examples
+@pytest.mark.parametrize("n_measures", [1, 3, 9, 12])
+def test_a_score_on_a_band_edge_lands_in_that_band(n_measures: int) -> None:
+    # every measure scores 75 (goal normalization: 75 of a goal of 100); the weighted mean of
+    # nine equal weights is 74.99999999999997 in floating point, and still belongs in green
+    measures = [
+        HealthMeasure(column=f"m{i}", normalization="goal", goal=100) for i in range(n_measures)
+    ]
+    frame = pd.DataFrame({f"m{i}": [75.0, 50.0, 49.0] for i in range(n_measures)})
+    scores = HealthScoreModel(HealthConfig(measures=measures)).fit(frame).score(frame)
+    assert scores.score.to_numpy() == pytest.approx([75, 50, 49])
+    assert scores.band.tolist() == ["green", "yellow", "red"]
+
+
 def test_percentile_matches_scipy_percentileofscore_mean() -> None:
     # scipy.stats.percentileofscore(kind="mean") is the published mid-rank definition
     reference = [1, 2, 2, 3, 5, 8, 13, 13, 21]

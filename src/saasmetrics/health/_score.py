@@ -86,9 +86,13 @@ def _columns(arrays: list[F64]) -> F64:
 
 
 def _band_codes(score: F64, bands: Mapping[str, float]) -> npt.NDArray[np.intp]:
-    """Index of each score's band in ``[*bands, "unknown"]`` (NaN scores are unknown)."""
+    """Index of each score's band in ``[*bands, "unknown"]`` (NaN scores are unknown).
+
+    Scores are compared at 1e-9 points: a weighted mean of measures that all score 75 can come
+    out as 74.99999999999997, and it belongs in the band that starts at 75.
+    """
     starts = np.asarray(list(bands.values()), dtype=np.float64)
-    idx = np.searchsorted(starts, score, side="right") - 1
+    idx = np.searchsorted(starts, np.round(score, 9), side="right") - 1
     out: npt.NDArray[np.intp] = np.where(np.isnan(score), len(starts), np.maximum(idx, 0))
     return out
 
