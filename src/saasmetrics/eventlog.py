@@ -400,7 +400,7 @@ def encode_events(
     *,
     user_col: str = "user_id",
     time_col: str = "timestamp",
-    event_col: str = "event",
+    event_col: str | None = "event",
     properties: Sequence[str] | None = (),
     required: Sequence[tuple[str, str]] = (),
     on_invalid: OnInvalid = "raise",
@@ -415,7 +415,8 @@ def encode_events(
     data : DataFrame-like
         One row per event.
     user_col, time_col, event_col : str
-        Column roles.
+        Column roles; ``event_col=None`` reads no event column (every row gets event code 0
+        of the one name ``"(every row)"``).
     properties : sequence of str or None, default ()
         Columns to keep; ``None`` keeps every other column.
     required : sequence of (keyword, column), default ()
@@ -444,8 +445,8 @@ def encode_events(
     """
     frame = to_pandas(data, name="events")
     roles = {"user_col": user_col, "time_col": time_col, "event_col": event_col}
-    require_columns(frame, {**roles, **dict(required)})
-    role_cols = set(roles.values())
+    require_columns(frame, {**roles, **dict(required)}, optional=("event_col",))
+    role_cols = {c for c in roles.values() if c is not None}
     if properties is None:
         prop_cols = [c for c in frame.columns if c not in role_cols]
     else:
@@ -458,9 +459,11 @@ def encode_events(
 
     rows = RowCheck(frame, on_invalid=on_invalid, name="events")
     users_raw = normalize_ids(frame[user_col], column=user_col, table="events")
-    events_raw = normalize_ids(frame[event_col], column=event_col, table="events")
     rows.flag(users_raw.isna().to_numpy(), user_col, "null user ids")
-    rows.flag(events_raw.isna().to_numpy(), event_col, "null event names")
+    events_raw = None  # event_col=None: every row is activity, no column to read
+    if event_col is not None:
+        events_raw = normalize_ids(frame[event_col], column=event_col, table="events")
+        rows.flag(events_raw.isna().to_numpy(), event_col, "null event names")
     parsed = parse_timestamps(frame[time_col], rows=rows)
     report = rows.finish()
     kept_positions = None
@@ -471,10 +474,14 @@ def encode_events(
                 f"No events left after dropping {report.n_dropped:,} invalid rows."
             )
         kept_positions = np.flatnonzero(keep).astype(np.int64)
-        users_raw, events_raw = users_raw[keep], events_raw[keep]
+        users_raw = users_raw[keep]
+        events_raw = None if events_raw is None else events_raw[keep]
         parsed = ParsedTimes(ns=parsed.ns[keep], tz=parsed.tz)
     user_codes, users = pd.factorize(users_raw, sort=False)
-    event_codes, events = pd.factorize(events_raw, sort=True)
+    if events_raw is None:
+        event_codes, events = np.zeros(len(users_raw), dtype=np.int64), pd.Index(["(every row)"])
+    else:
+        event_codes, events = pd.factorize(events_raw, sort=True)
     if not pd.api.types.is_string_dtype(events.dtype) and not pd.api.types.is_object_dtype(
         events.dtype
     ):

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+import re
 import warnings
 from collections.abc import Callable
 from typing import Any
@@ -639,8 +640,39 @@ def test_errors_from_frames_name_the_callers_columns_not_internal_ones() -> None
     with pytest.raises(MissingColumnError) as missing:
         active_users(slim, user_col="account")
     assert "amount" in str(missing.value)
-    assert "__saasmetrics" not in str(missing.value)
+    assert "every row" not in str(missing.value)
     with pytest.raises(InputError, match="null user ids") as null:
         stickiness(slim.assign(user_id=["u0", None]))
     assert "'amount': " in str(null.value)
-    assert "__saasmetrics" not in str(null.value)
+    assert "every row" not in str(null.value)
+
+
+@pytest.mark.parametrize(
+    "bad",
+    [
+        lambda f: f.assign(user_id=["u0", None]),
+        lambda f: f.assign(timestamp=[BASE, pd.NaT]),
+        lambda f: f.assign(timestamp=[str(BASE), "garbage"]),
+        lambda f: f.drop(columns="user_id"),
+        lambda f: f.iloc[:0],
+    ],
+    ids=["null-id", "nat", "unparseable", "missing-column", "empty"],
+)
+@pytest.mark.parametrize("analysis", ["active_users", "stickiness", "stickiness_l7"])
+def test_frames_fail_exactly_as_an_eventlog_of_them_does(
+    bad: Callable[[pd.DataFrame], pd.DataFrame], analysis: str
+) -> None:
+    # review fix: frames read without an event filter carried an internal event column that
+    # showed in the error's example row, its "Available" columns and the empty-table message
+    frame = bad(_frame([(0, 0, 0), (1, 3, 1)]))
+    with pytest.raises(InputError) as expected:
+        EventLog(frame)
+    with pytest.raises(type(expected.value)) as got:
+        ANALYSES[analysis](frame)
+    assert str(got.value) == str(expected.value)
+    slim = frame.drop(columns="event")
+    with pytest.raises(type(expected.value)) as got_slim:
+        ANALYSES[analysis](slim) if analysis == "active_users" else stickiness(
+            slim, period="W", event_col=None
+        )
+    assert str(got_slim.value) == re.sub(r", 'event'(: '\w+')?", "", str(expected.value))
