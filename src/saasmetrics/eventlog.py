@@ -400,7 +400,7 @@ def encode_events(
     *,
     user_col: str = "user_id",
     time_col: str = "timestamp",
-    event_col: str | None = "event",
+    event_col: str = "event",
     properties: Sequence[str] | None = (),
     required: Sequence[tuple[str, str]] = (),
     on_invalid: OnInvalid = "raise",
@@ -415,8 +415,7 @@ def encode_events(
     data : DataFrame-like
         One row per event.
     user_col, time_col, event_col : str
-        Column roles; ``event_col=None`` reads no event column (every row gets event code 0
-        of the one name ``"(every row)"``).
+        Column roles.
     properties : sequence of str or None, default ()
         Columns to keep; ``None`` keeps every other column.
     required : sequence of (keyword, column), default ()
@@ -443,9 +442,40 @@ def encode_events(
     >>> encoded.user_codes.tolist(), list(encoded.users), list(encoded.events)
     ([0, 1, 0], ['b', 'a'], ['x', 'y'])
     """
+    return _encode(data, (user_col, time_col, event_col), properties, required, on_invalid)
+
+
+def encode_activity(
+    data: FrameLike,
+    *,
+    user_col: str,
+    time_col: str,
+    event_col: str | None,
+    properties: Sequence[str] | None = (),
+    required: Sequence[tuple[str, str]] = (),
+    on_invalid: OnInvalid = "raise",
+) -> EncodedEvents:
+    """:func:`encode_events`, where ``event_col=None`` reads no event column.
+
+    Every row is then activity: event code 0 of the one name ``"(every row)"``.
+    """
+    cols = (user_col, time_col, event_col)
+    return _encode(data, cols, properties, required, on_invalid, optional=("event_col",))
+
+
+def _encode(
+    data: FrameLike,
+    cols: tuple[str, str, str | None],
+    properties: Sequence[str] | None,
+    required: Sequence[tuple[str, str]],
+    on_invalid: OnInvalid,
+    *,
+    optional: tuple[str, ...] = (),
+) -> EncodedEvents:
     frame = to_pandas(data, name="events")
+    user_col, time_col, event_col = cols
     roles = {"user_col": user_col, "time_col": time_col, "event_col": event_col}
-    require_columns(frame, {**roles, **dict(required)}, optional=("event_col",))
+    require_columns(frame, {**roles, **dict(required)}, optional=optional)
     role_cols = {c for c in roles.values() if c is not None}
     if properties is None:
         prop_cols = [c for c in frame.columns if c not in role_cols]

@@ -18,7 +18,7 @@ from saasmetrics._kernels.periods import (
     period_start_ns,
 )
 from saasmetrics._validation import ParsedTimes, check_instant
-from saasmetrics.eventlog import EventLog, encode_events
+from saasmetrics.eventlog import EventLog, encode_activity
 from saasmetrics.exceptions import ParameterError
 from saasmetrics.typing import FrameLike
 
@@ -130,7 +130,7 @@ def load(
             users=data.users,
             values={name: data.property_values(name) for name in properties},
         )
-    encoded = encode_events(
+    encoded = encode_activity(
         data,
         user_col=user_col,
         time_col=time_col,
