@@ -446,10 +446,41 @@ def encode_events(
     >>> encoded.user_codes.tolist(), list(encoded.users), list(encoded.events)
     ([0, 1, 0], ['b', 'a'], ['x', 'y'])
     """
+    return _encode(data, (user_col, time_col, event_col), properties, required, on_invalid)
+
+
+def encode_activity(
+    data: FrameLike,
+    *,
+    user_col: str,
+    time_col: str,
+    event_col: str | None,
+    properties: Sequence[str] | None = (),
+    required: Sequence[tuple[str, str]] = (),
+    on_invalid: OnInvalid = "raise",
+) -> EncodedEvents:
+    """:func:`encode_events`, where ``event_col=None`` reads no event column.
+
+    Every row is then activity: event code 0 of the one name ``"(every row)"``.
+    """
+    cols = (user_col, time_col, event_col)
+    return _encode(data, cols, properties, required, on_invalid, optional=("event_col",))
+
+
+def _encode(
+    data: FrameLike,
+    cols: tuple[str, str, str | None],
+    properties: Sequence[str] | None,
+    required: Sequence[tuple[str, str]],
+    on_invalid: OnInvalid,
+    *,
+    optional: tuple[str, ...] = (),
+) -> EncodedEvents:
     frame = to_pandas(data, name="events")
+    user_col, time_col, event_col = cols
     roles = {"user_col": user_col, "time_col": time_col, "event_col": event_col}
-    require_columns(frame, {**roles, **dict(required)})
-    role_cols = set(roles.values())
+    require_columns(frame, {**roles, **dict(required)}, optional=optional)
+    role_cols = {c for c in roles.values() if c is not None}
     if properties is None:
         prop_cols = [c for c in frame.columns if c not in role_cols]
     else:
@@ -462,9 +493,11 @@ def encode_events(
 
     rows = RowCheck(frame, on_invalid=on_invalid, name="events")
     users_raw = normalize_ids(frame[user_col], column=user_col, table="events")
-    events_raw = normalize_ids(frame[event_col], column=event_col, table="events")
     rows.flag(users_raw.isna().to_numpy(), user_col, "null user ids")
-    rows.flag(events_raw.isna().to_numpy(), event_col, "null event names")
+    events_raw = None  # event_col=None: every row is activity, no column to read
+    if event_col is not None:
+        events_raw = normalize_ids(frame[event_col], column=event_col, table="events")
+        rows.flag(events_raw.isna().to_numpy(), event_col, "null event names")
     parsed = parse_timestamps(frame[time_col], rows=rows)
     report = rows.finish()
     kept_positions = None
@@ -475,10 +508,14 @@ def encode_events(
                 f"No events left after dropping {report.n_dropped:,} invalid rows."
             )
         kept_positions = np.flatnonzero(keep).astype(np.int64)
-        users_raw, events_raw = users_raw[keep], events_raw[keep]
+        users_raw = users_raw[keep]
+        events_raw = None if events_raw is None else events_raw[keep]
         parsed = ParsedTimes(ns=parsed.ns[keep], tz=parsed.tz)
     user_codes, users = factorize_first_seen(users_raw)
-    event_codes, events = pd.factorize(events_raw, sort=True)
+    if events_raw is None:
+        event_codes, events = np.zeros(len(users_raw), dtype=np.int64), pd.Index(["(every row)"])
+    else:
+        event_codes, events = pd.factorize(events_raw, sort=True)
     if not pd.api.types.is_string_dtype(events.dtype) and not pd.api.types.is_object_dtype(
         events.dtype
     ):

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+import re
 import warnings
 from collections.abc import Callable
 from typing import Any
@@ -639,8 +640,76 @@ def test_errors_from_frames_name_the_callers_columns_not_internal_ones() -> None
     with pytest.raises(MissingColumnError) as missing:
         active_users(slim, user_col="account")
     assert "amount" in str(missing.value)
-    assert "__saasmetrics" not in str(missing.value)
+    assert "every row" not in str(missing.value)
     with pytest.raises(InputError, match="null user ids") as null:
         stickiness(slim.assign(user_id=["u0", None]))
     assert "'amount': " in str(null.value)
-    assert "__saasmetrics" not in str(null.value)
+    assert "every row" not in str(null.value)
+
+
+@pytest.mark.parametrize(
+    "bad",
+    [
+        lambda f: f.assign(user_id=["u0", None]),
+        lambda f: f.assign(timestamp=[BASE, pd.NaT]),
+        lambda f: f.assign(timestamp=[str(BASE), "garbage"]),
+        lambda f: f.drop(columns="user_id"),
+        lambda f: f.iloc[:0],
+    ],
+    ids=["null-id", "nat", "unparseable", "missing-column", "empty"],
+)
+@pytest.mark.parametrize("analysis", ["active_users", "stickiness", "stickiness_l7"])
+def test_frames_fail_exactly_as_an_eventlog_of_them_does(
+    bad: Callable[[pd.DataFrame], pd.DataFrame], analysis: str
+) -> None:
+    # review fix: frames read without an event filter carried an internal event column that
+    # showed in the error's example row, its "Available" columns and the empty-table message
+    frame = bad(_frame([(0, 0, 0), (1, 3, 1)]))
+    with pytest.raises(InputError) as expected:
+        EventLog(frame)
+    with pytest.raises(type(expected.value)) as got:
+        ANALYSES[analysis](frame)
+    assert str(got.value) == str(expected.value)
+    slim = frame.drop(columns="event")
+    with pytest.raises(type(expected.value)) as got_slim:
+        ANALYSES[analysis](slim) if analysis == "active_users" else stickiness(
+            slim, period="W", event_col=None
+        )
+    assert str(got_slim.value) == re.sub(r", 'event'(: '\w+')?", "", str(expected.value))
+
+
+@pytest.mark.parametrize("kind", ["polars", "pyarrow", "eventlog", "dask"])
+@pytest.mark.parametrize(
+    ("period", "unit"), [("D", "h"), ("W", "h"), ("MS", "W"), ("QS", "W-SAT"), ("28D", "W")]
+)
+def test_units_on_tz_aware_data_across_dst_agree_for_every_input_kind(
+    kind: str, period: str, unit: str
+) -> None:
+    # review: the units are read from local wall-clock times; an EventLog, polars, pyarrow and
+    # dask input must give the pandas frame's table, here across Paris' two DST days of 2024
+    utc = pd.date_range("2024-03-28", "2024-11-03", freq="317min", tz="UTC")
+    frame = pd.DataFrame(
+        {"user_id": np.arange(utc.size) % 7, "timestamp": utc.tz_convert("Europe/Paris")}
+    ).assign(event="login")
+    call = lambda f: _quiet(  # noqa: E731
+        lambda: stickiness(f, period=period, unit=unit, as_of="2024-10-30")
+    )
+    expected = call(frame)
+    if kind == "polars":
+        data: Any = pytest.importorskip("polars").from_pandas(frame)
+    elif kind == "pyarrow":
+        data = pytest.importorskip("pyarrow").Table.from_pandas(frame, preserve_index=False)
+    elif kind == "dask":
+        data = pytest.importorskip("dask.dataframe").from_pandas(frame, npartitions=3)
+    else:
+        data = EventLog(frame)
+    _same(call(data), expected)
+    # and the pandas table is the wall-clock count (pandas on the naive local times)
+    if unit == "h" and period == "D":
+        local = frame["timestamp"].dt.tz_localize(None)
+        local = local[local < pd.Timestamp("2024-10-31")]
+        hours = local.dt.floor("h").groupby([local.dt.normalize(), frame["user_id"]]).nunique()
+        want = hours.groupby(level=0).value_counts().unstack(fill_value=0)
+        table = expected.to_frame().set_index("period")
+        want = want.reindex(index=table.index, columns=table.columns, fill_value=0)
+        np.testing.assert_array_equal(table.to_numpy(), want.to_numpy())

@@ -10,7 +10,6 @@ import numpy as np
 import numpy.typing as npt
 import pandas as pd
 
-from saasmetrics._frames import to_pandas
 from saasmetrics._kernels.periods import (
     DAY_NS,
     PeriodSpec,
@@ -19,14 +18,13 @@ from saasmetrics._kernels.periods import (
     period_start_ns,
 )
 from saasmetrics._validation import ParsedTimes, check_instant
-from saasmetrics.eventlog import EventLog, encode_events
+from saasmetrics.eventlog import EventLog, encode_activity
 from saasmetrics.exceptions import ParameterError
 from saasmetrics.typing import FrameLike
 
 I64 = npt.NDArray[np.int64]
 
 _WEEKS = tuple(f"W-{d}" for d in ("MON", "TUE", "WED", "THU", "FRI", "SAT", "SUN"))
-_EVENT = "(every row counts)"
 _CALENDAR: tuple[str, ...] = ("D", "W", *_WEEKS, "MS", "QS", "YS")
 
 
@@ -132,16 +130,12 @@ def load(
             users=data.users,
             values={name: data.property_values(name) for name in properties},
         )
-    if not needs_event or event_col is None:
-        # a constant event column instead of the caller's: nothing to factorize (copy-on-write
-        # shares the other columns); errors still show the caller's columns and rows
-        table = to_pandas(data, name="events", allow_empty=True)
-        every_row = pd.Categorical.from_codes(
-            np.zeros(len(table), dtype=np.int8), pd.Index(["yes"])
-        )
-        data, event_col = table.assign(**{_EVENT: every_row}), _EVENT
-    encoded = encode_events(
-        data, user_col=user_col, time_col=time_col, event_col=event_col, properties=properties
+    encoded = encode_activity(
+        data,
+        user_col=user_col,
+        time_col=time_col,
+        event_col=event_col if needs_event else None,  # None: every row is activity
+        properties=properties,
     )
     return _activity(
         user_codes=encoded.user_codes,
