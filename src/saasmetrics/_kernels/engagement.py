@@ -19,6 +19,8 @@ from typing import Any
 import numpy as np
 import numpy.typing as npt
 
+from saasmetrics._kernels.encoding import sort_order
+
 __all__ = (
     "distinct_pairs",
     "growth_users",
@@ -125,11 +127,7 @@ def pair_sums(users: I64, keys: I64, values: Num) -> tuple[I64, I64, Num]:
     if arr.dtype.kind not in "iu":
         arr = arr.astype(np.float64)
     if not _sorted(users, keys):
-        combined = _combined(users, keys)
-        if combined is None:
-            order = np.lexsort((keys, users))
-        else:  # floats: stable, so the rows of a pair are summed in row order
-            order = np.argsort(combined[0], kind="stable" if arr.dtype.kind == "f" else None)
+        order = sort_order(users, keys)  # stable: the rows of a pair are summed in row order
         users, keys, arr = users[order], keys[order], arr[order]
     start = _starts(users, keys)
     at = np.flatnonzero(start)
