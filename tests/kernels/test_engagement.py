@@ -69,6 +69,32 @@ def test_pairs_of_rows_in_any_order_match_pandas(rows: list[tuple[int, int, int]
     assert v.tolist() == want.tolist()
 
 
+@given(
+    st.lists(
+        st.tuples(
+            st.integers(0, 30),
+            st.integers(-3, 3),
+            st.one_of(st.integers(-(10**6), 10**6), st.integers(-(2**62), 2**62)),
+        ),
+        min_size=1,
+        max_size=80,
+    )
+)
+def test_integer_pair_sums_on_a_small_grid_match_pandas(rows: list[tuple[int, int, int]]) -> None:
+    """Few keys per user: sums are counted into a user x key grid, exact as long as float64
+    counts the integers exactly; larger sums go the sorted way. Both give pandas' sums."""
+    frame = pd.DataFrame(rows, columns=["user", "key", "value"])
+    want = frame.groupby(["user", "key"], sort=True)["value"].sum()
+    u, k, v = pair_sums(
+        frame["user"].to_numpy(np.int64),
+        frame["key"].to_numpy(np.int64),
+        frame["value"].to_numpy(np.int64),
+    )
+    assert list(zip(u.tolist(), k.tolist(), strict=True)) == want.index.tolist()
+    assert v.dtype == np.int64
+    assert v.tolist() == want.tolist()
+
+
 @given(rows_st, st.integers(1, 10))
 def test_trailing_active_counts_each_user_once_per_window(
     rows: list[tuple[int, int]], window: int

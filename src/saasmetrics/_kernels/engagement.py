@@ -126,6 +126,10 @@ def pair_sums(users: I64, keys: I64, values: Num) -> tuple[I64, I64, Num]:
     arr: Any = np.asarray(values)
     if arr.dtype.kind not in "iu":
         arr = arr.astype(np.float64)
+    if arr.dtype == np.int64 and not _sorted(users, keys):
+        counted = _cell_sums(users, keys, arr)
+        if counted is not None:
+            return counted
     if not _sorted(users, keys):
         order = sort_order(users, keys)  # stable: the rows of a pair are summed in row order
         users, keys, arr = users[order], keys[order], arr[order]
@@ -133,6 +137,27 @@ def pair_sums(users: I64, keys: I64, values: Num) -> tuple[I64, I64, Num]:
     at = np.flatnonzero(start)
     sums: Num = np.add.reduceat(arr, at) if at.size else np.zeros(0, dtype=arr.dtype)
     return users[start], keys[start], sums
+
+
+def _cell_sums(users: I64, keys: I64, values: I64) -> tuple[I64, I64, I64] | None:
+    """int64 pair sums by counting into a user x key grid, with no sort and no gathers.
+
+    ``None`` when the grid would be much larger than the rows, or when a sum could leave the
+    range in which float64 counts integers exactly (2**53).
+    """
+    if users.size == 0:
+        return None
+    combined = _combined(users, keys)
+    if combined is None:
+        return None
+    code, lo, span = combined
+    cells = (int(users.max()) + 1) * span
+    if cells > 4 * code.size + 65_536 or float(np.abs(values).sum(dtype=np.float64)) >= 2**52:
+        return None
+    rows = np.bincount(code, minlength=cells)
+    sums = np.bincount(code, weights=values, minlength=cells)
+    at = np.flatnonzero(rows).astype(np.int64, copy=False)
+    return at // span, at % span + lo, sums[at].astype(np.int64)
 
 
 def _user_starts(users: I64) -> Bool:
