@@ -126,11 +126,10 @@ def pair_sums(users: I64, keys: I64, values: Num) -> tuple[I64, I64, Num]:
     arr: Any = np.asarray(values)
     if arr.dtype.kind not in "iu":
         arr = arr.astype(np.float64)
-    if arr.dtype == np.int64 and not _sorted(users, keys):
-        counted = _cell_sums(users, keys, arr)
+    if not _sorted(users, keys):
+        counted = _cell_sums(users, keys, arr) if arr.dtype == np.int64 else None
         if counted is not None:
             return counted
-    if not _sorted(users, keys):
         order = sort_order(users, keys)  # stable: the rows of a pair are summed in row order
         users, keys, arr = users[order], keys[order], arr[order]
     start = _starts(users, keys)
