@@ -10,13 +10,7 @@ import numpy as np
 import numpy.typing as npt
 import pandas as pd
 
-
-def _wilson(x: int, n: int, z: float) -> tuple[float, float]:
-    p = x / n
-    denom = 1 + z * z / n
-    center = (p + z * z / (2 * n)) / denom
-    half = z / denom * math.sqrt(p * (1 - p) / n + z * z / (4 * n * n))
-    return center - half, center + half
+from saasmetrics._kernels.proportions import newcombe_difference
 
 
 def two_proportions(
@@ -27,12 +21,8 @@ def two_proportions(
     if n1 == 0 or n2 == 0:
         return {"difference": nan, "ci_low": nan, "ci_high": nan, "chi2": nan, "p_value": nan}
     z = NormalDist().inv_cdf(0.5 + confidence_level / 2)
-    p1, p2 = x1 / n1, x2 / n2
-    l1, u1 = _wilson(x1, n1, z)
-    l2, u2 = _wilson(x2, n2, z)
-    d = p1 - p2
-    low = d - math.sqrt((p1 - l1) ** 2 + (u2 - p2) ** 2)
-    high = d + math.sqrt((u1 - p1) ** 2 + (p2 - l2) ** 2)
+    diff, ci_low, ci_high = newcombe_difference(x1, n1, x2, n2, z)
+    d, low, high = float(diff), float(ci_low), float(ci_high)
     pooled = (x1 + x2) / (n1 + n2)
     var = pooled * (1 - pooled) * (1 / n1 + 1 / n2)
     if var == 0:

@@ -12,6 +12,7 @@ import numpy.typing as npt
 import pandas as pd
 from scipy.special import ndtri  # the normal quantile, without importing scipy.stats
 
+from saasmetrics._kernels.proportions import newcombe_difference, wilson_interval
 from saasmetrics._kernels.retention import (
     behaviour_counts,
     pair_threshold_counts,
@@ -852,14 +853,6 @@ def _magic_table(
     )
 
 
-def _wilson(k: F64, n: F64, z: float) -> tuple[F64, F64]:
-    with np.errstate(divide="ignore", invalid="ignore"):
-        p = k / n
-        centre = (p + z * z / (2 * n)) / (1 + z * z / n)
-        half = z * np.sqrt(p * (1 - p) / n + z * z / (4 * n * n)) / (1 + z * z / n)
-    return centre - half, centre + half
-
-
 CORRELATION_NOTE = (
     "Correlation, not causation: users who adopt a feature early may be the ones who would "
     "have stayed anyway. Confirm with an experiment before acting on a lift."
@@ -1123,13 +1116,11 @@ def _feature_table(
     z = float(ndtri(0.5 + confidence_level / 2))
     with np.errstate(divide="ignore", invalid="ignore"):
         r1, r0 = a / n1, c / n0
-        l1, u1 = _wilson(a, n1, z)
-        l0, u0 = _wilson(c, n0, z)
-        diff = r1 - r0
+        l1, u1 = wilson_interval(a, n1, z)
+        l0, u0 = wilson_interval(c, n0, z)
+        diff, diff_low, diff_high = newcombe_difference(a, n1, c, n0, z)
         lift = r1 / r0
         se = np.sqrt(1 / a - 1 / n1 + 1 / c - 1 / n0)
-        diff_low = diff - np.sqrt((r1 - l1) ** 2 + (u0 - r0) ** 2)
-        diff_high = diff + np.sqrt((u1 - r1) ** 2 + (r0 - l0) ** 2)
         lift_low = lift * np.exp(-z * se)
         lift_high = lift * np.exp(z * se)
     stats = _two_by_two(a, part.fp[rows, 1].astype(np.float64), n_pos, n_all - n_pos, 0.95)
