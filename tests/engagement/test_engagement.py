@@ -28,6 +28,7 @@ from saasmetrics.engagement import (
     lifecycle,
     stickiness,
 )
+from saasmetrics.engagement._growth import _FAST_AMOUNT, _near_cents, _to_cents
 from saasmetrics.exceptions import (
     DataQualityWarning,
     EmptyDataError,
@@ -403,6 +404,29 @@ def test_revenue_identities_exact_in_cents_with_float_amounts(
     pd.testing.assert_frame_equal(again.to_frame(), r)
     back = load_result(ga.to_json())
     pd.testing.assert_frame_equal(back.to_frame("revenue", cents=True), c)
+
+
+@given(
+    st.lists(
+        st.one_of(
+            st.floats(-_FAST_AMOUNT, _FAST_AMOUNT),
+            st.integers(-(10**9), 10**9).map(lambda c: c / 100),  # whole cents
+            st.integers(-(10**7), 10**7).map(lambda c: c / 100 + 0.005),  # half cents
+            st.integers(-(10**7), 10**7).map(lambda c: c / 100 + 0.0025),  # quarter cents
+        ),
+        max_size=30,
+    )
+)
+def test_near_cents_is_the_exact_cents_rule_or_declines(amounts: list[float]) -> None:
+    """The quick cents agree with the half-away-from-zero rule whenever they answer."""
+    values = np.array(amounts, dtype=np.float64)
+    fast = _near_cents(values)
+    if fast is not None:
+        assert fast.dtype == np.int64
+        assert fast.tolist() == _to_cents(values).tolist()
+    else:
+        scaled = values * 100
+        assert np.abs(scaled - np.rint(scaled)).max() >= 0.25
 
 
 @pytest.mark.parametrize(

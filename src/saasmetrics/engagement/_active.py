@@ -740,7 +740,7 @@ def _stickiness_analysis(
             periods = np.zeros(k.size, dtype=np.int64)
             n_periods = 1
         else:
-            periods = day_period(units.day_of(k), grain) - lo
+            periods = day_period(units.day_of(k), grain, lo)
             n_periods = hi - lo + 1
         table = runs_per_period(u, periods, n_periods, max_units)
         return _StickyPartial(lo, np.ascontiguousarray(table.T), found)

@@ -13,7 +13,7 @@ import pandas as pd
 from saasmetrics._kernels.periods import (
     DAY_NS,
     PeriodSpec,
-    calendar_period,
+    day_calendar_period,
     parse_freq,
     period_start_ns,
 )
@@ -163,9 +163,9 @@ def calendar_spec(name: str, freq: Any, *, allow_day: bool = True) -> PeriodSpec
     return parse_freq(freq.upper())
 
 
-def day_period(days: I64, spec: PeriodSpec) -> I64:
-    """Calendar period ordinal of each day ordinal."""
-    return calendar_period(np.asarray(days, dtype=np.int64) * DAY_NS, spec)
+def day_period(days: I64, spec: PeriodSpec, origin: int = 0) -> I64:
+    """Calendar period ordinal of each day ordinal, minus ``origin`` (a new array)."""
+    return day_calendar_period(days, spec, origin)
 
 
 def period_labels(ordinals: I64, spec: PeriodSpec) -> pd.DatetimeIndex:

@@ -43,10 +43,30 @@ Measure = Literal["users", "revenue"]
 _MAX_AMOUNT = float(2**53) / 100.0
 
 
+# Below this many currency units, x * 100 * 1e6 stays under 2**53: see _near_cents.
+_FAST_AMOUNT = float(2**53) / 1e8
+
+
 def _to_cents(amount: Any) -> Any:
     """Amounts to int64 cents, half a cent away from zero (the rule of ``mrr_bridge``)."""
     scaled = np.round(np.asarray(amount, dtype=np.float64) * 100.0, 6)
     return (np.sign(scaled) * np.floor(np.abs(scaled) + 0.5)).astype(np.int64)
+
+
+def _near_cents(amount: Any) -> Any:
+    """:func:`_to_cents` of amounts that all lie within a quarter cent of a whole cent.
+
+    For ``|x| <= _FAST_AMOUNT`` with ``s = x * 100`` and ``r = rint(s)``, ``|s - r| < 0.25``
+    puts ``round(s, 6)`` within 0.25 + 1e-6 of ``r``, so rounding half away from zero gives
+    ``r`` exactly: four passes over the rows instead of nine. ``None`` when an amount is
+    not that close to a cent (then :func:`_to_cents` decides, half cents included).
+    """
+    scaled = np.multiply(amount, 100.0, dtype=np.float64)
+    cents = np.rint(scaled)
+    off = np.subtract(scaled, cents, out=scaled)
+    if off.size and (float(off.max()) >= 0.25 or float(off.min()) <= -0.25):
+        return None
+    return cents.astype(np.int64)
 
 
 def user_ratios(table: pd.DataFrame) -> pd.DataFrame:
@@ -418,6 +438,10 @@ def _growth_analysis(
     def amounts(log: Activity) -> Any:
         raw = log.values[value_col]  # type: ignore[index]
         values = pd.to_numeric(raw, errors="coerce").to_numpy(dtype=np.float64, na_value=np.nan)
+        if values.size and values.min() >= -_FAST_AMOUNT and values.max() <= _FAST_AMOUNT:
+            cents = _near_cents(values)  # no NaN, nothing huge: the common case
+            if cents is not None:
+                return cents
         bad = np.isnan(values)
         if bad.any():
             example = raw[bad].iloc[0]
@@ -438,7 +462,7 @@ def _growth_analysis(
     def partial(log: Activity, context: DayRange) -> _GrowthPartial:
         first, last = (int(p) for p in day_period(np.array([context.first, context.last]), grain))
         n = last - first + 1
-        periods = day_period(log.days, grain) - first
+        periods = day_period(log.days, grain, first)
         users = log.user_codes
         if value_col is None:
             u, p = distinct_pairs(users, periods)

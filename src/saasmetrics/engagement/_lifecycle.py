@@ -271,7 +271,7 @@ def _lifecycle_analysis(
 
     def partial(log: Activity, context: DayRange) -> _LifecyclePartial:
         lo, hi = bounds(context)
-        periods = day_period(log.days, grain) - lo
+        periods = day_period(log.days, grain, lo)
         users = np.asarray(log.user_codes, dtype=np.int64)
         u, p = distinct_pairs(users, periods)
         first_of_user = np.ones(u.size, dtype=bool)
