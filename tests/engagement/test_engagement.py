@@ -88,6 +88,17 @@ def test_row_order_is_irrelevant(rows: list[tuple[int, int, int]], rnd: Any) -> 
         _same(_quiet(lambda c=call: c(frame)), _quiet(lambda c=call: c(shuffled)))
 
 
+@given(rows_st, st.sampled_from([0, 7, -3, 10**12]))
+def test_integer_ids_give_the_results_of_text_ids(
+    rows: list[tuple[int, int, int]], shift: int
+) -> None:
+    """Dense integer ids are coded by offset (not first appearance): no result may change."""
+    frame = _frame(rows)
+    numbered = frame.assign(user_id=[u * 2 + shift for u, _, _ in rows])  # ids with gaps
+    for call in ANALYSES.values():
+        _same(_quiet(lambda c=call: c(numbered)), _quiet(lambda c=call: c(frame)))
+
+
 @given(rows_st)
 def test_a_user_counts_once_per_window(rows: list[tuple[int, int, int]]) -> None:
     frame = _frame(rows)

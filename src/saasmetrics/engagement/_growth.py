@@ -495,8 +495,12 @@ def _growth_analysis(
             pos_first[1:] = up[1:] != up[:-1]
             starts = np.flatnonzero(pos_first)
             vcohort = np.repeat(pp[pos_first], np.diff(np.append(starts, up.size)))
-            flat_values = np.zeros(n * n, dtype=np.int64)
-            np.add.at(flat_values, vcohort * n + pp, vp)
+            if float(vp.sum(dtype=np.float64)) < 2**52:  # float64 counts the cents exactly
+                flat = np.bincount(vcohort * n + pp, weights=vp, minlength=n * n)
+                flat_values = flat.astype(np.int64)
+            else:
+                flat_values = np.zeros(n * n, dtype=np.int64)
+                np.add.at(flat_values, vcohort * n + pp, vp)
             cake_values = flat_values.reshape(n, n)
         return _GrowthPartial(
             first,
