@@ -713,6 +713,39 @@ def test_frames_fail_exactly_as_an_eventlog_of_them_does(
     assert str(got_slim.value) == re.sub(r", 'event'(: '\w+')?", "", str(expected.value))
 
 
+NO_FILTER = {
+    "active_users": active_users,
+    "stickiness": lambda e: stickiness(e, period="W"),
+    "lifecycle": lambda e: lifecycle(e, freq="W"),
+    "growth_accounting": lambda e: growth_accounting(e, freq="W", value_col="amount"),
+}
+FILTERED = {
+    "active_users": lambda e: active_users(e, active_event="login"),
+    "stickiness": lambda e: stickiness(e, period="W", active_event="login"),
+    "lifecycle": lambda e: lifecycle(e, freq="W", new_event="signup"),
+    "feature_adoption": ANALYSES["feature_adoption"],
+}
+
+
+@pytest.mark.parametrize("null", [None, np.nan])
+def test_null_event_names_are_activity_unless_an_event_filter_reads_them(null: Any) -> None:
+    """Without an event filter the event column is not read: a null name is a row like any.
+
+    With a filter, a null name is an error, the one an EventLog of the frame raises.
+    """
+    frame = _frame([(u, (u * 5 + d * 3) % 40, (u + d) % 3) for u in range(4) for d in range(6)])
+    holes = frame.assign(event=frame["event"].where(frame.index % 4 != 1, null))
+    for call in NO_FILTER.values():
+        _same(_quiet(lambda c=call: c(holes)), _quiet(lambda c=call: c(frame)))
+    with pytest.raises(InputError) as expected:
+        EventLog(holes)
+    assert "null event names" in str(expected.value)
+    for call in FILTERED.values():
+        with pytest.raises(InputError) as got:
+            _quiet(lambda c=call: c(holes))
+        assert str(got.value) == str(expected.value)
+
+
 @pytest.mark.parametrize("kind", ["polars", "pyarrow", "eventlog", "dask"])
 @pytest.mark.parametrize(
     ("period", "unit"), [("D", "h"), ("W", "h"), ("MS", "W"), ("QS", "W-SAT"), ("28D", "W")]

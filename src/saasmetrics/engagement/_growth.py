@@ -363,8 +363,8 @@ def growth_accounting(
     user_col, time_col : str
         Column roles.
     event_col : str or None, default "event"
-        Never read: every row counts (kept for the same call signature as the other
-        analyses; ``None`` is accepted).
+        Never read: every row counts, a row with a null event name too (kept for the
+        same call signature as the other analyses; ``None`` is accepted).
     partitioned_by : str, optional
         For a dask DataFrame whose partitions already hold whole users: the user column.
 

@@ -180,7 +180,9 @@ def lifecycle(
     user_col, time_col, event_col : str
         Column roles when ``events`` is a frame; the event column is read only by
         ``new_event``: without it every row is activity, so (actor, time) rows are enough,
-        and ``event_col=None`` says there is no event column.
+        and ``event_col=None`` says there is no event column. So a row with a null event
+        name is activity when no ``new_event`` is given; with one, a null event name
+        raises the ``InputError`` building an EventLog of the frame raises.
     partitioned_by : str, optional
         For a dask DataFrame whose partitions already hold whole users: the user column.
 
@@ -194,6 +196,8 @@ def lifecycle(
     ParameterError
         An unknown ``freq``, ``end`` before ``start``, or ``new_event`` with
         ``event_col=None``.
+    InputError
+        Null user ids or times, or (with ``new_event``) null event names.
     EmptyDataError
         No rows, or ``start`` / ``end`` name periods with no data (after its last period,
         before its first, or only the look-back period).
