@@ -526,8 +526,9 @@ def _encode(
         parsed = ParsedTimes(ns=parsed.ns[keep], tz=parsed.tz)
     factorize = factorize_any_order if any_user_order else factorize_first_seen
     user_codes, users = factorize(users_raw)
+    event_codes: npt.NDArray[np.signedinteger[Any]]
     if events_raw is None:
-        event_codes, events = np.zeros(len(users_raw), dtype=np.int64), pd.Index(["(every row)"])
+        event_codes, events = np.zeros(len(users_raw), dtype=np.int32), pd.Index(["(every row)"])
     else:
         event_codes, events = pd.factorize(events_raw, sort=True)
     if not pd.api.types.is_string_dtype(events.dtype) and not pd.api.types.is_object_dtype(

@@ -105,7 +105,10 @@ def _combined(users: I64, keys: I64) -> tuple[I64, int, int] | None:
     lo, span = int(keys.min()), int(keys.max()) - int(keys.min()) + 1
     if int(users.min()) < 0 or (int(users.max()) + 1) * span >= 2**62:
         return None
-    code: I64 = users * span + (keys - lo)
+    code: I64 = np.multiply(users, span)
+    np.add(code, keys, out=code)
+    if lo:
+        np.subtract(code, lo, out=code)
     return code, lo, span
 
 
@@ -247,7 +250,7 @@ def runs_per_period(users: I64, periods: I64, n_periods: int, max_units: int) ->
 
 
 def lifecycle_counts(
-    users: I64, periods: I64, created: I64, n_periods: int
+    users: I64, periods: I64, created: I64 | None, n_periods: int
 ) -> tuple[I64, I64, I64, I64]:
     """New, returning, resurrecting and dormant users per period (PostHog's rules).
 
@@ -261,8 +264,9 @@ def lifecycle_counts(
     users, periods : numpy.ndarray of int64
         Distinct (user, period) pairs sorted by user then period, periods in
         ``0 .. n_periods - 1``.
-    created : numpy.ndarray of int64
-        Creation period of each pair's user (aligned with the pairs).
+    created : numpy.ndarray of int64 or None
+        Creation period of each pair's user (aligned with the pairs); ``None``: each
+        user's first active period.
     n_periods : int
         Output length (dormancy after the last period is dropped).
 
@@ -283,7 +287,7 @@ def lifecycle_counts(
     if periods.size:
         prev[1:] = periods[:-1]
         prev[0] = 0
-    is_new = first & (periods == created)
+    is_new = first if created is None else first & (periods == created)
     is_returning = ~first & (prev == periods - 1)
     is_resurrecting = ~is_new & ~is_returning
     nxt = np.empty_like(periods)

@@ -278,20 +278,19 @@ def _lifecycle_analysis(
         periods = day_period(log.days, grain, lo)
         users = np.asarray(log.user_codes, dtype=np.int64)
         u, p = distinct_pairs(users, periods)
+        if not new_events:  # created by their first event: new in their first active period
+            return _LifecyclePartial(lo, np.stack(lifecycle_counts(u, p, None, hi - lo + 1)), True)
         first_of_user = np.ones(u.size, dtype=bool)
         first_of_user[1:] = u[1:] != u[:-1]
         created = np.full(log.n_users, np.iinfo(np.int64).max, dtype=np.int64)
-        found = True
-        if new_events:
-            codes, flags = event_codes(log, new_events)
-            found = any(flags)
-            mask = np.isin(log.event_codes, codes)
-            np.minimum.at(created, users[mask], periods[mask])
+        codes, flags = event_codes(log, new_events)
+        mask = np.isin(log.event_codes, codes)
+        np.minimum.at(created, users[mask], periods[mask])
         fallback = np.full(log.n_users, 0, dtype=np.int64)
         fallback[u[first_of_user]] = p[first_of_user]
         created = np.where(created == np.iinfo(np.int64).max, fallback, created)
         counts = np.stack(lifecycle_counts(u, p, created[u], hi - lo + 1))
-        return _LifecyclePartial(lo, counts, found)
+        return _LifecyclePartial(lo, counts, any(flags))
 
     def finalize(part: _LifecyclePartial, context: DayRange) -> Lifecycle:
         if new_events and not part.found:
