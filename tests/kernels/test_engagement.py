@@ -83,7 +83,28 @@ def test_pairs_of_rows_in_any_order_match_pandas(rows: list[tuple[int, int, int]
 def test_integer_pair_sums_on_a_small_grid_match_pandas(rows: list[tuple[int, int, int]]) -> None:
     """Few keys per user: sums are counted into a user x key grid, exact as long as float64
     counts the integers exactly; larger sums go the sorted way. Both give pandas' sums."""
+    _assert_integer_sums_match_pandas(pd.DataFrame(rows, columns=["user", "key", "value"]))
+
+
+@given(
+    st.lists(
+        st.tuples(st.integers(0, 2_000), st.integers(-5, 400), st.integers(0, 2**40)),
+        min_size=1,
+        max_size=80,
+    ),
+    st.integers(0, 40),
+)
+def test_non_negative_pair_sums_packed_with_their_key_match_pandas(
+    rows: list[tuple[int, int, int]], bits: int
+) -> None:
+    """Non-negative values that fit below the (user, key) code are packed into one sorted
+    int64; values too wide for it go another way. Every way gives pandas' sums."""
     frame = pd.DataFrame(rows, columns=["user", "key", "value"])
+    frame["value"] = frame["value"] % (1 << bits)  # narrow and wide values
+    _assert_integer_sums_match_pandas(frame)
+
+
+def _assert_integer_sums_match_pandas(frame: pd.DataFrame) -> None:
     want = frame.groupby(["user", "key"], sort=True)["value"].sum()
     u, k, v = pair_sums(
         frame["user"].to_numpy(np.int64),

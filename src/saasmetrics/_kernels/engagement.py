@@ -130,9 +130,14 @@ def pair_sums(users: I64, keys: I64, values: Num) -> tuple[I64, I64, Num]:
     if arr.dtype.kind not in "iu":
         arr = arr.astype(np.float64)
     if not _sorted(users, keys):
-        counted = _cell_sums(users, keys, arr) if arr.dtype == np.int64 else None
-        if counted is not None:
-            return counted
+        combined = _combined(users, keys) if arr.dtype == np.int64 else None
+        if combined is not None:
+            code, lo, span = combined
+            counted = _packed_sums(code, lo, span, arr)  # overwrites code when it answers
+            if counted is None:
+                counted = _cell_sums(code, lo, span, int(users.max()) + 1, arr)
+            if counted is not None:
+                return counted
         order = sort_order(users, keys)  # stable: the rows of a pair are summed in row order
         users, keys, arr = users[order], keys[order], arr[order]
     start = _starts(users, keys)
@@ -141,19 +146,42 @@ def pair_sums(users: I64, keys: I64, values: Num) -> tuple[I64, I64, Num]:
     return users[start], keys[start], sums
 
 
-def _cell_sums(users: I64, keys: I64, values: I64) -> tuple[I64, I64, I64] | None:
-    """int64 pair sums by counting into a user x key grid, with no sort and no gathers.
+def _packed_sums(code: I64, lo: int, span: int, values: I64) -> tuple[I64, I64, I64] | None:
+    """int64 pair sums by one sort of the :func:`_combined` code and value in one int64.
+
+    The code takes the high bits and the value the low ones, so sorting the packed keys
+    sorts the pairs (no argsort, no gathers) and the values are read back from the low bits.
+    ``None`` (``code`` untouched) when a value is negative or does not fit below the code.
+    """
+    if code.size == 0:
+        return None
+    shift = 63 - int(code.max()).bit_length()
+    if int(values.min()) < 0 or int(values.max()) >= 1 << shift:
+        return None
+    packed = np.left_shift(code, shift, out=code)
+    np.bitwise_or(packed, values, out=packed)
+    packed.sort()
+    pair = packed >> shift
+    new = np.empty(pair.size, dtype=bool)
+    new[0] = True
+    np.not_equal(pair[1:], pair[:-1], out=new[1:])
+    at = np.flatnonzero(new)
+    sums: I64 = np.add.reduceat(np.bitwise_and(packed, (1 << shift) - 1, out=packed), at)
+    pair = pair[at]
+    return pair // span, pair % span + lo, sums
+
+
+def _cell_sums(
+    code: I64, lo: int, span: int, n_users: int, values: I64
+) -> tuple[I64, I64, I64] | None:
+    """int64 pair sums by counting the :func:`_combined` codes into a user x key grid.
 
     ``None`` when the grid would be much larger than the rows, or when a sum could leave the
     range in which float64 counts integers exactly (2**53).
     """
-    if users.size == 0:
+    if code.size == 0:
         return None
-    combined = _combined(users, keys)
-    if combined is None:
-        return None
-    code, lo, span = combined
-    cells = (int(users.max()) + 1) * span
+    cells = n_users * span
     if cells > 4 * code.size + 65_536:
         return None
     positive = int(values.min()) > 0
