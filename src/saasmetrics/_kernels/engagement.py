@@ -446,6 +446,22 @@ def growth_values(
         return np.asarray(out, dtype=np.float64)
 
     zero = np.zeros_like(values)
+    if exact:  # both of expansion and contraction from the identities: exact in integers
+        revenue = total(values)
+        retained = total(np.where(both, np.minimum(values, before), zero))
+        new = total(np.where(first, values, zero))
+        back = total(np.where(resurrected, values, zero))
+        # over the pairs active in both periods: max(v - b, 0) = v - min(v, b), and
+        # max(b - v, 0) = b - min(v, b); the other pairs are new or resurrected, b is 0
+        return (
+            revenue,
+            retained,
+            new,
+            back,
+            revenue - new - back - retained,
+            total(before) - retained,
+            total(np.where(churns, values, zero), np.where(churns, periods + 1, 0)),
+        )
     return (
         total(values),
         total(np.where(both, np.minimum(values, before), zero)),
