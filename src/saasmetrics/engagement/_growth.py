@@ -66,7 +66,9 @@ def _near_cents(amount: Any) -> Any:
     off = np.subtract(scaled, cents, out=scaled)
     if off.size and (float(off.max()) >= 0.25 or float(off.min()) <= -0.25):
         return None
-    return cents.astype(np.int64)
+    out = scaled.view(np.int64)  # the offsets are spent: their buffer takes the integers
+    np.copyto(out, cents, casting="unsafe")
+    return out
 
 
 def user_ratios(table: pd.DataFrame) -> pd.DataFrame:
@@ -437,7 +439,10 @@ def _growth_analysis(
 
     def amounts(log: Activity) -> Any:
         raw = log.values[value_col]  # type: ignore[index]
-        values = pd.to_numeric(raw, errors="coerce").to_numpy(dtype=np.float64, na_value=np.nan)
+        if raw.dtype == np.float64:
+            values = raw.to_numpy()  # read only: no copy of the caller's column
+        else:
+            values = pd.to_numeric(raw, errors="coerce").to_numpy(dtype=np.float64, na_value=np.nan)
         if values.size and values.min() >= -_FAST_AMOUNT and values.max() <= _FAST_AMOUNT:
             cents = _near_cents(values)  # no NaN, nothing huge: the common case
             if cents is not None:
