@@ -478,11 +478,12 @@ def _growth_analysis(
         first_pair = np.ones(u.size, dtype=bool)
         first_pair[1:] = u[1:] != u[:-1]
         cohort = np.repeat(p[first_pair], np.diff(np.append(np.flatnonzero(first_pair), u.size)))
-        cake = np.bincount(cohort * n + p, minlength=n * n).reshape(n, n)
+        cell = cohort * n + p  # (cohort, period) cell of each pair
+        cake = np.bincount(cell, minlength=n * n).reshape(n, n)
         kept = np.ones(u.size, dtype=bool)
         kept[1:] = ~first_pair[1:] & (p[1:] == p[:-1] + 1)
         kept[0] = False
-        cake_ret = np.bincount(cohort[kept] * n + p[kept], minlength=n * n).reshape(n, n)
+        cake_ret = np.bincount(cell[kept], minlength=n * n).reshape(n, n)
         value_arrays = cake_values = None
         if value_col is not None:
             negative = v < 0
@@ -495,17 +496,20 @@ def _growth_analysis(
                 )
             value_arrays = np.stack(growth_values(u, p, v, n))
             positive = v > 0
-            pos_first = np.ones(int(positive.sum()), dtype=bool)
-            up, pp, vp = u[positive], p[positive], v[positive]
-            pos_first[1:] = up[1:] != up[:-1]
-            starts = np.flatnonzero(pos_first)
-            vcohort = np.repeat(pp[pos_first], np.diff(np.append(starts, up.size)))
+            vcell, vp = cell, v  # every pair has revenue: the revenue cohorts are the cohorts
+            if not positive.all():
+                pos_first = np.ones(int(positive.sum()), dtype=bool)
+                up, pp, vp = u[positive], p[positive], v[positive]
+                pos_first[1:] = up[1:] != up[:-1]
+                starts = np.flatnonzero(pos_first)
+                vcohort = np.repeat(pp[pos_first], np.diff(np.append(starts, up.size)))
+                vcell = vcohort * n + pp
             if float(vp.sum(dtype=np.float64)) < 2**52:  # float64 counts the cents exactly
-                flat = np.bincount(vcohort * n + pp, weights=vp, minlength=n * n)
+                flat = np.bincount(vcell, weights=vp, minlength=n * n)
                 flat_values = flat.astype(np.int64)
             else:
                 flat_values = np.zeros(n * n, dtype=np.int64)
-                np.add.at(flat_values, vcohort * n + pp, vp)
+                np.add.at(flat_values, vcell, vp)
             cake_values = flat_values.reshape(n, n)
         return _GrowthPartial(
             first,
