@@ -99,6 +99,24 @@ def test_integer_ids_give_the_results_of_text_ids(
         _same(_quiet(lambda c=call: c(numbered)), _quiet(lambda c=call: c(frame)))
 
 
+@given(rows_st, st.lists(st.sampled_from([0.0, 5.0, 12.5]), min_size=50, max_size=50))
+def test_revenue_cohorts_start_at_the_first_period_with_revenue(
+    rows: list[tuple[int, int, int]], amounts: list[float]
+) -> None:
+    """Periods a user is active in without revenue (zero totals) start no revenue cohort."""
+    frame = _frame(rows).assign(amount=amounts[: len(rows)])
+    ga = growth_accounting(frame, freq="W", value_col="amount")
+    weeks = frame["timestamp"].dt.to_period("W").dt.start_time.rename("period")
+    totals = frame.groupby(["user_id", weeks])["amount"].sum()
+    totals = totals[totals > 0].reset_index()
+    totals["cohort"] = totals.groupby("user_id")["period"].transform("min")
+    want = totals.groupby(["period", "cohort"])["amount"].sum()
+    got = ga.cohorts.set_index(["period", "cohort"])["revenue"]
+    got = got[got > 0]
+    assert got.index.tolist() == want.index.tolist()
+    assert got.tolist() == want.tolist()
+
+
 @given(rows_st)
 def test_a_user_counts_once_per_window(rows: list[tuple[int, int, int]]) -> None:
     frame = _frame(rows)

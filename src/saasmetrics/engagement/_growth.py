@@ -114,7 +114,9 @@ class GrowthAccounting(ResultMixin):
         ``gross_retention``, ``net_retention``; amounts in currency units.
     cohorts : pandas.DataFrame
         The layer cake, long: ``period``, ``cohort`` (first active period), ``active``,
-        ``retained`` users and, with ``value_col``, ``revenue``.
+        ``retained`` users and, with ``value_col``, ``revenue``, whose cohort is the user's
+        first period with revenue (as in the revenue accounting, where a user is new then):
+        a user active before paying gives rows with 0 active users and some revenue.
     freq : str
         The period grain.
     value_col : str or None
@@ -548,7 +550,10 @@ def _growth_analysis(
                 revenue[name] = revenue_cents[name].to_numpy(dtype=np.float64) / 100.0
             revenue = revenue_ratios(revenue)
             revenue_cents = revenue_ratios(revenue_cents)
-        c_idx, p_idx = np.nonzero(part.cake)
+        shown = part.cake != 0
+        if part.cake_values is not None:  # a user's first revenue may follow their first activity
+            shown |= part.cake_values != 0
+        c_idx, p_idx = np.nonzero(shown)
         cohorts = pd.DataFrame(
             {
                 "period": labels[p_idx],
