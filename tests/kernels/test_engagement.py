@@ -175,6 +175,9 @@ def test_lifecycle_counts_follow_posthogs_rules(
     c = np.array([created[x] for x in u.tolist()], dtype=np.int64)
     got = [a.tolist() for a in lifecycle_counts(u, p, c, 20)]
     assert got == _oracle_lifecycle(sets, created, 20)
+    first_seen = {x: min(d) for x, d in sets.items()}  # created=None: the first active period
+    got = [a.tolist() for a in lifecycle_counts(u, p, None, 20)]
+    assert got == _oracle_lifecycle(sets, first_seen, 20)
 
 
 @given(rows_st)

@@ -317,17 +317,19 @@ def lifecycle_counts(
         prev[0] = 0
     is_new = first if created is None else first & (periods == created)
     is_returning = ~first & (prev == periods - 1)
-    is_resurrecting = ~is_new & ~is_returning
     nxt = np.empty_like(periods)
     if periods.size:
         nxt[:-1] = periods[1:]
         nxt[_user_ends(users)] = -2
     goes_dormant = (nxt != periods + 1) & (periods + 1 < n_periods)
-    new = np.bincount(periods[is_new], minlength=n_periods).astype(np.int64)
-    returning = np.bincount(periods[is_returning], minlength=n_periods).astype(np.int64)
-    resurrecting = np.bincount(periods[is_resurrecting], minlength=n_periods).astype(np.int64)
+    # one status per pair (0 new, 1 returning, 2 resurrecting: new and returning exclude
+    # each other), counted in one pass over (period, status) cells
+    status = periods * 3 + 2
+    status -= is_returning
+    status -= 2 * is_new
+    table = np.bincount(status, minlength=3 * n_periods).astype(np.int64).reshape(n_periods, 3)
     dormant = np.bincount(periods[goes_dormant] + 1, minlength=n_periods).astype(np.int64)
-    return new, returning, resurrecting, dormant
+    return table[:, 0].copy(), table[:, 1].copy(), table[:, 2].copy(), dormant
 
 
 def growth_users(users: I64, periods: I64, n_periods: int) -> tuple[I64, I64, I64, I64, I64]:
@@ -358,25 +360,20 @@ def growth_users(users: I64, periods: I64, n_periods: int) -> tuple[I64, I64, I6
         prev[1:] = periods[:-1]
         prev[0] = 0
     retained_mask = ~first & (prev == periods - 1)
-    resurrected_mask = ~first & ~retained_mask
     nxt = np.empty_like(periods)
     if periods.size:
         nxt[:-1] = periods[1:]
         nxt[_user_ends(users)] = -2
     churns = (nxt != periods + 1) & (periods + 1 < n_periods)
 
-    def count(mask: Bool | None, shift: int = 0) -> I64:
-        p = periods if mask is None else periods[mask]
-        out: I64 = np.bincount(p + shift, minlength=n_periods)[:n_periods].astype(np.int64)
-        return out
-
-    return (
-        count(None),
-        count(retained_mask),
-        count(first),
-        count(resurrected_mask),
-        count(churns, 1),
-    )
+    # one status per pair (0 retained, 1 new, 2 resurrected), counted in one pass
+    status = periods * 3 + 2
+    status -= first
+    status -= 2 * retained_mask
+    table = np.bincount(status, minlength=3 * n_periods).astype(np.int64).reshape(n_periods, 3)
+    churned = np.bincount(periods[churns] + 1, minlength=n_periods)[:n_periods].astype(np.int64)
+    retained, new, resurrected = (table[:, i].copy() for i in range(3))
+    return retained + new + resurrected, retained, new, resurrected, churned
 
 
 def growth_values(
