@@ -204,17 +204,20 @@ def test_growth_users_against_the_oracle_and_identities(rows: list[tuple[int, in
         st.tuples(st.integers(0, 4), st.integers(0, 9), st.integers(0, 50)),
         min_size=1,
         max_size=40,
-    )
+    ),
+    st.sampled_from([0, 1, 2**48]),
 )
 def test_growth_values_against_the_oracle_and_identities(
-    rows: list[tuple[int, int, int]],
+    rows: list[tuple[int, int, int]], scale: int
 ) -> None:
-    rows = sorted(rows)
+    """Float amounts; integers (cents) counted by float64 (small) or added as int64 (large)."""
+    rows = sorted((a, b, c * scale) if scale else (a, b, c) for a, b, c in rows)
     users = np.array([r[0] for r in rows], dtype=np.int64)
     periods = np.array([r[1] for r in rows], dtype=np.int64)
-    values = np.array([r[2] for r in rows], dtype=np.float64)
+    values = np.array([r[2] for r in rows], dtype=np.int64 if scale else np.float64)
     u, p, v = pair_sums(users, periods, values)
     total, retained, new, resurrected, expansion, contraction, churned = growth_values(u, p, v, 10)
+    assert total.dtype == values.dtype
     amount: dict[tuple[int, int], float] = defaultdict(float)
     for a, b, c in rows:
         amount[a, b] += c

@@ -431,31 +431,34 @@ def growth_values(
     # 2 * sum|values|: below 2**52, float64 counts the integers exactly and faster than add.at.
     counted = exact and float(np.abs(values).sum(dtype=np.float64)) < 2**51
 
-    def total(weights: Num, at: I64 = periods) -> Num:
+    def total(weights: Num, at: I64 = periods, size: int = n_periods) -> Num:
         if counted:
-            floats = np.bincount(at, weights=weights, minlength=n_periods)[:n_periods]
+            floats = np.bincount(at, weights=weights, minlength=size)[:size]
             return floats.astype(np.int64)
         if exact:
-            sums: I64 = np.zeros(n_periods + 1, dtype=np.int64)
+            sums: I64 = np.zeros(size + 1, dtype=np.int64)
             np.add.at(sums, at, weights)
-            return sums[:n_periods]
-        out = np.bincount(at, weights=weights, minlength=n_periods)[:n_periods]
+            return sums[:size]
+        out = np.bincount(at, weights=weights, minlength=size)[:size]
         return np.asarray(out, dtype=np.float64)
 
     zero = np.zeros_like(values)
-    if exact:  # both of expansion and contraction from the identities: exact in integers
-        revenue = total(values)
+    if exact:  # the rest from the identities: exact in integers
+        # every pair is active in both periods (0), new (1) or resurrected (2): one count
+        status = periods * 3 + 2
+        status -= first
+        status -= 2 * both
+        table = total(values, status, 3 * n_periods).reshape(n_periods, 3)
+        kept, new, back = (table[:, i].copy() for i in range(3))
         retained = total(np.where(both, np.minimum(values, before), zero))
-        new = total(np.where(first, values, zero))
-        back = total(np.where(resurrected, values, zero))
         # over the pairs active in both periods: max(v - b, 0) = v - min(v, b), and
-        # max(b - v, 0) = b - min(v, b); the other pairs are new or resurrected, b is 0
+        # max(b - v, 0) = b - min(v, b); b is 0 on the others
         return (
-            revenue,
+            kept + new + back,
             retained,
             new,
             back,
-            revenue - new - back - retained,
+            kept - retained,
             total(before) - retained,
             total(np.where(churns, values, zero), np.where(churns, periods + 1, 0)),
         )
