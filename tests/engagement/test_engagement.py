@@ -117,6 +117,17 @@ def test_revenue_cohorts_start_at_the_first_period_with_revenue(
     assert got.tolist() == want.tolist()
 
 
+@given(rows_st, st.lists(st.sampled_from([0.0, 5.0, 12.5]), min_size=50, max_size=50))
+def test_the_users_layer_cake_does_not_depend_on_value_col(
+    rows: list[tuple[int, int, int]], amounts: list[float]
+) -> None:
+    """A revenue cohort no user starts in (first revenue after first activity) is no column
+    of the users layer cake: it is the one growth_accounting without value_col gives."""
+    frame = _frame(rows).assign(amount=amounts[: len(rows)])
+    with_revenue = growth_accounting(frame, freq="W", value_col="amount").layer_cake()
+    pd.testing.assert_frame_equal(with_revenue, growth_accounting(frame, freq="W").layer_cake())
+
+
 @given(rows_st)
 def test_a_user_counts_once_per_window(rows: list[tuple[int, int, int]]) -> None:
     frame = _frame(rows)

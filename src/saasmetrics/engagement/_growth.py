@@ -195,13 +195,16 @@ class GrowthAccounting(ResultMixin):
         Returns
         -------
         pandas.DataFrame
-            Indexed by ``period``, one column per cohort (its first period); each row sums
-            to the period's active users (revenue).
+            Indexed by ``period``, one column per cohort (its first period; for revenue, its
+            first period with revenue); each row sums to the period's active users (revenue).
         """
         column = "active" if measure == "users" else "revenue"
         if column not in self.cohorts:
             raise ParameterError("No revenue cohorts: pass value_col= to growth_accounting.")
-        wide = self.cohorts.pivot(index="period", columns="cohort", values=column)
+        rows = self.cohorts
+        if measure == "users":  # not the rows of revenue cohorts no user starts in
+            rows = rows[rows["active"] != 0]
+        wide = rows.pivot(index="period", columns="cohort", values=column)
         return wide.fillna(0).astype(self.cohorts[column].dtype)
 
     def _summary(self) -> dict[str, Any]:
