@@ -128,6 +128,28 @@ def test_the_users_layer_cake_does_not_depend_on_value_col(
     pd.testing.assert_frame_equal(with_revenue, growth_accounting(frame, freq="W").layer_cake())
 
 
+@given(
+    rows_st,
+    st.lists(st.sampled_from([0.0, -0.0, 0.005, 19.99, 12.5]), min_size=50, max_size=50),
+    st.sampled_from(["W-SAT", "MS", "QS"]),
+)
+def test_layer_cakes_sum_to_the_totals_with_zero_and_late_revenue(
+    rows: list[tuple[int, int, int]], amounts: list[float], freq: str
+) -> None:
+    """Every period (gaps included) of both layer cakes sums to its total, in exact cents."""
+    frame = _frame(rows).assign(amount=amounts[: len(rows)])
+    frame["user_id"] = [u * 3 - 4 for u, _, _ in rows]  # dense integer ids with gaps
+    ga = growth_accounting(frame, freq=freq, value_col="amount")
+    users = ga.to_frame("users").set_index("period")["active"]
+    cents = ga.to_frame("revenue", cents=True).set_index("period")["revenue"]
+    cake = ga.layer_cake().sum(axis=1).reindex(users.index, fill_value=0)
+    assert cake.tolist() == users.tolist()
+    money = ga.cohorts.groupby("period")["revenue"].apply(lambda r: int((r * 100).round().sum()))
+    assert money.reindex(cents.index, fill_value=0).tolist() == cents.tolist()
+    revenue_cake = ga.layer_cake("revenue").sum(axis=1).reindex(cents.index, fill_value=0)
+    np.testing.assert_allclose(revenue_cake.to_numpy(), cents.to_numpy() / 100)
+
+
 @given(rows_st)
 def test_a_user_counts_once_per_window(rows: list[tuple[int, int, int]]) -> None:
     frame = _frame(rows)
