@@ -150,6 +150,23 @@ def test_layer_cakes_sum_to_the_totals_with_zero_and_late_revenue(
     np.testing.assert_allclose(revenue_cake.to_numpy(), cents.to_numpy() / 100)
 
 
+def test_layer_cakes_have_a_row_for_every_period_gaps_included() -> None:
+    """A period nobody is active in is a row of zeros, as in to_frame(): plots keep the time."""
+    frame = pd.DataFrame(
+        {
+            "user_id": ["a", "b", "a"],
+            "timestamp": pd.to_datetime(["2024-01-03", "2024-01-09", "2024-04-02"]),
+            "amount": [10.0, 5.0, 12.0],
+        }
+    )
+    ga = growth_accounting(frame, value_col="amount")
+    periods = ga.to_frame("users")["period"].tolist()
+    for measure, totals in (("users", [2, 0, 0, 1]), ("revenue", [15.0, 0.0, 0.0, 12.0])):
+        cake = ga.layer_cake(measure)
+        assert cake.index.tolist() == periods
+        assert cake.sum(axis=1).tolist() == totals
+
+
 @given(rows_st)
 def test_a_user_counts_once_per_window(rows: list[tuple[int, int, int]]) -> None:
     frame = _frame(rows)

@@ -195,8 +195,9 @@ class GrowthAccounting(ResultMixin):
         Returns
         -------
         pandas.DataFrame
-            Indexed by ``period``, one column per cohort (its first period; for revenue, its
-            first period with revenue); each row sums to the period's active users (revenue).
+            Indexed by ``period`` (every period, one with no activity too), one column per
+            cohort (its first period; for revenue, its first period with revenue); each row
+            sums to the period's active users (revenue).
         """
         column = "active" if measure == "users" else "revenue"
         if column not in self.cohorts:
@@ -205,6 +206,7 @@ class GrowthAccounting(ResultMixin):
         if measure == "users":  # not the rows of revenue cohorts no user starts in
             rows = rows[rows["active"] != 0]
         wide = rows.pivot(index="period", columns="cohort", values=column)
+        wide = wide.reindex(pd.Index(self.users["period"], name="period"))  # gaps: zero rows
         return wide.fillna(0).astype(self.cohorts[column].dtype)
 
     def _summary(self) -> dict[str, Any]:
