@@ -13,7 +13,7 @@ import numpy.typing as npt
 import pandas as pd
 
 from saasmetrics._frames import to_pandas
-from saasmetrics._kernels.encoding import factorize_first_seen, sort_order
+from saasmetrics._kernels.encoding import factorize_any_order, factorize_first_seen, sort_order
 from saasmetrics._kernels.segments import segment_offsets
 from saasmetrics._validation import (
     ParsedTimes,
@@ -458,13 +458,25 @@ def encode_activity(
     properties: Sequence[str] | None = (),
     required: Sequence[tuple[str, str]] = (),
     on_invalid: OnInvalid = "raise",
+    any_user_order: bool = False,
 ) -> EncodedEvents:
     """:func:`encode_events`, where ``event_col=None`` reads no event column.
 
-    Every row is then activity: event code 0 of the one name ``"(every row)"``.
+    Every row is then activity: event code 0 of the one name ``"(every row)"``. With
+    ``any_user_order=True`` user codes need not follow first appearance
+    (:func:`~saasmetrics._kernels.encoding.factorize_any_order`): ``users`` may then also hold
+    ids of no row, for callers that only count.
     """
     cols = (user_col, time_col, event_col)
-    return _encode(data, cols, properties, required, on_invalid, optional=("event_col",))
+    return _encode(
+        data,
+        cols,
+        properties,
+        required,
+        on_invalid,
+        optional=("event_col",),
+        any_user_order=any_user_order,
+    )
 
 
 def _encode(
@@ -475,6 +487,7 @@ def _encode(
     on_invalid: OnInvalid,
     *,
     optional: tuple[str, ...] = (),
+    any_user_order: bool = False,
 ) -> EncodedEvents:
     frame = to_pandas(data, name="events")
     user_col, time_col, event_col = cols
@@ -511,9 +524,11 @@ def _encode(
         users_raw = users_raw[keep]
         events_raw = None if events_raw is None else events_raw[keep]
         parsed = ParsedTimes(ns=parsed.ns[keep], tz=parsed.tz)
-    user_codes, users = factorize_first_seen(users_raw)
+    factorize = factorize_any_order if any_user_order else factorize_first_seen
+    user_codes, users = factorize(users_raw)
+    event_codes: npt.NDArray[np.signedinteger[Any]]
     if events_raw is None:
-        event_codes, events = np.zeros(len(users_raw), dtype=np.int64), pd.Index(["(every row)"])
+        event_codes, events = np.zeros(len(users_raw), dtype=np.int32), pd.Index(["(every row)"])
     else:
         event_codes, events = pd.factorize(events_raw, sort=True)
     if not pd.api.types.is_string_dtype(events.dtype) and not pd.api.types.is_object_dtype(

@@ -28,6 +28,7 @@ from saasmetrics.engagement import (
     lifecycle,
     stickiness,
 )
+from saasmetrics.engagement._growth import _FAST_AMOUNT, _near_cents, _to_cents
 from saasmetrics.exceptions import (
     DataQualityWarning,
     EmptyDataError,
@@ -85,6 +86,85 @@ def test_row_order_is_irrelevant(rows: list[tuple[int, int, int]], rnd: Any) -> 
     shuffled = frame.sample(frac=1.0, random_state=rnd.randint(0, 10**6))
     for call in ANALYSES.values():
         _same(_quiet(lambda c=call: c(frame)), _quiet(lambda c=call: c(shuffled)))
+
+
+@given(rows_st, st.sampled_from([0, 7, -3, 10**12]))
+def test_integer_ids_give_the_results_of_text_ids(
+    rows: list[tuple[int, int, int]], shift: int
+) -> None:
+    """Dense integer ids are coded by offset (not first appearance): no result may change."""
+    frame = _frame(rows)
+    numbered = frame.assign(user_id=[u * 2 + shift for u, _, _ in rows])  # ids with gaps
+    for call in ANALYSES.values():
+        _same(_quiet(lambda c=call: c(numbered)), _quiet(lambda c=call: c(frame)))
+
+
+@given(rows_st, st.lists(st.sampled_from([0.0, 5.0, 12.5]), min_size=50, max_size=50))
+def test_revenue_cohorts_start_at_the_first_period_with_revenue(
+    rows: list[tuple[int, int, int]], amounts: list[float]
+) -> None:
+    """Periods a user is active in without revenue (zero totals) start no revenue cohort."""
+    frame = _frame(rows).assign(amount=amounts[: len(rows)])
+    ga = growth_accounting(frame, freq="W", value_col="amount")
+    weeks = frame["timestamp"].dt.to_period("W").dt.start_time.rename("period")
+    totals = frame.groupby(["user_id", weeks])["amount"].sum()
+    totals = totals[totals > 0].reset_index()
+    totals["cohort"] = totals.groupby("user_id")["period"].transform("min")
+    want = totals.groupby(["period", "cohort"])["amount"].sum()
+    got = ga.cohorts.set_index(["period", "cohort"])["revenue"]
+    got = got[got > 0]
+    assert got.index.tolist() == want.index.tolist()
+    assert got.tolist() == want.tolist()
+
+
+@given(rows_st, st.lists(st.sampled_from([0.0, 5.0, 12.5]), min_size=50, max_size=50))
+def test_the_users_layer_cake_does_not_depend_on_value_col(
+    rows: list[tuple[int, int, int]], amounts: list[float]
+) -> None:
+    """A revenue cohort no user starts in (first revenue after first activity) is no column
+    of the users layer cake: it is the one growth_accounting without value_col gives."""
+    frame = _frame(rows).assign(amount=amounts[: len(rows)])
+    with_revenue = growth_accounting(frame, freq="W", value_col="amount").layer_cake()
+    pd.testing.assert_frame_equal(with_revenue, growth_accounting(frame, freq="W").layer_cake())
+
+
+@given(
+    rows_st,
+    st.lists(st.sampled_from([0.0, -0.0, 0.005, 19.99, 12.5]), min_size=50, max_size=50),
+    st.sampled_from(["W-SAT", "MS", "QS"]),
+)
+def test_layer_cakes_sum_to_the_totals_with_zero_and_late_revenue(
+    rows: list[tuple[int, int, int]], amounts: list[float], freq: str
+) -> None:
+    """Every period (gaps included) of both layer cakes sums to its total, in exact cents."""
+    frame = _frame(rows).assign(amount=amounts[: len(rows)])
+    frame["user_id"] = [u * 3 - 4 for u, _, _ in rows]  # dense integer ids with gaps
+    ga = growth_accounting(frame, freq=freq, value_col="amount")
+    users = ga.to_frame("users").set_index("period")["active"]
+    cents = ga.to_frame("revenue", cents=True).set_index("period")["revenue"]
+    cake = ga.layer_cake().sum(axis=1).reindex(users.index, fill_value=0)
+    assert cake.tolist() == users.tolist()
+    money = ga.cohorts.groupby("period")["revenue"].apply(lambda r: int((r * 100).round().sum()))
+    assert money.reindex(cents.index, fill_value=0).tolist() == cents.tolist()
+    revenue_cake = ga.layer_cake("revenue").sum(axis=1).reindex(cents.index, fill_value=0)
+    np.testing.assert_allclose(revenue_cake.to_numpy(), cents.to_numpy() / 100)
+
+
+def test_layer_cakes_have_a_row_for_every_period_gaps_included() -> None:
+    """A period nobody is active in is a row of zeros, as in to_frame(): plots keep the time."""
+    frame = pd.DataFrame(
+        {
+            "user_id": ["a", "b", "a"],
+            "timestamp": pd.to_datetime(["2024-01-03", "2024-01-09", "2024-04-02"]),
+            "amount": [10.0, 5.0, 12.0],
+        }
+    )
+    ga = growth_accounting(frame, value_col="amount")
+    periods = ga.to_frame("users")["period"].tolist()
+    for measure, totals in (("users", [2, 0, 0, 1]), ("revenue", [15.0, 0.0, 0.0, 12.0])):
+        cake = ga.layer_cake(measure)
+        assert cake.index.tolist() == periods
+        assert cake.sum(axis=1).tolist() == totals
 
 
 @given(rows_st)
@@ -405,6 +485,29 @@ def test_revenue_identities_exact_in_cents_with_float_amounts(
     pd.testing.assert_frame_equal(back.to_frame("revenue", cents=True), c)
 
 
+@given(
+    st.lists(
+        st.one_of(
+            st.floats(-_FAST_AMOUNT, _FAST_AMOUNT),
+            st.integers(-(10**9), 10**9).map(lambda c: c / 100),  # whole cents
+            st.integers(-(10**7), 10**7).map(lambda c: c / 100 + 0.005),  # half cents
+            st.integers(-(10**7), 10**7).map(lambda c: c / 100 + 0.0025),  # quarter cents
+        ),
+        max_size=30,
+    )
+)
+def test_near_cents_is_the_exact_cents_rule_or_declines(amounts: list[float]) -> None:
+    """The quick cents agree with the half-away-from-zero rule whenever they answer."""
+    values = np.array(amounts, dtype=np.float64)
+    fast = _near_cents(values)
+    if fast is not None:
+        assert fast.dtype == np.int64
+        assert fast.tolist() == _to_cents(values).tolist()
+    else:
+        scaled = values * 100
+        assert np.abs(scaled - np.rint(scaled)).max() >= 0.25
+
+
 @pytest.mark.parametrize(
     ("start", "end"),
     [
@@ -676,6 +779,39 @@ def test_frames_fail_exactly_as_an_eventlog_of_them_does(
             slim, period="W", event_col=None
         )
     assert str(got_slim.value) == re.sub(r", 'event'(: '\w+')?", "", str(expected.value))
+
+
+NO_FILTER = {
+    "active_users": active_users,
+    "stickiness": lambda e: stickiness(e, period="W"),
+    "lifecycle": lambda e: lifecycle(e, freq="W"),
+    "growth_accounting": lambda e: growth_accounting(e, freq="W", value_col="amount"),
+}
+FILTERED = {
+    "active_users": lambda e: active_users(e, active_event="login"),
+    "stickiness": lambda e: stickiness(e, period="W", active_event="login"),
+    "lifecycle": lambda e: lifecycle(e, freq="W", new_event="signup"),
+    "feature_adoption": ANALYSES["feature_adoption"],
+}
+
+
+@pytest.mark.parametrize("null", [None, np.nan])
+def test_null_event_names_are_activity_unless_an_event_filter_reads_them(null: Any) -> None:
+    """Without an event filter the event column is not read: a null name is a row like any.
+
+    With a filter, a null name is an error, the one an EventLog of the frame raises.
+    """
+    frame = _frame([(u, (u * 5 + d * 3) % 40, (u + d) % 3) for u in range(4) for d in range(6)])
+    holes = frame.assign(event=frame["event"].where(frame.index % 4 != 1, null))
+    for call in NO_FILTER.values():
+        _same(_quiet(lambda c=call: c(holes)), _quiet(lambda c=call: c(frame)))
+    with pytest.raises(InputError) as expected:
+        EventLog(holes)
+    assert "null event names" in str(expected.value)
+    for call in FILTERED.values():
+        with pytest.raises(InputError) as got:
+            _quiet(lambda c=call: c(holes))
+        assert str(got.value) == str(expected.value)
 
 
 @pytest.mark.parametrize("kind", ["polars", "pyarrow", "eventlog", "dask"])

@@ -83,7 +83,28 @@ def test_pairs_of_rows_in_any_order_match_pandas(rows: list[tuple[int, int, int]
 def test_integer_pair_sums_on_a_small_grid_match_pandas(rows: list[tuple[int, int, int]]) -> None:
     """Few keys per user: sums are counted into a user x key grid, exact as long as float64
     counts the integers exactly; larger sums go the sorted way. Both give pandas' sums."""
+    _assert_integer_sums_match_pandas(pd.DataFrame(rows, columns=["user", "key", "value"]))
+
+
+@given(
+    st.lists(
+        st.tuples(st.integers(0, 2_000), st.integers(-5, 400), st.integers(0, 2**40)),
+        min_size=1,
+        max_size=80,
+    ),
+    st.integers(0, 40),
+)
+def test_non_negative_pair_sums_packed_with_their_key_match_pandas(
+    rows: list[tuple[int, int, int]], bits: int
+) -> None:
+    """Non-negative values that fit below the (user, key) code are packed into one sorted
+    int64; values too wide for it go another way. Every way gives pandas' sums."""
     frame = pd.DataFrame(rows, columns=["user", "key", "value"])
+    frame["value"] = frame["value"] % (1 << bits)  # narrow and wide values
+    _assert_integer_sums_match_pandas(frame)
+
+
+def _assert_integer_sums_match_pandas(frame: pd.DataFrame) -> None:
     want = frame.groupby(["user", "key"], sort=True)["value"].sum()
     u, k, v = pair_sums(
         frame["user"].to_numpy(np.int64),
@@ -154,6 +175,9 @@ def test_lifecycle_counts_follow_posthogs_rules(
     c = np.array([created[x] for x in u.tolist()], dtype=np.int64)
     got = [a.tolist() for a in lifecycle_counts(u, p, c, 20)]
     assert got == _oracle_lifecycle(sets, created, 20)
+    first_seen = {x: min(d) for x, d in sets.items()}  # created=None: the first active period
+    got = [a.tolist() for a in lifecycle_counts(u, p, None, 20)]
+    assert got == _oracle_lifecycle(sets, first_seen, 20)
 
 
 @given(rows_st)
@@ -180,17 +204,20 @@ def test_growth_users_against_the_oracle_and_identities(rows: list[tuple[int, in
         st.tuples(st.integers(0, 4), st.integers(0, 9), st.integers(0, 50)),
         min_size=1,
         max_size=40,
-    )
+    ),
+    st.sampled_from([0, 1, 2**48]),
 )
 def test_growth_values_against_the_oracle_and_identities(
-    rows: list[tuple[int, int, int]],
+    rows: list[tuple[int, int, int]], scale: int
 ) -> None:
-    rows = sorted(rows)
+    """Float amounts; integers (cents) counted by float64 (small) or added as int64 (large)."""
+    rows = sorted((a, b, c * scale) if scale else (a, b, c) for a, b, c in rows)
     users = np.array([r[0] for r in rows], dtype=np.int64)
     periods = np.array([r[1] for r in rows], dtype=np.int64)
-    values = np.array([r[2] for r in rows], dtype=np.float64)
+    values = np.array([r[2] for r in rows], dtype=np.int64 if scale else np.float64)
     u, p, v = pair_sums(users, periods, values)
     total, retained, new, resurrected, expansion, contraction, churned = growth_values(u, p, v, 10)
+    assert total.dtype == values.dtype
     amount: dict[tuple[int, int], float] = defaultdict(float)
     for a, b, c in rows:
         amount[a, b] += c

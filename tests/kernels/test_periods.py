@@ -11,6 +11,7 @@ from hypothesis import strategies as st
 from saasmetrics._kernels.periods import (
     CALENDAR_FREQS,
     calendar_period,
+    day_calendar_period,
     parse_freq,
     period_start_ns,
     rolling_period,
@@ -34,6 +35,25 @@ def test_calendar_period_matches_pandas_period(freq: str, values: list[int]) -> 
     # consecutive periods have consecutive ordinals
     order = np.argsort(ns)
     assert np.all(np.diff(ordinal[order]) >= 0)
+
+
+@pytest.mark.parametrize("freq", CALENDAR_FREQS)
+@given(
+    days=st.lists(st.integers(min_value=-8_000, max_value=45_000), min_size=0, max_size=40),
+    spread=st.booleans(),
+    origin=st.integers(min_value=-3_000, max_value=3_000),
+)
+def test_day_calendar_period_equals_calendar_period_of_the_day(
+    freq: str, days: list[int], spread: bool, origin: int
+) -> None:
+    """The day-ordinal path (table or direct) equals the nanosecond path, minus the origin."""
+    values = np.array(days, dtype=np.int64)
+    if spread and values.size:  # a dense range: the lookup table, indexed from 0 or not
+        values = values.min() + np.arange(values.size * 3, dtype=np.int64) % 50
+    spec = parse_freq(freq)
+    got = day_calendar_period(values, spec, origin)
+    assert got.dtype == np.int64
+    assert got.tolist() == (calendar_period(values * 86_400 * 10**9, spec) - origin).tolist()
 
 
 @pytest.mark.parametrize("freq", ["MS", "QS", "YS"])

@@ -7,7 +7,12 @@ import pandas as pd
 from hypothesis import given
 from hypothesis import strategies as st
 
-from saasmetrics._kernels.encoding import factorize_first_seen, is_sorted_by_user_time, sort_order
+from saasmetrics._kernels.encoding import (
+    factorize_any_order,
+    factorize_first_seen,
+    is_sorted_by_user_time,
+    sort_order,
+)
 from saasmetrics._kernels.segments import (
     position_in_segment,
     segment_first,
@@ -60,6 +65,30 @@ def test_factorize_first_seen_is_pandas_factorize(
     assert codes.dtype == np.int64
     np.testing.assert_array_equal(codes, expected_codes)
     pd.testing.assert_index_equal(uniques, pd.Index(expected_uniques))
+
+
+@given(
+    st.lists(st.integers(-20, 20), max_size=60),
+    st.sampled_from(["int8", "int32", "int64", "uint8", "uint64"]),
+    st.integers(0, 2**40),
+)
+def test_factorize_any_order_codes_every_row_to_its_value(
+    values: list[int], dtype: str, shift: int
+) -> None:
+    """Any order, but ``uniques[codes]`` is the column, distinct codes are distinct values."""
+    array = np.array(values, dtype=np.int64)
+    if dtype.startswith("u") and array.size:
+        array = array - array.min()
+    if dtype in ("int64", "uint64"):
+        array = array + shift
+    series = pd.Series(array.astype(dtype))
+    codes, uniques = factorize_any_order(series)
+    assert codes.dtype == np.int64
+    assert uniques.dtype == series.dtype
+    assert not uniques.has_duplicates
+    assert uniques[codes].tolist() == series.tolist()
+    for other in ([10**12, 0, 10**12], ["b", "a", "b"]):  # sparse or text: first seen
+        assert factorize_any_order(pd.Series(other))[0].tolist() == [0, 1, 0]
 
 
 def test_factorize_first_seen_sparse_and_text_ids_go_to_pandas() -> None:

@@ -117,3 +117,28 @@ def test_engagement_on_a_local_cluster(
     ddf = to_dask(shuffled_events, 3)
     for name in ("active_users", "lifecycle", "growth_accounting", "stickiness"):
         _same(CASES[name](ddf), CASES[name](shuffled_events))
+
+
+@pytest.mark.parametrize("npartitions", PARTITIONS)
+def test_integer_ids_and_revenue_on_dask_equal_pandas_and_text_ids(
+    shuffled_events: pd.DataFrame, to_dask: Any, npartitions: int
+) -> None:
+    """Dense integer ids (coded by offset per partition) with gaps and negatives, and amounts
+    with zeros (revenue cohorts after activity cohorts): dask, pandas and text ids agree."""
+    number = shuffled_events["user_id"].str[1:].astype("int64")
+    events = shuffled_events.assign(
+        user_id=number * 3 - 500,
+        amount=(number % 4) * 9.99 * (shuffled_events["timestamp"].dt.month % 3 != 0),
+    )
+    text = events.assign(user_id="u" + events["user_id"].astype(str))
+    for call in (
+        lambda e: growth_accounting(e, freq="MS", value_col="amount"),
+        lambda e: growth_accounting(e, freq="W"),
+        lambda e: lifecycle(e, freq="W", new_event="signup"),
+        lambda e: active_users(e, freq="W"),
+    ):
+        expected, got = call(events), call(to_dask(events, npartitions))
+        _same(got, expected)
+        _same(call(text), expected)
+        if getattr(expected, "revenue_cents", None) is not None:
+            pd.testing.assert_frame_equal(got.revenue_cents, expected.revenue_cents)

@@ -6,7 +6,7 @@ import numpy as np
 import numpy.typing as npt
 import pandas as pd
 
-__all__ = ("factorize_first_seen", "is_sorted_by_user_time", "sort_order")
+__all__ = ("factorize_any_order", "factorize_first_seen", "is_sorted_by_user_time", "sort_order")
 
 _KEY_BITS = 63
 """Bits of the uint64 sort keys used (one spare keeps every shift and mask well inside)."""
@@ -36,14 +36,57 @@ def factorize_first_seen(values: pd.Series) -> tuple[npt.NDArray[np.int64], pd.I
     >>> codes.tolist(), uniques.tolist()
     ([0, 1, 0, 2], [30, 10, 20])
     """
-    array = values.to_numpy() if isinstance(values.dtype, np.dtype) else None
-    if array is not None and array.dtype.kind in "iu" and array.size:
-        low, high = int(array.min()), int(array.max())
-        span = high - low + 1
-        if span <= array.size and high < 2**63:
-            return _factorize_dense(array, low, span)
+    dense = _dense_ints(values)
+    if dense is not None:
+        return _factorize_dense(*dense)
     codes, uniques = pd.factorize(values, sort=False)
     return codes.astype(np.int64, copy=False), pd.Index(uniques)
+
+
+def factorize_any_order(values: pd.Series) -> tuple[npt.NDArray[np.int64], pd.Index]:
+    """Integer codes and the values they stand for, for callers that need no particular order.
+
+    Integer columns whose values span at most one value per row are coded by their offset
+    from the smallest value (one subtraction, no hashing, no first-row search); ``uniques``
+    is then the whole span, so it may hold values no row has. Anything else is
+    :func:`factorize_first_seen`. Either way ``uniques[codes[i]]`` is row ``i``'s value.
+
+    Parameters
+    ----------
+    values : pandas.Series
+        The ids (a null is coded -1, as ``pandas.factorize`` codes it).
+
+    Returns
+    -------
+    codes : numpy.ndarray of int64
+        One code per row.
+    uniques : pandas.Index
+        The value of each code, of the column's dtype.
+
+    Examples
+    --------
+    >>> import pandas as pd
+    >>> codes, uniques = factorize_any_order(pd.Series([30, 28, 30, 31]))
+    >>> codes.tolist(), uniques.tolist()
+    ([2, 0, 2, 3], [28, 29, 30, 31])
+    """
+    dense = _dense_ints(values)
+    if dense is None:
+        return factorize_first_seen(values)
+    array, low, span = dense
+    codes = np.subtract(array, low, dtype=np.int64, casting="unsafe")  # exact: span <= n
+    uniques = (np.arange(span, dtype=np.int64) + low).astype(array.dtype)
+    return codes, pd.Index(uniques)
+
+
+def _dense_ints(values: pd.Series) -> tuple[npt.NDArray[np.integer], int, int] | None:
+    """The integers, their minimum and span, when they span at most one value per row."""
+    array = values.to_numpy() if isinstance(values.dtype, np.dtype) else None
+    if array is None or array.dtype.kind not in "iu" or not array.size:
+        return None
+    low, high = int(array.min()), int(array.max())
+    span = high - low + 1
+    return (array, low, span) if span <= array.size and high < 2**63 else None
 
 
 def _factorize_dense(

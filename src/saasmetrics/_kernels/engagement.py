@@ -105,7 +105,10 @@ def _combined(users: I64, keys: I64) -> tuple[I64, int, int] | None:
     lo, span = int(keys.min()), int(keys.max()) - int(keys.min()) + 1
     if int(users.min()) < 0 or (int(users.max()) + 1) * span >= 2**62:
         return None
-    code: I64 = users * span + (keys - lo)
+    code: I64 = np.multiply(users, span)
+    np.add(code, keys, out=code)
+    if lo:
+        np.subtract(code, lo, out=code)
     return code, lo, span
 
 
@@ -127,9 +130,14 @@ def pair_sums(users: I64, keys: I64, values: Num) -> tuple[I64, I64, Num]:
     if arr.dtype.kind not in "iu":
         arr = arr.astype(np.float64)
     if not _sorted(users, keys):
-        counted = _cell_sums(users, keys, arr) if arr.dtype == np.int64 else None
-        if counted is not None:
-            return counted
+        combined = _combined(users, keys) if arr.dtype == np.int64 else None
+        if combined is not None:
+            code, lo, span = combined
+            counted = _packed_sums(code, lo, span, arr)  # overwrites code when it answers
+            if counted is None:
+                counted = _cell_sums(code, lo, span, int(users.max()) + 1, arr)
+            if counted is not None:
+                return counted
         order = sort_order(users, keys)  # stable: the rows of a pair are summed in row order
         users, keys, arr = users[order], keys[order], arr[order]
     start = _starts(users, keys)
@@ -138,23 +146,51 @@ def pair_sums(users: I64, keys: I64, values: Num) -> tuple[I64, I64, Num]:
     return users[start], keys[start], sums
 
 
-def _cell_sums(users: I64, keys: I64, values: I64) -> tuple[I64, I64, I64] | None:
-    """int64 pair sums by counting into a user x key grid, with no sort and no gathers.
+def _packed_sums(code: I64, lo: int, span: int, values: I64) -> tuple[I64, I64, I64] | None:
+    """int64 pair sums by one sort of the :func:`_combined` code and value in one int64.
+
+    The code takes the high bits and the value the low ones, so sorting the packed keys
+    sorts the pairs (no argsort, no gathers) and the values are read back from the low bits.
+    ``None`` (``code`` untouched) when a value is negative or does not fit below the code.
+    """
+    if code.size == 0:
+        return None
+    shift = 63 - int(code.max()).bit_length()
+    if int(values.min()) < 0 or int(values.max()) >= 1 << shift:
+        return None
+    packed = np.left_shift(code, shift, out=code)
+    np.bitwise_or(packed, values, out=packed)
+    packed.sort()
+    pair = packed >> shift
+    new = np.empty(pair.size, dtype=bool)
+    new[0] = True
+    np.not_equal(pair[1:], pair[:-1], out=new[1:])
+    at = np.flatnonzero(new)
+    sums: I64 = np.add.reduceat(np.bitwise_and(packed, (1 << shift) - 1, out=packed), at)
+    pair = pair[at]
+    return pair // span, pair % span + lo, sums
+
+
+def _cell_sums(
+    code: I64, lo: int, span: int, n_users: int, values: I64
+) -> tuple[I64, I64, I64] | None:
+    """int64 pair sums by counting the :func:`_combined` codes into a user x key grid.
 
     ``None`` when the grid would be much larger than the rows, or when a sum could leave the
     range in which float64 counts integers exactly (2**53).
     """
-    if users.size == 0:
+    if code.size == 0:
         return None
-    combined = _combined(users, keys)
-    if combined is None:
+    cells = n_users * span
+    if cells > 4 * code.size + 65_536:
         return None
-    code, lo, span = combined
-    cells = (int(users.max()) + 1) * span
-    if cells > 4 * code.size + 65_536 or float(np.abs(values).sum(dtype=np.float64)) >= 2**52:
+    positive = int(values.min()) > 0
+    magnitude = values.sum(dtype=np.float64) if positive else np.abs(values).sum(dtype=np.float64)
+    if float(magnitude) >= 2**52:
         return None
-    rows = np.bincount(code, minlength=cells)
     sums = np.bincount(code, weights=values, minlength=cells)
+    # every row adds > 0 to its cell: a cell has rows exactly when its sum is positive
+    rows = sums if positive else np.bincount(code, minlength=cells)
     at = np.flatnonzero(rows).astype(np.int64, copy=False)
     return at // span, at % span + lo, sums[at].astype(np.int64)
 
@@ -242,7 +278,7 @@ def runs_per_period(users: I64, periods: I64, n_periods: int, max_units: int) ->
 
 
 def lifecycle_counts(
-    users: I64, periods: I64, created: I64, n_periods: int
+    users: I64, periods: I64, created: I64 | None, n_periods: int
 ) -> tuple[I64, I64, I64, I64]:
     """New, returning, resurrecting and dormant users per period (PostHog's rules).
 
@@ -256,8 +292,9 @@ def lifecycle_counts(
     users, periods : numpy.ndarray of int64
         Distinct (user, period) pairs sorted by user then period, periods in
         ``0 .. n_periods - 1``.
-    created : numpy.ndarray of int64
-        Creation period of each pair's user (aligned with the pairs).
+    created : numpy.ndarray of int64 or None
+        Creation period of each pair's user (aligned with the pairs); ``None``: each
+        user's first active period.
     n_periods : int
         Output length (dormancy after the last period is dropped).
 
@@ -278,19 +315,21 @@ def lifecycle_counts(
     if periods.size:
         prev[1:] = periods[:-1]
         prev[0] = 0
-    is_new = first & (periods == created)
+    is_new = first if created is None else first & (periods == created)
     is_returning = ~first & (prev == periods - 1)
-    is_resurrecting = ~is_new & ~is_returning
     nxt = np.empty_like(periods)
     if periods.size:
         nxt[:-1] = periods[1:]
         nxt[_user_ends(users)] = -2
     goes_dormant = (nxt != periods + 1) & (periods + 1 < n_periods)
-    new = np.bincount(periods[is_new], minlength=n_periods).astype(np.int64)
-    returning = np.bincount(periods[is_returning], minlength=n_periods).astype(np.int64)
-    resurrecting = np.bincount(periods[is_resurrecting], minlength=n_periods).astype(np.int64)
+    # one status per pair (0 new, 1 returning, 2 resurrecting: new and returning exclude
+    # each other), counted in one pass over (period, status) cells
+    status = periods * 3 + 2
+    status -= is_returning
+    status -= 2 * is_new
+    table = np.bincount(status, minlength=3 * n_periods).astype(np.int64).reshape(n_periods, 3)
     dormant = np.bincount(periods[goes_dormant] + 1, minlength=n_periods).astype(np.int64)
-    return new, returning, resurrecting, dormant
+    return table[:, 0].copy(), table[:, 1].copy(), table[:, 2].copy(), dormant
 
 
 def growth_users(users: I64, periods: I64, n_periods: int) -> tuple[I64, I64, I64, I64, I64]:
@@ -321,25 +360,20 @@ def growth_users(users: I64, periods: I64, n_periods: int) -> tuple[I64, I64, I6
         prev[1:] = periods[:-1]
         prev[0] = 0
     retained_mask = ~first & (prev == periods - 1)
-    resurrected_mask = ~first & ~retained_mask
     nxt = np.empty_like(periods)
     if periods.size:
         nxt[:-1] = periods[1:]
         nxt[_user_ends(users)] = -2
     churns = (nxt != periods + 1) & (periods + 1 < n_periods)
 
-    def count(mask: Bool | None, shift: int = 0) -> I64:
-        p = periods if mask is None else periods[mask]
-        out: I64 = np.bincount(p + shift, minlength=n_periods)[:n_periods].astype(np.int64)
-        return out
-
-    return (
-        count(None),
-        count(retained_mask),
-        count(first),
-        count(resurrected_mask),
-        count(churns, 1),
-    )
+    # one status per pair (0 retained, 1 new, 2 resurrected), counted in one pass
+    status = periods * 3 + 2
+    status -= first
+    status -= 2 * retained_mask
+    table = np.bincount(status, minlength=3 * n_periods).astype(np.int64).reshape(n_periods, 3)
+    churned = np.bincount(periods[churns] + 1, minlength=n_periods)[:n_periods].astype(np.int64)
+    retained, new, resurrected = (table[:, i].copy() for i in range(3))
+    return retained + new + resurrected, retained, new, resurrected, churned
 
 
 def growth_values(
@@ -393,16 +427,41 @@ def growth_values(
     churns = (nxt != periods + 1) & (periods + 1 < n_periods)
 
     exact = values.dtype.kind in "iu"
+    # Every weight below is at most |now| + |before| in size, so each running sum stays under
+    # 2 * sum|values|: below 2**52, float64 counts the integers exactly and faster than add.at.
+    counted = exact and float(np.abs(values).sum(dtype=np.float64)) < 2**51
 
-    def total(weights: Num, at: I64 = periods) -> Num:
+    def total(weights: Num, at: I64 = periods, size: int = n_periods) -> Num:
+        if counted:
+            floats = np.bincount(at, weights=weights, minlength=size)[:size]
+            return floats.astype(np.int64)
         if exact:
-            sums: I64 = np.zeros(n_periods + 1, dtype=np.int64)
+            sums: I64 = np.zeros(size + 1, dtype=np.int64)
             np.add.at(sums, at, weights)
-            return sums[:n_periods]
-        out = np.bincount(at, weights=weights, minlength=n_periods)[:n_periods]
+            return sums[:size]
+        out = np.bincount(at, weights=weights, minlength=size)[:size]
         return np.asarray(out, dtype=np.float64)
 
     zero = np.zeros_like(values)
+    if exact:  # the rest from the identities: exact in integers
+        # every pair is active in both periods (0), new (1) or resurrected (2): one count
+        status = periods * 3 + 2
+        status -= first
+        status -= 2 * both
+        table = total(values, status, 3 * n_periods).reshape(n_periods, 3)
+        kept, new, back = (table[:, i].copy() for i in range(3))
+        retained = total(np.where(both, np.minimum(values, before), zero))
+        # over the pairs active in both periods: max(v - b, 0) = v - min(v, b), and
+        # max(b - v, 0) = b - min(v, b); b is 0 on the others
+        return (
+            kept + new + back,
+            retained,
+            new,
+            back,
+            kept - retained,
+            total(before) - retained,
+            total(np.where(churns, values, zero), np.where(churns, periods + 1, 0)),
+        )
     return (
         total(values),
         total(np.where(both, np.minimum(values, before), zero)),

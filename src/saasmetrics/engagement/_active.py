@@ -250,7 +250,9 @@ def active_users(
     user_col, time_col, event_col : str
         Column roles when ``events`` is a frame; the event column is read only by the
         event filter ``active_event``: without it every row is activity, so (actor, time)
-        rows are enough, and ``event_col=None`` says there is no event column.
+        rows are enough, and ``event_col=None`` says there is no event column. So a row
+        with a null event name is activity when no ``active_event`` is given; with one, a
+        null event name raises the ``InputError`` building an EventLog of the frame raises.
     partitioned_by : str, optional
         For a dask DataFrame whose partitions already hold whole users: the user column.
 
@@ -264,6 +266,8 @@ def active_users(
     ParameterError
         Empty windows, a window that is not a whole number of days, an unknown ``freq``,
         ``active_event`` with ``event_col=None``.
+    InputError
+        Null user ids or times, or (with ``active_event``) null event names.
     EmptyDataError
         No rows, or ``as_of`` before the first event.
 
@@ -635,7 +639,9 @@ def stickiness(
     user_col, time_col, event_col : str
         Column roles when ``events`` is a frame; the event column is read only by the
         event filter ``active_event``: without it every row is activity, so (actor, time)
-        rows are enough, and ``event_col=None`` says there is no event column.
+        rows are enough, and ``event_col=None`` says there is no event column. So a row
+        with a null event name is activity when no ``active_event`` is given; with one, a
+        null event name raises the ``InputError`` building an EventLog of the frame raises.
     partitioned_by : str, optional
         For a dask DataFrame whose partitions already hold whole users: the user column.
 
@@ -651,6 +657,8 @@ def stickiness(
         An unknown period or unit, or a period no longer than the unit (days of a day, weeks
         of a week or of ``"7D"``, months of a month); ``active_event`` with
         ``event_col=None``.
+    InputError
+        Null user ids or times, or (with ``active_event``) null event names.
 
     Examples
     --------
@@ -740,7 +748,7 @@ def _stickiness_analysis(
             periods = np.zeros(k.size, dtype=np.int64)
             n_periods = 1
         else:
-            periods = day_period(units.day_of(k), grain) - lo
+            periods = day_period(units.day_of(k), grain, lo)
             n_periods = hi - lo + 1
         table = runs_per_period(u, periods, n_periods, max_units)
         return _StickyPartial(lo, np.ascontiguousarray(table.T), found)

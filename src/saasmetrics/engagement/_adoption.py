@@ -206,7 +206,7 @@ def _adoption_analysis(
     def partial(log: Activity, context: DayRange) -> _AdoptionPartial:
         first, last = (int(p) for p in day_period(np.array([context.first, context.last]), grain))
         n = last - first + 1
-        periods = day_period(log.days, grain) - first
+        periods = day_period(log.days, grain, first)
         users = np.asarray(log.user_codes, dtype=np.int64)
         _, p = distinct_pairs(users, periods)
         rows = [np.bincount(p, minlength=n)]

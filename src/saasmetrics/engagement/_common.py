@@ -13,7 +13,7 @@ import pandas as pd
 from saasmetrics._kernels.periods import (
     DAY_NS,
     PeriodSpec,
-    calendar_period,
+    day_calendar_period,
     parse_freq,
     period_start_ns,
 )
@@ -47,6 +47,9 @@ class Activity:
     Built by :func:`load` from an :class:`~saasmetrics.EventLog` (rows sorted by user and
     time, so the pair kernels need no sort) or from a frame (validated and encoded, not
     sorted: the kernels sort the far fewer (user, day) keys instead of every row by time).
+    ``users[user_codes[i]]`` is row ``i``'s user; read from a frame, ``users`` may also hold
+    ids of no row (dense integer ids are coded by offset), so analyses count pairs, not
+    ``n_users``.
     """
 
     user_codes: I64
@@ -136,6 +139,7 @@ def load(
         time_col=time_col,
         event_col=event_col if needs_event else None,  # None: every row is activity
         properties=properties,
+        any_user_order=True,  # engagement counts per period: no result depends on the order
     )
     return _activity(
         user_codes=encoded.user_codes,
@@ -163,9 +167,9 @@ def calendar_spec(name: str, freq: Any, *, allow_day: bool = True) -> PeriodSpec
     return parse_freq(freq.upper())
 
 
-def day_period(days: I64, spec: PeriodSpec) -> I64:
-    """Calendar period ordinal of each day ordinal."""
-    return calendar_period(np.asarray(days, dtype=np.int64) * DAY_NS, spec)
+def day_period(days: I64, spec: PeriodSpec, origin: int = 0) -> I64:
+    """Calendar period ordinal of each day ordinal, minus ``origin`` (a new array)."""
+    return day_calendar_period(days, spec, origin)
 
 
 def period_labels(ordinals: I64, spec: PeriodSpec) -> pd.DatetimeIndex:

@@ -180,7 +180,9 @@ def lifecycle(
     user_col, time_col, event_col : str
         Column roles when ``events`` is a frame; the event column is read only by
         ``new_event``: without it every row is activity, so (actor, time) rows are enough,
-        and ``event_col=None`` says there is no event column.
+        and ``event_col=None`` says there is no event column. So a row with a null event
+        name is activity when no ``new_event`` is given; with one, a null event name
+        raises the ``InputError`` building an EventLog of the frame raises.
     partitioned_by : str, optional
         For a dask DataFrame whose partitions already hold whole users: the user column.
 
@@ -194,6 +196,8 @@ def lifecycle(
     ParameterError
         An unknown ``freq``, ``end`` before ``start``, or ``new_event`` with
         ``event_col=None``.
+    InputError
+        Null user ids or times, or (with ``new_event``) null event names.
     EmptyDataError
         No rows, or ``start`` / ``end`` name periods with no data (after its last period,
         before its first, or only the look-back period).
@@ -271,23 +275,22 @@ def _lifecycle_analysis(
 
     def partial(log: Activity, context: DayRange) -> _LifecyclePartial:
         lo, hi = bounds(context)
-        periods = day_period(log.days, grain) - lo
+        periods = day_period(log.days, grain, lo)
         users = np.asarray(log.user_codes, dtype=np.int64)
         u, p = distinct_pairs(users, periods)
+        if not new_events:  # created by their first event: new in their first active period
+            return _LifecyclePartial(lo, np.stack(lifecycle_counts(u, p, None, hi - lo + 1)), True)
         first_of_user = np.ones(u.size, dtype=bool)
         first_of_user[1:] = u[1:] != u[:-1]
         created = np.full(log.n_users, np.iinfo(np.int64).max, dtype=np.int64)
-        found = True
-        if new_events:
-            codes, flags = event_codes(log, new_events)
-            found = any(flags)
-            mask = np.isin(log.event_codes, codes)
-            np.minimum.at(created, users[mask], periods[mask])
+        codes, flags = event_codes(log, new_events)
+        mask = np.isin(log.event_codes, codes)
+        np.minimum.at(created, users[mask], periods[mask])
         fallback = np.full(log.n_users, 0, dtype=np.int64)
         fallback[u[first_of_user]] = p[first_of_user]
         created = np.where(created == np.iinfo(np.int64).max, fallback, created)
         counts = np.stack(lifecycle_counts(u, p, created[u], hi - lo + 1))
-        return _LifecyclePartial(lo, counts, found)
+        return _LifecyclePartial(lo, counts, any(flags))
 
     def finalize(part: _LifecyclePartial, context: DayRange) -> Lifecycle:
         if new_events and not part.found:
