@@ -8,6 +8,7 @@ from hypothesis import given
 from hypothesis import strategies as st
 
 from saasmetrics._kernels.encoding import (
+    distinct_sorted,
     factorize_any_order,
     factorize_first_seen,
     is_sorted_by_user_time,
@@ -116,3 +117,17 @@ def test_segment_helpers_match_python(codes: list[int], extra: int) -> None:
     positions = position_in_segment(offsets).tolist()
     expected = [sorted_codes[:i].tolist().count(c) for i, c in enumerate(sorted_codes.tolist())]
     assert positions == expected
+
+
+@given(
+    st.lists(st.one_of(st.floats(allow_infinity=True), st.integers(-5, 5).map(float)), max_size=40)
+)
+def test_distinct_sorted_is_numpy_unique_for_floats(values: list[float]) -> None:
+    np.testing.assert_array_equal(distinct_sorted(values), np.unique(np.array(values)))
+
+
+@given(st.lists(st.integers(-(2**62), 2**62), max_size=40))
+def test_distinct_sorted_is_numpy_unique_for_ints(values: list[int]) -> None:
+    got = distinct_sorted(np.array(values, dtype=np.int64))
+    np.testing.assert_array_equal(got, np.unique(np.array(values, dtype=np.int64)))
+    assert got.dtype == np.int64

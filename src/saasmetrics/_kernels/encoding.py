@@ -2,14 +2,57 @@
 
 from __future__ import annotations
 
+from typing import Any
+
 import numpy as np
 import numpy.typing as npt
 import pandas as pd
 
-__all__ = ("factorize_any_order", "factorize_first_seen", "is_sorted_by_user_time", "sort_order")
+__all__ = (
+    "distinct_sorted",
+    "factorize_any_order",
+    "factorize_first_seen",
+    "is_sorted_by_user_time",
+    "sort_order",
+)
 
 _KEY_BITS = 63
 """Bits of the uint64 sort keys used (one spare keeps every shift and mask well inside)."""
+
+
+def distinct_sorted(values: npt.ArrayLike) -> npt.NDArray[Any]:
+    """The distinct values in ascending order: ``np.unique(values)``, by a sort.
+
+    NumPy 2.3+ computes a plain ``np.unique`` with a hash table before sorting the result,
+    which is many times slower than one sort when most values are distinct (2M int64 values:
+    2.1 CPU-s against 0.02 for a sort and a comparison of neighbours). NaNs are one value,
+    last, as in ``np.unique``.
+
+    Parameters
+    ----------
+    values : array_like
+        Any 1-d array (flattened otherwise, as ``np.unique`` does).
+
+    Returns
+    -------
+    numpy.ndarray
+        The sorted distinct values.
+
+    Examples
+    --------
+    >>> distinct_sorted([3, 1, 3, 2]).tolist()
+    [1, 2, 3]
+    >>> distinct_sorted([2.0, float("nan"), 1.0, float("nan")]).tolist()
+    [1.0, 2.0, nan]
+    """
+    ordered = np.sort(np.asarray(values).reshape(-1))
+    if ordered.size < 2:
+        return ordered
+    new = ordered[1:] != ordered[:-1]
+    if ordered.dtype.kind in "fc":  # NaN != NaN: keep the first NaN only
+        nan = np.isnan(ordered)
+        new &= ~(nan[1:] & nan[:-1])
+    return ordered[np.concatenate(([True], new))]
 
 
 def factorize_first_seen(values: pd.Series) -> tuple[npt.NDArray[np.int64], pd.Index]:

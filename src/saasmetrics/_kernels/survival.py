@@ -11,6 +11,8 @@ from __future__ import annotations
 import numpy as np
 import numpy.typing as npt
 
+from saasmetrics._kernels.encoding import distinct_sorted
+
 __all__ = (
     "aalen_johansen",
     "group_risk_table",
@@ -330,7 +332,7 @@ class CoxTerms:
 
     def __init__(self, start: F64, stop: F64, event: B, x: F64, ties: str) -> None:
         self.x = x
-        self.event_times = np.unique(stop[event])
+        self.event_times = distinct_sorted(stop[event])
         m = self.event_times.size
         self.m = m
         # a row counts at event time j for lo <= j < hi

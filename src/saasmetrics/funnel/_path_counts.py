@@ -15,6 +15,7 @@ import numpy as np
 import numpy.typing as npt
 import pandas as pd
 
+from saasmetrics._kernels.encoding import distinct_sorted
 from saasmetrics._kernels.funnel_paths import MORE, PAD, session_paths
 from saasmetrics._kernels.segments import segment_ids
 from saasmetrics._validation import check_int, check_positive_timedelta
@@ -139,7 +140,7 @@ def paths_partial(log: EventLog, s: PathsSettings) -> PathsPartial:
     conversions = np.bincount(inverse, weights=converted, minlength=n).astype(np.int64)
     if n:
         width = int(users.max()) + 1
-        pairs = np.unique(inverse * width + users)  # distinct (path, user) pairs
+        pairs = distinct_sorted(inverse * width + users)  # distinct (path, user) pairs
         n_users = np.bincount(pairs // width, minlength=n).astype(np.int64)
     else:
         n_users = np.zeros(0, dtype=np.int64)

@@ -10,6 +10,7 @@ import pandas as pd
 from scipy.special import chdtrc, ndtri
 
 from saasmetrics._frames import to_pandas
+from saasmetrics._kernels.encoding import distinct_sorted
 from saasmetrics._kernels.retention import kaplan_meier_table
 from saasmetrics._kernels.survival import (
     CoxTerms,
@@ -427,7 +428,7 @@ class CoxModel:
             return
         for k in range(p):
             col = xc[:, k]
-            values = np.unique(col)
+            values = distinct_sorted(col)
             if values.size != 2:
                 continue
             events_at = col[event]
@@ -892,7 +893,7 @@ def _concordance(
 ) -> float:
     """Harrell's C, pairs counted within strata (see ``concordance_counts``)."""
     concordant = discordant = tied = 0.0
-    for s in np.unique(stratum):  # over strata
+    for s in distinct_sorted(stratum):  # over strata
         rows = stratum == s
         c, d, t = concordance_counts(start[rows], stop[rows], event[rows], score[rows])
         concordant, discordant, tied = concordant + c, discordant + d, tied + t
