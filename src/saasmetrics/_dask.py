@@ -21,7 +21,13 @@ from typing import Any
 import numpy as np
 import pandas as pd
 
-from saasmetrics._validation import CountedWarning, ValidationReport, collecting_reports
+from saasmetrics._validation import (
+    _MIXED_KINDS,
+    CountedWarning,
+    ValidationReport,
+    _label_text,
+    collecting_reports,
+)
 from saasmetrics.exceptions import (
     EmptyDataError,
     InputError,
@@ -209,12 +215,60 @@ def _by_key_index(frame: Any, key: str) -> bool:
     return bool(frame.index.name == key and frame.known_divisions)
 
 
+def _key_text(ids: pd.Series) -> pd.Series:
+    """Ids as the text of the library's one id rule: 7, 7.0 and "7" are one id ("7")."""
+    if ids.dtype == object:
+        return _label_text(ids).astype("string")
+    if pd.api.types.is_float_dtype(ids.dtype):
+        numbers = ids.astype("Float64")
+        whole = numbers.notna() & (numbers % 1 == 0) & (numbers.abs() < 2**53)
+        text = numbers.astype("string")
+        if bool(whole.any()):
+            text = text.where(~whole, numbers.where(whole).astype("Int64").astype("string"))
+        return text
+    return ids.astype("string")
+
+
 def _hash_key(part: pd.DataFrame, key: str) -> pd.DataFrame:
-    """Add a hash of the key read as text, so that equal ids in different tables meet."""
-    ids = part[key]
-    text = ids.astype("string") if len(ids) else ids.astype(object)
+    """Add a hash of the key's text form, so that equal ids (7, 7.0, "7") meet in a partition.
+
+    Equal ids must land in the same partition whatever their type in each table or partition:
+    the in-memory path reads them as one id (:func:`~saasmetrics._validation.normalize_ids`,
+    :func:`~saasmetrics._validation.align_ids`), so a hash of the raw values would split them.
+    """
+    text = _key_text(part[key]) if len(part) else part[key].astype(object)
     hashed = pd.util.hash_pandas_object(text, index=False).to_numpy()
     return part.assign(**{_KEY: hashed})
+
+
+def _hash_key_frame(frame: Any, key: str) -> Any:
+    meta = frame._meta.assign(**{_KEY: pd.Series(dtype="uint64")})
+    return frame.map_partitions(_hash_key, key, meta=meta)
+
+
+def _id_kind(ids: pd.Series) -> pd.Series:
+    return pd.Series([pd.api.types.infer_dtype(ids, skipna=True)], dtype=object)
+
+
+def _ids_as_text(part: pd.DataFrame, key: str) -> pd.DataFrame:
+    return part.assign(**{key: _label_text(part[key].astype(object))})
+
+
+def _one_id_kind(frame: Any, key: str) -> Any:
+    """A key column of Python objects read as text in every partition if the whole column mixes.
+
+    The in-memory path reads a column that mixes numbers and text as text; on dask each
+    partition would decide alone, so the kinds of the whole column are found first.
+
+    Costs one pass over the key column, and only for columns of dtype ``object`` (ids of one
+    dtype cannot mix).
+    """
+    if key not in frame.columns or frame[key].dtype != object:
+        return frame
+    kinds = set(frame[key].map_partitions(_id_kind, meta=(key, object)).compute()) - {"empty"}
+    if not (kinds & _MIXED_KINDS or len(kinds) > 1):
+        return frame
+    return frame.map_partitions(_ids_as_text, key, meta=frame._meta)
 
 
 def _partitioned(
@@ -268,7 +322,7 @@ def _partitions(
         frame, key = frames[0], keys[positions[0]]
         assert key is not None
         if _by_key_index(frame, key):
-            frame = frame.reset_index()
+            frame = _one_id_kind(frame.reset_index(), key)
         elif partitioned_by is not None:
             if partitioned_by != key:
                 raise ParameterError(
@@ -278,10 +332,16 @@ def _partitions(
                 )
             if frame.index.name == key and key not in frame.columns:
                 frame = frame.reset_index()  # indexed by the key, divisions unknown
+            frame = _one_id_kind(frame, key)
         else:
             if frame.index.name == key and key not in frame.columns:
                 frame = frame.reset_index()
-            frame = _numbered(frame).shuffle(on=key)
+            frame = _one_id_kind(frame, key)
+            if frame[key].dtype == object:  # 7 and "7" hash apart; their text form does not
+                frame = _hash_key_frame(_numbered(frame), key)
+                frame = frame.shuffle(on=_KEY)
+            else:
+                frame = _numbered(frame).shuffle(on=key)
         shuffled = [list(frame.to_delayed())]
     else:
         # several tables: shuffle each on a hash of its key read as text into the same partitions
@@ -289,10 +349,9 @@ def _partitions(
         shuffled = []
         for i in positions:
             table, key = tables[i], keys[i]
+            assert key is not None  # a position is a table keyed by a column
             frame = table.reset_index() if table.index.name == key and key not in table else table
-            frame = _numbered(frame)
-            meta = frame._meta.assign(**{_KEY: pd.Series(dtype="uint64")})
-            keyed = frame.map_partitions(_hash_key, key, meta=meta)
+            keyed = _hash_key_frame(_numbered(_one_id_kind(frame, key)), key)
             shuffled.append(list(keyed.shuffle(on=_KEY, npartitions=n).to_delayed()))
     n_parts = len(shuffled[0])
     out: list[list[Any]] = []
