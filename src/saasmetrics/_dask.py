@@ -24,6 +24,7 @@ import pandas as pd
 from saasmetrics._validation import (
     _MIXED_KINDS,
     CountedWarning,
+    TimeZonesSeen,
     ValidationReport,
     _label_text,
     collecting_reports,
@@ -44,7 +45,7 @@ _ROW_BITS = 40  # up to 2**40 rows per input partition, 2**23 partitions
 Warned = tuple[tuple[type[Warning], str], ...]
 
 
-Reports = tuple[tuple[str, ValidationReport | CountedWarning], ...]
+Reports = tuple[tuple[str, ValidationReport | CountedWarning | TimeZonesSeen], ...]
 
 
 @dataclass(frozen=True, slots=True)
@@ -391,7 +392,8 @@ def run_dask(
         for p in per_partition
     ]
     (merged,) = dask.compute(_tree(delayed, analysis.merge, chunks))
-    for name, report in merged.reports:
+    zones_first = sorted(merged.reports, key=lambda item: not isinstance(item[1], TimeZonesSeen))
+    for name, report in zones_first:  # a mix of time zones raises; dropped rows warn
         report.warn_dropped(name, stacklevel=4)  # user > function > run > run_dask
     _reraise(tuple(w for w in merged.warned if w not in warned_before))
     if merged.empty:

@@ -11,7 +11,7 @@ import numpy as np
 import pandas as pd
 import pytest
 
-from saasmetrics.exceptions import InputError, MissingColumnError
+from saasmetrics.exceptions import InputError, MissingColumnError, SchemaError
 from saasmetrics.funnel import funnel
 from saasmetrics.health import account_features
 from saasmetrics.retention import cohort_table, magic_number_search
@@ -151,3 +151,45 @@ def test_left_out_values_warn_once_with_the_totals(
     pd.testing.assert_frame_equal(got.to_frame(), expected.to_frame())
     assert got_warnings == expected_warnings
     assert len(got_warnings) == 1
+
+
+@pytest.mark.parametrize("kind", ["offsets", "naive and aware"])
+def test_time_zones_mixed_across_partitions_are_refused_as_in_memory(kind: str) -> None:
+    # each partition holds one zone; the whole column holds two: pandas refuses it, so must dask
+    first = ["2024-01-01 10:00+01:00", "2024-01-02 10:00+01:00"]
+    second = ["2024-01-03 10:00+00:00", "2024-01-04 10:00+00:00"]
+    if kind == "naive and aware":
+        second = ["2024-01-03 10:00", "2024-01-04 10:00"]
+    events = pd.DataFrame(
+        {
+            "user_id": ["a", "a", "b", "b"],
+            "timestamp": pd.array(first + second, dtype=object),
+            "event": ["signup", "pay", "signup", "pay"],
+        }
+    )
+    with pytest.raises(SchemaError, match="'timestamp' mixes time zones"):
+        funnel(events, steps=["signup", "pay"])
+    parts = dd.concat(
+        [
+            dd.from_pandas(events.iloc[:2], npartitions=1),
+            dd.from_pandas(events.iloc[2:], npartitions=1),
+        ]
+    )
+    for partitioned_by in ("user_id", None):
+        with pytest.raises(SchemaError, match="'timestamp' mixes time zones"):
+            funnel(parts, steps=["signup", "pay"], partitioned_by=partitioned_by)
+
+
+def test_one_zone_in_every_partition_is_accepted() -> None:
+    events = pd.DataFrame(
+        {
+            "user_id": ["a", "a", "b", "b"],
+            "timestamp": pd.to_datetime(
+                ["2024-01-01 10:00", "2024-01-02 10:00", "2024-01-03 10:00", "2024-01-04 10:00"]
+            ).tz_localize("Europe/Paris"),
+            "event": ["signup", "pay", "signup", "pay"],
+        }
+    )
+    expected = funnel(events, steps=["signup", "pay"])
+    got = funnel(dd.from_pandas(events, npartitions=2, sort=False), steps=["signup", "pay"])
+    pd.testing.assert_frame_equal(got.to_frame(), expected.to_frame())
