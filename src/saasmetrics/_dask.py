@@ -217,17 +217,31 @@ def _by_key_index(frame: Any, key: str) -> bool:
 
 
 def _key_text(ids: pd.Series) -> pd.Series:
-    """Ids as the text of the library's one id rule: 7, 7.0 and "7" are one id ("7")."""
-    if ids.dtype == object:
-        return _label_text(ids).astype("string")
-    if pd.api.types.is_float_dtype(ids.dtype):
-        numbers = ids.astype("Float64")
-        whole = numbers.notna() & (numbers % 1 == 0) & (numbers.abs() < 2**53)
-        text = numbers.astype("string")
-        if bool(whole.any()):
-            text = text.where(~whole, numbers.where(whole).astype("Int64").astype("string"))
-        return text
-    return ids.astype("string")
+    """Ids as text for hashing: any two ids the in-memory path may read as one get one text.
+
+    Numbers, and text that reads as a number, become the text of their float64 value, whole
+    ones without a fraction (7, 7.0, "7", Decimal("7.0") -> "7"; Decimal("7.50") -> "7.5";
+    2**60 as int or float -> one text); other values their ``str``. Ids that are not one id
+    may share a text: they only share a partition.
+    """
+    if isinstance(ids.dtype, pd.CategoricalDtype):
+        ids = ids.astype(object)
+    if pd.api.types.is_bool_dtype(ids.dtype) or not (
+        ids.dtype == object
+        or pd.api.types.is_numeric_dtype(ids.dtype)
+        or pd.api.types.is_string_dtype(ids.dtype)
+    ):
+        return ids.astype("string")
+    values = ids.astype(object)
+    numbers = pd.to_numeric(values, errors="coerce").astype("Float64")
+    text = values.astype("string")
+    whole = numbers.notna() & (numbers % 1 == 0) & (numbers.abs() < 2**63)
+    fraction = numbers.notna() & ~whole
+    if bool(fraction.any()):
+        text = text.where(~fraction, numbers.where(fraction).astype("string"))
+    if bool(whole.any()):
+        text = text.where(~whole, numbers.where(whole).astype("Int64").astype("string"))
+    return text
 
 
 def _hash_key(part: pd.DataFrame, key: str) -> pd.DataFrame:

@@ -7,6 +7,7 @@ rows of one id in one partition and read them the same way in every partition.
 
 from __future__ import annotations
 
+from decimal import Decimal
 from typing import Any
 
 import dask
@@ -72,6 +73,15 @@ def test_ids_mixed_in_the_whole_column_are_text_in_every_partition() -> None:
         pd.testing.assert_frame_equal(got.sort_index(), expected.sort_index())
 
 
+def _same_journeys(touches: pd.DataFrame, convs: pd.DataFrame, npartitions: int) -> None:
+    expected = journeys(touches, convs)
+    got = journeys(
+        dd.from_pandas(touches, npartitions=npartitions, sort=False),
+        dd.from_pandas(convs, npartitions=npartitions, sort=False),
+    )
+    pd.testing.assert_frame_equal(got.to_frame(), expected.to_frame())
+
+
 @pytest.mark.parametrize("npartitions", PARTITIONS)
 def test_integer_and_float_ids_of_two_tables_meet(company: Any, npartitions: int) -> None:
     # user 7 in touchpoints, 7.0 in conversions (a float column: it had a null once)
@@ -79,9 +89,31 @@ def test_integer_and_float_ids_of_two_tables_meet(company: Any, npartitions: int
     codes, _ = pd.factorize(pd.concat([touches["user_id"], convs["user_id"]]))
     touches["user_id"] = codes[: len(touches)].astype(np.int64)
     convs["user_id"] = codes[len(touches) :].astype(np.float64)
-    expected = journeys(touches, convs)
-    got = journeys(
-        dd.from_pandas(touches, npartitions=npartitions, sort=False),
-        dd.from_pandas(convs, npartitions=npartitions, sort=False),
-    )
-    pd.testing.assert_frame_equal(got.to_frame(), expected.to_frame())
+    _same_journeys(touches, convs, npartitions)
+
+
+@pytest.mark.parametrize("npartitions", PARTITIONS)
+def test_large_integer_ids_stored_as_floats_meet(company: Any, npartitions: int) -> None:
+    # ids above 2**53 that a float holds exactly (2**60 + 1024 k): in memory the float id
+    # 2**60 matches the integer id 2**60, so dask must hash them alike
+    touches, convs = company.touchpoints.copy(), company.conversions.copy()
+    codes, _ = pd.factorize(pd.concat([touches["user_id"], convs["user_id"]]))
+    ids = 2**60 + codes.astype(np.int64) * 1024
+    touches["user_id"] = ids[: len(touches)]
+    convs["user_id"] = ids[len(touches) :].astype(np.float64)
+    _same_journeys(touches, convs, npartitions)
+
+
+@pytest.mark.usefixtures("objects_kept")
+@pytest.mark.parametrize("npartitions", PARTITIONS)
+def test_decimal_ids_equal_as_values_are_one_customer(npartitions: int) -> None:
+    # Decimal("7.5") == Decimal("7.50"): one customer in memory, so one partition on dask
+    tx = _transactions(seed=2, n=200)
+    tx["customer_id"] = [
+        Decimal(f"{i % 20}.5") if k % 2 else Decimal(f"{i % 20}.50")
+        for k, i in enumerate(tx["customer_id"])
+    ]
+    expected = rfm_summary(tx, amount_col="amount")
+    got = rfm_summary(dd.from_pandas(tx, npartitions=npartitions, sort=False), amount_col="amount")
+    assert len(got) == len(expected) == 20
+    pd.testing.assert_frame_equal(got.sort_index(), expected.sort_index())
