@@ -153,12 +153,19 @@ def _per_chunk(
 
     def call() -> Any:
         with collecting_reports() as reports:
-            chunk = analysis.prepare(*tables)
+            try:
+                chunk = analysis.prepare(*tables)
+            except EmptyDataError:
+                if not _all_rows_dropped(reports):
+                    raise
+                return _NOTHING, tuple(reports.items())
         value = step(chunk, context) if with_context else step(chunk)
         return value, tuple(reports.items())
 
     try:
         (value, reports), warned = _capture(call)
+        if value is _NOTHING:  # on_invalid="drop" dropped every row: an empty chunk
+            return _Carried(None, warned, empty=True, reports=reports if with_context else ())
     except InputError as error:
         if type(error) is not InputError:  # schema, missing column, empty: whole-table facts
             raise
@@ -171,6 +178,20 @@ def _per_chunk(
         ) from error
     # the context pass prepares the same rows: only the main pass reports the dropped ones
     return _Carried(value, warned, reports=reports if with_context else ())
+
+
+_NOTHING = object()  # a chunk left without rows by on_invalid="drop"
+
+
+def _all_rows_dropped(reports: dict[str, Any]) -> bool:
+    """Whether some table of the chunk lost every row to ``on_invalid="drop"``.
+
+    In memory the other partitions' rows would remain, so the chunk is empty, not an error.
+    """
+    return any(
+        isinstance(r, ValidationReport) and r.n_rows > 0 and r.n_dropped == r.n_rows
+        for r in reports.values()
+    )
 
 
 def _tree(delayed: Any, merge: Callable[[Any, Any], Any], items: list[Any]) -> Any:

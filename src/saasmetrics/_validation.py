@@ -606,7 +606,8 @@ def parse_timestamps(series: pd.Series, *, rows: RowCheck | None = None) -> Pars
             hint=f"convert it first, e.g. pd.to_datetime(df[{column!r}], unit='s').",
         )
     if isinstance(dtype, pd.DatetimeTZDtype) or pd.api.types.is_datetime64_dtype(dtype):
-        rows.flag(series.isna().to_numpy(), column, "null timestamps")
+        read = series.notna().to_numpy()
+        rows.flag(~read, column, "null timestamps")
         parsed = _from_datetime_series(series)
     else:
         null = series.isna().to_numpy()
@@ -653,8 +654,9 @@ def parse_timestamps(series: pd.Series, *, rows: RowCheck | None = None) -> Pars
                     hint=f"make them uniform first, e.g. pd.to_datetime(df[{column!r}], utc=True).",
                 )
         rows.flag(failed, column, "unparseable timestamps")
+        read = ~null & ~failed
         parsed = _from_datetime_series(converted)
-    if series.notna().any():  # an empty chunk, or one of nulls only, has no zone of its own
+    if read.any():  # no value read (empty, null or unparseable): the chunk has no zone
         _record_zone(rows.name, column, parsed)
     return parsed
 

@@ -16,6 +16,7 @@ from saasmetrics.funnel import funnel
 from saasmetrics.health import account_features
 from saasmetrics.retention import cohort_table, magic_number_search
 from saasmetrics.scale import Analysis
+from saasmetrics.unit_economics import rfm_summary
 
 
 def _rows_per_user(frame: pd.DataFrame) -> dict[Any, list[int]]:
@@ -193,3 +194,54 @@ def test_one_zone_in_every_partition_is_accepted() -> None:
     expected = funnel(events, steps=["signup", "pay"])
     got = funnel(dd.from_pandas(events, npartitions=2, sort=False), steps=["signup", "pay"])
     pd.testing.assert_frame_equal(got.to_frame(), expected.to_frame())
+
+
+def _invalid_partition(bad: str) -> list[pd.DataFrame]:
+    """Two partitions of whole users; every row of the second is invalid (``bad``)."""
+    stamps = ["2024-01-01 10:00+01:00", "2024-01-09 10:00+01:00", "2024-01-02 10:00+01:00"]
+    good = pd.DataFrame(
+        {
+            "user_id": ["a", "a", "b"],
+            "timestamp": pd.array(stamps, dtype=object),
+            "event": ["signup", "pay", "signup"],
+            "amount": [1.0, 2.0, 3.0],
+        }
+    )
+    spoilt = {"unparseable": {"timestamp": pd.array(["soon", "later"], dtype=object)},
+              "null id": {"user_id": pd.array([None, None], dtype=object)}}  # fmt: skip
+    other = pd.DataFrame(
+        {
+            "user_id": ["c", "c"],
+            "timestamp": good["timestamp"].iloc[:2].to_numpy(),
+            "event": ["signup", "pay"],
+            "amount": [4.0, 5.0],
+        }
+    ).assign(**spoilt[bad])
+    return [good, other]
+
+
+@pytest.mark.parametrize("bad", ["unparseable", "null id"])
+@pytest.mark.parametrize("function", ["cohort_table", "rfm_summary"])
+def test_a_partition_of_invalid_rows_only_is_dropped_as_in_memory(bad: str, function: str) -> None:
+    # on_invalid="drop": in memory the invalid rows are dropped with one warning; a partition
+    # holding only them was an error (EmptyDataError "No events left", IndexError, or its
+    # unparsed column taken for a naive one: SchemaError "mixes time zones")
+    parts = _invalid_partition(bad)
+    options: dict[str, Any] = {"on_invalid": "drop"}
+    if function == "rfm_summary":
+        call: Any = lambda data, **kw: rfm_summary(  # noqa: E731
+            data, customer_col="user_id", amount_col="amount", **kw
+        ).sort_index()
+    else:
+        call = lambda data, **kw: cohort_table(data, freq="D", **kw).to_frame()  # noqa: E731
+    expected, expected_warnings = _record(lambda: call(pd.concat(parts), **options))
+    data = dd.concat([dd.from_pandas(part, npartitions=1, sort=False) for part in parts])
+    by: tuple[str | None, ...] = ("user_id", None)
+    if bad == "null id":  # null ids hash alike: the shuffle puts them alone in a partition
+        data, by = dd.from_pandas(pd.concat(parts), npartitions=5, sort=False), (None,)
+    for partitioned_by in by:
+        got, got_warnings = _record(
+            lambda p=partitioned_by: call(data, partitioned_by=p, **options)
+        )
+        pd.testing.assert_frame_equal(got, expected)
+        assert got_warnings == expected_warnings
