@@ -12,6 +12,7 @@ The pattern every public function follows::
 
 from __future__ import annotations
 
+import threading
 import warnings
 from collections.abc import Iterable, Iterator, Mapping
 from contextlib import contextmanager
@@ -558,6 +559,12 @@ def _to_nanoseconds(series: pd.Series) -> ParsedTimes:
     return ParsedTimes(ns=ns, tz=None)
 
 
+# warnings.catch_warnings saves and restores the process-wide filters: two threads (dask's
+# default scheduler prepares partitions in threads) interleaving it leave one's "ignore" in
+# place for good. Blocks that silence warnings per chunk take this lock.
+_QUIET_LOCK = threading.Lock()
+
+
 def parse_timestamps(series: pd.Series, *, rows: RowCheck | None = None) -> ParsedTimes:
     """Parse a column of timestamps into int64 nanoseconds, reporting nulls and bad values.
 
@@ -613,7 +620,7 @@ def parse_timestamps(series: pd.Series, *, rows: RowCheck | None = None) -> Pars
         null = series.isna().to_numpy()
         rows.flag(null, column, "null timestamps")
         try:
-            with warnings.catch_warnings():
+            with _QUIET_LOCK, warnings.catch_warnings():
                 # pandas warns when it falls back to per-element parsing, and pandas 2 warns
                 # (FutureWarning) before returning objects for mixed offsets; both outcomes are
                 # handled below with a clear error.
@@ -643,7 +650,7 @@ def parse_timestamps(series: pd.Series, *, rows: RowCheck | None = None) -> Pars
         failed = converted.isna().to_numpy() & ~null
         if failed.any():
             # values pandas could read as UTC but not alongside the rest: a time-zone mix
-            with warnings.catch_warnings():
+            with _QUIET_LOCK, warnings.catch_warnings():
                 warnings.simplefilter("ignore", UserWarning)
                 as_utc = pd.to_datetime(series[failed], errors="coerce", utc=True, format="mixed")
             if as_utc.notna().any():

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import threading
 import warnings
 from typing import Any
 
@@ -11,6 +12,7 @@ import numpy as np
 import pandas as pd
 import pytest
 
+from saasmetrics._validation import RowCheck, parse_timestamps
 from saasmetrics.exceptions import InputError, MissingColumnError, SchemaError
 from saasmetrics.funnel import funnel
 from saasmetrics.health import account_features
@@ -240,8 +242,33 @@ def test_a_partition_of_invalid_rows_only_is_dropped_as_in_memory(bad: str, func
     if bad == "null id":  # null ids hash alike: the shuffle puts them alone in a partition
         data, by = dd.from_pandas(pd.concat(parts), npartitions=5, sort=False), (None,)
     for partitioned_by in by:
-        got, got_warnings = _record(
-            lambda p=partitioned_by: call(data, partitioned_by=p, **options)
-        )
+        with _scheduler("sync"):  # threads can mute warnings (next test)
+            got, got_warnings = _record(
+                lambda p=partitioned_by: call(data, partitioned_by=p, **options)
+            )
         pd.testing.assert_frame_equal(got, expected)
         assert got_warnings == expected_warnings
+
+
+def test_parsing_in_threads_leaves_the_warning_filters_as_they_were() -> None:
+    # dask's default scheduler prepares partitions in threads; each parse of text timestamps
+    # silenced pandas' warnings with warnings.catch_warnings, whose save and restore of the
+    # process-wide filters interleaved across threads and left "ignore UserWarning" behind:
+    # every later DataQualityWarning (the dropped-rows one of the same run included) was lost
+    stamps = pd.Series(["2024-01-01", "2024-01-02 10:00", "soon"] * 200, name="ts")
+    start = threading.Barrier(8)
+
+    def parse() -> None:
+        start.wait()
+        for _ in range(30):
+            parse_timestamps(stamps, rows=RowCheck(stamps.to_frame(), on_invalid="drop"))
+
+    with warnings.catch_warnings():
+        warnings.simplefilter("error")
+        before = list(warnings.filters)
+        threads = [threading.Thread(target=parse) for _ in range(8)]
+        for thread in threads:
+            thread.start()
+        for thread in threads:
+            thread.join()
+        assert warnings.filters == before
