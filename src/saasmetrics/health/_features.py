@@ -87,7 +87,7 @@ def _subscription_arrays(
     rows.flag(frame[customer_col].isna().to_numpy(), customer_col, "null customer ids")
     start = parse_timestamps(frame[start_col], rows=rows)
     end, open_end = parse_end_timestamps(frame[end_col], rows=rows, name="subscriptions")
-    if not open_end.all():
+    if (~open_end & ~rows.bad).any():  # ends read (a chunk's may all be unparseable)
         check_same_clock({start_col: start.tz, end_col: end.tz})
     end_ns = end.ns
     mrr = pd.to_numeric(frame[mrr_col], errors="coerce").to_numpy(dtype=np.float64)
