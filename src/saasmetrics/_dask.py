@@ -237,31 +237,54 @@ def _by_key_index(frame: Any, key: str) -> bool:
     return bool(frame.index.name == key and frame.known_divisions)
 
 
+_NUMBER_STARTS = list("0123456789+-. ")
+
+
+def _number_text(numbers: pd.Series) -> pd.Series:
+    """Numbers as text: integers exactly, whole floats below 2**63 without a fraction."""
+    if pd.api.types.is_integer_dtype(numbers.dtype):
+        return numbers.astype("string")
+    floats = numbers.astype("Float64")
+    text = floats.astype("string")
+    whole = floats.notna() & (floats % 1 == 0) & (floats.abs() < 2**63)
+    if bool(whole.any()):
+        text = text.where(~whole, floats.where(whole).astype("Int64").astype("string"))
+    return text
+
+
 def _key_text(ids: pd.Series) -> pd.Series:
     """Ids as text for hashing: any two ids the in-memory path may read as one get one text.
 
-    Numbers, and text that reads as a number, become the text of their float64 value, whole
-    ones without a fraction (7, 7.0, "7", Decimal("7.0") -> "7"; Decimal("7.50") -> "7.5";
-    2**60 as int or float -> one text); other values their ``str``. Ids that are not one id
-    may share a text: they only share a partition.
+    Numbers, and text that reads as a number, become the text of their value, whole ones
+    without a fraction (7, 7.0, "7", Decimal("7.0") -> "7"; Decimal("7.50") -> "7.5"; 2**60 as
+    int or float -> one text); other values their ``str``. Ids that are not one id may share a
+    text: they only share a partition. Only values that may be numbers are parsed (text ids
+    that start with a letter cost a look at their first character).
     """
     if isinstance(ids.dtype, pd.CategoricalDtype):
         ids = ids.astype(object)
-    if pd.api.types.is_bool_dtype(ids.dtype) or not (
-        ids.dtype == object
-        or pd.api.types.is_numeric_dtype(ids.dtype)
-        or pd.api.types.is_string_dtype(ids.dtype)
-    ):
+    if pd.api.types.is_bool_dtype(ids.dtype):
         return ids.astype("string")
-    values = ids.astype(object)
-    numbers = pd.to_numeric(values, errors="coerce").astype("Float64")
-    text = values.astype("string")
-    whole = numbers.notna() & (numbers % 1 == 0) & (numbers.abs() < 2**63)
-    fraction = numbers.notna() & ~whole
-    if bool(fraction.any()):
-        text = text.where(~fraction, numbers.where(fraction).astype("string"))
-    if bool(whole.any()):
-        text = text.where(~whole, numbers.where(whole).astype("Int64").astype("string"))
+    if pd.api.types.is_numeric_dtype(ids.dtype):
+        return _number_text(ids)
+    if not (ids.dtype == object or pd.api.types.is_string_dtype(ids.dtype)):
+        return ids.astype("string")
+    text = ids.astype("string") if ids.dtype != object else ids.map(str, na_action="ignore")
+    text = text.astype("string")
+    maybe = text.str.slice(0, 1).isin(_NUMBER_STARTS).to_numpy(dtype=bool, na_value=False)
+    if ids.dtype == object:  # numbers held as Python or NumPy objects
+        other = ids.map(lambda v: not isinstance(v, str), na_action="ignore")
+        maybe = (maybe | other.fillna(False).to_numpy(dtype=bool)) & ids.notna().to_numpy()
+    if not maybe.any():
+        return text
+    candidates = ids[maybe].astype(object)
+    numbers = pd.to_numeric(candidates, errors="coerce")
+    read = numbers.notna().to_numpy()
+    if read.any():
+        positions = np.flatnonzero(maybe)[read]
+        values = text.to_numpy(dtype=object)  # an index of a partition may repeat labels
+        values[positions] = _number_text(numbers[read]).to_numpy(dtype=object)
+        text = pd.Series(values, index=ids.index, dtype="string")
     return text
 
 
