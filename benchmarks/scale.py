@@ -34,6 +34,14 @@ from benchmarks.lake import EVENTS_PER_FILE, _count, write_lake
 
 STEPS = ["signup", "create_project", "invite_teammate", "subscribe"]
 ANALYSES = ("funnel", "cohort_table", "magic_number_search", "mrr_bridge")
+# the columns each analysis reads: the parquet readers project to them, as DuckDB does
+EVENT_COLUMNS = ["user_id", "timestamp", "event"]
+COLUMNS = {
+    "funnel": EVENT_COLUMNS,
+    "cohort_table": EVENT_COLUMNS,
+    "magic_number_search": EVENT_COLUMNS,
+    "mrr_bridge": ["customer_id", "start", "end", "mrr"],
+}
 
 FUNNEL_SQL = """
 WITH a0 AS (SELECT user_id, timestamp AS t0 FROM ev WHERE event = 'signup'),
@@ -185,7 +193,10 @@ def _pandas(analysis: str, files: list[str], cap_bytes: int) -> dict[str, Any]:
         f"""
         import pandas as pd
         from benchmarks.scale import _call
-        frame = pd.concat([pd.read_parquet(p) for p in {paths!r}], ignore_index=True)
+        columns = {COLUMNS[analysis]!r}
+        frame = pd.concat(
+            [pd.read_parquet(p, columns=columns) for p in {paths!r}], ignore_index=True
+        )
         print(_call({analysis!r}, frame))
         """
     )
@@ -199,7 +210,8 @@ def _dask(analysis: str, files: list[str], client: Any) -> dict[str, Any]:
     key = "customer_id" if analysis == "mrr_bridge" else "user_id"
     paths = [f.replace("/events/", f"/{table}/") for f in files]
     client.restart()
-    frame = dd.read_parquet(paths, split_row_groups=False)  # one partition per file
+    # one partition per file, only the columns the analysis reads
+    frame = dd.read_parquet(paths, columns=COLUMNS[analysis], split_row_groups=False)
     start = time.perf_counter()
     value = _call(analysis, frame, partitioned_by=key)
     seconds = time.perf_counter() - start

@@ -13,6 +13,7 @@ from saasmetrics._validation import (
     RowCheck,
     check_choice,
     check_positive_timedelta,
+    parse_end_timestamps,
     parse_timestamps,
     require_columns,
 )
@@ -127,3 +128,18 @@ def test_require_columns_and_empty_frames() -> None:
         to_pandas(pd.DataFrame({"x": []}), name="subscriptions")
     with pytest.raises(SchemaError, match="pandas DataFrame"):
         to_pandas(np.zeros(3))
+
+
+@pytest.mark.xfail(
+    strict=True,
+    reason="parse_end_timestamps fills open ends with the first closed end before parsing: "
+    "when that one is unparseable, every open row is flagged unparseable too",
+)
+def test_an_unparseable_end_does_not_spoil_the_open_ends() -> None:
+    # active subscriptions (no end) were dropped with an unparseable closed end; on dask the
+    # filler is each partition's first closed end, so results depended on the partitioning
+    ends = pd.Series(["soon", None, "2024-03-01", None], dtype=object, name="end")
+    rows = RowCheck(ends.to_frame(), on_invalid="drop", name="subscriptions")
+    _, open_end = parse_end_timestamps(ends, rows=rows)
+    assert open_end.tolist() == [False, True, False, True]
+    assert rows.bad.tolist() == [True, False, False, False]

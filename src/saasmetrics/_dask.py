@@ -21,7 +21,14 @@ from typing import Any
 import numpy as np
 import pandas as pd
 
-from saasmetrics._validation import CountedWarning, ValidationReport, collecting_reports
+from saasmetrics._validation import (
+    _MIXED_KINDS,
+    CountedWarning,
+    TimeZonesSeen,
+    ValidationReport,
+    _label_text,
+    collecting_reports,
+)
 from saasmetrics.exceptions import (
     EmptyDataError,
     InputError,
@@ -38,7 +45,7 @@ _ROW_BITS = 40  # up to 2**40 rows per input partition, 2**23 partitions
 Warned = tuple[tuple[type[Warning], str], ...]
 
 
-Reports = tuple[tuple[str, ValidationReport | CountedWarning], ...]
+Reports = tuple[tuple[str, ValidationReport | CountedWarning | TimeZonesSeen], ...]
 
 
 @dataclass(frozen=True, slots=True)
@@ -146,12 +153,19 @@ def _per_chunk(
 
     def call() -> Any:
         with collecting_reports() as reports:
-            chunk = analysis.prepare(*tables)
+            try:
+                chunk = analysis.prepare(*tables)
+            except EmptyDataError:
+                if not _all_rows_dropped(reports):
+                    raise
+                return _NOTHING, tuple(reports.items())
         value = step(chunk, context) if with_context else step(chunk)
         return value, tuple(reports.items())
 
     try:
         (value, reports), warned = _capture(call)
+        if value is _NOTHING:  # on_invalid="drop" dropped every row: an empty chunk
+            return _Carried(None, warned, empty=True, reports=reports if with_context else ())
     except InputError as error:
         if type(error) is not InputError:  # schema, missing column, empty: whole-table facts
             raise
@@ -164,6 +178,20 @@ def _per_chunk(
         ) from error
     # the context pass prepares the same rows: only the main pass reports the dropped ones
     return _Carried(value, warned, reports=reports if with_context else ())
+
+
+_NOTHING = object()  # a chunk left without rows by on_invalid="drop"
+
+
+def _all_rows_dropped(reports: dict[str, Any]) -> bool:
+    """Whether some table of the chunk lost every row to ``on_invalid="drop"``.
+
+    In memory the other partitions' rows would remain, so the chunk is empty, not an error.
+    """
+    return any(
+        isinstance(r, ValidationReport) and r.n_rows > 0 and r.n_dropped == r.n_rows
+        for r in reports.values()
+    )
 
 
 def _tree(delayed: Any, merge: Callable[[Any, Any], Any], items: list[Any]) -> Any:
@@ -209,12 +237,97 @@ def _by_key_index(frame: Any, key: str) -> bool:
     return bool(frame.index.name == key and frame.known_divisions)
 
 
+_NUMBER_STARTS = list("0123456789+-. ")
+
+
+def _number_text(numbers: pd.Series) -> pd.Series:
+    """Numbers as text: integers exactly, whole floats below 2**63 without a fraction."""
+    if pd.api.types.is_integer_dtype(numbers.dtype):
+        return numbers.astype("string")
+    floats = numbers.astype("Float64")
+    text = floats.astype("string")
+    whole = floats.notna() & (floats % 1 == 0) & (floats.abs() < 2**63)
+    if bool(whole.any()):
+        text = text.where(~whole, floats.where(whole).astype("Int64").astype("string"))
+    return text
+
+
+def _key_text(ids: pd.Series) -> pd.Series:
+    """Ids as text for hashing: any two ids the in-memory path may read as one get one text.
+
+    Numbers, and text that reads as a number, become the text of their value, whole ones
+    without a fraction (7, 7.0, "7", Decimal("7.0") -> "7"; Decimal("7.50") -> "7.5"; 2**60 as
+    int or float -> one text); other values their ``str``. Ids that are not one id may share a
+    text: they only share a partition. Only values that may be numbers are parsed (text ids
+    that start with a letter cost a look at their first character).
+    """
+    if isinstance(ids.dtype, pd.CategoricalDtype):
+        ids = ids.astype(object)
+    if pd.api.types.is_bool_dtype(ids.dtype):
+        return ids.astype("string")
+    if pd.api.types.is_numeric_dtype(ids.dtype):
+        return _number_text(ids)
+    if not (ids.dtype == object or pd.api.types.is_string_dtype(ids.dtype)):
+        return ids.astype("string")
+    text = ids.astype("string") if ids.dtype != object else ids.map(str, na_action="ignore")
+    text = text.astype("string")
+    maybe = text.str.slice(0, 1).isin(_NUMBER_STARTS).to_numpy(dtype=bool, na_value=False)
+    if ids.dtype == object:  # numbers held as Python or NumPy objects
+        other = ids.map(lambda v: not isinstance(v, str), na_action="ignore")
+        maybe = (maybe | other.fillna(False).to_numpy(dtype=bool)) & ids.notna().to_numpy()
+    if not maybe.any():
+        return text
+    candidates = ids[maybe].astype(object)
+    numbers = pd.to_numeric(candidates, errors="coerce")
+    read = numbers.notna().to_numpy()
+    if read.any():
+        positions = np.flatnonzero(maybe)[read]
+        values = text.to_numpy(dtype=object)  # an index of a partition may repeat labels
+        values[positions] = _number_text(numbers[read]).to_numpy(dtype=object)
+        text = pd.Series(values, index=ids.index, dtype="string")
+    return text
+
+
 def _hash_key(part: pd.DataFrame, key: str) -> pd.DataFrame:
-    """Add a hash of the key read as text, so that equal ids in different tables meet."""
-    ids = part[key]
-    text = ids.astype("string") if len(ids) else ids.astype(object)
+    """Add a hash of the key's text form, so that equal ids (7, 7.0, "7") meet in a partition.
+
+    Equal ids must land in the same partition whatever their type in each table or partition:
+    the in-memory path reads them as one id (:func:`~saasmetrics._validation.normalize_ids`,
+    :func:`~saasmetrics._validation.align_ids`), so a hash of the raw values would split them.
+    """
+    text = _key_text(part[key]) if len(part) else part[key].astype(object)
     hashed = pd.util.hash_pandas_object(text, index=False).to_numpy()
     return part.assign(**{_KEY: hashed})
+
+
+def _hash_key_frame(frame: Any, key: str) -> Any:
+    meta = frame._meta.assign(**{_KEY: pd.Series(dtype="uint64")})
+    return frame.map_partitions(_hash_key, key, meta=meta)
+
+
+def _id_kind(ids: pd.Series) -> pd.Series:
+    return pd.Series([pd.api.types.infer_dtype(ids, skipna=True)], dtype=object)
+
+
+def _ids_as_text(part: pd.DataFrame, key: str) -> pd.DataFrame:
+    return part.assign(**{key: _label_text(part[key].astype(object))})
+
+
+def _one_id_kind(frame: Any, key: str) -> Any:
+    """A key column of Python objects read as text in every partition if the whole column mixes.
+
+    The in-memory path reads a column that mixes numbers and text as text; on dask each
+    partition would decide alone, so the kinds of the whole column are found first.
+
+    Costs one pass over the key column, and only for columns of dtype ``object`` (ids of one
+    dtype cannot mix).
+    """
+    if key not in frame.columns or frame[key].dtype != object:
+        return frame
+    kinds = set(frame[key].map_partitions(_id_kind, meta=(key, object)).compute()) - {"empty"}
+    if not (kinds & _MIXED_KINDS or len(kinds) > 1):
+        return frame
+    return frame.map_partitions(_ids_as_text, key, meta=frame._meta)
 
 
 def _partitioned(
@@ -268,7 +381,7 @@ def _partitions(
         frame, key = frames[0], keys[positions[0]]
         assert key is not None
         if _by_key_index(frame, key):
-            frame = frame.reset_index()
+            frame = _one_id_kind(frame.reset_index(), key)
         elif partitioned_by is not None:
             if partitioned_by != key:
                 raise ParameterError(
@@ -278,10 +391,16 @@ def _partitions(
                 )
             if frame.index.name == key and key not in frame.columns:
                 frame = frame.reset_index()  # indexed by the key, divisions unknown
+            frame = _one_id_kind(frame, key)
         else:
             if frame.index.name == key and key not in frame.columns:
                 frame = frame.reset_index()
-            frame = _numbered(frame).shuffle(on=key)
+            frame = _one_id_kind(frame, key)
+            if frame[key].dtype == object:  # 7 and "7" hash apart; their text form does not
+                frame = _hash_key_frame(_numbered(frame), key)
+                frame = frame.shuffle(on=_KEY)
+            else:
+                frame = _numbered(frame).shuffle(on=key)
         shuffled = [list(frame.to_delayed())]
     else:
         # several tables: shuffle each on a hash of its key read as text into the same partitions
@@ -289,10 +408,9 @@ def _partitions(
         shuffled = []
         for i in positions:
             table, key = tables[i], keys[i]
+            assert key is not None  # a position is a table keyed by a column
             frame = table.reset_index() if table.index.name == key and key not in table else table
-            frame = _numbered(frame)
-            meta = frame._meta.assign(**{_KEY: pd.Series(dtype="uint64")})
-            keyed = frame.map_partitions(_hash_key, key, meta=meta)
+            keyed = _hash_key_frame(_numbered(_one_id_kind(frame, key)), key)
             shuffled.append(list(keyed.shuffle(on=_KEY, npartitions=n).to_delayed()))
     n_parts = len(shuffled[0])
     out: list[list[Any]] = []
@@ -332,7 +450,8 @@ def run_dask(
         for p in per_partition
     ]
     (merged,) = dask.compute(_tree(delayed, analysis.merge, chunks))
-    for name, report in merged.reports:
+    zones_first = sorted(merged.reports, key=lambda item: not isinstance(item[1], TimeZonesSeen))
+    for name, report in zones_first:  # a mix of time zones raises; dropped rows warn
         report.warn_dropped(name, stacklevel=4)  # user > function > run > run_dask
     _reraise(tuple(w for w in merged.warned if w not in warned_before))
     if merged.empty:

@@ -12,6 +12,7 @@ The pattern every public function follows::
 
 from __future__ import annotations
 
+import threading
 import warnings
 from collections.abc import Iterable, Iterator, Mapping
 from contextlib import contextmanager
@@ -436,13 +437,65 @@ def warn_counted(key: str, warning: CountedWarning, *, stacklevel: int = 2) -> N
     collector[key] = warning if known is None else known + warning  # type: ignore[operator]
 
 
-_CHUNK_REPORTS: ContextVar[dict[str, ValidationReport | CountedWarning] | None] = ContextVar(
-    "saasmetrics_chunk_reports", default=None
+@dataclass(frozen=True, slots=True)
+class TimeZonesSeen:
+    """The time zones of a timestamp column over the chunks of a partitioned table.
+
+    In memory a column that mixes time zones (or naive and tz-aware values) is refused; a
+    chunk can hold one zone only while another holds a second, so each chunk records its zone
+    and the driver checks the union.
+
+    Examples
+    --------
+    >>> seen = TimeZonesSeen("ts", ("UTC",)) + TimeZonesSeen("ts", ("naive",))
+    >>> seen.zones
+    ('UTC', 'naive')
+    >>> seen.warn_dropped("events")
+    Traceback (most recent call last):
+    ...
+    saasmetrics.exceptions.SchemaError: Column 'ts' mixes time zones (or naive and tz-aware ...
+    """
+
+    column: str
+    zones: tuple[str, ...]
+
+    def __add__(self, other: TimeZonesSeen) -> TimeZonesSeen:
+        """The zones of two chunks of one column."""
+        return TimeZonesSeen(self.column, tuple(sorted({*self.zones, *other.zones})))
+
+    def warn_dropped(self, _name: str, *, stacklevel: int = 2) -> None:
+        """Raise :class:`SchemaError` if the chunks hold more than one zone (the driver's check).
+
+        The signature is :meth:`ValidationReport.warn_dropped`'s, so the driver settles every
+        chunk report in one loop; a mix of zones is an error, as in memory, not a warning.
+        """
+        if len(self.zones) > 1:
+            raise SchemaError(
+                f"Column {self.column!r} mixes time zones (or naive and tz-aware values): the "
+                f"partitions of the dask input hold {', '.join(self.zones)}.",
+                hint=f"make them uniform first, e.g. pd.to_datetime(df[{self.column!r}], "
+                "utc=True).",
+            )
+
+
+def _record_zone(table: str, column: str, parsed: ParsedTimes) -> None:
+    """While a chunk is prepared, add the zone of its parsed column to the chunk's reports."""
+    collector = _CHUNK_REPORTS.get()
+    if collector is None:
+        return
+    key = f"{table}.{column} time zones"
+    seen = TimeZonesSeen(column, ("naive" if parsed.tz is None else str(parsed.tz),))
+    known = collector.get(key)
+    collector[key] = seen if known is None else known + seen  # type: ignore[operator]
+
+
+_CHUNK_REPORTS: ContextVar[dict[str, ValidationReport | CountedWarning | TimeZonesSeen] | None] = (
+    ContextVar("saasmetrics_chunk_reports", default=None)
 )
 
 
 @contextmanager
-def collecting_reports() -> Iterator[dict[str, ValidationReport | CountedWarning]]:
+def collecting_reports() -> Iterator[dict[str, ValidationReport | CountedWarning | TimeZonesSeen]]:
     """Collect the reports :meth:`RowCheck.finish` would warn about, per table name.
 
     The Dask driver prepares each partition inside this block, sums the reports over the
@@ -460,7 +513,7 @@ def collecting_reports() -> Iterator[dict[str, ValidationReport | CountedWarning
     >>> reports["events"].n_dropped
     1
     """
-    collected: dict[str, ValidationReport | CountedWarning] = {}
+    collected: dict[str, ValidationReport | CountedWarning | TimeZonesSeen] = {}
     token = _CHUNK_REPORTS.set(collected)
     try:
         yield collected
@@ -504,6 +557,12 @@ def _to_nanoseconds(series: pd.Series) -> ParsedTimes:
         return ParsedTimes(ns=ns, tz=dtype.tz)
     ns = series.dt.as_unit("ns").to_numpy(dtype="datetime64[ns]").view(np.int64)
     return ParsedTimes(ns=ns, tz=None)
+
+
+# warnings.catch_warnings saves and restores the process-wide filters: two threads (dask's
+# default scheduler prepares partitions in threads) interleaving it leave one's "ignore" in
+# place for good. Blocks that silence warnings per chunk take this lock.
+_QUIET_LOCK = threading.Lock()
 
 
 def parse_timestamps(series: pd.Series, *, rows: RowCheck | None = None) -> ParsedTimes:
@@ -554,13 +613,14 @@ def parse_timestamps(series: pd.Series, *, rows: RowCheck | None = None) -> Pars
             hint=f"convert it first, e.g. pd.to_datetime(df[{column!r}], unit='s').",
         )
     if isinstance(dtype, pd.DatetimeTZDtype) or pd.api.types.is_datetime64_dtype(dtype):
-        rows.flag(series.isna().to_numpy(), column, "null timestamps")
+        read = series.notna().to_numpy()
+        rows.flag(~read, column, "null timestamps")
         parsed = _from_datetime_series(series)
     else:
         null = series.isna().to_numpy()
         rows.flag(null, column, "null timestamps")
         try:
-            with warnings.catch_warnings():
+            with _QUIET_LOCK, warnings.catch_warnings():
                 # pandas warns when it falls back to per-element parsing, and pandas 2 warns
                 # (FutureWarning) before returning objects for mixed offsets; both outcomes are
                 # handled below with a clear error.
@@ -590,7 +650,7 @@ def parse_timestamps(series: pd.Series, *, rows: RowCheck | None = None) -> Pars
         failed = converted.isna().to_numpy() & ~null
         if failed.any():
             # values pandas could read as UTC but not alongside the rest: a time-zone mix
-            with warnings.catch_warnings():
+            with _QUIET_LOCK, warnings.catch_warnings():
                 warnings.simplefilter("ignore", UserWarning)
                 as_utc = pd.to_datetime(series[failed], errors="coerce", utc=True, format="mixed")
             if as_utc.notna().any():
@@ -601,7 +661,10 @@ def parse_timestamps(series: pd.Series, *, rows: RowCheck | None = None) -> Pars
                     hint=f"make them uniform first, e.g. pd.to_datetime(df[{column!r}], utc=True).",
                 )
         rows.flag(failed, column, "unparseable timestamps")
+        read = ~null & ~failed
         parsed = _from_datetime_series(converted)
+    if read.any():  # no value read (empty, null or unparseable): the chunk has no zone
+        _record_zone(rows.name, column, parsed)
     return parsed
 
 

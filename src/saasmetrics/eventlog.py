@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import html
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 from datetime import tzinfo
 from typing import Any
@@ -137,6 +137,12 @@ class EventLog:
             properties=properties,
             on_invalid=on_invalid,
         )
+        self._build(encoded, user_col=user_col, time_col=time_col, event_col=event_col)
+
+    def _build(
+        self, encoded: EncodedEvents, *, user_col: str, time_col: str, event_col: str
+    ) -> None:
+        """Sort the encoded events into this log."""
         n_users = len(encoded.users)
         order = sort_order(encoded.user_codes, encoded.times.ns).astype(np.int64, copy=False)
         # counts do not depend on the order, and sorted user codes are each code repeated by
@@ -375,6 +381,33 @@ def as_event_log(
     )
 
 
+def event_log_of_events(
+    data: FrameLike,
+    keep_events: Callable[[pd.Index], npt.NDArray[np.bool_]],
+    *,
+    user_col: str = "user_id",
+    time_col: str = "timestamp",
+    event_col: str = "event",
+    properties: Sequence[str] | None = None,
+) -> EventLog:
+    """An :class:`EventLog` of the rows whose event ``keep_events`` selects (internal).
+
+    Every row is validated as :class:`EventLog` validates it (same errors, same messages);
+    the rows of the other events are then set aside before users are encoded and rows sorted,
+    so an analysis that reads only some events encodes and sorts only those. The event names
+    of the log are all of the input's (codes as in a log of every row). When no row is
+    selected every row is kept, so the log is that of :class:`EventLog`.
+
+    ``keep_events(events)`` gets the sorted event names and returns which to keep.
+    """
+    encoded = _encode(
+        data, (user_col, time_col, event_col), properties, (), "raise", keep_events=keep_events
+    )
+    log = EventLog.__new__(EventLog)
+    log._build(encoded, user_col=user_col, time_col=time_col, event_col=event_col)
+    return log
+
+
 @dataclass(frozen=True, slots=True)
 class EncodedEvents:
     """Validated events, factorized but not sorted (the step every event analysis shares).
@@ -488,6 +521,7 @@ def _encode(
     *,
     optional: tuple[str, ...] = (),
     any_user_order: bool = False,
+    keep_events: Callable[[pd.Index], npt.NDArray[np.bool_]] | None = None,
 ) -> EncodedEvents:
     frame = to_pandas(data, name="events")
     user_col, time_col, event_col = cols
@@ -524,8 +558,6 @@ def _encode(
         users_raw = users_raw[keep]
         events_raw = None if events_raw is None else events_raw[keep]
         parsed = ParsedTimes(ns=parsed.ns[keep], tz=parsed.tz)
-    factorize = factorize_any_order if any_user_order else factorize_first_seen
-    user_codes, users = factorize(users_raw)
     event_codes: npt.NDArray[np.signedinteger[Any]]
     if events_raw is None:
         event_codes, events = np.zeros(len(users_raw), dtype=np.int32), pd.Index(["(every row)"])
@@ -540,6 +572,17 @@ def _encode(
                 f"Column {event_col!r} holds values that collide when read as names.",
                 hint="convert event names to strings first.",
             )
+    if keep_events is not None:  # every row is valid: set aside the events not asked for
+        wanted = np.asarray(keep_events(pd.Index(events)), dtype=bool)
+        selected = wanted[event_codes] if wanted.size else np.zeros(0, dtype=bool)
+        if selected.any() and not selected.all():
+            positions = np.flatnonzero(selected).astype(np.int64)
+            kept_positions = positions if kept_positions is None else kept_positions[positions]
+            users_raw = users_raw.iloc[positions]
+            event_codes = event_codes[positions]
+            parsed = ParsedTimes(ns=parsed.ns[positions], tz=parsed.tz)
+    factorize = factorize_any_order if any_user_order else factorize_first_seen
+    user_codes, users = factorize(users_raw)
     return EncodedEvents(
         frame=frame,
         user_codes=user_codes,

@@ -16,6 +16,7 @@ from saasmetrics import EventLog
 from saasmetrics._results import load_result
 from saasmetrics.exceptions import (
     DataQualityWarning,
+    InputError,
     MissingColumnError,
     ParameterError,
     SmallSampleWarning,
@@ -463,6 +464,69 @@ def test_concat_of_user_partitions_equals_the_whole(
     combined = FunnelResult.concat(parts)
     assert combined.counts == whole.counts
     pd.testing.assert_frame_equal(combined.to_frame(), whole.to_frame())
+
+
+other_rows = st.lists(
+    st.tuples(st.sampled_from("uvwxyzq"), st.integers(0, 10_000), st.sampled_from(["n", "m"])),
+    min_size=1,
+    max_size=40,
+)
+
+
+def _funnel_tables(result: FunnelResult) -> list[pd.DataFrame]:
+    return [result.to_frame(), result.units, result.time_to_convert()]
+
+
+_NON_STRICT = [
+    {"order": "ordered"},
+    {"order": "ordered", "exclusions": [("d", 0, 2)], "count": "attempts"},
+    {"order": "ordered", "exclusions": [("d", 1, 2)], "breakdown": "channel"},
+    {"order": "ordered", "entry": "first", "breakdown": "channel"},
+    {"order": "unordered", "breakdown": "channel", "breakdown_attribution": "last_touch"},
+    {"order": "first_then_any", "hold_constant": "channel"},
+    {"order": "ordered", "breakdown": "channel", "breakdown_attribution": "step:1"},
+]
+
+
+@settings(max_examples=30, deadline=None)
+@given(event_rows, other_rows, st.randoms())
+def test_other_events_never_change_a_non_strict_funnel(
+    rows: list[tuple[str, int, str]], others: list[tuple[str, int, str]], rnd: Any
+) -> None:
+    # outside strict mode the rows of events no step or exclusion names are set aside before
+    # the log is built: wherever they fall (ties included), the funnel is the same
+    frame = _frame(rows)
+    noise = _frame(others)
+    frame["channel"] = np.where(frame["timestamp"].dt.second % 3 == 0, "x", "y")
+    noise["channel"] = np.where(noise["timestamp"].dt.second % 2 == 0, "x", "z")
+    # each other row goes before a random row of the frame (or at the end), in input order
+    slots = [rnd.randint(0, len(frame)) - 0.5 for _ in range(len(noise))]
+    mixed = pd.concat([frame, noise], ignore_index=True)
+    place = np.r_[np.arange(len(frame), dtype=float), slots]
+    mixed = mixed.iloc[np.argsort(place, kind="stable")].reset_index(drop=True)
+    steps = ["a", "b", "c"]
+    for options in _NON_STRICT:
+        kw = {"window": "4000s", **options}
+        plain = _funnel_tables(_quiet(frame, steps, **kw))
+        for data in (mixed, EventLog(mixed)):  # a log keeps every row: the unfiltered path
+            for got, want in zip(_funnel_tables(_quiet(data, steps, **kw)), plain, strict=True):
+                pd.testing.assert_frame_equal(got, want)
+
+
+@pytest.mark.parametrize("order", ["ordered", "unordered", "strict"])
+def test_rows_of_other_events_are_still_validated(order: str) -> None:
+    events = _sequence({"u1": ["a", "b", "x"], "u2": ["a", "x"]})
+    bad_time = events.astype({"timestamp": object})
+    bad_time.loc[2, "timestamp"] = "not a time"
+    no_user = events.astype({"user_id": object})
+    no_user.loc[4, "user_id"] = None
+    for bad in (bad_time, no_user):
+        with pytest.raises(InputError) as expected:
+            EventLog(bad)
+        with pytest.raises(InputError) as got:
+            funnel(bad, ["a", "b"], order=order)
+        assert type(got.value) is type(expected.value)
+        assert str(got.value) == str(expected.value)
 
 
 def test_concat_refuses_mixed_settings_and_shared_users() -> None:

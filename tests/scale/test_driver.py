@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import threading
 import warnings
 from typing import Any
 
@@ -11,11 +12,13 @@ import numpy as np
 import pandas as pd
 import pytest
 
-from saasmetrics.exceptions import InputError, MissingColumnError
+from saasmetrics._validation import RowCheck, parse_timestamps
+from saasmetrics.exceptions import InputError, MissingColumnError, SchemaError
 from saasmetrics.funnel import funnel
 from saasmetrics.health import account_features
 from saasmetrics.retention import cohort_table, magic_number_search
 from saasmetrics.scale import Analysis
+from saasmetrics.unit_economics import rfm_summary
 
 
 def _rows_per_user(frame: pd.DataFrame) -> dict[Any, list[int]]:
@@ -151,3 +154,121 @@ def test_left_out_values_warn_once_with_the_totals(
     pd.testing.assert_frame_equal(got.to_frame(), expected.to_frame())
     assert got_warnings == expected_warnings
     assert len(got_warnings) == 1
+
+
+@pytest.mark.parametrize("kind", ["offsets", "naive and aware"])
+def test_time_zones_mixed_across_partitions_are_refused_as_in_memory(kind: str) -> None:
+    # each partition holds one zone; the whole column holds two: pandas refuses it, so must dask
+    first = ["2024-01-01 10:00+01:00", "2024-01-02 10:00+01:00"]
+    second = ["2024-01-03 10:00+00:00", "2024-01-04 10:00+00:00"]
+    if kind == "naive and aware":
+        second = ["2024-01-03 10:00", "2024-01-04 10:00"]
+    events = pd.DataFrame(
+        {
+            "user_id": ["a", "a", "b", "b"],
+            "timestamp": pd.array(first + second, dtype=object),
+            "event": ["signup", "pay", "signup", "pay"],
+        }
+    )
+    with pytest.raises(SchemaError, match="'timestamp' mixes time zones"):
+        funnel(events, steps=["signup", "pay"])
+    parts = dd.concat(
+        [
+            dd.from_pandas(events.iloc[:2], npartitions=1),
+            dd.from_pandas(events.iloc[2:], npartitions=1),
+        ]
+    )
+    for partitioned_by in ("user_id", None):
+        with pytest.raises(SchemaError, match="'timestamp' mixes time zones"):
+            funnel(parts, steps=["signup", "pay"], partitioned_by=partitioned_by)
+
+
+def test_one_zone_in_every_partition_is_accepted() -> None:
+    events = pd.DataFrame(
+        {
+            "user_id": ["a", "a", "b", "b"],
+            "timestamp": pd.to_datetime(
+                ["2024-01-01 10:00", "2024-01-02 10:00", "2024-01-03 10:00", "2024-01-04 10:00"]
+            ).tz_localize("Europe/Paris"),
+            "event": ["signup", "pay", "signup", "pay"],
+        }
+    )
+    expected = funnel(events, steps=["signup", "pay"])
+    got = funnel(dd.from_pandas(events, npartitions=2, sort=False), steps=["signup", "pay"])
+    pd.testing.assert_frame_equal(got.to_frame(), expected.to_frame())
+
+
+def _invalid_partition(bad: str) -> list[pd.DataFrame]:
+    """Two partitions of whole users; every row of the second is invalid (``bad``)."""
+    stamps = ["2024-01-01 10:00+01:00", "2024-01-09 10:00+01:00", "2024-01-02 10:00+01:00"]
+    good = pd.DataFrame(
+        {
+            "user_id": ["a", "a", "b"],
+            "timestamp": pd.array(stamps, dtype=object),
+            "event": ["signup", "pay", "signup"],
+            "amount": [1.0, 2.0, 3.0],
+        }
+    )
+    spoilt = {"unparseable": {"timestamp": pd.array(["soon", "later"], dtype=object)},
+              "null id": {"user_id": pd.array([None, None], dtype=object)}}  # fmt: skip
+    other = pd.DataFrame(
+        {
+            "user_id": ["c", "c"],
+            "timestamp": good["timestamp"].iloc[:2].to_numpy(),
+            "event": ["signup", "pay"],
+            "amount": [4.0, 5.0],
+        }
+    ).assign(**spoilt[bad])
+    return [good, other]
+
+
+@pytest.mark.parametrize("bad", ["unparseable", "null id"])
+@pytest.mark.parametrize("function", ["cohort_table", "rfm_summary"])
+def test_a_partition_of_invalid_rows_only_is_dropped_as_in_memory(bad: str, function: str) -> None:
+    # on_invalid="drop": in memory the invalid rows are dropped with one warning; a partition
+    # holding only them was an error (EmptyDataError "No events left", IndexError, or its
+    # unparsed column taken for a naive one: SchemaError "mixes time zones")
+    parts = _invalid_partition(bad)
+    options: dict[str, Any] = {"on_invalid": "drop"}
+    if function == "rfm_summary":
+        call: Any = lambda data, **kw: rfm_summary(  # noqa: E731
+            data, customer_col="user_id", amount_col="amount", **kw
+        ).sort_index()
+    else:
+        call = lambda data, **kw: cohort_table(data, freq="D", **kw).to_frame()  # noqa: E731
+    expected, expected_warnings = _record(lambda: call(pd.concat(parts), **options))
+    data = dd.concat([dd.from_pandas(part, npartitions=1, sort=False) for part in parts])
+    by: tuple[str | None, ...] = ("user_id", None)
+    if bad == "null id":  # null ids hash alike: the shuffle puts them alone in a partition
+        data, by = dd.from_pandas(pd.concat(parts), npartitions=5, sort=False), (None,)
+    for partitioned_by in by:
+        with _scheduler("sync"):  # threads can mute warnings (next test)
+            got, got_warnings = _record(
+                lambda p=partitioned_by: call(data, partitioned_by=p, **options)
+            )
+        pd.testing.assert_frame_equal(got, expected)
+        assert got_warnings == expected_warnings
+
+
+def test_parsing_in_threads_leaves_the_warning_filters_as_they_were() -> None:
+    # dask's default scheduler prepares partitions in threads; each parse of text timestamps
+    # silenced pandas' warnings with warnings.catch_warnings, whose save and restore of the
+    # process-wide filters interleaved across threads and left "ignore UserWarning" behind:
+    # every later DataQualityWarning (the dropped-rows one of the same run included) was lost
+    stamps = pd.Series(["2024-01-01", "2024-01-02 10:00", "soon"] * 200, name="ts")
+    start = threading.Barrier(8)
+
+    def parse() -> None:
+        start.wait()
+        for _ in range(30):
+            parse_timestamps(stamps, rows=RowCheck(stamps.to_frame(), on_invalid="drop"))
+
+    with warnings.catch_warnings():
+        warnings.simplefilter("error")
+        before = list(warnings.filters)
+        threads = [threading.Thread(target=parse) for _ in range(8)]
+        for thread in threads:
+            thread.start()
+        for thread in threads:
+            thread.join()
+        assert warnings.filters == before

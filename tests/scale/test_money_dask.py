@@ -396,3 +396,24 @@ def test_bridge_partitions_that_split_a_customer_are_refused(
         mrr_bridge(split, partitioned_by="customer_id")
     whole = dd.from_pandas(subscriptions.set_index("customer_id"), npartitions=3, sort=True)
     _same_bridge(mrr_bridge(whole, partitioned_by="customer_id"), mrr_bridge(subscriptions))
+
+
+def test_a_partition_whose_closed_ends_are_all_unparseable() -> None:
+    # tz-aware starts; in one partition every closed end is unparseable and dropped: its end
+    # column read no zone, which is not "naive" (was SchemaError: start aware, end naive)
+    subs = pd.DataFrame(
+        {
+            "customer_id": [1, 2, 3, 4],
+            "start": pd.to_datetime(["2024-01-05", "2024-02-03", "2024-01-10", "2024-03-01"]),
+            "end": pd.array(["2024-04-01", None, "soon", "later"], dtype=object),
+            "mrr": [10.0, 20.0, 30.0, 40.0],
+        }
+    ).assign(start=lambda f: f["start"].dt.tz_localize("UTC"))
+    subs.loc[0, "end"] = "2024-04-01T00:00:00+00:00"
+    with pytest.warns(DataQualityWarning, match="Dropped 2 of 4 rows"):
+        expected = mrr_bridge(subs, currency_col=None, on_invalid="drop")
+    parts = dd.concat([dd.from_pandas(subs.iloc[:2], npartitions=1, sort=False),
+                       dd.from_pandas(subs.iloc[2:], npartitions=1, sort=False)])  # fmt: skip
+    with pytest.warns(DataQualityWarning, match="Dropped 2 of 4 rows"):
+        got = mrr_bridge(parts, currency_col=None, on_invalid="drop", partitioned_by="customer_id")
+    pd.testing.assert_frame_equal(got.to_frame(), expected.to_frame())

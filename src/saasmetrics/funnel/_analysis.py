@@ -13,12 +13,18 @@ import numpy as np
 import numpy.typing as npt
 import pandas as pd
 
-from saasmetrics.eventlog import EventLog, as_event_log
+from saasmetrics.eventlog import EventLog, as_event_log, event_log_of_events
 from saasmetrics.exceptions import DataQualityWarning, EmptyDataError
 from saasmetrics.funnel._attempts import counted_units
 from saasmetrics.funnel._options import FunnelSettings, check_property_columns
 from saasmetrics.funnel._result import FunnelResult
-from saasmetrics.funnel._steps import Step, condition_mask, event_index, event_mask
+from saasmetrics.funnel._steps import (
+    Step,
+    condition_mask,
+    event_code_in,
+    event_index,
+    event_mask,
+)
 from saasmetrics.funnel._tables import build_table, time_column
 from saasmetrics.scale import Analysis
 from saasmetrics.typing import FrameLike
@@ -33,9 +39,20 @@ def funnel_analysis(
     needed = s.properties
 
     def prepare(data: EventLog | FrameLike) -> EventLog:
-        log = as_event_log(
-            data, user_col=user_col, time_col=time_col, event_col=event_col, properties=needed
-        )
+        if isinstance(data, EventLog) or s.order == "strict":
+            # strict: any other event between two steps ends the attempt, so keep every row
+            log = as_event_log(
+                data, user_col=user_col, time_col=time_col, event_col=event_col, properties=needed
+            )
+        else:
+            log = event_log_of_events(
+                data,
+                lambda names: funnel_events(names, s),
+                user_col=user_col,
+                time_col=time_col,
+                event_col=event_col,
+                properties=needed,
+            )
         if len(log) == 0:
             raise EmptyDataError("events has no rows.")
         return log
@@ -48,6 +65,22 @@ def funnel_analysis(
         merge=merge_partials,
         finalize=lambda part, _context: finalize(part, s),
     )
+
+
+def funnel_events(names: pd.Index, s: FunnelSettings) -> npt.NDArray[np.bool_]:
+    """Which of the event ``names`` a step or exclusion of ``s`` reads (as :func:`event_index`).
+
+    Outside strict mode no other event changes a funnel: the attempts are matched over the
+    rows of step events alone, exclusions read their own events, the breakdown value is read
+    from a row that filled a step, and the held-constant property's missing values are counted
+    over step-1 events. So a funnel of the other rows set aside is the same funnel.
+    """
+    wanted = np.zeros(len(names), dtype=bool)
+    for step in [*s.steps, *(step for step, _, _ in s.exclusions)]:
+        code = event_code_in(names, step.event)
+        if code >= 0:
+            wanted[code] = True
+    return wanted
 
 
 # how far a step (or exclusion) is from occurring in a chunk: merged by taking the minimum

@@ -18,6 +18,7 @@ __all__ = (
     "StepLike",
     "as_step",
     "condition_mask",
+    "event_code_in",
     "event_index",
     "event_mask",
     "step_properties",
@@ -142,9 +143,14 @@ def event_index(log: EventLog, event: Any) -> int:
     int
         The event code, or -1.
     """
-    code = int(log.events.get_indexer(pd.Index([event]))[0])
+    return event_code_in(log.events, event)
+
+
+def event_code_in(names: pd.Index, event: Any) -> int:
+    """Position of ``event`` in the event ``names``, or -1 (see :func:`event_index`)."""
+    code = int(names.get_indexer(pd.Index([event]))[0])
     if code < 0 and not isinstance(event, str) and event is not None:
-        code = int(log.events.get_indexer(pd.Index([str(event)]))[0])
+        code = int(names.get_indexer(pd.Index([str(event)]))[0])
     return code
 
 

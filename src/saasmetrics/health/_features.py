@@ -87,7 +87,7 @@ def _subscription_arrays(
     rows.flag(frame[customer_col].isna().to_numpy(), customer_col, "null customer ids")
     start = parse_timestamps(frame[start_col], rows=rows)
     end, open_end = parse_end_timestamps(frame[end_col], rows=rows, name="subscriptions")
-    if not open_end.all():
+    if (~open_end & ~rows.bad).any():  # ends read (a chunk's may all be unparseable)
         check_same_clock({start_col: start.tz, end_col: end.tz})
     end_ns = end.ns
     mrr = pd.to_numeric(frame[mrr_col], errors="coerce").to_numpy(dtype=np.float64)
@@ -289,7 +289,10 @@ def _encode(
         tz = parsed.tz
         event_codes, event_names = _factorize_sorted(ev_raw)
 
-    cutoff = _as_of_ns(as_of, tz)
+    # a chunk of a partitioned table may hold no event (only subscriptions of accounts without
+    # one): its empty time column has no zone of its own, so as_of is read on the
+    # subscriptions' clock below (no event compares with it here)
+    cutoff = _as_of_ns(as_of, tz) if time_ns.size or subscriptions is None else 0
     before = time_ns < cutoff
     # Point-in-time: from here on nothing after as_of is read.
     # keep ids as pandas Series (arrow-backed strings factorize fast; no object arrays)
@@ -319,7 +322,10 @@ def _encode(
             on_invalid=on_invalid,
             reports=reports,
         )
-        check_same_clock({"events": tz, "subscriptions": s_tz})
+        if time_ns.size and len(s_start):  # an empty side has no zone to compare
+            check_same_clock({"events": tz, "subscriptions": s_tz})
+        if not time_ns.size:
+            cutoff = _as_of_ns(as_of, s_tz if len(s_start) else tz)
         seen = s_start < cutoff
         sub_parts = (
             customers[seen].reset_index(drop=True),

@@ -212,8 +212,8 @@ def _rfm_analysis(
         )
 
     def partial(tx: _Transactions, last: _LastTransaction) -> pd.DataFrame:
-        if last.ns is None:  # no valid transaction in the whole data: finalize raises
-            return pd.DataFrame()
+        if last.ns is None or not tx.codes.size:  # none in the whole data (finalize raises)
+            return pd.DataFrame()  # or in this chunk of a partitioned table
         end_ns, cal_ns = _ends(last, observation_end, calibration_end)
         summary = _occasions(
             tx,

@@ -228,7 +228,7 @@ def parse_subscriptions(
     # a null end, or a far-future sentinel such as 9999-12-31, means "still active"
     ends, open_end = parse_end_timestamps(frame[end_col], rows=rows, name="subscriptions")
     end = np.full(len(frame), _NO_END, dtype=np.int64)
-    if not open_end.all():
+    if (~open_end & ~rows.bad).any():  # ends read (a chunk's may all be unparseable)
         check_same_clock({start_col: tz, end_col: ends.tz})
         closed = ~open_end & ~rows.bad
         end[closed] = _to_wall(ParsedTimes(ns=ends.ns[closed], tz=ends.tz))
