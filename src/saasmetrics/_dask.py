@@ -23,6 +23,7 @@ import pandas as pd
 
 from saasmetrics._validation import (
     _MIXED_KINDS,
+    _NUMERIC_KINDS,
     CountedWarning,
     TimeZonesSeen,
     ValidationReport,
@@ -135,7 +136,7 @@ def _per_chunk(
     analysis: Analysis[Any, Any],
     with_context: bool,
     context: Any,
-    partitioned: tuple[int, ...],
+    layout: tuple[tuple[int, ...], tuple[tuple[int, str], ...]],
     *parts: Any,
 ) -> _Carried:
     """``step`` (partial or context) of one partition's tables; no row in any table is empty.
@@ -144,12 +145,18 @@ def _per_chunk(
     touchpoint still make journeys): ``prepare`` accepts empty tables, and whether a table is
     empty in the whole data is for ``finalize`` to decide. Tables not partitioned by key
     (``None``, or a small table broadcast to every partition) are passed as they are.
+    ``layout``: the positions of the tables partitioned by key, and the (table, key column)
+    the driver read as text, which reach the analysis as Python strings (dtype ``object``),
+    as the in-memory path reads them.
     """
+    partitioned, text_keys = layout
     if all(len(parts[i]) == 0 for i in partitioned):
         return _Carried(None, (), empty=True)
     tables = [
         _plain_strings(_in_input_order(p)) if i in partitioned else p for i, p in enumerate(parts)
     ]
+    for i, key in text_keys:  # dask stored them as Arrow strings
+        tables[i] = tables[i].assign(**{key: tables[i][key].astype(object)})
 
     def call() -> Any:
         with collecting_reports() as reports:
@@ -313,21 +320,63 @@ def _ids_as_text(part: pd.DataFrame, key: str) -> pd.DataFrame:
     return part.assign(**{key: _label_text(part[key].astype(object))})
 
 
-def _one_id_kind(frame: Any, key: str) -> Any:
+def _id_kinds(frame: Any, key: str) -> set[str]:
+    """The kinds (``infer_dtype``) of the key's values over the whole column.
+
+    A column of one dtype has its dtype's kind; a column of Python objects is read once.
+    """
+    if frame[key].dtype != object:
+        return {pd.api.types.infer_dtype(frame._meta[key], skipna=True)}
+    return set(frame[key].map_partitions(_id_kind, meta=(key, object)).compute()) - {"empty"}
+
+
+def _as_text_ids(frame: Any, key: str) -> Any:
+    meta = frame._meta.assign(**{key: pd.Series(dtype=object)})
+    return frame.map_partitions(_ids_as_text, key, meta=meta)
+
+
+def _one_id_kind(frame: Any, key: str, kinds: set[str] | None = None) -> tuple[Any, bool]:
     """A key column of Python objects read as text in every partition if the whole column mixes.
 
     The in-memory path reads a column that mixes numbers and text as text; on dask each
     partition would decide alone, so the kinds of the whole column are found first.
 
     Costs one pass over the key column, and only for columns of dtype ``object`` (ids of one
-    dtype cannot mix).
+    dtype cannot mix). Returns the frame and whether its key was read as text.
     """
     if key not in frame.columns or frame[key].dtype != object:
-        return frame
-    kinds = set(frame[key].map_partitions(_id_kind, meta=(key, object)).compute()) - {"empty"}
+        return frame, False
+    kinds = _id_kinds(frame, key) if kinds is None else kinds
     if not (kinds & _MIXED_KINDS or len(kinds) > 1):
-        return frame
-    return frame.map_partitions(_ids_as_text, key, meta=frame._meta)
+        return frame, False
+    return _as_text_ids(frame, key), True
+
+
+def _one_id_kind_across(frames: list[Any], keys: list[str]) -> tuple[list[Any], list[bool]]:
+    """Keyed tables whose ids are numbers in one and text in another, all read as text.
+
+    In memory, an account ``7`` in events and ``"7"`` in subscriptions are one id, every side
+    read as text (``align_ids``); on dask a partition without rows of the text table would
+    keep its numbers, so the kinds of the whole tables decide, before any partition is read.
+    Returns the frames and, per frame, whether its key was read as text.
+    """
+    out: list[Any] = []
+    as_text: list[bool] = []
+    kinds: list[str | None] = []
+    for frame, key in zip(frames, keys, strict=True):
+        found = _id_kinds(frame, key)
+        one, mixed = _one_id_kind(frame, key, found)
+        out.append(one)
+        as_text.append(mixed)
+        if not found:
+            kinds.append(None)
+        else:
+            kinds.append("number" if found <= _NUMERIC_KINDS and not mixed else "text")
+    if {"number", "text"} <= set(kinds):
+        for j, kind in enumerate(kinds):
+            if kind == "number":
+                out[j], as_text[j] = _as_text_ids(out[j], keys[j]), True
+    return out, as_text
 
 
 def _partitioned(
@@ -366,14 +415,16 @@ def _partitions(
     keys: Sequence[str | None],
     partitioned_by: str | None,
     roles: Sequence[str | None] = (),
-) -> tuple[list[list[Any]], tuple[int, ...]]:
+) -> tuple[list[list[Any]], tuple[int, ...], tuple[tuple[int, str], ...]]:
     """Per table one entry per partition, partition ``i`` holding the same keys.
 
     Tables keyed by a column are dask DataFrames, shuffled so that every key is in one
     partition (and the same partition in every table); a ``None`` table, or one whose key is
-    ``None`` (a small table such as spend per channel), goes whole to every partition.
+    ``None`` (a small table such as spend per channel), goes whole to every partition. Also
+    the (table, key) whose ids were read as text (see :func:`_per_chunk`).
     """
     positions = _partitioned(tables, keys, roles)
+    text_keys: list[tuple[int, str]] = []
     frames = [tables[i] for i in positions]
     if not frames:
         raise ParameterError("With dask input at least one table keyed by user must be dask.")
@@ -381,7 +432,7 @@ def _partitions(
         frame, key = frames[0], keys[positions[0]]
         assert key is not None
         if _by_key_index(frame, key):
-            frame = _one_id_kind(frame.reset_index(), key)
+            frame, as_text = _one_id_kind(frame.reset_index(), key)
         elif partitioned_by is not None:
             if partitioned_by != key:
                 raise ParameterError(
@@ -391,26 +442,35 @@ def _partitions(
                 )
             if frame.index.name == key and key not in frame.columns:
                 frame = frame.reset_index()  # indexed by the key, divisions unknown
-            frame = _one_id_kind(frame, key)
+            frame, as_text = _one_id_kind(frame, key)
         else:
             if frame.index.name == key and key not in frame.columns:
                 frame = frame.reset_index()
-            frame = _one_id_kind(frame, key)
+            frame, as_text = _one_id_kind(frame, key)
             if frame[key].dtype == object:  # 7 and "7" hash apart; their text form does not
                 frame = _hash_key_frame(_numbered(frame), key)
                 frame = frame.shuffle(on=_KEY)
             else:
                 frame = _numbered(frame).shuffle(on=key)
         shuffled = [list(frame.to_delayed())]
+        if as_text:
+            text_keys.append((positions[0], key))
     else:
         # several tables: shuffle each on a hash of its key read as text into the same partitions
         n = max(f.npartitions for f in frames)
         shuffled = []
+        keyed_frames, key_names = [], []
         for i in positions:
             table, key = tables[i], keys[i]
             assert key is not None  # a position is a table keyed by a column
             frame = table.reset_index() if table.index.name == key and key not in table else table
-            keyed = _hash_key_frame(_numbered(_one_id_kind(frame, key)), key)
+            keyed_frames.append(frame)
+            key_names.append(key)
+        aligned, as_texts = _one_id_kind_across(keyed_frames, key_names)
+        for i, frame, key, as_text in zip(positions, aligned, key_names, as_texts, strict=True):
+            if as_text:
+                text_keys.append((i, key))
+            keyed = _hash_key_frame(_numbered(frame), key)
             shuffled.append(list(keyed.shuffle(on=_KEY, npartitions=n).to_delayed()))
     n_parts = len(shuffled[0])
     out: list[list[Any]] = []
@@ -419,7 +479,7 @@ def _partitions(
             out.append(shuffled[positions.index(i)])
         else:
             out.append([_broadcast(table)] * n_parts)
-    return out, positions
+    return out, positions, tuple(text_keys)
 
 
 def run_dask(
@@ -429,14 +489,18 @@ def run_dask(
     import importlib
 
     dask: Any = importlib.import_module("dask")  # untyped: one Any at the boundary
-    parts, positions = _partitions(tables, analysis.keys, partitioned_by, analysis.key_roles)
+    parts, positions, text_keys = _partitions(
+        tables, analysis.keys, partitioned_by, analysis.key_roles
+    )
     per_partition = list(zip(*parts, strict=True))
     delayed = dask.delayed
     context: Any = None
     warned_before: Warned = ()
     if analysis.context is not _no_context:
         chunks = [
-            delayed(_per_chunk, pure=True)(analysis.context, analysis, False, None, positions, *p)
+            delayed(_per_chunk, pure=True)(
+                analysis.context, analysis, False, None, (positions, text_keys), *p
+            )
             for p in per_partition
         ]
         (merged_context,) = dask.compute(_tree(delayed, analysis.merge_context, chunks))
@@ -446,7 +510,9 @@ def run_dask(
             raise EmptyDataError(f"{analysis.name}: every partition of the input is empty.")
         context = merged_context.value
     chunks = [
-        delayed(_per_chunk, pure=True)(analysis.partial, analysis, True, context, positions, *p)
+        delayed(_per_chunk, pure=True)(
+            analysis.partial, analysis, True, context, (positions, text_keys), *p
+        )
         for p in per_partition
     ]
     (merged,) = dask.compute(_tree(delayed, analysis.merge, chunks))

@@ -208,12 +208,6 @@ def test_zone_of_text_timestamps_in_chunks_without_one_table(
     pd.testing.assert_frame_equal(got, expected)
 
 
-@pytest.mark.xfail(
-    strict=True,
-    raises=TypeError,
-    reason="align_ids decides per chunk: chunks without subscription rows keep the events' "
-    "integer ids while the others read them as text, and finalize cannot sort the mix",
-)
 def test_integer_accounts_and_text_customers_are_one_id_kind_in_every_chunk(
     company: Any, shuffled_events: pd.DataFrame, to_dask: Any
 ) -> None:
@@ -227,4 +221,24 @@ def test_integer_accounts_and_text_customers_are_one_id_kind_in_every_chunk(
     expected = account_features(events, subs, as_of=company.as_of)
     assert {type(i) for i in expected.index} == {str}
     got = account_features(to_dask(events, 7), to_dask(subs, 7), as_of=company.as_of)
-    pd.testing.assert_frame_equal(got, expected)
+    assert {type(i) for i in got.index} == {str}
+    # the same ids and figures; the index dtype differs (see the next test)
+    pd.testing.assert_frame_equal(got, expected, check_index_type=False)
+
+
+@pytest.mark.xfail(
+    strict=True,
+    reason="in memory align_ids leaves the events' ids as Python objects (dtype object), on dask "
+    "the merged ids are pandas' default str dtype: same values, different index dtype",
+)
+def test_integer_accounts_and_text_customers_give_the_index_dtype_of_memory(
+    company: Any, shuffled_events: pd.DataFrame, to_dask: Any
+) -> None:
+    codes, names = pd.factorize(shuffled_events["account_id"])
+    events = shuffled_events.assign(account_id=codes.astype(np.int64))
+    number = dict(zip(names, range(len(names)), strict=True))
+    subs = company.subscriptions.iloc[:3]
+    subs = subs.assign(customer_id=subs["customer_id"].map(number).astype(str))
+    expected = account_features(events, subs, as_of=company.as_of)
+    got = account_features(to_dask(events, 7), to_dask(subs, 7), as_of=company.as_of)
+    assert got.index.dtype == expected.index.dtype
