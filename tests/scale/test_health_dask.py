@@ -208,16 +208,25 @@ def test_zone_of_text_timestamps_in_chunks_without_one_table(
     pd.testing.assert_frame_equal(got, expected)
 
 
-def test_integer_accounts_and_text_customers_are_one_id_kind_in_every_chunk(
-    company: Any, shuffled_events: pd.DataFrame, to_dask: Any
-) -> None:
-    # in memory, account 7 in events and customer "7" in subscriptions are one account and
-    # every id is read as text (align_ids); the kinds of the whole tables must decide on dask
+@pytest.fixture
+def integer_accounts_text_customers(
+    company: Any, shuffled_events: pd.DataFrame
+) -> tuple[pd.DataFrame, pd.DataFrame]:
+    """Events with integer account ids, subscriptions with the same ids as text."""
     codes, names = pd.factorize(shuffled_events["account_id"])
     events = shuffled_events.assign(account_id=codes.astype(np.int64))
     number = dict(zip(names, range(len(names)), strict=True))
     subs = company.subscriptions.iloc[:3]
     subs = subs.assign(customer_id=subs["customer_id"].map(number).astype(str))
+    return events, subs
+
+
+def test_integer_accounts_and_text_customers_are_one_id_kind_in_every_chunk(
+    company: Any, integer_accounts_text_customers: Any, to_dask: Any
+) -> None:
+    # in memory, account 7 in events and customer "7" in subscriptions are one account and
+    # every id is read as text (align_ids); the kinds of the whole tables must decide on dask
+    events, subs = integer_accounts_text_customers
     expected = account_features(events, subs, as_of=company.as_of)
     assert {type(i) for i in expected.index} == {str}
     got = account_features(to_dask(events, 7), to_dask(subs, 7), as_of=company.as_of)
@@ -232,13 +241,9 @@ def test_integer_accounts_and_text_customers_are_one_id_kind_in_every_chunk(
     "the merged ids are pandas' default str dtype: same values, different index dtype",
 )
 def test_integer_accounts_and_text_customers_give_the_index_dtype_of_memory(
-    company: Any, shuffled_events: pd.DataFrame, to_dask: Any
+    company: Any, integer_accounts_text_customers: Any, to_dask: Any
 ) -> None:
-    codes, names = pd.factorize(shuffled_events["account_id"])
-    events = shuffled_events.assign(account_id=codes.astype(np.int64))
-    number = dict(zip(names, range(len(names)), strict=True))
-    subs = company.subscriptions.iloc[:3]
-    subs = subs.assign(customer_id=subs["customer_id"].map(number).astype(str))
+    events, subs = integer_accounts_text_customers
     expected = account_features(events, subs, as_of=company.as_of)
     got = account_features(to_dask(events, 7), to_dask(subs, 7), as_of=company.as_of)
     assert got.index.dtype == expected.index.dtype
