@@ -130,11 +130,6 @@ def test_require_columns_and_empty_frames() -> None:
         to_pandas(np.zeros(3))
 
 
-@pytest.mark.xfail(
-    strict=True,
-    reason="parse_end_timestamps fills open ends with the first closed end before parsing: "
-    "when that one is unparseable, every open row is flagged unparseable too",
-)
 def test_an_unparseable_end_does_not_spoil_the_open_ends() -> None:
     # active subscriptions (no end) were dropped with an unparseable closed end; on dask the
     # filler is each partition's first closed end, so results depended on the partitioning

@@ -985,15 +985,43 @@ def parse_end_timestamps(
             stacklevel=3,
         )
     open_end = open_end | sentinel
+    ns = np.full(len(series), np.iinfo(np.int64).max, dtype=np.int64)
     if open_end.all():
-        return ParsedTimes(ns=np.full(len(series), np.iinfo(np.int64).max), tz=None), open_end
-    filler = series[~open_end].iloc[0]
-    filled = series.where(~open_end, filler) if open_end.any() else series
-    if isinstance(dtype, pd.DatetimeTZDtype) or pd.api.types.is_datetime64_dtype(dtype):
-        filled = filled.astype(dtype)
-    parsed = parse_timestamps(filled.rename(column), rows=rows)
-    ns = np.where(open_end, np.iinfo(np.int64).max, parsed.ns)
+        return ParsedTimes(ns=ns, tz=None), open_end
+    if not open_end.any():
+        parsed = parse_timestamps(series.rename(column), rows=rows)
+        return parsed, open_end
+    # parse the closed ends only: an open row is never flagged for another row's value
+    closed = np.flatnonzero(~open_end)
+    if rows is None:
+        rows = RowCheck(series.to_frame(name=column), on_invalid="raise", name="data")
+    parsed = parse_timestamps(series.iloc[closed].rename(column), rows=_RowsOf(rows, closed))
+    ns[closed] = parsed.ns
     return ParsedTimes(ns=ns, tz=parsed.tz), open_end
+
+
+class _RowsOf(RowCheck):
+    """The rows ``positions`` of another :class:`RowCheck`: flags land on the other's rows."""
+
+    def __init__(self, parent: RowCheck, positions: npt.NDArray[np.intp]) -> None:
+        super().__init__(
+            parent.frame.iloc[positions], on_invalid=parent.on_invalid, name=parent.name
+        )
+        self.parent = parent
+        self.positions = positions
+
+    def flag(
+        self,
+        mask: npt.NDArray[np.bool_],
+        column: str,
+        problem: str,
+        *,
+        hint: str | None = None,
+    ) -> None:
+        """Flag the parent's rows at ``positions[mask]`` (see :meth:`RowCheck.flag`)."""
+        full = np.zeros(len(self.parent.frame), dtype=bool)
+        full[self.positions] = mask
+        self.parent.flag(full, column, problem, hint=hint)
 
 
 def _beyond_ns_range(series: pd.Series, null: npt.NDArray[np.bool_]) -> npt.NDArray[np.bool_]:
