@@ -7,10 +7,21 @@ passes (cumulative sums, searches, scatters) with no Python loop over users, ses
 
 from __future__ import annotations
 
+from dataclasses import dataclass
+
 import numpy as np
 import numpy.typing as npt
 
-__all__ = ("MORE", "PAD", "session_ids", "session_paths")
+from saasmetrics._kernels.encoding import distinct_sorted
+
+__all__ = (
+    "MORE",
+    "PAD",
+    "distinct_rows",
+    "distinct_session_paths",
+    "session_ids",
+    "session_paths",
+)
 
 I64 = npt.NDArray[np.int64]
 B = npt.NDArray[np.bool_]
@@ -113,6 +124,43 @@ def session_paths(
     >>> paths.tolist(), conv.tolist()
     ([[5, 6, 7, -1]], [True])
     """
+    rows = _session_rows(
+        seg_ids,
+        time_ns,
+        codes,
+        gap_ns=gap_ns,
+        collapse_repeats=collapse_repeats,
+        start=start,
+        goal=goal,
+        include_goal=include_goal,
+    )
+    return _path_matrix(rows, max_steps), rows.converted, rows.session_user
+
+
+@dataclass(frozen=True, slots=True)
+class _SessionRows:
+    """The rows of every kept session's path, in session order."""
+
+    sessions: I64  # the session numbers kept (with a start event, if one is asked for)
+    kept_sess: I64  # per path row: its session number
+    kept_code: I64  # per path row: its event code
+    pos: I64  # per path row: its position in the path
+    first_pos: I64  # per session with a path row: the index of its first path row
+    converted: B  # per kept session
+    session_user: I64  # per kept session: the user segment
+
+
+def _session_rows(
+    seg_ids: I64,
+    time_ns: I64,
+    codes: I64,
+    *,
+    gap_ns: int,
+    collapse_repeats: bool,
+    start: int | None,
+    goal: int | None,
+    include_goal: bool,
+) -> _SessionRows:
     n = codes.size
     sess = session_ids(seg_ids, time_ns, gap_ns)
     n_sessions = int(sess[-1]) + 1 if n else 0
@@ -143,15 +191,115 @@ def session_paths(
     first_pos = np.flatnonzero(starts)
     lengths = np.diff(np.r_[first_pos, kept_sess.size])
     pos = np.arange(kept_sess.size, dtype=np.int64) - np.repeat(first_pos, lengths)
-
     sessions = np.flatnonzero(valid)
-    row_of = np.full(n_sessions, -1, dtype=np.int64)
-    row_of[sessions] = np.arange(sessions.size, dtype=np.int64)
-    paths = np.full((sessions.size, max_steps + 1), PAD, dtype=np.int64)
-    short = pos < max_steps
-    paths[row_of[kept_sess[short]], pos[short]] = kept_code[short]
-    too_long = pos == max_steps
-    paths[row_of[kept_sess[too_long]], max_steps] = MORE
     seg_first = np.flatnonzero(np.r_[True, sess[1:] != sess[:-1]]) if n else np.zeros(0, np.int64)
-    session_user = seg_ids[seg_first][sessions]
-    return paths, converted[sessions], session_user.astype(np.int64)
+    session_user = seg_ids[seg_first][sessions].astype(np.int64)
+    return _SessionRows(
+        sessions, kept_sess, kept_code, pos, first_pos, converted[sessions], session_user
+    )
+
+
+def _path_matrix(rows: _SessionRows, max_steps: int) -> I64:
+    n_sessions = int(rows.sessions[-1]) + 1 if rows.sessions.size else 0
+    row_of = np.full(n_sessions, -1, dtype=np.int64)
+    row_of[rows.sessions] = np.arange(rows.sessions.size, dtype=np.int64)
+    paths = np.full((rows.sessions.size, max_steps + 1), PAD, dtype=np.int64)
+    short = rows.pos < max_steps
+    paths[row_of[rows.kept_sess[short]], rows.pos[short]] = rows.kept_code[short]
+    too_long = rows.pos == max_steps
+    paths[row_of[rows.kept_sess[too_long]], max_steps] = MORE
+    return paths
+
+
+def distinct_rows(matrix: I64) -> tuple[I64, I64]:
+    """The distinct rows of a path matrix and each row's index among them.
+
+    Rows come in the order of their packed keys (event codes as digits).
+
+    Examples
+    --------
+    >>> import numpy as np
+    >>> uniq, inverse = distinct_rows(np.array([[3, -1], [1, -2], [3, -1]]))
+    >>> uniq.tolist(), inverse.tolist()
+    ([[1, -2], [3, -1]], [1, 0, 1])
+    """
+    if matrix.shape[0] == 0:
+        return matrix, np.zeros(0, dtype=np.int64)
+    base = int(max(matrix.max(), 0)) + 3  # codes, PAD (-1) and MORE (-2) as digits
+    if base ** matrix.shape[1] < 2**62:
+        # one integer per path: a 1-d unique is much faster than a row-wise one
+        digits = matrix + 2
+        key = np.zeros(matrix.shape[0], dtype=np.int64)
+        for j in range(matrix.shape[1]):
+            key = key * base + digits[:, j]
+        _, first, inverse = np.unique(key, return_index=True, return_inverse=True)
+        uniq = matrix[first]
+    else:
+        uniq, inverse = np.unique(matrix, axis=0, return_inverse=True)
+    return uniq, inverse.reshape(-1).astype(np.int64)
+
+
+def distinct_session_paths(
+    seg_ids: I64,
+    time_ns: I64,
+    codes: I64,
+    *,
+    gap_ns: int,
+    collapse_repeats: bool,
+    start: int | None,
+    goal: int | None,
+    max_steps: int,
+    include_goal: bool,
+) -> tuple[I64, I64, B, I64]:
+    """:func:`session_paths` as its distinct rows and each session's index among them.
+
+    Returns ``distinct_rows(session_paths(...)[0])``, then ``converted`` and
+    ``session_user``, without the path matrix of every session: each session's path is
+    packed into one int64 (its event codes as digits) by a sum over its rows, the keys are
+    sorted once and each session finds its key by a binary search. When the digits do not
+    fit 62 bits, it builds the matrix.
+
+    Examples
+    --------
+    >>> import numpy as np
+    >>> uniq, inverse, conv, users = distinct_session_paths(
+    ...     np.array([0, 0, 1, 1]), np.array([0, 1, 0, 1]), np.array([5, 6, 5, 6]),
+    ...     gap_ns=10, collapse_repeats=False, start=None, goal=None, max_steps=3,
+    ...     include_goal=True)
+    >>> uniq.tolist(), inverse.tolist()
+    ([[5, 6, -1, -1]], [0, 0])
+    """
+    rows = _session_rows(
+        seg_ids,
+        time_ns,
+        codes,
+        gap_ns=gap_ns,
+        collapse_repeats=collapse_repeats,
+        start=start,
+        goal=goal,
+        include_goal=include_goal,
+    )
+    width = max_steps + 1
+    short = rows.pos < max_steps
+    base = max(int(rows.kept_code[short].max(initial=-1)), 0) + 3
+    if rows.sessions.size == 0 or base**width >= 2**62:
+        uniq, inverse = distinct_rows(_path_matrix(rows, max_steps))
+        return uniq, inverse, rows.converted, rows.session_user
+    # key = sum over columns j of digit_j * base ** (width - 1 - j), digit = code + 2:
+    # every column starts as PAD (digit 1); a path row adds (code + 2 - 1) at its column; a
+    # path cut at max_steps holds MORE (digit 0) in the last column (weight 1)
+    weights = base ** np.arange(width - 1, -1, -1, dtype=np.int64)
+    contrib = np.zeros(rows.kept_sess.size, dtype=np.int64)
+    contrib[short] = (rows.kept_code[short] + 1) * weights[rows.pos[short]]
+    contrib[rows.pos == max_steps] = -1
+    keys = np.full(rows.sessions.size, int(weights.sum()), dtype=np.int64)
+    if rows.kept_sess.size:
+        sums = np.add.reduceat(contrib, rows.first_pos)
+        with_rows = rows.kept_sess[rows.first_pos]
+        if rows.sessions[-1] != rows.sessions.size - 1:  # some sessions left out (start=)
+            with_rows = np.searchsorted(rows.sessions, with_rows)
+        keys[with_rows] += sums
+    uniq_keys = distinct_sorted(keys)
+    inverse = np.searchsorted(uniq_keys, keys).astype(np.int64)
+    uniq = (uniq_keys[:, None] // weights[None, :]) % base - 2
+    return uniq.astype(np.int64), inverse, rows.converted, rows.session_user

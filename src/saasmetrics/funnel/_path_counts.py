@@ -16,7 +16,12 @@ import numpy.typing as npt
 import pandas as pd
 
 from saasmetrics._kernels.encoding import distinct_sorted
-from saasmetrics._kernels.funnel_paths import MORE, PAD, session_paths
+from saasmetrics._kernels.funnel_paths import (
+    MORE,
+    PAD,
+    distinct_rows,
+    distinct_session_paths,
+)
 from saasmetrics._kernels.segments import segment_ids
 from saasmetrics._validation import check_int, check_positive_timedelta
 from saasmetrics.eventlog import EventLog, as_event_log
@@ -66,24 +71,6 @@ def path_labels(names: tuple[str, ...], matrix: I64) -> pd.Series:
     return labels
 
 
-def _distinct_rows(matrix: I64) -> tuple[I64, I64]:
-    """The distinct rows of a path matrix and each row's index among them."""
-    if matrix.shape[0] == 0:
-        return matrix, np.zeros(0, dtype=np.int64)
-    base = int(max(matrix.max(), 0)) + 3  # codes, PAD (-1) and MORE (-2) as digits
-    if base ** matrix.shape[1] < 2**62:
-        # one integer per path: a 1-d unique is much faster than a row-wise one
-        digits = matrix + 2
-        key = np.zeros(matrix.shape[0], dtype=np.int64)
-        for j in range(matrix.shape[1]):
-            key = key * base + digits[:, j]
-        _, first, inverse = np.unique(key, return_index=True, return_inverse=True)
-        uniq = matrix[first]
-    else:
-        uniq, inverse = np.unique(matrix, axis=0, return_inverse=True)
-    return uniq, inverse.reshape(-1).astype(np.int64)
-
-
 @dataclass(frozen=True, slots=True)
 class PathsPartial:
     """What a chunk of whole users contributes: counts per distinct path.
@@ -120,7 +107,7 @@ def paths_partial(log: EventLog, s: PathsSettings) -> PathsPartial:
     absent = len(log.events)  # a code no event has
     start_code = None if s.start is None else event_index(log, s.start)
     goal_code = None if s.goal is None else event_index(log, s.goal)
-    matrix, converted, users = session_paths(
+    uniq, inverse, converted, users = distinct_session_paths(
         segment_ids(log.offsets),
         log.time_ns,
         log.event_codes.astype(np.int64),
@@ -134,7 +121,6 @@ def paths_partial(log: EventLog, s: PathsSettings) -> PathsPartial:
         include_goal=s.include_goal,
     )
     events = tuple(str(e) for e in log.events)
-    uniq, inverse = _distinct_rows(matrix)
     n = uniq.shape[0]
     sessions = np.bincount(inverse, minlength=n).astype(np.int64)
     conversions = np.bincount(inverse, weights=converted, minlength=n).astype(np.int64)
@@ -173,7 +159,7 @@ def merge_paths(a: PathsPartial, b: PathsPartial) -> PathsPartial:
             _widen(_recode(b.matrix, b.events, events), width),
         ]
     )
-    uniq, inverse = _distinct_rows(stacked)
+    uniq, inverse = distinct_rows(stacked)
     n = uniq.shape[0]
 
     def total(x: I64, y: I64) -> I64:
