@@ -15,7 +15,7 @@ import numpy as np
 import pandas as pd
 import pytest
 
-from saasmetrics.attribution import journeys
+from saasmetrics.attribution import channel_report, journeys
 from saasmetrics.unit_economics import rfm_summary
 from tests.scale.conftest import PARTITIONS, dd
 
@@ -147,3 +147,28 @@ def test_object_numbers_and_text_meet_only_as_in_memory(
     touches, convs, codes = _numbers_and_text(company)
     touches["user_id"] = pd.Series([kind(f"{c}.0") for c in codes], dtype=object)
     _same_journeys(touches, convs, npartitions)
+
+
+@pytest.mark.parametrize("npartitions", PARTITIONS)
+def test_channel_report_large_float_ids_meet_their_text_as_in_memory(
+    company: Any, npartitions: int
+) -> None:
+    # channel_report matches users as journeys do (user_codes): float 1e16 + 2k meets its
+    # integer text in memory, so it must on dask (not as "1e+16")
+    events = company.events
+    leads = events.loc[events["event"] == "signup", ["user_id", "timestamp"]]
+    sessions, convs = company.sessions, company.conversions
+    codes, _ = pd.factorize(pd.concat([sessions["user_id"], convs["user_id"], leads["user_id"]]))
+    ids = 10**16 + 2 * codes.astype(np.int64)
+    a, b = len(sessions), len(sessions) + len(convs)
+    sessions = sessions.assign(user_id=ids[:a].astype(np.float64))
+    convs = convs.assign(user_id=[str(i) for i in ids[a:b]])
+    leads = leads.assign(user_id=ids[b:].astype(np.float64))
+    expected = channel_report(sessions, convs, company.spend, leads=leads)
+    got = channel_report(
+        dd.from_pandas(sessions, npartitions=npartitions, sort=False),
+        dd.from_pandas(convs, npartitions=npartitions, sort=False),
+        company.spend,
+        leads=dd.from_pandas(leads, npartitions=npartitions, sort=False),
+    )
+    pd.testing.assert_frame_equal(got.to_frame(), expected.to_frame())
