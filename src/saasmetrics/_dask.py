@@ -415,13 +415,16 @@ def _partitions(
     keys: Sequence[str | None],
     partitioned_by: str | None,
     roles: Sequence[str | None] = (),
+    *,
+    align_keys: bool = False,
 ) -> tuple[list[list[Any]], tuple[int, ...], tuple[tuple[int, str], ...]]:
     """Per table one entry per partition, partition ``i`` holding the same keys.
 
     Tables keyed by a column are dask DataFrames, shuffled so that every key is in one
     partition (and the same partition in every table); a ``None`` table, or one whose key is
     ``None`` (a small table such as spend per channel), goes whole to every partition. Also
-    the (table, key) whose ids were read as text (see :func:`_per_chunk`).
+    the (table, key) whose ids were read as text (see :func:`_per_chunk`). With
+    ``align_keys``, ids numbers in one table and text in another are text in all of them.
     """
     positions = _partitioned(tables, keys, roles)
     text_keys: list[tuple[int, str]] = []
@@ -466,7 +469,11 @@ def _partitions(
             frame = table.reset_index() if table.index.name == key and key not in table else table
             keyed_frames.append(frame)
             key_names.append(key)
-        aligned, as_texts = _one_id_kind_across(keyed_frames, key_names)
+        if align_keys:
+            aligned, as_texts = _one_id_kind_across(keyed_frames, key_names)
+        else:  # each table's kinds alone (the analysis matches ids itself)
+            pairs = [_one_id_kind(f, k) for f, k in zip(keyed_frames, key_names, strict=True)]
+            aligned, as_texts = [f for f, _ in pairs], [t for _, t in pairs]
         for i, frame, key, as_text in zip(positions, aligned, key_names, as_texts, strict=True):
             if as_text:
                 text_keys.append((i, key))
@@ -490,7 +497,11 @@ def run_dask(
 
     dask: Any = importlib.import_module("dask")  # untyped: one Any at the boundary
     parts, positions, text_keys = _partitions(
-        tables, analysis.keys, partitioned_by, analysis.key_roles
+        tables,
+        analysis.keys,
+        partitioned_by,
+        analysis.key_roles,
+        align_keys=analysis.align_keys,
     )
     per_partition = list(zip(*parts, strict=True))
     delayed = dask.delayed

@@ -99,6 +99,11 @@ class Analysis(Generic[P, R]):
     key_roles : tuple of str, optional
         The parameter that names each key column (``"account_col"``), for the message when
         a table lacks it; ``"user_col"`` when not given.
+    align_keys : bool, default False
+        Whether ``prepare`` matches the keyed tables' ids with ``align_ids`` (numbers in one
+        table, text in another: all read as text). On dask the kinds of the whole tables then
+        decide, so that every partition reads them alike. Analyses that match ids their own
+        way (``user_codes``) leave it off: their ids reach each partition as they are.
 
     Examples
     --------
@@ -124,6 +129,7 @@ class Analysis(Generic[P, R]):
     context: Callable[[Chunk], Context] = field(default=_no_context)
     merge_context: Callable[[Context, Context], Context] = field(default=_keep_first)
     key_roles: tuple[str | None, ...] = ()
+    align_keys: bool = False
 
     def run(self, *tables: Any, partitioned_by: str | None = None) -> R:
         """Run on in-memory tables (one chunk) or on dask DataFrames (one chunk per partition).

@@ -15,7 +15,7 @@ import numpy as np
 import pandas as pd
 import pytest
 
-from saasmetrics.attribution import journeys
+from saasmetrics.attribution import channel_report, journeys
 from saasmetrics.unit_economics import rfm_summary
 from tests.scale.conftest import PARTITIONS, dd
 
@@ -117,3 +117,58 @@ def test_decimal_ids_equal_as_values_are_one_customer(npartitions: int) -> None:
     got = rfm_summary(dd.from_pandas(tx, npartitions=npartitions, sort=False), amount_col="amount")
     assert len(got) == len(expected) == 20
     pd.testing.assert_frame_equal(got.sort_index(), expected.sort_index())
+
+
+def _numbers_and_text(company: Any) -> tuple[pd.DataFrame, pd.DataFrame, pd.Series]:
+    touches, convs = company.touchpoints.copy(), company.conversions.copy()
+    codes, _ = pd.factorize(pd.concat([touches["user_id"], convs["user_id"]]))
+    convs["user_id"] = [str(c) for c in codes[len(touches) :]]
+    return touches, convs, pd.Series(codes[: len(touches)])
+
+
+@pytest.mark.parametrize("npartitions", PARTITIONS)
+def test_large_float_ids_meet_their_text_as_in_memory(company: Any, npartitions: int) -> None:
+    # journeys match ids by their str() form when the tables' types differ: the float id
+    # 1e16 + 2k is "10000000000000000"-like in memory (read as an integer), never "1e+16"
+    touches, convs, codes = _numbers_and_text(company)
+    touches["user_id"] = (10**16 + 2 * codes.to_numpy()).astype(np.float64)
+    convs["user_id"] = [str(10**16 + 2 * int(c)) for c in convs["user_id"]]
+    _same_journeys(touches, convs, npartitions)
+
+
+@pytest.mark.usefixtures("objects_kept")
+@pytest.mark.parametrize("npartitions", PARTITIONS)
+@pytest.mark.parametrize("kind", [float, Decimal])
+def test_object_numbers_and_text_meet_only_as_in_memory(
+    company: Any, npartitions: int, kind: Any
+) -> None:
+    # Python floats or Decimals (dtype object) in touchpoints, text in conversions: in memory
+    # journeys compare str(7.0) == "7.0" with "7", so they do not meet; dask must not match them
+    touches, convs, codes = _numbers_and_text(company)
+    touches["user_id"] = pd.Series([kind(f"{c}.0") for c in codes], dtype=object)
+    _same_journeys(touches, convs, npartitions)
+
+
+@pytest.mark.parametrize("npartitions", PARTITIONS)
+def test_channel_report_large_float_ids_meet_their_text_as_in_memory(
+    company: Any, npartitions: int
+) -> None:
+    # channel_report matches users as journeys do (user_codes): float 1e16 + 2k meets its
+    # integer text in memory, so it must on dask (not as "1e+16")
+    events = company.events
+    leads = events.loc[events["event"] == "signup", ["user_id", "timestamp"]]
+    sessions, convs = company.sessions, company.conversions
+    codes, _ = pd.factorize(pd.concat([sessions["user_id"], convs["user_id"], leads["user_id"]]))
+    ids = 10**16 + 2 * codes.astype(np.int64)
+    a, b = len(sessions), len(sessions) + len(convs)
+    sessions = sessions.assign(user_id=ids[:a].astype(np.float64))
+    convs = convs.assign(user_id=[str(i) for i in ids[a:b]])
+    leads = leads.assign(user_id=ids[b:].astype(np.float64))
+    expected = channel_report(sessions, convs, company.spend, leads=leads)
+    got = channel_report(
+        dd.from_pandas(sessions, npartitions=npartitions, sort=False),
+        dd.from_pandas(convs, npartitions=npartitions, sort=False),
+        company.spend,
+        leads=dd.from_pandas(leads, npartitions=npartitions, sort=False),
+    )
+    pd.testing.assert_frame_equal(got.to_frame(), expected.to_frame())

@@ -623,6 +623,7 @@ def _account_features_builder(
         name="account_features",
         keys=(account_col, customer_col),
         key_roles=("account_col", "customer_col"),
+        align_keys=True,  # align_ids matches accounts and customers
         prepare=prepare,
         partial=lambda enc, _context: _FeaturesPartial(_features_of(enc, settings), enc.seen),
         merge=lambda a, b: _FeaturesPartial(pd.concat([a.table, b.table]), a.seen.merge(b.seen)),

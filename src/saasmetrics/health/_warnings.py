@@ -744,6 +744,7 @@ def _early_warnings_builder(
         name="early_warnings",
         keys=(account_col, customer_col),
         key_roles=("account_col", "customer_col"),
+        align_keys=True,  # align_ids matches accounts and customers
         prepare=prepare,
         partial=partial,
         merge=merge,
