@@ -236,6 +236,7 @@ def test_integer_accounts_and_text_customers_are_one_id_kind_in_every_chunk(
 
 
 @pytest.mark.xfail(
+    int(pd.__version__.split(".")[0]) >= 3,  # pandas 2 has no str dtype: object on both paths
     strict=True,
     reason="in memory align_ids leaves the events' ids as Python objects (dtype object), on dask "
     "the merged ids are pandas' default str dtype: same values, different index dtype",
