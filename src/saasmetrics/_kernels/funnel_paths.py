@@ -163,35 +163,41 @@ def _session_rows(
     n = codes.size
     sess = session_ids(seg_ids, time_ns, gap_ns)
     n_sessions = int(sess[-1]) + 1 if n else 0
-    keep = np.ones(n, dtype=bool)
+    # every row, every session: the masks below are built only when an option needs them
+    r_sess, r_code = sess, codes
     if collapse_repeats and n > 1:
+        keep = np.ones(n, dtype=bool)
         keep[1:] = (sess[1:] != sess[:-1]) | (codes[1:] != codes[:-1])
-    rows = np.flatnonzero(keep)
-    r_sess = sess[rows]
-    r_code = codes[rows]
-    idx = np.arange(rows.size, dtype=np.int64)
+        rows = np.flatnonzero(keep)
+        r_sess, r_code = sess[rows], codes[rows]
+    kept_sess, kept_code = r_sess, r_code
     valid = np.ones(n_sessions, dtype=bool)
-    lower = np.zeros(n_sessions, dtype=np.int64)
-    if start is not None:
-        first_start = _first_index_per_session(r_sess, r_code == start, n_sessions)
-        valid = first_start >= 0
-        lower = first_start
-    in_path = valid[r_sess] & (idx >= lower[r_sess])
     converted = np.zeros(n_sessions, dtype=bool)
-    if goal is not None:
-        first_goal = _first_index_per_session(r_sess, in_path & (r_code == goal), n_sessions)
-        converted = first_goal >= 0
-        upper = np.where(converted, first_goal + (1 if include_goal else 0), np.iinfo(np.int64).max)
-        in_path &= idx < upper[r_sess]
-    kept_sess = r_sess[in_path]
-    kept_code = r_code[in_path]
+    if start is not None or goal is not None:
+        idx = np.arange(r_sess.size, dtype=np.int64)
+        in_path = np.ones(r_sess.size, dtype=bool)
+        if start is not None:
+            first_start = _first_index_per_session(r_sess, r_code == start, n_sessions)
+            valid = first_start >= 0
+            in_path = valid[r_sess] & (idx >= first_start[r_sess])
+        if goal is not None:
+            first_goal = _first_index_per_session(r_sess, in_path & (r_code == goal), n_sessions)
+            converted = first_goal >= 0
+            last = np.iinfo(np.int64).max
+            upper = np.where(converted, first_goal + (1 if include_goal else 0), last)
+            in_path &= idx < upper[r_sess]
+        kept_sess, kept_code = r_sess[in_path], r_code[in_path]
     # position within the session's path
-    starts = np.r_[True, kept_sess[1:] != kept_sess[:-1]] if kept_sess.size else np.zeros(0, bool)
+    starts = np.ones(kept_sess.size, dtype=bool)
+    np.not_equal(kept_sess[1:], kept_sess[:-1], out=starts[1:])
     first_pos = np.flatnonzero(starts)
     lengths = np.diff(np.r_[first_pos, kept_sess.size])
     pos = np.arange(kept_sess.size, dtype=np.int64) - np.repeat(first_pos, lengths)
     sessions = np.flatnonzero(valid)
-    seg_first = np.flatnonzero(np.r_[True, sess[1:] != sess[:-1]]) if n else np.zeros(0, np.int64)
+    if kept_sess is sess:  # every row is in a path: the sessions start at the path starts
+        seg_first = first_pos
+    else:
+        seg_first = np.flatnonzero(np.r_[True, sess[1:] != sess[:-1]]) if n else first_pos
     session_user = seg_ids[seg_first][sessions].astype(np.int64)
     return _SessionRows(
         sessions, kept_sess, kept_code, pos, first_pos, converted[sessions], session_user
