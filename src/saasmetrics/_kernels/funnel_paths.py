@@ -286,7 +286,7 @@ def distinct_session_paths(
     )
     width = max_steps + 1
     short = rows.pos < max_steps
-    base = max(int(rows.kept_code[short].max(initial=-1)), 0) + 3
+    base = max(int(np.max(rows.kept_code, where=short, initial=-1)), 0) + 3
     if rows.sessions.size == 0 or base**width >= 2**62:
         uniq, inverse = distinct_rows(_path_matrix(rows, max_steps))
         return uniq, inverse, rows.converted, rows.session_user
@@ -294,9 +294,11 @@ def distinct_session_paths(
     # every column starts as PAD (digit 1); a path row adds (code + 2 - 1) at its column; a
     # path cut at max_steps holds MORE (digit 0) in the last column (weight 1)
     weights = base ** np.arange(width - 1, -1, -1, dtype=np.int64)
-    contrib = np.zeros(rows.kept_sess.size, dtype=np.int64)
-    contrib[short] = (rows.kept_code[short] + 1) * weights[rows.pos[short]]
-    contrib[rows.pos == max_steps] = -1
+    # per position (capped at max_steps + 1): the digit's weight, and the MORE adjustment
+    at = np.minimum(rows.pos, width)
+    weight_at = np.r_[weights[:max_steps], 0, 0]
+    more_at = np.r_[np.zeros(max_steps, dtype=np.int64), -1, 0]
+    contrib = (rows.kept_code + 1) * weight_at[at] + more_at[at]
     keys = np.full(rows.sessions.size, int(weights.sum()), dtype=np.int64)
     if rows.kept_sess.size:
         sums = np.add.reduceat(contrib, rows.first_pos)
