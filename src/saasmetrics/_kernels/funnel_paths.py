@@ -260,9 +260,9 @@ def distinct_session_paths(
 
     Returns ``distinct_rows(session_paths(...)[0])``, then ``converted`` and
     ``session_user``, without the path matrix of every session: each session's path is
-    packed into one int64 (its event codes as digits) by a sum over its rows, the keys are
-    sorted once and each session finds its key by a binary search. When the digits do not
-    fit 62 bits, it builds the matrix.
+    packed into one int64 (its event codes as digits) by a sum over its rows, and the keys
+    are factorized (one hash pass, the distinct keys sorted). When the digits do not fit 62
+    bits, it builds the matrix.
 
     Examples
     --------
