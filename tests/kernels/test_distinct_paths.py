@@ -12,6 +12,7 @@ from saasmetrics._kernels.funnel_paths import (
     distinct_session_paths,
     session_paths,
 )
+from tests.kernels.test_funnel_paths import as_arrays, oracle
 
 
 @settings(max_examples=300, deadline=None)
@@ -62,3 +63,54 @@ def test_packed_paths_are_the_distinct_rows_of_the_matrix(
     np.testing.assert_array_equal(got_inverse, inverse)
     np.testing.assert_array_equal(got_converted, converted)
     np.testing.assert_array_equal(got_users, users)
+
+
+@settings(max_examples=300, deadline=None)
+@given(
+    users=st.lists(
+        st.lists(st.tuples(st.integers(0, 50), st.integers(0, 4)), max_size=12).map(
+            lambda rows: sorted(rows, key=lambda r: r[0])
+        ),
+        max_size=5,
+    ),
+    gap=st.integers(0, 60),
+    collapse=st.booleans(),
+    start=st.one_of(st.none(), st.integers(0, 5)),  # 5: a code no event has
+    goal=st.one_of(st.none(), st.integers(0, 5)),
+    max_steps=st.one_of(st.integers(1, 6), st.integers(7, 40)),
+    scale=st.sampled_from([1, 10**6]),  # 10**6: the digits overflow 62 bits (matrix fallback)
+    include_goal=st.booleans(),
+)
+def test_distinct_session_paths_match_oracle(
+    *,
+    users: list[list[tuple[int, int]]],
+    gap: int,
+    collapse: bool,
+    start: int | None,
+    goal: int | None,
+    max_steps: int,
+    scale: int,
+    include_goal: bool,
+) -> None:
+    """Against the per-session oracle directly (no shared session code): the distinct paths
+    in ascending order, each session's index among them as int64, converted and users."""
+    scaled = [[(t, c * scale) for t, c in rows] for rows in users]
+    seg, time, codes = as_arrays(scaled)
+    start_code = None if start is None else start * scale
+    goal_code = None if goal is None else goal * scale
+    expected = oracle(
+        scaled, gap=gap, collapse=collapse, start=start_code, goal=goal_code,
+        max_steps=max_steps, include_goal=include_goal,
+    )  # fmt: skip
+    uniq, inverse, converted, session_user = distinct_session_paths(
+        seg, time, codes, gap_ns=gap, collapse_repeats=collapse, start=start_code,
+        goal=goal_code, max_steps=max_steps, include_goal=include_goal,
+    )  # fmt: skip
+    distinct = sorted({path for _, path, _ in expected})
+    assert uniq.dtype == np.int64
+    assert inverse.dtype == np.int64
+    assert [tuple(int(x) for x in row) for row in uniq] == distinct
+    assert uniq.shape == (len(distinct), max_steps + 1)
+    assert inverse.tolist() == [distinct.index(path) for _, path, _ in expected]
+    assert converted.tolist() == [c for _, _, c in expected]
+    assert session_user.tolist() == [u for u, _, _ in expected]

@@ -47,6 +47,14 @@ def oracle(
     return out
 
 
+def as_arrays(users: list[list[tuple[int, int]]]) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+    """Segment, time and code of every row of the oracle's input, as int64 arrays."""
+    seg = np.array([u for u, rows in enumerate(users) for _ in rows], dtype=np.int64)
+    time = np.array([t for rows in users for t, _ in rows], dtype=np.int64)
+    codes = np.array([c for rows in users for _, c in rows], dtype=np.int64)
+    return seg, time, codes
+
+
 users_st = st.lists(
     st.lists(st.tuples(st.integers(0, 50), st.integers(0, 3)), max_size=8).map(
         lambda rows: sorted(rows, key=lambda r: r[0])
@@ -76,9 +84,7 @@ def test_session_paths_match_oracle(
     max_steps: int,
     include_goal: bool,
 ) -> None:
-    seg = np.array([u for u, rows in enumerate(users) for _ in rows], dtype=np.int64)
-    time = np.array([t for rows in users for t, _ in rows], dtype=np.int64)
-    codes = np.array([c for rows in users for _, c in rows], dtype=np.int64)
+    seg, time, codes = as_arrays(users)
     kw: dict[str, Any] = {
         "gap_ns": gap, "collapse_repeats": collapse, "start": start, "goal": goal,
         "max_steps": max_steps, "include_goal": include_goal,
