@@ -357,8 +357,10 @@ def _one_id_kind_across(frames: list[Any], keys: list[str]) -> tuple[list[Any], 
 
     In memory, an account ``7`` in events and ``"7"`` in subscriptions are one id, every side
     read as text (``align_ids``); on dask a partition without rows of the text table would
-    keep its numbers, so the kinds of the whole tables decide, before any partition is read.
-    Returns the frames and, per frame, whether its key was read as text.
+    keep its numbers, so the kinds of the whole tables decide, before any partition is read;
+    in memory too the non-null ids as given decide (``align_ids(kinds_from=...)``), not the
+    rows left after ``as_of`` and validation. Returns the frames and, per frame, whether its
+    key was read as text.
     """
     out: list[Any] = []
     as_text: list[bool] = []
@@ -372,6 +374,18 @@ def _one_id_kind_across(frames: list[Any], keys: list[str]) -> tuple[list[Any], 
             kinds.append(None)
         else:
             kinds.append("number" if found <= _NUMERIC_KINDS and not mixed else "text")
+    if {"number", "text"} <= set(kinds):
+        for j, (frame, key) in enumerate(zip(frames, keys, strict=True)):
+            # a kind read from the dtype alone holds only if some id is there (a column of
+            # nulls, which Dask turned into text, has no kind in memory either)
+            dtype = frame[key].dtype
+            never_null = isinstance(dtype, np.dtype) and dtype.kind in "iub"
+            if (
+                not pd.api.types.is_object_dtype(dtype)
+                and not never_null
+                and not frame[key].count().compute()
+            ):
+                kinds[j] = None
     if {"number", "text"} <= set(kinds):
         for j, kind in enumerate(kinds):
             if kind == "number":

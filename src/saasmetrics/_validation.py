@@ -1093,7 +1093,25 @@ def normalize_ids(series: pd.Series, *, column: str, table: str = "data") -> pd.
     return text
 
 
-def align_ids(named: Mapping[str, pd.Series]) -> dict[str, pd.Series]:
+def _id_kind(series: pd.Series) -> str | None:
+    """``"number"`` or ``"text"``: the kind of a column's non-null ids (``None``: no id)."""
+    dtype = series.dtype
+    if not pd.api.types.is_object_dtype(dtype):  # one dtype: its kind, if any value is there
+        never_null = isinstance(dtype, np.dtype) and dtype.kind in "iub"
+        if len(series) == 0 or not (never_null or series.notna().any()):
+            return None
+        kind = pd.api.types.infer_dtype(series, skipna=True)
+    else:
+        present = series.dropna()
+        if len(present) == 0:
+            return None
+        kind = pd.api.types.infer_dtype(present, skipna=True)
+    return "number" if kind in _NUMERIC_KINDS else "text"
+
+
+def align_ids(
+    named: Mapping[str, pd.Series], *, kinds_from: Mapping[str, pd.Series] | None = None
+) -> dict[str, pd.Series]:
     """Make id columns matched across tables comparable: 7, 7.0 and "7" are one id.
 
     When one table holds an id as numbers and another as text (an account ``7`` in events,
@@ -1105,6 +1123,11 @@ def align_ids(named: Mapping[str, pd.Series]) -> dict[str, pd.Series]:
     ----------
     named : mapping of str to pandas.Series
         What to call each column (e.g. ``"spend.channel"``) to the column.
+    kinds_from : mapping of str to pandas.Series, optional
+        Per name, the column whose non-null ids decide its kind (default: the column in
+        ``named``). Pass the columns as the tables gave them, before rows are filtered (by
+        ``as_of``, or dropped as invalid), so that the kind of the ids, and of a result
+        indexed by them, does not depend on which rows were kept.
 
     Returns
     -------
@@ -1117,18 +1140,19 @@ def align_ids(named: Mapping[str, pd.Series]) -> dict[str, pd.Series]:
     >>> out = align_ids({"a": pd.Series([1, 2.0]), "b": pd.Series(["1", "x"])})
     >>> out["a"].tolist(), out["b"].tolist()
     (['1', '2'], ['1', 'x'])
+
+    The text ``"x"`` decides even when no row of ``b`` is kept:
+
+    >>> kept = {"a": pd.Series([1]), "b": pd.Series([], dtype=object)}
+    >>> align_ids(kept, kinds_from={"b": pd.Series(["x"])})["a"].tolist()
+    ['1']
     """
-    kinds = {}
-    for name, series in named.items():
-        present = series.dropna()
-        if len(present) == 0:
-            continue
-        kind = pd.api.types.infer_dtype(present, skipna=True)
-        kinds[name] = "number" if kind in _NUMERIC_KINDS else "text"
-    if len(set(kinds.values())) <= 1:
+    sources = dict(named) if kinds_from is None else {**named, **kinds_from}
+    kinds = {name: _id_kind(sources[name]) for name in named}
+    if len({k for k in kinds.values() if k is not None}) <= 1:
         return dict(named)
     return {
-        name: _label_text(series.astype(object)) if kinds.get(name) == "number" else series
+        name: _label_text(series.astype(object)) if kinds[name] == "number" else series
         for name, series in named.items()
     }
 
