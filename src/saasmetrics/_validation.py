@@ -12,6 +12,7 @@ The pattern every public function follows::
 
 from __future__ import annotations
 
+import copy
 import threading
 import warnings
 from collections.abc import Iterable, Iterator, Mapping
@@ -302,6 +303,17 @@ class RowCheck:
         self.name = name
         self.bad = np.zeros(len(frame), dtype=bool)
         self.reasons: dict[str, int] = {}
+        self.positions: npt.NDArray[np.intp] | None = None  # a view's rows (see at)
+
+    def at(self, positions: npt.NDArray[np.intp]) -> RowCheck:
+        """A view of the rows at ``positions``: what it flags is flagged here.
+
+        A mask given to the view's :meth:`flag` has one entry per position (e.g. the closed
+        end dates of a column, parsed alone); the bad rows and reasons are shared.
+        """
+        view = copy.copy(self)  # shares frame, bad (updated in place) and reasons
+        view.positions = positions if self.positions is None else self.positions[positions]
+        return view
 
     def flag(
         self,
@@ -316,7 +328,7 @@ class RowCheck:
         Parameters
         ----------
         mask : numpy.ndarray of bool
-            One entry per row of the frame; true marks a bad row.
+            One entry per row of the frame (of a view: per position); true marks a bad row.
         column : str
             The column at fault.
         problem : str
@@ -332,6 +344,10 @@ class RowCheck:
         n_bad = int(np.count_nonzero(mask))
         if n_bad == 0:
             return
+        if self.positions is not None:
+            full = np.zeros(len(self.frame), dtype=bool)
+            full[self.positions] = mask
+            mask = full
         if self.on_invalid == "raise":
             first = int(np.flatnonzero(mask)[0])
             example = self.frame.iloc[first].to_dict()
@@ -995,33 +1011,9 @@ def parse_end_timestamps(
     closed = np.flatnonzero(~open_end)
     if rows is None:
         rows = RowCheck(series.to_frame(name=column), on_invalid="raise", name="data")
-    parsed = parse_timestamps(series.iloc[closed].rename(column), rows=_RowsOf(rows, closed))
+    parsed = parse_timestamps(series.iloc[closed].rename(column), rows=rows.at(closed))
     ns[closed] = parsed.ns
     return ParsedTimes(ns=ns, tz=parsed.tz), open_end
-
-
-class _RowsOf(RowCheck):
-    """The rows ``positions`` of another :class:`RowCheck`: flags land on the other's rows."""
-
-    def __init__(self, parent: RowCheck, positions: npt.NDArray[np.intp]) -> None:
-        super().__init__(
-            parent.frame.iloc[positions], on_invalid=parent.on_invalid, name=parent.name
-        )
-        self.parent = parent
-        self.positions = positions
-
-    def flag(
-        self,
-        mask: npt.NDArray[np.bool_],
-        column: str,
-        problem: str,
-        *,
-        hint: str | None = None,
-    ) -> None:
-        """Flag the parent's rows at ``positions[mask]`` (see :meth:`RowCheck.flag`)."""
-        full = np.zeros(len(self.parent.frame), dtype=bool)
-        full[self.positions] = mask
-        self.parent.flag(full, column, problem, hint=hint)
 
 
 def _beyond_ns_range(series: pd.Series, null: npt.NDArray[np.bool_]) -> npt.NDArray[np.bool_]:
