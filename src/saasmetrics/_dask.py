@@ -29,6 +29,7 @@ from saasmetrics._validation import (
     ValidationReport,
     _label_text,
     collecting_reports,
+    infer_id_kind,
 )
 from saasmetrics.exceptions import (
     EmptyDataError,
@@ -313,7 +314,7 @@ def _hash_key_frame(frame: Any, key: str) -> Any:
 
 
 def _id_kind(ids: pd.Series) -> pd.Series:
-    return pd.Series([pd.api.types.infer_dtype(ids, skipna=True)], dtype=object)
+    return pd.Series([infer_id_kind(ids)], dtype=object)
 
 
 def _ids_as_text(part: pd.DataFrame, key: str) -> pd.DataFrame:
@@ -323,10 +324,13 @@ def _ids_as_text(part: pd.DataFrame, key: str) -> pd.DataFrame:
 def _id_kinds(frame: Any, key: str) -> set[str]:
     """The kinds (``infer_dtype``) of the key's values over the whole column.
 
-    A column of one dtype has its dtype's kind; a column of Python objects is read once.
+    A column of one dtype has its dtype's kind (a categorical: of its categories); a column
+    of Python objects, or a categorical of unknown categories, is read once.
     """
-    if frame[key].dtype != object:
-        return {pd.api.types.infer_dtype(frame._meta[key], skipna=True)}
+    meta = frame._meta[key]
+    unknown = isinstance(meta.dtype, pd.CategoricalDtype) and not frame[key].cat.known
+    if meta.dtype != object and not unknown:
+        return {infer_id_kind(meta)}
     return set(frame[key].map_partitions(_id_kind, meta=(key, object)).compute()) - {"empty"}
 
 

@@ -1085,6 +1085,18 @@ def normalize_ids(series: pd.Series, *, column: str, table: str = "data") -> pd.
     return text
 
 
+def infer_id_kind(values: Any) -> str:
+    """``pandas.api.types.infer_dtype`` of ids; a categorical has the kind of its categories.
+
+    (``infer_dtype`` says ``"categorical"`` of any categorical, which would read integer
+    categories as text.)
+    """
+    dtype = getattr(values, "dtype", None)
+    if isinstance(dtype, pd.CategoricalDtype):
+        return str(pd.api.types.infer_dtype(dtype.categories, skipna=True))
+    return str(pd.api.types.infer_dtype(values, skipna=True))
+
+
 def _id_kind(series: pd.Series) -> str | None:
     """``"number"`` or ``"text"``: the kind of a column's non-null ids (``None``: no id)."""
     dtype = series.dtype
@@ -1092,7 +1104,7 @@ def _id_kind(series: pd.Series) -> str | None:
         never_null = isinstance(dtype, np.dtype) and dtype.kind in "iub"
         if len(series) == 0 or not (never_null or series.notna().any()):
             return None
-        kind = pd.api.types.infer_dtype(series, skipna=True)
+        kind = infer_id_kind(series)
     else:
         present = series.dropna()
         if len(present) == 0:

@@ -272,6 +272,9 @@ def _awkward_ids(events: pd.DataFrame, subs: pd.DataFrame, case: str, as_of: pd.
     if case == "float_events_text_customers":
         accounts = events["account_id"].astype(np.float64)
         return events.assign(account_id=accounts), subs.assign(customer_id=ids.astype(str))
+    if case.startswith("categorical"):  # integer categories: numbers, not text
+        coded = events.assign(account_id=pd.Categorical(events["account_id"]))
+        return coded, subs.assign(customer_id=ids if case == "categorical" else ids.astype(str))
     assert case == "text_events_after_as_of"  # integer customers
     after = events["timestamp"] >= as_of
     accounts = events["account_id"].astype(object).where(~after, "late")
@@ -291,6 +294,9 @@ AWKWARD = {
     "mixed_int_and_text": str,
     "float_events_text_customers": str,
     "text_events_after_as_of": str,
+    # a categorical was text to infer_dtype: its integer 7 and the customers' 7 did not sort
+    "categorical": int,
+    "categorical_text_customers": str,
 }
 
 
