@@ -138,3 +138,17 @@ def test_an_unparseable_end_does_not_spoil_the_open_ends() -> None:
     _, open_end = parse_end_timestamps(ends, rows=rows)
     assert open_end.tolist() == [False, True, False, True]
     assert rows.bad.tolist() == [True, False, False, False]
+
+
+def test_a_view_of_rows_flags_the_rows_it_stands_for() -> None:
+    frame = pd.DataFrame({"x": range(6)})
+    rows = RowCheck(frame, on_invalid="drop", name="t")
+    view = rows.at(np.array([1, 3, 5]))
+    view.flag(np.array([False, True, True]), "x", "odd")
+    view.at(np.array([0])).flag(np.array([True]), "x", "first")  # a view of a view
+    assert rows.bad.tolist() == [False, True, False, True, False, True]
+    assert rows.reasons == {"x: odd": 2, "x: first": 1}
+    strict = RowCheck(frame, name="t").at(np.array([4, 5]))
+    with pytest.raises(InputError, match="1 of 6 rows") as caught:
+        strict.flag(np.array([False, True]), "x", "bad")
+    assert "'row': 5" in str(caught.value)

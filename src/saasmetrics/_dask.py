@@ -29,6 +29,7 @@ from saasmetrics._validation import (
     ValidationReport,
     _label_text,
     collecting_reports,
+    infer_id_kind,
 )
 from saasmetrics.exceptions import (
     EmptyDataError,
@@ -313,7 +314,7 @@ def _hash_key_frame(frame: Any, key: str) -> Any:
 
 
 def _id_kind(ids: pd.Series) -> pd.Series:
-    return pd.Series([pd.api.types.infer_dtype(ids, skipna=True)], dtype=object)
+    return pd.Series([infer_id_kind(ids)], dtype=object)
 
 
 def _ids_as_text(part: pd.DataFrame, key: str) -> pd.DataFrame:
@@ -323,10 +324,13 @@ def _ids_as_text(part: pd.DataFrame, key: str) -> pd.DataFrame:
 def _id_kinds(frame: Any, key: str) -> set[str]:
     """The kinds (``infer_dtype``) of the key's values over the whole column.
 
-    A column of one dtype has its dtype's kind; a column of Python objects is read once.
+    A column of one dtype has its dtype's kind (a categorical: of its categories); a column
+    of Python objects, or a categorical of unknown categories, is read once.
     """
-    if frame[key].dtype != object:
-        return {pd.api.types.infer_dtype(frame._meta[key], skipna=True)}
+    meta = frame._meta[key]
+    unknown = isinstance(meta.dtype, pd.CategoricalDtype) and not frame[key].cat.known
+    if meta.dtype != object and not unknown:
+        return {infer_id_kind(meta)}
     return set(frame[key].map_partitions(_id_kind, meta=(key, object)).compute()) - {"empty"}
 
 
@@ -357,8 +361,10 @@ def _one_id_kind_across(frames: list[Any], keys: list[str]) -> tuple[list[Any], 
 
     In memory, an account ``7`` in events and ``"7"`` in subscriptions are one id, every side
     read as text (``align_ids``); on dask a partition without rows of the text table would
-    keep its numbers, so the kinds of the whole tables decide, before any partition is read.
-    Returns the frames and, per frame, whether its key was read as text.
+    keep its numbers, so the kinds of the whole tables decide, before any partition is read;
+    in memory too the non-null ids as given decide (``align_ids(kinds_from=...)``), not the
+    rows left after ``as_of`` and validation. Returns the frames and, per frame, whether its
+    key was read as text.
     """
     out: list[Any] = []
     as_text: list[bool] = []
@@ -372,6 +378,18 @@ def _one_id_kind_across(frames: list[Any], keys: list[str]) -> tuple[list[Any], 
             kinds.append(None)
         else:
             kinds.append("number" if found <= _NUMERIC_KINDS and not mixed else "text")
+    if {"number", "text"} <= set(kinds):
+        for j, (frame, key) in enumerate(zip(frames, keys, strict=True)):
+            # a kind read from the dtype alone holds only if some id is there (a column of
+            # nulls, which Dask turned into text, has no kind in memory either)
+            dtype = frame[key].dtype
+            never_null = isinstance(dtype, np.dtype) and dtype.kind in "iub"
+            if (
+                not pd.api.types.is_object_dtype(dtype)
+                and not never_null
+                and not frame[key].count().compute()
+            ):
+                kinds[j] = None
     if {"number", "text"} <= set(kinds):
         for j, kind in enumerate(kinds):
             if kind == "number":

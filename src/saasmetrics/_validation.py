@@ -12,6 +12,7 @@ The pattern every public function follows::
 
 from __future__ import annotations
 
+import copy
 import threading
 import warnings
 from collections.abc import Iterable, Iterator, Mapping
@@ -302,6 +303,17 @@ class RowCheck:
         self.name = name
         self.bad = np.zeros(len(frame), dtype=bool)
         self.reasons: dict[str, int] = {}
+        self.positions: npt.NDArray[np.intp] | None = None  # a view's rows (see at)
+
+    def at(self, positions: npt.NDArray[np.intp]) -> RowCheck:
+        """A view of the rows at ``positions``: what it flags is flagged here.
+
+        A mask given to the view's :meth:`flag` has one entry per position (e.g. the closed
+        end dates of a column, parsed alone); the bad rows and reasons are shared.
+        """
+        view = copy.copy(self)  # shares frame, bad (updated in place) and reasons
+        view.positions = positions if self.positions is None else self.positions[positions]
+        return view
 
     def flag(
         self,
@@ -316,7 +328,7 @@ class RowCheck:
         Parameters
         ----------
         mask : numpy.ndarray of bool
-            One entry per row of the frame; true marks a bad row.
+            One entry per row of the frame (of a view: per position); true marks a bad row.
         column : str
             The column at fault.
         problem : str
@@ -332,6 +344,10 @@ class RowCheck:
         n_bad = int(np.count_nonzero(mask))
         if n_bad == 0:
             return
+        if self.positions is not None:
+            full = np.zeros(len(self.frame), dtype=bool)
+            full[self.positions] = mask
+            mask = full
         if self.on_invalid == "raise":
             first = int(np.flatnonzero(mask)[0])
             example = self.frame.iloc[first].to_dict()
@@ -995,33 +1011,9 @@ def parse_end_timestamps(
     closed = np.flatnonzero(~open_end)
     if rows is None:
         rows = RowCheck(series.to_frame(name=column), on_invalid="raise", name="data")
-    parsed = parse_timestamps(series.iloc[closed].rename(column), rows=_RowsOf(rows, closed))
+    parsed = parse_timestamps(series.iloc[closed].rename(column), rows=rows.at(closed))
     ns[closed] = parsed.ns
     return ParsedTimes(ns=ns, tz=parsed.tz), open_end
-
-
-class _RowsOf(RowCheck):
-    """The rows ``positions`` of another :class:`RowCheck`: flags land on the other's rows."""
-
-    def __init__(self, parent: RowCheck, positions: npt.NDArray[np.intp]) -> None:
-        super().__init__(
-            parent.frame.iloc[positions], on_invalid=parent.on_invalid, name=parent.name
-        )
-        self.parent = parent
-        self.positions = positions
-
-    def flag(
-        self,
-        mask: npt.NDArray[np.bool_],
-        column: str,
-        problem: str,
-        *,
-        hint: str | None = None,
-    ) -> None:
-        """Flag the parent's rows at ``positions[mask]`` (see :meth:`RowCheck.flag`)."""
-        full = np.zeros(len(self.parent.frame), dtype=bool)
-        full[self.positions] = mask
-        self.parent.flag(full, column, problem, hint=hint)
 
 
 def _beyond_ns_range(series: pd.Series, null: npt.NDArray[np.bool_]) -> npt.NDArray[np.bool_]:
@@ -1093,7 +1085,37 @@ def normalize_ids(series: pd.Series, *, column: str, table: str = "data") -> pd.
     return text
 
 
-def align_ids(named: Mapping[str, pd.Series]) -> dict[str, pd.Series]:
+def infer_id_kind(values: Any) -> str:
+    """``pandas.api.types.infer_dtype`` of ids; a categorical has the kind of its categories.
+
+    (``infer_dtype`` says ``"categorical"`` of any categorical, which would read integer
+    categories as text.)
+    """
+    dtype = getattr(values, "dtype", None)
+    if isinstance(dtype, pd.CategoricalDtype):
+        return str(pd.api.types.infer_dtype(dtype.categories, skipna=True))
+    return str(pd.api.types.infer_dtype(values, skipna=True))
+
+
+def _id_kind(series: pd.Series) -> str | None:
+    """``"number"`` or ``"text"``: the kind of a column's non-null ids (``None``: no id)."""
+    dtype = series.dtype
+    if not pd.api.types.is_object_dtype(dtype):  # one dtype: its kind, if any value is there
+        never_null = isinstance(dtype, np.dtype) and dtype.kind in "iub"
+        if len(series) == 0 or not (never_null or series.notna().any()):
+            return None
+        kind = infer_id_kind(series)
+    else:
+        present = series.dropna()
+        if len(present) == 0:
+            return None
+        kind = pd.api.types.infer_dtype(present, skipna=True)
+    return "number" if kind in _NUMERIC_KINDS else "text"
+
+
+def align_ids(
+    named: Mapping[str, pd.Series], *, kinds_from: Mapping[str, pd.Series] | None = None
+) -> dict[str, pd.Series]:
     """Make id columns matched across tables comparable: 7, 7.0 and "7" are one id.
 
     When one table holds an id as numbers and another as text (an account ``7`` in events,
@@ -1105,6 +1127,11 @@ def align_ids(named: Mapping[str, pd.Series]) -> dict[str, pd.Series]:
     ----------
     named : mapping of str to pandas.Series
         What to call each column (e.g. ``"spend.channel"``) to the column.
+    kinds_from : mapping of str to pandas.Series, optional
+        Per name, the column whose non-null ids decide its kind (default: the column in
+        ``named``). Pass the columns as the tables gave them, before rows are filtered (by
+        ``as_of``, or dropped as invalid), so that the kind of the ids, and of a result
+        indexed by them, does not depend on which rows were kept.
 
     Returns
     -------
@@ -1117,18 +1144,19 @@ def align_ids(named: Mapping[str, pd.Series]) -> dict[str, pd.Series]:
     >>> out = align_ids({"a": pd.Series([1, 2.0]), "b": pd.Series(["1", "x"])})
     >>> out["a"].tolist(), out["b"].tolist()
     (['1', '2'], ['1', 'x'])
+
+    The text ``"x"`` decides even when no row of ``b`` is kept:
+
+    >>> kept = {"a": pd.Series([1]), "b": pd.Series([], dtype=object)}
+    >>> align_ids(kept, kinds_from={"b": pd.Series(["x"])})["a"].tolist()
+    ['1']
     """
-    kinds = {}
-    for name, series in named.items():
-        present = series.dropna()
-        if len(present) == 0:
-            continue
-        kind = pd.api.types.infer_dtype(present, skipna=True)
-        kinds[name] = "number" if kind in _NUMERIC_KINDS else "text"
-    if len(set(kinds.values())) <= 1:
+    sources = dict(named) if kinds_from is None else {**named, **kinds_from}
+    kinds = {name: _id_kind(sources[name]) for name in named}
+    if len({k for k in kinds.values() if k is not None}) <= 1:
         return dict(named)
     return {
-        name: _label_text(series.astype(object)) if kinds.get(name) == "number" else series
+        name: _label_text(series.astype(object)) if kinds[name] == "number" else series
         for name, series in named.items()
     }
 

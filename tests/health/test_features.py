@@ -520,3 +520,22 @@ def test_time_split_accepts_polars_and_arrow() -> None:
         got = time_split(other, test_from="2024-06-01")
         for a, b in zip(got, expected, strict=True):
             pd.testing.assert_frame_equal(a.reset_index(drop=True), b.reset_index(drop=True))
+
+
+def test_an_unparseable_end_is_dropped_for_that_reason_alone() -> None:
+    # an end that could not be read held NaT's integer, the smallest of all, so its row was
+    # also counted as ending before it starts, a reason the data does not have
+    events = _frame([(0, 0, "login", 10), (1, 0, "login", 20)])
+    subs = pd.DataFrame(
+        {
+            "customer_id": ["a0", "a1", "a1"],
+            "start": "2024-01-01",
+            "end": [None, "garbage", "2024-02-01"],
+            "mrr": 1.0,
+        }
+    )
+    with pytest.warns(DataQualityWarning) as caught:
+        account_features(events, subs, as_of=AS_OF, on_invalid="drop")
+    (message,) = [str(w.message) for w in caught]
+    assert "end: unparseable timestamps (1)" in message
+    assert "before they start" not in message

@@ -7,11 +7,8 @@ import numpy as np
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from saasmetrics._kernels.funnel_paths import (
-    distinct_rows,
-    distinct_session_paths,
-    session_paths,
-)
+from saasmetrics._kernels.funnel_paths import distinct_rows, distinct_session_paths
+from tests.kernels.path_matrix import session_paths
 from tests.kernels.test_funnel_paths import as_arrays, oracle
 
 

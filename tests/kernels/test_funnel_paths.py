@@ -8,7 +8,8 @@ import numpy as np
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from saasmetrics._kernels.funnel_paths import MORE, PAD, session_ids, session_paths
+from saasmetrics._kernels.funnel_paths import MORE, PAD, session_ids
+from tests.kernels.path_matrix import session_paths
 
 
 def oracle(

@@ -2,11 +2,14 @@
 
 from __future__ import annotations
 
+import warnings
 from typing import Any
 
 import numpy as np
 import pandas as pd
 import pytest
+from hypothesis import HealthCheck, given, settings
+from hypothesis import strategies as st
 
 from saasmetrics.exceptions import DataQualityWarning, MissingColumnError, ParameterError
 from saasmetrics.health import account_features, early_warnings
@@ -208,7 +211,7 @@ def test_zone_of_text_timestamps_in_chunks_without_one_table(
     pd.testing.assert_frame_equal(got, expected)
 
 
-@pytest.fixture
+@pytest.fixture(scope="module")
 def integer_accounts_text_customers(
     company: Any, shuffled_events: pd.DataFrame
 ) -> tuple[pd.DataFrame, pd.DataFrame]:
@@ -235,31 +238,71 @@ def test_integer_accounts_and_text_customers_are_one_id_kind_in_every_chunk(
     pd.testing.assert_frame_equal(got, expected, check_index_type=False)
 
 
-@pytest.mark.xfail(
-    int(pd.__version__.split(".")[0]) >= 3,  # pandas 2 has no str dtype: object on both paths
-    strict=True,
-    reason="in memory align_ids leaves the events' ids as Python objects (dtype object), on dask "
-    "the merged ids are pandas' default str dtype: same values, different index dtype",
-)
 def test_integer_accounts_and_text_customers_give_the_index_dtype_of_memory(
     company: Any, integer_accounts_text_customers: Any, to_dask: Any
 ) -> None:
+    # the chunks' indexes are object (as in memory); joining them must not re-infer str
     events, subs = integer_accounts_text_customers
     expected = account_features(events, subs, as_of=company.as_of)
     got = account_features(to_dask(events, 7), to_dask(subs, 7), as_of=company.as_of)
     assert got.index.dtype == expected.index.dtype
 
 
-@pytest.mark.xfail(
-    strict=True,
-    reason="on dask the whole tables' id kinds decide (_one_id_kind_across), in memory "
-    "align_ids sees only the subscriptions started before as_of and kept by on_invalid: "
-    "when none is left (or the customer column is all null), memory keeps the integer "
-    "account ids and dask reads them as text (another index and order)",
-)
-@pytest.mark.parametrize("case", ["after_as_of", "all_dropped", "all_null"])
-@pytest.mark.parametrize("npartitions", [1, 3])
-def test_text_customers_memory_never_sees_leave_integer_accounts(
+def _awkward_ids(events: pd.DataFrame, subs: pd.DataFrame, case: str, as_of: pd.Timestamp) -> Any:
+    """Events with integer account ids and subscriptions of the same accounts, made awkward."""
+    n = len(subs)
+    later = as_of + pd.Timedelta("1D")
+    ids = subs["customer_id"].astype(np.int64)
+    if case == "text_after_as_of":
+        return events, subs.assign(customer_id=ids.astype(str), start=later, end=pd.NaT)
+    if case == "text_some_after_as_of":
+        starts = subs["start"].where(np.arange(n) % 2 == 0, later)
+        return events, subs.assign(customer_id=ids.astype(str), start=starts, end=pd.NaT)
+    if case == "text_all_dropped":
+        return events, subs.assign(customer_id=ids.astype(str), mrr=-1.0)
+    if case == "all_null":
+        return events, subs.assign(customer_id=pd.Series([None] * n, dtype=object))
+    if case == "float":
+        return events, subs.assign(customer_id=ids.astype(np.float64))
+    if case == "float_and_null":
+        return events, subs.assign(customer_id=ids.astype(np.float64).where(np.arange(n) > 0))
+    if case == "mixed_int_and_text":
+        mixed = pd.Series([int(v) if k % 2 else str(v) for k, v in enumerate(ids)], dtype=object)
+        return events, subs.assign(customer_id=mixed)
+    if case == "float_events_text_customers":
+        accounts = events["account_id"].astype(np.float64)
+        return events.assign(account_id=accounts), subs.assign(customer_id=ids.astype(str))
+    if case.startswith("categorical"):  # integer categories: numbers, not text
+        coded = events.assign(account_id=pd.Categorical(events["account_id"]))
+        return coded, subs.assign(customer_id=ids if case == "categorical" else ids.astype(str))
+    assert case == "text_events_after_as_of"  # integer customers
+    after = events["timestamp"] >= as_of
+    accounts = events["account_id"].astype(object).where(~after, "late")
+    return events.assign(account_id=accounts), subs.assign(customer_id=ids)
+
+
+# case -> the type of the result's ids. The non-null ids as given decide, in memory as on
+# dask: text customers that all start after as_of or are all dropped as invalid still make the
+# accounts text (memory kept integers there until the rule was made the same); nulls do not
+AWKWARD = {
+    "text_after_as_of": str,
+    "text_some_after_as_of": str,
+    "text_all_dropped": str,
+    "all_null": int,
+    "float": float,
+    "float_and_null": float,
+    "mixed_int_and_text": str,
+    "float_events_text_customers": str,
+    "text_events_after_as_of": str,
+    # a categorical was text to infer_dtype: its integer 7 and the customers' 7 did not sort
+    "categorical": int,
+    "categorical_text_customers": str,
+}
+
+
+@pytest.mark.parametrize("case", AWKWARD)
+@pytest.mark.parametrize("npartitions", PARTITIONS)
+def test_awkward_account_ids_on_dask_equal_memory(
     company: Any,
     integer_accounts_text_customers: tuple[pd.DataFrame, pd.DataFrame],
     to_dask: Any,
@@ -267,24 +310,59 @@ def test_text_customers_memory_never_sees_leave_integer_accounts(
     npartitions: int,
 ) -> None:
     events, subs = integer_accounts_text_customers
-    if case == "after_as_of":
-        subs = subs.assign(start=pd.Timestamp(company.as_of) + pd.Timedelta("1D"), end=pd.NaT)
-    elif case == "all_dropped":
-        subs = subs.assign(mrr=-1.0)
-    else:
-        subs = subs.assign(customer_id=pd.Series([None] * len(subs), dtype=object))
-    options: dict[str, Any] = {"as_of": company.as_of, "on_invalid": "drop"}
-    with pytest.warns(DataQualityWarning) if case != "after_as_of" else _no_warning():
+    events = events[events["account_id"] < 40].reset_index(drop=True)
+    subs = subs.assign(customer_id=subs["customer_id"].astype(np.int64))
+    as_of = pd.Timestamp(company.as_of) - pd.Timedelta("60D")  # events after as_of too
+    events, subs = _awkward_ids(events, subs, case, as_of)
+    options: dict[str, Any] = {"as_of": as_of, "on_invalid": "drop"}
+    with warnings.catch_warnings(record=True) as memory_warned:
+        warnings.simplefilter("always", DataQualityWarning)
         expected = account_features(events, subs, **options)
-    with pytest.warns(DataQualityWarning) if case != "after_as_of" else _no_warning():
-        got = account_features(to_dask(events, npartitions), to_dask(subs, 1), **options)
-    assert {type(i) for i in expected.index} == {int}
-    pd.testing.assert_frame_equal(got, expected, check_index_type=False)
+    with warnings.catch_warnings(record=True) as dask_warned:
+        warnings.simplefilter("always", DataQualityWarning)
+        got = account_features(to_dask(events, npartitions), to_dask(subs, npartitions), **options)
+    assert {type(i) for i in expected.index} == {AWKWARD[case]}
+    pd.testing.assert_frame_equal(got, expected)
+    assert [str(w.message) for w in dask_warned] == [str(w.message) for w in memory_warned]
+    assert bool(memory_warned) == (case in ("text_all_dropped", "all_null", "float_and_null"))
 
 
-class _no_warning:  # noqa: N801
-    def __enter__(self) -> None:
-        return None
+@settings(max_examples=25, deadline=None, suppress_health_check=[HealthCheck.too_slow])
+@given(
+    kind=st.sampled_from(["int", "float", "text", "mixed", "null"]),
+    later=st.lists(st.booleans(), min_size=3, max_size=3),
+    days_before=st.integers(min_value=0, max_value=400),
+)
+def test_the_index_kind_never_depends_on_as_of(
+    company: Any,
+    integer_accounts_text_customers: tuple[pd.DataFrame, pd.DataFrame],
+    kind: str,
+    later: list[bool],
+    days_before: int,
+) -> None:
+    # in memory: which subscriptions start before as_of changes rows, never the ids' kind
+    events, subs = integer_accounts_text_customers
+    ids = subs["customer_id"].astype(np.int64)
+    customers = {
+        "int": ids,
+        "float": ids.astype(np.float64),
+        "text": ids.astype(str),
+        "mixed": pd.Series([ids.iloc[0], *ids.iloc[1:].astype(str)], dtype=object),
+        "null": pd.Series([None] * len(ids), dtype=object),
+    }[kind]
+    as_of = pd.Timestamp(company.as_of) - pd.Timedelta(days=days_before)
+    subs = subs.assign(customer_id=customers.to_numpy(), end=pd.NaT)
 
-    def __exit__(self, *_: Any) -> None:
-        return None
+    def index_types(started_later: list[bool]) -> set[type]:
+        starts = subs["start"].where(~np.array(started_later), as_of + pd.Timedelta("1D"))
+        with warnings.catch_warnings():
+            warnings.simplefilter("ignore", DataQualityWarning)  # null customers are dropped
+            got = account_features(
+                events, subs.assign(start=starts), as_of=as_of, on_invalid="drop"
+            )
+        return {type(i) for i in got.index}
+
+    types = index_types(later)
+    assert types == index_types([False] * len(later))
+    expected = {"int": int, "float": float, "text": str, "mixed": str, "null": int}[kind]
+    assert types == {expected}

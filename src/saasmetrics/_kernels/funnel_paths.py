@@ -19,7 +19,6 @@ __all__ = (
     "distinct_rows",
     "distinct_session_paths",
     "session_ids",
-    "session_paths",
 )
 
 I64 = npt.NDArray[np.int64]
@@ -69,71 +68,6 @@ def _first_index_per_session(sess: I64, mask: B, n_sessions: int) -> I64:
         first = np.r_[True, s[1:] != s[:-1]]
         out[s[first]] = hits[first]
     return out
-
-
-def session_paths(
-    seg_ids: I64,
-    time_ns: I64,
-    codes: I64,
-    *,
-    gap_ns: int,
-    collapse_repeats: bool,
-    start: int | None,
-    goal: int | None,
-    max_steps: int,
-    include_goal: bool,
-) -> tuple[npt.NDArray[np.int64], B, I64]:
-    """Paths of every session as rows of event codes.
-
-    Parameters
-    ----------
-    seg_ids, time_ns, codes : numpy.ndarray of int64
-        User segment, time and event code of every row (sorted by user, time).
-    gap_ns : int
-        Session gap.
-    collapse_repeats : bool
-        Drop an event equal to the one before it in the session.
-    start : int or None
-        Paths begin at the session's first event with this code; sessions without it are
-        dropped. ``None``: paths begin at the session's first event.
-    goal : int or None
-        Paths end at the session's first goal event after the start; a session with one
-        is *converted*.
-    max_steps : int
-        Events kept per path; longer paths get :data:`MORE` in the extra last column.
-    include_goal : bool
-        Whether the goal event itself is part of the path.
-
-    Returns
-    -------
-    paths : numpy.ndarray of int64, shape (sessions, max_steps + 1)
-        Event codes, then :data:`PAD` (and :data:`MORE` in the last column if truncated).
-    converted : numpy.ndarray of bool
-        Whether each session reached the goal (all False without a goal).
-    session_user : numpy.ndarray of int64
-        User segment of each session.
-
-    Examples
-    --------
-    >>> import numpy as np
-    >>> paths, conv, users = session_paths(
-    ...     np.array([0, 0, 0, 0]), np.array([0, 1, 2, 3]), np.array([5, 5, 6, 7]),
-    ...     gap_ns=10, collapse_repeats=True, start=None, goal=7, max_steps=3,
-    ...     include_goal=True)
-    >>> paths.tolist(), conv.tolist()
-    ([[5, 6, 7, -1]], [True])
-    """
-    rows = _session_rows(
-        seg_ids,
-        time_ns,
-        codes,
-        gap_ns=gap_ns,
-        collapse_repeats=collapse_repeats,
-        start=start,
-        goal=goal,
-        include_goal=include_goal,
-    )
-    return _path_matrix(rows, max_steps), rows.converted, rows.session_user
 
 
 @dataclass(frozen=True, slots=True)
@@ -256,13 +190,43 @@ def distinct_session_paths(
     max_steps: int,
     include_goal: bool,
 ) -> tuple[I64, I64, B, I64]:
-    """:func:`session_paths` as its distinct rows and each session's index among them.
+    """The distinct paths of the sessions and each session's index among them.
 
-    Returns ``distinct_rows(session_paths(...)[0])``, then ``converted`` and
-    ``session_user``, without the path matrix of every session: each session's path is
-    packed into one int64 (its event codes as digits) by a sum over its rows, and the keys
-    are factorized (one hash pass, the distinct keys sorted). When the digits do not fit 62
-    bits, it builds the matrix.
+    A session's path is its event codes as a row: then :data:`PAD` (and :data:`MORE` in the
+    last column if truncated). Packs each path into one int64 (its event codes as digits) by
+    a sum over its rows and factorizes the keys (one hash pass, the distinct keys sorted),
+    without the path matrix of every session; when the digits do not fit 62 bits, it builds
+    the matrix and takes its :func:`distinct_rows`.
+
+    Parameters
+    ----------
+    seg_ids, time_ns, codes : numpy.ndarray of int64
+        User segment, time and event code of every row (sorted by user, time).
+    gap_ns : int
+        Session gap.
+    collapse_repeats : bool
+        Drop an event equal to the one before it in the session.
+    start : int or None
+        Paths begin at the session's first event with this code; sessions without it are
+        dropped. ``None``: paths begin at the session's first event.
+    goal : int or None
+        Paths end at the session's first goal event after the start; a session with one
+        is *converted*.
+    max_steps : int
+        Events kept per path; longer paths get :data:`MORE` in the extra last column.
+    include_goal : bool
+        Whether the goal event itself is part of the path.
+
+    Returns
+    -------
+    uniq : numpy.ndarray of int64, shape (distinct paths, max_steps + 1)
+        The distinct paths, in the order of their packed keys.
+    inverse : numpy.ndarray of int64
+        Per kept session, the index of its path in ``uniq``.
+    converted : numpy.ndarray of bool
+        Whether each session reached the goal (all False without a goal).
+    session_user : numpy.ndarray of int64
+        User segment of each session.
 
     Examples
     --------

@@ -94,7 +94,9 @@ def _subscription_arrays(
     rows.flag(np.isnan(mrr), mrr_col, "null or non-numeric MRR")
     rows.flag(np.isposinf(mrr), mrr_col, "infinite MRR")
     rows.flag(np.nan_to_num(mrr) < 0, mrr_col, "negative MRR")
-    rows.flag(end_ns <= start.ns, end_col, "intervals that end before they start")
+    # an end that could not be read holds NaT's integer (flagged above), not an early end
+    read = end_ns != np.iinfo(np.int64).min
+    rows.flag(read & (end_ns <= start.ns), end_col, "intervals that end before they start")
     report = rows.finish(warn=reports is None)
     if reports is not None:
         reports.append(("subscriptions", report))
@@ -254,6 +256,7 @@ def _encode(
         event_codes = events.event_codes.astype(np.int64)
         time_ns = np.asarray(events.time_ns, dtype=np.int64)
         tz = events.tz
+        accounts_given = accounts_raw
         if accounts_raw.isna().any():
             raise InputError.bad_values(
                 account_col,
@@ -282,6 +285,7 @@ def _encode(
         reports.append(("events", report))
         keep = rows.keep if report.n_dropped else None
         account_ids = normalize_ids(frame[account_col], column=account_col, table="events")
+        accounts_given = account_ids
         accounts_raw = account_ids if keep is None else account_ids[keep]
         users_raw = frame[user_col] if keep is None else frame[user_col][keep]
         ev_raw = frame[event_col] if keep is None else frame[event_col][keep]
@@ -337,7 +341,12 @@ def _encode(
     if sub_parts is None:
         all_accounts = acc_before
     else:  # the one id rule: 7, 7.0 and "7" are one account in events and subscriptions
-        both = align_ids({"events": acc_before, "subscriptions": sub_parts[0]})
+        # the kinds of the ids as given decide, not of the rows kept (as_of, on_invalid): the
+        # index keeps its kind whatever as_of, and a Dask chunk decides as the whole tables do
+        both = align_ids(
+            {"events": acc_before, "subscriptions": sub_parts[0]},
+            kinds_from={"events": accounts_given, "subscriptions": sub_frame[customer_col]},
+        )
         all_accounts = pd.concat([both["events"], both["subscriptions"]], ignore_index=True)
     all_codes, account_index = _factorize_sorted(all_accounts)
     account_index.name = account_col
@@ -543,6 +552,18 @@ class _FeaturesPartial:
     table: pd.DataFrame
     seen: _Seen
 
+    def merge(self, other: _FeaturesPartial) -> _FeaturesPartial:
+        """Both chunks' rows (their accounts differ) and figures.
+
+        The chunks' index dtype is kept: pandas re-infers the dtype of joined indexes, so two
+        ``object`` indexes of text ids (as ``align_ids`` leaves them) would become ``str``.
+        """
+        table = pd.concat([self.table, other.table])
+        dtype = self.table.index.dtype
+        if other.table.index.dtype == dtype and table.index.dtype != dtype:
+            table.index = table.index.astype(dtype)
+        return _FeaturesPartial(table, self.seen.merge(other.seen))
+
 
 @register(account_features)
 def _account_features_builder(
@@ -626,7 +647,7 @@ def _account_features_builder(
         align_keys=True,  # align_ids matches accounts and customers
         prepare=prepare,
         partial=lambda enc, _context: _FeaturesPartial(_features_of(enc, settings), enc.seen),
-        merge=lambda a, b: _FeaturesPartial(pd.concat([a.table, b.table]), a.seen.merge(b.seen)),
+        merge=_FeaturesPartial.merge,
         finalize=finalize,
     )
 
