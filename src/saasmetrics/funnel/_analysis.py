@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import warnings
 from dataclasses import dataclass
+from typing import Any
 
 import numpy as np
 import numpy.typing as npt
@@ -165,21 +166,33 @@ def funnel_partial(log: EventLog, s: FunnelSettings) -> FunnelPartial:
     )
 
 
-def _canonical_order(units: pd.DataFrame) -> npt.NDArray[np.int64]:
-    """Rows sorted by user id (then step-1 time), whatever order the chunks came in."""
-    users = units["user"].to_numpy()
+def _by_id(users: npt.NDArray[Any]) -> tuple[npt.NDArray[Any], npt.NDArray[np.intp]]:
+    """The stable sort order of the ids (of their text if of mixed types) and the sorted ids."""
+    try:
+        # unique ids (one row per user) have a single sorted order: the faster sort finds it
+        by_user = np.argsort(users)
+        ranked = users[by_user]
+        if not (ranked[1:] == ranked[:-1]).any():
+            return by_user, ranked
+    except TypeError:
+        pass
     try:
         by_user = np.argsort(users, kind="stable")
     except TypeError:  # ids of mixed types: order by their text
         users = np.array([repr(u) for u in users], dtype=object)
         by_user = np.argsort(users, kind="stable")
+    return by_user, users[by_user]
+
+
+def _canonical_order(units: pd.DataFrame) -> npt.NDArray[np.int64]:
+    """Rows sorted by user id (then step-1 time), whatever order the chunks came in."""
+    by_user, sorted_users = _by_id(units["user"].to_numpy())
     if time_column(0) not in units or not len(units):
         return by_user.astype(np.int64, copy=False)
-    # several rows of a user (count="attempts"): by step-1 time within the user
-    sorted_users = users[by_user]
     repeats = bool((sorted_users[1:] == sorted_users[:-1]).any())
     if not repeats:
         return by_user.astype(np.int64, copy=False)
+    # several rows of a user (count="attempts"): by step-1 time within the user
     t0 = units[time_column(0)].to_numpy(dtype="datetime64[ns]").view(np.int64)
     # equal ids get the rank of their first occurrence in sorted order
     first = np.r_[True, sorted_users[1:] != sorted_users[:-1]]
