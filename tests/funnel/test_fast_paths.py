@@ -5,10 +5,14 @@ from __future__ import annotations
 from typing import Any
 
 import numpy as np
+import pandas as pd
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from saasmetrics.funnel._analysis import _by_id
+from saasmetrics import EventLog
+from saasmetrics._kernels.funnel import next_after
+from saasmetrics.eventlog import event_log_of_events
+from saasmetrics.funnel._analysis import _by_id, _time_span
 
 ids = st.one_of(
     st.lists(st.integers(-5, 5), max_size=30),
@@ -38,3 +42,35 @@ def test_order_by_id_is_the_stable_sort(values: list[Any]) -> None:
     expected, keys = _stable_by_id(users)
     np.testing.assert_array_equal(by_user, expected)
     assert list(sorted_users) == [keys[i] for i in expected]
+
+
+@settings(max_examples=200, deadline=None)
+@given(st.lists(st.booleans(), min_size=1, max_size=200), st.data())
+def test_next_after_search_equals_the_cumulative_sum(bits: list[bool], data: Any) -> None:
+    mask = np.array(bits, dtype=bool)
+    # few positions take the search, many the cumulative sum: both must give the plain formula
+    n_pos = data.draw(st.integers(0, 3 * mask.size))
+    positions = np.sort(
+        np.array(
+            data.draw(st.lists(st.integers(0, mask.size - 1), min_size=n_pos, max_size=n_pos)),
+            dtype=np.int64,
+        )
+    )
+    hits = np.r_[np.flatnonzero(mask), mask.size]
+    expected = hits[np.cumsum(mask)[positions]] if positions.size else positions
+    np.testing.assert_array_equal(next_after(mask, positions), expected)
+
+
+@settings(max_examples=50, deadline=None)
+@given(st.lists(st.tuples(st.integers(0, 5), st.integers(-(10**12), 10**12)), min_size=1))
+def test_time_span_reads_each_users_first_and_last_rows(rows: list[tuple[int, int]]) -> None:
+    users, ns = zip(*rows, strict=True)
+    frame = pd.DataFrame(
+        {
+            "user_id": list(users),
+            "timestamp": pd.Timestamp("2024-01-01") + pd.to_timedelta(list(ns), unit="ns"),
+            "event": ["x" if u % 2 else "y" for u in users],
+        }
+    )
+    for log in (EventLog(frame), event_log_of_events(frame, lambda names: names == "y")):
+        assert _time_span(log) == int(log.time_ns.max()) - int(log.time_ns.min())

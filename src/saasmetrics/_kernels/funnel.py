@@ -105,7 +105,9 @@ def next_after(mask: B, positions: I64) -> I64:
     Notes
     -----
     With ``c = cumsum(mask)``, ``c[p]`` rows at or before ``p`` match, so the next match is the
-    ``c[p]``-th matching row: a cumulative sum and two gathers, no search.
+    ``c[p]``-th matching row: a cumulative sum and two gathers, no search. For a few positions
+    (fewer than an eighth of the rows) a binary search for ``c[p]`` over the matching rows
+    costs less than the sum over all rows, and gives the same ``c[p]``.
 
     Examples
     --------
@@ -114,6 +116,10 @@ def next_after(mask: B, positions: I64) -> I64:
     [1, 4, 5]
     """
     hits = np.r_[np.flatnonzero(mask), mask.size].astype(np.int64, copy=False)
+    if positions.size * 8 < mask.size:
+        # hits below the sentinel at or before p: c[p] (the sentinel is after every row)
+        before: I64 = hits[np.searchsorted(hits, positions, side="right")]
+        return before
     count = np.cumsum(mask, dtype=np.int32 if mask.size < 2**31 - 1 else np.int64)
     found: I64 = hits[count[positions]]
     return found
