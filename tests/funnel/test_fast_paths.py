@@ -5,14 +5,11 @@ from __future__ import annotations
 from typing import Any
 
 import numpy as np
-import pandas as pd
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from saasmetrics import EventLog
 from saasmetrics._kernels.funnel import next_after
-from saasmetrics.eventlog import event_log_of_events
-from saasmetrics.funnel._analysis import _by_id, _time_span
+from saasmetrics.funnel._analysis import _by_id
 
 ids = st.one_of(
     st.lists(st.integers(-5, 5), max_size=30),
@@ -59,18 +56,3 @@ def test_next_after_search_equals_the_cumulative_sum(bits: list[bool], data: Any
     hits = np.r_[np.flatnonzero(mask), mask.size]
     expected = hits[np.cumsum(mask)[positions]] if positions.size else positions
     np.testing.assert_array_equal(next_after(mask, positions), expected)
-
-
-@settings(max_examples=50, deadline=None)
-@given(st.lists(st.tuples(st.integers(0, 5), st.integers(-(10**12), 10**12)), min_size=1))
-def test_time_span_reads_each_users_first_and_last_rows(rows: list[tuple[int, int]]) -> None:
-    users, ns = zip(*rows, strict=True)
-    frame = pd.DataFrame(
-        {
-            "user_id": list(users),
-            "timestamp": pd.Timestamp("2024-01-01") + pd.to_timedelta(list(ns), unit="ns"),
-            "event": ["x" if u % 2 else "y" for u in users],
-        }
-    )
-    for log in (EventLog(frame), event_log_of_events(frame, lambda names: names == "y")):
-        assert _time_span(log) == int(log.time_ns.max()) - int(log.time_ns.min())

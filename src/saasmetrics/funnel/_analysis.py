@@ -129,25 +129,10 @@ def _occurrence(log: EventLog, step: Step) -> tuple[int, npt.NDArray[np.bool_] |
     return code, cond, _OCCURS
 
 
-def _time_span(log: EventLog) -> int:
-    """Last event time minus first, from each user's first and last rows (time-sorted)."""
-    n = len(log)
-    if n == 0:
-        return int(log.time_ns.max()) - int(log.time_ns.min())  # raises, as for any empty log
-    # a user without rows points at some other row: within the span, so it changes nothing
-    firsts = log.time_ns[np.minimum(log.offsets[:-1], n - 1)]
-    lasts = log.time_ns[np.maximum(log.offsets[1:] - 1, 0)]
-    return int(lasts.max()) - int(firsts.min())
-
-
 def funnel_partial(log: EventLog, s: FunnelSettings) -> FunnelPartial:
     """The funnel of one chunk of whole users (the in-memory path is the one-chunk case)."""
     check_property_columns(log, s)
 
-    # a step is in the window iff t - start <= window, and t - start never exceeds the log's
-    # span: capping the window there keeps `start + window` inside int64 for any window
-    span = _time_span(log)
-    window_ns = min(int(s.window.value), span)
     found = [_occurrence(log, step) for step in s.steps]
     excl_found = [_occurrence(log, step) for step, _, _ in s.exclusions]
     codes: I64 | None = None
@@ -165,7 +150,7 @@ def funnel_partial(log: EventLog, s: FunnelSettings) -> FunnelPartial:
         [(code, cond) for code, cond, _ in found],
         [(code, cond) for code, cond, _ in excl_found],
         codes,
-        window_ns=window_ns,
+        window=int(s.window.value),
     )
     return FunnelPartial(
         units=units,

@@ -37,14 +37,22 @@ def counted_units(
     exclusions: list[tuple[int, Mask | None]],
     codes: I64 | None,
     *,
-    window_ns: int,
+    window: int,
 ) -> tuple[pd.DataFrame, list[I64], int]:
     """The counted units of one chunk of whole users, their step times and the attempts opened.
 
     ``steps`` and ``exclusions`` hold each one's event code in ``log`` (-1 if absent) and its
-    condition mask; ``codes`` the held-constant property's codes (-1 where missing).
+    condition mask; ``codes`` the held-constant property's codes (-1 where missing);
+    ``window`` the conversion window in nanoseconds.
     """
     rel = relevant_rows(log, [code for code, _ in steps], [cond for _, cond in steps], codes)
+    # a step is in the window iff t - start <= window, and t - start never exceeds the span of
+    # the times compared (the rows that fill steps; with exclusions, all rows): capping the
+    # window there keeps `start + window` inside int64 for any window
+    compared = log.time_ns if s.exclusions else rel.time
+    window_ns = window
+    if compared.size:
+        window_ns = min(window, int(compared.max()) - int(compared.min()))
     opening = rel.masks.any(axis=0) if s.order == "unordered" else rel.masks[0]  # any step
     anchors = np.flatnonzero(opening).astype(np.int64, copy=False)
     if s.entry == "first":
