@@ -7,7 +7,7 @@ The result is one row per counted user (their best attempt) or per attempt: see
 from __future__ import annotations
 
 from dataclasses import dataclass
-from typing import Any
+from datetime import tzinfo
 
 import numpy as np
 import numpy.typing as npt
@@ -20,6 +20,7 @@ from saasmetrics._kernels.funnel import (
     best_attempts,
     first_per_segment,
 )
+from saasmetrics._validation import ParsedTimes
 from saasmetrics.eventlog import EventLog
 from saasmetrics.exceptions import ParameterError
 from saasmetrics.funnel._options import FunnelSettings
@@ -235,10 +236,11 @@ def units_frame(
     chosen: I64,
     base_times: I64,
 ) -> tuple[pd.DataFrame, list[I64]]:
-    """One row per counted unit: user id, level and when each step was done (NaT if not).
+    """One row per counted unit (user id and level) and when each step was done (NaT if not).
 
     Ordered and strict steps are done at the time of their row (``base_times[rows]``);
-    unordered ones at the times the kernel computed.
+    unordered ones at the times the kernel computed. The times stay int64 nanoseconds (NaT as
+    the smallest int64) until the units of every chunk are put in order (:func:`step_columns`).
     """
     units = pd.DataFrame({"user": log.users.take(user_codes), "level": level})
     nat = np.iinfo(np.int64).min
@@ -249,11 +251,21 @@ def units_frame(
             t = base_times[np.maximum(rows[k, chosen], 0)] if base_times.size else level * 0
         else:
             t = times[k, chosen]
-        t = np.where(reached, t, nat)
-        step_ns.append(t)
-        if log.tz is None:
-            stamps: Any = t.view("datetime64[ns]")
-        else:
-            stamps = pd.Series(log.to_datetime(np.where(reached, t, 0))).where(reached)
-        units[time_column(k)] = stamps
+        step_ns.append(np.where(reached, t, nat))
     return units, step_ns
+
+
+def step_columns(
+    units: pd.DataFrame, step_ns: list[I64], tz: tzinfo | None
+) -> dict[str, pd.Series | npt.NDArray[np.datetime64]]:
+    """The ``at_k`` columns of ``units`` from its step times, naive or in the zone ``tz``."""
+    level = units["level"].to_numpy()
+    columns: dict[str, pd.Series | npt.NDArray[np.datetime64]] = {}
+    for k, t in enumerate(step_ns):
+        if tz is None:
+            columns[time_column(k)] = t.view("datetime64[ns]")
+        else:
+            reached = level > k
+            stamps = ParsedTimes(ns=t, tz=tz).to_datetime(np.where(reached, t, 0))
+            columns[time_column(k)] = pd.Series(stamps).where(reached)
+    return columns
