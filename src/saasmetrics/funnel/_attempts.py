@@ -247,11 +247,15 @@ def units_frame(
     step_ns: list[I64] = []
     for k in range(rows.shape[0]):
         reached = level > k
-        if times is None:
-            t = base_times[np.maximum(rows[k, chosen], 0)] if base_times.size else level * 0
-        else:
-            t = times[k, chosen]
-        step_ns.append(np.where(reached, t, nat))
+        if times is not None:
+            step_ns.append(np.where(reached, times[k, chosen], nat))
+        elif not base_times.size:
+            step_ns.append(np.where(reached, 0, nat))
+        else:  # funnels narrow: gather the rows of the units that reached step k only
+            at = np.flatnonzero(reached)
+            t = np.full(level.size, nat, dtype=np.int64)
+            t[at] = base_times[np.maximum(rows[k, chosen[at]], 0)]
+            step_ns.append(t)
     return units, step_ns
 
 
