@@ -5,10 +5,13 @@ from __future__ import annotations
 from typing import Any
 
 import numpy as np
+import pandas as pd
+import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
 from saasmetrics._kernels.funnel import next_after
+from saasmetrics.funnel import funnel
 from saasmetrics.funnel._analysis import _by_id
 
 ids = st.one_of(
@@ -56,3 +59,36 @@ def test_next_after_search_equals_the_cumulative_sum(bits: list[bool], data: Any
     hits = np.r_[np.flatnonzero(mask), mask.size]
     expected = hits[np.cumsum(mask)[positions]] if positions.size else positions
     np.testing.assert_array_equal(next_after(mask, positions), expected)
+
+
+@pytest.mark.parametrize("order", ["ordered", "strict", "unordered", "first_then_any"])
+@pytest.mark.parametrize("window", [pd.Timedelta.max, pd.Timedelta(days=365 * 250)])
+def test_a_window_past_the_last_timestamp_does_not_wrap_around(
+    order: str, window: pd.Timedelta
+) -> None:
+    # the data span 200 years: a step-1 time near the end plus a window longer than the span
+    # is past the largest int64; the window then holds every later event, it does not wrap
+    events = pd.DataFrame(
+        {
+            "user_id": ["a", "a", "b", "e"],
+            "timestamp": pd.to_datetime(["2100-01-01", "2100-01-02", "1900-01-01", "2100-01-05"]),
+            "event": ["signup", "pay", "signup", "signup"],
+        }
+    )
+    # e never pays: a window end at the largest int64 is "not reached" in some modes
+    assert funnel(events, ["signup", "pay"], window=window, order=order).counts == [3, 1]
+    # d's refund after signup, in the window, removes d's attempt
+    refund = pd.DataFrame(
+        {
+            "user_id": ["d", "d"],
+            "timestamp": pd.to_datetime(["2100-01-01", "2100-01-03"]),
+            "event": ["signup", "refund"],
+        }
+    )
+    with_exclusion = funnel(
+        pd.concat([events, refund], ignore_index=True),
+        ["signup", "pay"],
+        window=window,
+        exclusions=[("refund", 0, 1)],
+    )
+    assert with_exclusion.counts == [3, 1]

@@ -19,6 +19,7 @@ from saasmetrics._kernels.funnel import (
     attempt_levels,
     best_attempts,
     first_per_segment,
+    window_end,
 )
 from saasmetrics._validation import ParsedTimes
 from saasmetrics.eventlog import EventLog
@@ -49,7 +50,8 @@ def counted_units(
     rel = relevant_rows(log, [code for code, _ in steps], [cond for _, cond in steps], codes)
     # a step is in the window iff t - start <= window, and t - start never exceeds the span of
     # the times compared (the rows that fill steps; with exclusions, all rows): capping the
-    # window there keeps `start + window` inside int64 for any window
+    # window there changes no comparison (the window's end saturates at the largest int64
+    # where `start + window` would wrap around: see `window_end`)
     compared = log.time_ns if s.exclusions else rel.time
     window_ns = window
     if compared.size:
@@ -206,7 +208,7 @@ def apply_exclusions(
 
     ``excl`` holds each exclusion's event mask over the log with its step range.
     """
-    deadline = log.time_ns[rows[0]] + window_ns
+    deadline = window_end(log.time_ns[rows[0]], window_ns)
     attempt_end = log.offsets[1:][user_of_attempt]
     removed = np.zeros(level.size, dtype=bool)
     for mask, lo, hi in excl:
