@@ -38,6 +38,7 @@ __all__ = (
     "best_attempts",
     "first_per_segment",
     "next_after",
+    "window_end",
 )
 
 I64 = npt.NDArray[np.int64]
@@ -78,6 +79,25 @@ def first_per_segment(positions: I64, seg: I64) -> I64:
     return positions[keep]
 
 
+def window_end(start: I64, window_ns: int) -> I64:
+    """``start + window_ns``, or just below :data:`NO_TIME` where the sum reaches it.
+
+    A window longer than the data can reach past the last representable time: every later
+    time is then inside it, where the plain sum would wrap around to a time before ``start``.
+    The end stays below :data:`NO_TIME`, so a step not reached is never inside a window.
+    ``window_ns`` is between 0 and the largest int64.
+
+    Examples
+    --------
+    >>> import numpy as np
+    >>> window_end(np.array([0, 2**62]), 2**62).tolist() == [2**62, 2**63 - 2]
+    True
+    """
+    room = NO_TIME - 1 - window_ns  # >= -1: no start above it fits
+    end: I64 = np.minimum(start, room) + window_ns
+    return end
+
+
 def _next_in(sorted_pos: I64, after: I64, nth: int = 1) -> I64:
     """Position of the ``nth`` element of ``sorted_pos`` strictly after ``after`` (or n/a -> -1)."""
     idx = np.searchsorted(sorted_pos, after, side="right") + (nth - 1)
@@ -105,7 +125,9 @@ def next_after(mask: B, positions: I64) -> I64:
     Notes
     -----
     With ``c = cumsum(mask)``, ``c[p]`` rows at or before ``p`` match, so the next match is the
-    ``c[p]``-th matching row: a cumulative sum and two gathers, no search.
+    ``c[p]``-th matching row: a cumulative sum and two gathers, no search. For a few positions
+    (fewer than an eighth of the rows) a binary search for ``c[p]`` over the matching rows
+    costs less than the sum over all rows, and gives the same ``c[p]``.
 
     Examples
     --------
@@ -114,6 +136,10 @@ def next_after(mask: B, positions: I64) -> I64:
     [1, 4, 5]
     """
     hits = np.r_[np.flatnonzero(mask), mask.size].astype(np.int64, copy=False)
+    if positions.size * 8 < mask.size:
+        # hits below the sentinel at or before p: c[p] (the sentinel is after every row)
+        before: I64 = hits[np.searchsorted(hits, positions, side="right")]
+        return before
     count = np.cumsum(mask, dtype=np.int32 if mask.size < 2**31 - 1 else np.int64)
     found: I64 = hits[count[positions]]
     return found
@@ -187,7 +213,7 @@ def attempt_levels(
     if n_attempts == 0:
         return level, step_rows, None if order != "first_then_any" else step_rows.copy()
     start = time_ns[anchors]
-    deadline = start + window_ns
+    deadline = window_end(start, window_ns)
     anchor_seg = seg[anchors]
     last = max(n_rows - 1, 0)
 
@@ -319,7 +345,7 @@ def _any_step_levels(
                 k = n_steps - size + nth
                 np.maximum(reached[k - 1], _nth_from(union, anchors, seg, nth), out=reached[k - 1])
     safe = np.minimum(reached, max(n_rows - 1, 0))
-    deadline = time_ns[anchors] + window_ns
+    deadline = window_end(time_ns[anchors], window_ns)
     ok = (reached < n_rows) & (time_ns[safe] <= deadline[None, :])
     ok = np.logical_and.accumulate(ok, axis=0)  # P_k is non-decreasing in k
     level = ok.sum(axis=0).astype(np.int64)

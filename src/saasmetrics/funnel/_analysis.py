@@ -8,6 +8,8 @@ from __future__ import annotations
 
 import warnings
 from dataclasses import dataclass
+from datetime import tzinfo
+from typing import Any
 
 import numpy as np
 import numpy.typing as npt
@@ -15,7 +17,7 @@ import pandas as pd
 
 from saasmetrics.eventlog import EventLog, as_event_log, event_log_of_events
 from saasmetrics.exceptions import DataQualityWarning, EmptyDataError
-from saasmetrics.funnel._attempts import counted_units
+from saasmetrics.funnel._attempts import counted_units, step_columns
 from saasmetrics.funnel._options import FunnelSettings, check_property_columns
 from saasmetrics.funnel._result import FunnelResult
 from saasmetrics.funnel._steps import (
@@ -25,7 +27,7 @@ from saasmetrics.funnel._steps import (
     event_index,
     event_mask,
 )
-from saasmetrics.funnel._tables import build_table, time_column
+from saasmetrics.funnel._tables import build_table
 from saasmetrics.scale import Analysis
 from saasmetrics.typing import FrameLike
 
@@ -91,14 +93,17 @@ _OCCURS, _NO_MATCH, _ABSENT = 0, 1, 2
 class FunnelPartial:
     """What a chunk of whole users contributes: its counted units and what the warnings need.
 
-    ``units`` is one row per counted user (or attempt), as :attr:`FunnelResult.units`;
-    ``step_ns`` the step times as int64 nanoseconds; ``occurs`` per step and exclusion
-    whether its event occurs (and meets its conditions); ``n_opens`` / ``n_opens_missing`` the
-    step-1 events with and without a held-constant value; ``n_anchors`` the attempts opened.
+    ``units`` is one row per counted user (or attempt), as :attr:`FunnelResult.units` without
+    the step times; ``step_ns`` the step times as int64 nanoseconds (NaT as the smallest int64)
+    and ``tz`` their time zone (the ``at_k`` columns are built once, over all chunks);
+    ``occurs`` per step and exclusion whether its event occurs (and meets its conditions);
+    ``n_opens`` / ``n_opens_missing`` the step-1 events with and without a held-constant
+    value; ``n_anchors`` the attempts opened.
     """
 
     units: pd.DataFrame
     step_ns: tuple[I64, ...]
+    tz: tzinfo | None
     occurs: tuple[int, ...]
     n_opens: int
     n_opens_missing: int
@@ -110,6 +115,7 @@ def merge_partials(a: FunnelPartial, b: FunnelPartial) -> FunnelPartial:
     return FunnelPartial(
         units=pd.concat([a.units, b.units], ignore_index=True),
         step_ns=tuple(np.concatenate([x, y]) for x, y in zip(a.step_ns, b.step_ns, strict=True)),
+        tz=a.tz,
         occurs=tuple(min(x, y) for x, y in zip(a.occurs, b.occurs, strict=True)),
         n_opens=a.n_opens + b.n_opens,
         n_opens_missing=a.n_opens_missing + b.n_opens_missing,
@@ -132,10 +138,6 @@ def funnel_partial(log: EventLog, s: FunnelSettings) -> FunnelPartial:
     """The funnel of one chunk of whole users (the in-memory path is the one-chunk case)."""
     check_property_columns(log, s)
 
-    # a step is in the window iff t - start <= window, and t - start never exceeds the log's
-    # span: capping the window there keeps `start + window` inside int64 for any window
-    span = int(log.time_ns.max()) - int(log.time_ns.min())
-    window_ns = min(int(s.window.value), span)
     found = [_occurrence(log, step) for step in s.steps]
     excl_found = [_occurrence(log, step) for step, _, _ in s.exclusions]
     codes: I64 | None = None
@@ -153,11 +155,12 @@ def funnel_partial(log: EventLog, s: FunnelSettings) -> FunnelPartial:
         [(code, cond) for code, cond, _ in found],
         [(code, cond) for code, cond, _ in excl_found],
         codes,
-        window_ns=window_ns,
+        window=int(s.window.value),
     )
     return FunnelPartial(
         units=units,
         step_ns=tuple(step_ns),
+        tz=log.tz,
         occurs=tuple(o for _, _, o in [*found, *excl_found]),
         n_opens=n_opens,
         n_opens_missing=n_opens_missing,
@@ -165,22 +168,33 @@ def funnel_partial(log: EventLog, s: FunnelSettings) -> FunnelPartial:
     )
 
 
-def _canonical_order(units: pd.DataFrame) -> npt.NDArray[np.int64]:
-    """Rows sorted by user id (then step-1 time), whatever order the chunks came in."""
-    users = units["user"].to_numpy()
+def _by_id(users: npt.NDArray[Any]) -> tuple[npt.NDArray[Any], npt.NDArray[np.intp]]:
+    """The stable sort order of the ids (of their text if of mixed types) and the sorted ids."""
+    try:
+        # unique ids (one row per user) have a single sorted order: the faster sort finds it
+        by_user = np.argsort(users)
+        ranked = users[by_user]
+        if not (ranked[1:] == ranked[:-1]).any():
+            return by_user, ranked
+    except TypeError:
+        pass
     try:
         by_user = np.argsort(users, kind="stable")
     except TypeError:  # ids of mixed types: order by their text
         users = np.array([repr(u) for u in users], dtype=object)
         by_user = np.argsort(users, kind="stable")
-    if time_column(0) not in units or not len(units):
+    return by_user, users[by_user]
+
+
+def _canonical_order(units: pd.DataFrame, t0: I64 | None) -> npt.NDArray[np.int64]:
+    """Rows sorted by user id (then step-1 time ``t0``), whatever order the chunks came in."""
+    by_user, sorted_users = _by_id(units["user"].to_numpy())
+    if t0 is None or not len(units):
         return by_user.astype(np.int64, copy=False)
-    # several rows of a user (count="attempts"): by step-1 time within the user
-    sorted_users = users[by_user]
     repeats = bool((sorted_users[1:] == sorted_users[:-1]).any())
     if not repeats:
         return by_user.astype(np.int64, copy=False)
-    t0 = units[time_column(0)].to_numpy(dtype="datetime64[ns]").view(np.int64)
+    # several rows of a user (count="attempts"): by step-1 time within the user
     # equal ids get the rank of their first occurrence in sorted order
     first = np.r_[True, sorted_users[1:] != sorted_users[:-1]]
     group = np.cumsum(first) - 1
@@ -223,9 +237,11 @@ def finalize(part: FunnelPartial, s: FunnelSettings) -> FunnelResult:
             DataQualityWarning,
             stacklevel=5,
         )
-    order = _canonical_order(part.units)
+    order = _canonical_order(part.units, part.step_ns[0] if part.step_ns else None)
     units = part.units.take(order).reset_index(drop=True)
     step_ns = [ns[order] for ns in part.step_ns]
+    for name, column in step_columns(units, step_ns, part.tz).items():
+        units[name] = column
     names = tuple(step.name for step in s.steps)
     if s.order == "unordered":  # level k is any k of the steps, not the first k
         names = tuple(f"{k} of {n_steps} steps" for k in range(1, n_steps + 1))

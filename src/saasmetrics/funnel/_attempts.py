@@ -7,7 +7,7 @@ The result is one row per counted user (their best attempt) or per attempt: see
 from __future__ import annotations
 
 from dataclasses import dataclass
-from typing import Any
+from datetime import tzinfo
 
 import numpy as np
 import numpy.typing as npt
@@ -19,7 +19,9 @@ from saasmetrics._kernels.funnel import (
     attempt_levels,
     best_attempts,
     first_per_segment,
+    window_end,
 )
+from saasmetrics._validation import ParsedTimes
 from saasmetrics.eventlog import EventLog
 from saasmetrics.exceptions import ParameterError
 from saasmetrics.funnel._options import FunnelSettings
@@ -37,14 +39,23 @@ def counted_units(
     exclusions: list[tuple[int, Mask | None]],
     codes: I64 | None,
     *,
-    window_ns: int,
+    window: int,
 ) -> tuple[pd.DataFrame, list[I64], int]:
     """The counted units of one chunk of whole users, their step times and the attempts opened.
 
     ``steps`` and ``exclusions`` hold each one's event code in ``log`` (-1 if absent) and its
-    condition mask; ``codes`` the held-constant property's codes (-1 where missing).
+    condition mask; ``codes`` the held-constant property's codes (-1 where missing);
+    ``window`` the conversion window in nanoseconds.
     """
     rel = relevant_rows(log, [code for code, _ in steps], [cond for _, cond in steps], codes)
+    # a step is in the window iff t - start <= window, and t - start never exceeds the span of
+    # the times compared (the rows that fill steps; with exclusions, all rows): capping the
+    # window there changes no comparison (the window's end saturates at the largest int64
+    # where `start + window` would wrap around: see `window_end`)
+    compared = log.time_ns if s.exclusions else rel.time
+    window_ns = window
+    if compared.size:
+        window_ns = min(window, int(compared.max()) - int(compared.min()))
     opening = rel.masks.any(axis=0) if s.order == "unordered" else rel.masks[0]  # any step
     anchors = np.flatnonzero(opening).astype(np.int64, copy=False)
     if s.entry == "first":
@@ -197,7 +208,7 @@ def apply_exclusions(
 
     ``excl`` holds each exclusion's event mask over the log with its step range.
     """
-    deadline = log.time_ns[rows[0]] + window_ns
+    deadline = window_end(log.time_ns[rows[0]], window_ns)
     attempt_end = log.offsets[1:][user_of_attempt]
     removed = np.zeros(level.size, dtype=bool)
     for mask, lo, hi in excl:
@@ -227,25 +238,40 @@ def units_frame(
     chosen: I64,
     base_times: I64,
 ) -> tuple[pd.DataFrame, list[I64]]:
-    """One row per counted unit: user id, level and when each step was done (NaT if not).
+    """One row per counted unit (user id and level) and when each step was done (NaT if not).
 
     Ordered and strict steps are done at the time of their row (``base_times[rows]``);
-    unordered ones at the times the kernel computed.
+    unordered ones at the times the kernel computed. The times stay int64 nanoseconds (NaT as
+    the smallest int64) until the units of every chunk are put in order (:func:`step_columns`).
     """
     units = pd.DataFrame({"user": log.users.take(user_codes), "level": level})
     nat = np.iinfo(np.int64).min
     step_ns: list[I64] = []
     for k in range(rows.shape[0]):
         reached = level > k
-        if times is None:
-            t = base_times[np.maximum(rows[k, chosen], 0)] if base_times.size else level * 0
-        else:
-            t = times[k, chosen]
-        t = np.where(reached, t, nat)
-        step_ns.append(t)
-        if log.tz is None:
-            stamps: Any = t.view("datetime64[ns]")
-        else:
-            stamps = pd.Series(log.to_datetime(np.where(reached, t, 0))).where(reached)
-        units[time_column(k)] = stamps
+        if times is not None:
+            step_ns.append(np.where(reached, times[k, chosen], nat))
+        elif not base_times.size:
+            step_ns.append(np.where(reached, 0, nat))
+        else:  # funnels narrow: gather the rows of the units that reached step k only
+            at = np.flatnonzero(reached)
+            t = np.full(level.size, nat, dtype=np.int64)
+            t[at] = base_times[np.maximum(rows[k, chosen[at]], 0)]
+            step_ns.append(t)
     return units, step_ns
+
+
+def step_columns(
+    units: pd.DataFrame, step_ns: list[I64], tz: tzinfo | None
+) -> dict[str, pd.Series | npt.NDArray[np.datetime64]]:
+    """The ``at_k`` columns of ``units`` from its step times, naive or in the zone ``tz``."""
+    level = units["level"].to_numpy()
+    columns: dict[str, pd.Series | npt.NDArray[np.datetime64]] = {}
+    for k, t in enumerate(step_ns):
+        if tz is None:
+            columns[time_column(k)] = t.view("datetime64[ns]")
+        else:
+            reached = level > k
+            stamps = ParsedTimes(ns=t, tz=tz).to_datetime(np.where(reached, t, 0))
+            columns[time_column(k)] = pd.Series(stamps).where(reached)
+    return columns

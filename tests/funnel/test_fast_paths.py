@@ -1,0 +1,94 @@
+"""The funnel's faster paths give exactly what the plain formulas they replace give."""
+
+from __future__ import annotations
+
+from typing import Any
+
+import numpy as np
+import pandas as pd
+import pytest
+from hypothesis import given, settings
+from hypothesis import strategies as st
+
+from saasmetrics._kernels.funnel import next_after
+from saasmetrics.funnel import funnel
+from saasmetrics.funnel._analysis import _by_id
+
+ids = st.one_of(
+    st.lists(st.integers(-5, 5), max_size=30),
+    st.lists(st.integers(-(2**62), 2**62), max_size=30),
+    st.lists(st.text(max_size=2), max_size=30),
+    st.lists(st.one_of(st.integers(0, 3), st.text(max_size=1)), max_size=30),
+)
+
+
+def _stable_by_id(users: np.ndarray[Any, Any]) -> tuple[np.ndarray[Any, Any], list[Any]]:
+    """The order the funnel used before (a stable sort of the ids, or of their text), the keys."""
+    try:
+        return np.argsort(users, kind="stable"), list(users)
+    except TypeError:
+        text = np.array([repr(u) for u in users], dtype=object)
+        return np.argsort(text, kind="stable"), list(text)
+
+
+@settings(max_examples=200, deadline=None)
+@given(ids)
+def test_order_by_id_is_the_stable_sort(values: list[Any]) -> None:
+    mixed = len({type(v) for v in values}) > 1
+    users = np.array(values, dtype=object if mixed or not values else None)
+    if users.dtype.kind == "U":
+        users = users.astype(object)
+    by_user, sorted_users = _by_id(users)
+    expected, keys = _stable_by_id(users)
+    np.testing.assert_array_equal(by_user, expected)
+    assert list(sorted_users) == [keys[i] for i in expected]
+
+
+@settings(max_examples=200, deadline=None)
+@given(st.lists(st.booleans(), min_size=1, max_size=200), st.data())
+def test_next_after_search_equals_the_cumulative_sum(bits: list[bool], data: Any) -> None:
+    mask = np.array(bits, dtype=bool)
+    # few positions take the search, many the cumulative sum: both must give the plain formula
+    n_pos = data.draw(st.integers(0, 3 * mask.size))
+    positions = np.sort(
+        np.array(
+            data.draw(st.lists(st.integers(0, mask.size - 1), min_size=n_pos, max_size=n_pos)),
+            dtype=np.int64,
+        )
+    )
+    hits = np.r_[np.flatnonzero(mask), mask.size]
+    expected = hits[np.cumsum(mask)[positions]] if positions.size else positions
+    np.testing.assert_array_equal(next_after(mask, positions), expected)
+
+
+@pytest.mark.parametrize("order", ["ordered", "strict", "unordered", "first_then_any"])
+@pytest.mark.parametrize("window", [pd.Timedelta.max, pd.Timedelta(days=365 * 250)])
+def test_a_window_past_the_last_timestamp_does_not_wrap_around(
+    order: str, window: pd.Timedelta
+) -> None:
+    # the data span 200 years: a step-1 time near the end plus a window longer than the span
+    # is past the largest int64; the window then holds every later event, it does not wrap
+    events = pd.DataFrame(
+        {
+            "user_id": ["a", "a", "b", "e"],
+            "timestamp": pd.to_datetime(["2100-01-01", "2100-01-02", "1900-01-01", "2100-01-05"]),
+            "event": ["signup", "pay", "signup", "signup"],
+        }
+    )
+    # e never pays: a window end at the largest int64 is "not reached" in some modes
+    assert funnel(events, ["signup", "pay"], window=window, order=order).counts == [3, 1]
+    # d's refund after signup, in the window, removes d's attempt
+    refund = pd.DataFrame(
+        {
+            "user_id": ["d", "d"],
+            "timestamp": pd.to_datetime(["2100-01-01", "2100-01-03"]),
+            "event": ["signup", "refund"],
+        }
+    )
+    with_exclusion = funnel(
+        pd.concat([events, refund], ignore_index=True),
+        ["signup", "pay"],
+        window=window,
+        exclusions=[("refund", 0, 1)],
+    )
+    assert with_exclusion.counts == [3, 1]
