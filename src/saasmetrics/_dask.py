@@ -11,6 +11,7 @@ exception (Dask re-raises the worker's exception).
 
 from __future__ import annotations
 
+import itertools
 import sys
 import threading
 import warnings
@@ -201,7 +202,37 @@ def _all_rows_dropped(reports: dict[str, Any]) -> bool:
     )
 
 
-def _tree(delayed: Any, merge: Callable[[Any, Any], Any], items: list[Any]) -> Any:
+FAN_IN = 16  # partials merged by one task when the analysis merges many at once
+
+
+def _merge_carried_many(merge_many: Callable[[Sequence[Any]], Any], *items: _Carried) -> _Carried:
+    warned: Warned = ()
+    reports: Reports = ()
+    for item in items:
+        warned, reports = _union(warned, item.warned), _add_reports(reports, item.reports)
+    values = [item.value for item in items if not item.empty]
+    if not values:
+        return _Carried(None, warned, True, reports)
+    if len(values) == 1:
+        return _Carried(values[0], warned, False, reports)
+    value, more = _capture(lambda: merge_many(values))
+    return _Carried(value, _union(warned, more), False, reports)
+
+
+def _tree(
+    delayed: Any,
+    merge: Callable[[Any, Any], Any],
+    items: list[Any],
+    merge_many: Callable[[Sequence[Any]], Any] | None = None,
+) -> Any:
+    """The tasks that merge ``items``: pairwise, or in groups of up to :data:`FAN_IN`."""
+    if merge_many is not None:
+        join_many = delayed(_merge_carried_many, pure=True)
+        while len(items) > 1:
+            n_groups = -(-len(items) // FAN_IN)
+            bounds = [len(items) * g // n_groups for g in range(n_groups + 1)]
+            items = [join_many(merge_many, *items[a:b]) for a, b in itertools.pairwise(bounds)]
+        return items[0]
     join = delayed(_merge_carried, pure=True)
     while len(items) > 1:
         nxt = [join(merge, items[i], items[i + 1]) for i in range(0, len(items) - 1, 2)]
@@ -526,7 +557,7 @@ def run_dask(
         )
         for p in per_partition
     ]
-    (merged,) = dask.compute(_tree(delayed, analysis.merge, chunks))
+    (merged,) = dask.compute(_tree(delayed, analysis.merge, chunks, analysis.merge_many))
     zones_first = sorted(merged.reports, key=lambda item: not isinstance(item[1], TimeZonesSeen))
     for name, report in zones_first:  # a mix of time zones raises; dropped rows warn
         report.warn_dropped(name, stacklevel=4)  # user > function > run > run_dask

@@ -626,9 +626,18 @@ def _account_features_builder(
         align_keys=True,  # align_ids matches accounts and customers
         prepare=prepare,
         partial=lambda enc, _context: _FeaturesPartial(_features_of(enc, settings), enc.seen),
-        merge=lambda a, b: _FeaturesPartial(pd.concat([a.table, b.table]), a.seen.merge(b.seen)),
+        merge=lambda a, b: _merge_features([a, b]),
         finalize=finalize,
+        merge_many=_merge_features,
     )
+
+
+def _merge_features(parts: Sequence[_FeaturesPartial]) -> _FeaturesPartial:
+    """The partial of chunks of disjoint accounts: their rows concatenated once."""
+    seen = parts[0].seen
+    for part in parts[1:]:
+        seen = seen.merge(part.seen)
+    return _FeaturesPartial(pd.concat([p.table for p in parts]), seen)
 
 
 def _features_of(enc: _Encoded, s: _FeatureSettings) -> pd.DataFrame:
