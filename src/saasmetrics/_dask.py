@@ -1,8 +1,9 @@
 """The Dask driver of :mod:`saasmetrics.scale`: imported only when a dask collection is passed.
 
 Per partition: ``prepare`` then ``partial`` (and ``context`` first when the analysis needs one);
-the partials are merged pairwise as a tree of tasks; the client computes only the merged Partial
-(and the merged context) and calls ``finalize``. Event rows never travel to the client.
+the partials are merged as a tree of tasks (pairwise, or in groups of up to :data:`FAN_IN` when
+the analysis gives ``merge_many``); the client computes only the merged Partial (and the merged
+context) and calls ``finalize``. Event rows never travel to the client.
 
 Warnings raised on a worker are carried back with the partials and raised again on the client,
 once per distinct message. Errors raised on a worker reach the caller as the same saasmetrics

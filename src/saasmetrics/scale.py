@@ -159,7 +159,7 @@ class Analysis(Generic[P, R]):
 
 
 def merge_all(merge: Callable[[P, P], P], partials: Sequence[P]) -> P:
-    """Merge partials pairwise, as a balanced tree (the order Dask uses too).
+    """Merge partials pairwise, as a balanced tree (as Dask does without ``merge_many``).
 
     Parameters
     ----------
