@@ -1,8 +1,9 @@
 """The Dask driver of :mod:`saasmetrics.scale`: imported only when a dask collection is passed.
 
 Per partition: ``prepare`` then ``partial`` (and ``context`` first when the analysis needs one);
-the partials are merged pairwise as a tree of tasks; the client computes only the merged Partial
-(and the merged context) and calls ``finalize``. Event rows never travel to the client.
+the partials are merged as a tree of tasks (pairwise, or in groups of up to :data:`FAN_IN` when
+the analysis gives ``merge_many``); the client computes only the merged Partial (and the merged
+context) and calls ``finalize``. Event rows never travel to the client.
 
 Warnings raised on a worker are carried back with the partials and raised again on the client,
 once per distinct message. Errors raised on a worker reach the caller as the same saasmetrics
@@ -11,6 +12,7 @@ exception (Dask re-raises the worker's exception).
 
 from __future__ import annotations
 
+import itertools
 import sys
 import threading
 import warnings
@@ -202,7 +204,37 @@ def _all_rows_dropped(reports: dict[str, Any]) -> bool:
     )
 
 
-def _tree(delayed: Any, merge: Callable[[Any, Any], Any], items: list[Any]) -> Any:
+FAN_IN = 16  # partials merged by one task when the analysis merges many at once
+
+
+def _merge_carried_many(merge_many: Callable[[Sequence[Any]], Any], *items: _Carried) -> _Carried:
+    warned: Warned = ()
+    reports: Reports = ()
+    for item in items:
+        warned, reports = _union(warned, item.warned), _add_reports(reports, item.reports)
+    values = [item.value for item in items if not item.empty]
+    if not values:
+        return _Carried(None, warned, True, reports)
+    if len(values) == 1:
+        return _Carried(values[0], warned, False, reports)
+    value, more = _capture(lambda: merge_many(values))
+    return _Carried(value, _union(warned, more), False, reports)
+
+
+def _tree(
+    delayed: Any,
+    merge: Callable[[Any, Any], Any],
+    items: list[Any],
+    merge_many: Callable[[Sequence[Any]], Any] | None = None,
+) -> Any:
+    """The tasks that merge ``items``: pairwise, or in groups of up to :data:`FAN_IN`."""
+    if merge_many is not None:
+        join_many = delayed(_merge_carried_many, pure=True)
+        while len(items) > 1:
+            n_groups = -(-len(items) // FAN_IN)
+            bounds = [len(items) * g // n_groups for g in range(n_groups + 1)]
+            items = [join_many(merge_many, *items[a:b]) for a, b in itertools.pairwise(bounds)]
+        return items[0]
     join = delayed(_merge_carried, pure=True)
     while len(items) > 1:
         nxt = [join(merge, items[i], items[i + 1]) for i in range(0, len(items) - 1, 2)]
@@ -544,7 +576,7 @@ def run_dask(
         )
         for p in per_partition
     ]
-    (merged,) = dask.compute(_tree(delayed, analysis.merge, chunks))
+    (merged,) = dask.compute(_tree(delayed, analysis.merge, chunks, analysis.merge_many))
     zones_first = sorted(merged.reports, key=lambda item: not isinstance(item[1], TimeZonesSeen))
     for name, report in zones_first:  # a mix of time zones raises; dropped rows warn
         report.warn_dropped(name, stacklevel=4)  # user > function > run > run_dask

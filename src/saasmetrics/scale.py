@@ -99,6 +99,12 @@ class Analysis(Generic[P, R]):
     key_roles : tuple of str, optional
         The parameter that names each key column (``"account_col"``), for the message when
         a table lacks it; ``"user_col"`` when not given.
+    merge_many : callable, optional
+        ``merge_many(partials) -> Partial``: the merge of several partials at once, equal to
+        ``merge`` folded over them. Give it when a partial carries rows per user (a funnel's
+        counted units, an account table): one concatenation copies those rows once, where
+        pairwise merges copy them again at every level of the tree. On dask, partials are then
+        merged in groups of up to 16 instead of pairs.
     align_keys : bool, default False
         Whether ``prepare`` matches the keyed tables' ids with ``align_ids`` (numbers in one
         table, text in another: all read as text). On dask the kinds of the whole tables then
@@ -130,6 +136,7 @@ class Analysis(Generic[P, R]):
     merge_context: Callable[[Context, Context], Context] = field(default=_keep_first)
     key_roles: tuple[str | None, ...] = ()
     align_keys: bool = False
+    merge_many: Callable[[Sequence[P]], P] | None = None
 
     def run(self, *tables: Any, partitioned_by: str | None = None) -> R:
         """Run on in-memory tables (one chunk) or on dask DataFrames (one chunk per partition).
@@ -152,7 +159,7 @@ class Analysis(Generic[P, R]):
 
 
 def merge_all(merge: Callable[[P, P], P], partials: Sequence[P]) -> P:
-    """Merge partials pairwise, as a balanced tree (the order Dask uses too).
+    """Merge partials pairwise, as a balanced tree (as Dask does without ``merge_many``).
 
     Parameters
     ----------

@@ -106,3 +106,10 @@ def test_funnel_on_a_local_cluster(
         funnel(to_dask(shuffled_events, 7), STEPS, breakdown="channel"),
         funnel(shuffled_events, STEPS, breakdown="channel"),
     )
+
+
+def test_more_partitions_than_one_merge_takes(shuffled_events: pd.DataFrame, to_dask: Any) -> None:
+    # 37 partitions: the funnel's partials merge in groups of up to 16, over two levels
+    expected = funnel(shuffled_events, STEPS, window="14D")
+    got = funnel(to_dask(shuffled_events, 37), STEPS, window="14D")
+    _same(got, expected)

@@ -88,7 +88,12 @@ def _merged_in_random_tree(plan: Any, chunks: list[pd.DataFrame], rng: random.Ra
     context = contexts[0]
     partials = [plan.partial(p, context) for p in prepared]
     rng.shuffle(partials)
-    while len(partials) > 1:  # two random partials merged, in a random order: any tree shape
+    while len(partials) > 1:  # random partials merged, in a random order: any tree shape
+        if plan.merge_many is not None and rng.random() < 0.5:  # a random group at once
+            size = rng.randint(2, len(partials))
+            group = [partials.pop(rng.randrange(len(partials))) for _ in range(size)]
+            partials.append(plan.merge_many(group))
+            continue
         a, b = _pop_two(partials, rng)
         partials.append(plan.merge(a, b) if rng.random() < 0.5 else plan.merge(b, a))
     return plan.finalize(partials[0], context)

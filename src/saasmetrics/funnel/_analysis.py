@@ -7,6 +7,7 @@ partials merge by concatenation; finalize warns once and builds the tables over 
 from __future__ import annotations
 
 import warnings
+from collections.abc import Sequence
 from dataclasses import dataclass
 from datetime import tzinfo
 from typing import Any
@@ -66,6 +67,7 @@ def funnel_analysis(
         partial=lambda log, _context: funnel_partial(log, s),
         merge=merge_partials,
         finalize=lambda part, _context: finalize(part, s),
+        merge_many=merge_many_partials,
     )
 
 
@@ -112,14 +114,19 @@ class FunnelPartial:
 
 def merge_partials(a: FunnelPartial, b: FunnelPartial) -> FunnelPartial:
     """The partial of two chunks of disjoint users."""
+    return merge_many_partials([a, b])
+
+
+def merge_many_partials(parts: Sequence[FunnelPartial]) -> FunnelPartial:
+    """The partial of several chunks of disjoint users: their units concatenated once."""
     return FunnelPartial(
-        units=pd.concat([a.units, b.units], ignore_index=True),
-        step_ns=tuple(np.concatenate([x, y]) for x, y in zip(a.step_ns, b.step_ns, strict=True)),
-        tz=a.tz,
-        occurs=tuple(min(x, y) for x, y in zip(a.occurs, b.occurs, strict=True)),
-        n_opens=a.n_opens + b.n_opens,
-        n_opens_missing=a.n_opens_missing + b.n_opens_missing,
-        n_anchors=a.n_anchors + b.n_anchors,
+        units=pd.concat([p.units for p in parts], ignore_index=True),
+        step_ns=tuple(np.concatenate(ns) for ns in zip(*(p.step_ns for p in parts), strict=True)),
+        tz=parts[0].tz,
+        occurs=tuple(min(o) for o in zip(*(p.occurs for p in parts), strict=True)),
+        n_opens=sum(p.n_opens for p in parts),
+        n_opens_missing=sum(p.n_opens_missing for p in parts),
+        n_anchors=sum(p.n_anchors for p in parts),
     )
 
 

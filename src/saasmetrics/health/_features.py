@@ -553,16 +553,8 @@ class _FeaturesPartial:
     seen: _Seen
 
     def merge(self, other: _FeaturesPartial) -> _FeaturesPartial:
-        """Both chunks' rows (their accounts differ) and figures.
-
-        The chunks' index dtype is kept: pandas re-infers the dtype of joined indexes, so two
-        ``object`` indexes of text ids (as ``align_ids`` leaves them) would become ``str``.
-        """
-        table = pd.concat([self.table, other.table])
-        dtype = self.table.index.dtype
-        if other.table.index.dtype == dtype and table.index.dtype != dtype:
-            table.index = table.index.astype(dtype)
-        return _FeaturesPartial(table, self.seen.merge(other.seen))
+        """Both chunks' rows (their accounts differ) and figures: :func:`_merge_features`."""
+        return _merge_features([self, other])
 
 
 @register(account_features)
@@ -649,7 +641,24 @@ def _account_features_builder(
         partial=lambda enc, _context: _FeaturesPartial(_features_of(enc, settings), enc.seen),
         merge=_FeaturesPartial.merge,
         finalize=finalize,
+        merge_many=_merge_features,
     )
+
+
+def _merge_features(parts: Sequence[_FeaturesPartial]) -> _FeaturesPartial:
+    """The partial of chunks of disjoint accounts: their rows concatenated once.
+
+    The chunks' index dtype is kept: pandas re-infers the dtype of joined indexes, so
+    ``object`` indexes of text ids (as ``align_ids`` leaves them) would become ``str``.
+    """
+    table = pd.concat([p.table for p in parts])
+    dtypes = {p.table.index.dtype for p in parts}
+    if len(dtypes) == 1 and table.index.dtype not in dtypes:
+        table.index = table.index.astype(dtypes.pop())
+    seen = parts[0].seen
+    for part in parts[1:]:
+        seen = seen.merge(part.seen)
+    return _FeaturesPartial(table, seen)
 
 
 def _features_of(enc: _Encoded, s: _FeatureSettings) -> pd.DataFrame:
