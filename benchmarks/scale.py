@@ -228,7 +228,7 @@ def _dask(analysis: str, files: list[str], client: Any) -> dict[str, Any]:
     table = "subscriptions" if analysis == "mrr_bridge" else "events"
     key = "customer_id" if analysis == "mrr_bridge" else "user_id"
     paths = [f.replace("/events/", f"/{table}/") for f in files]
-    client.restart()
+    client.restart(timeout=600)  # a loaded machine can take minutes to start a worker
 
     def read(files: list[str]) -> Any:  # one partition per file, only the columns used
         return dd.read_parquet(files, columns=COLUMNS[analysis], split_row_groups=False)
