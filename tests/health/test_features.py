@@ -520,3 +520,50 @@ def test_time_split_accepts_polars_and_arrow() -> None:
         got = time_split(other, test_from="2024-06-01")
         for a, b in zip(got, expected, strict=True):
             pd.testing.assert_frame_equal(a.reset_index(drop=True), b.reset_index(drop=True))
+
+
+@given(
+    st.lists(st.integers(-5, 40), max_size=50),
+    st.sampled_from(["int64", "int16", "uint8", "float64"]),
+)
+def test_raw_user_codes_map_to_the_sorted_factorization(values: list[int], dtype: str) -> None:
+    # raw codes (gaps allowed) mapped through their table give factorize(sort=True)'s codes
+    from saasmetrics.health._features import _raw_codes
+
+    series = pd.Series(np.array(values, dtype=np.int64) % 256 if dtype == "uint8" else values)
+    series = series.astype(dtype)
+    raw, uniques, total, of_raw = _raw_codes(series)
+    codes, expected = pd.factorize(series, sort=True)
+    mapped = raw if of_raw is None else of_raw[raw]
+    np.testing.assert_array_equal(mapped, codes)
+    pd.testing.assert_index_equal(uniques, pd.Index(expected))
+    np.testing.assert_array_equal(total, np.bincount(raw, minlength=total.size))
+    np.testing.assert_array_equal(total[total > 0], np.bincount(codes, minlength=len(expected)))
+
+
+@given(st.lists(st.sampled_from(EVENTS), max_size=40), st.booleans())
+def test_narrow_event_codes_equal_the_sorted_factorization(names: list[str], cat: bool) -> None:
+    from saasmetrics.health._features import _event_codes
+
+    series = pd.Series(names, dtype="str")
+    if cat:
+        series = series.astype(pd.CategoricalDtype([*reversed(EVENTS), "unused"]))
+    codes, uniques = _event_codes(series)
+    expected_codes, expected = pd.factorize(series, sort=True)
+    np.testing.assert_array_equal(codes.astype(np.int64), expected_codes)
+    assert list(uniques) == list(expected)
+
+
+@given(event_rows, st.lists(st.integers(0, 3), min_size=1, max_size=60))
+def test_users_in_several_accounts_give_the_same_table_as_text_ids(
+    rows: list[tuple[int, int, str, int]], moved: list[int]
+) -> None:
+    # integer user ids shared by accounts (no user-per-account numbering) equal text ids of
+    # the same order
+    if not any(r[3] > 0 for r in rows):
+        return
+    frame = _frame(rows)
+    user = np.array([10 * u + moved[i % len(moved)] for i, (_, u, _, _) in enumerate(rows)])
+    got = account_features(frame.assign(user_id=user * 3), as_of=AS_OF)
+    expected = account_features(frame.assign(user_id=[f"u{v:04d}" for v in user]), as_of=AS_OF)
+    pd.testing.assert_frame_equal(got, expected)

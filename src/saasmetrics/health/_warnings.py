@@ -475,7 +475,7 @@ def _evaluate(
 
         return fired, change, np.full(n, -rule.drop), usage
     if isinstance(rule, KeyUserInactiveRule):
-        pair_total = hk.group_count(enc.pair, enc.n_pairs)
+        pair_total = enc.pair_total
         key = hk.group_top(enc.pair_acc, pair_total, n, tiebreak=enc.pair_user)
         pair_last = hk.group_min(enc.pair, enc.age, enc.n_pairs, fill=0)
         has = key >= 0
