@@ -138,3 +138,15 @@ def test_an_unparseable_end_does_not_spoil_the_open_ends() -> None:
     _, open_end = parse_end_timestamps(ends, rows=rows)
     assert open_end.tolist() == [False, True, False, True]
     assert rows.bad.tolist() == [True, False, False, False]
+
+
+@pytest.mark.parametrize("unit", ["s", "ms", "us", "ns"])
+def test_nanosecond_columns_are_read_without_a_copy_and_equal_the_conversion(unit: str) -> None:
+    values = np.array([0, 1_700_000_000, -5, 86_399], dtype=np.int64)
+    series = pd.Series(values.astype(f"datetime64[{unit}]"), name="t")
+    series.iloc[2] = pd.NaT
+    rows = RowCheck(series.to_frame(), on_invalid="drop", name="data")
+    parsed = parse_timestamps(series, rows=rows)
+    expected = series.dt.as_unit("ns").to_numpy(dtype="datetime64[ns]").view(np.int64)
+    np.testing.assert_array_equal(parsed.ns[rows.keep], expected[rows.keep])
+    assert np.shares_memory(parsed.ns, series.to_numpy()) == (unit == "ns")

@@ -555,6 +555,8 @@ def _to_nanoseconds(series: pd.Series) -> ParsedTimes:
         utc = series.dt.tz_convert("UTC").dt.tz_localize(None)
         ns = utc.dt.as_unit("ns").to_numpy(dtype="datetime64[ns]").view(np.int64)
         return ParsedTimes(ns=ns, tz=dtype.tz)
+    if dtype == np.dtype("datetime64[ns]"):  # already nanoseconds: no copy of every row
+        return ParsedTimes(ns=series.to_numpy().view(np.int64), tz=None)
     ns = series.dt.as_unit("ns").to_numpy(dtype="datetime64[ns]").view(np.int64)
     return ParsedTimes(ns=ns, tz=None)
 
