@@ -567,3 +567,40 @@ def test_users_in_several_accounts_give_the_same_table_as_text_ids(
     got = account_features(frame.assign(user_id=user * 3), as_of=AS_OF)
     expected = account_features(frame.assign(user_id=[f"u{v:04d}" for v in user]), as_of=AS_OF)
     pd.testing.assert_frame_equal(got, expected)
+
+
+@given(
+    event_rows,
+    st.lists(st.integers(0, 6), min_size=1, max_size=5),
+    st.sampled_from([0, -3, 10**6]),
+    st.booleans(),
+)
+def test_integer_accounts_with_gaps_and_customers_equal_text_ids(
+    rows: list[tuple[int, int, str, int]], customers: list[int], shift: int, shared: bool
+) -> None:
+    # integer accounts are offsets, renumbered from the users' table and the customers when
+    # some offset is unused; the table equals that of text ids of the same order
+    if not any(r[3] > 0 for r in rows):
+        return
+    frame = _frame(rows)
+    account = np.array([2 * a + shift for a, _, _, _ in rows])
+    user = np.array([u if shared else 10 * a + u for a, u, _, _ in rows])
+    subs = pd.DataFrame(
+        {
+            "customer_id": np.array([2 * c + shift for c in customers], dtype=np.int64),
+            "start": pd.Timestamp("2024-01-01"),
+            "end": pd.NaT,
+            "mrr": 10.0,
+        }
+    )
+    text = lambda v: [f"{x + 10**7:09d}" for x in v]  # noqa: E731
+    for with_subs in (False, True):
+        extra = (subs,) if with_subs else ()
+        text_extra = (subs.assign(customer_id=text(subs["customer_id"])),) if with_subs else ()
+        got = account_features(frame.assign(account_id=account, user_id=user), *extra, as_of=AS_OF)
+        expected = account_features(
+            frame.assign(account_id=text(account), user_id=user), *text_extra, as_of=AS_OF
+        )
+        assert got.index.dtype == np.int64
+        assert text(got.index) == expected.index.tolist()
+        pd.testing.assert_frame_equal(got.reset_index(drop=True), expected.reset_index(drop=True))

@@ -260,6 +260,27 @@ def _event_codes(values: pd.Series) -> tuple[npt.NDArray[np.integer[Any]], pd.In
     return _factorize_sorted(values)
 
 
+def _offsets(values: pd.Series) -> tuple[I64, int, int, np.dtype[Any]] | None:
+    """Integer ids of a compact range as offsets from the smallest, or None.
+
+    Returns the offsets, the smallest id, the span and the ids' dtype; the range rule is
+    :func:`~saasmetrics._kernels.health.dense_codes`'s.
+    """
+    dtype = values.dtype
+    if not (
+        isinstance(dtype, np.dtype)
+        and (dtype.kind == "i" or (dtype.kind == "u" and dtype.itemsize < 8))  # all fit int64
+        and len(values)
+    ):
+        return None
+    ints = values.to_numpy().astype(np.int64, copy=False)
+    low = int(ints.min())
+    span = int(ints.max()) - low + 1
+    if span > 4 * ints.size + (1 << 16):
+        return None
+    return (ints - low if low else ints), low, span, dtype
+
+
 def _raw_codes(values: pd.Series) -> tuple[I64, pd.Index, F64, I64 | None]:
     """Codes of ``values`` that may leave gaps, and what maps them to sorted codes.
 
@@ -268,21 +289,15 @@ def _raw_codes(values: pd.Series) -> tuple[I64, pd.Index, F64, I64 | None]:
     codes are those). Integer ids of a compact range are their offset from the smallest:
     only their table is renumbered, not every row (a gather from a table of millions of ids).
     """
-    dtype = values.dtype
-    if isinstance(dtype, np.dtype) and (
-        dtype.kind == "i" or (dtype.kind == "u" and dtype.itemsize < 8)  # all fit int64
-    ):
-        ints = values.to_numpy().astype(np.int64, copy=False)
-        low = int(ints.min()) if ints.size else 0
-        span = int(ints.max()) - low + 1 if ints.size else 0
-        if ints.size and span <= 4 * ints.size + (1 << 16):  # as in dense_codes
-            raw = ints - low if low else ints
-            total = np.bincount(raw, minlength=span).astype(np.float64)
-            used = total > 0
-            uniques = pd.Index((np.flatnonzero(used) + low).astype(dtype, copy=False))
-            if used.all():
-                return raw, uniques, total, None
-            return raw, uniques, total, np.cumsum(used) - 1
+    offsets = _offsets(values)
+    if offsets is not None:
+        raw, low, span, dtype = offsets
+        total = np.bincount(raw, minlength=span).astype(np.float64)
+        used = total > 0
+        uniques = pd.Index((np.flatnonzero(used) + low).astype(dtype, copy=False))
+        if used.all():
+            return raw, uniques, total, None
+        return raw, uniques, total, np.cumsum(used) - 1
     codes, uniques = _factorize_sorted(values)
     return codes, uniques, np.bincount(codes, minlength=len(uniques)).astype(np.float64), None
 
@@ -406,8 +421,14 @@ def _encode(
     else:  # the one id rule: 7, 7.0 and "7" are one account in events and subscriptions
         both = align_ids({"events": acc_before, "subscriptions": sub_parts[0]})
         all_accounts = pd.concat([both["events"], both["subscriptions"]], ignore_index=True)
-    all_codes, account_index = _factorize_sorted(all_accounts)
-    account_index.name = account_col
+    # integer accounts of a compact range: their offsets, renumbered below only if some
+    # offset is unused (which the users' table tells without another pass over the rows)
+    acc_offsets = _offsets(all_accounts)
+    if acc_offsets is None:
+        all_codes, account_index = _factorize_sorted(all_accounts)
+        n_acc_codes = len(account_index)
+    else:
+        all_codes, acc_low, n_acc_codes, acc_dtype = acc_offsets
     acc = all_codes[: len(acc_before)]
     user_raw, user_ids, raw_total, user_of_raw = _raw_codes(usr_before)  # ties: smallest id
     if user_names is not None:  # ranks of the log's users -> their ids
@@ -415,14 +436,20 @@ def _encode(
     n_users = len(user_ids)
     # the usual case: every user belongs to one account, so users are the (account, user)
     # pairs and numbering the users suffices; else number the pairs in order of appearance
-    raw_acc = np.zeros(raw_total.size, dtype=np.int64)
+    # (a table of int32 when the accounts fit: half the memory to scatter to and gather from)
+    narrow = n_acc_codes < 2**31
+    raw_acc = np.zeros(raw_total.size, dtype=np.int32 if narrow else np.int64)
     raw_acc[user_raw] = acc  # the account of one of each user's rows
     pair_of_raw: I64 | None
     if np.array_equal(raw_acc[user_raw], acc):  # ... and of all of them
         pair_raw, pair_of_raw = user_raw, user_of_raw
         pair_total = raw_total if user_of_raw is None else raw_total[raw_total > 0]
-        pair_acc = raw_acc if user_of_raw is None else raw_acc[raw_total > 0]
+        pair_acc = (raw_acc if user_of_raw is None else raw_acc[raw_total > 0]).astype(np.int64)
         pair_user = np.arange(n_users, dtype=np.int64)
+        if acc_offsets is not None:  # the accounts used: those of the users, the customers'
+            acc_used = np.zeros(n_acc_codes, dtype=bool)
+            acc_used[pair_acc] = True
+            acc_used[all_codes[len(acc_before) :]] = True
     else:
         user_codes = user_raw if user_of_raw is None else user_of_raw[user_raw]
         pair_codes, pair_uniques = pd.factorize(acc * n_users + user_codes)
@@ -431,6 +458,16 @@ def _encode(
         pair_acc = pair_values // n_users
         pair_user = pair_values % n_users
         raw_total = pair_total = hk.group_count(pair_raw, pair_acc.size)
+        if acc_offsets is not None:
+            acc_used = np.bincount(all_codes, minlength=n_acc_codes) > 0
+    if acc_offsets is not None:
+        account_index = pd.Index((np.flatnonzero(acc_used) + acc_low).astype(acc_dtype, copy=False))
+        if not acc_used.all():  # renumber the rows (a gather from a small table)
+            acc_of_offset = np.cumsum(acc_used) - 1
+            all_codes = acc_of_offset[all_codes]
+            acc = all_codes[: len(acc_before)]
+            pair_acc = acc_of_offset[pair_acc]
+    account_index.name = account_col
     n_pairs = int(pair_acc.size)
 
     s_codes = all_codes[len(acc_before) :]
