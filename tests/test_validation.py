@@ -150,3 +150,15 @@ def test_nanosecond_columns_are_read_without_a_copy_and_equal_the_conversion(uni
     expected = series.dt.as_unit("ns").to_numpy(dtype="datetime64[ns]").view(np.int64)
     np.testing.assert_array_equal(parsed.ns[rows.keep], expected[rows.keep])
     assert np.shares_memory(parsed.ns, series.to_numpy()) == (unit == "ns")
+
+
+def test_a_nanosecond_column_read_as_a_view_can_not_be_written_through() -> None:
+    # the view is the caller's column: on pandas 2 (no copy-on-write) it came back writable,
+    # so a write to the parsed times would have changed the caller's frame
+    frame = pd.DataFrame({"t": pd.to_datetime(["2024-01-01", "2024-01-02"]).as_unit("ns")})
+    before = frame.copy(deep=True)
+    parsed = parse_timestamps(frame["t"])
+    assert not parsed.ns.flags.writeable
+    with pytest.raises(ValueError, match="read-only"):
+        parsed.ns[0] = 0
+    pd.testing.assert_frame_equal(frame, before)
