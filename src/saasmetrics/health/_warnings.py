@@ -480,7 +480,8 @@ def _evaluate(
         pair_last = hk.group_min(enc.pair, enc.age, enc.n_pairs, fill=0)
         has = key >= 0
         safe = np.where(has, key, 0)
-        days = np.where(has, pair_last[safe] / DAY_NS, np.nan)
+        last = pair_last[safe] if pair_last.size else np.zeros(n)  # a chunk without events
+        days = np.where(has, last / DAY_NS, np.nan)
         fired = has & (np.nan_to_num(days) > rule.days)
 
         def inactive(idx: npt.NDArray[np.intp]) -> pd.Series:
