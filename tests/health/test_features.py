@@ -604,3 +604,37 @@ def test_integer_accounts_with_gaps_and_customers_equal_text_ids(
         assert got.index.dtype == np.int64
         assert text(got.index) == expected.index.tolist()
         pd.testing.assert_frame_equal(got.reset_index(drop=True), expected.reset_index(drop=True))
+
+
+@given(event_rows, st.booleans())
+def test_pair_codes_are_gathered_once_and_last_ages_equal_the_per_row_ones(
+    rows: list[tuple[int, int, str, int]], shared: bool
+) -> None:
+    # users with gaps (raw codes mapped through a table): the rules read .pair repeatedly
+    from saasmetrics._kernels import health as hk
+    from saasmetrics.health._features import _encode
+
+    if not any(r[3] > 0 for r in rows):
+        return
+    user = [7 * u if shared else 1000 * a + 7 * u for a, u, _, _ in rows]
+    enc = _encode(
+        _frame(rows).assign(user_id=user),
+        None,
+        as_of=AS_OF,
+        account_col="account_id",
+        user_col="user_id",
+        time_col="timestamp",
+        event_col="event",
+        customer_col="customer_id",
+        start_col="start",
+        end_col="end",
+        mrr_col="mrr",
+        on_invalid="raise",
+    )
+    pair = enc.pair
+    assert enc.pair is pair
+    expected = enc.pair_raw if enc.pair_of_raw is None else enc.pair_of_raw[enc.pair_raw]
+    np.testing.assert_array_equal(pair, expected)
+    np.testing.assert_array_equal(
+        enc.pair_last_age(), hk.group_min(pair, enc.age, enc.n_pairs, fill=0)
+    )

@@ -6,7 +6,7 @@ import datetime
 import operator
 import warnings
 from collections.abc import Iterable, Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from typing import Any
 
 import numpy as np
@@ -144,14 +144,23 @@ class _Encoded:
     subs: tuple[pd.Series, I64, I64, F64] | None
     s_codes: I64
     seen: _Seen
+    _pair_rows: list[I64] = field(default_factory=list, repr=False, compare=False)
 
     @property
     def pair(self) -> I64:
-        """The (account, user) pair code of every row."""
+        """The (account, user) pair code of every row (gathered on first use, then kept)."""
         if self.pair_of_raw is None:
             return self.pair_raw
-        out: I64 = self.pair_of_raw[self.pair_raw]
-        return out
+        if not self._pair_rows:  # each rule reading it would otherwise gather every row again
+            self._pair_rows.append(self.pair_of_raw[self.pair_raw])
+        return self._pair_rows[0]
+
+    def pair_last_age(self) -> I64:
+        """The age of each pair's last row (0: none), read per raw code: no per-row gather."""
+        last = hk.group_min(
+            self.pair_raw, self.age, self.raw_total.size, fill=0, counts=self.raw_total
+        )
+        return last if self.pair_of_raw is None else last[self.raw_total > 0]
 
 
 @dataclass(frozen=True, slots=True)
@@ -775,11 +784,7 @@ def _features_of(enc: _Encoded, s: _FeatureSettings) -> pd.DataFrame:
     out: dict[str, F64] = {}
     # ---- whole history before as_of -------------------------------------------------------
     # last activity per pair (the key user's is a feature), then per account from the pairs
-    # per raw pair code (no per-row renumbering), then the table is renumbered
-    pair_total, raw_total = enc.pair_total, enc.raw_total
-    pair_last_age = hk.group_min(enc.pair_raw, age, raw_total.size, fill=0, counts=raw_total)
-    if enc.pair_of_raw is not None:
-        pair_last_age = pair_last_age[raw_total > 0]
+    pair_total, pair_last_age = enc.pair_total, enc.pair_last_age()
     out["users"] = hk.group_count(pair_acc, n_acc)
     last_age = hk.group_min(pair_acc, pair_last_age, n_acc, fill=0, counts=out["users"])
     # per account directly: its table is small (cache-resident), the pairs' is not

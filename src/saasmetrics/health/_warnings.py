@@ -477,7 +477,7 @@ def _evaluate(
     if isinstance(rule, KeyUserInactiveRule):
         pair_total = enc.pair_total
         key = hk.group_top(enc.pair_acc, pair_total, n, tiebreak=enc.pair_user)
-        pair_last = hk.group_min(enc.pair, enc.age, enc.n_pairs, fill=0)
+        pair_last = enc.pair_last_age()
         has = key >= 0
         safe = np.where(has, key, 0)
         last = pair_last[safe] if pair_last.size else np.zeros(n)  # a chunk without events
