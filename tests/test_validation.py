@@ -152,3 +152,27 @@ def test_a_view_of_rows_flags_the_rows_it_stands_for() -> None:
     with pytest.raises(InputError, match="1 of 6 rows") as caught:
         strict.flag(np.array([False, True]), "x", "bad")
     assert "'row': 5" in str(caught.value)
+
+
+@pytest.mark.parametrize("unit", ["s", "ms", "us", "ns"])
+def test_nanosecond_columns_are_read_without_a_copy_and_equal_the_conversion(unit: str) -> None:
+    values = np.array([0, 1_700_000_000, -5, 86_399], dtype=np.int64)
+    series = pd.Series(values.astype(f"datetime64[{unit}]"), name="t")
+    series.iloc[2] = pd.NaT
+    rows = RowCheck(series.to_frame(), on_invalid="drop", name="data")
+    parsed = parse_timestamps(series, rows=rows)
+    expected = series.dt.as_unit("ns").to_numpy(dtype="datetime64[ns]").view(np.int64)
+    np.testing.assert_array_equal(parsed.ns[rows.keep], expected[rows.keep])
+    assert np.shares_memory(parsed.ns, series.to_numpy()) == (unit == "ns")
+
+
+def test_a_nanosecond_column_read_as_a_view_can_not_be_written_through() -> None:
+    # the view is the caller's column: on pandas 2 (no copy-on-write) it came back writable,
+    # so a write to the parsed times would have changed the caller's frame
+    frame = pd.DataFrame({"t": pd.to_datetime(["2024-01-01", "2024-01-02"]).as_unit("ns")})
+    before = frame.copy(deep=True)
+    parsed = parse_timestamps(frame["t"])
+    assert not parsed.ns.flags.writeable
+    with pytest.raises(ValueError, match="read-only"):
+        parsed.ns[0] = 0
+    pd.testing.assert_frame_equal(frame, before)

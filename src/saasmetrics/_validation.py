@@ -539,7 +539,10 @@ def collecting_reports() -> Iterator[dict[str, ValidationReport | CountedWarning
 
 @dataclass(frozen=True, slots=True)
 class ParsedTimes:
-    """Timestamps as int64 nanoseconds (UTC for tz-aware input) plus their time zone."""
+    """Timestamps as int64 nanoseconds (UTC for tz-aware input) plus their time zone.
+
+    ``ns`` may be a read-only view of the column read (a datetime64[ns] column): never write to it.
+    """
 
     ns: npt.NDArray[np.int64]
     tz: tzinfo | None
@@ -571,6 +574,11 @@ def _to_nanoseconds(series: pd.Series) -> ParsedTimes:
         utc = series.dt.tz_convert("UTC").dt.tz_localize(None)
         ns = utc.dt.as_unit("ns").to_numpy(dtype="datetime64[ns]").view(np.int64)
         return ParsedTimes(ns=ns, tz=dtype.tz)
+    if dtype == np.dtype("datetime64[ns]"):  # already nanoseconds: no copy of every row
+        # a view of the caller's column: read-only on every pandas (pandas 2 hands it writable)
+        view = series.to_numpy().view(np.int64)
+        view.flags.writeable = False
+        return ParsedTimes(ns=view, tz=None)
     ns = series.dt.as_unit("ns").to_numpy(dtype="datetime64[ns]").view(np.int64)
     return ParsedTimes(ns=ns, tz=None)
 

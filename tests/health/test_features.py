@@ -539,3 +539,121 @@ def test_an_unparseable_end_is_dropped_for_that_reason_alone() -> None:
     (message,) = [str(w.message) for w in caught]
     assert "end: unparseable timestamps (1)" in message
     assert "before they start" not in message
+
+
+@given(
+    st.lists(st.integers(-5, 40), max_size=50),
+    st.sampled_from(["int64", "int16", "uint8", "float64"]),
+)
+def test_raw_user_codes_map_to_the_sorted_factorization(values: list[int], dtype: str) -> None:
+    # raw codes (gaps allowed) mapped through their table give factorize(sort=True)'s codes
+    from saasmetrics.health._features import _raw_codes
+
+    series = pd.Series(np.array(values, dtype=np.int64) % 256 if dtype == "uint8" else values)
+    series = series.astype(dtype)
+    raw, uniques, total, of_raw = _raw_codes(series)
+    codes, expected = pd.factorize(series, sort=True)
+    mapped = raw if of_raw is None else of_raw[raw]
+    np.testing.assert_array_equal(mapped, codes)
+    pd.testing.assert_index_equal(uniques, pd.Index(expected))
+    np.testing.assert_array_equal(total, np.bincount(raw, minlength=total.size))
+    np.testing.assert_array_equal(total[total > 0], np.bincount(codes, minlength=len(expected)))
+
+
+@given(st.lists(st.sampled_from(EVENTS), max_size=40), st.booleans())
+def test_narrow_event_codes_equal_the_sorted_factorization(names: list[str], cat: bool) -> None:
+    from saasmetrics.health._features import _event_codes
+
+    series = pd.Series(names, dtype="str")
+    if cat:
+        series = series.astype(pd.CategoricalDtype([*reversed(EVENTS), "unused"]))
+    codes, uniques = _event_codes(series)
+    expected_codes, expected = pd.factorize(series, sort=True)
+    np.testing.assert_array_equal(codes.astype(np.int64), expected_codes)
+    assert list(uniques) == list(expected)
+
+
+@given(event_rows, st.lists(st.integers(0, 3), min_size=1, max_size=60))
+def test_users_in_several_accounts_give_the_same_table_as_text_ids(
+    rows: list[tuple[int, int, str, int]], moved: list[int]
+) -> None:
+    # integer user ids shared by accounts (no user-per-account numbering) equal text ids of
+    # the same order
+    if not any(r[3] > 0 for r in rows):
+        return
+    frame = _frame(rows)
+    user = np.array([10 * u + moved[i % len(moved)] for i, (_, u, _, _) in enumerate(rows)])
+    got = account_features(frame.assign(user_id=user * 3), as_of=AS_OF)
+    expected = account_features(frame.assign(user_id=[f"u{v:04d}" for v in user]), as_of=AS_OF)
+    pd.testing.assert_frame_equal(got, expected)
+
+
+@given(
+    event_rows,
+    st.lists(st.integers(0, 6), min_size=1, max_size=5),
+    st.sampled_from([0, -3, 10**6]),
+    st.booleans(),
+)
+def test_integer_accounts_with_gaps_and_customers_equal_text_ids(
+    rows: list[tuple[int, int, str, int]], customers: list[int], shift: int, shared: bool
+) -> None:
+    # integer accounts are offsets, renumbered from the users' table and the customers when
+    # some offset is unused; the table equals that of text ids of the same order
+    if not any(r[3] > 0 for r in rows):
+        return
+    frame = _frame(rows)
+    account = np.array([2 * a + shift for a, _, _, _ in rows])
+    user = np.array([u if shared else 10 * a + u for a, u, _, _ in rows])
+    subs = pd.DataFrame(
+        {
+            "customer_id": np.array([2 * c + shift for c in customers], dtype=np.int64),
+            "start": pd.Timestamp("2024-01-01"),
+            "end": pd.NaT,
+            "mrr": 10.0,
+        }
+    )
+    text = lambda v: [f"{x + 10**7:09d}" for x in v]  # noqa: E731
+    for with_subs in (False, True):
+        extra = (subs,) if with_subs else ()
+        text_extra = (subs.assign(customer_id=text(subs["customer_id"])),) if with_subs else ()
+        got = account_features(frame.assign(account_id=account, user_id=user), *extra, as_of=AS_OF)
+        expected = account_features(
+            frame.assign(account_id=text(account), user_id=user), *text_extra, as_of=AS_OF
+        )
+        assert got.index.dtype == np.int64
+        assert text(got.index) == expected.index.tolist()
+        pd.testing.assert_frame_equal(got.reset_index(drop=True), expected.reset_index(drop=True))
+
+
+@given(event_rows, st.booleans())
+def test_pair_codes_are_gathered_once_and_last_ages_equal_the_per_row_ones(
+    rows: list[tuple[int, int, str, int]], shared: bool
+) -> None:
+    # users with gaps (raw codes mapped through a table): the rules read .pair repeatedly
+    from saasmetrics._kernels import health as hk
+    from saasmetrics.health._features import _encode
+
+    if not any(r[3] > 0 for r in rows):
+        return
+    user = [7 * u if shared else 1000 * a + 7 * u for a, u, _, _ in rows]
+    enc = _encode(
+        _frame(rows).assign(user_id=user),
+        None,
+        as_of=AS_OF,
+        account_col="account_id",
+        user_col="user_id",
+        time_col="timestamp",
+        event_col="event",
+        customer_col="customer_id",
+        start_col="start",
+        end_col="end",
+        mrr_col="mrr",
+        on_invalid="raise",
+    )
+    pair = enc.pair
+    assert enc.pair is pair
+    expected = enc.pair_raw if enc.pair_of_raw is None else enc.pair_of_raw[enc.pair_raw]
+    np.testing.assert_array_equal(pair, expected)
+    np.testing.assert_array_equal(
+        enc.pair_last_age(), hk.group_min(pair, enc.age, enc.n_pairs, fill=0)
+    )

@@ -99,6 +99,34 @@ def test_early_warnings_on_dask_equal_pandas(
     )
 
 
+@pytest.mark.parametrize("npartitions", [3, 7])
+def test_early_warnings_with_chunks_of_subscriptions_only(to_dask: Any, npartitions: int) -> None:
+    # a chunk holding only accounts without events (no pair at all) fires nothing for the
+    # key-user rule, as the pandas run does; it used to index an empty table
+    events = pd.DataFrame(
+        {
+            "account_id": ["a", "a", "b"],
+            "user_id": ["u1", "u2", "u3"],
+            "timestamp": pd.to_datetime(["2024-03-01", "2024-03-20", "2024-03-25"]),
+            "event": ["login", "create_report", "login"],
+        }
+    )
+    subs = pd.DataFrame(
+        {
+            "customer_id": ["a", "b", *(f"z{i}" for i in range(20))],
+            "start": pd.Timestamp("2024-01-01"),
+            "end": pd.NaT,
+            "mrr": 10.0,
+        }
+    )
+    rules = [{**rule, "days": 3} if rule["kind"] == "key_user_inactive" else rule for rule in RULES]
+    expected = early_warnings(events, rules, subscriptions=subs, as_of="2024-04-01")
+    got = early_warnings(
+        to_dask(events, 1), rules, subscriptions=to_dask(subs, npartitions), as_of="2024-04-01"
+    )
+    pd.testing.assert_frame_equal(got.to_frame(), expected.to_frame())
+
+
 def test_dropped_rows_warn_once_with_the_totals(
     company: Any, shuffled_events: pd.DataFrame, to_dask: Any
 ) -> None:

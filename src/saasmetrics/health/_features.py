@@ -6,7 +6,7 @@ import datetime
 import operator
 import warnings
 from collections.abc import Iterable, Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from typing import Any
 
 import numpy as np
@@ -120,22 +120,49 @@ def _mrr_at(codes: I64, start: I64, end: I64, mrr: F64, *, t: int, n: int) -> F6
 
 @dataclass(frozen=True, slots=True)
 class _Encoded:
-    """Events before ``as_of`` encoded per account and (account, user) pair."""
+    """Events before ``as_of`` encoded per account and (account, user) pair.
+
+    Rows carry a *raw* pair code (``pair_raw``, below ``raw_total.size``): integer user ids
+    offset from the smallest, which may leave gaps. ``pair_of_raw`` maps raw codes to the
+    pairs ``0..n_pairs-1`` (None: they are the pairs already); ``raw_total`` / ``pair_total``
+    are the rows per raw code / per pair. Per-row pair codes are gathered only when needed
+    (:attr:`pair`): a gather of every row from a table of millions of users is slow.
+    """
 
     account_index: pd.Index
     acc: I64
-    pair: I64
+    pair_raw: I64
+    pair_of_raw: I64 | None
+    raw_total: F64
+    pair_total: F64
     pair_acc: I64
     pair_user_ids: npt.NDArray[Any]
     pair_user: I64
     n_pairs: int
-    evt: I64
+    evt: npt.NDArray[np.integer[Any]]
     event_names: pd.Index
     age: I64
     cutoff: int
     subs: tuple[pd.Series, I64, I64, F64] | None
     s_codes: I64
     seen: _Seen
+    _pair_rows: list[I64] = field(default_factory=list, repr=False, compare=False)
+
+    @property
+    def pair(self) -> I64:
+        """The (account, user) pair code of every row (gathered on first use, then kept)."""
+        if self.pair_of_raw is None:
+            return self.pair_raw
+        if not self._pair_rows:  # each rule reading it would otherwise gather every row again
+            self._pair_rows.append(self.pair_of_raw[self.pair_raw])
+        return self._pair_rows[0]
+
+    def pair_last_age(self) -> I64:
+        """The age of each pair's last row (0: none), read per raw code: no per-row gather."""
+        last = hk.group_min(
+            self.pair_raw, self.age, self.raw_total.size, fill=0, counts=self.raw_total
+        )
+        return last if self.pair_of_raw is None else last[self.raw_total > 0]
 
 
 @dataclass(frozen=True, slots=True)
@@ -222,6 +249,70 @@ def _factorize_sorted(values: pd.Series) -> tuple[I64, pd.Index]:
     return codes.astype(np.int64, copy=False), pd.Index(uniques)
 
 
+def _event_codes(values: pd.Series) -> tuple[npt.NDArray[np.integer[Any]], pd.Index]:
+    """:func:`_factorize_sorted` for event names, a categorical column's codes kept narrow.
+
+    A categorical column's codes (int8 for a few events) are used as they are when every
+    category occurs (else renumbered, still narrow): no int64 copy of every row.
+    """
+    dtype = values.dtype
+    if isinstance(dtype, pd.CategoricalDtype):
+        codes = values.cat.codes.to_numpy()
+        if not codes.size or int(codes.min()) >= 0:
+            used = np.zeros(len(dtype.categories), dtype=bool)
+            used[codes] = True
+            names = pd.CategoricalIndex(
+                pd.Categorical.from_codes(np.flatnonzero(used), dtype=dtype)
+            )
+            if used.all():
+                return codes, names
+            new_of_old = (np.cumsum(used) - 1).astype(codes.dtype)
+            return new_of_old[codes], names
+    return _factorize_sorted(values)
+
+
+def _offsets(values: pd.Series) -> tuple[I64, int, int, np.dtype[Any]] | None:
+    """Integer ids of a compact range as offsets from the smallest, or None.
+
+    Returns the offsets, the smallest id, the span and the ids' dtype; the range rule is
+    :func:`~saasmetrics._kernels.health.dense_codes`'s.
+    """
+    dtype = values.dtype
+    if not (
+        isinstance(dtype, np.dtype)
+        and (dtype.kind == "i" or (dtype.kind == "u" and dtype.itemsize < 8))  # all fit int64
+        and len(values)
+    ):
+        return None
+    ints = values.to_numpy().astype(np.int64, copy=False)
+    low = int(ints.min())
+    span = int(ints.max()) - low + 1
+    if span > 4 * ints.size + (1 << 16):
+        return None
+    return (ints - low if low else ints), low, span, dtype
+
+
+def _raw_codes(values: pd.Series) -> tuple[I64, pd.Index, F64, I64 | None]:
+    """Codes of ``values`` that may leave gaps, and what maps them to sorted codes.
+
+    Returns the raw code of every value, the distinct values (sorted), the rows per raw code
+    and the code in ``pandas.factorize(values, sort=True)`` of each raw code (None: the raw
+    codes are those). Integer ids of a compact range are their offset from the smallest:
+    only their table is renumbered, not every row (a gather from a table of millions of ids).
+    """
+    offsets = _offsets(values)
+    if offsets is not None:
+        raw, low, span, dtype = offsets
+        total = np.bincount(raw, minlength=span).astype(np.float64)
+        used = total > 0
+        uniques = pd.Index((np.flatnonzero(used) + low).astype(dtype, copy=False))
+        if used.all():
+            return raw, uniques, total, None
+        return raw, uniques, total, np.cumsum(used) - 1
+    codes, uniques = _factorize_sorted(values)
+    return codes, uniques, np.bincount(codes, minlength=len(uniques)).astype(np.float64), None
+
+
 def _encode(
     events: FrameLike | EventLog,
     subscriptions: FrameLike | None,
@@ -253,7 +344,7 @@ def _encode(
         user_rank, user_names = _factorize_sorted(pd.Series(events.users))
         users_raw = pd.Series(user_rank[events.user_codes])
         event_names = events.events
-        event_codes = events.event_codes.astype(np.int64)
+        event_codes: npt.NDArray[np.integer[Any]] = events.event_codes.astype(np.int64)
         time_ns = np.asarray(events.time_ns, dtype=np.int64)
         tz = events.tz
         accounts_given = accounts_raw
@@ -291,7 +382,7 @@ def _encode(
         ev_raw = frame[event_col] if keep is None else frame[event_col][keep]
         time_ns = parsed.ns if keep is None else parsed.ns[keep]
         tz = parsed.tz
-        event_codes, event_names = _factorize_sorted(ev_raw)
+        event_codes, event_names = _event_codes(ev_raw)
 
     # a chunk of a partitioned table may hold no event (only subscriptions of accounts without
     # one): its empty time column has no zone of its own, so as_of is read on the
@@ -348,32 +439,63 @@ def _encode(
             kinds_from={"events": accounts_given, "subscriptions": sub_frame[customer_col]},
         )
         all_accounts = pd.concat([both["events"], both["subscriptions"]], ignore_index=True)
-    all_codes, account_index = _factorize_sorted(all_accounts)
-    account_index.name = account_col
+    # integer accounts of a compact range: their offsets, renumbered below only if some
+    # offset is unused (which the users' table tells without another pass over the rows)
+    acc_offsets = _offsets(all_accounts)
+    if acc_offsets is None:
+        all_codes, account_index = _factorize_sorted(all_accounts)
+        n_acc_codes = len(account_index)
+    else:
+        all_codes, acc_low, n_acc_codes, acc_dtype = acc_offsets
     acc = all_codes[: len(acc_before)]
-    user_codes, user_ids = _factorize_sorted(usr_before)  # ties: smallest id
+    user_raw, user_ids, raw_total, user_of_raw = _raw_codes(usr_before)  # ties: smallest id
     if user_names is not None:  # ranks of the log's users -> their ids
         user_ids = user_names.take(user_ids.to_numpy())
-    n_users = int(user_codes.max()) + 1 if user_codes.size else 0
+    n_users = len(user_ids)
     # the usual case: every user belongs to one account, so users are the (account, user)
     # pairs and numbering the users suffices; else number the pairs in order of appearance
-    user_acc = np.zeros(n_users, dtype=np.int64)
-    user_acc[user_codes] = acc  # the account of one of each user's rows
-    if np.array_equal(user_acc[user_codes], acc):  # ... and of all of them
-        pair, pair_acc, pair_user = user_codes, user_acc, np.arange(n_users, dtype=np.int64)
+    # (a table of int32 when the accounts fit: half the memory to scatter to and gather from)
+    narrow = n_acc_codes < 2**31
+    raw_acc = np.zeros(raw_total.size, dtype=np.int32 if narrow else np.int64)
+    raw_acc[user_raw] = acc  # the account of one of each user's rows
+    pair_of_raw: I64 | None
+    if np.array_equal(raw_acc[user_raw], acc):  # ... and of all of them
+        pair_raw, pair_of_raw = user_raw, user_of_raw
+        pair_total = raw_total if user_of_raw is None else raw_total[raw_total > 0]
+        pair_acc = (raw_acc if user_of_raw is None else raw_acc[raw_total > 0]).astype(np.int64)
+        pair_user = np.arange(n_users, dtype=np.int64)
+        if acc_offsets is not None:  # the accounts used: those of the users, the customers'
+            acc_used = np.zeros(n_acc_codes, dtype=bool)
+            acc_used[pair_acc] = True
+            acc_used[all_codes[len(acc_before) :]] = True
     else:
+        user_codes = user_raw if user_of_raw is None else user_of_raw[user_raw]
         pair_codes, pair_uniques = pd.factorize(acc * n_users + user_codes)
-        pair = pair_codes.astype(np.int64, copy=False)
+        pair_raw, pair_of_raw = pair_codes.astype(np.int64, copy=False), None
         pair_values = np.asarray(pair_uniques, dtype=np.int64)
         pair_acc = pair_values // n_users
         pair_user = pair_values % n_users
+        raw_total = pair_total = hk.group_count(pair_raw, pair_acc.size)
+        if acc_offsets is not None:
+            acc_used = np.bincount(all_codes, minlength=n_acc_codes) > 0
+    if acc_offsets is not None:
+        account_index = pd.Index((np.flatnonzero(acc_used) + acc_low).astype(acc_dtype, copy=False))
+        if not acc_used.all():  # renumber the rows (a gather from a small table)
+            acc_of_offset = np.cumsum(acc_used) - 1
+            all_codes = acc_of_offset[all_codes]
+            acc = all_codes[: len(acc_before)]
+            pair_acc = acc_of_offset[pair_acc]
+    account_index.name = account_col
     n_pairs = int(pair_acc.size)
 
     s_codes = all_codes[len(acc_before) :]
     return _Encoded(
         account_index=account_index,
         acc=acc,
-        pair=pair,
+        pair_raw=pair_raw,
+        pair_of_raw=pair_of_raw,
+        raw_total=raw_total,
+        pair_total=pair_total,
         pair_acc=pair_acc,
         pair_user_ids=np.asarray(user_ids)[pair_user],
         pair_user=pair_user,
@@ -665,7 +787,7 @@ def _features_of(enc: _Encoded, s: _FeatureSettings) -> pd.DataFrame:
     """The feature rows of one chunk's accounts (an event absent from the chunk counts 0)."""
     deltas, labels, track, depth_days = s.deltas, s.labels, s.track, s.depth_days
     login_event, ticket_event, core_features = s.login_event, s.ticket_event, s.core_features
-    account_index, acc, pair, pair_acc = enc.account_index, enc.acc, enc.pair, enc.pair_acc
+    account_index, acc, pair_acc = enc.account_index, enc.acc, enc.pair_acc
     evt, age, event_names, cutoff = enc.evt, enc.age, enc.event_names, enc.cutoff
     n_acc, n_pairs, sub_parts, s_codes = len(account_index), enc.n_pairs, enc.subs, enc.s_codes
 
@@ -692,8 +814,7 @@ def _features_of(enc: _Encoded, s: _FeatureSettings) -> pd.DataFrame:
     out: dict[str, F64] = {}
     # ---- whole history before as_of -------------------------------------------------------
     # last activity per pair (the key user's is a feature), then per account from the pairs
-    pair_total = hk.group_count(pair, n_pairs)
-    pair_last_age = hk.group_min(pair, age, n_pairs, fill=0, counts=pair_total)
+    pair_total, pair_last_age = enc.pair_total, enc.pair_last_age()
     out["users"] = hk.group_count(pair_acc, n_acc)
     last_age = hk.group_min(pair_acc, pair_last_age, n_acc, fill=0, counts=out["users"])
     # per account directly: its table is small (cache-resident), the pairs' is not
@@ -718,7 +839,9 @@ def _features_of(enc: _Encoded, s: _FeatureSettings) -> pd.DataFrame:
         # one pass over all rows picks the rows of the window and the one before; every
         # count below reads only those
         near = np.flatnonzero(age <= 2 * w)
-        w_acc, w_pair, w_evt, w_age = acc[near], pair[near], evt[near], age[near]
+        w_acc, w_pair, w_evt, w_age = acc[near], enc.pair_raw[near], evt[near], age[near]
+        if enc.pair_of_raw is not None:
+            w_pair = enc.pair_of_raw[w_pair]
         args = (w_acc, w_pair, pair_acc, w_age)
         cur = hk.window_activity(*args, lo_ns=0, hi_ns=w, n_accounts=n_acc, day_ns=DAY_NS)
         prev = hk.window_activity(
@@ -732,7 +855,9 @@ def _features_of(enc: _Encoded, s: _FeatureSettings) -> pd.DataFrame:
             out[f"logins_{label}"] = hk.group_count(w_acc[inside & (w_evt == login_code)], n_acc)
         out[f"active_users_{label}"] = cur["active_users"]
         core_rows = inside & is_core[w_evt]
-        out[f"core_features_{label}"] = hk.group_distinct(w_acc[core_rows], w_evt[core_rows], n_acc)
+        out[f"core_features_{label}"] = hk.group_distinct(
+            w_acc[core_rows], w_evt[core_rows].astype(np.int64), n_acc
+        )
         deep = (cur["pair_active_days"] >= depth_days).astype(np.float64)
         out[f"deep_user_share_{label}"] = (
             hk.group_count(pair_acc, n_acc, weights=deep) / users_known

@@ -475,12 +475,13 @@ def _evaluate(
 
         return fired, change, np.full(n, -rule.drop), usage
     if isinstance(rule, KeyUserInactiveRule):
-        pair_total = hk.group_count(enc.pair, enc.n_pairs)
+        pair_total = enc.pair_total
         key = hk.group_top(enc.pair_acc, pair_total, n, tiebreak=enc.pair_user)
-        pair_last = hk.group_min(enc.pair, enc.age, enc.n_pairs, fill=0)
+        pair_last = enc.pair_last_age()
         has = key >= 0
         safe = np.where(has, key, 0)
-        days = np.where(has, pair_last[safe] / DAY_NS, np.nan)
+        last = pair_last[safe] if pair_last.size else np.zeros(n)  # a chunk without events
+        days = np.where(has, last / DAY_NS, np.nan)
         fired = has & (np.nan_to_num(days) > rule.days)
 
         def inactive(idx: npt.NDArray[np.intp]) -> pd.Series:
