@@ -438,7 +438,13 @@ def _encode(
             {"events": acc_before, "subscriptions": sub_parts[0]},
             kinds_from={"events": accounts_given, "subscriptions": sub_frame[customer_col]},
         )
-        all_accounts = pd.concat([both["events"], both["subscriptions"]], ignore_index=True)
+        sides = [both["events"], both["subscriptions"]]
+        if all(len(ids) for ids in sides):
+            all_accounts = pd.concat(sides, ignore_index=True)
+        else:  # an empty side still counts for the dtype, as in pandas 3 (pandas 2 warns)
+            dtype = pd.concat([ids.iloc[:0] for ids in sides]).dtype
+            kept = [ids for ids in sides if len(ids)] or sides[:1]
+            all_accounts = pd.concat(kept, ignore_index=True).astype(dtype)
     # integer accounts of a compact range: their offsets, renumbered below only if some
     # offset is unused (which the users' table tells without another pass over the rows)
     acc_offsets = _offsets(all_accounts)
