@@ -105,3 +105,10 @@ def test_session_paths_match_oracle(
 def test_session_ids_split_on_gaps_and_users() -> None:
     ids = session_ids(np.array([0, 0, 0, 1, 1]), np.array([0, 10, 11, 11, 40]), 10)
     assert ids.tolist() == [0, 0, 0, 1, 2]
+
+
+def test_session_ids_gap_wider_than_int64() -> None:
+    """1677 to 2262 is more than 2**63 ns apart: the gap must not wrap to a negative number."""
+    low, high = np.iinfo(np.int64).min + 1, np.iinfo(np.int64).max
+    ids = session_ids(np.array([0, 0, 0]), np.array([low, high, high]), 10)
+    assert ids.tolist() == [0, 1, 1]

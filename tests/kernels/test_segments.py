@@ -131,3 +131,10 @@ def test_distinct_sorted_is_numpy_unique_for_ints(values: list[int]) -> None:
     got = distinct_sorted(np.array(values, dtype=np.int64))
     np.testing.assert_array_equal(got, np.unique(np.array(values, dtype=np.int64)))
     assert got.dtype == np.int64
+
+
+def test_sort_order_with_int64_min_after_a_later_time() -> None:
+    """Hypothesis found it: ``np.diff`` wrapped INT64_MIN - 1 to a positive number."""
+    users, times = np.array([1, 1]), np.array([1, np.iinfo(np.int64).min])
+    assert sort_order(users, times).tolist() == [1, 0]
+    assert not is_sorted_by_user_time(users, times)

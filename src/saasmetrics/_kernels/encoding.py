@@ -173,11 +173,11 @@ def is_sorted_by_user_time(
     """
     if user_codes.size < 2:
         return True
-    du = np.diff(user_codes)
-    if np.any(du < 0):
+    # comparisons, not np.diff: a difference of two int64 can wrap (INT64_MIN - 1 > 0)
+    earlier, later = user_codes[:-1], user_codes[1:]
+    if np.any(later < earlier):
         return False
-    same = du == 0
-    return not np.any(np.diff(time_ns)[same] < 0)
+    return not np.any((time_ns[1:] < time_ns[:-1]) & (later == earlier))
 
 
 def _offset_into(out: npt.NDArray[np.uint64], values: npt.NDArray[np.integer], low: int) -> None:

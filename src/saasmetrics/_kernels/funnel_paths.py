@@ -55,7 +55,9 @@ def session_ids(seg_ids: I64, time_ns: I64, gap_ns: int) -> I64:
     n = seg_ids.size
     new = np.ones(n, dtype=bool)
     if n > 1:
-        new[1:] = (seg_ids[1:] != seg_ids[:-1]) | (np.diff(time_ns) > gap_ns)
+        # the gap as uint64: exact for sorted times of one segment even when it exceeds int64
+        gap = time_ns[1:].view(np.uint64) - time_ns[:-1].view(np.uint64)
+        new[1:] = (seg_ids[1:] != seg_ids[:-1]) | (gap > np.uint64(gap_ns))
     return np.cumsum(new, dtype=np.int64) - 1
 
 
