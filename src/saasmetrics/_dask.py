@@ -12,6 +12,7 @@ exception (Dask re-raises the worker's exception).
 
 from __future__ import annotations
 
+import functools
 import itertools
 import sys
 import threading
@@ -75,17 +76,6 @@ def _add_reports(a: Reports, b: Reports) -> Reports:
     for name, report in b:
         total[name] = total[name] + report if name in total else report  # type: ignore[operator]
     return tuple(total.items())
-
-
-def _merge_carried(merge: Callable[[Any, Any], Any], a: _Carried, b: _Carried) -> _Carried:
-    warned = _union(a.warned, b.warned)
-    reports = _add_reports(a.reports, b.reports)
-    if a.empty:
-        return _Carried(b.value, warned, b.empty, reports)
-    if b.empty:
-        return _Carried(a.value, warned, False, reports)
-    value, more = _capture(lambda: merge(a.value, b.value))
-    return _Carried(value, _union(warned, more), False, reports)
 
 
 _CAPTURE_LOCK = threading.Lock()
@@ -227,20 +217,17 @@ def _tree(
     items: list[Any],
     merge_many: Callable[[Sequence[Any]], Any] | None = None,
 ) -> Any:
-    """The tasks that merge ``items``: pairwise, or in groups of up to :data:`FAN_IN`."""
-    if merge_many is not None:
-        join_many = delayed(_merge_carried_many, pure=True)
-        while len(items) > 1:
-            n_groups = -(-len(items) // FAN_IN)
-            bounds = [len(items) * g // n_groups for g in range(n_groups + 1)]
-            items = [join_many(merge_many, *items[a:b]) for a, b in itertools.pairwise(bounds)]
-        return items[0]
-    join = delayed(_merge_carried, pure=True)
+    """The tasks that merge ``items``: in pairs, or in groups of up to :data:`FAN_IN`."""
+    join = delayed(_merge_carried_many, pure=True)
+    fan_in = 2 if merge_many is None else FAN_IN
+    many = functools.partial(functools.reduce, merge) if merge_many is None else merge_many
     while len(items) > 1:
-        nxt = [join(merge, items[i], items[i + 1]) for i in range(0, len(items) - 1, 2)]
-        if len(items) % 2:
-            nxt.append(items[-1])
-        items = nxt
+        n_groups = -(-len(items) // fan_in)
+        bounds = [len(items) * g // n_groups for g in range(n_groups + 1)]
+        items = [
+            join(many, *items[a:b]) if b - a > 1 else items[a]
+            for a, b in itertools.pairwise(bounds)
+        ]
     return items[0]
 
 
