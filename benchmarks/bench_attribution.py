@@ -237,6 +237,7 @@ def cases(quick: bool) -> list[Case]:
         name="attribution/shapley (simplified, exact)",
         size=size,
         setup=setup_mam,
+        fork_data=False,  # polars' thread pool
         ours=lambda d: attribute(_journeys(d["paths"]), ShapleyModel()),
         alternatives=shapley_alt,
         notes=mam_notes,
@@ -261,6 +262,7 @@ def cases(quick: bool) -> list[Case]:
         name="attribution/markov order 1 vs mam",
         size=size,
         setup=setup_mam,
+        fork_data=False,  # polars' thread pool
         ours=lambda d: attribute(_journeys(d["paths"]), MarkovModel(order=1)),
         alternatives=mam_markov_alt,
         notes=list(skip_mam),
