@@ -12,7 +12,7 @@ from hypothesis import strategies as st
 
 from saasmetrics._kernels.funnel import next_after
 from saasmetrics.funnel import funnel
-from saasmetrics.funnel._analysis import _by_id
+from saasmetrics.funnel._tables import _by_id
 
 ids = st.one_of(
     st.lists(st.integers(-5, 5), max_size=30),

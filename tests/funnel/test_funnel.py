@@ -458,12 +458,13 @@ def test_concat_of_user_partitions_equals_the_whole(
     whole = _quiet(frame, ["a", "b", "c"], **kw)
     parts = [
         _quiet(frame[frame["user_id"].isin(users)], ["a", "b", "c"], **kw)
-        for users in (["u", "v", "w"], ["x", "y", "z"])
+        for users in (["x", "y", "z"], ["u", "v", "w"])  # partitions in any order
         if frame["user_id"].isin(users).any()
     ]
     combined = FunnelResult.concat(parts)
     assert combined.counts == whole.counts
     pd.testing.assert_frame_equal(combined.to_frame(), whole.to_frame())
+    pd.testing.assert_frame_equal(combined.units, whole.units)  # in id order, as the whole
 
 
 other_rows = st.lists(

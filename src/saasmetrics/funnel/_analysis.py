@@ -10,7 +10,6 @@ import warnings
 from collections.abc import Sequence
 from dataclasses import dataclass
 from datetime import tzinfo
-from typing import Any
 
 import numpy as np
 import numpy.typing as npt
@@ -28,7 +27,7 @@ from saasmetrics.funnel._steps import (
     event_index,
     event_mask,
 )
-from saasmetrics.funnel._tables import build_table
+from saasmetrics.funnel._tables import build_table, canonical_order
 from saasmetrics.scale import Analysis
 from saasmetrics.typing import FrameLike
 
@@ -175,41 +174,6 @@ def funnel_partial(log: EventLog, s: FunnelSettings) -> FunnelPartial:
     )
 
 
-def _by_id(users: npt.NDArray[Any]) -> tuple[npt.NDArray[Any], npt.NDArray[np.intp]]:
-    """The stable sort order of the ids (of their text if of mixed types) and the sorted ids."""
-    try:
-        # unique ids (one row per user) have a single sorted order: the faster sort finds it
-        by_user = np.argsort(users)
-        ranked = users[by_user]
-        if not (ranked[1:] == ranked[:-1]).any():
-            return by_user, ranked
-    except TypeError:
-        pass
-    try:
-        by_user = np.argsort(users, kind="stable")
-    except TypeError:  # ids of mixed types: order by their text
-        users = np.array([repr(u) for u in users], dtype=object)
-        by_user = np.argsort(users, kind="stable")
-    return by_user, users[by_user]
-
-
-def _canonical_order(units: pd.DataFrame, t0: I64 | None) -> npt.NDArray[np.int64]:
-    """Rows sorted by user id (then step-1 time ``t0``), whatever order the chunks came in."""
-    by_user, sorted_users = _by_id(units["user"].to_numpy())
-    if t0 is None or not len(units):
-        return by_user.astype(np.int64, copy=False)
-    repeats = bool((sorted_users[1:] == sorted_users[:-1]).any())
-    if not repeats:
-        return by_user.astype(np.int64, copy=False)
-    # several rows of a user (count="attempts"): by step-1 time within the user
-    # equal ids get the rank of their first occurrence in sorted order
-    first = np.r_[True, sorted_users[1:] != sorted_users[:-1]]
-    group = np.cumsum(first) - 1
-    user_rank = np.empty(by_user.size, dtype=np.int64)
-    user_rank[by_user] = group
-    return np.lexsort((t0, user_rank)).astype(np.int64, copy=False)
-
-
 def finalize(part: FunnelPartial, s: FunnelSettings) -> FunnelResult:
     """Warnings from the merged figures, then the tables over all units."""
     n_steps = len(s.steps)
@@ -244,7 +208,7 @@ def finalize(part: FunnelPartial, s: FunnelSettings) -> FunnelResult:
             DataQualityWarning,
             stacklevel=5,
         )
-    order = _canonical_order(part.units, part.step_ns[0] if part.step_ns else None)
+    order = canonical_order(part.units, part.step_ns[0] if part.step_ns else None)
     units = part.units.take(order).reset_index(drop=True)
     step_ns = [ns[order] for ns in part.step_ns]
     for name, column in step_columns(units, step_ns, part.tz).items():

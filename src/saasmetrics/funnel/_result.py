@@ -18,9 +18,11 @@ from saasmetrics.funnel._compare import compare_levels
 from saasmetrics.funnel._plots import plot_funnel, plot_time_to_convert
 from saasmetrics.funnel._tables import (
     build_table,
+    canonical_order,
     check_time_step,
     histogram_table,
     step_index,
+    step_times_ns,
     time_column,
     time_table,
 )
@@ -375,6 +377,9 @@ class FunnelResult(ResultMixin):
                 "The same user appears in several results; concat() needs disjoint users.",
                 hint="partition the events by user before computing the funnels.",
             )
+        # in id order (then step-1 time), as one funnel over all the events has them
+        order = canonical_order(units, step_times_ns(units, 0) if len(units) else None)
+        units = units.take(order).reset_index(drop=True)
         table = build_table(units, first.steps, first.breakdown, first._unit_name)
         return dataclasses.replace(first, units=units, table=table)
 

@@ -82,6 +82,41 @@ def group_codes(units: pd.DataFrame, breakdown: str | None) -> tuple[I64, list[A
     return out, labels
 
 
+def _by_id(users: npt.NDArray[Any]) -> tuple[npt.NDArray[Any], npt.NDArray[np.intp]]:
+    """The stable sort order of the ids (of their text if of mixed types) and the sorted ids."""
+    try:
+        # unique ids (one row per user) have a single sorted order: the faster sort finds it
+        by_user = np.argsort(users)
+        ranked = users[by_user]
+        if not (ranked[1:] == ranked[:-1]).any():
+            return by_user, ranked
+    except TypeError:
+        pass
+    try:
+        by_user = np.argsort(users, kind="stable")
+    except TypeError:  # ids of mixed types: order by their text
+        users = np.array([repr(u) for u in users], dtype=object)
+        by_user = np.argsort(users, kind="stable")
+    return by_user, users[by_user]
+
+
+def canonical_order(units: pd.DataFrame, t0: I64 | None) -> npt.NDArray[np.int64]:
+    """Rows sorted by user id (then step-1 time ``t0``), whatever order the chunks came in."""
+    by_user, sorted_users = _by_id(units["user"].to_numpy())
+    if t0 is None or not len(units):
+        return by_user.astype(np.int64, copy=False)
+    repeats = bool((sorted_users[1:] == sorted_users[:-1]).any())
+    if not repeats:
+        return by_user.astype(np.int64, copy=False)
+    # several rows of a user (count="attempts"): by step-1 time within the user
+    # equal ids get the rank of their first occurrence in sorted order
+    first = np.r_[True, sorted_users[1:] != sorted_users[:-1]]
+    group = np.cumsum(first) - 1
+    user_rank = np.empty(by_user.size, dtype=np.int64)
+    user_rank[by_user] = group
+    return np.lexsort((t0, user_rank)).astype(np.int64, copy=False)
+
+
 def step_times_ns(units: pd.DataFrame, k: int) -> I64:
     """The ``at_k`` column as int64 nanoseconds."""
     col = units[time_column(k)]
