@@ -12,7 +12,7 @@ import numpy as np
 import pandas as pd
 
 from saasmetrics._results import ResultMixin
-from saasmetrics._validation import check_float
+from saasmetrics._validation import check_float, normalize_ids
 from saasmetrics.exceptions import ParameterError, SmallSampleWarning
 from saasmetrics.funnel._compare import compare_levels
 from saasmetrics.funnel._plots import plot_funnel, plot_time_to_convert
@@ -372,6 +372,9 @@ class FunnelResult(ResultMixin):
                         f"{getattr(first, key)!r} and {getattr(other, key)!r}."
                     )
         units = pd.concat([r.units for r in items], ignore_index=True)
+        # a part whose ids are all numbers kept them as numbers; one funnel over all the
+        # events reads ids mixing numbers and text as text: so does the combination
+        units["user"] = normalize_ids(units["user"], column="user")
         if first.count == "users" and units["user"].duplicated().any():
             raise ParameterError(
                 "The same user appears in several results; concat() needs disjoint users.",
