@@ -12,6 +12,7 @@ from saasmetrics._kernels.periods import (
     CALENDAR_FREQS,
     calendar_period,
     day_calendar_period,
+    elapsed_at_most,
     parse_freq,
     period_start_ns,
     rolling_period,
@@ -90,3 +91,31 @@ def test_week_alias_follows_pandas_week_ending_convention() -> None:
 def test_unknown_freq_is_refused(bad: str) -> None:
     with pytest.raises(ValueError, match="freq="):
         parse_freq(bad, rolling=bad == "0D")
+
+
+any_ns = st.integers(min_value=np.iinfo(np.int64).min + 1, max_value=np.iinfo(np.int64).max)
+
+
+@given(
+    ns=st.lists(any_ns, min_size=1, max_size=20),
+    origin=any_ns,
+    freq=st.sampled_from(["D", "W", "12h", "3ns"]),
+)
+def test_rolling_period_over_the_whole_int64_range(ns: list[int], origin: int, freq: str) -> None:
+    """1677 and 2262 are more than 2**63 ns apart: ``ns - origin`` must not wrap."""
+    spec = parse_freq(freq, rolling=True)
+    got = rolling_period(np.array(ns, dtype=np.int64), np.array([origin]), spec)
+    assert got.tolist() == [(t - origin) // spec.length for t in ns]
+
+
+@given(
+    pairs=st.lists(st.tuples(any_ns, any_ns), min_size=1, max_size=20),
+    limit=st.integers(0, 2**63 - 1),
+)
+def test_elapsed_at_most_is_exact_for_any_two_times(
+    pairs: list[tuple[int, int]], limit: int
+) -> None:
+    later = np.array([max(p) for p in pairs], dtype=np.int64)
+    earlier = np.array([min(p) for p in pairs], dtype=np.int64)
+    got = elapsed_at_most(later, earlier, limit)
+    assert got.tolist() == [max(p) - min(p) <= limit for p in pairs]

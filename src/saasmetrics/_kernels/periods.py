@@ -30,6 +30,7 @@ __all__ = (
     "PeriodSpec",
     "calendar_period",
     "day_calendar_period",
+    "elapsed_at_most",
     "parse_freq",
     "period_start_ns",
     "rolling_period",
@@ -251,6 +252,42 @@ def period_start_ns(ordinal: I64, spec: PeriodSpec) -> I64:
     return ordinal * spec.length
 
 
+def elapsed_at_most(later: I64, earlier: I64, limit_ns: int) -> npt.NDArray[np.bool_]:
+    """Whether ``later - earlier <= limit_ns``, for ``later >= earlier`` (element-wise).
+
+    The difference is taken as uint64: two valid timestamps (1677 to 2262) can be more than
+    2**63 ns apart, where an int64 difference wraps to a negative number, inside any limit.
+
+    Parameters
+    ----------
+    later, earlier : numpy.ndarray of int64
+        Times, ``later >= earlier`` (broadcastable).
+    limit_ns : int
+        The longest elapsed time that counts, from 0 to the largest int64.
+
+    Returns
+    -------
+    numpy.ndarray of bool
+        One flag per pair.
+
+    Examples
+    --------
+    >>> import numpy as np
+    >>> low, high = np.iinfo(np.int64).min + 1, np.iinfo(np.int64).max
+    >>> elapsed_at_most(np.array([5, high]), np.array([0, low]), 10).tolist()
+    [True, False]
+    """
+    gap = np.asarray(later, dtype=np.int64).view(np.uint64) - np.asarray(
+        earlier, dtype=np.int64
+    ).view(np.uint64)
+    return gap <= np.uint64(limit_ns)
+
+
+def _may_wrap(a: I64, b: I64) -> bool:
+    """Whether some ``a - b`` leaves int64 (times more than 2**63 ns apart)."""
+    return int(a.max()) - int(b.min()) >= 2**63 or int(b.max()) - int(a.min()) >= 2**63
+
+
 def rolling_period(ns: I64, origin_ns: I64, spec: PeriodSpec) -> I64:
     """Whole periods elapsed from ``origin_ns`` to ``ns`` (0 in the first period).
 
@@ -279,6 +316,14 @@ def rolling_period(ns: I64, origin_ns: I64, spec: PeriodSpec) -> I64:
     ns = np.asarray(ns, dtype=np.int64)
     origin_ns = np.broadcast_to(np.asarray(origin_ns, dtype=np.int64), ns.shape)
     if spec.unit != "month":
+        # two times of one sign are less than 2**63 ns apart (the usual case: two passes)
+        if ns.size and not (ns.min() >= 0 and origin_ns.min() >= 0) and _may_wrap(ns, origin_ns):
+            # times centuries apart: ns - origin_ns would wrap, so divide first (exact when
+            # the result fits int64, i.e. for any length above 1 ns)
+            q_t, r_t = np.divmod(ns, spec.length)
+            q_o, r_o = np.divmod(origin_ns, spec.length)
+            exact: I64 = q_t - q_o - (r_t < r_o)
+            return exact
         return (ns - origin_ns) // spec.length
     m_t = _month_ordinal(ns)
     m_o = _month_ordinal(origin_ns)
