@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import calendar
+
 import numpy as np
 import pandas as pd
 import pytest
@@ -119,3 +121,30 @@ def test_elapsed_at_most_is_exact_for_any_two_times(
     earlier = np.array([min(p) for p in pairs], dtype=np.int64)
     got = elapsed_at_most(later, earlier, limit)
     assert got.tolist() == [max(p) - min(p) <= limit for p in pairs]
+
+
+@given(
+    origin=st.integers(min_value=9_200_000_000 * 10**9, max_value=np.iinfo(np.int64).max),
+    later=st.integers(min_value=0, max_value=10**17),
+    freq=st.sampled_from(["MS", "QS", "YS"]),
+)
+def test_rolling_months_up_to_the_largest_timestamp(origin: int, later: int, freq: str) -> None:
+    """In April 2262 the next month's start (and the anniversary) lie past int64."""
+    t = min(origin + later, np.iinfo(np.int64).max)
+    spec = parse_freq(freq, rolling=True)
+    k = int(rolling_period(np.array([t]), np.array([origin]), spec)[0])
+    step = {"MS": 1, "QS": 3, "YS": 12}[freq]
+
+    def parts(ns: int) -> tuple[int, int, int, int]:
+        stamp = pd.Timestamp(ns)
+        return stamp.year, stamp.month, stamp.day, ns - stamp.normalize().value
+
+    def anniversary(n: int) -> tuple[int, int, int, int]:  # origin + n months, day clipped
+        year, month, day, tod = parts(origin)
+        year, month = year + (month - 1 + n) // 12, (month - 1 + n) % 12 + 1
+        return year, month, min(day, calendar.monthrange(year, month)[1]), tod
+
+    expected = 0
+    while anniversary((expected + 1) * step) <= parts(t):
+        expected += 1
+    assert k == expected

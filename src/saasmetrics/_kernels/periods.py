@@ -137,6 +137,18 @@ def _month_start_ns(months: I64) -> I64:
     return months.astype("datetime64[M]").astype("datetime64[ns]").view(np.int64)
 
 
+_MONTH_DAYS = np.array([31, 28, 31, 30, 31, 30, 31, 31, 30, 31, 30, 31], dtype=np.int64)
+
+
+def _days_in_month(months: I64) -> I64:
+    """Days in each month ordinal (months since 1970-01), leap Februaries included."""
+    year, month = np.divmod(months, 12)
+    year += 1970
+    leap = (year % 4 == 0) & ((year % 100 != 0) | (year % 400 == 0))
+    days: I64 = _MONTH_DAYS[month] + ((month == 1) & leap)
+    return days
+
+
 def calendar_period(ns: I64, spec: PeriodSpec) -> I64:
     """Calendar period ordinal of every time.
 
@@ -329,8 +341,9 @@ def rolling_period(ns: I64, origin_ns: I64, spec: PeriodSpec) -> I64:
     m_o = _month_ordinal(origin_ns)
     offset_o = origin_ns - _month_start_ns(m_o)
     day_o, tod_o = offset_o // DAY_NS, offset_o % DAY_NS
-    start_t = _month_start_ns(m_t)
-    days_in_month = (_month_start_ns(m_t + 1) - start_t) // DAY_NS
-    anniversary = start_t + np.minimum(day_o, days_in_month - 1) * DAY_NS + tod_o
-    months: I64 = m_t - m_o - (ns < anniversary)
+    # the anniversary as an offset into ns's month: its instant (and the next month's start)
+    # can lie past the largest timestamp in April 2262, where int64 wraps
+    into_month = ns - _month_start_ns(m_t)
+    anniversary = np.minimum(day_o, _days_in_month(m_t) - 1) * DAY_NS + tod_o
+    months: I64 = m_t - m_o - (into_month < anniversary)
     return months // spec.length
