@@ -31,6 +31,7 @@ __all__ = (
     "calendar_period",
     "day_calendar_period",
     "elapsed_at_most",
+    "elapsed_ns",
     "parse_freq",
     "period_start_ns",
     "rolling_period",
@@ -264,6 +265,26 @@ def period_start_ns(ordinal: I64, spec: PeriodSpec) -> I64:
     return ordinal * spec.length
 
 
+def elapsed_ns(later: npt.ArrayLike, earlier: npt.ArrayLike) -> npt.NDArray[np.uint64]:
+    """``later - earlier`` as uint64, exact for ``later >= earlier`` (element-wise).
+
+    Two valid timestamps (1677 to 2262) can be more than 2**63 ns apart, where an int64
+    difference wraps to a negative number. Divided by a length, the result is the float (or,
+    with ``//``, the uint64) the int64 difference gives whenever that one does not wrap.
+
+    Examples
+    --------
+    >>> import numpy as np
+    >>> low, high = np.iinfo(np.int64).min + 1, np.iinfo(np.int64).max
+    >>> elapsed_ns(np.array([5, high]), np.array([0, low])).tolist() == [5, 2**64 - 2]
+    True
+    """
+    gap: npt.NDArray[np.uint64] = np.asarray(later, dtype=np.int64).view(np.uint64) - np.asarray(
+        earlier, dtype=np.int64
+    ).view(np.uint64)
+    return gap
+
+
 def elapsed_at_most(later: I64, earlier: I64, limit_ns: int) -> npt.NDArray[np.bool_]:
     """Whether ``later - earlier <= limit_ns``, for ``later >= earlier`` (element-wise).
 
@@ -289,10 +310,7 @@ def elapsed_at_most(later: I64, earlier: I64, limit_ns: int) -> npt.NDArray[np.b
     >>> elapsed_at_most(np.array([5, high]), np.array([0, low]), 10).tolist()
     [True, False]
     """
-    gap = np.asarray(later, dtype=np.int64).view(np.uint64) - np.asarray(
-        earlier, dtype=np.int64
-    ).view(np.uint64)
-    return gap <= np.uint64(limit_ns)
+    return elapsed_ns(later, earlier) <= np.uint64(limit_ns)
 
 
 def _may_wrap(a: I64, b: I64) -> bool:
