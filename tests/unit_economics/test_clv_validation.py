@@ -390,13 +390,14 @@ def test_tracking_reproduces_the_btyd_walkthrough(split: CalibrationHoldoutSplit
 
 def test_purchases_centuries_apart_do_not_wrap() -> None:
     """1700 to 2000 is more than 2**63 ns: recency, T and the tracking periods stay exact."""
-    tx = pd.DataFrame(
-        {
-            "customer_id": ["a", "a", "b", "b", "b"],
-            "timestamp": pd.to_datetime(
-                ["1700-01-01", "2000-01-01", "1999-12-01", "2000-01-20", "2000-02-02"]
-            ),
-        }
+    tx = _tx(
+        [
+            ("a", "1700-01-01"),
+            ("a", "2000-01-01"),
+            ("b", "1999-12-01"),
+            ("b", "2000-01-20"),
+            ("b", "2000-02-02"),
+        ]
     )
     summary = rfm_summary(tx, observation_end="2000-01-14", time_unit="1D")
     assert summary.loc["a", "recency"] == 109_572  # days from 1700-01-01 to 2000-01-01
