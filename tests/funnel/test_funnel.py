@@ -492,6 +492,9 @@ def test_concat_of_any_user_partition_equals_the_whole(
         "numbers": dict(zip("uvwxyz", [3, 1, 20, 2, -4, 10], strict=True)),
         "mixed": dict(zip("uvwxyz", ["u", 1, 20, "x", 2.5, 10], strict=True)),
     }[ids]
+    if ids == "mixed":  # every user enters: a part's ids are all the ids it saw
+        first = frame.groupby("user_id", as_index=False).first().assign(event="a")
+        frame = pd.concat([frame, first], ignore_index=True)
     frame["user_id"] = pd.Series([as_id[u] for u in frame["user_id"]], dtype=object)
     frame["channel"] = np.where(frame["timestamp"].dt.second % 2 == 0, "x", "y")
     kw: dict[str, Any] = {"window": "2000s", "order": order, "count": count}

@@ -317,7 +317,12 @@ class FunnelResult(ResultMixin):
 
         Funnels are per user, so a funnel over all users is the union of the funnels over
         partitions of them (e.g. one per Dask partition, split by user): the counted units are
-        concatenated and the tables rebuilt.
+        concatenated, put in id order (then step-1 time) and the tables rebuilt.
+
+        Ids that mix numbers and text are read as text, as one funnel over all the events
+        reads them. A part sees only its own ids, though: when the text ids belong to users
+        who entered no funnel, the numbers stay numbers (and sort as numbers). Give mixed ids
+        one type (e.g. ``astype(str)``) before partitioning.
 
         Parameters
         ----------
