@@ -155,3 +155,6 @@ def test_is_sorted_by_user_time_for_every_code_dtype(
     times = np.array([t for _, t in rows], dtype=np.int64)
     pairs = [(int(u), int(t)) for u, t in zip(users, times, strict=True)]
     assert is_sorted_by_user_time(users, times) == (pairs == sorted(pairs))
+    # and the sort itself, stable (uint64 codes minus an int64 minimum were float64)
+    expected = sorted(range(len(pairs)), key=lambda i: (*pairs[i], i))
+    assert sort_order(users, times).tolist() == expected
