@@ -10,6 +10,7 @@ from __future__ import annotations
 import gc
 import importlib.util
 import multiprocessing
+import signal
 import statistics
 import time
 import traceback
@@ -85,7 +86,12 @@ def _in_child(work: Callable[[], Any]) -> Any:
         status, value = "error", "the child process ended without a result"
     child.join()
     if status != "ok":
-        raise RuntimeError(f"benchmark child failed (exit code {child.exitcode}):\n{value}")
+        code = child.exitcode
+        how = f"exit code {code}"
+        if code is not None and code < 0:  # killed: SIGKILL is what the OOM killer sends
+            how = f"killed by {signal.Signals(-code).name}"
+            how += " (out of memory?)" if code == -signal.SIGKILL else ""
+        raise RuntimeError(f"benchmark child failed ({how}):\n{value}")
     return value
 
 

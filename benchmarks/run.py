@@ -60,12 +60,19 @@ def _run_module_in_fresh_interpreter(module_name: str, args: argparse.Namespace)
         return cases
 
 
+def _positive(text: str) -> int:
+    value = int(text)
+    if value < 1:
+        raise argparse.ArgumentTypeError(f"must be at least 1, got {value}")
+    return value
+
+
 def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(prog="python -m benchmarks")
     parser.add_argument("--quick", action="store_true", help="small sizes (CI smoke run)")
     parser.add_argument("--only", help="run only cases whose module or name contains this")
     parser.add_argument("--out", default=str(HERE / "results" / "latest.json"))
-    parser.add_argument("--repeat", type=int, default=None)
+    parser.add_argument("--repeat", type=_positive, default=None, help="timed runs per candidate")
     parser.add_argument("--module", help=argparse.SUPPRESS)  # one module, in this process
     args = parser.parse_args(argv)
 
@@ -83,15 +90,25 @@ def main(argv: list[str] | None = None) -> int:
         f"{'case [size] / candidate':<48}{'median s':>10}{'cpu s':>9}{'x ours':>8}{'peak MiB':>10}"
     )
     sys.stdout.flush()
+    failed = []
     for module_name in _modules():
-        report["cases"] += _run_module_in_fresh_interpreter(module_name, args)
+        try:
+            report["cases"] += _run_module_in_fresh_interpreter(module_name, args)
+        except subprocess.CalledProcessError as error:  # its traceback is on stderr above
+            print(f"{module_name} FAILED (exit code {error.returncode}); see its traceback above")
+            sys.stdout.flush()
+            failed.append(module_name)
     report["finished"] = time.strftime("%Y-%m-%dT%H:%M:%SZ", time.gmtime())
+    report["failed_modules"] = failed
     out = pathlib.Path(args.out)
     out.parent.mkdir(parents=True, exist_ok=True)
     out.write_text(json.dumps(report, indent=2))
     print("\n'x ours' = candidate's median time / saasmetrics' (above 1: saasmetrics is faster).")
     print("Each candidate ran in a process of its own; 'cpu s' counts every thread (DuckDB's).")
     print(f"Wrote {out}")
+    if failed:
+        print(f"FAILED: {', '.join(failed)} (the other modules' results were written)")
+        return 1
     return 0
 
 

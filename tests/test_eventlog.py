@@ -192,3 +192,25 @@ def test_memory_held_is_about_the_arrays() -> None:
         tracemalloc.stop()
     assert held <= 1.2 * log.nbytes
     assert peak <= 2.2 * log.nbytes
+
+
+@pytest.mark.parametrize("n_events", [1, 127, 128, 129, 300])
+def test_event_codes_name_every_row_around_the_byte_gather(n_events: int) -> None:
+    """Fewer than 128 events are gathered as bytes: the codes stay int32, read-only, exact."""
+    rng = np.random.default_rng(n_events)
+    names = np.array([f"e{i:03d}" for i in range(n_events)], dtype=object)
+    event = np.concatenate([names, names[rng.integers(0, n_events, 500)]])
+    frame = pd.DataFrame(
+        {
+            "user_id": rng.integers(0, 20, event.size),
+            "timestamp": pd.Timestamp("2024-01-01")
+            + pd.to_timedelta(rng.integers(0, 10**6, event.size), "s"),
+            "event": event,
+        }
+    )
+    log = EventLog(frame)
+    assert log.event_codes.dtype == np.int32
+    assert not log.event_codes.flags.writeable
+    assert len(log.events) == n_events
+    got = np.asarray(log.events, dtype=object)[log.event_codes]
+    np.testing.assert_array_equal(got, event[log.row_order])

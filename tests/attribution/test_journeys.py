@@ -417,3 +417,23 @@ def test_paths_with_journeys_too_long_for_one_key(paths: list[list[str]]) -> Non
 def test_text_values_are_named_as_non_numeric() -> None:
     with pytest.raises(InputError, match="missing or non-numeric values"):
         journeys(TOUCHES, CONVERSIONS.assign(value=["$1,200", "600"]))
+
+
+def test_a_touch_centuries_before_is_outside_the_lookback() -> None:
+    """1700 to 2000 is more than 2**63 ns: the elapsed time must not wrap into the lookback."""
+    touches = pd.DataFrame(
+        {
+            "user_id": ["a", "b", "b"],
+            "timestamp": pd.to_datetime(["1700-01-01", "1700-01-01", "2000-01-01"]),
+            "channel": ["Email", "Email", "Paid"],
+        }
+    )
+    conversions = pd.DataFrame(
+        {"user_id": ["a"], "timestamp": pd.to_datetime(["2000-01-15"]), "value": [1.0]}
+    )
+    result = journeys(touches, conversions, lookback="30D")
+    table = result.to_frame().set_index("path")
+    assert table.loc["Direct", "conversions"] == 1  # a's conversion: no touch in 30 days
+    assert table.loc["Paid", "nulls"] == 1  # b's journey: only the touch of 2000
+    assert "Email" not in table.index
+    assert result.n_dropped_touches == 2

@@ -467,6 +467,53 @@ def test_concat_of_user_partitions_equals_the_whole(
     pd.testing.assert_frame_equal(combined.units, whole.units)  # in id order, as the whole
 
 
+@settings(max_examples=60, deadline=None)
+@given(
+    event_rows,
+    st.tuples(
+        st.sampled_from(["ordered", "strict", "unordered"]),
+        st.sampled_from(["users", "attempts"]),
+        st.sampled_from([None, "Europe/Berlin"]),
+        st.sampled_from(["text", "numbers", "mixed"]),
+    ),
+    st.randoms(),
+)
+def test_concat_of_any_user_partition_equals_the_whole(
+    rows: list[tuple[str, int, str]], options: tuple[str, str, str | None, str], rnd: Any
+) -> None:
+    """Attempts (several rows per user), zoned times, ids of numbers and text, parts in any
+    order: the combination is one funnel over all the events, row for row."""
+    order, count, tz, ids = options
+    frame = _frame(rows)
+    if tz is not None:
+        frame["timestamp"] = frame["timestamp"].dt.tz_localize(tz)
+    as_id = {
+        "text": dict(zip("uvwxyz", "uvwxyz", strict=True)),
+        "numbers": dict(zip("uvwxyz", [3, 1, 20, 2, -4, 10], strict=True)),
+        "mixed": dict(zip("uvwxyz", ["u", 1, 20, "x", 2.5, 10], strict=True)),
+    }[ids]
+    if ids == "mixed":  # every user enters: a part's ids are all the ids it saw
+        first = frame.groupby("user_id", as_index=False).first().assign(event="a")
+        frame = pd.concat([frame, first], ignore_index=True)
+    frame["user_id"] = pd.Series([as_id[u] for u in frame["user_id"]], dtype=object)
+    frame["channel"] = np.where(frame["timestamp"].dt.second % 2 == 0, "x", "y")
+    kw: dict[str, Any] = {"window": "2000s", "order": order, "count": count}
+    kw["breakdown"] = "channel"
+    whole = _quiet(frame, ["a", "b", "c"], **kw)
+    n_parts = rnd.randint(1, 3)
+    part_of = {u: rnd.randrange(n_parts) for u in as_id.values()}
+    in_part = frame["user_id"].map(part_of).to_numpy()
+    parts = [
+        _quiet(frame[in_part == p], ["a", "b", "c"], **kw)
+        for p in rnd.sample(range(n_parts), n_parts)
+        if (in_part == p).any()
+    ]
+    combined = FunnelResult.concat(parts)
+    assert combined.counts == whole.counts
+    pd.testing.assert_frame_equal(combined.to_frame(), whole.to_frame())
+    pd.testing.assert_frame_equal(combined.units, whole.units)
+
+
 other_rows = st.lists(
     st.tuples(st.sampled_from("uvwxyzq"), st.integers(0, 10_000), st.sampled_from(["n", "m"])),
     min_size=1,

@@ -657,3 +657,13 @@ def test_pair_codes_are_gathered_once_and_last_ages_equal_the_per_row_ones(
     np.testing.assert_array_equal(
         enc.pair_last_age(), hk.group_min(pair, enc.age, enc.n_pairs, fill=0)
     )
+
+
+def test_an_event_centuries_before_as_of_is_old_not_recent() -> None:
+    """1700 is more than 2**63 ns before 2000: its age must not wrap to a negative number."""
+    events = _frame([(0, 0, "login", 10 * 24), (0, 0, "login", 0), (1, 0, "login", 40 * 24)])
+    events.loc[1, "timestamp"] = AS_OF - pd.DateOffset(years=300)  # a Timedelta cannot say it
+    got = account_features(events, as_of=AS_OF, ticket_event=None)
+    assert got.loc["a0", "days_since_active"] == 10  # not 300 years in the future
+    assert got.loc["a0", "logins_30d"] == 1  # the one 10 days ago only
+    assert got.loc["a0", "tenure_days"] >= 106_751  # ages are capped at the largest int64

@@ -112,3 +112,12 @@ def test_session_ids_gap_wider_than_int64() -> None:
     low, high = np.iinfo(np.int64).min + 1, np.iinfo(np.int64).max
     ids = session_ids(np.array([0, 0, 0]), np.array([low, high, high]), 10)
     assert ids.tolist() == [0, 1, 1]
+
+
+def test_session_ids_of_empty_one_row_and_negative_gaps() -> None:
+    """No row, one row; a negative gap (below any inactivity) splits every row, as before."""
+    none = np.zeros(0, dtype=np.int64)
+    assert session_ids(none, none, 10).tolist() == []
+    assert session_ids(np.array([3]), np.array([5]), 10).tolist() == [0]
+    ids = session_ids(np.array([0, 0, 0]), np.array([1, 1, 2]), -1)
+    assert ids.tolist() == [0, 1, 2]

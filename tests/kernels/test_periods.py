@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import calendar
+
 import numpy as np
 import pandas as pd
 import pytest
@@ -12,6 +14,7 @@ from saasmetrics._kernels.periods import (
     CALENDAR_FREQS,
     calendar_period,
     day_calendar_period,
+    elapsed_at_most,
     parse_freq,
     period_start_ns,
     rolling_period,
@@ -90,3 +93,58 @@ def test_week_alias_follows_pandas_week_ending_convention() -> None:
 def test_unknown_freq_is_refused(bad: str) -> None:
     with pytest.raises(ValueError, match="freq="):
         parse_freq(bad, rolling=bad == "0D")
+
+
+any_ns = st.integers(min_value=np.iinfo(np.int64).min + 1, max_value=np.iinfo(np.int64).max)
+
+
+@given(
+    ns=st.lists(any_ns, min_size=1, max_size=20),
+    origin=any_ns,
+    freq=st.sampled_from(["D", "W", "12h", "3ns"]),
+)
+def test_rolling_period_over_the_whole_int64_range(ns: list[int], origin: int, freq: str) -> None:
+    """1677 and 2262 are more than 2**63 ns apart: ``ns - origin`` must not wrap."""
+    spec = parse_freq(freq, rolling=True)
+    got = rolling_period(np.array(ns, dtype=np.int64), np.array([origin]), spec)
+    assert got.tolist() == [(t - origin) // spec.length for t in ns]
+
+
+@given(
+    pairs=st.lists(st.tuples(any_ns, any_ns), min_size=1, max_size=20),
+    limit=st.integers(0, 2**63 - 1),
+)
+def test_elapsed_at_most_is_exact_for_any_two_times(
+    pairs: list[tuple[int, int]], limit: int
+) -> None:
+    later = np.array([max(p) for p in pairs], dtype=np.int64)
+    earlier = np.array([min(p) for p in pairs], dtype=np.int64)
+    got = elapsed_at_most(later, earlier, limit)
+    assert got.tolist() == [max(p) - min(p) <= limit for p in pairs]
+
+
+@given(
+    origin=st.integers(min_value=9_200_000_000 * 10**9, max_value=np.iinfo(np.int64).max),
+    later=st.integers(min_value=0, max_value=10**17),
+    freq=st.sampled_from(["MS", "QS", "YS"]),
+)
+def test_rolling_months_up_to_the_largest_timestamp(origin: int, later: int, freq: str) -> None:
+    """In April 2262 the next month's start (and the anniversary) lie past int64."""
+    t = min(origin + later, np.iinfo(np.int64).max)
+    spec = parse_freq(freq, rolling=True)
+    k = int(rolling_period(np.array([t]), np.array([origin]), spec)[0])
+    step = {"MS": 1, "QS": 3, "YS": 12}[freq]
+
+    def parts(ns: int) -> tuple[int, int, int, int]:
+        stamp = pd.Timestamp(ns)
+        return stamp.year, stamp.month, stamp.day, ns - stamp.normalize().value
+
+    def anniversary(n: int) -> tuple[int, int, int, int]:  # origin + n months, day clipped
+        year, month, day, tod = parts(origin)
+        year, month = year + (month - 1 + n) // 12, (month - 1 + n) % 12 + 1
+        return year, month, min(day, calendar.monthrange(year, month)[1]), tod
+
+    expected = 0
+    while anniversary((expected + 1) * step) <= parts(t):
+        expected += 1
+    assert k == expected

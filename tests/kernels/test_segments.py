@@ -138,3 +138,23 @@ def test_sort_order_with_int64_min_after_a_later_time() -> None:
     users, times = np.array([1, 1]), np.array([1, np.iinfo(np.int64).min])
     assert sort_order(users, times).tolist() == [1, 0]
     assert not is_sorted_by_user_time(users, times)
+
+
+@given(
+    st.sampled_from([np.int32, np.int64, np.uint32, np.uint64]),
+    st.lists(
+        st.tuples(st.integers(0, 3), st.sampled_from([-(2**63), -1, 0, 1, 2**63 - 1])), max_size=6
+    ),
+)
+def test_is_sorted_by_user_time_for_every_code_dtype(
+    dtype: type, rows: list[tuple[int, int]]
+) -> None:
+    """Empty, one row, unsigned and narrow codes, times at both ends of int64."""
+    info = np.iinfo(dtype)
+    users = np.array([info.max - u if u % 2 else info.min + u for u, _ in rows], dtype=dtype)
+    times = np.array([t for _, t in rows], dtype=np.int64)
+    pairs = [(int(u), int(t)) for u, t in zip(users, times, strict=True)]
+    assert is_sorted_by_user_time(users, times) == (pairs == sorted(pairs))
+    # and the sort itself, stable (uint64 codes minus an int64 minimum were float64)
+    expected = sorted(range(len(pairs)), key=lambda i: (*pairs[i], i))
+    assert sort_order(users, times).tolist() == expected

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import datetime
+
 import numpy as np
 import pandas as pd
 import pytest
@@ -112,3 +114,14 @@ def test_bad_input() -> None:
     missing.loc[1, "customer_id"] = None
     with pytest.raises(InputError, match="null customer ids"):
         subscription_lifetimes(missing)
+
+
+def test_a_spell_longer_than_int64_nanoseconds() -> None:
+    """1700 to 2000 is more than 2**63 ns: the duration and entry must not wrap."""
+    subs = _subs()
+    subs.loc[0, "start"] = pd.Timestamp("1700-01-01")  # a's first spell: 1700 to 2024-04-01
+    out = subscription_lifetimes(subs, as_of="2024-06-01", observed_from="2000-01-01")
+    a = out.set_index("customer_id").loc["a"]
+    # (Python dates: a pandas Timedelta cannot hold 300 years)
+    assert a["duration"] == (datetime.date(2024, 4, 1) - datetime.date(1700, 1, 1)).days
+    assert a["entry"] == (datetime.date(2000, 1, 1) - datetime.date(1700, 1, 1)).days

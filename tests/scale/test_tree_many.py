@@ -27,7 +27,7 @@ def _items(n: int, rng: random.Random) -> list[_Carried]:
     return items
 
 
-@pytest.mark.parametrize("n", [1, 2, 16, 17, 33, 40])
+@pytest.mark.parametrize("n", [1, 2, 3, 5, 16, 17, 31, 33, 40, 257])
 def test_groups_carry_what_pairs_carry(n: int) -> None:
     rng = random.Random(n)
     for _ in range(5):
@@ -36,6 +36,10 @@ def test_groups_carry_what_pairs_carry(n: int) -> None:
         groups = _tree(dask.delayed, lambda a, b: a + b, list(items), lambda ps: sum(ps, ()))
         (a, b) = dask.compute(pairs, groups, scheduler="sync")
         assert (b.value, b.empty) == (a.value, a.empty)
+        # against the sequential fold: order kept (concatenation does not commute)
+        kept = tuple(i for i, item in enumerate(items) if not item.empty)
+        assert a.empty == (not kept)
+        assert a.value == (kept or None)
         assert set(b.warned) == set(a.warned)
         assert dict(b.reports) == dict(a.reports)
 

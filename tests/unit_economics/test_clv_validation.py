@@ -386,3 +386,22 @@ def test_tracking_reproduces_the_btyd_walkthrough(split: CalibrationHoldoutSplit
     np.testing.assert_allclose(
         weeks["predicted"], [78.31, 76.42, 74.65, 72.98, 71.41, 69.93], atol=0.03
     )
+
+
+def test_purchases_centuries_apart_do_not_wrap() -> None:
+    """1700 to 2000 is more than 2**63 ns: recency, T and the tracking periods stay exact."""
+    tx = _tx(
+        [
+            ("a", "1700-01-01"),
+            ("a", "2000-01-01"),
+            ("b", "1999-12-01"),
+            ("b", "2000-01-20"),
+            ("b", "2000-02-02"),
+        ]
+    )
+    summary = rfm_summary(tx, observation_end="2000-01-14", time_unit="1D")
+    assert summary.loc["a", "recency"] == 109_572  # days from 1700-01-01 to 2000-01-01
+    assert summary.loc["a", "T"] == 109_585
+    split = calibration_holdout_split(tx, "2000-01-14", "2000-02-04", time_unit="36500D")
+    assert split.tracking["repeat_transactions"].tolist() == [0, 0, 0, 3]
+    assert split.customers.loc["a", "recency"] == pytest.approx(109_572 / 36_500)

@@ -182,6 +182,9 @@ def is_sorted_by_user_time(
 
 def _offset_into(out: npt.NDArray[np.uint64], values: npt.NDArray[np.integer], low: int) -> None:
     """Write ``values - low`` into ``out`` (exact for any int64 range: ``low`` is the min)."""
+    if values.dtype.kind == "u":  # uint64 - int64 would be float64: subtract as unsigned
+        np.subtract(values, np.uint64(low), out=out, casting="unsafe")
+        return
     np.subtract(values, np.int64(low), out=out.view(np.int64), casting="unsafe")
 
 

@@ -30,6 +30,8 @@ __all__ = (
     "PeriodSpec",
     "calendar_period",
     "day_calendar_period",
+    "elapsed_at_most",
+    "elapsed_ns",
     "parse_freq",
     "period_start_ns",
     "rolling_period",
@@ -134,6 +136,18 @@ def _month_ordinal(ns: I64) -> I64:
 
 def _month_start_ns(months: I64) -> I64:
     return months.astype("datetime64[M]").astype("datetime64[ns]").view(np.int64)
+
+
+_MONTH_DAYS = np.array([31, 28, 31, 30, 31, 30, 31, 31, 30, 31, 30, 31], dtype=np.int64)
+
+
+def _days_in_month(months: I64) -> I64:
+    """Days in each month ordinal (months since 1970-01), leap Februaries included."""
+    year, month = np.divmod(months, 12)
+    year += 1970
+    leap = (year % 4 == 0) & ((year % 100 != 0) | (year % 400 == 0))
+    days: I64 = _MONTH_DAYS[month] + ((month == 1) & leap)
+    return days
 
 
 def calendar_period(ns: I64, spec: PeriodSpec) -> I64:
@@ -251,6 +265,59 @@ def period_start_ns(ordinal: I64, spec: PeriodSpec) -> I64:
     return ordinal * spec.length
 
 
+def elapsed_ns(later: npt.ArrayLike, earlier: npt.ArrayLike) -> npt.NDArray[np.uint64]:
+    """``later - earlier`` as uint64, exact for ``later >= earlier`` (element-wise).
+
+    Two valid timestamps (1677 to 2262) can be more than 2**63 ns apart, where an int64
+    difference wraps to a negative number. Divided by a length, the result is the float (or,
+    with ``//``, the uint64) the int64 difference gives whenever that one does not wrap.
+
+    Examples
+    --------
+    >>> import numpy as np
+    >>> low, high = np.iinfo(np.int64).min + 1, np.iinfo(np.int64).max
+    >>> elapsed_ns(np.array([5, high]), np.array([0, low])).tolist() == [5, 2**64 - 2]
+    True
+    """
+    gap: npt.NDArray[np.uint64] = np.asarray(later, dtype=np.int64).view(np.uint64) - np.asarray(
+        earlier, dtype=np.int64
+    ).view(np.uint64)
+    return gap
+
+
+def elapsed_at_most(later: I64, earlier: I64, limit_ns: int) -> npt.NDArray[np.bool_]:
+    """Whether ``later - earlier <= limit_ns``, for ``later >= earlier`` (element-wise).
+
+    The difference is taken as uint64: two valid timestamps (1677 to 2262) can be more than
+    2**63 ns apart, where an int64 difference wraps to a negative number, inside any limit.
+
+    Parameters
+    ----------
+    later, earlier : numpy.ndarray of int64
+        Times, ``later >= earlier`` (broadcastable).
+    limit_ns : int
+        The longest elapsed time that counts, from 0 to the largest int64.
+
+    Returns
+    -------
+    numpy.ndarray of bool
+        One flag per pair.
+
+    Examples
+    --------
+    >>> import numpy as np
+    >>> low, high = np.iinfo(np.int64).min + 1, np.iinfo(np.int64).max
+    >>> elapsed_at_most(np.array([5, high]), np.array([0, low]), 10).tolist()
+    [True, False]
+    """
+    return elapsed_ns(later, earlier) <= np.uint64(limit_ns)
+
+
+def _may_wrap(a: I64, b: I64) -> bool:
+    """Whether some ``a - b`` leaves int64 (times more than 2**63 ns apart)."""
+    return int(a.max()) - int(b.min()) >= 2**63 or int(b.max()) - int(a.min()) >= 2**63
+
+
 def rolling_period(ns: I64, origin_ns: I64, spec: PeriodSpec) -> I64:
     """Whole periods elapsed from ``origin_ns`` to ``ns`` (0 in the first period).
 
@@ -279,13 +346,22 @@ def rolling_period(ns: I64, origin_ns: I64, spec: PeriodSpec) -> I64:
     ns = np.asarray(ns, dtype=np.int64)
     origin_ns = np.broadcast_to(np.asarray(origin_ns, dtype=np.int64), ns.shape)
     if spec.unit != "month":
+        # two times of one sign are less than 2**63 ns apart (the usual case: two passes)
+        if ns.size and not (ns.min() >= 0 and origin_ns.min() >= 0) and _may_wrap(ns, origin_ns):
+            # times centuries apart: ns - origin_ns would wrap, so divide first (exact when
+            # the result fits int64, i.e. for any length above 1 ns)
+            q_t, r_t = np.divmod(ns, spec.length)
+            q_o, r_o = np.divmod(origin_ns, spec.length)
+            exact: I64 = q_t - q_o - (r_t < r_o)
+            return exact
         return (ns - origin_ns) // spec.length
     m_t = _month_ordinal(ns)
     m_o = _month_ordinal(origin_ns)
     offset_o = origin_ns - _month_start_ns(m_o)
     day_o, tod_o = offset_o // DAY_NS, offset_o % DAY_NS
-    start_t = _month_start_ns(m_t)
-    days_in_month = (_month_start_ns(m_t + 1) - start_t) // DAY_NS
-    anniversary = start_t + np.minimum(day_o, days_in_month - 1) * DAY_NS + tod_o
-    months: I64 = m_t - m_o - (ns < anniversary)
+    # the anniversary as an offset into ns's month: its instant (and the next month's start)
+    # can lie past the largest timestamp in April 2262, where int64 wraps
+    into_month = ns - _month_start_ns(m_t)
+    anniversary = np.minimum(day_o, _days_in_month(m_t) - 1) * DAY_NS + tod_o
+    months: I64 = m_t - m_o - (into_month < anniversary)
     return months // spec.length

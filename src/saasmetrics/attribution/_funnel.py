@@ -13,6 +13,7 @@ import pandas as pd
 from saasmetrics._frames import to_pandas
 from saasmetrics._kernels import attribution as kern
 from saasmetrics._kernels.encoding import sort_order
+from saasmetrics._kernels.periods import elapsed_at_most
 from saasmetrics._kernels.segments import segment_offsets
 from saasmetrics._validation import (
     ParsedTimes,
@@ -270,7 +271,7 @@ def channel_funnel(
     nxt = second[nxt[found]]
     window_ns = check_positive_timedelta("window", window).value
     reaches = np.zeros(n_s, dtype=bool)
-    reaches[found] = (e_user[nxt] == su[found]) & (e_ns[nxt] - sn[found] <= window_ns)
+    reaches[found] = (e_user[nxt] == su[found]) & elapsed_at_most(e_ns[nxt], sn[found], window_ns)
     reaches[starts[visited]] = True
     visits = np.flatnonzero(reaches)
 

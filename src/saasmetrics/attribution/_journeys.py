@@ -12,6 +12,7 @@ import pandas as pd
 
 from saasmetrics._frames import to_pandas
 from saasmetrics._kernels.encoding import sort_order
+from saasmetrics._kernels.periods import elapsed_at_most
 from saasmetrics._kernels.segments import position_in_segment, segment_ids, segment_offsets
 from saasmetrics._plotting import PALETTE, get_axes
 from saasmetrics._results import ResultMixin, as_count, as_counts
@@ -707,7 +708,7 @@ def _journeys_partial(
     conv_rank = np.where(has_next, idx, -1)  # rank of the conversion in c_order
     if nc:
         conv_of_touch = np.where(has_next, c_order[np.clip(idx, 0, nc - 1)], 0)
-        in_window = has_next & (c_ns[conv_of_touch] - t_ns <= window_ns)
+        in_window = has_next & elapsed_at_most(c_ns[conv_of_touch], t_ns, window_ns)
     else:
         in_window = np.zeros(nt, dtype=bool)
     dropped = has_next & ~in_window
@@ -716,7 +717,7 @@ def _journeys_partial(
     left = ~has_next
     last_left = np.full(n_users, np.iinfo(np.int64).min)
     np.maximum.at(last_left, t_user[left], t_ns[left])
-    left_in = left & (last_left[t_user] - t_ns <= window_ns)
+    left_in = left & elapsed_at_most(last_left[t_user], t_ns, window_ns)
     dropped |= left & ~left_in
     has_null = np.bincount(t_user[left_in], minlength=n_users) > 0
     null_users = np.flatnonzero(has_null)

@@ -12,7 +12,7 @@ import numpy as np
 import pandas as pd
 
 from saasmetrics._results import ResultMixin
-from saasmetrics._validation import check_float
+from saasmetrics._validation import check_float, normalize_ids
 from saasmetrics.exceptions import ParameterError, SmallSampleWarning
 from saasmetrics.funnel._compare import compare_levels
 from saasmetrics.funnel._plots import plot_funnel, plot_time_to_convert
@@ -317,7 +317,12 @@ class FunnelResult(ResultMixin):
 
         Funnels are per user, so a funnel over all users is the union of the funnels over
         partitions of them (e.g. one per Dask partition, split by user): the counted units are
-        concatenated and the tables rebuilt.
+        concatenated, put in id order (then step-1 time) and the tables rebuilt.
+
+        Ids that mix numbers and text are read as text, as one funnel over all the events
+        reads them. A part sees only its own ids, though: when the text ids belong to users
+        who entered no funnel, the numbers stay numbers (and sort as numbers). Give mixed ids
+        one type (e.g. ``astype(str)``) before partitioning.
 
         Parameters
         ----------
@@ -372,6 +377,9 @@ class FunnelResult(ResultMixin):
                         f"{getattr(first, key)!r} and {getattr(other, key)!r}."
                     )
         units = pd.concat([r.units for r in items], ignore_index=True)
+        # a part whose ids are all numbers kept them as numbers; one funnel over all the
+        # events reads ids mixing numbers and text as text: so does the combination
+        units["user"] = normalize_ids(units["user"], column="user")
         if first.count == "users" and units["user"].duplicated().any():
             raise ParameterError(
                 "The same user appears in several results; concat() needs disjoint users.",

@@ -53,6 +53,19 @@ def _window_label(delta: pd.Timedelta) -> str:
     return f"{ns}ns"
 
 
+def _age_ns(cutoff: int, times: I64) -> I64:
+    """``cutoff - times`` for times before ``cutoff``, at most the largest int64.
+
+    A time more than 2**63 ns (292 years) before ``cutoff`` wrapped to a negative age: it was
+    the most recent activity and inside every window. Such ages read as the largest int64
+    (outside every window; a tenure of 292 years).
+    """
+    age: I64 = cutoff - times
+    if times.size and int(times.min()) <= cutoff - 2**63:
+        age[age < 0] = np.iinfo(np.int64).max
+    return age
+
+
 def _as_of_ns(as_of: Any, tz: Any, *, name: str = "as_of") -> int:
     """``as_of`` as int64 ns on the data's clock (UTC ns for tz-aware data)."""
     return int(check_instant(name, as_of, tz=tz).value)
@@ -396,12 +409,12 @@ def _encode(
     if before.all():  # the usual case for as_of at the end of the data: no copies
         acc_before, usr_before = accounts_raw, users_raw
         evt = event_codes
-        age = cutoff - time_ns
+        age = _age_ns(cutoff, time_ns)
     else:
         acc_before = accounts_raw[before].reset_index(drop=True)
         usr_before = users_raw[before].reset_index(drop=True)
         evt = event_codes[before]
-        age = cutoff - time_ns[before]
+        age = _age_ns(cutoff, time_ns[before])
 
     sub_parts = None
     if subscriptions is not None:
@@ -827,7 +840,7 @@ def _features_of(enc: _Encoded, s: _FeatureSettings) -> pd.DataFrame:
     first_age = hk.group_max(acc, age, n_acc, fill=-1, counts=out["users"])  # 0 users: no rows
     first_age_f = np.where(first_age < 0, np.nan, first_age.astype(np.float64))
     if sub_parts is not None:
-        sub_first = hk.group_max(s_codes, cutoff - sub_parts[1], n_acc, fill=-1)
+        sub_first = hk.group_max(s_codes, _age_ns(cutoff, sub_parts[1]), n_acc, fill=-1)
         first_age_f = np.fmax(first_age_f, np.where(sub_first < 0, np.nan, sub_first))
     out["tenure_days"] = first_age_f / DAY_NS
     has_events = out["users"] > 0

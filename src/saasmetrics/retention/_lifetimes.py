@@ -8,6 +8,7 @@ import numpy as np
 import pandas as pd
 
 from saasmetrics._frames import to_pandas
+from saasmetrics._kernels.periods import elapsed_ns
 from saasmetrics._validation import RowCheck, check_instant, parse_timestamps, require_columns
 from saasmetrics.exceptions import InputError, ParameterError
 
@@ -198,7 +199,12 @@ def subscription_lifetimes(
 
     observed = spell_end <= as_of_ns
     stop = np.where(observed, spell_end, as_of_ns)
-    duration = (stop - spell_start) / DAY_NS
+    # as uint64 both ways: a spell can last more than 2**63 ns (1700 to 2000)
+    duration = np.where(
+        stop >= spell_start,
+        elapsed_ns(stop, spell_start) / DAY_NS,
+        -(elapsed_ns(spell_start, stop) / DAY_NS),
+    )
     if (duration <= 0).any():
         bad_c = np.flatnonzero(duration <= 0)
         raise InputError(
@@ -216,7 +222,7 @@ def subscription_lifetimes(
                 "observed_from cannot contain them.",
                 hint="pass the true start of the data, or leave observed_from out.",
             )
-        entry = np.maximum(from_ns - spell_start, 0) / DAY_NS
+        entry = np.where(spell_start < from_ns, elapsed_ns(from_ns, spell_start) / DAY_NS, 0.0)
 
     out = pd.DataFrame(
         {

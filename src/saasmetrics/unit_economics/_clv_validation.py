@@ -20,6 +20,7 @@ import pandas as pd
 
 from saasmetrics._frames import to_pandas
 from saasmetrics._kernels import unit_economics_clv as kern
+from saasmetrics._kernels.periods import elapsed_ns
 from saasmetrics._plotting import PALETTE, get_axes
 from saasmetrics._results import ResultMixin
 from saasmetrics._validation import check_choice, check_is_fitted
@@ -265,7 +266,8 @@ def calibration_holdout_split(
         )
     origin = int(occ.first_ns.min())
     n_periods = (occ.end_ns - origin) // unit + 1
-    period = (occ.time_ns - origin) // unit  # 0-based
+    # as uint64: purchases can be more than 2**63 ns (292 years) after the first one
+    period = (elapsed_ns(occ.time_ns, origin) // unit).astype(np.int64)  # 0-based
     repeats = np.bincount(period[~occ.is_first], minlength=n_periods)
     starts = origin + unit * np.arange(n_periods, dtype=np.int64)
     tracking = pd.DataFrame(
@@ -278,7 +280,7 @@ def calibration_holdout_split(
     )
     # births at the resolution (a day by default): the aggregate forecast sums one expected
     # curve per distinct birth, not per customer
-    birth_ns = (occ.first_ns - origin) // res * res
+    birth_ns = elapsed_ns(occ.first_ns, origin) // res * res
     births, counts = np.unique(birth_ns, return_counts=True)
     cohorts = pd.DataFrame({"birth": births / unit, "customers": counts.astype(np.int64)})
     stamp = _timestamps(np.array([origin, occ.calibration_ns, occ.end_ns]), occ.tz)

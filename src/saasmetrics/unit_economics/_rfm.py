@@ -10,7 +10,7 @@ import numpy.typing as npt
 import pandas as pd
 
 from saasmetrics._frames import to_pandas
-from saasmetrics._kernels.periods import _EPOCH_WEEKDAY
+from saasmetrics._kernels.periods import _EPOCH_WEEKDAY, elapsed_ns
 from saasmetrics._validation import (
     RowCheck,
     check_choice,
@@ -432,8 +432,9 @@ def _occasions(
     out = pd.DataFrame(
         {
             "frequency": frequency,
-            "recency": (last - first) / unit,
-            "T": (cal_ns - first) / unit,
+            # as uint64: a customer's purchases can be more than 2**63 ns (292 years) apart
+            "recency": elapsed_ns(last, first) / unit,
+            "T": elapsed_ns(cal_ns, first) / unit,
         },
         index=pd.Index(uniques, name=customer_col),
     )
