@@ -106,3 +106,26 @@ def test_multiindex_and_arrays() -> None:
     pd.testing.assert_frame_equal(from_jsonable(json.loads(json.dumps(to_jsonable(frame)))), frame)
     arr = np.array([[1.0, np.nan], [3.0, 4.0]])
     np.testing.assert_array_equal(from_jsonable(to_jsonable(arr)), arr)
+
+
+def test_categories_survive_unused_and_ordered() -> None:
+    """Unused categories and their order are part of the dtype: a round trip keeps them."""
+    plan = pd.CategoricalDtype(["free", "pro", "enterprise"], ordered=True)
+    frame = pd.DataFrame(
+        {"plan": pd.Categorical(["pro", None], dtype=plan), "n": [1, 2]},
+        index=pd.CategoricalIndex([3, 1], categories=[1, 2, 3], name="account"),
+    )
+    back = from_jsonable(json.loads(json.dumps(to_jsonable(frame))))
+    pd.testing.assert_frame_equal(back, frame)
+    series = frame["plan"]
+    pd.testing.assert_series_equal(
+        from_jsonable(json.loads(json.dumps(to_jsonable(series)))), series
+    )
+
+
+def test_category_payloads_written_before_categories_were_kept_still_load() -> None:
+    payload = to_jsonable(pd.DataFrame({"c": pd.Categorical(["a", "b"])}))
+    del payload["categories"]
+    back = from_jsonable(payload)
+    assert back["c"].tolist() == ["a", "b"]
+    assert isinstance(back["c"].dtype, pd.CategoricalDtype)

@@ -113,20 +113,33 @@ def _columns_jsonable(frame: pd.DataFrame) -> list[list[Any]]:
     return [_values_jsonable(frame.iloc[:, i]) for i in range(frame.shape[1])]
 
 
+def _categories_payload(dtype: Any) -> dict[str, Any] | None:
+    """A categorical dtype's categories (unused ones too) and order; None for other dtypes."""
+    if not isinstance(dtype, pd.CategoricalDtype):
+        return None
+    return {"categories": _index_payload(dtype.categories), "ordered": bool(dtype.ordered)}
+
+
 def _index_payload(index: pd.Index) -> dict[str, Any]:
     if isinstance(index, pd.MultiIndex):
         return {
             "names": [None if n is None else str(n) for n in index.names],
             "levels": [_index_payload(index.get_level_values(i)) for i in range(index.nlevels)],
         }
-    return {
+    payload = {
         "name": None if index.name is None else _scalar(index.name),
         "dtype": str(index.dtype),
         "values": [_scalar(v) for v in index.tolist()],
     }
+    categories = _categories_payload(index.dtype)
+    if categories is not None:
+        payload["categories"] = categories
+    return payload
 
 
-def _restore(values: list[Any], dtype: str) -> Any:  # a pandas Index
+def _restore(
+    values: list[Any], dtype: str, categories: dict[str, Any] | None = None
+) -> Any:  # a pandas Index
     if dtype.startswith("datetime64"):
         # e.g. "datetime64[ns]" or "datetime64[us, Europe/Paris]": keep unit and zone
         unit = dtype[dtype.index("[") + 1 :].split(",", maxsplit=1)[0].strip(" ]")
@@ -143,7 +156,12 @@ def _restore(values: list[Any], dtype: str) -> Any:  # a pandas Index
         floats = [math.nan if v is None else float(v) for v in values]
         return pd.Index(np.asarray(floats, dtype=dtype))
     if dtype == "category":
-        return pd.CategoricalIndex(values)
+        if categories is None:  # a payload written before categories were kept
+            return pd.CategoricalIndex(values)
+        kept = pd.CategoricalDtype(
+            _index_from(categories["categories"]), ordered=categories["ordered"]
+        )
+        return pd.CategoricalIndex(values, dtype=kept)
     if dtype == "object":  # pandas 3 would infer ``str`` from object strings: keep object
         return pd.Index(values, dtype=object)
     if dtype in ("str", "string") or dtype.startswith("string"):
@@ -157,8 +175,8 @@ def _restore(values: list[Any], dtype: str) -> Any:  # a pandas Index
         return pd.Index(values)
 
 
-def _column(values: list[Any], dtype: str) -> Any:
-    restored = _restore(values, dtype)
+def _column(values: list[Any], dtype: str, categories: dict[str, Any] | None = None) -> Any:
+    restored = _restore(values, dtype, categories)
     if dtype.startswith(("datetime64", "timedelta64")) or dtype == "object":
         return restored  # an Index keeps its dtype where a bare array would be re-inferred
     return restored.array if dtype != "category" else restored
@@ -168,7 +186,9 @@ def _index_from(payload: dict[str, Any]) -> pd.Index:
     if "levels" in payload:
         arrays = [_index_from(level) for level in payload["levels"]]
         return pd.MultiIndex.from_arrays(arrays, names=payload["names"])
-    index: pd.Index = _restore(payload["values"], payload["dtype"]).rename(payload["name"])
+    index: pd.Index = _restore(
+        payload["values"], payload["dtype"], payload.get("categories")
+    ).rename(payload["name"])
     return index
 
 
@@ -193,7 +213,7 @@ def to_jsonable(value: Any) -> Any:
     {'a': None, 'b': 2}
     """
     if isinstance(value, pd.DataFrame):
-        return {
+        frame = {
             "__frame__": True,
             "index": _index_payload(value.index),
             "columns": _index_payload(value.columns),
@@ -202,14 +222,23 @@ def to_jsonable(value: Any) -> Any:
             if value.shape[1]
             else [[] for _ in range(len(value))],
         }
+        categories = {str(i): _categories_payload(d) for i, d in enumerate(value.dtypes)}
+        kept = {i: c for i, c in categories.items() if c is not None}
+        if kept:
+            frame["categories"] = kept
+        return frame
     if isinstance(value, pd.Series):
-        return {
+        series = {
             "__series__": True,
             "name": None if value.name is None else _scalar(value.name),
             "index": _index_payload(value.index),
             "dtype": str(value.dtype),
             "data": _values_jsonable(value),
         }
+        category = _categories_payload(value.dtype)
+        if category is not None:
+            series["categories"] = category
+        return series
     if isinstance(value, np.ndarray):
         return {
             "__ndarray__": True,
@@ -250,9 +279,10 @@ def from_jsonable(value: Any) -> Any:
         if value.get("__frame__"):
             columns = _index_from(value["columns"])
             index = _index_from(value["index"])
+            categories = value.get("categories", {})
             frame = pd.DataFrame(
                 {
-                    i: _column([row[i] for row in value["data"]], dtype)
+                    i: _column([row[i] for row in value["data"]], dtype, categories.get(str(i)))
                     for i, dtype in enumerate(value["dtypes"])
                 },
                 index=range(len(index)),
@@ -262,7 +292,7 @@ def from_jsonable(value: Any) -> Any:
             return frame
         if value.get("__series__"):
             return pd.Series(
-                _column(value["data"], value["dtype"]),
+                _column(value["data"], value["dtype"], value.get("categories")),
                 index=_index_from(value["index"]),
                 name=value["name"],
             )
