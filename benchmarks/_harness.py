@@ -60,6 +60,10 @@ def _peak_mib(fn: Callable[[Any], Any], data: Any) -> float:
     return peak / 2**20
 
 
+CHILD_TIMEOUT_S = 3600
+"""Longest a candidate's process may take (the slowest, pandas session paths, takes ~15 min)."""
+
+
 def _in_child(work: Callable[[], Any]) -> Any:
     """Run ``work`` in a forked child and return its (picklable) result.
 
@@ -80,15 +84,23 @@ def _in_child(work: Callable[[], Any]) -> Any:
     child = context.Process(target=target)
     child.start()
     send.close()
+    timed_out = False
     try:
-        status, value = receive.recv()
+        timed_out = not receive.poll(CHILD_TIMEOUT_S)  # a deadlock or a runaway candidate
+        if timed_out:
+            child.kill()
+            status, value = "error", "(no output)"
+        else:
+            status, value = receive.recv()
     except EOFError:  # the child died without a word (killed, out of memory)
         status, value = "error", "the child process ended without a result"
     child.join()
     if status != "ok":
         code = child.exitcode
         how = f"exit code {code}"
-        if code is not None and code < 0:  # killed: SIGKILL is what the OOM killer sends
+        if timed_out:
+            how = f"no result within {CHILD_TIMEOUT_S} s: killed"
+        elif code is not None and code < 0:  # killed: SIGKILL is what the OOM killer sends
             how = f"killed by {signal.Signals(-code).name}"
             how += " (out of memory?)" if code == -signal.SIGKILL else ""
         raise RuntimeError(f"benchmark child failed ({how}):\n{value}")

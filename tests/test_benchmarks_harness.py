@@ -7,6 +7,7 @@ import os
 import pathlib
 import signal
 import subprocess
+import time
 from typing import Any
 
 import pytest
@@ -21,6 +22,10 @@ pytestmark = pytest.mark.filterwarnings("ignore::DeprecationWarning")
 def _boom() -> None:
     msg = "boom in a candidate"
     raise ValueError(msg)
+
+
+def _hangs() -> None:
+    time.sleep(60)
 
 
 def _killed() -> None:
@@ -61,3 +66,9 @@ def test_repeat_must_be_positive(value: str, monkeypatch: pytest.MonkeyPatch) ->
     monkeypatch.setattr(run, "_modules", list)  # never a real run, whatever happens
     with pytest.raises(SystemExit):
         run.main(["--repeat", value])
+
+
+def test_a_hung_child_is_killed_after_the_timeout(monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.setattr("benchmarks._harness.CHILD_TIMEOUT_S", 0.5)
+    with pytest.raises(RuntimeError, match=r"\(no result within 0.5 s: killed\)"):
+        _in_child(_hangs)
