@@ -444,6 +444,8 @@ def encode_events(
     properties: Sequence[str] | None = (),
     required: Sequence[tuple[str, str]] = (),
     on_invalid: OnInvalid = "raise",
+    any_user_order: bool = False,
+    read_event_names: bool = True,
 ) -> EncodedEvents:
     """Validate events and factorize users and event names, without sorting.
 
@@ -462,6 +464,13 @@ def encode_events(
         Further columns that must exist, with the keyword that names them (for the hint).
     on_invalid : {"raise", "drop"}, default "raise"
         As for :class:`EventLog`.
+    any_user_order : bool, default False
+        User codes in any order (dense integer ids by their offset: no hashing), for callers
+        that only count; ``users`` may then hold ids of no row.
+    read_event_names : bool, default True
+        False for callers that never look an event up: the event column is still validated
+        (null names are errors, or dropped rows), but not factorized; every row gets code 0
+        of the one name ``"(every row)"``.
 
     Returns
     -------
@@ -482,7 +491,15 @@ def encode_events(
     >>> encoded.user_codes.tolist(), list(encoded.users), list(encoded.events)
     ([0, 1, 0], ['b', 'a'], ['x', 'y'])
     """
-    return _encode(data, (user_col, time_col, event_col), properties, required, on_invalid)
+    return _encode(
+        data,
+        (user_col, time_col, event_col),
+        properties,
+        required,
+        on_invalid,
+        any_user_order=any_user_order,
+        read_event_names=read_event_names,
+    )
 
 
 def encode_activity(
@@ -525,6 +542,7 @@ def _encode(
     optional: tuple[str, ...] = (),
     any_user_order: bool = False,
     keep_events: Callable[[pd.Index], npt.NDArray[np.bool_]] | None = None,
+    read_event_names: bool = True,
 ) -> EncodedEvents:
     frame = to_pandas(data, name="events")
     user_col, time_col, event_col = cols
@@ -562,7 +580,7 @@ def _encode(
         events_raw = None if events_raw is None else events_raw[keep]
         parsed = ParsedTimes(ns=parsed.ns[keep], tz=parsed.tz)
     event_codes: npt.NDArray[np.signedinteger[Any]]
-    if events_raw is None:
+    if events_raw is None or not read_event_names:  # validated above, never looked up
         event_codes, events = np.zeros(len(users_raw), dtype=np.int32), pd.Index(["(every row)"])
     else:
         event_codes, events = pd.factorize(events_raw, sort=True)

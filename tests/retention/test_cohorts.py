@@ -8,7 +8,12 @@ import pytest
 from hypothesis import given
 from hypothesis import strategies as st
 
-from saasmetrics.exceptions import EmptyDataError, MissingColumnError, ParameterError
+from saasmetrics.exceptions import (
+    DataQualityWarning,
+    EmptyDataError,
+    MissingColumnError,
+    ParameterError,
+)
 from saasmetrics.retention import CohortTable, cohort_table
 
 START = pd.Timestamp("2024-01-01")
@@ -348,3 +353,46 @@ def test_any_options_give_a_consistent_table(
     for method in ("chained", "weighted", "mean"):
         curve = table.curve(method=method)  # type: ignore[arg-type]
         assert curve.between(0, 1).all()
+
+
+def _outcome(data: object, **kw: object) -> object:
+    """The cohort table's frame and counts, or the error's type (warnings aside)."""
+    import warnings
+
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore", DataQualityWarning)
+        try:
+            table = cohort_table(data, **kw)  # type: ignore[arg-type]
+        except ParameterError as error:
+            return type(error)
+    return table.to_frame(), table.n_users, table.n_excluded
+
+
+@given(frame=event_frames(), spacing=st.integers(1, 5))
+def test_integer_ids_with_gaps_count_like_an_event_log(frame: pd.DataFrame, spacing: int) -> None:
+    """From a frame, integer ids are coded by offset (ids in the gaps are no users)."""
+    from saasmetrics import EventLog
+
+    frame["user_id"] = frame["user_id"].map({u: 100 + spacing * i for i, u in enumerate("abcdefg")})
+    for kw in ({}, {"cohort_event": "pay"}, {"return_event": "login"}):
+        got, expected = _outcome(frame, **kw), _outcome(EventLog(frame), **kw)
+        if isinstance(expected, tuple) and isinstance(got, tuple):
+            pd.testing.assert_frame_equal(got[0], expected[0])
+            assert got[1:] == expected[1:]
+        else:
+            assert got == expected
+
+
+def test_null_event_names_are_still_errors_without_an_event_filter() -> None:
+    """The event column is not factorized when no option reads it, but it is validated."""
+    from saasmetrics.exceptions import InputError
+
+    frame = pd.DataFrame(
+        {
+            "user_id": [1, 1, 2],
+            "timestamp": pd.to_datetime(["2024-01-01", "2024-01-09", "2024-01-02"]),
+            "event": ["a", None, "b"],
+        }
+    )
+    with pytest.raises(InputError, match="null event names"):
+        cohort_table(frame)

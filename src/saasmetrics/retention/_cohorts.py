@@ -669,6 +669,8 @@ def _cohort_analysis(
             event_col=event_col,
             value_col=value_col,
             on_invalid=on_invalid,
+            any_user_order=True,
+            read_event_names=cohort_event is not None or return_event is not None,
         )
 
     return Analysis(

@@ -161,11 +161,17 @@ def encode(
     event_col: str,
     value_col: str | None = None,
     on_invalid: OnInvalid = "raise",
+    any_user_order: bool = False,
+    read_event_names: bool = True,
 ) -> Encoded:
     """Validate and factorize events (no sort), or reuse an EventLog's encoding.
 
     Raises the same typed errors as :class:`~saasmetrics.EventLog` for missing columns, null
     ids, names or timestamps (or drops and warns with ``on_invalid="drop"``).
+    From a frame, ``any_user_order=True`` (for callers that only count users) codes users in
+    the ids' order instead of their first appearance (dense integer ids by their offset: no
+    hashing), and ``read_event_names=False`` (for callers that never look an event up)
+    validates the event column without factorizing it.
     """
     if isinstance(events, EventLog):
         values = None
@@ -190,7 +196,16 @@ def encode(
         event_col=event_col,
         required=[("value_col", value_col)] if value_col is not None else [],
         on_invalid=on_invalid,
+        any_user_order=any_user_order,
+        read_event_names=read_event_names,
     )
+    user_codes, users = encoded.user_codes, encoded.users
+    if any_user_order:  # ids of no row (offset codes span every id in range) are not users
+        present = np.zeros(len(users), dtype=bool)
+        present[user_codes] = True
+        if not present.all():
+            user_codes = (np.cumsum(present) - 1)[user_codes]
+            users = users[present]
     values = None
     if value_col is not None:
         values = _numeric_values(encoded.kept(value_col), value_col, on_invalid)
@@ -200,10 +215,10 @@ def encode(
     else:
         wall = np.asarray(parsed.to_datetime().tz_localize(None).asi8, dtype=np.int64)
     return Encoded(
-        user_codes=encoded.user_codes,
+        user_codes=user_codes,
         event_codes=encoded.event_codes,
         wall=np.ascontiguousarray(wall, dtype=np.int64),
-        users=encoded.users,
+        users=users,
         events=encoded.events,
         values=values,
         tz=parsed.tz,

@@ -718,7 +718,12 @@ def _encoder(
 ) -> Callable[[EventLog | FrameLike], Encoded]:
     def prepare(data: EventLog | FrameLike) -> Encoded:
         return encode(
-            data, user_col=user_col, time_col=time_col, event_col=event_col, on_invalid=on_invalid
+            data,
+            user_col=user_col,
+            time_col=time_col,
+            event_col=event_col,
+            on_invalid=on_invalid,
+            any_user_order=True,
         )
 
     return prepare
