@@ -129,3 +129,48 @@ def test_category_payloads_written_before_categories_were_kept_still_load() -> N
     back = from_jsonable(payload)
     assert back["c"].tolist() == ["a", "b"]
     assert isinstance(back["c"].dtype, pd.CategoricalDtype)
+
+
+def test_timestamps_and_timedeltas_in_object_data_come_back_as_such() -> None:
+    """Object columns, series and indexes of timestamps are not read back as ISO text."""
+    stamps = [pd.Timestamp("2024-01-01"), None, pd.Timestamp("2024-02-01 12:00")]
+    zoned = [pd.Timestamp("2024-01-01", tz="Europe/Paris"), None, None]  # missing: None
+    frame = pd.DataFrame(
+        {
+            "when": pd.Series(stamps, dtype=object),
+            "zoned": pd.Series(zoned, dtype=object),
+            "gap": pd.Series([pd.Timedelta("1D"), None, pd.Timedelta("2h")], dtype=object),
+            "text": pd.Series(["2024-01-01", None, "x"], dtype=object),
+        }
+    )
+    frame.index = pd.Index(
+        [pd.Timestamp("2024-03-01"), pd.Timestamp("2024-03-02"), None], dtype=object
+    )
+    back = from_jsonable(json.loads(json.dumps(to_jsonable(frame))))
+    pd.testing.assert_frame_equal(back, frame)
+    assert back["when"].iloc[0] == pd.Timestamp("2024-01-01")
+    assert back["zoned"].iloc[0] == zoned[0]  # the same instant (the zone as its offset)
+    assert back["text"].iloc[0] == "2024-01-01"  # text stays text
+    series = frame["gap"]
+    pd.testing.assert_series_equal(
+        from_jsonable(json.loads(json.dumps(to_jsonable(series)))), series
+    )
+
+
+def test_a_funnel_broken_down_by_a_categorical_of_dates_round_trips() -> None:
+    from saasmetrics.funnel import FunnelResult, funnel
+
+    events = pd.DataFrame(
+        {
+            "user_id": [1, 1, 2, 2, 3],
+            "timestamp": pd.to_datetime(
+                ["2024-01-01", "2024-01-02", "2024-02-01", "2024-02-03", "2024-02-05"]
+            ),
+            "event": ["a", "b", "a", "b", "a"],
+        }
+    )
+    events["month"] = pd.Categorical(events["timestamp"].dt.to_period("M").dt.start_time)
+    result = funnel(events, steps=["a", "b"], breakdown="month")
+    back = FunnelResult.from_json(result.to_json())
+    pd.testing.assert_frame_equal(back.table, result.table)
+    pd.testing.assert_frame_equal(back.units, result.units)

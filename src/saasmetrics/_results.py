@@ -120,6 +120,31 @@ def _categories_payload(dtype: Any) -> dict[str, Any] | None:
     return {"categories": _index_payload(dtype.categories), "ordered": bool(dtype.ordered)}
 
 
+_OBJECT_KINDS: dict[str, Any] = {"timestamp": pd.Timestamp, "timedelta": pd.Timedelta}
+
+
+def _object_kind(values: Any) -> str | None:
+    """``"timestamp"`` / ``"timedelta"`` for object data of only those (and missing values).
+
+    JSON writes them as ISO text, which an object column would otherwise read back as text
+    (e.g. a funnel's breakdown column when the breakdown is by dates).
+    """
+    if getattr(values, "dtype", None) != np.dtype(object):
+        return None
+    for kind, cls in _OBJECT_KINDS.items():
+        seen = False
+        for v in values:  # stops at the first other value (text columns: the first row)
+            if v is None or v is pd.NA or v is pd.NaT or (isinstance(v, float) and math.isnan(v)):
+                continue
+            if not isinstance(v, cls):
+                break
+            seen = True
+        else:
+            if seen:
+                return kind
+    return None
+
+
 def _index_payload(index: pd.Index) -> dict[str, Any]:
     if isinstance(index, pd.MultiIndex):
         return {
@@ -134,11 +159,17 @@ def _index_payload(index: pd.Index) -> dict[str, Any]:
     categories = _categories_payload(index.dtype)
     if categories is not None:
         payload["categories"] = categories
+    kind = _object_kind(index)
+    if kind is not None:
+        payload["objects"] = kind
     return payload
 
 
 def _restore(
-    values: list[Any], dtype: str, categories: dict[str, Any] | None = None
+    values: list[Any],
+    dtype: str,
+    categories: dict[str, Any] | None = None,
+    objects: str | None = None,
 ) -> Any:  # a pandas Index
     if dtype.startswith("datetime64"):
         # e.g. "datetime64[ns]" or "datetime64[us, Europe/Paris]": keep unit and zone
@@ -163,6 +194,9 @@ def _restore(
         )
         return pd.CategoricalIndex(values, dtype=kept)
     if dtype == "object":  # pandas 3 would infer ``str`` from object strings: keep object
+        if objects in _OBJECT_KINDS:  # timestamps (a zone comes back as its UTC offset)
+            cls = _OBJECT_KINDS[objects]
+            values = [None if v is None else cls(v) for v in values]
         return pd.Index(values, dtype=object)
     if dtype in ("str", "string") or dtype.startswith("string"):
         try:
@@ -175,8 +209,13 @@ def _restore(
         return pd.Index(values)
 
 
-def _column(values: list[Any], dtype: str, categories: dict[str, Any] | None = None) -> Any:
-    restored = _restore(values, dtype, categories)
+def _column(
+    values: list[Any],
+    dtype: str,
+    categories: dict[str, Any] | None = None,
+    objects: str | None = None,
+) -> Any:
+    restored = _restore(values, dtype, categories, objects)
     if dtype.startswith(("datetime64", "timedelta64")) or dtype == "object":
         return restored  # an Index keeps its dtype where a bare array would be re-inferred
     return restored.array if dtype != "category" else restored
@@ -187,7 +226,7 @@ def _index_from(payload: dict[str, Any]) -> pd.Index:
         arrays = [_index_from(level) for level in payload["levels"]]
         return pd.MultiIndex.from_arrays(arrays, names=payload["names"])
     index: pd.Index = _restore(
-        payload["values"], payload["dtype"], payload.get("categories")
+        payload["values"], payload["dtype"], payload.get("categories"), payload.get("objects")
     ).rename(payload["name"])
     return index
 
@@ -226,6 +265,10 @@ def to_jsonable(value: Any) -> Any:
         kept = {i: c for i, c in categories.items() if c is not None}
         if kept:
             frame["categories"] = kept
+        kinds = {str(i): _object_kind(value.iloc[:, i]) for i in range(value.shape[1])}
+        objects = {i: k for i, k in kinds.items() if k is not None}
+        if objects:
+            frame["objects"] = objects
         return frame
     if isinstance(value, pd.Series):
         series = {
@@ -238,6 +281,9 @@ def to_jsonable(value: Any) -> Any:
         category = _categories_payload(value.dtype)
         if category is not None:
             series["categories"] = category
+        kind = _object_kind(value)
+        if kind is not None:
+            series["objects"] = kind
         return series
     if isinstance(value, np.ndarray):
         return {
@@ -280,9 +326,15 @@ def from_jsonable(value: Any) -> Any:
             columns = _index_from(value["columns"])
             index = _index_from(value["index"])
             categories = value.get("categories", {})
+            objects = value.get("objects", {})
             frame = pd.DataFrame(
                 {
-                    i: _column([row[i] for row in value["data"]], dtype, categories.get(str(i)))
+                    i: _column(
+                        [row[i] for row in value["data"]],
+                        dtype,
+                        categories.get(str(i)),
+                        objects.get(str(i)),
+                    )
                     for i, dtype in enumerate(value["dtypes"])
                 },
                 index=range(len(index)),
@@ -292,7 +344,9 @@ def from_jsonable(value: Any) -> Any:
             return frame
         if value.get("__series__"):
             return pd.Series(
-                _column(value["data"], value["dtype"], value.get("categories")),
+                _column(
+                    value["data"], value["dtype"], value.get("categories"), value.get("objects")
+                ),
                 index=_index_from(value["index"]),
                 name=value["name"],
             )

@@ -396,3 +396,38 @@ def test_null_event_names_are_still_errors_without_an_event_filter() -> None:
     )
     with pytest.raises(InputError, match="null event names"):
         cohort_table(frame)
+
+
+@pytest.mark.parametrize(
+    "ids",
+    [
+        np.array([-3, 5, -3, 9, 5, 9, 0, 2], dtype=np.int64),
+        np.iinfo(np.int64).max - np.array([0, 4, 0, 7, 4, 7, 1, 2], dtype=np.int64),
+        np.iinfo(np.int64).min + np.array([0, 4, 0, 7, 4, 7, 1, 2], dtype=np.int64),
+        np.array([3, 0, 3, 6, 0, 6, 1, 2], dtype=np.uint64) + np.uint64(2**63 - 10),
+        np.array([3, 0, 3, 6, 0, 6, 1, 2], dtype=np.uint64) + np.uint64(2**63),
+        np.array([3, 0, 3, 6, 0, 6, 1, 2], dtype=np.int32),
+    ],
+    ids=["negative", "near-int64-max", "near-int64-min", "uint64", "uint64-above-int64", "int32"],
+)
+def test_extreme_integer_ids_with_dropped_rows_count_like_an_event_log(ids: np.ndarray) -> None:
+    """Ids coded by offset (or not) after invalid rows are dropped: values stay aligned."""
+    from saasmetrics import EventLog
+
+    frame = pd.DataFrame(
+        {
+            "user_id": ids,
+            "timestamp": [
+                *("2024-01-01", "2024-01-09", "bad", "2024-01-02"),
+                *("2024-01-20", "2024-02-03", "2024-01-15", "2024-01-16"),
+            ],
+            "event": ["a", "b", "a", None, "a", "b", "a", "b"],
+            "value": [1.0, 2.0, 4.0, 8.0, 16.0, 32.0, 64.0, 128.0],
+        }
+    )
+    with pytest.warns(DataQualityWarning, match="Dropped 2 of 8 rows"):
+        ours = cohort_table(frame, value_col="value", on_invalid="drop")
+    clean = frame.drop(index=[2, 3]).astype({"timestamp": "datetime64[ns]"})
+    expected = cohort_table(EventLog(clean), value_col="value")
+    pd.testing.assert_frame_equal(ours.to_frame(), expected.to_frame())
+    assert (ours.n_users, ours.n_excluded) == (expected.n_users, expected.n_excluded) == (5, 0)
