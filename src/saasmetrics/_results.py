@@ -349,6 +349,8 @@ def from_jsonable(value: Any) -> Any:
                 ),
                 index=_index_from(value["index"]),
                 name=value["name"],
+                # pandas 2.2 infers timedelta64 from an object Index of Timedeltas
+                dtype=object if value["dtype"] == "object" else None,
             )
         if value.get("__ndarray__"):
             items = [math.nan if v is None else v for v in value["data"]]
