@@ -145,24 +145,30 @@ def _object_kind(values: Any) -> str | None:
     return None
 
 
+def _dtype_extras(values: Any) -> dict[str, Any]:
+    """What a dtype string does not say: a categorical's categories, timestamps in objects."""
+    extras: dict[str, Any] = {}
+    categories = _categories_payload(values.dtype)
+    if categories is not None:
+        extras["categories"] = categories
+    kind = _object_kind(values)
+    if kind is not None:
+        extras["objects"] = kind
+    return extras
+
+
 def _index_payload(index: pd.Index) -> dict[str, Any]:
     if isinstance(index, pd.MultiIndex):
         return {
             "names": [None if n is None else str(n) for n in index.names],
             "levels": [_index_payload(index.get_level_values(i)) for i in range(index.nlevels)],
         }
-    payload = {
+    return {
         "name": None if index.name is None else _scalar(index.name),
         "dtype": str(index.dtype),
         "values": [_scalar(v) for v in index.tolist()],
+        **_dtype_extras(index),
     }
-    categories = _categories_payload(index.dtype)
-    if categories is not None:
-        payload["categories"] = categories
-    kind = _object_kind(index)
-    if kind is not None:
-        payload["objects"] = kind
-    return payload
 
 
 def _restore(
@@ -261,30 +267,21 @@ def to_jsonable(value: Any) -> Any:
             if value.shape[1]
             else [[] for _ in range(len(value))],
         }
-        categories = {str(i): _categories_payload(d) for i, d in enumerate(value.dtypes)}
-        kept = {i: c for i, c in categories.items() if c is not None}
-        if kept:
-            frame["categories"] = kept
-        kinds = {str(i): _object_kind(value.iloc[:, i]) for i in range(value.shape[1])}
-        objects = {i: k for i, k in kinds.items() if k is not None}
-        if objects:
-            frame["objects"] = objects
+        extras = [_dtype_extras(value.iloc[:, i]) for i in range(value.shape[1])]
+        for key in ("categories", "objects"):  # by column position, where there are any
+            found = {str(i): extra[key] for i, extra in enumerate(extras) if key in extra}
+            if found:
+                frame[key] = found
         return frame
     if isinstance(value, pd.Series):
-        series = {
+        return {
             "__series__": True,
             "name": None if value.name is None else _scalar(value.name),
             "index": _index_payload(value.index),
             "dtype": str(value.dtype),
             "data": _values_jsonable(value),
+            **_dtype_extras(value),
         }
-        category = _categories_payload(value.dtype)
-        if category is not None:
-            series["categories"] = category
-        kind = _object_kind(value)
-        if kind is not None:
-            series["objects"] = kind
-        return series
     if isinstance(value, np.ndarray):
         return {
             "__ndarray__": True,

@@ -13,6 +13,8 @@ import numpy as np
 import numpy.typing as npt
 import pandas as pd
 
+from saasmetrics._kernels.periods import elapsed_ns
+
 __all__ = (
     "MORE",
     "PAD",
@@ -55,8 +57,8 @@ def session_ids(seg_ids: I64, time_ns: I64, gap_ns: int) -> I64:
     n = seg_ids.size
     new = np.ones(n, dtype=bool)
     if n > 1 and gap_ns >= 0:  # (below 0 every row starts one: no gap is negative)
-        # the gap as uint64: exact for sorted times of one segment even when it exceeds int64
-        gap = time_ns[1:].view(np.uint64) - time_ns[:-1].view(np.uint64)
+        # as uint64: exact for sorted times of one segment even when the gap exceeds int64
+        gap = elapsed_ns(time_ns[1:], time_ns[:-1])
         new[1:] = (seg_ids[1:] != seg_ids[:-1]) | (gap > np.uint64(gap_ns))
     return np.cumsum(new, dtype=np.int64) - 1
 
