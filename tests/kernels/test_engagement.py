@@ -11,6 +11,7 @@ from hypothesis import strategies as st
 
 from saasmetrics._kernels.engagement import (
     distinct_pairs,
+    growth_pairs,
     growth_users,
     growth_values,
     lifecycle_counts,
@@ -243,3 +244,48 @@ def test_growth_values_against_the_oracle_and_identities(
         assert total[t] == retained[t] + new[t] + resurrected[t] + expansion[t]
         if t:
             assert total[t - 1] == retained[t] + contraction[t] + churned[t]
+
+
+@given(
+    st.lists(
+        st.tuples(st.integers(0, 5), st.integers(0, 11), st.integers(0, 30)),
+        min_size=1,
+        max_size=60,
+    ),
+    st.sampled_from([1, 2**46]),
+    st.booleans(),
+)
+def test_growth_pairs_is_growth_users_values_and_the_cakes(
+    rows: list[tuple[int, int, int]], scale: int, positive: bool
+) -> None:
+    """The fused kernel against the separate ones and per-pair cake oracles (zero totals too)."""
+    rows = sorted((a, b, (c + positive) * scale) for a, b, c in rows)
+    users = np.array([r[0] for r in rows], dtype=np.int64)
+    periods = np.array([r[1] for r in rows], dtype=np.int64)
+    values = np.array([r[2] for r in rows], dtype=np.int64)
+    n = 12
+    u, p, v = pair_sums(users, periods, values)
+    got = growth_pairs(u, p, n, v)
+    assert got.users.tolist() == [a.tolist() for a in growth_users(u, p, n)]
+    assert got.values is not None
+    assert got.cake_values is not None
+    assert got.values.tolist() == [a.tolist() for a in growth_values(u, p, v, n)]
+    cake = np.zeros((n, n), dtype=np.int64)
+    kept = np.zeros((n, n), dtype=np.int64)
+    money = np.zeros((n, n), dtype=np.int64)
+    first: dict[int, int] = {}
+    first_paid: dict[int, int] = {}
+    active = set(zip(u.tolist(), p.tolist(), strict=True))
+    for x, t, amount in zip(u.tolist(), p.tolist(), v.tolist(), strict=True):
+        c = first.setdefault(x, t)
+        cake[c, t] += 1
+        kept[c, t] += (x, t - 1) in active
+        if amount:
+            money[first_paid.setdefault(x, t), t] += amount
+    assert got.cake.tolist() == cake.tolist()
+    assert got.cake_retained.tolist() == kept.tolist()
+    assert got.cake_values.tolist() == money.tolist()
+    users_only = growth_pairs(u, p, n)
+    assert users_only.values is None
+    assert users_only.cake_values is None
+    assert users_only.users.tolist() == got.users.tolist()

@@ -14,7 +14,7 @@ All functions take int64 arrays; ``users`` are user codes and periods or days ar
 
 from __future__ import annotations
 
-from typing import Any
+from typing import Any, NamedTuple
 
 import numpy as np
 import numpy.typing as npt
@@ -22,7 +22,9 @@ import numpy.typing as npt
 from saasmetrics._kernels.encoding import sort_order
 
 __all__ = (
+    "GrowthCounts",
     "distinct_pairs",
+    "growth_pairs",
     "growth_users",
     "growth_values",
     "lifecycle_counts",
@@ -471,3 +473,146 @@ def growth_values(
         total(np.where(both, np.maximum(before - values, 0), zero)),
         total(np.where(churns, values, zero), np.where(churns, periods + 1, 0)),
     )
+
+
+class GrowthCounts(NamedTuple):
+    """Everything growth accounting counts over the sorted (user, period) pairs.
+
+    ``users`` rows: active, retained, new, resurrected, churned (positive counts); ``values``
+    rows: :func:`growth_values`' seven totals; ``cake`` and ``cake_retained``: users per
+    (first period, period) cell, all and those active in the period before too;
+    ``cake_values``: the amount per (first period with an amount, period) cell.
+    """
+
+    users: I64
+    values: I64 | None
+    cake: I64
+    cake_retained: I64
+    cake_values: I64 | None
+
+
+def _int_totals(at: I64, weights: I64, size: int, exact_floats: bool) -> I64:
+    """Exact int64 sums of ``weights`` per ``at``: float64 counts them when ``exact_floats``."""
+    if exact_floats:
+        return np.bincount(at, weights=weights, minlength=size)[:size].astype(np.int64)
+    sums: I64 = np.zeros(size, dtype=np.int64)
+    np.add.at(sums, at, weights)
+    return sums
+
+
+def growth_pairs(
+    users: I64, periods: I64, n_periods: int, values: I64 | None = None
+) -> GrowthCounts:
+    """:func:`growth_users`, :func:`growth_values` and the layer cakes in shared passes.
+
+    Every pair gets one code ``(period, status, churns)`` (status: retained, new or
+    resurrected; churns: not active in the next period), so one ``bincount`` counts the
+    users by status and the churned users, and one weighted by the pair totals sums the
+    revenue by status and the churned revenue when every total is positive (the users'
+    statuses are then the revenue's). Contraction follows from ``revenue_{t-1} = retained +
+    contraction + churned`` and expansion from ``kept = retained + expansion`` (integers:
+    exact). With zero totals (active, no revenue) the revenue goes through
+    :func:`growth_values`.
+
+    Parameters
+    ----------
+    users, periods, n_periods
+        As for :func:`growth_users`: the sorted distinct pairs and the output length.
+    values : numpy.ndarray of int64, optional
+        Non-negative integer total (cents) of each pair.
+
+    Returns
+    -------
+    GrowthCounts
+
+    Examples
+    --------
+    >>> import numpy as np
+    >>> out = growth_pairs(np.array([0, 0, 1]), np.array([0, 2, 1]), 3, np.array([5, 7, 2]))
+    >>> out.users.tolist()
+    [[1, 1, 1], [0, 0, 0], [1, 1, 0], [0, 0, 1], [0, 1, 1]]
+    >>> out.values[0].tolist(), out.values[6].tolist()  # revenue, churned
+    ([5, 2, 7], [0, 5, 2])
+    >>> out.cake.tolist()
+    [[1, 0, 1], [0, 1, 0], [0, 0, 0]]
+    """
+    n = n_periods
+    size = users.size
+    first = _user_starts(users)
+    cont = np.zeros(size, dtype=bool)  # active in the period before too: retained
+    if size > 1:
+        np.equal(periods[1:] - periods[:-1], 1, out=cont[1:])
+        cont[1:] &= ~first[1:]
+    churns = np.ones(size, dtype=bool)
+    if size > 1:
+        np.logical_not(cont[1:], out=churns[:-1])
+    churns &= periods < n - 1
+    # code = (period * 3 + status) * 2 + churns, status 0 retained, 1 new, 2 resurrected
+    code = periods * 6
+    code += 4
+    code -= first
+    code -= first
+    code -= cont
+    code -= cont
+    code -= cont
+    code -= cont
+    code += churns
+    counted = np.bincount(code, minlength=6 * n)[: 6 * n].reshape(n, 3, 2).astype(np.int64)
+    by_status = counted.sum(axis=2)
+    retained, new, resurrected = (by_status[:, i].copy() for i in range(3))
+    churned = np.zeros(n, dtype=np.int64)
+    churned[1:] = counted[:-1, :, 1].sum(axis=1)
+    user_table = np.stack([retained + new + resurrected, retained, new, resurrected, churned])
+
+    starts = np.flatnonzero(first)
+    cohort = np.repeat(periods[starts], np.diff(np.append(starts, size)))
+    cell = cohort * n
+    cell += periods
+    both = cell * 2
+    both += cont
+    cakes = np.bincount(both, minlength=2 * n * n)[: 2 * n * n].reshape(n * n, 2).astype(np.int64)
+    cake = (cakes[:, 0] + cakes[:, 1]).reshape(n, n)
+    cake_retained = cakes[:, 1].copy().reshape(n, n)
+    if values is None:
+        return GrowthCounts(user_table, None, cake, cake_retained, None)
+
+    v = np.asarray(values, dtype=np.int64)
+    if size and int(v.min()) <= 0:  # active pairs without revenue: the general path
+        return GrowthCounts(
+            user_table,
+            np.stack(growth_values(users, periods, v, n)),
+            cake,
+            cake_retained,
+            _revenue_cake(users, periods, v, n),
+        )
+    exact_floats = float(v.sum(dtype=np.float64)) < 2**51
+    sums = _int_totals(code, v, 6 * n, exact_floats).reshape(n, 3, 2)
+    by_status = sums.sum(axis=2)
+    kept, new_v, back = (by_status[:, i].copy() for i in range(3))
+    total = kept + new_v + back
+    churned_v = np.zeros(n, dtype=np.int64)
+    churned_v[1:] = sums[:-1, :, 1].sum(axis=1)
+    before = np.zeros(size, dtype=np.int64)
+    if size > 1:
+        np.minimum(v[1:], v[:-1], out=before[1:])
+    before *= cont  # min(now, before) over the pairs active in both periods, 0 elsewhere
+    retained_v = _int_totals(periods, before, n, exact_floats)
+    contraction = np.zeros(n, dtype=np.int64)
+    contraction[1:] = total[:-1] - retained_v[1:] - churned_v[1:]
+    value_table = np.stack(
+        [total, retained_v, new_v, back, kept - retained_v, contraction, churned_v]
+    )
+    cake_values = _int_totals(cell, v, n * n, exact_floats).reshape(n, n)
+    return GrowthCounts(user_table, value_table, cake, cake_retained, cake_values)
+
+
+def _revenue_cake(users: I64, periods: I64, values: I64, n: int) -> I64:
+    """Amount per (first period with a non-zero amount, period) cell of the pairs."""
+    positive = values != 0
+    up, pp, vp = users[positive], periods[positive], values[positive]
+    pos_first = _user_starts(up)
+    starts = np.flatnonzero(pos_first)
+    vcohort = np.repeat(pp[starts], np.diff(np.append(starts, up.size)))
+    vcell = vcohort * n + pp
+    exact_floats = float(np.abs(vp).sum(dtype=np.float64)) < 2**52
+    return _int_totals(vcell, vp, n * n, exact_floats).reshape(n, n)

@@ -11,8 +11,7 @@ import pandas as pd
 from saasmetrics._frames import to_pandas
 from saasmetrics._kernels.engagement import (
     distinct_pairs,
-    growth_users,
-    growth_values,
+    growth_pairs,
     pair_sums,
 )
 from saasmetrics._plotting import PALETTE, get_axes
@@ -476,55 +475,27 @@ def _growth_analysis(
         n = last - first + 1
         periods = day_period(log.days, grain, first)
         users = log.user_codes
+        v: Any = None
         if value_col is None:
             u, p = distinct_pairs(users, periods)
-            v: Any = np.zeros(u.size, dtype=np.int64)
         else:
             u, p, v = pair_sums(users, periods, amounts(log))
-        active, retained, new, resurrected, churned = growth_users(u, p, n)
-        first_pair = np.ones(u.size, dtype=bool)
-        first_pair[1:] = u[1:] != u[:-1]
-        cohort = np.repeat(p[first_pair], np.diff(np.append(np.flatnonzero(first_pair), u.size)))
-        cell = cohort * n + p  # (cohort, period) cell of each pair
-        cake = np.bincount(cell, minlength=n * n).reshape(n, n)
-        kept = np.ones(u.size, dtype=bool)
-        kept[1:] = ~first_pair[1:] & (p[1:] == p[:-1] + 1)
-        kept[0] = False
-        cake_ret = np.bincount(cell[kept], minlength=n * n).reshape(n, n)
-        value_arrays = cake_values = None
-        if value_col is not None:
+        if v is not None and v.size and int(v.min()) < 0:
             negative = v < 0
-            if negative.any():
-                i = int(np.flatnonzero(negative)[0])
-                raise InputError(
-                    f"{int(negative.sum()):,} (user, period) totals of {value_col!r} are "
-                    f"negative, e.g. user {log.users[u[i]]!r}: {v[i] / 100:.2f}.",
-                    hint="growth accounting needs non-negative revenue per user and period.",
-                )
-            value_arrays = np.stack(growth_values(u, p, v, n))
-            positive = v > 0
-            vcell, vp = cell, v  # every pair has revenue: the revenue cohorts are the cohorts
-            if not positive.all():
-                pos_first = np.ones(int(positive.sum()), dtype=bool)
-                up, pp, vp = u[positive], p[positive], v[positive]
-                pos_first[1:] = up[1:] != up[:-1]
-                starts = np.flatnonzero(pos_first)
-                vcohort = np.repeat(pp[pos_first], np.diff(np.append(starts, up.size)))
-                vcell = vcohort * n + pp
-            if float(vp.sum(dtype=np.float64)) < 2**52:  # float64 counts the cents exactly
-                flat = np.bincount(vcell, weights=vp, minlength=n * n)
-                flat_values = flat.astype(np.int64)
-            else:
-                flat_values = np.zeros(n * n, dtype=np.int64)
-                np.add.at(flat_values, vcell, vp)
-            cake_values = flat_values.reshape(n, n)
+            i = int(np.flatnonzero(negative)[0])
+            raise InputError(
+                f"{int(negative.sum()):,} (user, period) totals of {value_col!r} are "
+                f"negative, e.g. user {log.users[u[i]]!r}: {v[i] / 100:.2f}.",
+                hint="growth accounting needs non-negative revenue per user and period.",
+            )
+        counts = growth_pairs(u, p, n, v)
         return _GrowthPartial(
             first,
-            np.stack([active, retained, new, resurrected, churned]),
-            value_arrays,
-            cake.astype(np.int64),
-            cake_ret.astype(np.int64),
-            cake_values,
+            counts.users,
+            counts.values,
+            counts.cake,
+            counts.cake_retained,
+            counts.cake_values,
         )
 
     def finalize(part: _GrowthPartial, _context: DayRange) -> GrowthAccounting:
