@@ -14,6 +14,7 @@ All functions take int64 arrays; ``users`` are user codes and periods or days ar
 
 from __future__ import annotations
 
+import sys
 from typing import Any, NamedTuple
 
 import numpy as np
@@ -23,6 +24,7 @@ from saasmetrics._kernels.encoding import sort_order
 
 __all__ = (
     "GrowthCounts",
+    "day_pairs",
     "distinct_pairs",
     "growth_pairs",
     "growth_users",
@@ -195,6 +197,77 @@ def _cell_sums(
     rows = sums if positive else np.bincount(code, minlength=cells)
     at = np.flatnonzero(rows).astype(np.int64, copy=False)
     return at // span, at % span + lo, sums[at].astype(np.int64)
+
+
+def day_pairs(
+    users: I64, n_users: int, days: I64, day_periods: I64, values: I64 | None = None
+) -> tuple[I64, I64, I64 | None] | None:
+    """Distinct (user, period) pairs of rows in any order, from the rows' days: one sort.
+
+    Row ``i`` falls in period ``day_periods[days[i]]`` (a table over the days, from period 0
+    to the table's last entry). One int64 per row orders like (user, period): ``user *
+    n_periods + period``, with ``values`` below it in the low 32 bits when given, so one
+    in-place sort groups the rows and the pairs' sums are read back without an argsort or a
+    gather. Like :func:`distinct_pairs` and :func:`pair_sums`, but the periods, the key and
+    the value go into one array in three passes over the rows.
+
+    Parameters
+    ----------
+    users : numpy.ndarray of int64
+        User code of every row, in ``0 .. n_users - 1``.
+    n_users : int
+        Bound on the codes.
+    days : numpy.ndarray of int64
+        Day of every row, a valid index into ``day_periods``.
+    day_periods : numpy.ndarray of int64
+        Period of each day (non-decreasing from 0 over the days the rows use).
+    values : numpy.ndarray of int64, optional
+        Row amounts in ``0 .. 2**32 - 1`` (cents); the array is overwritten.
+
+    Returns
+    -------
+    tuple of numpy.ndarray or None
+        Users, periods and (with ``values``) exact int64 sums of the pairs, sorted by user
+        then period; ``None`` when ``n_users * n_periods`` is too large for the key (2**31
+        with values, else 2**62) or the machine is big-endian: then use :func:`pair_sums`.
+
+    Examples
+    --------
+    >>> import numpy as np
+    >>> table = np.array([0, 0, 1, 1, 2])  # days 0-1: period 0, days 2-3: period 1, ...
+    >>> u, p, v = day_pairs(np.array([1, 0, 1, 1]), 2, np.array([4, 0, 0, 1]), table,
+    ...                     np.array([5, 1, 2, 3]))
+    >>> u.tolist(), p.tolist(), v.tolist()
+    ([0, 1, 1], [0, 0, 2], [1, 5, 5])
+    """
+    n = int(day_periods[-1]) + 1 if day_periods.size else 1
+    limit = 2**31 if values is not None else 2**62
+    if users.size == 0 or n_users * n >= limit:
+        return None
+    if values is not None and sys.byteorder != "little":
+        return None
+    if values is None:
+        key: I64 = np.multiply(users, n)
+        key += np.take(day_periods, days)
+        key.sort()
+        new = np.empty(key.size, dtype=bool)
+        new[0] = True
+        np.not_equal(key[1:], key[:-1], out=new[1:])
+        pair = key[new]
+        return (*np.divmod(pair, n), None)
+    key = np.take(np.left_shift(day_periods, 32), days)  # period, value and user in 4 passes
+    np.bitwise_or(key, values, out=key)
+    np.add(key, np.multiply(users, n << 32, out=values), out=key)
+    key.sort()
+    high = key.view(np.int32)[1::2]  # the (user, period) code: little-endian high halves
+    new = np.empty(key.size, dtype=bool)
+    new[0] = True
+    np.not_equal(high[1:], high[:-1], out=new[1:])
+    at = np.flatnonzero(new)
+    sums: I64 = np.add.reduceat(key.view(np.uint32)[0::2], at, dtype=np.int64)
+    pair = high[at].astype(np.int64)
+    u, p = np.divmod(pair, n)
+    return u, p, sums
 
 
 def _user_starts(users: I64) -> Bool:

@@ -10,6 +10,7 @@ import pandas as pd
 
 from saasmetrics._frames import to_pandas
 from saasmetrics._kernels.engagement import (
+    day_pairs,
     distinct_pairs,
     growth_pairs,
     pair_sums,
@@ -44,6 +45,8 @@ _MAX_AMOUNT = float(2**53) / 100.0
 
 # Below this many currency units, x * 100 * 1e6 stays under 2**53: see _near_cents.
 _FAST_AMOUNT = float(2**53) / 1e8
+# Below this, x * 100 rounds to cents that fit the 32 bits day_pairs packs them in.
+_PACKED_AMOUNT = float(2**32 - 2) / 100.0
 
 
 def _to_cents(amount: Any) -> Any:
@@ -443,16 +446,19 @@ def _growth_analysis(
             needs_event=False,
         )
 
-    def amounts(log: Activity) -> Any:
+    def amounts(log: Activity) -> tuple[Any, bool]:
+        """Row amounts in int64 cents, and whether they all lie in ``0 .. 2**32 - 1``."""
         raw = log.values[value_col]  # type: ignore[index]
         if raw.dtype == np.float64:
             values = raw.to_numpy()  # read only: no copy of the caller's column
         else:
             values = pd.to_numeric(raw, errors="coerce").to_numpy(dtype=np.float64, na_value=np.nan)
-        if values.size and values.min() >= -_FAST_AMOUNT and values.max() <= _FAST_AMOUNT:
-            cents = _near_cents(values)  # no NaN, nothing huge: the common case
-            if cents is not None:
-                return cents
+        if values.size:
+            low, high = float(values.min()), float(values.max())
+            if low >= -_FAST_AMOUNT and high <= _FAST_AMOUNT:
+                cents = _near_cents(values)  # no NaN, nothing huge: the common case
+                if cents is not None:
+                    return cents, low >= 0 and high < _PACKED_AMOUNT
         bad = np.isnan(values)
         if bad.any():
             example = raw[bad].iloc[0]
@@ -468,18 +474,31 @@ def _growth_analysis(
                 f"(e.g. {values[huge][0]!r}): amounts are summed in exact integer cents.",
                 hint="express the amounts in a larger currency unit (thousands).",
             )
-        return _to_cents(values)
+        return _to_cents(values), False
+
+    def pairs(log: Activity, grain_first: int, context: DayRange) -> tuple[Any, Any, Any]:
+        """Distinct (user, period) pairs sorted by user then period, with their cents."""
+        cents, packable = (None, True) if value_col is None else amounts(log)
+        if not log.ordered and len(log):
+            # a frame's rows: the period of each day from a table, one sort of one key per row
+            lo = 0 if context.first >= 0 and context.last <= 4 * len(log) + 2**16 else None
+            if lo is None and context.last - context.first <= 4 * len(log) + 2**16:
+                lo = context.first
+            if lo is not None and packable:
+                table = day_period(np.arange(lo, context.last + 1), grain, grain_first)
+                days = log.days if lo == 0 else log.days - lo
+                found = day_pairs(log.user_codes, log.n_users, days, table, cents)
+                if found is not None:
+                    return found
+        periods = day_period(log.days, grain, grain_first)
+        if cents is None:
+            return (*distinct_pairs(log.user_codes, periods), None)
+        return pair_sums(log.user_codes, periods, cents)
 
     def partial(log: Activity, context: DayRange) -> _GrowthPartial:
         first, last = (int(p) for p in day_period(np.array([context.first, context.last]), grain))
         n = last - first + 1
-        periods = day_period(log.days, grain, first)
-        users = log.user_codes
-        v: Any = None
-        if value_col is None:
-            u, p = distinct_pairs(users, periods)
-        else:
-            u, p, v = pair_sums(users, periods, amounts(log))
+        u, p, v = pairs(log, first, context)
         if v is not None and v.size and int(v.min()) < 0:
             negative = v < 0
             i = int(np.flatnonzero(negative)[0])
