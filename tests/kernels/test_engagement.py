@@ -6,10 +6,12 @@ from collections import defaultdict
 
 import numpy as np
 import pandas as pd
-from hypothesis import given
+from hypothesis import example, given
 from hypothesis import strategies as st
 
 from saasmetrics._kernels.engagement import (
+    cents_day_pairs,
+    day_pairs,
     distinct_pairs,
     growth_pairs,
     growth_users,
@@ -289,3 +291,52 @@ def test_growth_pairs_is_growth_users_values_and_the_cakes(
     assert users_only.values is None
     assert users_only.cake_values is None
     assert users_only.users.tolist() == got.users.tolist()
+
+
+@given(
+    st.lists(
+        st.tuples(
+            st.integers(0, 6),
+            st.integers(0, 30),
+            st.one_of(
+                st.integers(0, 10**6).map(lambda c: c / 100),  # whole cents
+                st.floats(-1.0, 5e7),  # any amount: fractions, too large
+                st.sampled_from([0.005, 0.125, 42949672.95, 42949672.96, -0.001, np.nan]),
+            ),
+        ),
+        min_size=1,
+        max_size=40,
+    ),
+    st.integers(1, 4),
+)
+@example(rows=[(0, 0, 0.125), (1, 3, 2.675)], days_per_period=1)  # half a cent: declined
+@example(rows=[(0, 0, 0.005), (0, 1, 42949672.95), (2, 0, -0.001)], days_per_period=2)
+def test_day_pairs_match_pair_sums_of_the_rounded_cents(
+    rows: list[tuple[int, int, float]], days_per_period: int
+) -> None:
+    """Rows in any order; the packed keys give pair_sums' answer or decline (None)."""
+    users = np.array([r[0] for r in rows], dtype=np.int64)
+    days = np.array([r[1] for r in rows], dtype=np.int64)
+    amounts = np.array([r[2] for r in rows], dtype=np.float64)
+    table = np.arange(31, dtype=np.int64) // days_per_period
+    distinct = day_pairs(users, 7, days, table)
+    assert distinct is not None
+    want_u, want_p = distinct_pairs(users, table[days])
+    assert distinct[0].tolist() == want_u.tolist()
+    assert distinct[1].tolist() == want_p.tolist()
+    got = cents_day_pairs(users, 7, days, table, amounts)
+    if np.isnan(amounts).any():
+        assert got is None
+        return
+    scaled = np.round(amounts * 100.0, 6)
+    cents = (np.sign(scaled) * np.floor(np.abs(scaled) + 0.5)).astype(np.int64)
+    near = np.abs(amounts * 100.0 - np.rint(amounts * 100.0)) < 0.25
+    rounded = np.rint(amounts * 100.0)
+    assert (got is not None) == (near.all() and rounded.min() >= 0 and rounded.max() < 2**32)
+    if got is None:
+        return
+    u, p, v = pair_sums(users, table[days], cents)
+    assert [a.tolist() for a in got] == [u.tolist(), p.tolist(), v.tolist()]
+    packed = day_pairs(users, 7, days, table, cents.copy())
+    assert packed is not None
+    assert [a.tolist() for a in packed] == [u.tolist(), p.tolist(), v.tolist()]

@@ -24,6 +24,7 @@ from saasmetrics._kernels.encoding import sort_order
 
 __all__ = (
     "GrowthCounts",
+    "cents_day_pairs",
     "day_pairs",
     "distinct_pairs",
     "growth_pairs",
@@ -209,7 +210,7 @@ def day_pairs(
     n_periods + period``, with ``values`` below it in the low 32 bits when given, so one
     in-place sort groups the rows and the pairs' sums are read back without an argsort or a
     gather. Like :func:`distinct_pairs` and :func:`pair_sums`, but the periods, the key and
-    the value go into one array in three passes over the rows.
+    the value go into one array in four passes over the rows.
 
     Parameters
     ----------
@@ -240,11 +241,8 @@ def day_pairs(
     >>> u.tolist(), p.tolist(), v.tolist()
     ([0, 1, 1], [0, 0, 2], [1, 5, 5])
     """
-    n = int(day_periods[-1]) + 1 if day_periods.size else 1
-    limit = 2**31 if values is not None else 2**62
-    if users.size == 0 or n_users * n >= limit:
-        return None
-    if values is not None and sys.byteorder != "little":
+    n = _key_periods(users, n_users, day_periods, values is not None)
+    if n is None:
         return None
     if values is None:
         key: I64 = np.multiply(users, n)
@@ -258,6 +256,81 @@ def day_pairs(
     key = np.take(np.left_shift(day_periods, 32), days)  # period, value and user in 4 passes
     np.bitwise_or(key, values, out=key)
     np.add(key, np.multiply(users, n << 32, out=values), out=key)
+    return _packed_pair_sums(key, n)
+
+
+# Rows per block of cents_day_pairs: its arrays (a few of 256 KiB) stay in the L2 cache.
+_BLOCK = 32_768
+
+
+def cents_day_pairs(
+    users: I64, n_users: int, days: I64, day_periods: I64, amounts: F64
+) -> tuple[I64, I64, I64] | None:
+    """:func:`day_pairs` with cents from currency ``amounts``, key built block by block.
+
+    Each row's cents are ``rint(amount * 100)``, taken only when every amount lies within a
+    quarter cent of a whole cent and its cents in ``0 .. 2**32 - 1``: then they are the
+    cents of rounding half away from zero (``|x| * 100 < 2**32`` is far below where
+    ``x * 100`` could err by a quarter). The blocks keep the several passes per row (scale,
+    round, check, convert, pack) in the cache; a Python loop runs over blocks, not rows.
+
+    Returns
+    -------
+    tuple of numpy.ndarray or None
+        As :func:`day_pairs`; ``None`` when an amount is NaN, negative, too large or not
+        near a whole cent, or the key does not fit (then convert the amounts and use
+        :func:`day_pairs` or :func:`pair_sums`).
+
+    Examples
+    --------
+    >>> import numpy as np
+    >>> table = np.array([0, 0, 1])
+    >>> u, p, v = cents_day_pairs(np.array([0, 0, 1]), 2, np.array([0, 1, 2]), table,
+    ...                           np.array([0.1, 0.2, 19.99]))
+    >>> u.tolist(), p.tolist(), v.tolist()
+    ([0, 1], [0, 1], [30, 1999])
+    >>> cents_day_pairs(np.array([0]), 1, np.array([0]), table, np.array([0.125])) is None
+    True
+    """
+    n = _key_periods(users, n_users, day_periods, True)
+    if n is None:
+        return None
+    size = users.size
+    key: I64 = np.empty(size, dtype=np.int64)
+    shifted = np.left_shift(day_periods, 32)
+    scaled_buf = np.empty(min(size, _BLOCK))
+    cents_buf = np.empty_like(scaled_buf)
+    ints_buf = np.empty(scaled_buf.size, dtype=np.int64)
+    for lo in range(0, size, _BLOCK):
+        hi = min(lo + _BLOCK, size)
+        scaled, cents, ints = scaled_buf[: hi - lo], cents_buf[: hi - lo], ints_buf[: hi - lo]
+        np.multiply(amounts[lo:hi], 100.0, out=scaled)
+        np.rint(scaled, out=cents)
+        if not (float(cents.min()) >= 0.0 and float(cents.max()) < 2.0**32):  # NaN: False
+            return None
+        off = np.subtract(scaled, cents, out=scaled)
+        if float(off.max()) >= 0.25 or float(off.min()) <= -0.25:
+            return None
+        block = key[lo:hi]
+        np.take(shifted, days[lo:hi], out=block)
+        np.copyto(ints, cents, casting="unsafe")
+        np.bitwise_or(block, ints, out=block)
+        np.add(block, np.multiply(users[lo:hi], n << 32, out=ints), out=block)
+    return _packed_pair_sums(key, n)
+
+
+def _key_periods(users: I64, n_users: int, day_periods: I64, with_values: bool) -> int | None:
+    """The number of periods, when the (user, period) code fits the key; else ``None``."""
+    n = int(day_periods[-1]) + 1 if day_periods.size else 1
+    if users.size == 0 or n_users * n >= (2**31 if with_values else 2**62):
+        return None
+    if with_values and sys.byteorder != "little":
+        return None
+    return n
+
+
+def _packed_pair_sums(key: I64, n: int) -> tuple[I64, I64, I64]:
+    """Sort ``(user * n + period) << 32 | value`` keys in place; the pairs and their sums."""
     key.sort()
     high = key.view(np.int32)[1::2]  # the (user, period) code: little-endian high halves
     new = np.empty(key.size, dtype=bool)

@@ -10,6 +10,7 @@ import pandas as pd
 
 from saasmetrics._frames import to_pandas
 from saasmetrics._kernels.engagement import (
+    cents_day_pairs,
     day_pairs,
     distinct_pairs,
     growth_pairs,
@@ -478,22 +479,33 @@ def _growth_analysis(
 
     def pairs(log: Activity, grain_first: int, context: DayRange) -> tuple[Any, Any, Any]:
         """Distinct (user, period) pairs sorted by user then period, with their cents."""
-        cents, packable = (None, True) if value_col is None else amounts(log)
+        table = None
         if not log.ordered and len(log):
             # a frame's rows: the period of each day from a table, one sort of one key per row
             lo = 0 if context.first >= 0 and context.last <= 4 * len(log) + 2**16 else None
             if lo is None and context.last - context.first <= 4 * len(log) + 2**16:
                 lo = context.first
-            if lo is not None and packable:
+            if lo is not None:
                 table = day_period(np.arange(lo, context.last + 1), grain, grain_first)
                 days = log.days if lo == 0 else log.days - lo
-                found = day_pairs(log.user_codes, log.n_users, days, table, cents)
+        if value_col is None:
+            if table is not None:
+                found = day_pairs(log.user_codes, log.n_users, days, table)
                 if found is not None:
                     return found
-        periods = day_period(log.days, grain, grain_first)
-        if cents is None:
-            return (*distinct_pairs(log.user_codes, periods), None)
-        return pair_sums(log.user_codes, periods, cents)
+            return (*distinct_pairs(log.user_codes, day_period(log.days, grain, grain_first)), None)
+        if table is not None:
+            raw = log.values[value_col]
+            if raw.dtype == np.float64:  # the common case: cents while packing the keys
+                found = cents_day_pairs(log.user_codes, log.n_users, days, table, raw.to_numpy())
+                if found is not None:
+                    return found
+        cents, packable = amounts(log)
+        if table is not None and packable:
+            found = day_pairs(log.user_codes, log.n_users, days, table, cents)
+            if found is not None:
+                return found
+        return pair_sums(log.user_codes, day_period(log.days, grain, grain_first), cents)
 
     def partial(log: Activity, context: DayRange) -> _GrowthPartial:
         first, last = (int(p) for p in day_period(np.array([context.first, context.last]), grain))
