@@ -312,7 +312,7 @@ def cents_day_pairs(
         if float(off.max()) >= 0.25 or float(off.min()) <= -0.25:
             return None
         block = key[lo:hi]
-        np.take(shifted, days[lo:hi], out=block)
+        np.take(shifted, days[lo:hi], out=block, mode="clip")  # valid days: no checks
         np.copyto(ints, cents, casting="unsafe")
         np.bitwise_or(block, ints, out=block)
         np.add(block, np.multiply(users[lo:hi], n << 32, out=ints), out=block)
