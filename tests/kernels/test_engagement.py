@@ -6,9 +6,11 @@ from collections import defaultdict
 
 import numpy as np
 import pandas as pd
+import pytest
 from hypothesis import example, given
 from hypothesis import strategies as st
 
+from saasmetrics._kernels import engagement as engagement_kernels
 from saasmetrics._kernels.engagement import (
     cents_day_pairs,
     day_pairs,
@@ -340,3 +342,24 @@ def test_day_pairs_match_pair_sums_of_the_rounded_cents(
     packed = day_pairs(users, 7, days, table, cents.copy())
     assert packed is not None
     assert [a.tolist() for a in packed] == [u.tolist(), p.tolist(), v.tolist()]
+
+
+@pytest.mark.parametrize("block", [1, 3, 64])
+def test_cents_day_pairs_in_many_blocks_match_one_block(
+    block: int, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """Blocks of any size give the one-block answer, and any block can decline."""
+    rng = np.random.default_rng(block)
+    users = rng.integers(0, 50, 1_000)
+    days = rng.integers(0, 90, 1_000)
+    amounts = rng.integers(0, 10_000, 1_000) / 100
+    table = np.arange(90, dtype=np.int64) // 30
+    whole = cents_day_pairs(users, 50, days, table, amounts)
+    assert whole is not None
+    monkeypatch.setattr(engagement_kernels, "_BLOCK", block)
+    got = cents_day_pairs(users, 50, days, table, amounts)
+    assert got is not None
+    assert [a.tolist() for a in got] == [a.tolist() for a in whole]
+    late = amounts.copy()
+    late[-1] = 0.125  # half a cent in the last block only
+    assert cents_day_pairs(users, 50, days, table, late) is None
