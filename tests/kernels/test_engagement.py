@@ -16,7 +16,6 @@ from saasmetrics._kernels.engagement import (
     day_pairs,
     distinct_pairs,
     growth_pairs,
-    growth_users,
     growth_values,
     lifecycle_counts,
     pair_sums,
@@ -40,6 +39,31 @@ def _active_sets(rows: list[tuple[int, int]]) -> dict[int, set[int]]:
     for u, d in rows:
         sets[u].add(d)
     return sets
+
+
+def growth_users(users: np.ndarray, periods: np.ndarray, n_periods: int) -> tuple[np.ndarray, ...]:
+    """The previous kernel, kept as a reference for growth_pairs: active, retained, new,
+    resurrected and churned (positive) users per period, from distinct sorted pairs."""
+    first = engagement_kernels._user_starts(users)
+    prev = np.empty_like(periods)
+    if periods.size:
+        prev[1:] = periods[:-1]
+        prev[0] = 0
+    retained_mask = ~first & (prev == periods - 1)
+    nxt = np.empty_like(periods)
+    if periods.size:
+        nxt[:-1] = periods[1:]
+        nxt[engagement_kernels._user_ends(users)] = -2
+    churns = (nxt != periods + 1) & (periods + 1 < n_periods)
+
+    # one status per pair (0 retained, 1 new, 2 resurrected), counted in one pass
+    status = periods * 3 + 2
+    status -= first
+    status -= 2 * retained_mask
+    table = np.bincount(status, minlength=3 * n_periods).astype(np.int64).reshape(n_periods, 3)
+    churned = np.bincount(periods[churns] + 1, minlength=n_periods)[:n_periods].astype(np.int64)
+    retained, new, resurrected = (table[:, i].copy() for i in range(3))
+    return retained + new + resurrected, retained, new, resurrected, churned
 
 
 @given(rows_st)

@@ -102,7 +102,7 @@ def factorize_any_order(values: pd.Series) -> tuple[npt.NDArray[np.int64], pd.In
     Returns
     -------
     codes : numpy.ndarray of int64
-        One code per row (a read-only view of the ids when they are int64 from 0).
+        One code per row.
     uniques : pandas.Index
         The value of each code, of the column's dtype.
 
@@ -117,12 +117,7 @@ def factorize_any_order(values: pd.Series) -> tuple[npt.NDArray[np.int64], pd.In
     if dense is None:
         return factorize_first_seen(values)
     array, low, span = dense
-    codes: npt.NDArray[np.int64]
-    if low == 0 and array.dtype == np.int64:  # the ids are the codes: a read-only view
-        codes = array.view(np.int64)
-        codes.flags.writeable = False
-    else:
-        codes = np.subtract(array, low, dtype=np.int64, casting="unsafe")  # exact: span <= n
+    codes = np.subtract(array, low, dtype=np.int64, casting="unsafe")  # exact: span <= n
     uniques = (np.arange(span, dtype=np.int64) + low).astype(array.dtype)
     return codes, pd.Index(uniques)
 

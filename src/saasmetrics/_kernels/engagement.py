@@ -28,7 +28,6 @@ __all__ = (
     "day_pairs",
     "distinct_pairs",
     "growth_pairs",
-    "growth_users",
     "growth_values",
     "lifecycle_counts",
     "pair_sums",
@@ -490,50 +489,6 @@ def lifecycle_counts(
     return table[:, 0].copy(), table[:, 1].copy(), table[:, 2].copy(), dormant
 
 
-def growth_users(users: I64, periods: I64, n_periods: int) -> tuple[I64, I64, I64, I64, I64]:
-    """Growth accounting of users: active, retained, new, resurrected, churned per period.
-
-    Parameters
-    ----------
-    users, periods : numpy.ndarray of int64
-        Distinct (user, period) pairs sorted by user then period, in ``0 .. n_periods - 1``.
-    n_periods : int
-        Output length.
-
-    Returns
-    -------
-    tuple of numpy.ndarray of int64
-        ``active, retained, new, resurrected, churned`` (churned as positive counts).
-
-    Examples
-    --------
-    >>> import numpy as np
-    >>> out = growth_users(np.array([0, 0, 1]), np.array([0, 2, 1]), 3)
-    >>> [a.tolist() for a in out]
-    [[1, 1, 1], [0, 0, 0], [1, 1, 0], [0, 0, 1], [0, 1, 1]]
-    """
-    first = _user_starts(users)
-    prev = np.empty_like(periods)
-    if periods.size:
-        prev[1:] = periods[:-1]
-        prev[0] = 0
-    retained_mask = ~first & (prev == periods - 1)
-    nxt = np.empty_like(periods)
-    if periods.size:
-        nxt[:-1] = periods[1:]
-        nxt[_user_ends(users)] = -2
-    churns = (nxt != periods + 1) & (periods + 1 < n_periods)
-
-    # one status per pair (0 retained, 1 new, 2 resurrected), counted in one pass
-    status = periods * 3 + 2
-    status -= first
-    status -= 2 * retained_mask
-    table = np.bincount(status, minlength=3 * n_periods).astype(np.int64).reshape(n_periods, 3)
-    churned = np.bincount(periods[churns] + 1, minlength=n_periods)[:n_periods].astype(np.int64)
-    retained, new, resurrected = (table[:, i].copy() for i in range(3))
-    return retained + new + resurrected, retained, new, resurrected, churned
-
-
 def growth_values(
     users: I64, periods: I64, values: Num, n_periods: int
 ) -> tuple[Num, Num, Num, Num, Num, Num, Num]:
@@ -659,7 +614,7 @@ def _int_totals(at: I64, weights: I64, size: int, exact_floats: bool) -> I64:
 def growth_pairs(
     users: I64, periods: I64, n_periods: int, values: I64 | None = None
 ) -> GrowthCounts:
-    """:func:`growth_users`, :func:`growth_values` and the layer cakes in shared passes.
+    """Growth accounting of users, :func:`growth_values` and the layer cakes in shared passes.
 
     Every pair gets one code ``(period, status, churns)`` (status: retained, new or
     resurrected; churns: not active in the next period), so one ``bincount`` counts the
@@ -673,7 +628,7 @@ def growth_pairs(
     Parameters
     ----------
     users, periods, n_periods
-        As for :func:`growth_users`: the sorted distinct pairs and the output length.
+        The sorted distinct (user, period) pairs and the output length.
     values : numpy.ndarray of int64, optional
         Non-negative integer total (cents) of each pair.
 
