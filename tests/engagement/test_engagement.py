@@ -215,6 +215,44 @@ def test_growth_accounting_identities_hold_exactly(rows: list[tuple[int, int, in
     np.testing.assert_allclose(money.to_numpy(), r.set_index("period").loc[money.index, "revenue"])
 
 
+@settings(max_examples=60, deadline=None)
+@given(
+    st.lists(
+        st.tuples(
+            st.integers(-3, 40),  # user ids: negative and sparse ones too
+            st.integers(-400, 400),  # days around an origin
+            st.integers(0, 400),  # amount in cents (zeros: active without revenue)
+        ),
+        min_size=1,
+        max_size=50,
+    ),
+    st.sampled_from(["1969-07-01", "2024-01-15", "2210-03-01"]),
+    st.sampled_from(["MS", "W", "QS", "D"]),
+    st.booleans(),
+)
+def test_growth_accounting_of_a_frame_is_that_of_its_event_log(
+    rows: list[tuple[int, int, int]], origin: str, freq: str, revenue: bool
+) -> None:
+    """Unsorted frame rows (one packed sort per row) count like an EventLog's sorted rows."""
+    frame = pd.DataFrame(
+        {
+            "user_id": [r[0] for r in rows],
+            "timestamp": pd.Timestamp(origin) + pd.to_timedelta([r[1] for r in rows], unit="D"),
+            "event": "login",
+            "amount": [r[2] / 100 for r in rows],
+        }
+    )
+    value_col = "amount" if revenue else None
+    ours = growth_accounting(frame, freq=freq, value_col=value_col)
+    log = growth_accounting(EventLog(frame, properties=["amount"]), freq=freq, value_col=value_col)
+    pd.testing.assert_frame_equal(ours.to_frame("users"), log.to_frame("users"))
+    pd.testing.assert_frame_equal(ours.cohorts, log.cohorts)
+    if revenue:
+        pd.testing.assert_frame_equal(
+            ours.to_frame("revenue", cents=True), log.to_frame("revenue", cents=True)
+        )
+
+
 @given(rows_st)
 def test_stickiness_rows_sum_to_the_active_users(rows: list[tuple[int, int, int]]) -> None:
     frame = _frame(rows)

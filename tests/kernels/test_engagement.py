@@ -6,12 +6,16 @@ from collections import defaultdict
 
 import numpy as np
 import pandas as pd
-from hypothesis import given
+import pytest
+from hypothesis import example, given
 from hypothesis import strategies as st
 
+from saasmetrics._kernels import engagement as engagement_kernels
 from saasmetrics._kernels.engagement import (
+    cents_day_pairs,
+    day_pairs,
     distinct_pairs,
-    growth_users,
+    growth_pairs,
     growth_values,
     lifecycle_counts,
     pair_sums,
@@ -35,6 +39,31 @@ def _active_sets(rows: list[tuple[int, int]]) -> dict[int, set[int]]:
     for u, d in rows:
         sets[u].add(d)
     return sets
+
+
+def growth_users(users: np.ndarray, periods: np.ndarray, n_periods: int) -> tuple[np.ndarray, ...]:
+    """The previous kernel, kept as a reference for growth_pairs: active, retained, new,
+    resurrected and churned (positive) users per period, from distinct sorted pairs."""
+    first = engagement_kernels._user_starts(users)
+    prev = np.empty_like(periods)
+    if periods.size:
+        prev[1:] = periods[:-1]
+        prev[0] = 0
+    retained_mask = ~first & (prev == periods - 1)
+    nxt = np.empty_like(periods)
+    if periods.size:
+        nxt[:-1] = periods[1:]
+        nxt[engagement_kernels._user_ends(users)] = -2
+    churns = (nxt != periods + 1) & (periods + 1 < n_periods)
+
+    # one status per pair (0 retained, 1 new, 2 resurrected), counted in one pass
+    status = periods * 3 + 2
+    status -= first
+    status -= 2 * retained_mask
+    table = np.bincount(status, minlength=3 * n_periods).astype(np.int64).reshape(n_periods, 3)
+    churned = np.bincount(periods[churns] + 1, minlength=n_periods)[:n_periods].astype(np.int64)
+    retained, new, resurrected = (table[:, i].copy() for i in range(3))
+    return retained + new + resurrected, retained, new, resurrected, churned
 
 
 @given(rows_st)
@@ -243,3 +272,118 @@ def test_growth_values_against_the_oracle_and_identities(
         assert total[t] == retained[t] + new[t] + resurrected[t] + expansion[t]
         if t:
             assert total[t - 1] == retained[t] + contraction[t] + churned[t]
+
+
+@given(
+    st.lists(
+        st.tuples(st.integers(0, 5), st.integers(0, 11), st.integers(0, 30)),
+        min_size=1,
+        max_size=60,
+    ),
+    st.sampled_from([1, 2**46]),
+    st.booleans(),
+)
+def test_growth_pairs_is_growth_users_values_and_the_cakes(
+    rows: list[tuple[int, int, int]], scale: int, positive: bool
+) -> None:
+    """The fused kernel against the separate ones and per-pair cake oracles (zero totals too)."""
+    rows = sorted((a, b, (c + positive) * scale) for a, b, c in rows)
+    users = np.array([r[0] for r in rows], dtype=np.int64)
+    periods = np.array([r[1] for r in rows], dtype=np.int64)
+    values = np.array([r[2] for r in rows], dtype=np.int64)
+    n = 12
+    u, p, v = pair_sums(users, periods, values)
+    got = growth_pairs(u, p, n, v)
+    assert got.users.tolist() == [a.tolist() for a in growth_users(u, p, n)]
+    assert got.values is not None
+    assert got.cake_values is not None
+    assert got.values.tolist() == [a.tolist() for a in growth_values(u, p, v, n)]
+    cake = np.zeros((n, n), dtype=np.int64)
+    kept = np.zeros((n, n), dtype=np.int64)
+    money = np.zeros((n, n), dtype=np.int64)
+    first: dict[int, int] = {}
+    first_paid: dict[int, int] = {}
+    active = set(zip(u.tolist(), p.tolist(), strict=True))
+    for x, t, amount in zip(u.tolist(), p.tolist(), v.tolist(), strict=True):
+        c = first.setdefault(x, t)
+        cake[c, t] += 1
+        kept[c, t] += (x, t - 1) in active
+        if amount:
+            money[first_paid.setdefault(x, t), t] += amount
+    assert got.cake.tolist() == cake.tolist()
+    assert got.cake_retained.tolist() == kept.tolist()
+    assert got.cake_values.tolist() == money.tolist()
+    users_only = growth_pairs(u, p, n)
+    assert users_only.values is None
+    assert users_only.cake_values is None
+    assert users_only.users.tolist() == got.users.tolist()
+
+
+@given(
+    st.lists(
+        st.tuples(
+            st.integers(0, 6),
+            st.integers(0, 30),
+            st.one_of(
+                st.integers(0, 10**6).map(lambda c: c / 100),  # whole cents
+                st.floats(-1.0, 5e7),  # any amount: fractions, too large
+                st.sampled_from([0.005, 0.125, 42949672.95, 42949672.96, -0.001, np.nan]),
+            ),
+        ),
+        min_size=1,
+        max_size=40,
+    ),
+    st.integers(1, 4),
+)
+@example(rows=[(0, 0, 0.125), (1, 3, 2.675)], days_per_period=1)  # half a cent: declined
+@example(rows=[(0, 0, 0.005), (0, 1, 42949672.95), (2, 0, -0.001)], days_per_period=2)
+def test_day_pairs_match_pair_sums_of_the_rounded_cents(
+    rows: list[tuple[int, int, float]], days_per_period: int
+) -> None:
+    """Rows in any order; the packed keys give pair_sums' answer or decline (None)."""
+    users = np.array([r[0] for r in rows], dtype=np.int64)
+    days = np.array([r[1] for r in rows], dtype=np.int64)
+    amounts = np.array([r[2] for r in rows], dtype=np.float64)
+    table = np.arange(31, dtype=np.int64) // days_per_period
+    distinct = day_pairs(users, 7, days, table)
+    assert distinct is not None
+    want_u, want_p = distinct_pairs(users, table[days])
+    assert distinct[0].tolist() == want_u.tolist()
+    assert distinct[1].tolist() == want_p.tolist()
+    got = cents_day_pairs(users, 7, days, table, amounts)
+    if np.isnan(amounts).any():
+        assert got is None
+        return
+    scaled = np.round(amounts * 100.0, 6)
+    cents = (np.sign(scaled) * np.floor(np.abs(scaled) + 0.5)).astype(np.int64)
+    near = np.abs(amounts * 100.0 - np.rint(amounts * 100.0)) < 0.25
+    rounded = np.rint(amounts * 100.0)
+    assert (got is not None) == (near.all() and rounded.min() >= 0 and rounded.max() < 2**32)
+    if got is None:
+        return
+    u, p, v = pair_sums(users, table[days], cents)
+    assert [a.tolist() for a in got] == [u.tolist(), p.tolist(), v.tolist()]
+    packed = day_pairs(users, 7, days, table, cents.copy())
+    assert packed is not None
+    assert [a.tolist() for a in packed] == [u.tolist(), p.tolist(), v.tolist()]
+
+
+@pytest.mark.parametrize("block", [1, 3, 64])
+def test_cents_day_pairs_in_many_blocks_match_one_block(
+    block: int, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """Blocks of any size give the one-block answer, and any block can decline."""
+    rng = np.random.default_rng(block)
+    users = rng.integers(0, 50, 1_000)
+    days = rng.integers(0, 90, 1_000)
+    amounts = rng.integers(0, 10_000, 1_000) / 100
+    table = np.arange(90, dtype=np.int64) // 30
+    whole = cents_day_pairs(users, 50, days, table, amounts)
+    assert whole is not None
+    monkeypatch.setattr(engagement_kernels, "_BLOCK", block)
+    got = cents_day_pairs(users, 50, days, table, amounts)
+    assert got is not None
+    assert [a.tolist() for a in got] == [a.tolist() for a in whole]
+    late = amounts.copy()
+    late[-1] = 0.125  # half a cent in the last block only
+    assert cents_day_pairs(users, 50, days, table, late) is None

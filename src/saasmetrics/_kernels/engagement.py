@@ -14,7 +14,8 @@ All functions take int64 arrays; ``users`` are user codes and periods or days ar
 
 from __future__ import annotations
 
-from typing import Any
+import sys
+from typing import Any, NamedTuple
 
 import numpy as np
 import numpy.typing as npt
@@ -22,8 +23,11 @@ import numpy.typing as npt
 from saasmetrics._kernels.encoding import sort_order
 
 __all__ = (
+    "GrowthCounts",
+    "cents_day_pairs",
+    "day_pairs",
     "distinct_pairs",
-    "growth_users",
+    "growth_pairs",
     "growth_values",
     "lifecycle_counts",
     "pair_sums",
@@ -195,6 +199,159 @@ def _cell_sums(
     return at // span, at % span + lo, sums[at].astype(np.int64)
 
 
+def day_pairs(
+    users: I64, n_users: int, days: I64, day_periods: I64, values: I64 | None = None
+) -> tuple[I64, I64, I64 | None] | None:
+    """Distinct (user, period) pairs of rows in any order, from the rows' days: one sort.
+
+    Row ``i`` falls in period ``day_periods[days[i]]`` (a table over the days, from period 0
+    to the table's last entry). One int64 per row orders like (user, period): ``user *
+    n_periods + period``, with ``values`` below it in the low 32 bits when given, so one
+    in-place sort groups the rows and the pairs' sums are read back without an argsort or a
+    gather. Like :func:`distinct_pairs` and :func:`pair_sums`, but the periods, the key and
+    the value go into one array in four passes over the rows.
+
+    Parameters
+    ----------
+    users : numpy.ndarray of int64
+        User code of every row, in ``0 .. n_users - 1``.
+    n_users : int
+        Bound on the codes.
+    days : numpy.ndarray of int64
+        Day of every row, a valid index into ``day_periods``.
+    day_periods : numpy.ndarray of int64
+        Period of each day (non-decreasing from 0 over the days the rows use).
+    values : numpy.ndarray of int64, optional
+        Row amounts in ``0 .. 2**32 - 1`` (cents); the array is overwritten.
+
+    Returns
+    -------
+    tuple of numpy.ndarray or None
+        Users, periods and (with ``values``) exact int64 sums of the pairs, sorted by user
+        then period; ``None`` when ``n_users * n_periods`` is too large for the key (2**31
+        with values, else 2**62) or the machine is big-endian: then use :func:`pair_sums`.
+
+    Examples
+    --------
+    >>> import numpy as np
+    >>> table = np.array([0, 0, 1, 1, 2])  # days 0-1: period 0, days 2-3: period 1, ...
+    >>> u, p, v = day_pairs(np.array([1, 0, 1, 1]), 2, np.array([4, 0, 0, 1]), table,
+    ...                     np.array([5, 1, 2, 3]))
+    >>> u.tolist(), p.tolist(), v.tolist()
+    ([0, 1, 1], [0, 0, 2], [1, 5, 5])
+    """
+    n = _key_periods(users, n_users, day_periods, values is not None)
+    if n is None:
+        return None
+    if values is None:
+        key: I64 = np.multiply(users, n)
+        key += np.take(day_periods, days)
+        key.sort()
+        new = np.empty(key.size, dtype=bool)
+        new[0] = True
+        np.not_equal(key[1:], key[:-1], out=new[1:])
+        pair = key[new]
+        return (*np.divmod(pair, n), None)
+    key = np.take(np.left_shift(day_periods, 32), days)  # period, value and user in 4 passes
+    np.bitwise_or(key, values, out=key)
+    np.add(key, np.multiply(users, n << 32, out=values), out=key)
+    return _packed_pair_sums(key, n)
+
+
+# Rows per block of cents_day_pairs: its arrays (a few of 256 KiB) stay in the L2 cache.
+_BLOCK = 32_768
+
+
+def cents_day_pairs(
+    users: I64, n_users: int, days: I64, day_periods: I64, amounts: F64
+) -> tuple[I64, I64, I64] | None:
+    """:func:`day_pairs` with cents from currency ``amounts``, key built block by block.
+
+    Each row's cents are ``rint(amount * 100)``, taken only when every amount lies within a
+    quarter cent of a whole cent and its cents in ``0 .. 2**32 - 1``: then they are the
+    cents of rounding half away from zero (``|x| * 100 < 2**32`` is far below where
+    ``x * 100`` could err by a quarter). The blocks keep the several passes per row (scale,
+    round, check, convert, pack) in the cache; a Python loop runs over blocks, not rows.
+
+    Returns
+    -------
+    tuple of numpy.ndarray or None
+        As :func:`day_pairs`; ``None`` when an amount is NaN, negative, too large or not
+        near a whole cent, or the key does not fit (then convert the amounts and use
+        :func:`day_pairs` or :func:`pair_sums`).
+
+    Examples
+    --------
+    >>> import numpy as np
+    >>> table = np.array([0, 0, 1])
+    >>> u, p, v = cents_day_pairs(np.array([0, 0, 1]), 2, np.array([0, 1, 2]), table,
+    ...                           np.array([0.1, 0.2, 19.99]))
+    >>> u.tolist(), p.tolist(), v.tolist()
+    ([0, 1], [0, 1], [30, 1999])
+    >>> cents_day_pairs(np.array([0]), 1, np.array([0]), table, np.array([0.125])) is None
+    True
+    """
+    n = _key_periods(users, n_users, day_periods, True)
+    if n is None:
+        return None
+    size = users.size
+    key: I64 = np.empty(size, dtype=np.int64)
+    shifted = np.left_shift(day_periods, 32)
+    scaled_buf = np.empty(min(size, _BLOCK))
+    cents_buf = np.empty_like(scaled_buf)
+    ints_buf = np.empty(scaled_buf.size, dtype=np.int64)
+    for lo in range(0, size, _BLOCK):
+        hi = min(lo + _BLOCK, size)
+        scaled, cents, ints = scaled_buf[: hi - lo], cents_buf[: hi - lo], ints_buf[: hi - lo]
+        np.multiply(amounts[lo:hi], 100.0, out=scaled)
+        np.rint(scaled, out=cents)
+        if not (float(cents.min()) >= 0.0 and float(cents.max()) < 2.0**32):  # NaN: False
+            return None
+        off = np.subtract(scaled, cents, out=scaled)
+        if float(off.max()) >= 0.25 or float(off.min()) <= -0.25:
+            return None
+        block = key[lo:hi]
+        np.take(shifted, days[lo:hi], out=block, mode="clip")  # valid days: no checks
+        np.copyto(ints, cents, casting="unsafe")
+        np.bitwise_or(block, ints, out=block)
+        np.add(block, np.multiply(users[lo:hi], n << 32, out=ints), out=block)
+    return _packed_pair_sums(key, n)
+
+
+def _key_periods(users: I64, n_users: int, day_periods: I64, with_values: bool) -> int | None:
+    """The number of periods, when the (user, period) code fits the key; else ``None``."""
+    n = int(day_periods[-1]) + 1 if day_periods.size else 1
+    if users.size == 0 or n_users * n >= (2**31 if with_values else 2**62):
+        return None
+    if with_values and sys.byteorder != "little":
+        return None
+    return n
+
+
+def _packed_pair_sums(key: I64, n: int) -> tuple[I64, I64, I64]:
+    """Sort ``(user * n + period) << 32 | value`` keys in place; the pairs and their sums."""
+    key.sort()
+    high = key.view(np.int32)[1::2]  # the (user, period) code: little-endian high halves
+    new = np.empty(key.size, dtype=bool)
+    new[0] = True
+    np.not_equal(high[1:], high[:-1], out=new[1:])
+    at = np.flatnonzero(new)
+    pair = high[at].astype(np.int64)
+    # the pairs' sums from one running sum of the keys (cheaper than reduceat over short
+    # runs): a run adds count * (pair << 32) + its values, modulo 2**64, so subtracting the
+    # first term leaves the exact sum of the values (non-negative, below 2**63)
+    np.cumsum(key, out=key)
+    ends = np.empty_like(at)
+    ends[:-1] = at[1:] - 1
+    ends[-1] = key.size - 1
+    sums: I64 = key[ends]
+    sums[1:] -= sums[:-1].copy()
+    counts = np.diff(ends, prepend=-1)
+    sums -= np.left_shift(counts * pair, 32)
+    u, p = np.divmod(pair, n)
+    return u, p, sums
+
+
 def _user_starts(users: I64) -> Bool:
     first = np.ones(users.size, dtype=bool)
     if users.size > 1:
@@ -332,50 +489,6 @@ def lifecycle_counts(
     return table[:, 0].copy(), table[:, 1].copy(), table[:, 2].copy(), dormant
 
 
-def growth_users(users: I64, periods: I64, n_periods: int) -> tuple[I64, I64, I64, I64, I64]:
-    """Growth accounting of users: active, retained, new, resurrected, churned per period.
-
-    Parameters
-    ----------
-    users, periods : numpy.ndarray of int64
-        Distinct (user, period) pairs sorted by user then period, in ``0 .. n_periods - 1``.
-    n_periods : int
-        Output length.
-
-    Returns
-    -------
-    tuple of numpy.ndarray of int64
-        ``active, retained, new, resurrected, churned`` (churned as positive counts).
-
-    Examples
-    --------
-    >>> import numpy as np
-    >>> out = growth_users(np.array([0, 0, 1]), np.array([0, 2, 1]), 3)
-    >>> [a.tolist() for a in out]
-    [[1, 1, 1], [0, 0, 0], [1, 1, 0], [0, 0, 1], [0, 1, 1]]
-    """
-    first = _user_starts(users)
-    prev = np.empty_like(periods)
-    if periods.size:
-        prev[1:] = periods[:-1]
-        prev[0] = 0
-    retained_mask = ~first & (prev == periods - 1)
-    nxt = np.empty_like(periods)
-    if periods.size:
-        nxt[:-1] = periods[1:]
-        nxt[_user_ends(users)] = -2
-    churns = (nxt != periods + 1) & (periods + 1 < n_periods)
-
-    # one status per pair (0 retained, 1 new, 2 resurrected), counted in one pass
-    status = periods * 3 + 2
-    status -= first
-    status -= 2 * retained_mask
-    table = np.bincount(status, minlength=3 * n_periods).astype(np.int64).reshape(n_periods, 3)
-    churned = np.bincount(periods[churns] + 1, minlength=n_periods)[:n_periods].astype(np.int64)
-    retained, new, resurrected = (table[:, i].copy() for i in range(3))
-    return retained + new + resurrected, retained, new, resurrected, churned
-
-
 def growth_values(
     users: I64, periods: I64, values: Num, n_periods: int
 ) -> tuple[Num, Num, Num, Num, Num, Num, Num]:
@@ -471,3 +584,143 @@ def growth_values(
         total(np.where(both, np.maximum(before - values, 0), zero)),
         total(np.where(churns, values, zero), np.where(churns, periods + 1, 0)),
     )
+
+
+class GrowthCounts(NamedTuple):
+    """Everything growth accounting counts over the sorted (user, period) pairs.
+
+    ``users`` rows: active, retained, new, resurrected, churned (positive counts); ``values``
+    rows: :func:`growth_values`' seven totals; ``cake`` and ``cake_retained``: users per
+    (first period, period) cell, all and those active in the period before too;
+    ``cake_values``: the amount per (first period with an amount, period) cell.
+    """
+
+    users: I64
+    values: I64 | None
+    cake: I64
+    cake_retained: I64
+    cake_values: I64 | None
+
+
+def _int_totals(at: I64, weights: I64, size: int, exact_floats: bool) -> I64:
+    """Exact int64 sums of ``weights`` per ``at``: float64 counts them when ``exact_floats``."""
+    if exact_floats:
+        return np.bincount(at, weights=weights, minlength=size)[:size].astype(np.int64)
+    sums: I64 = np.zeros(size, dtype=np.int64)
+    np.add.at(sums, at, weights)
+    return sums
+
+
+def growth_pairs(
+    users: I64, periods: I64, n_periods: int, values: I64 | None = None
+) -> GrowthCounts:
+    """Growth accounting of users, :func:`growth_values` and the layer cakes in shared passes.
+
+    Every pair gets one code ``(period, status, churns)`` (status: retained, new or
+    resurrected; churns: not active in the next period), so one ``bincount`` counts the
+    users by status and the churned users, and one weighted by the pair totals sums the
+    revenue by status and the churned revenue when every total is positive (the users'
+    statuses are then the revenue's). Contraction follows from ``revenue_{t-1} = retained +
+    contraction + churned`` and expansion from ``kept = retained + expansion`` (integers:
+    exact). With zero totals (active, no revenue) the revenue goes through
+    :func:`growth_values`.
+
+    Parameters
+    ----------
+    users, periods, n_periods
+        The sorted distinct (user, period) pairs and the output length.
+    values : numpy.ndarray of int64, optional
+        Non-negative integer total (cents) of each pair.
+
+    Returns
+    -------
+    GrowthCounts
+
+    Examples
+    --------
+    >>> import numpy as np
+    >>> out = growth_pairs(np.array([0, 0, 1]), np.array([0, 2, 1]), 3, np.array([5, 7, 2]))
+    >>> out.users.tolist()
+    [[1, 1, 1], [0, 0, 0], [1, 1, 0], [0, 0, 1], [0, 1, 1]]
+    >>> out.values[0].tolist(), out.values[6].tolist()  # revenue, churned
+    ([5, 2, 7], [0, 5, 2])
+    >>> out.cake.tolist()
+    [[1, 0, 1], [0, 1, 0], [0, 0, 0]]
+    """
+    n = n_periods
+    size = users.size
+    first = _user_starts(users)
+    cont = np.zeros(size, dtype=bool)  # active in the period before too: retained
+    if size > 1:
+        np.equal(periods[1:] - periods[:-1], 1, out=cont[1:])
+        cont[1:] &= ~first[1:]
+    churns = np.ones(size, dtype=bool)
+    if size > 1:
+        np.logical_not(cont[1:], out=churns[:-1])
+    churns &= periods < n - 1
+    # code = (period * 3 + status) * 2 + churns, status 0 retained, 1 new, 2 resurrected
+    status = np.full(size, 4, dtype=np.int8)  # (status, churns) in bytes: 8x less to move
+    status -= first.view(np.int8) << 1
+    status -= cont.view(np.int8) << 2
+    status += churns.view(np.int8)
+    code = periods * 6
+    code += status
+    counted = np.bincount(code, minlength=6 * n)[: 6 * n].reshape(n, 3, 2).astype(np.int64)
+    by_status = counted.sum(axis=2)
+    retained, new, resurrected = (by_status[:, i].copy() for i in range(3))
+    churned = np.zeros(n, dtype=np.int64)
+    churned[1:] = counted[:-1, :, 1].sum(axis=1)
+    user_table = np.stack([retained + new + resurrected, retained, new, resurrected, churned])
+
+    starts = np.flatnonzero(first)
+    cohort = np.repeat(periods[starts], np.diff(np.append(starts, size)))
+    cell = cohort * n
+    cell += periods
+    both = cell * 2
+    both += cont
+    cakes = np.bincount(both, minlength=2 * n * n)[: 2 * n * n].reshape(n * n, 2).astype(np.int64)
+    cake = (cakes[:, 0] + cakes[:, 1]).reshape(n, n)
+    cake_retained = cakes[:, 1].copy().reshape(n, n)
+    if values is None:
+        return GrowthCounts(user_table, None, cake, cake_retained, None)
+
+    v = np.asarray(values, dtype=np.int64)
+    if size and int(v.min()) <= 0:  # active pairs without revenue: the general path
+        return GrowthCounts(
+            user_table,
+            np.stack(growth_values(users, periods, v, n)),
+            cake,
+            cake_retained,
+            _revenue_cake(users, periods, v, n),
+        )
+    exact_floats = float(v.sum(dtype=np.float64)) < 2**51
+    sums = _int_totals(code, v, 6 * n, exact_floats).reshape(n, 3, 2)
+    by_status = sums.sum(axis=2)
+    kept, new_v, back = (by_status[:, i].copy() for i in range(3))
+    total = kept + new_v + back
+    churned_v = np.zeros(n, dtype=np.int64)
+    churned_v[1:] = sums[:-1, :, 1].sum(axis=1)
+    before = np.zeros(size, dtype=np.int64)
+    if size > 1:
+        np.minimum(v[1:], v[:-1], out=before[1:])
+    before *= cont  # min(now, before) over the pairs active in both periods, 0 elsewhere
+    retained_v = _int_totals(periods, before, n, exact_floats)
+    contraction = np.zeros(n, dtype=np.int64)
+    contraction[1:] = total[:-1] - retained_v[1:] - churned_v[1:]
+    value_table = np.stack(
+        [total, retained_v, new_v, back, kept - retained_v, contraction, churned_v]
+    )
+    cake_values = _int_totals(cell, v, n * n, exact_floats).reshape(n, n)
+    return GrowthCounts(user_table, value_table, cake, cake_retained, cake_values)
+
+
+def _revenue_cake(users: I64, periods: I64, values: I64, n: int) -> I64:
+    """Amount per (first period with a non-zero amount, period) cell of the pairs."""
+    positive = values != 0
+    up, pp, vp = users[positive], periods[positive], values[positive]
+    pos_first = _user_starts(up)
+    starts = np.flatnonzero(pos_first)
+    vcohort = np.repeat(pp[starts], np.diff(np.append(starts, up.size)))
+    vcell = vcohort * n + pp
+    exact_floats = float(np.abs(vp).sum(dtype=np.float64)) < 2**52
+    return _int_totals(vcell, vp, n * n, exact_floats).reshape(n, n)

@@ -59,6 +59,7 @@ class Activity:
     events: pd.Index
     users: pd.Index
     values: dict[str, pd.Series]
+    ordered: bool = False  # rows sorted by user then time (an EventLog's)
 
     @property
     def n_users(self) -> int:
@@ -80,6 +81,7 @@ def _activity(
     events: pd.Index,
     users: pd.Index,
     values: dict[str, pd.Series],
+    ordered: bool = False,
 ) -> Activity:
     if times.tz is None:
         wall = np.asarray(times.ns, dtype=np.int64)
@@ -93,6 +95,7 @@ def _activity(
         events=events,
         users=users,
         values=values,
+        ordered=ordered,
     )
 
 
@@ -132,6 +135,7 @@ def load(
             events=data.events,
             users=data.users,
             values={name: data.property_values(name) for name in properties},
+            ordered=True,
         )
     encoded = encode_activity(
         data,

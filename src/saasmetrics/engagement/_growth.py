@@ -10,9 +10,10 @@ import pandas as pd
 
 from saasmetrics._frames import to_pandas
 from saasmetrics._kernels.engagement import (
+    cents_day_pairs,
+    day_pairs,
     distinct_pairs,
-    growth_users,
-    growth_values,
+    growth_pairs,
     pair_sums,
 )
 from saasmetrics._plotting import PALETTE, get_axes
@@ -45,6 +46,8 @@ _MAX_AMOUNT = float(2**53) / 100.0
 
 # Below this many currency units, x * 100 * 1e6 stays under 2**53: see _near_cents.
 _FAST_AMOUNT = float(2**53) / 1e8
+# Below this, x * 100 rounds to cents that fit the 32 bits day_pairs packs them in.
+_PACKED_AMOUNT = float(2**32 - 2) / 100.0
 
 
 def _to_cents(amount: Any) -> Any:
@@ -444,16 +447,19 @@ def _growth_analysis(
             needs_event=False,
         )
 
-    def amounts(log: Activity) -> Any:
+    def amounts(log: Activity) -> tuple[Any, bool]:
+        """Row amounts in int64 cents, and whether they all lie in ``0 .. 2**32 - 1``."""
         raw = log.values[value_col]  # type: ignore[index]
         if raw.dtype == np.float64:
             values = raw.to_numpy()  # read only: no copy of the caller's column
         else:
             values = pd.to_numeric(raw, errors="coerce").to_numpy(dtype=np.float64, na_value=np.nan)
-        if values.size and values.min() >= -_FAST_AMOUNT and values.max() <= _FAST_AMOUNT:
-            cents = _near_cents(values)  # no NaN, nothing huge: the common case
-            if cents is not None:
-                return cents
+        if values.size:
+            low, high = float(values.min()), float(values.max())
+            if low >= -_FAST_AMOUNT and high <= _FAST_AMOUNT:
+                cents = _near_cents(values)  # no NaN, nothing huge: the common case
+                if cents is not None:
+                    return cents, low >= 0 and high < _PACKED_AMOUNT
         bad = np.isnan(values)
         if bad.any():
             example = raw[bad].iloc[0]
@@ -469,62 +475,58 @@ def _growth_analysis(
                 f"(e.g. {values[huge][0]!r}): amounts are summed in exact integer cents.",
                 hint="express the amounts in a larger currency unit (thousands).",
             )
-        return _to_cents(values)
+        return _to_cents(values), False
+
+    def pairs(log: Activity, grain_first: int, context: DayRange) -> tuple[Any, Any, Any]:
+        """Distinct (user, period) pairs sorted by user then period, with their cents."""
+        table = None
+        if not log.ordered and len(log):
+            # a frame's rows: the period of each day from a table, one sort of one key per row
+            lo = 0 if context.first >= 0 and context.last <= 4 * len(log) + 2**16 else None
+            if lo is None and context.last - context.first <= 4 * len(log) + 2**16:
+                lo = context.first
+            if lo is not None:
+                table = day_period(np.arange(lo, context.last + 1), grain, grain_first)
+                days = log.days if lo == 0 else log.days - lo
+        if value_col is None:
+            if table is not None:
+                found = day_pairs(log.user_codes, log.n_users, days, table)
+                if found is not None:
+                    return found
+            return (*distinct_pairs(log.user_codes, day_period(log.days, grain, grain_first)), None)
+        if table is not None:
+            raw = log.values[value_col]
+            if raw.dtype == np.float64:  # the common case: cents while packing the keys
+                found = cents_day_pairs(log.user_codes, log.n_users, days, table, raw.to_numpy())
+                if found is not None:
+                    return found
+        cents, packable = amounts(log)
+        if table is not None and packable:
+            found = day_pairs(log.user_codes, log.n_users, days, table, cents)
+            if found is not None:
+                return found
+        return pair_sums(log.user_codes, day_period(log.days, grain, grain_first), cents)
 
     def partial(log: Activity, context: DayRange) -> _GrowthPartial:
         first, last = (int(p) for p in day_period(np.array([context.first, context.last]), grain))
         n = last - first + 1
-        periods = day_period(log.days, grain, first)
-        users = log.user_codes
-        if value_col is None:
-            u, p = distinct_pairs(users, periods)
-            v: Any = np.zeros(u.size, dtype=np.int64)
-        else:
-            u, p, v = pair_sums(users, periods, amounts(log))
-        active, retained, new, resurrected, churned = growth_users(u, p, n)
-        first_pair = np.ones(u.size, dtype=bool)
-        first_pair[1:] = u[1:] != u[:-1]
-        cohort = np.repeat(p[first_pair], np.diff(np.append(np.flatnonzero(first_pair), u.size)))
-        cell = cohort * n + p  # (cohort, period) cell of each pair
-        cake = np.bincount(cell, minlength=n * n).reshape(n, n)
-        kept = np.ones(u.size, dtype=bool)
-        kept[1:] = ~first_pair[1:] & (p[1:] == p[:-1] + 1)
-        kept[0] = False
-        cake_ret = np.bincount(cell[kept], minlength=n * n).reshape(n, n)
-        value_arrays = cake_values = None
-        if value_col is not None:
+        u, p, v = pairs(log, first, context)
+        if v is not None and v.size and int(v.min()) < 0:
             negative = v < 0
-            if negative.any():
-                i = int(np.flatnonzero(negative)[0])
-                raise InputError(
-                    f"{int(negative.sum()):,} (user, period) totals of {value_col!r} are "
-                    f"negative, e.g. user {log.users[u[i]]!r}: {v[i] / 100:.2f}.",
-                    hint="growth accounting needs non-negative revenue per user and period.",
-                )
-            value_arrays = np.stack(growth_values(u, p, v, n))
-            positive = v > 0
-            vcell, vp = cell, v  # every pair has revenue: the revenue cohorts are the cohorts
-            if not positive.all():
-                pos_first = np.ones(int(positive.sum()), dtype=bool)
-                up, pp, vp = u[positive], p[positive], v[positive]
-                pos_first[1:] = up[1:] != up[:-1]
-                starts = np.flatnonzero(pos_first)
-                vcohort = np.repeat(pp[pos_first], np.diff(np.append(starts, up.size)))
-                vcell = vcohort * n + pp
-            if float(vp.sum(dtype=np.float64)) < 2**52:  # float64 counts the cents exactly
-                flat = np.bincount(vcell, weights=vp, minlength=n * n)
-                flat_values = flat.astype(np.int64)
-            else:
-                flat_values = np.zeros(n * n, dtype=np.int64)
-                np.add.at(flat_values, vcell, vp)
-            cake_values = flat_values.reshape(n, n)
+            i = int(np.flatnonzero(negative)[0])
+            raise InputError(
+                f"{int(negative.sum()):,} (user, period) totals of {value_col!r} are "
+                f"negative, e.g. user {log.users[u[i]]!r}: {v[i] / 100:.2f}.",
+                hint="growth accounting needs non-negative revenue per user and period.",
+            )
+        counts = growth_pairs(u, p, n, v)
         return _GrowthPartial(
             first,
-            np.stack([active, retained, new, resurrected, churned]),
-            value_arrays,
-            cake.astype(np.int64),
-            cake_ret.astype(np.int64),
-            cake_values,
+            counts.users,
+            counts.values,
+            counts.cake,
+            counts.cake_retained,
+            counts.cake_values,
         )
 
     def finalize(part: _GrowthPartial, _context: DayRange) -> GrowthAccounting:
