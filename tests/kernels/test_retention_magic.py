@@ -13,6 +13,7 @@ from hypothesis import strategies as st
 from saasmetrics._kernels import retention as kernel
 from saasmetrics._kernels.retention import (
     behaviour_counts,
+    event_threshold_counts,
     pair_threshold_counts,
     threshold_counts,
 )
@@ -63,3 +64,25 @@ def test_pair_thresholds_match_oracle(data) -> None:  # type: ignore[no-untyped-
             doers = [x for x in users if counts[(x, a)] >= n and counts[(x, b)] >= m]
             assert tp[a, b, n, m] == sum(bool(retained[x]) for x in doers)
             assert fp[a, b, n, m] == sum(not retained[x] for x in doers)
+
+
+@given(
+    data=window_rows(),
+    extra_users=st.integers(0, 400),  # many users for few rows: the sort path
+    narrow=st.booleans(),
+    codes=st.lists(st.integers(-1, 4), max_size=6),
+)
+def test_event_thresholds_match_oracle(data, extra_users, narrow, codes) -> None:  # type: ignore[no-untyped-def]
+    user, event, retained, _, max_count = data
+    retained = np.r_[retained, np.arange(extra_users) % 3 == 0]
+    wanted = np.array(codes, dtype=np.int64)
+    tp, fp = event_threshold_counts(
+        user, event.astype(np.int8 if narrow else np.int32), wanted, retained, max_count
+    )
+    assert tp.shape == fp.shape == (wanted.size, max_count + 1)
+    counts = Counter(zip(user.tolist(), event.tolist(), strict=True))
+    for j, ev in enumerate(codes):
+        for n in range(max_count + 1):
+            doers = {a for (a, b), k in counts.items() if b == ev and k >= max(n, 1)}
+            assert tp[j, n] == sum(bool(retained[a]) for a in doers)
+            assert fp[j, n] == sum(not retained[a] for a in doers)
