@@ -18,7 +18,6 @@ from saasmetrics._kernels.segments import segment_ids
 __all__ = (
     "behaviour_counts",
     "cohort_counts",
-    "event_threshold_counts",
     "first_period_cohort_counts",
     "kaplan_meier_table",
     "pair_threshold_counts",
@@ -232,8 +231,10 @@ def behaviour_counts(
 
     Notes
     -----
-    A dense ``bincount`` over the ``n_users x n_events`` grid (no sort) up to 64M cells, a sort
-    beyond.
+    One sort of a packed ``user * n_events + event`` key, int32 when it fits (NumPy sorts
+    32-bit integers with SIMD: 4.3M rows in 0.03 CPU-s), then run lengths. A dense
+    ``bincount`` over the users x events grid needs no sort but writes its cells in random
+    order and scans them all: 500k users x 20 events took 0.15 CPU-s against 0.07.
 
     Examples
     --------
@@ -242,19 +243,17 @@ def behaviour_counts(
     >>> u.tolist(), e.tolist(), c.tolist()
     ([0, 1, 1], [0, 0, 2], [1, 1, 2])
     """
-    keys = user * n_events
+    narrow = n_users * n_events <= np.iinfo(np.int32).max
+    keys: npt.NDArray[np.signedinteger[Any]] = user.astype(np.int32 if narrow else np.int64)
+    keys *= n_events
     keys += event
-    size = n_users * n_events
-    if size <= _DENSE_LIMIT:
-        dense = np.bincount(keys, minlength=size)
-        pairs = np.flatnonzero(dense)
-        counts = dense[pairs]
-    else:
-        ordered = np.sort(keys)
-        starts = np.flatnonzero(np.r_[True, ordered[1:] != ordered[:-1]][: ordered.size])
-        pairs = ordered[starts]
-        counts = np.diff(np.r_[starts, ordered.size])
-    pair_user, pair_event = np.divmod(pairs, n_events)
+    keys.sort()
+    new = np.empty(keys.size, dtype=bool)
+    new[:1] = True
+    np.not_equal(keys[1:], keys[:-1], out=new[1:])
+    starts = np.flatnonzero(new)
+    counts = np.diff(np.append(starts, keys.size))
+    pair_user, pair_event = np.divmod(keys[starts], n_events)
     np.minimum(counts, max_count, out=counts)
     return (
         pair_user.astype(np.int64, copy=False),
@@ -302,83 +301,6 @@ def threshold_counts(
     hist[:, :, 0] = 0
     at_least = np.cumsum(hist[:, :, ::-1], axis=2)[:, :, ::-1]
     return at_least[1], at_least[0]
-
-
-def event_threshold_counts(
-    user: I64,
-    event: npt.NDArray[np.integer[Any]],
-    codes: I64,
-    retained: B,
-    max_count: int,
-) -> tuple[I64, I64]:
-    """:func:`threshold_counts` straight from the rows, one event at a time.
-
-    The rows are grouped by event (one radix sort of the narrow event codes); each event's
-    per-user counts then go into a table of one entry per user, which stays in cache where the
-    users x events grid of :func:`behaviour_counts` does not (500k users x 20 events: 0.11
-    CPU-s against 0.18). An event with few rows for the number of users is counted by sorting
-    its rows instead.
-
-    Parameters
-    ----------
-    user : numpy.ndarray of int64
-        User code (``0..retained.size-1``) of every event row inside the behaviour window,
-        any order.
-    event : numpy.ndarray of int
-        Event code (``>= 0``) of every row.
-    codes : numpy.ndarray of int64
-        The event codes to count, in the order of the result's rows; ``-1`` gives a row of
-        zeros (an event the data does not have).
-    retained : numpy.ndarray of bool
-        Whether each user is retained.
-    max_count : int
-        The largest threshold; counts above it are capped to it.
-
-    Returns
-    -------
-    tuple of numpy.ndarray
-        ``(at_least_retained, at_least_not)``, each ``(codes.size, max_count + 1)``: entry
-        ``[j, n]`` counts users with at least ``n`` rows of event ``codes[j]`` (``n >= 1``;
-        column 0 repeats column 1).
-
-    Examples
-    --------
-    >>> import numpy as np
-    >>> tp, fp = event_threshold_counts(
-    ...     np.array([0, 1, 1, 1]), np.array([2, 2, 2, 0]), np.array([2, 0, -1]),
-    ...     np.array([True, False]), 3)
-    >>> tp.tolist(), fp.tolist()
-    ([[1, 1, 0, 0], [0, 0, 0, 0], [0, 0, 0, 0]], [[1, 1, 1, 0], [1, 1, 0, 0], [0, 0, 0, 0]])
-    """
-    n_users = retained.size
-    width = max_count + 1
-    n_types = int(event.max()) + 1 if event.size else 0
-    # radix sort for codes of up to 16 bits; stability is not needed otherwise
-    order = np.argsort(event, kind="stable" if event.dtype.itemsize <= 2 else None)
-    by_event = user[order]
-    bounds = np.zeros(n_types + 1, dtype=np.int64)
-    np.cumsum(np.bincount(event, minlength=n_types), out=bounds[1:])
-    shift = np.where(retained, width, 0)  # histogram bins of retained users come second
-    hist = np.zeros((codes.size, 2 * width), dtype=np.int64)
-    for j, code in enumerate(codes.tolist()):
-        if not 0 <= code < n_types:
-            continue
-        rows = by_event[bounds[code] : bounds[code + 1]]
-        if rows.size * 8 < n_users:  # few rows: runs of a sort, not a table of every user
-            ordered = np.sort(rows)
-            starts = np.flatnonzero(np.r_[True, ordered[1:] != ordered[:-1]][: ordered.size])
-            counts = np.diff(np.r_[starts, ordered.size])
-            np.minimum(counts, max_count, out=counts)
-            counts += shift[ordered[starts]]
-        else:
-            counts = np.bincount(rows, minlength=n_users)
-            np.minimum(counts, max_count, out=counts)
-            counts += shift
-        hist[j] = np.bincount(counts, minlength=2 * width)
-    cells = hist.reshape(codes.size, 2, width)
-    cells[:, :, 0] = 0  # users without the event
-    at_least = np.cumsum(cells[:, :, ::-1], axis=2)[:, :, ::-1]
-    return at_least[:, 1], at_least[:, 0]
 
 
 def pair_threshold_counts(

@@ -15,7 +15,6 @@ from scipy.special import ndtri  # the normal quantile, without importing scipy.
 from saasmetrics._kernels.proportions import newcombe_difference, wilson_interval
 from saasmetrics._kernels.retention import (
     behaviour_counts,
-    event_threshold_counts,
     pair_threshold_counts,
     threshold_counts,
 )
@@ -331,23 +330,22 @@ def _behaviour_partial(log: Encoded, context: tuple[int, int], o: _Options) -> _
         flags[known] = aligned[known].to_numpy(dtype=bool)
     retained = flags & eligible
     n_names = len(names)
+    # the candidates' rows, as positions among the names
+    position = np.full(log.n_event_types, -1, dtype=np.int32)
+    position[codes[present]] = np.flatnonzero(present)
+    event = position[log.event_codes[idx]]
+    candidate = event >= 0
+    if not candidate.all():
+        idx, event = idx[candidate], event[candidate]
+    cell_user, cell_event, count = behaviour_counts(
+        user[idx], event, log.n_users, max(n_names, 1), o.max_threshold
+    )
+    flag = retained[cell_user]
+    tp, fp = threshold_counts(cell_event, count, flag, n_names, o.max_threshold)
     tp2 = fp2 = None
     if o.pairs:
-        position = np.full(log.n_event_types, -1, dtype=np.int64)
-        position[codes[present]] = np.flatnonzero(present)
-        event = position[log.event_codes[idx]]
-        candidate = event >= 0
-        cell_user, cell_event, count = behaviour_counts(
-            user[idx[candidate]], event[candidate], log.n_users, max(n_names, 1), o.max_threshold
-        )
-        flag = retained[cell_user]
-        tp, fp = threshold_counts(cell_event, count, flag, n_names, o.max_threshold)
         tp2, fp2 = pair_threshold_counts(
             cell_user, cell_event, count, flag, n_events=n_names, max_count=o.max_threshold
-        )
-    else:
-        tp, fp = event_threshold_counts(
-            user[idx], log.event_codes[idx], codes, retained, o.max_threshold
         )
     return _BehaviourPartial(
         names=names,
