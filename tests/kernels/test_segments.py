@@ -102,8 +102,8 @@ def test_factorize_sorted_is_pandas_factorize_sorted(
     values: list[str], dtype: str, chunks: int
 ) -> None:
     """Arrow's dictionary encoding (several chunks too) gives pandas' codes and uniques."""
-    parts = [pd.Series(values[i::chunks], dtype=dtype) for i in range(chunks)]
-    series = pd.concat(parts, ignore_index=True) if values else pd.Series(values, dtype=dtype)
+    parts = [pd.Series(values[i::chunks], dtype=dtype) for i in range(chunks) if values[i::chunks]]
+    series = pd.concat(parts, ignore_index=True) if parts else pd.Series(values, dtype=dtype)
     codes, uniques = factorize_sorted(series)
     expected_codes, expected_uniques = pd.factorize(series, sort=True)
     assert codes.dtype == (np.int8 if len(uniques) < 128 else np.int32)
