@@ -8,7 +8,7 @@ from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
 from saasmetrics._kernels import retention as kernel
-from saasmetrics._kernels.retention import cohort_counts
+from saasmetrics._kernels.retention import cohort_counts, first_period_cohort_counts
 
 
 @st.composite
@@ -66,3 +66,37 @@ def test_cohort_counts_match_oracle(data, dense_limit, monkeypatch) -> None:  # 
     np.testing.assert_allclose(
         got, oracle(user, offset, cohort, n_c, n_p, kind="classic", values=values)
     )
+
+
+@settings(suppress_health_check=[HealthCheck.function_scoped_fixture])
+@pytest.mark.parametrize("dense_limit", [1 << 26, 0])  # bitmap, and the sort path
+@given(
+    rows=st.lists(st.tuples(st.integers(0, 7), st.integers(-3, 12)), max_size=60),
+    extra_users=st.integers(0, 3),
+    max_periods=st.one_of(st.none(), st.integers(1, 6)),
+)
+def test_first_period_cohorts_match_oracle(  # type: ignore[no-untyped-def]
+    rows, extra_users, max_periods, dense_limit, monkeypatch
+) -> None:
+    """Each user's cohort is the period of their first row; pairs counted once."""
+    monkeypatch.setattr(kernel, "_DENSE_LIMIT", dense_limit)
+    user = np.array([r[0] for r in rows], dtype=np.int64)
+    period = np.array([r[1] for r in rows], dtype=np.int64) + 2_800  # ordinals of our time
+    n_users = (int(user.max()) + 1 if rows else 0) + extra_users
+    counts, sizes, first = first_period_cohort_counts(user, period, n_users, max_periods)
+    if not rows:
+        assert counts.shape == (0, 1)
+        assert sizes.size == 0
+        return
+    start = {u: min(p for v, p in zip(user, period, strict=True) if v == u) for u in set(user)}
+    assert first == min(start.values())
+    pairs = {(int(u), int(p) - start[u]) for u, p in zip(user, period, strict=True)}
+    n_periods = max(k for _, k in pairs) + 1
+    if max_periods is not None:
+        n_periods = min(n_periods, max_periods)
+    assert counts.shape == (max(start.values()) - first + 1, n_periods)
+    for c in range(counts.shape[0]):
+        members = {u for u, p in start.items() if p - first == c}
+        assert sizes[c] == len(members)
+        for k in range(n_periods):
+            assert counts[c, k] == sum((u, k) in pairs for u in members)

@@ -7,10 +7,9 @@ from collections import Counter
 
 import numpy as np
 import pytest
-from hypothesis import HealthCheck, given, settings
+from hypothesis import given
 from hypothesis import strategies as st
 
-from saasmetrics._kernels import retention as kernel
 from saasmetrics._kernels.retention import (
     behaviour_counts,
     pair_threshold_counts,
@@ -32,13 +31,12 @@ def window_rows(draw: st.DrawFn) -> tuple[np.ndarray, np.ndarray, np.ndarray, in
     return user, event, retained, n_events, max_count
 
 
-@settings(suppress_health_check=[HealthCheck.function_scoped_fixture])
-@pytest.mark.parametrize("dense_limit", [1 << 26, 0])  # dense bincount, and the sort path
+@pytest.mark.parametrize("wide", [False, True])  # int32 keys, and int64 beyond 2**31 cells
 @given(data=window_rows())
-def test_single_thresholds_match_oracle(data, dense_limit, monkeypatch) -> None:  # type: ignore[no-untyped-def]
-    monkeypatch.setattr(kernel, "_DENSE_LIMIT", dense_limit)
+def test_single_thresholds_match_oracle(data, wide) -> None:  # type: ignore[no-untyped-def]
     user, event, retained, n_events, max_count = data
-    u, e, c = behaviour_counts(user, event, retained.size, n_events, max_count)
+    n_users = 2**30 if wide else retained.size
+    u, e, c = behaviour_counts(user, event.astype(np.int8), n_users, n_events, max_count)
     counts = Counter(zip(user.tolist(), event.tolist(), strict=True))
     assert {(a, b): min(k, max_count) for (a, b), k in counts.items()} == dict(
         zip(zip(u.tolist(), e.tolist(), strict=True), c.tolist(), strict=True)

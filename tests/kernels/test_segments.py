@@ -11,6 +11,7 @@ from saasmetrics._kernels.encoding import (
     distinct_sorted,
     factorize_any_order,
     factorize_first_seen,
+    factorize_sorted,
     is_sorted_by_user_time,
     sort_order,
 )
@@ -90,6 +91,32 @@ def test_factorize_any_order_codes_every_row_to_its_value(
     assert uniques[codes].tolist() == series.tolist()
     for other in ([10**12, 0, 10**12], ["b", "a", "b"]):  # sparse or text: first seen
         assert factorize_any_order(pd.Series(other))[0].tolist() == [0, 1, 0]
+
+
+@given(
+    st.lists(st.text(max_size=3), max_size=60),
+    st.sampled_from(["str", "string[pyarrow]", "string[python]", "object", "category"]),
+    st.integers(1, 3),
+)
+def test_factorize_sorted_is_pandas_factorize_sorted(
+    values: list[str], dtype: str, chunks: int
+) -> None:
+    """Arrow's dictionary encoding (several chunks too) gives pandas' codes and uniques."""
+    parts = [pd.Series(values[i::chunks], dtype=dtype) for i in range(chunks) if values[i::chunks]]
+    series = pd.concat(parts, ignore_index=True) if parts else pd.Series(values, dtype=dtype)
+    codes, uniques = factorize_sorted(series)
+    expected_codes, expected_uniques = pd.factorize(series, sort=True)
+    assert codes.dtype == (np.int8 if len(uniques) < 128 else np.int32)
+    np.testing.assert_array_equal(codes, expected_codes)
+    pd.testing.assert_index_equal(uniques, pd.Index(expected_uniques))
+
+
+def test_factorize_sorted_is_int32_from_128_names() -> None:
+    series = pd.Series([f"e{i:03d}" for i in range(200)][::-1], dtype="str")
+    codes, uniques = factorize_sorted(series)
+    assert codes.dtype == np.int32
+    assert codes.tolist() == list(range(199, -1, -1))
+    assert uniques[0] == "e000"
 
 
 def test_factorize_first_seen_sparse_and_text_ids_go_to_pandas() -> None:

@@ -431,3 +431,34 @@ def test_extreme_integer_ids_with_dropped_rows_count_like_an_event_log(ids: np.n
     expected = cohort_table(EventLog(clean), value_col="value")
     pd.testing.assert_frame_equal(ours.to_frame(), expected.to_frame())
     assert (ours.n_users, ours.n_excluded) == (expected.n_users, expected.n_excluded) == (5, 0)
+
+
+@given(
+    frame=event_frames(),
+    as_of_hours=st.one_of(st.none(), st.integers(0, 24 * 70)),
+    max_periods=st.one_of(st.none(), st.integers(1, 8)),
+    freq=st.sampled_from(["D", "W", "W-SUN", "MS"]),
+    tz=st.sampled_from([None, "America/New_York"]),
+)
+def test_first_period_cohorts_equal_the_general_path(
+    frame: pd.DataFrame, as_of_hours: int | None, max_periods: int | None, freq: str, tz: str | None
+) -> None:
+    """The default table (cohort = period of the first row) equals the one from first times."""
+    from saasmetrics.retention import _cohorts
+
+    if tz is not None:
+        frame = frame.assign(timestamp=frame["timestamp"].dt.tz_localize(tz))
+    as_of = None
+    if as_of_hours is not None:
+        as_of = frame["timestamp"].min() + pd.Timedelta(hours=as_of_hours)
+    options = {"freq": freq, "as_of": as_of, "max_periods": max_periods}
+    fast = cohort_table(frame, **options)
+    general = _cohorts._cohort_is_first_period
+    _cohorts._cohort_is_first_period = lambda log, s: False  # type: ignore[assignment]
+    try:
+        slow = cohort_table(frame, **options)
+    finally:
+        _cohorts._cohort_is_first_period = general
+    pd.testing.assert_frame_equal(fast.counts, slow.counts)
+    pd.testing.assert_series_equal(fast.sizes, slow.sizes)
+    assert fast.to_json() == slow.to_json()

@@ -12,6 +12,7 @@ __all__ = (
     "distinct_sorted",
     "factorize_any_order",
     "factorize_first_seen",
+    "factorize_sorted",
     "is_sorted_by_user_time",
     "sort_order",
 )
@@ -84,6 +85,52 @@ def factorize_first_seen(values: pd.Series) -> tuple[npt.NDArray[np.int64], pd.I
         return _factorize_dense(*dense)
     codes, uniques = pd.factorize(values, sort=False)
     return codes.astype(np.int64, copy=False), pd.Index(uniques)
+
+
+def factorize_sorted(values: pd.Series) -> tuple[npt.NDArray[np.signedinteger[Any]], pd.Index]:
+    """Codes into the sorted distinct values (``pd.factorize(values, sort=True)``), narrow.
+
+    Arrow-backed strings (pandas' default string dtype) are dictionary-encoded by Arrow and
+    only the distinct values are sorted: the codes come from one gather through a small
+    table, without the copies to int64 and the remap of every row that ``pandas.factorize``
+    does (10M names of 20 distinct: 0.14 CPU-s against 0.18). Other dtypes go to
+    :func:`pandas.factorize`. Codes are int8 below 128 distinct values, else int32.
+
+    Parameters
+    ----------
+    values : pandas.Series
+        Values without nulls (callers check them first).
+
+    Returns
+    -------
+    codes : numpy.ndarray of int8 or int32
+        One code per row: ``uniques[codes[i]]`` is row ``i``'s value.
+    uniques : pandas.Index
+        The distinct values in ascending order, of the column's dtype.
+
+    Examples
+    --------
+    >>> import pandas as pd
+    >>> codes, uniques = factorize_sorted(pd.Series(["b", "a", "b", "c"]))
+    >>> codes.tolist(), uniques.tolist(), codes.dtype.name
+    ([1, 0, 1, 2], ['a', 'b', 'c'], 'int8')
+    """
+    dtype = values.dtype
+    if isinstance(dtype, pd.StringDtype) and dtype.storage == "pyarrow" and not values.hasnans:
+        import pyarrow as pa
+        import pyarrow.compute as pc
+
+        encoded: Any = pc.dictionary_encode(pa.array(values.array))  # Array or ChunkedArray
+        if isinstance(encoded, pa.ChunkedArray):
+            encoded = encoded.combine_chunks()
+        found = pd.Index(pd.array(encoded.dictionary, dtype=dtype))
+        order = found.argsort()
+        rank = np.empty(len(found), dtype=np.int8 if len(found) < 128 else np.int32)
+        rank[order] = np.arange(len(found))
+        return rank[encoded.indices.to_numpy(zero_copy_only=False)], found[order]
+    codes, uniques = pd.factorize(values, sort=True)
+    narrow = np.int8 if len(uniques) < 128 else np.int32
+    return codes.astype(narrow, copy=False), pd.Index(uniques)
 
 
 def factorize_any_order(values: pd.Series) -> tuple[npt.NDArray[np.int64], pd.Index]:

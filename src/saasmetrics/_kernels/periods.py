@@ -38,6 +38,7 @@ __all__ = (
 )
 
 DAY_NS = 86_400 * 1_000_000_000
+_INT64_MAX = int(np.iinfo(np.int64).max)
 _WEEKDAYS = ("MON", "TUE", "WED", "THU", "FRI", "SAT", "SUN")
 # 1970-01-01 was a Thursday (weekday 3 with Monday = 0).
 _EPOCH_WEEKDAY = 3
@@ -177,8 +178,17 @@ def calendar_period(ns: I64, spec: PeriodSpec) -> I64:
     if spec.unit == "month":
         return _month_ordinal(ns) // spec.length
     if spec.unit == "week":
-        days = ns // DAY_NS
-        return (days + _EPOCH_WEEKDAY - spec.week_start) // 7
+        # week w starts `shift` days before an epoch-aligned multiple of 7 days; shifted by
+        # less than a week, ns stays in int64 except in the last week before 2262-04-11
+        shift = (_EPOCH_WEEKDAY - spec.week_start) % 7
+        whole = (_EPOCH_WEEKDAY - spec.week_start - shift) // 7
+        if ns.size and int(ns.max()) > _INT64_MAX - shift * DAY_NS:
+            return (ns // DAY_NS + shift) // 7 + whole
+        weeks = ns + shift * DAY_NS
+        weeks //= 7 * DAY_NS
+        if whole:
+            weeks += whole
+        return weeks
     return ns // spec.length
 
 

@@ -17,7 +17,7 @@ from saasmetrics._kernels.periods import (
     period_start_ns,
     rolling_period,
 )
-from saasmetrics._kernels.retention import cohort_counts
+from saasmetrics._kernels.retention import cohort_counts, first_period_cohort_counts
 from saasmetrics._plotting import PALETTE, get_axes, period_label
 from saasmetrics._results import ResultMixin
 from saasmetrics._validation import check_choice
@@ -399,7 +399,8 @@ class _CohortPartial:
 
     Rows of ``counts``, ``n_users`` and ``latest`` are cohorts ``first .. first + n - 1``
     (absolute period ordinals of the cohort grain); columns of ``counts`` period offsets.
-    ``latest`` is the latest start of a user in each cohort (for completeness), ``known`` says
+    ``latest`` is the latest start of a user in each cohort (for completeness: only its
+    period is read, so a cohort's own start stands for it when cohorts are periods), ``known`` says
     whether the chunk has the cohort and return events at all.
     """
 
@@ -478,6 +479,8 @@ def _known(log: Encoded, event: Any) -> bool:
 
 def _cohort_partial(log: Encoded, end: int, s: _CohortSettings) -> _CohortPartial:
     """Cohort counts of one chunk of whole users (the in-memory path is the one-chunk case)."""
+    if _cohort_is_first_period(log, s):
+        return _first_period_partial(log, end, s)
     known = (_known(log, s.cohort_event), _known(log, s.return_event))
     wall = log.wall
     if known[0]:
@@ -527,6 +530,35 @@ def _cohort_partial(log: Encoded, end: int, s: _CohortSettings) -> _CohortPartia
     np.maximum.at(latest, cohort_idx[included], origin[included])
     n_users = np.bincount(cohort_idx[included], minlength=n_cohorts).astype(np.int64)
     return _CohortPartial(first_cohort, counts, n_users, latest, n_excluded, known)
+
+
+def _cohort_is_first_period(log: Encoded, s: _CohortSettings) -> bool:
+    """Whether a user's cohort is the period of their first row, counted classically."""
+    same_grain = (s.cspec.unit, s.cspec.length, s.cspec.week_start) == (
+        s.spec.unit,
+        s.spec.length,
+        s.spec.week_start,
+    )
+    plain = s.cohort_event is None and s.return_event is None and log.values is None
+    return plain and same_grain and s.anchor == "calendar" and s.kind == "classic"
+
+
+def _first_period_partial(log: Encoded, end: int, s: _CohortSettings) -> _CohortPartial:
+    """The default cohort table: no user's first time is needed, only their first period."""
+    user, wall = log.user_codes, log.wall
+    if int(wall.max()) > end:  # as_of before the last event
+        keep = wall <= end
+        user, wall = user[keep], wall[keep]
+    counts, sizes, first = first_period_cohort_counts(
+        user, calendar_period(wall, s.spec), log.n_users, s.max_periods
+    )
+    # only the period of a cohort's latest start is read (completeness): the cohort's own
+    latest = np.where(
+        sizes > 0, period_start_ns(np.arange(sizes.size, dtype=np.int64) + first, s.spec), _NEVER
+    )
+    return _CohortPartial(
+        first, counts, sizes, latest, log.n_users - int(sizes.sum()), (True, True)
+    )
 
 
 def _activity_rows(

@@ -306,13 +306,8 @@ def _behaviour_partial(log: Encoded, context: tuple[int, int], o: _Options) -> _
     # each row's time since its user's start; users left out start after every row, so that
     # none of their rows falls in a window
     after_all = max(end, int(wall.max())) + 1
-    rel = wall - np.where(eligible, start, after_all)[user]
-    if o.retained_window is not None:
-        lo, hi = o.retained_window
-        flags = np.bincount(user[_within(rel, lo, hi)], minlength=log.n_users) > 0
-    else:
-        flags = np.zeros(log.n_users, dtype=bool)
-        flags[known] = aligned[known].to_numpy(dtype=bool)
+    rel = np.take(np.where(eligible, start, after_all), user)
+    np.subtract(wall, rel, out=rel)
     # candidate events of this chunk, by name
     if o.candidates is not None:
         names = _sorted_names(set(o.candidates))
@@ -321,20 +316,30 @@ def _behaviour_partial(log: Encoded, context: tuple[int, int], o: _Options) -> _
         )
     else:
         skip = log.event_code(o.signup_event) if knows_signup and o.signup_event is not None else -1
-        keep = np.array([c for c in range(log.n_event_types) if c != skip], dtype=np.int64)
-        names = tuple(log.events.take(keep))
-        codes = keep
+        codes = np.array([c for c in range(log.n_event_types) if c != skip], dtype=np.int64)
+        names = tuple(log.events.take(codes))
     present = codes >= 0
-    position = np.full(log.n_event_types, -1, dtype=np.int64)
-    position[codes[present]] = np.flatnonzero(present)
     idx = np.flatnonzero(_within(rel, 0, o.window_ns))
+    if o.retained_window is not None:
+        lo, hi = o.retained_window
+        rel -= lo  # rel is not read again: the window test in place
+        in_window = rel.view(np.uint64) < np.uint64(hi - lo)
+        flags = np.bincount(user[in_window], minlength=log.n_users) > 0
+    else:
+        flags = np.zeros(log.n_users, dtype=bool)
+        flags[known] = aligned[known].to_numpy(dtype=bool)
+    retained = flags & eligible
+    n_names = len(names)
+    # the candidates' rows, as positions among the names
+    position = np.full(log.n_event_types, -1, dtype=np.int32)
+    position[codes[present]] = np.flatnonzero(present)
     event = position[log.event_codes[idx]]
     candidate = event >= 0
-    n_names = len(names)
+    if not candidate.all():
+        idx, event = idx[candidate], event[candidate]
     cell_user, cell_event, count = behaviour_counts(
-        user[idx[candidate]], event[candidate], log.n_users, max(n_names, 1), o.max_threshold
+        user[idx], event, log.n_users, max(n_names, 1), o.max_threshold
     )
-    retained = flags & eligible
     flag = retained[cell_user]
     tp, fp = threshold_counts(cell_event, count, flag, n_names, o.max_threshold)
     tp2 = fp2 = None
