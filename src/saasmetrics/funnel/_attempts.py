@@ -8,6 +8,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 from datetime import tzinfo
+from typing import Any
 
 import numpy as np
 import numpy.typing as npt
@@ -30,6 +31,7 @@ from saasmetrics.funnel._tables import time_column
 
 I64 = npt.NDArray[np.int64]
 Mask = npt.NDArray[np.bool_]
+_INT8_CODES = 128  # event codes 0..127 fit int8
 
 
 def counted_units(
@@ -124,7 +126,11 @@ def relevant_rows(
 
     Strict mode still sees the full timeline: it checks that kept rows are adjacent in it.
     """
-    event_codes = log.event_codes
+    event_codes: npt.NDArray[np.integer[Any]] = log.event_codes
+    if len(log.events) <= _INT8_CODES:
+        # one narrowing copy, then every comparison reads a quarter of the bytes (and runs
+        # four times as many lanes per instruction): cheaper than comparing the int32 codes
+        event_codes = event_codes.astype(np.int8)
     relevant = np.zeros(len(log), dtype=bool)
     scratch = np.empty(len(log), dtype=bool)
     for code, cond in zip(step_codes, conditions, strict=True):
