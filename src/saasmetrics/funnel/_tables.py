@@ -82,8 +82,36 @@ def group_codes(units: pd.DataFrame, breakdown: str | None) -> tuple[I64, list[A
     return out, labels
 
 
+def _packed_order(ids: npt.NDArray[Any]) -> npt.NDArray[np.int64] | None:
+    """The stable sort order of integer ``ids`` by one value sort, or ``None`` if they do not fit.
+
+    Each id's offset from the smallest goes in the high bits of an int64 and its position in
+    the low bits: sorting those keys (a value sort, much faster than ``argsort``) orders the
+    ids, ties by position, and the low bits are the order.
+    """
+    n = ids.size
+    bits = max((n - 1).bit_length(), 1)
+    lo, hi = int(ids.min()), int(ids.max())
+    if hi - lo >= 1 << (63 - bits):
+        return None
+    if ids.dtype == np.uint64:
+        key = (ids - np.uint64(lo)).astype(np.int64)
+    else:
+        key = ids.astype(np.int64)
+        key -= lo
+    key <<= bits
+    key |= np.arange(n, dtype=np.int64)
+    key.sort()
+    key &= (1 << bits) - 1
+    return key
+
+
 def _by_id(users: npt.NDArray[Any]) -> tuple[npt.NDArray[Any], npt.NDArray[np.intp]]:
     """The stable sort order of the ids (of their text if of mixed types) and the sorted ids."""
+    if users.dtype.kind in "iu" and users.size:
+        packed = _packed_order(users)
+        if packed is not None:
+            return packed, users[packed]
     try:
         # unique ids (one row per user) have a single sorted order: the faster sort finds it
         by_user = np.argsort(users)
