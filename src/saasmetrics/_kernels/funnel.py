@@ -219,24 +219,29 @@ def attempt_levels(
 
     if order in ("ordered", "strict"):
         # work only on the attempts still alive: funnels narrow, so later steps get cheaper
-        act = np.arange(n_attempts, dtype=np.int64)
+        act: I64 | None = None  # None: all attempts (the first step keeps no index array)
         cur = anchors
         act_seg, act_deadline = anchor_seg, deadline
         for j in range(n_later):
             cand = next_after(step_masks[j], cur) if order == "ordered" else cur + 1
-            safe = np.minimum(cand, last)  # n_rows (no such row) fails the checks below
-            ok = (cand < n_rows) & (seg[safe] == act_seg) & (time_ns[safe] <= act_deadline)
+            # n_rows (no such row) is clipped to the last row by the gathers and fails the
+            # last check; clipping in the gather saves a clipped copy of the candidates
+            ok = np.take(seg, cand, mode="clip") == act_seg
+            ok &= np.take(time_ns, cand, mode="clip") <= act_deadline
+            ok &= cand < n_rows
             if order == "strict":
+                safe = np.minimum(cand, last)
                 ok &= step_masks[j][safe]
                 if same_value is not None:
                     ok &= same_value[safe]
                 if adjacent is not None:
                     ok &= adjacent[safe]
             keep = np.flatnonzero(ok)  # integer gathers beat boolean masks on big arrays
-            act, cur = act[keep], cand[keep]
+            act = keep if act is None else act[keep]
+            cur = cand[keep]
             act_seg, act_deadline = act_seg[keep], act_deadline[keep]
             step_rows[j + 1, act] = cur
-            level[act] += 1
+            level[act] = j + 2  # alive attempts reached every step so far
             if act.size == 0:
                 break
         return level, step_rows, None
