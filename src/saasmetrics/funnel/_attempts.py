@@ -259,10 +259,12 @@ def units_frame(
             step_ns.append(np.where(reached, times[k, chosen], nat))
         elif not base_times.size:
             step_ns.append(np.where(reached, 0, nat))
+        elif k == 0:  # every counted unit reached step 1: two gathers, nothing to mask
+            step_ns.append(base_times.take(rows[0].take(chosen), mode="clip"))
         else:  # funnels narrow: gather the rows of the units that reached step k only
             at = np.flatnonzero(reached)
             t = np.full(level.size, nat, dtype=np.int64)
-            t[at] = base_times[np.maximum(rows[k, chosen[at]], 0)]
+            t[at] = base_times.take(rows[k].take(chosen.take(at)), mode="clip")
             step_ns.append(t)
     return units, step_ns
 
