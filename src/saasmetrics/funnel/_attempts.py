@@ -27,7 +27,7 @@ from saasmetrics.eventlog import EventLog
 from saasmetrics.exceptions import ParameterError
 from saasmetrics.funnel._options import FunnelSettings
 from saasmetrics.funnel._steps import event_mask
-from saasmetrics.funnel._tables import time_column
+from saasmetrics.funnel._tables import integer_id_order, time_column
 
 I64 = npt.NDArray[np.int64]
 Mask = npt.NDArray[np.bool_]
@@ -80,6 +80,11 @@ def counted_units(
 
     if s.count == "users":
         chosen = best_attempts(user_of_attempt, level)
+        # one unit per user: put integer ids in their final order now, so that the gathers
+        # below write them in that order and finalize finds them sorted (one chunk)
+        by_id = integer_id_order(log.users.to_numpy().take(user_of_attempt[chosen]))
+        if by_id is not None:
+            chosen = chosen[by_id]
     else:
         chosen = np.flatnonzero(level > 0).astype(np.int64, copy=False)
     lev = level[chosen]

@@ -145,6 +145,33 @@ def canonical_order(units: pd.DataFrame, t0: I64 | None) -> npt.NDArray[np.int64
     return np.lexsort((t0, user_rank)).astype(np.int64, copy=False)
 
 
+def in_canonical_order(users: npt.NDArray[Any], t0: I64 | None) -> bool:
+    """Whether :func:`canonical_order` of integer ids ``users`` is the identity (a cheap check).
+
+    Other ids answer ``False`` (their order is left to :func:`canonical_order`).
+    """
+    if users.dtype.kind not in "iu":
+        return False
+    if users.size < 2:
+        return True
+    if not (users[1:] >= users[:-1]).all():
+        return False
+    same = users[1:] == users[:-1]
+    if t0 is None or not same.any():
+        return True
+    return bool((t0[1:][same] >= t0[:-1][same]).all())
+
+
+def integer_id_order(ids: npt.NDArray[Any]) -> npt.NDArray[np.int64] | None:
+    """The stable sort order of integer ``ids`` by a value sort, or ``None``.
+
+    ``None`` for other ids, fewer than two, or a range too wide to pack.
+    """
+    if ids.dtype.kind not in "iu" or ids.size < 2:
+        return None
+    return _packed_order(ids)
+
+
 def step_times_ns(units: pd.DataFrame, k: int) -> I64:
     """The ``at_k`` column as int64 nanoseconds."""
     col = units[time_column(k)]
