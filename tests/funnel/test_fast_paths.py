@@ -12,7 +12,7 @@ from hypothesis import strategies as st
 
 from saasmetrics._kernels.funnel import best_attempts, next_after
 from saasmetrics.funnel import funnel
-from saasmetrics.funnel._tables import _by_id
+from saasmetrics.funnel._tables import _by_id, canonical_order, in_canonical_order
 
 ids = st.one_of(
     st.lists(st.integers(-5, 5), max_size=30),
@@ -65,6 +65,26 @@ def test_order_of_integer_ids_is_the_stable_sort(case: tuple[Any, list[int]]) ->
     np.testing.assert_array_equal(by_user, expected)
     np.testing.assert_array_equal(sorted_users, users[expected])
     assert sorted_users.dtype == users.dtype
+
+
+@settings(max_examples=300, deadline=None)
+@given(
+    st.lists(st.tuples(st.integers(-3, 3), st.integers(0, 3)), max_size=40),
+    st.booleans(),
+    st.booleans(),
+)
+def test_already_in_canonical_order_means_the_sort_is_the_identity(
+    pairs: list[tuple[int, int]], presort: bool, with_t0: bool
+) -> None:
+    # finalize skips the sort when this says so: it must agree with the sort exactly
+    if presort:
+        pairs = sorted(pairs, key=lambda p: p[0])
+    users = np.array([u for u, _ in pairs], dtype=np.int64)
+    t0 = np.array([t for _, t in pairs], dtype=np.int64) if with_t0 else None
+    order = canonical_order(pd.DataFrame({"user": users}), t0)
+    identity = bool((order == np.arange(users.size)).all())
+    assert in_canonical_order(users, t0) == identity
+    assert not in_canonical_order(users.astype(str).astype(object), t0)
 
 
 def _best_attempts_by_reduction(
