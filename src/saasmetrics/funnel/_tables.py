@@ -194,7 +194,11 @@ def build_table(
     groups, labels = group_codes(units, breakdown)
     n_groups = len(labels)
     level = units["level"].to_numpy().astype(np.int64, copy=False)
-    per_level = np.bincount(groups * (n_steps + 1) + level, minlength=n_groups * (n_steps + 1))
+    if n_groups == 1:  # every group code is 0: the key is the level itself
+        per_level = np.bincount(level, minlength=n_steps + 1)
+    else:
+        key = groups * (n_steps + 1) + level
+        per_level = np.bincount(key, minlength=n_groups * (n_steps + 1))
     per_level = per_level.reshape(n_groups, n_steps + 1)
     # users reaching step k = users whose level > k
     counts = np.cumsum(per_level[:, ::-1], axis=1)[:, ::-1][:, 1:]
@@ -211,9 +215,11 @@ def build_table(
         return step_ns[k] if step_ns is not None else step_times_ns(units, k)
 
     previous = ns(0) if n_steps else None
+    reached = None
     for k in range(1, n_steps):
         current = ns(k)
-        reached = np.flatnonzero(level > k)
+        # units reaching step k are among those that reached step k - 1
+        reached = np.flatnonzero(level > k) if reached is None else reached[level[reached] > k]
         if reached.size:
             delta = current[reached] - previous[reached]  # type: ignore[index]
         previous = current
