@@ -136,24 +136,39 @@ def relevant_rows(
         # one narrowing copy, then every comparison reads a quarter of the bytes (and runs
         # four times as many lanes per instruction): cheaper than comparing the int32 codes
         event_codes = event_codes.astype(np.int8)
-    relevant = np.zeros(len(log), dtype=bool)
-    scratch = np.empty(len(log), dtype=bool)
+    relevant: Mask | None = None
+    scratch: Mask | None = None
+    whole: set[int] = set()  # codes whose every row is already in
     for code, cond in zip(step_codes, conditions, strict=True):
-        if code >= 0:
-            np.equal(event_codes, code, out=scratch)
+        if code < 0 or code in whole:
+            continue  # absent, or a repeated event: its rows are in
+        if cond is None:
+            whole.add(code)
+        if relevant is None:  # the first step writes the mask (no zeroed mask to OR into)
+            relevant = np.equal(event_codes, code)
             if cond is not None:
-                scratch &= cond
-            relevant |= scratch
+                relevant &= cond
+            continue
+        if scratch is None:
+            scratch = np.empty(len(log), dtype=bool)
+        np.equal(event_codes, code, out=scratch)
+        if cond is not None:
+            scratch &= cond
+        relevant |= scratch
+    if relevant is None:
+        relevant = np.zeros(len(log), dtype=bool)
     if codes is not None:
         relevant &= codes >= 0  # a missing held-constant value fills no step
     kept = np.flatnonzero(relevant).astype(np.int64, copy=False)
     ev_r = event_codes[kept]
-    masks = np.zeros((len(step_codes), kept.size), dtype=bool)
+    masks = np.empty((len(step_codes), kept.size), dtype=bool)
     for j, (code, cond) in enumerate(zip(step_codes, conditions, strict=True)):
-        if code >= 0:
-            masks[j] = ev_r == code
-            if cond is not None:
-                masks[j] &= cond[kept]
+        if code < 0:
+            masks[j] = False
+            continue
+        np.equal(ev_r, code, out=masks[j])
+        if cond is not None:
+            masks[j] &= cond[kept]
     return RelevantRows(kept=kept, masks=masks, time=log.time_ns[kept], seg=log.user_codes[kept])
 
 
