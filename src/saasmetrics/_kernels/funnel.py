@@ -94,7 +94,8 @@ def window_end(start: I64, window_ns: int) -> I64:
     True
     """
     room = NO_TIME - 1 - window_ns  # >= -1: no start above it fits
-    end: I64 = np.minimum(start, room) + window_ns
+    end: I64 = np.minimum(start, room)
+    end += window_ns  # in place: one new array, not two
     return end
 
 
