@@ -94,7 +94,8 @@ def window_end(start: I64, window_ns: int) -> I64:
     True
     """
     room = NO_TIME - 1 - window_ns  # >= -1: no start above it fits
-    end: I64 = np.minimum(start, room) + window_ns
+    end: I64 = np.minimum(start, room)
+    end += window_ns  # in place: one new array, not two
     return end
 
 
@@ -219,24 +220,29 @@ def attempt_levels(
 
     if order in ("ordered", "strict"):
         # work only on the attempts still alive: funnels narrow, so later steps get cheaper
-        act = np.arange(n_attempts, dtype=np.int64)
+        act: I64 | None = None  # None: all attempts (the first step keeps no index array)
         cur = anchors
         act_seg, act_deadline = anchor_seg, deadline
         for j in range(n_later):
             cand = next_after(step_masks[j], cur) if order == "ordered" else cur + 1
-            safe = np.minimum(cand, last)  # n_rows (no such row) fails the checks below
-            ok = (cand < n_rows) & (seg[safe] == act_seg) & (time_ns[safe] <= act_deadline)
+            # n_rows (no such row) is clipped to the last row by the gathers and fails the
+            # last check; clipping in the gather saves a clipped copy of the candidates
+            ok = np.take(seg, cand, mode="clip") == act_seg
+            ok &= np.take(time_ns, cand, mode="clip") <= act_deadline
+            ok &= cand < n_rows
             if order == "strict":
+                safe = np.minimum(cand, last)
                 ok &= step_masks[j][safe]
                 if same_value is not None:
                     ok &= same_value[safe]
                 if adjacent is not None:
                     ok &= adjacent[safe]
             keep = np.flatnonzero(ok)  # integer gathers beat boolean masks on big arrays
-            act, cur = act[keep], cand[keep]
+            act = keep if act is None else act[keep]
+            cur = cand[keep]
             act_seg, act_deadline = act_seg[keep], act_deadline[keep]
             step_rows[j + 1, act] = cur
-            level[act] += 1
+            level[act] = j + 2  # alive attempts reached every step so far
             if act.size == 0:
                 break
         return level, step_rows, None
@@ -415,7 +421,8 @@ def best_attempts(user_of_attempt: I64, level: I64) -> I64:
     Parameters
     ----------
     user_of_attempt : numpy.ndarray of int64
-        User of each attempt; attempts sorted by user, then by anchor time (input order).
+        User code (non-negative) of each attempt; attempts sorted by user, then by anchor time
+        (input order).
     level : numpy.ndarray of int64
         Level of each attempt (0 for removed attempts, which are never chosen).
 
@@ -423,6 +430,12 @@ def best_attempts(user_of_attempt: I64, level: I64) -> I64:
     -------
     numpy.ndarray of int64
         Indices into the attempts, one per user with a level above 0, in user order.
+
+    Notes
+    -----
+    Each user's best level comes from one scatter-maximum into a table indexed by user code
+    (levels are small: int8 when they fit), then the first attempt of each user at that level
+    is kept: no per-user reduction, which costs a call per user.
 
     Examples
     --------
@@ -433,10 +446,13 @@ def best_attempts(user_of_attempt: I64, level: I64) -> I64:
     n = level.size
     if n == 0:
         return np.zeros(0, dtype=np.int64)
-    starts = np.flatnonzero(np.r_[True, user_of_attempt[1:] != user_of_attempt[:-1]])
-    # highest level first, then the smallest index: one max-reduction per user
-    score = level * (n + 1)
-    score += np.arange(n, 0, -1, dtype=np.int64)  # n - index
-    best = np.maximum.reduceat(score, starts)
-    chosen: I64 = (n - best % (n + 1)).astype(np.int64)
+    small = level.astype(np.int8) if int(level.max()) <= np.iinfo(np.int8).max else level
+    best = np.zeros(int(user_of_attempt.max()) + 1, dtype=small.dtype)
+    np.maximum.at(best, user_of_attempt, small)
+    at_best = np.flatnonzero(small == best[user_of_attempt])
+    users = user_of_attempt[at_best]
+    first = np.empty(at_best.size, dtype=bool)
+    first[0] = True  # every user has an attempt at their best level
+    np.not_equal(users[1:], users[:-1], out=first[1:])
+    chosen: I64 = at_best[first].astype(np.int64, copy=False)
     return chosen[level[chosen] > 0]

@@ -27,7 +27,7 @@ from saasmetrics.funnel._steps import (
     event_index,
     event_mask,
 )
-from saasmetrics.funnel._tables import build_table, canonical_order
+from saasmetrics.funnel._tables import build_table, canonical_order, in_canonical_order
 from saasmetrics.scale import Analysis
 from saasmetrics.typing import FrameLike
 
@@ -208,9 +208,15 @@ def finalize(part: FunnelPartial, s: FunnelSettings) -> FunnelResult:
             DataQualityWarning,
             stacklevel=5,
         )
-    order = canonical_order(part.units, part.step_ns[0] if part.step_ns else None)
-    units = part.units.take(order).reset_index(drop=True)
-    step_ns = [ns[order] for ns in part.step_ns]
+    t0 = part.step_ns[0] if part.step_ns else None
+    if in_canonical_order(part.units["user"].to_numpy(), t0):  # one chunk of integer ids
+        units = part.units.copy(deep=False)
+        units.index = pd.RangeIndex(len(units))
+        step_ns = list(part.step_ns)
+    else:
+        order = canonical_order(part.units, t0)
+        units = part.units.take(order).reset_index(drop=True)
+        step_ns = [ns[order] for ns in part.step_ns]
     for name, column in step_columns(units, step_ns, part.tz).items():
         units[name] = column
     names = tuple(step.name for step in s.steps)

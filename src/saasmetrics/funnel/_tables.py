@@ -82,8 +82,36 @@ def group_codes(units: pd.DataFrame, breakdown: str | None) -> tuple[I64, list[A
     return out, labels
 
 
+def _packed_order(ids: npt.NDArray[Any]) -> npt.NDArray[np.int64] | None:
+    """The stable sort order of integer ``ids`` by one value sort, or ``None`` if they do not fit.
+
+    Each id's offset from the smallest goes in the high bits of an int64 and its position in
+    the low bits: sorting those keys (a value sort, much faster than ``argsort``) orders the
+    ids, ties by position, and the low bits are the order.
+    """
+    n = ids.size
+    bits = max((n - 1).bit_length(), 1)
+    lo, hi = int(ids.min()), int(ids.max())
+    if hi - lo >= 1 << (63 - bits):
+        return None
+    if ids.dtype == np.uint64:
+        key = (ids - np.uint64(lo)).astype(np.int64)
+    else:
+        key = ids.astype(np.int64)
+        key -= lo
+    key <<= bits
+    key |= np.arange(n, dtype=np.int64)
+    key.sort()
+    key &= (1 << bits) - 1
+    return key
+
+
 def _by_id(users: npt.NDArray[Any]) -> tuple[npt.NDArray[Any], npt.NDArray[np.intp]]:
     """The stable sort order of the ids (of their text if of mixed types) and the sorted ids."""
+    if users.dtype.kind in "iu" and users.size:
+        packed = _packed_order(users)
+        if packed is not None:
+            return packed, users[packed]
     try:
         # unique ids (one row per user) have a single sorted order: the faster sort finds it
         by_user = np.argsort(users)
@@ -117,6 +145,33 @@ def canonical_order(units: pd.DataFrame, t0: I64 | None) -> npt.NDArray[np.int64
     return np.lexsort((t0, user_rank)).astype(np.int64, copy=False)
 
 
+def in_canonical_order(users: npt.NDArray[Any], t0: I64 | None) -> bool:
+    """Whether :func:`canonical_order` of integer ids ``users`` is the identity (a cheap check).
+
+    Other ids answer ``False`` (their order is left to :func:`canonical_order`).
+    """
+    if users.dtype.kind not in "iu":
+        return False
+    if users.size < 2:
+        return True
+    if not (users[1:] >= users[:-1]).all():
+        return False
+    same = users[1:] == users[:-1]
+    if t0 is None or not same.any():
+        return True
+    return bool((t0[1:][same] >= t0[:-1][same]).all())
+
+
+def integer_id_order(ids: npt.NDArray[Any]) -> npt.NDArray[np.int64] | None:
+    """The stable sort order of integer ``ids`` by a value sort, or ``None``.
+
+    ``None`` for other ids, fewer than two, or a range too wide to pack.
+    """
+    if ids.dtype.kind not in "iu" or ids.size < 2:
+        return None
+    return _packed_order(ids)
+
+
 def step_times_ns(units: pd.DataFrame, k: int) -> I64:
     """The ``at_k`` column as int64 nanoseconds."""
     col = units[time_column(k)]
@@ -139,7 +194,11 @@ def build_table(
     groups, labels = group_codes(units, breakdown)
     n_groups = len(labels)
     level = units["level"].to_numpy().astype(np.int64, copy=False)
-    per_level = np.bincount(groups * (n_steps + 1) + level, minlength=n_groups * (n_steps + 1))
+    if n_groups == 1:  # every group code is 0: the key is the level itself
+        per_level = np.bincount(level, minlength=n_steps + 1)
+    else:
+        key = groups * (n_steps + 1) + level
+        per_level = np.bincount(key, minlength=n_groups * (n_steps + 1))
     per_level = per_level.reshape(n_groups, n_steps + 1)
     # users reaching step k = users whose level > k
     counts = np.cumsum(per_level[:, ::-1], axis=1)[:, ::-1][:, 1:]
@@ -156,9 +215,11 @@ def build_table(
         return step_ns[k] if step_ns is not None else step_times_ns(units, k)
 
     previous = ns(0) if n_steps else None
+    reached = None
     for k in range(1, n_steps):
         current = ns(k)
-        reached = np.flatnonzero(level > k)
+        # units reaching step k are among those that reached step k - 1
+        reached = np.flatnonzero(level > k) if reached is None else reached[level[reached] > k]
         if reached.size:
             delta = current[reached] - previous[reached]  # type: ignore[index]
         previous = current
