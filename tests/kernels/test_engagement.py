@@ -387,3 +387,51 @@ def test_cents_day_pairs_in_many_blocks_match_one_block(
     late = amounts.copy()
     late[-1] = 0.125  # half a cent in the last block only
     assert cents_day_pairs(users, 50, days, table, late) is None
+
+
+def test_packed_pair_sums_stay_exact_above_2_53_cents() -> None:
+    """One pair of 2**21 + 5 rows of 2**32 - 1 cents: the running sum wraps modulo 2**64."""
+    k = 2**21 + 5
+    users = np.zeros(k + 2, dtype=np.int64)
+    users[-1] = 1
+    days = np.zeros(k + 2, dtype=np.int64)
+    days[-2:] = 1  # user 0 and user 1 in period 1 too
+    cents = np.full(k + 2, 2**32 - 1, dtype=np.int64)
+    cents[-2:] = [3, 4]
+    table = np.array([0, 1], dtype=np.int64)
+    amounts = cents / 100.0
+    for got in (
+        day_pairs(users, 2, days, table, cents.copy()),
+        cents_day_pairs(users, 2, days, table, amounts),
+    ):
+        assert got is not None
+        u, p, v = got
+        assert v is not None
+        assert (u.tolist(), p.tolist()) == ([0, 0, 1], [0, 1, 1])
+        assert v.tolist() == [k * (2**32 - 1), 3, 4]  # above 2**53: no float rounding
+        assert v[0] > 2**53
+
+
+@pytest.mark.parametrize("n_periods", [1, 3])
+def test_day_pairs_pack_up_to_the_key_limit_and_decline_at_it(n_periods: int) -> None:
+    """``n_users * n_periods`` up to 2**31 - 1 packs (the top pair too); 2**31 declines."""
+    n_users = (2**31 - 1) // n_periods
+    users = np.array([n_users - 1, 0, n_users - 1], dtype=np.int64)
+    table = np.arange(n_periods, dtype=np.int64)
+    days = np.array([n_periods - 1, 0, n_periods - 1], dtype=np.int64)
+    got = day_pairs(users, n_users, days, table, np.array([2**32 - 1, 5, 1], dtype=np.int64))
+    assert got is not None
+    u, p, v = got
+    assert v is not None
+    assert (u.tolist(), p.tolist(), v.tolist()) == (
+        [0, n_users - 1],
+        [0, n_periods - 1],
+        [5, 2**32],
+    )
+    got = cents_day_pairs(users, n_users, days, table, np.array([1.5, 0.05, 0.01]))
+    assert got is not None
+    assert got[2].tolist() == [5, 151]
+    too_many = -(-(2**31) // n_periods)  # n_users * n_periods >= 2**31
+    assert day_pairs(users, too_many, days, table, np.array([1, 2, 3])) is None
+    assert cents_day_pairs(users, too_many, days, table, np.array([1.0, 2.0, 3.0])) is None
+    assert day_pairs(users, too_many, days, table) is not None  # no values: 2**62 bound
