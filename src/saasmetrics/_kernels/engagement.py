@@ -678,7 +678,8 @@ def growth_pairs(
     cell += periods
     both = cell * 2
     both += cont
-    cakes = np.bincount(both, minlength=2 * n * n)[: 2 * n * n].reshape(n * n, 2).astype(np.int64)
+    cakes = np.bincount(both, minlength=2 * n * n)[: 2 * n * n].reshape(n * n, 2)
+    cakes = cakes.astype(np.int64, copy=False)  # no copy of the 2 n^2 cells (n: periods)
     cake = (cakes[:, 0] + cakes[:, 1]).reshape(n, n)
     cake_retained = cakes[:, 1].copy().reshape(n, n)
     if values is None:
