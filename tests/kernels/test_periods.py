@@ -148,3 +148,29 @@ def test_rolling_months_up_to_the_largest_timestamp(origin: int, later: int, fre
     while anniversary((expected + 1) * step) <= parts(t):
         expected += 1
     assert k == expected
+
+
+_INT64 = np.iinfo(np.int64)
+
+
+@pytest.mark.parametrize(
+    "freq", ["W", *(f"W-{d}" for d in ("MON", "TUE", "WED", "THU", "FRI", "SAT"))]
+)
+@given(
+    values=st.lists(
+        st.one_of(
+            st.integers(min_value=_INT64.min + 1, max_value=_INT64.max),
+            st.integers(min_value=_INT64.max - 8 * 86_400 * 10**9, max_value=_INT64.max),
+            st.integers(min_value=_INT64.min + 1, max_value=_INT64.min + 8 * 86_400 * 10**9),
+        ),
+        min_size=1,
+        max_size=20,
+    )
+)
+def test_calendar_weeks_equal_weeks_of_days_over_all_of_int64(freq: str, values: list[int]) -> None:
+    # weeks as whole days since the epoch, shifted to the week start and divided by 7: also in
+    # the last week before int64's end, where shifting the nanoseconds would overflow
+    ns = np.array(values, dtype=np.int64)
+    spec = parse_freq(freq)
+    expected = (ns // 86_400_000_000_000 + 3 - spec.week_start) // 7
+    assert calendar_period(ns, spec).tolist() == expected.tolist()
