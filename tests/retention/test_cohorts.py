@@ -462,3 +462,19 @@ def test_first_period_cohorts_equal_the_general_path(
     pd.testing.assert_frame_equal(fast.counts, slow.counts)
     pd.testing.assert_series_equal(fast.sizes, slow.sizes)
     assert fast.to_json() == slow.to_json()
+
+
+def test_first_period_partial_of_an_empty_chunk_is_empty() -> None:
+    """An engine may hand the partial a chunk without rows: nothing counted, no error."""
+    from saasmetrics._kernels.periods import parse_freq
+    from saasmetrics.retention._cohorts import _CohortSettings, _first_period_partial
+    from saasmetrics.retention._common import Encoded
+
+    empty = np.zeros(0, dtype=np.int64)
+    log = Encoded(empty, empty.astype(np.int8), empty, pd.Index([]), pd.Index(["x"]), None)
+    week = parse_freq("W")
+    settings = _CohortSettings(week, week, "classic", "calendar", None, None, None, None, "W")
+    part = _first_period_partial(log, 0, settings)
+    assert part.counts.shape == (0, 1)
+    assert part.n_users.size == 0
+    assert part.n_excluded == 0

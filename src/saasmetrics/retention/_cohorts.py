@@ -546,7 +546,7 @@ def _cohort_is_first_period(log: Encoded, s: _CohortSettings) -> bool:
 def _first_period_partial(log: Encoded, end: int, s: _CohortSettings) -> _CohortPartial:
     """The default cohort table: no user's first time is needed, only their first period."""
     user, wall = log.user_codes, log.wall
-    if int(wall.max()) > end:  # as_of before the last event
+    if wall.size and int(wall.max()) > end:  # as_of before the last event
         keep = wall <= end
         user, wall = user[keep], wall[keep]
     counts, sizes, first = first_period_cohort_counts(
