@@ -165,3 +165,68 @@ def test_a_window_past_the_last_timestamp_does_not_wrap_around(
         exclusions=[("refund", 0, 1)],
     )
     assert with_exclusion.counts == [3, 1]
+
+
+def _awkward_events(ids: np.ndarray[Any, Any]) -> pd.DataFrame:
+    """128 event names (the steps' codes are 0 and 127), ties at every step, duplicate rows."""
+    names = [f"e{i:03d}" for i in range(128)]
+    rng = np.random.default_rng(7)
+    n = 600
+    picks = rng.choice([0, 0, 1, 126, 127, 127], n)
+    picks[:128] = np.arange(128)  # every name occurs
+    events = pd.DataFrame(
+        {
+            "user_id": ids[rng.integers(0, ids.size, n)],
+            "timestamp": pd.Timestamp("2024-03-09", tz="America/New_York")
+            + pd.to_timedelta(rng.integers(0, 6, n), unit="h"),
+            "event": np.array(names)[picks],
+            "plan": np.array(["free", "pro"])[rng.integers(0, 2, n)],
+            "channel": pd.Categorical(
+                np.array(["b", "a", None])[rng.integers(0, 3, n)], categories=["c", "a", "b"]
+            ),
+        }
+    )
+    return pd.concat([events, events.iloc[::7]], ignore_index=True)
+
+
+@pytest.mark.parametrize(
+    "ids",
+    [
+        np.array([-(2**63), -(2**63) + 1, -1, 0, 2**63 - 2, 2**63 - 1], dtype=np.int64),
+        np.array([-5, 3, -2, 9, 0, 4], dtype=np.int64),
+        np.array([2**63, 2**63 + 1, 2**64 - 1, 3], dtype=np.uint64),
+        np.array([2**63 + 9, 2**63, 2**63 + 4], dtype=np.uint64),
+    ],
+)
+@pytest.mark.parametrize(
+    "options",
+    [
+        {"order": "ordered"},
+        {"order": "strict"},
+        {"order": "ordered", "count": "attempts"},
+        {"order": "ordered", "entry": "first", "window": "1h"},
+        {"order": "strict", "hold_constant": "plan"},
+        {"order": "ordered", "breakdown": "channel", "exclusions": [("e001", 0, 1)]},
+        {"order": "unordered", "breakdown": "channel"},
+    ],
+)
+def test_fast_paths_give_the_plain_paths_results(
+    monkeypatch: pytest.MonkeyPatch, ids: np.ndarray[Any, Any], options: dict[str, Any]
+) -> None:
+    # int8 event codes (code 127 is a step), id-ordered units and finalize's skipped sort,
+    # against the int32 codes and the canonical sort on the same awkward data
+    import saasmetrics.funnel._analysis as analysis
+    import saasmetrics.funnel._attempts as attempts
+
+    events = _awkward_events(ids)
+    steps = ["e127", "e000", {"event": "e127", "where": {"plan": "pro"}}]
+    kwargs: dict[str, Any] = {"window": "2h", **options}
+    fast = funnel(events, steps, **kwargs)
+    monkeypatch.setattr(attempts, "_INT8_CODES", 0)
+    monkeypatch.setattr(attempts, "integer_id_order", lambda ids: None)
+    monkeypatch.setattr(analysis, "in_canonical_order", lambda users, t0: False)
+    plain = funnel(events, steps, **kwargs)
+    pd.testing.assert_frame_equal(fast.to_frame(), plain.to_frame())
+    pd.testing.assert_frame_equal(fast.units, plain.units)
+    assert fast.to_json() == plain.to_json()
+    assert fast.counts == plain.counts
