@@ -21,6 +21,7 @@ import numpy as np
 import numpy.typing as npt
 
 from saasmetrics._kernels.encoding import sort_order
+from saasmetrics._kernels.segments import run_starts
 
 __all__ = (
     "GrowthCounts",
@@ -247,10 +248,7 @@ def day_pairs(
         key: I64 = np.multiply(users, n)
         key += np.take(day_periods, days)
         key.sort()
-        new = np.empty(key.size, dtype=bool)
-        new[0] = True
-        np.not_equal(key[1:], key[:-1], out=new[1:])
-        pair = key[new]
+        pair = key[run_starts(key)]
         return (*np.divmod(pair, n), None)
     key = np.take(np.left_shift(day_periods, 32), days)  # period, value and user in 4 passes
     np.bitwise_or(key, values, out=key)
@@ -332,10 +330,7 @@ def _packed_pair_sums(key: I64, n: int) -> tuple[I64, I64, I64]:
     """Sort ``(user * n + period) << 32 | value`` keys in place; the pairs and their sums."""
     key.sort()
     high = key.view(np.int32)[1::2]  # the (user, period) code: little-endian high halves
-    new = np.empty(key.size, dtype=bool)
-    new[0] = True
-    np.not_equal(high[1:], high[:-1], out=new[1:])
-    at = np.flatnonzero(new)
+    at = np.flatnonzero(run_starts(high))
     pair = high[at].astype(np.int64)
     # the pairs' sums from one running sum of the keys (cheaper than reduceat over short
     # runs): a run adds count * (pair << 32) + its values, modulo 2**64, so subtracting the
@@ -353,10 +348,7 @@ def _packed_pair_sums(key: I64, n: int) -> tuple[I64, I64, I64]:
 
 
 def _user_starts(users: I64) -> Bool:
-    first = np.ones(users.size, dtype=bool)
-    if users.size > 1:
-        first[1:] = users[1:] != users[:-1]
-    return first
+    return run_starts(users)
 
 
 def _user_ends(users: I64) -> Bool:

@@ -30,6 +30,8 @@ from itertools import combinations
 import numpy as np
 import numpy.typing as npt
 
+from saasmetrics._kernels.segments import run_starts
+
 __all__ = (
     "MAX_STEP_TYPES",
     "NO_TIME",
@@ -450,9 +452,6 @@ def best_attempts(user_of_attempt: I64, level: I64) -> I64:
     best = np.zeros(int(user_of_attempt.max()) + 1, dtype=small.dtype)
     np.maximum.at(best, user_of_attempt, small)
     at_best = np.flatnonzero(small == best[user_of_attempt])
-    users = user_of_attempt[at_best]
-    first = np.empty(at_best.size, dtype=bool)
-    first[0] = True  # every user has an attempt at their best level
-    np.not_equal(users[1:], users[:-1], out=first[1:])
-    chosen: I64 = at_best[first].astype(np.int64, copy=False)
+    # every user has an attempt at their best level: the first of each user's run
+    chosen: I64 = at_best[run_starts(user_of_attempt[at_best])].astype(np.int64, copy=False)
     return chosen[level[chosen] > 0]

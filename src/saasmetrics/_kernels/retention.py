@@ -13,7 +13,7 @@ import numpy.typing as npt
 import pandas as pd
 from scipy.special import betaln
 
-from saasmetrics._kernels.segments import segment_ids
+from saasmetrics._kernels.segments import run_starts, segment_ids
 
 __all__ = (
     "behaviour_counts",
@@ -190,9 +190,7 @@ def first_period_cohort_counts(
     keys += period
     keys -= first
     pair_user, pair_period = np.divmod(unique_keys(keys, n_users * span), span)
-    new_user = np.empty(pair_user.size, dtype=bool)
-    new_user[0] = True
-    np.not_equal(pair_user[1:], pair_user[:-1], out=new_user[1:])
+    new_user = run_starts(pair_user)
     starts = pair_period[new_user]  # pairs are sorted by user, then period
     cohort = starts[np.cumsum(new_user) - 1]
     offset = pair_period - cohort
@@ -248,10 +246,7 @@ def behaviour_counts(
     keys *= n_events
     keys += event
     keys.sort()
-    new = np.empty(keys.size, dtype=bool)
-    new[:1] = True
-    np.not_equal(keys[1:], keys[:-1], out=new[1:])
-    starts = np.flatnonzero(new)
+    starts = np.flatnonzero(run_starts(keys))
     counts = np.diff(np.append(starts, keys.size))
     pair_user, pair_event = np.divmod(keys[starts], n_events)
     np.minimum(counts, max_count, out=counts)

@@ -11,6 +11,7 @@ import numpy.typing as npt
 
 __all__ = (
     "position_in_segment",
+    "run_starts",
     "segment_first",
     "segment_ids",
     "segment_last",
@@ -176,3 +177,28 @@ def segment_last(
     nonempty = offsets[1:] > offsets[:-1]
     out[nonempty] = values[offsets[1:][nonempty] - 1]
     return out
+
+
+def run_starts(values: npt.NDArray[np.generic]) -> npt.NDArray[np.bool_]:
+    """Where a run of equal neighbours starts, for grouped (e.g. sorted) ``values``.
+
+    Parameters
+    ----------
+    values : numpy.ndarray
+        Any 1-d array; equal values that belong together must be adjacent.
+
+    Returns
+    -------
+    numpy.ndarray of bool
+        True at the first element and wherever an element differs from the one before.
+
+    Examples
+    --------
+    >>> import numpy as np
+    >>> run_starts(np.array([3, 3, 5, 7, 7])).tolist()
+    [True, False, True, True, False]
+    """
+    starts = np.empty(values.size, dtype=bool)
+    starts[:1] = True
+    np.not_equal(values[1:], values[:-1], out=starts[1:])
+    return starts

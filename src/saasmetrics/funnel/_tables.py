@@ -108,10 +108,9 @@ def _packed_order(ids: npt.NDArray[Any]) -> npt.NDArray[np.int64] | None:
 
 def _by_id(users: npt.NDArray[Any]) -> tuple[npt.NDArray[Any], npt.NDArray[np.intp]]:
     """The stable sort order of the ids (of their text if of mixed types) and the sorted ids."""
-    if users.dtype.kind in "iu" and users.size:
-        packed = _packed_order(users)
-        if packed is not None:
-            return packed, users[packed]
+    packed = integer_id_order(users)
+    if packed is not None:
+        return packed, users[packed]
     try:
         # unique ids (one row per user) have a single sorted order: the faster sort finds it
         by_user = np.argsort(users)
