@@ -15,7 +15,7 @@ import numpy as np
 import numpy.typing as npt
 import pandas as pd
 
-from saasmetrics.eventlog import EventLog, as_event_log, event_log_of_events
+from saasmetrics.eventlog import EventLog, as_event_log, event_log_of_events, split_event_log
 from saasmetrics.exceptions import DataQualityWarning, EmptyDataError
 from saasmetrics.funnel._attempts import counted_units, step_columns
 from saasmetrics.funnel._options import FunnelSettings, check_property_columns
@@ -67,6 +67,7 @@ def funnel_analysis(
         merge=merge_partials,
         finalize=lambda part, _context: finalize(part, s),
         merge_many=merge_many_partials,
+        split=split_event_log,
     )
 
 
