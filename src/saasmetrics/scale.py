@@ -270,11 +270,9 @@ def _partial_in_threads(analysis: Analysis[P, R], chunk: Chunk, context: Context
     parts = analysis.split(chunk, n_threads) if analysis.split and n_threads > 1 else ()
     if len(parts) < 2:
         return analysis.partial(chunk, context)
-    from concurrent.futures import ThreadPoolExecutor
+    from saasmetrics._kernels.parallel import in_threads
 
-    # a pool per call: nothing outlives the call, nothing is shared with a forked child
-    with ThreadPoolExecutor(len(parts), thread_name_prefix="saasmetrics") as pool:
-        partials = list(pool.map(lambda part: analysis.partial(part(), context), parts))
+    partials = in_threads(lambda part: analysis.partial(part(), context), parts)
     if analysis.merge_many is not None:
         return analysis.merge_many(partials)
     return merge_all(analysis.merge, partials)

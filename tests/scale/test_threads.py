@@ -17,9 +17,11 @@ from hypothesis import strategies as st
 
 from saasmetrics import EventLog, config
 from saasmetrics import eventlog as eventlog_module
+from saasmetrics._kernels import parallel
 from saasmetrics.eventlog import split_event_log
 from saasmetrics.exceptions import DataQualityWarning, ParameterError
 from saasmetrics.funnel import Step, conversion_paths, funnel, paths
+from saasmetrics.retention import cohort_table
 from saasmetrics.scale import Analysis
 
 
@@ -225,6 +227,18 @@ FUNNELS: list[dict[str, Any]] = [
 ]
 
 
+def random_logs(test: Any) -> Any:
+    """Run ``test`` on random logs, with a number of threads to compare with one."""
+    return settings(max_examples=15, deadline=None)(
+        given(
+            n_users=st.integers(1, 60),
+            per_user=st.lists(st.integers(1, 12), min_size=1, max_size=4),
+            seed=st.integers(0, 2**16),
+            n_threads=st.integers(2, 5),
+        )(test)
+    )
+
+
 def _outcome(call: Any) -> tuple[Any, str | None]:
     """The result of ``call()``, or the message of the error it raised."""
     try:
@@ -249,13 +263,7 @@ def _same_with_threads(call: Any, n_threads: int) -> None:
     assert one.to_dict() == many.to_dict()
 
 
-@settings(max_examples=15, deadline=None)
-@given(
-    n_users=st.integers(1, 60),
-    per_user=st.lists(st.integers(1, 12), min_size=1, max_size=4),
-    seed=st.integers(0, 2**16),
-    n_threads=st.integers(2, 5),
-)
+@random_logs
 def test_funnels_and_paths_do_not_depend_on_threads(
     n_users: int, per_user: list[int], seed: int, n_threads: int
 ) -> None:
@@ -279,3 +287,22 @@ def test_a_funnel_warns_once_with_threads(split_small: None) -> None:
     with config.threads(2), pytest.warns(DataQualityWarning) as caught:
         funnel(frame, ["signup", "view", "never_happens"])
     assert len([w for w in caught if issubclass(w.category, DataQualityWarning)]) == 1
+
+
+@random_logs
+def test_cohort_tables_do_not_depend_on_threads(
+    n_users: int, per_user: list[int], seed: int, n_threads: int
+) -> None:
+    frame = _frame(n_users, per_user, seed)
+    as_of = frame["timestamp"].quantile(0.7)
+    with pytest.MonkeyPatch.context() as patch:
+        patch.setattr(parallel, "MIN_ROWS_PER_THREAD", 1)
+        for data in (frame, EventLog(frame)):
+            calls = [
+                partial(cohort_table, data, freq="W"),
+                partial(cohort_table, data, freq="D", max_periods=5),
+                partial(cohort_table, data, freq="MS", as_of=as_of),
+                partial(cohort_table, data, freq="W", kind="unbounded"),
+            ]
+            for call in calls:
+                _same_with_threads(call, n_threads)

@@ -9,6 +9,7 @@ import numpy as np
 import numpy.typing as npt
 import pandas as pd
 
+from saasmetrics._kernels.parallel import map_blocks
 from saasmetrics._kernels.periods import (
     DAY_NS,
     PeriodSpec,
@@ -21,6 +22,7 @@ from saasmetrics._kernels.retention import cohort_counts, first_period_cohort_co
 from saasmetrics._plotting import PALETTE, get_axes, period_label
 from saasmetrics._results import ResultMixin
 from saasmetrics._validation import check_choice
+from saasmetrics.config import get_threads
 from saasmetrics.eventlog import EventLog
 from saasmetrics.exceptions import EmptyDataError, ParameterError
 from saasmetrics.retention._common import (
@@ -549,8 +551,12 @@ def _first_period_partial(log: Encoded, end: int, s: _CohortSettings) -> _Cohort
     if wall.size and int(wall.max()) > end:  # as_of before the last event
         keep = wall <= end
         user, wall = user[keep], wall[keep]
+    threads = get_threads()
+    period = map_blocks(
+        lambda rows: calendar_period(wall[rows], s.spec), wall.size, threads, np.int64
+    )
     counts, sizes, first = first_period_cohort_counts(
-        user, calendar_period(wall, s.spec), log.n_users, s.max_periods
+        user, period, log.n_users, s.max_periods, threads=threads
     )
     # only the period of a cohort's latest start is read (completeness): the cohort's own
     latest = np.where(

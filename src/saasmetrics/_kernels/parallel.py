@@ -1,0 +1,131 @@
+"""Kernels on several threads: row blocks, and a call per block in a thread of its own.
+
+NumPy releases the GIL in its sorts, gathers, scatters and ufuncs, so a kernel whose passes
+work on independent row blocks (or on independent ranges of users) runs them in threads.
+The number of threads is the caller's (:func:`saasmetrics.config.get_threads`, read by the
+analysis, never here); with one thread, or too few rows to be worth a thread, the same code
+runs on the calling thread, so there is one code path.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Sequence
+from typing import Any, TypeVar
+
+import numpy as np
+import numpy.typing as npt
+
+__all__ = ("MIN_ROWS_PER_THREAD", "block_bounds", "in_threads", "map_blocks")
+
+T = TypeVar("T")
+R = TypeVar("R")
+
+MIN_ROWS_PER_THREAD = 50_000
+"""Below this many rows per block, a thread costs more than it saves."""
+
+
+def block_bounds(n_rows: int, threads: int, min_rows: int | None = None) -> list[int]:
+    """Bounds of up to ``threads`` blocks of about equal size over ``n_rows`` rows.
+
+    Parameters
+    ----------
+    n_rows : int
+        Rows (or users, or cells) to share out.
+    threads : int
+        Most blocks wanted.
+    min_rows : int, optional
+        Fewest rows per block (default :data:`MIN_ROWS_PER_THREAD`): fewer blocks when
+        ``n_rows`` is small.
+
+    Returns
+    -------
+    list of int
+        ``[0, b1, ..., n_rows]``: block ``i`` is ``bounds[i]:bounds[i + 1]``; one block
+        (``[0, n_rows]``) when there is nothing to share.
+
+    Examples
+    --------
+    >>> block_bounds(10, 3, min_rows=1)
+    [0, 3, 6, 10]
+    >>> block_bounds(10, 3, min_rows=6)
+    [0, 10]
+    """
+    if min_rows is None:
+        min_rows = MIN_ROWS_PER_THREAD
+    n = max(1, min(threads, n_rows // max(min_rows, 1)))
+    return [i * n_rows // n for i in range(n + 1)]
+
+
+def in_threads(fn: Callable[[T], R], items: Sequence[T]) -> list[R]:
+    """``[fn(item) for item in items]``, with each call in a thread of its own.
+
+    One item (or none) runs on the calling thread.
+
+    Parameters
+    ----------
+    fn : callable
+        Called once per item; its exceptions reach the caller.
+    items : sequence
+        What to call it on.
+
+    Returns
+    -------
+    list
+        The results, in the order of ``items``.
+
+    Examples
+    --------
+    >>> in_threads(lambda x: x * x, [1, 2, 3])
+    [1, 4, 9]
+    """
+    if len(items) < 2:
+        return [fn(item) for item in items]
+    from concurrent.futures import ThreadPoolExecutor
+
+    # a pool per call: nothing outlives the call, nothing is shared with a forked child
+    with ThreadPoolExecutor(len(items), thread_name_prefix="saasmetrics") as pool:
+        return list(pool.map(fn, items))
+
+
+def map_blocks(
+    fn: Callable[[slice], npt.NDArray[Any]],
+    n_rows: int,
+    threads: int,
+    dtype: npt.DTypeLike,
+) -> npt.NDArray[Any]:
+    """An array of ``n_rows`` values, each block's from ``fn(block)``, blocks in threads.
+
+    Parameters
+    ----------
+    fn : callable
+        ``fn(rows)`` returns the values of rows ``rows`` (a slice), elementwise.
+    n_rows : int
+        Length of the result.
+    threads : int
+        Most threads.
+    dtype : dtype
+        Of the result.
+
+    Returns
+    -------
+    numpy.ndarray
+        The values; ``fn(slice(0, n_rows))`` itself when there is one block.
+
+    Examples
+    --------
+    >>> import numpy as np
+    >>> x = np.arange(6)
+    >>> map_blocks(lambda rows: x[rows] * 2, 6, 2, np.int64).tolist()
+    [0, 2, 4, 6, 8, 10]
+    """
+    bounds = block_bounds(n_rows, threads)
+    if len(bounds) == 2:
+        return np.asarray(fn(slice(0, n_rows)), dtype=dtype)
+    out = np.empty(n_rows, dtype=dtype)
+
+    def fill(i: int) -> None:
+        rows = slice(bounds[i], bounds[i + 1])
+        out[rows] = fn(rows)
+
+    in_threads(fill, range(len(bounds) - 1))
+    return out
