@@ -2,14 +2,15 @@
 
 By default every analysis runs on the calling thread only, so that a service embedding
 saasmetrics (a web worker, a Dask task, a process per core) gets no threads it did not ask
-for. A notebook on a machine of its own can give an analysis more cores: the analyses that
+for. A notebook on a machine of its own can give an analysis more cores. The analyses that
 can split their encoded data into chunks of whole users for free (the funnel and session
 paths on an :class:`~saasmetrics.EventLog`, which is sorted by user) then run their
 ``partial`` step on each chunk in a thread of its own and merge the partials, the same
-partial / merge code that runs on Dask (:mod:`saasmetrics.scale`). Results do not depend on
-the number of threads. Analyses that would have to copy every row to split them run on one
-thread whatever this says (the copy costs more than the second core saves: see the benchmark
-page).
+partial / merge code that runs on Dask (:mod:`saasmetrics.scale`); the default cohort table
+runs its kernel over blocks of rows in threads. Results do not depend on the number of
+threads. Analyses that would have to copy every row to use threads run on one thread whatever
+this says (the copy costs about what the second core saves: see the scale explanation).
+On Dask, each partition's partial runs on one thread.
 
 The number is, in order of precedence: the innermost :func:`threads` block of the calling
 thread or task, else the last :func:`set_threads`, else the environment variable
