@@ -30,6 +30,7 @@ from saasmetrics._validation import (
     parse_timestamps,
     require_columns,
 )
+from saasmetrics.config import get_threads
 from saasmetrics.exceptions import EmptyDataError, MissingColumnError, ParameterError, SchemaError
 from saasmetrics.typing import FrameLike, OnInvalid
 
@@ -655,7 +656,7 @@ def _encode(
     if events_raw is None or not read_event_names:  # validated above, never looked up
         event_codes, events = np.zeros(len(users_raw), dtype=np.int8), pd.Index(["(every row)"])
     else:
-        event_codes, events = factorize_sorted(events_raw)
+        event_codes, events = factorize_sorted(events_raw, threads=get_threads())
     if not pd.api.types.is_string_dtype(events.dtype) and not pd.api.types.is_object_dtype(
         events.dtype
     ):

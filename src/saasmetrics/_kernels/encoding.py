@@ -8,6 +8,8 @@ import numpy as np
 import numpy.typing as npt
 import pandas as pd
 
+from saasmetrics._kernels.parallel import block_bounds, in_threads
+
 __all__ = (
     "distinct_sorted",
     "factorize_any_order",
@@ -87,19 +89,25 @@ def factorize_first_seen(values: pd.Series) -> tuple[npt.NDArray[np.int64], pd.I
     return codes.astype(np.int64, copy=False), pd.Index(uniques)
 
 
-def factorize_sorted(values: pd.Series) -> tuple[npt.NDArray[np.signedinteger[Any]], pd.Index]:
+def factorize_sorted(
+    values: pd.Series, *, threads: int = 1
+) -> tuple[npt.NDArray[np.signedinteger[Any]], pd.Index]:
     """Codes into the sorted distinct values (``pd.factorize(values, sort=True)``), narrow.
 
     Arrow-backed strings (pandas' default string dtype) are dictionary-encoded by Arrow and
     only the distinct values are sorted: the codes come from one gather through a small
     table, without the copies to int64 and the remap of every row that ``pandas.factorize``
-    does (10M names of 20 distinct: 0.14 CPU-s against 0.18). Other dtypes go to
-    :func:`pandas.factorize`. Codes are int8 below 128 distinct values, else int32.
+    does (10M names of 20 distinct: 0.14 CPU-s against 0.18). With ``threads`` above 1, row
+    blocks are encoded in threads of their own (Arrow releases the GIL) and their small
+    dictionaries united. Other dtypes go to :func:`pandas.factorize`. Codes are int8 below
+    128 distinct values, else int32.
 
     Parameters
     ----------
     values : pandas.Series
         Values without nulls (callers check them first).
+    threads : int, default 1
+        Most threads (Arrow strings only).
 
     Returns
     -------
@@ -120,14 +128,29 @@ def factorize_sorted(values: pd.Series) -> tuple[npt.NDArray[np.signedinteger[An
         import pyarrow as pa
         import pyarrow.compute as pc
 
-        encoded: Any = pc.dictionary_encode(pa.array(values.array))  # Array or ChunkedArray
-        if isinstance(encoded, pa.ChunkedArray):
-            encoded = encoded.combine_chunks()
-        found = pd.Index(pd.array(encoded.dictionary, dtype=dtype))
-        order = found.argsort()
-        rank = np.empty(len(found), dtype=np.int8 if len(found) < 128 else np.int32)
-        rank[order] = np.arange(len(found))
-        return rank[encoded.indices.to_numpy(zero_copy_only=False)], found[order]
+        array: Any = pa.array(values.array)  # Array or ChunkedArray
+        bounds = block_bounds(len(array), threads)
+
+        def encode(i: int) -> Any:
+            encoded = pc.dictionary_encode(array.slice(bounds[i], bounds[i + 1] - bounds[i]))
+            if isinstance(encoded, pa.ChunkedArray):
+                encoded = encoded.combine_chunks()
+            return encoded
+
+        blocks = in_threads(encode, range(len(bounds) - 1))
+        names = [pd.Index(pd.array(b.dictionary, dtype=dtype)) for b in blocks]
+        found = names[0] if len(names) == 1 else names[0].append(names[1:]).unique()
+        found = found[found.argsort()]
+        narrow = np.int8 if len(found) < 128 else np.int32
+        codes: npt.NDArray[np.signedinteger[Any]] = np.empty(len(array), dtype=narrow)
+
+        def fill(i: int) -> None:
+            rank = found.get_indexer(names[i]).astype(narrow)  # local code -> sorted rank
+            indices = blocks[i].indices.to_numpy(zero_copy_only=False)
+            np.take(rank, indices, out=codes[bounds[i] : bounds[i + 1]], mode="clip")  # all valid
+
+        in_threads(fill, range(len(blocks)))
+        return codes, pd.Index(found)
     codes, uniques = pd.factorize(values, sort=True)
     narrow = np.int8 if len(uniques) < 128 else np.int32
     return codes.astype(narrow, copy=False), pd.Index(uniques)

@@ -19,7 +19,9 @@ from saasmetrics._kernels.segments import run_starts, segment_ids
 
 __all__ = (
     "behaviour_counts",
+    "behaviour_keys",
     "cohort_counts",
+    "counts_of_pairs",
     "first_period_cohort_counts",
     "kaplan_meier_table",
     "pair_threshold_counts",
@@ -286,11 +288,43 @@ def behaviour_counts(
     >>> u.tolist(), e.tolist(), c.tolist()
     ([0, 1, 1], [0, 0, 2], [1, 1, 2])
     """
+    return counts_of_pairs(behaviour_keys(user, event, n_users, n_events), n_events, max_count)
+
+
+def behaviour_keys(
+    user: I64, event: npt.NDArray[np.integer[Any]], n_users: int, n_events: int
+) -> npt.NDArray[np.signedinteger[Any]]:
+    """The packed key ``user * n_events + event`` of every row, int32 when every key fits.
+
+    Examples
+    --------
+    >>> import numpy as np
+    >>> behaviour_keys(np.array([1, 0]), np.array([2, 0]), 2, 3).tolist()
+    [5, 0]
+    """
     narrow = n_users * n_events <= np.iinfo(np.int32).max
     keys: npt.NDArray[np.signedinteger[Any]] = user.astype(np.int32 if narrow else np.int64)
     keys *= n_events
     keys += event
-    keys.sort()
+    return keys
+
+
+def counts_of_pairs(
+    keys: npt.NDArray[np.signedinteger[Any]], n_events: int, max_count: int
+) -> tuple[I64, I64, I64]:
+    """:func:`behaviour_counts` from the rows' :func:`behaviour_keys`.
+
+    The keys are sorted in place unless they already are.
+
+    Examples
+    --------
+    >>> import numpy as np
+    >>> u, e, c = counts_of_pairs(np.array([5, 0, 5], dtype=np.int32), 3, 20)
+    >>> u.tolist(), e.tolist(), c.tolist()
+    ([0, 1], [0, 2], [1, 2])
+    """
+    if keys.size > 1 and not bool((keys[1:] >= keys[:-1]).all()):
+        keys.sort()
     starts = np.flatnonzero(run_starts(keys))
     counts = np.diff(np.append(starts, keys.size))
     pair_user, pair_event = np.divmod(keys[starts], n_events)
