@@ -279,3 +279,26 @@ def test_a_funnel_warns_once_with_threads(split_small: None) -> None:
     with config.threads(2), pytest.warns(DataQualityWarning) as caught:
         funnel(frame, ["signup", "view", "never_happens"])
     assert len([w for w in caught if issubclass(w.category, DataQualityWarning)]) == 1
+
+
+def test_too_many_overlapping_steps_is_an_error_whatever_the_threads(split_small: None) -> None:
+    # five steps of one event with conditions on five flags: the whole log overlaps in more
+    # ways than an unordered funnel checks exactly, each user's two events in far fewer
+    rng = np.random.default_rng(0)
+    flags = rng.integers(0, 2, (40, 5))
+    frame = pd.DataFrame(
+        {
+            "user_id": np.arange(40) // 2,
+            "event": "x",
+            "timestamp": pd.Timestamp("2024-01-01") + pd.to_timedelta(np.arange(40), unit="min"),
+            **{f"p{i}": flags[:, i] for i in range(5)},
+        }
+    )
+    steps = [Step("x", where={f"p{i}": 1}) for i in range(5)]
+    call = partial(funnel, frame, steps, order="unordered")
+    _, error = _outcome(call)
+    assert error is not None
+    assert "overlap in 24 distinct ways" in error
+    for n_threads in (2, 3, 8):
+        with config.threads(n_threads):
+            assert _outcome(call) == (None, error)
