@@ -29,6 +29,7 @@ Examples
 
 from __future__ import annotations
 
+import numbers
 import os
 from collections.abc import Iterator
 from contextlib import contextmanager
@@ -55,14 +56,15 @@ def _checked(n: object, what: str) -> int:
     """``n`` as a number of threads: a whole number >= 1, or ``"all"`` for every core."""
     if isinstance(n, str) and n.strip().lower() == "all":
         return _cores()
-    if isinstance(n, bool) or not isinstance(n, int):
+    # Python and NumPy integers alike, as check_int (np.bool_ is no Integral)
+    if isinstance(n, bool) or not isinstance(n, numbers.Integral):
         raise ParameterError(
             f"{what} must be a whole number of threads >= 1 or 'all'; got {n!r}.",
             hint="for example 2, or 'all' for every core of this machine.",
         )
     if n < 1:
         raise ParameterError(f"{what} must be >= 1; got {n}.", hint="1 runs on one thread.")
-    return n
+    return int(n)
 
 
 def _from_environment() -> int:

@@ -70,6 +70,20 @@ def test_bad_counts_are_refused(bad: Any) -> None:
     assert config.get_threads() == 1
 
 
+def test_numpy_integers_are_whole_numbers() -> None:
+    # as everywhere else in the library (check_int): np.int64(2) is 2
+    with config.threads(np.int64(2)) as n:
+        assert n == config.get_threads() == 2
+        assert type(n) is int
+    config.set_threads(np.int32(3))
+    assert config.get_threads() == 3
+    assert type(config.get_threads()) is int
+    with pytest.raises(ParameterError, match="threads"), config.threads(np.bool_(True)):
+        pass
+    with pytest.raises(ParameterError, match=">= 1"), config.threads(np.int64(0)):
+        pass
+
+
 def test_precedence_and_restore(monkeypatch: pytest.MonkeyPatch) -> None:
     monkeypatch.setenv(config.ENV_VAR, "4")
     assert config.get_threads() == 4
