@@ -72,7 +72,9 @@ def _from_environment() -> int:
     if raw is None or not raw.strip():
         return 1
     text = raw.strip()
-    value: object = int(text) if text.lstrip("-").isdigit() else text
+    # a sign, then decimal digits only: all that int() reads ("--2" and "\u00b2" are no numbers)
+    digits = text[1:] if text[0] in "+-" else text
+    value: object = int(text) if digits.isdecimal() else text
     return _checked(value, f"the environment variable {ENV_VAR}")
 
 

@@ -53,7 +53,7 @@ def test_environment_variable_all_is_every_core(monkeypatch: pytest.MonkeyPatch)
     assert config.get_threads() == config._cores() >= 1
 
 
-@pytest.mark.parametrize("raw", ["0", "-2", "two", "1.5"])
+@pytest.mark.parametrize("raw", ["0", "-2", "two", "1.5", "--2", "\u00b2", "-"])
 def test_bad_environment_variable_names_it(monkeypatch: pytest.MonkeyPatch, raw: str) -> None:
     monkeypatch.setenv(config.ENV_VAR, raw)
     with pytest.raises(ParameterError, match=config.ENV_VAR):
