@@ -19,17 +19,14 @@ thread or task, else the last :func:`set_threads`, else the environment variable
 Examples
 --------
 >>> from saasmetrics import config
->>> config.get_threads()
-1
 >>> with config.threads(2):
 ...     config.get_threads()
 2
->>> config.get_threads()
-1
 """
 
 from __future__ import annotations
 
+import numbers
 import os
 from collections.abc import Iterator
 from contextlib import contextmanager
@@ -56,14 +53,15 @@ def _checked(n: object, what: str) -> int:
     """``n`` as a number of threads: a whole number >= 1, or ``"all"`` for every core."""
     if isinstance(n, str) and n.strip().lower() == "all":
         return _cores()
-    if isinstance(n, bool) or not isinstance(n, int):
+    # Python and NumPy integers alike, as check_int (np.bool_ is no Integral)
+    if isinstance(n, bool) or not isinstance(n, numbers.Integral):
         raise ParameterError(
             f"{what} must be a whole number of threads >= 1 or 'all'; got {n!r}.",
             hint="for example 2, or 'all' for every core of this machine.",
         )
     if n < 1:
         raise ParameterError(f"{what} must be >= 1; got {n}.", hint="1 runs on one thread.")
-    return n
+    return int(n)
 
 
 def _from_environment() -> int:
@@ -71,7 +69,9 @@ def _from_environment() -> int:
     if raw is None or not raw.strip():
         return 1
     text = raw.strip()
-    value: object = int(text) if text.lstrip("-").isdigit() else text
+    # a sign, then decimal digits only: all that int() reads ("--2" and "\u00b2" are no numbers)
+    digits = text[1:] if text[0] in "+-" else text
+    value: object = int(text) if digits.isdecimal() else text
     return _checked(value, f"the environment variable {ENV_VAR}")
 
 
@@ -123,9 +123,7 @@ def set_threads(n: int | str | None) -> None:
     >>> set_threads(2)
     >>> get_threads()
     2
-    >>> set_threads(None)
-    >>> get_threads()
-    1
+    >>> set_threads(None)  # back to SAASMETRICS_THREADS, else 1
     """
     if n is None:
         _process_wide.clear()

@@ -408,6 +408,8 @@ def split_event_log(log: EventLog, n: int) -> list[Callable[[], EventLog]]:
     # cut at the user whose segment holds each target row (users' rows are never split)
     cuts = np.unique(np.searchsorted(log.offsets, targets, side="right") - 1)
     bounds = [0, *[int(c) for c in cuts if 0 < c < log.n_users], log.n_users]
+    # the parts share the event names: fill the index's lookup table before threads read it
+    log.events.get_indexer(log.events[:1])
     return [partial(log._users_between, lo, hi) for lo, hi in pairwise(bounds)]
 
 

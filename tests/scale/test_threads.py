@@ -18,10 +18,11 @@ from hypothesis import strategies as st
 from saasmetrics import EventLog, config
 from saasmetrics import eventlog as eventlog_module
 from saasmetrics._kernels import parallel
+from saasmetrics._kernels.parallel import in_threads
 from saasmetrics.eventlog import split_event_log
-from saasmetrics.exceptions import DataQualityWarning, ParameterError
+from saasmetrics.exceptions import DataQualityWarning, ParameterError, SaasMetricsError
 from saasmetrics.funnel import Step, conversion_paths, funnel, paths
-from saasmetrics.retention import cohort_table
+from saasmetrics.retention import cohort_table, feature_retention, magic_number_search
 from saasmetrics.scale import Analysis
 
 
@@ -55,7 +56,7 @@ def test_environment_variable_all_is_every_core(monkeypatch: pytest.MonkeyPatch)
     assert config.get_threads() == config._cores() >= 1
 
 
-@pytest.mark.parametrize("raw", ["0", "-2", "two", "1.5"])
+@pytest.mark.parametrize("raw", ["0", "-2", "two", "1.5", "--2", "\u00b2", "-"])
 def test_bad_environment_variable_names_it(monkeypatch: pytest.MonkeyPatch, raw: str) -> None:
     monkeypatch.setenv(config.ENV_VAR, raw)
     with pytest.raises(ParameterError, match=config.ENV_VAR):
@@ -70,6 +71,20 @@ def test_bad_counts_are_refused(bad: Any) -> None:
         with pytest.raises(ParameterError, match="set_threads"):
             config.set_threads(bad)
     assert config.get_threads() == 1
+
+
+def test_numpy_integers_are_whole_numbers() -> None:
+    # as everywhere else in the library (check_int): np.int64(2) is 2
+    with config.threads(np.int64(2)) as n:
+        assert n == config.get_threads() == 2
+        assert type(n) is int
+    config.set_threads(np.int32(3))
+    assert config.get_threads() == 3
+    assert type(config.get_threads()) is int
+    with pytest.raises(ParameterError, match="threads"), config.threads(np.bool_(True)):
+        pass
+    with pytest.raises(ParameterError, match=">= 1"), config.threads(np.int64(0)):
+        pass
 
 
 def test_precedence_and_restore(monkeypatch: pytest.MonkeyPatch) -> None:
@@ -243,17 +258,20 @@ def _outcome(call: Any) -> tuple[Any, str | None]:
     """The result of ``call()``, or the message of the error it raised."""
     try:
         return call(), None
-    except ParameterError as error:
-        return None, str(error)
+    except SaasMetricsError as error:
+        return None, f"{type(error).__name__}: {error}"
 
 
 def _same_with_threads(call: Any, n_threads: int) -> None:
-    with warnings.catch_warnings():
-        warnings.simplefilter("ignore", DataQualityWarning)
+    with warnings.catch_warnings(record=True) as caught:
+        warnings.simplefilter("always")
         one, error = _outcome(call)
+        said = [(w.category, str(w.message)) for w in caught]
+        caught.clear()
         with config.threads(n_threads):
             many, error_many = _outcome(call)
     assert error == error_many
+    assert said == [(w.category, str(w.message)) for w in caught]
     if one is None:
         return
     pd.testing.assert_frame_equal(one.to_frame(), many.to_frame())
@@ -303,6 +321,68 @@ def test_cohort_tables_do_not_depend_on_threads(
                 partial(cohort_table, data, freq="D", max_periods=5),
                 partial(cohort_table, data, freq="MS", as_of=as_of),
                 partial(cohort_table, data, freq="W", kind="unbounded"),
+            ]
+            for call in calls:
+                _same_with_threads(call, n_threads)
+
+
+def test_too_many_overlapping_steps_is_an_error_whatever_the_threads(split_small: None) -> None:
+    # five steps of one event with conditions on five flags: the whole log overlaps in more
+    # ways than an unordered funnel checks exactly, each user's two events in far fewer
+    rng = np.random.default_rng(0)
+    flags = rng.integers(0, 2, (40, 5))
+    frame = pd.DataFrame(
+        {
+            "user_id": np.arange(40) // 2,
+            "event": "x",
+            "timestamp": pd.Timestamp("2024-01-01") + pd.to_timedelta(np.arange(40), unit="min"),
+            **{f"p{i}": flags[:, i] for i in range(5)},
+        }
+    )
+    steps = [Step("x", where={f"p{i}": 1}) for i in range(5)]
+    call = partial(funnel, frame, steps, order="unordered")
+    _, error = _outcome(call)
+    assert error is not None
+    assert "overlap in 24 distinct ways" in error
+    for n_threads in (2, 3, 8):
+        with config.threads(n_threads):
+            assert _outcome(call) == (None, error)
+
+
+def test_threads_see_the_callers_context_and_start_no_threads_of_their_own() -> None:
+    def seen(_: int) -> tuple[int, str, str]:
+        return config.get_threads(), np.geterr()["divide"], threading.current_thread().name
+
+    with config.threads(3), np.errstate(divide="raise"):
+        found = in_threads(seen, range(3))
+    assert [(n, divide) for n, divide, _ in found] == [(1, "raise")] * 3
+    assert all(name.startswith("saasmetrics") for _, _, name in found)
+    assert np.geterr()["divide"] != "raise"
+
+
+@random_logs
+def test_magic_numbers_do_not_depend_on_threads(
+    n_users: int, per_user: list[int], seed: int, n_threads: int
+) -> None:
+    frame = _frame(n_users, per_user, seed)
+    users = frame["user_id"].drop_duplicates()
+    flags = pd.Series(np.arange(users.size) % 3 == 0, index=users.to_numpy())
+    with pytest.MonkeyPatch.context() as patch:
+        patch.setattr(parallel, "MIN_ROWS_PER_THREAD", 1)
+        for data in (frame, EventLog(frame)):
+            calls = [
+                partial(magic_number_search, data, signup_event="signup", min_support=0),
+                partial(magic_number_search, data, window="3D", retained=("3D", "9D")),
+                partial(
+                    magic_number_search,
+                    data,
+                    candidates=["view", "buy", "absent"],
+                    combinations=2,
+                    max_threshold=3,
+                    min_support=0,
+                ),
+                partial(magic_number_search, data, retained=flags, window="2D", min_support=0),
+                partial(feature_retention, data, ["view", "buy"], window="5D"),
             ]
             for call in calls:
                 _same_with_threads(call, n_threads)

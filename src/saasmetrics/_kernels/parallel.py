@@ -59,7 +59,9 @@ def block_bounds(n_rows: int, threads: int, min_rows: int | None = None) -> list
 def in_threads(fn: Callable[[T], R], items: Sequence[T]) -> list[R]:
     """``[fn(item) for item in items]``, with each call in a thread of its own.
 
-    One item (or none) runs on the calling thread.
+    One item (or none) runs on the calling thread. Each call sees the caller's context
+    variables (NumPy's ``errstate``, a :func:`saasmetrics.config.threads` block) but runs on
+    one thread: no pool starts another.
 
     Parameters
     ----------
@@ -80,11 +82,23 @@ def in_threads(fn: Callable[[T], R], items: Sequence[T]) -> list[R]:
     """
     if len(items) < 2:
         return [fn(item) for item in items]
+    import contextvars
     from concurrent.futures import ThreadPoolExecutor
 
+    from saasmetrics.config import threads
+
+    def call(item: T, context: contextvars.Context) -> R:
+        # the caller's context (NumPy's errstate, collected reports), and no threads within
+        def on_one_thread() -> R:
+            with threads(1):
+                return fn(item)
+
+        return context.run(on_one_thread)
+
+    contexts = [contextvars.copy_context() for _ in items]  # one each: a context runs once
     # a pool per call: nothing outlives the call, nothing is shared with a forked child
     with ThreadPoolExecutor(len(items), thread_name_prefix="saasmetrics") as pool:
-        return list(pool.map(fn, items))
+        return list(pool.map(call, items, contexts))
 
 
 def map_blocks(
