@@ -180,6 +180,17 @@ def cases(quick: bool) -> list[Case]:
             notes=list(notes),
         ),
         Case(
+            name="retention/magic_number_search (from frame), on all cores",
+            size=f"{size}, 20 events x 20 thresholds",
+            setup=lambda: _events(n, n_users),
+            ours=lambda df: _on_all_cores(
+                lambda: magic_number_search(df, signup_event="signup", min_support=0)
+            ),
+            alternatives=magic_alts,
+            check=_check_magic if quick else None,
+            notes=[*notes, "saasmetrics with config.threads('all'), like DuckDB"],
+        ),
+        Case(
             name="retention/both, EventLog built once",
             size=size,
             setup=lambda: EventLog(_events(n, n_users), properties=[]),

@@ -677,8 +677,10 @@ def _encode(
             users_raw = users_raw.iloc[positions]
             event_codes = event_codes[positions]
             parsed = ParsedTimes(ns=parsed.ns[positions], tz=parsed.tz)
-    factorize = factorize_any_order if any_user_order else factorize_first_seen
-    user_codes, users = factorize(users_raw)
+    if any_user_order:
+        user_codes, users = factorize_any_order(users_raw, threads=get_threads())
+    else:
+        user_codes, users = factorize_first_seen(users_raw)
     return EncodedEvents(
         frame=frame,
         user_codes=user_codes,

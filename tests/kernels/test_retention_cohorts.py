@@ -127,3 +127,25 @@ def test_first_period_cohorts_do_not_depend_on_threads(  # type: ignore[no-untyp
     np.testing.assert_array_equal(one[1], many[1])
     assert one[1].dtype == many[1].dtype == np.int64
     assert one[2] == many[2]
+
+
+@given(
+    rows=st.lists(st.tuples(st.integers(0, 9), st.integers(-30, 90)), min_size=1, max_size=80),
+    threads=st.integers(1, 4),
+)
+def test_periods_converted_per_block_are_the_periods_given(  # type: ignore[no-untyped-def]
+    rows, threads
+) -> None:
+    """``period_of`` (here days to weeks) gives the counts of the converted periods."""
+    user = np.array([r[0] for r in rows], dtype=np.int64)
+    days = np.array([r[1] for r in rows], dtype=np.int64)
+    n_users = int(user.max()) + 1
+    given_periods = first_period_cohort_counts(user, days // 7, n_users)
+    with pytest.MonkeyPatch.context() as patch:
+        patch.setattr(parallel, "MIN_ROWS_PER_THREAD", 1)
+        converted = first_period_cohort_counts(
+            user, days, n_users, period_of=lambda d: d // 7, threads=threads
+        )
+    np.testing.assert_array_equal(given_periods[0], converted[0])
+    np.testing.assert_array_equal(given_periods[1], converted[1])
+    assert given_periods[2] == converted[2]

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from itertools import pairwise
 from typing import Any
 
 import numpy as np
@@ -156,7 +157,9 @@ def factorize_sorted(
     return codes.astype(narrow, copy=False), pd.Index(uniques)
 
 
-def factorize_any_order(values: pd.Series) -> tuple[npt.NDArray[np.int64], pd.Index]:
+def factorize_any_order(
+    values: pd.Series, *, threads: int = 1
+) -> tuple[npt.NDArray[np.int64], pd.Index]:
     """Integer codes and the values they stand for, for callers that need no particular order.
 
     Integer columns whose values span at most one value per row are coded by their offset
@@ -168,6 +171,8 @@ def factorize_any_order(values: pd.Series) -> tuple[npt.NDArray[np.int64], pd.In
     ----------
     values : pandas.Series
         The ids (a null is coded -1, as ``pandas.factorize`` codes it).
+    threads : int, default 1
+        Most threads for integer ids (their range and offsets by row blocks).
 
     Returns
     -------
@@ -183,21 +188,28 @@ def factorize_any_order(values: pd.Series) -> tuple[npt.NDArray[np.int64], pd.In
     >>> codes.tolist(), uniques.tolist()
     ([2, 0, 2, 3], [28, 29, 30, 31])
     """
-    dense = _dense_ints(values)
+    dense = _dense_ints(values, threads)
     if dense is None:
         return factorize_first_seen(values)
     array, low, span = dense
-    codes = np.subtract(array, low, dtype=np.int64, casting="unsafe")  # exact: span <= n
+    codes = np.empty(array.size, dtype=np.int64)
+    blocks = [slice(a, b) for a, b in pairwise(block_bounds(array.size, threads))]
+    # exact: span <= n
+    in_threads(lambda r: np.subtract(array[r], low, out=codes[r], casting="unsafe"), blocks)
     uniques = (np.arange(span, dtype=np.int64) + low).astype(array.dtype)
     return codes, pd.Index(uniques)
 
 
-def _dense_ints(values: pd.Series) -> tuple[npt.NDArray[np.integer], int, int] | None:
+def _dense_ints(
+    values: pd.Series, threads: int = 1
+) -> tuple[npt.NDArray[np.integer], int, int] | None:
     """The integers, their minimum and span, when they span at most one value per row."""
     array = values.to_numpy() if isinstance(values.dtype, np.dtype) else None
     if array is None or array.dtype.kind not in "iu" or not array.size:
         return None
-    low, high = int(array.min()), int(array.max())
+    blocks = [slice(a, b) for a, b in pairwise(block_bounds(array.size, threads))]
+    ranges = in_threads(lambda r: (int(array[r].min()), int(array[r].max())), blocks)
+    low, high = min(lo for lo, _ in ranges), max(hi for _, hi in ranges)
     span = high - low + 1
     return (array, low, span) if span <= array.size and high < 2**63 else None
 

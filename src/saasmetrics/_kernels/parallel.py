@@ -10,12 +10,9 @@ runs on the calling thread, so there is one code path.
 from __future__ import annotations
 
 from collections.abc import Callable, Sequence
-from typing import Any, TypeVar
+from typing import TypeVar
 
-import numpy as np
-import numpy.typing as npt
-
-__all__ = ("MIN_ROWS_PER_THREAD", "block_bounds", "in_threads", "map_blocks")
+__all__ = ("MIN_ROWS_PER_THREAD", "block_bounds", "in_threads")
 
 T = TypeVar("T")
 R = TypeVar("R")
@@ -99,47 +96,3 @@ def in_threads(fn: Callable[[T], R], items: Sequence[T]) -> list[R]:
     # a pool per call: nothing outlives the call, nothing is shared with a forked child
     with ThreadPoolExecutor(len(items), thread_name_prefix="saasmetrics") as pool:
         return list(pool.map(call, items, contexts))
-
-
-def map_blocks(
-    fn: Callable[[slice], npt.NDArray[Any]],
-    n_rows: int,
-    threads: int,
-    dtype: npt.DTypeLike,
-) -> npt.NDArray[Any]:
-    """An array of ``n_rows`` values, each block's from ``fn(block)``, blocks in threads.
-
-    Parameters
-    ----------
-    fn : callable
-        ``fn(rows)`` returns the values of rows ``rows`` (a slice), elementwise.
-    n_rows : int
-        Length of the result.
-    threads : int
-        Most threads.
-    dtype : dtype
-        Of the result.
-
-    Returns
-    -------
-    numpy.ndarray
-        The values; ``fn(slice(0, n_rows))`` itself when there is one block.
-
-    Examples
-    --------
-    >>> import numpy as np
-    >>> x = np.arange(6)
-    >>> map_blocks(lambda rows: x[rows] * 2, 6, 2, np.int64).tolist()
-    [0, 2, 4, 6, 8, 10]
-    """
-    bounds = block_bounds(n_rows, threads)
-    if len(bounds) == 2:
-        return np.asarray(fn(slice(0, n_rows)), dtype=dtype)
-    out = np.empty(n_rows, dtype=dtype)
-
-    def fill(i: int) -> None:
-        rows = slice(bounds[i], bounds[i + 1])
-        out[rows] = fn(rows)
-
-    in_threads(fill, range(len(bounds) - 1))
-    return out

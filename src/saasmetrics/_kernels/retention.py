@@ -6,6 +6,7 @@ Arrays in, arrays out. Event arrays are sorted by (user, time) with per-user ``o
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from itertools import pairwise
 from typing import Any
 
@@ -153,6 +154,7 @@ def first_period_cohort_counts(
     n_users: int,
     max_periods: int | None = None,
     *,
+    period_of: Callable[[I64], I64] | None = None,
     threads: int = 1,
 ) -> tuple[F64, I64, int]:
     """Classic retention counts when a user's cohort is the period of their first row.
@@ -166,11 +168,14 @@ def first_period_cohort_counts(
     user : numpy.ndarray of int64
         User code (``0..n_users-1``) of every activity row, any order.
     period : numpy.ndarray of int64
-        Calendar period ordinal of each row.
+        Calendar period ordinal of each row, or with ``period_of`` its time.
     n_users : int
         Number of user codes.
     max_periods : int, optional
         Keep period offsets below this only.
+    period_of : callable, optional
+        Maps times to period ordinals, non-decreasing (a calendar grain): each block of rows
+        is converted where it is read, so no array of periods is made.
     threads : int, default 1
         Most threads: with a bitmap, blocks of rows set its bits and ranges of users read
         their pairs back, in threads of their own (the result does not change).
@@ -196,15 +201,17 @@ def first_period_cohort_counts(
     """
     if user.size == 0:
         return np.zeros((0, 1)), np.zeros(0, dtype=np.int64), 0
+    to_period = period_of if period_of is not None else (lambda times: times)
     rows = block_bounds(user.size, threads)
     row_blocks = [slice(a, b) for a, b in pairwise(rows)]
     ranges = in_threads(lambda r: (int(period[r].min()), int(period[r].max())), row_blocks)
-    first = min(lo for lo, _ in ranges)
-    span = max(hi for _, hi in ranges) - first + 1
+    # the periods of the earliest and latest times (periods never decrease with time)
+    low, high = to_period(np.array([min(lo for lo, _ in ranges), max(hi for _, hi in ranges)]))
+    first, span = int(low), int(high) - int(low) + 1
 
     def pair_keys(r: slice) -> I64:
         keys = user[r] * span
-        keys += period[r]
+        keys += to_period(period[r])
         keys -= first
         return keys
 

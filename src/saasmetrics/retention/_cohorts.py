@@ -9,7 +9,6 @@ import numpy as np
 import numpy.typing as npt
 import pandas as pd
 
-from saasmetrics._kernels.parallel import map_blocks
 from saasmetrics._kernels.periods import (
     DAY_NS,
     PeriodSpec,
@@ -551,12 +550,13 @@ def _first_period_partial(log: Encoded, end: int, s: _CohortSettings) -> _Cohort
     if wall.size and int(wall.max()) > end:  # as_of before the last event
         keep = wall <= end
         user, wall = user[keep], wall[keep]
-    threads = get_threads()
-    period = map_blocks(
-        lambda rows: calendar_period(wall[rows], s.spec), wall.size, threads, np.int64
-    )
     counts, sizes, first = first_period_cohort_counts(
-        user, period, log.n_users, s.max_periods, threads=threads
+        user,
+        wall,
+        log.n_users,
+        s.max_periods,
+        period_of=lambda times: calendar_period(times, s.spec),
+        threads=get_threads(),
     )
     # only the period of a cohort's latest start is read (completeness): the cohort's own
     latest = np.where(

@@ -212,6 +212,7 @@ def encode(
     user_codes, users = encoded.user_codes, encoded.users
     if any_user_order:  # ids of no row (offset codes span every id in range) are not users
         present = np.zeros(len(users), dtype=bool)
+        # one thread: blocks writing to a table this small contend for its cache lines
         present[user_codes] = True
         if not present.all():
             user_codes = (np.cumsum(present) - 1)[user_codes]
