@@ -194,8 +194,11 @@ def factorize_any_order(
     array, low, span = dense
     codes = np.empty(array.size, dtype=np.int64)
     blocks = [slice(a, b) for a, b in pairwise(block_bounds(array.size, threads))]
-    # exact: span <= n
-    in_threads(lambda r: np.subtract(array[r], low, out=codes[r], casting="unsafe"), blocks)
+    # in int64 (not the ids' dtype: int8 ids -100..100 overflow it), exact: span <= n
+    in_threads(
+        lambda r: np.subtract(array[r], low, out=codes[r], dtype=np.int64, casting="unsafe"),
+        blocks,
+    )
     uniques = (np.arange(span, dtype=np.int64) + low).astype(array.dtype)
     return codes, pd.Index(uniques)
 

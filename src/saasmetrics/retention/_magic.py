@@ -357,7 +357,9 @@ def _behaviour_partial(log: Encoded, context: tuple[int, int], o: _Options) -> _
     # the sorted keys in ranges of whole users, each counted in a thread: the counts add up
     width = max(n_names, 1)
     users = block_bounds(log.n_users, len(parts), min_rows=1)
-    cuts = np.searchsorted(keys, np.asarray(users, dtype=np.int64) * width)
+    # the bounds in the keys' dtype (they fit: narrow keys span n_users * width), or NumPy
+    # would search a widened copy of every key
+    cuts = np.searchsorted(keys, (np.asarray(users, dtype=np.int64) * width).astype(keys.dtype))
 
     def thresholds(i: int) -> tuple[I64, ...]:
         range_keys = keys[cuts[i] : cuts[i + 1]]
