@@ -144,6 +144,7 @@ def factorize_sorted(
         found = found[found.argsort()]
         narrow = np.int8 if len(found) < 128 else np.int32
         codes: npt.NDArray[np.signedinteger[Any]] = np.empty(len(array), dtype=narrow)
+        found.get_indexer(found[:1])  # fill its lookup table before the threads read it
 
         def fill(i: int) -> None:
             rank = found.get_indexer(names[i]).astype(narrow)  # local code -> sorted rank
