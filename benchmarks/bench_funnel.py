@@ -15,7 +15,7 @@ import numpy as np
 import pandas as pd
 
 from benchmarks._harness import Case, have
-from saasmetrics import EventLog
+from saasmetrics import EventLog, config
 from saasmetrics.funnel import funnel, paths
 
 STEPS = ["signup", "create_project", "invite_teammate", "subscribe"]
@@ -202,6 +202,10 @@ def cases(quick: bool) -> list[Case]:
     def ours(data: dict[str, Any]) -> list[int]:
         return funnel(data["log"], STEPS, window="7D").counts
 
+    def ours_all_cores(data: dict[str, Any]) -> list[int]:
+        with config.threads("all"):
+            return ours(data)
+
     def ours_breakdown(data: dict[str, Any]) -> dict[str, list[int]]:
         table = funnel(data["log"], STEPS, window="7D", breakdown="channel").to_frame()
         return {
@@ -258,9 +262,14 @@ def cases(quick: bool) -> list[Case]:
         table = paths(data["log"], max_steps=5, collapse_repeats=False).to_frame()
         return dict(zip(table["path"], table["sessions"].astype(int), strict=True))
 
+    def ours_paths_all_cores(data: dict[str, Any]) -> dict[str, int]:
+        with config.threads("all"):
+            return ours_paths(data)
+
     path_alternatives: dict[str, Any] = {"pandas groupby": lambda d: pandas_paths(d["frame"])}
+    paths_duckdb: dict[str, Any] = {}
     if have("duckdb"):
-        path_alternatives["duckdb SQL"] = duck(PATHS_SQL)
+        path_alternatives["duckdb SQL"] = paths_duckdb["duckdb SQL"] = duck(PATHS_SQL)
 
     def check_paths(ours_result: Any, name: str, theirs: Any) -> None:
         if name == "duckdb SQL":
@@ -278,6 +287,15 @@ def cases(quick: bool) -> list[Case]:
             alternatives=alternatives,
             check=check,
             notes=notes,
+        ),
+        Case(
+            name="funnel/4-step ordered, 7D window, on all cores",
+            size=size,
+            setup=setup,
+            ours=ours_all_cores,
+            alternatives=alternatives,
+            check=check,
+            notes=[*notes, "saasmetrics with config.threads('all'), like DuckDB"],
         ),
         Case(
             name="funnel/4-step unordered (any step opens), 7D window",
@@ -305,5 +323,14 @@ def cases(quick: bool) -> list[Case]:
             alternatives=path_alternatives,
             check=check_paths,
             notes=list(notes),
+        ),
+        Case(
+            name="funnel/paths: 5-event session paths, on all cores",
+            size=paths_size,
+            setup=setup_paths,
+            ours=ours_paths_all_cores,
+            alternatives=paths_duckdb,
+            check=check_paths,
+            notes=[*notes, "saasmetrics with config.threads('all'), like DuckDB"],
         ),
     ]

@@ -9,7 +9,7 @@ import numpy as np
 import pandas as pd
 
 from benchmarks._harness import Case, have
-from saasmetrics import EventLog
+from saasmetrics import EventLog, config
 from saasmetrics.retention import cohort_table, kaplan_meier, magic_number_search
 
 DAY = pd.Timedelta("1D")
@@ -123,6 +123,11 @@ def _check_magic(ours: Any, name: str, theirs: Any) -> None:
     )
 
 
+def _on_all_cores(call: Any) -> Any:
+    with config.threads("all"):
+        return call()
+
+
 def cases(quick: bool) -> list[Case]:
     n, n_users = (200_000, 10_000) if quick else (10_000_000, 500_000)
     size = f"{n / 1e6:g}M events"
@@ -157,6 +162,15 @@ def cases(quick: bool) -> list[Case]:
             notes=notes,
         ),
         Case(
+            name="retention/cohort_table weekly (from frame), on all cores",
+            size=size,
+            setup=lambda: _events(n, n_users),
+            ours=lambda df: _on_all_cores(lambda: cohort_table(df, freq="W")),
+            alternatives=cohort_alts,
+            check=_check_cohorts if quick else None,
+            notes=[*notes, "saasmetrics with config.threads('all'), like DuckDB"],
+        ),
+        Case(
             name="retention/magic_number_search (from frame)",
             size=f"{size}, 20 events x 20 thresholds",
             setup=lambda: _events(n, n_users),
@@ -164,6 +178,17 @@ def cases(quick: bool) -> list[Case]:
             alternatives=magic_alts,
             check=_check_magic if quick else None,
             notes=list(notes),
+        ),
+        Case(
+            name="retention/magic_number_search (from frame), on all cores",
+            size=f"{size}, 20 events x 20 thresholds",
+            setup=lambda: _events(n, n_users),
+            ours=lambda df: _on_all_cores(
+                lambda: magic_number_search(df, signup_event="signup", min_support=0)
+            ),
+            alternatives=magic_alts,
+            check=_check_magic if quick else None,
+            notes=[*notes, "saasmetrics with config.threads('all'), like DuckDB"],
         ),
         Case(
             name="retention/both, EventLog built once",

@@ -3,7 +3,8 @@
 Subpackages: :mod:`saasmetrics.attribution`, :mod:`saasmetrics.engagement`,
 :mod:`saasmetrics.funnel`, :mod:`saasmetrics.retention`, :mod:`saasmetrics.health`,
 :mod:`saasmetrics.unit_economics`,
-:mod:`saasmetrics.datasets`, and :mod:`saasmetrics.scale` (the same analyses on Dask). They
+:mod:`saasmetrics.datasets`, :mod:`saasmetrics.scale` (the same analyses on Dask) and
+:mod:`saasmetrics.config` (threads in memory). They
 load on first use, so ``import saasmetrics`` stays light: it imports no matplotlib, statsmodels,
 dask or peer library, and does no I/O.
 
@@ -24,6 +25,7 @@ from saasmetrics.eventlog import EventLog
 if TYPE_CHECKING:
     from saasmetrics import (
         attribution,
+        config,
         datasets,
         engagement,
         exceptions,
@@ -38,6 +40,7 @@ __all__ = (
     "EventLog",
     "__version__",
     "attribution",
+    "config",
     "datasets",
     "engagement",
     "exceptions",
@@ -51,6 +54,7 @@ __all__ = (
 _SUBPACKAGES = frozenset(
     {
         "attribution",
+        "config",
         "datasets",
         "engagement",
         "exceptions",

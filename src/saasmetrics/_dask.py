@@ -34,6 +34,7 @@ from saasmetrics._validation import (
     collecting_reports,
     infer_id_kind,
 )
+from saasmetrics.config import threads
 from saasmetrics.exceptions import (
     EmptyDataError,
     InputError,
@@ -162,8 +163,12 @@ def _per_chunk(
         value = step(chunk, context) if with_context else step(chunk)
         return value, tuple(reports.items())
 
+    def call_on_one_thread() -> Any:
+        with threads(1):  # Dask runs the partitions in parallel: one thread each
+            return call()
+
     try:
-        (value, reports), warned = _capture(call)
+        (value, reports), warned = _capture(call_on_one_thread)
         if value is _NOTHING:  # on_invalid="drop" dropped every row: an empty chunk
             return _Carried(None, warned, empty=True, reports=reports if with_context else ())
     except InputError as error:

@@ -6,6 +6,8 @@ import html
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 from datetime import tzinfo
+from functools import partial
+from itertools import pairwise
 from typing import Any
 
 import numpy as np
@@ -28,6 +30,7 @@ from saasmetrics._validation import (
     parse_timestamps,
     require_columns,
 )
+from saasmetrics.config import get_threads
 from saasmetrics.exceptions import EmptyDataError, MissingColumnError, ParameterError, SchemaError
 from saasmetrics.typing import FrameLike, OnInvalid
 
@@ -343,6 +346,72 @@ class EventLog:
         """Alias of :attr:`tz`."""
         return self.tz
 
+    def _users_between(self, lo: int, hi: int) -> EventLog:
+        """The log of users ``lo .. hi - 1``, as codes ``0 .. hi - lo - 1``.
+
+        Views of this log's arrays, but for the offsets and (when ``lo > 0``) the user codes,
+        which are shifted.
+        """
+        a, b = int(self.offsets[lo]), int(self.offsets[hi])
+        part = object.__new__(EventLog)
+        part.users = self.users[lo:hi]
+        part.user_codes = _readonly(self.user_codes[a:b] - lo if lo else self.user_codes[a:b])
+        part.offsets = _readonly(self.offsets[lo : hi + 1] - a)
+        part.event_codes = self.event_codes[a:b]
+        part.time_ns = self.time_ns[a:b]
+        part.row_order = self.row_order[a:b]
+        part.events, part.tz, part.validation = self.events, self.tz, self.validation
+        part._times = ParsedTimes(ns=part.time_ns, tz=self.tz)
+        part.user_col, part.time_col, part.event_col = self.user_col, self.time_col, self.event_col
+        part._properties = {
+            name: values.iloc[a:b].reset_index(drop=True)
+            for name, values in self._properties.items()
+        }
+        return part
+
+
+# below this many events per part, a thread costs more than it saves
+MIN_EVENTS_PER_THREAD = 50_000
+
+
+def split_event_log(log: EventLog, n: int) -> list[Callable[[], EventLog]]:
+    """``log`` as up to ``n`` logs of whole users with about as many events each.
+
+    Each part is built when its callable is called (views of ``log``'s arrays). Users keep
+    their order: the parts' users, in part order, are ``log.users``. A log of fewer than
+    ``2 * MIN_EVENTS_PER_THREAD`` events is not split (one part: ``log`` itself).
+
+    Parameters
+    ----------
+    log : EventLog
+        The log.
+    n : int
+        The most parts wanted.
+
+    Returns
+    -------
+    list of callable
+        At least one; no part is empty.
+
+    Examples
+    --------
+    >>> import pandas as pd
+    >>> frame = pd.DataFrame({"user_id": ["a", "b"] * 60_000, "event": "x",
+    ...     "timestamp": pd.Timestamp("2024-01-01")})
+    >>> [list(part().users) for part in split_event_log(EventLog(frame), 2)]
+    [['a'], ['b']]
+    """
+    n = min(n, len(log) // MIN_EVENTS_PER_THREAD, log.n_users)
+    if n < 2:
+        return [lambda: log]
+    targets = np.arange(1, n, dtype=np.int64) * len(log) // n
+    # cut at the user whose segment holds each target row (users' rows are never split)
+    cuts = np.unique(np.searchsorted(log.offsets, targets, side="right") - 1)
+    bounds = [0, *[int(c) for c in cuts if 0 < c < log.n_users], log.n_users]
+    # the parts share the event names: fill the index's lookup table before threads read it
+    log.events.get_indexer(log.events[:1])
+    return [partial(log._users_between, lo, hi) for lo, hi in pairwise(bounds)]
+
 
 def as_event_log(
     data: EventLog | FrameLike,
@@ -589,7 +658,7 @@ def _encode(
     if events_raw is None or not read_event_names:  # validated above, never looked up
         event_codes, events = np.zeros(len(users_raw), dtype=np.int8), pd.Index(["(every row)"])
     else:
-        event_codes, events = factorize_sorted(events_raw)
+        event_codes, events = factorize_sorted(events_raw, threads=get_threads())
     if not pd.api.types.is_string_dtype(events.dtype) and not pd.api.types.is_object_dtype(
         events.dtype
     ):
@@ -608,8 +677,10 @@ def _encode(
             users_raw = users_raw.iloc[positions]
             event_codes = event_codes[positions]
             parsed = ParsedTimes(ns=parsed.ns[positions], tz=parsed.tz)
-    factorize = factorize_any_order if any_user_order else factorize_first_seen
-    user_codes, users = factorize(users_raw)
+    if any_user_order:
+        user_codes, users = factorize_any_order(users_raw, threads=get_threads())
+    else:
+        user_codes, users = factorize_first_seen(users_raw)
     return EncodedEvents(
         frame=frame,
         user_codes=user_codes,

@@ -110,6 +110,13 @@ class Analysis(Generic[P, R]):
         table, text in another: all read as text). On dask the kinds of the whole tables then
         decide, so that every partition reads them alike. Analyses that match ids their own
         way (``user_codes``) leave it off: their ids reach each partition as they are.
+    split : callable, optional
+        ``split(chunk, n) -> sequence of callables``: up to ``n`` zero-argument callables, each
+        returning one part of the chunk, the parts holding whole users and together all its
+        rows; fewer (one, or none) when the chunk is too small to be worth a thread. Give it
+        when a prepared chunk splits for free (views of a chunk sorted by user): in memory,
+        with :func:`saasmetrics.config.threads` above 1, ``run`` then builds each part and
+        its partial in a thread of its own, and merges the partials.
 
     Examples
     --------
@@ -137,6 +144,7 @@ class Analysis(Generic[P, R]):
     key_roles: tuple[str | None, ...] = ()
     align_keys: bool = False
     merge_many: Callable[[Sequence[P]], P] | None = None
+    split: Callable[[Chunk, int], Sequence[Callable[[], Chunk]]] | None = None
 
     def run(self, *tables: Any, partitioned_by: str | None = None) -> R:
         """Run on in-memory tables (one chunk) or on dask DataFrames (one chunk per partition).
@@ -247,7 +255,27 @@ def run(analysis: Analysis[P, R], *tables: Any, partitioned_by: str | None = Non
         return result
     chunk = analysis.prepare(*tables)
     context = analysis.context(chunk)
-    return analysis.finalize(analysis.partial(chunk, context), context)
+    return analysis.finalize(_partial_in_threads(analysis, chunk, context), context)
+
+
+def _partial_in_threads(analysis: Analysis[P, R], chunk: Chunk, context: Context) -> P:
+    """The partial of an in-memory chunk, merged from its parts' partials made in threads.
+
+    Only when the analysis can split the chunk and :func:`saasmetrics.config.threads` allows
+    more than one; else the chunk's own partial.
+    """
+    from saasmetrics.config import get_threads
+
+    n_threads = get_threads()
+    parts = analysis.split(chunk, n_threads) if analysis.split and n_threads > 1 else ()
+    if len(parts) < 2:
+        return analysis.partial(chunk, context)
+    from saasmetrics._kernels.parallel import in_threads
+
+    partials = in_threads(lambda part: analysis.partial(part(), context), parts)
+    if analysis.merge_many is not None:
+        return analysis.merge_many(partials)
+    return merge_all(analysis.merge, partials)
 
 
 _BUILDERS: dict[Callable[..., Any], Callable[..., Analysis[Any, Any]]] = {}

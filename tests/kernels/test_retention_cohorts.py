@@ -7,6 +7,7 @@ import pytest
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
+from saasmetrics._kernels import parallel
 from saasmetrics._kernels import retention as kernel
 from saasmetrics._kernels.retention import cohort_counts, first_period_cohort_counts
 
@@ -100,3 +101,51 @@ def test_first_period_cohorts_match_oracle(  # type: ignore[no-untyped-def]
         assert sizes[c] == len(members)
         for k in range(n_periods):
             assert counts[c, k] == sum((u, k) in pairs for u in members)
+
+
+@settings(suppress_health_check=[HealthCheck.function_scoped_fixture])
+@pytest.mark.parametrize("dense_limit", [1 << 26, 0])  # bitmap, and the sort path
+@given(
+    rows=st.lists(st.tuples(st.integers(0, 9), st.integers(-3, 12)), min_size=1, max_size=80),
+    options=st.tuples(
+        st.integers(0, 3), st.one_of(st.none(), st.integers(1, 6)), st.integers(2, 5)
+    ),
+)
+def test_first_period_cohorts_do_not_depend_on_threads(  # type: ignore[no-untyped-def]
+    rows, options, dense_limit, monkeypatch
+) -> None:
+    """Row blocks (of one row, here) and user ranges in threads give one thread's counts."""
+    monkeypatch.setattr(kernel, "_DENSE_LIMIT", dense_limit)
+    monkeypatch.setattr(parallel, "MIN_ROWS_PER_THREAD", 1)
+    extra_users, max_periods, threads = options
+    user = np.array([r[0] for r in rows], dtype=np.int64)
+    period = np.array([r[1] for r in rows], dtype=np.int64) + 2_800
+    n_users = int(user.max()) + 1 + extra_users
+    one = first_period_cohort_counts(user, period, n_users, max_periods)
+    many = first_period_cohort_counts(user, period, n_users, max_periods, threads=threads)
+    np.testing.assert_array_equal(one[0], many[0])
+    np.testing.assert_array_equal(one[1], many[1])
+    assert one[1].dtype == many[1].dtype == np.int64
+    assert one[2] == many[2]
+
+
+@given(
+    rows=st.lists(st.tuples(st.integers(0, 9), st.integers(-30, 90)), min_size=1, max_size=80),
+    threads=st.integers(1, 4),
+)
+def test_periods_converted_per_block_are_the_periods_given(  # type: ignore[no-untyped-def]
+    rows, threads
+) -> None:
+    """``period_of`` (here days to weeks) gives the counts of the converted periods."""
+    user = np.array([r[0] for r in rows], dtype=np.int64)
+    days = np.array([r[1] for r in rows], dtype=np.int64)
+    n_users = int(user.max()) + 1
+    given_periods = first_period_cohort_counts(user, days // 7, n_users)
+    with pytest.MonkeyPatch.context() as patch:
+        patch.setattr(parallel, "MIN_ROWS_PER_THREAD", 1)
+        converted = first_period_cohort_counts(
+            user, days, n_users, period_of=lambda d: d // 7, threads=threads
+        )
+    np.testing.assert_array_equal(given_periods[0], converted[0])
+    np.testing.assert_array_equal(given_periods[1], converted[1])
+    assert given_periods[2] == converted[2]

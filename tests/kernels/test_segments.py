@@ -4,9 +4,11 @@ from __future__ import annotations
 
 import numpy as np
 import pandas as pd
+import pytest
 from hypothesis import given
 from hypothesis import strategies as st
 
+from saasmetrics._kernels import parallel
 from saasmetrics._kernels.encoding import (
     distinct_sorted,
     factorize_any_order,
@@ -91,6 +93,22 @@ def test_factorize_any_order_codes_every_row_to_its_value(
     assert uniques[codes].tolist() == series.tolist()
     for other in ([10**12, 0, 10**12], ["b", "a", "b"]):  # sparse or text: first seen
         assert factorize_any_order(pd.Series(other))[0].tolist() == [0, 1, 0]
+
+
+@pytest.mark.parametrize("dtype", ["int8", "int16"])
+@pytest.mark.parametrize("threads", [1, 3])
+def test_factorize_any_order_offsets_narrow_ids_without_overflow(
+    dtype: str, threads: int, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """Offsets of narrow signed ids beyond their dtype's maximum are exact (int8 -100..100)."""
+    monkeypatch.setattr(parallel, "MIN_ROWS_PER_THREAD", 1)
+    info = np.iinfo(dtype)
+    low, high = info.min + 28, info.max - 27
+    ids = np.tile(np.array([low, high, high - 20, low + 125], dtype=dtype), 1 + (high - low) // 4)
+    series = pd.Series(ids)
+    codes, uniques = factorize_any_order(series, threads=threads)
+    assert codes.min() >= 0
+    assert uniques[codes].tolist() == series.tolist()
 
 
 @given(

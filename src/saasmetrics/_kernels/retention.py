@@ -6,6 +6,8 @@ Arrays in, arrays out. Event arrays are sorted by (user, time) with per-user ``o
 
 from __future__ import annotations
 
+from collections.abc import Callable
+from itertools import pairwise
 from typing import Any
 
 import numpy as np
@@ -13,11 +15,14 @@ import numpy.typing as npt
 import pandas as pd
 from scipy.special import betaln
 
+from saasmetrics._kernels.parallel import block_bounds, in_threads
 from saasmetrics._kernels.segments import run_starts, segment_ids
 
 __all__ = (
     "behaviour_counts",
+    "behaviour_keys",
     "cohort_counts",
+    "counts_of_pairs",
     "first_period_cohort_counts",
     "kaplan_meier_table",
     "pair_threshold_counts",
@@ -144,7 +149,13 @@ def cohort_counts(
 
 
 def first_period_cohort_counts(
-    user: I64, period: I64, n_users: int, max_periods: int | None = None
+    user: I64,
+    period: I64,
+    n_users: int,
+    max_periods: int | None = None,
+    *,
+    period_of: Callable[[I64], I64] | None = None,
+    threads: int = 1,
 ) -> tuple[F64, I64, int]:
     """Classic retention counts when a user's cohort is the period of their first row.
 
@@ -157,11 +168,17 @@ def first_period_cohort_counts(
     user : numpy.ndarray of int64
         User code (``0..n_users-1``) of every activity row, any order.
     period : numpy.ndarray of int64
-        Calendar period ordinal of each row.
+        Calendar period ordinal of each row, or with ``period_of`` its time.
     n_users : int
         Number of user codes.
     max_periods : int, optional
         Keep period offsets below this only.
+    period_of : callable, optional
+        Maps times to period ordinals, non-decreasing (a calendar grain): each block of rows
+        is converted where it is read, so no array of periods is made.
+    threads : int, default 1
+        Most threads: with a bitmap, blocks of rows set its bits and ranges of users read
+        their pairs back, in threads of their own (the result does not change).
 
     Returns
     -------
@@ -184,25 +201,62 @@ def first_period_cohort_counts(
     """
     if user.size == 0:
         return np.zeros((0, 1)), np.zeros(0, dtype=np.int64), 0
-    first = int(period.min())
-    span = int(period.max()) - first + 1
-    keys = user * span
-    keys += period
-    keys -= first
-    pair_user, pair_period = np.divmod(unique_keys(keys, n_users * span), span)
-    new_user = run_starts(pair_user)
-    starts = pair_period[new_user]  # pairs are sorted by user, then period
-    cohort = starts[np.cumsum(new_user) - 1]
-    offset = pair_period - cohort
-    n_cohorts = int(starts.max()) + 1
-    n_periods = int(offset.max()) + 1
-    if max_periods is not None and n_periods > max_periods:
-        n_periods = max_periods
-        inside = offset < n_periods
-        cohort, offset = cohort[inside], offset[inside]
-    counts = np.bincount(cohort * n_periods + offset, minlength=n_cohorts * n_periods)
-    sizes = np.bincount(starts, minlength=n_cohorts).astype(np.int64, copy=False)
+    to_period = period_of if period_of is not None else (lambda times: times)
+    rows = block_bounds(user.size, threads)
+    row_blocks = [slice(a, b) for a, b in pairwise(rows)]
+    ranges = in_threads(lambda r: (int(period[r].min()), int(period[r].max())), row_blocks)
+    # the periods of the earliest and latest times (periods never decrease with time)
+    low, high = to_period(np.array([min(lo for lo, _ in ranges), max(hi for _, hi in ranges)]))
+    first, span = int(low), int(high) - int(low) + 1
+
+    def pair_keys(r: slice) -> I64:
+        keys = user[r] * span
+        keys += to_period(period[r])
+        keys -= first
+        return keys
+
+    size = n_users * span
+    if size <= _DENSE_LIMIT:  # a bitmap: set in row blocks, read back in ranges of users
+        seen = np.zeros(size, dtype=bool)
+
+        def mark(r: slice) -> None:
+            seen[pair_keys(r)] = True  # blocks may set the same bit: both write True
+
+        in_threads(mark, row_blocks)
+        users = block_bounds(n_users, len(row_blocks), min_rows=1)
+        cells = [slice(a * span, b * span) for a, b in pairwise(users)]
+        parts = in_threads(lambda c: _first_pairs(np.flatnonzero(seen[c]) + c.start, span), cells)
+    else:
+        parts = [_first_pairs(unique_keys(pair_keys(slice(None)), size), span)]
+    n_cohorts = max((int(starts.max()) + 1 for _, _, starts in parts if starts.size), default=1)
+    n_periods = max((int(offset.max()) + 1 for _, offset, _ in parts if offset.size), default=1)
+    if max_periods is not None:
+        n_periods = min(n_periods, max_periods)
+
+    def histograms(part: tuple[I64, I64, I64]) -> tuple[I64, I64]:
+        cohort, offset, starts = part
+        if offset.size and int(offset.max()) >= n_periods:
+            inside = offset < n_periods
+            cohort, offset = cohort[inside], offset[inside]
+        counts = np.bincount(cohort * n_periods + offset, minlength=n_cohorts * n_periods)
+        return counts, np.bincount(starts, minlength=n_cohorts)
+
+    counted = in_threads(histograms, parts)
+    counts = np.sum([c for c, _ in counted], axis=0)
+    sizes = np.sum([s for _, s in counted], axis=0).astype(np.int64, copy=False)
     return counts.reshape(n_cohorts, n_periods).astype(np.float64), sizes, first
+
+
+def _first_pairs(keys: I64, span: int) -> tuple[I64, I64, I64]:
+    """Each pair's cohort and offset, and each user's cohort (their first pair's period).
+
+    ``keys`` are sorted distinct pair keys ``user * span + period`` of whole users.
+    """
+    pair_user, pair_period = np.divmod(keys, span)
+    new_user = run_starts(pair_user)
+    starts = pair_period[new_user]
+    cohort = starts[np.cumsum(new_user) - 1]
+    return cohort, pair_period - cohort, starts
 
 
 # --------------------------------------------------------------------------- magic numbers
@@ -241,11 +295,43 @@ def behaviour_counts(
     >>> u.tolist(), e.tolist(), c.tolist()
     ([0, 1, 1], [0, 0, 2], [1, 1, 2])
     """
+    return counts_of_pairs(behaviour_keys(user, event, n_users, n_events), n_events, max_count)
+
+
+def behaviour_keys(
+    user: I64, event: npt.NDArray[np.integer[Any]], n_users: int, n_events: int
+) -> npt.NDArray[np.signedinteger[Any]]:
+    """The packed key ``user * n_events + event`` of every row, int32 when every key fits.
+
+    Examples
+    --------
+    >>> import numpy as np
+    >>> behaviour_keys(np.array([1, 0]), np.array([2, 0]), 2, 3).tolist()
+    [5, 0]
+    """
     narrow = n_users * n_events <= np.iinfo(np.int32).max
     keys: npt.NDArray[np.signedinteger[Any]] = user.astype(np.int32 if narrow else np.int64)
     keys *= n_events
     keys += event
-    keys.sort()
+    return keys
+
+
+def counts_of_pairs(
+    keys: npt.NDArray[np.signedinteger[Any]], n_events: int, max_count: int
+) -> tuple[I64, I64, I64]:
+    """:func:`behaviour_counts` from the rows' :func:`behaviour_keys`.
+
+    The keys are sorted in place unless they already are.
+
+    Examples
+    --------
+    >>> import numpy as np
+    >>> u, e, c = counts_of_pairs(np.array([5, 0, 5], dtype=np.int32), 3, 20)
+    >>> u.tolist(), e.tolist(), c.tolist()
+    ([0, 1], [0, 2], [1, 2])
+    """
+    if keys.size > 1 and not bool((keys[1:] >= keys[:-1]).all()):
+        keys.sort()
     starts = np.flatnonzero(run_starts(keys))
     counts = np.diff(np.append(starts, keys.size))
     pair_user, pair_event = np.divmod(keys[starts], n_events)

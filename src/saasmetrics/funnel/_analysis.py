@@ -15,9 +15,9 @@ import numpy as np
 import numpy.typing as npt
 import pandas as pd
 
-from saasmetrics.eventlog import EventLog, as_event_log, event_log_of_events
+from saasmetrics.eventlog import EventLog, as_event_log, event_log_of_events, split_event_log
 from saasmetrics.exceptions import DataQualityWarning, EmptyDataError
-from saasmetrics.funnel._attempts import counted_units, step_columns
+from saasmetrics.funnel._attempts import check_overlaps, counted_units, step_columns
 from saasmetrics.funnel._options import FunnelSettings, check_property_columns
 from saasmetrics.funnel._result import FunnelResult
 from saasmetrics.funnel._steps import (
@@ -67,6 +67,7 @@ def funnel_analysis(
         merge=merge_partials,
         finalize=lambda part, _context: finalize(part, s),
         merge_many=merge_many_partials,
+        split=split_event_log,
     )
 
 
@@ -99,7 +100,8 @@ class FunnelPartial:
     and ``tz`` their time zone (the ``at_k`` columns are built once, over all chunks);
     ``occurs`` per step and exclusion whether its event occurs (and meets its conditions);
     ``n_opens`` / ``n_opens_missing`` the step-1 events with and without a held-constant
-    value; ``n_anchors`` the attempts opened.
+    value; ``n_anchors`` the attempts opened; ``step_types`` (unordered) the distinct sets of
+    steps its rows fill, whose union decides whether the steps overlap in too many ways.
     """
 
     units: pd.DataFrame
@@ -109,6 +111,7 @@ class FunnelPartial:
     n_opens: int
     n_opens_missing: int
     n_anchors: int
+    step_types: frozenset[bytes] = frozenset()
 
 
 def merge_partials(a: FunnelPartial, b: FunnelPartial) -> FunnelPartial:
@@ -126,6 +129,7 @@ def merge_many_partials(parts: Sequence[FunnelPartial]) -> FunnelPartial:
         n_opens=sum(p.n_opens for p in parts),
         n_opens_missing=sum(p.n_opens_missing for p in parts),
         n_anchors=sum(p.n_anchors for p in parts),
+        step_types=frozenset().union(*(p.step_types for p in parts)),
     )
 
 
@@ -155,7 +159,7 @@ def funnel_partial(log: EventLog, s: FunnelSettings) -> FunnelPartial:
         opens = event_mask(log, first_code, first_cond)
         n_opens_missing = int(np.count_nonzero(opens & (codes < 0)))
         n_opens = int(np.count_nonzero(opens))
-    units, step_ns, n_anchors = counted_units(
+    units, step_ns, n_anchors, types = counted_units(
         log,
         s,
         [(code, cond) for code, cond, _ in found],
@@ -171,11 +175,13 @@ def funnel_partial(log: EventLog, s: FunnelSettings) -> FunnelPartial:
         n_opens=n_opens,
         n_opens_missing=n_opens_missing,
         n_anchors=n_anchors,
+        step_types=types,
     )
 
 
 def finalize(part: FunnelPartial, s: FunnelSettings) -> FunnelResult:
     """Warnings from the merged figures, then the tables over all units."""
+    check_overlaps(part.step_types)  # over the whole data: a chunk sees only some of the types
     n_steps = len(s.steps)
     for k, item in enumerate([*s.steps, *(step for step, _, _ in s.exclusions)]):
         what = "step" if k < n_steps else "exclusion"

@@ -42,14 +42,21 @@ def counted_units(
     codes: I64 | None,
     *,
     window: int,
-) -> tuple[pd.DataFrame, list[I64], int]:
-    """The counted units of one chunk of whole users, their step times and the attempts opened.
+) -> tuple[pd.DataFrame, list[I64], int, frozenset[bytes]]:
+    """One chunk's counted units, their step times, the attempts opened and its step types.
 
     ``steps`` and ``exclusions`` hold each one's event code in ``log`` (-1 if absent) and its
     condition mask; ``codes`` the held-constant property's codes (-1 where missing);
-    ``window`` the conversion window in nanoseconds.
+    ``window`` the conversion window in nanoseconds. The step types (:func:`step_types`) are
+    read for unordered funnels only; a chunk whose steps overlap in more ways than the kernel
+    checks counts nothing: the funnel of the whole data raises (in finalize).
     """
     rel = relevant_rows(log, [code for code, _ in steps], [cond for _, cond in steps], codes)
+    types = step_types(rel.masks) if s.order == "unordered" else frozenset()
+    if overlap_count(types) > MAX_STEP_TYPES:
+        none = np.zeros(0, dtype=np.int64)
+        units = pd.DataFrame({"user": log.users[:0], "level": none})
+        return units, [none] * len(steps), 0, types
     # a step is in the window iff t - start <= window, and t - start never exceeds the span of
     # the times compared (the rows that fill steps; with exclusions, all rows): capping the
     # window there changes no comparison (the window's end saturates at the largest int64
@@ -108,7 +115,38 @@ def counted_units(
         at = kept[np.where(has, src, 0)] if kept.size else np.zeros(src.size, dtype=np.int64)
         values = log.property_values(s.breakdown).take(at).reset_index(drop=True)
         units.insert(2, s.breakdown, values.where(pd.Series(has)))
-    return units, step_ns, int(anchors.size)
+    return units, step_ns, int(anchors.size), types
+
+
+def step_types(masks: Mask) -> frozenset[bytes]:
+    """The distinct sets of steps the rows of a chunk fill (each a row of ``masks.T``, as bytes).
+
+    The types of the whole data are the union of its chunks' (so a chunk's count of them is
+    not the whole's): see :func:`overlap_count`.
+    """
+    if not masks.size:
+        return frozenset()
+    if not np.any(masks.sum(axis=0) > 1):  # each row fills one step: one type per step seen
+        one_hot = np.eye(masks.shape[0], dtype=bool)
+        return frozenset(one_hot[k].tobytes() for k in np.flatnonzero(masks.any(axis=1)))
+    return frozenset(row.tobytes() for row in np.unique(masks.T, axis=0) if row.any())
+
+
+def overlap_count(types: frozenset[bytes]) -> int:
+    """How many distinct ways the steps overlap: the number of ``types``, or 0 if none overlap."""
+    overlapping = any(t.count(1) > 1 for t in types)
+    return len(types) if overlapping else 0
+
+
+def check_overlaps(types: frozenset[bytes]) -> None:
+    """Raise if the steps overlap in more ways than an unordered funnel checks exactly."""
+    n_types = overlap_count(types)
+    if n_types > MAX_STEP_TYPES:
+        raise ParameterError(
+            f"The steps overlap in {n_types} distinct ways (sets of steps one event "
+            f"matches); an unordered funnel checks at most {MAX_STEP_TYPES} exactly.",
+            hint="make the step definitions disjoint (e.g. add conditions), or use fewer.",
+        )
 
 
 @dataclass(frozen=True, slots=True)
@@ -176,15 +214,6 @@ def run_attempts(
     rel: RelevantRows, anchors: I64, codes: I64 | None, *, window_ns: int, order: str
 ) -> tuple[I64, I64, I64 | None]:
     """Levels, step rows (positions in ``rel``) and unordered times of every attempt."""
-    if order == "unordered":
-        overlapping = bool(np.any(rel.masks.sum(axis=0) > 1))
-        n_types = int(np.unique(rel.masks.T, axis=0).any(axis=1).sum()) if overlapping else 0
-        if n_types > MAX_STEP_TYPES:
-            raise ParameterError(
-                f"The steps overlap in {n_types} distinct ways (sets of steps one event "
-                f"matches); an unordered funnel checks at most {MAX_STEP_TYPES} exactly.",
-                hint="make the step definitions disjoint (e.g. add conditions), or use fewer.",
-            )
     if codes is not None and order != "strict":
         # hold_constant: one segment per (user, value), then back to the user's order
         c_r = codes[rel.kept]

@@ -24,7 +24,7 @@ from saasmetrics._kernels.funnel_paths import (
 )
 from saasmetrics._kernels.segments import segment_ids
 from saasmetrics._validation import check_int, check_positive_timedelta
-from saasmetrics.eventlog import EventLog, as_event_log
+from saasmetrics.eventlog import EventLog, as_event_log, split_event_log
 from saasmetrics.exceptions import ParameterError
 from saasmetrics.funnel._steps import event_index
 from saasmetrics.scale import Analysis
@@ -220,4 +220,5 @@ def paths_analysis(
         partial=lambda log, _context: paths_partial(log, settings),
         merge=merge_paths,
         finalize=lambda part, _context: finalize(_checked(part, settings), settings),
+        split=split_event_log,
     )

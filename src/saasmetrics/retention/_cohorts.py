@@ -21,6 +21,7 @@ from saasmetrics._kernels.retention import cohort_counts, first_period_cohort_co
 from saasmetrics._plotting import PALETTE, get_axes, period_label
 from saasmetrics._results import ResultMixin
 from saasmetrics._validation import check_choice
+from saasmetrics.config import get_threads
 from saasmetrics.eventlog import EventLog
 from saasmetrics.exceptions import EmptyDataError, ParameterError
 from saasmetrics.retention._common import (
@@ -550,7 +551,12 @@ def _first_period_partial(log: Encoded, end: int, s: _CohortSettings) -> _Cohort
         keep = wall <= end
         user, wall = user[keep], wall[keep]
     counts, sizes, first = first_period_cohort_counts(
-        user, calendar_period(wall, s.spec), log.n_users, s.max_periods
+        user,
+        wall,
+        log.n_users,
+        s.max_periods,
+        period_of=lambda times: calendar_period(times, s.spec),
+        threads=get_threads(),
     )
     # only the period of a cohort's latest start is read (completeness): the cohort's own
     latest = np.where(

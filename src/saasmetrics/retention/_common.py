@@ -3,14 +3,17 @@
 from __future__ import annotations
 
 from dataclasses import dataclass, field
+from itertools import pairwise
 from typing import Any
 
 import numpy as np
 import numpy.typing as npt
 import pandas as pd
 
+from saasmetrics._kernels.parallel import block_bounds, in_threads
 from saasmetrics._kernels.periods import PeriodSpec, parse_freq
 from saasmetrics._validation import CountedWarning, check_instant, warn_counted
+from saasmetrics.config import get_threads
 from saasmetrics.eventlog import EventLog, encode_events
 from saasmetrics.exceptions import InputError, ParameterError, SchemaError
 from saasmetrics.typing import FrameLike, OnInvalid
@@ -59,9 +62,16 @@ def first_time(log: Encoded, event: Any | None) -> tuple[I64, npt.NDArray[np.boo
         found = (start, np.ones(n_users, dtype=bool))
     else:
         code = log.event_code(event)
-        rows = log.event_codes == code
-        start = np.full(n_users, np.iinfo(np.int64).max, dtype=np.int64)
-        np.minimum.at(start, log.user_codes[rows], log.wall[rows])
+
+        def first_in(block: slice) -> I64:
+            rows = log.event_codes[block] == code  # a pass over every row: in row blocks
+            first = np.full(n_users, np.iinfo(np.int64).max, dtype=np.int64)
+            np.minimum.at(first, log.user_codes[block][rows], log.wall[block][rows])
+            return first
+
+        bounds = block_bounds(len(log), get_threads())
+        firsts = in_threads(first_in, [slice(a, b) for a, b in pairwise(bounds)])
+        start = firsts[0] if len(firsts) == 1 else np.minimum.reduce(firsts)
         found = (start, start != np.iinfo(np.int64).max)
     log.cache[key] = found
     return found
@@ -202,6 +212,7 @@ def encode(
     user_codes, users = encoded.user_codes, encoded.users
     if any_user_order:  # ids of no row (offset codes span every id in range) are not users
         present = np.zeros(len(users), dtype=bool)
+        # one thread: blocks writing to a table this small contend for its cache lines
         present[user_codes] = True
         if not present.all():
             user_codes = (np.cumsum(present) - 1)[user_codes]

@@ -5,6 +5,7 @@ from __future__ import annotations
 import warnings
 from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass
+from itertools import pairwise
 from typing import Any
 
 import numpy as np
@@ -12,9 +13,11 @@ import numpy.typing as npt
 import pandas as pd
 from scipy.special import ndtri  # the normal quantile, without importing scipy.stats
 
+from saasmetrics._kernels.parallel import block_bounds, in_threads
 from saasmetrics._kernels.proportions import newcombe_difference, wilson_interval
 from saasmetrics._kernels.retention import (
-    behaviour_counts,
+    behaviour_keys,
+    counts_of_pairs,
     pair_threshold_counts,
     threshold_counts,
 )
@@ -25,6 +28,7 @@ from saasmetrics._validation import (
     check_int,
     check_positive_timedelta,
 )
+from saasmetrics.config import get_threads
 from saasmetrics.eventlog import EventLog
 from saasmetrics.exceptions import (
     EmptyDataError,
@@ -305,9 +309,7 @@ def _behaviour_partial(log: Encoded, context: tuple[int, int], o: _Options) -> _
     eligible = has & known & (start + _need(o) <= end)
     # each row's time since its user's start; users left out start after every row, so that
     # none of their rows falls in a window
-    after_all = max(end, int(wall.max())) + 1
-    rel = np.take(np.where(eligible, start, after_all), user)
-    np.subtract(wall, rel, out=rel)
+    base = np.where(eligible, start, max(end, int(wall.max())) + 1)
     # candidate events of this chunk, by name
     if o.candidates is not None:
         names = _sorted_names(set(o.candidates))
@@ -319,41 +321,69 @@ def _behaviour_partial(log: Encoded, context: tuple[int, int], o: _Options) -> _
         codes = np.array([c for c in range(log.n_event_types) if c != skip], dtype=np.int64)
         names = tuple(log.events.take(codes))
     present = codes >= 0
-    idx = np.flatnonzero(_within(rel, 0, o.window_ns))
-    if o.retained_window is not None:
-        lo, hi = o.retained_window
-        rel -= lo  # rel is not read again: the window test in place
-        in_window = rel.view(np.uint64) < np.uint64(hi - lo)
-        flags = np.bincount(user[in_window], minlength=log.n_users) > 0
-    else:
-        flags = np.zeros(log.n_users, dtype=bool)
-        flags[known] = aligned[known].to_numpy(dtype=bool)
-    retained = flags & eligible
     n_names = len(names)
     # the candidates' rows, as positions among the names
     position = np.full(log.n_event_types, -1, dtype=np.int32)
     position[codes[present]] = np.flatnonzero(present)
-    event = position[log.event_codes[idx]]
-    candidate = event >= 0
-    if not candidate.all():
-        idx, event = idx[candidate], event[candidate]
-    cell_user, cell_event, count = behaviour_counts(
-        user[idx], event, log.n_users, max(n_names, 1), o.max_threshold
-    )
-    flag = retained[cell_user]
-    tp, fp = threshold_counts(cell_event, count, flag, n_names, o.max_threshold)
-    tp2 = fp2 = None
-    if o.pairs:
-        tp2, fp2 = pair_threshold_counts(
-            cell_user, cell_event, count, flag, n_events=n_names, max_count=o.max_threshold
+
+    def behaviour_rows(rows: slice) -> tuple[npt.NDArray[np.signedinteger[Any]], I64 | None]:
+        """The (user, candidate) keys of the rows' behaviour, and their users' retained hits."""
+        block_user = user[rows]
+        rel = np.take(base, block_user)
+        np.subtract(wall[rows], rel, out=rel)
+        idx = np.flatnonzero(_within(rel, 0, o.window_ns))
+        hits = None
+        if o.retained_window is not None:
+            lo, hi = o.retained_window
+            rel -= lo  # rel is not read again: the window test in place
+            in_window = rel.view(np.uint64) < np.uint64(hi - lo)
+            hits = np.bincount(block_user[in_window], minlength=log.n_users)
+        event = position[log.event_codes[rows][idx]]
+        candidate = event >= 0
+        if not candidate.all():
+            idx, event = idx[candidate], event[candidate]
+        return behaviour_keys(block_user[idx], event, log.n_users, max(n_names, 1)), hits
+
+    blocks = block_bounds(wall.size, get_threads())
+    parts = in_threads(behaviour_rows, [slice(a, b) for a, b in pairwise(blocks)])
+    if o.retained_window is not None:
+        flags = np.sum([hits for _, hits in parts if hits is not None], axis=0) > 0
+    else:
+        flags = np.zeros(log.n_users, dtype=bool)
+        flags[known] = aligned[known].to_numpy(dtype=bool)
+    retained = flags & eligible
+    keys = parts[0][0] if len(parts) == 1 else np.concatenate([k for k, _ in parts])
+    keys.sort()
+    # the sorted keys in ranges of whole users, each counted in a thread: the counts add up
+    width = max(n_names, 1)
+    users = block_bounds(log.n_users, len(parts), min_rows=1)
+    # the bounds in the keys' dtype (they fit: narrow keys span n_users * width), or NumPy
+    # would search a widened copy of every key
+    cuts = np.searchsorted(keys, (np.asarray(users, dtype=np.int64) * width).astype(keys.dtype))
+
+    def thresholds(i: int) -> tuple[I64, ...]:
+        range_keys = keys[cuts[i] : cuts[i + 1]]
+        cell_user, cell_event, count = counts_of_pairs(range_keys, width, o.max_threshold)
+        flag = retained[cell_user]
+        counted: tuple[I64, ...] = threshold_counts(
+            cell_event, count, flag, n_names, o.max_threshold
         )
+        if o.pairs:
+            counted += pair_threshold_counts(
+                cell_user, cell_event, count, flag, n_events=n_names, max_count=o.max_threshold
+            )
+        return tuple(c.astype(np.int64, copy=False) for c in counted)
+
+    per_range = in_threads(thresholds, range(len(users) - 1))
+    tp, fp, *pair_counts = (np.sum(c, axis=0) for c in zip(*per_range, strict=True))
+    tp2, fp2 = pair_counts if o.pairs else (None, None)
     return _BehaviourPartial(
         names=names,
         present=present,
-        tp=tp.astype(np.int64, copy=False),
-        fp=fp.astype(np.int64, copy=False),
-        tp2=None if tp2 is None else tp2.astype(np.int64, copy=False),
-        fp2=None if fp2 is None else fp2.astype(np.int64, copy=False),
+        tp=tp,
+        fp=fp,
+        tp2=tp2,
+        fp2=fp2,
         n_users=log.n_users,
         n_known=int(known.sum()),
         n_eligible=int(eligible.sum()),

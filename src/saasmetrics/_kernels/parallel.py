@@ -1,0 +1,98 @@
+"""Kernels on several threads: row blocks, and a call per block in a thread of its own.
+
+NumPy releases the GIL in its sorts, gathers, scatters and ufuncs, so a kernel whose passes
+work on independent row blocks (or on independent ranges of users) runs them in threads.
+The number of threads is the caller's (:func:`saasmetrics.config.get_threads`, read by the
+analysis, never here); with one thread, or too few rows to be worth a thread, the same code
+runs on the calling thread, so there is one code path.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Sequence
+from typing import TypeVar
+
+__all__ = ("MIN_ROWS_PER_THREAD", "block_bounds", "in_threads")
+
+T = TypeVar("T")
+R = TypeVar("R")
+
+MIN_ROWS_PER_THREAD = 50_000
+"""Below this many rows per block, a thread costs more than it saves."""
+
+
+def block_bounds(n_rows: int, threads: int, min_rows: int | None = None) -> list[int]:
+    """Bounds of up to ``threads`` blocks of about equal size over ``n_rows`` rows.
+
+    Parameters
+    ----------
+    n_rows : int
+        Rows (or users, or cells) to share out.
+    threads : int
+        Most blocks wanted.
+    min_rows : int, optional
+        Fewest rows per block (default :data:`MIN_ROWS_PER_THREAD`): fewer blocks when
+        ``n_rows`` is small.
+
+    Returns
+    -------
+    list of int
+        ``[0, b1, ..., n_rows]``: block ``i`` is ``bounds[i]:bounds[i + 1]``; one block
+        (``[0, n_rows]``) when there is nothing to share.
+
+    Examples
+    --------
+    >>> block_bounds(10, 3, min_rows=1)
+    [0, 3, 6, 10]
+    >>> block_bounds(10, 3, min_rows=6)
+    [0, 10]
+    """
+    if min_rows is None:
+        min_rows = MIN_ROWS_PER_THREAD
+    n = max(1, min(threads, n_rows // max(min_rows, 1)))
+    return [i * n_rows // n for i in range(n + 1)]
+
+
+def in_threads(fn: Callable[[T], R], items: Sequence[T]) -> list[R]:
+    """``[fn(item) for item in items]``, with each call in a thread of its own.
+
+    One item (or none) runs on the calling thread. Each call sees the caller's context
+    variables (NumPy's ``errstate``, a :func:`saasmetrics.config.threads` block) but runs on
+    one thread: no pool starts another.
+
+    Parameters
+    ----------
+    fn : callable
+        Called once per item; its exceptions reach the caller.
+    items : sequence
+        What to call it on.
+
+    Returns
+    -------
+    list
+        The results, in the order of ``items``.
+
+    Examples
+    --------
+    >>> in_threads(lambda x: x * x, [1, 2, 3])
+    [1, 4, 9]
+    """
+    if len(items) < 2:
+        return [fn(item) for item in items]
+    import contextvars
+    from concurrent.futures import ThreadPoolExecutor
+
+    from saasmetrics.config import threads
+
+    def call(item: T, context: contextvars.Context) -> R:
+        # the caller's context (NumPy's errstate, collected reports), and no threads within
+        def on_one_thread() -> R:
+            with threads(1):
+                return fn(item)
+
+        return context.run(on_one_thread)
+
+    contexts = [contextvars.copy_context() for _ in items]  # one each: a context runs once
+    # a pool per call: nothing outlives the call, nothing is shared with a forked child
+    with ThreadPoolExecutor(len(items), thread_name_prefix="saasmetrics") as pool:
+        return list(pool.map(call, items, contexts))
