@@ -8,8 +8,13 @@ loops in Python over rows or groups.
 
 from __future__ import annotations
 
+from typing import Any
+
 import numpy as np
 import numpy.typing as npt
+
+from saasmetrics._kernels import parallel
+from saasmetrics._kernels.parallel import in_threads, row_blocks
 
 __all__ = (
     "auc",
@@ -23,6 +28,7 @@ __all__ = (
     "group_distinct",
     "group_max",
     "group_min",
+    "group_of_each",
     "group_top",
     "percentile_scores",
     "points_scores",
@@ -105,7 +111,7 @@ def dense_codes(values: I64) -> tuple[I64, I64] | None:
 
 
 # --------------------------------------------------------------------------- group reductions
-def group_count(group: I64, n_groups: int, weights: F64 | None = None) -> F64:
+def group_count(group: I64, n_groups: int, weights: F64 | None = None, *, threads: int = 1) -> F64:
     """Rows (or summed ``weights``) per group.
 
     Parameters
@@ -116,6 +122,11 @@ def group_count(group: I64, n_groups: int, weights: F64 | None = None) -> F64:
         Number of groups; groups without rows get 0.
     weights : numpy.ndarray of float64, optional
         Value per row to sum instead of counting.
+    threads : int, default 1
+        Most threads for counting rows: each counts a block of rows into a table of its own,
+        and the tables are added (exact). Blocks are used only when each holds at least as
+        many rows as there are groups (and ``MIN_ROWS_PER_THREAD``). Summed weights always
+        use one thread (a float sum in another order could differ in its last bits).
 
     Returns
     -------
@@ -128,7 +139,78 @@ def group_count(group: I64, n_groups: int, weights: F64 | None = None) -> F64:
     >>> group_count(np.array([0, 2, 2]), 4).tolist()
     [1.0, 0.0, 2.0, 0.0]
     """
-    return np.bincount(group, weights=weights, minlength=n_groups).astype(np.float64)
+    fewest = max(parallel.MIN_ROWS_PER_THREAD, n_groups)  # a table per block: worth it?
+    blocks = row_blocks(group.size, threads if weights is None else 1, fewest)
+    if len(blocks) == 1:
+        return np.bincount(group, weights=weights, minlength=n_groups).astype(np.float64)
+
+    def count(block: tuple[int, int]) -> npt.NDArray[np.intp]:
+        return np.bincount(group[block[0] : block[1]], minlength=n_groups)
+
+    tables = in_threads(count, blocks)
+    total = tables[0]
+    for table in tables[1:]:
+        total += table
+    return total.astype(np.float64)
+
+
+def group_of_each(
+    member: I64, group: I64, n_members: int, n_groups: int, *, threads: int = 1
+) -> npt.NDArray[np.int32] | npt.NDArray[np.int64] | None:
+    """The group of each member, when all rows of a member have the same group; else None.
+
+    For example the account of each user, and whether every user belongs to one account.
+    Each block of rows writes its groups into a table of its own and checks its rows against
+    it; the tables are then checked against each other and united, so the answer does not
+    depend on the number of threads (and no two threads write to one table).
+
+    Parameters
+    ----------
+    member : numpy.ndarray of int64
+        Member code per row, in ``0..n_members-1``.
+    group : numpy.ndarray of int64
+        Group code per row, in ``0..n_groups-1``.
+    n_members, n_groups : int
+        Number of members and of groups.
+    threads : int, default 1
+        Most threads; blocks only when each holds at least ``n_members`` rows.
+
+    Returns
+    -------
+    numpy.ndarray or None
+        The group of each member (int32 when the groups fit; 0 for members without rows),
+        or None when some member has rows in two groups.
+
+    Examples
+    --------
+    >>> import numpy as np
+    >>> group_of_each(np.array([0, 2, 0]), np.array([5, 7, 5]), 3, 8).tolist()
+    [5, 0, 7]
+    >>> group_of_each(np.array([0, 0]), np.array([5, 6]), 1, 8) is None
+    True
+    """
+    dtype = np.int32 if n_groups < 2**31 else np.int64
+    blocks = row_blocks(member.size, threads, max(parallel.MIN_ROWS_PER_THREAD, n_members))
+
+    def block_table(block: tuple[int, int]) -> npt.NDArray[Any] | None:
+        rows = slice(block[0], block[1])
+        table = np.full(n_members, -1, dtype=dtype)
+        table[member[rows]] = group[rows]  # one of each member's rows in the block
+        return table if np.array_equal(table[member[rows]], group[rows]) else None
+
+    tables = in_threads(block_table, blocks)
+    united = tables[0]
+    for table in tables[1:]:
+        if united is None or table is None:
+            return None
+        both = (united >= 0) & (table >= 0)
+        if not np.array_equal(united[both], table[both]):
+            return None
+        np.maximum(united, table, out=united)
+    if united is None:
+        return None
+    np.maximum(united, 0, out=united)  # members without rows: 0
+    return united
 
 
 def group_distinct(group: I64, key: I64, n_groups: int) -> F64:

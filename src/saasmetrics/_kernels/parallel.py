@@ -10,9 +10,20 @@ runs on the calling thread, so there is one code path.
 from __future__ import annotations
 
 from collections.abc import Callable, Sequence
-from typing import TypeVar
+from itertools import pairwise
+from typing import Any, TypeVar
 
-__all__ = ("MIN_ROWS_PER_THREAD", "block_bounds", "in_threads")
+import numpy as np
+import numpy.typing as npt
+
+__all__ = (
+    "MIN_ROWS_PER_THREAD",
+    "block_bounds",
+    "gather",
+    "in_threads",
+    "row_blocks",
+    "take_where",
+)
 
 T = TypeVar("T")
 R = TypeVar("R")
@@ -96,3 +107,103 @@ def in_threads(fn: Callable[[T], R], items: Sequence[T]) -> list[R]:
     # a pool per call: nothing outlives the call, nothing is shared with a forked child
     with ThreadPoolExecutor(len(items), thread_name_prefix="saasmetrics") as pool:
         return list(pool.map(call, items, contexts))
+
+
+def row_blocks(n_rows: int, threads: int, min_rows: int | None = None) -> list[tuple[int, int]]:
+    """The ``(start, stop)`` of each block of :func:`block_bounds`.
+
+    Parameters
+    ----------
+    n_rows, threads, min_rows
+        As for :func:`block_bounds`.
+
+    Returns
+    -------
+    list of tuple of int
+        One ``(start, stop)`` per block.
+
+    Examples
+    --------
+    >>> row_blocks(10, 3, min_rows=1)
+    [(0, 3), (3, 6), (6, 10)]
+    """
+    return list(pairwise(block_bounds(n_rows, threads, min_rows)))
+
+
+def take_where(
+    keep: Callable[[slice], npt.NDArray[np.bool_]],
+    columns: Sequence[npt.NDArray[Any]],
+    *,
+    threads: int = 1,
+) -> list[npt.NDArray[Any]]:
+    """Each column at the rows ``keep`` selects, in row order, one block of rows per thread.
+
+    The same as ``mask = keep(slice(None)); [c[mask] for c in columns]``: a pass over every
+    row that keeps a few (the rows of a look-back window, the rows of some accounts).
+
+    Parameters
+    ----------
+    keep : callable
+        Given a slice of rows, the mask of those to keep (e.g. ``lambda r: age[r] <= limit``).
+    columns : sequence of numpy.ndarray
+        Arrays of the same length (the rows).
+    threads : int, default 1
+        Most threads.
+
+    Returns
+    -------
+    list of numpy.ndarray
+        The kept rows of each column.
+
+    Examples
+    --------
+    >>> import numpy as np
+    >>> age = np.array([5, 1, 9, 2])
+    >>> kept = take_where(lambda rows: age[rows] <= 2, [np.array([10, 11, 12, 13]), age])
+    >>> [c.tolist() for c in kept]
+    [[11, 13], [1, 2]]
+    """
+
+    def block(bounds: tuple[int, int]) -> list[npt.NDArray[Any]]:
+        rows = slice(*bounds)
+        mask = keep(rows)
+        return [column[rows][mask] for column in columns]
+
+    parts = in_threads(block, row_blocks(len(columns[0]), threads))
+    if len(parts) == 1:
+        return parts[0]
+    return [np.concatenate(kept) for kept in zip(*parts, strict=True)]
+
+
+def gather(
+    table: npt.NDArray[Any], codes: npt.NDArray[np.integer[Any]], *, threads: int = 1
+) -> npt.NDArray[Any]:
+    """``table[codes]``, one block of codes per thread.
+
+    Parameters
+    ----------
+    table : numpy.ndarray
+        One-dimensional lookup table.
+    codes : numpy.ndarray of int
+        Positions in ``table``.
+    threads : int, default 1
+        Most threads.
+
+    Returns
+    -------
+    numpy.ndarray
+        Same length as ``codes``, ``table``'s dtype.
+
+    Examples
+    --------
+    >>> import numpy as np
+    >>> gather(np.array([10, 20, 30]), np.array([2, 0, 2])).tolist()
+    [30, 10, 30]
+    """
+    out = np.empty(codes.size, dtype=table.dtype)
+
+    def block(bounds: tuple[int, int]) -> None:
+        np.take(table, codes[bounds[0] : bounds[1]], out=out[bounds[0] : bounds[1]])
+
+    in_threads(block, row_blocks(codes.size, threads))
+    return out

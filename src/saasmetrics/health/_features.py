@@ -15,6 +15,7 @@ import pandas as pd
 
 from saasmetrics._frames import to_pandas
 from saasmetrics._kernels import health as hk
+from saasmetrics._kernels.parallel import gather, take_where
 from saasmetrics._validation import (
     RowCheck,
     ValidationReport,
@@ -27,6 +28,7 @@ from saasmetrics._validation import (
     parse_timestamps,
     require_columns,
 )
+from saasmetrics.config import get_threads
 from saasmetrics.eventlog import EventLog
 from saasmetrics.exceptions import EmptyDataError, InputError, ParameterError, SchemaError
 from saasmetrics.scale import Analysis, register, run
@@ -170,6 +172,54 @@ class _Encoded:
             self._pair_rows.append(self.pair_of_raw[self.pair_raw])
         return self._pair_rows[0]
 
+    def extreme_ages(
+        self, key_pair: I64, recent: tuple[I64, I64], threads: int
+    ) -> tuple[I64, I64, I64]:
+        """The age of each account's first and last row, and of its key user's last row.
+
+        ``key_pair`` is each account's key pair (-1: none, and then all three are 0);
+        ``recent`` the account and age of the rows younger than some age (every row younger
+        than any row left out). An account's last row is among those when it has any there,
+        and its first among the oldest tenth of a sample of all rows when it has any there:
+        only the accounts left are looked up in all rows. The key users' rows are picked
+        from all rows by a table of one flag per user (small enough for the cache). No
+        ``ufunc.at`` over every row: it holds the GIL, and a minimum per user would update a
+        table far larger than the cache.
+        """
+        n = len(self.account_index)
+        acc, age = self.acc, self.age
+        big = np.iinfo(np.int64).max
+        last = np.full(n, big, dtype=np.int64)
+        np.minimum.at(last, *recent)
+        oldest = big  # the oldest tenth of a sample (of every row when few)
+        if age.size:
+            sample = age[:: max(1, age.size // 65_536)]
+            oldest = int(np.partition(sample, sample.size * 9 // 10)[sample.size * 9 // 10])
+        o_acc, o_age = take_where(lambda rows: age[rows] >= oldest, [acc, age], threads=threads)
+        first = np.full(n, -1, dtype=np.int64)  # ages are positive
+        np.maximum.at(first, o_acc, o_age)
+        has_rows = key_pair >= 0
+        # (an age of the largest int64 is looked up again, harmlessly)
+        pending = has_rows & ((last == big) | (first < 0))
+        if pending.any():
+            p_acc, p_age = take_where(lambda rows: pending[acc[rows]], [acc, age], threads=threads)
+            np.minimum.at(last, p_acc, p_age)
+            np.maximum.at(first, p_acc, p_age)
+        last[~has_rows] = 0
+        first[~has_rows] = 0
+        key_raw = key_pair[has_rows]
+        if self.pair_of_raw is not None:  # pair -> its raw code
+            key_raw = np.flatnonzero(self.raw_total > 0)[key_raw]
+        is_key = np.zeros(self.raw_total.size, dtype=bool)
+        is_key[key_raw] = True
+        k_acc, k_age = take_where(
+            lambda rows: is_key[self.pair_raw[rows]], [acc, age], threads=threads
+        )
+        key_last = np.zeros(n, dtype=np.int64)
+        key_last[has_rows] = big
+        np.minimum.at(key_last, k_acc, k_age)
+        return first, last, key_last
+
     def pair_last_age(self) -> I64:
         """The age of each pair's last row (0: none), read per raw code: no per-row gather."""
         last = hk.group_min(
@@ -305,7 +355,7 @@ def _offsets(values: pd.Series) -> tuple[I64, int, int, np.dtype[Any]] | None:
     return (ints - low if low else ints), low, span, dtype
 
 
-def _raw_codes(values: pd.Series) -> tuple[I64, pd.Index, F64, I64 | None]:
+def _raw_codes(values: pd.Series, threads: int = 1) -> tuple[I64, pd.Index, F64, I64 | None]:
     """Codes of ``values`` that may leave gaps, and what maps them to sorted codes.
 
     Returns the raw code of every value, the distinct values (sorted), the rows per raw code
@@ -316,14 +366,14 @@ def _raw_codes(values: pd.Series) -> tuple[I64, pd.Index, F64, I64 | None]:
     offsets = _offsets(values)
     if offsets is not None:
         raw, low, span, dtype = offsets
-        total = np.bincount(raw, minlength=span).astype(np.float64)
+        total = hk.group_count(raw, span, threads=threads)
         used = total > 0
         uniques = pd.Index((np.flatnonzero(used) + low).astype(dtype, copy=False))
         if used.all():
             return raw, uniques, total, None
         return raw, uniques, total, np.cumsum(used) - 1
     codes, uniques = _factorize_sorted(values)
-    return codes, uniques, np.bincount(codes, minlength=len(uniques)).astype(np.float64), None
+    return codes, uniques, hk.group_count(codes, len(uniques), threads=threads), None
 
 
 def _encode(
@@ -467,18 +517,17 @@ def _encode(
     else:
         all_codes, acc_low, n_acc_codes, acc_dtype = acc_offsets
     acc = all_codes[: len(acc_before)]
-    user_raw, user_ids, raw_total, user_of_raw = _raw_codes(usr_before)  # ties: smallest id
+    threads = get_threads()
+    user_raw, user_ids, raw_total, user_of_raw = _raw_codes(usr_before, threads)  # ties: smallest
     if user_names is not None:  # ranks of the log's users -> their ids
         user_ids = user_names.take(user_ids.to_numpy())
     n_users = len(user_ids)
     # the usual case: every user belongs to one account, so users are the (account, user)
     # pairs and numbering the users suffices; else number the pairs in order of appearance
     # (a table of int32 when the accounts fit: half the memory to scatter to and gather from)
-    narrow = n_acc_codes < 2**31
-    raw_acc = np.zeros(raw_total.size, dtype=np.int32 if narrow else np.int64)
-    raw_acc[user_raw] = acc  # the account of one of each user's rows
+    raw_acc = hk.group_of_each(user_raw, acc, raw_total.size, n_acc_codes, threads=threads)
     pair_of_raw: I64 | None
-    if np.array_equal(raw_acc[user_raw], acc):  # ... and of all of them
+    if raw_acc is not None:
         pair_raw, pair_of_raw = user_raw, user_of_raw
         pair_total = raw_total if user_of_raw is None else raw_total[raw_total > 0]
         pair_acc = (raw_acc if user_of_raw is None else raw_acc[raw_total > 0]).astype(np.int64)
@@ -831,36 +880,40 @@ def _features_of(enc: _Encoded, s: _FeatureSettings) -> pd.DataFrame:
     ticket_code = -2 if ticket_event and ticket_code < 0 else ticket_code
 
     out: dict[str, F64] = {}
+    threads = get_threads()
+    # the rows of the largest window and the one before: every window's counts, and the last
+    # activity of most accounts and key users, read only these
+    recent_limit = 2 * max(int(d.value) for d in deltas)
+    r_acc, r_pair, r_evt, r_age = take_where(
+        lambda rows: age[rows] <= recent_limit, [acc, enc.pair_raw, evt, age], threads=threads
+    )
+    if enc.pair_of_raw is not None:
+        r_pair = gather(enc.pair_of_raw, r_pair, threads=threads)
     # ---- whole history before as_of -------------------------------------------------------
-    # last activity per pair (the key user's is a feature), then per account from the pairs
-    pair_total, pair_last_age = enc.pair_total, enc.pair_last_age()
     out["users"] = hk.group_count(pair_acc, n_acc)
-    last_age = hk.group_min(pair_acc, pair_last_age, n_acc, fill=0, counts=out["users"])
-    # per account directly: its table is small (cache-resident), the pairs' is not
-    first_age = hk.group_max(acc, age, n_acc, fill=-1, counts=out["users"])  # 0 users: no rows
-    first_age_f = np.where(first_age < 0, np.nan, first_age.astype(np.float64))
+    has_events = out["users"] > 0
+    key_pair = hk.group_top(pair_acc, enc.pair_total, n_acc, tiebreak=enc.pair_user)
+    has_key = key_pair >= 0
+    key_safe = np.where(has_key, key_pair, 0)
+    first_age, last_age, key_age = enc.extreme_ages(key_pair, (r_acc, r_age), threads)
+    first_age_f = np.where(has_events, first_age.astype(np.float64), np.nan)
     if sub_parts is not None:
         sub_first = hk.group_max(s_codes, _age_ns(cutoff, sub_parts[1]), n_acc, fill=-1)
         first_age_f = np.fmax(first_age_f, np.where(sub_first < 0, np.nan, sub_first))
     out["tenure_days"] = first_age_f / DAY_NS
-    has_events = out["users"] > 0
     out["days_since_active"] = np.where(has_events, last_age / DAY_NS, np.nan)
-    key_pair = hk.group_top(pair_acc, pair_total, n_acc, tiebreak=enc.pair_user)
-    has_key = key_pair >= 0
-    key_safe = np.where(has_key, key_pair, 0)
-    key_age = pair_last_age[key_safe] if pair_last_age.size else np.zeros(key_safe.size)
     out["days_since_key_user_active"] = np.where(has_key, key_age / DAY_NS, np.nan)
 
     # ---- windows ------------------------------------------------------------------------
     users_known = np.maximum(out["users"], 1.0)
     for delta, label in zip(deltas, labels, strict=True):
         w = int(delta.value)
-        # one pass over all rows picks the rows of the window and the one before; every
-        # count below reads only those
-        near = np.flatnonzero(age <= 2 * w)
-        w_acc, w_pair, w_evt, w_age = acc[near], enc.pair_raw[near], evt[near], age[near]
-        if enc.pair_of_raw is not None:
-            w_pair = enc.pair_of_raw[w_pair]
+        # the rows of the window and the one before; every count below reads only those
+        if 2 * w == recent_limit:
+            w_acc, w_pair, w_evt, w_age = r_acc, r_pair, r_evt, r_age
+        else:
+            near = r_age <= 2 * w
+            w_acc, w_pair, w_evt, w_age = r_acc[near], r_pair[near], r_evt[near], r_age[near]
         args = (w_acc, w_pair, pair_acc, w_age)
         cur = hk.window_activity(*args, lo_ns=0, hi_ns=w, n_accounts=n_acc, day_ns=DAY_NS)
         prev = hk.window_activity(
