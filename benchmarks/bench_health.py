@@ -8,6 +8,7 @@ import numpy as np
 import pandas as pd
 
 from benchmarks._harness import Case, have
+from saasmetrics import config
 from saasmetrics.health import HealthConfig, HealthMeasure, HealthScoreModel, account_features
 
 AS_OF = pd.Timestamp("2025-07-01")
@@ -44,6 +45,11 @@ def ours_features(events: pd.DataFrame) -> pd.DataFrame:
     return account_features(
         events, as_of=AS_OF, windows=["30D"], core_features=CORE, ticket_event=None
     )
+
+
+def ours_features_on_all_cores(events: pd.DataFrame) -> pd.DataFrame:
+    with config.threads("all"):
+        return ours_features(events)
 
 
 def pandas_features(events: pd.DataFrame) -> pd.DataFrame:
@@ -195,6 +201,16 @@ def cases(quick: bool) -> list[Case]:
         notes=notes,
         repeat=3 if quick else 1,
     )
+    features_all_cores = Case(
+        name="health/account_features (1 window), on all cores",
+        size=size,
+        setup=lambda: _events(n_events, n_accounts),
+        ours=ours_features_on_all_cores,
+        alternatives=alternatives,
+        check=_check_features if quick else None,
+        notes=[*notes, "saasmetrics with config.threads('all'), like DuckDB"],
+        repeat=3 if quick else 1,
+    )
     n_scored = 20_000 if quick else 1_000_000
     scoring_case = Case(
         name="health/fit + score (5 measures)",
@@ -204,4 +220,4 @@ def cases(quick: bool) -> list[Case]:
         alternatives={"pandas rank/cut/clip": pandas_score},
         check=_check_scores,
     )
-    return [features_case, scoring_case]
+    return [features_case, features_all_cores, scoring_case]

@@ -193,10 +193,12 @@ def group_of_each(
     blocks = row_blocks(member.size, threads, max(parallel.MIN_ROWS_PER_THREAD, n_members))
 
     def block_table(block: tuple[int, int]) -> npt.NDArray[Any] | None:
-        rows = slice(block[0], block[1])
         table = np.full(n_members, -1, dtype=dtype)
-        table[member[rows]] = group[rows]  # one of each member's rows in the block
-        return table if np.array_equal(table[member[rows]], group[rows]) else None
+        table[member[block[0] : block[1]]] = group[block[0] : block[1]]  # one row of each
+        for rows in parallel.chunks(*block):  # ... and all of them: chunks stay in the cache
+            if not np.array_equal(table.take(member[rows]), group[rows]):
+                return None
+        return table
 
     tables = in_threads(block_table, blocks)
     united = tables[0]
@@ -738,6 +740,8 @@ def window_activity(
 
     A row is in the window when ``lo_ns < age_ns <= hi_ns``, where ``age_ns`` is how long before
     ``as_of`` it happened (positive). Day ``d`` is the 24 hours ``d * day < age <= (d + 1) * day``.
+    The window's rows are sorted by (pair, day) once: the pairs active and their distinct
+    days are runs of the sorted keys (no count into a table of every pair).
 
     Parameters
     ----------
@@ -754,14 +758,14 @@ def window_activity(
     day_ns : int
         Length of a day in nanoseconds.
     detail : bool, default True
-        Also count distinct days (per account and per pair); without it only ``events``,
-        ``active_users`` and ``pair_events``.
+        Also count distinct days (per account and per pair); without it only ``events`` and
+        ``active_users``.
 
     Returns
     -------
     dict of str to numpy.ndarray of float64
-        ``events``, ``active_users`` and, with ``detail``, ``active_days`` (per account);
-        ``pair_events`` and, with ``detail``, ``pair_active_days`` (per pair).
+        ``events``, ``active_users`` and, with ``detail``, ``active_days`` (per account) and
+        ``pair_active_days`` (per pair).
 
     Examples
     --------
@@ -770,21 +774,27 @@ def window_activity(
     >>> out = window_activity(np.array([0, 0, 0]), np.array([0, 1, 0]), np.array([0, 0]),
     ...     np.array([1, 5, 15]), lo_ns=0, hi_ns=20, n_accounts=1, day_ns=day)
     >>> {k: v.tolist() for k, v in out.items()}  # doctest: +NORMALIZE_WHITESPACE
-    {'events': [3.0], 'active_users': [2.0], 'pair_events': [2.0, 1.0], 'active_days': [2.0],
-     'pair_active_days': [2.0, 1.0]}
+    {'events': [3.0], 'active_users': [2.0], 'active_days': [2.0], 'pair_active_days': [2.0, 1.0]}
     """
-    n_pairs = int(pair_account.size)
-    inside = (age_ns > lo_ns) & (age_ns <= hi_ns)
-    acc = account[inside]
-    pr = pair[inside]
-    pair_events = group_count(pr, n_pairs)
-    out = {
-        "events": group_count(acc, n_accounts),
-        "active_users": group_count(pair_account[pair_events > 0], n_accounts),
-        "pair_events": pair_events,
-    }
+    inside = np.flatnonzero((age_ns > lo_ns) & (age_ns <= hi_ns))  # then a take per column
+    acc = account.take(inside)
+    out = {"events": group_count(acc, n_accounts)}
     if detail:
-        day = (age_ns[inside] - 1) // day_ns
+        day = (age_ns.take(inside) - 1) // day_ns
+        first_day = lo_ns // day_ns  # the day of an age just above lo_ns
+        span = (hi_ns - 1) // day_ns - first_day + 1
+        keys = np.sort(pair.take(inside).astype(np.int64) * span + (day - first_day))
+        pairs = keys // span
+    else:
+        pairs = np.sort(pair.take(inside))
+    starts = np.flatnonzero(np.r_[True, pairs[1:] != pairs[:-1]]) if pairs.size else pairs[:0]
+    active = pairs[starts]
+    out["active_users"] = group_count(pair_account[active], n_accounts)
+    if detail:
+        new_day = np.r_[True, keys[1:] != keys[:-1]] if keys.size else np.zeros(0, dtype=bool)
+        pair_days = np.zeros(pair_account.size, dtype=np.float64)
+        if starts.size:
+            pair_days[active] = np.add.reduceat(new_day, starts, dtype=np.int64)
         out["active_days"] = group_distinct(acc, day, n_accounts)
-        out["pair_active_days"] = group_distinct(pr, day, n_pairs)
+        out["pair_active_days"] = pair_days
     return out

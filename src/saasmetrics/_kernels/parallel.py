@@ -22,6 +22,7 @@ __all__ = (
     "gather",
     "in_threads",
     "row_blocks",
+    "take_each",
     "take_where",
 )
 
@@ -30,6 +31,14 @@ R = TypeVar("R")
 
 MIN_ROWS_PER_THREAD = 50_000
 """Below this many rows per block, a thread costs more than it saves."""
+
+CHUNK_ROWS = 1 << 18
+"""Rows a pass over a block handles at once: its temporaries stay in the cache.
+
+A mask or a gathered column of a whole block of 25M rows goes out to memory and back (and
+its fresh pages are zeroed first); measured on 50M rows, checking a gather chunk by chunk
+took 0.57 s against 0.91 s in one go, picking rows by a table lookup 0.62 s against 0.73-0.85 s.
+"""
 
 
 def block_bounds(n_rows: int, threads: int, min_rows: int | None = None) -> list[int]:
@@ -130,6 +139,29 @@ def row_blocks(n_rows: int, threads: int, min_rows: int | None = None) -> list[t
     return list(pairwise(block_bounds(n_rows, threads, min_rows)))
 
 
+def chunks(start: int, stop: int) -> list[slice]:
+    """Rows ``start:stop`` as slices of at most :data:`CHUNK_ROWS` rows.
+
+    Parameters
+    ----------
+    start, stop : int
+        The rows.
+
+    Returns
+    -------
+    list of slice
+        Consecutive slices covering the rows (one, empty, when there are none).
+
+    Examples
+    --------
+    >>> chunks(0, 10)
+    [slice(0, 10, None)]
+    """
+    if stop <= start:
+        return [slice(start, stop)]
+    return [slice(a, min(a + CHUNK_ROWS, stop)) for a in range(start, stop, CHUNK_ROWS)]
+
+
 def take_where(
     keep: Callable[[slice], npt.NDArray[np.bool_]],
     columns: Sequence[npt.NDArray[Any]],
@@ -139,7 +171,8 @@ def take_where(
     """Each column at the rows ``keep`` selects, in row order, one block of rows per thread.
 
     The same as ``mask = keep(slice(None)); [c[mask] for c in columns]``: a pass over every
-    row that keeps a few (the rows of a look-back window, the rows of some accounts).
+    row that keeps a few (the rows of a look-back window, the rows of some accounts), in
+    chunks of :data:`CHUNK_ROWS` rows. :func:`take_each` makes several selections in one pass.
 
     Parameters
     ----------
@@ -163,16 +196,59 @@ def take_where(
     >>> [c.tolist() for c in kept]
     [[11, 13], [1, 2]]
     """
+    return take_each([(keep, columns)], threads=threads)[0]
 
-    def block(bounds: tuple[int, int]) -> list[npt.NDArray[Any]]:
-        rows = slice(*bounds)
-        mask = keep(rows)
-        return [column[rows][mask] for column in columns]
 
-    parts = in_threads(block, row_blocks(len(columns[0]), threads))
-    if len(parts) == 1:
-        return parts[0]
-    return [np.concatenate(kept) for kept in zip(*parts, strict=True)]
+def take_each(
+    selections: Sequence[
+        tuple[Callable[[slice], npt.NDArray[np.bool_]], Sequence[npt.NDArray[Any]]]
+    ],
+    *,
+    threads: int = 1,
+) -> list[list[npt.NDArray[Any]]]:
+    """:func:`take_where` for several selections of the same rows, in one pass over them.
+
+    Each chunk of rows is read once for all the selections (while it is in the cache), not
+    once per selection.
+
+    Parameters
+    ----------
+    selections : sequence of (keep, columns)
+        As for :func:`take_where`; all columns have the same length.
+    threads : int, default 1
+        Most threads.
+
+    Returns
+    -------
+    list of list of numpy.ndarray
+        The kept rows of each selection's columns.
+
+    Examples
+    --------
+    >>> import numpy as np
+    >>> age = np.array([5, 1, 9, 2])
+    >>> young, old = take_each([(lambda r: age[r] <= 2, [age]), (lambda r: age[r] > 8, [age])])
+    >>> young[0].tolist(), old[0].tolist()
+    ([1, 2], [9])
+    """
+    Kept = list[list[list[npt.NDArray[Any]]]]
+
+    def block(bounds: tuple[int, int]) -> Kept:
+        kept: Kept = [[[] for _ in columns] for _, columns in selections]
+        for rows in chunks(*bounds):
+            for (keep, columns), out in zip(selections, kept, strict=True):
+                # positions once, then a take per column: twice as fast as a boolean
+                # index per column (which finds the kept rows again each time)
+                at = np.flatnonzero(keep(rows))
+                for column, taken in zip(columns, out, strict=True):
+                    taken.append(column[rows].take(at))
+        return kept
+
+    parts = in_threads(block, row_blocks(len(selections[0][1][0]), threads))
+    return [
+        [np.concatenate([p for part in parts for p in part[s][c]]) for c in range(len(columns))]
+        for s, (_, columns) in enumerate(selections)
+    ]
 
 
 def gather(

@@ -15,7 +15,7 @@ import pandas as pd
 
 from saasmetrics._frames import to_pandas
 from saasmetrics._kernels import health as hk
-from saasmetrics._kernels.parallel import gather, take_where
+from saasmetrics._kernels.parallel import gather, in_threads, row_blocks, take_each, take_where
 from saasmetrics._validation import (
     RowCheck,
     ValidationReport,
@@ -55,15 +55,22 @@ def _window_label(delta: pd.Timedelta) -> str:
     return f"{ns}ns"
 
 
-def _age_ns(cutoff: int, times: I64) -> I64:
+def _age_ns(cutoff: int, times: I64, threads: int = 1) -> I64:
     """``cutoff - times`` for times before ``cutoff``, at most the largest int64.
 
     A time more than 2**63 ns (292 years) before ``cutoff`` wrapped to a negative age: it was
     the most recent activity and inside every window. Such ages read as the largest int64
-    (outside every window; a tenure of 292 years).
+    (outside every window; a tenure of 292 years). Blocks of rows on up to ``threads`` threads.
     """
-    age: I64 = cutoff - times
-    if times.size and int(times.min()) <= cutoff - 2**63:
+    age: I64 = np.empty(times.shape, dtype=np.int64)
+
+    def block(bounds: tuple[int, int]) -> int:
+        rows = slice(*bounds)
+        np.subtract(cutoff, times[rows], out=age[rows])
+        return int(times[rows].min()) if bounds[1] > bounds[0] else cutoff
+
+    earliest = min(in_threads(block, row_blocks(times.size, threads)))
+    if earliest <= cutoff - 2**63:
         age[age < 0] = np.iinfo(np.int64).max
     return age
 
@@ -172,53 +179,59 @@ class _Encoded:
             self._pair_rows.append(self.pair_of_raw[self.pair_raw])
         return self._pair_rows[0]
 
-    def extreme_ages(
-        self, key_pair: I64, recent: tuple[I64, I64], threads: int
-    ) -> tuple[I64, I64, I64]:
-        """The age of each account's first and last row, and of its key user's last row.
+    def recent_and_extremes(
+        self, key_pair: I64, recent_limit: int, threads: int
+    ) -> tuple[tuple[I64, I64, npt.NDArray[np.integer[Any]], I64], tuple[I64, I64, I64]]:
+        """The recent rows, and the age of each account's first and last row and its key user's.
 
-        ``key_pair`` is each account's key pair (-1: none, and then all three are 0);
-        ``recent`` the account and age of the rows younger than some age (every row younger
-        than any row left out). An account's last row is among those when it has any there,
-        and its first among the oldest tenth of a sample of all rows when it has any there:
-        only the accounts left are looked up in all rows. The key users' rows are picked
-        from all rows by a table of one flag per user (small enough for the cache). No
-        ``ufunc.at`` over every row: it holds the GIL, and a minimum per user would update a
-        table far larger than the cache.
+        ``key_pair`` is each account's key pair (-1: none, and then all three ages are 0).
+        Returns the account, pair, event and age of the rows at most ``recent_limit`` old,
+        and the three ages per account. One pass over all rows picks the recent rows, the
+        oldest (the oldest tenth of a sample) and the key users' (by a table of one flag
+        per user, small enough for the cache); an account's last row is among the recent
+        ones and its first among the oldest when it has any there, and only the accounts
+        left are looked up in all their rows. No ``ufunc.at`` over every row (it holds the
+        GIL) and no minimum per user (a table far larger than the cache).
         """
         n = len(self.account_index)
-        acc, age = self.acc, self.age
+        acc, age, pair_raw = self.acc, self.age, self.pair_raw
         big = np.iinfo(np.int64).max
-        last = np.full(n, big, dtype=np.int64)
-        np.minimum.at(last, *recent)
+        has_rows = key_pair >= 0
         oldest = big  # the oldest tenth of a sample (of every row when few)
         if age.size:
             sample = age[:: max(1, age.size // 65_536)]
             oldest = int(np.partition(sample, sample.size * 9 // 10)[sample.size * 9 // 10])
-        o_acc, o_age = take_where(lambda rows: age[rows] >= oldest, [acc, age], threads=threads)
+        key_raw = key_pair[has_rows]
+        if self.pair_of_raw is not None:  # pair -> its raw code
+            key_raw = np.flatnonzero(self.raw_total > 0)[key_raw]
+        is_key = np.zeros(self.raw_total.size, dtype=bool)
+        is_key[key_raw] = True
+        recent, old, key = take_each(
+            [
+                (lambda rows: age[rows] <= recent_limit, [acc, pair_raw, self.evt, age]),
+                (lambda rows: age[rows] >= oldest, [acc, age]),
+                (lambda rows: is_key.take(pair_raw[rows]), [acc, age]),
+            ],
+            threads=threads,
+        )
+        if self.pair_of_raw is not None:
+            recent[1] = gather(self.pair_of_raw, recent[1], threads=threads)
+        last = np.full(n, big, dtype=np.int64)
+        np.minimum.at(last, recent[0], recent[3])
         first = np.full(n, -1, dtype=np.int64)  # ages are positive
-        np.maximum.at(first, o_acc, o_age)
-        has_rows = key_pair >= 0
+        np.maximum.at(first, *old)
         # (an age of the largest int64 is looked up again, harmlessly)
         pending = has_rows & ((last == big) | (first < 0))
         if pending.any():
             p_acc, p_age = take_where(lambda rows: pending[acc[rows]], [acc, age], threads=threads)
             np.minimum.at(last, p_acc, p_age)
             np.maximum.at(first, p_acc, p_age)
-        last[~has_rows] = 0
-        first[~has_rows] = 0
-        key_raw = key_pair[has_rows]
-        if self.pair_of_raw is not None:  # pair -> its raw code
-            key_raw = np.flatnonzero(self.raw_total > 0)[key_raw]
-        is_key = np.zeros(self.raw_total.size, dtype=bool)
-        is_key[key_raw] = True
-        k_acc, k_age = take_where(
-            lambda rows: is_key[self.pair_raw[rows]], [acc, age], threads=threads
-        )
-        key_last = np.zeros(n, dtype=np.int64)
-        key_last[has_rows] = big
-        np.minimum.at(key_last, k_acc, k_age)
-        return first, last, key_last
+        key_last = np.full(n, big, dtype=np.int64)
+        np.minimum.at(key_last, *key)
+        for table in (first, last, key_last):
+            table[~has_rows] = 0
+        r_acc, r_pair, r_evt, r_age = recent
+        return (r_acc, r_pair, r_evt, r_age), (first, last, key_last)
 
     def pair_last_age(self) -> I64:
         """The age of each pair's last row (0: none), read per raw code: no per-row gather."""
@@ -451,6 +464,7 @@ def _encode(
     # one): its empty time column has no zone of its own, so as_of is read on the
     # subscriptions' clock below (no event compares with it here)
     cutoff = _as_of_ns(as_of, tz) if time_ns.size or subscriptions is None else 0
+    threads = get_threads()
     before = time_ns < cutoff
     # Point-in-time: from here on nothing after as_of is read.
     # keep ids as pandas Series (arrow-backed strings factorize fast; no object arrays)
@@ -459,12 +473,12 @@ def _encode(
     if before.all():  # the usual case for as_of at the end of the data: no copies
         acc_before, usr_before = accounts_raw, users_raw
         evt = event_codes
-        age = _age_ns(cutoff, time_ns)
+        age = _age_ns(cutoff, time_ns, threads)
     else:
         acc_before = accounts_raw[before].reset_index(drop=True)
         usr_before = users_raw[before].reset_index(drop=True)
         evt = event_codes[before]
-        age = _age_ns(cutoff, time_ns[before])
+        age = _age_ns(cutoff, time_ns[before], threads)
 
     sub_parts = None
     if subscriptions is not None:
@@ -517,7 +531,6 @@ def _encode(
     else:
         all_codes, acc_low, n_acc_codes, acc_dtype = acc_offsets
     acc = all_codes[: len(acc_before)]
-    threads = get_threads()
     user_raw, user_ids, raw_total, user_of_raw = _raw_codes(usr_before, threads)  # ties: smallest
     if user_names is not None:  # ranks of the log's users -> their ids
         user_ids = user_names.take(user_ids.to_numpy())
@@ -855,8 +868,8 @@ def _features_of(enc: _Encoded, s: _FeatureSettings) -> pd.DataFrame:
     """The feature rows of one chunk's accounts (an event absent from the chunk counts 0)."""
     deltas, labels, track, depth_days = s.deltas, s.labels, s.track, s.depth_days
     login_event, ticket_event, core_features = s.login_event, s.ticket_event, s.core_features
-    account_index, acc, pair_acc = enc.account_index, enc.acc, enc.pair_acc
-    evt, age, event_names, cutoff = enc.evt, enc.age, enc.event_names, enc.cutoff
+    account_index, pair_acc = enc.account_index, enc.pair_acc
+    event_names, cutoff = enc.event_names, enc.cutoff
     n_acc, n_pairs, sub_parts, s_codes = len(account_index), enc.n_pairs, enc.subs, enc.s_codes
 
     def event_code_of(name: str) -> int:
@@ -880,22 +893,18 @@ def _features_of(enc: _Encoded, s: _FeatureSettings) -> pd.DataFrame:
     ticket_code = -2 if ticket_event and ticket_code < 0 else ticket_code
 
     out: dict[str, F64] = {}
-    threads = get_threads()
-    # the rows of the largest window and the one before: every window's counts, and the last
-    # activity of most accounts and key users, read only these
-    recent_limit = 2 * max(int(d.value) for d in deltas)
-    r_acc, r_pair, r_evt, r_age = take_where(
-        lambda rows: age[rows] <= recent_limit, [acc, enc.pair_raw, evt, age], threads=threads
-    )
-    if enc.pair_of_raw is not None:
-        r_pair = gather(enc.pair_of_raw, r_pair, threads=threads)
     # ---- whole history before as_of -------------------------------------------------------
     out["users"] = hk.group_count(pair_acc, n_acc)
     has_events = out["users"] > 0
     key_pair = hk.group_top(pair_acc, enc.pair_total, n_acc, tiebreak=enc.pair_user)
     has_key = key_pair >= 0
     key_safe = np.where(has_key, key_pair, 0)
-    first_age, last_age, key_age = enc.extreme_ages(key_pair, (r_acc, r_age), threads)
+    # the rows of the largest window and the one before: every window's counts read only these
+    recent_limit = 2 * max(int(d.value) for d in deltas)
+    recent, (first_age, last_age, key_age) = enc.recent_and_extremes(
+        key_pair, recent_limit, get_threads()
+    )
+    r_acc, r_pair, r_evt, r_age = recent
     first_age_f = np.where(has_events, first_age.astype(np.float64), np.nan)
     if sub_parts is not None:
         sub_first = hk.group_max(s_codes, _age_ns(cutoff, sub_parts[1]), n_acc, fill=-1)
