@@ -191,26 +191,26 @@ def cases(quick: bool) -> list[Case]:
         alternatives["duckdb SQL (6 columns)"] = _duckdb_features
     else:
         notes.append("duckdb not installed: skipped")
-    features_case = Case(
-        name="health/account_features (1 window)",
-        size=size,
-        setup=lambda: _events(n_events, n_accounts),
-        ours=ours_features,
-        alternatives=alternatives,
-        check=_check_features if quick else None,
-        notes=notes,
-        repeat=3 if quick else 1,
-    )
-    features_all_cores = Case(
-        name="health/account_features (1 window), on all cores",
-        size=size,
-        setup=lambda: _events(n_events, n_accounts),
-        ours=ours_features_on_all_cores,
-        alternatives=alternatives,
-        check=_check_features if quick else None,
-        notes=[*notes, "saasmetrics with config.threads('all'), like DuckDB"],
-        repeat=3 if quick else 1,
-    )
+    features_cases = [
+        Case(
+            name=name,
+            size=size,
+            setup=lambda: _events(n_events, n_accounts),
+            ours=ours,
+            alternatives=alternatives,
+            check=_check_features if quick else None,
+            notes=[*notes, *extra],
+            repeat=3 if quick else 1,
+        )
+        for name, ours, extra in (
+            ("health/account_features (1 window)", ours_features, []),
+            (
+                "health/account_features (1 window), on all cores",
+                ours_features_on_all_cores,
+                ["saasmetrics with config.threads('all'), like DuckDB"],
+            ),
+        )
+    ]
     n_scored = 20_000 if quick else 1_000_000
     scoring_case = Case(
         name="health/fit + score (5 measures)",
@@ -220,4 +220,4 @@ def cases(quick: bool) -> list[Case]:
         alternatives={"pandas rank/cut/clip": pandas_score},
         check=_check_scores,
     )
-    return [features_case, features_all_cores, scoring_case]
+    return [*features_cases, scoring_case]

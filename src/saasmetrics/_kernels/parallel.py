@@ -22,7 +22,6 @@ __all__ = (
     "gather",
     "in_threads",
     "row_blocks",
-    "take_each",
     "take_where",
 )
 
@@ -172,7 +171,7 @@ def take_where(
 
     The same as ``mask = keep(slice(None)); [c[mask] for c in columns]``: a pass over every
     row that keeps a few (the rows of a look-back window, the rows of some accounts), in
-    chunks of :data:`CHUNK_ROWS` rows. :func:`take_each` makes several selections in one pass.
+    chunks of :data:`CHUNK_ROWS` rows.
 
     Parameters
     ----------
@@ -196,59 +195,19 @@ def take_where(
     >>> [c.tolist() for c in kept]
     [[11, 13], [1, 2]]
     """
-    return take_each([(keep, columns)], threads=threads)[0]
 
-
-def take_each(
-    selections: Sequence[
-        tuple[Callable[[slice], npt.NDArray[np.bool_]], Sequence[npt.NDArray[Any]]]
-    ],
-    *,
-    threads: int = 1,
-) -> list[list[npt.NDArray[Any]]]:
-    """:func:`take_where` for several selections of the same rows, in one pass over them.
-
-    Each chunk of rows is read once for all the selections (while it is in the cache), not
-    once per selection.
-
-    Parameters
-    ----------
-    selections : sequence of (keep, columns)
-        As for :func:`take_where`; all columns have the same length.
-    threads : int, default 1
-        Most threads.
-
-    Returns
-    -------
-    list of list of numpy.ndarray
-        The kept rows of each selection's columns.
-
-    Examples
-    --------
-    >>> import numpy as np
-    >>> age = np.array([5, 1, 9, 2])
-    >>> young, old = take_each([(lambda r: age[r] <= 2, [age]), (lambda r: age[r] > 8, [age])])
-    >>> young[0].tolist(), old[0].tolist()
-    ([1, 2], [9])
-    """
-    Kept = list[list[list[npt.NDArray[Any]]]]
-
-    def block(bounds: tuple[int, int]) -> Kept:
-        kept: Kept = [[[] for _ in columns] for _, columns in selections]
+    def block(bounds: tuple[int, int]) -> list[list[npt.NDArray[Any]]]:
+        kept: list[list[npt.NDArray[Any]]] = [[] for _ in columns]
         for rows in chunks(*bounds):
-            for (keep, columns), out in zip(selections, kept, strict=True):
-                # positions once, then a take per column: twice as fast as a boolean
-                # index per column (which finds the kept rows again each time)
-                at = np.flatnonzero(keep(rows))
-                for column, taken in zip(columns, out, strict=True):
-                    taken.append(column[rows].take(at))
+            # positions once, then a take per column: twice as fast as a boolean index per
+            # column (which finds the kept rows again each time)
+            at = np.flatnonzero(keep(rows))
+            for column, taken in zip(columns, kept, strict=True):
+                taken.append(column[rows].take(at))
         return kept
 
-    parts = in_threads(block, row_blocks(len(selections[0][1][0]), threads))
-    return [
-        [np.concatenate([p for part in parts for p in part[s][c]]) for c in range(len(columns))]
-        for s, (_, columns) in enumerate(selections)
-    ]
+    parts = in_threads(block, row_blocks(len(columns[0]), threads))
+    return [np.concatenate([c for part in parts for c in part[i]]) for i in range(len(columns))]
 
 
 def gather(

@@ -15,7 +15,7 @@ import pandas as pd
 
 from saasmetrics._frames import to_pandas
 from saasmetrics._kernels import health as hk
-from saasmetrics._kernels.parallel import gather, in_threads, row_blocks, take_each, take_where
+from saasmetrics._kernels.parallel import chunks, gather, in_threads, row_blocks, take_where
 from saasmetrics._validation import (
     RowCheck,
     ValidationReport,
@@ -163,12 +163,24 @@ class _Encoded:
     n_pairs: int
     evt: npt.NDArray[np.integer[Any]]
     event_names: pd.Index
-    age: I64
+    time_ns: I64
     cutoff: int
     subs: tuple[pd.Series, I64, I64, F64] | None
     s_codes: I64
     seen: _Seen
     _pair_rows: list[I64] = field(default_factory=list, repr=False, compare=False)
+    _age_rows: list[I64] = field(default_factory=list, repr=False, compare=False)
+
+    @property
+    def age(self) -> I64:
+        """``as_of - time`` of every row (computed on first use, then kept)."""
+        if not self._age_rows:
+            self._age_rows.append(_age_ns(self.cutoff, self.time_ns, get_threads()))
+        return self._age_rows[0]
+
+    def ages_of(self, times: I64) -> I64:
+        """``as_of - time`` of some of the rows' times (:func:`_age_ns` on one thread)."""
+        return _age_ns(self.cutoff, times)
 
     @property
     def pair(self) -> I64:
@@ -186,48 +198,66 @@ class _Encoded:
 
         ``key_pair`` is each account's key pair (-1: none, and then all three ages are 0).
         Returns the account, pair, event and age of the rows at most ``recent_limit`` old,
-        and the three ages per account. One pass over all rows picks the recent rows, the
-        oldest (the oldest tenth of a sample) and the key users' (by a table of one flag
-        per user, small enough for the cache); an account's last row is among the recent
+        and the three ages per account. One pass over all rows, in blocks on threads and
+        chunk by chunk, keeps the recent rows and folds the oldest (the oldest tenth of a
+        sample) and the key users' rows (found by a table of one flag per user, small enough
+        for the cache) into tables per block; an account's last row is among the recent
         ones and its first among the oldest when it has any there, and only the accounts
         left are looked up in all their rows. No ``ufunc.at`` over every row (it holds the
         GIL) and no minimum per user (a table far larger than the cache).
         """
         n = len(self.account_index)
-        acc, age, pair_raw = self.acc, self.age, self.pair_raw
+        # ages are computed chunk by chunk from the times: no array of every row's age
+        acc, times, pair_raw, ages_of = self.acc, self.time_ns, self.pair_raw, self.ages_of
         big = np.iinfo(np.int64).max
         has_rows = key_pair >= 0
         oldest = big  # the oldest tenth of a sample (of every row when few)
-        if age.size:
-            sample = age[:: max(1, age.size // 65_536)]
+        if times.size:
+            sample = ages_of(times[:: max(1, times.size // 65_536)])
             oldest = int(np.partition(sample, sample.size * 9 // 10)[sample.size * 9 // 10])
         key_raw = key_pair[has_rows]
         if self.pair_of_raw is not None:  # pair -> its raw code
             key_raw = np.flatnonzero(self.raw_total > 0)[key_raw]
         is_key = np.zeros(self.raw_total.size, dtype=bool)
         is_key[key_raw] = True
-        recent, old, key = take_each(
-            [
-                (lambda rows: age[rows] <= recent_limit, [acc, pair_raw, self.evt, age]),
-                (lambda rows: age[rows] >= oldest, [acc, age]),
-                (lambda rows: is_key.take(pair_raw[rows]), [acc, age]),
-            ],
-            threads=threads,
-        )
+        evt = self.evt
+
+        def block(bounds: tuple[int, int]) -> tuple[list[list[Any]], I64, I64]:
+            # chunk by chunk (in the cache): keep the recent rows, and fold the oldest rows
+            # and the key users' into tables of this block (positions once, then takes)
+            kept: list[list[Any]] = [[], [], [], []]
+            first = np.full(n, -1, dtype=np.int64)  # ages are positive
+            key_last = np.full(n, big, dtype=np.int64)
+            for rows in chunks(*bounds):
+                c_acc, c_pair, c_age = acc[rows], pair_raw[rows], ages_of(times[rows])
+                at = np.flatnonzero(c_age <= recent_limit)
+                for column, out in zip((c_acc, c_pair, evt[rows], c_age), kept, strict=True):
+                    out.append(column.take(at))
+                at = np.flatnonzero(c_age >= oldest)
+                np.maximum.at(first, c_acc.take(at), c_age.take(at))
+                at = np.flatnonzero(is_key.take(c_pair))
+                np.minimum.at(key_last, c_acc.take(at), c_age.take(at))
+            return kept, first, key_last
+
+        parts = in_threads(block, row_blocks(times.size, threads))
+        recent = [np.concatenate([c for part in parts for c in part[0][i]]) for i in range(4)]
+        first, key_last = parts[0][1], parts[0][2]
+        for _, block_first, block_key_last in parts[1:]:
+            np.maximum(first, block_first, out=first)
+            np.minimum(key_last, block_key_last, out=key_last)
         if self.pair_of_raw is not None:
             recent[1] = gather(self.pair_of_raw, recent[1], threads=threads)
         last = np.full(n, big, dtype=np.int64)
         np.minimum.at(last, recent[0], recent[3])
-        first = np.full(n, -1, dtype=np.int64)  # ages are positive
-        np.maximum.at(first, *old)
         # (an age of the largest int64 is looked up again, harmlessly)
         pending = has_rows & ((last == big) | (first < 0))
         if pending.any():
-            p_acc, p_age = take_where(lambda rows: pending[acc[rows]], [acc, age], threads=threads)
+            p_acc, p_time = take_where(
+                lambda rows: pending[acc[rows]], [acc, times], threads=threads
+            )
+            p_age = ages_of(p_time)
             np.minimum.at(last, p_acc, p_age)
             np.maximum.at(first, p_acc, p_age)
-        key_last = np.full(n, big, dtype=np.int64)
-        np.minimum.at(key_last, *key)
         for table in (first, last, key_last):
             table[~has_rows] = 0
         r_acc, r_pair, r_evt, r_age = recent
@@ -473,12 +503,12 @@ def _encode(
     if before.all():  # the usual case for as_of at the end of the data: no copies
         acc_before, usr_before = accounts_raw, users_raw
         evt = event_codes
-        age = _age_ns(cutoff, time_ns, threads)
+        times_before = time_ns
     else:
         acc_before = accounts_raw[before].reset_index(drop=True)
         usr_before = users_raw[before].reset_index(drop=True)
         evt = event_codes[before]
-        age = _age_ns(cutoff, time_ns[before], threads)
+        times_before = time_ns[before]
 
     sub_parts = None
     if subscriptions is not None:
@@ -583,7 +613,7 @@ def _encode(
         n_pairs=n_pairs,
         evt=evt,
         event_names=event_names,
-        age=age,
+        time_ns=times_before,
         cutoff=cutoff,
         subs=sub_parts,
         s_codes=s_codes,
