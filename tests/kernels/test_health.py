@@ -326,3 +326,17 @@ def test_group_of_each_sees_a_member_in_two_groups_across_blocks() -> None:
         patch.setattr(parallel, "MIN_ROWS_PER_THREAD", 1)
         assert hk.group_of_each(member, group, 8, 4, threads=2) is None
         assert hk.group_of_each(member[:10], group[:10], 8, 4, threads=2).tolist() == [1] + [0] * 7
+
+
+@settings(deadline=None)
+@given(st.lists(st.integers(-(2**63), 2**63 - 1), min_size=1, max_size=80), st.integers(1, 4))
+def test_min_max_below_in_threads_match_numpy(values: list[int], threads: int) -> None:
+    v = np.array(values, dtype=np.int64)
+    limit = int(np.median(v))
+    with pytest.MonkeyPatch.context() as patch:
+        patch.setattr(parallel, "MIN_ROWS_PER_THREAD", 1)
+        patch.setattr(parallel, "CHUNK_ROWS", 7)  # several chunks per block
+        got = parallel.min_max_below(v, limit, threads=threads)
+        kept = parallel.take_where(lambda rows: v[rows] < limit, [v], threads=threads)[0]
+    assert got == (int(v.min()), int(v.max()), int((v < limit).sum()))
+    np.testing.assert_array_equal(kept, v[v < limit])

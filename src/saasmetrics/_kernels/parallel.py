@@ -21,6 +21,7 @@ __all__ = (
     "block_bounds",
     "gather",
     "in_threads",
+    "min_max_below",
     "row_blocks",
     "take_where",
 )
@@ -242,3 +243,51 @@ def gather(
 
     in_threads(block, row_blocks(codes.size, threads))
     return out
+
+
+def min_max_below(
+    values: npt.NDArray[np.integer[Any]], limit: int | None = None, *, threads: int = 1
+) -> tuple[int, int, int]:
+    """The smallest and largest value, and how many are below ``limit``, in one pass.
+
+    Row blocks on up to ``threads`` threads, each read chunk by chunk (every chunk is
+    compared while it is in the cache).
+
+    Parameters
+    ----------
+    values : numpy.ndarray of int
+        At least one value.
+    limit : int, optional
+        Count the values ``< limit`` (default: none counted, 0).
+    threads : int, default 1
+        Most threads.
+
+    Returns
+    -------
+    tuple of int
+        ``(min, max, n_below)``.
+
+    Examples
+    --------
+    >>> import numpy as np
+    >>> min_max_below(np.array([5, -2, 9, 4]), limit=5)
+    (-2, 9, 2)
+    """
+
+    def block(bounds: tuple[int, int]) -> tuple[int, int, int]:
+        low, high, below = None, None, 0
+        for rows in chunks(*bounds):
+            part = values[rows]
+            if not part.size:
+                continue
+            a, b = int(part.min()), int(part.max())
+            low = a if low is None else min(low, a)
+            high = b if high is None else max(high, b)
+            if limit is not None:
+                below += int(np.count_nonzero(part < limit))
+        if low is None or high is None:
+            raise ValueError("min_max_below of no values")
+        return low, high, below
+
+    parts = in_threads(block, row_blocks(values.size, threads))
+    return min(p[0] for p in parts), max(p[1] for p in parts), sum(p[2] for p in parts)

@@ -15,7 +15,14 @@ import pandas as pd
 
 from saasmetrics._frames import to_pandas
 from saasmetrics._kernels import health as hk
-from saasmetrics._kernels.parallel import chunks, gather, in_threads, row_blocks, take_where
+from saasmetrics._kernels.parallel import (
+    chunks,
+    gather,
+    in_threads,
+    min_max_below,
+    row_blocks,
+    take_where,
+)
 from saasmetrics._validation import (
     RowCheck,
     ValidationReport,
@@ -377,7 +384,7 @@ def _event_codes(values: pd.Series) -> tuple[npt.NDArray[np.integer[Any]], pd.In
     return _factorize_sorted(values)
 
 
-def _offsets(values: pd.Series) -> tuple[I64, int, int, np.dtype[Any]] | None:
+def _offsets(values: pd.Series, threads: int = 1) -> tuple[I64, int, int, np.dtype[Any]] | None:
     """Integer ids of a compact range as offsets from the smallest, or None.
 
     Returns the offsets, the smallest id, the span and the ids' dtype; the range rule is
@@ -391,8 +398,8 @@ def _offsets(values: pd.Series) -> tuple[I64, int, int, np.dtype[Any]] | None:
     ):
         return None
     ints = values.to_numpy().astype(np.int64, copy=False)
-    low = int(ints.min())
-    span = int(ints.max()) - low + 1
+    low, high, _ = min_max_below(ints, threads=threads)
+    span = high - low + 1
     if span > 4 * ints.size + (1 << 16):
         return None
     return (ints - low if low else ints), low, span, dtype
@@ -406,7 +413,7 @@ def _raw_codes(values: pd.Series, threads: int = 1) -> tuple[I64, pd.Index, F64,
     codes are those). Integer ids of a compact range are their offset from the smallest:
     only their table is renumbered, not every row (a gather from a table of millions of ids).
     """
-    offsets = _offsets(values)
+    offsets = _offsets(values, threads)
     if offsets is not None:
         raw, low, span, dtype = offsets
         total = hk.group_count(raw, span, threads=threads)
@@ -495,16 +502,19 @@ def _encode(
     # subscriptions' clock below (no event compares with it here)
     cutoff = _as_of_ns(as_of, tz) if time_ns.size or subscriptions is None else 0
     threads = get_threads()
-    before = time_ns < cutoff
+    first_ns, n_before = None, 0
+    if time_ns.size:  # one pass: the first time, and whether all rows are before as_of
+        first_ns, _, n_before = min_max_below(time_ns, cutoff, threads=threads)
     # Point-in-time: from here on nothing after as_of is read.
     # keep ids as pandas Series (arrow-backed strings factorize fast; no object arrays)
     accounts_raw = pd.Series(accounts_raw).reset_index(drop=True)
     users_raw = pd.Series(users_raw).reset_index(drop=True)
-    if before.all():  # the usual case for as_of at the end of the data: no copies
+    if n_before == time_ns.size:  # the usual case for as_of at the end of the data: no copies
         acc_before, usr_before = accounts_raw, users_raw
         evt = event_codes
         times_before = time_ns
     else:
+        before = time_ns < cutoff
         acc_before = accounts_raw[before].reset_index(drop=True)
         usr_before = users_raw[before].reset_index(drop=True)
         evt = event_codes[before]
@@ -554,7 +564,7 @@ def _encode(
             all_accounts = pd.concat(kept, ignore_index=True).astype(dtype)
     # integer accounts of a compact range: their offsets, renumbered below only if some
     # offset is unused (which the users' table tells without another pass over the rows)
-    acc_offsets = _offsets(all_accounts)
+    acc_offsets = _offsets(all_accounts, threads)
     if acc_offsets is None:
         all_codes, account_index = _factorize_sorted(all_accounts)
         n_acc_codes = len(account_index)
@@ -619,8 +629,8 @@ def _encode(
         s_codes=s_codes,
         seen=_Seen(
             event_names=pd.Index(event_names),
-            n_before=int(np.count_nonzero(before)),
-            first_ns=int(time_ns.min()) if time_ns.size else None,
+            n_before=n_before,
+            first_ns=first_ns,
             rows=rows_seen,
             columns=columns_seen,
             reports=dict(reports),
