@@ -217,6 +217,17 @@ def test_window_activity_matches_python(
     np.testing.assert_array_equal(short["active_users"], out["active_users"])
 
 
+def test_window_activity_of_many_days_counts_every_pair() -> None:
+    # review: (pair, day) keys were numbered over the window's days: 2**62 days of 1 ns
+    # overflowed pair * span, and the last pair's day was lost
+    one = np.zeros(3, dtype=np.int64)
+    out = hk.window_activity(
+        one, np.arange(3), one, np.array([1, 2, 3]), lo_ns=0, hi_ns=2**62, n_accounts=1, day_ns=1
+    )
+    assert out["pair_active_days"].tolist() == [1.0, 1.0, 1.0]
+    assert out["active_days"].tolist() == [3.0]
+
+
 def test_percentile_large_arrays_take_the_sorted_path() -> None:
     rng = np.random.default_rng(0)
     ref = np.sort(np.round(rng.normal(size=5000), 2))

@@ -781,8 +781,10 @@ def window_activity(
     out = {"events": group_count(acc, n_accounts)}
     if detail:
         day = (age_ns.take(inside) - 1) // day_ns
-        first_day = lo_ns // day_ns  # the day of an age just above lo_ns
-        span = (hi_ns - 1) // day_ns - first_day + 1
+        # the days of the rows, not of the window: a window of many days (a small day_ns)
+        # would overflow pair * span
+        first_day = int(day.min()) if day.size else 0
+        span = int(day.max()) - first_day + 1 if day.size else 1
         keys = np.sort(pair.take(inside).astype(np.int64) * span + (day - first_day))
         pairs = keys // span
     else:
