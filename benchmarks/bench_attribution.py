@@ -385,10 +385,17 @@ def _check_channels(ours: pd.Series, name: str, theirs: Any) -> None:
 
 
 def _pandas_journeys(d: dict[str, Any]) -> pd.DataFrame:
-    """merge_asof each touch to the next conversion within 30 days, then join paths."""
-    touches = d["touches"].sort_values("timestamp")
-    conv = d["conversions"].sort_values("timestamp").assign(conv_time=lambda f: f["timestamp"])
-    conv["conv_id"] = np.arange(len(conv))
+    """The same journeys the pandas way: conversions and non-converting journeys per path.
+
+    merge_asof gives each touch its user's next conversion; touches within 30 days of it
+    form the conversion's path (a conversion without one is a lone "Direct" touch); the
+    touches after a user's last conversion (all of a user who never converts), within 30
+    days of the user's last such touch, form one non-converting path per user.
+    """
+    lookback = pd.Timedelta("30D")
+    touches = d["touches"].sort_values("timestamp", kind="stable")
+    conv = d["conversions"].sort_values("timestamp", kind="stable")
+    conv = conv.assign(conv_time=conv["timestamp"], conv_id=np.arange(len(conv)))
     merged = pd.merge_asof(
         touches,
         conv[["user_id", "timestamp", "conv_time", "conv_id"]],
@@ -396,14 +403,24 @@ def _pandas_journeys(d: dict[str, Any]) -> pd.DataFrame:
         by="user_id",
         direction="forward",
     )
-    window = merged["conv_time"] - merged["timestamp"] <= pd.Timedelta("30D")
-    converting = merged[merged["conv_id"].notna() & window]
+    converting = merged[merged["conv_time"] - merged["timestamp"] <= lookback]
     paths = (
         converting.sort_values(["conv_id", "timestamp"], kind="stable")
         .groupby("conv_id")["channel"]
         .agg(" > ".join)
+        .reindex(np.arange(len(conv)), fill_value="Direct")
     )
-    return paths.value_counts().rename_axis("path").reset_index(name="conversions")
+    after = merged[merged["conv_id"].isna()]
+    last = after.groupby("user_id")["timestamp"].transform("max")
+    null_paths = (
+        after[last - after["timestamp"] <= lookback]
+        .sort_values(["user_id", "timestamp"], kind="stable")
+        .groupby("user_id")["channel"]
+        .agg(" > ".join)
+    )
+    return pd.DataFrame(
+        {"conversions": paths.value_counts(), "nulls": null_paths.value_counts()}
+    ).fillna(0)
 
 
 def _ours_journeys(d: dict[str, Any]) -> Any:
@@ -413,14 +430,11 @@ def _ours_journeys(d: dict[str, Any]) -> Any:
 
 
 def _check_journeys(ours: Any, name: str, theirs: Any) -> None:
-    # ours gives conversions without a touch in the window a single Direct touch (pandas
-    # drops them), so compare every converting path but the lone "Direct" one
-    frame = ours.to_frame()
-    mine = frame.loc[frame["conversions"] > 0, "path"].value_counts()
-    mine = mine.drop("Direct", errors="ignore").sort_index()
-    other = theirs.set_index("path")["conversions"].drop("Direct", errors="ignore").sort_index()
-    if not mine.astype(int).equals(other.astype(int)):
-        msg = f"{name}: converting journeys differ from saasmetrics'"
+    mine = ours.to_frame().groupby("path")[["conversions", "nulls"]].sum()
+    mine = mine[(mine > 0).any(axis=1)].sort_index()
+    other = theirs.rename_axis("path").sort_index()
+    if not (mine.index.equals(other.index) and (mine.to_numpy() == other.to_numpy()).all()):
+        msg = f"{name}: journeys per path differ from saasmetrics'"
         raise AssertionError(msg)
 
 

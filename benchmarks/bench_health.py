@@ -8,6 +8,7 @@ import numpy as np
 import pandas as pd
 
 from benchmarks._harness import Case, have
+from saasmetrics import config
 from saasmetrics.health import HealthConfig, HealthMeasure, HealthScoreModel, account_features
 
 AS_OF = pd.Timestamp("2025-07-01")
@@ -44,6 +45,11 @@ def ours_features(events: pd.DataFrame) -> pd.DataFrame:
     return account_features(
         events, as_of=AS_OF, windows=["30D"], core_features=CORE, ticket_event=None
     )
+
+
+def ours_features_on_all_cores(events: pd.DataFrame) -> pd.DataFrame:
+    with config.threads("all"):
+        return ours_features(events)
 
 
 def pandas_features(events: pd.DataFrame) -> pd.DataFrame:
@@ -185,16 +191,26 @@ def cases(quick: bool) -> list[Case]:
         alternatives["duckdb SQL (6 columns)"] = _duckdb_features
     else:
         notes.append("duckdb not installed: skipped")
-    features_case = Case(
-        name="health/account_features (1 window)",
-        size=size,
-        setup=lambda: _events(n_events, n_accounts),
-        ours=ours_features,
-        alternatives=alternatives,
-        check=_check_features if quick else None,
-        notes=notes,
-        repeat=3 if quick else 1,
-    )
+    features_cases = [
+        Case(
+            name=name,
+            size=size,
+            setup=lambda: _events(n_events, n_accounts),
+            ours=ours,
+            alternatives=alternatives,
+            check=_check_features if quick else None,
+            notes=[*notes, *extra],
+            repeat=3 if quick else 1,
+        )
+        for name, ours, extra in (
+            ("health/account_features (1 window)", ours_features, []),
+            (
+                "health/account_features (1 window), on all cores",
+                ours_features_on_all_cores,
+                ["saasmetrics with config.threads('all'), like DuckDB"],
+            ),
+        )
+    ]
     n_scored = 20_000 if quick else 1_000_000
     scoring_case = Case(
         name="health/fit + score (5 measures)",
@@ -204,4 +220,4 @@ def cases(quick: bool) -> list[Case]:
         alternatives={"pandas rank/cut/clip": pandas_score},
         check=_check_scores,
     )
-    return [features_case, scoring_case]
+    return [*features_cases, scoring_case]

@@ -6,12 +6,12 @@ for. A notebook on a machine of its own can give an analysis more cores. The ana
 can split their encoded data into chunks of whole users for free (the funnel and session
 paths on an :class:`~saasmetrics.EventLog`, which is sorted by user) then run their
 ``partial`` step on each chunk in a thread of its own and merge the partials, the same
-partial / merge code that runs on Dask (:mod:`saasmetrics.scale`); the default cohort table
-and the magic-number search run their passes over blocks of rows in threads, and encoding a
-frame does too. Results do not depend on the number of threads. Analyses whose steps would
-have to copy every row, or that scatter with ``ufunc.at`` (which holds the GIL), run on one
-thread whatever this says (see the scale explanation). On Dask, each partition's partial runs
-on one thread.
+partial / merge code that runs on Dask (:mod:`saasmetrics.scale`); the default cohort table,
+the magic-number search and the health account features (and early warnings) run their
+passes over blocks of rows in threads, and encoding a frame does too. Results do not depend
+on the number of threads. Analyses whose steps would have to copy every row, or that scatter
+with ``ufunc.at`` over every row (which holds the GIL), run on one thread whatever this says
+(see the scale explanation). On Dask, each partition's partial runs on one thread.
 
 The number is, in order of precedence: the innermost :func:`threads` block of the calling
 thread or task, else the last :func:`set_threads`, else the environment variable

@@ -5,10 +5,12 @@ from __future__ import annotations
 import math
 
 import numpy as np
-from hypothesis import given
+import pytest
+from hypothesis import given, settings
 from hypothesis import strategies as st
 
 from saasmetrics._kernels import health as hk
+from saasmetrics._kernels import parallel
 
 small = st.integers(0, 5)
 rows = st.lists(st.tuples(small, st.integers(0, 7), st.integers(-4, 9)), max_size=50)
@@ -206,7 +208,24 @@ def test_window_activity_matches_python(
     for p in range(12):
         mine = [d for d in inside if d[0] * 3 + d[1] == p]
         assert out["pair_active_days"][p] == len({(d[3] - 1) // day for d in mine})
-        assert out["pair_events"][p] == len(mine)
+    short = hk.window_activity(
+        acc, pair, pair_account, age, lo_ns=lo, hi_ns=lo + width, n_accounts=4, day_ns=day,
+        detail=False,
+    )  # fmt: skip
+    assert set(short) == {"events", "active_users"}
+    np.testing.assert_array_equal(short["events"], out["events"])
+    np.testing.assert_array_equal(short["active_users"], out["active_users"])
+
+
+def test_window_activity_of_many_days_counts_every_pair() -> None:
+    # review: (pair, day) keys were numbered over the window's days: 2**62 days of 1 ns
+    # overflowed pair * span, and the last pair's day was lost
+    one = np.zeros(3, dtype=np.int64)
+    out = hk.window_activity(
+        one, np.arange(3), one, np.array([1, 2, 3]), lo_ns=0, hi_ns=2**62, n_accounts=1, day_ns=1
+    )
+    assert out["pair_active_days"].tolist() == [1.0, 1.0, 1.0]
+    assert out["active_days"].tolist() == [3.0]
 
 
 def test_percentile_large_arrays_take_the_sorted_path() -> None:
@@ -260,3 +279,75 @@ def test_compact_codes_keep_order_and_drop_unused(codes: list[int]) -> None:
     new, used = hk.compact_codes(c, 10)
     assert used.tolist() == sorted(set(codes))
     np.testing.assert_array_equal(used[new], c)  # maps back
+
+
+@settings(deadline=None)
+@given(
+    st.lists(st.tuples(st.integers(0, 7), st.integers(0, 3)), max_size=60),
+    st.integers(1, 4),
+)
+def test_group_of_each_finds_the_group_of_each_member_or_none(
+    rows: list[tuple[int, int]], threads: int
+) -> None:
+    member = np.array([r[0] for r in rows], dtype=np.int64)
+    group = np.array([r[1] for r in rows], dtype=np.int64)
+    groups_of: dict[int, set[int]] = {}
+    for m, g in rows:
+        groups_of.setdefault(m, set()).add(g)
+    with pytest.MonkeyPatch.context() as patch:
+        patch.setattr(parallel, "MIN_ROWS_PER_THREAD", 1)  # blocks of a few rows
+        got = hk.group_of_each(member, group, 8, 4, threads=threads)
+    if any(len(gs) > 1 for gs in groups_of.values()):
+        assert got is None
+    else:
+        assert got is not None
+        assert got.tolist() == [min(groups_of.get(m, {0})) for m in range(8)]
+
+
+@settings(deadline=None)
+@given(st.lists(st.integers(0, 9), max_size=80), st.integers(1, 4))
+def test_group_count_in_threads_is_bincount(codes: list[int], threads: int) -> None:
+    c = np.array(codes, dtype=np.int64)
+    with pytest.MonkeyPatch.context() as patch:
+        patch.setattr(parallel, "MIN_ROWS_PER_THREAD", 1)
+        got = hk.group_count(c, 10, threads=threads)
+    np.testing.assert_array_equal(got, np.bincount(c, minlength=10))
+
+
+@settings(deadline=None)
+@given(st.lists(st.integers(-5, 5), max_size=80), st.integers(1, 4))
+def test_take_where_and_gather_in_threads_match_numpy(values: list[int], threads: int) -> None:
+    v = np.array(values, dtype=np.int64)
+    other = np.arange(v.size) * 10
+    table = np.arange(11) * 3
+    with pytest.MonkeyPatch.context() as patch:
+        patch.setattr(parallel, "MIN_ROWS_PER_THREAD", 1)
+        kept = parallel.take_where(lambda rows: v[rows] <= 0, [v, other], threads=threads)
+        gathered = parallel.gather(table, v + 5, threads=threads)
+    np.testing.assert_array_equal(kept[0], v[v <= 0])
+    np.testing.assert_array_equal(kept[1], other[v <= 0])
+    np.testing.assert_array_equal(gathered, table[v + 5])
+
+
+def test_group_of_each_sees_a_member_in_two_groups_across_blocks() -> None:
+    # each block alone is consistent (member 0 in group 1, then in group 2)
+    member = np.zeros(20, dtype=np.int64)
+    group = np.repeat([1, 2], 10)
+    with pytest.MonkeyPatch.context() as patch:
+        patch.setattr(parallel, "MIN_ROWS_PER_THREAD", 1)
+        assert hk.group_of_each(member, group, 8, 4, threads=2) is None
+        assert hk.group_of_each(member[:10], group[:10], 8, 4, threads=2).tolist() == [1] + [0] * 7
+
+
+@settings(deadline=None)
+@given(st.lists(st.integers(-(2**63), 2**63 - 1), min_size=1, max_size=80), st.integers(1, 4))
+def test_min_max_below_in_threads_match_numpy(values: list[int], threads: int) -> None:
+    v = np.array(values, dtype=np.int64)
+    limit = int(np.median(v))
+    with pytest.MonkeyPatch.context() as patch:
+        patch.setattr(parallel, "MIN_ROWS_PER_THREAD", 1)
+        patch.setattr(parallel, "CHUNK_ROWS", 7)  # several chunks per block
+        got = parallel.min_max_below(v, limit, threads=threads)
+        kept = parallel.take_where(lambda rows: v[rows] < limit, [v], threads=threads)[0]
+    assert got == (int(v.min()), int(v.max()), int((v < limit).sum()))
+    np.testing.assert_array_equal(kept, v[v < limit])

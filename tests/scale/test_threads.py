@@ -386,3 +386,99 @@ def test_magic_numbers_do_not_depend_on_threads(
             ]
             for call in calls:
                 _same_with_threads(call, n_threads)
+
+
+def _accounts_frame(
+    n_accounts: int, per_account: int, seed: int, shared_users: bool, text_ids: bool
+) -> tuple[pd.DataFrame, pd.DataFrame]:
+    """Product events of accounts (and their subscriptions), rows in random order."""
+    rng = np.random.default_rng(seed)
+    n = n_accounts * per_account
+    account = rng.integers(0, n_accounts, n) * 3 + 5  # integer ids with gaps
+    user = account * 4 + rng.integers(0, 4, n)
+    if shared_users:  # some users act in two accounts: numbered as (account, user) pairs
+        user = np.where(rng.random(n) < 0.1, rng.integers(0, 4, n), user)
+    when = pd.Timestamp("2024-01-01") + pd.to_timedelta(rng.integers(0, 200 * 24, n), unit="h")
+    events = pd.DataFrame(
+        {
+            "account_id": account.astype(str) if text_ids else account,
+            "user_id": user,
+            "timestamp": when,
+            "event": rng.choice(["login", "report", "share", "support_ticket"], n),
+        }
+    )
+    ids = np.unique(account)
+    subs = pd.DataFrame(
+        {
+            "customer_id": ids.astype(str) if text_ids else ids,
+            "start": pd.Timestamp("2024-01-01"),
+            "end": pd.NaT,
+            "mrr": 10.0 * (ids % 7),
+        }
+    )
+    return events, subs
+
+
+@settings(max_examples=15, deadline=None)
+@given(
+    n_accounts=st.integers(1, 40),
+    per_account=st.integers(1, 30),
+    seed=st.integers(0, 2**16),
+    shared_users=st.booleans(),
+    text_ids=st.booleans(),
+    n_threads=st.integers(2, 5),
+)
+def test_account_features_and_warnings_do_not_depend_on_threads(
+    *,
+    n_accounts: int,
+    per_account: int,
+    seed: int,
+    shared_users: bool,
+    text_ids: bool,
+    n_threads: int,
+) -> None:
+    from saasmetrics.health import account_features, early_warnings
+
+    events, subs = _accounts_frame(n_accounts, per_account, seed, shared_users, text_ids)
+    as_of = events["timestamp"].quantile(0.8)
+    rules = [
+        {"kind": "key_user_inactive", "days": 3},
+        {"kind": "active_users_drop", "drop": 0.2, "window": "7D", "min_previous": 1},
+        {"kind": "no_use", "event": "report", "days": 5},
+    ]
+    calls = [
+        partial(account_features, events, subs, as_of=as_of, windows=["3D", "30D"]),
+        partial(account_features, events, as_of=as_of, windows="400D", track=["share"]),
+        partial(early_warnings, events, rules, as_of=as_of, subscriptions=subs),
+    ]
+    with pytest.MonkeyPatch.context() as patch:
+        patch.setattr(parallel, "MIN_ROWS_PER_THREAD", 1)
+        for call in calls:
+            one, error = _outcome(call)
+            with config.threads(n_threads):
+                many, error_many = _outcome(call)
+            assert error == error_many
+            if isinstance(one, pd.DataFrame):
+                pd.testing.assert_frame_equal(one, many)
+            elif one is not None:
+                pd.testing.assert_frame_equal(one.to_frame(), many.to_frame())
+
+
+def test_a_user_in_two_accounts_is_seen_whatever_the_threads() -> None:
+    # each block of rows alone has user 7 in one account: only the blocks together say two
+    from saasmetrics.health import account_features
+
+    events = pd.DataFrame(
+        {
+            "account_id": np.repeat([1, 2], 50),
+            "user_id": 7,
+            "timestamp": pd.Timestamp("2024-01-01") + pd.to_timedelta(np.arange(100), unit="h"),
+            "event": "login",
+        }
+    )
+    one = account_features(events, as_of="2024-02-01", windows=["30D"])
+    with pytest.MonkeyPatch.context() as patch, config.threads(2):
+        patch.setattr(parallel, "MIN_ROWS_PER_THREAD", 1)
+        many = account_features(events, as_of="2024-02-01", windows=["30D"])
+    assert one["users"].tolist() == [1.0, 1.0]
+    pd.testing.assert_frame_equal(one, many)

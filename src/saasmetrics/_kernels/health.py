@@ -8,8 +8,13 @@ loops in Python over rows or groups.
 
 from __future__ import annotations
 
+from typing import Any
+
 import numpy as np
 import numpy.typing as npt
+
+from saasmetrics._kernels import parallel
+from saasmetrics._kernels.parallel import in_threads, row_blocks
 
 __all__ = (
     "auc",
@@ -23,6 +28,7 @@ __all__ = (
     "group_distinct",
     "group_max",
     "group_min",
+    "group_of_each",
     "group_top",
     "percentile_scores",
     "points_scores",
@@ -105,7 +111,7 @@ def dense_codes(values: I64) -> tuple[I64, I64] | None:
 
 
 # --------------------------------------------------------------------------- group reductions
-def group_count(group: I64, n_groups: int, weights: F64 | None = None) -> F64:
+def group_count(group: I64, n_groups: int, weights: F64 | None = None, *, threads: int = 1) -> F64:
     """Rows (or summed ``weights``) per group.
 
     Parameters
@@ -116,6 +122,11 @@ def group_count(group: I64, n_groups: int, weights: F64 | None = None) -> F64:
         Number of groups; groups without rows get 0.
     weights : numpy.ndarray of float64, optional
         Value per row to sum instead of counting.
+    threads : int, default 1
+        Most threads for counting rows: each counts a block of rows into a table of its own,
+        and the tables are added (exact). Blocks are used only when each holds at least as
+        many rows as there are groups (and ``MIN_ROWS_PER_THREAD``). Summed weights always
+        use one thread (a float sum in another order could differ in its last bits).
 
     Returns
     -------
@@ -128,7 +139,80 @@ def group_count(group: I64, n_groups: int, weights: F64 | None = None) -> F64:
     >>> group_count(np.array([0, 2, 2]), 4).tolist()
     [1.0, 0.0, 2.0, 0.0]
     """
-    return np.bincount(group, weights=weights, minlength=n_groups).astype(np.float64)
+    fewest = max(parallel.MIN_ROWS_PER_THREAD, n_groups)  # a table per block: worth it?
+    blocks = row_blocks(group.size, threads if weights is None else 1, fewest)
+    if len(blocks) == 1:
+        return np.bincount(group, weights=weights, minlength=n_groups).astype(np.float64)
+
+    def count(block: tuple[int, int]) -> npt.NDArray[np.intp]:
+        return np.bincount(group[block[0] : block[1]], minlength=n_groups)
+
+    tables = in_threads(count, blocks)
+    total = tables[0]
+    for table in tables[1:]:
+        total += table
+    return total.astype(np.float64)
+
+
+def group_of_each(
+    member: I64, group: I64, n_members: int, n_groups: int, *, threads: int = 1
+) -> npt.NDArray[np.int32] | npt.NDArray[np.int64] | None:
+    """The group of each member, when all rows of a member have the same group; else None.
+
+    For example the account of each user, and whether every user belongs to one account.
+    Each block of rows writes its groups into a table of its own and checks its rows against
+    it; the tables are then checked against each other and united, so the answer does not
+    depend on the number of threads (and no two threads write to one table).
+
+    Parameters
+    ----------
+    member : numpy.ndarray of int64
+        Member code per row, in ``0..n_members-1``.
+    group : numpy.ndarray of int64
+        Group code per row, in ``0..n_groups-1``.
+    n_members, n_groups : int
+        Number of members and of groups.
+    threads : int, default 1
+        Most threads; blocks only when each holds at least ``n_members`` rows.
+
+    Returns
+    -------
+    numpy.ndarray or None
+        The group of each member (int32 when the groups fit; 0 for members without rows),
+        or None when some member has rows in two groups.
+
+    Examples
+    --------
+    >>> import numpy as np
+    >>> group_of_each(np.array([0, 2, 0]), np.array([5, 7, 5]), 3, 8).tolist()
+    [5, 0, 7]
+    >>> group_of_each(np.array([0, 0]), np.array([5, 6]), 1, 8) is None
+    True
+    """
+    dtype = np.int32 if n_groups < 2**31 else np.int64
+    blocks = row_blocks(member.size, threads, max(parallel.MIN_ROWS_PER_THREAD, n_members))
+
+    def block_table(block: tuple[int, int]) -> npt.NDArray[Any] | None:
+        table = np.full(n_members, -1, dtype=dtype)
+        table[member[block[0] : block[1]]] = group[block[0] : block[1]]  # one row of each
+        for rows in parallel.chunks(*block):  # ... and all of them: chunks stay in the cache
+            if not np.array_equal(table.take(member[rows]), group[rows]):
+                return None
+        return table
+
+    tables = in_threads(block_table, blocks)
+    united = tables[0]
+    for table in tables[1:]:
+        if united is None or table is None:
+            return None
+        both = (united >= 0) & (table >= 0)
+        if not np.array_equal(united[both], table[both]):
+            return None
+        np.maximum(united, table, out=united)
+    if united is None:
+        return None
+    np.maximum(united, 0, out=united)  # members without rows: 0
+    return united
 
 
 def group_distinct(group: I64, key: I64, n_groups: int) -> F64:
@@ -656,6 +740,8 @@ def window_activity(
 
     A row is in the window when ``lo_ns < age_ns <= hi_ns``, where ``age_ns`` is how long before
     ``as_of`` it happened (positive). Day ``d`` is the 24 hours ``d * day < age <= (d + 1) * day``.
+    The window's rows are sorted by (pair, day) once: the pairs active and their distinct
+    days are runs of the sorted keys (no count into a table of every pair).
 
     Parameters
     ----------
@@ -672,14 +758,14 @@ def window_activity(
     day_ns : int
         Length of a day in nanoseconds.
     detail : bool, default True
-        Also count distinct days (per account and per pair); without it only ``events``,
-        ``active_users`` and ``pair_events``.
+        Also count distinct days (per account and per pair); without it only ``events`` and
+        ``active_users``.
 
     Returns
     -------
     dict of str to numpy.ndarray of float64
-        ``events``, ``active_users`` and, with ``detail``, ``active_days`` (per account);
-        ``pair_events`` and, with ``detail``, ``pair_active_days`` (per pair).
+        ``events``, ``active_users`` and, with ``detail``, ``active_days`` (per account) and
+        ``pair_active_days`` (per pair).
 
     Examples
     --------
@@ -688,21 +774,29 @@ def window_activity(
     >>> out = window_activity(np.array([0, 0, 0]), np.array([0, 1, 0]), np.array([0, 0]),
     ...     np.array([1, 5, 15]), lo_ns=0, hi_ns=20, n_accounts=1, day_ns=day)
     >>> {k: v.tolist() for k, v in out.items()}  # doctest: +NORMALIZE_WHITESPACE
-    {'events': [3.0], 'active_users': [2.0], 'pair_events': [2.0, 1.0], 'active_days': [2.0],
-     'pair_active_days': [2.0, 1.0]}
+    {'events': [3.0], 'active_users': [2.0], 'active_days': [2.0], 'pair_active_days': [2.0, 1.0]}
     """
-    n_pairs = int(pair_account.size)
-    inside = (age_ns > lo_ns) & (age_ns <= hi_ns)
-    acc = account[inside]
-    pr = pair[inside]
-    pair_events = group_count(pr, n_pairs)
-    out = {
-        "events": group_count(acc, n_accounts),
-        "active_users": group_count(pair_account[pair_events > 0], n_accounts),
-        "pair_events": pair_events,
-    }
+    inside = np.flatnonzero((age_ns > lo_ns) & (age_ns <= hi_ns))  # then a take per column
+    acc = account.take(inside)
+    out = {"events": group_count(acc, n_accounts)}
     if detail:
-        day = (age_ns[inside] - 1) // day_ns
+        day = (age_ns.take(inside) - 1) // day_ns
+        # the days of the rows, not of the window: a window of many days (a small day_ns)
+        # would overflow pair * span
+        first_day = int(day.min()) if day.size else 0
+        span = int(day.max()) - first_day + 1 if day.size else 1
+        keys = np.sort(pair.take(inside).astype(np.int64) * span + (day - first_day))
+        pairs = keys // span
+    else:
+        pairs = np.sort(pair.take(inside))
+    starts = np.flatnonzero(np.r_[True, pairs[1:] != pairs[:-1]]) if pairs.size else pairs[:0]
+    active = pairs[starts]
+    out["active_users"] = group_count(pair_account[active], n_accounts)
+    if detail:
+        new_day = np.r_[True, keys[1:] != keys[:-1]] if keys.size else np.zeros(0, dtype=bool)
+        pair_days = np.zeros(pair_account.size, dtype=np.float64)
+        if starts.size:
+            pair_days[active] = np.add.reduceat(new_day, starts, dtype=np.int64)
         out["active_days"] = group_distinct(acc, day, n_accounts)
-        out["pair_active_days"] = group_distinct(pr, day, n_pairs)
+        out["pair_active_days"] = pair_days
     return out

@@ -10,15 +10,35 @@ runs on the calling thread, so there is one code path.
 from __future__ import annotations
 
 from collections.abc import Callable, Sequence
-from typing import TypeVar
+from itertools import pairwise
+from typing import Any, TypeVar
 
-__all__ = ("MIN_ROWS_PER_THREAD", "block_bounds", "in_threads")
+import numpy as np
+import numpy.typing as npt
+
+__all__ = (
+    "MIN_ROWS_PER_THREAD",
+    "block_bounds",
+    "gather",
+    "in_threads",
+    "min_max_below",
+    "row_blocks",
+    "take_where",
+)
 
 T = TypeVar("T")
 R = TypeVar("R")
 
 MIN_ROWS_PER_THREAD = 50_000
 """Below this many rows per block, a thread costs more than it saves."""
+
+CHUNK_ROWS = 1 << 18
+"""Rows a pass over a block handles at once: its temporaries stay in the cache.
+
+A mask or a gathered column of a whole block of 25M rows goes out to memory and back (and
+its fresh pages are zeroed first); measured on 50M rows, checking a gather chunk by chunk
+took 0.57 s against 0.91 s in one go, picking rows by a table lookup 0.62 s against 0.73-0.85 s.
+"""
 
 
 def block_bounds(n_rows: int, threads: int, min_rows: int | None = None) -> list[int]:
@@ -96,3 +116,178 @@ def in_threads(fn: Callable[[T], R], items: Sequence[T]) -> list[R]:
     # a pool per call: nothing outlives the call, nothing is shared with a forked child
     with ThreadPoolExecutor(len(items), thread_name_prefix="saasmetrics") as pool:
         return list(pool.map(call, items, contexts))
+
+
+def row_blocks(n_rows: int, threads: int, min_rows: int | None = None) -> list[tuple[int, int]]:
+    """The ``(start, stop)`` of each block of :func:`block_bounds`.
+
+    Parameters
+    ----------
+    n_rows, threads, min_rows
+        As for :func:`block_bounds`.
+
+    Returns
+    -------
+    list of tuple of int
+        One ``(start, stop)`` per block.
+
+    Examples
+    --------
+    >>> row_blocks(10, 3, min_rows=1)
+    [(0, 3), (3, 6), (6, 10)]
+    """
+    return list(pairwise(block_bounds(n_rows, threads, min_rows)))
+
+
+def chunks(start: int, stop: int) -> list[slice]:
+    """Rows ``start:stop`` as slices of at most :data:`CHUNK_ROWS` rows.
+
+    Parameters
+    ----------
+    start, stop : int
+        The rows.
+
+    Returns
+    -------
+    list of slice
+        Consecutive slices covering the rows (one, empty, when there are none).
+
+    Examples
+    --------
+    >>> chunks(0, 10)
+    [slice(0, 10, None)]
+    """
+    if stop <= start:
+        return [slice(start, stop)]
+    return [slice(a, min(a + CHUNK_ROWS, stop)) for a in range(start, stop, CHUNK_ROWS)]
+
+
+def take_where(
+    keep: Callable[[slice], npt.NDArray[np.bool_]],
+    columns: Sequence[npt.NDArray[Any]],
+    *,
+    threads: int = 1,
+) -> list[npt.NDArray[Any]]:
+    """Each column at the rows ``keep`` selects, in row order, one block of rows per thread.
+
+    The same as ``mask = keep(slice(None)); [c[mask] for c in columns]``: a pass over every
+    row that keeps a few (the rows of a look-back window, the rows of some accounts), in
+    chunks of :data:`CHUNK_ROWS` rows.
+
+    Parameters
+    ----------
+    keep : callable
+        Given a slice of rows, the mask of those to keep (e.g. ``lambda r: age[r] <= limit``).
+    columns : sequence of numpy.ndarray
+        Arrays of the same length (the rows).
+    threads : int, default 1
+        Most threads.
+
+    Returns
+    -------
+    list of numpy.ndarray
+        The kept rows of each column.
+
+    Examples
+    --------
+    >>> import numpy as np
+    >>> age = np.array([5, 1, 9, 2])
+    >>> kept = take_where(lambda rows: age[rows] <= 2, [np.array([10, 11, 12, 13]), age])
+    >>> [c.tolist() for c in kept]
+    [[11, 13], [1, 2]]
+    """
+
+    def block(bounds: tuple[int, int]) -> list[list[npt.NDArray[Any]]]:
+        kept: list[list[npt.NDArray[Any]]] = [[] for _ in columns]
+        for rows in chunks(*bounds):
+            # positions once, then a take per column: twice as fast as a boolean index per
+            # column (which finds the kept rows again each time)
+            at = np.flatnonzero(keep(rows))
+            for column, taken in zip(columns, kept, strict=True):
+                taken.append(column[rows].take(at))
+        return kept
+
+    parts = in_threads(block, row_blocks(len(columns[0]), threads))
+    return [np.concatenate([c for part in parts for c in part[i]]) for i in range(len(columns))]
+
+
+def gather(
+    table: npt.NDArray[Any], codes: npt.NDArray[np.integer[Any]], *, threads: int = 1
+) -> npt.NDArray[Any]:
+    """``table[codes]``, one block of codes per thread.
+
+    Parameters
+    ----------
+    table : numpy.ndarray
+        One-dimensional lookup table.
+    codes : numpy.ndarray of int
+        Positions in ``table``.
+    threads : int, default 1
+        Most threads.
+
+    Returns
+    -------
+    numpy.ndarray
+        Same length as ``codes``, ``table``'s dtype.
+
+    Examples
+    --------
+    >>> import numpy as np
+    >>> gather(np.array([10, 20, 30]), np.array([2, 0, 2])).tolist()
+    [30, 10, 30]
+    """
+    out = np.empty(codes.size, dtype=table.dtype)
+
+    def block(bounds: tuple[int, int]) -> None:
+        np.take(table, codes[bounds[0] : bounds[1]], out=out[bounds[0] : bounds[1]])
+
+    in_threads(block, row_blocks(codes.size, threads))
+    return out
+
+
+def min_max_below(
+    values: npt.NDArray[np.integer[Any]], limit: int | None = None, *, threads: int = 1
+) -> tuple[int, int, int]:
+    """The smallest and largest value, and how many are below ``limit``, in one pass.
+
+    Row blocks on up to ``threads`` threads, each read chunk by chunk (every chunk is
+    compared while it is in the cache).
+
+    Parameters
+    ----------
+    values : numpy.ndarray of int
+        At least one value.
+    limit : int, optional
+        Count the values ``< limit`` (default: none counted, 0).
+    threads : int, default 1
+        Most threads.
+
+    Returns
+    -------
+    tuple of int
+        ``(min, max, n_below)``.
+
+    Examples
+    --------
+    >>> import numpy as np
+    >>> min_max_below(np.array([5, -2, 9, 4]), limit=5)
+    (-2, 9, 2)
+    """
+
+    def block(bounds: tuple[int, int]) -> tuple[int, int, int]:
+        low, high, below = None, None, 0
+        for rows in chunks(*bounds):
+            part = values[rows]
+            if not part.size:
+                continue
+            a, b = int(part.min()), int(part.max())
+            low = a if low is None else min(low, a)
+            high = b if high is None else max(high, b)
+            if limit is not None:
+                below += int(np.count_nonzero(part < limit))
+        if low is None or high is None:
+            raise ValueError("min_max_below of no values")
+        return low, high, below
+
+    parts = in_threads(block, row_blocks(values.size, threads))
+    return min(p[0] for p in parts), max(p[1] for p in parts), sum(p[2] for p in parts)

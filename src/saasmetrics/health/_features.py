@@ -15,6 +15,14 @@ import pandas as pd
 
 from saasmetrics._frames import to_pandas
 from saasmetrics._kernels import health as hk
+from saasmetrics._kernels.parallel import (
+    chunks,
+    gather,
+    in_threads,
+    min_max_below,
+    row_blocks,
+    take_where,
+)
 from saasmetrics._validation import (
     RowCheck,
     ValidationReport,
@@ -27,6 +35,7 @@ from saasmetrics._validation import (
     parse_timestamps,
     require_columns,
 )
+from saasmetrics.config import get_threads
 from saasmetrics.eventlog import EventLog
 from saasmetrics.exceptions import EmptyDataError, InputError, ParameterError, SchemaError
 from saasmetrics.scale import Analysis, register, run
@@ -53,15 +62,22 @@ def _window_label(delta: pd.Timedelta) -> str:
     return f"{ns}ns"
 
 
-def _age_ns(cutoff: int, times: I64) -> I64:
+def _age_ns(cutoff: int, times: I64, threads: int = 1) -> I64:
     """``cutoff - times`` for times before ``cutoff``, at most the largest int64.
 
     A time more than 2**63 ns (292 years) before ``cutoff`` wrapped to a negative age: it was
     the most recent activity and inside every window. Such ages read as the largest int64
-    (outside every window; a tenure of 292 years).
+    (outside every window; a tenure of 292 years). Blocks of rows on up to ``threads`` threads.
     """
-    age: I64 = cutoff - times
-    if times.size and int(times.min()) <= cutoff - 2**63:
+    age: I64 = np.empty(times.shape, dtype=np.int64)
+
+    def block(bounds: tuple[int, int]) -> int:
+        rows = slice(*bounds)
+        np.subtract(cutoff, times[rows], out=age[rows])
+        return int(times[rows].min()) if bounds[1] > bounds[0] else cutoff
+
+    earliest = min(in_threads(block, row_blocks(times.size, threads)))
+    if earliest <= cutoff - 2**63:
         age[age < 0] = np.iinfo(np.int64).max
     return age
 
@@ -154,12 +170,24 @@ class _Encoded:
     n_pairs: int
     evt: npt.NDArray[np.integer[Any]]
     event_names: pd.Index
-    age: I64
+    time_ns: I64
     cutoff: int
     subs: tuple[pd.Series, I64, I64, F64] | None
     s_codes: I64
     seen: _Seen
     _pair_rows: list[I64] = field(default_factory=list, repr=False, compare=False)
+    _age_rows: list[I64] = field(default_factory=list, repr=False, compare=False)
+
+    @property
+    def age(self) -> I64:
+        """``as_of - time`` of every row (computed on first use, then kept)."""
+        if not self._age_rows:
+            self._age_rows.append(_age_ns(self.cutoff, self.time_ns, get_threads()))
+        return self._age_rows[0]
+
+    def ages_of(self, times: I64) -> I64:
+        """``as_of - time`` of some of the rows' times (:func:`_age_ns` on one thread)."""
+        return _age_ns(self.cutoff, times)
 
     @property
     def pair(self) -> I64:
@@ -169,6 +197,78 @@ class _Encoded:
         if not self._pair_rows:  # each rule reading it would otherwise gather every row again
             self._pair_rows.append(self.pair_of_raw[self.pair_raw])
         return self._pair_rows[0]
+
+    def recent_and_extremes(
+        self, key_pair: I64, recent_limit: int, threads: int
+    ) -> tuple[tuple[I64, I64, npt.NDArray[np.integer[Any]], I64], tuple[I64, I64, I64]]:
+        """The recent rows, and the age of each account's first and last row and its key user's.
+
+        ``key_pair`` is each account's key pair (-1: none, and then all three ages are 0).
+        Returns the account, pair, event and age of the rows at most ``recent_limit`` old,
+        and the three ages per account. One pass over all rows, in blocks on threads and
+        chunk by chunk, keeps the recent rows and folds the oldest (the oldest tenth of a
+        sample) and the key users' rows (found by a table of one flag per user, small enough
+        for the cache) into tables per block; an account's last row is among the recent
+        ones and its first among the oldest when it has any there, and only the accounts
+        left are looked up in all their rows. No ``ufunc.at`` over every row (it holds the
+        GIL) and no minimum per user (a table far larger than the cache).
+        """
+        n = len(self.account_index)
+        # ages are computed chunk by chunk from the times: no array of every row's age
+        acc, times, pair_raw, ages_of = self.acc, self.time_ns, self.pair_raw, self.ages_of
+        big = np.iinfo(np.int64).max
+        has_rows = key_pair >= 0
+        oldest = big  # the oldest tenth of a sample (of every row when few)
+        if times.size:
+            sample = ages_of(times[:: max(1, times.size // 65_536)])
+            oldest = int(np.partition(sample, sample.size * 9 // 10)[sample.size * 9 // 10])
+        key_raw = key_pair[has_rows]
+        if self.pair_of_raw is not None:  # pair -> its raw code
+            key_raw = np.flatnonzero(self.raw_total > 0)[key_raw]
+        is_key = np.zeros(self.raw_total.size, dtype=bool)
+        is_key[key_raw] = True
+        evt = self.evt
+
+        def block(bounds: tuple[int, int]) -> tuple[list[list[Any]], I64, I64]:
+            # chunk by chunk (in the cache): keep the recent rows, and fold the oldest rows
+            # and the key users' into tables of this block (positions once, then takes)
+            kept: list[list[Any]] = [[], [], [], []]
+            first = np.full(n, -1, dtype=np.int64)  # ages are positive
+            key_last = np.full(n, big, dtype=np.int64)
+            for rows in chunks(*bounds):
+                c_acc, c_pair, c_age = acc[rows], pair_raw[rows], ages_of(times[rows])
+                at = np.flatnonzero(c_age <= recent_limit)
+                for column, out in zip((c_acc, c_pair, evt[rows], c_age), kept, strict=True):
+                    out.append(column.take(at))
+                at = np.flatnonzero(c_age >= oldest)
+                np.maximum.at(first, c_acc.take(at), c_age.take(at))
+                at = np.flatnonzero(is_key.take(c_pair))
+                np.minimum.at(key_last, c_acc.take(at), c_age.take(at))
+            return kept, first, key_last
+
+        parts = in_threads(block, row_blocks(times.size, threads))
+        recent = [np.concatenate([c for part in parts for c in part[0][i]]) for i in range(4)]
+        first, key_last = parts[0][1], parts[0][2]
+        for _, block_first, block_key_last in parts[1:]:
+            np.maximum(first, block_first, out=first)
+            np.minimum(key_last, block_key_last, out=key_last)
+        if self.pair_of_raw is not None:
+            recent[1] = gather(self.pair_of_raw, recent[1], threads=threads)
+        last = np.full(n, big, dtype=np.int64)
+        np.minimum.at(last, recent[0], recent[3])
+        # (an age of the largest int64 is looked up again, harmlessly)
+        pending = has_rows & ((last == big) | (first < 0))
+        if pending.any():
+            p_acc, p_time = take_where(
+                lambda rows: pending[acc[rows]], [acc, times], threads=threads
+            )
+            p_age = ages_of(p_time)
+            np.minimum.at(last, p_acc, p_age)
+            np.maximum.at(first, p_acc, p_age)
+        for table in (first, last, key_last):
+            table[~has_rows] = 0
+        r_acc, r_pair, r_evt, r_age = recent
+        return (r_acc, r_pair, r_evt, r_age), (first, last, key_last)
 
     def pair_last_age(self) -> I64:
         """The age of each pair's last row (0: none), read per raw code: no per-row gather."""
@@ -284,7 +384,7 @@ def _event_codes(values: pd.Series) -> tuple[npt.NDArray[np.integer[Any]], pd.In
     return _factorize_sorted(values)
 
 
-def _offsets(values: pd.Series) -> tuple[I64, int, int, np.dtype[Any]] | None:
+def _offsets(values: pd.Series, threads: int = 1) -> tuple[I64, int, int, np.dtype[Any]] | None:
     """Integer ids of a compact range as offsets from the smallest, or None.
 
     Returns the offsets, the smallest id, the span and the ids' dtype; the range rule is
@@ -298,14 +398,14 @@ def _offsets(values: pd.Series) -> tuple[I64, int, int, np.dtype[Any]] | None:
     ):
         return None
     ints = values.to_numpy().astype(np.int64, copy=False)
-    low = int(ints.min())
-    span = int(ints.max()) - low + 1
+    low, high, _ = min_max_below(ints, threads=threads)
+    span = high - low + 1
     if span > 4 * ints.size + (1 << 16):
         return None
     return (ints - low if low else ints), low, span, dtype
 
 
-def _raw_codes(values: pd.Series) -> tuple[I64, pd.Index, F64, I64 | None]:
+def _raw_codes(values: pd.Series, threads: int = 1) -> tuple[I64, pd.Index, F64, I64 | None]:
     """Codes of ``values`` that may leave gaps, and what maps them to sorted codes.
 
     Returns the raw code of every value, the distinct values (sorted), the rows per raw code
@@ -313,17 +413,17 @@ def _raw_codes(values: pd.Series) -> tuple[I64, pd.Index, F64, I64 | None]:
     codes are those). Integer ids of a compact range are their offset from the smallest:
     only their table is renumbered, not every row (a gather from a table of millions of ids).
     """
-    offsets = _offsets(values)
+    offsets = _offsets(values, threads)
     if offsets is not None:
         raw, low, span, dtype = offsets
-        total = np.bincount(raw, minlength=span).astype(np.float64)
+        total = hk.group_count(raw, span, threads=threads)
         used = total > 0
         uniques = pd.Index((np.flatnonzero(used) + low).astype(dtype, copy=False))
         if used.all():
             return raw, uniques, total, None
         return raw, uniques, total, np.cumsum(used) - 1
     codes, uniques = _factorize_sorted(values)
-    return codes, uniques, np.bincount(codes, minlength=len(uniques)).astype(np.float64), None
+    return codes, uniques, hk.group_count(codes, len(uniques), threads=threads), None
 
 
 def _encode(
@@ -401,20 +501,24 @@ def _encode(
     # one): its empty time column has no zone of its own, so as_of is read on the
     # subscriptions' clock below (no event compares with it here)
     cutoff = _as_of_ns(as_of, tz) if time_ns.size or subscriptions is None else 0
-    before = time_ns < cutoff
+    threads = get_threads()
+    first_ns, n_before = None, 0
+    if time_ns.size:  # one pass: the first time, and whether all rows are before as_of
+        first_ns, _, n_before = min_max_below(time_ns, cutoff, threads=threads)
     # Point-in-time: from here on nothing after as_of is read.
     # keep ids as pandas Series (arrow-backed strings factorize fast; no object arrays)
     accounts_raw = pd.Series(accounts_raw).reset_index(drop=True)
     users_raw = pd.Series(users_raw).reset_index(drop=True)
-    if before.all():  # the usual case for as_of at the end of the data: no copies
+    if n_before == time_ns.size:  # the usual case for as_of at the end of the data: no copies
         acc_before, usr_before = accounts_raw, users_raw
         evt = event_codes
-        age = _age_ns(cutoff, time_ns)
+        times_before = time_ns
     else:
+        before = time_ns < cutoff
         acc_before = accounts_raw[before].reset_index(drop=True)
         usr_before = users_raw[before].reset_index(drop=True)
         evt = event_codes[before]
-        age = _age_ns(cutoff, time_ns[before])
+        times_before = time_ns[before]
 
     sub_parts = None
     if subscriptions is not None:
@@ -460,25 +564,23 @@ def _encode(
             all_accounts = pd.concat(kept, ignore_index=True).astype(dtype)
     # integer accounts of a compact range: their offsets, renumbered below only if some
     # offset is unused (which the users' table tells without another pass over the rows)
-    acc_offsets = _offsets(all_accounts)
+    acc_offsets = _offsets(all_accounts, threads)
     if acc_offsets is None:
         all_codes, account_index = _factorize_sorted(all_accounts)
         n_acc_codes = len(account_index)
     else:
         all_codes, acc_low, n_acc_codes, acc_dtype = acc_offsets
     acc = all_codes[: len(acc_before)]
-    user_raw, user_ids, raw_total, user_of_raw = _raw_codes(usr_before)  # ties: smallest id
+    user_raw, user_ids, raw_total, user_of_raw = _raw_codes(usr_before, threads)  # ties: smallest
     if user_names is not None:  # ranks of the log's users -> their ids
         user_ids = user_names.take(user_ids.to_numpy())
     n_users = len(user_ids)
     # the usual case: every user belongs to one account, so users are the (account, user)
     # pairs and numbering the users suffices; else number the pairs in order of appearance
     # (a table of int32 when the accounts fit: half the memory to scatter to and gather from)
-    narrow = n_acc_codes < 2**31
-    raw_acc = np.zeros(raw_total.size, dtype=np.int32 if narrow else np.int64)
-    raw_acc[user_raw] = acc  # the account of one of each user's rows
+    raw_acc = hk.group_of_each(user_raw, acc, raw_total.size, n_acc_codes, threads=threads)
     pair_of_raw: I64 | None
-    if np.array_equal(raw_acc[user_raw], acc):  # ... and of all of them
+    if raw_acc is not None:
         pair_raw, pair_of_raw = user_raw, user_of_raw
         pair_total = raw_total if user_of_raw is None else raw_total[raw_total > 0]
         pair_acc = (raw_acc if user_of_raw is None else raw_acc[raw_total > 0]).astype(np.int64)
@@ -521,14 +623,14 @@ def _encode(
         n_pairs=n_pairs,
         evt=evt,
         event_names=event_names,
-        age=age,
+        time_ns=times_before,
         cutoff=cutoff,
         subs=sub_parts,
         s_codes=s_codes,
         seen=_Seen(
             event_names=pd.Index(event_names),
-            n_before=int(np.count_nonzero(before)),
-            first_ns=int(time_ns.min()) if time_ns.size else None,
+            n_before=n_before,
+            first_ns=first_ns,
             rows=rows_seen,
             columns=columns_seen,
             reports=dict(reports),
@@ -806,8 +908,8 @@ def _features_of(enc: _Encoded, s: _FeatureSettings) -> pd.DataFrame:
     """The feature rows of one chunk's accounts (an event absent from the chunk counts 0)."""
     deltas, labels, track, depth_days = s.deltas, s.labels, s.track, s.depth_days
     login_event, ticket_event, core_features = s.login_event, s.ticket_event, s.core_features
-    account_index, acc, pair_acc = enc.account_index, enc.acc, enc.pair_acc
-    evt, age, event_names, cutoff = enc.evt, enc.age, enc.event_names, enc.cutoff
+    account_index, pair_acc = enc.account_index, enc.pair_acc
+    event_names, cutoff = enc.event_names, enc.cutoff
     n_acc, n_pairs, sub_parts, s_codes = len(account_index), enc.n_pairs, enc.subs, enc.s_codes
 
     def event_code_of(name: str) -> int:
@@ -832,35 +934,35 @@ def _features_of(enc: _Encoded, s: _FeatureSettings) -> pd.DataFrame:
 
     out: dict[str, F64] = {}
     # ---- whole history before as_of -------------------------------------------------------
-    # last activity per pair (the key user's is a feature), then per account from the pairs
-    pair_total, pair_last_age = enc.pair_total, enc.pair_last_age()
     out["users"] = hk.group_count(pair_acc, n_acc)
-    last_age = hk.group_min(pair_acc, pair_last_age, n_acc, fill=0, counts=out["users"])
-    # per account directly: its table is small (cache-resident), the pairs' is not
-    first_age = hk.group_max(acc, age, n_acc, fill=-1, counts=out["users"])  # 0 users: no rows
-    first_age_f = np.where(first_age < 0, np.nan, first_age.astype(np.float64))
+    has_events = out["users"] > 0
+    key_pair = hk.group_top(pair_acc, enc.pair_total, n_acc, tiebreak=enc.pair_user)
+    has_key = key_pair >= 0
+    key_safe = np.where(has_key, key_pair, 0)
+    # the rows of the largest window and the one before: every window's counts read only these
+    recent_limit = 2 * max(int(d.value) for d in deltas)
+    recent, (first_age, last_age, key_age) = enc.recent_and_extremes(
+        key_pair, recent_limit, get_threads()
+    )
+    r_acc, r_pair, r_evt, r_age = recent
+    first_age_f = np.where(has_events, first_age.astype(np.float64), np.nan)
     if sub_parts is not None:
         sub_first = hk.group_max(s_codes, _age_ns(cutoff, sub_parts[1]), n_acc, fill=-1)
         first_age_f = np.fmax(first_age_f, np.where(sub_first < 0, np.nan, sub_first))
     out["tenure_days"] = first_age_f / DAY_NS
-    has_events = out["users"] > 0
     out["days_since_active"] = np.where(has_events, last_age / DAY_NS, np.nan)
-    key_pair = hk.group_top(pair_acc, pair_total, n_acc, tiebreak=enc.pair_user)
-    has_key = key_pair >= 0
-    key_safe = np.where(has_key, key_pair, 0)
-    key_age = pair_last_age[key_safe] if pair_last_age.size else np.zeros(key_safe.size)
     out["days_since_key_user_active"] = np.where(has_key, key_age / DAY_NS, np.nan)
 
     # ---- windows ------------------------------------------------------------------------
     users_known = np.maximum(out["users"], 1.0)
     for delta, label in zip(deltas, labels, strict=True):
         w = int(delta.value)
-        # one pass over all rows picks the rows of the window and the one before; every
-        # count below reads only those
-        near = np.flatnonzero(age <= 2 * w)
-        w_acc, w_pair, w_evt, w_age = acc[near], enc.pair_raw[near], evt[near], age[near]
-        if enc.pair_of_raw is not None:
-            w_pair = enc.pair_of_raw[w_pair]
+        # the rows of the window and the one before; every count below reads only those
+        if 2 * w == recent_limit:
+            w_acc, w_pair, w_evt, w_age = r_acc, r_pair, r_evt, r_age
+        else:
+            near = r_age <= 2 * w
+            w_acc, w_pair, w_evt, w_age = r_acc[near], r_pair[near], r_evt[near], r_age[near]
         args = (w_acc, w_pair, pair_acc, w_age)
         cur = hk.window_activity(*args, lo_ns=0, hi_ns=w, n_accounts=n_acc, day_ns=DAY_NS)
         prev = hk.window_activity(
