@@ -17,8 +17,10 @@ import numpy as np
 import numpy.typing as npt
 
 __all__ = (
+    "CHUNK_ROWS",
     "MIN_ROWS_PER_THREAD",
     "block_bounds",
+    "chunks",
     "gather",
     "in_threads",
     "min_max_below",
