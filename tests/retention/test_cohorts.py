@@ -447,7 +447,8 @@ def test_first_period_cohorts_equal_the_general_path(
     from saasmetrics.retention import _cohorts
 
     if tz is not None:
-        frame = frame.assign(timestamp=frame["timestamp"].dt.tz_localize(tz))
+        # generated wall times may fall in a daylight-saving gap or overlap: read them as UTC
+        frame = frame.assign(timestamp=frame["timestamp"].dt.tz_localize("UTC").dt.tz_convert(tz))
     as_of = None
     if as_of_hours is not None:
         as_of = frame["timestamp"].min() + pd.Timedelta(hours=as_of_hours)
