@@ -205,9 +205,11 @@ def test_window_activity_matches_python(
         assert out["events"][a] == len(mine)
         assert out["active_days"][a] == len({(d[3] - 1) // day for d in mine})
         assert out["active_users"][a] == len({d[1] for d in mine})
-    for p in range(12):
+    active = sorted({d[0] * 3 + d[1] for d in inside})
+    assert out["active_pairs"].tolist() == active
+    for p, days in zip(active, out["active_pair_days"].tolist(), strict=True):
         mine = [d for d in inside if d[0] * 3 + d[1] == p]
-        assert out["pair_active_days"][p] == len({(d[3] - 1) // day for d in mine})
+        assert days == len({(d[3] - 1) // day for d in mine})
     short = hk.window_activity(
         acc, pair, pair_account, age, lo_ns=lo, hi_ns=lo + width, n_accounts=4, day_ns=day,
         detail=False,
@@ -224,7 +226,8 @@ def test_window_activity_of_many_days_counts_every_pair() -> None:
     out = hk.window_activity(
         one, np.arange(3), one, np.array([1, 2, 3]), lo_ns=0, hi_ns=2**62, n_accounts=1, day_ns=1
     )
-    assert out["pair_active_days"].tolist() == [1.0, 1.0, 1.0]
+    assert out["active_pairs"].tolist() == [0, 1, 2]
+    assert out["active_pair_days"].tolist() == [1, 1, 1]
     assert out["active_days"].tolist() == [3.0]
 
 
