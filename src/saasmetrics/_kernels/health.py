@@ -741,6 +741,7 @@ def window_activity(
     n_accounts: int,
     day_ns: int,
     detail: bool = True,
+    threads: int = 1,
 ) -> dict[str, npt.NDArray[Any]]:
     """Activity per account and per (account, user) pair in one look-back window.
 
@@ -766,6 +767,8 @@ def window_activity(
     detail : bool, default True
         Also count distinct days (per account and per active pair); without it only
         ``events`` and ``active_users``.
+    threads : int, default 1
+        With more than one, the counts per account and those per pair run in two threads.
 
     Returns
     -------
@@ -785,9 +788,7 @@ def window_activity(
      'active_pair_days': [2, 1]}
     """
     inside = np.flatnonzero((age_ns > lo_ns) & (age_ns <= hi_ns))  # then a take per column
-    acc = account.take(inside)
-    out: dict[str, npt.NDArray[Any]] = {"events": group_count(acc, n_accounts)}
-    keys = pair.take(inside).astype(np.int64)  # a copy of its own, made into keys in place
+    day = span = None
     if detail:
         day = age_ns.take(inside)
         day -= 1
@@ -798,23 +799,41 @@ def window_activity(
         span = int(day.max()) - first_day + 1 if day.size else 1
         if first_day:
             day -= first_day
-        keys *= span
-        keys += day
-        keys.sort()
-        if keys.size:  # the distinct (pair, day) keys, then their pairs
-            new = np.empty(keys.size, dtype=bool)
-            new[0] = True
-            np.not_equal(keys[1:], keys[:-1], out=new[1:])
-            keys = keys[new]
-            keys //= span
-        out["active_days"] = group_distinct(acc, day, n_accounts)
-    else:
-        keys.sort()
-    # runs of equal pairs in the sorted keys: the active pairs (and their days, with detail)
-    starts = np.flatnonzero(np.r_[True, keys[1:] != keys[:-1]]) if keys.size else keys[:0]
-    active = keys[starts]
-    out["active_users"] = group_count(pair_account[active], n_accounts)
-    if detail:
-        out["active_pairs"] = active
-        out["active_pair_days"] = np.diff(np.r_[starts, keys.size]).astype(np.int64)
+
+    def per_account() -> dict[str, npt.NDArray[Any]]:
+        acc = account.take(inside)
+        counts: dict[str, npt.NDArray[Any]] = {"events": group_count(acc, n_accounts)}
+        if day is not None:
+            counts["active_days"] = group_distinct(acc, day, n_accounts)
+        return counts
+
+    def per_pair() -> dict[str, npt.NDArray[Any]]:
+        keys = pair.take(inside).astype(np.int64)  # a copy of its own, made into keys in place
+        if day is not None and span is not None:
+            keys *= span
+            keys += day
+            keys.sort()
+            if keys.size:  # the distinct (pair, day) keys, then their pairs
+                new = np.empty(keys.size, dtype=bool)
+                new[0] = True
+                np.not_equal(keys[1:], keys[:-1], out=new[1:])
+                keys = keys[new]
+                keys //= span
+        else:
+            keys.sort()
+        # runs of equal pairs in the sorted keys: the active pairs (and their days)
+        starts = np.flatnonzero(np.r_[True, keys[1:] != keys[:-1]]) if keys.size else keys[:0]
+        active = keys[starts]
+        counts: dict[str, npt.NDArray[Any]] = {
+            "active_users": group_count(pair_account[active], n_accounts)
+        }
+        if day is not None:
+            counts["active_pairs"] = active
+            counts["active_pair_days"] = np.diff(np.r_[starts, keys.size]).astype(np.int64)
+        return counts
+
+    jobs = [per_account, per_pair]
+    parts = in_threads(lambda job: job(), jobs) if threads > 1 else [job() for job in jobs]
+    out = parts[0]
+    out.update(parts[1])
     return out

@@ -5,8 +5,9 @@ from __future__ import annotations
 import datetime
 import operator
 import warnings
-from collections.abc import Iterable, Sequence
+from collections.abc import Callable, Iterable, Sequence
 from dataclasses import dataclass, field
+from functools import partial
 from typing import Any
 
 import numpy as np
@@ -17,6 +18,7 @@ from saasmetrics._frames import to_pandas
 from saasmetrics._kernels import health as hk
 from saasmetrics._kernels.parallel import (
     chunks,
+    concat_blocks,
     in_threads,
     min_max_below,
     row_blocks,
@@ -245,7 +247,7 @@ class _Encoded:
             return kept, first, key_last
 
         parts = in_threads(block, row_blocks(times.size, threads))
-        recent = [np.concatenate([c for part in parts for c in part[0][i]]) for i in range(4)]
+        recent = concat_blocks([part[0] for part in parts])
         first, key_last = parts[0][1], parts[0][2]
         for _, block_first, block_key_last in parts[1:]:
             np.maximum(first, block_first, out=first)
@@ -903,6 +905,10 @@ def _merge_features(parts: Sequence[_FeaturesPartial]) -> _FeaturesPartial:
     return _FeaturesPartial(table, seen)
 
 
+def _call(job: Callable[[], dict[str, npt.NDArray[Any]]]) -> dict[str, npt.NDArray[Any]]:
+    return job()
+
+
 def _features_of(enc: _Encoded, s: _FeatureSettings) -> pd.DataFrame:
     """The feature rows of one chunk's accounts (an event absent from the chunk counts 0)."""
     deltas, labels, track, depth_days = s.deltas, s.labels, s.track, s.depth_days
@@ -940,9 +946,9 @@ def _features_of(enc: _Encoded, s: _FeatureSettings) -> pd.DataFrame:
     key_raw = enc.raw_of_pairs(np.where(has_key, key_pair, 0)) if n_pairs else key_pair
     # the rows of the largest window and the one before: every window's counts read only these
     recent_limit = 2 * max(int(d.value) for d in deltas)
-    recent, (first_age, last_age, key_age) = enc.recent_and_extremes(
-        key_pair, recent_limit, get_threads()
-    )
+    threads = get_threads()
+    recent, extremes = enc.recent_and_extremes(key_pair, recent_limit, threads)
+    first_age, last_age, key_age = extremes
     r_acc, r_pair, r_evt, r_age = recent
     first_age_f = np.where(has_events, first_age.astype(np.float64), np.nan)
     if sub_parts is not None:
@@ -963,10 +969,12 @@ def _features_of(enc: _Encoded, s: _FeatureSettings) -> pd.DataFrame:
             near = r_age <= 2 * w
             w_acc, w_pair, w_evt, w_age = r_acc[near], r_pair[near], r_evt[near], r_age[near]
         args = (w_acc, w_pair, enc.raw_acc, w_age)  # raw pair codes
-        cur = hk.window_activity(*args, lo_ns=0, hi_ns=w, n_accounts=n_acc, day_ns=DAY_NS)
-        prev = hk.window_activity(
-            *args, lo_ns=w, hi_ns=2 * w, n_accounts=n_acc, day_ns=DAY_NS, detail=False
-        )
+        window = partial(hk.window_activity, *args, n_accounts=n_acc, day_ns=DAY_NS)
+        jobs = [
+            partial(window, lo_ns=0, hi_ns=w, threads=threads),
+            partial(window, lo_ns=w, hi_ns=2 * w, detail=False),
+        ]  # the window and the one before side by side (the first on two threads of its own)
+        cur, prev = in_threads(_call, jobs) if threads > 1 else [job() for job in jobs]
         inside = w_age <= w
         inside_prev = ~inside
         out[f"active_days_{label}"] = cur["active_days"]
