@@ -416,10 +416,15 @@ def _raw_codes(values: pd.Series, threads: int = 1) -> tuple[I64, pd.Index, F64,
         raw, low, span, dtype = offsets
         total = hk.group_count(raw, span, threads=threads)
         used = total > 0
-        uniques = pd.Index((np.flatnonzero(used) + low).astype(dtype, copy=False))
-        if used.all():
+        ids = np.flatnonzero(used)  # tables of millions of users: no more copies than needed
+        if low:
+            ids += low
+        uniques = pd.Index(ids.astype(dtype, copy=False), copy=False)
+        if ids.size == span:
             return raw, uniques, total, None
-        return raw, uniques, total, np.cumsum(used) - 1
+        code_of_raw = np.cumsum(used, dtype=np.int64)
+        code_of_raw -= 1
+        return raw, uniques, total, code_of_raw
     codes, uniques = _factorize_sorted(values)
     return codes, uniques, hk.group_count(codes, len(uniques), threads=threads), None
 
