@@ -115,8 +115,23 @@ def _check_all(case: Case, candidates: dict[str, Callable[[Any], Any]], data: An
                 case.check(results["saasmetrics"], name, value)
 
 
-def _measure(fn: Callable[[Any], Any], data: Any, repeat: int, memory: bool) -> dict[str, Any]:
+SHORT_RUNS_S = 3.0
+"""A candidate whose warm-up took less runs as often as fits in this many seconds (at most
+:data:`MOST_RUNS` times, at least the case's ``repeat``): the median of a run of 0.15 s
+moves by a third from one run of the benchmarks to the next on this shared machine, of 11 runs
+far less."""
+
+MOST_RUNS = 11
+
+
+def _measure(
+    fn: Callable[[Any], Any], data: Any, repeat: int, memory: bool, *, fixed: bool = False
+) -> dict[str, Any]:
+    start = time.perf_counter()
     fn(data)  # warm-up: lazy imports, caches
+    warm = time.perf_counter() - start
+    if not fixed:  # short candidates run more often (see SHORT_RUNS_S)
+        repeat = max(repeat, min(MOST_RUNS, int(SHORT_RUNS_S / max(warm, 1e-3))))
     wall, cpu = [], []
     for _ in range(repeat):
         gc.collect()
@@ -135,9 +150,11 @@ def run_case(case: Case, *, repeat: int | None = None, memory: bool = True) -> d
     """Run one case and return its measurements (JSON-safe).
 
     The agreement check and then each candidate run in forked processes of their own, one
-    candidate after the other (a warm-up run, ``repeat`` timed runs, and one traced run for the
-    peak memory). The data is built once here and shared copy-on-write, unless the case says
-    its setup starts a thread pool (``fork_data=False``): then each child builds it.
+    candidate after the other (a warm-up run, timed runs, and one traced run for the peak
+    memory). Timed runs: ``repeat`` when given (``--repeat``, ``--quick``), else the case's
+    ``repeat`` or, for a short candidate, as many as fit in :data:`SHORT_RUNS_S`. The data is
+    built once here and shared copy-on-write, unless the case says its setup starts a thread
+    pool (``fork_data=False``): then each child builds it.
     """
     data = case.setup() if case.fork_data else None
     candidates = {"saasmetrics": case.ours, **case.alternatives}
@@ -148,7 +165,7 @@ def run_case(case: Case, *, repeat: int | None = None, memory: bool = True) -> d
     _in_child(lambda: _check_all(case, candidates, own(data)))
     n = repeat or case.repeat
     measured = {
-        name: _in_child(lambda fn=fn: _measure(fn, own(data), n, memory))
+        name: _in_child(lambda fn=fn: _measure(fn, own(data), n, memory, fixed=repeat is not None))
         for name, fn in candidates.items()
     }
     ours = measured["saasmetrics"]["median_s"]

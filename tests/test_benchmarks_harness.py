@@ -72,3 +72,28 @@ def test_a_hung_child_is_killed_after_the_timeout(monkeypatch: pytest.MonkeyPatc
     monkeypatch.setattr("benchmarks._harness.CHILD_TIMEOUT_S", 0.5)
     with pytest.raises(RuntimeError, match=r"\(no result within 0.5 s: killed\)"):
         _in_child(_hangs)
+
+
+def test_short_candidates_run_more_often_unless_the_count_is_fixed() -> None:
+    from benchmarks import _harness
+
+    calls: list[int] = []
+
+    def quick(data: Any) -> None:
+        calls.append(data)
+
+    _harness._measure(quick, 1, 3, memory=False)
+    assert len(calls) == 1 + _harness.MOST_RUNS  # warm-up, then as many as fit (at most)
+    calls.clear()
+    _harness._measure(quick, 1, 3, memory=False, fixed=True)
+    assert len(calls) == 1 + 3
+
+    def slow(data: Any) -> None:
+        calls.append(data)
+        time.sleep(_harness.SHORT_RUNS_S / 2)
+
+    calls.clear()
+    with pytest.MonkeyPatch.context() as patch:
+        patch.setattr(_harness, "SHORT_RUNS_S", 0.2)
+        _harness._measure(slow, 1, 2, memory=False)
+    assert len(calls) == 1 + 2  # the case's count when no more fit

@@ -626,10 +626,10 @@ def test_integer_accounts_with_gaps_and_customers_equal_text_ids(
 
 
 @given(event_rows, st.booleans())
-def test_pair_codes_are_gathered_once_and_last_ages_equal_the_per_row_ones(
+def test_raw_pair_codes_map_back_and_last_ages_equal_the_per_row_ones(
     rows: list[tuple[int, int, str, int]], shared: bool
 ) -> None:
-    # users with gaps (raw codes mapped through a table): the rules read .pair repeatedly
+    # users with gaps (raw codes mapped through a table)
     from saasmetrics._kernels import health as hk
     from saasmetrics.health._features import _encode
 
@@ -650,10 +650,15 @@ def test_pair_codes_are_gathered_once_and_last_ages_equal_the_per_row_ones(
         mrr_col="mrr",
         on_invalid="raise",
     )
-    pair = enc.pair
-    assert enc.pair is pair
-    expected = enc.pair_raw if enc.pair_of_raw is None else enc.pair_of_raw[enc.pair_raw]
-    np.testing.assert_array_equal(pair, expected)
+    pair = enc.pair_raw if enc.pair_of_raw is None else enc.pair_of_raw[enc.pair_raw]
+    # raw codes carry their account and map back to the pairs
+    np.testing.assert_array_equal(np.asarray(enc.raw_acc)[enc.pair_raw], enc.acc)
+    np.testing.assert_array_equal(enc.pair_acc[pair], enc.acc)
+    every_pair = np.arange(enc.n_pairs)
+    back = enc.raw_of_pairs(every_pair)
+    if enc.pair_of_raw is not None:
+        back = enc.pair_of_raw[back]
+    np.testing.assert_array_equal(back, every_pair)
     np.testing.assert_array_equal(
         enc.pair_last_age(), hk.group_min(pair, enc.age, enc.n_pairs, fill=0)
     )

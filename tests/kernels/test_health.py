@@ -205,9 +205,18 @@ def test_window_activity_matches_python(
         assert out["events"][a] == len(mine)
         assert out["active_days"][a] == len({(d[3] - 1) // day for d in mine})
         assert out["active_users"][a] == len({d[1] for d in mine})
-    for p in range(12):
+    active = sorted({d[0] * 3 + d[1] for d in inside})
+    assert out["active_pairs"].tolist() == active
+    for p, days in zip(active, out["active_pair_days"].tolist(), strict=True):
         mine = [d for d in inside if d[0] * 3 + d[1] == p]
-        assert out["pair_active_days"][p] == len({(d[3] - 1) // day for d in mine})
+        assert days == len({(d[3] - 1) // day for d in mine})
+    both = hk.window_activity(
+        acc, pair, pair_account, age, lo_ns=lo, hi_ns=lo + width, n_accounts=4, day_ns=day,
+        threads=2,
+    )  # fmt: skip
+    assert list(both) == list(out)  # per account and per pair side by side: the same
+    for key, value in out.items():
+        np.testing.assert_array_equal(both[key], value)
     short = hk.window_activity(
         acc, pair, pair_account, age, lo_ns=lo, hi_ns=lo + width, n_accounts=4, day_ns=day,
         detail=False,
@@ -224,7 +233,8 @@ def test_window_activity_of_many_days_counts_every_pair() -> None:
     out = hk.window_activity(
         one, np.arange(3), one, np.array([1, 2, 3]), lo_ns=0, hi_ns=2**62, n_accounts=1, day_ns=1
     )
-    assert out["pair_active_days"].tolist() == [1.0, 1.0, 1.0]
+    assert out["active_pairs"].tolist() == [0, 1, 2]
+    assert out["active_pair_days"].tolist() == [1, 1, 1]
     assert out["active_days"].tolist() == [3.0]
 
 
@@ -327,6 +337,22 @@ def test_take_where_and_gather_in_threads_match_numpy(values: list[int], threads
     np.testing.assert_array_equal(kept[0], v[v <= 0])
     np.testing.assert_array_equal(kept[1], other[v <= 0])
     np.testing.assert_array_equal(gathered, table[v + 5])
+
+
+@given(st.lists(st.lists(st.integers(0, 5), min_size=1, max_size=4), min_size=1, max_size=4))
+def test_concat_blocks_is_concatenate(piece_sizes: list[list[int]]) -> None:
+    # pieces of two columns (int64 and int8) per block, some of them empty
+    blocks, start = [], 0
+    for sizes in piece_sizes:
+        pieces = []
+        for size in sizes:
+            pieces.append(np.arange(start, start + size))
+            start += size
+        blocks.append([pieces, [p.astype(np.int8) for p in pieces]])
+    wide, narrow = parallel.concat_blocks(blocks)
+    np.testing.assert_array_equal(wide, np.arange(start))
+    assert narrow.dtype == np.int8
+    np.testing.assert_array_equal(narrow, np.arange(start).astype(np.int8))
 
 
 def test_group_of_each_sees_a_member_in_two_groups_across_blocks() -> None:

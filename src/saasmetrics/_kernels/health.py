@@ -111,7 +111,13 @@ def dense_codes(values: I64) -> tuple[I64, I64] | None:
 
 
 # --------------------------------------------------------------------------- group reductions
-def group_count(group: I64, n_groups: int, weights: F64 | None = None, *, threads: int = 1) -> F64:
+def group_count(
+    group: npt.NDArray[np.integer[Any]],
+    n_groups: int,
+    weights: F64 | None = None,
+    *,
+    threads: int = 1,
+) -> F64:
     """Rows (or summed ``weights``) per group.
 
     Parameters
@@ -727,7 +733,7 @@ def calibration_bins(y: Bool, proba: F64, n_bins: int) -> tuple[F64, F64, F64]:
 def window_activity(
     account: I64,
     pair: I64,
-    pair_account: I64,
+    pair_account: npt.NDArray[np.integer[Any]],
     age_ns: I64,
     *,
     lo_ns: int,
@@ -735,20 +741,21 @@ def window_activity(
     n_accounts: int,
     day_ns: int,
     detail: bool = True,
-) -> dict[str, F64]:
+    threads: int = 1,
+) -> dict[str, npt.NDArray[Any]]:
     """Activity per account and per (account, user) pair in one look-back window.
 
     A row is in the window when ``lo_ns < age_ns <= hi_ns``, where ``age_ns`` is how long before
     ``as_of`` it happened (positive). Day ``d`` is the 24 hours ``d * day < age <= (d + 1) * day``.
     The window's rows are sorted by (pair, day) once: the pairs active and their distinct
-    days are runs of the sorted keys (no count into a table of every pair).
+    days are runs of the sorted keys (no table of every pair: a window holds a few of them).
 
     Parameters
     ----------
     account, pair : numpy.ndarray of int64
-        Account code and (account, user) pair code per row.
-    pair_account : numpy.ndarray of int64
-        Account code of each pair.
+        Account code and (account, user) pair code per row (gaps in the pair codes are fine).
+    pair_account : numpy.ndarray of int
+        Account code of each pair code.
     age_ns : numpy.ndarray of int64
         ``as_of - time`` per row, in nanoseconds (positive).
     lo_ns, hi_ns : int
@@ -758,14 +765,17 @@ def window_activity(
     day_ns : int
         Length of a day in nanoseconds.
     detail : bool, default True
-        Also count distinct days (per account and per pair); without it only ``events`` and
-        ``active_users``.
+        Also count distinct days (per account and per active pair); without it only
+        ``events`` and ``active_users``.
+    threads : int, default 1
+        With more than one, the counts per account and those per pair run in two threads.
 
     Returns
     -------
-    dict of str to numpy.ndarray of float64
-        ``events``, ``active_users`` and, with ``detail``, ``active_days`` (per account) and
-        ``pair_active_days`` (per pair).
+    dict of str to numpy.ndarray
+        ``events``, ``active_users`` (float64 per account) and, with ``detail``,
+        ``active_days`` (float64 per account), ``active_pairs`` (the pair codes with a row in
+        the window, sorted, int64) and ``active_pair_days`` (their distinct days, int64).
 
     Examples
     --------
@@ -774,29 +784,56 @@ def window_activity(
     >>> out = window_activity(np.array([0, 0, 0]), np.array([0, 1, 0]), np.array([0, 0]),
     ...     np.array([1, 5, 15]), lo_ns=0, hi_ns=20, n_accounts=1, day_ns=day)
     >>> {k: v.tolist() for k, v in out.items()}  # doctest: +NORMALIZE_WHITESPACE
-    {'events': [3.0], 'active_users': [2.0], 'active_days': [2.0], 'pair_active_days': [2.0, 1.0]}
+    {'events': [3.0], 'active_days': [2.0], 'active_users': [2.0], 'active_pairs': [0, 1],
+     'active_pair_days': [2, 1]}
     """
     inside = np.flatnonzero((age_ns > lo_ns) & (age_ns <= hi_ns))  # then a take per column
-    acc = account.take(inside)
-    out = {"events": group_count(acc, n_accounts)}
+    day = span = None
     if detail:
-        day = (age_ns.take(inside) - 1) // day_ns
+        day = age_ns.take(inside)
+        day -= 1
+        day //= day_ns
         # the days of the rows, not of the window: a window of many days (a small day_ns)
         # would overflow pair * span
         first_day = int(day.min()) if day.size else 0
         span = int(day.max()) - first_day + 1 if day.size else 1
-        keys = np.sort(pair.take(inside).astype(np.int64) * span + (day - first_day))
-        pairs = keys // span
-    else:
-        pairs = np.sort(pair.take(inside))
-    starts = np.flatnonzero(np.r_[True, pairs[1:] != pairs[:-1]]) if pairs.size else pairs[:0]
-    active = pairs[starts]
-    out["active_users"] = group_count(pair_account[active], n_accounts)
-    if detail:
-        new_day = np.r_[True, keys[1:] != keys[:-1]] if keys.size else np.zeros(0, dtype=bool)
-        pair_days = np.zeros(pair_account.size, dtype=np.float64)
-        if starts.size:
-            pair_days[active] = np.add.reduceat(new_day, starts, dtype=np.int64)
-        out["active_days"] = group_distinct(acc, day, n_accounts)
-        out["pair_active_days"] = pair_days
+        if first_day:
+            day -= first_day
+
+    def per_account() -> dict[str, npt.NDArray[Any]]:
+        acc = account.take(inside)
+        counts: dict[str, npt.NDArray[Any]] = {"events": group_count(acc, n_accounts)}
+        if day is not None:
+            counts["active_days"] = group_distinct(acc, day, n_accounts)
+        return counts
+
+    def per_pair() -> dict[str, npt.NDArray[Any]]:
+        keys = pair.take(inside).astype(np.int64)  # a copy of its own, made into keys in place
+        if day is not None and span is not None:
+            keys *= span
+            keys += day
+            keys.sort()
+            if keys.size:  # the distinct (pair, day) keys, then their pairs
+                new = np.empty(keys.size, dtype=bool)
+                new[0] = True
+                np.not_equal(keys[1:], keys[:-1], out=new[1:])
+                keys = keys[new]
+                keys //= span
+        else:
+            keys.sort()
+        # runs of equal pairs in the sorted keys: the active pairs (and their days)
+        starts = np.flatnonzero(np.r_[True, keys[1:] != keys[:-1]]) if keys.size else keys[:0]
+        active = keys[starts]
+        counts: dict[str, npt.NDArray[Any]] = {
+            "active_users": group_count(pair_account[active], n_accounts)
+        }
+        if day is not None:
+            counts["active_pairs"] = active
+            counts["active_pair_days"] = np.diff(np.r_[starts, keys.size]).astype(np.int64)
+        return counts
+
+    jobs = [per_account, per_pair]
+    parts = in_threads(lambda job: job(), jobs) if threads > 1 else [job() for job in jobs]
+    out = parts[0]
+    out.update(parts[1])
     return out

@@ -21,6 +21,7 @@ __all__ = (
     "MIN_ROWS_PER_THREAD",
     "block_bounds",
     "chunks",
+    "concat_blocks",
     "gather",
     "in_threads",
     "min_max_below",
@@ -209,8 +210,48 @@ def take_where(
                 taken.append(column[rows].take(at))
         return kept
 
-    parts = in_threads(block, row_blocks(len(columns[0]), threads))
-    return [np.concatenate([c for part in parts for c in part[i]]) for i in range(len(columns))]
+    return concat_blocks(in_threads(block, row_blocks(len(columns[0]), threads)))
+
+
+def concat_blocks(
+    blocks: Sequence[Sequence[Sequence[npt.NDArray[Any]]]],
+) -> list[npt.NDArray[Any]]:
+    """Columns joined from the pieces each block of rows kept, one block per thread.
+
+    ``blocks[b][i]`` are the pieces of column ``i`` that block ``b`` kept, in row order; the
+    result is ``np.concatenate`` of every block's pieces per column. Each block copies its
+    pieces into its own slice of the outputs, in a thread of its own: the copy (and the first
+    touch of the outputs' fresh memory) is shared by the threads that made the pieces.
+
+    Parameters
+    ----------
+    blocks : sequence of sequences of sequences of numpy.ndarray
+        Per block, per column, the pieces (at least one block, and one piece per column in
+        each; the pieces of a column share its dtype).
+
+    Returns
+    -------
+    list of numpy.ndarray
+        One array per column.
+
+    Examples
+    --------
+    >>> import numpy as np
+    >>> blocks = [[[np.array([1, 2]), np.array([3])]], [[np.array([4])]]]
+    >>> [c.tolist() for c in concat_blocks(blocks)]
+    [[1, 2, 3, 4]]
+    """
+    n_columns = len(blocks[0])
+    sizes = np.array([[sum(p.size for p in b[i]) for i in range(n_columns)] for b in blocks])
+    starts = np.vstack([np.zeros((1, n_columns), dtype=np.int64), np.cumsum(sizes, axis=0)])
+    outs = [np.empty(int(starts[-1, i]), dtype=blocks[0][i][0].dtype) for i in range(n_columns)]
+
+    def copy(b: int) -> None:
+        for i, out in enumerate(outs):
+            np.concatenate(blocks[b][i], out=out[starts[b, i] : starts[b + 1, i]])
+
+    in_threads(copy, range(len(blocks)))
+    return outs
 
 
 def gather(

@@ -5,8 +5,9 @@ from __future__ import annotations
 import datetime
 import operator
 import warnings
-from collections.abc import Iterable, Sequence
+from collections.abc import Callable, Iterable, Sequence
 from dataclasses import dataclass, field
+from functools import partial
 from typing import Any
 
 import numpy as np
@@ -17,7 +18,7 @@ from saasmetrics._frames import to_pandas
 from saasmetrics._kernels import health as hk
 from saasmetrics._kernels.parallel import (
     chunks,
-    gather,
+    concat_blocks,
     in_threads,
     min_max_below,
     row_blocks,
@@ -154,8 +155,10 @@ class _Encoded:
     Rows carry a *raw* pair code (``pair_raw``, below ``raw_total.size``): integer user ids
     offset from the smallest, which may leave gaps. ``pair_of_raw`` maps raw codes to the
     pairs ``0..n_pairs-1`` (None: they are the pairs already); ``raw_total`` / ``pair_total``
-    are the rows per raw code / per pair. Per-row pair codes are gathered only when needed
-    (:attr:`pair`): a gather of every row from a table of millions of users is slow.
+    are the rows per raw code / per pair, ``raw_acc`` the account of each raw code (any for an
+    unused one). Rows keep their raw codes (windows read them): a gather of every row from a
+    table of millions of users is slow.
+    ``pair_user`` is the user of each pair (None: pair ``i`` is user ``i``).
     """
 
     account_index: pd.Index
@@ -165,8 +168,9 @@ class _Encoded:
     raw_total: F64
     pair_total: F64
     pair_acc: I64
+    raw_acc: npt.NDArray[np.integer[Any]]
     pair_user_ids: npt.NDArray[Any]
-    pair_user: I64
+    pair_user: I64 | None
     n_pairs: int
     evt: npt.NDArray[np.integer[Any]]
     event_names: pd.Index
@@ -175,7 +179,6 @@ class _Encoded:
     subs: tuple[pd.Series, I64, I64, F64] | None
     s_codes: I64
     seen: _Seen
-    _pair_rows: list[I64] = field(default_factory=list, repr=False, compare=False)
     _age_rows: list[I64] = field(default_factory=list, repr=False, compare=False)
 
     @property
@@ -189,14 +192,12 @@ class _Encoded:
         """``as_of - time`` of some of the rows' times (:func:`_age_ns` on one thread)."""
         return _age_ns(self.cutoff, times)
 
-    @property
-    def pair(self) -> I64:
-        """The (account, user) pair code of every row (gathered on first use, then kept)."""
+    def raw_of_pairs(self, pairs: I64) -> I64:
+        """The raw codes of some pairs (the inverse of ``pair_of_raw``)."""
         if self.pair_of_raw is None:
-            return self.pair_raw
-        if not self._pair_rows:  # each rule reading it would otherwise gather every row again
-            self._pair_rows.append(self.pair_of_raw[self.pair_raw])
-        return self._pair_rows[0]
+            return pairs
+        used: I64 = np.flatnonzero(self.raw_total > 0)
+        return used[pairs]
 
     def recent_and_extremes(
         self, key_pair: I64, recent_limit: int, threads: int
@@ -204,7 +205,8 @@ class _Encoded:
         """The recent rows, and the age of each account's first and last row and its key user's.
 
         ``key_pair`` is each account's key pair (-1: none, and then all three ages are 0).
-        Returns the account, pair, event and age of the rows at most ``recent_limit`` old,
+        Returns the account, raw pair code, event and age of the rows at most
+        ``recent_limit`` old,
         and the three ages per account. One pass over all rows, in blocks on threads and
         chunk by chunk, keeps the recent rows and folds the oldest (the oldest tenth of a
         sample) and the key users' rows (found by a table of one flag per user, small enough
@@ -222,9 +224,7 @@ class _Encoded:
         if times.size:
             sample = ages_of(times[:: max(1, times.size // 65_536)])
             oldest = int(np.partition(sample, sample.size * 9 // 10)[sample.size * 9 // 10])
-        key_raw = key_pair[has_rows]
-        if self.pair_of_raw is not None:  # pair -> its raw code
-            key_raw = np.flatnonzero(self.raw_total > 0)[key_raw]
+        key_raw = self.raw_of_pairs(key_pair[has_rows])
         is_key = np.zeros(self.raw_total.size, dtype=bool)
         is_key[key_raw] = True
         evt = self.evt
@@ -247,13 +247,11 @@ class _Encoded:
             return kept, first, key_last
 
         parts = in_threads(block, row_blocks(times.size, threads))
-        recent = [np.concatenate([c for part in parts for c in part[0][i]]) for i in range(4)]
+        recent = concat_blocks([part[0] for part in parts])
         first, key_last = parts[0][1], parts[0][2]
         for _, block_first, block_key_last in parts[1:]:
             np.maximum(first, block_first, out=first)
             np.minimum(key_last, block_key_last, out=key_last)
-        if self.pair_of_raw is not None:
-            recent[1] = gather(self.pair_of_raw, recent[1], threads=threads)
         last = np.full(n, big, dtype=np.int64)
         np.minimum.at(last, recent[0], recent[3])
         # (an age of the largest int64 is looked up again, harmlessly)
@@ -418,10 +416,15 @@ def _raw_codes(values: pd.Series, threads: int = 1) -> tuple[I64, pd.Index, F64,
         raw, low, span, dtype = offsets
         total = hk.group_count(raw, span, threads=threads)
         used = total > 0
-        uniques = pd.Index((np.flatnonzero(used) + low).astype(dtype, copy=False))
-        if used.all():
+        ids = np.flatnonzero(used)  # tables of millions of users: no more copies than needed
+        if low:
+            ids += low
+        uniques = pd.Index(ids.astype(dtype, copy=False), copy=False)
+        if ids.size == span:
             return raw, uniques, total, None
-        return raw, uniques, total, np.cumsum(used) - 1
+        code_of_raw = np.cumsum(used, dtype=np.int64)
+        code_of_raw -= 1
+        return raw, uniques, total, code_of_raw
     codes, uniques = _factorize_sorted(values)
     return codes, uniques, hk.group_count(codes, len(uniques), threads=threads), None
 
@@ -584,7 +587,7 @@ def _encode(
         pair_raw, pair_of_raw = user_raw, user_of_raw
         pair_total = raw_total if user_of_raw is None else raw_total[raw_total > 0]
         pair_acc = (raw_acc if user_of_raw is None else raw_acc[raw_total > 0]).astype(np.int64)
-        pair_user = np.arange(n_users, dtype=np.int64)
+        pair_user = None  # pair i is user i
         if acc_offsets is not None:  # the accounts used: those of the users, the customers'
             acc_used = np.zeros(n_acc_codes, dtype=bool)
             acc_used[pair_acc] = True
@@ -596,6 +599,7 @@ def _encode(
         pair_values = np.asarray(pair_uniques, dtype=np.int64)
         pair_acc = pair_values // n_users
         pair_user = pair_values % n_users
+        raw_acc = pair_acc
         raw_total = pair_total = hk.group_count(pair_raw, pair_acc.size)
         if acc_offsets is not None:
             acc_used = np.bincount(all_codes, minlength=n_acc_codes) > 0
@@ -606,6 +610,7 @@ def _encode(
             all_codes = acc_of_offset[all_codes]
             acc = all_codes[: len(acc_before)]
             pair_acc = acc_of_offset[pair_acc]
+            raw_acc = acc_of_offset[raw_acc]
     account_index.name = account_col
     n_pairs = int(pair_acc.size)
 
@@ -618,7 +623,8 @@ def _encode(
         raw_total=raw_total,
         pair_total=pair_total,
         pair_acc=pair_acc,
-        pair_user_ids=np.asarray(user_ids)[pair_user],
+        raw_acc=raw_acc,
+        pair_user_ids=user_ids.to_numpy() if pair_user is None else user_ids.to_numpy()[pair_user],
         pair_user=pair_user,
         n_pairs=n_pairs,
         evt=evt,
@@ -904,6 +910,10 @@ def _merge_features(parts: Sequence[_FeaturesPartial]) -> _FeaturesPartial:
     return _FeaturesPartial(table, seen)
 
 
+def _call(job: Callable[[], dict[str, npt.NDArray[Any]]]) -> dict[str, npt.NDArray[Any]]:
+    return job()
+
+
 def _features_of(enc: _Encoded, s: _FeatureSettings) -> pd.DataFrame:
     """The feature rows of one chunk's accounts (an event absent from the chunk counts 0)."""
     deltas, labels, track, depth_days = s.deltas, s.labels, s.track, s.depth_days
@@ -938,12 +948,12 @@ def _features_of(enc: _Encoded, s: _FeatureSettings) -> pd.DataFrame:
     has_events = out["users"] > 0
     key_pair = hk.group_top(pair_acc, enc.pair_total, n_acc, tiebreak=enc.pair_user)
     has_key = key_pair >= 0
-    key_safe = np.where(has_key, key_pair, 0)
+    key_raw = enc.raw_of_pairs(np.where(has_key, key_pair, 0)) if n_pairs else key_pair
     # the rows of the largest window and the one before: every window's counts read only these
     recent_limit = 2 * max(int(d.value) for d in deltas)
-    recent, (first_age, last_age, key_age) = enc.recent_and_extremes(
-        key_pair, recent_limit, get_threads()
-    )
+    threads = get_threads()
+    recent, extremes = enc.recent_and_extremes(key_pair, recent_limit, threads)
+    first_age, last_age, key_age = extremes
     r_acc, r_pair, r_evt, r_age = recent
     first_age_f = np.where(has_events, first_age.astype(np.float64), np.nan)
     if sub_parts is not None:
@@ -963,11 +973,13 @@ def _features_of(enc: _Encoded, s: _FeatureSettings) -> pd.DataFrame:
         else:
             near = r_age <= 2 * w
             w_acc, w_pair, w_evt, w_age = r_acc[near], r_pair[near], r_evt[near], r_age[near]
-        args = (w_acc, w_pair, pair_acc, w_age)
-        cur = hk.window_activity(*args, lo_ns=0, hi_ns=w, n_accounts=n_acc, day_ns=DAY_NS)
-        prev = hk.window_activity(
-            *args, lo_ns=w, hi_ns=2 * w, n_accounts=n_acc, day_ns=DAY_NS, detail=False
-        )
+        args = (w_acc, w_pair, enc.raw_acc, w_age)  # raw pair codes
+        window = partial(hk.window_activity, *args, n_accounts=n_acc, day_ns=DAY_NS)
+        jobs = [
+            partial(window, lo_ns=0, hi_ns=w, threads=threads),
+            partial(window, lo_ns=w, hi_ns=2 * w, detail=False),
+        ]  # the window and the one before side by side (the first on two threads of its own)
+        cur, prev = in_threads(_call, jobs) if threads > 1 else [job() for job in jobs]
         inside = w_age <= w
         inside_prev = ~inside
         out[f"active_days_{label}"] = cur["active_days"]
@@ -979,15 +991,15 @@ def _features_of(enc: _Encoded, s: _FeatureSettings) -> pd.DataFrame:
         out[f"core_features_{label}"] = hk.group_distinct(
             w_acc[core_rows], w_evt[core_rows].astype(np.int64), n_acc
         )
-        deep = (cur["pair_active_days"] >= depth_days).astype(np.float64)
-        out[f"deep_user_share_{label}"] = (
-            hk.group_count(pair_acc, n_acc, weights=deep) / users_known
-        )
+        active, active_days = cur["active_pairs"], cur["active_pair_days"]
+        deep = active[active_days >= depth_days]
+        out[f"deep_user_share_{label}"] = hk.group_count(enc.raw_acc[deep], n_acc) / users_known
+        # each key user's active days: found among the active pairs (sorted)
+        at = np.minimum(np.searchsorted(active, key_raw), max(active.size - 1, 0))
+        found = has_key & (active[at] == key_raw) if active.size else np.zeros(n_acc, bool)
         out[f"key_user_active_days_{label}"] = np.where(
-            has_key,
-            cur["pair_active_days"][key_safe] if n_pairs else np.zeros(key_safe.size),
-            0.0,
-        )
+            found, active_days[at] if active.size else 0, 0
+        ).astype(np.float64)
         out[f"events_trend_{label}"] = hk.symmetric_change(cur["events"], prev["events"])
         out[f"active_users_trend_{label}"] = hk.symmetric_change(
             cur["active_users"], prev["active_users"]

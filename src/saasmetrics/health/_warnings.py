@@ -440,7 +440,7 @@ def _evaluate(
         return fired, days, np.full(n, float(rule.days)), no_use
     if isinstance(rule, ActiveUsersDropRule):
         w = int(check_positive_timedelta("window", rule.window).value)
-        args = (enc.acc, enc.pair, enc.pair_acc, enc.age)
+        args = (enc.acc, enc.pair_raw, enc.raw_acc, enc.age)  # raw pair codes: no gather
         cur = hk.window_activity(*args, lo_ns=0, hi_ns=w, n_accounts=n, day_ns=DAY_NS, detail=False)
         prev = hk.window_activity(
             *args, lo_ns=w, hi_ns=2 * w, n_accounts=n, day_ns=DAY_NS, detail=False
