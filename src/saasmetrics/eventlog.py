@@ -161,8 +161,11 @@ class EventLog:
         codes = encoded.event_codes
         if len(encoded.events) < 128:  # a random gather of bytes stays in cache: 2x faster
             codes = codes.astype(np.int8, copy=False)
-        self.event_codes = _readonly(codes[order].astype(np.int32, copy=False))
-        self.time_ns = _readonly(encoded.times.ns[order])
+        # ``take`` of valid positions (clip: no bounds check) is 20% faster than an index
+        self.event_codes = _readonly(
+            np.take(codes, order, mode="clip").astype(np.int32, copy=False)
+        )
+        self.time_ns = _readonly(np.take(encoded.times.ns, order, mode="clip"))
         # ``order`` indexes the kept rows; map it back to positions in the caller's frame.
         kept = encoded.kept_positions
         self.row_order = _readonly(order if kept is None else kept[order])
