@@ -808,7 +808,7 @@ def window_activity(
         return counts
 
     def per_pair() -> dict[str, npt.NDArray[Any]]:
-        keys = pair.take(inside).astype(np.int64)  # a copy of its own, made into keys in place
+        keys = pair.take(inside).astype(np.int64, copy=False)  # fresh: made into keys in place
         if day is not None and span is not None:
             keys *= span
             keys += day
