@@ -10,6 +10,7 @@ import warnings
 from collections.abc import Sequence
 from dataclasses import dataclass
 from datetime import tzinfo
+from typing import Any
 
 import numpy as np
 import numpy.typing as npt
@@ -223,8 +224,11 @@ def finalize(part: FunnelPartial, s: FunnelSettings) -> FunnelResult:
         order = canonical_order(part.units, t0)
         units = part.units.take(order).reset_index(drop=True)
         step_ns = [ns[order] for ns in part.step_ns]
-    for name, column in step_columns(units, step_ns, part.tz).items():
-        units[name] = column
+    # one frame of the units' columns and the step times (made here for it: no copies),
+    # not a column inserted at a time (each insert copies its column: 2 ms per 300k units)
+    columns: dict[str, Any] = {name: units[name] for name in units.columns}
+    columns.update(step_columns(units, step_ns, part.tz))
+    units = pd.DataFrame(columns, copy=False)
     names = tuple(step.name for step in s.steps)
     if s.order == "unordered":  # level k is any k of the steps, not the first k
         names = tuple(f"{k} of {n_steps} steps" for k in range(1, n_steps + 1))

@@ -207,7 +207,9 @@ def relevant_rows(
         np.equal(ev_r, code, out=masks[j])
         if cond is not None:
             masks[j] &= cond[kept]
-    return RelevantRows(kept=kept, masks=masks, time=log.time_ns[kept], seg=log.user_codes[kept])
+    # ``take`` of valid positions (clip: no bounds check): faster than an index
+    time, seg = log.time_ns.take(kept, mode="clip"), log.user_codes.take(kept, mode="clip")
+    return RelevantRows(kept=kept, masks=masks, time=time, seg=seg)
 
 
 def run_attempts(
