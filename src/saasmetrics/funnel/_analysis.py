@@ -219,12 +219,12 @@ def finalize(part: FunnelPartial, s: FunnelSettings) -> FunnelResult:
     if in_canonical_order(part.units["user"].to_numpy(), t0):  # one chunk of integer ids
         units = part.units.copy(deep=False)
         units.index = pd.RangeIndex(len(units))
-        step_ns = list(part.step_ns)
+        step_ns = [ns.copy() for ns in part.step_ns]  # the result's own (the frame shares them)
     else:
         order = canonical_order(part.units, t0)
         units = part.units.take(order).reset_index(drop=True)
         step_ns = [ns[order] for ns in part.step_ns]
-    # one frame of the units' columns and the step times (made here for it: no copies),
+    # one frame of the units' columns and the step times (made here for it: not copied again),
     # not a column inserted at a time (each insert copies its column: 2 ms per 300k units)
     columns: dict[str, Any] = {name: units[name] for name in units.columns}
     columns.update(step_columns(units, step_ns, part.tz))
