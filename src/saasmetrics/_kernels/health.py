@@ -14,7 +14,7 @@ import numpy as np
 import numpy.typing as npt
 
 from saasmetrics._kernels import parallel
-from saasmetrics._kernels.parallel import in_threads, row_blocks
+from saasmetrics._kernels.parallel import in_threads, row_blocks, side_by_side
 
 __all__ = (
     "auc",
@@ -833,7 +833,7 @@ def window_activity(
         return counts
 
     jobs = [per_account, per_pair]
-    parts = in_threads(lambda job: job(), jobs) if threads > 1 else [job() for job in jobs]
+    parts = side_by_side(jobs, threads)
     out = parts[0]
     out.update(parts[1])
     return out

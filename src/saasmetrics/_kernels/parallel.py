@@ -26,6 +26,7 @@ __all__ = (
     "in_threads",
     "min_max_below",
     "row_blocks",
+    "side_by_side",
     "take_where",
 )
 
@@ -119,6 +120,38 @@ def in_threads(fn: Callable[[T], R], items: Sequence[T]) -> list[R]:
     # a pool per call: nothing outlives the call, nothing is shared with a forked child
     with ThreadPoolExecutor(len(items), thread_name_prefix="saasmetrics") as pool:
         return list(pool.map(call, items, contexts))
+
+
+def side_by_side(jobs: Sequence[Callable[[], R]], threads: int) -> list[R]:
+    """``[job() for job in jobs]``, each job in a thread of its own when ``threads`` > 1.
+
+    For a few independent steps of one analysis (e.g. a window's counts per account and per
+    user); :func:`in_threads` runs them.
+
+    Parameters
+    ----------
+    jobs : sequence of callables
+        Called once each, without arguments.
+    threads : int
+        Most threads the caller may use; 1 runs the jobs one after the other here.
+
+    Returns
+    -------
+    list
+        The jobs' results, in their order.
+
+    Examples
+    --------
+    >>> side_by_side([lambda: 1, lambda: 2], threads=2)
+    [1, 2]
+    """
+    if threads > 1:
+        return in_threads(_call, jobs)
+    return [job() for job in jobs]
+
+
+def _call(job: Callable[[], R]) -> R:
+    return job()
 
 
 def row_blocks(n_rows: int, threads: int, min_rows: int | None = None) -> list[tuple[int, int]]:

@@ -5,7 +5,7 @@ from __future__ import annotations
 import datetime
 import operator
 import warnings
-from collections.abc import Callable, Iterable, Sequence
+from collections.abc import Iterable, Sequence
 from dataclasses import dataclass, field
 from functools import partial
 from typing import Any
@@ -22,6 +22,7 @@ from saasmetrics._kernels.parallel import (
     in_threads,
     min_max_below,
     row_blocks,
+    side_by_side,
     take_where,
 )
 from saasmetrics._validation import (
@@ -206,14 +207,13 @@ class _Encoded:
 
         ``key_pair`` is each account's key pair (-1: none, and then all three ages are 0).
         Returns the account, raw pair code, event and age of the rows at most
-        ``recent_limit`` old,
-        and the three ages per account. One pass over all rows, in blocks on threads and
-        chunk by chunk, keeps the recent rows and folds the oldest (the oldest tenth of a
-        sample) and the key users' rows (found by a table of one flag per user, small enough
-        for the cache) into tables per block; an account's last row is among the recent
-        ones and its first among the oldest when it has any there, and only the accounts
-        left are looked up in all their rows. No ``ufunc.at`` over every row (it holds the
-        GIL) and no minimum per user (a table far larger than the cache).
+        ``recent_limit`` old, and the three ages per account. One pass over all rows, in
+        blocks on threads and chunk by chunk, keeps the recent rows and folds the oldest
+        (the oldest tenth of a sample) and the key users' rows (found by a table of one flag
+        per user, small enough for the cache) into tables per block; an account's last row
+        is among the recent ones and its first among the oldest when it has any there, and
+        only the accounts left are looked up in all their rows. No ``ufunc.at`` over every
+        row (it holds the GIL) and no minimum per user (a table far larger than the cache).
         """
         n = len(self.account_index)
         # ages are computed chunk by chunk from the times: no array of every row's age
@@ -910,10 +910,6 @@ def _merge_features(parts: Sequence[_FeaturesPartial]) -> _FeaturesPartial:
     return _FeaturesPartial(table, seen)
 
 
-def _call(job: Callable[[], dict[str, npt.NDArray[Any]]]) -> dict[str, npt.NDArray[Any]]:
-    return job()
-
-
 def _features_of(enc: _Encoded, s: _FeatureSettings) -> pd.DataFrame:
     """The feature rows of one chunk's accounts (an event absent from the chunk counts 0)."""
     deltas, labels, track, depth_days = s.deltas, s.labels, s.track, s.depth_days
@@ -979,7 +975,7 @@ def _features_of(enc: _Encoded, s: _FeatureSettings) -> pd.DataFrame:
             partial(window, lo_ns=0, hi_ns=w, threads=threads),
             partial(window, lo_ns=w, hi_ns=2 * w, detail=False),
         ]  # the window and the one before side by side (the first on two threads of its own)
-        cur, prev = in_threads(_call, jobs) if threads > 1 else [job() for job in jobs]
+        cur, prev = side_by_side(jobs, threads)
         inside = w_age <= w
         inside_prev = ~inside
         out[f"active_days_{label}"] = cur["active_days"]
