@@ -191,6 +191,17 @@ class EventLog:
             self._user_codes = _readonly(base - lo)
         return self._user_codes
 
+    def __setstate__(self, state: tuple[Any, dict[str, Any]]) -> None:
+        """Unpickle, arrays read-only again (also a log pickled with plain user codes)."""
+        slots = dict(state[1])
+        if "user_codes" in slots:
+            slots["_user_codes"] = slots.pop("user_codes")
+        slots.setdefault("_user_code_base", None)
+        for name, value in slots.items():
+            if isinstance(value, np.ndarray):  # unpickled arrays are writeable
+                value.flags.writeable = False
+            object.__setattr__(self, name, value)
+
     def _user_codes_at(self, positions: npt.NDArray[np.int64]) -> npt.NDArray[np.int64]:
         """``user_codes[positions]`` (valid positions), without making a part's whole codes."""
         if self._user_codes is None:
@@ -222,8 +233,18 @@ class EventLog:
 
     @property
     def time_range(self) -> tuple[pd.Timestamp, pd.Timestamp]:
-        """First and last event time, in the input's time zone."""
-        first, last = self._times.to_datetime(self.time_ns[[0, -1]])
+        """Earliest and latest event time, in the input's time zone.
+
+        Examples
+        --------
+        >>> import pandas as pd
+        >>> log = EventLog(pd.DataFrame({"user_id": ["a", "b", "a"], "event": "x",
+        ...     "timestamp": pd.to_datetime(["2024-01-01", "2024-01-02", "2024-01-03"])}))
+        >>> [str(t.date()) for t in log.time_range]
+        ['2024-01-01', '2024-01-03']
+        """
+        ns = self.time_ns  # sorted by user, then time: the earliest may be any user's
+        first, last = self._times.to_datetime(np.array([ns.min(), ns.max()], dtype=np.int64))
         return first, last
 
     @property

@@ -2,9 +2,12 @@
 
 from __future__ import annotations
 
+import datetime as dt
+
 import pandas as pd
 import pytest
 
+from saasmetrics import config, eventlog
 from saasmetrics.funnel import funnel
 from saasmetrics.funnel._analysis import merge_many_partials
 from saasmetrics.scale import analysis
@@ -74,3 +77,40 @@ def test_text_ids_are_put_in_order_by_finalize() -> None:
     assert not any(part.in_id_order for part in parts)
     result = plan.finalize(merge_many_partials(parts), None)
     assert result.units["user"].tolist() == ["a", "b", "c", "d"]
+
+
+@pytest.mark.parametrize(
+    "values",
+    [
+        ["pro", "free", "pro", None],  # object text: not read as str when merged
+        [dt.datetime(2024, 1, 1), None, dt.datetime(2024, 2, 1), dt.datetime(2024, 3, 1)],
+    ],
+)
+def test_an_object_breakdown_keeps_its_dtype_whatever_the_threads(
+    monkeypatch: pytest.MonkeyPatch, values: list[object]
+) -> None:
+    monkeypatch.setattr(eventlog, "MIN_EVENTS_PER_THREAD", 1)
+    events = _events([1, 2, 3, 4])
+    events["plan"] = pd.Series(values * 2, dtype=object)
+    results = []
+    for threads in (1, 2):
+        with config.threads(threads):
+            results.append(funnel(events, ["a", "b"], breakdown="plan"))
+    one, two = results
+    assert two.units["plan"].dtype == object
+    pd.testing.assert_frame_equal(one.units, two.units)
+    assert one.to_json() == two.to_json()
+
+
+def test_chunks_of_other_breakdown_dtypes_merge_as_frames_concatenate() -> None:
+    # a bool breakdown in one chunk, integers in the other: as pd.concat of the units frames
+    plan = analysis(funnel, steps=["a", "b"], window="7D", breakdown="plan")
+    chunks = [_events([3, 1]), _events([2, 4])]
+    chunks[0]["plan"] = [True, False] * 2
+    chunks[1]["plan"] = [1, 2] * 2
+    parts = [plan.partial(plan.prepare(chunk), None) for chunk in chunks]
+    merged = merge_many_partials(parts)
+    assert merged.in_id_order
+    expected = pd.concat([p.units for p in parts], ignore_index=True)["plan"]
+    assert merged.units["plan"].dtype == expected.dtype
+    assert merged.units["plan"].tolist() == [0, 1, 1, 2]  # users 1, 2, 3, 4

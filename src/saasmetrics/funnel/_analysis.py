@@ -132,10 +132,10 @@ def merge_many_partials(parts: Sequence[FunnelPartial]) -> FunnelPartial:
 
     Units each in their final order are merged in it (:func:`_merged_in_id_order`).
     """
-    ids = [p.units["user"].to_numpy() for p in parts]
-    in_id_order = all(p.in_id_order for p in parts) and len({i.dtype for i in ids}) == 1
+    in_id_order = all(p.in_id_order for p in parts)
+    in_id_order = in_id_order and len({p.units["user"].dtype for p in parts}) == 1
     if in_id_order and len(parts) > 1:
-        units, step_ns = _merged_in_id_order(parts, ids)
+        units, step_ns = _merged_in_id_order(parts, [p.units["user"].to_numpy() for p in parts])
     else:
         units = pd.concat([p.units for p in parts], ignore_index=True)
         step_ns = [np.concatenate(ns) for ns in zip(*(p.step_ns for p in parts), strict=True)]
@@ -183,10 +183,13 @@ def _merged_in_id_order(
     columns = [[p.units[name].to_numpy() for p in parts] for name in plain]
     columns += [list(ns) for ns in zip(*(p.step_ns for p in parts), strict=True)]
     done = iter(side_by_side([partial(merged, c) for c in columns], get_threads()))
-    units: dict[str, npt.NDArray[Any] | pd.Series] = {name: next(done) for name in plain}
+    units: dict[str, pd.Series] = {}
+    for name in plain:  # of the dtype merged (object text would be read as str)
+        array = next(done)
+        units[name] = pd.Series(array, dtype=array.dtype, copy=False)
     for name in names:  # extension dtypes (a breakdown's categories, nullable values)
-        if name not in units:
-            values = pd.concat([p.units[name] for p in parts], ignore_index=True)
+        if name not in units:  # concatenated as frames are (a Series concat differs: bool+int)
+            values = pd.concat([p.units[[name]] for p in parts], ignore_index=True)[name]
             units[name] = values.take(order).reset_index(drop=True)
     return pd.DataFrame({name: units[name] for name in names}, copy=False), list(done)
 
