@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import pickle
 import warnings
 
 import numpy as np
@@ -11,7 +12,8 @@ from hypothesis import given
 from hypothesis import strategies as st
 
 from saasmetrics import EventLog
-from saasmetrics.eventlog import as_event_log
+from saasmetrics import eventlog as eventlog_module
+from saasmetrics.eventlog import as_event_log, split_event_log
 from saasmetrics.exceptions import (
     DataQualityWarning,
     EmptyDataError,
@@ -214,3 +216,38 @@ def test_event_codes_name_every_row_around_the_byte_gather(n_events: int) -> Non
     assert len(log.events) == n_events
     got = np.asarray(log.events, dtype=object)[log.event_codes]
     np.testing.assert_array_equal(got, event[log.row_order])
+
+
+def test_time_range_is_the_earliest_and_latest_event_of_any_user() -> None:
+    # sorted by user, the first row is user "a"'s first event, the last user "b"'s last
+    frame = pd.DataFrame(
+        {
+            "user_id": ["a", "b", "a", "b"],
+            "event": "x",
+            "timestamp": pd.to_datetime(["2024-01-05", "2024-01-01", "2024-01-09", "2024-01-03"]),
+        }
+    )
+    log = EventLog(frame)
+    assert log.time_range == (pd.Timestamp("2024-01-01"), pd.Timestamp("2024-01-09"))
+    assert "from='2024-01-01', to='2024-01-09'" in repr(log)
+
+
+def test_a_pickled_log_and_split_part_keep_their_user_codes(
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    monkeypatch.setattr(eventlog_module, "MIN_EVENTS_PER_THREAD", 1)
+    frame = pd.DataFrame(
+        {"user_id": [3, 1, 3, 2, 2, 1], "event": "x", "timestamp": pd.date_range("2024", periods=6)}
+    )
+    log = EventLog(frame)
+    part = split_event_log(log, 2)[-1]()
+    for original in (log, part):
+        copy = pickle.loads(pickle.dumps(original))
+        np.testing.assert_array_equal(copy.user_codes, original.user_codes)
+        assert not copy.user_codes.flags.writeable
+        pd.testing.assert_frame_equal(copy.to_frame(), original.to_frame())
+    # a log pickled when the user codes were a plain attribute (state as pickle gives it)
+    old = object.__new__(EventLog)
+    state = {name: getattr(log, name) for name in EventLog.__slots__ if not name.startswith("_u")}
+    old.__setstate__((None, {**state, "user_codes": log.user_codes}))
+    np.testing.assert_array_equal(old.user_codes, log.user_codes)

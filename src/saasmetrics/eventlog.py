@@ -108,6 +108,8 @@ class EventLog:
     __slots__ = (
         "_properties",
         "_times",
+        "_user_code_base",
+        "_user_codes",
         "event_codes",
         "event_col",
         "events",
@@ -116,12 +118,10 @@ class EventLog:
         "time_col",
         "time_ns",
         "tz",
-        "user_codes",
         "user_col",
         "users",
         "validation",
     )
-    user_codes: npt.NDArray[np.int64]
     event_codes: npt.NDArray[np.int32]
     time_ns: npt.NDArray[np.int64]
     row_order: npt.NDArray[np.int64]
@@ -157,7 +157,10 @@ class EventLog:
         # its count: no gather needed
         self.offsets = _readonly(segment_offsets(encoded.user_codes, n_users))
         counts = np.diff(self.offsets)
-        self.user_codes = _readonly(np.repeat(np.arange(n_users, dtype=np.int64), counts))
+        self._user_codes: npt.NDArray[np.int64] | None = _readonly(
+            np.repeat(np.arange(n_users, dtype=np.int64), counts)
+        )
+        self._user_code_base: tuple[npt.NDArray[np.int64], int] | None = None
         codes = encoded.event_codes
         if len(encoded.events) < 128:  # a random gather of bytes stays in cache: 2x faster
             codes = codes.astype(np.int8, copy=False)
@@ -179,6 +182,34 @@ class EventLog:
             col: encoded.frame[col].iloc[self.row_order].reset_index(drop=True)
             for col in encoded.properties
         }
+
+    @property
+    def user_codes(self) -> npt.NDArray[np.int64]:
+        """The user code of every event (sorted, read-only)."""
+        if self._user_codes is None:  # a part of a split log: its codes made on first use
+            base, lo = self._user_code_base  # type: ignore[misc]
+            self._user_codes = _readonly(base - lo)
+        return self._user_codes
+
+    def __setstate__(self, state: tuple[Any, dict[str, Any]]) -> None:
+        """Unpickle, arrays read-only again (also a log pickled with plain user codes)."""
+        slots = dict(state[1])
+        if "user_codes" in slots:
+            slots["_user_codes"] = slots.pop("user_codes")
+        slots.setdefault("_user_code_base", None)
+        for name, value in slots.items():
+            if isinstance(value, np.ndarray):  # unpickled arrays are writeable
+                value.flags.writeable = False
+            object.__setattr__(self, name, value)
+
+    def _user_codes_at(self, positions: npt.NDArray[np.int64]) -> npt.NDArray[np.int64]:
+        """``user_codes[positions]`` (valid positions), without making a part's whole codes."""
+        if self._user_codes is None:
+            base, lo = self._user_code_base  # type: ignore[misc]
+            codes: npt.NDArray[np.int64] = base.take(positions, mode="clip")
+            codes -= lo
+            return codes
+        return self._user_codes.take(positions, mode="clip")
 
     # ----------------------------------------------------------------- sizes and names
     def __len__(self) -> int:
@@ -202,8 +233,18 @@ class EventLog:
 
     @property
     def time_range(self) -> tuple[pd.Timestamp, pd.Timestamp]:
-        """First and last event time, in the input's time zone."""
-        first, last = self._times.to_datetime(self.time_ns[[0, -1]])
+        """Earliest and latest event time, in the input's time zone.
+
+        Examples
+        --------
+        >>> import pandas as pd
+        >>> log = EventLog(pd.DataFrame({"user_id": ["a", "b", "a"], "event": "x",
+        ...     "timestamp": pd.to_datetime(["2024-01-01", "2024-01-02", "2024-01-03"])}))
+        >>> [str(t.date()) for t in log.time_range]
+        ['2024-01-01', '2024-01-03']
+        """
+        ns = self.time_ns  # sorted by user, then time: the earliest may be any user's
+        first, last = self._times.to_datetime(np.array([ns.min(), ns.max()], dtype=np.int64))
         return first, last
 
     @property
@@ -353,12 +394,14 @@ class EventLog:
         """The log of users ``lo .. hi - 1``, as codes ``0 .. hi - lo - 1``.
 
         Views of this log's arrays, but for the offsets and (when ``lo > 0``) the user codes,
-        which are shifted.
+        which are shifted: made on first use of :attr:`user_codes` (the funnel reads a few
+        rows' codes only, :meth:`_user_codes_at`).
         """
         a, b = int(self.offsets[lo]), int(self.offsets[hi])
         part = object.__new__(EventLog)
         part.users = self.users[lo:hi]
-        part.user_codes = _readonly(self.user_codes[a:b] - lo if lo else self.user_codes[a:b])
+        codes = self.user_codes[a:b]
+        part._user_codes, part._user_code_base = (None, (codes, lo)) if lo else (codes, None)
         part.offsets = _readonly(self.offsets[lo : hi + 1] - a)
         part.event_codes = self.event_codes[a:b]
         part.time_ns = self.time_ns[a:b]

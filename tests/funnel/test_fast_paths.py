@@ -10,6 +10,7 @@ import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
+from saasmetrics import config
 from saasmetrics._kernels.funnel import best_attempts, next_after
 from saasmetrics.funnel import funnel
 from saasmetrics.funnel._tables import _by_id, canonical_order, in_canonical_order
@@ -210,18 +211,26 @@ def _awkward_events(ids: np.ndarray[Any, Any]) -> pd.DataFrame:
         {"order": "unordered", "breakdown": "channel"},
     ],
 )
+@pytest.mark.parametrize("threads", [1, 3])
 def test_fast_paths_give_the_plain_paths_results(
-    monkeypatch: pytest.MonkeyPatch, ids: np.ndarray[Any, Any], options: dict[str, Any]
+    monkeypatch: pytest.MonkeyPatch,
+    ids: np.ndarray[Any, Any],
+    options: dict[str, Any],
+    threads: int,
 ) -> None:
-    # int8 event codes (code 127 is a step), id-ordered units and finalize's skipped sort,
-    # against the int32 codes and the canonical sort on the same awkward data
+    # int8 event codes (code 127 is a step), id-ordered units, the merge of id-ordered parts
+    # (with threads) and finalize's skipped sort, against the int32 codes and the canonical
+    # sort of the concatenated parts on the same awkward data
     import saasmetrics.funnel._analysis as analysis
     import saasmetrics.funnel._attempts as attempts
+    from saasmetrics import eventlog
 
     events = _awkward_events(ids)
     steps = ["e127", "e000", {"event": "e127", "where": {"plan": "pro"}}]
     kwargs: dict[str, Any] = {"window": "2h", **options}
-    fast = funnel(events, steps, **kwargs)
+    with monkeypatch.context() as patch, config.threads(threads):
+        patch.setattr(eventlog, "MIN_EVENTS_PER_THREAD", 1)
+        fast = funnel(events, steps, **kwargs)
     monkeypatch.setattr(attempts, "_INT8_CODES", 0)
     monkeypatch.setattr(attempts, "integer_id_order", lambda ids: None)
     monkeypatch.setattr(analysis, "in_canonical_order", lambda users, t0: False)

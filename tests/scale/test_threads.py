@@ -239,6 +239,7 @@ FUNNELS: list[dict[str, Any]] = [
         "hold_constant": "plan",
     },
     {"steps": ["view", "buy"], "entry": "first", "window": "2D"},
+    {"steps": ["signup", "view", "buy"], "count": "attempts", "breakdown": "plan"},
 ]
 
 

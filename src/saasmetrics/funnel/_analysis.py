@@ -10,12 +10,16 @@ import warnings
 from collections.abc import Sequence
 from dataclasses import dataclass
 from datetime import tzinfo
+from functools import partial
+from itertools import pairwise
 from typing import Any
 
 import numpy as np
 import numpy.typing as npt
 import pandas as pd
 
+from saasmetrics._kernels.parallel import side_by_side
+from saasmetrics.config import get_threads
 from saasmetrics.eventlog import EventLog, as_event_log, event_log_of_events, split_event_log
 from saasmetrics.exceptions import DataQualityWarning, EmptyDataError
 from saasmetrics.funnel._attempts import check_overlaps, counted_units, step_columns
@@ -102,7 +106,9 @@ class FunnelPartial:
     ``occurs`` per step and exclusion whether its event occurs (and meets its conditions);
     ``n_opens`` / ``n_opens_missing`` the step-1 events with and without a held-constant
     value; ``n_anchors`` the attempts opened; ``step_types`` (unordered) the distinct sets of
-    steps its rows fill, whose union decides whether the steps overlap in too many ways.
+    steps its rows fill, whose union decides whether the steps overlap in too many ways;
+    ``in_id_order`` whether the units are in their final order (integer user ids sorted, a
+    user's attempts by step-1 time), so that merging keeps them so and finalize sorts nothing.
     """
 
     units: pd.DataFrame
@@ -113,6 +119,7 @@ class FunnelPartial:
     n_opens_missing: int
     n_anchors: int
     step_types: frozenset[bytes] = frozenset()
+    in_id_order: bool = False
 
 
 def merge_partials(a: FunnelPartial, b: FunnelPartial) -> FunnelPartial:
@@ -121,17 +128,70 @@ def merge_partials(a: FunnelPartial, b: FunnelPartial) -> FunnelPartial:
 
 
 def merge_many_partials(parts: Sequence[FunnelPartial]) -> FunnelPartial:
-    """The partial of several chunks of disjoint users: their units concatenated once."""
+    """The partial of several chunks of disjoint users: their units concatenated once.
+
+    Units each in their final order are merged in it (:func:`_merged_in_id_order`).
+    """
+    in_id_order = all(p.in_id_order for p in parts)
+    in_id_order = in_id_order and len({p.units["user"].dtype for p in parts}) == 1
+    if in_id_order and len(parts) > 1:
+        units, step_ns = _merged_in_id_order(parts, [p.units["user"].to_numpy() for p in parts])
+    else:
+        units = pd.concat([p.units for p in parts], ignore_index=True)
+        step_ns = [np.concatenate(ns) for ns in zip(*(p.step_ns for p in parts), strict=True)]
     return FunnelPartial(
-        units=pd.concat([p.units for p in parts], ignore_index=True),
-        step_ns=tuple(np.concatenate(ns) for ns in zip(*(p.step_ns for p in parts), strict=True)),
+        units=units,
+        step_ns=tuple(step_ns),
         tz=parts[0].tz,
         occurs=tuple(min(o) for o in zip(*(p.occurs for p in parts), strict=True)),
         n_opens=sum(p.n_opens for p in parts),
         n_opens_missing=sum(p.n_opens_missing for p in parts),
         n_anchors=sum(p.n_anchors for p in parts),
         step_types=frozenset().union(*(p.step_types for p in parts)),
+        in_id_order=in_id_order,
     )
+
+
+def _merged_in_id_order(
+    parts: Sequence[FunnelPartial], ids: list[npt.NDArray[Any]]
+) -> tuple[pd.DataFrame, list[I64]]:
+    """The units and step times of ``parts``, each sorted by its integer ``ids``, merged by id.
+
+    Users are disjoint across parts, so a stable sort of the ids (a merge of sorted runs)
+    is the final order; every row is written once, straight to its place (no concatenation
+    first), the columns side by side on threads.
+    """
+    order = np.argsort(np.concatenate(ids), kind="stable")
+    place = np.empty_like(order)
+    place[order] = np.arange(order.size, dtype=order.dtype)
+    bounds = np.cumsum([0, *(i.size for i in ids)])
+    to = [place[a:b] for a, b in pairwise(bounds)]
+
+    def merged(arrays: list[npt.NDArray[Any]]) -> npt.NDArray[Any]:
+        out = np.empty(order.size, dtype=arrays[0].dtype)
+        for where, array in zip(to, arrays, strict=True):
+            out[where] = array
+        return out
+
+    names = list(parts[0].units.columns)
+    plain = [
+        name
+        for name in names
+        if all(isinstance(p.units[name].dtype, np.dtype) for p in parts)
+        and len({p.units[name].dtype for p in parts}) == 1
+    ]
+    columns = [[p.units[name].to_numpy() for p in parts] for name in plain]
+    columns += [list(ns) for ns in zip(*(p.step_ns for p in parts), strict=True)]
+    done = iter(side_by_side([partial(merged, c) for c in columns], get_threads()))
+    units: dict[str, pd.Series] = {}
+    for name in plain:  # of the dtype merged (object text would be read as str)
+        array = next(done)
+        units[name] = pd.Series(array, dtype=array.dtype, copy=False)
+    for name in names:  # extension dtypes (a breakdown's categories, nullable values)
+        if name not in units:  # concatenated as frames are (a Series concat differs: bool+int)
+            values = pd.concat([p.units[[name]] for p in parts], ignore_index=True)[name]
+            units[name] = values.take(order).reset_index(drop=True)
+    return pd.DataFrame({name: units[name] for name in names}, copy=False), list(done)
 
 
 def _occurrence(log: EventLog, step: Step) -> tuple[int, npt.NDArray[np.bool_] | None, int]:
@@ -160,7 +220,7 @@ def funnel_partial(log: EventLog, s: FunnelSettings) -> FunnelPartial:
         opens = event_mask(log, first_code, first_cond)
         n_opens_missing = int(np.count_nonzero(opens & (codes < 0)))
         n_opens = int(np.count_nonzero(opens))
-    units, step_ns, n_anchors, types = counted_units(
+    units, step_ns, n_anchors, types, in_id_order = counted_units(
         log,
         s,
         [(code, cond) for code, cond, _ in found],
@@ -177,6 +237,7 @@ def funnel_partial(log: EventLog, s: FunnelSettings) -> FunnelPartial:
         n_opens_missing=n_opens_missing,
         n_anchors=n_anchors,
         step_types=types,
+        in_id_order=in_id_order,
     )
 
 
@@ -216,7 +277,7 @@ def finalize(part: FunnelPartial, s: FunnelSettings) -> FunnelResult:
             stacklevel=5,
         )
     t0 = part.step_ns[0] if part.step_ns else None
-    if in_canonical_order(part.units["user"].to_numpy(), t0):  # one chunk of integer ids
+    if part.in_id_order or in_canonical_order(part.units["user"].to_numpy(), t0):
         units = part.units.copy(deep=False)
         units.index = pd.RangeIndex(len(units))
         step_ns = [ns.copy() for ns in part.step_ns]  # the result's own (the frame shares them)

@@ -42,21 +42,22 @@ def counted_units(
     codes: I64 | None,
     *,
     window: int,
-) -> tuple[pd.DataFrame, list[I64], int, frozenset[bytes]]:
+) -> tuple[pd.DataFrame, list[I64], int, frozenset[bytes], bool]:
     """One chunk's counted units, their step times, the attempts opened and its step types.
 
     ``steps`` and ``exclusions`` hold each one's event code in ``log`` (-1 if absent) and its
     condition mask; ``codes`` the held-constant property's codes (-1 where missing);
     ``window`` the conversion window in nanoseconds. The step types (:func:`step_types`) are
     read for unordered funnels only; a chunk whose steps overlap in more ways than the kernel
-    checks counts nothing: the funnel of the whole data raises (in finalize).
+    checks counts nothing: the funnel of the whole data raises (in finalize). The last
+    item says whether the units are in their final order (integer ids, sorted).
     """
     rel = relevant_rows(log, [code for code, _ in steps], [cond for _, cond in steps], codes)
     types = step_types(rel.masks) if s.order == "unordered" else frozenset()
     if overlap_count(types) > MAX_STEP_TYPES:
         none = np.zeros(0, dtype=np.int64)
         units = pd.DataFrame({"user": log.users[:0], "level": none})
-        return units, [none] * len(steps), 0, types
+        return units, [none] * len(steps), 0, types, False
     # a step is in the window iff t - start <= window, and t - start never exceeds the span of
     # the times compared (the rows that fill steps; with exclusions, all rows): capping the
     # window there changes no comparison (the window's end saturates at the largest int64
@@ -87,17 +88,24 @@ def counted_units(
 
     if s.count == "users":
         chosen = best_attempts(user_of_attempt, level)
-        # one unit per user: put integer ids in their final order now, so that the gathers
-        # below write them in that order and finalize finds them sorted (one chunk)
-        by_id = integer_id_order(log.users.to_numpy().take(user_of_attempt[chosen]))
-        if by_id is not None:
-            chosen = chosen[by_id]
-    else:
+    else:  # a user's attempts are in step-1 time order
         chosen = np.flatnonzero(level > 0).astype(np.int64, copy=False)
+    users = log.users
+    user_ids: pd.Index | npt.NDArray[Any]
+    if isinstance(users.dtype, np.dtype) and users.dtype.kind in "iu":
+        # put integer ids in their final order now (a stable sort keeps each user's attempts
+        # in time order): the gathers below write them in that order, and neither the merge
+        # of chunks nor finalize sorts them again
+        ids = users.to_numpy().take(user_of_attempt[chosen])
+        by_id = integer_id_order(ids)
+        if by_id is not None:
+            chosen, ids = chosen[by_id], ids[by_id]
+        user_ids, in_id_order = ids, by_id is not None or ids.size < 2  # else: too wide to pack
+    else:  # other ids are put in order by finalize
+        user_ids, in_id_order = users.take(user_of_attempt[chosen]), False
     lev = level[chosen]
     units, step_ns = units_frame(
-        log,
-        user_of_attempt[chosen],
+        user_ids,
         lev,
         rows=rows,
         times=times,
@@ -115,7 +123,7 @@ def counted_units(
         at = kept[np.where(has, src, 0)] if kept.size else np.zeros(src.size, dtype=np.int64)
         values = log.property_values(s.breakdown).take(at).reset_index(drop=True)
         units.insert(2, s.breakdown, values.where(pd.Series(has)))
-    return units, step_ns, int(anchors.size), types
+    return units, step_ns, int(anchors.size), types, in_id_order
 
 
 def step_types(masks: Mask) -> frozenset[bytes]:
@@ -208,7 +216,7 @@ def relevant_rows(
         if cond is not None:
             masks[j] &= cond[kept]
     # ``take`` of valid positions (clip: no bounds check): faster than an index
-    time, seg = log.time_ns.take(kept, mode="clip"), log.user_codes.take(kept, mode="clip")
+    time, seg = log.time_ns.take(kept, mode="clip"), log._user_codes_at(kept)
     return RelevantRows(kept=kept, masks=masks, time=time, seg=seg)
 
 
@@ -286,8 +294,7 @@ def apply_exclusions(
 
 
 def units_frame(
-    log: EventLog,
-    user_codes: I64,
+    user_ids: pd.Index | npt.NDArray[Any],
     level: I64,
     *,
     rows: I64,
@@ -297,11 +304,13 @@ def units_frame(
 ) -> tuple[pd.DataFrame, list[I64]]:
     """One row per counted unit (user id and level) and when each step was done (NaT if not).
 
+    ``user_ids`` are the units' ids, of the log's dtype (a new array: the frame holds it).
+
     Ordered and strict steps are done at the time of their row (``base_times[rows]``);
     unordered ones at the times the kernel computed. The times stay int64 nanoseconds (NaT as
     the smallest int64) until the units of every chunk are put in order (:func:`step_columns`).
     """
-    units = pd.DataFrame({"user": log.users.take(user_codes), "level": level})
+    units = pd.DataFrame({"user": user_ids, "level": level}, copy=False)
     nat = np.iinfo(np.int64).min
     step_ns: list[I64] = []
     for k in range(rows.shape[0]):
