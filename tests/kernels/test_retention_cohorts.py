@@ -69,18 +69,35 @@ def test_cohort_counts_match_oracle(data, dense_limit, monkeypatch) -> None:  # 
     )
 
 
+# the bitmap counted into a (cohort, offset) table a user at a time, or in one chunk; the
+# bitmap read back without the table; the sort path
+FIRST_PERIOD_PATHS = [
+    (1 << 26, 1 << 18, 1),
+    (1 << 26, 1 << 18, 1 << 21),
+    (1 << 26, 0, 1 << 21),
+    (0, 1 << 18, 1 << 21),
+]
+
+
+def _take_path(monkeypatch: pytest.MonkeyPatch, path: tuple[int, int, int]) -> None:
+    for name, value in zip(
+        ("_DENSE_LIMIT", "_PAIR_TABLE_LIMIT", "_BITMAP_CHUNK"), path, strict=True
+    ):
+        monkeypatch.setattr(kernel, name, value)
+
+
 @settings(suppress_health_check=[HealthCheck.function_scoped_fixture])
-@pytest.mark.parametrize("dense_limit", [1 << 26, 0])  # bitmap, and the sort path
+@pytest.mark.parametrize("path", FIRST_PERIOD_PATHS)
 @given(
     rows=st.lists(st.tuples(st.integers(0, 7), st.integers(-3, 12)), max_size=60),
     extra_users=st.integers(0, 3),
     max_periods=st.one_of(st.none(), st.integers(1, 6)),
 )
 def test_first_period_cohorts_match_oracle(  # type: ignore[no-untyped-def]
-    rows, extra_users, max_periods, dense_limit, monkeypatch
+    rows, extra_users, max_periods, path, monkeypatch
 ) -> None:
     """Each user's cohort is the period of their first row; pairs counted once."""
-    monkeypatch.setattr(kernel, "_DENSE_LIMIT", dense_limit)
+    _take_path(monkeypatch, path)
     user = np.array([r[0] for r in rows], dtype=np.int64)
     period = np.array([r[1] for r in rows], dtype=np.int64) + 2_800  # ordinals of our time
     n_users = (int(user.max()) + 1 if rows else 0) + extra_users
@@ -104,7 +121,7 @@ def test_first_period_cohorts_match_oracle(  # type: ignore[no-untyped-def]
 
 
 @settings(suppress_health_check=[HealthCheck.function_scoped_fixture])
-@pytest.mark.parametrize("dense_limit", [1 << 26, 0])  # bitmap, and the sort path
+@pytest.mark.parametrize("path", FIRST_PERIOD_PATHS)
 @given(
     rows=st.lists(st.tuples(st.integers(0, 9), st.integers(-3, 12)), min_size=1, max_size=80),
     options=st.tuples(
@@ -112,10 +129,10 @@ def test_first_period_cohorts_match_oracle(  # type: ignore[no-untyped-def]
     ),
 )
 def test_first_period_cohorts_do_not_depend_on_threads(  # type: ignore[no-untyped-def]
-    rows, options, dense_limit, monkeypatch
+    rows, options, path, monkeypatch
 ) -> None:
     """Row blocks (of one row, here) and user ranges in threads give one thread's counts."""
-    monkeypatch.setattr(kernel, "_DENSE_LIMIT", dense_limit)
+    _take_path(monkeypatch, path)
     monkeypatch.setattr(parallel, "MIN_ROWS_PER_THREAD", 1)
     extra_users, max_periods, threads = options
     user = np.array([r[0] for r in rows], dtype=np.int64)

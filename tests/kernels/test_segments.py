@@ -10,6 +10,7 @@ from hypothesis import strategies as st
 
 from saasmetrics._kernels import parallel
 from saasmetrics._kernels.encoding import (
+    codes_present,
     distinct_sorted,
     factorize_any_order,
     factorize_first_seen,
@@ -69,6 +70,16 @@ def test_factorize_first_seen_is_pandas_factorize(
     assert codes.dtype == np.int64
     np.testing.assert_array_equal(codes, expected_codes)
     pd.testing.assert_index_equal(uniques, pd.Index(expected_uniques))
+
+
+@given(st.lists(st.integers(0, 9), max_size=60), st.integers(0, 5), st.integers(1, 4))
+def test_codes_present_are_the_codes_that_occur(codes: list[int], extra: int, threads: int) -> None:
+    n_codes = max(codes, default=-1) + 1 + extra
+    with pytest.MonkeyPatch.context() as patch:
+        patch.setattr(parallel, "MIN_ROWS_PER_THREAD", 1)  # a block per row or two
+        present = codes_present(np.array(codes, dtype=np.int64), n_codes, threads=threads)
+    assert present.dtype == bool
+    assert present.tolist() == [code in codes for code in range(n_codes)]
 
 
 @given(

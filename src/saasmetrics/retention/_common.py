@@ -10,6 +10,7 @@ import numpy as np
 import numpy.typing as npt
 import pandas as pd
 
+from saasmetrics._kernels.encoding import codes_present
 from saasmetrics._kernels.parallel import block_bounds, in_threads
 from saasmetrics._kernels.periods import PeriodSpec, parse_freq
 from saasmetrics._validation import CountedWarning, check_instant, warn_counted
@@ -211,9 +212,7 @@ def encode(
     )
     user_codes, users = encoded.user_codes, encoded.users
     if any_user_order:  # ids of no row (offset codes span every id in range) are not users
-        present = np.zeros(len(users), dtype=bool)
-        # one thread: blocks writing to a table this small contend for its cache lines
-        present[user_codes] = True
+        present = codes_present(user_codes, len(users), threads=get_threads())
         if not present.all():
             user_codes = (np.cumsum(present) - 1)[user_codes]
             users = users[present]
