@@ -304,6 +304,12 @@ class EventLog:
             )
         return self._properties[name].copy()
 
+    def _property_at(self, name: str, positions: npt.NDArray[np.int64]) -> pd.Series:
+        """:meth:`property_values` at ``positions`` only (no copy of the whole column)."""
+        if name not in self._properties:
+            return self.property_values(name)  # raises, naming the properties kept
+        return self._properties[name].take(positions).reset_index(drop=True)
+
     def wall_time_ns(self) -> npt.NDArray[np.int64]:
         """Event times as wall-clock nanoseconds in the input's zone, for calendar bucketing."""
         if self.tz is None:
