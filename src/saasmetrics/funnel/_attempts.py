@@ -209,8 +209,10 @@ def relevant_rows(
         relevant = np.zeros(len(log), dtype=bool)
     if codes is not None:
         relevant &= codes >= 0  # a missing held-constant value fills no step
-    kept = np.flatnonzero(relevant).astype(np.int64, copy=False)
-    ev_r = event_codes[kept]
+    every = bool(relevant.all())  # a log of step events only: the rows are the log's own
+    kept = np.arange(len(log), dtype=np.int64) if every else np.flatnonzero(relevant)
+    kept = kept.astype(np.int64, copy=False)
+    ev_r = event_codes if every else event_codes[kept]
     masks = np.empty((len(step_codes), kept.size), dtype=bool)
     for j, (code, cond) in enumerate(zip(step_codes, conditions, strict=True)):
         if code < 0:
@@ -218,7 +220,9 @@ def relevant_rows(
             continue
         np.equal(ev_r, code, out=masks[j])
         if cond is not None:
-            masks[j] &= cond[kept]
+            masks[j] &= cond if every else cond[kept]
+    if every:
+        return RelevantRows(kept=kept, masks=masks, time=log.time_ns, seg=log.user_codes)
     # ``take`` of valid positions (clip: no bounds check): faster than an index
     time, seg = log.time_ns.take(kept, mode="clip"), log._user_codes_at(kept)
     return RelevantRows(kept=kept, masks=masks, time=time, seg=seg)
