@@ -224,3 +224,16 @@ def test_is_sorted_by_user_time_for_every_code_dtype(
     # and the sort itself, stable (uint64 codes minus an int64 minimum were float64)
     expected = sorted(range(len(pairs)), key=lambda i: (*pairs[i], i))
     assert sort_order(users, times).tolist() == expected
+
+
+def test_order_checks_look_past_their_first_rows() -> None:
+    """A log ordered in its first rows and not after them is still sorted."""
+    n = 10_000
+    users = np.zeros(n, dtype=np.int64)
+    times = np.arange(n, dtype=np.int64)
+    times[-1] = -1  # the last event is the earliest
+    assert not is_sorted_by_user_time(users, times)
+    assert sort_order(users, times).tolist() == np.lexsort((times, users)).tolist()
+    users[-1] = -1  # and the last user comes first
+    assert not is_sorted_by_user_time(users, times)
+    assert sort_order(users, times).tolist() == np.lexsort((times, users)).tolist()
