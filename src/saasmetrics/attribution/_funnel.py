@@ -311,7 +311,7 @@ def channel_funnel(
         event_codes=event_codes[step],
         events=pd.Index(names),
         times=ParsedTimes(ns=ns, tz=tz),
-        properties={channel_col: pd.Series(channel.take(order[credited]))},
+        properties={channel_col: channel.take(order[credited])},
         user_col=_USER,
         time_col=_TIME,
         event_col=_EVENT,
@@ -330,23 +330,30 @@ def channel_funnel(
     )
     units = result.units.copy(deep=False)
     units["user"] = people.take(units["user"].to_numpy())
-    units[channel_col] = decode(units[channel_col].array)
+    units[channel_col] = decode(units[channel_col])
     return dataclasses.replace(result, units=units)
 
 
 def _categorical(
     column: pd.Series,
-) -> tuple[pd.Categorical[Any], Callable[[pd.Categorical[Any]], Any]]:
+) -> tuple[pd.Series, Callable[[pd.Series], Any]]:
     """``column`` as a categorical (gathers move codes, not text), and the way back to its dtype.
 
     A categorical column is itself (its categories and order kept); other values are
-    factorized, and decoded back to their own dtype.
+    factorized, and decoded back to their own dtype, but for floats and objects other than
+    text, which stay as they are (factorizing makes one value of ``1``, ``1.0`` and ``True``).
     """
     if isinstance(column.dtype, pd.CategoricalDtype):
-        return column.array, lambda found: found
+        return column, lambda found: found
+    if column.dtype == object:
+        alike = pd.api.types.infer_dtype(column) == "string"
+    else:
+        alike = not pd.api.types.is_float_dtype(column.dtype)
+    if not alike:  # equal values may differ (1, 1.0 and True; 0.0 and -0.0): one code each
+        return column, lambda found: found  # would decode them all as the first: kept as is
     codes, values = pd.factorize(column)
     categorical = pd.Categorical.from_codes(codes, dtype=pd.CategoricalDtype(values))
-    return categorical, lambda found: values.take(found.codes)
+    return pd.Series(categorical, copy=False), lambda found: values.take(found.array.codes)
 
 
 def _first_ids(
@@ -357,7 +364,13 @@ def _first_ids(
     Ids compared as they are (one dtype, not text that was converted) are the compared ids.
     """
     dtypes = {column.dtype for column in columns}
-    if len(dtypes) == 1 and compared.dtype in dtypes and compared.dtype != object:
+    # not float ids: integral ones are compared as integers, and -0.0 would come back as 0.0
+    if (
+        len(dtypes) == 1
+        and compared.dtype in dtypes
+        and compared.dtype != object
+        and not pd.api.types.is_float_dtype(compared.dtype)
+    ):
         ids: pd.Index = pd.Index(compared, name="user", copy=False)
         return ids
     first = np.ones(codes.size, dtype=bool)
