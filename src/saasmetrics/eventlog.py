@@ -304,6 +304,12 @@ class EventLog:
             )
         return self._properties[name].copy()
 
+    def _property_at(self, name: str, positions: npt.NDArray[np.int64]) -> pd.Series:
+        """:meth:`property_values` at ``positions`` only (no copy of the whole column)."""
+        if name not in self._properties:
+            return self.property_values(name)  # raises, naming the properties kept
+        return self._properties[name].take(positions).reset_index(drop=True)
+
     def wall_time_ns(self) -> npt.NDArray[np.int64]:
         """Event times as wall-clock nanoseconds in the input's zone, for calendar bucketing."""
         if self.tz is None:
@@ -528,6 +534,40 @@ def event_log_of_events(
     )
     log = EventLog.__new__(EventLog)
     log._build(encoded, user_col=user_col, time_col=time_col, event_col=event_col)
+    return log
+
+
+def event_log_of_sorted(
+    user_codes: npt.NDArray[np.int64],
+    users: pd.Index,
+    *,
+    event_codes: npt.NDArray[np.integer],
+    events: pd.Index,
+    times: ParsedTimes,
+    properties: dict[str, pd.Series],
+    user_col: str,
+    time_col: str,
+    event_col: str,
+) -> EventLog:
+    """An :class:`EventLog` of events already validated, encoded and sorted (internal).
+
+    For a caller that holds its events so (``channel_funnel`` builds its table of visits,
+    leads and customers in (user, time) order): nothing is validated, hashed or sorted again.
+    ``user_codes`` are ascending codes ``0 .. len(users) - 1``, each with a row; ``events``
+    are sorted names; ``properties`` are columns aligned with the rows. ``row_order`` is each
+    row's position in these arrays.
+    """
+    log = EventLog.__new__(EventLog)
+    log.offsets = _readonly(segment_offsets(user_codes, len(users)))
+    log._user_codes, log._user_code_base = _readonly(user_codes), None
+    log.event_codes = _readonly(event_codes.astype(np.int32, copy=False))
+    log.time_ns = _readonly(times.ns)
+    log.row_order = _readonly(np.arange(user_codes.size, dtype=np.int64))
+    log.users, log.events, log.tz = users, events, times.tz
+    log._times = ParsedTimes(ns=log.time_ns, tz=log.tz)
+    log.user_col, log.time_col, log.event_col = user_col, time_col, event_col
+    log.validation = ValidationReport(n_rows=user_codes.size, n_dropped=0, reasons={})
+    log._properties = {name: values.reset_index(drop=True) for name, values in properties.items()}
     return log
 
 

@@ -583,3 +583,44 @@ def test_float_read_ids_match_text_ids_as_in_channel_report() -> None:
     assert _users(result) == _users(channel_funnel(SESSIONS, LEADS, CONVERSIONS))
     report = _report_counts("last", sessions=sessions, leads=leads, conversions=conversions)
     _assert_agree(result, report)
+
+
+@pytest.mark.parametrize(
+    ("channels", "dtype"),
+    [
+        (["Email", "Paid", "Email", "Paid"], "str"),
+        (["Email", "Paid", "Email", "Paid"], object),
+        ([1, True, 1, True], object),  # equal values of other types stay apart
+        ([0.0, -0.0, 0.0, -0.0], float),
+        (["Email", "Paid", "Email", "Paid"], pd.CategoricalDtype(["Zeta", "Paid", "Email"])),
+        ([3, 1, 3, 1], "Int64"),
+    ],
+)
+def test_the_units_keep_each_channel_value_and_dtype(channels: list[Any], dtype: Any) -> None:
+    """Review finding: factorizing the channel made one value of 1 and True (and of 0.0 and
+    -0.0), and decoded every unit as the first of them."""
+    day = pd.Timestamp("2024-01-01")
+    sessions = pd.DataFrame(
+        {
+            "user_id": [1, 2, 3, 4],
+            "timestamp": [day] * 4,
+            "channel": pd.Series(channels, dtype=dtype),
+        }
+    )
+    leads = pd.DataFrame({"user_id": [1, 2], "timestamp": [day + pd.Timedelta("1D")] * 2})
+    units = channel_funnel(sessions, leads).units.sort_values("user")
+    assert units["channel"].dtype == sessions["channel"].dtype
+    # each unit's own value, of its own type and (for floats) sign
+    expected = [(type(v), repr(v)) for v in sessions["channel"].tolist()]
+    assert [(type(v), repr(v)) for v in units["channel"].tolist()] == expected
+
+
+def test_float_ids_come_back_as_first_seen() -> None:
+    """Review finding: -0.0 came back as 0.0 when the ids were compared as floats."""
+    day = pd.Timestamp("2024-01-01")
+    sessions = pd.DataFrame(
+        {"user_id": [-0.0, 1.0], "timestamp": [day] * 2, "channel": ["Email", "Paid"]}
+    )
+    leads = pd.DataFrame({"user_id": [0.5, 0.0], "timestamp": [day + pd.Timedelta("1D")] * 2})
+    units = channel_funnel(sessions, leads).units
+    assert np.signbit(units["user"].to_numpy()).tolist() == [True, False]

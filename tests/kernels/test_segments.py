@@ -40,6 +40,16 @@ def test_sort_order_is_lexicographic_and_stable(data: list[tuple[int, int]]) -> 
     assert is_sorted_by_user_time(users[order], times[order])
 
 
+@given(rows, st.sampled_from([np.int32, np.int64, np.uint64]))
+def test_sort_order_of_rows_in_time_order(data: list[tuple[int, int]], dtype: type) -> None:
+    """Times already ascending (a log appended as it happens): sorted by user alone."""
+    data = sorted(data, key=lambda row: row[1])  # ties in any user order
+    users = np.array([u for u, _ in data], dtype=dtype)
+    times = np.array([t for _, t in data], dtype=np.int64)
+    expected = sorted(range(len(data)), key=lambda i: (data[i][0], data[i][1], i))
+    assert sort_order(users, times).tolist() == expected
+
+
 int64 = st.integers(np.iinfo(np.int64).min, np.iinfo(np.int64).max)
 
 
@@ -214,3 +224,16 @@ def test_is_sorted_by_user_time_for_every_code_dtype(
     # and the sort itself, stable (uint64 codes minus an int64 minimum were float64)
     expected = sorted(range(len(pairs)), key=lambda i: (*pairs[i], i))
     assert sort_order(users, times).tolist() == expected
+
+
+def test_order_checks_look_past_their_first_rows() -> None:
+    """A log ordered in its first rows and not after them is still sorted."""
+    n = 10_000
+    users = np.zeros(n, dtype=np.int64)
+    times = np.arange(n, dtype=np.int64)
+    times[-1] = -1  # the last event is the earliest
+    assert not is_sorted_by_user_time(users, times)
+    assert sort_order(users, times).tolist() == np.lexsort((times, users)).tolist()
+    users[-1] = -1  # and the last user comes first
+    assert not is_sorted_by_user_time(users, times)
+    assert sort_order(users, times).tolist() == np.lexsort((times, users)).tolist()

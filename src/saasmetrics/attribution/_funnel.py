@@ -3,8 +3,9 @@
 from __future__ import annotations
 
 import dataclasses
+from collections.abc import Callable
 from datetime import tzinfo
-from typing import Literal
+from typing import Any, Literal
 
 import numpy as np
 import numpy.typing as npt
@@ -23,7 +24,8 @@ from saasmetrics._validation import (
     parse_timestamps,
     require_columns,
 )
-from saasmetrics.attribution._ids import user_codes
+from saasmetrics.attribution._ids import user_codes_and_ids
+from saasmetrics.eventlog import event_log_of_sorted
 from saasmetrics.exceptions import EmptyDataError, ParameterError, SchemaError
 from saasmetrics.funnel import FunnelResult, funnel
 from saasmetrics.typing import FrameLike, OnInvalid, TimedeltaLike
@@ -32,7 +34,7 @@ __all__ = ("channel_funnel",)
 
 I64 = npt.NDArray[np.int64]
 _STEPS = ("visit", "lead", "customer")
-# internal column names of the event table handed to funnel(); the channel keeps its own name
+# internal column names of the event log handed to funnel(); the channel keeps its own name
 _USER, _TIME, _EVENT = "__user", "__time", "__event"
 
 
@@ -61,6 +63,13 @@ def _table(
 def _kept(column: pd.Series, keep: npt.NDArray[np.bool_]) -> pd.Series:
     """The rows kept (the column itself when every row is: no copy)."""
     return column if keep.all() else column[keep]
+
+
+def _kept_ns(times: ParsedTimes | None, keep: npt.NDArray[np.bool_]) -> I64:
+    """The times of the rows kept (no copy when every row is)."""
+    if times is None:
+        return np.zeros(0, dtype=np.int64)
+    return times.ns if keep.all() else times.ns[keep]
 
 
 def _common_tz(parts: list[tuple[str, ParsedTimes | None]]) -> tzinfo | None:
@@ -224,16 +233,12 @@ def channel_funnel(
         _kept(s_data[user_col], s_keep),
         *(_kept(data[user_col], keep) for _, data, keep, _ in events),
     ]
-    all_ids = pd.concat(columns, ignore_index=True)
-    codes = user_codes(columns)
-    # codes come in order of first appearance: each person keeps the id they first appear with
-    new = np.ones(codes.size, dtype=bool)
-    new[1:] = codes[1:] > np.maximum.accumulate(codes)[:-1]
-    people = pd.Index(all_ids.iloc[np.flatnonzero(new)], name="user")
+    codes, compared = user_codes_and_ids(columns)
+    people = _first_ids(columns, codes, compared)
 
     # sessions by (user, time), input order among ties: sorted once, used three ways
     n_s = int(np.count_nonzero(s_keep))
-    s_user, s_ns = codes[:n_s], s_times.ns[s_keep]
+    s_user, s_ns = codes[:n_s], _kept_ns(s_times, s_keep)
     order = sort_order(s_user, s_ns)
     su, sn = s_user[order], s_ns[order]
     offsets = segment_offsets(su, people.size)
@@ -246,8 +251,7 @@ def channel_funnel(
     # leads and customers, by (user, time) (leads first, input order among ties): the channel
     # of the session channel_report credits, and their place among the sorted sessions
     e_ns = np.concatenate(
-        [np.zeros(0, dtype=np.int64)]
-        + [t.ns[keep] if t is not None else np.zeros(0, dtype=np.int64) for _, _, keep, t in events]
+        [np.zeros(0, dtype=np.int64)] + [_kept_ns(t, keep) for _, _, keep, t in events]
     )
     kind = np.repeat(
         np.array([1 if name == "leads" else 2 for name, *_ in events], dtype=np.int8),
@@ -280,7 +284,8 @@ def channel_funnel(
     n_v, n_e = visits.size, e_user.size
     after = np.searchsorted(visits, after)  # now among the visits kept
     e_pos = after + np.arange(n_e)
-    s_pos = np.arange(n_v) + np.searchsorted(after, np.arange(n_v), side="right")
+    # each visit moves down by the events placed at or before it
+    s_pos = np.arange(n_v) + np.cumsum(np.bincount(after, minlength=n_v + 1)[:n_v])
     user = np.empty(n_v + n_e, dtype=np.int64)
     ns = np.empty(n_v + n_e, dtype=np.int64)
     step = np.zeros(n_v + n_e, dtype=np.int8)
@@ -289,21 +294,32 @@ def channel_funnel(
     ns[s_pos], ns[e_pos] = sn[visits], e_ns
     step[e_pos] = kind
     credited[s_pos], credited[e_pos] = per_person[su[visits]], session
-    table = pd.DataFrame(
-        {
-            _USER: user,
-            _TIME: ParsedTimes(ns=ns, tz=tz).to_datetime(),
-            _EVENT: pd.Categorical.from_codes(step, dtype=pd.CategoricalDtype(list(_STEPS))),
-            # the sessions' own channel column, taken at the credited rows (keeps its dtype)
-            channel_col: s_data[channel_col]
-            .take(np.flatnonzero(s_keep)[order[credited]])
-            .reset_index(drop=True),
-        }
+    # handed to the funnel as an EventLog (nothing hashed or sorted again): its users are the
+    # people with a row, by code; the channel a categorical of the sessions' own values
+    first = np.ones(user.size, dtype=bool)
+    first[1:] = user[1:] != user[:-1]
+    # the names of the steps with rows, sorted (a step without any is warned about)
+    occurs = np.bincount(step, minlength=len(_STEPS)) > 0
+    names = sorted(name for name, found in zip(_STEPS, occurs, strict=True) if found)
+    event_codes = np.array(
+        [names.index(n) if f else -1 for n, f in zip(_STEPS, occurs, strict=True)]
+    )
+    channel, decode = _categorical(_kept(s_data[channel_col], s_keep))
+    log = event_log_of_sorted(
+        np.cumsum(first) - 1,
+        pd.Index(user[first]),
+        event_codes=event_codes[step],
+        events=pd.Index(names),
+        times=ParsedTimes(ns=ns, tz=tz),
+        properties={channel_col: channel.take(order[credited])},
+        user_col=_USER,
+        time_col=_TIME,
+        event_col=_EVENT,
     )
     given = {"visit": True, "lead": leads is not None, "customer": conversions is not None}
     steps = [step for step in _STEPS if given[step]]
     result = funnel(
-        table,
+        log,
         steps,
         window=window,
         order="ordered",
@@ -311,10 +327,54 @@ def channel_funnel(
         breakdown=channel_col,
         breakdown_attribution="last_touch",
         count="users",
-        user_col=_USER,
-        time_col=_TIME,
-        event_col=_EVENT,
     )
-    units = result.units.copy()
+    units = result.units.copy(deep=False)
     units["user"] = people.take(units["user"].to_numpy())
+    units[channel_col] = decode(units[channel_col])
     return dataclasses.replace(result, units=units)
+
+
+def _categorical(
+    column: pd.Series,
+) -> tuple[pd.Series, Callable[[pd.Series], Any]]:
+    """``column`` as a categorical (gathers move codes, not text), and the way back to its dtype.
+
+    A categorical column is itself (its categories and order kept); other values are
+    factorized, and decoded back to their own dtype, but for floats and objects other than
+    text, which stay as they are (factorizing makes one value of ``1``, ``1.0`` and ``True``).
+    """
+    if isinstance(column.dtype, pd.CategoricalDtype):
+        return column, lambda found: found
+    if column.dtype == object:
+        alike = pd.api.types.infer_dtype(column) == "string"
+    else:
+        alike = not pd.api.types.is_float_dtype(column.dtype)
+    if not alike:  # equal values may differ (1, 1.0 and True; 0.0 and -0.0): one code each
+        return column, lambda found: found  # would decode them all as the first: kept as is
+    codes, values = pd.factorize(column)
+    categorical = pd.Categorical.from_codes(codes, dtype=pd.CategoricalDtype(values))
+    return pd.Series(categorical, copy=False), lambda found: values.take(found.array.codes)
+
+
+def _first_ids(
+    columns: list[pd.Series], codes: npt.NDArray[np.int64], compared: pd.Index
+) -> pd.Index:
+    """Each person's id as they first appear with it (the codes are in first-appearance order).
+
+    Ids compared as they are (one dtype, not text that was converted) are the compared ids.
+    """
+    dtypes = {column.dtype for column in columns}
+    # not float ids: integral ones are compared as integers, and -0.0 would come back as 0.0
+    if (
+        len(dtypes) == 1
+        and compared.dtype in dtypes
+        and compared.dtype != object
+        and not pd.api.types.is_float_dtype(compared.dtype)
+    ):
+        ids: pd.Index = pd.Index(compared, name="user", copy=False)
+        return ids
+    first = np.ones(codes.size, dtype=bool)
+    first[1:] = codes[1:] > np.maximum.accumulate(codes)[:-1]
+    all_ids = pd.concat(columns, ignore_index=True)
+    ids = pd.Index(all_ids.iloc[np.flatnonzero(first)], name="user")
+    return ids

@@ -97,10 +97,13 @@ def counted_units(
         # in time order): the gathers below write them in that order, and neither the merge
         # of chunks nor finalize sorts them again
         ids = users.to_numpy().take(user_of_attempt[chosen])
-        by_id = integer_id_order(ids)
-        if by_id is not None:
-            chosen, ids = chosen[by_id], ids[by_id]
-        user_ids, in_id_order = ids, by_id is not None or ids.size < 2  # else: too wide to pack
+        in_id_order = bool((ids[1:] >= ids[:-1]).all())  # users of ascending ids: no sort
+        if not in_id_order:
+            by_id = integer_id_order(ids)
+            if by_id is not None:
+                chosen, ids = chosen[by_id], ids[by_id]
+            in_id_order = by_id is not None  # else: too wide to pack
+        user_ids = ids
     else:  # other ids are put in order by finalize
         user_ids, in_id_order = users.take(user_of_attempt[chosen]), False
     lev = level[chosen]
@@ -120,9 +123,10 @@ def counted_units(
         else:
             src = rows[s.attr_step, chosen]
         has = src >= 0
-        at = kept[np.where(has, src, 0)] if kept.size else np.zeros(src.size, dtype=np.int64)
-        values = log.property_values(s.breakdown).take(at).reset_index(drop=True)
-        units.insert(2, s.breakdown, values.where(pd.Series(has)))
+        every = bool(has.all())
+        at = kept[src if every else np.where(has, src, 0)] if kept.size else np.zeros_like(src)
+        values = log._property_at(s.breakdown, at)
+        units.insert(2, s.breakdown, values if every else values.where(pd.Series(has)))
     return units, step_ns, int(anchors.size), types, in_id_order
 
 
@@ -205,8 +209,10 @@ def relevant_rows(
         relevant = np.zeros(len(log), dtype=bool)
     if codes is not None:
         relevant &= codes >= 0  # a missing held-constant value fills no step
-    kept = np.flatnonzero(relevant).astype(np.int64, copy=False)
-    ev_r = event_codes[kept]
+    every = bool(relevant.all())  # a log of step events only: the rows are the log's own
+    kept = np.arange(len(log), dtype=np.int64) if every else np.flatnonzero(relevant)
+    kept = kept.astype(np.int64, copy=False)
+    ev_r = event_codes if every else event_codes[kept]
     masks = np.empty((len(step_codes), kept.size), dtype=bool)
     for j, (code, cond) in enumerate(zip(step_codes, conditions, strict=True)):
         if code < 0:
@@ -214,7 +220,9 @@ def relevant_rows(
             continue
         np.equal(ev_r, code, out=masks[j])
         if cond is not None:
-            masks[j] &= cond[kept]
+            masks[j] &= cond if every else cond[kept]
+    if every:
+        return RelevantRows(kept=kept, masks=masks, time=log.time_ns, seg=log.user_codes)
     # ``take`` of valid positions (clip: no bounds check): faster than an index
     time, seg = log.time_ns.take(kept, mode="clip"), log._user_codes_at(kept)
     return RelevantRows(kept=kept, masks=masks, time=time, seg=seg)

@@ -63,23 +63,46 @@ def durations(units: pd.DataFrame, k: int, *, from_start: bool) -> pd.Series:
 
 
 def group_codes(units: pd.DataFrame, breakdown: str | None) -> tuple[I64, list[Any]]:
-    """Group index of every unit and the group values, largest group first (missing last)."""
+    """Group index of every unit and the group values, largest group first (missing last).
+
+    Values of one size are ordered by their text, then by first appearance.
+    """
     if breakdown is None:
         return np.zeros(len(units), dtype=np.int64), [None]
-    codes, uniques = pd.factorize(units[breakdown], use_na_sentinel=True)
-    codes = codes.astype(np.int64, copy=False)
-    n_values = len(uniques)
-    sizes = np.bincount(codes[codes >= 0], minlength=n_values)
-    values = list(uniques)
-    order = sorted(range(n_values), key=lambda i: (-int(sizes[i]), str(values[i])))
-    rank = np.empty(n_values, dtype=np.int64)
-    rank[order] = np.arange(n_values, dtype=np.int64)
-    safe = rank[np.maximum(codes, 0)] if n_values else np.zeros(codes.size, dtype=np.int64)
-    out = np.where(codes >= 0, safe, n_values)
+    column = units[breakdown]
+    if isinstance(column.dtype, pd.CategoricalDtype):  # its own codes: nothing to hash
+        groups = _ranked(column.array.codes, list(column.cat.categories), by_appearance=False)
+        if groups is not None:
+            return groups
+    codes, uniques = pd.factorize(column, use_na_sentinel=True)
+    groups = _ranked(codes, list(uniques), by_appearance=True)
+    assert groups is not None  # codes by first appearance: ties are ordered
+    return groups
+
+
+def _ranked(
+    codes: npt.NDArray[np.integer], values: list[Any], *, by_appearance: bool
+) -> tuple[I64, list[Any]] | None:
+    """:func:`group_codes` from value codes (-1: missing).
+
+    ``None`` when values tie on size and text and the codes are not in order of first
+    appearance (which then decides).
+    """
+    n_values = len(values)
+    index = codes.astype(np.intp)
+    index[index < 0] = n_values  # missing: the last slot
+    sizes = np.bincount(index, minlength=n_values + 1)
+    present = np.flatnonzero(sizes[:n_values]).tolist()
+    keys = [(-int(sizes[i]), str(values[i])) for i in present]
+    if not by_appearance and len(set(keys)) < len(keys):
+        return None
+    order = [i for _, i in sorted(zip(keys, present, strict=True))]
+    rank = np.full(n_values + 1, len(order), dtype=np.int64)  # missing: after every value
+    rank[order] = np.arange(len(order), dtype=np.int64)
     labels = [values[i] for i in order]
-    if (codes < 0).any():
+    if sizes[n_values]:
         labels.append(None)
-    return out, labels
+    return rank[index], labels
 
 
 def _packed_order(ids: npt.NDArray[Any]) -> npt.NDArray[np.int64] | None:
