@@ -15,7 +15,7 @@ from saasmetrics._frames import to_pandas
 from saasmetrics._kernels import attribution as kern
 from saasmetrics._kernels.encoding import sort_order
 from saasmetrics._kernels.periods import elapsed_at_most
-from saasmetrics._kernels.segments import segment_offsets
+from saasmetrics._kernels.segments import run_starts, segment_offsets
 from saasmetrics._validation import (
     ParsedTimes,
     RowCheck,
@@ -296,8 +296,7 @@ def channel_funnel(
     credited[s_pos], credited[e_pos] = per_person[su[visits]], session
     # handed to the funnel as an EventLog (nothing hashed or sorted again): its users are the
     # people with a row, by code; the channel a categorical of the sessions' own values
-    first = np.ones(user.size, dtype=bool)
-    first[1:] = user[1:] != user[:-1]
+    first = run_starts(user)
     # the names of the steps with rows, sorted (a step without any is warned about)
     occurs = np.bincount(step, minlength=len(_STEPS)) > 0
     names = sorted(name for name, found in zip(_STEPS, occurs, strict=True) if found)
@@ -343,14 +342,14 @@ def _categorical(
     factorized, and decoded back to their own dtype, but for floats and objects other than
     text, which stay as they are (factorizing makes one value of ``1``, ``1.0`` and ``True``).
     """
-    if isinstance(column.dtype, pd.CategoricalDtype):
-        return column, lambda found: found
     if column.dtype == object:
         alike = pd.api.types.infer_dtype(column) == "string"
-    else:
+    else:  # floats: 0.0 and -0.0 would be one code
         alike = not pd.api.types.is_float_dtype(column.dtype)
-    if not alike:  # equal values may differ (1, 1.0 and True; 0.0 and -0.0): one code each
-        return column, lambda found: found  # would decode them all as the first: kept as is
+    if isinstance(column.dtype, pd.CategoricalDtype) or not alike:
+        # a categorical already; or equal values that differ (1, 1.0 and True) would be one
+        # code, decoded as the first of them
+        return column, lambda found: found
     codes, values = pd.factorize(column)
     categorical = pd.Categorical.from_codes(codes, dtype=pd.CategoricalDtype(values))
     return pd.Series(categorical, copy=False), lambda found: values.take(found.array.codes)
